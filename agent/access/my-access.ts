@@ -8,6 +8,7 @@ import { inviteRowId, rowKindOf } from '../standing/row-ids.ts';
 import { standingOfUser, type Standing } from '../standing/standing.ts';
 import type { ReadView } from '../store/store.ts';
 import { signInOnHub } from './hub-access.ts';
+import { emailKey } from '../matching/email-key.ts';
 
 /**
  * "My access": what one person holds on each hub where a directory user has their email, read
@@ -98,7 +99,7 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
     const h = hub.id;
     const rules = roleRulesOfHub(hub);
     const grantedBy = new Set<string>();
-    const emails = new Set<string>(person.own ? [email.trim().toLowerCase()] : []);
+    const emails = new Set<string>(person.own ? [emailKey(email)] : []);
     const rowIds = new Set<string>();
     const offers: HeldOffer[] = [];
     let grantedAppRole: string | undefined;
@@ -107,7 +108,7 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
     // The directory users that are the person: their offers are the ones Claim accepts
     // (offer-api.ts claimOwnOffer); none when the sign-in does not say which user it is.
     for (const u of person.own ?? []) {
-      for (const e of [...u.emails, ...(u.email ? [u.email] : [])]) emails.add(e.toLowerCase());
+      for (const e of [...u.emails, ...(u.email ? [u.email] : [])]) emails.add(emailKey(e));
       const records = await offersOfUser(view, hub, u.id);
       const grant = computeGrant(hub, u, await groupNamesOf(view, h, u.id), rules, claimedGroupsIn(records));
       if (grant.appRole && (!grantedAppRole || rules.compareRoles(grant.appRole, grantedAppRole) > 0)) grantedAppRole = grant.appRole;

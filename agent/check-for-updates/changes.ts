@@ -10,6 +10,7 @@
 import type { AppInviteRecord, AppMemberRecord } from '../app-state/records.ts';
 import type { AssetRef } from '../../connectors/sdk/hub-model.ts';
 import { partnerKey, type HubSnapshot } from './snapshot.ts';
+import { emailKey } from '../matching/email-key.ts';
 
 export type DriftKind = 'role-changed' | 'tasks-removed' | 'tasks-added' | 'member-added-by-hand' | 'invited-by-hand' | 'invite-canceled-in-app';
 
@@ -92,13 +93,13 @@ export function findChanges(previous: HubSnapshot, next: HubSnapshot, previousCo
   // An invite hubwarden recorded before Meta's id was known (`pending:<email>`) is found by its
   // email when it left the listing: the member reports Meta's id for it, not ours.
   const listed = new Set(next.invites.map((i) => i.id));
-  const hubwardenInviteByEmail = new Map(previous.invites.filter((i) => i.sentByHubwarden && i.status === 'pending' && !listed.has(i.id)).map((i) => [i.email.trim().toLowerCase(), i.id]));
+  const hubwardenInviteByEmail = new Map(previous.invites.filter((i) => i.sentByHubwarden && i.status === 'pending' && !listed.has(i.id)).map((i) => [emailKey(i.email), i.id]));
 
   for (const m of next.members) {
     const prev = prevMembers.get(m.id);
     if (!prev) {
       changes.newMembers.push({ memberId: m.id, email: m.email, role: m.role });
-      const ours = m.inviteId && hubwardenInvites.has(m.inviteId) ? m.inviteId : m.email ? hubwardenInviteByEmail.get(m.email.trim().toLowerCase()) : undefined;
+      const ours = m.inviteId && hubwardenInvites.has(m.inviteId) ? m.inviteId : m.email ? hubwardenInviteByEmail.get(emailKey(m.email)) : undefined;
       if (ours) changes.acceptedInvites.push({ memberId: m.id, inviteId: ours, email: m.email });
       else changes.drift.push({ kind: 'member-added-by-hand', memberId: m.id, email: m.email, detail: `${who(m)} joined as ${m.role} without an invite from hubwarden` });
     } else if (prev.role !== m.role) {

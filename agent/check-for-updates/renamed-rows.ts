@@ -1,6 +1,7 @@
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
+import { emailKey } from '../matching/email-key.ts';
 import type { Transaction } from '../store/store.ts';
 import type { HubSnapshot } from './snapshot.ts';
 
@@ -11,7 +12,7 @@ import type { HubSnapshot } from './snapshot.ts';
  * https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users).
  */
 export function renamedRows(previous: Pick<HubSnapshot, 'members' | 'invites'>, next: Pick<HubSnapshot, 'members' | 'invites'>): Array<{ from: string; to: string; email: string }> {
-  const lower = (e: string) => e.trim().toLowerCase();
+  const lower = emailKey;
   const before = new Set(previous.invites.map((i) => i.id));
   const after = new Set(next.invites.map((i) => i.id));
   const membersBefore = new Set(previous.members.map((m) => m.id));

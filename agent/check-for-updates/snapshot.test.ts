@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { AppReading } from './read-app.ts';
 import { buildSnapshot, type HubSnapshot } from './snapshot.ts';
 import { findChanges } from './changes.ts';
+import { renamedRows } from './renamed-rows.ts';
 
 const H = 'tiktok-main';
 const empty: HubSnapshot = { members: [], invites: [], systemUsers: [], assets: [], assignments: [], partners: [], partnerUsers: [] };
@@ -82,4 +83,23 @@ test('an invite accepted under another email than the one invited is accepted, n
   const changes = findChanges(previous, next, true);
   assert.deepEqual(changes.acceptedInvites, [{ memberId: '21', inviteId: '901', email: 'ann.private@mail.example' }]);
   assert.deepEqual(changes.drift.map((d) => d.kind), []);
+});
+
+test('an invite still held under its provisional id (`pending:<email>`) and accepted under another email is accepted and renamed to the member, not cancelled', () => {
+  const sent = '2026-11-01T00:00:00.000Z';
+  const previous: HubSnapshot = {
+    ...empty,
+    invites: [{ hubId: H, id: 'pending:ann@acme.example', email: 'ann@acme.example', role: 'EMPLOYEE', status: 'pending', createdAt: sent, expiresAt: '2026-12-01T00:00:00.000Z', sentByHubwarden: true, resendCount: 0, lastSeenAt: sent }],
+  };
+  // Accepted before any check listed the invite under Meta's id: the member names that id (901),
+  // which the snapshot never held, and the email the invite was sent to (its BusinessRoleRequest's).
+  const at = '2026-11-10T00:00:00.000Z';
+  const member = { id: '21', email: 'ann.private@mail.example', role: 'EMPLOYEE', inviteId: '901', invitedEmail: 'ann@acme.example' };
+  const next = buildSnapshot({ hubId: H, reading: { ...reading([]), members: [member] }, previous, startedAt: at, now: at });
+  assert.deepEqual(next.invites, [], 'accepted: not recorded as cancelled in the app (and re-sent once)');
+  const changes = findChanges(previous, next, true);
+  assert.deepEqual(changes.drift.map((d) => d.kind), []);
+  assert.deepEqual(changes.acceptedInvites.map((a) => a.memberId), ['21']);
+  // The invite row's match (its directory user) follows it to the member (renamed-rows.ts).
+  assert.deepEqual(renamedRows(previous, next).map((r) => `${r.from} -> ${r.to}`), ['invite:pending:ann@acme.example -> 21']);
 });

@@ -14,6 +14,7 @@ import type {
 } from '../app-state/records.ts';
 import { assignmentKey } from '../app-state/records.ts';
 import { withoutUndefined } from '../matching/match-members.ts';
+import { emailKey } from '../matching/email-key.ts';
 import { inviteStatusAt } from '../app-state/invite-status.ts';
 import { assignmentRemovalId, inviteRowId } from '../standing/row-ids.ts';
 import { grantMadeBy } from '../app-state/grant-maker.ts';
@@ -31,7 +32,7 @@ export interface HubSnapshot {
 /** A partner relation's key: a business may be our agency and our client at once (AppPartnerRecord). */
 export const partnerKey = (p: { businessId: string; relation: string }): string => `${p.businessId}:${p.relation}`;
 export const partnerUserKey = (u: { partnerBusinessId: string; userId: string }): string => `${u.partnerBusinessId}:${u.userId}`;
-const lower = (email: string | undefined) => email?.trim().toLowerCase();
+const lower = (email: string | undefined) => (email === undefined ? undefined : emailKey(email));
 /** The id prefix of an invite the agent recorded before it knew Meta's id (tasks/operations/snapshot-update.ts). */
 const PROVISIONAL_INVITE = 'pending:';
 
@@ -90,6 +91,19 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
     if (!listedInviteIds.has(invite.id) && invite.status === 'pending') vanishedInvitesByEmail.set(lower(invite.email)!, invite);
   }
 
+  // An invite still held under its provisional id (`pending:<email>`: accepted before any check
+  // listed it under the app's id) that a new member says it came from: the member names the app's
+  // id, which the snapshot never held, and the email the invite was sent to (`invitedEmail`, Meta:
+  // BusinessRoleRequest `email`). Accepted under another email, it was found by neither: recorded
+  // as cancelled in the app (drift, re-sent once) and, not renamed to the member, its directory
+  // user's match did not follow the seat (renamed-rows.ts), so the person looked unmatched.
+  const provisionalAccepted = new Map<string, AppInviteRecord>(); // member id → the provisional invite
+  for (const m of reading.members) {
+    if (prevMembers.has(m.id) || !m.invitedEmail || (m.inviteId !== undefined && prevInvites.has(m.inviteId))) continue;
+    const invite = vanishedInvitesByEmail.get(lower(m.invitedEmail)!);
+    if (invite?.id.startsWith(PROVISIONAL_INVITE)) provisionalAccepted.set(m.id, invite);
+  }
+
   const members = reading.members.map((m): AppMemberRecord => {
     const prev = prevMembers.get(m.id);
     // Written by the agent while this reading ran (a role it changed after the page was read):
@@ -98,7 +112,9 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
     const accepted = !prev ? vanishedInvitesByEmail.get(lower(m.email) ?? '') : undefined;
     return unlessUnchanged(prev, withoutUndefined({
       hubId, id: m.id, email: m.email, name: m.name, role: m.role, tasks: m.tasks, removalPending: m.removalPending,
-      inviteId: m.inviteId ?? prev?.inviteId ?? accepted?.id,
+      // The provisional id the snapshot knows the invite by: acceptance, the rename of its row and
+      // who sent it (grant-maker.ts) all find the invite through it.
+      inviteId: provisionalAccepted.get(m.id)?.id ?? m.inviteId ?? prev?.inviteId ?? accepted?.id,
       firstSeenAt: prev?.firstSeenAt ?? now, lastSeenAt: now,
     }));
   });
@@ -118,6 +134,7 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
   // email only, it was recorded as cancelled in the app, reported as drift, and re-sent once to
   // the person who already held the seat.
   const acceptedInviteIds = new Set(reading.members.map((m) => m.inviteId).filter((id): id is string => id !== undefined));
+  for (const invite of provisionalAccepted.values()) acceptedInviteIds.add(invite.id);
 
   // An invite the agent recorded before it knew Meta's id (`pending:<email>`, or a re-sent one) is
   // the listed invite with the same email: it keeps hubwarden's bookkeeping (sent by us, re-sends).

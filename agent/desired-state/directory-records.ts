@@ -103,7 +103,7 @@ export function matchingEmailsOf(user: Pick<DirectoryUserRecord, 'emails' | 'use
 export const INDEX = {
   /** `${hubId}\0${userName lower-cased}` → user (uniqueness, Okta's userName eq lookups). */
   userByUserName: 'directoryUsers.userName',
-  /** `${hubId}\0${email lower-cased}` → users (matching app members by email). */
+  /** `${hubId}\0${emailKey(email)}` → users (matching app members by email). */
   userByEmail: 'directoryUsers.email',
   /** `${hubId}\0${displayName lower-cased}` → group. */
   groupByDisplayName: 'directoryGroups.displayName',
@@ -115,6 +115,10 @@ import type { Store } from '../store/store.ts';
 
 export function defineDirectoryIndexes(store: Store): void {
   store.defineIndex('directoryUsers', INDEX.userByUserName, (u, hub) => [`${hub}\u0000${u.userName.toLowerCase()}`]);
+  // emailKey (agent/matching/email-key.ts) spelled out: a PostgreSQL store rebuilds an index whose
+  // key function's text changes (store/postgres/indexes.ts), and this one already trimmed and
+  // lower-cased (session 19), so the same keys need no rebuild over every directory user.
+  // agent/matching/email-key.test.ts checks the two agree.
   store.defineIndex('directoryUsers', INDEX.userByEmail, (u, hub) => [...new Set(u.emails.map((e) => `${hub}\u0000${e.trim().toLowerCase()}`))]);
   store.defineIndex('directoryGroups', INDEX.groupByDisplayName, (g, hub) => [`${hub}\u0000${g.displayName.toLowerCase()}`]);
   store.defineIndex('directoryGroups', INDEX.groupsByMember, (g, hub) => g.members.map((m) => `${hub}\u0000${m.value}`));

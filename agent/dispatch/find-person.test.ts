@@ -54,3 +54,16 @@ test("an Okta hook naming a login does not take another account whose app userNa
   const other = await findPerson(store, [hub], { userName: 'jane@example.com', externalId: 'not-the-scim-one' }, { type: 'entra-lifecycle' as const });
   assert.deepEqual(other.map((f) => f.user?.id), ['colleague'], "other triggers' externalId need not be SCIM's: the userName still finds");
 });
+
+test('a leaver named by an email with surrounding whitespace or another case (an Entra callout `mail`, an Okta login) is found, and their seats looked up by the normalised email', async () => {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  const hub = testHub();
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u1', { ...testUser('u1', 'ann@example.com'), userName: 'ann.a', emails: ['ann@example.com'], email: 'ann@example.com' });
+  });
+  const found = await findPerson(store, [hub], { email: ' Ann@Example.com ' });
+  assert.deepEqual(found.map((f) => [f.user?.id, f.emails]), [['u1', ['ann@example.com']]]);
+  const nobody = await findPerson(store, [hub], { email: ' Zoe@Example.com ' });
+  assert.deepEqual(nobody.map((f) => [f.user?.id, f.emails]), [[undefined, ['zoe@example.com']]], 'not in the directory: offboarded by the normalised email');
+});

@@ -2,6 +2,7 @@ import type { HubConfigFile } from '../../config/schema.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { ReadView } from '../store/store.ts';
+import { emailKey } from '../matching/email-key.ts';
 
 export interface PersonRef {
   email?: string;
@@ -28,14 +29,14 @@ export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, 
     // The login too: SCIM userName is the app username, whose format an Okta admin picks (Okta
     // username, Email, …); with "Email" a colleague's userName may equal the leaver's login while
     // the externalId Okta sends is the colleague's own id (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
-    if (person.userName) for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${person.userName.toLowerCase()}`)) if (!otherAccount(u)) found.set(u.id, u);
+    if (person.userName) for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${person.userName.trim().toLowerCase()}`)) if (!otherAccount(u)) found.set(u.id, u);
     if (person.externalId) for await (const u of view.list('directoryUsers', hub.id)) if (u.externalId === person.externalId) found.set(u.id, u);
     // The email is a fallback when the userName or externalId named nobody here: an Okta event
     // hook names a user by login (alternateId) and id, and its login as email too; Okta does not
     // keep primary emails unique (https://developer.okta.com/docs/reference/api/users/#profile-object),
     // so another user whose email equals that login must not be taken for the leaver.
     if (person.email && found.size === 0) {
-      const email = person.email.toLowerCase();
+      const email = emailKey(person.email);
       for (const u of await view.lookup('directoryUsers', INDEX.userByEmail, `${hub.id}\u0000${email}`)) if (!otherAccount(u)) found.set(u.id, u);
       // A user sent without emails (Entra sends `emails` only from `mail`:
       // https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes)
@@ -43,15 +44,15 @@ export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, 
       // without this a re-evaluation or offboarding by that email found nobody. A user with
       // emails is found by those only, as matching does.
       for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${email}`)) {
-        if (!otherAccount(u) && matchingEmailsOf(u).some((e) => e.trim().toLowerCase() === email)) found.set(u.id, u);
+        if (!otherAccount(u) && matchingEmailsOf(u).some((e) => emailKey(e) === email)) found.set(u.id, u);
       }
     }
     // A user the IdP sent without emails (Entra sends `emails` only from `mail`, empty without a
     // mailbox: https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes)
     // was invited at an email-like userName, so their seats are found there (matchingEmailsOf);
     // without it a leaver's offboarding found no seat and completed while the seat stayed.
-    for (const u of found.values()) out.push({ hub, user: u, emails: [...new Set([...(u.email ? [u.email] : []), ...matchingEmailsOf(u)].map((e) => e.toLowerCase()))] });
-    if (found.size === 0 && person.email) out.push({ hub, emails: [person.email.toLowerCase()] });
+    for (const u of found.values()) out.push({ hub, user: u, emails: [...new Set([...(u.email ? [u.email] : []), ...matchingEmailsOf(u)].map(emailKey))] });
+    if (found.size === 0 && person.email) out.push({ hub, emails: [emailKey(person.email)] });
   }
   return out;
 }

@@ -84,3 +84,18 @@ test('an offboarding whose removal a rule holds says so in its result', async ()
   assert.deepEqual(held?.map((h) => [h.hubId, h.memberId]), [[hub.id, 'm-1']]);
   assert.match(held![0]!.why, /listing is incomplete/);
 });
+
+test('offboarding by email finds a seat the app lists under that email with surrounding whitespace or another case', async () => {
+  const store = new MemoryStore();
+  definePersonIndexes(store);
+  const hub = testHub();
+  await store.transact((tx) => {
+    tx.put('appMembers', hub.id, 'boss', { hubId: hub.id, id: 'boss', email: 'boss@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+    // As an app may list it (TikTok's `user_email` is stored as listed).
+    tx.put('appMembers', hub.id, 'm-ann', { hubId: hub.id, id: 'm-ann', email: ' Ann@Example.com ', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appInvites', hub.id, 'i-ann', { hubId: hub.id, id: 'i-ann', email: 'ANN@example.com ', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+  });
+  const { operations } = await offboardOperations(store, hub, ['ann@example.com'], undefined, NOW);
+  assert.deepEqual(operations.map((o) => o.key).sort(), ['cancel:i-ann', 'remove:m-ann'].sort());
+});

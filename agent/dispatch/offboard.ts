@@ -15,6 +15,7 @@ import { subjectOf } from '../tasks/operations/audit-subject.ts';
 import { findPerson, hubsOfTrigger, type PersonRef } from './find-person.ts';
 import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
 import { holdOffboarded } from './offboard-hold.ts';
+import { emailKey } from '../matching/email-key.ts';
 
 /** Whether the row is met for the first time (and note it). */
 function once(seen: Set<string>, rowId: string): boolean {
@@ -40,7 +41,7 @@ export async function offboardOperations(view: ReadView, hub: HubConfigFile, ema
     if (other) notTheirs.push({ operation: op, why: other });
     else ops.push(op);
   };
-  for (const email of emails) {
+  for (const email of new Set(emails.map(emailKey))) {
     for (const m of await view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${hub.id}\u0000${email}`)) if (once(seen, m.id)) await byEmail(m.id, removeMemberOperation({ ...m, email }, why));
     for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${hub.id}\u0000${email}`)) {
       if (i.status === 'pending' && once(seen, inviteRowId(i.id))) await byEmail(inviteRowId(i.id), cancelInviteOperation(i, why));

@@ -4,6 +4,7 @@ import { INDEX, isActiveUser, type DirectoryGroupRecord, type DirectoryUserRecor
 import type { ReadView } from '../store/store.ts';
 import { claimedGroupsOfHub } from '../offers/offer-record.ts';
 import type { RoleRules } from './role-rules.ts';
+import { emailKey } from '../matching/email-key.ts';
 
 /**
  * A person's effective grant on one hub, from all of their mapped groups: the highest app role and hub role win; each asset's access is what every team grants,
@@ -56,13 +57,15 @@ export const DEFAULT_TEAM_LABEL = '(default team)';
  * comes from every mapped team; the seat (app role, assets) only from seat teams, and from claim
  * teams whose offer is in `claimed` (lower-cased group names).
  */
+const firstOf = (email: string | undefined) => (email === undefined ? undefined : emailKey(email));
+
 export function computeGrant(hub: HubConfigFile, user: DirectoryUserRecord, groupNames: readonly string[], rules: RoleRules, claimed: ReadonlySet<string> = new Set()): EffectiveGrant {
-  const emails = [...new Set(user.emails.map((e) => e.toLowerCase()))];
+  const emails = [...new Set(user.emails.map(emailKey))];
   const grant: EffectiveGrant = {
     hubId: hub.id,
     directoryUserId: user.id,
     userName: user.userName,
-    email: (user.email ?? user.emails[0] ?? (user.userName.includes('@') ? user.userName : undefined))?.toLowerCase(),
+    email: firstOf(user.email ?? user.emails[0] ?? (user.userName.includes('@') ? user.userName : undefined)),
     emails,
     active: isActiveUser(user),
     assets: [],

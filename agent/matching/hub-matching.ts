@@ -14,6 +14,7 @@ import { exemptionInForce } from '../standing/exemption.ts';
 import { collect, type ReadView, type Transaction } from '../store/store.ts';
 import { inviteRowId, partnerRowId } from '../standing/row-ids.ts';
 import { matchMembers, withoutUndefined, type DirectoryIdentity, type MatchingResult, type MemberRow } from './match-members.ts';
+import { emailKey } from './email-key.ts';
 
 declare module '../store/collections.ts' {
   interface Collections {
@@ -108,7 +109,7 @@ async function matchHubWith(view: ReadView, hubId: string, now: string, previous
 export async function identitiesFor(view: ReadView, hubId: string, rows: readonly MemberRow[], decisions: ReadonlyArray<Readonly<MemberMatchRecord>>): Promise<DirectoryIdentity[]> {
   const emails = new Set<string>();
   for (const row of rows) {
-    const email = row.email?.trim().toLowerCase();
+    const email = (row.email === undefined ? undefined : emailKey(row.email));
     if (email) emails.add(email);
   }
   const named = new Set<string>();
@@ -119,7 +120,7 @@ export async function identitiesFor(view: ReadView, hubId: string, rows: readonl
   const out: DirectoryIdentity[] = [];
   for await (const u of view.list('directoryUsers', hubId)) {
     const own = matchingEmailsOf(u);
-    if (named.has(u.id) || own.some((e) => emails.has(e.trim().toLowerCase()))) out.push({ id: u.id, emails: [...own] });
+    if (named.has(u.id) || own.some((e) => emails.has(emailKey(e)))) out.push({ id: u.id, emails: [...own] });
   }
   return out;
 }
@@ -159,12 +160,12 @@ export async function matchRows(view: ReadView, hubId: string, now: string, rows
     }
     const exemption = await view.get('exemptions', hubId, row.id);
     if (exemption) exemptions.push(exemption);
-    const email = row.email?.trim().toLowerCase();
+    const email = (row.email === undefined ? undefined : emailKey(row.email));
     if (!email || emails.has(email)) continue;
     emails.add(email);
     for (const u of await view.lookup('directoryUsers', INDEX.userByEmail, `${hubId}\u0000${email}`)) users.set(u.id, identity(u));
     // A user without emails is matched by an email-like userName (`matchingEmailsOf`), not in the email index.
-    for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hubId}\u0000${email}`)) if (matchingEmailsOf(u).some((e) => e.trim().toLowerCase() === email)) users.set(u.id, identity(u));
+    for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hubId}\u0000${email}`)) if (matchingEmailsOf(u).some((e) => emailKey(e) === email)) users.set(u.id, identity(u));
     const guest = await view.get('guests', hubId, email);
     if (guest) guests.push(guest);
   }

@@ -20,6 +20,7 @@
  */
 import { exemptionInForce } from '../standing/exemption.ts';
 import type { ExemptionRecord, GuestRecord, MemberMatchRecord } from '../app-state/records.ts';
+import { emailKey } from './email-key.ts';
 
 /** One row of the members table: an app member, a pending invite, or a partner's person. */
 export interface MemberRow {
@@ -63,7 +64,7 @@ export interface MatchingResult {
 export function directoryEmailIndex(users: readonly DirectoryIdentity[]): Map<string, string[]> {
   const index = new Map<string, string[]>();
   for (const user of users) {
-    for (const email of new Set(user.emails.map((e) => e.trim().toLowerCase()).filter(Boolean))) {
+    for (const email of new Set(user.emails.map(emailKey).filter(Boolean))) {
       const ids = index.get(email);
       if (ids) ids.push(user.id);
       else index.set(email, [user.id]);
@@ -81,7 +82,7 @@ export function matchMembers(input: MatchingInput): MatchingResult {
   const byEmail = directoryEmailIndex(input.directoryUsers);
   const directoryIds = new Set(input.directoryUsers.map((u) => u.id));
   const departedIds = new Set((input.departedUserIds ?? []).filter((id) => !directoryIds.has(id)));
-  const guestEmails = new Set(input.guests.map((g) => g.email.trim().toLowerCase()));
+  const guestEmails = new Set(input.guests.map((g) => emailKey(g.email)));
   const exemptions = new Map(input.exemptions.map((e) => [e.memberId, e]));
   const decisions = new Map(input.decisions.filter((d) => d.manual).map((d) => [d.memberId, d]));
   // Who an earlier automatic match said the row is (an exempted row's record keeps that too), or
@@ -106,7 +107,7 @@ export function matchMembers(input: MatchingInput): MatchingResult {
       return withoutUndefined({ ...base, memberId: row.id, outcome: decision.outcome, manual: true, directoryUserId: decision.directoryUserId, hubRole: decision.hubRole });
     }
     if (row.kind === 'partner-user') return { ...base, memberId: row.id, outcome: 'guest', manual: false };
-    const email = row.email?.trim().toLowerCase();
+    const email = row.email === undefined ? undefined : emailKey(row.email);
     const candidates = email ? byEmail.get(email) ?? [] : [];
     // A seat stays with the directory user it was matched to when the IdP changes their email (a
     // SCIM PATCH/PUT of `emails`, RFC 7644 §3.5.1–3.5.2): the app keeps the row under the old email

@@ -11,6 +11,7 @@ import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
 import { defineDisputeIndex, defineMatchIndex, defineRowEmailIndexes, DISPUTED_BY_CANDIDATE, INVITE_BY_EMAIL, MATCH_BY_DIRECTORY_USER, MEMBER_BY_EMAIL } from '../standing/standing.ts';
 import type { PlanActual, PlanDesired } from './plan.ts';
 import { membersHiddenIn } from './removal.ts';
+import { emailKey } from '../matching/email-key.ts';
 
 /** Indexes the per-person plan reads through (so one person's plan does not scan the hub). */
 export const PERSON_INDEX = {
@@ -69,7 +70,7 @@ export interface Person {
 export async function personInput(view: ReadView, hub: HubConfigFile, person: Person, rules: RoleRules): Promise<{ desired: PlanDesired; actual: PlanActual; person: Person }> {
   const h = hub.id;
   const ids = [...new Set(person.directoryUserIds)];
-  const emails = new Set(person.emails.map((e) => e.toLowerCase()));
+  const emails = new Set(person.emails.map(emailKey));
   const grants = new Map<string, EffectiveGrant>();
   // The reads go in rounds, each asked for at once: what the directory user ids name, what the
   // emails and matched members name, then what the members and invites name (a round more for
@@ -87,8 +88,8 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
       // mailbox: https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes)
       // is invited at an email-like userName (effective-grant.ts): their slice must look there too,
       // or it misses the seat that invite became and plans another invite instead of its changes.
-      for (const e of matchingEmailsOf(f.user)) emails.add(e.toLowerCase());
-      if (f.user.email) emails.add(f.user.email.toLowerCase());
+      for (const e of matchingEmailsOf(f.user)) emails.add(emailKey(e));
+      if (f.user.email) emails.add(emailKey(f.user.email));
     }
   };
   const looked = new Set<string>();
@@ -124,7 +125,7 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
   addUsers(users);
   // A deleted user's seats are found by the emails kept when the IdP deleted them.
   const departedRecords = departedRows.filter((d): d is Readonly<DepartedUserRecord> => d !== undefined);
-  for (const d of departedRecords) for (const e of d.emails) emails.add(e.toLowerCase());
+  for (const d of departedRecords) for (const e of d.emails) emails.add(emailKey(e));
 
   // Round 2: the matched members, the users' and departed emails, the admins' exemptions and
   // system-user rows. A person with no member row yet needs no third round.
@@ -154,13 +155,13 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
     matches.set(m.memberId, m);
     const member = memberRows[k]![n];
     if (member) members.set(member.id, member);
-    if (member?.email) emails.add(member.email.toLowerCase());
+    if (member?.email) emails.add(emailKey(member.email));
   }));
   const invites = new Map<string, AppInviteRecord>();
   for (const i of matchedInvites) {
     if (!i) continue;
     invites.set(i.id, i);
-    emails.add(i.email.toLowerCase());
+    emails.add(emailKey(i.email));
   }
   // Each email's users, members and invites, in the order the emails were met; emails of users
   // found this way (and members' emails not looked up yet) take another round.

@@ -8,6 +8,7 @@ import { claimedGroupsOfHub } from '../offers/offer-record.ts';
 import { collect, type ReadView } from '../store/store.ts';
 import type { PlanActual, PlanDesired } from './plan.ts';
 import { membersHiddenIn } from './removal.ts';
+import { emailKey } from '../matching/email-key.ts';
 
 /**
  * The grants a whole-hub plan can look up besides those giving a seat: the directory users its
@@ -23,8 +24,8 @@ export function grantNeedsOf(actual: PlanActual): GrantNeeds {
   const directoryUserIds = new Set<string>();
   for (const m of actual.matches) if (m.directoryUserId) directoryUserIds.add(m.directoryUserId);
   const emails = new Set<string>();
-  for (const m of actual.members) if (m.email) emails.add(m.email.toLowerCase());
-  for (const i of actual.invites) emails.add(i.email.toLowerCase());
+  for (const m of actual.members) if (m.email) emails.add(emailKey(m.email));
+  for (const i of actual.invites) emails.add(emailKey(i.email));
   return { directoryUserIds, emails };
 }
 
@@ -70,8 +71,8 @@ export async function hubGrants(view: ReadView, hub: HubConfigFile, rules: RoleR
     const groups = groupsOf.get(u.id);
     if (!groups && !hub.defaultTeam) {
       // As computeGrant names them (lower-cased), without building the grant.
-      const email = (u.email ?? u.emails[0] ?? (u.userName.includes('@') ? u.userName : undefined))?.toLowerCase();
-      if (!needed({ directoryUserId: u.id, email, emails: u.emails.map((e) => e.toLowerCase()) })) continue;
+      const email = u.email ?? u.emails[0] ?? (u.userName.includes('@') ? u.userName : undefined);
+      if (!needed({ directoryUserId: u.id, email: email === undefined ? undefined : emailKey(email), emails: u.emails.map(emailKey) })) continue;
     }
     const grant = computeGrant(hub, u, groups ?? [], rules, claimedOf?.(u.id));
     if (grant.appRole || needed(grant)) out.push(grant);

@@ -186,6 +186,12 @@ describe('plan', () => {
     });
   }
 
+  test('a pending invite not matched yet whose email differs from the person\'s only by whitespace and case is their seat: no second invite', () => {
+    // As an app may list it (TikTok's `user_email` is stored as listed), before matching has run.
+    const r = plan(desiredOf([ownerPerson, jane(['Meta Advertisers'])]), actualOf({ ...base, invites: [invite('i-1', ' Jane@Example.com ', 'EMPLOYEE')] }), { now: NOW, rules: TEST_RULES, drift: 'report' });
+    assert.deepEqual(r.operations.filter((o) => o.kind === 'invite').map(describeOp), []);
+  });
+
   test('default team configured: user in no mapped group is invited with it', () => {
     const h = testHub({ defaultTeam: { appRole: 'EMPLOYEE' } });
     const d: PlanDesired = { hubId: h.id, grants: [computeGrant(h, testUser('u-jane', 'jane@example.com'), [], TEST_RULES)], departed: [], managedAssets: [] };

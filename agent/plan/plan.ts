@@ -8,6 +8,7 @@ import { inviteStatusAt } from '../app-state/invite-status.ts';
 import { exemptionInForce } from '../standing/exemption.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
 import { cancelInviteOperation, guardRemovals, memberRoleKeyOf, removeMemberOperation } from './removal.ts';
+import { emailKey } from '../matching/email-key.ts';
 
 /** Desired state of one hub: every directory user's grant, and users the IdP deleted. */
 export interface PlanDesired {
@@ -84,15 +85,15 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     }
   }
   const departedById = new Set(desired.departed.map((d) => d.directoryUserId));
-  const departedEmails = new Set(desired.departed.flatMap((d) => d.emails.map((e) => e.toLowerCase())));
+  const departedEmails = new Set(desired.departed.flatMap((d) => d.emails.map(emailKey)));
   const exempt = new Set(actual.exemptions.filter((x) => exemptionInForce(x, policy.now)).map((x) => x.memberId));
   const systemIds = new Set(actual.systemUsers.map((s) => s.id));
   const matchOf = new Map(actual.matches.map((m) => [m.memberId, m]));
   const managed = new Set(desired.managedAssets.map(assetKey));
   const scopeIds = policy.scope ? new Set(policy.scope.directoryUserIds) : undefined;
-  const scopeEmails = policy.scope ? new Set(policy.scope.emails.map((e) => e.toLowerCase())) : undefined;
+  const scopeEmails = policy.scope ? new Set(policy.scope.emails.map(emailKey)) : undefined;
   const inScope = (g: Governing, email?: string) =>
-    !scopeIds || (g.directoryUserId !== undefined && scopeIds.has(g.directoryUserId)) || (email !== undefined && scopeEmails!.has(email.toLowerCase()));
+    !scopeIds || (g.directoryUserId !== undefined && scopeIds.has(g.directoryUserId)) || (email !== undefined && scopeEmails!.has(emailKey(email)));
 
   /** Who governs an app row: its match record, else its email; undefined = not ours to touch. */
   function governing(rowId: string, email: string | undefined): Governing | undefined {
@@ -106,7 +107,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     // A disputed row (match-members.ts: several directory users claim it, e.g. one user's email
     // moved on and another's now names the row) is the owner's to decide, whatever its email says.
     if (m && m.outcome === 'unmatched' && m.candidates?.length) return undefined;
-    const e = email?.toLowerCase();
+    const e = email === undefined ? undefined : emailKey(email);
     const byRowEmail = e && !sharedEmails.has(e) ? byEmail.get(e) : undefined;
     if (m?.directoryUserId) {
       const g = byUserId.get(m.directoryUserId);
@@ -135,7 +136,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     const g = byRowEmail;
     if (g) return { grant: g, reason: g.active ? 'unassigned' : 'deactivated', directoryUserId: g.directoryUserId };
     if (departedEmails.has(e)) {
-      const d = desired.departed.find((x) => x.emails.some((y) => y.toLowerCase() === e));
+      const d = desired.departed.find((x) => x.emails.some((y) => emailKey(y) === e));
       return { reason: 'deleted', directoryUserId: d?.directoryUserId };
     }
     return undefined;
@@ -143,7 +144,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
 
   const seated = new Set<string>(); // directory user ids with a member row or a live invite
   const seatedEmails = new Set<string>();
-  const memberEmails = new Set(actual.members.map((m) => m.email?.toLowerCase()).filter((e): e is string => !!e));
+  const memberEmails = new Set(actual.members.map((m) => (m.email === undefined ? undefined : emailKey(m.email))).filter((e): e is string => !!e));
 
   // Each member's assignments, indexed once: a scan of every assignment per member is
   // members × assignments (10k × 10k at the check-for-updates benchmark sizes: ~20 s of CPU per reconcile).
@@ -169,7 +170,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   for (const member of actual.members) {
     // A system user listed among the members (an app whose automation account is an ordinary
     // member) holds its seat: its address is never invited again, and it is never changed.
-    if (member.email) seatedEmails.add(member.email.toLowerCase());
+    if (member.email) seatedEmails.add(emailKey(member.email));
     if (systemIds.has(member.id)) continue;
     const gov = governing(member.id, member.email);
     disputedSeat(member.id);
@@ -178,7 +179,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     if (gov.directoryUserId) seated.add(gov.directoryUserId);
     if (exempt.has(member.id) || !inScope(gov, member.email)) continue;
     const who = member.email ?? member.id;
-    const base = { email: member.email?.toLowerCase(), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy };
+    const base = { email: member.email === undefined ? undefined : emailKey(member.email), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy };
     const grant = gov.grant;
     if (grant?.seatNotGoverned) continue; // a seat-less team or an unclaimed offer: the seat is held for another reason
     if (member.removalPending) {
@@ -189,7 +190,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
         held.push({ operation: removeMemberOperation(member, { reason: gov.reason, because: describeReason(gov.reason, gov.grant), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }),
           why: `${who} is already marked for removal in the app: not removed a second time` });
       } else {
-        const email = (grant.email ?? member.email ?? '').toLowerCase();
+        const email = emailKey(grant.email ?? member.email ?? '');
         held.push({ operation: { kind: 'invite', key: `invite:${email || grant.directoryUserId}`, email, role: grant.appRole, effect: 'grant', reason: 'assigned', directoryUserId: grant.directoryUserId, grantedBy: grant.grantedBy,
           summary: `keep ${who} as ${grant.appRole} (${grant.grantedBy.join(', ')})` },
         why: `${who} is marked for removal in the app: the seat is not counted as kept and the person is not added again while the app removes it; an owner must follow up (undo the removal in the app, or let it finish: the next plan invites them)` });
@@ -240,10 +241,10 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
 
   // Invites: role of pending ones, cancel, re-invite expired ones.
   const isLive = (i: AppInviteRecord) => inviteStatusAt(i, policy.now) === 'pending';
-  const liveInviteEmails = new Set(actual.invites.filter(isLive).map((i) => i.email.toLowerCase()));
+  const liveInviteEmails = new Set(actual.invites.filter(isLive).map((i) => emailKey(i.email)));
   const reinvitedTo = new Set<string>();
   for (const invite of actual.invites) {
-    const email = invite.email.toLowerCase();
+    const email = emailKey(invite.email);
     if (invite.status === 'accepted') continue;
     if (memberEmails.has(email)) continue; // accepted since: the member row governs
     // A lapsed invite is history once the person has a live one (re-sent, or invited in the app).

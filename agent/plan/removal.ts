@@ -7,6 +7,7 @@ import { collect, type ReadView } from '../store/store.ts';
 import { taskByKey } from '../tasks/enqueue.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import type { HeldOperation, Operation, OperationReason } from './operation.ts';
+import { emailKey } from '../matching/email-key.ts';
 
 /**
  * The one place removal operations are built (the plan, offboarding, an owner's removal), and the
@@ -111,7 +112,7 @@ export interface RemovalWhy {
 }
 
 export function removeMemberOperation(member: Pick<AppMemberRecord, 'id' | 'role' | 'email'>, why: RemovalWhy): Operation {
-  const email = member.email?.toLowerCase();
+  const email = member.email === undefined ? undefined : emailKey(member.email);
   return strip({
     kind: 'remove-member', key: removalKeyOf(member.id), memberId: member.id, role: member.role, effect: 'removal', reason: why.reason,
     email, directoryUserId: why.directoryUserId, grantedBy: why.grantedBy,
@@ -120,7 +121,7 @@ export function removeMemberOperation(member: Pick<AppMemberRecord, 'id' | 'role
 }
 
 export function cancelInviteOperation(invite: Pick<AppInviteRecord, 'id' | 'email'>, why: RemovalWhy): Operation {
-  const email = invite.email.toLowerCase();
+  const email = emailKey(invite.email);
   return strip({
     kind: 'cancel-invite', key: cancelKeyOf(invite.id), inviteId: invite.id, effect: 'removal', reason: why.reason,
     email, directoryUserId: why.directoryUserId, grantedBy: why.grantedBy,

@@ -121,6 +121,23 @@ describe('standing read from the store: one user by index, the whole hub in one 
     }
   });
 
+  // An app may list an address with surrounding whitespace or in another case (TikTok's
+  // `user_email` is stored as listed): the hub-wide pass and the user's lookup by index agree.
+  test('an undecided invite or seat whose email differs from the user\'s only by whitespace and case: the same person for the hub and for the user', async () => {
+    const store = new MemoryStore();
+    defineDirectoryIndexes(store);
+    defineStandingIndexes(store);
+    await store.transact((tx) => {
+      tx.put('directoryUsers', h, 'u-kay', user('u-kay', 'kay@example.com'));
+      tx.put('directoryUsers', h, 'u-lu', user('u-lu', 'lu@example.com'));
+      tx.put('appInvites', h, 'kay@example.com', { hubId: h, id: 'kay@example.com', email: ' Kay@Example.com ', role: 'STAFF', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+      tx.put('appMembers', h, 'm-lu', { hubId: h, id: 'm-lu', email: 'LU@example.com ', role: 'STAFF', firstSeenAt: at, lastSeenAt: at });
+    });
+    const hub = await standingsOfHub(store, h, now);
+    assert.deepEqual([...hub].map(([id, s]) => [id, s.standing]), [['u-kay', 'invited'], ['u-lu', 'onboarded']]);
+    for (const id of ['u-kay', 'u-lu']) assert.deepEqual(await standingOfUser(store, h, id, now), hub.get(id), id);
+  });
+
   // match-members.ts leaves a row two directory users claim `unmatched` with both as candidates
   // until an owner decides. The seat is still in the app, and may be either's: the SCIM extension
   // said not_in_hub (while write-back kept the last value it wrote); both now say the same.

@@ -4,6 +4,7 @@ import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-st
 import { exemptionInForce, exemptionsInForce } from './exemption.ts';
 import { inviteIdOf, inviteRowId, rowKindOf, type RowKind } from './row-ids.ts';
 import { offerStatusAt, type OfferRecord } from '../offers/offer-record.ts';
+import { emailKey } from '../matching/email-key.ts';
 
 /**
  * A person's standing in a hub, decided in one place. The members view, write-back, the SCIM
@@ -144,14 +145,14 @@ export function defineMatchIndex(store: Store): void {
   store.defineIndex('memberMatches', MATCH_BY_DIRECTORY_USER, (m, hub) => (m.directoryUserId ? [`${hub}\u0000${m.directoryUserId}`] : []));
 }
 
-/** `${hubId}\0${email lower-cased}` → app members / invites (the plan's PERSON_INDEX names them too). */
+/** `${hubId}\0${emailKey(email)}` → app members / invites (the plan's PERSON_INDEX names them too). */
 export const MEMBER_BY_EMAIL = 'appMembers.email';
 export const INVITE_BY_EMAIL = 'appInvites.email';
 
 /** The app members' and invites' email indexes (the plan's and standing's). */
 export function defineRowEmailIndexes(store: Store): void {
-  store.defineIndex('appMembers', MEMBER_BY_EMAIL, (m, hub) => (m.email ? [`${hub}\u0000${m.email.toLowerCase()}`] : []));
-  store.defineIndex('appInvites', INVITE_BY_EMAIL, (i, hub) => [`${hub}\u0000${i.email.toLowerCase()}`]);
+  store.defineIndex('appMembers', MEMBER_BY_EMAIL, (m, hub) => (m.email ? [`${hub}\u0000${emailKey(m.email)}`] : []));
+  store.defineIndex('appInvites', INVITE_BY_EMAIL, (i, hub) => [`${hub}\u0000${emailKey(i.email)}`]);
 }
 
 /**
@@ -224,7 +225,7 @@ interface RowsByEmail {
 
 /** The member and invite row ids carrying each of the user's matching emails (trimmed, lower-cased). */
 function rowsByEmailOf(view: ReadView, hubId: string, user: Readonly<DirectoryUserRecord>): Promise<RowsByEmail[]> {
-  const emails = [...new Set(matchingEmailsOf(user).map((e) => e.trim().toLowerCase()))].filter((e) => e !== '');
+  const emails = [...new Set(matchingEmailsOf(user).map(emailKey))].filter((e) => e !== '');
   return Promise.all(emails.map(async (email) => {
     const key = `${hubId}\u0000${email}`;
     const [members, invites] = await Promise.all([view.lookup('appMembers', MEMBER_BY_EMAIL, key), view.lookup('appInvites', INVITE_BY_EMAIL, key)]);
@@ -237,7 +238,7 @@ async function soleHolderOf(view: ReadView, hubId: string, email: string): Promi
   const key = `${hubId}\u0000${email}`;
   const [byEmail, byUserName] = await Promise.all([view.lookup('directoryUsers', INDEX.userByEmail, key), view.lookup('directoryUsers', INDEX.userByUserName, key)]);
   const ids = new Set<string>();
-  for (const u of [...byEmail, ...byUserName]) if (matchingEmailsOf(u).some((e) => e.trim().toLowerCase() === email)) ids.add(u.id);
+  for (const u of [...byEmail, ...byUserName]) if (matchingEmailsOf(u).some((e) => emailKey(e) === email)) ids.add(u.id);
   return ids.size === 1 ? [...ids][0] : undefined;
 }
 

@@ -46,6 +46,11 @@ export interface AppMember {
   /** The invite this member came from, when known. */
   inviteId?: string;
   /**
+   * The email that invite was sent to, when the app reports it (Meta: BusinessRoleRequest `email`).
+   * It may differ from `email`: a person can accept under another address than the one invited.
+   */
+  invitedEmail?: string;
+  /**
    * The app has marked the seat for removal (Meta: BusinessUser `marked_for_removal`): it is on its
    * way out, so plans neither count it as a seat kept nor remove or add the person again meanwhile.
    */

@@ -4,6 +4,7 @@ import { PERSON_INDEX } from '../../plan/person-input.ts';
 import { exemptionInForce } from '../../standing/exemption.ts';
 import { inviteRowId } from '../../standing/row-ids.ts';
 import type { ReadView } from '../../store/store.ts';
+import { emailKey } from '../../matching/email-key.ts';
 
 /**
  * Why a forced removal (an owner's removal, a leaver workflow's offboarding) may no longer run,
@@ -20,7 +21,7 @@ export async function exemptedSinceQueued(view: ReadView, hubId: string, op: Ope
   if (op.kind === 'remove-member') rows.add(op.memberId);
   if (op.kind === 'cancel-invite') {
     rows.add(inviteRowId(op.inviteId));
-    if (op.email) for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${hubId}\u0000${op.email.toLowerCase()}`)) rows.add(inviteRowId(i.id));
+    if (op.email) for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${hubId}\u0000${emailKey(op.email)}`)) rows.add(inviteRowId(i.id));
   }
   for (const row of rows) {
     const exemption = await view.get('exemptions', hubId, row);

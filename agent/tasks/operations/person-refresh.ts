@@ -10,6 +10,7 @@ import type { Trigger } from '../../desired-state/delta.ts';
 import { carryDecisions } from '../../check-for-updates/renamed-rows.ts';
 import { inviteRowId } from '../../standing/row-ids.ts';
 import { assignsTriedOn, grantMadeBy } from '../../app-state/grant-maker.ts';
+import { emailKey } from '../../matching/email-key.ts';
 
 export interface RefreshedPerson {
   hubId: string;
@@ -47,7 +48,7 @@ const assetKey = (a: AssetRef) => `${a.type}:${a.id}`;
 export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): Promise<{ members: number; invites: number; assignments: number; missingAssets: number }> {
   const { hubId, reading } = p;
   const at = p.now.toISOString();
-  const email = p.email?.trim().toLowerCase();
+  const email = p.email === undefined ? undefined : emailKey(p.email);
   const byEmail = async <T>(index: string, collection: 'appMembers' | 'appInvites') =>
     (email ? await tx.lookup(collection, index, `${hubId}\u0000${email}`) : []) as T[];
 
@@ -82,15 +83,15 @@ export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): P
     if (listed.has(prev.id)) continue;
     if (prev.status !== 'pending') continue; // already known expired/declined/cancelled
     if (newerThanReading(prev)) continue; // recorded by another task while this person was read
-    const replaced = reading.invites.some((i) => i.status === 'pending' && i.email.toLowerCase() === prev.email.toLowerCase());
+    const replaced = reading.invites.some((i) => i.status === 'pending' && emailKey(i.email) === emailKey(prev.email));
     if (replaced || reading.members.length > 0) {
       // Taken over by the listed invite (a provisional id), or accepted: the seat carries it now.
       if (!replaced && !prev.id.startsWith('pending:')) acceptedInviteId = prev.id;
       tx.delete('appInvites', hubId, prev.id);
-      const lower = prev.email.toLowerCase();
+      const lower = emailKey(prev.email);
       const to = replaced
-        ? inviteRowId(reading.invites.find((i) => i.status === 'pending' && i.email.toLowerCase() === lower)!.id)
-        : (reading.members.find((m) => m.inviteId === prev.id) ?? reading.members.find((m) => m.email?.toLowerCase() === lower) ?? (reading.members.length === 1 ? reading.members[0] : undefined))?.id;
+        ? inviteRowId(reading.invites.find((i) => i.status === 'pending' && emailKey(i.email) === lower)!.id)
+        : (reading.members.find((m) => m.inviteId === prev.id) ?? reading.members.find((m) => m.email !== undefined && emailKey(m.email) === lower) ?? (reading.members.length === 1 ? reading.members[0] : undefined))?.id;
       replacedRows.push({ from: inviteRowId(prev.id), to: to ?? '', email: lower });
       continue;
     }

@@ -5,6 +5,7 @@ import type { Transaction } from '../../store/store.ts';
 import { PERSON_INDEX } from '../../plan/person-input.ts';
 import { assignmentRemovalId, inviteRowId } from '../../standing/row-ids.ts';
 import type { AppCallResult } from './call-app.ts';
+import { emailKey } from '../../matching/email-key.ts';
 
 /**
  * Keeps the app snapshot true to what the agent just did (agent/app-state/records.ts: "the
@@ -106,7 +107,7 @@ async function forgetDeparted(tx: Transaction, hubId: string, op: Operation): Pr
   const matched = await tx.lookup('memberMatches', PERSON_INDEX.matchByDirectoryUser, `${hubId}\u0000${op.directoryUserId}`);
   let seats = matched.some((m) => m.outcome === 'onboarded' && m.memberId !== removed);
   for (const e of seats ? [] : d.emails) {
-    const key = `${hubId}\u0000${e.toLowerCase()}`;
+    const key = `${hubId}\u0000${emailKey(e)}`;
     if ((await tx.lookup('appMembers', PERSON_INDEX.memberByEmail, key)).length > 0 || (await tx.lookup('appInvites', PERSON_INDEX.inviteByEmail, key)).length > 0) {
       seats = true;
       break;

@@ -10,6 +10,7 @@ import { encodeCursor } from './paging.ts';
 import { businessField, time } from './business-node.ts';
 import { assetNode } from './asset-nodes.ts';
 import { fieldsText } from './field-selection.ts';
+import { invalidParameter } from './graph-error.ts';
 
 /** Nested edge expansion (`assigned_ad_accounts{id,tasks}`): one page of 25 (or `.limit(n)`). */
 function assignedAssetsField(type: Asset['type'], edge: string): FieldGetter<{ id: string }> {
@@ -33,6 +34,23 @@ function assignedAssetsField(type: Asset['type'], edge: string): FieldGetter<{ i
     return out;
   };
 }
+
+/**
+ * BusinessUser `business_role_request`, "the invite this user came from": `{id}`, or the fields a
+ * nested selection asks for (`business_role_request{id,email}`, https://developers.facebook.com/docs/graph-api/results).
+ * An accepted request has left pending_users, so the emulator keeps its id and the email it was
+ * sent to only; any other field of it is refused as not emulated (README [INF]).
+ */
+const acceptedRequestField: FieldGetter<BusinessUser> = (u, sub) => {
+  if (!u.requestId) return undefined;
+  const known: Record<string, string> = { id: u.requestId, email: u.requestEmail ?? u.email };
+  const out: Record<string, unknown> = { id: u.requestId };
+  for (const c of sub.children ?? []) {
+    if (!(c.name in known)) throw invalidParameter(`meta emulator: field (${c.name}) of an accepted BusinessRoleRequest is not emulated`);
+    out[c.name] = known[c.name];
+  }
+  return out;
+};
 
 const personEdges = {
   assigned_ad_accounts: assignedAssetsField('ad_account', 'assigned_ad_accounts'),
@@ -80,7 +98,7 @@ export const businessUserNode: NodeType<BusinessUser> = {
     two_fac_status: value(() => 'tfa_not_enabled'),
     marked_for_removal: value(() => false),
     invited_user_type: value(() => ['FB']),
-    business_role_request: value((u) => (u.requestId ? { id: u.requestId } : undefined)),
+    business_role_request: acceptedRequestField,
     ...personEdges,
   },
 };

@@ -15,7 +15,7 @@ import type { EmulatorRuntime, GraphCall, GraphMethod, GraphReply } from './grap
 import type { FaultConfig } from './faults.ts';
 
 export interface EmulatorControlApi {
-  acceptInvite(requestId: string, person?: { name?: string }): { memberId: string };
+  acceptInvite(requestId: string, person?: { name?: string; email?: string }): { memberId: string };
   declineInvite(requestId: string): void;
   expireInvite(requestId: string): void;
   setFaults(f: FaultConfig): void;
@@ -83,7 +83,7 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
   const inviteAction = async (req: Request, res: Response, id: string, action: string) => {
     const body = await readBody(req);
     try {
-      const person = body.length > 0 ? (parseBody(req.get('content-type'), body) as { name?: string }) : undefined;
+      const person = body.length > 0 ? (parseBody(req.get('content-type'), body) as { name?: string; email?: string }) : undefined;
       if (action === 'accept') return void res.json(control.acceptInvite(id, person));
       if (action === 'decline') control.declineInvite(id);
       else if (action === 'expire') control.expireInvite(id);

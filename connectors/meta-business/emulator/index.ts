@@ -99,7 +99,7 @@ export interface MetaEmulator {
   /** every call (also each op inside a batch), tokens redacted */
   calls: RecordedCall[];
   control: {
-    acceptInvite(requestId: string, person?: { name?: string }): { memberId: string };
+    acceptInvite(requestId: string, person?: { name?: string; email?: string }): { memberId: string };
     declineInvite(requestId: string): void;
     expireInvite(requestId: string): void;
     setFaults(f: FaultConfig): void;

@@ -144,7 +144,7 @@ function pendingInvite(runtime: EmulatorRuntime, requestId: string, action: stri
 }
 
 /** The person accepts: a BusinessUser with a new id appears and the request is dropped (connectors/meta-business/README.md [INF]). */
-export function acceptInvite(runtime: EmulatorRuntime, requestId: string, person?: { name?: string }): { memberId: string } {
+export function acceptInvite(runtime: EmulatorRuntime, requestId: string, person?: { name?: string; email?: string }): { memberId: string } {
   const invite = pendingInvite(runtime, requestId, 'accept');
   const world = runtime.world;
   const local = invite.email.split('@')[0];
@@ -152,9 +152,11 @@ export function acceptInvite(runtime: EmulatorRuntime, requestId: string, person
   const id = world.nextId();
   const finance = financePermission(invite.role, invite.tasks);
   world.users.set(id, {
-    id, businessId: invite.businessId, name, email: invite.email, role: invite.role, tasks: [...invite.tasks],
+    // `email`: the person may accept signed in under another address than the one invited; the
+    // BusinessUser's email is then theirs, and the request keeps the address it was sent to.
+    id, businessId: invite.businessId, name, email: person?.email ?? invite.email, role: invite.role, tasks: [...invite.tasks],
     ...(finance ? { finance_permission: finance } : {}),
-    requestId: invite.id, created_time: runtime.now(), seq: world.nextSeq(),
+    requestId: invite.id, ...(person?.email && person.email !== invite.email ? { requestEmail: invite.email } : {}), created_time: runtime.now(), seq: world.nextSeq(),
   });
   world.invites.delete(invite.id);
   return { memberId: id };

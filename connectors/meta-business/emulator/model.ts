@@ -41,6 +41,8 @@ export interface BusinessUser {
   finance_permission?: string;
   /** The invite this person accepted (BusinessUser.business_role_request). */
   requestId?: string;
+  /** The email that invite was sent to, when the person accepted under another (BusinessRoleRequest.email). */
+  requestEmail?: string;
   created_time: number;
   seq: number;
 }

@@ -11,7 +11,7 @@ export interface RawBusinessUser {
   role?: string;
   tasks?: string[];
   finance_permission?: string;
-  business_role_request?: { id?: string };
+  business_role_request?: { id?: string; email?: string };
   marked_for_removal?: boolean | string;
 }
 
@@ -80,6 +80,7 @@ export function toMember(raw: RawBusinessUser): AppMember {
     role: memberRole({ ...raw, role: roleOf(raw, 'business user') }),
     ...(Array.isArray(raw.tasks) && raw.tasks.length > 0 ? { tasks: raw.tasks.map((t) => t.toUpperCase()) } : {}),
     ...(raw.business_role_request?.id ? { inviteId: String(raw.business_role_request.id) } : {}),
+    ...(typeof raw.business_role_request?.email === 'string' && raw.business_role_request.email.trim() !== '' ? { invitedEmail: raw.business_role_request.email.trim().toLowerCase() } : {}),
     ...(markedForRemoval(raw) ? { removalPending: true } : {}),
   };
 }

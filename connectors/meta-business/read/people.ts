@@ -11,7 +11,11 @@ import type { GraphParams } from '../graph-client.ts';
  * (mappers/member.ts memberRole); `marked_for_removal` because a seat Meta is removing is not one
  * to keep or to remove again (mappers/member.ts markedForRemoval).
  */
-export const MEMBER_FIELDS = 'id,name,email,role,tasks,finance_permission,business_role_request,marked_for_removal';
+// `business_role_request{id,email}`: the invite a member came from, with the email it was sent to
+// (BusinessRoleRequest `email`; nested selection, https://developers.facebook.com/docs/graph-api/results).
+// A person may accept under another address than the one invited: the invite's email is what ties
+// the seat to an invite hubwarden still knows only by that email (`pending:<email>`).
+export const MEMBER_FIELDS = 'id,name,email,role,tasks,finance_permission,business_role_request{id,email},marked_for_removal';
 /**
  * `tasks` and `finance_role` because an add-on role may show there rather than in `role`
  * (mappers/invite.ts inviteRole); `expiry_time` as well as `expiration_time` because the API spec

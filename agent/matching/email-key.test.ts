@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStore } from '../store/memory-store.ts';
+import { defineDirectoryIndexes, INDEX } from '../desired-state/directory-records.ts';
+import { defineStandingIndexes, INVITE_BY_EMAIL, MEMBER_BY_EMAIL } from '../standing/standing.ts';
+import { emailKey } from './email-key.ts';
+
+const at = '2026-12-01T00:00:00.000Z';
+
+test('every email index files a record under emailKey of its email, so any spelling differing by whitespace or case finds it', async () => {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  defineStandingIndexes(store);
+  await store.transact((tx) => {
+    tx.put('directoryUsers', 'h', 'u1', { hubId: 'h', id: 'u1', userName: 'ann', active: true, emails: [' Ann@Example.com'], scim: {}, created: at, lastModified: at, version: 1 });
+    tx.put('appMembers', 'h', 'm1', { hubId: 'h', id: 'm1', email: 'ANN@example.com ', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appInvites', 'h', 'i1', { hubId: 'h', id: 'i1', email: '\tann@EXAMPLE.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+  });
+  for (const spelled of ['ann@example.com', ' Ann@Example.COM ']) {
+    const key = `h\u0000${emailKey(spelled)}`;
+    assert.deepEqual((await store.lookup('directoryUsers', INDEX.userByEmail, key)).map((u) => u.id), ['u1'], spelled);
+    assert.deepEqual((await store.lookup('appMembers', MEMBER_BY_EMAIL, key)).map((m) => m.id), ['m1'], spelled);
+    assert.deepEqual((await store.lookup('appInvites', INVITE_BY_EMAIL, key)).map((i) => i.id), ['i1'], spelled);
+  }
+});
