@@ -51,8 +51,11 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .option('--token <token>', 'admin token (default: HUBWARDEN_ADMIN_TOKEN or the config\'s first server.adminTokens)')
     .option('--config <path>', 'config file (default: HUBWARDEN_CONFIG or config/hubwarden.yaml)')
     .version(packageVersion(), '-V, --version', 'print the hubwarden version')
-    .option('--json', 'print JSON instead of tables (every command)')
-    .showHelpAfterError(false);
+    .option('--json', 'print JSON instead of tables (every command but serve and store)')
+    .showHelpAfterError(false)
+    // `hubwarden <command> --help` lists --url, --token, --json too: each command takes them
+    // (before or after its name), and without them its help read as if it did not.
+    .configureHelp({ showGlobalOptions: true });
   quiet(program);
   registerHubCommands(program);
   registerWorkCommands(program);

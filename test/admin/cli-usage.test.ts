@@ -106,4 +106,16 @@ describe('hubwarden CLI: usage mistakes', () => {
     const same = await cli(['hubs', ...auth, '--url', server.url, '--json', '--json']);
     assert.equal(same.code, 0, same.stderr);
   });
+
+  test('a command\'s --help lists the global options it takes and says what --until means; --json where no JSON is printed is refused', async () => {
+    const [members, exempt] = await cliAll([['members', '--help'], ['exempt', '--help']]);
+    assert.match(members.stdout, /Global Options:[\s\S]*--url <url>[\s\S]*--token <token>[\s\S]*--json/);
+    assert.match(exempt.stdout.replace(/\s+/g, ' '), /--until <date> when it ends: through the end of a date in UTC \(2026-12-31\), or at an ISO 8601 date-time with its offset/);
+    // store's report is text: --json was ignored (text, exit 0) and a script parsing it failed or skipped the check.
+    for (const args of [['store', 'check', '--json', '--path', 'nowhere.json'], ['--json', 'store', 'repair', '--accept-loss', '--path', 'nowhere.json']]) {
+      const run = await cli(args);
+      assertOneLineError(run, 2, /^hubwarden: store check, repair and migrate print text only: leave --json out/);
+      assert.equal(run.stdout, '');
+    }
+  });
 });
