@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { adminClient } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
+import { MAX_ANSWER_BYTES, readBody } from './answer-body.ts';
 
 test('a token a header cannot carry is refused without echoing it', async () => {
   const secret = 'adm1n-Secret-Value';
@@ -113,4 +114,56 @@ test('an error answer that quotes the request back never shows the admin token',
   const echo = async (_url: string | URL | Request, init?: RequestInit) => new Response(JSON.stringify({ detail: `malformed header: authorization: ${(init?.headers as Record<string, string>).authorization}` }), { status: 400, headers: { 'content-type': 'application/json' } });
   await assert.rejects(adminClient('http://127.0.0.1:9', token, echo).get('/hubs'),
     (e: unknown) => e instanceof CliError && /^malformed header: authorization: Bearer \[admin token\] \(HTTP 400\)$/.test(e.message));
+});
+
+/** A fetch that answers each request with the next of `answers` (the last one again once they run out), counting them. */
+function answering(...answers: Array<() => Response>) {
+  const seen: string[] = [];
+  const fetchImpl = async (_url: string | URL | Request, init?: RequestInit) => {
+    seen.push(init?.method ?? 'GET');
+    return answers[Math.min(seen.length, answers.length) - 1]!();
+  };
+  return { seen, fetchImpl: fetchImpl as typeof fetch };
+}
+const problem = (status: number, detail: string, headers: Record<string, string> = {}) => () =>
+  new Response(JSON.stringify({ status, detail }), { status, headers: { 'content-type': 'application/problem+json', ...headers } });
+const ok = () => new Response('{"items":[]}', { status: 200, headers: { 'content-type': 'application/json' } });
+
+test('a GET answered 503 with a short Retry-After is sent again (a task being waited for is not given up on); a POST is not', async () => {
+  const once = answering(problem(503, 'store: unavailable (replica); nothing was changed', { 'retry-after': '0' }), ok);
+  assert.deepEqual(await adminClient('http://127.0.0.1:9', 'token', once.fetchImpl).get('/tasks/t1'), { items: [] });
+  assert.deepEqual(once.seen, ['GET', 'GET']);
+  const always = answering(problem(503, 'other writes kept winning', { 'retry-after': '0' }));
+  await assert.rejects(adminClient('http://127.0.0.1:9', 'token', always.fetchImpl).get('/hubs'),
+    (e: unknown) => e instanceof CliError && /^other writes kept winning \(HTTP 503; retry in 0 s\)$/.test(e.message));
+  assert.equal(always.seen.length, 3, 'three tries in all');
+  const post = answering(problem(503, 'store: unavailable (replica); it may have been applied: read before retrying, retry in 5 s', { 'retry-after': '0' }), ok);
+  await assert.rejects(adminClient('http://127.0.0.1:9', 'token', post.fetchImpl).post('/people/x/offboard'),
+    (e: unknown) => e instanceof CliError && /read before retrying, retry in 5 s \(HTTP 503\)$/.test(e.message));
+  assert.deepEqual(post.seen, ['POST'], 'a POST is never sent again by itself');
+  const long = answering(problem(503, 'down for maintenance', { 'retry-after': '3600' }));
+  await assert.rejects(adminClient('http://127.0.0.1:9', 'token', long.fetchImpl).get('/hubs'), /down for maintenance \(HTTP 503; retry in 3600 s\)/);
+  assert.equal(long.seen.length, 1, 'a long wait is the admin\'s to decide');
+});
+
+test('a 429, or a 503 page from a proxy, says when to retry; it is not called "not a hubwarden server"', async () => {
+  const limited = answering(problem(429, 'slow down', { 'retry-after': '7' }));
+  await assert.rejects(adminClient('http://127.0.0.1:9', 'token', limited.fetchImpl).get('/hubs'), (e: unknown) => e instanceof CliError && /^slow down \(HTTP 429; retry in 7 s\)$/.test(e.message));
+  assert.equal(limited.seen.length, 1, 'a 429 (wrong admin tokens, on this API) is not tried again');
+  const page = answering(() => new Response('<html><h1>503 Service Unavailable</h1></html>', { status: 503, statusText: 'Service Unavailable', headers: { 'content-type': 'text/html', 'retry-after': '3600' } }));
+  await assert.rejects(adminClient('http://127.0.0.1:9', 'token', page.fetchImpl).get('/hubs'),
+    (e: unknown) => e instanceof CliError && /^Service Unavailable \(HTTP 503; retry in 3600 s\)$/.test(e.message));
+});
+
+test('an answer too large to be a hubwarden one is refused, not read into memory; a huge problem detail is shortened', async () => {
+  const big = answering(() => new Response('{"items":[]}', { status: 200, headers: { 'content-type': 'application/json', 'content-length': String(MAX_ANSWER_BYTES + 1) } }));
+  await assert.rejects(adminClient('http://127.0.0.1:9', 'token', big.fetchImpl).get('/hubs'), (e: unknown) => e instanceof CliError && /the answer is larger than 256 MB; not read/.test(e.message));
+  // Streamed without a length: cut at the cap.
+  const chunk = new TextEncoder().encode('x'.repeat(1024));
+  let sent = 0;
+  const endless = new ReadableStream<Uint8Array>({ pull(c) { sent++; c.enqueue(chunk); } });
+  await assert.rejects(readBody(new Response(endless), 'GET /hubs', 10 * 1024), /^CliError: GET \/hubs: HTTP 200, the answer is larger than/);
+  assert.ok(sent < 20, `stopped reading (${sent} chunks)`);
+  const chatty = answering(problem(500, 'boom\n'.repeat(100_000)));
+  await assert.rejects(adminClient('http://127.0.0.1:9', 'token', chatty.fetchImpl).get('/hubs'), (e: unknown) => e instanceof CliError && e.message.length < 600 && /more characters\) \(HTTP 500\)$/.test(e.message));
 });

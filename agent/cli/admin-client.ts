@@ -1,6 +1,7 @@
 import { redactText } from '../log/logger.ts';
 import { CliError } from './cli-error.ts';
 import { isObject, kindOf } from './answer.ts';
+import { readBody, retryAfterSeconds, shortDetail } from './answer-body.ts';
 
 /**
  * The CLI's way into a running hubwarden: the admin REST API (`/api/v1`) with a bearer token.
@@ -15,6 +16,19 @@ export interface AdminClient {
 
 /** How long one request may take, its answer's body included. */
 const TIMEOUT_MS = 30_000;
+
+/**
+ * A GET answered 503 with a Retry-After of at most this many seconds is sent again, up to
+ * GET_TRIES times in all: a GET is safe (RFC 9110 §9.2.1), and the API's 503 means "send the same
+ * request again after Retry-After seconds" (its store refusing writes for now, a restart behind a
+ * proxy). Without it one such answer while `offboard` or `check` polled its task ended the wait
+ * with exit 1 while the change went on. A POST is not sent again: the API's 503 to one may say it
+ * was applied (read first), so the line says when to retry and the admin decides. A 429 is not
+ * either: the API answers it only to wrong admin tokens, and one more counts against the address.
+ */
+const RETRY_AFTER_MAX_S = 10;
+const GET_TRIES = 3;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Visible ASCII only: a space, line break or other byte makes fetch throw a message that quotes the header. */
 const BEARER_TOKEN = /^[\x21-\x7e]+$/;
@@ -57,31 +71,41 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
     const timedOut = (err: unknown) => (err as { name?: string })?.name === 'TimeoutError'
       ? new CliError(`hubwarden at ${baseUrl} did not answer ${method} ${path} within ${TIMEOUT_MS / 1000} s; it may still be working on it (see hubwarden tasks)`)
       : undefined;
-    let res: Response;
-    try {
-      res = await fetchImpl(`${root}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-        // Not followed: fetch drops the Authorization header on a redirect to another origin (an
-        // http URL sent on to https, another port) and turns a redirected POST into a GET
-        // (https://fetch.spec.whatwg.org/#http-redirect-fetch), so a right token was reported as
-        // "invalid admin token" and the admin sent to rotate it.
-        redirect: 'manual',
-      });
-    } catch (err) {
-      const late = timedOut(err);
-      if (late) throw late;
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = redactText(cause?.code ?? cause?.message ?? (err as Error).message);
-      throw new CliError(`cannot reach hubwarden at ${baseUrl}: ${why} (is "hubwarden serve" running? set --url)`);
+    const send = async (): Promise<Response> => {
+      try {
+        return await fetchImpl(`${root}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+          // Not followed: fetch drops the Authorization header on a redirect to another origin (an
+          // http URL sent on to https, another port) and turns a redirected POST into a GET
+          // (https://fetch.spec.whatwg.org/#http-redirect-fetch), so a right token was reported as
+          // "invalid admin token" and the admin sent to rotate it.
+          redirect: 'manual',
+        });
+      } catch (err) {
+        const late = timedOut(err);
+        if (late) throw late;
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        const why = redactText(cause?.code ?? cause?.message ?? (err as Error).message);
+        throw new CliError(`cannot reach hubwarden at ${baseUrl}: ${why} (is "hubwarden serve" running? set --url)`);
+      }
+    };
+    let res = await send();
+    for (let tries = 1; res.status === 503 && method === 'GET' && tries < GET_TRIES; tries++) {
+      const wait = retryAfterSeconds(res);
+      if (wait === undefined || wait > RETRY_AFTER_MAX_S) break;
+      await res.body?.cancel().catch(() => {});
+      await sleep(wait * 1000);
+      res = await send();
     }
     if (res.status >= 300 && res.status < 400) throw redirected(method, path, res);
     let text: string;
     try {
-      text = await res.text();
+      text = await readBody(res, `${method} ${root}${path}`);
     } catch (err) {
+      if (err instanceof CliError) throw err;
       throw timedOut(err) ?? new CliError(`${method} ${root}${path}: HTTP ${res.status}, the answer was cut off: ${redactText((err as Error).message)}`);
     }
     if (res.ok && accept !== 'application/json') {
@@ -92,20 +116,27 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
       return { status: res.status, body: text as T };
     }
     let parsed: unknown;
+    let json = true;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
-      throw new CliError(`${method} ${root}${path}: HTTP ${res.status}, not a JSON answer (is ${baseUrl} a hubwarden server?)`);
+      json = false;
     }
     if (!res.ok) {
       // Problem details (RFC 9457 §3.1.4): `detail` is a string; anything else is not shown.
       // The token is never repeated, even by an answer that quotes the request's Authorization
       // header back (a proxy's or a debugging server's error page): the line may end in a CI log.
+      // A 429 or 503 says when to try again (RFC 9110 §10.2.3, RFC 6585 §4), the server's detail
+      // or not; one that is not JSON (a proxy's 503 page while the server restarts) is named by
+      // its status, not as "not a hubwarden server".
       const said = isObject(parsed) && typeof parsed.detail === 'string' && parsed.detail ? parsed.detail : res.statusText || 'the request failed';
-      const detail = said.split(token).join('[admin token]');
+      const detail = shortDetail(said.split(token).join('[admin token]'));
+      const retry = res.status === 429 || res.status === 503 ? retryAfterSeconds(res) : undefined;
+      const when = retry !== undefined && !/retry in \d+ s/.test(detail) ? `; retry in ${retry} s` : '';
       const hint = res.status === 401 ? ' (pass --token or set HUBWARDEN_ADMIN_TOKEN)' : '';
-      throw new CliError(`${detail} (HTTP ${res.status})${hint}`);
+      throw new CliError(`${detail} (HTTP ${res.status}${when})${hint}`);
     }
+    if (!json) throw new CliError(`${method} ${root}${path}: HTTP ${res.status}, not a JSON answer (is ${baseUrl} a hubwarden server?)`);
     // Every JSON answer of the admin API is an object: a `null`, a list or an empty body is a
     // server (or a proxy in front of it) that is not hubwarden's.
     if (!isObject(parsed)) throw new CliError(`${method} ${root}${path}: HTTP ${res.status}, the answer is ${kindOf(parsed)}, not a JSON object (is ${baseUrl} a hubwarden server?)`);

@@ -1,7 +1,12 @@
 import { CliError } from './cli-error.ts';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+/**
+ * RFC 3339 §5.6: hours 00–23, minutes and seconds 00–59, an offset of at most 23:59. Date.parse
+ * takes `T24:00:00Z` as the next day's midnight, so it passed here and the server refused it
+ * naming `query.since`, not the option.
+ */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
 /** A calendar date that exists (2026-02-30 parses in some engines as March 2nd). */
 const realDate = (d: string) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;

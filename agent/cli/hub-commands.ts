@@ -106,7 +106,7 @@ export function registerHubCommands(program: Command): void {
 
   program.command('exempt').arguments('<hub> <member>').description('exempt a member from removal')
     .requiredOption('--reason <reason>', 'who asked and why (audited)')
-    .option('--until <date>', 'expiry, e.g. 2026-12-31')
+    .option('--until <date>', 'when it ends: through the end of a date in UTC (2026-12-31), or at an ISO 8601 date-time with its offset (2026-12-31T18:00:00+01:00)')
     .action((hub: string, member: string, opts: { reason: string; until?: string }) =>
       memberAction(hub, member, 'exempt', { reason: opts.reason, ...(opts.until !== undefined ? { until: dateOption('--until', opts.until, 'as-is') } : {}) }));
 

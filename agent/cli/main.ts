@@ -51,8 +51,11 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .option('--token <token>', 'admin token (default: HUBWARDEN_ADMIN_TOKEN or the config\'s first server.adminTokens)')
     .option('--config <path>', 'config file (default: HUBWARDEN_CONFIG or config/hubwarden.yaml)')
     .version(packageVersion(), '-V, --version', 'print the hubwarden version')
-    .option('--json', 'print JSON instead of tables (every command)')
-    .showHelpAfterError(false);
+    .option('--json', 'print JSON instead of tables (every command but serve and store)')
+    .showHelpAfterError(false)
+    // `hubwarden <command> --help` lists --url, --token, --json too: each command takes them
+    // (before or after its name), and without them its help read as if it did not.
+    .configureHelp({ showGlobalOptions: true });
   quiet(program);
   registerHubCommands(program);
   registerWorkCommands(program);
@@ -66,9 +69,9 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     sandboxCommands.registerSandboxCommands(program);
     storeCommands.registerStoreCommands(program);
   }
-  for (const command of program.commands) {
+  for (const command of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
     quiet(command);
-    for (const sub of command.commands) quiet(sub);
+    refuseRepeatedValues(command);
   }
   // Before any action: an empty argument or option value (an unset shell variable, a stray "")
   // is a usage mistake, refused before a request is made. Left through, `offboard ""` asked the
@@ -94,6 +97,27 @@ function quiet(command: Command): Command {
       throw err;
     })
     .configureOutput({ outputError: () => {}, writeErr: () => {} });
+}
+
+/**
+ * An option that takes a value, given twice with different values, is a usage mistake: commander
+ * keeps the last and drops the other without a word, so `apply r-1 --members 1001 --members 1002`
+ * applied 1002 alone, and `members h --status invited --status guest` listed guests only. Given
+ * twice with the same value it is harmless. Named, its values never repeated (one may be --token).
+ */
+function refuseRepeatedValues(command: Command): void {
+  const given = new Map<string, unknown>();
+  for (const option of command.options) {
+    if (!option.required && !option.optional) continue; // a flag: twice is once
+    const name = option.name();
+    command.on(`option:${name}`, (value: unknown) => {
+      if (given.has(name) && given.get(name) !== value) {
+        const what = option.long ?? option.flags;
+        throw new CliError(`${what} is given twice with different values; pass it once${option.long === '--members' ? ' (several ids: --members 1001,1002)' : ''}`, 2);
+      }
+      given.set(name, value);
+    });
+  }
 }
 
 function commandPath(command: Command): string {

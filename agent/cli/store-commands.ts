@@ -27,7 +27,12 @@ export function registerStoreCommands(program: Command): void {
       throw new CliError(`store: cannot take store.path from the config (${oneLine(err)}); pass --path <file>`);
     }
   };
-  const store = program.command('store').description('check or repair the store files (server stopped)');
+  const store = program.command('store').description('check, repair or migrate the store files (server stopped; text output only)');
+  // Their report is lines of text: with --json it was printed as text all the same, exit 0, and a
+  // script reading it as JSON failed on it or, worse, skipped the check.
+  store.hook('preAction', () => {
+    if (global().json) throw new CliError('store check, repair and migrate print text only: leave --json out (the exit code says how it went)', 2);
+  });
 
   store.command('check').description('report damage in the snapshot and journals; changes nothing')
     .option('--path <file>', 'the store file (default: store.path of the config)')

@@ -38,6 +38,17 @@ export async function followTask(client: AdminClient, taskId: string, intervalMs
     cliProgress.Presets.shades_classic,
   );
   let started = false;
+  // Ctrl-C while waiting: the bar hid the cursor and turned line wrapping off (cli-progress's
+  // hideCursor, linewrap: false), and node's default exit on SIGINT left the admin's terminal so.
+  // It is put back, and the line says the task goes on: stopping the wait cancels nothing.
+  const interrupted = (signal: NodeJS.Signals) => {
+    if (started) bar.stop();
+    process.stderr.write(`hubwarden: stopped waiting; task ${escapeForTerminal(taskId)} goes on in hubwarden (hubwarden tasks)\n`);
+    // 128 + the signal's number, as a shell reports a command a signal ended.
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     for (;;) {
       const task = await client.get<TaskView>(`/tasks/${seg(taskId)}`);
@@ -58,6 +69,8 @@ export async function followTask(client: AdminClient, taskId: string, intervalMs
       await sleep(intervalMs);
     }
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     if (started) bar.stop();
   }
 }

@@ -85,4 +85,37 @@ describe('hubwarden CLI: usage mistakes', () => {
       assertOneLineError(run, 2, new RegExp(`--port: expected a port number from 1 to 65535 \\(0 = any free port\\), got "${ports[i]}"`)));
     assertOneLineError(await cli(['emulator', 'meta', '--port', '']), 2, /--port is empty/);
   });
+
+  test('an option given twice with different values is refused, naming it, never its values; nothing is asked of the server', async () => {
+    const calls = agent.calls.length;
+    const cases: Array<[string[], RegExp]> = [
+      // Commander kept the last: this applied 1002 alone.
+      [['apply', 'r-1', '--members', '1001', '--members', '1002', ...auth], /^hubwarden: --members is given twice with different values; pass it once \(several ids: --members 1001,1002\)$/],
+      [['members', 'acme-ads', '--status', 'invited', '--status', 'guest', ...auth], /^hubwarden: --status is given twice/],
+      [['hubs', '--url', 'http://127.0.0.1:1', ...auth], /^hubwarden: --url is given twice/],
+      [['hubs', ...auth, '--token', 's3cret-other-token'], /^hubwarden: --token is given twice with different values; pass it once$/],
+      [['store', 'migrate', '--to', 'postgres://a@127.0.0.1/x', '--to', 'postgres://b@127.0.0.1/y'], /^hubwarden: --to is given twice/],
+    ];
+    const runs = await cliAll(cases.map(([args]) => args));
+    runs.forEach((run, i) => {
+      assertOneLineError(run, 2, cases[i][1]);
+      assert.doesNotMatch(run.stderr, /s3cret-other-token|1002,1001/);
+    });
+    assert.equal(agent.calls.length, calls, 'no request reached the agent');
+    // The same value twice (an alias that sets it, and the command line again) is harmless.
+    const same = await cli(['hubs', ...auth, '--url', server.url, '--json', '--json']);
+    assert.equal(same.code, 0, same.stderr);
+  });
+
+  test('a command\'s --help lists the global options it takes and says what --until means; --json where no JSON is printed is refused', async () => {
+    const [members, exempt] = await cliAll([['members', '--help'], ['exempt', '--help']]);
+    assert.match(members.stdout, /Global Options:[\s\S]*--url <url>[\s\S]*--token <token>[\s\S]*--json/);
+    assert.match(exempt.stdout.replace(/\s+/g, ' '), /--until <date> when it ends: through the end of a date in UTC \(2026-12-31\), or at an ISO 8601 date-time with its offset/);
+    // store's report is text: --json was ignored (text, exit 0) and a script parsing it failed or skipped the check.
+    for (const args of [['store', 'check', '--json', '--path', 'nowhere.json'], ['--json', 'store', 'repair', '--accept-loss', '--path', 'nowhere.json']]) {
+      const run = await cli(args);
+      assertOneLineError(run, 2, /^hubwarden: store check, repair and migrate print text only: leave --json out/);
+      assert.equal(run.stdout, '');
+    }
+  });
 });
