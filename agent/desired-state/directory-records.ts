@@ -101,11 +101,15 @@ export function matchingEmailsOf(user: Pick<DirectoryUserRecord, 'emails' | 'use
 
 /** Index names the SCIM server and the agent share (defined by `defineDirectoryIndexes`). */
 export const INDEX = {
-  /** `${hubId}\0${userName lower-cased}` → user (uniqueness, Okta's userName eq lookups). */
+  /**
+   * `${hubId}\0${userName lower-cased}` → user (uniqueness, Okta's userName eq lookups), filed
+   * also under foldName (NFC, then lower-cased) when that differs: the SCIM server looks names up
+   * folded, the agent as they were sent.
+   */
   userByUserName: 'directoryUsers.userName',
   /** `${hubId}\0${emailKey(email)}` → users (matching app members by email). */
   userByEmail: 'directoryUsers.email',
-  /** `${hubId}\0${displayName lower-cased}` → group. */
+  /** `${hubId}\0${displayName lower-cased}` → group, and under foldName as userByUserName is. */
   groupByDisplayName: 'directoryGroups.displayName',
   /** `${hubId}\0${userId}` → groups the user is a member of. */
   groupsByMember: 'directoryGroups.member',
@@ -113,13 +117,27 @@ export const INDEX = {
 
 import type { Store } from '../store/store.ts';
 
+/**
+ * A name as the SCIM server compares it: Unicode NFC, then lower-cased. RFC 7643 §9.4 has strings
+ * "appropriately prepared" before uniqueness tests and filter comparisons, and "josé" arrives
+ * precomposed (U+00E9) from one source and decomposed ("e" + U+0301) from another (macOS input,
+ * some HR exports): compared code unit by code unit they were two people, so the IdP's
+ * `userName eq` lookup missed the user it had and its create made a second one. NFC is the
+ * normalization RFC 8265 §3.3 (PRECIS usernames) prescribes.
+ */
+export function foldName(name: string): string {
+  return (/^[\u0000-\u007f]*$/.test(name) ? name : name.normalize('NFC')).toLowerCase();
+}
+
 export function defineDirectoryIndexes(store: Store): void {
-  store.defineIndex('directoryUsers', INDEX.userByUserName, (u, hub) => [`${hub}\u0000${u.userName.toLowerCase()}`]);
+  // Both keys spelled out (a PostgreSQL store rebuilds an index whose key function's text changes,
+  // store/postgres/indexes.ts): as sent for the agent's lookups, folded (foldName) for the SCIM server's.
+  store.defineIndex('directoryUsers', INDEX.userByUserName, (u, hub) => [...new Set([`${hub}\u0000${u.userName.toLowerCase()}`, `${hub}\u0000${u.userName.normalize('NFC').toLowerCase()}`])]);
   // emailKey (agent/matching/email-key.ts) spelled out: a PostgreSQL store rebuilds an index whose
   // key function's text changes (store/postgres/indexes.ts), and this one already trimmed and
   // lower-cased (session 19), so the same keys need no rebuild over every directory user.
   // agent/matching/email-key.test.ts checks the two agree.
   store.defineIndex('directoryUsers', INDEX.userByEmail, (u, hub) => [...new Set(u.emails.map((e) => `${hub}\u0000${e.trim().toLowerCase()}`))]);
-  store.defineIndex('directoryGroups', INDEX.groupByDisplayName, (g, hub) => [`${hub}\u0000${g.displayName.toLowerCase()}`]);
+  store.defineIndex('directoryGroups', INDEX.groupByDisplayName, (g, hub) => [...new Set([`${hub}\u0000${g.displayName.toLowerCase()}`, `${hub}\u0000${g.displayName.normalize('NFC').toLowerCase()}`])]);
   store.defineIndex('directoryGroups', INDEX.groupsByMember, (g, hub) => g.members.map((m) => `${hub}\u0000${m.value}`));
 }

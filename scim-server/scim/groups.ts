@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { INDEX, type DirectoryGroupRecord } from '../../agent/desired-state/directory-records.ts';
+import { foldName, INDEX, type DirectoryGroupRecord } from '../../agent/desired-state/directory-records.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
 import type { ReadView } from '../../agent/store/store.ts';
 import { GROUP_ATTRIBUTES } from './attributes.ts';
@@ -20,7 +20,8 @@ import { pruneMarksAfterPush, withdrawAdminGroupOnPush } from '../web/scim-leave
  * against the stored group, whatever shape the request had (add+remove in one PATCH, full replace,
  * PUT with all members, Entra's legacy remove-with-value-list). displayName is unique per hub.
  */
-const key = (hubId: string, value: string) => `${hubId}\u0000${value.toLowerCase()}`;
+/** A displayName's index key: folded (NFC, lower-cased; foldName), so "José" and "Jose\u0301" are one name. */
+const key = (hubId: string, value: string) => `${hubId}\u0000${foldName(value)}`;
 
 /** Read through the write's `tx`, so two replicas cannot both create the same name. */
 async function assertUniqueName(tx: ReadView, hubId: string, displayName: string, selfId?: string): Promise<void> {
@@ -143,7 +144,7 @@ function update(h: HubRequest, req: Request, id: string, next: (current: Directo
     const scim = next(current);
     const group = await knownMembers(tx, h.hubId, toGroupRecord(h.hubId, id, scim, current, now), scim, current);
     if (!groupDiffers(current, group)) return current;
-    if (group.displayName.toLowerCase() !== current.displayName.toLowerCase()) await assertUniqueName(tx, h.hubId, group.displayName, id);
+    if (foldName(group.displayName) !== foldName(current.displayName)) await assertUniqueName(tx, h.hubId, group.displayName, id);
     return group;
   }, async (tx, from, before, after) => {
     tx.put('directoryGroups', from.hubId, id, after);

@@ -40,7 +40,8 @@ export function defineScimIndexes(store: Store): void {
   // The PostgreSQL store rebuilds an index whose key function changed at open (postgres/indexes.ts),
   // so a database filed under the former lower-cased keys is refiled under these.
   store.defineIndex('directoryUsers', USER_BY_EXTERNAL_ID, (u, hub) => (u.externalId ? [`${hub}\u0000${u.externalId}`] : []));
-  store.defineIndex('directoryUsers', USER_BY_DISPLAY_NAME, (u, hub) => (u.displayName ? [`${hub}\u0000${u.displayName.toLowerCase()}`] : []));
+  // Filed folded (NFC, lower-cased: foldName in agent/desired-state/directory-records.ts), as users.ts looks it up.
+  store.defineIndex('directoryUsers', USER_BY_DISPLAY_NAME, (u, hub) => (u.displayName ? [`${hub}\u0000${u.displayName.normalize('NFC').toLowerCase()}`] : []));
 }
 
 /** Warnings a minute about requests for hubs not in the config (router below). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { INDEX, type DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
+import { foldName, INDEX, type DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
 import type { DirectoryChange } from '../../agent/desired-state/delta.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
 import type { ReadView, Transaction } from '../../agent/store/store.ts';
@@ -27,13 +27,15 @@ export const USER_BY_EXTERNAL_ID = 'scim.directoryUsers.externalId';
 export const USER_BY_DISPLAY_NAME = 'scim.directoryUsers.displayName';
 
 const key = (hubId: string, value: string) => `${hubId}\u0000${value.toLowerCase()}`;
+/** A userName's or displayName's index key: folded (NFC, lower-cased), as the indexes also file them (foldName). */
+const nameKey = (hubId: string, value: string) => `${hubId}\u0000${foldName(value)}`;
 /** An externalId's index key: as sent, externalId being caseExact (RFC 7643 §3.1; router.ts). */
 const exactKey = (hubId: string, value: string) => `${hubId}\u0000${value}`;
 
 /** Read through the write's `tx`, so two replicas cannot both take the same userName. */
 async function assertUniqueUserName(tx: ReadView, hubId: string, userName: string, selfId?: string): Promise<void> {
-  const clash = (await tx.lookup('directoryUsers', INDEX.userByUserName, key(hubId, userName))).find((u) => u.hubId === hubId && u.id !== selfId);
-  if (clash) throw uniqueness(`hub ${hubId}: userName "${userName}" is already taken by user ${clash.id} (userName is unique, case-insensitively)`);
+  const clash = (await tx.lookup('directoryUsers', INDEX.userByUserName, nameKey(hubId, userName))).find((u) => u.hubId === hubId && u.id !== selfId);
+  if (clash) throw uniqueness(`hub ${hubId}: userName "${userName}" is already taken by user ${clash.id} (userName is unique, case-insensitively and whatever its Unicode normalization form)`);
 }
 
 async function existing(view: ReadView, hubId: string, id: string): Promise<DirectoryUserRecord> {
@@ -58,7 +60,7 @@ async function candidates(h: HubRequest, filter: NonNullable<ReturnType<typeof p
     const u = await store.get('directoryUsers', hubId, id);
     return u ? [u] : [];
   }
-  const lookups: Array<[string, string, typeof key]> = [['userName', INDEX.userByUserName, key], ['externalId', USER_BY_EXTERNAL_ID, exactKey], ['displayName', USER_BY_DISPLAY_NAME, key]];
+  const lookups: Array<[string, string, typeof key]> = [['userName', INDEX.userByUserName, nameKey], ['externalId', USER_BY_EXTERNAL_ID, exactKey], ['displayName', USER_BY_DISPLAY_NAME, nameKey]];
   for (const [attr, index, keyOf] of lookups) {
     const value = requiredEquality(filter, attr);
     if (value !== undefined) return (await store.lookup('directoryUsers', index, keyOf(hubId, value))).filter((u) => u.hubId === hubId);
@@ -143,7 +145,7 @@ async function update(h: HubRequest, req: Request, id: string, next: (current: D
     const user = toUserRecord(h.hubId, id, next(current), current, now);
     const changes = userChanges(current, user);
     if (changes.length === 0) return current;
-    if (user.userName.toLowerCase() !== current.userName.toLowerCase()) await assertUniqueUserName(tx, h.hubId, user.userName, id);
+    if (foldName(user.userName) !== foldName(current.userName)) await assertUniqueUserName(tx, h.hubId, user.userName, id);
     tx.put('directoryUsers', h.hubId, id, user);
     recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes });
     // A deactivation is the IdP's deprovisioning: the person's dashboard sessions end with it.

@@ -1,3 +1,4 @@
+import { foldName } from '../../../agent/desired-state/directory-records.ts';
 import { ENTERPRISE_SCHEMA, EXTERNAL_ID } from '../attributes.ts';
 import type { Filter, FilterValue } from './parse.ts';
 import type { AttrPath } from './path.ts';
@@ -73,8 +74,10 @@ function order(actual: unknown, expected: FilterValue, number?: number, exact = 
   if (a !== undefined && e !== undefined) return Math.sign(a - e);
   if (typeof actual === 'number') return number === undefined ? undefined : Math.sign(actual - number);
   if (typeof actual === 'string' && typeof expected === 'string') {
-    const x = exact ? actual : actual.toLowerCase();
-    const y = exact ? expected : expected.toLowerCase();
+    // Case-insensitive comparisons also ignore the Unicode normalization form (foldName; RFC 7643
+    // §9.4): `userName eq "josé"` finds the user stored with a decomposed é.
+    const x = exact ? actual : foldName(actual);
+    const y = exact ? expected : foldName(expected);
     return x < y ? -1 : x > y ? 1 : 0;
   }
   return undefined;
@@ -114,8 +117,8 @@ function compareOne(op: Exclude<Filter['op'], 'and' | 'or' | 'not' | 'pr' | 'val
     case 'sw':
     case 'ew': {
       if (typeof actual !== 'string' || expected === null) return false;
-      const a = exact ? actual : actual.toLowerCase();
-      const e = exact ? String(expected) : String(expected).toLowerCase();
+      const a = exact ? actual : foldName(actual);
+      const e = exact ? String(expected) : foldName(String(expected));
       return op === 'co' ? a.includes(e) : op === 'sw' ? a.startsWith(e) : a.endsWith(e);
     }
     default: {

@@ -238,3 +238,15 @@ describe('PATCH engine: group members', () => {
     assert.deepEqual((out.members as unknown[]).slice(-2), [{ value: 'string id 1' }, { value: 'u7', display: 'new User' }]);
   });
 });
+
+describe('PATCH engine: a filtered replace of members that matches nobody', () => {
+  test('is 400 noTarget (RFC 7644 §3.5.2.3), not a new member', () => {
+    for (const path of ['members[value eq "u9"].display', 'members[value eq "u9"]']) {
+      assert.throws(() => patchGroup({ op: 'replace', path, value: path.endsWith('display') ? 'Nine' : { value: 'u9', display: 'Nine' } }), (err: unknown) => err instanceof ScimError && err.status === 400 && err.scimType === 'noTarget');
+    }
+    // A match still replaces, and an email is still created for Entra.
+    assert.equal((patchGroup({ op: 'replace', path: 'members[value eq "u2"].display', value: 'Two' }).members as Array<{ display?: string }>)[1]!.display, 'Two');
+    assert.equal((patchUser({ op: 'Replace', path: 'emails[type eq "home"].value', value: 'h@example.com' }).emails as unknown[]).length, 2);
+  });
+});
+

@@ -19,8 +19,7 @@ export type PatchOpName = 'add' | 'replace' | 'remove';
 const isObject = (v: unknown): v is ScimObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function keyOf(element: unknown): string {
-  if (isObject(element) && typeof element.value === 'string') return `v:${element.value}`;
-  return `j:${JSON.stringify(element)}`;
+  return isObject(element) && typeof element.value === 'string' ? `v:${element.value}` : `j:${JSON.stringify(element)}`;
 }
 
 export interface PatchContext {
@@ -210,6 +209,8 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
         return;
       }
       const matched = current.filter(hit);
+      // RFC 7644 §3.5.2.3 noTarget, for members: created, `replace members[value eq "<uid>"].display` was a grant.
+      if (matched.length === 0 && op === 'replace' && name === 'members') throw new ScimError(400, 'noTarget', `${path}: matches no member; add members with {"op":"add","path":"members"}`);
       if (matched.length === 0) {
         const created = sub ? { ...pinned(filter), [sub.name]: value } : { ...pinned(filter), ...(isObject(value) ? value : { value }) };
         // Primary when sent so or when the filter pins it (`emails[… and primary eq true]`): the others are demoted (RFC 7643 §2.4).
@@ -394,6 +395,5 @@ function dedupe(list: unknown[]): unknown[] {
 }
 
 function omit(obj: ScimObject, key: string): ScimObject {
-  const { [key]: _gone, ...rest } = obj;
-  return rest;
+  return Object.fromEntries(Object.entries(obj).filter(([k]) => k !== key));
 }
