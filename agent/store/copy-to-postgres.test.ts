@@ -114,6 +114,18 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
     assert.deepEqual(await target.get('migrateTestItems', 'hub-g', 'g7'), big(7));
   });
 
+  test('a key with a lone surrogate (PostgreSQL text would store U+FFFD: two keys as one) is refused, naming the record', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-migrate-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const source = join(dir, 'store.json');
+    const store = new LowdbStore(source);
+    await store.open();
+    for (const id of ['a\ud800', 'a\ud801']) await store.transact((tx) => tx.put('migrateTestItems', 'hub-s', id, { id: 'x\ud800', n: 1 }));
+    await store.close();
+    await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema: freshSchema() }),
+      /^Error: migrateTestItems record "a\\ud800" in partition "hub-s" has a key that is not Unicode text \(a lone surrogate\).*nothing was lost: keep running on the lowdb store/);
+  });
+
   test('refuses a schema that already holds records, and leaves it as it was', async (t) => {
     const source = await lowdbWithData(t);
     const schema = freshSchema();
