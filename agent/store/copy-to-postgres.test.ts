@@ -91,6 +91,41 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
     assert.equal(await target.count('audit', ''), 1, 'the entry is the one record the copy added beside what it verified');
   });
 
+  test('large records go in batches bounded by their size, not only by count, and keep their order', async (t) => {
+    // One batch is one commit call whose JSON texts travel as one text[] parameter: 30 records of
+    // 14 MB in one batch ran Node out of heap (a fatal abort). Here in small: 70 KB records, 200 KB batches.
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-migrate-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const source = join(dir, 'store.json');
+    const store = new LowdbStore(source);
+    await store.open();
+    const big = (i: number) => ({ id: `g${i}`, n: i, nested: { b: i, a: Array.from({ length: 10_000 }, (_, k) => `m${k}`) } });
+    for (let i = 0; i < 10; i++) await store.transact((tx) => tx.put('migrateTestItems', 'hub-g', `g${i}`, big(i)));
+    await store.close();
+    const schema = freshSchema();
+    const copied: number[] = [];
+    const report = await copyLowdbToPostgres({ source, url: db.url, schema, batchBytes: 200_000, progress: (n) => { copied.push(n); } });
+    assert.deepEqual(copied.slice(0, 3), [3, 6, 9], 'a batch ends once it holds about batchBytes of JSON');
+    assert.equal(copied.at(-1), report.records);
+    const target = new PostgresStore({ url: db.url, schema });
+    await target.open();
+    t.after(() => target.close());
+    assert.deepEqual((await collect(target.list('migrateTestItems', 'hub-g'))).map((r) => r.id), Array.from({ length: 10 }, (_, i) => `g${i}`));
+    assert.deepEqual(await target.get('migrateTestItems', 'hub-g', 'g7'), big(7));
+  });
+
+  test('a key with a lone surrogate (PostgreSQL text would store U+FFFD: two keys as one) is refused, naming the record', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-migrate-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const source = join(dir, 'store.json');
+    const store = new LowdbStore(source);
+    await store.open();
+    for (const id of ['a\ud800', 'a\ud801']) await store.transact((tx) => tx.put('migrateTestItems', 'hub-s', id, { id: 'x\ud800', n: 1 }));
+    await store.close();
+    await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema: freshSchema() }),
+      /^Error: migrateTestItems record "a\\ud800" in partition "hub-s" has a key that is not Unicode text \(a lone surrogate\).*nothing was lost: keep running on the lowdb store/);
+  });
+
   test('refuses a schema that already holds records, and leaves it as it was', async (t) => {
     const source = await lowdbWithData(t);
     const schema = freshSchema();
