@@ -26,7 +26,19 @@ export interface OktaTargetOptions {
   maxRetries: number;
   /** Added to the reset time to absorb clock skew (the SDK adds 1 s). */
   resetMarginMs: number;
+  /** How long one HTTP attempt (an API call, a 429 retry, the access token request) may take (default `OKTA_ATTEMPT_TIMEOUT_MS`). */
+  attemptTimeoutMs?: number;
 }
+
+/**
+ * The SDK gives node-fetch no timeout unless `requestTimeout` is set, and that one bounds a call
+ * with all its 429 retries and refuses a retry whose X-Rate-Limit-Reset lies beyond it: an Okta
+ * org or proxy that took the request and never answered held the write-back run for good, its
+ * lease renewed all the while, so the hub's standings were never written again. Each attempt now
+ * gives up after this long (node-fetch's `timeout`, which covers the body too); a timeout is a
+ * failure like a 5xx (the person is tried again at the next run).
+ */
+export const OKTA_ATTEMPT_TIMEOUT_MS = 60_000;
 
 /**
  * `providerCode` of the refusal of a deactivated user's update: the user's Okta status, since Okta
@@ -52,6 +64,10 @@ class PacedRequestExecutor extends DefaultRequestExecutor {
 
   override async fetch(request: Parameters<DefaultRequestExecutor['fetch']>[0]) {
     await this.options.bucket.take();
+    // Each attempt its own deadline: the SDK sets `timeout` from `requestTimeout` (0: none) on a
+    // request without `startTime`, and 0 again on each 429 retry it builds.
+    request.startTime ??= new Date();
+    (request as { timeout?: number }).timeout = this.options.attemptTimeoutMs ?? OKTA_ATTEMPT_TIMEOUT_MS;
     const response = await super.fetch(request);
     if (isTokenRequest(request) && (response.status < 200 || response.status >= 300)) throw await tokenRequestError(request.url, response);
     return response;
