@@ -26,7 +26,19 @@ export interface OktaTargetOptions {
   maxRetries: number;
   /** Added to the reset time to absorb clock skew (the SDK adds 1 s). */
   resetMarginMs: number;
+  /** How long one HTTP attempt (an API call, a 429 retry, the access token request) may take (default `OKTA_ATTEMPT_TIMEOUT_MS`). */
+  attemptTimeoutMs?: number;
 }
+
+/**
+ * The SDK gives node-fetch no timeout unless `requestTimeout` is set, and that one bounds a call
+ * with all its 429 retries and refuses a retry whose X-Rate-Limit-Reset lies beyond it: an Okta
+ * org or proxy that took the request and never answered held the write-back run for good, its
+ * lease renewed all the while, so the hub's standings were never written again. Each attempt now
+ * gives up after this long (node-fetch's `timeout`, which covers the body too); a timeout is a
+ * failure like a 5xx (the person is tried again at the next run).
+ */
+export const OKTA_ATTEMPT_TIMEOUT_MS = 60_000;
 
 /**
  * `providerCode` of the refusal of a deactivated user's update: the user's Okta status, since Okta
@@ -40,6 +52,9 @@ const DEACTIVATED_HELP = `the user is deactivated in Okta (DEPROVISIONED), and O
 /** Refusals that may mean "deactivated" (Okta has been seen to answer 404 E0000007 for one; E0000023 has its own meaning). */
 const MAYBE_DEACTIVATED = new Set<ErrorKind>(['not-found', 'permission-denied', 'invalid-argument']);
 
+/** The length of the shortest status written (a `status` property's minLength above it refuses it). */
+const SHORTEST_STATUS = Math.min(...WRITEBACK_STATUSES.map((st) => st.length));
+
 /** Okta user ids: `00u` and 17 more characters (e.g. 00ub0oNGTSWTBKOLGLNR). */
 const OKTA_USER_ID = /^00u[0-9A-Za-z]{17}$/;
 /** An id that is no login or shortname: `00u` and 5 to 40 letters or digits, or a GUID. */
@@ -52,6 +67,10 @@ class PacedRequestExecutor extends DefaultRequestExecutor {
 
   override async fetch(request: Parameters<DefaultRequestExecutor['fetch']>[0]) {
     await this.options.bucket.take();
+    // Each attempt its own deadline: the SDK sets `timeout` from `requestTimeout` (0: none) on a
+    // request without `startTime`, and 0 again on each 429 retry it builds.
+    request.startTime ??= new Date();
+    (request as { timeout?: number }).timeout = this.options.attemptTimeoutMs ?? OKTA_ATTEMPT_TIMEOUT_MS;
     const response = await super.fetch(request);
     if (isTokenRequest(request) && (response.status < 200 || response.status >= 300)) throw await tokenRequestError(request.url, response);
     return response;
@@ -138,7 +157,7 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
       // with no fields, so every enum string is serialized as `{}` and Okta refuses the schema.
       const url = `${config.orgUrl.replace(/\/$/, '')}/api/v1/meta/schemas/user/default`;
       const schema = await call(`okta ${idp}: read the default user schema`, () => client.http.getJson(url));
-      const existing = ((schema as any)?.definitions?.custom?.properties ?? {}) as Record<string, { type?: string; enum?: unknown[]; maxLength?: unknown; permissions?: unknown }>;
+      const existing = ((schema as any)?.definitions?.custom?.properties ?? {}) as Record<string, { type?: string; enum?: unknown[]; minLength?: unknown; maxLength?: unknown; permissions?: unknown }>;
       const missing: Record<string, unknown> = {};
       for (const hubId of hubIds) {
         for (const field of WRITEBACK_FIELDS) {
@@ -148,13 +167,18 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
           // A property made elsewhere (by hand, say) with a lower maxLength would make Okta refuse
           // our longer values for good: it is widened to ours like a missing enum value is added.
           const tooShort = wanted.maxLength !== undefined && typeof have?.maxLength === 'number' && have.maxLength < wanted.maxLength;
+          // Nor may one with a minLength refuse the values we write: "none" is an empty string (no
+          // role held, not exempted, no expiry), and the shortest status has SHORTEST_STATUS
+          // characters. Left as made, nearly everyone's update was refused as invalid, every day.
+          const floor = field === 'status' ? SHORTEST_STATUS : 0;
+          const floorTooHigh = typeof have?.minLength === 'number' && have.minLength > floor;
           // People must not edit their own standing: an attribute made elsewhere that lets SELF
           // write, or says nothing of SELF, gets our READ_ONLY.
           const selfWrites = have !== undefined && !selfReadOnly(have.permissions);
           // A property with no enum at all takes our values as they are: an org that refuses
           // `enum` got it so (below), and would be sent it again on every run.
           const enumShort = wanted.enum !== undefined && have?.enum !== undefined && !wanted.enum.every((v) => have.enum!.includes(v));
-          if (!have || have.type !== wanted.type || tooShort || selfWrites || enumShort) missing[name] = wanted;
+          if (!have || have.type !== wanted.type || tooShort || floorTooHigh || selfWrites || enumShort) missing[name] = wanted;
         }
       }
       if (Object.keys(missing).length === 0) return false;

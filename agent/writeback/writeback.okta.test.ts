@@ -330,3 +330,27 @@ test('okta: an exemption is written back with its expiry (exemptUntil), and both
     await server.close();
   }
 });
+
+test('okta: an attribute made by hand with a minLength is made ours, so empty values ("none": no role, no exemption) are not refused for good', async () => {
+  const okta = createOktaEmulator({
+    token: OKTA_TOKEN,
+    users: [{ id: ANA, login: 'ana@example.com' }],
+    schema: {
+      [attr('status')]: { title: 'made by hand', type: 'string', minLength: 5, maxLength: 1024, permissions: [{ principal: 'SELF', action: 'READ_ONLY' }] },
+      [attr('exemption')]: { title: 'made by hand', type: 'string', minLength: 1, maxLength: 1024, permissions: [{ principal: 'SELF', action: 'READ_ONLY' }] },
+    },
+  });
+  const server = await okta.listen();
+  try {
+    const store = await seededStore(HUB, [directoryUser(HUB, 'u-ana', 'ana@example.com', { externalId: ANA })], [{ id: 'm-ana', email: 'ana@example.com', role: 'ADMIN' }]);
+    const writeback = createWriteback({ config: writebackConfig({ okta: server.url }), store, log: capturingLog(), clock: movableClock() });
+    const report = await writeback.run(HUB);
+    assert.deepEqual(report.problems, [], 'the empty exemption was taken');
+    assert.equal(report.written, 1);
+    assert.equal(okta.state().schema[attr('exemption')]!.minLength, undefined);
+    assert.equal(okta.state().schema[attr('status')]!.minLength, 5, 'a minLength every status meets is left as made');
+    assert.deepEqual([okta.state().users[0]!.profile[attr('status')], okta.state().users[0]!.profile[attr('exemption')]], ['onboarded', '']);
+  } finally {
+    await server.close();
+  }
+});
