@@ -18,7 +18,8 @@ import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
  *   seat (`notOwnRow` below), and nobody matches a row to someone
  *   whose hub role is above theirs, nor removes the seat of someone whose hub role is above
  *   theirs, nor matches such a seat to someone else, un-matches it, or ends or replaces its
- *   exemption (`directory` tells whose role it is; without it, refused);
+ *   exemption; a disputed seat counts as each of its candidates' (`directory` tells whose role it
+ *   is; without it, refused);
  * - person-wide actions (offboard, re-evaluate, offers of anyone) are for administrators only:
  *   My access claims the person's own offers through its own route.
  */
@@ -123,6 +124,12 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     if (holder === undefined || HUB_ROLES.indexOf(holder) >= HUB_ROLES.indexOf(own)) return undefined;
     return `a ${own} cannot ${what} ${holder === 'owner' ? 'an owner' : 'a manager'} (ask an owner or a hubwarden administrator)`;
   }
+  /**
+   * Whose seat a row is for the rank rule: whom it is matched to, else (a disputed row, matched to
+   * nobody until an owner decides) each of its candidates: one ranked above the viewer holds it
+   * back as their own match would.
+   */
+  const holdersOf = (row: MemberView | undefined): string[] => row?.directoryUserId !== undefined ? [row.directoryUserId] : [...(row?.candidates ?? [])];
   /** Whether the rank rule can refuse this viewer on the hub (a manager or collaborator): else no row need be read for it. */
   const ranked = (v: Viewer, hubId: string) => !v.admin && v.roles.get(hubId) !== undefined && v.roles.get(hubId) !== 'owner';
   /** Refuses (audited, 403) taking a seat from any of `holders` ranked above the viewer; `refusal` words the decision. */
@@ -212,10 +219,11 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       }
       // Matching a seat to someone else takes it from whom it is matched to now: their account
       // gets the new person's app role (none, when that person holds nothing, and the seat is
-      // removed). So the removal's rank rule holds here too.
+      // removed). So the removal's rank rule holds here too, for a disputed seat's candidates as
+      // well: matched to one of lower rank, an owner's seat was theirs to lower or remove next.
       if (ranked(v, hubId) && typeof input?.directoryUserId === 'string') {
         const row = await agent.member(hubId, memberId);
-        const holders = row?.directoryUserId !== undefined && row.directoryUserId !== input.directoryUserId ? [row.directoryUserId] : [];
+        const holders = holdersOf(row).filter((holder) => holder !== input.directoryUserId);
         await refuseAboveViewer(v, hubId, holders, 'take the seat of', (holder) => ({ action: 'member-matched', asked: `match ${row!.email ?? memberId} to ${input.directoryUserId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
       }
       return agent.matchMember(hubId, memberId, input, trigger);
@@ -225,10 +233,11 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       await notOwnRow(v, hubId, memberId, 'member-unmatched', (what) => `un-match ${what}`);
       // Un-matching takes the seat from whom it is matched to as a match to someone else does: an
       // unmatched seat names nobody, so the removal's rank rule no longer saw the owner's seat, and
-      // a manager took it away in two steps (un-match, then remove).
+      // a manager took it away in two steps (un-match, then remove). A disputed seat un-matched
+      // loses its candidates the same way.
       if (ranked(v, hubId)) {
         const row = await agent.member(hubId, memberId);
-        const holders = row?.directoryUserId !== undefined ? [row.directoryUserId] : [];
+        const holders = holdersOf(row);
         await refuseAboveViewer(v, hubId, holders, 'un-match the seat of', (holder) => ({ action: 'member-unmatched', asked: `un-match ${row!.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
       }
       return agent.unmatchMember(hubId, memberId, trigger);
@@ -252,9 +261,7 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       // to, with their rank from their groups, as for a match. Removing one's own seat stays theirs.
       if (ranked(v, hubId)) {
         const row = await agent.member(hubId, memberId);
-        // A disputed seat (matched to nobody yet) may be any of its candidates': one ranked above
-        // the viewer holds it back as their own match would.
-        const holders = row?.directoryUserId !== undefined ? [row.directoryUserId] : (row?.candidates ?? []);
+        const holders = holdersOf(row);
         await refuseAboveViewer(v, hubId, holders, 'remove the seat of', (holder) => ({ action: 'remove-member', asked: `remove ${row!.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
       }
       return agent.removeMember(hubId, memberId, trigger);
@@ -277,8 +284,7 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       // removal's rank rule let a manager remove an owner's seat next.
       if (ranked(v, hubId)) {
         for (const row of rows) {
-          const holders = row.directoryUserId !== undefined ? [row.directoryUserId] : [];
-          await refuseAboveViewer(v, hubId, holders, 'register as a guest the seat of', (holder) => ({ action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email, memberId: row.id, directoryUserId: holder } }));
+          await refuseAboveViewer(v, hubId, holdersOf(row), 'register as a guest the seat of', (holder) => ({ action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email, memberId: row.id, directoryUserId: holder } }));
         }
       }
       return agent.registerGuest(hubId, input, trigger);
