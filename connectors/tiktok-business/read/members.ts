@@ -129,6 +129,12 @@ export async function listAdmins(ctx: TikTokContext, what: string): Promise<Memb
   return rows.flatMap((r) => ofStatus(r, 'BOUND') ?? []).filter((r) => !hasKey(r.user_role) || r.user_role === 'ADMIN');
 }
 
+/** The PENDING invitations to become an ADMIN (they count towards TikTok's 20 Admins [INF #14]). */
+export async function listAdminInvitations(ctx: TikTokContext, what: string): Promise<MemberRow[]> {
+  const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { user_role: 'ADMIN', relation_status: 'PENDING' } }, MEMBER_PAGE_SIZE, what, (r) => inviteIdOf(r.user_email ?? ''));
+  return rows.flatMap((r) => ofStatus(r, 'PENDING') ?? []).filter((r) => !hasKey(r.user_role) || r.user_role === 'ADMIN');
+}
+
 /**
  * The token's own user as a system user (plans never remove or demote one). Its role is ADMIN:
  * the credential check holds the hub to a token whose `/bc/get/` `user_role` is ADMIN, and
