@@ -12,7 +12,7 @@ import { TIKTOK_SANDBOX as S } from '../emulator/sandbox-ids.ts';
  */
 const adminRow = (i: number) => ({ bc_id: S.bcId, user_id: `72000000000000030${String(i).padStart(2, '0')}`, user_name: `A${i}`, user_email: `a${i}@example.com`, user_role: 'ADMIN' as const, relation_status: 'BOUND' as const });
 
-describe("tiktok-business: a pending invitation's promotion when the Admins are full", () => {
+describe("tiktok-business: a pending invitation's role change TikTok would refuse keeps the invitation", () => {
   test('is refused before the revoke, and the pending invitation stays as it was', async () => {
     const bed = await startTikTokTestBed();
     try {
@@ -24,6 +24,20 @@ describe("tiktok-business: a pending invitation's promotion when the Admins are 
       const before = bed.emulator.control.state().members.filter((m) => m.user_email === S.pendingEmail);
       await assert.rejects(bed.connector().changeInviteRole!(S.pendingEmail, 'ADMIN'), (e: ConnectorError) =>
         e.kind === 'invalid-argument' && e.notApplied === true && /at most 20 Admins/.test(e.message));
+      assert.deepEqual(bed.emulator.calls.filter((x) => x.method === 'POST').map((x) => x.endpoint), [], 'nothing revoked or sent');
+      assert.deepEqual(bed.emulator.control.state().members.filter((m) => m.user_email === S.pendingEmail), before);
+    } finally {
+      await bed.close();
+    }
+  });
+
+  test('an ad account of the new invitation that is not in the Business Center fails it before the revoke', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const before = bed.emulator.control.state().members.filter((m) => m.user_email === S.pendingEmail);
+      const notInBc = '7100000000000000777';
+      await assert.rejects(bed.connector().changeInviteRole!(S.pendingEmail, 'ADMIN', [{ asset: { type: 'ad_account', id: notInBc }, tasks: ['ANALYST'] }]), (e: ConnectorError) =>
+        e.kind === 'not-found' && e.notApplied === true && e.message.includes(notInBc));
       assert.deepEqual(bed.emulator.calls.filter((x) => x.method === 'POST').map((x) => x.endpoint), [], 'nothing revoked or sent');
       assert.deepEqual(bed.emulator.control.state().members.filter((m) => m.user_email === S.pendingEmail), before);
     } finally {

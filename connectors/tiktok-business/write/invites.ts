@@ -11,6 +11,7 @@ import { assertRole } from './roles.ts';
 import { explainInviteDenied } from './asset-denied.ts';
 import { isPassing, isRefusal, recheckPassed } from '../tiktok-errors.ts';
 import { tokenStillAdmin } from '../read/credential.ts';
+import { findAssetRow } from '../read/assets.ts';
 
 /**
  * Invitations by email (TikTok API for Business v1.3 `/bc/member/invite/`, `/bc/member/delete/`
@@ -176,9 +177,11 @@ export async function changeInviteRole(ctx: TikTokContext, inviteId: string, rol
     throw new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id}); change the member's role instead`, { notApplied: true });
   }
   if (row?.relation_status === 'PENDING' && row.user_role === role) return 'already-done';
+  const access = inviteAccessOf(assets);
   if (row && role === 'ADMIN' && row.user_role !== 'ADMIN') await assertAdminRoom(ctx, what);
+  if (row) await assertAdAccountsInBc(ctx, access, what);
   if (row) await cancelInvite(ctx, inviteId, row.user_email);
-  acceptedMeanwhile(await sendInvite(ctx, row?.user_email ?? email, role, what, inviteAccessOf(assets)), email, what);
+  acceptedMeanwhile(await sendInvite(ctx, row?.user_email ?? email, role, what, access), email, what);
   return 'done';
 }
 
@@ -198,6 +201,22 @@ async function assertAdminRoom(ctx: TikTokContext, what: string): Promise<void> 
   if (bound.length + pending.length < MAX_ADMINS) return;
   throw new ConnectorError('invalid-argument', `${what}: invalid-argument (role): Business Center ${ctx.bcId} has ${bound.length} admins and ${pending.length} pending ADMIN invitations, and TikTok allows at most ${MAX_ADMINS} Admins; the pending invitation is kept as it is (revoking it for an ADMIN invitation TikTok refuses would leave none)`, {
     field: 'role', notApplied: true,
+  });
+}
+
+/**
+ * Likewise an ad account of the new invitation that is not owned by or shared into the Business
+ * Center: TikTok refuses the invite (40001) after the old invitation was revoked. Each is looked up
+ * first in the BC's own listing (`/bc/asset/get/`, keyword = its id); one missing fails the change
+ * not-found naming it, the pending invitation kept. (A share below the role asked cannot be read
+ * beforehand: TikTok's asset rows carry no share ceiling, README [INF] #25.)
+ */
+async function assertAdAccountsInBc(ctx: TikTokContext, access: InviteAccess | undefined, what: string): Promise<void> {
+  const missing: string[] = [];
+  for (const id of access?.assetIds ?? []) if (!(await findAssetRow(ctx, 'ad_account', id, what))) missing.push(id);
+  if (missing.length === 0) return;
+  throw new ConnectorError('not-found', `${what}: not-found: ad account${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not owned by or shared into Business Center ${ctx.bcId}; the pending invitation is kept as it is (revoking it for an invitation TikTok refuses would leave none): share ${missing.length > 1 ? 'them' : 'it'} into the Business Center or remove ${missing.length > 1 ? 'them' : 'it'} from the team's assets`, {
+    notApplied: true,
   });
 }
 
