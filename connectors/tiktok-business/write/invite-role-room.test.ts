@@ -45,6 +45,20 @@ describe("tiktok-business: a pending invitation's role change TikTok would refus
     }
   });
 
+  test('a re-send whose ad account is not in the Business Center fails before the revoke too', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const before = bed.emulator.control.state().members.filter((m) => m.user_email === S.pendingEmail);
+      const notInBc = '7100000000000000777';
+      await assert.rejects(bed.connector().reinvite!({ inviteId: S.pendingEmail, email: S.pendingEmail, role: 'STANDARD', assets: [{ asset: { type: 'ad_account', id: notInBc }, tasks: ['OPERATOR'] }] }), (e: ConnectorError) =>
+        e.kind === 'not-found' && e.notApplied === true && e.message.includes(notInBc));
+      assert.deepEqual(bed.emulator.calls.filter((x) => x.method === 'POST').map((x) => x.endpoint), [], 'nothing revoked or sent');
+      assert.deepEqual(bed.emulator.control.state().members.filter((m) => m.user_email === S.pendingEmail), before);
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('with room for one more Admin it is revoked and invited again as ADMIN', async () => {
     const bed = await startTikTokTestBed();
     try {

@@ -232,7 +232,11 @@ export async function reinvite(ctx: TikTokContext, input: { inviteId: string; em
   const what = `tiktok-business: invite ${input.email} again as ${input.role} to Business Center ${ctx.bcId}`;
   assertEmail(input.email, what);
   assertRole(input.role, what);
+  const access = inviteAccessOf(input.assets);
+  // As for a role change: an invitation TikTok would refuse for its ad accounts is not sent after
+  // the old one was revoked (assertAdAccountsInBc).
+  await assertAdAccountsInBc(ctx, access, what);
   await cancelInvite(ctx, input.inviteId || inviteIdOf(input.email));
-  acceptedMeanwhile(await sendInvite(ctx, input.email, input.role, what, inviteAccessOf(input.assets)), input.email, what);
+  acceptedMeanwhile(await sendInvite(ctx, input.email, input.role, what, access), input.email, what);
   return { result: 'done', inviteId: inviteIdOf(input.email), assumedLifetimeMs: ASSUMED_INVITE_LIFETIME_MS };
 }
