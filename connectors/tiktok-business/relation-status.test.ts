@@ -7,7 +7,8 @@ import type { AlternativeReadings } from './emulator/index.ts';
 
 /**
  * Member rows without `relation_status` ([INF] #43, emulator/readings.ts omitRelationStatus): the
- * reference lists the field on the member object, but a separately written emulator (or TikTok)
+ * Go SDK lists the field on the member object (github.com/bububa/tiktok-business `model/bc/member_get.go`),
+ * but a separately written emulator (or TikTok)
  * may leave it out. A row whose status is not given is never taken for a member or an invitation
  * by guess: its state is what a `relation_status`-filtered read lists it under.
  */

@@ -126,6 +126,15 @@ describe('page_info that cannot say where the list ends fails the read; it never
       e.kind === 'unavailable' && /cannot hold its 45 rows/.test(e.message));
   });
 
+  test('a total_number below the rows the page holds is refused, never a listing cut at its total_page', async () => {
+    // A full first page whose page_info counts no rows (or fewer than it holds) cannot say where
+    // the list ends: taken at its word, the read stopped after page 1 with more rows unread.
+    await assert.rejects(all(clientAnswering((page) => ({ list: rows((page - 1) * 20, 20), page_info: { page, page_size: 20, total_number: 0, total_page: 0 } }))), (e: ConnectorError) =>
+      e.kind === 'unavailable' && /counts 0 rows but page 1 holds 20/.test(e.message));
+    await assert.rejects(all(clientAnswering((page) => ({ list: rows((page - 1) * 20, 20), page_info: { page, page_size: 20, total_number: 30, total_page: 2 } }))), (e: ConnectorError) =>
+      e.kind === 'unavailable' && /counts 30 rows but pages 1 to 2 hold 40/.test(e.message));
+  });
+
   test('a total_number that is no number is refused', async () => {
     await assert.rejects(all(clientAnswering((page) => ({ list: rows(0, 20), page_info: { page, page_size: 20, total_number: null, total_page: 3 } }))), (e: ConnectorError) =>
       e.kind === 'unavailable' && /gives no row or page count/.test(e.message));

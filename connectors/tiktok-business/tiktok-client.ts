@@ -58,6 +58,14 @@ function pageInfoOf(raw: Partial<Record<keyof PageInfo, unknown>> | undefined, p
   if (totalPage < Math.ceil(totalNumber / pageSize)) {
     throw new ConnectorError('unavailable', `${what}: page ${page} came back with a page_info whose ${totalPage} pages cannot hold its ${totalNumber} rows at ${pageSize} a page: cannot tell where the list ends; read it again`, { providerCode: PAGE_INFO });
   }
+  // Fewer rows counted than this page and the ones before it hold (offset paging: page p starts
+  // after (p - 1) * page_size rows): the count is wrong, so `total_page` cannot be trusted either.
+  // Taken at its word (`total_number: 0` on a full first page), the read stopped with rows unread.
+  const held = (page - 1) * pageSize + rows;
+  if (rows > 0 && totalNumber < held) {
+    const where = page === 1 ? 'page 1 holds' : `pages 1 to ${page} hold`;
+    throw new ConnectorError('unavailable', `${what}: page ${page} came back with a page_info that counts ${totalNumber} rows but ${where} ${held}: cannot tell where the list ends; read it again`, { providerCode: PAGE_INFO });
+  }
   return { page, page_size: pageSize, total_number: totalNumber, total_page: totalPage };
 }
 

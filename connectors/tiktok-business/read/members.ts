@@ -105,7 +105,7 @@ export async function findRow(ctx: TikTokContext, email: string, what: string, o
 /** The BOUND row of `userId`, or none (every BOUND page: only after a write TikTok refused for an unclear reason). */
 export async function boundMemberRow(ctx: TikTokContext, userId: string, what: string): Promise<MemberRow | undefined> {
   const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
-  return rows.find((r) => String(r.user_id) === userId);
+  return rows.flatMap((r) => ofStatus(r, 'BOUND') ?? []).find((r) => String(r.user_id) === userId);
 }
 
 /**
@@ -122,7 +122,17 @@ export async function refusedAsNonMember(ctx: TikTokContext, err: unknown, userI
 
 /** The BOUND admins of the BC (the last one must stay). */
 export async function listAdmins(ctx: TikTokContext, what: string): Promise<MemberRow[]> {
-  return ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { user_role: 'ADMIN', relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
+  const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { user_role: 'ADMIN', relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
+  // As for every filtered listing [INF #43, #52]: a row has the filter's state and role unless it
+  // names another, and one that does is not of this listing. Counted as an admin, a STANDARD row
+  // let the last admin be removed or demoted, and made a promotion look already done.
+  return rows.flatMap((r) => ofStatus(r, 'BOUND') ?? []).filter((r) => !hasKey(r.user_role) || r.user_role === 'ADMIN');
+}
+
+/** The PENDING invitations to become an ADMIN (they count towards TikTok's 20 Admins [INF #14]). */
+export async function listAdminInvitations(ctx: TikTokContext, what: string): Promise<MemberRow[]> {
+  const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { user_role: 'ADMIN', relation_status: 'PENDING' } }, MEMBER_PAGE_SIZE, what, (r) => inviteIdOf(r.user_email ?? ''));
+  return rows.flatMap((r) => ofStatus(r, 'PENDING') ?? []).filter((r) => !hasKey(r.user_role) || r.user_role === 'ADMIN');
 }
 
 /**

@@ -2,7 +2,7 @@ import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { inviteIdOf, type MemberRow } from '../mappers/rows.ts';
-import { findRow } from '../read/members.ts';
+import { findRow, listAdminInvitations, listAdmins } from '../read/members.ts';
 import type { InviteAsset, InviteOutcome } from '../../sdk/capabilities.ts';
 import { isSupportedAccess } from '../asset-roles.ts';
 import { TIKTOK_ASSET_TYPES } from '../mappers/asset-types.ts';
@@ -11,6 +11,7 @@ import { assertRole } from './roles.ts';
 import { explainInviteDenied } from './asset-denied.ts';
 import { isPassing, isRefusal, recheckPassed } from '../tiktok-errors.ts';
 import { tokenStillAdmin } from '../read/credential.ts';
+import { findAssetRow } from '../read/assets.ts';
 
 /**
  * Invitations by email (TikTok API for Business v1.3 `/bc/member/invite/`, `/bc/member/delete/`
@@ -176,9 +177,47 @@ export async function changeInviteRole(ctx: TikTokContext, inviteId: string, rol
     throw new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id}); change the member's role instead`, { notApplied: true });
   }
   if (row?.relation_status === 'PENDING' && row.user_role === role) return 'already-done';
+  const access = inviteAccessOf(assets);
+  if (row && role === 'ADMIN' && row.user_role !== 'ADMIN') await assertAdminRoom(ctx, what);
+  if (row) await assertAdAccountsInBc(ctx, access, what);
   if (row) await cancelInvite(ctx, inviteId, row.user_email);
-  acceptedMeanwhile(await sendInvite(ctx, row?.user_email ?? email, role, what, inviteAccessOf(assets)), email, what);
+  acceptedMeanwhile(await sendInvite(ctx, row?.user_email ?? email, role, what, access), email, what);
   return 'done';
+}
+
+/**
+ * A Business Center holds at most 20 Admins ("How to add members to your TikTok Business Center",
+ * https://ads.tiktok.com/help/article/how-to-add-members-to-business-center: "20 Admin roles").
+ * A pending invitation's role can only change by revoke + invite, so an ADMIN invitation TikTok
+ * refuses for the limit left the person with no invitation at all: the old one was already
+ * revoked. Checked before the revoke instead, counting BOUND admins and pending ADMIN invitations
+ * (whether TikTok counts the latter is not documented; the strict reading, README [INF] #14).
+ */
+export const MAX_ADMINS = 20;
+
+async function assertAdminRoom(ctx: TikTokContext, what: string): Promise<void> {
+  const bound = await listAdmins(ctx, what);
+  const pending = await listAdminInvitations(ctx, what);
+  if (bound.length + pending.length < MAX_ADMINS) return;
+  throw new ConnectorError('invalid-argument', `${what}: invalid-argument (role): Business Center ${ctx.bcId} has ${bound.length} admins and ${pending.length} pending ADMIN invitations, and TikTok allows at most ${MAX_ADMINS} Admins; the pending invitation is kept as it is (revoking it for an ADMIN invitation TikTok refuses would leave none)`, {
+    field: 'role', notApplied: true,
+  });
+}
+
+/**
+ * Likewise an ad account of the new invitation that is not owned by or shared into the Business
+ * Center: TikTok refuses the invite (40001) after the old invitation was revoked. Each is looked up
+ * first in the BC's own listing (`/bc/asset/get/`, keyword = its id); one missing fails the change
+ * not-found naming it, the pending invitation kept. (A share below the role asked cannot be read
+ * beforehand: TikTok's asset rows carry no share ceiling, README [INF] #25.)
+ */
+async function assertAdAccountsInBc(ctx: TikTokContext, access: InviteAccess | undefined, what: string): Promise<void> {
+  const missing: string[] = [];
+  for (const id of access?.assetIds ?? []) if (!(await findAssetRow(ctx, 'ad_account', id, what))) missing.push(id);
+  if (missing.length === 0) return;
+  throw new ConnectorError('not-found', `${what}: not-found: ad account${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not owned by or shared into Business Center ${ctx.bcId}; the pending invitation is kept as it is (revoking it for an invitation TikTok refuses would leave none): share ${missing.length > 1 ? 'them' : 'it'} into the Business Center or remove ${missing.length > 1 ? 'them' : 'it'} from the team's assets`, {
+    notApplied: true,
+  });
 }
 
 /** An invite refused because the address is a member now (sendInvite): conflict, as a revoke of it would be. */
@@ -193,7 +232,11 @@ export async function reinvite(ctx: TikTokContext, input: { inviteId: string; em
   const what = `tiktok-business: invite ${input.email} again as ${input.role} to Business Center ${ctx.bcId}`;
   assertEmail(input.email, what);
   assertRole(input.role, what);
+  const access = inviteAccessOf(input.assets);
+  // As for a role change: an invitation TikTok would refuse for its ad accounts is not sent after
+  // the old one was revoked (assertAdAccountsInBc).
+  await assertAdAccountsInBc(ctx, access, what);
   await cancelInvite(ctx, input.inviteId || inviteIdOf(input.email));
-  acceptedMeanwhile(await sendInvite(ctx, input.email, input.role, what, inviteAccessOf(input.assets)), input.email, what);
+  acceptedMeanwhile(await sendInvite(ctx, input.email, input.role, what, access), input.email, what);
   return { result: 'done', inviteId: inviteIdOf(input.email), assumedLifetimeMs: ASSUMED_INVITE_LIFETIME_MS };
 }
