@@ -243,17 +243,21 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
 
     audit: (q) => queryAudit(store, q),
 
-    async reevaluatePerson(person, trigger) {
+    async reevaluatePerson(person, trigger, options) {
       // Who the person is on each hub is read in the transaction that queues their re-evaluation.
-      const tasks = await store.transact(async (tx) => queueReplans(tx, await directoryUsersOf(tx, person, trigger), trigger, now()));
+      const tasks = await store.transact(async (tx) => {
+        await options?.within?.(tx);
+        return queueReplans(tx, await directoryUsersOf(tx, person, trigger), trigger, now());
+      });
       return tasks.map((t) => toTaskView(t));
     },
 
-    async suspendPerson(person, suspended, trigger) {
+    async suspendPerson(person, suspended, trigger, options) {
       // The flag and each hub's re-evaluation commit together (the outbox rule): a suspended
       // person's seats go as a deactivated person's do (the hub's deprovisioning policy, the
       // removal threshold); unsuspended, they are planned again.
       const tasks = await store.transact(async (tx) => {
+        await options?.within?.(tx);
         const found = await directoryUsersOf(tx, person, trigger);
         if (found.length === 0) throw new AgentError('not-found', `agent: no directory user ${person.email ?? person.userName ?? person.externalId ?? '(nobody)'} on any hub`);
         const at = now();
@@ -273,7 +277,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     claimOffer: (email, offerId, trigger) => claimOffer(store, d.hubs().values(), email, offerId, trigger, now()),
     claimOwnOffer: (person, offerId, trigger) => claimOwnOffer(store, d.hubs().values(), person, offerId, trigger, now()),
 
-    async offboard(person, trigger) {
+    async offboard(person, trigger, options) {
       const label = person.email ?? person.userName ?? person.externalId ?? '(nobody)';
       if (!person.email && !person.userName && !person.externalId) throw new AgentError('invalid-argument', 'agent: offboard needs an email, userName or externalId');
       // An Okta event's offboarding covers the hubs its org governs (hubsOfTrigger): its own key, so
@@ -281,6 +285,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       const unscoped = `offboard:${label.toLowerCase()}`;
       const key = trigger.type === 'okta-event-hook' && trigger.idp ? `${unscoped}@${trigger.idp}` : unscoped;
       const task = await store.transact(async (tx) => {
+        await options?.within?.(tx);
         // An event hook's offboarding may only fill the deprovisioning report (offboardGoesToReport),
         // so it has a key of its own: an explicit leaver action (Okta Workflows, which the docs pair
         // with the hook on the same "User Deactivated", Lifecycle Workflows, the CLI) arriving while

@@ -10,6 +10,7 @@
  * by several replicas (agent/store/store.ts), so no answer is assumed to be local.
  */
 import type { Trigger } from './desired-state/delta.ts';
+import type { Transaction } from './store/store.ts';
 import type { OfferRecord } from './offers/offer-record.ts';
 import type { SignedInClaimant } from './offers/claimant.ts';
 
@@ -219,9 +220,9 @@ export interface AgentApi {
    * `user.lifecycle.suspend` / `unsuspend` event hooks; SCIM says nothing of a suspension): a
    * suspended user holds nothing, as a deactivated one, until unsuspended. Each is re-evaluated.
    */
-  suspendPerson(person: { email?: string; userName?: string; externalId?: string }, suspended: boolean, trigger: Trigger): Promise<TaskView[]>;
+  suspendPerson(person: { email?: string; userName?: string; externalId?: string }, suspended: boolean, trigger: Trigger, options?: PersonChangeOptions): Promise<TaskView[]>;
   /** Re-evaluate one person now on every hub where they are a directory user (hooks). */
-  reevaluatePerson(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView[]>;
+  reevaluatePerson(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger, options?: PersonChangeOptions): Promise<TaskView[]>;
   /** The offers made to the directory users with this email, on every hub. */
   offers(email: string): Promise<OfferView[]>;
   /** Claims an offer: the returned task re-evaluates the person, who is then invited as for any grant. */
@@ -233,5 +234,17 @@ export interface AgentApi {
    */
   claimOwnOffer(person: SignedInClaimant, offerId: string, trigger: Trigger): Promise<TaskView>;
   /** Remove a person's seats on every hub now (leaver workflows); one parent task to poll. */
-  offboard(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView>;
+  offboard(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger, options?: PersonChangeOptions): Promise<TaskView>;
+}
+
+/** What a caller of a person-wide change (suspendPerson, reevaluatePerson, offboard) may add to it. */
+export interface PersonChangeOptions {
+  /**
+   * Run first inside the store transaction that applies the change, reading and staging only
+   * through `tx` (it may run more than once: agent/store/store.ts). Throwing refuses the change:
+   * nothing is staged, and the call rejects with what it threw. A check made here and the change
+   * commit together, so no other transaction commits between them: the event hooks decide here
+   * whether a later change of the person was already applied (scim-server/hooks/event-order.ts).
+   */
+  within?: (tx: Transaction) => Promise<void> | void;
 }

@@ -16,6 +16,7 @@ import { auditSubject, type HookEventRecord } from './hook-event-record.ts';
 import { givenUpAudit } from './hook-give-up.ts';
 import { clientAddress, FailureLimiter } from '../auth-failures.ts';
 import { isTransient } from './transient.ts';
+import { inOrder, SupersededEvent } from './event-order.ts';
 import { endSessionsOf, sessionPersonOf, withdrawAdminGroup } from '../web/session-revocation.ts';
 import { ACTIVATION_INDEX, byPublished, defineActivationIndex, defineSuspensionIndex, eventActionOf, eventHookDelivery, eventOf, outOfWindow, personKey, REACTIVATIONS, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
 
@@ -243,12 +244,24 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       await seen.update('okta', record.id, { state: 'done', outcome: why }, [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType} (published ${record.published}): ${why}: nothing done`, outcome: 'skipped', detail }]);
       return;
     }
+    // The check above sees the events received; the one in the agent's transaction (event-order.ts)
+    // sees the events applied, atomically with this change: one of the same person handled at the
+    // same moment in another delivery and applied first is not overwritten by this older one.
+    // A re-evaluation covers the (re)activations of the person before it in the delivery: it marks the latest.
+    const activation = action === 'reevaluate' ? ordered.filter((r) => r.idp === record.idp && r.event?.person && !r.event.failed && !outOfWindow(r) && REACTIVATIONS.has(r.event.eventType) && personKey(r.event.person) === personKey(person) && byPublished(r, record) <= 0).pop() : undefined;
+    const order = action === 'suspend' || action === 'unsuspend' ? inOrder(record, 'suspension', true)
+      : action === 'offboard' ? inOrder(record, 'activation', true)
+      : activation ? inOrder(activation, 'activation', false) : undefined;
     let taskIds: string[];
     try {
-      taskIds = action === 'offboard' ? [(await agent.offboard(person, trigger)).id]
-        : action === 'reevaluate' ? (await agent.reevaluatePerson(person, trigger)).map((t) => t.id)
-        : (await agent.suspendPerson(person, action === 'suspend', trigger)).map((t) => t.id);
+      taskIds = action === 'offboard' ? [(await agent.offboard(person, trigger, order)).id]
+        : action === 'reevaluate' ? (await agent.reevaluatePerson(person, trigger, order)).map((t) => t.id)
+        : (await agent.suspendPerson(person, action === 'suspend', trigger, order)).map((t) => t.id);
     } catch (err) {
+      if (err instanceof SupersededEvent) {
+        await seen.update('okta', record.id, { state: 'done', outcome: err.message }, [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType} (published ${record.published}): ${err.message}: nothing done`, outcome: 'skipped', detail }]);
+        return;
+      }
       const message = `${action} ${personKey(person)}: ${errorText(err)}`;
       if (isTransient(err)) {
         // Not a refusal: the store or the agent could not serve it now. Recorded "failed", the

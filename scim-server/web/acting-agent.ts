@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { AgentApi } from '../../agent/api.ts';
+import type { AgentApi, PersonChangeOptions } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 
 /**
@@ -27,7 +27,13 @@ const TRIGGERED = [
  * the API but not to TRIGGERED: a missing one (claimOffer was) is audited as the adapter's
  * internal token, a per-process secret that names nobody, instead of the person signed in.
  */
-type TriggeredMethod = { [K in keyof AgentApi]: AgentApi[K] extends (...args: infer A) => unknown ? (A extends [...unknown[], Trigger] ? K : never) : never }[keyof AgentApi];
+type TriggeredMethod = { [K in keyof AgentApi]: AgentApi[K] extends (...args: infer A) => unknown ? (A extends [...unknown[], Trigger] ? K : Required<A> extends [...unknown[], Trigger, PersonChangeOptions] ? K : never) : never }[keyof AgentApi];
+
+/**
+ * Where the Trigger is in the methods that take options after it (PersonChangeOptions): the
+ * options are kept, the trigger replaced. Every other method takes its Trigger last.
+ */
+const TRIGGER_AT: Partial<Record<(typeof TRIGGERED)[number], number>> = { reevaluatePerson: 1, suspendPerson: 2, offboard: 1 };
 type Unlisted = Exclude<TriggeredMethod, (typeof TRIGGERED)[number]>;
 const everyTriggeredMethodListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyTriggeredMethodListed;
@@ -40,7 +46,8 @@ export function agentActingAsSession(agent: AgentApi): AgentApi {
       const trigger = actingAs.getStore();
       // Outside a dashboard request nobody signed in: refuse rather than audit a wrong actor.
       if (!trigger) throw new Error('dashboard: an agent change outside a signed-in request');
-      return method.apply(agent, [...args.slice(0, -1), trigger]);
+      const at = TRIGGER_AT[name] ?? args.length - 1;
+      return method.apply(agent, [...args.slice(0, at), trigger, ...args.slice(at + 1)]);
     };
   }
   return new Proxy(agent, {

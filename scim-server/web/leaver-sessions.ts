@@ -20,14 +20,14 @@ import { endSessionsOf, sessionPersonOf, type SessionPerson } from './session-re
  * refuses a sign-in racing the offboarding (session-revocation.ts). Audited as the caller.
  */
 export function endingLeaverSessions(agent: AgentApi, store: Store, hubs: () => Iterable<HubConfigFile>): AgentApi {
-  const offboard: AgentApi['offboard'] = async (person, trigger) => {
+  const offboard: AgentApi['offboard'] = async (person, trigger, options) => {
     const who = await personOf(store, hubs(), person);
     const label = person.userName ?? person.externalId;
     await endSessionsOf(store, who, {
       trigger, why: 'offboarded: their dashboard sessions end',
       ...(person.email ? { subject: { email: person.email } } : label ? { subject: { label } } : {}),
     });
-    return agent.offboard(person, trigger);
+    return agent.offboard(person, trigger, options);
   };
   return new Proxy(agent, {
     get(target, prop, receiver) {

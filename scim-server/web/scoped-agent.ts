@@ -359,13 +359,13 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     },
 
     // Person-wide: administrators only (a person claims their own offers on My access).
-    reevaluatePerson: async (person, trigger) => (adminOnly(), agent.reevaluatePerson(person, trigger)),
-    suspendPerson: async (person, suspended, trigger) => (adminOnly(), agent.suspendPerson(person, suspended, trigger)),
+    reevaluatePerson: async (person, trigger, options) => (adminOnly(), agent.reevaluatePerson(person, trigger, options)),
+    suspendPerson: async (person, suspended, trigger, options) => (adminOnly(), agent.suspendPerson(person, suspended, trigger, options)),
     offers: async (email) => (adminOnly(), agent.offers(email)),
     claimOffer: async (email, offerId, trigger) => (adminOnly(), agent.claimOffer(email, offerId, trigger)),
     // My access calls the agent itself, with the session's own email and IdP ids; no route here does.
     claimOwnOffer: async (person, offerId, trigger) => (adminOnly(), agent.claimOwnOffer(person, offerId, trigger)),
-    offboard: async (person, trigger) => (adminOnly(), agent.offboard(person, trigger)),
+    offboard: async (person, trigger, options) => (adminOnly(), agent.offboard(person, trigger, options)),
   };
   function adminOnly(): void {
     if (!viewer().admin) throw forbidden('only a hubwarden administrator may act on a person across hubs');
