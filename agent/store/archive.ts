@@ -27,6 +27,20 @@ export interface ArchivedRecord {
   record: unknown;
 }
 
+/** An archived record as `oldestFirst` reads it (`store migrate`). */
+export interface ArchivedLine extends ArchivedRecord {
+  /** Its segment's number and its line in it (from 1): a place no other record of the archive has. */
+  segment: number;
+  line: number;
+  /**
+   * When the previous segment was last written (the segment's mtime), if known: a segment is
+   * started only once the one before is full, so the record was written after it.
+   */
+  afterMs?: number;
+  /** When its own segment was last written: the record was written by then (what retention goes by, `dropSegmentsBefore`). */
+  byMs?: number;
+}
+
 export class Archive {
   /** The last journal commit whose records are in the archive (written, maybe not yet synced). */
   lastSeq = 0;
@@ -253,16 +267,25 @@ export class Archive {
     }
   }
 
-  /** Every archived record, oldest first, one segment in memory at a time (`store migrate`). */
-  async *oldestFirst(): AsyncGenerator<ArchivedRecord> {
+  /**
+   * Every archived record, oldest first, one segment in memory at a time (`store migrate`), with
+   * where it lies and the bounds its segment files set on when it was written.
+   */
+  async *oldestFirst(): AsyncGenerator<ArchivedLine> {
     await this.flush().catch(() => {});
+    let afterMs: number | undefined;
     for (const n of this.segments) {
-      const bytes = await this.files.read(this.segmentPath(n));
+      const path = this.segmentPath(n);
+      const byMs = await this.files.modifiedMs(path);
+      const bytes = await this.files.read(path);
       if (!bytes) continue;
+      let at = 0;
       for (const { line } of lines(bytes)) {
+        at++; // damaged lines counted too: a line's number never depends on what the checksum says of another
         const parsed = parseLine(line);
-        if (parsed) yield parsed;
+        if (parsed) yield { ...parsed, segment: n, line: at, afterMs, byMs };
       }
+      afterMs = byMs;
     }
   }
 

@@ -1,5 +1,5 @@
 import { childLogger } from '../log/logger.ts';
-import { Archive, type ArchivedRecord } from './archive.ts';
+import { Archive, type ArchivedLine, type ArchivedRecord } from './archive.ts';
 import { codeOf, type StoreFiles } from './store-files.ts';
 import type { Inspection } from './store-inspect.ts';
 
@@ -9,13 +9,46 @@ const log = childLogger('store');
 export const ARCHIVED_COLLECTIONS = ['audit', 'finishedTasks'] as const;
 
 /**
- * The id each archived record was stored under (an archive line keeps the partition and the
- * record, not the key): audit entries by their sequence number (audit-log.ts), tasks by id.
+ * The key each archived record is copied under by `store migrate` (an archive line keeps the
+ * partition and the record, not the key). A finished task keeps its own: its id. An audit entry's
+ * key was its seq and the mark of the process that wrote it (audit-log.ts appendAudit), which the
+ * line does not keep; the seq alone is not unique: a process started with its clock set back
+ * numbers entries again from an earlier time, and two entries of one hub at one key would be one
+ * record in PostgreSQL (the copy then fails its verification every time). So the mark is minted
+ * from the line's place in the archive (segment and line): unique in the archive, the same on
+ * every run of the copy (a copy started over finds its own keys), and never a live mark (those
+ * are hex only, no '-').
  */
-export const ARCHIVED_ID_OF: Record<string, (record: any) => string> = {
-  audit: (entry: { seq: number }) => String(entry.seq),
-  finishedTasks: (task: { id: string }) => task.id,
+export const ARCHIVED_KEY_OF: Record<string, (line: ArchivedLine) => string> = {
+  audit: (l) => `${(l.record as { seq: number }).seq}.a${l.segment}-${l.line}`,
+  finishedTasks: (l) => (l.record as { id: string }).id,
 };
+
+/**
+ * When an archived record came to be, by its own fields: an audit entry's `at`; a task's end
+ * (completedAt, else updatedAt: what task retention measures from, tasks/prune.ts).
+ */
+const ARCHIVED_TIME_OF: Record<string, (record: any) => string | undefined> = {
+  audit: (entry: { at?: string }) => entry.at,
+  finishedTasks: (task: { completedAt?: string; updatedAt?: string }) => task.completedAt ?? task.updatedAt,
+};
+
+/**
+ * About when an archived record was written to its archive, in ms, or undefined when nothing
+ * says: its own time, but not before the previous segment was last written nor after its own
+ * segment was (the segment's time wins when the two disagree, as lowdb's retention goes by it).
+ * `store migrate` carries it over as the record's written_at, so retention keeps counting from
+ * there instead of from the copy.
+ */
+export function archivedWrittenAt(collection: string, l: ArchivedLine): number | undefined {
+  const raw = ARCHIVED_TIME_OF[collection]?.(l.record);
+  const own = typeof raw === 'string' ? Date.parse(raw) : Number.NaN;
+  let ms = Number.isFinite(own) ? own : l.byMs;
+  if (ms === undefined) return undefined;
+  if (l.afterMs !== undefined) ms = Math.max(ms, l.afterMs);
+  if (l.byMs !== undefined) ms = Math.min(ms, l.byMs);
+  return ms;
+}
 
 /**
  * The durable store's archives, one per archived collection (archive.ts): filled from the journal
@@ -89,7 +122,7 @@ export class Archives {
   }
 
   /** Every record of one archived collection, oldest first. */
-  oldestFirst(collection: string): AsyncGenerator<ArchivedRecord> {
+  oldestFirst(collection: string): AsyncGenerator<ArchivedLine> {
     return this.byName.get(collection)!.oldestFirst();
   }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { LowdbStore } from './lowdb-store.ts';
 import { PostgresStore } from './postgres/postgres-store.ts';
-import { decodeKey, lockKeyOf } from './postgres/sql.ts';
+import { decodeKey, encodeKey, lockKeyOf } from './postgres/sql.ts';
 import { clearCopyMark, readCopyMark, setCopyMark } from './postgres/copy-mark.ts';
 import { requireStore } from './store-repair.ts';
 import type { CollectionName } from './collections.ts';
@@ -118,6 +118,11 @@ class Digest {
  * one call ran Node out of its 4 GB heap (a fatal abort, no message), and by count alone 2,000
  * records of 200 KB (SCIM groups of several thousand members) are as much.
  *
+ * Each archived record (the audit log, finished tasks) keeps about when the lowdb store wrote it
+ * as its `written_at` (carryAges), so retention does not start its count again at the copy, and
+ * audit entries are keyed by their seq and a mark minted from their place in the archive
+ * (archives.ts ARCHIVED_KEY_OF): two entries of one hub sharing a seq stay two records.
+ *
  * `progress` is awaited after each batch.
  */
 export async function copyLowdbToPostgres(o: { source: string; url: string; schema: string; batch?: number; batchBytes?: number; progress?: (copied: number) => void | Promise<void>; acceptLoss?: boolean }): Promise<CopyReport> {
@@ -165,7 +170,7 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     const copied = new Digest();
     const batchSize = o.batch ?? 2_000;
     const batchBytes = o.batchBytes ?? BATCH_BYTES;
-    let batch: Array<readonly [string, string, string, unknown]> = [];
+    let batch: Array<readonly [string, string, string, unknown, number | undefined]> = [];
     let bytes = 0;
     let total = 0;
     const flush = async () => {
@@ -178,13 +183,14 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
       await target.transact((tx) => {
         for (const [c, p, id, record] of rows) tx.put(c as CollectionName, p, id, record as never);
       });
+      await carryAges(guard!, o.schema, rows);
       total += rows.length;
       await o.progress?.(total);
     };
-    for await (const [c, p, id, record] of source.everyRecord()) {
+    for await (const [c, p, id, record, writtenAtMs] of source.everyRecord()) {
       if (LONE_SURROGATE.test(p) || LONE_SURROGATE.test(id)) throw new Error(unstorableKey(o.schema, c, p, id));
       bytes += copied.add(c, p, id, record);
-      batch.push([c, p, id, record]);
+      batch.push([c, p, id, record, writtenAtMs]);
       if (batch.length >= batchSize || bytes >= batchBytes) await flush();
     }
     if (batch.length > 0) await flush();
@@ -230,6 +236,29 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     await target.close().catch(() => {});
     await source.close().catch(() => {});
   }
+}
+
+/**
+ * Sets `written_at` (postgres/migrations/001-records.sql) of the records just copied to about when
+ * the lowdb store wrote them (LowdbStore.everyRecord: the archived ones; the rest keep the time of
+ * the copy): retention (`dropArchivedBefore`: finished tasks after store.taskRetentionDays) goes
+ * by it, and from the time of the copy it would keep everything one more full period, what was
+ * already due included. Never later than the insert itself, so never in the future. Run on the
+ * lock's session after the batch is committed; a record not found (so left at the time of the
+ * copy) fails the copy, the schema staying marked as unfinished.
+ */
+async function carryAges(guard: pg.ClientBase, schema: string, rows: ReadonlyArray<readonly [string, string, string, unknown, number | undefined]>): Promise<void> {
+  const aged = rows.filter((r) => r[4] !== undefined);
+  if (aged.length === 0) return;
+  const { rowCount } = await guard.query(
+    `UPDATE ${pg.escapeIdentifier(schema)}.records r SET written_at = LEAST(to_timestamp(v.ms / 1000.0), r.written_at)
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) AS v(collection, partition, id, ms)
+      WHERE r.collection = v.collection AND r.partition = v.partition AND r.id = v.id`,
+    [aged.map((r) => r[0]), aged.map((r) => encodeKey(r[1])), aged.map((r) => encodeKey(r[2])), aged.map((r) => r[4])],
+  );
+  // A key twice in the batch is one record (the second put replaced the first): verification names that.
+  const keys = new Set(aged.map((r) => JSON.stringify([r[0], r[1], r[2]]))).size;
+  if (rowCount !== keys) throw new Error(`setting when ${keys} copied record(s) were written matched ${rowCount ?? 0} in schema "${schema}"; keep running on the lowdb store; the schema stays marked as an unfinished copy (no server opens on it): run migrate again to start the copy over, or DROP SCHEMA "${schema}" CASCADE`);
 }
 
 /**

@@ -4,7 +4,7 @@ import { cutRefusedTail, journalHeader, journalRecord } from './journal.ts';
 import { addToBatch, openBatch, type Batch } from './commit-batch.ts';
 import { MemoryStore } from './memory-store.ts';
 import { codeOf, nodeFiles, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
-import { ARCHIVED_COLLECTIONS, ARCHIVED_ID_OF, Archives } from './archives.ts';
+import { ARCHIVED_COLLECTIONS, ARCHIVED_KEY_OF, archivedWrittenAt, Archives } from './archives.ts';
 import type { CollectionName, RecordOf } from './collections.ts';
 import { describeDamage, inspectStore, storePaths, type StorePaths } from './store-inspect.ts';
 import { rotateJournal, writeFreshFiles, writeSnapshotFile } from './store-layout.ts';
@@ -107,15 +107,15 @@ export class LowdbStore extends MemoryStore {
 
   /**
    * Every record, collection by collection (sorted by name): those in memory in each partition's
-   * insertion order, archived ones oldest first (their commit order). For `store migrate`.
+   * insertion order, archived ones oldest first (their commit order; key and time: archives.ts). For `store migrate`.
    */
-  async *everyRecord(): AsyncGenerator<readonly [collection: string, partition: string, id: string, record: unknown]> {
+  async *everyRecord(): AsyncGenerator<readonly [collection: string, partition: string, id: string, record: unknown, writtenAtMs?: number]> {
     const names = [...new Set([...this.data.keys(), ...this.archives.names()])].sort();
     for (const c of names) {
       if (this.archives.has(c)) {
-        const idOf = ARCHIVED_ID_OF[c];
-        if (!idOf) throw new Error(`store: no id rule for the archived collection ${c}`);
-        for await (const r of this.archives.oldestFirst(c)) yield [c, r.partition, idOf(r.record), r.record];
+        const keyOf = ARCHIVED_KEY_OF[c];
+        if (!keyOf) throw new Error(`store: no key rule for the archived collection ${c}`);
+        for await (const r of this.archives.oldestFirst(c)) yield [c, r.partition, keyOf(r), r.record, archivedWrittenAt(c, r)];
         continue;
       }
       for (const [p, records] of this.data.get(c as CollectionName) ?? []) for (const [id, record] of records) yield [c, p, id, record];

@@ -12,7 +12,10 @@ export async function dropRecordsBefore(db: Connections, schema: string, collect
   // The first record written at or after the cutoff, found from the oldest: everything before
   // it in insertion order goes (written_at and seq are both set at insert). When every record is
   // older, the bound is the newest one's successor as of now, so records written while the
-  // batches run are never taken.
+  // batches run are never taken. `store migrate` sets written_at of the records it copies to when
+  // the lowdb store wrote them (copy-to-postgres.ts carryAges), which may be out of seq order:
+  // nothing at or after the cutoff is taken even so, and an older record past the bound waits
+  // for it to move on.
   const cutoff = new Date(cutoffMs).toISOString();
   const [found] = await db.query<{ bound: string | null }>(
     `SELECT coalesce((SELECT seq FROM ${records} WHERE ${IN_COLLECTION} = $1 AND written_at >= $2 ORDER BY seq LIMIT 1),
