@@ -1,0 +1,67 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConnectorError } from '../../connectors/sdk/connector-error.ts';
+import { MemoryStore } from '../store/memory-store.ts';
+import { collect } from '../store/store.ts';
+import { enqueueTask } from './enqueue.ts';
+import type { TaskHandler } from './handler.ts';
+import { DEFAULT_RATE_LIMIT_WAIT_MS, MAX_STATED_WAIT_MS, decideRetry } from './retry-policy.ts';
+import { TaskRunner } from './task-runner.ts';
+import type { TaskRecord } from './task-record.ts';
+
+/** Outcomes the queue must still record: a connector's nonsense wait, a commit that always throws. */
+const trigger = { type: 'admin' as const, actor: 'test' };
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+async function runFor(handler: TaskHandler, ms: number): Promise<{ store: MemoryStore; task: TaskRecord; runner: TaskRunner }> {
+  const store = new MemoryStore();
+  const runner = new TaskRunner({ store, handlers: [handler], hubs: () => new Map(), connectorFor: () => undefined, log: silent });
+  await runner.start();
+  await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: handler.kind, payload: {}, idempotencyKey: 'a', trigger, summary: 'invite a@example.com' }));
+  await new Promise((r) => setTimeout(r, ms));
+  const [task] = await collect(store.list('tasks', 'h1'));
+  await runner.stop();
+  return { store, task: task!, runner };
+}
+
+describe('a rate limit whose stated wait is no usable number', () => {
+  const o = { baseMs: 250, maxMs: 300_000, random: () => 1 };
+  const waitOf = (ms: number, kind: 'rate-limited' | 'unavailable' = 'rate-limited') => {
+    const d = decideRetry(new ConnectorError(kind, 'slow', { retryAfterMs: ms, limitScope: 'app' }), 1, o);
+    return d.action === 'wait-rate-limit' || d.action === 'backoff' ? d.delayMs : undefined;
+  };
+  test('NaN, 0 or negative waits the default; Infinity or an absurd wait is capped', () => {
+    for (const ms of [NaN, 0, -5]) assert.equal(waitOf(ms), DEFAULT_RATE_LIMIT_WAIT_MS, String(ms));
+    for (const ms of [Infinity, 1e300]) assert.equal(waitOf(ms), MAX_STATED_WAIT_MS, String(ms));
+    assert.equal(waitOf(1e300, 'unavailable'), MAX_STATED_WAIT_MS, 'a backoff\'s stated wait too');
+    assert.equal(waitOf(1234), 1234, 'a real wait as stated');
+  });
+
+  for (const ms of [NaN, -5, Infinity]) {
+    test(`a connector's wait of ${ms} neither loops calls into the limit nor goes unrecorded`, async () => {
+      let runs = 0;
+      const { task } = await runFor({ kind: 'k', async run() { runs++; throw new ConnectorError('rate-limited', 'slow', { retryAfterMs: ms, limitScope: 'app' }); } }, 1_300);
+      assert.equal(runs, 1, 'called once, then waits');
+      assert.equal(task.status, 'waiting');
+      assert.match(task.waitReason ?? '', /^rate-limited app/);
+      assert.equal(task.attemptsEnded, 1, 'the outcome was recorded');
+    });
+  }
+});
+
+describe('an outcome whose commit always throws (a poison task)', () => {
+  test('fails after a few attempts, audited, instead of calling again every second for good', async () => {
+    let runs = 0;
+    const { store, task } = await runFor({ kind: 'invite', async run() {
+      runs++;
+      return { status: 'completed', commit: () => { throw new TypeError('cannot read properties of undefined (reading \'id\')'); } };
+    } }, 4_500);
+    assert.equal(task.status, 'failed');
+    assert.equal(runs, 3);
+    assert.match(task.lastError?.message ?? '', /could not record its outcome.*reading 'id'/);
+    const audit = (await collect(store.list('audit', 'h1'))).filter((a) => a.taskId === task.id);
+    assert.equal(audit.length, 1);
+    assert.deepEqual([audit[0]!.outcome, audit[0]!.action], ['failed', 'invite']);
+    assert.match(audit[0]!.why, /invite a@example.com: could not record its outcome/);
+  });
+});
