@@ -1,7 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectorError } from '../../connectors/sdk/connector-error.ts';
+import { freshSchemas } from '../../test/fresh-schemas.ts';
+import { postgresForTests } from '../../test/postgres.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { collect } from '../store/store.ts';
 import { enqueueTask } from './enqueue.ts';
 import type { TaskHandler } from './handler.ts';
@@ -12,6 +15,8 @@ import type { TaskRecord } from './task-record.ts';
 /** Outcomes the queue must still record: a connector's nonsense wait, a commit that always throws. */
 const trigger = { type: 'admin' as const, actor: 'test' };
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const db = await postgresForTests();
+const freshSchema = freshSchemas(db);
 
 async function runFor(handler: TaskHandler, ms: number): Promise<{ store: MemoryStore; task: TaskRecord; runner: TaskRunner }> {
   const store = new MemoryStore();
@@ -63,5 +68,25 @@ describe('an outcome whose commit always throws (a poison task)', () => {
     assert.equal(audit.length, 1);
     assert.deepEqual([audit[0]!.outcome, audit[0]!.action], ['failed', 'invite']);
     assert.match(audit[0]!.why, /invite a@example.com: could not record its outcome/);
+  });
+});
+
+describe('an outcome whose commit always throws, on PostgreSQL (replicas share the store)', { skip: db.skip }, () => {
+  test('fails after a few attempts, audited; no replica calls again for good', async (t) => {
+    const store = new PostgresStore({ url: db.url, schema: freshSchema('poison'), poolSize: 4 });
+    await store.open();
+    t.after(() => store.close());
+    let runs = 0;
+    const handler: TaskHandler = { kind: 'k', async run() { runs++; return { status: 'completed', commit: () => { throw new TypeError('a bug in the commit'); } }; } };
+    const runner = new TaskRunner({ store, handlers: [handler], hubs: () => new Map(), connectorFor: () => undefined, log: silent, pollMs: 100 });
+    await runner.start();
+    t.after(() => runner.stop(100));
+    const task = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
+    const end = Date.now() + 8_000;
+    while ((await store.get('tasks', 'h1', task.id))?.status !== 'failed' && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    const done = (await store.get('tasks', 'h1', task.id))!;
+    assert.equal(done.status, 'failed');
+    assert.equal(runs, 3);
+    assert.match(done.lastError?.message ?? '', /could not record its outcome.*a bug in the commit/);
   });
 });
