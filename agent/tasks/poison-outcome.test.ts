@@ -9,6 +9,7 @@ import { collect } from '../store/store.ts';
 import { enqueueTask } from './enqueue.ts';
 import type { TaskHandler } from './handler.ts';
 import { DEFAULT_RATE_LIMIT_WAIT_MS, MAX_STATED_WAIT_MS, decideRetry } from './retry-policy.ts';
+import { pauseHub } from './hub-state.ts';
 import { TaskRunner } from './task-runner.ts';
 import type { TaskRecord } from './task-record.ts';
 
@@ -88,5 +89,24 @@ describe('an outcome whose commit always throws, on PostgreSQL (replicas share t
     assert.equal(done.status, 'failed');
     assert.equal(runs, 3);
     assert.match(done.lastError?.message ?? '', /could not record its outcome.*a bug in the commit/);
+  });
+});
+
+describe('a task of a hub taken out of the config while the hub was paused', () => {
+  test('runs and is reported failed, rather than waiting for a resume that never comes', async () => {
+    const store = new MemoryStore();
+    await store.transact(async (tx) => { await pauseHub(tx, 'gone', 'token refused', 'unauthenticated', new Date()); });
+    const handler: TaskHandler = { kind: 'k', async run(task, ctx) {
+      return ctx.hub ? { status: 'completed' } : { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
+    } };
+    const runner = new TaskRunner({ store, handlers: [handler], hubs: () => new Map(), connectorFor: () => undefined, log: silent });
+    await runner.start();
+    const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'gone', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 'invite a@example.com' }));
+    await new Promise((r) => setTimeout(r, 300));
+    const after = (await store.get('tasks', 'gone', t.id))!;
+    await runner.stop();
+    assert.equal(after.status, 'failed');
+    const audit = (await collect(store.list('audit', 'gone'))).filter((a) => a.taskId === t.id);
+    assert.deepEqual(audit.map((a) => a.outcome), ['failed']);
   });
 });
