@@ -1,3 +1,4 @@
+import type { HubConfigFile } from '../../config/schema.ts';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectorError } from '../../connectors/sdk/connector-error.ts';
@@ -206,8 +207,10 @@ function fleetCases(fleet: () => Promise<Fleet>): void {
     const { a, b } = await fleet();
     let denied = true;
     const handler: TaskHandler = { kind: 'k', async run() { if (denied) throw new ConnectorError('unauthenticated', 'token expired'); return { status: 'completed' }; } };
-    const ra = runnerOn(a, [handler]);
-    const rb = runnerOn(b, [handler]);
+    // A configured hub: one taken out of the config holds its tasks no longer (task-pump.ts).
+    const hubs = { hubs: () => new Map([['h1', { id: 'h1' } as HubConfigFile]]) };
+    const ra = runnerOn(a, [handler], hubs);
+    const rb = runnerOn(b, [handler], hubs);
     t.after(() => Promise.all([ra.stop(), rb.stop()]));
     await ra.start();
     await enqueue(a, 1, { prefix: 'first' });

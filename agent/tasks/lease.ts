@@ -1,4 +1,8 @@
+import { errorText } from '../log/logger.ts';
+import { isStoreContention } from '../store/store-contention.ts';
+import { isStoreUnavailable } from '../store/store-unavailable.ts';
 import type { Store } from '../store/store.ts';
+import { recordAttemptIn } from './attempt.ts';
 import type { TaskLog } from './handler.ts';
 import type { TaskRecord } from './task-record.ts';
 
@@ -24,16 +28,32 @@ export async function handBackLeases(store: Store, owner: string, refs: Array<[h
   });
 }
 
+/** Attempts in a row whose outcome could not be recorded, for a reason other than the store's availability, before the task fails. */
+export const UNRECORDED_ATTEMPTS_BEFORE_FAILING = 3;
+
 /**
  * An attempt that could not record its outcome (the store refused a write): hand the task back
  * so it runs again a second later, rather than leaving it running under our own lease.
  */
 export async function releaseAfterFailure(store: Store, owner: string, hubId: string, id: string, err: unknown, clock: () => number, log: TaskLog): Promise<void> {
   log.error(`task ${id}${hubId ? ` on hub ${hubId}` : ''}: could not record its outcome: ${err instanceof Error ? err.message : String(err)}`);
+  // The store refusing a write (an outage, contention) passes; any other error is the outcome's
+  // own (a handler's commit that throws, a record the store rejects) and comes back each time.
+  const passing = isStoreUnavailable(err) || isStoreContention(err);
   try {
     await store.transact(async (tx) => {
       const t = await tx.get('tasks', hubId, id);
-      if (t?.status === 'running' && t.lease?.owner === owner) tx.put('tasks', hubId, id, requeue(t, clock(), 1_000));
+      if (t?.status !== 'running' || t.lease?.owner !== owner) return;
+      if (!passing && t.attempts - t.attemptsEnded >= UNRECORDED_ATTEMPTS_BEFORE_FAILING) {
+        // Handed back every time, such a task ran (and called the app) once a second for good,
+        // never failing and never audited. It fails, audited with why (attempt.ts), like a task
+        // that gave up: an invite among them stays unsettled, so the next one looks first.
+        const decision = { action: 'fail' as const, kind: 'internal' as const, log: 'error' as const,
+          message: `could not record its outcome (${UNRECORDED_ATTEMPTS_BEFORE_FAILING} attempts in a row): ${errorText(err)}` };
+        await recordAttemptIn(tx, { owner, clock }, { task: t, outcome: { status: 'error', decision }, audits: [] });
+        return;
+      }
+      tx.put('tasks', hubId, id, requeue(t, clock(), 1_000));
     });
   } catch {
     // The store itself is failing: once the lease lapses the task is due again (task-transitions.ts,

@@ -48,6 +48,26 @@ export function backoffMs(attempt: number, o: BackoffOptions): number {
 /** Default wait when a provider says "rate-limited" without saying how long. */
 export const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
 
+/**
+ * The longest wait a connector's stated wait is taken at (a week; Meta's invite limit, the
+ * longest the connectors know, is a day). A longer one, or Infinity, put a next run time past
+ * what a Date holds (the outcome could not be recorded: RangeError) and blocked the scope in
+ * the runner's index for good.
+ */
+export const MAX_STATED_WAIT_MS = 7 * 24 * 3_600_000;
+
+/**
+ * A rate limit's wait as the queue takes it: a connector's wait that is no positive number (NaN,
+ * 0, negative) is taken as unstated (DEFAULT_RATE_LIMIT_WAIT_MS), and one past MAX_STATED_WAIT_MS
+ * is capped. A wait of 0 or less ran the throttled task again at once, not counted as an attempt
+ * (attemptsWaited), in a loop of hundreds of calls a second into the limit; NaN could not be
+ * recorded, and the task was called again every second, never failing.
+ */
+export function rateLimitWaitMs(stated: number | undefined): number {
+  if (stated === undefined || !(stated > 0)) return DEFAULT_RATE_LIMIT_WAIT_MS;
+  return Math.min(Math.ceil(stated), MAX_STATED_WAIT_MS);
+}
+
 /** `notApplied`: the attempt certainly changed nothing in the app (ConnectorErrorDetails.notApplied). */
 export type RetryDecision = (
   | { action: 'wait-rate-limit'; delayMs: number; scope?: string; kind: ErrorKind; message: string; log: 'warn' | 'error' }
@@ -83,7 +103,7 @@ export function decideRetry(err: unknown, attempt: number, o: BackoffOptions): R
   const base = { kind: err.kind, message: redactText(err.message), log: rule.log, ...(err.notApplied ? { notApplied: true as const } : {}) };
   switch (rule.action) {
     case 'wait-rate-limit':
-      return { ...base, action: 'wait-rate-limit', delayMs: err.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS, scope: err.limitScope };
+      return { ...base, action: 'wait-rate-limit', delayMs: rateLimitWaitMs(err.retryAfterMs), scope: err.limitScope };
     case 'backoff':
       return backoffOrFail(base, rule, attempt, o, err.retryAfterMs);
     case 'pause-hub':
@@ -102,6 +122,6 @@ export function decideRetry(err: unknown, attempt: number, o: BackoffOptions): R
  */
 function backoffOrFail<B extends { kind: ErrorKind; message: string; log: 'warn' | 'error'; notApplied?: true }>(base: B, rule: RetryRule, attempt: number, o: BackoffOptions, statedWaitMs?: number): RetryDecision {
   if (attempt >= (rule.maxAttempts ?? 5)) return { ...base, action: 'fail', message: `${base.message} (gave up after ${attempt} attempts)` };
-  const stated = statedWaitMs !== undefined && Number.isFinite(statedWaitMs) && statedWaitMs > 0 ? Math.ceil(statedWaitMs) : 0;
+  const stated = statedWaitMs !== undefined && statedWaitMs > 0 ? Math.min(Math.ceil(statedWaitMs), MAX_STATED_WAIT_MS) : 0;
   return { ...base, action: 'backoff', delayMs: Math.max(backoffMs(attempt, o), stated) };
 }

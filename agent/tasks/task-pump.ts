@@ -180,7 +180,10 @@ export class TaskPump {
       // Asked for with the first due tasks' records below, so both go in one round trip on
       // PostgreSQL (read-batch.ts): one fewer turn between an invite queued and its start.
       const readAt = this.clock();
-      const pausedRead = hubId === '' ? Promise.resolve(false) : this.o.store.get('hubStates', '', hubId).then((s) => this.pending.notePaused(hubId, s?.paused === true, readAt));
+      // A hub taken out of the config holds its tasks no longer, paused or not: nothing would ever
+      // resume it, and they waited for good, neither done nor reported failed. They run and end as
+      // their handlers end a task of a hub not configured (failed, audited).
+      const pausedRead = hubId === '' ? Promise.resolve(false) : this.o.store.get('hubStates', '', hubId).then((s) => this.pending.notePaused(hubId, s?.paused === true && this.o.hubs().has(hubId), readAt));
       pausedRead.catch(() => {}); // not awaited when every scope is blocked: nothing is launched then, so its failure is moot
       for (const [scope, tasks] of scopes) {
         const local = scope === LOCAL;

@@ -1,3 +1,4 @@
+import type { HubConfigFile } from '../../config/schema.ts';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectorError } from '../../connectors/sdk/connector-error.ts';
@@ -200,7 +201,9 @@ describe('task runner', () => {
 
   test('unauthenticated pauses the hub; its tasks wait until it resumes', async () => {
     let denied = true;
-    const { store, runner } = setup([{ kind: 'k', async run() { if (denied) throw new ConnectorError('unauthenticated', 'token expired'); return { status: 'completed' }; } }]);
+    // A configured hub: one taken out of the config holds its tasks no longer (task-pump.ts).
+    const { store, runner } = setup([{ kind: 'k', async run() { if (denied) throw new ConnectorError('unauthenticated', 'token expired'); return { status: 'completed' }; } }],
+      { hubs: () => new Map([['h1', { id: 'h1' } as HubConfigFile]]) });
     await runner.start();
     const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
     await until(async () => (await store.get('hubStates', '', 'h1'))?.paused === true);

@@ -50,10 +50,11 @@ export async function enqueueOperation(tx: Transaction, input: { hub: HubConfigF
     // after it has a higher one whichever replica wrote it.
     payload.directoryVersion = (await tx.get('directoryUsers', input.hub.id, input.op.directoryUserId))?.version ?? 0;
   }
-  const task = await enqueueTask(tx, {
+  const queued = await enqueueTask(tx, {
     hubId: input.hub.id, kind: input.op.kind, payload, idempotencyKey: operationTaskKey(input.op), trigger: input.trigger,
     summary: input.op.summary, scope: scopeOf(input.hub, input.op), parentId: input.parentId, now: input.now,
   });
+  const task = input.force ? forcedFrom(tx, queued, payload, input.now) : queued;
   const waited = waitedForBy(tx, task, input.parentId);
   if (task.status !== 'running' || task.followUp || JSON.stringify((task.payload as OperationPayload).op) === JSON.stringify(input.op)) return waited;
   const { op } = input;
@@ -61,6 +62,24 @@ export async function enqueueOperation(tx: Transaction, input: { hub: HubConfigF
   const followUp = replanPerson({ directoryUserId: op.directoryUserId, emails: op.email ? [op.email] : [] }, input.trigger,
     `re-evaluate ${op.email || op.directoryUserId}: the directory changed while "${task.summary}" ran`);
   const marked: TaskRecord = { ...waited, followUp };
+  tx.put('tasks', task.hubId, task.id, marked);
+  return marked;
+}
+
+/**
+ * A forced removal (an owner's, an offboarding's) whose key an unforced task holds, not started
+ * (the plan's own removal of the row, waiting on a rate limit or a paused hub): that task becomes
+ * the forced one, with its operation and the version it read. Reused as it was, it re-planned
+ * before its call, which a decision must not (docs/architecture.md): an offboarding's removal met
+ * a settle-lane removal of the same seat, was handed to the deprovisioning lane (a report, with
+ * confirmDeprovisioning) and ended "superseded", so the offboarding completed and the leaver
+ * workflow heard "offboarded" with the seat still there. A running one is past its re-plan's
+ * look; whatever it does is awaited as it is.
+ */
+function forcedFrom(tx: Transaction, task: TaskRecord, payload: OperationPayload, now: Date | undefined): TaskRecord {
+  const was = task.payload as OperationPayload;
+  if (was.force || (task.status !== 'queued' && task.status !== 'waiting')) return task;
+  const marked: TaskRecord = { ...task, payload, summary: payload.op.summary, updatedAt: (now ?? new Date()).toISOString() };
   tx.put('tasks', task.hubId, task.id, marked);
   return marked;
 }

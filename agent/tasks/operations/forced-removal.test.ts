@@ -96,3 +96,40 @@ test("an offboarding's removal is not run once the person is active in the direc
   await run({ version: 5, lastModified: '2026-12-03T11:30:00.000Z' }, true);
   assert.deepEqual(calls, ['m-1']);
 });
+
+/**
+ * A leaver workflow offboards a person whose seat's removal the plan already queued (their groups
+ * were taken away; the removal waits on a rate limit): the two share the key. Reused unforced, the
+ * task re-planned before its call, found the removal now a deprovisioning one and handed it to that
+ * lane, and ended "superseded": the offboarding completed with the seat still there.
+ */
+test('an offboarding that meets the plan\'s own queued removal of the seat makes it forced: removed, not re-planned', async () => {
+  const hub = testHub();
+  const at = '2026-12-03T11:00:00.000Z';
+  const bob = { ...testUser('u-bob', 'bob@example.com', true), version: 3 };
+  const store = await storeWith((tx) => {
+    tx.put('directoryUsers', hub.id, 'u-bob', bob);
+    tx.put('appMembers', hub.id, 'm-1', { hubId: hub.id, id: 'm-1', email: 'bob@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('memberMatches', hub.id, 'm-1', { hubId: hub.id, memberId: 'm-1', outcome: 'onboarded', manual: false, directoryUserId: 'u-bob', reason: 'matched', at });
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+  });
+  const member = { id: 'm-1', role: 'EMPLOYEE', email: 'bob@example.com' };
+  const planned = removeMemberOperation(member, { reason: 'unassigned', because: 'in no team', directoryUserId: 'u-bob' });
+  const leaver = removeMemberOperation(member, { reason: 'deactivated', because: 'offboarded', directoryUserId: 'u-bob' });
+  assert.equal(planned.key, leaver.key, 'one key: the same seat');
+  const trigger = { type: 'entra-lifecycle' as const, idp: 'entra' };
+  await store.transact((tx) => enqueueOperation(tx, { hub, op: planned, trigger, now: new Date(at) }));
+  // The leaver action: the person held offboarded, their seat's removal forced, in one transaction.
+  const task = await store.transact(async (tx) => {
+    tx.put('directoryUsers', hub.id, 'u-bob', { ...bob, version: 4, offboarded: { at, by: 'workflow' } });
+    return enqueueOperation(tx, { hub, op: leaver, trigger, parentId: 'offboard-1', force: true, now: new Date(at) });
+  });
+  assert.deepEqual([(task.payload as { force?: boolean }).force, task.waiters], [true, ['offboard-1']]);
+  const calls: string[] = [];
+  const connector = { removeMember: async (id: string) => { calls.push(id); return 'done'; } };
+  const ctx = { store, hub, connector, now: () => NOW, audit: () => {}, interrupted: false } as unknown as TaskContext;
+  const outcome = await operationHandler('remove-member').run({ ...task, status: 'running', attempts: 1 }, ctx);
+  assert.deepEqual(calls, ['m-1']);
+  assert.equal(outcome.status, 'completed');
+  assert.equal((outcome as { result?: { result?: string } }).result?.result, 'done');
+});
