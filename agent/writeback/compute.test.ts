@@ -5,7 +5,7 @@ import type { Transaction } from '../store/store.ts';
 import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { WritebackValues } from './attributes.ts';
 import { attributeName, changedFields, entraExtensionName } from './attributes.ts';
-import { computeWriteback } from './compute.ts';
+import { computeWriteback, computeWritebackOf } from './compute.ts';
 import './writeback-state.ts';
 
 const HUB = 'meta-main';
@@ -27,10 +27,12 @@ const disputed = (memberId: string, candidates: string[]): Seed => (tx) =>
   tx.put('memberMatches', HUB, memberId, { hubId: HUB, memberId, outcome: 'unmatched', manual: false, at: T, candidates });
 const exemption = (memberId: string, reason: string, until?: string): Seed => (tx) =>
   tx.put('exemptions', HUB, memberId, { hubId: HUB, memberId, reason, by: 'owner@example.com', at: T, ...(until ? { until } : {}) });
-const task = (id: string, kind: string, status: 'failed' | 'completed', payload: unknown, updatedAt = T, idempotencyKey = `${HUB}:${kind}:${id}`): Seed => (tx) =>
+const task = (id: string, kind: string, status: 'failed' | 'completed' | 'queued', payload: unknown, updatedAt = T, idempotencyKey = `${HUB}:${kind}:${id}`): Seed => (tx) =>
   tx.put('tasks', HUB, id, { id, hubId: HUB, kind, status, idempotencyKey, payload, summary: '', trigger: { type: 'agent' }, attempts: 1, attemptsEnded: 1, createdAt: T, updatedAt });
-const lastWritten = (userId: string, status: WritebackValues['status'], role = ''): Seed => (tx) =>
-  tx.put('writebackState', HUB, userId, { hubId: HUB, directoryUserId: userId, idp: 'okta', idpUserId: userId, written: { status, role, exemption: '', exemptUntil: '' }, writtenAt: T });
+const lastWritten = (userId: string, status: WritebackValues['status'], role = '', seatless = false): Seed => (tx) =>
+  tx.put('writebackState', HUB, userId, { hubId: HUB, directoryUserId: userId, idp: 'okta', idpUserId: userId, written: { status, role, exemption: '', exemptUntil: '' }, writtenAt: T, ...(seatless ? { seatless: true as const } : {}) });
+/** `removed` written while the person was deactivated and held no seat. */
+const removedSeatless = (userId: string): Seed => lastWritten(userId, 'removed', '', true);
 
 const offer = (status: 'offered' | 'claimed', expiresAt?: string): Seed => (tx) => tx.put('offers', HUB, 'offer-1', {
   id: 'offer-1', hubId: HUB, directoryUserId: 'u1', email: 'ana@x.com', group: 'Brand', appRole: 'EMPLOYEE', assets: [], status, offeredAt: T, membership: 'brand', ...(expiresAt ? { expiresAt } : {}),
@@ -80,6 +82,15 @@ describe('computeWriteback', () => {
     { name: 'disputed invite the person held → still invited, not removed', users: [user('u1', 'ana@x.com'), user('u2', 'ana.new@x.com')], seeds: [invite('i1', 'ana@x.com', 'pending'), disputed('invite:i1', ['u1', 'u2']), lastWritten('u1', 'invited', 'EMPLOYEE')], expect: v('invited', 'EMPLOYEE') },
     { name: 'disputed seat never written for the person → pending', users: [user('u1', 'ana@x.com'), user('u2', 'ana.new@x.com')], seeds: [member('m1', 'ana@x.com'), disputed('m1', ['u1', 'u2'])], expect: v('pending') },
     { name: 'disputed seat, person deactivated → removed', users: [user('u1', 'ana@x.com', { active: false }), user('u2', 'ana.new@x.com')], seeds: [member('m1', 'ana@x.com'), disputed('m1', ['u1', 'u2']), lastWritten('u1', 'onboarded')], expect: v('removed') },
+    // Reactivated after a `removed` written for the deactivation alone: they are told what anyone
+    // without a seat is, not `removed` (which tells the IdP's rules and reports of a seat lost).
+    { name: 'reactivated, never held a seat → pending, not removed', seeds: [removedSeatless('u1')], expect: v('pending') },
+    { name: 'reactivated while an invite task is queued → pending until the invite is sent', seeds: [removedSeatless('u1'), task('t1', 'invite', 'queued', { op: { kind: 'invite', key: 'invite:ana@x.com', email: 'ana@x.com', directoryUserId: 'u1', role: 'EMPLOYEE' } }, T, 'op:invite:ana@x.com')], expect: v('pending') },
+    { name: 'reactivated, the invite sent → invited', seeds: [removedSeatless('u1'), invite('i1', 'ana@x.com', 'pending')], expect: v('invited', 'EMPLOYEE') },
+    { name: 'reactivated, an open offer waits → offered', seeds: [removedSeatless('u1'), offer('offered', '2099-01-01T00:00:00.000Z')], expect: v('offered') },
+    { name: 'reactivated, their invite failed → invite_failed', seeds: [removedSeatless('u1'), task('t1', 'invite', 'failed', { directoryUserId: 'u1' })], expect: v('invite_failed') },
+    // A `removed` for a seat lost (no `seatless` mark, as every record written before it) stays.
+    { name: 'reactivated after the seat was removed → removed until they hold one again', seeds: [lastWritten('u1', 'removed')], expect: v('removed') },
     { name: 'seat removed, offered again → offered, not removed', seeds: [lastWritten('u1', 'onboarded'), offer('offered', '2099-01-01T00:00:00.000Z')], expect: v('offered') },
   ];
   for (const c of cases) {
@@ -88,6 +99,26 @@ describe('computeWriteback', () => {
       assert.deepEqual(out.get('u1'), c.expect);
     });
   }
+
+  describe('deactivated: `removed`, marked seatless when they hold no seat and lost none', () => {
+    const told = async (seeds: Seed[]) => {
+      const store = new MemoryStore();
+      await store.transact((tx) => {
+        tx.put('directoryUsers', HUB, 'u1', user('u1', 'ana@x.com', { active: false }));
+        for (const s of seeds) s(tx);
+      });
+      const out = await computeWritebackOf(HUB, store, NOW);
+      return [out.values.get('u1')?.status, out.seatless.has('u1')];
+    };
+    test('no seat, never written → seatless', async () => assert.deepEqual(await told([]), ['removed', true]));
+    test('no seat, last written pending → seatless', async () => assert.deepEqual(await told([lastWritten('u1', 'pending')]), ['removed', true]));
+    test('an invite task queued, nothing sent yet → seatless', async () => assert.deepEqual(await told([task('t1', 'invite', 'queued', { directoryUserId: 'u1' })]), ['removed', true]));
+    test('removed from the mapped group while deactivated (no seat) → still seatless', async () => assert.deepEqual(await told([removedSeatless('u1')]), ['removed', true]));
+    test('holding a seat → not seatless', async () => assert.deepEqual(await told([member('m1', 'ana@x.com'), match('m1', 'onboarded', 'u1')]), ['removed', false]));
+    test('holding a pending invite → not seatless', async () => assert.deepEqual(await told([invite('i1', 'ana@x.com', 'pending')]), ['removed', false]));
+    test('seat removed since it was last written onboarded → not seatless', async () => assert.deepEqual(await told([lastWritten('u1', 'onboarded')]), ['removed', false]));
+    test('written removed for a seat lost → not seatless', async () => assert.deepEqual(await told([lastWritten('u1', 'removed')]), ['removed', false]));
+  });
 
   test('a failed invite goes to the directory user the operation names, not to another holding the same email', async () => {
     // u2 carries ana's address as a second email (an alias, or one the IdP moved): the invite the

@@ -16,9 +16,12 @@ import type { WritebackStateRecord } from './writeback-state.ts';
  *   was declined and was already re-sent once counts as failed (re-sent once, then reported).
  * - `invite_failed`: the latest invite task for them failed, or the case above.
  * - `offered`: no seat, and an open offer (a claim team's seat) waits for their claim.
- * - `removed`: deactivated in the IdP, or they held a seat (last written onboarded/invited/exempted) and no longer do.
- *   A seat matching left disputed between them and another directory user is still in the app:
- *   they keep what was last written until an owner decides (PersonStanding.disputedCandidate).
+ * - `removed`: deactivated in the IdP, or they held a seat (last written onboarded/invited/exempted,
+ *   or `removed` for a seat lost) and no longer do. A `removed` written for a deactivation alone
+ *   (no seat held, `seatless`) tells of no seat: once reactivated they are told what anyone
+ *   without a seat is. A seat matching left disputed between them and another directory user is
+ *   still in the app: they keep what was last written until an owner decides
+ *   (PersonStanding.disputedCandidate).
  * - `pending`: everyone else (assigned to the hub, no seat yet).
  *
  * The standing itself comes from agent/standing (`standingsOfHub`: matches, plus rows matching
@@ -32,32 +35,49 @@ export async function computeWriteback(hubId: string, view: ReadView, now: Date 
 /**
  * `computeWriteback`, with the hub's directory users as it read them (write-back writes to them).
  * A user added while it reads (no standing read for them yet) has no values: the next run has.
+ * `seatless`: the users told `removed` for a deactivation alone (WritebackStateRecord.seatless).
  */
-export async function computeWritebackOf(hubId: string, view: ReadView, now: Date = new Date()): Promise<{ users: Map<string, Readonly<DirectoryUserRecord>>; values: Map<string, WritebackValues> }> {
+export async function computeWritebackOf(hubId: string, view: ReadView, now: Date = new Date()): Promise<{ users: Map<string, Readonly<DirectoryUserRecord>>; values: Map<string, WritebackValues>; seatless: Set<string> }> {
   const users = await collect(view.list('directoryUsers', hubId));
   const standings = await standingsOfHub(view, hubId, now);
   const failedInvites = await failedInviteUsers(view, hubId, users);
   const written = new Map<string, Readonly<WritebackStateRecord>>();
   for await (const state of view.list('writebackState', hubId)) written.set(state.directoryUserId, state);
   const out = new Map<string, WritebackValues>();
+  const seatless = new Set<string>();
   const byId = new Map<string, Readonly<DirectoryUserRecord>>();
   for (const user of users) {
     byId.set(user.id, user);
     const standing = standings.get(user.id);
     if (!standing) continue;
-    out.set(user.id, valuesFor(user, standing, failedInvites.has(user.id), written.get(user.id)?.written, standing.disputedCandidate === true));
+    const told = valuesFor(user, standing, failedInvites.has(user.id), written.get(user.id), standing.disputedCandidate === true);
+    out.set(user.id, told.values);
+    if (told.seatless) seatless.add(user.id);
   }
-  return { users: byId, values: out };
+  return { users: byId, values: out, seatless };
 }
 
 const SEATED = new Set(['onboarded', 'invited', 'exempted']);
 
-/** The standing (agent/standing) in write-back's published words, with what only write-back knows. */
-function valuesFor(user: Readonly<DirectoryUserRecord>, s: PersonStanding, inviteFailed: boolean, last: Readonly<WritebackValues> | undefined, disputed: boolean): WritebackValues {
+const v = (status: WritebackValues['status'], role = ''): WritebackValues => ({ status, role, exemption: '', exemptUntil: '' });
+
+/**
+ * The standing (agent/standing) in write-back's published words, with what only write-back knows;
+ * `seatless` when they are told `removed` for a deactivation alone.
+ */
+function valuesFor(user: Readonly<DirectoryUserRecord>, s: PersonStanding, inviteFailed: boolean, state: Readonly<WritebackStateRecord> | undefined, disputed: boolean): { values: WritebackValues; seatless: boolean } {
+  if (s.standing === 'exempted') return { values: { status: 'exempted', role: s.appRole ?? '', exemption: s.exemption?.reason ?? '', exemptUntil: s.exemption?.until ?? '' }, seatless: false };
+  if (isActiveUser(user)) return { values: activeValues(s, inviteFailed, state, disputed), seatless: false };
+  // Deactivated: `removed`, and whether they hold (or lost) a seat is what they would be told
+  // active. A `removed` kept for ever after a reactivation told the IdP's group rules and reports
+  // that someone who never held a seat had lost one (docs/writeback.md).
+  const active = activeValues(s, inviteFailed, state, disputed).status;
+  return { values: v('removed'), seatless: !SEATED.has(active) && active !== 'removed' };
+}
+
+function activeValues(s: PersonStanding, inviteFailed: boolean, state: Readonly<WritebackStateRecord> | undefined, disputed: boolean): WritebackValues {
+  const last = state?.written;
   const lastStatus = last?.status;
-  const v = (status: WritebackValues['status'], role = ''): WritebackValues => ({ status, role, exemption: '', exemptUntil: '' });
-  if (s.standing === 'exempted') return { status: 'exempted', role: s.appRole ?? '', exemption: s.exemption?.reason ?? '', exemptUntil: s.exemption?.until ?? '' };
-  if (!isActiveUser(user)) return v('removed');
   if (s.standing === 'onboarded') return v('onboarded', s.appRole ?? '');
   if (s.standing === 'invited') return v('invited', s.appRole ?? '');
   const lapsed = s.standing === 'invite-lapsed' ? s.invite : undefined;
@@ -69,6 +89,8 @@ function valuesFor(user: Readonly<DirectoryUserRecord>, s: PersonStanding, invit
   // removed (and back once an owner matched the seat to them) while they held it. Not a last
   // `exempted`: no exemption is in force on the row any more, so that would tell of one.
   if (disputed && last && (last.status === 'onboarded' || last.status === 'invited')) return { status: last.status, role: last.role, exemption: last.exemption, exemptUntil: last.exemptUntil ?? '' };
-  if (lastStatus === 'removed' || (lastStatus !== undefined && SEATED.has(lastStatus))) return v('removed');
+  // A seat lost stays `removed` until they hold one again; a `removed` written for a deactivation
+  // alone (`seatless`) was no seat lost. Records written before `seatless` existed read as a seat lost.
+  if (lastStatus === 'removed' ? state?.seatless !== true : lastStatus !== undefined && SEATED.has(lastStatus)) return v('removed');
   return v('pending');
 }

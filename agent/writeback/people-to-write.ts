@@ -31,14 +31,14 @@ export function sameDestination(state: Readonly<WritebackStateRecord>, target: W
  * Every directory user of the hub, plus people written before whose directory record is gone
  * (deleted by the IdP's SCIM client): they are told `removed` once, through the id written to.
  */
-export async function peopleToWrite(store: Store, target: WritebackTarget, hubId: string, now: Date): Promise<Array<{ person: Person; values: WritebackValues }>> {
-  const out: Array<{ person: Person; values: WritebackValues }> = [];
-  const { users, values: computed } = await computeWritebackOf(hubId, store, now);
+export async function peopleToWrite(store: Store, target: WritebackTarget, hubId: string, now: Date): Promise<Array<{ person: Person; values: WritebackValues; seatless?: true }>> {
+  const out: Array<{ person: Person; values: WritebackValues; seatless?: true }> = [];
+  const { users, values: computed, seatless } = await computeWritebackOf(hubId, store, now);
   for (const [userId, values] of computed) {
     const user = users.get(userId)!;
     const idpUserId = target.idpUserIdOf(user);
     const fallbackId = target.fallbackIdOf?.(user);
-    out.push({ person: { id: user.id, userName: user.userName, email: user.email, idpUserId, ...(fallbackId && fallbackId !== idpUserId ? { fallbackId } : {}) }, values });
+    out.push({ person: { id: user.id, userName: user.userName, email: user.email, idpUserId, ...(fallbackId && fallbackId !== idpUserId ? { fallbackId } : {}) }, values, ...(seatless.has(user.id) ? { seatless: true as const } : {}) });
   }
   // Who each id or login now names among the hub's directory users: a login or UPN written to for
   // someone since deleted may have been given to a new hire (Okta logins and Entra UPNs are
@@ -55,4 +55,13 @@ export async function peopleToWrite(store: Store, target: WritebackTarget, hubId
     out.push({ person: { id: state.directoryUserId, userName: state.idpUserId, idpUserId: state.idpUserId, departed: true, ...(heldBy ? { heldBy } : {}) }, values: { status: 'removed', role: '', exemption: '', exemptUntil: '' } });
   }
   return out;
+}
+
+/** The items in a random order (Fisher–Yates). */
+export function shuffled<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
 }

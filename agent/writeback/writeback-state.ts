@@ -27,7 +27,25 @@ export interface WritebackStateRecord {
   idpUserId: string;
   written?: WritebackValues;
   writtenAt?: string;
+  /**
+   * Only beside a written `removed`: it was written because the person is deactivated in the IdP,
+   * and they held no seat (compute.ts). Once reactivated they are told what anyone without a seat
+   * is (`pending`, `offered`...), not `removed`, which tells of a seat lost. Absent on a `removed`
+   * for a seat lost, and on those written before this was kept (read as a seat lost, as then).
+   */
+  seatless?: true;
   problem?: WritebackProblem;
+}
+
+/** The `seatless` mark to keep beside values written. */
+export const seatMark = (values: WritebackValues, seatless: boolean | undefined): { seatless?: true } => (values.status === 'removed' && seatless ? { seatless: true } : {});
+
+/** The `seatless` mark of values already written, changed in the store only: the IdP holds the same values (no call). */
+export function remark(state: Readonly<WritebackStateRecord>, seatless: boolean | undefined): WritebackStateRecord | undefined {
+  const mark = state.written ? seatMark(state.written, seatless) : {};
+  if ((state.seatless === true) === (mark.seatless === true)) return undefined;
+  const { seatless: _old, ...rest } = state;
+  return { ...rest, ...mark };
 }
 
 /** A day: a refused person is tried again after it even if nothing changed (the IdP side may have been fixed). */

@@ -10,20 +10,11 @@ import { createOktaTarget } from './okta-target.ts';
 import { systemClock, TokenBucket, type WritebackClock } from './pacing.ts';
 import { classifyFailure } from './problem-of.ts';
 import type { WritebackTarget } from './target.ts';
-import { PROBLEM_RETRY_MS, type WritebackProblem, type WritebackStateRecord } from './writeback-state.ts';
+import { PROBLEM_RETRY_MS, remark, seatMark, type WritebackProblem, type WritebackStateRecord } from './writeback-state.ts';
 import { createLeasedRuns } from './leased-run.ts';
 import { AttributeSetup } from './attribute-setup.ts';
 import { WRITEBACK_LEASE_MS } from './run-lease.ts';
-import { peopleToWrite, sameDestination, type Person } from './people-to-write.ts';
-
-/** The items in a random order (Fisher–Yates). */
-function shuffled<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
-}
+import { peopleToWrite, sameDestination, shuffled, type Person } from './people-to-write.ts';
 
 /** Passing failures in a row (no update landing between them) after which a run stops: the IdP is failing, not one person. */
 export const PASSING_FAILURES_TO_STOP = 10;
@@ -181,7 +172,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       while (!(stop ??= halted())) {
         const next = queue.shift();
         if (!next) break;
-        await writeOne(target, hubId, next.person, next.values, report).then((outcome) => {
+        await writeOne(target, hubId, next.person, next.values, report, next.seatless).then((outcome) => {
           if (outcome === 'rejected') refusedAsInvalid = true;
           if (outcome === 'written') failingInARow = deniedInARow = 0;
           if (typeof outcome === 'object' && 'denied' in outcome) {
@@ -225,7 +216,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
    * IdP refused them as invalid, `retry` (with why) when they failed for a passing reason (sent
    * again on the next run). Throws only when the whole run must stop.
    */
-  async function writeOne(target: WritebackTarget, hubId: string, user: Person, values: WritebackValues, report: WritebackReport): Promise<'written' | 'rejected' | { retry: string } | { denied: string; message: string } | undefined> {
+  async function writeOne(target: WritebackTarget, hubId: string, user: Person, values: WritebackValues, report: WritebackReport, seatless?: true): Promise<'written' | 'rejected' | { retry: string } | { denied: string; message: string } | undefined> {
     const idp = target.idp;
     const idpUserId = user.idpUserId;
     const state = await store.get('writebackState', hubId, user.id);
@@ -233,6 +224,9 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const fields = changedFields(sameTarget ? state.written : undefined, values);
     if (fields.length === 0) {
       report.unchanged++;
+      // Same values, another reason for a `removed` (writeback-state.ts `seatless`): the store only.
+      const remarked = user.departed ? undefined : remark(state!, seatless);
+      if (remarked) await store.transact((tx) => tx.put('writebackState', hubId, user.id, remarked));
       return undefined;
     }
     if (user.departed && user.heldBy) {
@@ -310,7 +304,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
         await store.transact(async (tx) => {
           // What was written before is kept beside the problem: read it where it is replaced.
           const current = await tx.get('writebackState', hubId, user.id);
-          const kept = current && sameDestination(current, target) && current.idpUserId === idpUserId && current.written ? { written: current.written, writtenAt: current.writtenAt } : {};
+          const kept = current && sameDestination(current, target) && current.idpUserId === idpUserId && current.written ? { written: current.written, writtenAt: current.writtenAt, ...seatMark(current.written, current.seatless) } : {};
           tx.put('writebackState', hubId, user.id, { hubId, directoryUserId: user.id, idp, destination, idpUserId, ...kept, problem: p });
           appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why: `${why}: ${message}`, outcome: 'failed', detail: { idp, problem: p.kind, attributes: fields } });
         });
@@ -331,7 +325,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     report.written++;
     deps.onOutcome?.(idp, 'ok');
     await store.transact((tx) => {
-      tx.put('writebackState', hubId, user.id, { ...base, written: values, writtenAt: new Date(clock.now()).toISOString() });
+      tx.put('writebackState', hubId, user.id, { ...base, written: values, writtenAt: new Date(clock.now()).toISOString(), ...seatMark(values, seatless) });
       appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why, outcome: 'ok', detail: { idp, attributes: fields } });
     });
     return 'written';
