@@ -40,7 +40,9 @@ export function agentActingAsSession(agent: AgentApi): AgentApi {
       const trigger = actingAs.getStore();
       // Outside a dashboard request nobody signed in: refuse rather than audit a wrong actor.
       if (!trigger) throw new Error('dashboard: an agent change outside a signed-in request');
-      return method.apply(agent, [...args.slice(0, -1), trigger]);
+      // The person is the session's; the reason they gave (the body's `reason`) stays theirs to audit.
+      const reason = (args.at(-1) as Trigger | undefined)?.reason;
+      return method.apply(agent, [...args.slice(0, -1), reason ? { ...trigger, reason } : trigger]);
     };
   }
   return new Proxy(agent, {
