@@ -121,8 +121,6 @@ export const applyBody = z.object({
   reason: reasonField,
 }).strict();
 
-export const emptyBody = z.object({}).strict();
-
 /** The dashboard's asset page (scim-server/web/ui-read-routes.ts): at most 100 assets a page. */
 export const uiAssetsQuery = z.object({ offset, limit: z.coerce.number().int('expected a whole number').min(1, 'expected 1 or more').max(100, 'expected at most 100').optional() }).strict();
 /** The match dialog's directory search. */
