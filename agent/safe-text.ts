@@ -9,6 +9,9 @@
  * reorder what is shown so it reads differently from what is stored ("Trojan Source",
  * CVE-2021-42574, https://trojansource.codes/).
  */
+/** The longest reason an admin may give (an exemption's, or why they ask for an access change). */
+export const MAX_REASON = 500;
+
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const BIDI = /[\u202a-\u202e\u2066-\u2069]/;
 

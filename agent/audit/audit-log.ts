@@ -41,10 +41,20 @@ function nextSeq(): number {
 
 export type AuditInput = Omit<AuditEntry, 'seq' | 'at'> & { at?: string };
 
-/** Stages an audit entry in `tx` (it becomes durable with the change it describes). */
+/**
+ * Stages an audit entry in `tx` (it becomes durable with the change it describes). A reason the
+ * person who asked gave (`trigger.reason`) is kept in the trigger and added to `why` after the
+ * generic why, so every reader of the log (the CLI, the dashboard, `audit.file`, a CSV export) shows
+ * it without knowing about it: `remove-member: … (reason: "left the agency")`.
+ */
 export function appendAudit(tx: Transaction, entry: AuditInput): AuditEntry {
   const full: AuditEntry = { ...entry, seq: nextSeq(), at: entry.at ?? new Date().toISOString() };
   if (full.detail) full.detail = redact(full.detail) as Record<string, unknown>;
+  const reason = full.trigger.reason;
+  if (reason) {
+    full.trigger = { ...full.trigger, reason: redactText(reason) };
+    if (!full.why.includes(`"${reason}"`)) full.why = `${full.why} (reason: "${reason}")`;
+  }
   full.why = redactText(full.why);
   tx.put('audit', full.hubId ?? '', `${full.seq}.${PROCESS_MARK}`, full);
   return full;

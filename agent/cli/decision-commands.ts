@@ -9,6 +9,7 @@ import { offboardOutcome } from './offboard-outcome.ts';
 import { csvForOutput, fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
 import { alreadyDoneText, itemsOf, stringOf } from './answer.ts';
 import { dateOption } from './dates.ts';
+import { REASON_HELP, reasonBody } from './reason.ts';
 
 /** approvals, approve, reject, offboard, audit: an owner's decisions and the record of them. */
 export function registerDecisionCommands(program: Command): void {
@@ -27,9 +28,14 @@ export function registerDecisionCommands(program: Command): void {
   });
 
   for (const decision of ['approve', 'reject'] as const) {
-    program.command(decision).argument('<approvalId>', 'approval id').description(`${decision} a halted plan`).action(async (id: string) => {
+    // Approving runs every removal the threshold held: the server requires a reason (request-schemas.ts approveBody).
+    const command = program.command(decision).argument('<approvalId>', 'approval id').description(`${decision} a halted plan`);
+    if (decision === 'approve') command.requiredOption('--reason <reason>', `${REASON_HELP} (required: approving runs every removal the threshold held)`);
+    else command.option('--reason <reason>', REASON_HELP);
+    command.action(async (id: string, opts: { reason?: string }) => {
+      const reason = reasonBody(opts.reason);
       const api = await connect(global());
-      const { body } = await api.post<Approval>(`/approvals/${seg(id)}/${decision}`);
+      const { body } = await api.post<Approval>(`/approvals/${seg(id)}/${decision}`, reason);
       stringOf(body, 'status'); // what the line reports
       printer(global().json).print(body, () => `approval ${body.id} on ${body.hubId}: ${body.status}${alreadyDoneText(body)}`);
     });
@@ -37,10 +43,12 @@ export function registerDecisionCommands(program: Command): void {
 
   program.command('offboard').argument('<email>', 'the person\'s email').description('remove a person from every hub and hold them (no invite until the IdP deactivates and reactivates them), wait, and print each removal (exit 1 if one failed)')
     .option('--no-wait', 'start offboarding and print its task id')
-    .action(async (email: string, opts: { wait: boolean }) => {
+    .option('--reason <reason>', REASON_HELP)
+    .action(async (email: string, opts: { wait: boolean; reason?: string }) => {
       const pollMs = pollInterval(500); // a bad HUBWARDEN_POLL_MS is refused before the task is started
+      const reason = reasonBody(opts.reason);
       const client = await connect(global());
-      const { body } = await client.post<{ taskId: string }>(`/people/${seg(email)}/offboard`);
+      const { body } = await client.post<{ taskId: string }>(`/people/${seg(email)}/offboard`, reason);
       const taskId = stringOf(body, 'taskId');
       const out = printer(global().json);
       if (!opts.wait) return out.print(body, () => `offboarding of ${email} started: task ${taskId}`);

@@ -9,6 +9,7 @@ import { csvForOutput, fetchCsv, fetchPages, outputFormat, parseLimit } from './
 import { checkOutcome } from './check-outcome.ts';
 import { itemsOf, stringOf } from './answer.ts';
 import { dateOption } from './dates.ts';
+import { REASON_HELP, reasonBody } from './reason.ts';
 
 const MEMBER_STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
 
@@ -98,11 +99,13 @@ export function registerHubCommands(program: Command): void {
 
   program.command('match').arguments('<hub> <member> <directoryUserId>').description('match a hub member to a directory user')
     .option('--hub-role <role>', 'owner, manager or collaborator')
-    .action((hub: string, member: string, directoryUserId: string, opts: { hubRole?: string }) =>
-      memberAction(hub, member, 'match', { directoryUserId, ...(opts.hubRole ? { hubRole: opts.hubRole } : {}) }));
+    .option('--reason <reason>', REASON_HELP)
+    .action((hub: string, member: string, directoryUserId: string, opts: { hubRole?: string; reason?: string }) =>
+      memberAction(hub, member, 'match', { directoryUserId, ...(opts.hubRole ? { hubRole: opts.hubRole } : {}), ...reasonBody(opts.reason) }));
 
   program.command('unmatch').arguments('<hub> <member>').description('forget a manual match')
-    .action((hub: string, member: string) => memberAction(hub, member, 'unmatch'));
+    .option('--reason <reason>', REASON_HELP)
+    .action((hub: string, member: string, opts: { reason?: string }) => memberAction(hub, member, 'unmatch', reasonBody(opts.reason)));
 
   program.command('exempt').arguments('<hub> <member>').description('exempt a member from removal')
     .requiredOption('--reason <reason>', 'who asked and why (audited)')
@@ -111,12 +114,16 @@ export function registerHubCommands(program: Command): void {
       memberAction(hub, member, 'exempt', { reason: opts.reason, ...(opts.until !== undefined ? { until: dateOption('--until', opts.until, 'as-is') } : {}) }));
 
   program.command('unexempt').arguments('<hub> <member>').description('end a member\'s exemption now (hubwarden manages the seat again)')
-    .action((hub: string, member: string) => memberAction(hub, member, 'unexempt'));
+    .option('--reason <reason>', REASON_HELP)
+    .action((hub: string, member: string, opts: { reason?: string }) => memberAction(hub, member, 'unexempt', reasonBody(opts.reason)));
 
-  program.command('remove').arguments('<hub> <member>').description('remove a member from a hub').action(async (hub: string, member: string) => {
-    const api = await connect(global());
-    const { body } = await api.post<{ taskId: string; task: TaskView }>(`/hubs/${seg(hub)}/members/${seg(member)}/remove`);
-    const taskId = stringOf(body, 'taskId');
-    printer(global().json).print(body, () => `removal of ${member} from ${hub} queued: task ${taskId}`);
-  });
+  program.command('remove').arguments('<hub> <member>').description('remove a member from a hub')
+    .option('--reason <reason>', REASON_HELP)
+    .action(async (hub: string, member: string, opts: { reason?: string }) => {
+      const reason = reasonBody(opts.reason);
+      const api = await connect(global());
+      const { body } = await api.post<{ taskId: string; task: TaskView }>(`/hubs/${seg(hub)}/members/${seg(member)}/remove`, reason);
+      const taskId = stringOf(body, 'taskId');
+      printer(global().json).print(body, () => `removal of ${member} from ${hub} queued: task ${taskId}`);
+    });
 }

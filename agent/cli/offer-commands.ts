@@ -6,6 +6,7 @@ import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
 import { followTask, pollInterval } from './task-progress.ts';
 import { itemsOf, stringOf } from './answer.ts';
+import { REASON_HELP, reasonBody } from './reason.ts';
 
 /** offers, claim: seats offered through claim teams and collections, claimed on someone's behalf. */
 export function registerOfferCommands(program: Command): void {
@@ -29,10 +30,12 @@ export function registerOfferCommands(program: Command): void {
   program.command('claim').argument('<email>', 'the person\'s email').argument('<offerId>', 'the offer id (hubwarden offers <email>)')
     .description('claim an offer on the person\'s behalf and wait until the invite is queued')
     .option('--no-wait', 'claim and print the task id')
-    .action(async (email: string, offerId: string, opts: { wait: boolean }) => {
+    .option('--reason <reason>', REASON_HELP)
+    .action(async (email: string, offerId: string, opts: { wait: boolean; reason?: string }) => {
       const pollMs = pollInterval(500); // a bad HUBWARDEN_POLL_MS is refused before the task is started
+      const reason = reasonBody(opts.reason);
       const client = await connect(global());
-      const { body } = await client.post<{ taskId: string }>(`/people/${seg(email)}/offers/${seg(offerId)}/claim`);
+      const { body } = await client.post<{ taskId: string }>(`/people/${seg(email)}/offers/${seg(offerId)}/claim`, reason);
       const taskId = stringOf(body, 'taskId');
       const out = printer(global().json);
       if (!opts.wait) return out.print(body, () => `offer ${offerId} claimed for ${email}: task ${taskId}`);

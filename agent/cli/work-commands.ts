@@ -7,6 +7,7 @@ import { printer, table } from './output.ts';
 import { fetchPages, parseLimit } from './paging.ts';
 import { pollInterval } from './task-progress.ts';
 import { alreadyDoneText, itemsOf } from './answer.ts';
+import { REASON_HELP, reasonBody } from './reason.ts';
 
 const UNFINISHED = new Set(['queued', 'running', 'waiting']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,14 +67,16 @@ export function registerWorkCommands(program: Command): void {
 
   program.command('apply').argument('<reportId>', 'report id').description('apply a deprovisioning report (all items, or --members)')
     .option('--members <ids>', 'comma-separated member ids')
-    .action(async (reportId: string, opts: { members?: string }) => {
+    .option('--reason <reason>', REASON_HELP)
+    .action(async (reportId: string, opts: { members?: string; reason?: string }) => {
       // An empty --members (an unset shell variable, say) names nobody: it must never mean "all",
       // which removes everyone in the report.
       const named = opts.members?.split(',').map((s) => s.trim()).filter(Boolean);
       if (named !== undefined && named.length === 0) throw new CliError('--members names no member id (leave it out to apply every item of the report)', 2);
       const memberIds = named ?? 'all';
+      const reason = reasonBody(opts.reason);
       const api = await connect(global());
-      const { body } = await api.post<DeprovisioningReport>(`/reports/${seg(reportId)}/apply`, { memberIds });
+      const { body } = await api.post<DeprovisioningReport>(`/reports/${seg(reportId)}/apply`, { memberIds, ...reason });
       printer(global().json).print(body, () => `report ${body.id}: ${body.status}; ${body.items.filter((i) => i.appliedAt).length} of ${body.items.length} item(s) applied${alreadyDoneText(body)}`);
     });
 }

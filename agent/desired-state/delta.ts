@@ -9,6 +9,12 @@ export interface Trigger {
   actor?: string;
   /** Free text: the hook event uuid, the LCW task id, the cron expression. */
   detail?: string;
+  /**
+   * Why the person who asked asked (`--reason`, the admin API's `reason`): one line of plain text,
+   * at most 500 characters (scim-server/admin/request-schemas.ts). It travels with the trigger into
+   * the tasks it queues, so every audit entry the request causes states it (audit-log.ts).
+   */
+  reason?: string;
 }
 
 /**

@@ -12,9 +12,13 @@ export interface AdminContext {
   basePath: string;
 }
 
-/** The audit trigger of an authenticated admin request (`requireAdminToken` set the actor). */
-export function adminTrigger(res: Response): Trigger {
-  return { type: 'admin', actor: String(res.locals.actor) };
+/**
+ * The audit trigger of an authenticated admin request (`requireAdminToken` set the actor), with
+ * the reason the body gave, if any (request-schemas.ts `reasonField`): every audit entry the
+ * change writes states it.
+ */
+export function adminTrigger(res: Response, reason?: string): Trigger {
+  return { type: 'admin', actor: String(res.locals.actor), ...(reason ? { reason } : {}) };
 }
 
 /** The hub's summary, or 404 (async: the summary reads the store). */

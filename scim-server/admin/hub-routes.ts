@@ -7,7 +7,7 @@ import { memberCsv, sendCsv } from './csv.ts';
 import { memberReader } from './member-email.ts';
 import { maskedHubSettings } from './hub-settings.ts';
 import { notFound } from './problem.ts';
-import { emptyBody, exemptBody, hubParams, matchBody, memberParams, membersCsvQuery, membersQuery, parseInput } from './request-schemas.ts';
+import { exemptBody, hubParams, matchBody, memberParams, membersCsvQuery, membersQuery, parseInput, reasonBody } from './request-schemas.ts';
 
 /** Hubs, their members and the member actions. */
 export function registerHubRoutes(router: Router, ctx: AdminContext): void {
@@ -66,12 +66,14 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
     });
   };
 
-  decide('match', matchBody, async (m, body, res) => { res.json(await agent.matchMember(m.hubId, m.id, body, adminTrigger(res))); });
-  decide('unmatch', emptyBody, async (m, _body, res) => { res.json(await agent.unmatchMember(m.hubId, m.id, adminTrigger(res))); });
+  // `reason`: why the caller asks, for the audit entries (adminTrigger). An exemption's reason is
+  // the exemption's own, kept with it and audited as such (agent/members/member-decisions.ts).
+  decide('match', matchBody, async (m, { reason, ...input }, res) => { res.json(await agent.matchMember(m.hubId, m.id, input, adminTrigger(res, reason))); });
+  decide('unmatch', reasonBody, async (m, { reason }, res) => { res.json(await agent.unmatchMember(m.hubId, m.id, adminTrigger(res, reason))); });
   decide('exempt', exemptBody, async (m, body, res) => { res.json(await agent.exemptMember(m.hubId, m.id, body, adminTrigger(res))); });
-  decide('unexempt', emptyBody, async (m, _body, res) => {
+  decide('unexempt', reasonBody, async (m, { reason }, res) => {
     try {
-      res.json(await agent.unexemptMember(m.hubId, m.id, adminTrigger(res)));
+      res.json(await agent.unexemptMember(m.hubId, m.id, adminTrigger(res, reason)));
     } catch (err) {
       // The agent refuses when the row holds no exemption (read in its transaction): a retry of a
       // call that ended it, or one ended meanwhile. Not exempted is what was asked for: the row as
@@ -83,7 +85,7 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
       res.json(alreadyDone(now, `member "${m.id}" of hub "${m.hubId}" is not exempted (its exemption was already ended, or it had none); nothing changed`));
     }
   });
-  decide('remove', emptyBody, async (m, _body, res) => { acceptedTask(ctx, res, await agent.removeMember(m.hubId, m.id, adminTrigger(res))); }, async (hubId, memberId, res) => {
+  decide('remove', reasonBody, async (m, { reason }, res) => { acceptedTask(ctx, res, await agent.removeMember(m.hubId, m.id, adminTrigger(res, reason))); }, async (hubId, memberId, res) => {
     // A retry whose first call's removal has run meanwhile: the row is gone from the members
     // list. Removed is what was asked for, so the removal's task is answered as already done
     // (already-done.ts), not a 404 that turns a client's success into a failed step.
@@ -95,10 +97,10 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
   });
 
   router.post('/hubs/:hubId/check-for-updates', async (req, res) => {
-    parseInput(emptyBody, req.body, 'body');
+    const { reason } = parseInput(reasonBody, req.body, 'body');
     const { hubId } = parseInput(hubParams, params(req), 'path');
     await requireHub(ctx, hubId);
-    acceptedTask(ctx, res, await agent.checkForUpdates(hubId, adminTrigger(res)));
+    acceptedTask(ctx, res, await agent.checkForUpdates(hubId, adminTrigger(res, reason)));
   });
 
   router.get('/hubs/:hubId/plan', async (req, res) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_EXPORT_ROWS } from './csv.ts';
-import { applyBody, auditQuery, exemptBody, hubParams, idParams, matchBody, memberParams, membersQuery, offerParams, personParams, reportsQuery, tasksQuery } from './request-schemas.ts';
+import { applyBody, approveBody, auditQuery, exemptBody, hubParams, idParams, matchBody, memberParams, membersQuery, offerParams, personParams, reasonBody, reportsQuery, tasksQuery } from './request-schemas.ts';
 import { components } from './response-schemas.ts';
 
 /**
@@ -94,6 +94,8 @@ const accepted = (description: string) => ({
   ...errors,
 });
 const body = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema: jsonSchema(schema) } } });
+/** The body of an access change that takes only an optional `reason` (audited); it may be left out. */
+const reasonOnly = { requestBody: body(reasonBody, false) };
 
 /** `answer`: MemberOutcome where a repeat of the request answers `alreadyDone` (already-done.ts). */
 const memberAction = (operationId: string, summary: string, request?: z.ZodType, conflict = false, answer = 'Member') => ({
@@ -102,7 +104,7 @@ const memberAction = (operationId: string, summary: string, request?: z.ZodType,
     summary,
     tags: ['members'],
     parameters: parameters(memberParams),
-    ...(request ? { requestBody: body(request) } : {}),
+    ...(request ? { requestBody: body(request) } : reasonOnly),
     responses: { ...ok(answer, answer === 'Member' ? 'the member after the change' : 'the member after the change; a repeat (a retry) answers the member as it is with alreadyDone: true'), ...(conflict ? { '409': problemRef('Conflict') } : {}) },
   },
 });
@@ -145,10 +147,10 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
       '/hubs/{hubId}/members/{memberId}/unexempt': memberAction('unexemptMember', 'end an exemption now; a member not exempted (a retry after its exemption ended) answers 200 with alreadyDone: true and nothing changes', undefined, true, 'MemberOutcome'),
       '/hubs/{hubId}/members/{memberId}/exempt': memberAction('exemptMember', 'exempt a member from removal, with a reason and optional expiry (409 while a removal of the member is calling the app; the same reason and expiry again: 200 with alreadyDone: true, not audited again)', exemptBody, true, 'MemberOutcome'),
       '/hubs/{hubId}/members/{memberId}/remove': {
-        post: { operationId: 'removeMember', summary: 'remove a member from the hub (409 when a safety rule holds it: an exemption, a system user, the last admin, an incomplete listing)', tags: ['members'], parameters: parameters(memberParams), responses: { ...accepted('the removal task'), '200': { description: 'a repeat (a retry) after the removal ran within the last hour: nothing is done again; alreadyDone: true', content: json('RemovalDone') }, '409': problemRef('Conflict') } },
+        post: { operationId: 'removeMember', summary: 'remove a member from the hub (409 when a safety rule holds it: an exemption, a system user, the last admin, an incomplete listing)', tags: ['members'], parameters: parameters(memberParams), ...reasonOnly, responses: { ...accepted('the removal task'), '200': { description: 'a repeat (a retry) after the removal ran within the last hour: nothing is done again; alreadyDone: true', content: json('RemovalDone') }, '409': problemRef('Conflict') } },
       },
       '/hubs/{hubId}/check-for-updates': {
-        post: { operationId: 'checkForUpdates', summary: 'compare the hub with the directory and correct it', tags: ['hubs'], parameters: parameters(hubParams), responses: accepted('the check-for-updates task') },
+        post: { operationId: 'checkForUpdates', summary: 'compare the hub with the directory and correct it', tags: ['hubs'], parameters: parameters(hubParams), ...reasonOnly, responses: accepted('the check-for-updates task') },
       },
       '/hubs/{hubId}/plan': { get: { operationId: 'planHub', summary: 'dry run: what check for updates would do now', tags: ['hubs'], parameters: parameters(hubParams), responses: ok('Plan', 'planned operations') } },
       '/tasks': {
@@ -166,8 +168,8 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
         post: { operationId: 'applyReport', summary: 'apply all or some items of a report (409 when it was dismissed; items already applied are not queued again, and a request whose items are all applied answers 200 with alreadyDone: true)', tags: ['reports'], parameters: parameters(idParams, undefined, 'report'), requestBody: body(applyBody, false), responses: { ...ok('ReportOutcome', 'the report after applying, or as it is with alreadyDone: true'), '409': problemRef('Conflict') } },
       },
       '/approvals': { get: { operationId: 'listApprovals', summary: 'plans halted for approval', tags: ['approvals'], parameters: parameters(undefined, reportsQuery), responses: ok('ApprovalList', 'approvals') } },
-      '/approvals/{id}/approve': { post: { operationId: 'approve', summary: 'let a halted plan run (already approved: 200 with alreadyDone: true, nothing runs again; rejected or superseded: 409)', tags: ['approvals'], parameters: parameters(idParams, undefined, 'approval'), responses: { ...ok('ApprovalOutcome', 'the approval'), '409': problemRef('Conflict') } } },
-      '/approvals/{id}/reject': { post: { operationId: 'reject', summary: 'cancel a halted plan (already rejected: 200 with alreadyDone: true; approved or superseded: 409)', tags: ['approvals'], parameters: parameters(idParams, undefined, 'approval'), responses: { ...ok('ApprovalOutcome', 'the approval'), '409': problemRef('Conflict') } } },
+      '/approvals/{id}/approve': { post: { operationId: 'approve', summary: 'let a halted plan run; the body must give a `reason` (400 without one: approving overrides the removal threshold) (already approved: 200 with alreadyDone: true, nothing runs again; rejected or superseded: 409)', tags: ['approvals'], parameters: parameters(idParams, undefined, 'approval'), requestBody: body(approveBody), responses: { ...ok('ApprovalOutcome', 'the approval'), '409': problemRef('Conflict') } } },
+      '/approvals/{id}/reject': { post: { operationId: 'reject', summary: 'cancel a halted plan (already rejected: 200 with alreadyDone: true; approved or superseded: 409)', tags: ['approvals'], parameters: parameters(idParams, undefined, 'approval'), ...reasonOnly, responses: { ...ok('ApprovalOutcome', 'the approval'), '409': problemRef('Conflict') } } },
       '/audit': {
         get: {
           operationId: 'listAudit',
@@ -177,7 +179,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
           responses: okOrCsv('AuditList', 'a page of audit entries'),
         },
       },
-      '/people/{email}/offboard': { post: { operationId: 'offboardPerson', summary: 'remove a person\'s seats on every hub now, and hold them (no invite) until the IdP deactivates and reactivates them', tags: ['people'], parameters: parameters(personParams), responses: accepted('the parent offboarding task') } },
+      '/people/{email}/offboard': { post: { operationId: 'offboardPerson', summary: 'remove a person\'s seats on every hub now, and hold them (no invite) until the IdP deactivates and reactivates them', tags: ['people'], parameters: parameters(personParams), ...reasonOnly, responses: accepted('the parent offboarding task') } },
       '/people/{email}/offers': { get: { operationId: 'listOffers', summary: 'the seats offered to a person (claim teams and collections), on every hub', tags: ['people'], parameters: parameters(personParams), responses: ok('OfferList', 'the person\'s offers') } },
       '/people/{email}/offers/{offerId}/claim': {
         post: {
@@ -185,6 +187,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
           summary: 'claim an offer on the person\'s behalf: the grant becomes desired and the person is invited as for any grant (claiming twice sends one invite)',
           tags: ['people'],
           parameters: parameters(offerParams),
+          ...reasonOnly,
           responses: { ...accepted('the re-evaluation of the person that invites them'), '409': problemRef('Conflict') },
         },
       },
@@ -194,6 +197,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
           summary: 're-evaluate a person on every hub now',
           tags: ['people'],
           parameters: parameters(personParams),
+          ...reasonOnly,
           responses: { '202': { description: 'one task per hub', content: json('TasksAccepted') }, ...errors },
         },
       },

@@ -1,14 +1,14 @@
 import type { Router } from 'express';
 import { acceptedTask, adminTrigger, params, type AdminContext } from './admin-context.ts';
 import { notFound } from './problem.ts';
-import { emptyBody, offerParams, parseInput, personParams } from './request-schemas.ts';
+import { offerParams, parseInput, personParams, reasonBody } from './request-schemas.ts';
 
 /** Person-level actions across every hub (leaver workflows, Okta Workflows cards). */
 export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
   router.post('/people/:email/offboard', async (req, res) => {
-    parseInput(emptyBody, req.body, 'body');
+    const { reason } = parseInput(reasonBody, req.body, 'body');
     const { email } = parseInput(personParams, params(req), 'path');
-    acceptedTask(ctx, res, await ctx.agent.offboard({ email }, adminTrigger(res)));
+    acceptedTask(ctx, res, await ctx.agent.offboard({ email }, adminTrigger(res, reason)));
   });
 
   router.get('/people/:email/offers', async (req, res) => {
@@ -18,15 +18,15 @@ export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
 
   // Portals and Okta Workflows claim on the person's behalf; the trigger (admin token) is audited as who claimed.
   router.post('/people/:email/offers/:offerId/claim', async (req, res) => {
-    parseInput(emptyBody, req.body, 'body');
+    const { reason } = parseInput(reasonBody, req.body, 'body');
     const { email, offerId } = parseInput(offerParams, params(req), 'path');
-    acceptedTask(ctx, res, await ctx.agent.claimOffer(email, offerId, adminTrigger(res)));
+    acceptedTask(ctx, res, await ctx.agent.claimOffer(email, offerId, adminTrigger(res, reason)));
   });
 
   router.post('/people/:email/reevaluate', async (req, res) => {
-    parseInput(emptyBody, req.body, 'body');
+    const { reason } = parseInput(reasonBody, req.body, 'body');
     const { email } = parseInput(personParams, params(req), 'path');
-    const tasks = await ctx.agent.reevaluatePerson({ email }, adminTrigger(res));
+    const tasks = await ctx.agent.reevaluatePerson({ email }, adminTrigger(res, reason));
     // No task means no hub has a directory user with this email: nothing was changed.
     if (tasks.length === 0) throw notFound(`a directory user with email ${email} on any hub`);
     res.status(202).json({ taskIds: tasks.map((t) => t.id), tasks });

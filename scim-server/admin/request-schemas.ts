@@ -3,7 +3,7 @@ import { formatPath } from '../../config/load.ts';
 import { MAX_EXPORT_ROWS } from './csv.ts';
 import { badRequest } from './problem.ts';
 import { DIRECTORY_STATUSES, TASK_STATUSES } from '../../agent/api.ts';
-import { freeTextProblem } from '../../agent/safe-text.ts';
+import { freeTextProblem, MAX_REASON } from '../../agent/safe-text.ts';
 
 export { DIRECTORY_STATUSES, TASK_STATUSES };
 
@@ -81,24 +81,45 @@ const plainText = (schema: z.ZodString) => schema.superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: `the text ${problem}` });
 });
 
+const reasonText = (empty: string, missing = 'expected a string') => plainText(z.string({ error: (issue) => (issue.input === undefined ? missing : 'expected a string') })
+  .trim().min(1, empty).max(MAX_REASON, `expected at most ${MAX_REASON} characters`));
+/**
+ * Why the person who asked asks (who asked and why), for the audit entries of the change: kept in
+ * the trigger (agent/desired-state/delta.ts), added to each entry's why (agent/audit/audit-log.ts).
+ * Optional: left out, the entries say what they always said. Given, it is one line of plain text.
+ */
+export const reasonField = reasonText('expected a reason (who asked and why), or leave the field out').optional()
+  .describe(`why (who asked and why), at most ${MAX_REASON} characters of one line; recorded in the audit log`);
+const APPROVE_NEEDS_REASON = 'expected a reason (who asked and why): approving runs every removal the threshold held; send {"reason": "…"}';
+/** The body of an access change that takes nothing but an optional reason. */
+export const reasonBody = z.object({ reason: reasonField }).strict();
+/**
+ * Approving lets a batch of removals the removal threshold held run at once (agent/safety): the
+ * one decision that overrides a safety rule, so it must say why. Rejecting removes nobody.
+ */
+export const approveBody = z.object({
+  reason: reasonText(APPROVE_NEEDS_REASON, APPROVE_NEEDS_REASON)
+    .describe(`why the held removals may run (who asked and why), at most ${MAX_REASON} characters of one line; required, recorded in the audit log`),
+}).strict();
+
 export const matchBody = z.object({
   // As long as any other id here: the dashboard audits a refused match with it (scoped-agent.ts),
   // and without a bound a manager's body (up to 1 MB) went into the audit trail, which is kept.
   directoryUserId: plainText(z.string({ error: 'expected a string' }).min(1, 'expected the SCIM id of a directory user').max(200, 'expected at most 200 characters')),
   hubRole: z.enum(HUB_ROLES).optional(),
+  reason: reasonField,
 }).strict();
 
 export const exemptBody = z.object({
-  reason: plainText(z.string({ error: 'expected a string' }).trim().min(1, 'expected a reason (who asked and why)').max(500)),
+  reason: plainText(z.string({ error: 'expected a string' }).trim().min(1, 'expected a reason (who asked and why)').max(MAX_REASON)),
   // A date means through the end of that day (UTC): agent/members/member-decisions.ts `untilInstant`.
   until: z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'expected a date (2026-12-31) or an ISO 8601 date-time with its offset (2026-12-31T18:00:00Z)' }).optional(),
 }).strict();
 
 export const applyBody = z.object({
   memberIds: z.union([z.literal('all'), z.array(id).min(1, 'expected at least one member id')], { error: 'expected "all" or a list of member ids' }).default('all'),
+  reason: reasonField,
 }).strict();
-
-export const emptyBody = z.object({}).strict();
 
 /** The dashboard's asset page (scim-server/web/ui-read-routes.ts): at most 100 assets a page. */
 export const uiAssetsQuery = z.object({ offset, limit: z.coerce.number().int('expected a whole number').min(1, 'expected 1 or more').max(100, 'expected at most 100').optional() }).strict();

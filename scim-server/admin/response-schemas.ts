@@ -34,6 +34,7 @@ export const Problem = named('Problem', z.object({
 export const TriggerSchema = named('Trigger', z.object({
   type: z.enum(['scim', 'schedule', 'admin', 'cli', 'okta-event-hook', 'okta-workflows', 'entra-lifecycle', 'agent', 'dashboard', 'config']),
   idp: z.string().optional(), actor: z.string().optional(), detail: z.string().optional(),
+  reason: z.string().optional().describe('the reason the person who asked gave (the admin API\'s `reason`, the CLI\'s --reason)'),
 }).strict());
 
 export const HubHealthSchema = named('HubHealth', z.object({

@@ -5,7 +5,7 @@ import { alreadyDone, isConflict } from './already-done.ts';
 import { taskPlaceOf } from '../../agent/tasks/task-cursor.ts';
 import { auditCsv, sendCsv } from './csv.ts';
 import { badRequest, notFound, Problem } from './problem.ts';
-import { applyBody, auditCsvQuery, auditQuery, emptyBody, idParams, parseInput, reportsQuery, tasksQuery } from './request-schemas.ts';
+import { applyBody, approveBody, auditCsvQuery, auditQuery, idParams, parseInput, reasonBody, reportsQuery, tasksQuery } from './request-schemas.ts';
 
 /** Tasks, deprovisioning reports, approvals of halted plans and the audit log. */
 export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
@@ -38,7 +38,7 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
   });
 
   router.post('/reports/:id/apply', async (req, res) => {
-    const { memberIds } = parseInput(applyBody, req.body, 'body');
+    const { memberIds, reason } = parseInput(applyBody, req.body, 'body');
     const { id } = parseInput(idParams, params(req), 'path');
     const findReport = async () => (await agent.reports()).find((r) => r.id === id);
     const report = await findReport();
@@ -62,7 +62,7 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
     if (done) return void res.json(done);
     if (report.status === 'dismissed') throw dismissed();
     try {
-      res.json(await agent.applyReport(id, memberIds, adminTrigger(res)));
+      res.json(await agent.applyReport(id, memberIds, adminTrigger(res, reason)));
     } catch (err) {
       // Another call (this one's first attempt) applied or dismissed it meanwhile: read it again.
       if (!isConflict(err)) throw err;
@@ -84,7 +84,8 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
   for (const decision of ['approve', 'reject'] as const) {
     const decided = decision === 'approve' ? 'approved' : 'rejected';
     router.post(`/approvals/:id/${decision}`, async (req, res) => {
-      parseInput(emptyBody, req.body, 'body');
+      // Approving must say why (request-schemas.ts approveBody); rejecting may.
+      const { reason } = parseInput(decision === 'approve' ? approveBody : reasonBody, req.body, 'body');
       const { id } = parseInput(idParams, params(req), 'path');
       const findApproval = async () => (await agent.approvals()).find((a) => a.id === id);
       /** A repeat of this decision answers the approval as it is; another decision, or a superseded approval, is a conflict. */
@@ -101,7 +102,7 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
         return void res.json(answer);
       }
       try {
-        res.json(await agent.decideApproval(id, decision, adminTrigger(res)));
+        res.json(await agent.decideApproval(id, decision, adminTrigger(res, reason)));
       } catch (err) {
         // Decided meanwhile (this call's own first attempt, or another owner): read it again.
         if (!isConflict(err)) throw err;

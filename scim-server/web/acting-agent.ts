@@ -47,7 +47,9 @@ export function agentActingAsSession(agent: AgentApi): AgentApi {
       // Outside a dashboard request nobody signed in: refuse rather than audit a wrong actor.
       if (!trigger) throw new Error('dashboard: an agent change outside a signed-in request');
       const at = TRIGGER_AT[name] ?? args.length - 1;
-      return method.apply(agent, [...args.slice(0, at), trigger, ...args.slice(at + 1)]);
+      // The person is the session's; the reason they gave (the body's `reason`) stays theirs to audit.
+      const reason = (args[at] as Trigger | undefined)?.reason;
+      return method.apply(agent, [...args.slice(0, at), reason ? { ...trigger, reason } : trigger, ...args.slice(at + 1)]);
     };
   }
   return new Proxy(agent, {

@@ -41,7 +41,7 @@ export const OTHER_HUB_ROUTES: Array<[method: 'GET' | 'POST', path: string, body
   ['POST', '/ui/api/v1/hubs/beta-shop/members/2001/remove', {}], ['POST', '/ui/api/v1/hubs/beta-shop/check-for-updates', {}],
   ['GET', '/ui/api/v1/tasks?hubId=beta-shop'], ['GET', '/ui/api/v1/tasks/{betaTask}'],
   ['GET', '/ui/api/v1/reports?hubId=beta-shop'], ['POST', '/ui/api/v1/reports/r-beta/apply', { memberIds: 'all' }],
-  ['GET', '/ui/api/v1/approvals?hubId=beta-shop'], ['POST', '/ui/api/v1/approvals/a-1/approve', {}], ['POST', '/ui/api/v1/approvals/a-1/reject', {}],
+  ['GET', '/ui/api/v1/approvals?hubId=beta-shop'], ['POST', '/ui/api/v1/approvals/a-1/approve', { reason: 'role check' }], ['POST', '/ui/api/v1/approvals/a-1/reject', {}],
   ['GET', '/ui/api/v1/audit?hubId=beta-shop'], ['GET', '/ui/api/v1/audit?hubId=beta-shop&hubId=acme-ads'],
   ['GET', '/ui/api/hubs/beta-shop/assets'], ['GET', '/ui/api/hubs/beta-shop/partners'], ['GET', '/ui/api/hubs/beta-shop/directory-users?search=o'],
   ['GET', '/ui/export/hubs/beta-shop/members.csv'], ['GET', '/ui/export/audit.csv?hubId=beta-shop'],

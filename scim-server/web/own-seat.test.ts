@@ -263,7 +263,7 @@ describe('nobody decides about their own seat', () => {
     assert.match(((await refused.json()) as { detail: string }).detail, /nobody decides about their own seat/);
     assert.deepEqual(decisions(), [], 'nothing reached the agent');
     assert.equal(agent.approvalsById.get('ap-max-1')!.status, 'pending');
-    assert.equal((await post(max, '/ui/api/v1/approvals/ap-max-2/approve', {})).status, 200, 'taking his own seat away stays his');
+    assert.equal((await post(max, '/ui/api/v1/approvals/ap-max-2/approve', { reason: 'own seat' })).status, 200, 'taking his own seat away stays his');
     assert.equal((await post(max, '/ui/api/v1/approvals/ap-other/reject', {})).status, 200, 'someone else\'s seat: his to decide');
     assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/approvals/ap-max-1/reject', {})).status, 200, 'another owner decides about Max\'s seat');
     assert.deepEqual(decisions().map((c) => [c.args[0], c.args[1]]), [['ap-max-2', 'approve'], ['ap-other', 'reject'], ['ap-max-1', 'reject']]);

@@ -186,10 +186,13 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     assert.match(((await stranger.json()) as { detail: string }).detail, /is not an item of report "r-1"/);
     const applied = await post('/reports/r-1/apply', { memberIds: 'all' });
     assert.equal(applied.status, 200);
-    const approved = await post('/approvals/a-1/approve', {});
+    const approved = await post('/approvals/a-1/approve', { reason: 'dashboard test' });
     assert.equal(approved.status, 200);
     const calls = agent.writes().filter((w) => w.method === 'applyReport' || w.method === 'decideApproval');
     assert.deepEqual(calls.map((c) => [c.method, (c.args.at(-1) as { type: string }).type]), [['applyReport', 'dashboard'], ['decideApproval', 'dashboard']]);
+    // The signed-in person acts; the reason they gave stays with the trigger, to be audited.
+    assert.equal((calls[1]!.args.at(-1) as { reason?: string }).reason, 'dashboard test');
+    assert.equal((calls[0]!.args.at(-1) as { reason?: string }).reason, undefined);
   });
 
   test('an administrator claiming an offer for someone through the adapter is audited as the signed-in person', async () => {

@@ -152,7 +152,7 @@ describe('admin REST API', () => {
       const view = await ended.json();
       assert.equal(view.status, 'unmatched');
       assert.equal(view.exemption, undefined);
-      await expectProblem(await post('/hubs/acme-ads/members/1001/unexempt', { reason: 'x' }), 400, /^body/);
+      await expectProblem(await post('/hubs/acme-ads/members/1001/unexempt', { until: '2026-12-31' }), 400, /^body: unknown field\(s\) until/);
     });
 
     test('remove and check for updates answer 202 with the task to poll', async () => {
@@ -199,8 +199,8 @@ describe('admin REST API', () => {
     test('approvals: approve once, then 409', async () => {
       const list = await (await get('/approvals?hubId=beta-shop')).json();
       assert.equal(list.items[0].id, 'a-1');
-      await expectProblem(await post('/approvals/a-404/approve'), 404, /approval "a-404"/);
-      assert.equal((await post('/approvals/a-1/approve')).status, 200);
+      await expectProblem(await post('/approvals/a-404/approve', { reason: 'test approval' }), 404, /approval "a-404"/);
+      assert.equal((await post('/approvals/a-1/approve', { reason: 'test approval' })).status, 200);
       await expectProblem(await post('/approvals/a-1/reject'), 409, /already approved/);
     });
 

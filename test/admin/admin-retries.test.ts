@@ -82,10 +82,10 @@ describe('admin API: a retry after success answers success; a contradicting requ
   };
 
   test('approve twice: the second answers the approval with alreadyDone, nothing runs again; reject after it is 409', async () => {
-    const first = await post('/approvals/a-1/approve');
+    const first = await post('/approvals/a-1/approve', { reason: 'test approval' });
     assert.equal(first.status, 200);
     assert.equal(first.body.alreadyDone, undefined);
-    const again = await post('/approvals/a-1/approve');
+    const again = await post('/approvals/a-1/approve', { reason: 'test approval' });
     assert.equal(again.status, 200);
     assert.equal(again.body.status, 'approved');
     assert.equal(again.body.alreadyDone, true);
@@ -99,16 +99,16 @@ describe('admin API: a retry after success answers success; a contradicting requ
     assert.equal((await post('/approvals/a-2/reject')).status, 200);
     const again = await post('/approvals/a-2/reject');
     assert.deepEqual([again.status, again.body.status, again.body.alreadyDone], [200, 'rejected', true]);
-    conflict(await post('/approvals/a-2/approve'), /already rejected; it cannot be approved/);
-    conflict(await post('/approvals/a-old/approve'), /superseded/);
+    conflict(await post('/approvals/a-2/approve', { reason: 'test approval' }), /already rejected; it cannot be approved/);
+    conflict(await post('/approvals/a-old/approve', { reason: 'test approval' }), /superseded/);
     conflict(await post('/approvals/a-old/reject'), /superseded/);
   });
 
   test('a retry racing its first attempt (read before the decision, refused by the agent): alreadyDone; the other decision 409', async () => {
-    assert.equal((await post('/approvals/a-3/approve')).status, 200);
+    assert.equal((await post('/approvals/a-3/approve', { reason: 'test approval' })).status, 200);
     // The retry's first read still sees a-3 pending; the agent refuses; the read after it sees it approved.
     agent.staleReads = 1;
-    const again = await post('/approvals/a-3/approve');
+    const again = await post('/approvals/a-3/approve', { reason: 'test approval' });
     assert.deepEqual([again.status, again.body.alreadyDone], [200, true]);
     agent.staleReads = 1;
     conflict(await post('/approvals/a-3/reject'), /already approved; it cannot be rejected/);

@@ -290,7 +290,7 @@ hubs:
       r('POST', `/hubs/${A}/members/{memberA}/exempt`, 200, () => ({ reason: 'authz matrix' })),
       r('POST', `/hubs/${A}/members/{memberA}/unexempt`, 200),
       r('GET', '/tasks', 200), r('GET', '/tasks/{taskA}', 200), r('GET', '/reports', 200), r('GET', '/approvals', 200), r('GET', '/audit', 200),
-      r('POST', '/reports/no-such-report/apply', 404, () => ({ memberIds: 'all' })), r('POST', '/approvals/no-such-approval/approve', 404),
+      r('POST', '/reports/no-such-report/apply', 404, () => ({ memberIds: 'all' })), r('POST', '/approvals/no-such-approval/approve', 404, () => ({ reason: 'authz matrix' })),
       r('GET', '/people/nobody-here@sandbox.example/offers', 200), r('POST', '/people/nobody-here@sandbox.example/reevaluate', 404),
       r('POST', '/people/nobody-here@sandbox.example/offers/no-such-offer/claim', 404),
       // Member decisions on a row that does not exist (found by the route-table check): the route runs, changes nothing.
@@ -343,7 +343,7 @@ hubs:
       api('POST', `/api/v1/hubs/${A}/members/no-such-member/match`, MANAGERS_A, 404, () => ({ directoryUserId: DIR.grace })),
       api('POST', `/api/v1/hubs/${A}/members/no-such-member/unmatch`, MANAGERS_A, 404),
       api('POST', `/api/v1/hubs/${B}/members/no-such-member/remove`, MANAGERS_B, 404),
-      api('POST', '/api/v1/approvals/no-such-approval/approve', [], 200, undefined, adminOnly404),
+      api('POST', '/api/v1/approvals/no-such-approval/approve', [], 200, () => ({ reason: 'authz matrix' }), adminOnly404),
       // My access: anyone signed in claims their own offers (none here: 404), a stranger is sent to sign in.
       { surface: 'page', method: 'POST', path: '/ui/my-access/offers/no-such-offer/claim', allow: {}, expect: all(SIGNED_IN, 404) as Route['expect'] },
     ];

@@ -48,7 +48,7 @@ describe('hubwarden CLI: unexpected answers from the server', () => {
   const commands = [
     ['hubs'], ['members', 'acme-ads'], ['tasks'], ['audit'], ['reports'], ['approvals'], ['plan', 'acme-ads'],
     ['offers', 'jane@example.com'], ['check', 'acme-ads'], ['check', 'acme-ads', '--no-wait'], ['offboard', 'jane@example.com'],
-    ['claim', 'jane@example.com', 'offer-1', '--no-wait'], ['remove', 'acme-ads', '1001'], ['approve', 'a-1'], ['apply', 'r-1'],
+    ['claim', 'jane@example.com', 'offer-1', '--no-wait'], ['remove', 'acme-ads', '1001'], ['approve', 'a-1', '--reason', 'ok'], ['apply', 'r-1'],
   ];
 
   const at = (args: string[]) => [...args, '--url', url, '--token', 't'];
@@ -56,7 +56,7 @@ describe('hubwarden CLI: unexpected answers from the server', () => {
   test('null, a list, a string or a number where an object belongs; an empty or non-JSON body', async () => {
     reply = () => ({ body: 'null' });
     (await cliAll(commands.map(at))).forEach((r, i) => assertOneLine(r, `${commands[i].join(' ')} ← null`, /the answer is null, not a JSON object/));
-    const some = [['hubs'], ['members', 'acme-ads'], ['check', 'acme-ads', '--no-wait'], ['approve', 'a-1']];
+    const some = [['hubs'], ['members', 'acme-ads'], ['check', 'acme-ads', '--no-wait'], ['approve', 'a-1', '--reason', 'ok']];
     for (const [body, kind] of [['[{"items":[]}]', 'a list'], ['"ok"', 'a string'], ['0', '0'], ['', 'an empty body']]) {
       reply = () => ({ body });
       (await cliAll(some.map(at))).forEach((r, i) => assertOneLine(r, `${some[i].join(' ')} ← ${body}`, new RegExp(`the answer is ${kind}, not a JSON object`)));
@@ -87,7 +87,7 @@ describe('hubwarden CLI: unexpected answers from the server', () => {
 
   test('an object without the fields a command needs, or with fields of the wrong kind', async () => {
     const wrong: Array<[string, string[][]]> = [
-      ['{}', [['hubs'], ['members', 'acme-ads'], ['plan', 'acme-ads'], ['check', 'acme-ads', '--no-wait'], ['approve', 'a-1'], ['reports']]],
+      ['{}', [['hubs'], ['members', 'acme-ads'], ['plan', 'acme-ads'], ['check', 'acme-ads', '--no-wait'], ['approve', 'a-1', '--reason', 'ok'], ['reports']]],
       ['{"items":null,"total":1}', [['hubs'], ['members', 'acme-ads'], ['offers', 'jane@example.com']]],
       ['{"items":{},"total":1}', [['approvals'], ['tasks']]],
       ['{"items":[null],"total":1}', [['reports'], ['members', 'acme-ads']]],

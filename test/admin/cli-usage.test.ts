@@ -60,7 +60,7 @@ describe('hubwarden CLI: usage mistakes', () => {
       // "." and ".." in a URL path are steps: `members .` asked for GET /hubs/members (hub "members").
       [['members', '.'], /^hubwarden: members: the <hub> argument cannot be "\." \(a URL path reads/],
       [['remove', 'acme-ads', '..'], /^hubwarden: remove: the <member> argument cannot be "\.\."/],
-      [['approve', '..'], /^hubwarden: approve: the <approvalId> argument cannot be "\.\."/],
+      [['approve', '..', '--reason', 'ok'], /^hubwarden: approve: the <approvalId> argument cannot be "\.\."/],
     ];
     const runs = await cliAll(cases.map(([args]) => [...args, ...auth]));
     runs.forEach((run, i) => assertOneLineError(run, 2, cases[i][1]));

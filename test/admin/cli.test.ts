@@ -68,11 +68,11 @@ describe('hubwarden CLI against a test server', () => {
   });
 
   test('approve a halted plan, offboard a person and read the audit log', async () => {
-    const approve = await cli(['approve', 'a-1', ...auth]);
+    const approve = await cli(['approve', 'a-1', '--reason', 'threshold checked with the owner', ...auth]);
     assert.equal(approve.code, 0, approve.stderr);
     assert.match(approve.stdout, /approval a-1 on beta-shop: approved\n/);
     // A second approve (a retry) succeeds, saying it was already so.
-    const again = await cli(['approve', 'a-1', ...auth]);
+    const again = await cli(['approve', 'a-1', '--reason', 'threshold checked with the owner', ...auth]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /approval a-1 on beta-shop: approved \(already so: nothing was done again\)/);
     assertOneLineError(await cli(['reject', 'a-1', ...auth]), 1, /approval "a-1" was already approved; it cannot be rejected now \(HTTP 409\)/);

@@ -29,7 +29,7 @@ const HUB_B_ROUTES: Array<[method: 'GET' | 'POST', path: string, body?: unknown]
   ['POST', `/ui/api/v1/hubs/${HUB_B}/members/${B_MEMBER}/remove`, {}], ['POST', `/ui/api/v1/hubs/${HUB_B}/check-for-updates`, {}],
   ['GET', `/ui/api/v1/tasks?hubId=${HUB_B}`], ['GET', '/ui/api/v1/tasks/{task}'],
   ['GET', `/ui/api/v1/reports?hubId=${HUB_B}`], ['POST', '/ui/api/v1/reports/report-b/apply', { memberIds: 'all' }],
-  ['GET', `/ui/api/v1/approvals?hubId=${HUB_B}`], ['POST', '/ui/api/v1/approvals/approval-b/approve', {}], ['POST', '/ui/api/v1/approvals/approval-b/reject', {}],
+  ['GET', `/ui/api/v1/approvals?hubId=${HUB_B}`], ['POST', '/ui/api/v1/approvals/approval-b/approve', { reason: 'role check' }], ['POST', '/ui/api/v1/approvals/approval-b/reject', {}],
   ['GET', `/ui/api/v1/audit?hubId=${HUB_B}`], ['GET', `/ui/export/audit.csv?hubId=${HUB_B}`], ['GET', `/ui/export/hubs/${HUB_B}/members.csv`],
   ['GET', `/ui/api/hubs/${HUB_B}/assets`], ['GET', `/ui/api/hubs/${HUB_B}/partners`], ['GET', `/ui/api/hubs/${HUB_B}/directory-users?search=grace`],
   ['GET', `/ui/api/v1/people/${PEOPLE.collaborator.email}/offers`], ['POST', `/ui/api/v1/people/${PEOPLE.collaborator.email}/offboard`, {}],

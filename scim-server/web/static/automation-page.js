@@ -34,14 +34,20 @@ function reportView(r) {
 
 function approvalView(a) {
   const decide = async (decision) => {
-    const ok = await confirmDialog({
+    // Approving runs every removal the threshold held: the API requires a reason (audited); rejecting takes one optionally.
+    const required = decision === 'approve';
+    const values = await confirmDialog({
       title: decision === 'approve' ? 'Approve the halted plan' : 'Reject the halted plan',
       what: decision === 'approve' ? `These operations run in the app of hub ${a.hubId} now: ${a.operations.map((o) => o.summary).join('; ')}` : 'None of these operations run; the plan is dropped.',
+      fields: [el('label', {}, required ? 'Reason (who asked and why)' : 'Reason (optional)', el('textarea', { name: 'reason', required, rows: 2, maxlength: 500, id: 'decision-reason' }))],
       confirmLabel: decision === 'approve' ? 'Approve and run' : 'Reject', danger: decision === 'approve',
+      validate: (v) => (required && !String(v.reason ?? '').trim() ? { field: 'reason', message: 'Give a reason.' } : undefined),
     });
-    if (!ok) return;
+    if (!values) return;
+    // One line wherever it is shown (the API refuses line breaks): a line typed across two is joined.
+    const reason = String(values.reason ?? '').replace(/\s+/g, ' ').trim();
     try {
-      await api(`/approvals/${encodeURIComponent(a.id)}/${decision}`, { method: 'POST', body: {} });
+      await api(`/approvals/${encodeURIComponent(a.id)}/${decision}`, { method: 'POST', body: reason ? { reason } : {} });
       toast(`Plan ${decision === 'approve' ? 'approved' : 'rejected'}.`);
     } catch (err) { toast(err.message, true); }
     await loadWork();
