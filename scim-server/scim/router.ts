@@ -113,6 +113,15 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
   router.patch(`${base}/Groups/:id`, handle(patchGroup));
   router.delete(`${base}/Groups/:id`, handle(deleteGroup));
 
+  // Bulk (RFC 7644 §3.7) and searching by POST (§3.4.3) are not offered (the ServiceProviderConfig
+  // says bulk is unsupported; neither Okta nor Entra sends them): 501, which RFC 7644 §3.12 lists
+  // for "Service provider does not support the request operation", not the 404 of a wrong URL.
+  const notImplemented = (detail: string): Handler => () => {
+    throw new ScimError(501, undefined, detail);
+  };
+  router.all(`${base}/Bulk`, handle(notImplemented('Bulk operations (RFC 7644 §3.7) are not supported; send each change to /Users or /Groups')));
+  for (const at of ['', '/Users', '/Groups']) router.post(`${base}${at}/.search`, handle(notImplemented('POST /.search (RFC 7644 §3.4.3) is not supported; query with GET /Users or /Groups and a filter')));
+
   router.use((req: Request) => {
     throw new ScimError(404, undefined, `no SCIM endpoint ${req.method} ${req.path}`);
   });
