@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { extensionSchemaOf } from './attributes.ts';
 import { invalidValue } from './errors.ts';
 import { getIgnoringCase } from './filter/evaluate.ts';
 import { parseFilter, type Filter } from './filter/parse.ts';
@@ -50,12 +51,22 @@ function integer(name: string, text: string | undefined, fallback: number): numb
   return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Number(text.trim())));
 }
 
-/** `emails[type eq "work"]` asks for `emails` (the MS suite sends it as an attributes value). */
+/**
+ * `emails[type eq "work"]` asks for `emails` (the MS suite sends it as an attributes value). An
+ * extension's schema URN alone (`urn:…:enterprise:2.0:User`) names the whole extension (RFC 7644
+ * §3.10: names may be fully qualified): it is the resource's top-level key (RFC 7643 §3.3), so it
+ * is kept or dropped as an attribute of that name.
+ */
 function attributeList(text: string | undefined): AttrPath[] | undefined {
   if (text === undefined || text.trim() === '') return undefined;
   const paths: AttrPath[] = [];
   for (const part of text.split(',')) {
     const name = part.trim().replace(/\[.*\]/, '');
+    const extension = extensionSchemaOf(name);
+    if (extension) {
+      paths.push({ attr: extension });
+      continue;
+    }
     const path = parseAttrPath(name);
     if (!path) throw invalidValue(`attributes: ${JSON.stringify(part.trim())} is not an attribute path`);
     paths.push(path);

@@ -41,7 +41,19 @@ describe('SCIM projection: sub-attributes', () => {
   });
 });
 
-describe('SCIM projection over HTTP: a group', () => {
+describe('SCIM projection: an extension named by its schema URN (RFC 7644 §3.10)', () => {
+  test('attributes=<URN> returns the whole extension plus id, schemas, meta; excludedAttributes=<URN> drops it', () => {
+    const out = projected({ attributes: ENTERPRISE_SCHEMA });
+    assert.deepEqual(out[ENTERPRISE_SCHEMA], user[ENTERPRISE_SCHEMA]);
+    assert.deepEqual(Object.keys(out).sort(), ['id', 'meta', 'schemas', ENTERPRISE_SCHEMA].sort());
+    assert.deepEqual(projected({ attributes: `userName,${ENTERPRISE_SCHEMA.toLowerCase()}` })[ENTERPRISE_SCHEMA], user[ENTERPRISE_SCHEMA], 'any case');
+    const dropped = projected({ excludedAttributes: ENTERPRISE_SCHEMA });
+    assert.equal(dropped[ENTERPRISE_SCHEMA], undefined);
+    assert.equal(dropped.userName, 'ada@example.com');
+  });
+});
+
+describe('SCIM projection over HTTP', () => {
   let app: ScimTestApp;
   before(async () => {
     app = await startScimApp({ hubs: [{ id: 'proj' }] });
@@ -59,5 +71,17 @@ describe('SCIM projection over HTTP: a group', () => {
     const list = await scimRequest(app, 'proj', 'GET', '/Groups?filter=displayName eq "Ads"&excludedAttributes=members.display');
     assert.equal(list.body.Resources[0].members.length, 1);
     assert.equal((await scimRequest(app, 'proj', 'GET', `/Groups/${g.body.id}?excludedAttributes=members`)).body.members, undefined);
+  });
+
+  test('attributes=<enterprise URN> on a user, by id and in a list, returns the extension', async () => {
+    const u = await scimRequest(app, 'proj', 'POST', '/Users', { userName: 'ext@example.com', [ENTERPRISE_SCHEMA]: { department: 'Legal', employeeNumber: '7' } });
+    assert.equal(u.status, 201);
+    const one = await scimRequest(app, 'proj', 'GET', `/Users/${u.body.id}?attributes=${encodeURIComponent(ENTERPRISE_SCHEMA)}`);
+    assert.equal(one.status, 200);
+    assert.deepEqual(one.body[ENTERPRISE_SCHEMA], { department: 'Legal', employeeNumber: '7' });
+    assert.equal(one.body.id, u.body.id);
+    assert.equal(one.body.userName, undefined);
+    const list = await scimRequest(app, 'proj', 'GET', `/Users?filter=userName eq "ext@example.com"&attributes=${encodeURIComponent(ENTERPRISE_SCHEMA)}`);
+    assert.deepEqual(list.body.Resources[0][ENTERPRISE_SCHEMA], { department: 'Legal', employeeNumber: '7' });
   });
 });

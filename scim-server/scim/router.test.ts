@@ -87,6 +87,17 @@ describe('SCIM router: bad input', () => {
     assertScimError(await scimRequest(app, 'alpha', 'GET', '/Widgets'), 404);
   });
 
+  test('/Bulk and POST /.search → 501 with a SCIM error body (RFC 7644 §3.12), only with a valid token; nothing stored', async () => {
+    const before = await snapshot(app, 'alpha');
+    const bulk = { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [{ method: 'POST', path: '/Users', bulkId: 'q1', data: newUser('bulk@example.com') }] };
+    const search = { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'userName eq "taken@example.com"' };
+    for (const [method, path, body] of [['POST', '/Bulk', bulk], ['GET', '/bulk', undefined], ['POST', '/.search', search], ['POST', '/Users/.search', search], ['POST', '/groups/.search', search]] as const) {
+      assertScimError(await scimRequest(app, 'alpha', method, path, body), 501);
+      assertScimError(await scimRequest(app, 'alpha', method, path, body, { authorization: 'Bearer not-a-token-of-alpha' }), 401);
+    }
+    assert.equal(await snapshot(app, 'alpha'), before);
+  });
+
   test('bad filter → 400 invalidFilter; bad startIndex → 400 invalidValue', async () => {
     assertScimError(await scimRequest(app, 'alpha', 'GET', `/Users?filter=${encodeURIComponent('userName eq')}`), 400, 'invalidFilter');
     assertScimError(await scimRequest(app, 'alpha', 'GET', `/Groups?filter=${encodeURIComponent('(displayName eq "a"')}`), 400, 'invalidFilter');

@@ -14,7 +14,8 @@ import { notFound, ScimError, storeBusy, storeUnavailable } from './errors.ts';
 import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from './groups.ts';
 import { listResponse } from './list.ts';
 import { defineHubStateIndexes } from './resources/hub-state.ts';
-import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser, USER_BY_DISPLAY_NAME, USER_BY_EXTERNAL_ID } from './users.ts';
+import { ENTERPRISE_SCHEMA } from './attributes.ts';
+import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser, USER_BY_DISPLAY_NAME, USER_BY_EXTERNAL_ID, USER_BY_MANAGER } from './users.ts';
 
 /**
  * The SCIM 2.0 service provider, one tree per hub at `/hubs/{hubId}` (mounted at `/scim/v2` by the
@@ -42,6 +43,12 @@ export function defineScimIndexes(store: Store): void {
   store.defineIndex('directoryUsers', USER_BY_EXTERNAL_ID, (u, hub) => (u.externalId ? [`${hub}\u0000${u.externalId}`] : []));
   // Filed folded (NFC, lower-cased: foldName in agent/desired-state/directory-records.ts), as users.ts looks it up.
   store.defineIndex('directoryUsers', USER_BY_DISPLAY_NAME, (u, hub) => (u.displayName ? [`${hub}\u0000${u.displayName.normalize('NFC').toLowerCase()}`] : []));
+  // The users a user manages (enterprise `manager.value`, as stored), cleared when that user is deleted (users.ts).
+  // A PostgreSQL store builds a new index from the records at its first open (postgres/indexes.ts).
+  store.defineIndex('directoryUsers', USER_BY_MANAGER, (u, hub) => {
+    const manager = (u.scim[ENTERPRISE_SCHEMA] as { manager?: { value?: unknown } } | undefined)?.manager?.value;
+    return typeof manager === 'string' && manager !== '' ? [`${hub}\u0000${manager}`] : [];
+  });
 }
 
 /** Warnings a minute about requests for hubs not in the config (router below). */
@@ -112,6 +119,15 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
   router.put(`${base}/Groups/:id`, handle(replaceGroup));
   router.patch(`${base}/Groups/:id`, handle(patchGroup));
   router.delete(`${base}/Groups/:id`, handle(deleteGroup));
+
+  // Bulk (RFC 7644 §3.7) and searching by POST (§3.4.3) are not offered (the ServiceProviderConfig
+  // says bulk is unsupported; neither Okta nor Entra sends them): 501, which RFC 7644 §3.12 lists
+  // for "Service provider does not support the request operation", not the 404 of a wrong URL.
+  const notImplemented = (detail: string): Handler => () => {
+    throw new ScimError(501, undefined, detail);
+  };
+  router.all(`${base}/Bulk`, handle(notImplemented('Bulk operations (RFC 7644 §3.7) are not supported; send each change to /Users or /Groups')));
+  for (const at of ['', '/Users', '/Groups']) router.post(`${base}${at}/.search`, handle(notImplemented('POST /.search (RFC 7644 §3.4.3) is not supported; query with GET /Users or /Groups and a filter')));
 
   router.use((req: Request) => {
     throw new ScimError(404, undefined, `no SCIM endpoint ${req.method} ${req.path}`);

@@ -4,7 +4,7 @@ import { foldName, INDEX, type DirectoryUserRecord } from '../../agent/desired-s
 import type { DirectoryChange } from '../../agent/desired-state/delta.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
 import type { ReadView, Transaction } from '../../agent/store/store.ts';
-import { USER_ATTRIBUTES } from './attributes.ts';
+import { ENTERPRISE_SCHEMA, USER_ATTRIBUTES } from './attributes.ts';
 import { assertVersion, sendResource, sendScim, type HubRequest } from './context.ts';
 import { notFound, uniqueness } from './errors.ts';
 import { assertSchemas } from './input-checks.ts';
@@ -25,6 +25,8 @@ import { endSessionsOfDirectoryUser, pruneMarksAfterPush } from '../web/scim-lea
  */
 export const USER_BY_EXTERNAL_ID = 'scim.directoryUsers.externalId';
 export const USER_BY_DISPLAY_NAME = 'scim.directoryUsers.displayName';
+/** `${hubId}\0${manager id}` → the users whose enterprise `manager.value` names that user (router.ts). */
+export const USER_BY_MANAGER = 'scim.directoryUsers.manager';
 
 const key = (hubId: string, value: string) => `${hubId}\u0000${value.toLowerCase()}`;
 /** A userName's or displayName's index key: folded (NFC, lower-cased), as the indexes also file them (foldName). */
@@ -177,7 +179,7 @@ export async function patchUser(h: HubRequest, req: Request, res: Response): Pro
 
 /**
  * Stages the hard delete of a user: out of every group first (group-members deltas, from the
- * groups as `tx` reads them), then gone.
+ * groups as `tx` reads them), no longer anyone's manager (user-updated deltas), then gone.
  */
 export async function stageUserDeletion(tx: Transaction, hubId: string, user: DirectoryUserRecord, now: string): Promise<DirectoryChange[]> {
   const changes: DirectoryChange[] = [];
@@ -186,6 +188,17 @@ export async function stageUserDeletion(tx: Transaction, hubId: string, user: Di
     const members = group.members.filter((m) => m.value !== user.id);
     tx.put('directoryGroups', hubId, group.id, { ...group, members, lastModified: now, version: group.version + 1 });
     changes.push({ kind: 'group-members', groupId: group.id, displayName: group.displayName, added: [], removed: [user.id] });
+  }
+  // The enterprise `manager` is a reference to a User (RFC 7643 §4.3): left in place, it named a
+  // resource that no longer exists (GET answered a manager whose $ref is a 404). Cleared as the
+  // group memberships are, in the same transaction, each a new version with its own delta.
+  for (const report of await tx.lookup('directoryUsers', USER_BY_MANAGER, `${hubId}\u0000${user.id}`)) {
+    if (report.hubId !== hubId || report.id === user.id) continue;
+    const { manager: _gone, ...enterprise } = report.scim[ENTERPRISE_SCHEMA] as ScimObject;
+    const { [ENTERPRISE_SCHEMA]: _before, ...scim } = report.scim;
+    const next = toUserRecord(hubId, report.id, Object.keys(enterprise).length ? { ...scim, [ENTERPRISE_SCHEMA]: enterprise } : scim, report as DirectoryUserRecord, now);
+    tx.put('directoryUsers', hubId, report.id, next);
+    changes.push(...userChanges(report as DirectoryUserRecord, next));
   }
   tx.delete('directoryUsers', hubId, user.id);
   changes.push({ kind: 'user-deleted', userId: user.id, userName: user.userName, emails: user.emails });

@@ -246,4 +246,24 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`IdP shapes
     assert.equal(await app.store.get('directoryUsers', HUB, id), undefined);
     assert.deepEqual(await outbox.next(), []);
   });
+
+  test('Entra hard-deletes a manager: the users it managed lose the manager in the same write (user-updated deltas), other attributes kept', async () => {
+    const boss = await create('gone.boss@contoso.example');
+    const ryan = await create('ryan.managed@contoso.example', { [ENTERPRISE]: { department: 'Ads' } });
+    const kim = await create('kim.managed@contoso.example');
+    const gid = (await okta('POST', '/Groups', { schemas: [GROUP], displayName: 'Boss and co', members: [{ value: boss }] })).body.id as string;
+    for (const id of [ryan, kim]) assert.equal((await entraPatch(`/Users/${id}`, { op: 'Add', path: 'manager', value: [{ $ref: null, value: boss }] })).status, 204);
+    await outbox.next();
+    const version = (await app.store.get('directoryUsers', HUB, ryan))!.version;
+    assert.equal((await entra('DELETE', `/Users/${boss}`)).status, 204);
+    const shown = await entra('GET', `/Users/${ryan}`);
+    assert.deepEqual(shown.body[ENTERPRISE], { department: 'Ads' });
+    assert.equal(shown.body.meta.version, `W/"${version + 1}"`);
+    assert.equal((await entra('GET', `/Users/${kim}`)).body[ENTERPRISE], undefined);
+    assert.deepEqual(await members(gid), []);
+    const [written, ...more] = await outbox.next();
+    assert.deepEqual(more, [], 'one write');
+    assert.deepEqual(written!.filter((c) => c.kind === 'user-updated').map((c) => c.kind === 'user-updated' && [c.userId, c.attributes]).sort(), [[kim, [`${ENTERPRISE}:manager`]], [ryan, [`${ENTERPRISE}:manager`]]].sort());
+    assert.deepEqual(written!.map((c) => c.kind), ['group-members', 'user-updated', 'user-updated', 'user-deleted']);
+  });
 });

@@ -77,6 +77,27 @@ describe('PATCH engine: users', () => {
     assert.throws(() => patchUser({ op: 'remove' }), is400('noTarget'));
     assert.throws(() => applyPatch(user, { Operations: [] }, { core: USER_ATTRIBUTES, resourceId: 'uid' }), is400('invalidSyntax'));
   });
+  test('a read-only attribute is a 400 mutability by path as without one; the own id stays accepted (RFC 7644 §3.5.2)', () => {
+    const mutability = (e: unknown) => e instanceof ScimError && e.status === 400 && e.scimType === 'mutability';
+    const HUB = 'urn:hubwarden:params:scim:schemas:extension:hub:2.0:User';
+    const byPath = [
+      { op: 'replace', path: 'id', value: 'other' }, { op: 'remove', path: 'id' }, { op: 'replace', path: 'urn:ietf:params:scim:schemas:core:2.0:User:id', value: 'other' },
+      { op: 'replace', path: 'meta', value: { resourceType: 'Group' } }, { op: 'replace', path: 'meta.version', value: 'W/"9"' }, { op: 'remove', path: 'meta.created' },
+      { op: 'add', path: 'groups', value: [{ value: 'g1' }] }, { op: 'remove', path: 'groups[value eq "g1"]' }, { op: 'remove', path: 'groups[value eq "g1"]' },
+      { op: 'replace', path: 'manager.displayName', value: 'Boss' }, { op: 'replace', path: `${HUB}:status`, value: 'onboarded' },
+    ];
+    for (const op of byPath) assert.throws(() => patchUser(op), mutability, JSON.stringify(op));
+    assert.throws(() => patchUser(byPath[7], byPath[8]), mutability, 'a run of removals by filter');
+    for (const value of [{ id: 'other' }, { meta: { version: 'W/"9"' } }, { groups: [{ value: 'g1' }] }, { [HUB]: { status: 'onboarded' } }, { 'meta.version': 'x' }]) {
+      assert.throws(() => patchUser({ op: 'replace', value }), mutability, JSON.stringify(value));
+    }
+    assert.throws(() => patchGroup({ op: 'replace', path: 'id', value: 'other' }), mutability);
+    // Okta's rename re-sends the group's own id (path-less); the same value by path is the same no-op.
+    assert.equal(patchGroup({ op: 'replace', value: { id: 'gid', displayName: 'Renamed' } }).displayName, 'Renamed');
+    assert.equal(patchGroup({ op: 'replace', path: 'id', value: 'gid' }, { op: 'replace', path: 'displayName', value: 'R2' }).displayName, 'R2');
+    // Unknown attributes and the write-only password stay ignored.
+    assert.deepEqual(patchUser({ op: 'replace', path: 'password', value: 'x' }, { op: 'add', path: 'favouriteColour', value: 'red' }), patchUser({ op: 'replace', path: 'active', value: true }));
+  });
   test('a bad value written by one operation is caught even when a later one adds to the same list', () => {
     assert.throws(
       () => patchUser({ op: 'replace', path: 'emails[type eq "work"].value', value: 123 }, { op: 'add', path: 'emails', value: [{ type: 'home', value: 'h@example.com' }] }),

@@ -1,10 +1,11 @@
 import { extensionSchemaOf, findAttribute, HUB_SCHEMA, MAX_VALUES, type AttributeDef } from '../attributes.ts';
 import { invalidSyntax, invalidValue, preview, ScimError } from '../errors.ts';
-import { getIgnoringCase, ISO_DATE, matches } from '../filter/evaluate.ts';
+import { matches } from '../filter/evaluate.ts';
 import type { Filter } from '../filter/parse.ts';
 import { normalizeResource, normalizeValue, type ScimObject } from '../resources/normalize.ts';
 import { hasPrimary, isPrimary, settlePrimary } from '../resources/primary.ts';
-import { resolveTarget, type PatchTarget } from './target.ts';
+import { removalRun, removeRun } from './removal-run.ts';
+import { containerOf, namesId, readOnly, resolveTarget } from './target.ts';
 
 /**
  * The PATCH engine (RFC 7644 §3.5.2) over a stored resource, tolerant of what Okta and Entra send
@@ -111,15 +112,10 @@ function applyOperation(resource: ScimObject, { op, path, value }: Operation, ct
   if (op === 'remove') throw new ScimError(400, 'noTarget', 'a remove needs a path (RFC 7644 §3.5.2.2)');
   if (!isObject(value)) throw invalidValue('expected an object value');
   for (const [key, v] of Object.entries(value)) {
-    const lower = key.toLowerCase();
-    if (lower === 'schemas' || lower === 'meta') continue;
-    if (lower === 'id') {
-      // Okta re-sends the group id inside every rename (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
-      if (v !== ctx.resourceId) throw new ScimError(400, 'mutability', `id is immutable (${preview(v)} is not ${ctx.resourceId})`);
-      continue;
-    }
+    if (key.toLowerCase() === 'schemas') continue;
     const schema = extensionSchemaOf(key);
-    if (schema === HUB_SCHEMA) continue;
+    // Read-only keys (`meta`, `groups`, the hub extension) are refused as their paths are (target.ts).
+    if (schema === HUB_SCHEMA) throw readOnly(key);
     if (schema && isObject(v)) {
       for (const [sub, sv] of Object.entries(v)) applyAt(resource, op, `${schema}:${sub}`, sv, ctx);
       continue;
@@ -157,16 +153,6 @@ function named(err: ScimError, op: Operation, at: number | string): ScimError {
   return new ScimError(err.status, err.scimType, `PATCH Operations[${at}] (${what}): ${err.detail}`, err.headers);
 }
 
-function containerOf(resource: ScimObject, target: PatchTarget, create: boolean): ScimObject | undefined {
-  if (!target.schema) return resource;
-  let ext = resource[target.schema];
-  if (!isObject(ext)) {
-    if (!create) return undefined;
-    resource[target.schema] = ext = {};
-  }
-  return ext as ScimObject;
-}
-
 /** The attribute/value pairs an `eq` filter pins (`type eq "work"`), used to create a missing element. */
 function pinned(filter: Filter): ScimObject {
   if (filter.op === 'eq' && !filter.path.sub) return { [filter.path.attr]: filter.value };
@@ -175,8 +161,11 @@ function pinned(filter: Filter): ScimObject {
 }
 
 function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unknown, ctx: PatchContext): void {
+  // Okta re-sends the group's own id inside every rename (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/):
+  // no change, so accepted, by path as without one. Another id is refused (resolveTarget).
+  if (op !== 'remove' && value === ctx.resourceId && namesId(path)) return;
   const target = resolveTarget(path, ctx.core);
-  if (!target) return; // an attribute this server does not keep (unknown or read-only): ignored
+  if (!target) return; // an attribute this server does not keep (unknown, or the password): ignored
   const { def, filter, sub } = target;
   const container = containerOf(resource, target, op !== 'remove');
   if (!container) return;
@@ -317,70 +306,6 @@ function mergeMemberRuns(ops: Operation[], core: readonly AttributeDef[]): Step[
     } else out.push({ ...op, at });
   });
   return out;
-}
-
-interface RemovalRun { target: PatchTarget; filters: Filter[]; wanted: Set<string>; end: number }
-
-/** The value an `eq` filter on an element's `value` names (`value eq "u1"`), if it is one. */
-function valueEquality(filter: Filter | undefined): string | undefined {
-  if (!filter || filter.op !== 'eq' || filter.path.schema || filter.path.sub || filter.path.attr.toLowerCase() !== 'value') return undefined;
-  return typeof filter.value === 'string' ? filter.value : undefined;
-}
-
-/**
- * Two or more consecutive `remove` operations from `from` on, each naming elements of the same
- * multi-valued attribute by `value eq "…"`: Okta's `members[value eq "<uid>"]`, one operation per
- * person leaving a pushed group (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
- * Removals commute, so the run is applied in one pass over the list (removeRun). One pass per
- * operation made a PATCH taking 2,000 people out of a 20,000-member group walk the list 2,000
- * times: 9 s of one core during which the process answered no other request. An operation that
- * is anything else ends the run and is applied on its own, in order.
- */
-function removalRun(ops: readonly Operation[], from: number, core: readonly AttributeDef[]): RemovalRun | undefined {
-  let first: PatchTarget | undefined;
-  const filters: Filter[] = [];
-  let end = from;
-  for (; end < ops.length; end++) {
-    const { op, path } = ops[end]!;
-    if (op !== 'remove' || path === undefined || !path.includes('[')) break;
-    let target: PatchTarget | undefined;
-    try {
-      target = resolveTarget(path, core);
-    } catch {
-      break; // applied on its own, where it fails as it always did
-    }
-    if (!target || !target.def.multiValued || target.sub || valueEquality(target.filter) === undefined) break;
-    if (first && (target.def !== first.def || target.schema !== first.schema)) break;
-    first ??= target;
-    filters.push(target.filter!);
-  }
-  if (!first || filters.length < 2) return undefined;
-  return { target: first, filters, wanted: new Set(filters.map((f) => valueEquality(f)!.toLowerCase())), end };
-}
-
-/**
- * What applyAt does for each remove of the run, in one pass. An element whose `value` is a plain
- * string is matched as the filter evaluator matches it (case-insensitively; a date-time value
- * compares as an instant, so it goes through the evaluator), anything else through the evaluator.
- */
-function removeRun(resource: ScimObject, run: RemovalRun, ctx: PatchContext): void {
-  const { target, filters, wanted } = run;
-  const container = containerOf(resource, target, false);
-  if (!container) return;
-  const name = target.def.name;
-  ctx.touched?.add(target.schema ?? name);
-  if (!target.schema) {
-    ctx.raw?.add(name);
-    ctx.canonical?.delete(name);
-  }
-  const hit = (e: unknown): boolean => {
-    if (!isObject(e)) return false;
-    const v = getIgnoringCase(e, 'value');
-    if (typeof v === 'string' && !ISO_DATE.test(v)) return wanted.has(v.toLowerCase());
-    return filters.some((f) => matches(e, f));
-  };
-  const current = Array.isArray(container[name]) ? (container[name] as unknown[]) : [];
-  container[name] = current.filter((e) => !hit(e));
 }
 
 /** Later duplicates (same `value`) update earlier ones; order of first appearance is kept. */

@@ -6,7 +6,8 @@ import type { DirectoryUserRecord } from '../../../agent/desired-state/directory
 /**
  * The read-only hubwarden User extension: how the directory user stands in the hub app, as the
  * agent's standing module decides it (agent/standing), in the extension's published words, so an
- * IdP can import it as attributes. Writes to it are ignored (it is not in any writable schema).
+ * IdP can import it as attributes. A POST or PUT that sends it back has it ignored (RFC 7644
+ * §3.5.1); a PATCH naming it is a 400 mutability (RFC 7644 §3.5.2; patch/target.ts).
  */
 export function defineHubStateIndexes(store: Store): void {
   defineStandingIndexes(store);
