@@ -1,7 +1,7 @@
 import type { PersonChangeOptions } from '../../agent/api.ts';
-import type { Transaction } from '../../agent/store/store.ts';
-import type { HookEventRecord } from './hook-event-record.ts';
-import { byPublished, suspensionKey } from './okta-event.ts';
+import type { Store, Transaction } from '../../agent/store/store.ts';
+import { defineOpenIndex, HOOK_EVENT_TTL_MS, OPEN_INDEX, type HookEventRecord } from './hook-event-record.ts';
+import { byPublished, suspensionKey, type EventPerson } from './okta-event.ts';
 
 /**
  * The latest Okta event applied to a person's suspension (suspend, unsuspend) or activation
@@ -15,9 +15,12 @@ import { byPublished, suspensionKey } from './okta-event.ts';
  * (PersonChangeOptions.within), so whichever of the two commits first, the state ends as the
  * later-published event says: the store runs transactions as if one after another (agent/store/store.ts).
  * One mark per person, org and kind of change; an event older than a week is not acted on
- * (okta-event.ts outOfWindow), so a mark older than that decides nothing.
+ * (okta-event.ts outOfWindow), so a mark older than that decides nothing and is deleted
+ * (pruneOrderMarks): without that the marks grew with every person an event ever named.
  */
 export interface HookOrderMark {
+  /** Its key in the collection (`markId`): the sweep reads marks by listing, which gives no keys. */
+  id: string;
   idp: string;
   family: OrderFamily;
   eventId: string;
@@ -26,6 +29,8 @@ export interface HookOrderMark {
 }
 
 export type OrderFamily = 'suspension' | 'activation';
+const FAMILIES: readonly OrderFamily[] = ['suspension', 'activation'];
+const markId = (family: OrderFamily, idp: string, person: EventPerson) => `${family}\u0000${suspensionKey(idp, person)}`;
 
 declare module '../../agent/store/collections.ts' {
   interface Collections {
@@ -50,7 +55,7 @@ export class SupersededEvent extends Error {
  */
 export function inOrder(record: Readonly<HookEventRecord>, family: OrderFamily, refuse: boolean): PersonChangeOptions {
   const event = record.event!;
-  const id = `${family}\u0000${suspensionKey(record.idp, event.person!)}`;
+  const id = markId(family, record.idp, event.person!);
   const self = { id: record.id, published: record.published };
   return {
     within: async (tx: Transaction) => {
@@ -60,7 +65,60 @@ export function inOrder(record: Readonly<HookEventRecord>, family: OrderFamily, 
         return;
       }
       if (!record.published) return;
-      tx.put('hookOrderMarks', 'okta', id, { idp: record.idp, family, eventId: record.id, eventType: event.eventType, published: record.published });
+      tx.put('hookOrderMarks', 'okta', id, { id, idp: record.idp, family, eventId: record.id, eventType: event.eventType, published: record.published });
     },
   };
+}
+
+/**
+ * How long past the week a mark is kept: a delivery whose receipt time was read just before a
+ * prune, and written after it, or read on a replica whose clock is behind, is judged by that
+ * receipt time (okta-event.ts outOfWindow), so the prune's cutoff must lie that much before any
+ * receipt still to come. An hour covers both with room (the window itself allows 5 minutes of skew).
+ */
+export const MARK_GRACE_MS = 3600_000;
+/** Marks deleted per transaction: a backlog (a week after a mass change, or after sweeps were not running) is many small writes, not one. */
+export const MARK_PRUNE_BATCH = 500;
+
+/**
+ * Deletes the marks that can decide nothing any more; returns how many. A mark refuses only an
+ * event published before its own; such an event is acted on only if received within
+ * HOOK_EVENT_TTL_MS of its `published` (outOfWindow). So a mark published more than that (plus
+ * MARK_GRACE_MS) before `now` decides nothing for an event received from now on: the week rule
+ * refuses it. An event already received is another matter: its record, still open (processing:
+ * the agent said "not now" and it is tried again), may be acted on days after its receipt; the
+ * marks of a person with an open record are kept, checked in the transaction that deletes them
+ * (the store runs transactions as if one after another), and go at a later sweep once it is done
+ * or given up (records are swept a week after receipt). Marks are read page by page outside the
+ * write, and deleted in transactions of `batch`, each reading them again through `tx`.
+ */
+export async function pruneOrderMarks(store: Store, now: number, batch = MARK_PRUNE_BATCH): Promise<number> {
+  defineOpenIndex(store);
+  const cutoff = now - HOOK_EVENT_TTL_MS - MARK_GRACE_MS;
+  const stale = (m: Readonly<HookOrderMark> | undefined): m is Readonly<HookOrderMark> => m !== undefined && Date.parse(m.published) < cutoff;
+  let pruned = 0;
+  const prune = async (ids: string[]) => {
+    pruned += await store.transact(async (tx) => {
+      const open = await tx.lookup('hookEvents', OPEN_INDEX, 'okta');
+      const kept = new Set(open.flatMap((r) => (r.event?.person ? FAMILIES.map((f) => markId(f, r.idp, r.event!.person!)) : [])));
+      const marks = await tx.getMany('hookOrderMarks', 'okta', ids);
+      let n = 0;
+      for (const m of marks) {
+        if (!stale(m) || kept.has(m.id)) continue; // moved since listed, or its person has an event still to act on
+        tx.delete('hookOrderMarks', 'okta', m.id);
+        n++;
+      }
+      return n;
+    });
+    // Between batches, let requests in.
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  const ids: string[] = [];
+  for await (const m of store.list('hookOrderMarks', 'okta')) {
+    if (!stale(m) || !m.id) continue; // (a mark written before marks held their key cannot be addressed)
+    ids.push(m.id);
+    if (ids.length >= batch) await prune(ids.splice(0));
+  }
+  if (ids.length > 0) await prune(ids);
+  return pruned;
 }

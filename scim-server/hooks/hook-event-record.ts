@@ -1,4 +1,5 @@
 import type { AuditInput } from '../../agent/audit/audit-log.ts';
+import type { Store } from '../../agent/store/store.ts';
 
 /**
  * Hook deliveries already seen, so an at-least-once sender (Okta event hooks,
@@ -52,3 +53,16 @@ export function auditSubject(person: { email?: string; userName?: string; extern
  * a replay of an event whose id is forgotten.
  */
 export const HOOK_EVENT_TTL_MS = 7 * 24 * 3600_000;
+
+/**
+ * The open records (processing, waiting) by source: what replicas look at every lease period, where
+ * reading every record (kept a week) would not do. The key function names no helper
+ * (agent/store/postgres/indexes.ts: its source is the definition's hash).
+ */
+export const OPEN_INDEX = 'hookEvents.open';
+const indexed = new WeakSet<Store>();
+export function defineOpenIndex(store: Store): void {
+  if (indexed.has(store)) return;
+  indexed.add(store);
+  store.defineIndex('hookEvents', OPEN_INDEX, (r, source) => (r.state === 'processing' || r.state === 'waiting' ? [source] : []));
+}

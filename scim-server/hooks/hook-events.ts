@@ -4,7 +4,8 @@ import { runSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { isStoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { childLogger, type Logger } from '../../agent/log/logger.ts';
-import { HOOK_EVENT_TTL_MS, type HookEventRecord } from './hook-event-record.ts';
+import { pruneOrderMarks } from './event-order.ts';
+import { defineOpenIndex, HOOK_EVENT_TTL_MS, OPEN_INDEX, type HookEventRecord } from './hook-event-record.ts';
 
 const SWEEP_EVERY_MS = 3600_000;
 /** As the agent's task leases: 30 s, renewed every 10 s. */
@@ -14,20 +15,8 @@ const isOpen = (r: Readonly<HookEventRecord>) => r.state === 'processing' || r.s
 /** A change of this process's own (not `remote`) that left an open record with no lease: handed back. */
 const handedBack = (r: unknown) => r !== undefined && isOpen(r as HookEventRecord) && !(r as HookEventRecord).lease;
 
-/**
- * The open records (processing, waiting) by source: what replicas look at every lease period, where
- * reading every record (kept a week) would not do. The key function names no helper
- * (agent/store/postgres/indexes.ts: its source is the definition's hash).
- */
-const OPEN_INDEX = 'hookEvents.open';
 /** The earlier of two times, ignoring one that is not a time (a lease's `until` unreadable). */
 const soonest = (a: number, b: number) => (Number.isFinite(b) ? Math.min(a, b) : a);
-const indexed = new WeakSet<Store>();
-function defineOpenIndex(store: Store): void {
-  if (indexed.has(store)) return;
-  indexed.add(store);
-  store.defineIndex('hookEvents', OPEN_INDEX, (r, source) => (r.state === 'processing' || r.state === 'waiting' ? [source] : []));
-}
 
 export class HookEventLog {
   private lastSweep = 0;
@@ -357,7 +346,8 @@ export class HookEventLog {
   }
 
   /**
-   * Deletes expired records, at most once an hour (each delivery calls it). The expired ones are
+   * Deletes expired records, and the Okta ordering marks that decide nothing any more
+   * (event-order.ts pruneOrderMarks), at most once an hour (each delivery calls it). The expired ones are
    * found by reading page by page outside the write; the write reads each again through `tx` and
    * deletes it only if it is still expired and not waiting (an update meanwhile keeps it). With
    * replicas sharing the store, one of them sweeps each hour (the one holding the hour's slot,
@@ -374,6 +364,13 @@ export class HookEventLog {
   }
 
   private async sweepExpired(now: number): Promise<number> {
+    // Records first: an expired one still open is given up here, so it no longer keeps its person's marks.
+    const removed = await this.sweepRecords(now);
+    await pruneOrderMarks(this.store, now);
+    return removed;
+  }
+
+  private async sweepRecords(now: number): Promise<number> {
     const cutoff = new Date(now).toISOString();
     // A callout still waiting for its task keeps its record: it is needed to resume.
     const sweepable = (r: Readonly<HookEventRecord> | undefined): r is Readonly<HookEventRecord> => r !== undefined && r.expiresAt <= cutoff && r.state !== 'waiting';
