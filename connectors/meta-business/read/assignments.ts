@@ -3,7 +3,7 @@ import type { AssignmentsOptions } from '../../sdk/capabilities.ts';
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import { listAssets } from './assets.ts';
 import type { BatchOperation, GraphClient } from '../graph-client.ts';
-import { staleListing } from '../graph-cursor.ts';
+import { PageTrail, staleListing } from '../graph-cursor.ts';
 import { toAssignment, type RawAssignedUser } from '../mappers/asset.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 
@@ -33,6 +33,7 @@ export async function readAssignments(
       relativeUrl: `${asset.id}/assigned_users?business=${scopeBusinessId}&fields=${ASSIGNMENT_FIELDS}&limit=${PAGE_LIMIT.list}`,
     },
   }));
+  const trail = new PageTrail();
   while (work.length > 0) {
     const results = await graph.batch(work.map((w) => w.op), ctx);
     const more: typeof work = [];
@@ -56,7 +57,7 @@ export async function readAssignments(
       const page = graph.toPage<RawAssignedUser>(result.body, `${whatFor}: ${asset.type} ${asset.id}`);
       for (const raw of page.data) out.push(toAssignment(asset, raw, scopeBusinessId));
       const next = (result.body as { paging?: { next?: string } }).paging?.next;
-      if (next) more.push({ asset, op: { method: 'GET', relativeUrl: graph.relativeOf(next) }, continued: true });
+      if (next) more.push({ asset, op: { method: 'GET', relativeUrl: trail.follow(`${asset.type}:${asset.id}`, graph.relativeOf(next), `${whatFor}: ${asset.type} ${asset.id}`) }, continued: true });
     });
     work = more;
   }
