@@ -48,6 +48,11 @@ export interface AppReading extends AppListings {
    * `unavailable` (section assets: hub health says why).
    */
   incompleteAssetTypes?: Array<{ type: AssetType; message: string; ownership?: ListingGap['ownership'] }>;
+  /**
+   * Listed assets whose holders the credential may not read (a permission refusal on that asset):
+   * their assignments are kept as last seen (snapshot.ts), never read as "nobody holds it".
+   */
+  unreadableAssignments?: Array<{ asset: AssetRef; message: string }>;
   /** Listing methods the connector lacks: the picture is complete only for what it can list. */
   unsupported: string[];
   /** Optional sections that failed, with the reason: the import completes without them. */
@@ -251,11 +256,13 @@ async function readListings(connector: HubConnector, options: ReadOptions): Prom
     const chunks: AssetRef[][] = [];
     for (let i = 0; i < assets.length; i += chunkSize) chunks.push(assets.slice(i, i + chunkSize).map(({ type, id }) => ({ type, id })));
     let assetsRead = 0;
+    const unreadableAssignments: NonNullable<AppReading['unreadableAssignments']> = [];
+    const onUnreadableAsset = (asset: AssetRef, message: string) => void unreadableAssignments.push({ asset: { type: asset.type, id: asset.id }, message });
     const jobs = listAssignments
       ? chunks.map((chunk) => async () => {
         signal.throwIfAborted();
         step(`assignments (${assetsRead} of ${assets.length} assets)`);
-        const found = await listAssignments.call(connector, chunk);
+        const found = await listAssignments.call(connector, chunk, { onUnreadableAsset });
         assetsRead += chunk.length;
         finish(`assignments (${assetsRead} of ${assets.length} assets)`);
         return found;
@@ -265,7 +272,8 @@ async function readListings(connector: HubConnector, options: ReadOptions): Prom
     const assignments: AssetAssignment[] = [];
     const found = await optional('assignments', () => inFlight(jobs, READS_IN_FLIGHT), undefined);
     for (const list of found ?? []) for (const a of list) assignments.push(a);
-    return { assets, assetTypes, unreadableAssetTypes, incompleteAssetTypes, assignments };
+    // The whole section failed: its holders are all kept as known, these with them.
+    return { assets, assetTypes, unreadableAssetTypes, incompleteAssetTypes, assignments, unreadableAssignments: found ? unreadableAssignments : [] };
   };
 
   const partnerFailures: AppReading['partnerFailures'] = [];
@@ -303,7 +311,7 @@ async function readListings(connector: HubConnector, options: ReadOptions): Prom
 
   // Every listing at once, each following its own cursors in order; the assignments of the assets
   // are read while the (longer) member listing still pages. Results are kept in a fixed order.
-  const [members, invites, systemUsers, { partners, partnerUsers }, { assets, assetTypes, unreadableAssetTypes, incompleteAssetTypes, assignments }] = await allSettled([
+  const [members, invites, systemUsers, { partners, partnerUsers }, { assets, assetTypes, unreadableAssetTypes, incompleteAssetTypes, assignments, unreadableAssignments }] = await allSettled([
     guard(list('members', connector.listMembers)),
     guard(list('invites', connector.listInvites)),
     guard(optional('system users', () => list('system users', connector.listSystemUsers), [])),
@@ -320,6 +328,7 @@ async function readListings(connector: HubConnector, options: ReadOptions): Prom
   return {
     members, invites, systemUsers, assets, assignments, partners, partnerUsers, partnerFailures, assetTypes, unreadableAssetTypes, unsupported, unavailable,
     ...(incompleteAssetTypes.length > 0 ? { incompleteAssetTypes } : {}),
+    ...(unreadableAssignments.length > 0 ? { unreadableAssignments } : {}),
     ...(hiddenMembers.length > 0 ? { hiddenMembers } : {}),
   };
 }

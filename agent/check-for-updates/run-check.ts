@@ -125,7 +125,14 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     // removals, removal.ts) and reported as a section not read in full (hub health, the plan's
     // hold on invites, plan.ts).
     const hidden = hiddenMembers.length;
-    const notRead = [...(hidden > 0 ? [{ section: 'members', message: hiddenMembersText(hidden) }] : []), ...reading.unavailable];
+    // Assets whose holders the credential may not read keep their last known holders (snapshot.ts):
+    // the assignments are not read in full, and hub health says which and why.
+    const holdersUnread = reading.unavailable.some((u) => u.section === 'assignments') ? [] : reading.unreadableAssignments ?? [];
+    const notRead = [
+      ...(hidden > 0 ? [{ section: 'members', message: hiddenMembersText(hidden) }] : []),
+      ...reading.unavailable,
+      ...(holdersUnread.length > 0 ? [{ section: 'assignments', message: holdersUnreadText(holdersUnread) }] : []),
+    ];
     const unavailable = [
       ...notRead,
       ...reading.partnerFailures.map((f) => ({ section: 'partners', partnerBusinessId: f.partnerBusinessId, message: `people of partner ${f.partnerBusinessId}${f.assetType ? ` on ${f.assetType} assets` : ''}: ${f.message}` })),
@@ -196,6 +203,15 @@ export function hiddenMembersText(count: number): string {
   return `the app credential does not see every member: ${count} ${count === 1 ? 'person holds' : 'people hold'} asset assignments but ${count === 1 ? 'is' : 'are'} missing from the member listing; `
     + 'members it does not list are kept as last seen, nothing is removed and nobody is invited until it lists every member '
     + "(give the credential's account a role that sees every person in the business; the connector's README says which)";
+}
+
+/**
+ * Why some assets' holders were not read: how many, the first few, and the app's answer (a
+ * permission the credential lacks, say). Asset ids only, no people.
+ */
+export function holdersUnreadText(unread: ReadonlyArray<{ asset: { type: string; id: string }; message: string }>): string {
+  const named = unread.slice(0, 5).map((u) => `${u.asset.type} ${u.asset.id}`).join(', ');
+  return `the holders of ${unread.length} ${unread.length === 1 ? 'asset' : 'assets'} (${named}${unread.length > 5 ? ', …' : ''}) could not be read and are kept as last seen: ${unread[0]!.message}`;
 }
 
 /** The sections read in full, in a fixed order (invites always, or the run failed; members unless the credential filters them). */

@@ -200,8 +200,13 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
   // were reported as removed by hand and granted again.
   const unreadable = new Set<string>(reading.unreadableAssetTypes.map((u) => u.type));
   const unlisted = unlistedAssets(reading, previous.assets);
+  // So do the assets listed whose holders the credential may not read (unreadableAssignments).
+  const holdersUnread = new Set((reading.unreadableAssignments ?? []).map((u) => `${u.asset.type}:${u.asset.id}`));
   if (!unread.has('assignments')) {
-    for (const prev of previous.assignments) if (unreadable.has(prev.asset.type) || unlisted.has(`${prev.asset.type}:${prev.asset.id}`)) assignments.push(prev);
+    for (const prev of previous.assignments) {
+      const at = `${prev.asset.type}:${prev.asset.id}`;
+      if (unreadable.has(prev.asset.type) || unlisted.has(at) || holdersUnread.has(at)) assignments.push(prev);
+    }
     keepAgentsAssignments(assignments, previous.assignments, startedAt, removed);
   }
   const assets = reading.assets.map((a): AppAssetRecord => withoutUndefined({ hubId, type: a.type, id: a.id, name: a.name, ownership: a.ownership, permittedTasks: a.permittedTasks }));

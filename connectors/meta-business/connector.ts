@@ -71,7 +71,7 @@ export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, co
     withinCheck: (read) => checks.run(read),
     // Within a check, the owned pixels' pages are shared with the pixel partner read (read/check-reads.ts).
     listAssets: (type, cursor) => listAssets(ctx, type, cursor, { withinCheck: true }),
-    listAssignments: (assets) => listAssignments(ctx, assets),
+    listAssignments: (assets, options) => listAssignments(ctx, assets, options),
     listPartners: (cursor) => listPartners(ctx, cursor),
     partnersWithPeople: () => [...partnerGraphs.keys()],
     listPartnerUsers: (partnerBusinessId, options) => listPartnerUsers(ctx, partnerBusinessId, options),

@@ -48,3 +48,24 @@ export function staleListing(err: unknown, what: string): unknown {
     providerCode: err.providerCode, cause: err,
   });
 }
+
+/**
+ * The connector's own page loops (per-asset batched reads, the agencies read whole) follow
+ * `paging.next` until it is gone, empty pages included (https://developers.facebook.com/docs/graph-api/results).
+ * A `next` that names a page already read never ends: without this, a Graph answering so kept one
+ * check calling it for ever, past the agent's own guard on the listings it pages
+ * (agent/check-for-updates/read-app.ts readAllPages). `key` says whose listing (an asset's), `next`
+ * is the page to read. Throws `internal`: reading again from the start meets the same loop.
+ */
+export class PageTrail {
+  readonly #seen = new Set<string>();
+
+  follow(key: string, next: string, what: string): string {
+    const at = `${key}\u0000${next.replace(/([?&])access_token=[^&]*/, '$1')}`;
+    if (this.#seen.has(at)) {
+      throw new ConnectorError('internal', `${what}: Graph's next page is one already read (paging loops); stopping rather than calling it for ever`, { providerCode: 'paging-loop' });
+    }
+    this.#seen.add(at);
+    return next;
+  }
+}

@@ -42,7 +42,16 @@ export interface AssetListing {
    * Every holder of the given assets (at most `limits.assetsPerAssignmentRead` of them; the agent
    * chunks). Not paged by the caller: the connector follows any per-asset pages itself.
    */
-  listAssignments(assets: AssetRef[]): Promise<AssetAssignment[]>;
+  listAssignments(assets: AssetRef[], options?: AssignmentsOptions): Promise<AssetAssignment[]>;
+}
+
+export interface AssignmentsOptions {
+  /**
+   * Given, an asset whose holders the credential may not read (a permission refusal) is reported
+   * here and none of its holders are returned (the other assets' are): the caller keeps what it
+   * knew of it, never "nobody holds it". Not given, such a listing fails.
+   */
+  onUnreadableAsset?: (asset: AssetRef, message: string) => void;
 }
 
 /** An asset grant an invite may carry: the asset and the access on it (as in `assignAsset`). */

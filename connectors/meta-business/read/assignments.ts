@@ -1,8 +1,9 @@
 import type { AssetAssignment, AssetRef } from '../../sdk/hub-model.ts';
+import type { AssignmentsOptions } from '../../sdk/capabilities.ts';
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import { listAssets } from './assets.ts';
 import type { BatchOperation, GraphClient } from '../graph-client.ts';
-import { staleListing } from '../graph-cursor.ts';
+import { PageTrail, staleListing } from '../graph-cursor.ts';
 import { toAssignment, type RawAssignedUser } from '../mappers/asset.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 
@@ -32,6 +33,7 @@ export async function readAssignments(
       relativeUrl: `${asset.id}/assigned_users?business=${scopeBusinessId}&fields=${ASSIGNMENT_FIELDS}&limit=${PAGE_LIMIT.list}`,
     },
   }));
+  const trail = new PageTrail();
   while (work.length > 0) {
     const results = await graph.batch(work.map((w) => w.op), ctx);
     const more: typeof work = [];
@@ -55,7 +57,7 @@ export async function readAssignments(
       const page = graph.toPage<RawAssignedUser>(result.body, `${whatFor}: ${asset.type} ${asset.id}`);
       for (const raw of page.data) out.push(toAssignment(asset, raw, scopeBusinessId));
       const next = (result.body as { paging?: { next?: string } }).paging?.next;
-      if (next) more.push({ asset, op: { method: 'GET', relativeUrl: graph.relativeOf(next) }, continued: true });
+      if (next) more.push({ asset, op: { method: 'GET', relativeUrl: trail.follow(`${asset.type}:${asset.id}`, graph.relativeOf(next), `${whatFor}: ${asset.type} ${asset.id}`) }, continued: true });
     });
     work = more;
   }
@@ -72,10 +74,15 @@ export async function readAssignments(
  * fails the read as `unavailable`, naming it: its people are unknown, and "nobody" would pass for
  * a complete listing (people seen as removed by hand, holders nobody governs).
  */
-export async function listAssignments(ctx: MetaContext, assets: AssetRef[]): Promise<AssetAssignment[]> {
+export async function listAssignments(ctx: MetaContext, assets: AssetRef[], options: AssignmentsOptions = {}): Promise<AssetAssignment[]> {
   const whatFor = what(`read assignments on ${assets.length} assets of business ${ctx.businessId}`);
   const missing: AssetRef[] = [];
-  const found = await readAssignments(ctx.graph, assets, ctx.businessId, whatFor, (a) => missing.push(a));
+  // A permission refusal on one asset's people (a Page's need `pages_manage_metadata`,
+  // https://developers.facebook.com/docs/graph-api/reference/page/assigned_users) is that asset
+  // unread, reported to a caller that keeps what it knew of it; before, it failed every asset's
+  // read, so a token without a Page permission never read its ad accounts' holders either.
+  const onDenied = options.onUnreadableAsset ? (a: AssetRef, err: ConnectorError) => options.onUnreadableAsset!(a, err.message) : undefined;
+  const found = await readAssignments(ctx.graph, assets, ctx.businessId, whatFor, (a) => missing.push(a), onDenied);
   await confirmGone(ctx, missing, whatFor);
   return found;
 }

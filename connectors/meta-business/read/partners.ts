@@ -6,6 +6,7 @@ import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { BATCH_LIMIT, type GraphClient } from '../graph-client.ts';
 import { readAssignments } from './assignments.ts';
 import { readPixelPartners } from './pixel-partners.ts';
+import { PageTrail } from '../graph-cursor.ts';
 import type { PartnerUsersOptions } from '../../sdk/capabilities.ts';
 
 /**
@@ -50,13 +51,14 @@ export async function listPartners(ctx: MetaContext, cursor?: string): Promise<P
 async function listAgencies(ctx: MetaContext): Promise<AppPartner[]> {
   const everyAgency = async () => {
     const out: AppPartner[] = [];
+    const trail = new PageTrail();
     let graphCursor: string | undefined;
     do {
       const page = await ctx.graph.page<RawPartner>(`${ctx.businessId}/agencies`, { fields: PARTNER_FIELDS, limit: PAGE_LIMIT.partners }, graphCursor, {
         what: what(`list agencies of business ${ctx.businessId}`), businessId: ctx.businessId,
       });
       for (const raw of page.data) out.push(toPartner(raw, 'agency'));
-      graphCursor = page.next;
+      graphCursor = page.next && trail.follow('agencies', page.next, what(`list agencies of business ${ctx.businessId}`));
     } while (graphCursor);
     return out;
   };

@@ -1,7 +1,7 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { AppPartner } from '../../sdk/hub-model.ts';
 import type { BatchOperation } from '../graph-client.ts';
-import { staleListing } from '../graph-cursor.ts';
+import { PageTrail, staleListing } from '../graph-cursor.ts';
 import { assetId } from '../mappers/asset.ts';
 import { ASSET_EDGES, ownedPixelsPage } from './assets.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
@@ -86,6 +86,7 @@ export async function readPixelPartners(ctx: MetaContext): Promise<PixelPartners
     pixel,
     op: { method: 'GET', relativeUrl: `${pixel}/shared_agencies?fields=${PIXEL_PARTNER_FIELDS}&limit=${PAGE_LIMIT.partners}` },
   }));
+  const trail = new PageTrail();
   while (work.length > 0) {
     const results = await ctx.graph.batch(work.map((w) => w.op), errCtx);
     const more: typeof work = [];
@@ -115,7 +116,7 @@ export async function readPixelPartners(ctx: MetaContext): Promise<PixelPartners
         });
       }
       const next = (result.body as { paging?: { next?: string } }).paging?.next;
-      if (next) more.push({ pixel, op: { method: 'GET', relativeUrl: ctx.graph.relativeOf(next) }, continued: true });
+      if (next) more.push({ pixel, op: { method: 'GET', relativeUrl: trail.follow(pixel, ctx.graph.relativeOf(next), opWhat) }, continued: true });
     });
     work = more;
   }
