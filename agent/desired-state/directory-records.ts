@@ -104,7 +104,7 @@ export const INDEX = {
   /**
    * `${hubId}\0${userName lower-cased}` → user (uniqueness, Okta's userName eq lookups), filed
    * also under foldName (NFC, then lower-cased) when that differs: the SCIM server looks names up
-   * folded, the agent as they were sent.
+   * folded, and so does the agent's lookup of a person by login (dispatch/find-person.ts).
    */
   userByUserName: 'directoryUsers.userName',
   /** `${hubId}\0${emailKey(email)}` → users (matching app members by email). */

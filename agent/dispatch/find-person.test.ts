@@ -67,3 +67,19 @@ test('a leaver named by an email with surrounding whitespace or another case (an
   const nobody = await findPerson(store, [hub], { email: ' Zoe@Example.com ' });
   assert.deepEqual(nobody.map((f) => [f.user?.id, f.emails]), [[undefined, ['zoe@example.com']]], 'not in the directory: offboarded by the normalised email');
 });
+
+test('a person named by a userName in another Unicode normalization form than the one stored is found (the SCIM server takes the two for one userName)', async () => {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  const hub = testHub();
+  const composed = 'jos\u00e9.garcia'; // é as one code point (NFC)
+  const decomposed = 'jose\u0301.garcia'; // e + combining acute (NFD)
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u-nfc', { ...testUser('u-nfc', 'jose@example.com'), userName: composed });
+    tx.put('directoryUsers', hub.id, 'u-nfd', { ...testUser('u-nfd', 'pepe@example.com'), userName: `pepe.${decomposed}` });
+  });
+  for (const [asked, id] of [[decomposed, 'u-nfc'], [` ${decomposed.toUpperCase()} `, 'u-nfc'], [`pepe.${composed}`, 'u-nfd'], [composed, 'u-nfc']] as const) {
+    const found = await findPerson(store, [hub], { userName: asked });
+    assert.deepEqual(found.map((f) => f.user?.id), [id], JSON.stringify(asked));
+  }
+});

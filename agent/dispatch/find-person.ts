@@ -1,6 +1,6 @@
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { Trigger } from '../desired-state/delta.ts';
-import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { foldName, INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { ReadView } from '../store/store.ts';
 import { emailKey } from '../matching/email-key.ts';
 
@@ -29,7 +29,9 @@ export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, 
     // The login too: SCIM userName is the app username, whose format an Okta admin picks (Okta
     // username, Email, …); with "Email" a colleague's userName may equal the leaver's login while
     // the externalId Okta sends is the colleague's own id (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
-    if (person.userName) for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${person.userName.trim().toLowerCase()}`)) if (!otherAccount(u)) found.set(u.id, u);
+    // Folded (foldName: NFC, lower-cased), as the SCIM server compares userNames and as the index
+    // also files every one: a login sent decomposed ("e" + U+0301) names the user stored with "é".
+    if (person.userName) for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${foldName(person.userName.trim())}`)) if (!otherAccount(u)) found.set(u.id, u);
     if (person.externalId) for await (const u of view.list('directoryUsers', hub.id)) if (u.externalId === person.externalId) found.set(u.id, u);
     // The email is a fallback when the userName or externalId named nobody here: an Okta event
     // hook names a user by login (alternateId) and id, and its login as email too; Okta does not
