@@ -54,7 +54,7 @@ export async function enqueueOperation(tx: Transaction, input: { hub: HubConfigF
     hubId: input.hub.id, kind: input.op.kind, payload, idempotencyKey: operationTaskKey(input.op), trigger: input.trigger,
     summary: input.op.summary, scope: scopeOf(input.hub, input.op), parentId: input.parentId, now: input.now,
   });
-  const task = input.force ? forcedFrom(tx, queued, payload, input.now) : queued;
+  const task = input.force ? forcedFrom(tx, queued, payload, input.trigger, input.now) : queued;
   const waited = waitedForBy(tx, task, input.parentId);
   if (task.status !== 'running' || task.followUp || JSON.stringify((task.payload as OperationPayload).op) === JSON.stringify(input.op)) return waited;
   const { op } = input;
@@ -76,10 +76,11 @@ export async function enqueueOperation(tx: Transaction, input: { hub: HubConfigF
  * workflow heard "offboarded" with the seat still there. A running one is past its re-plan's
  * look; whatever it does is awaited as it is.
  */
-function forcedFrom(tx: Transaction, task: TaskRecord, payload: OperationPayload, now: Date | undefined): TaskRecord {
+function forcedFrom(tx: Transaction, task: TaskRecord, payload: OperationPayload, trigger: Trigger, now: Date | undefined): TaskRecord {
   const was = task.payload as OperationPayload;
   if (was.force || (task.status !== 'queued' && task.status !== 'waiting')) return task;
-  const marked: TaskRecord = { ...task, payload, summary: payload.op.summary, updatedAt: (now ?? new Date()).toISOString() };
+  // The decision is now the forcing request's: the removal's audit entry names its actor and reason.
+  const marked: TaskRecord = { ...task, payload, trigger, summary: payload.op.summary, updatedAt: (now ?? new Date()).toISOString() };
   tx.put('tasks', task.hubId, task.id, marked);
   return marked;
 }

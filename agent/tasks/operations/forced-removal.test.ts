@@ -117,14 +117,16 @@ test('an offboarding that meets the plan\'s own queued removal of the seat makes
   const planned = removeMemberOperation(member, { reason: 'unassigned', because: 'in no team', directoryUserId: 'u-bob' });
   const leaver = removeMemberOperation(member, { reason: 'deactivated', because: 'offboarded', directoryUserId: 'u-bob' });
   assert.equal(planned.key, leaver.key, 'one key: the same seat');
-  const trigger = { type: 'entra-lifecycle' as const, idp: 'entra' };
-  await store.transact((tx) => enqueueOperation(tx, { hub, op: planned, trigger, now: new Date(at) }));
+  const trigger = { type: 'entra-lifecycle' as const, idp: 'entra', reason: 'leaver workflow' };
+  await store.transact((tx) => enqueueOperation(tx, { hub, op: planned, trigger: { type: 'scim', idp: 'okta', actor: 'okta-provisioning' }, now: new Date(at) }));
   // The leaver action: the person held offboarded, their seat's removal forced, in one transaction.
   const task = await store.transact(async (tx) => {
     tx.put('directoryUsers', hub.id, 'u-bob', { ...bob, version: 4, offboarded: { at, by: 'workflow' } });
     return enqueueOperation(tx, { hub, op: leaver, trigger, parentId: 'offboard-1', force: true, now: new Date(at) });
   });
   assert.deepEqual([(task.payload as { force?: boolean }).force, task.waiters], [true, ['offboard-1']]);
+  // The removal is now the leaver workflow's decision: its audit entry names that trigger and reason.
+  assert.deepEqual(task.trigger, trigger);
   const calls: string[] = [];
   const connector = { removeMember: async (id: string) => { calls.push(id); return 'done'; } };
   const ctx = { store, hub, connector, now: () => NOW, audit: () => {}, interrupted: false } as unknown as TaskContext;
