@@ -2,6 +2,7 @@ import type { PersonChangeOptions } from '../../agent/api.ts';
 import type { Store, Transaction } from '../../agent/store/store.ts';
 import { defineOpenIndex, HOOK_EVENT_TTL_MS, OPEN_INDEX, type HookEventRecord } from './hook-event-record.ts';
 import { byPublished, suspensionKey, type EventPerson } from './okta-event.ts';
+import { deleteInBatches, SWEEP_BATCH } from './sweep-batches.ts';
 
 /**
  * The latest Okta event applied to a person's suspension (suspend, unsuspend) or activation
@@ -77,9 +78,6 @@ export function inOrder(record: Readonly<HookEventRecord>, family: OrderFamily, 
  * receipt still to come. An hour covers both with room (the window itself allows 5 minutes of skew).
  */
 export const MARK_GRACE_MS = 3600_000;
-/** Marks deleted per transaction: a backlog (a week after a mass change, or after sweeps were not running) is many small writes, not one. */
-export const MARK_PRUNE_BATCH = 500;
-
 /**
  * Deletes the marks that can decide nothing any more; returns how many. A mark refuses only an
  * event published before its own; such an event is acted on only if received within
@@ -90,35 +88,27 @@ export const MARK_PRUNE_BATCH = 500;
  * marks of a person with an open record are kept, checked in the transaction that deletes them
  * (the store runs transactions as if one after another), and go at a later sweep once it is done
  * or given up (records are swept a week after receipt). Marks are read page by page outside the
- * write, and deleted in transactions of `batch`, each reading them again through `tx`.
+ * write, and deleted in transactions of `batch` (sweep-batches.ts), each reading them again through `tx`.
  */
-export async function pruneOrderMarks(store: Store, now: number, batch = MARK_PRUNE_BATCH): Promise<number> {
+export async function pruneOrderMarks(store: Store, now: number, batch = SWEEP_BATCH): Promise<number> {
   defineOpenIndex(store);
   const cutoff = now - HOOK_EVENT_TTL_MS - MARK_GRACE_MS;
   const stale = (m: Readonly<HookOrderMark> | undefined): m is Readonly<HookOrderMark> => m !== undefined && Date.parse(m.published) < cutoff;
-  let pruned = 0;
-  const prune = async (ids: string[]) => {
-    pruned += await store.transact(async (tx) => {
-      const open = await tx.lookup('hookEvents', OPEN_INDEX, 'okta');
-      const kept = new Set(open.flatMap((r) => (r.event?.person ? FAMILIES.map((f) => markId(f, r.idp, r.event!.person!)) : [])));
-      const marks = await tx.getMany('hookOrderMarks', 'okta', ids);
-      let n = 0;
-      for (const m of marks) {
-        if (!stale(m) || kept.has(m.id)) continue; // moved since listed, or its person has an event still to act on
-        tx.delete('hookOrderMarks', 'okta', m.id);
-        n++;
-      }
-      return n;
-    });
-    // Between batches, let requests in.
-    await new Promise((resolve) => setImmediate(resolve));
-  };
-  const ids: string[] = [];
-  for await (const m of store.list('hookOrderMarks', 'okta')) {
-    if (!stale(m) || !m.id) continue; // (a mark written before marks held their key cannot be addressed)
-    ids.push(m.id);
-    if (ids.length >= batch) await prune(ids.splice(0));
+  async function* listed(): AsyncIterable<string> {
+    for await (const m of store.list('hookOrderMarks', 'okta')) {
+      if (stale(m) && m.id) yield m.id; // (a mark written before marks held their key cannot be addressed)
+    }
   }
-  if (ids.length > 0) await prune(ids);
-  return pruned;
+  return deleteInBatches(store, listed(), async (tx, ids) => {
+    const open = await tx.lookup('hookEvents', OPEN_INDEX, 'okta');
+    const kept = new Set(open.flatMap((r) => (r.event?.person ? FAMILIES.map((f) => markId(f, r.idp, r.event!.person!)) : [])));
+    const marks = await tx.getMany('hookOrderMarks', 'okta', ids);
+    let n = 0;
+    for (const m of marks) {
+      if (!stale(m) || kept.has(m.id)) continue; // moved since listed, or its person has an event still to act on
+      tx.delete('hookOrderMarks', 'okta', m.id);
+      n++;
+    }
+    return n;
+  }, batch);
 }

@@ -5,6 +5,7 @@ import type { Store } from '../../agent/store/store.ts';
 import { isStoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { childLogger, type Logger } from '../../agent/log/logger.ts';
 import { pruneOrderMarks } from './event-order.ts';
+import { SWEEP_BATCH, sweepExpiredRecords } from './sweep-batches.ts';
 import { defineOpenIndex, HOOK_EVENT_TTL_MS, OPEN_INDEX, type HookEventRecord } from './hook-event-record.ts';
 
 const SWEEP_EVERY_MS = 3600_000;
@@ -25,6 +26,8 @@ export class HookEventLog {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly unsubscribes: Array<() => void> = [];
   private closed = false;
+  /** Records deleted per transaction by the sweep (sweep-batches.ts). */
+  sweepBatch = SWEEP_BATCH;
   /** By `source\0id`: records worked on here now (`keep`, counted); those whose work here ended
    * while still open (only these of its own does this process take again, once their lease has
    * lapsed); those finished here though the store did not record it (`leave`: never taken again). */
@@ -348,8 +351,8 @@ export class HookEventLog {
   /**
    * Deletes expired records, and the Okta ordering marks that decide nothing any more
    * (event-order.ts pruneOrderMarks), at most once an hour (each delivery calls it). The expired ones are
-   * found by reading page by page outside the write; the write reads each again through `tx` and
-   * deletes it only if it is still expired and not waiting (an update meanwhile keeps it). With
+   * found by reading page by page outside the write; each write (a bounded batch) reads them again
+   * through `tx` and deletes those still expired and not waiting (an update meanwhile keeps it). With
    * replicas sharing the store, one of them sweeps each hour (the one holding the hour's slot,
    * agent/schedules/run-once.ts); the others skip it.
    */
@@ -370,29 +373,8 @@ export class HookEventLog {
     return removed;
   }
 
-  private async sweepRecords(now: number): Promise<number> {
-    const cutoff = new Date(now).toISOString();
-    // A callout still waiting for its task keeps its record: it is needed to resume.
-    const sweepable = (r: Readonly<HookEventRecord> | undefined): r is Readonly<HookEventRecord> => r !== undefined && r.expiresAt <= cutoff && r.state !== 'waiting';
-    const expired: Array<[HookEventRecord['source'], string]> = [];
-    for (const source of (await this.store.partitions('hookEvents')) as Array<HookEventRecord['source']>) {
-      for await (const r of this.store.list('hookEvents', source)) if (sweepable(r)) expired.push([source, r.id]);
-    }
-    if (expired.length === 0) return 0;
-    return this.store.transact(async (tx) => {
-      let removed = 0;
-      for (const [source, id] of expired) {
-        const r = await tx.get('hookEvents', source, id);
-        if (!sweepable(r)) continue;
-        tx.delete('hookEvents', source, id);
-        // Still open: the event was received and never acted on (each try said "not now"). Its
-        // record going is the give-up, and the audit log says so: the person's trail otherwise
-        // holds nothing of a leaver event hubwarden answered 200 to and never applied.
-        const entry = r.state === 'processing' ? this.givenUp?.(r) : undefined;
-        if (entry) appendAudit(tx, entry);
-        removed++;
-      }
-      return removed;
-    });
+  /** Kept by the sweep: a record this process is acting on now (`keep`). */
+  private sweepRecords(now: number): Promise<number> {
+    return sweepExpiredRecords(this.store, now, (r) => this.working.has(this.key(r)), this.givenUp, this.sweepBatch);
   }
 }
