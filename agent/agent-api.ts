@@ -46,6 +46,12 @@ export interface AgentApiDeps {
   clock: () => number;
 }
 
+/** Whether two triggers name the same caller, reason and source (field by field: key order differs between callers). */
+function sameTrigger(a: Trigger, b: Trigger): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof Trigger>;
+  return [...keys].every((k) => a[k] === b[k]);
+}
+
 /** Every method it stands for returns a promise, so the refusal is a rejection (never a synchronous throw). */
 const notProvided = (what: string) => () => Promise.reject(new AgentError('unavailable', `agent: ${what} is not available (no member service wired)`));
 
@@ -284,6 +290,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       // one of another org's is never answered with it (an explicit one, of every hub, still is).
       const unscoped = `offboard:${label.toLowerCase()}`;
       const key = trigger.type === 'okta-event-hook' && trigger.idp ? `${unscoped}@${trigger.idp}` : unscoped;
+      const summary = `offboard ${label} from every hub`;
       const task = await store.transact(async (tx) => {
         await options?.within?.(tx);
         // An event hook's offboarding may only fill the deprovisioning report (offboardGoesToReport),
@@ -291,10 +298,20 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         // with the hook on the same "User Deactivated", Lifecycle Workflows, the CLI) arriving while
         // it is queued must remove at once, not be answered with it. A hook finding an explicit
         // offboarding unfinished takes that one: it removes at least as much.
-        if (!offboardMayReport(trigger)) return enqueueTask(tx, { kind: 'offboard', payload: person, idempotencyKey: key, trigger, summary: `offboard ${label} from every hub`, now: now() });
-        return (await taskByKey(tx, '', key)) ?? (key !== unscoped ? await taskByKey(tx, '', unscoped) : undefined) ?? enqueueTask(tx, {
-          kind: 'offboard', payload: person, idempotencyKey: `${key}:${trigger.type}`, trigger, summary: `offboard ${label} from every hub`, now: now(),
-        });
+        const reports = offboardMayReport(trigger);
+        const ownKey = reports ? `${key}:${trigger.type}` : key;
+        const queued = reports
+          ? (await taskByKey(tx, '', key)) ?? (key !== unscoped ? await taskByKey(tx, '', unscoped) : undefined) ?? await taskByKey(tx, '', ownKey)
+          : await taskByKey(tx, '', ownKey);
+        if (!queued) return enqueueTask(tx, { kind: 'offboard', payload: person, idempotencyKey: ownKey, trigger, summary, now: now() });
+        // Answered with the offboarding already under way, this request's own who and why (its
+        // trigger) reached no record: the audit log says who asked again and why. The request
+        // that queued it, repeated (a workflow retrying it), is the task's own trigger already.
+        if (!sameTrigger(queued.trigger, trigger)) {
+          appendAudit(tx, { trigger, taskId: queued.id, action: 'offboard-requested', subject: person.email ? { email: person.email } : { label },
+            why: `${summary}: asked again while offboarding task ${queued.id} is ${queued.status}; no second offboarding queued`, outcome: 'pending', detail: { alreadyQueued: true }, at: now().toISOString() });
+        }
+        return queued;
       });
       return viewOf(task.id);
     },

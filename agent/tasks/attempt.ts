@@ -123,12 +123,17 @@ export async function recordAttempt(store: Store, c: Pick<Claimant, 'owner' | 'c
 /** What one attempt's end records (`recordAttempt`). */
 export interface AttemptEnd { task: TaskRecord; outcome: AttemptOutcome; audits: TaskAuditInput[]; seen?: Readonly<TaskRecord> }
 
+/** Whether the stored task changed since a leaseless attempt read it (`seen`): its end is then not recorded. */
+export function changedSince(current: Readonly<TaskRecord>, seen: Readonly<TaskRecord>): boolean {
+  return current.updatedAt !== seen.updatedAt || current.status !== seen.status || current.attempts !== seen.attempts || current.revision !== seen.revision;
+}
+
 /** `recordAttempt`, staged in the caller's transaction. */
 export async function recordAttemptIn(tx: Transaction, c: Pick<Claimant, 'owner' | 'clock'>, { task, outcome, audits, seen }: AttemptEnd): Promise<void> {
   let current = await tx.get('tasks', task.hubId, task.id);
   if (seen && current) {
     // Changed since read (another runner, or a newer request folded in): record nothing, run again.
-    if (current.updatedAt !== seen.updatedAt || current.status !== seen.status || current.attempts !== seen.attempts || current.revision !== seen.revision) return;
+    if (changedSince(current, seen)) return;
     current = { ...task, revision: current.revision };
   }
   // Our lease was lost (we stalled past it and someone else took the task): record nothing;

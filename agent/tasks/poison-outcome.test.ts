@@ -4,6 +4,8 @@ import { ConnectorError } from '../../connectors/sdk/connector-error.ts';
 import { freshSchemas } from '../../test/fresh-schemas.ts';
 import { postgresForTests } from '../../test/postgres.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import { StoreUnavailable } from '../store/store-unavailable.ts';
+import { UNRECORDED_ATTEMPTS_BEFORE_FAILING } from './lease.ts';
 import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { collect } from '../store/store.ts';
 import { enqueueTask } from './enqueue.ts';
@@ -72,6 +74,33 @@ describe('an outcome whose commit always throws (a poison task)', () => {
   });
 });
 
+describe('a leaseless task (reconcile-person) whose commit always throws', () => {
+  test('fails after as many attempts as a leased one, audited, instead of re-planning every second for good', async () => {
+    let runs = 0;
+    const { store, task } = await runFor({ kind: 'reconcile-person', local: true, leaseless: true, async run() {
+      runs++;
+      return { status: 'completed', commit: () => { throw new TypeError('cannot read properties of undefined (reading \'id\')'); } };
+    } }, 4_500);
+    assert.equal(task.status, 'failed');
+    assert.equal(runs, UNRECORDED_ATTEMPTS_BEFORE_FAILING);
+    assert.equal(task.attempts, UNRECORDED_ATTEMPTS_BEFORE_FAILING);
+    assert.match(task.lastError?.message ?? '', /could not record its outcome.*reading 'id'/);
+    const audit = (await collect(store.list('audit', 'h1'))).filter((a) => a.taskId === task.id);
+    assert.deepEqual(audit.map((a) => [a.outcome, a.action]), [['failed', 'reconcile-person']]);
+  });
+
+  test('a store that refuses its commits (an outage) never fails it: it runs again a second later, writing nothing meanwhile', async () => {
+    let runs = 0;
+    const { task } = await runFor({ kind: 'reconcile-person', local: true, leaseless: true, async run() {
+      runs++;
+      return { status: 'completed', commit: () => { if (runs <= UNRECORDED_ATTEMPTS_BEFORE_FAILING) throw new StoreUnavailable('EIO while appending to the journal', 1); } };
+    } }, 4_500);
+    assert.equal(runs, UNRECORDED_ATTEMPTS_BEFORE_FAILING + 1);
+    assert.equal(task.status, 'completed');
+    assert.equal(task.attempts, 1, 'the refused attempts were never written');
+  });
+});
+
 describe('an outcome whose commit always throws, on PostgreSQL (replicas share the store)', { skip: db.skip }, () => {
   test('fails after a few attempts, audited; no replica calls again for good', async (t) => {
     const store = new PostgresStore({ url: db.url, schema: freshSchema('poison'), poolSize: 4 });
@@ -89,6 +118,28 @@ describe('an outcome whose commit always throws, on PostgreSQL (replicas share t
     assert.equal(done.status, 'failed');
     assert.equal(runs, 3);
     assert.match(done.lastError?.message ?? '', /could not record its outcome.*a bug in the commit/);
+  });
+});
+
+describe('a leaseless task whose commit always throws, on PostgreSQL', { skip: db.skip }, () => {
+  test('fails after a few attempts, audited', async (t) => {
+    const store = new PostgresStore({ url: db.url, schema: freshSchema('poison_leaseless'), poolSize: 4 });
+    await store.open();
+    t.after(() => store.close());
+    let runs = 0;
+    const handler: TaskHandler = { kind: 'reconcile-person', local: true, leaseless: true, async run() { runs++; return { status: 'completed', commit: () => { throw new TypeError('a bug in the commit'); } }; } };
+    const runner = new TaskRunner({ store, handlers: [handler], hubs: () => new Map(), connectorFor: () => undefined, log: silent, pollMs: 100 });
+    await runner.start();
+    t.after(() => runner.stop(100));
+    const task = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'reconcile-person', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
+    const end = Date.now() + 8_000;
+    while ((await store.get('tasks', 'h1', task.id))?.status !== 'failed' && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    const done = (await store.get('tasks', 'h1', task.id))!;
+    assert.equal(done.status, 'failed');
+    assert.equal(runs, UNRECORDED_ATTEMPTS_BEFORE_FAILING);
+    assert.match(done.lastError?.message ?? '', /could not record its outcome.*a bug in the commit/);
+    const audit = (await collect(store.list('audit', 'h1'))).filter((a) => a.taskId === task.id);
+    assert.deepEqual(audit.map((a) => a.outcome), ['failed']);
   });
 });
 

@@ -262,11 +262,11 @@ export class TaskRunner {
     const { hubId, id } = t;
     this.slots.set(slotKey, (this.slots.get(slotKey) ?? 0) + 1);
     const ref = refOf(hubId, id);
-    // A leaseless attempt that could not record its outcome left the task as it was: wait a
-    // second before it is taken again, so a failing store is not retried in a tight loop.
-    const afterFailure = this.handlers.get(t.kind)?.leaseless
-      ? (err: unknown) => { this.o.log.error(`task ${id}${hubId ? ` on hub ${hubId}` : ''}: could not record its outcome: ${err instanceof Error ? err.message : String(err)}`); return new Promise<void>((r) => setTimeout(r, 1_000)); }
-      : (err: unknown) => releaseAfterFailure(this.o.store, this.owner, hubId, id, err, this.clock, this.o.log);
+    // An attempt that could not record its outcome runs again a second later, or fails after a
+    // few such attempts when the store is not to blame (lease.ts); a leaseless one, which wrote
+    // nothing, passes the task as it read it.
+    const leaseless = this.handlers.get(t.kind)?.leaseless === true;
+    const afterFailure = (err: unknown) => releaseAfterFailure(this.o.store, this.claimant, hubId, id, err, this.o.log, leaseless ? t : undefined);
     // The slot bounds calls in flight, so it is handed back as soon as the handler returns,
     // not after its outcome's commit (an fsync): the next task's call overlaps that write. So is
     // the call slot of the fleet's share: held until the outcome's commit, it capped a replica at

@@ -204,4 +204,27 @@ describe('admin API over the agent: the reason in the audit log', () => {
     const tasks = await agentApi.tasks({ hubId: hub.id, offset: 0, limit: 100 });
     assert.ok(tasks.items.some((t) => t.trigger.reason === 'mass leave confirmed by CFO'), 'the approval queued its removals with the reason');
   });
+
+  test('offboarding a person whose offboarding is already queued: who asked again and why is audited; no second task', async () => {
+    const first = await post('/people/pat@example.com/offboard', { reason: 'left the agency (HR-1)' });
+    assert.equal(first.status, 202, await first.clone().text());
+    const second = await post('/people/pat@example.com/offboard', { reason: 'contract ended (HR-2)' });
+    assert.equal(second.status, 202);
+    const { taskId } = await first.json();
+    assert.equal((await second.json()).taskId, taskId, 'answered with the queued offboarding');
+    const other = { type: 'cli' as const, actor: 'ops-bot', reason: 'access review (HR-3)' };
+    assert.equal((await agentApi.offboard({ email: 'pat@example.com' }, other)).id, taskId);
+    // The request that queued it, repeated (a workflow retrying it): its trigger is the task's already.
+    const queued = (await agentApi.tasks({ offset: 0, limit: 100 })).items.find((t) => t.id === taskId)!;
+    assert.equal((await agentApi.offboard({ email: 'pat@example.com' }, { reason: queued.trigger.reason, actor: queued.trigger.actor, type: 'admin' })).id, taskId);
+    const offboards = (await agentApi.tasks({ offset: 0, limit: 100 })).items.filter((t) => t.kind === 'offboard');
+    assert.equal(offboards.length, 1, 'no second offboarding queued');
+    assert.equal(offboards[0]!.trigger.reason, 'left the agency (HR-1)');
+    const asked = (await entries('offboard-requested')).filter((e) => e.subject?.email === 'pat@example.com').reverse();
+    assert.deepEqual(asked.map((e) => [e.trigger.type, e.trigger.actor, e.trigger.reason, e.taskId, e.outcome, e.detail?.alreadyQueued]), [
+      ['admin', offboards[0]!.trigger.actor, 'contract ended (HR-2)', taskId, 'pending', true],
+      ['cli', 'ops-bot', 'access review (HR-3)', taskId, 'pending', true],
+    ]);
+    assert.match(asked[0]!.why, new RegExp(`^offboard pat@example\\.com from every hub: asked again while offboarding task ${taskId} is queued; no second offboarding queued \\(reason: "contract ended \\(HR-2\\)"\\)$`));
+  });
 });
