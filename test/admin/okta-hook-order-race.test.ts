@@ -23,6 +23,7 @@ import { createOktaHookRouter } from '../../scim-server/hooks/okta.ts';
 import { freshSchemas } from '../fresh-schemas.ts';
 import { postgresForTests } from '../postgres.ts';
 import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
+import { oktaDelivery, oktaEvent } from './okta-event-fixture.ts';
 
 /** Yesterday's date (`YYYY-MM-DDT`): events within the week they are acted on (okta-event.ts outOfWindow). */
 const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11);
@@ -35,15 +36,8 @@ const kinds: Array<{ kind: string; skip: string | false; open(): Promise<Store> 
   { kind: 'postgres', skip: db.skip, open: async () => new PostgresStore({ url: db.url, schema: freshSchema('hookorder'), poolSize: 4 }) },
 ];
 
-function event(eventType: string, login: string, published: string, uuid: string) {
-  return {
-    uuid, published, eventType, version: '0', displayMessage: eventType, severity: 'INFO',
-    actor: { id: '00uadmin', type: 'User', alternateId: 'admin@example.com', displayName: 'Admin' },
-    outcome: { result: 'SUCCESS', reason: null },
-    target: [{ id: `00u-${login}`, type: 'User', alternateId: login, displayName: login }],
-  };
-}
-const delivery = (...events: unknown[]) => ({ eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1', contentType: 'application/json', data: { events } });
+const event = oktaEvent;
+const delivery = oktaDelivery;
 
 /**
  * A gate: the action of the event named is held until `open()`: on its way to the agent, or

@@ -7,6 +7,7 @@ import { HOOK_EVENT_TTL_MS, type HookEventRecord } from '../../scim-server/hooks
 import { createOktaHookRouter, type HookRouter } from '../../scim-server/hooks/okta.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
+import { oktaDelivery, oktaEvent } from './okta-event-fixture.ts';
 
 /**
  * An Okta event is acted on only while its `published` lies within the week its uuid is remembered
@@ -17,15 +18,8 @@ import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-serv
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function event(eventType: string, login: string, published: string, uuid: string) {
-  return {
-    uuid, published, eventType, version: '0', displayMessage: eventType, severity: 'INFO',
-    actor: { id: '00uadmin', type: 'User', alternateId: 'admin@example.com', displayName: 'Admin' },
-    outcome: { result: 'SUCCESS', reason: null },
-    target: [{ id: `00u-${login}`, type: 'User', alternateId: login, displayName: login }],
-  };
-}
-const delivery = (...events: unknown[]) => ({ eventType: 'com.okta.event_hook', data: { events } });
+const event = oktaEvent;
+const delivery = oktaDelivery;
 
 describe('Okta event hook: the age of an event', () => {
   let server: TestServer;
