@@ -50,12 +50,17 @@ export function staleListing(err: unknown, what: string): unknown {
 }
 
 /**
- * The connector's own page loops (per-asset batched reads, the agencies read whole) follow
- * `paging.next` until it is gone, empty pages included (https://developers.facebook.com/docs/graph-api/results).
- * A `next` that names a page already read never ends: without this, a Graph answering so kept one
- * check calling it for ever, past the agent's own guard on the listings it pages
- * (agent/check-for-updates/read-app.ts readAllPages). `key` says whose listing (an asset's), `next`
- * is the page to read. Throws `internal`: reading again from the start meets the same loop.
+ * The connector's own page loops follow `paging.next` until it is gone, empty pages included
+ * (https://developers.facebook.com/docs/graph-api/results): the check's per-asset batched reads and
+ * the agencies read whole, and, inside one task, the look-ups before a write (pending invites
+ * before an invite, current partners before a share, the admins before a demotion or removal) and
+ * on its error paths (is the member, invite or asset still listed). Every one of them goes through
+ * a trail: a `next` that names a page already read never ends, and without this a Graph answering
+ * so kept one check, or one task (holding its hub's queue and burning its rate limit), calling it
+ * for ever, past the agent's own guard on the listings it pages (agent/check-for-updates/read-app.ts
+ * readAllPages). `key` says whose listing (an asset's, an edge's), `next` is the page to read.
+ * Throws `internal`: reading again from the start meets the same loop, and the pages read so far
+ * are never a complete listing.
  */
 export class PageTrail {
   readonly #seen = new Set<string>();

@@ -2,9 +2,10 @@
  * Graph pages are followed until `next` is gone, empty pages included
  * (https://developers.facebook.com/docs/graph-api/results). A Graph whose `next` names the page
  * just read again never ends the listing: the connector's own page loops (the per-asset batched
- * reads, the agencies read whole on the partner listing's first page) stop with an error saying
- * so, as the agent's page loop does (agent/check-for-updates/read-app.ts readAllPages), instead of
- * calling Graph for ever inside one check.
+ * reads, the agencies read whole on the partner listing's first page, and inside a task the
+ * look-ups before a write and on its error paths) stop with an error saying so, as the agent's
+ * page loop does (agent/check-for-updates/read-app.ts readAllPages), instead of calling Graph for
+ * ever inside one check or one task (holding the hub's queue, spending its rate limit).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { createMetaBusiness } from './connector.ts';
 import { alternativeFetch, log, type Reading } from './alternative-fetch.test-double.ts';
 import { listeningEmulator } from './test-emulator.ts';
 import { isConnectorError } from '../sdk/connector-error.ts';
+import { graphError } from './alternative-fetch.test-double.ts';
 
 describe('meta-business: a next page that is the page just read', () => {
   const server = listeningEmulator();
@@ -44,5 +46,26 @@ describe('meta-business: a next page that is the page just read', () => {
 
   test('the business\'s agencies', { timeout: 10_000 }, async () => {
     await assert.rejects(connector(looping(/\/agencies$/)).listPartners!(), loops);
+  });
+
+  // Inside a task: a write's look-first read, and a look-up on an error path. Before, each of
+  // these called Graph until the test's timeout.
+  test('the admins read before removing an admin (the last-admin check)', { timeout: 10_000 }, async () => {
+    await assert.rejects(connector(looping(/\/business_users$/)).removeMember!(SANDBOX.admins[0]), loops);
+  });
+
+  test('the pending invites looked up before an invite', { timeout: 10_000 }, async () => {
+    await assert.rejects(connector(looping(/\/pending_users$/)).invite!({ email: 'new.person@example.com', role: 'EMPLOYEE' }), loops);
+  });
+
+  test('an ad account\'s partners read before sharing it', { timeout: 10_000 }, async () => {
+    await assert.rejects(connector(looping(/^act_111\/agencies$/)).shareAsset!({ asset: { type: 'ad_account', id: 'act_111' }, partnerBusinessId: SANDBOX.partner.businessId, tasks: ['ANALYZE'] }), loops);
+  });
+
+  test('pending_users read to settle a cancellation answered 100/33', { timeout: 10_000 }, async () => {
+    const invite = SANDBOX.pendingInviteId;
+    const missing = graphError(100, `Unsupported delete request. Object with ID '${invite}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`, { error_subcode: 33, type: 'GraphMethodException' });
+    const listing = looping(/\/pending_users$/);
+    await assert.rejects(connector((op, forward) => (op.method === 'DELETE' && op.path === invite ? Promise.resolve(missing) : listing(op, forward))).cancelInvite!(invite), loops);
   });
 });

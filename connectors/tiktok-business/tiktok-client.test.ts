@@ -7,7 +7,7 @@ import type { FaultConfig } from './emulator/faults.ts';
 import { TIKTOK_SANDBOX as S } from './emulator/sandbox-ids.ts';
 import { Pacer, ThrottleBackoff } from './pacing.ts';
 import { startTikTokTestBed } from './test-setup.ts';
-import { READ_ATTEMPTS, TikTokClient } from './tiktok-client.ts';
+import { MAX_LIST_PAGES, READ_ATTEMPTS, TikTokClient } from './tiktok-client.ts';
 
 interface Reading {
   error?: ConnectorError;
@@ -83,22 +83,23 @@ describe('calls as metrics see them', () => {
   });
 });
 
+/** A client whose every list call is answered by `pageOf(page)` (an envelope's `data`). */
+const clientAnswering = (pageOf: (page: number) => unknown) => new TikTokClient({
+  http: new HttpClient({
+    baseUrl: 'http://tiktok.invalid', timeoutMs: 2000, secrets: () => [S.token],
+    fetch: async (input) => {
+      const page = Number(new URL(String(input instanceof Request ? input.url : input)).searchParams.get('page'));
+      return new Response(JSON.stringify({ code: 0, message: 'OK', request_id: 'r', data: pageOf(page) }), { status: 200, headers: { 'content-type': 'application/json' } });
+    },
+  }),
+  version: 'v1.3', token: S.token, bcId: S.bcId,
+  book: new RateLimitBook(), pacer: new Pacer({ qps: 1000, qpm: 60_000 }), backoff: new ThrottleBackoff(),
+  sleep: async () => {}, random: () => 0.5,
+});
+const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ user_id: String(from + i) }));
+const all = (client: TikTokClient) => client.all<{ user_id: string }>('bc/member/get', { bc_id: S.bcId }, 20, 'read members', (r) => r.user_id);
+
 describe('page_info that cannot say where the list ends fails the read; it never cuts a listing short', () => {
-  /** A client whose every list call is answered by `pageOf(page)` (an envelope's `data`). */
-  const clientAnswering = (pageOf: (page: number) => unknown) => new TikTokClient({
-    http: new HttpClient({
-      baseUrl: 'http://tiktok.invalid', timeoutMs: 2000, secrets: () => [S.token],
-      fetch: async (input) => {
-        const page = Number(new URL(String(input instanceof Request ? input.url : input)).searchParams.get('page'));
-        return new Response(JSON.stringify({ code: 0, message: 'OK', request_id: 'r', data: pageOf(page) }), { status: 200, headers: { 'content-type': 'application/json' } });
-      },
-    }),
-    version: 'v1.3', token: S.token, bcId: S.bcId,
-    book: new RateLimitBook(), pacer: new Pacer({ qps: 1000, qpm: 60_000 }), backoff: new ThrottleBackoff(),
-    sleep: async () => {}, random: () => 0.5,
-  });
-  const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ user_id: String(from + i) }));
-  const all = (client: TikTokClient) => client.all<{ user_id: string }>('bc/member/get', { bc_id: S.bcId }, 20, 'read members', (r) => r.user_id);
 
   test('a full page without page_info is refused (unavailable), not taken for the whole list', async () => {
     await assert.rejects(all(clientAnswering((page) => ({ list: rows((page - 1) * 20, 20) }))), (e: ConnectorError) =>
@@ -138,5 +139,48 @@ describe('page_info that cannot say where the list ends fails the read; it never
   test('a total_number that is no number is refused', async () => {
     await assert.rejects(all(clientAnswering((page) => ({ list: rows(0, 20), page_info: { page, page_size: 20, total_number: null, total_page: 3 } }))), (e: ConnectorError) =>
       e.kind === 'unavailable' && /gives no row or page count/.test(e.message));
+  });
+});
+
+/**
+ * A whole-list read (a write's look-up, a check's per-asset holders) asks for pages 2, 3, … up to
+ * `total_page`, which TikTok's list answers say is ceil(total_number / page_size). Answers that
+ * never let it end must stop it with an error (never the rows so far taken for the list), and
+ * soon: before, each of these kept one task calling TikTok for hours (the test's timeout).
+ */
+describe('a whole-list read ends, whatever page_info says', () => {
+  test('a total_page far beyond the rows (empty pages past them) is refused, not followed', { timeout: 10_000 }, async () => {
+    let calls = 0;
+    const client = clientAnswering((page) => {
+      calls++;
+      return { list: rows((page - 1) * 20, Math.max(0, Math.min(20, 30 - (page - 1) * 20))), page_info: { page, page_size: 20, total_number: 30, total_page: 1_000_000_000 } };
+    });
+    await assert.rejects(all(client), (e: ConnectorError) => e.kind === 'unavailable' && /1000000000 pages for its 30 rows .*2 needed/.test(e.message));
+    assert.equal(calls, READ_ATTEMPTS, 'page 1, read again as any page_info that cannot say where the list ends');
+  });
+
+  test('a listing counted beyond MAX_LIST_PAGES fails internal at its first page, never read for hours', { timeout: 10_000 }, async () => {
+    let calls = 0;
+    const total = 20 * 10_000_000;
+    const client = clientAnswering((page) => {
+      calls++;
+      return { list: rows((page - 1) * 20, 20), page_info: { page, page_size: 20, total_number: total, total_page: total / 20 } };
+    });
+    await assert.rejects(all(client), (e: ConnectorError) => e.kind === 'internal' && e.providerCode === 'too-many-pages' && /cannot be read whole/.test(e.message));
+    assert.equal(calls, 1);
+    // One page short of the cap is still read whole.
+    const fits = clientAnswering((page) => ({ list: rows((page - 1) * 20, 20), page_info: { page, page_size: 20, total_number: 20 * MAX_LIST_PAGES, total_page: MAX_LIST_PAGES } }));
+    assert.equal((await all(fits)).length, 20 * MAX_LIST_PAGES);
+  });
+
+  test('a total that grows on every page: read again at most 3 times, two pages each, then listing-changed', { timeout: 10_000 }, async () => {
+    let calls = 0;
+    const client = clientAnswering((page) => {
+      calls++;
+      const total = 20 * (calls + 1);
+      return { list: rows((page - 1) * 20, 20), page_info: { page, page_size: 20, total_number: total, total_page: calls + 1 } };
+    });
+    await assert.rejects(all(client), (e: ConnectorError) => e.kind === 'unavailable' && e.providerCode === 'listing-changed');
+    assert.equal(calls, 6);
   });
 });

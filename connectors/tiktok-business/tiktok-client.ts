@@ -55,8 +55,16 @@ function pageInfoOf(raw: Partial<Record<keyof PageInfo, unknown>> | undefined, p
   }
   // Fewer pages than the rows need at this page size: stopping at `total_page` would leave rows
   // unread, and which of the two counts is wrong cannot be told.
-  if (totalPage < Math.ceil(totalNumber / pageSize)) {
+  const needed = Math.ceil(totalNumber / pageSize);
+  if (totalPage < needed) {
     throw new ConnectorError('unavailable', `${what}: page ${page} came back with a page_info whose ${totalPage} pages cannot hold its ${totalNumber} rows at ${pageSize} a page: cannot tell where the list ends; read it again`, { providerCode: PAGE_INFO });
+  }
+  // More pages than the rows need (`total_page` is ceil(total_number / page_size); one empty page
+  // for an empty list is let pass): either count may be the wrong one, and followed, a
+  // `total_page` far beyond the rows (empty pages one after another) kept a read calling TikTok
+  // without end. Not a listing cut short either: read it again.
+  if (totalPage > Math.max(needed, 1)) {
+    throw new ConnectorError('unavailable', `${what}: page ${page} came back with a page_info of ${totalPage} pages for its ${totalNumber} rows at ${pageSize} a page (${needed} needed): cannot tell where the list ends; read it again`, { providerCode: PAGE_INFO });
   }
   // Fewer rows counted than this page and the ones before it hold (offset paging: page p starts
   // after (p - 1) * page_size rows): the count is wrong, so `total_page` cannot be trusted either.
@@ -91,6 +99,15 @@ const SHORT_PAGE = 'short-page';
 /** A page whose `page_info` cannot say where the list ends. */
 const PAGE_INFO = 'page-info';
 const LISTING_CHANGED = 'listing-changed';
+/**
+ * The most pages one whole-list read (`all`, a write's look-up or a check's per-asset read) asks
+ * for. TikTok documents at most 4,000 members per Business Center (200 pages of 20) and no cap on
+ * assets; 2,000 pages is 40,000 rows at 20 a page, 100,000 at 50 (README [INF] #9). A listing that
+ * says it has more is not read at all: reading it again meets the same count, so it fails
+ * `internal`, never a listing taken for whole from its first pages, nor a task calling TikTok for
+ * hours while its hub's queue waits.
+ */
+export const MAX_LIST_PAGES = 2_000;
 
 /**
  * TikTok's API spec gives `page`/`page_size` paging (https://github.com/tiktok/tiktok-business-api-sdk/tree/main/yml_files) but not what a page past the
@@ -226,14 +243,23 @@ export class TikTokClient {
     return { list, page_info: info };
   }
 
-  /** Every page of a list endpoint, de-duplicated by `key`; read again whole if the total moved meanwhile. */
+  /**
+   * Every page of a list endpoint, de-duplicated by `key`; read again whole if the total moved
+   * meanwhile (at most 3 reads). Pages are asked for only up to the first page's `total_page`
+   * (never beyond, however full they come back), at most MAX_LIST_PAGES of them, and a read stops
+   * at the first page whose total differs from the first page's: the rest would be read again
+   * anyway, and a total that grows on every page must not be followed.
+   */
   async all<T>(endpoint: string, params: TikTokParams, pageSize: number, what: string, key: (row: T) => string): Promise<T[]> {
     for (let attempt = 1; ; attempt++) {
       const rows = new Map<string, T>();
       const first = await this.page<T>(endpoint, params, 1, pageSize, what);
+      if (first.page_info.total_page > MAX_LIST_PAGES) {
+        throw new ConnectorError('internal', `${what}: TikTok counts ${first.page_info.total_number} rows on ${first.page_info.total_page} pages, more than the ${MAX_LIST_PAGES} pages one read takes; the list cannot be read whole, so nothing is decided from it`, { providerCode: 'too-many-pages' });
+      }
       for (const r of first.list) rows.set(key(r), r);
       let total = first.page_info.total_number;
-      for (let p = 2; p <= first.page_info.total_page; p++) {
+      for (let p = 2; p <= first.page_info.total_page && total === first.page_info.total_number; p++) {
         let next: ListData<T>;
         try {
           next = await this.page<T>(endpoint, params, p, pageSize, what);

@@ -98,6 +98,7 @@ export async function listAssignments(ctx: MetaContext, assets: AssetRef[], opti
 export async function confirmGone(ctx: MetaContext, missing: AssetRef[], whatFor: string): Promise<void> {
   for (const type of new Set(missing.map((a) => a.type))) {
     const ids = new Set(missing.filter((a) => a.type === type).map((a) => a.id));
+    const trail = new PageTrail();
     let cursor: string | undefined;
     do {
       const page = await listAssets(ctx, type, cursor);
@@ -113,7 +114,7 @@ export async function confirmGone(ctx: MetaContext, missing: AssetRef[], whatFor
           providerCode: '100/33',
         });
       }
-      cursor = page.next;
+      cursor = page.next && trail.follow(type, page.next, `${whatFor}: is ${type} ${[...ids].join(', ')} still listed`);
     } while (cursor);
   }
 }

@@ -88,6 +88,7 @@ const CLIENT_EDGES: Array<[AssetType, string, string]> = [
 async function ourAssetsSharedWith(graph: GraphClient, ctx: MetaContext, partnerId: string): Promise<AssetRef[]> {
   const lists = await Promise.all(CLIENT_EDGES.map(async ([type, edge, ownerField]) => {
     const refs: AssetRef[] = [];
+    const trail = new PageTrail();
     let cursor: string | undefined;
     do {
       const page = await graph.page<RawAsset & Record<string, { id?: string } | undefined>>(
@@ -97,7 +98,7 @@ async function ourAssetsSharedWith(graph: GraphClient, ctx: MetaContext, partner
       for (const raw of page.data) {
         if (raw[ownerField]?.id === ctx.businessId) refs.push(toAsset(type, raw, 'client'));
       }
-      cursor = page.next;
+      cursor = page.next && trail.follow(edge, page.next, what(`list ${edge} of partner ${partnerId}`));
     } while (cursor);
     return refs.map(({ type: t, id }) => ({ type: t, id }));
   }));

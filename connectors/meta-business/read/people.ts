@@ -3,6 +3,7 @@ import { inviteStatus, toInvite, type RawRoleRequest } from '../mappers/invite.t
 import { toMember, toSystemUser, type RawBusinessUser, type RawSystemUser } from '../mappers/member.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import type { GraphParams } from '../graph-client.ts';
+import { PageTrail } from '../graph-cursor.ts';
 
 /** People in the portfolio: business_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users), pending_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users), system_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users). One page per call. */
 
@@ -80,16 +81,18 @@ export function inviteSightingsFor(ctx: MetaContext, email: string, options: { a
 
 async function byEmail<T extends { email: string }>(ctx: MetaContext, email: string, options: { anyCase?: boolean }, fields: string, map: (raw: RawRoleRequest) => T): Promise<T[]> {
   const wanted = email.toLowerCase();
+  const whatFor = what(`find the invite of ${email} in business ${ctx.businessId}`);
   const read = async (filter: GraphParams): Promise<T[]> => {
     const out: T[] = [];
+    const trail = new PageTrail();
     let cursor: string | undefined;
     do {
       const page = await ctx.graph.page<RawRoleRequest>(`${ctx.businessId}/pending_users`, { ...filter, fields, limit: PAGE_LIMIT.list }, cursor, {
-        what: what(`find the invite of ${email} in business ${ctx.businessId}`), businessId: ctx.businessId,
+        what: whatFor, businessId: ctx.businessId,
       });
       // Only this email's rows are mapped: another person's invite is none of this read's business.
       out.push(...page.data.filter((r) => (r.email ?? '').toLowerCase() === wanted).map(map));
-      cursor = page.next;
+      cursor = page.next && trail.follow('pending_users', page.next, whatFor);
     } while (cursor);
     return out;
   };

@@ -3,6 +3,7 @@ import type { PersonReading } from '../../sdk/connector.ts';
 import type { AppMember, AssetRef } from '../../sdk/hub-model.ts';
 import { toMember, type RawBusinessUser } from '../mappers/member.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
+import { PageTrail } from '../graph-cursor.ts';
 import { confirmGone, readAssignments } from './assignments.ts';
 import { invitesFor, MEMBER_FIELDS } from './people.ts';
 
@@ -62,24 +63,26 @@ async function memberById(ctx: MetaContext, memberId: string, whatFor: string): 
 
 /** The member `memberId` as business_users lists them (every page; on an error path only), or undefined. */
 async function listedMember(ctx: MetaContext, memberId: string, whatFor: string): Promise<AppMember | undefined> {
+  const trail = new PageTrail();
   let cursor: string | undefined;
   do {
     const page = await ctx.graph.page<RawBusinessUser>(`${ctx.businessId}/business_users`, { fields: MEMBER_FIELDS, limit: PAGE_LIMIT.list }, cursor, { what: whatFor, businessId: ctx.businessId });
     const raw = page.data.find((u) => String(u.id) === memberId);
     if (raw) return toMember(raw);
-    cursor = page.next;
+    cursor = page.next && trail.follow('business_users', page.next, whatFor);
   } while (cursor);
   return undefined;
 }
 
 /** The members holding `email`, from the business_users pages (no email filter there). */
 export async function membersByEmail(ctx: MetaContext, email: string, whatFor: string): Promise<AppMember[]> {
+  const trail = new PageTrail();
   let cursor: string | undefined;
   do {
     const page = await ctx.graph.page<RawBusinessUser>(`${ctx.businessId}/business_users`, { fields: MEMBER_FIELDS, limit: PAGE_LIMIT.list }, cursor, { what: whatFor, businessId: ctx.businessId });
     const found = page.data.map(toMember).filter((m) => m.email === email);
     if (found.length > 0) return found;
-    cursor = page.next;
+    cursor = page.next && trail.follow('business_users', page.next, whatFor);
   } while (cursor);
   return [];
 }
@@ -91,11 +94,12 @@ export async function membersByEmail(ctx: MetaContext, email: string, whatFor: s
  * listing does. One listing of members, on that error path only.
  */
 export async function memberListed(ctx: MetaContext, memberId: string, whatFor: string): Promise<boolean> {
+  const trail = new PageTrail();
   let cursor: string | undefined;
   do {
     const page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/business_users`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, { what: whatFor, businessId: ctx.businessId });
     if (page.data.some((u) => String(u.id) === memberId)) return true;
-    cursor = page.next;
+    cursor = page.next && trail.follow('business_users', page.next, whatFor);
   } while (cursor);
   return false;
 }

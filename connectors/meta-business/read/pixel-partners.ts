@@ -39,6 +39,7 @@ export type PixelPartners = Map<string, { name?: string; assets: AppPartner['ass
  */
 async function ownedPixelIds(ctx: MetaContext, whatFor: string, fromCheck: boolean): Promise<string[]> {
   const ids: string[] = [];
+  const trail = new PageTrail();
   let cursor: string | undefined;
   const shared = fromCheck && ctx.check() !== undefined;
   do {
@@ -55,7 +56,7 @@ async function ownedPixelIds(ctx: MetaContext, whatFor: string, fromCheck: boole
       });
     }
     for (const raw of page.data) ids.push(String(raw.id));
-    cursor = page.next;
+    cursor = page.next && trail.follow('owned_pixels', page.next, `${whatFor}: list owned pixels`);
   } while (cursor);
   return ids;
 }

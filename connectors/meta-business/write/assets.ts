@@ -3,6 +3,7 @@ import type { AssetRef, ChangeResult } from '../../sdk/hub-model.ts';
 import { what, type MetaContext } from '../meta-context.ts';
 import { readAssignments } from '../read/assignments.ts';
 import { listAssets } from '../read/assets.ts';
+import { PageTrail } from '../graph-cursor.ts';
 import { isSupportedTaskSet, TASK_RULES } from '../task-bundles.ts';
 import { notAppliedUnlessSent } from './not-applied.ts';
 
@@ -60,6 +61,7 @@ export async function assetGone(ctx: MetaContext, asset: AssetRef, unread: { wha
   const unknown = (why: string) => new ConnectorError('not-found', `${whatFor}: Graph answers the ${unread.what} of ${LABEL[asset.type] ?? asset.type} ${asset.id} as a missing object (100/33: gone, or not loadable with this token) ${why}; whether ${unread.holding} is not known, so nothing was removed`, {
     providerCode: '100/33', notApplied: true,
   });
+  const trail = new PageTrail();
   let cursor: string | undefined;
   do {
     let page;
@@ -74,7 +76,7 @@ export async function assetGone(ctx: MetaContext, asset: AssetRef, unread: { wha
     // Part of the listing refused (listAssets marks a refused client edge incomplete, no longer
     // throws): an asset not listed may be in that part, so it is not known to be gone.
     if (page.incomplete) throw unknown(`and business ${ctx.businessId}'s ${LABEL[asset.type] ?? asset.type} listing could be read only in part (${page.incomplete.reason})`);
-    cursor = page.next;
+    cursor = page.next && trail.follow(asset.type, page.next, `${whatFor}: is ${LABEL[asset.type] ?? asset.type} ${asset.id} still listed`);
   } while (cursor);
   return true;
 }

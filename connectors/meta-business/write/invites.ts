@@ -1,6 +1,7 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
+import { PageTrail } from '../graph-cursor.ts';
 import { INVITE_FIELDS, INVITE_STATUS_FIELDS, inviteSightingsFor } from '../read/people.ts';
 import { inviteRole, inviteStatus, type RawRoleRequest } from '../mappers/invite.ts';
 import { membersByEmail } from '../read/person.ts';
@@ -208,13 +209,15 @@ async function cancelResolved(ctx: MetaContext, given: string): Promise<{ result
 
 /** Whether pending_users lists the invite `inviteId` as pending (every page; on an error path only). */
 async function inviteListed(ctx: MetaContext, inviteId: string): Promise<boolean> {
+  const whatFor = what(`is invite ${inviteId} still listed in business ${ctx.businessId}`);
+  const trail = new PageTrail();
   let cursor: string | undefined;
   do {
     const page = await ctx.graph.page<RawRoleRequest>(`${ctx.businessId}/pending_users`, { fields: INVITE_STATUS_FIELDS, limit: PAGE_LIMIT.list }, cursor, {
-      what: what(`is invite ${inviteId} still listed in business ${ctx.businessId}`), businessId: ctx.businessId,
+      what: whatFor, businessId: ctx.businessId,
     });
     if (page.data.some((r) => String(r.id) === inviteId && inviteStatus(r) === 'pending')) return true;
-    cursor = page.next;
+    cursor = page.next && trail.follow('pending_users', page.next, whatFor);
   } while (cursor);
   return false;
 }

@@ -1,6 +1,7 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { markedForRemoval } from '../mappers/member.ts';
+import { PageTrail } from '../graph-cursor.ts';
 
 /**
  * The portfolio must keep at least one ADMIN (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user, code 3914). Before demoting or
@@ -13,13 +14,14 @@ import { markedForRemoval } from '../mappers/member.ts';
 export async function admins(ctx: MetaContext, whatFor: string): Promise<{ staying: string[]; leaving: string[] }> {
   const staying: string[] = [];
   const leaving: string[] = [];
+  const trail = new PageTrail();
   let cursor: string | undefined;
   do {
     const page = await ctx.graph.page<{ id: string; role?: string; marked_for_removal?: boolean }>(`${ctx.businessId}/business_users`, { fields: 'id,role,marked_for_removal', limit: PAGE_LIMIT.list }, cursor, {
       what: whatFor, businessId: ctx.businessId,
     });
     for (const u of page.data) if ((u.role ?? '').toUpperCase() === 'ADMIN') (markedForRemoval(u) ? leaving : staying).push(String(u.id));
-    cursor = page.next;
+    cursor = page.next && trail.follow('business_users', page.next, whatFor);
   } while (cursor);
   return { staying, leaving };
 }

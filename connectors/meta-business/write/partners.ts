@@ -1,6 +1,7 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { AssetRef, ChangeResult } from '../../sdk/hub-model.ts';
 import { what, type MetaContext } from '../meta-context.ts';
+import { PageTrail } from '../graph-cursor.ts';
 import { assetGone, requireSupported } from './assets.ts';
 
 /**
@@ -16,6 +17,7 @@ import { assetGone, requireSupported } from './assets.ts';
 const LIST_EDGE: Record<AssetRef['type'], string> = { ad_account: 'agencies', page: 'agencies', catalog: 'agencies', pixel: 'shared_agencies' };
 
 async function currentShare(ctx: MetaContext, asset: AssetRef, partnerId: string, whatFor: string): Promise<string[] | undefined> {
+  const trail = new PageTrail();
   let cursor: string | undefined;
   do {
     const page = await ctx.graph.page<{ id: string; permitted_tasks?: string[] }>(`${asset.id}/${LIST_EDGE[asset.type]}`, { fields: 'id,permitted_tasks', limit: 100 }, cursor, {
@@ -23,7 +25,7 @@ async function currentShare(ctx: MetaContext, asset: AssetRef, partnerId: string
     });
     const hit = page.data.find((p) => String(p.id) === partnerId);
     if (hit) return (hit.permitted_tasks ?? []).map((t) => t.toUpperCase());
-    cursor = page.next;
+    cursor = page.next && trail.follow(LIST_EDGE[asset.type], page.next, `${whatFor}: read current partners`);
   } while (cursor);
   return undefined;
 }
