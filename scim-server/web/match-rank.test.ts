@@ -112,6 +112,18 @@ describe('a manager, a match and the ranks above him', () => {
     assert.equal((await failed('member-unmatched', 'm-desk')).length, 1);
   });
 
+  test("a refusal's audit entry carries the reason he gave, as an accepted change's does", async () => {
+    const reason = 'ticket OPS-7: Olivia moved teams';
+    const res = await post('max@acme.example', 'members/m-olivia/match', { directoryUserId: 'a-cora', reason });
+    assert.equal(res.status, 403);
+    assert.match(await detail(res), /a manager cannot take the seat of an owner/);
+    const [m] = (await failed('member-matched', 'm-olivia')).filter((e) => e.trigger.reason !== undefined || e.why.includes('OPS-7'));
+    assert.ok(m, 'the refusal is audited with its reason');
+    assert.equal(m.trigger.actor, 'max@acme.example', 'as the person signed in');
+    assert.equal(m.trigger.reason, reason);
+    assert.match(m.why, /refused, a manager cannot take the seat of an owner.* \(reason: "ticket OPS-7: Olivia moved teams"\)$/);
+  });
+
   test('nor registers its email as a guest (no dashboard route yet: the agent as the dashboard sees it)', async () => {
     agent.calls.length = 0;
     const refusals: Refusal[] = [];

@@ -4,6 +4,7 @@ import { memberReader } from '../admin/member-email.ts';
 import { compareTaskPlaces, taskCursorOf } from '../../agent/tasks/task-cursor.ts';
 import { Problem } from '../admin/problem.ts';
 import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
+import type { Trigger } from '../../agent/desired-state/delta.ts';
 
 /**
  * The agent as one viewer may use it: the second line behind the route checks of hub-guard.ts
@@ -47,6 +48,8 @@ export interface Refusal {
   subject: NonNullable<AuditEntry['subject']>;
   /** The rule that refused it (the 403's detail). */
   rule: string;
+  /** The reason the person gave with the request (Trigger.reason): audited with the refusal as with an accepted change. */
+  reason?: string;
 }
 
 export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined, directory?: DirectoryRoles): AgentApi {
@@ -97,15 +100,15 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     const candidate = row.candidates?.some((id) => me.directoryUserIds.has(id)) ?? false;
     return (row.email !== undefined && me.emails.has(row.email.trim().toLowerCase())) || (row.directoryUserId !== undefined && me.directoryUserIds.has(row.directoryUserId)) || candidate;
   }
-  /** Audits the refusal (when the adapter can), then returns the 403 to throw. */
-  async function refuse(hubId: string, refusal: Refusal): Promise<Problem> {
-    await directory?.refused?.(hubId, refusal);
+  /** Audits the refusal (when the adapter can) with the reason given in `trigger`, then returns the 403 to throw. */
+  async function refuse(hubId: string, refusal: Refusal, trigger: Trigger | undefined): Promise<Problem> {
+    await directory?.refused?.(hubId, trigger?.reason ? { ...refusal, reason: trigger.reason } : refusal);
     return forbidden(refusal.rule);
   }
   const rowSubject = (memberId: string, row?: MemberView) => ({ memberId, ...(row?.email ? { email: row.email } : {}) });
-  async function notOwnRow(v: Viewer, hubId: string, memberId: string, action: Refusal['action'], asked: (what: string) => string): Promise<void> {
+  async function notOwnRow(v: Viewer, hubId: string, memberId: string, trigger: Trigger | undefined, action: Refusal['action'], asked: (what: string) => string): Promise<void> {
     const row = await ownRow(v, hubId, memberId);
-    if (row) throw await refuse(hubId, { action, asked: asked(row.email ?? memberId), subject: rowSubject(memberId, row), rule: OWN_SEAT });
+    if (row) throw await refuse(hubId, { action, asked: asked(row.email ?? memberId), subject: rowSubject(memberId, row), rule: OWN_SEAT }, trigger);
   }
   /**
    * The rule that refuses a non-owner taking a seat away from the directory user it is matched to
@@ -133,10 +136,10 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
   /** Whether the rank rule can refuse this viewer on the hub (a manager or collaborator): else no row need be read for it. */
   const ranked = (v: Viewer, hubId: string) => !v.admin && v.roles.get(hubId) !== undefined && v.roles.get(hubId) !== 'owner';
   /** Refuses (audited, 403) taking a seat from any of `holders` ranked above the viewer; `refusal` words the decision. */
-  async function refuseAboveViewer(v: Viewer, hubId: string, holders: readonly string[], what: string, refusal: (holder: string) => Omit<Refusal, 'rule'>): Promise<void> {
+  async function refuseAboveViewer(v: Viewer, hubId: string, holders: readonly string[], what: string, trigger: Trigger | undefined, refusal: (holder: string) => Omit<Refusal, 'rule'>): Promise<void> {
     for (const holder of holders) {
       const rule = await aboveViewer(v, hubId, holder, what);
-      if (rule) throw await refuse(hubId, { ...refusal(holder), rule });
+      if (rule) throw await refuse(hubId, { ...refusal(holder), rule }, trigger);
     }
   }
   /**
@@ -145,11 +148,11 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
    * replace: the plan then manages the seat again, and lowers it to what the holder's groups grant
    * or removes it, the owner's access taken away in two steps as un-match then remove did.
    */
-  async function notAboveViewersExemption(v: Viewer, hubId: string, memberId: string, action: Refusal['action'], asked: (what: string) => string): Promise<void> {
+  async function notAboveViewersExemption(v: Viewer, hubId: string, memberId: string, trigger: Trigger | undefined, action: Refusal['action'], asked: (what: string) => string): Promise<void> {
     if (!ranked(v, hubId)) return;
     const row = await agent.member(hubId, memberId);
     if (!row?.exemption || row.directoryUserId === undefined) return;
-    await refuseAboveViewer(v, hubId, [row.directoryUserId], 'change the exemption of', (holder) => ({ action, asked: asked(row.email ?? memberId), subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
+    await refuseAboveViewer(v, hubId, [row.directoryUserId], 'change the exemption of', trigger, (holder) => ({ action, asked: asked(row.email ?? memberId), subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
   }
   const visibleTask = (t: TaskView | undefined) => {
     const v = viewer();
@@ -198,13 +201,13 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       const matchRefused = async (rule: string, label = '') => {
         const row = await agent.member(hubId, memberId);
         if (!row) return forbidden(rule);
-        return refuse(hubId, { action: 'member-matched', asked: `match ${row.email ?? memberId} to ${input.directoryUserId}${label}`, subject: { ...rowSubject(memberId, row), directoryUserId: input.directoryUserId }, rule });
+        return refuse(hubId, { action: 'member-matched', asked: `match ${row.email ?? memberId} to ${input.directoryUserId}${label}`, subject: { ...rowSubject(memberId, row), directoryUserId: input.directoryUserId }, rule }, trigger);
       };
       if (!v.admin && input.hubRole !== undefined && own !== undefined && HUB_ROLES.indexOf(input.hubRole as HubRole) < HUB_ROLES.indexOf(own)) {
         throw await matchRefused(`a ${own} cannot label a member ${input.hubRole}`, ` labelled ${input.hubRole}`);
       }
       if (!v.admin && typeof input?.directoryUserId === 'string' && mine(v, hubId)?.directoryUserIds.has(input.directoryUserId)) throw await matchRefused(OWN_SEAT);
-      await notOwnRow(v, hubId, memberId, 'member-matched', (what) => `match ${what} to ${input.directoryUserId}`);
+      await notOwnRow(v, hubId, memberId, trigger, 'member-matched', (what) => `match ${what} to ${input.directoryUserId}`);
       // The match itself does grant: the row becomes the directory user's seat and gets their
       // groups' app role and assets (an owner's: often the app's admin role). So the label's rule
       // holds for the match too: nobody places a seat under someone above themselves. Their rank
@@ -224,13 +227,13 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       if (ranked(v, hubId) && typeof input?.directoryUserId === 'string') {
         const row = await agent.member(hubId, memberId);
         const holders = holdersOf(row).filter((holder) => holder !== input.directoryUserId);
-        await refuseAboveViewer(v, hubId, holders, 'take the seat of', (holder) => ({ action: 'member-matched', asked: `match ${row!.email ?? memberId} to ${input.directoryUserId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
+        await refuseAboveViewer(v, hubId, holders, 'take the seat of', trigger, (holder) => ({ action: 'member-matched', asked: `match ${row!.email ?? memberId} to ${input.directoryUserId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
       }
       return agent.matchMember(hubId, memberId, input, trigger);
     },
     async unmatchMember(hubId, memberId, trigger) {
       const v = check(hubId);
-      await notOwnRow(v, hubId, memberId, 'member-unmatched', (what) => `un-match ${what}`);
+      await notOwnRow(v, hubId, memberId, trigger, 'member-unmatched', (what) => `un-match ${what}`);
       // Un-matching takes the seat from whom it is matched to as a match to someone else does: an
       // unmatched seat names nobody, so the removal's rank rule no longer saw the owner's seat, and
       // a manager took it away in two steps (un-match, then remove). A disputed seat un-matched
@@ -238,20 +241,20 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       if (ranked(v, hubId)) {
         const row = await agent.member(hubId, memberId);
         const holders = holdersOf(row);
-        await refuseAboveViewer(v, hubId, holders, 'un-match the seat of', (holder) => ({ action: 'member-unmatched', asked: `un-match ${row!.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
+        await refuseAboveViewer(v, hubId, holders, 'un-match the seat of', trigger, (holder) => ({ action: 'member-unmatched', asked: `un-match ${row!.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
       }
       return agent.unmatchMember(hubId, memberId, trigger);
     },
     async exemptMember(hubId, memberId, input, trigger) {
       const v = check(hubId);
-      await notOwnRow(v, hubId, memberId, 'member-exempted', (what) => `exempt ${what}`);
+      await notOwnRow(v, hubId, memberId, trigger, 'member-exempted', (what) => `exempt ${what}`);
       // Exempting a seat takes nothing away, but replacing an exemption in force (one that lapses
       // tomorrow for one without end) hands the seat back to the plan as ending it does: below.
-      await notAboveViewersExemption(v, hubId, memberId, 'member-exempted', (what) => `exempt ${what}${input?.until ? ` until ${String(input.until)}` : ''}`);
+      await notAboveViewersExemption(v, hubId, memberId, trigger, 'member-exempted', (what) => `exempt ${what}${input?.until ? ` until ${String(input.until)}` : ''}`);
       return agent.exemptMember(hubId, memberId, input, trigger);
     },
     async unexemptMember(hubId, memberId, trigger) {
-      await notAboveViewersExemption(check(hubId), hubId, memberId, 'member-unexempted', (what) => `end the exemption of ${what}`);
+      await notAboveViewersExemption(check(hubId), hubId, memberId, trigger, 'member-unexempted', (what) => `end the exemption of ${what}`);
       return agent.unexemptMember(hubId, memberId, trigger);
     },
     async removeMember(hubId, memberId, trigger) {
@@ -262,7 +265,7 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       if (ranked(v, hubId)) {
         const row = await agent.member(hubId, memberId);
         const holders = holdersOf(row);
-        await refuseAboveViewer(v, hubId, holders, 'remove the seat of', (holder) => ({ action: 'remove-member', asked: `remove ${row!.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
+        await refuseAboveViewer(v, hubId, holders, 'remove the seat of', trigger, (holder) => ({ action: 'remove-member', asked: `remove ${row!.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
       }
       return agent.removeMember(hubId, memberId, trigger);
     },
@@ -278,13 +281,13 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       // The email's rows, read once for both rules below.
       const rows = email && (me || ranked(v, hubId)) ? (await memberReader(agent, hubId, { email })(0, 1000)).items : [];
       if (me && email && (me.emails.has(email) || rows.some((row) => isOwn(me, row)))) {
-        throw await refuse(hubId, { action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email }, rule: OWN_SEAT });
+        throw await refuse(hubId, { action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email }, rule: OWN_SEAT }, trigger);
       }
       // The same match-breaking for someone ranked above: the seat then names nobody, and the
       // removal's rank rule let a manager remove an owner's seat next.
       if (ranked(v, hubId)) {
         for (const row of rows) {
-          await refuseAboveViewer(v, hubId, holdersOf(row), 'register as a guest the seat of', (holder) => ({ action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email, memberId: row.id, directoryUserId: holder } }));
+          await refuseAboveViewer(v, hubId, holdersOf(row), 'register as a guest the seat of', trigger, (holder) => ({ action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email, memberId: row.id, directoryUserId: holder } }));
         }
       }
       return agent.registerGuest(hubId, input, trigger);
@@ -350,7 +353,7 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
           if (!directory) throw forbidden('this view of the dashboard cannot check whose seats an approval removes');
           for (const memberId of await directory.approvalMembers(approval.hubId, approvalId)) {
             if (await ownRow(v, approval.hubId, memberId)) {
-              throw await refuse(approval.hubId, { action: 'approval-rejected', asked: `reject approval ${approvalId}`, subject: { label: `approval ${approvalId}` }, rule: OWN_SEAT });
+              throw await refuse(approval.hubId, { action: 'approval-rejected', asked: `reject approval ${approvalId}`, subject: { label: `approval ${approvalId}` }, rule: OWN_SEAT }, trigger);
             }
           }
         }

@@ -158,8 +158,11 @@ const lastPrune = new WeakMap<Store, number>();
  * transaction of their own. The sessions' sweep prunes them too, but only at a dashboard sign-in:
  * a deployment whose dashboard nobody signs in to (SCIM and the admin API only) would keep a mark
  * for every person it ever deprovisioned. Retention only: a failure here fails nothing.
+ * `now` is the revocation's time (the marks' cutoff, the slot); `clock` is read as the prune goes
+ * on: the slot's lease is renewed as of it (run-once.ts), so a prune longer than the lease keeps
+ * its slot, where `now` read once renewed it to the same expiry and another replica took it over.
  */
-export async function pruneMarksSoon(store: Store, now: number = Date.now()): Promise<void> {
+export async function pruneMarksSoon(store: Store, now: number = Date.now(), clock: () => number = Date.now): Promise<void> {
   const last = lastPrune.get(store);
   // Either side of `last`: concurrent revocations pass the `now` each took before its commit, so a
   // slower one's may be a little older than the one that just claimed (it claimed again, and the
@@ -167,7 +170,7 @@ export async function pruneMarksSoon(store: Store, now: number = Date.now()): Pr
   if (last !== undefined && Math.abs(now - last) < PRUNE_EVERY_MS) return;
   lastPrune.set(store, now);
   try {
-    await runSlot(store, 'dashboard-sign-in-marks-sweep', slotOf(now, PRUNE_EVERY_MS), () => pruneSignInMarks(store, now), { clock: () => now });
+    await runSlot(store, 'dashboard-sign-in-marks-sweep', slotOf(now, PRUNE_EVERY_MS), () => pruneSignInMarks(store, now), { clock });
   } catch {
     // retention only: the next period tries again
   }
@@ -222,7 +225,7 @@ async function sessionsOfEach(tx: Transaction, people: readonly SessionPerson[],
 export async function endSessionsOf(store: Store, person: SessionPerson, cause: SessionRevocationCause, now: () => number = Date.now): Promise<number> {
   let at = 0;
   const n = await store.transact((tx) => endSessionsIn(tx, person, cause, (at = now()), { pruneMarks: false }));
-  await pruneMarksSoon(store, at);
+  await pruneMarksSoon(store, at, now);
   return n;
 }
 
@@ -250,7 +253,7 @@ export async function endSessionsIn(tx: Transaction, person: SessionPerson, caus
 export async function withdrawAdminGroup(store: Store, person: SessionPerson, group: { id?: string; name?: string }, cause: SessionRevocationCause, now: () => number = Date.now): Promise<number> {
   let at = 0;
   const n = await store.transact((tx) => withdrawAdminGroupIn(tx, [{ person, cause }], group, (at = now()), { pruneMarks: false }));
-  await pruneMarksSoon(store, at);
+  await pruneMarksSoon(store, at, now);
   return n;
 }
 

@@ -107,8 +107,10 @@ export function registerAdminAdapter(router: Router, ctx: WebContext): void {
     },
     async refused(hubId, r) {
       // Who asked: the signed-in person (the adapter's context), never the internal token.
-      const trigger = actingAs.getStore();
-      if (!trigger) return;
+      const signedIn = actingAs.getStore();
+      if (!signedIn) return;
+      // The reason they gave stays theirs to audit, as with an accepted change (acting-agent.ts).
+      const trigger = r.reason ? { ...signedIn, reason: r.reason } : signedIn;
       await ctx.sessionStore.transact(async (tx) => {
         appendAudit(tx, { hubId, trigger, action: r.action, outcome: 'failed', subject: r.subject, why: `${trigger.actor ?? trigger.type} asked to ${r.asked}: refused, ${r.rule}` });
       });
