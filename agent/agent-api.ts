@@ -12,7 +12,7 @@ import { offboardMayReport } from './dispatch/offboard.ts';
 import { planHub, toPlannedOperations } from './plan/plan-hub.ts';
 import type { Operation } from './plan/operation.ts';
 import { findApproval, type ApprovalRecord } from './safety/approvals.ts';
-import { recordRemovals } from './safety/removal-window.ts';
+import { recordAccessRemovals } from './safety/removal-window.ts';
 import { findReport, toReportView, type ReportRecord } from './safety/reports.ts';
 import type { Store, Transaction } from './store/store.ts';
 import { enqueueTask, taskByKey, updateTask } from './tasks/enqueue.ts';
@@ -198,8 +198,8 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         }
         // Let through by an owner, they count in the threshold's window as an approval's do: a
         // removal wave that goes on in the settle lane (people leaving groups) is judged with them.
-        const applied = items.filter((i) => i.appliedAt === at).flatMap((i) => { const o = r.operations[i.memberId]; return o?.kind === 'remove-member' ? [o.memberId] : []; });
-        await recordRemovals(tx, r.hubId, applied, new Date(at), hub.safety.removalWindowMinutes * 60_000);
+        const applied = items.filter((i) => i.appliedAt === at).flatMap((i) => { const o = r.operations[i.memberId]; return o ? [o] : []; });
+        await recordAccessRemovals(tx, r.hubId, applied, new Date(at), hub.safety.removalWindowMinutes * 60_000);
         const next = { ...r, items, status: items.every((i) => i.appliedAt) ? 'applied' as const : 'partially-applied' as const };
         tx.put('reports', r.hubId, r.id, next);
         return next;
@@ -230,7 +230,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
           // Let through by an owner, they count in the threshold's window like those it let
           // through itself: a mass deactivation that goes on after the approval, one person at a
           // time, halts again instead of trickling under the threshold.
-          await recordRemovals(tx, a.hubId, a.planned.flatMap((o) => (o.kind === 'remove-member' ? [o.memberId] : [])), at, hub.safety.removalWindowMinutes * 60_000);
+          await recordAccessRemovals(tx, a.hubId, a.planned, at, hub.safety.removalWindowMinutes * 60_000);
           if (task?.status === 'needs-approval') await updateTask(tx, task, { status: 'completed', completedAt: at.toISOString(), result: { approvedBy: next.decidedBy, operations: ids.length } }, at);
         } else {
           if (task?.status === 'needs-approval') await updateTask(tx, task, { status: 'cancelled', completedAt: at.toISOString(), result: { rejectedBy: next.decidedBy } }, at);

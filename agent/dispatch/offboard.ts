@@ -7,7 +7,7 @@ import type { ReadView, Transaction } from '../store/store.ts';
 import type { TaskHandler, TaskOutcome } from '../tasks/handler.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { ACCESS_REMOVAL_LABEL, judgeRemovalThreshold } from '../safety/judge-threshold.ts';
-import { recordRemovals } from '../safety/removal-window.ts';
+import { recordAccessRemovals } from '../safety/removal-window.ts';
 import { addToReport } from '../safety/reports.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
@@ -191,7 +191,7 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
             if (judged(p)) auditOffboard(tx, p.hub.id, op, op.summary);
           }
           // Let through by the threshold, they count in its window as a deprovisioning pass's do.
-          if (judged(p)) await recordRemovals(tx, p.hub.id, p.ops.flatMap((o) => (o.kind === 'remove-member' ? [o.memberId] : [])), now, p.hub.safety.removalWindowMinutes * 60_000);
+          if (judged(p)) await recordAccessRemovals(tx, p.hub.id, p.ops, now, p.hub.safety.removalWindowMinutes * 60_000);
         }
       };
       const auditOffboard = (tx: Transaction, hubId: string, op: Operation, why: string) =>

@@ -9,7 +9,7 @@ import { requestApproval } from './approvals.ts';
 import { classify } from './classify.ts';
 import { ACCESS_REMOVAL_LABEL, judgeRemovalThreshold } from './judge-threshold.ts';
 import { addToReport } from './reports.ts';
-import { recordRemovals, removedWithin } from './removal-window.ts';
+import { recordAccessRemovals, removedWithin } from './removal-window.ts';
 import { closeDeferred } from './deferred-removals.ts';
 import type { RemovalPhase } from './schedule-removals.ts';
 
@@ -106,8 +106,14 @@ export const applyRemovalsHandler: TaskHandler = {
         if (threshold.removals > 0 && (await removedWithin(tx, hub.id, now, windowMs)) !== earlier) {
           return { status: 'waiting', reason: 'removal window changed: judging the threshold again', until: now.toISOString() };
         }
+        // Grants, roles and invites likewise, each kind against its own window.
+        for (const k of threshold.kinds) {
+          if (k.people > 0 && (await removedWithin(tx, hub.id, now, windowMs, k.kind)) !== (threshold.kindsEarlier[k.kind] ?? 0)) {
+            return { status: 'waiting', reason: 'removal window changed: judging the threshold again', until: now.toISOString() };
+          }
+        }
         for (const op of ops) await enqueueOperation(tx, { hub, op, trigger: task.trigger, parentId: task.id, now });
-        await recordRemovals(tx, hub.id, ops.flatMap((o) => (o.kind === 'remove-member' ? [o.memberId] : [])), now, windowMs);
+        await recordAccessRemovals(tx, hub.id, ops, now, windowMs);
       },
     });
   },

@@ -70,11 +70,13 @@ export function accessRemovalKindOf(op: Operation): AccessRemovalKind | undefine
 /** One kind's count against the people it can reach. */
 export interface KindJudgement {
   kind: Exclude<AccessRemovalKind, 'seat'>;
-  /** The people (member or invite rows) this batch takes that kind of access from, each once. */
+  /** The people (member or invite rows) this batch takes that kind of access from, each once, not let through already. */
   people: number;
-  /** The hub's people: human members and pending invites. */
+  /** The hub's people: human members and pending invites (with those gone since, let through in the window). */
   base: number;
   share: number;
+  /** The people let through earlier in the window for this kind (counted in `share`). */
+  earlier: number;
   exceeds: boolean;
 }
 
@@ -82,17 +84,25 @@ export interface KindJudgement {
  * Would these operations take asset grants, a role or a pending invite from more than `percent`
  * of the hub's people (human members and pending invites)? Each kind is judged on its own, by the
  * people it reaches (a person losing three assets counts once), so the brake names what tripped
- * it. Seats keep their own judgement (exceedsRemovalThreshold, against the members).
+ * it. Seats keep their own judgement (exceedsRemovalThreshold, against the members). `earlier`:
+ * each kind's people let through in the threshold's window (removal-window.ts), counted with the
+ * batch as seats' are, so the IdP sending a mass deactivation one person at a time halts too;
+ * `stillListed`: those still in `people` (a person keeps their seat when a grant or role goes).
  */
-export function exceedsAccessThreshold(ops: readonly Operation[], people: number, percent: number): KindJudgement[] {
+export function exceedsAccessThreshold(ops: readonly Operation[], people: number, percent: number, earlier: Partial<Record<KindJudgement['kind'], EarlierRemovals>> = {}): KindJudgement[] {
   const reached = new Map<KindJudgement['kind'], Set<string>>([['grant', new Set()], ['role', new Set()], ['invite', new Set()]]);
   for (const op of ops) {
     const kind = accessRemovalKindOf(op);
     if (!kind || kind === 'seat') continue;
-    reached.get(kind)!.add(memberRowOf(op) ?? op.key);
+    const row = memberRowOf(op) ?? op.key;
+    if (!earlier[kind]?.memberIds.has(row)) reached.get(kind)!.add(row);
   }
   return [...reached].map(([kind, rows]) => {
-    const share = people === 0 ? (rows.size > 0 ? 100 : 0) : (rows.size / people) * 100;
-    return { kind, people: rows.size, base: people, share, exceeds: rows.size > 0 && share > percent };
+    const e = earlier[kind];
+    const before = e ? e.memberIds.size + e.unnamed : 0;
+    const base = people + before - (e?.stillListed ?? 0);
+    const total = rows.size + before;
+    const share = base === 0 ? (rows.size > 0 ? 100 : 0) : (total / base) * 100;
+    return { kind, people: rows.size, base, share, earlier: before, exceeds: rows.size > 0 && share > percent };
   });
 }

@@ -4,7 +4,8 @@ import type { Operation } from '../plan/operation.ts';
 import type { ReadView } from '../store/store.ts';
 import { taskByKey } from '../tasks/enqueue.ts';
 import { operationTaskKey } from '../tasks/operations/enqueue-operation.ts';
-import { accessRemovalKindOf, exceedsAccessThreshold, exceedsRemovalThreshold, type AccessRemovalKind, type KindJudgement } from './classify.ts';
+import { inviteIdOf } from '../standing/row-ids.ts';
+import { accessRemovalKindOf, exceedsAccessThreshold, exceedsRemovalThreshold, type AccessRemovalKind, type EarlierRemovals, type KindJudgement } from './classify.ts';
 import { releasedWithin, removedWithin } from './removal-window.ts';
 
 /** Each kind of access removal as the brake's report and audit entries name it. */
@@ -23,8 +24,10 @@ export interface ThresholdJudgement extends ReturnType<typeof exceedsRemovalThre
   shareText: string;
   /** The hub's people: human members and pending invites (the base of the other kinds). */
   people: number;
-  /** Grants, roles and invites, each judged on its own (exceedsAccessThreshold). */
+  /** Grants, roles and invites, each judged on its own (exceedsAccessThreshold), with its window. */
   kinds: KindJudgement[];
+  /** Each of those kinds' removals let through in the window (removedWithin), to compare with a later read. */
+  kindsEarlier: Partial<Record<KindJudgement['kind'], number>>;
   /** The kinds past the threshold (`exceeds`: any), seats first. */
   tripped: AccessRemovalKind[];
   /** What the batch would do, for "this run would …": the kinds that tripped (or the seats' share). */
@@ -56,16 +59,44 @@ export async function judgeRemovalThreshold(view: ReadView, hub: HubConfigFile, 
   // Only when the batch takes something other than a seat: the pending invites are read then.
   const others = ops.some((o) => o.kind !== 'remove-member');
   const people = others ? members + (await pendingInvites(view, hub.id, now)) : members;
-  const kinds = others ? exceedsAccessThreshold(await notLetThrough(view, hub.id, ops), people, percent) : [];
+  const earlierKinds = others ? await earlierAccessRemovals(view, hub.id, now, windowMs) : undefined;
+  const kinds = others ? exceedsAccessThreshold(await notLetThrough(view, hub.id, ops), people, percent, earlierKinds!.released) : [];
   const tripped: AccessRemovalKind[] = [...(threshold.exceeds ? ['seat' as const] : []), ...kinds.filter((k) => k.exceeds).map((k) => k.kind)];
   const phrase = (kind: AccessRemovalKind): string => {
     if (kind === 'seat') return `remove ${shareText}`;
     const k = kinds.find((j) => j.kind === kind)!;
-    const of = `${k.people} of ${k.base} people of hub ${hub.id} (${k.share.toFixed(1)}%)`;
+    const share = k.earlier > 0
+      ? `(with the ${k.earlier} let through in the last ${hub.safety.removalWindowMinutes} minutes, ${k.people + k.earlier} of ${k.base}: ${k.share.toFixed(1)}%)`
+      : `(${k.share.toFixed(1)}%)`;
+    const of = `${k.people} of ${k.base} people of hub ${hub.id} ${share}`;
     return kind === 'grant' ? `take asset grants from ${of}` : kind === 'role' ? `lower the app role of ${of}` : `cancel the pending invites of ${of}`;
   };
   const brakeText = tripped.length === 0 ? phrase('seat') : tripped.map(phrase).join(', and ');
-  return { ...threshold, exceeds: tripped.length > 0, members, removedEarlier, windowMs, shareText, people, kinds, tripped, brakeText };
+  return { ...threshold, exceeds: tripped.length > 0, members, removedEarlier, windowMs, shareText, people, kinds, kindsEarlier: earlierKinds?.counts ?? {}, tripped, brakeText };
+}
+
+const ACCESS_KINDS = ['grant', 'role', 'invite'] as const;
+
+/**
+ * The grants, roles and invites let through in the window, per kind. A person whose grant or role
+ * went is still one of the hub's people; a cancelled invite is not, unless it is still pending
+ * (let through, not run yet): counted once, as seats' are (exceedsRemovalThreshold).
+ */
+async function earlierAccessRemovals(view: ReadView, hubId: string, now: Date, windowMs: number) {
+  const released: Partial<Record<KindJudgement['kind'], EarlierRemovals>> = {};
+  const counts: Partial<Record<KindJudgement['kind'], number>> = {};
+  for (const kind of ACCESS_KINDS) {
+    const [n, r] = await Promise.all([removedWithin(view, hubId, now, windowMs, kind), releasedWithin(view, hubId, now, windowMs, kind)]);
+    counts[kind] = n;
+    let stillListed = r.memberIds.size + r.unnamed;
+    if (kind === 'invite') {
+      const ids = [...r.memberIds].map((row) => inviteIdOf(row) ?? row);
+      const invites = ids.length === 0 ? [] : await view.getMany('appInvites', hubId, ids);
+      stillListed = invites.filter((i) => i !== undefined && inviteStatusAt(i, now.toISOString()) === 'pending').length;
+    }
+    released[kind] = { ...r, stillListed };
+  }
+  return { released, counts };
 }
 
 /**
