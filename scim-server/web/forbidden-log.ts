@@ -1,5 +1,12 @@
 import type { DashboardLog } from './web-context.ts';
 
+/**
+ * My access's Claim refused because the offer is not the person's (404: another person's, made
+ * up, or withdrawn) or the sign-in does not say which namesake they are (403). An id that names no
+ * offer of their email has no hub to be audited in, so this line is its only trace.
+ */
+export const CLAIM_REFUSED_LINE = { message: 'dashboard: refused a claim of an offer that is not the person\'s', level: 'info' } as const;
+
 /** One log line per person per window; the refusals in between are counted into the next line. */
 const WINDOW_MS = 60_000;
 /** People tracked at once; the oldest is forgotten first (its next refusal logs at once). */

@@ -139,6 +139,9 @@ ${message ? html`<p class="${message.bad ? 'error' : 'notice'}" role="${message.
     } catch (err) {
       const problem = toProblem(err);
       if (problem.status >= 500) throw err;
+      // A failed access-control decision (OWASP ASVS 4.0.3 V7.2.2): an offer id that names no
+      // offer of this email (another person's, made up) is audited nowhere, having no hub.
+      if (problem.status === 403 || problem.status === 404) ctx.claimRefused.refused(currentSession(res).actor, req.originalUrl.split('?')[0]!.slice(0, 200), undefined, { status: String(problem.status) });
       await render(req, res, problem.status, { text: CLAIM_ERRORS[problem.status] ?? problem.message, bad: true });
     }
   });

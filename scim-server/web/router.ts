@@ -16,7 +16,7 @@ import { registerPages } from './pages.ts';
 import { SessionStore } from './session-store.ts';
 import { FailureLimiter } from '../auth-failures.ts';
 import { RefusalAudits } from './sign-in-audit.ts';
-import { ForbiddenLog } from './forbidden-log.ts';
+import { CLAIM_REFUSED_LINE, ForbiddenLog } from './forbidden-log.ts';
 import { CSRF_REFUSED_LINE } from './session-guard.ts';
 import { registerTokenSignIn } from './token-sign-in.ts';
 import { registerAdminAdapter } from './ui-api.ts';
@@ -99,7 +99,7 @@ export function createWebRouter(deps: WebRouterDeps): Router {
     config: deps.config, agent: deps.agent, store: deps.store, sessionStore: deps.store, log, basePath,
     sessions: deps.sessions ?? new SessionStore(deps.store),
     failures, signInRefusals: new RefusalAudits(failures), forbidden: new ForbiddenLog(log),
-    csrfRefused: new ForbiddenLog(log, Date.now, CSRF_REFUSED_LINE),
+    csrfRefused: new ForbiddenLog(log, Date.now, CSRF_REFUSED_LINE), claimRefused: new ForbiddenLog(log, Date.now, CLAIM_REFUSED_LINE),
     secure: new URL(deps.config.file.server.publicUrl).protocol === 'https:',
   };
   const router = Router();

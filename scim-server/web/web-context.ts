@@ -41,6 +41,8 @@ export interface WebContext {
   forbidden: ForbiddenLog;
   /** Changes refused for a missing or wrong CSRF token or another site's Origin, logged the same way (session-guard.ts). */
   csrfRefused: ForbiddenLog;
+  /** My access claims refused as not the person's (403, 404), logged the same way (my-access.ts). */
+  claimRefused: ForbiddenLog;
 }
 
 export const sessionCookieName = (ctx: WebContext) => (ctx.secure ? '__Host-hubwarden-session' : 'hubwarden-session');
