@@ -193,3 +193,22 @@ test('free text: OAuth and CSRF parameters, X-API-Key and Proxy-Authorization he
   for (const [text, secret] of cases) assert.ok(!redactText(text).includes(secret), `${secret} in ${redactText(text)}`);
   for (const text of ['okta: {"errorCode":"E0000001","code":"E0000001"}', 'the child ended with exit code=1', 'SQLSTATE code 40001']) assert.equal(redactText(text), text);
 });
+
+test('an Error logged alone or in the metadata keeps its message and stack, redacted (not an empty {})', async () => {
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+  const log = winston.createLogger({ format: winston.format.combine(redactFormat(), winston.format.json()), transports: [new winston.transports.Stream({ stream: sink })] });
+  log.error(new Error('refused Authorization: Bearer tok-EAAB123'));
+  log.error('task failed', { error: Object.assign(new Error('upstream said password=hunter2!'), { code: 'E_UPSTREAM' }) });
+  log.warn('wrapped', { err: new Error('outer', { cause: new Error('inner client_secret=client-s3cret') }) });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(lines.length, 3);
+  for (const line of lines) for (const s of SECRETS) assert.ok(!line.includes(s), `${s} in ${line}`);
+  const [alone, meta, wrapped] = lines.map((l) => JSON.parse(l));
+  assert.match(alone.message, /^refused Authorization: Bearer \[redacted\]$/);
+  assert.match(alone.stack, /^Error: refused/);
+  assert.equal(meta.error.message, 'upstream said password=[redacted]');
+  assert.equal(meta.error.code, 'E_UPSTREAM');
+  assert.match(meta.error.stack, /^Error: upstream/);
+  assert.equal(wrapped.err.cause.message, 'inner client_secret=[redacted]');
+});

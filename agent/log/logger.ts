@@ -37,6 +37,16 @@ function secretAt(key: string, value: unknown, parentKey: string | undefined, ob
   return key === 'value' && typeof obj.path === 'string' && /password/i.test(obj.path);
 }
 
+/**
+ * An Error's message, stack and cause are its own but not enumerable: walked as a plain object it
+ * came out `{}` (`log.error(err)` wrote a line with nothing but its level), and the diagnosis was
+ * lost. They are listed here with its enumerable fields (an SDK's `code`, `status`, request), and
+ * then redacted like any other field.
+ */
+function errorFields(err: Error): Record<string, unknown> {
+  return { ...err, message: err.message, ...(err.stack ? { stack: err.stack } : {}), ...(err.cause !== undefined ? { cause: err.cause } : {}) };
+}
+
 /** Past this nesting a value is dropped rather than written unchecked (a secret could hide deeper). */
 const MAX_DEPTH = 8;
 
@@ -47,7 +57,7 @@ export function redact(value: unknown, depth = 0, parentKey?: string): unknown {
   if (depth > MAX_DEPTH) return '[too deep to log]';
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1, parentKey));
   const out: Record<string, unknown> = {};
-  const obj = value as Record<string, unknown>;
+  const obj = value instanceof Error ? errorFields(value) : (value as Record<string, unknown>);
   for (const [k, v] of Object.entries(obj)) {
     out[k] = secretAt(k, v, parentKey, obj) ? '[redacted]' : redact(v, depth + 1, k);
   }

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { auditFileTotals } from '../../agent/audit/audit-file.ts';
@@ -20,8 +20,10 @@ const counter = <L extends string>(name: string, help: string, labelNames: reado
 const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) =>
   new Histogram<L>({ name, help, labelNames, buckets, registers: [metricsRegistry] });
 
-const scimRequests = counter('hubwarden_scim_requests_total', 'SCIM requests by hub, method and HTTP status', ['hub', 'method', 'status']);
-const scimDuration = histogram('hubwarden_scim_request_duration_seconds', 'SCIM request latency by hub and method', ['hub', 'method'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
+const scimRequests = counter('hubwarden_scim_requests_total', 'SCIM requests by hub, method and HTTP status (499: the client hung up before the answer)', ['hub', 'method', 'status']);
+// Up to 120 s: a request can wait 60 s for a pooled connection, then for its commit
+// (agent/store/postgres/connections.ts); past the last bucket histogram_quantile reports that bucket.
+const scimDuration = histogram('hubwarden_scim_request_duration_seconds', 'SCIM request latency by hub and method', ['hub', 'method'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]);
 const tasks = counter('hubwarden_tasks_total', 'agent tasks finished, by kind and outcome', ['kind', 'outcome']);
 const taskDuration = histogram('hubwarden_task_duration_seconds', 'agent task latency from start to finish, by kind and outcome', ['kind', 'outcome'], [0.05, 0.25, 1, 5, 15, 60, 300, 1800]);
 const graphCalls = counter('hubwarden_graph_calls_total', 'Calls to an app\'s API (by its connector) or to Microsoft Graph, by HTTP status', ['api', 'status']);
@@ -142,6 +144,19 @@ export function recordSCIMRequest(hub: string, method: string, status: number, m
 }
 
 /**
+ * The status a request ended with, once: 'close' comes after 'finish' for an answered request and
+ * alone for one whose client hung up first. Counted on 'finish' only, a request an identity
+ * provider gave up on (its timeout, a slow store) was in no counter and no latency bucket, so
+ * the figures looked best exactly when it was failing. Such a request is labelled 499, nginx's
+ * "client closed request" (https://github.com/nginx/nginx/blob/master/src/http/ngx_http_request.h),
+ * and its latency is how long the client waited.
+ */
+export const CLIENT_CLOSED = 499;
+function whenSettled(res: ServerResponse, record: (status: number) => void): void {
+  res.once('close', () => record(res.writableFinished ? res.statusCode : CLIENT_CLOSED));
+}
+
+/**
  * Middleware for the SCIM tree (mount it before the SCIM router). The hub is the path segment
  * after `/hubs/` (per-hub base URL `/scim/v2/hubs/<hub>`); anything not a configured hub is labelled `unknown` so a
  * scanner cannot grow the label set.
@@ -150,9 +165,9 @@ export function scimRequestMetrics(knownHubs: Iterable<string>): RequestHandler 
   const hubs = new Set(knownHubs);
   return (req, res, next) => {
     const started = performance.now();
-    res.on('finish', () => {
+    whenSettled(res, (status) => {
       const segment = /\/hubs\/([^/?]+)/.exec(req.originalUrl)?.[1] ?? '';
-      recordSCIMRequest(hubs.has(segment) ? segment : 'unknown', req.method, res.statusCode, performance.now() - started);
+      recordSCIMRequest(hubs.has(segment) ? segment : 'unknown', req.method, status, performance.now() - started);
     });
     next();
   };
@@ -161,9 +176,9 @@ export function scimRequestMetrics(knownHubs: Iterable<string>): RequestHandler 
 /** Counts hook deliveries by the status they were answered with (mount before the hook routers). */
 export function hookDeliveryMetrics(): RequestHandler {
   return (req, res, next) => {
-    res.on('finish', () => {
+    whenSettled(res, (status) => {
       const source = req.originalUrl.includes('/entra/') ? 'entra-lifecycle' : req.originalUrl.includes('/okta') ? 'okta' : 'other';
-      hookDeliveries.inc({ source, status: String(res.statusCode) });
+      hookDeliveries.inc({ source, status: String(status) });
     });
     next();
   };

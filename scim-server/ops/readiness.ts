@@ -28,7 +28,7 @@ export function readiness(checks: ReadinessChecks): Readiness {
 }
 
 /** How long `/readyz` waits for the store's answer before answering from what it knows. */
-const PROBE_WAIT_MS = 3_000;
+export const PROBE_WAIT_MS = 3_000;
 
 /**
  * `readiness` after asking the store, when it can be asked (PostgreSQL: `reachableNow`): a store that

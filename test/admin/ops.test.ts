@@ -1,7 +1,8 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Router } from 'express';
-import { createMetricsRouter, observeStore, recordGraphCall, recordTask, recordWriteback, scimRequestMetrics } from '../../scim-server/ops/metrics.ts';
+import { createMetricsRouter, observeStore, recordGraphCall, recordSCIMRequest, recordTask, recordWriteback, scimRequestMetrics } from '../../scim-server/ops/metrics.ts';
+import { BUSY_WAIT_MS } from '../../agent/store/postgres/connections.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import type { StoreStats } from '../../agent/store/store.ts';
 import { serveRouters, type TestServer } from './test-server.ts';
@@ -97,4 +98,36 @@ test('/metrics reports the store it runs on: up, transactions, re-runs, contenti
 
   observeStore(store);
   assert.doesNotMatch(await read(), /hubwarden_store_connections\{/, 'back on a store without a pool: no stale connection figures');
+});
+
+test('a SCIM request the client gave up on is still counted, with its latency (an identity provider timing out on a slow store)', async () => {
+  let answered!: () => void;
+  const done = new Promise<void>((resolve) => { answered = resolve; });
+  const scim = Router();
+  scim.use(scimRequestMetrics(['acme-ads']));
+  scim.get('/scim/v2/hubs/:hub/Users', (_req, res) => {
+    setTimeout(() => { res.status(200).json({}); answered(); }, 300);
+  });
+  server = await serveRouters([['/', scim], ['/', createMetricsRouter()]]);
+  const read = async () => (await fetch(`${server!.url}/metrics`)).text();
+  const before = await read();
+  await assert.rejects(fetch(`${server.url}/scim/v2/hubs/acme-ads/Users`, { signal: AbortSignal.timeout(50) }));
+  await done;
+  await new Promise((r) => setTimeout(r, 50));
+  const after = await read();
+  const total = (text: string) => text.split('\n').filter((l) => l.startsWith('hubwarden_scim_requests_total{hub="acme-ads",method="GET"')).reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+  assert.equal(total(after) - total(before), 1, 'the abandoned request is counted once');
+  assert.equal(sample(after, 'hubwarden_scim_requests_total', 'hub="acme-ads",method="GET",status="499"') - sample(before, 'hubwarden_scim_requests_total', 'hub="acme-ads",method="GET",status="499"'), 1);
+  assert.equal(sample(after, 'hubwarden_scim_request_duration_seconds_count', 'hub="acme-ads",method="GET"') - sample(before, 'hubwarden_scim_request_duration_seconds_count', 'hub="acme-ads",method="GET"'), 1);
+});
+
+test('SCIM latency buckets reach as far as the store can hold a request (a pool busy for BUSY_WAIT_MS), not only to +Inf', async () => {
+  server = await serveRouters([['/', createMetricsRouter()]]);
+  const read = async () => (await fetch(`${server!.url}/metrics`)).text();
+  recordSCIMRequest('bucket-hub', 'PUT', 503, BUSY_WAIT_MS);
+  const after = await read();
+  const finite = after.split('\n').filter((l) => l.startsWith('hubwarden_scim_request_duration_seconds_bucket{') && l.includes('hub="bucket-hub"') && !l.includes('le="+Inf"'));
+  const holding = finite.filter((l) => Number(l.split(' ').at(-1)) >= 1);
+  // histogram_quantile cannot say more than the highest finite bucket: a p99 during a store stall read 5 s.
+  assert.ok(holding.length > 0, `no finite bucket holds a ${BUSY_WAIT_MS / 1000} s request: ${finite.map((l) => /le="([^"]+)"/.exec(l)?.[1]).join(', ')}`);
 });

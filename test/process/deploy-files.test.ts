@@ -6,6 +6,7 @@ import { storeFileOf } from '../../agent/store/open-store.ts';
 import { loadConfig, parseConfig } from '../../config/load.ts';
 import { parseAllDocuments } from 'yaml';
 import { STOP_LIMIT_MS } from '../../scim-server/serve.ts';
+import { PROBE_WAIT_MS } from '../../scim-server/ops/readiness.ts';
 import { REPO_ROOT } from './server-process.ts';
 
 /**
@@ -76,6 +77,12 @@ test('Kubernetes Deployment: probes on /readyz and /healthz, a grace longer than
   assert.equal(readiness.httpGet.path, '/readyz');
   // Liveness must not follow a shared dependency: a database outage would restart every replica.
   assert.equal(liveness.httpGet.path, '/healthz');
+  // /readyz waits up to PROBE_WAIT_MS for the store's answer (a busy pool queues its SELECT 1);
+  // the kubelet's timeoutSeconds defaults to 1 s and a timeout counts as a failure
+  // (https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#configure-probes):
+  // under load every replica would leave the Service together.
+  const readinessTimeout = (container.readinessProbe.timeoutSeconds ?? 1) * 1000;
+  assert.ok(readinessTimeout > PROBE_WAIT_MS, `readinessProbe.timeoutSeconds ${readinessTimeout / 1000} s, /readyz may take ${PROBE_WAIT_MS / 1000} s`);
   for (const probe of [readiness, liveness]) assert.ok(container.ports.some((p: { name: string }) => p.name === probe.httpGet.port), `probe port ${probe.httpGet.port}`);
   // SIGKILL comes terminationGracePeriodSeconds after SIGTERM (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination).
   assert.ok(pod.terminationGracePeriodSeconds * 1000 > STOP_LIMIT_MS, `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds}`);
