@@ -6,7 +6,7 @@ import { taskByKey } from '../tasks/enqueue.ts';
 import { operationTaskKey } from '../tasks/operations/enqueue-operation.ts';
 import { inviteIdOf } from '../standing/row-ids.ts';
 import { accessRemovalKindOf, exceedsAccessThreshold, exceedsRemovalThreshold, type AccessRemovalKind, type EarlierRemovals, type KindJudgement } from './classify.ts';
-import { releasedWithin, removedWithin } from './removal-window.ts';
+import { releasedIn, removalWindowOf, removedIn } from './removal-window.ts';
 
 /** Each kind of access removal as the brake's report and audit entries name it. */
 export const ACCESS_REMOVAL_LABEL: Record<AccessRemovalKind, string> = {
@@ -47,7 +47,10 @@ export async function judgeRemovalThreshold(view: ReadView, hub: HubConfigFile, 
   for await (const u of view.list('appSystemUsers', hub.id)) if (await view.get('appMembers', hub.id, u.id)) systemMembers++;
   const members = Math.max(0, (await view.count('appMembers', hub.id)) - systemMembers);
   const windowMs = hub.safety.removalWindowMinutes * 60_000;
-  const [removedEarlier, released] = await Promise.all([removedWithin(view, hub.id, now, windowMs), releasedWithin(view, hub.id, now, windowMs)]);
+  // One read of the window record for every kind's count (seats here, the others below).
+  const window = await removalWindowOf(view, hub.id);
+  const removedEarlier = removedIn(window, now, windowMs);
+  const released = releasedIn(window, now, windowMs);
   // Members let through earlier whose removal has not run yet are still listed (and planned again).
   const stillListed = released.memberIds.size === 0 ? 0 : (await view.getMany('appMembers', hub.id, [...released.memberIds])).filter((m) => m !== undefined).length;
   const percent = hub.safety.removalThresholdPercent;
@@ -59,7 +62,7 @@ export async function judgeRemovalThreshold(view: ReadView, hub: HubConfigFile, 
   // Only when the batch takes something other than a seat: the pending invites are read then.
   const others = ops.some((o) => o.kind !== 'remove-member');
   const people = others ? members + (await pendingInvites(view, hub.id, now)) : members;
-  const earlierKinds = others ? await earlierAccessRemovals(view, hub.id, now, windowMs) : undefined;
+  const earlierKinds = others ? await earlierAccessRemovals(view, hub.id, window, now, windowMs) : undefined;
   const kinds = others ? exceedsAccessThreshold(await notLetThrough(view, hub.id, ops), people, percent, earlierKinds!.released) : [];
   const tripped: AccessRemovalKind[] = [...(threshold.exceeds ? ['seat' as const] : []), ...kinds.filter((k) => k.exceeds).map((k) => k.kind)];
   const phrase = (kind: AccessRemovalKind): string => {
@@ -82,11 +85,12 @@ const ACCESS_KINDS = ['grant', 'role', 'invite'] as const;
  * went is still one of the hub's people; a cancelled invite is not, unless it is still pending
  * (let through, not run yet): counted once, as seats' are (exceedsRemovalThreshold).
  */
-async function earlierAccessRemovals(view: ReadView, hubId: string, now: Date, windowMs: number) {
+async function earlierAccessRemovals(view: ReadView, hubId: string, window: Parameters<typeof removedIn>[0], now: Date, windowMs: number) {
   const released: Partial<Record<KindJudgement['kind'], EarlierRemovals>> = {};
   const counts: Partial<Record<KindJudgement['kind'], number>> = {};
   for (const kind of ACCESS_KINDS) {
-    const [n, r] = await Promise.all([removedWithin(view, hubId, now, windowMs, kind), releasedWithin(view, hubId, now, windowMs, kind)]);
+    const n = removedIn(window, now, windowMs, kind);
+    const r = releasedIn(window, now, windowMs, kind);
     counts[kind] = n;
     let stillListed = r.memberIds.size + r.unnamed;
     if (kind === 'invite') {

@@ -38,10 +38,18 @@ const inWindow = (record: Readonly<RemovalWindowRecord> | undefined, now: Date, 
 
 const ofKind = (kind: AccessRemovalKind) => (r: RemovalWindowRecord['released'][number]) => (r.kind ?? 'seat') === kind;
 
+/** The hub's removal window record, read once for every kind's count (removedIn, releasedIn). */
+export const removalWindowOf = (view: Pick<ReadView, 'get'>, hubId: string) => view.get('removalWindows', hubId, hubId);
+
 /** How many members (or people, for another `kind`) the threshold let through in the `windowMs` before `now`. */
 export async function removedWithin(view: Pick<ReadView, 'get'>, hubId: string, now: Date, windowMs: number, kind: AccessRemovalKind = 'seat'): Promise<number> {
+  return windowMs <= 0 ? 0 : removedIn(await removalWindowOf(view, hubId), now, windowMs, kind);
+}
+
+/** removedWithin, of a record already read. */
+export function removedIn(record: Readonly<RemovalWindowRecord> | undefined, now: Date, windowMs: number, kind: AccessRemovalKind = 'seat'): number {
   if (windowMs <= 0) return 0;
-  return inWindow(await view.get('removalWindows', hubId, hubId), now, windowMs).filter(ofKind(kind)).reduce((n, r) => n + r.removals, 0);
+  return inWindow(record, now, windowMs).filter(ofKind(kind)).reduce((n, r) => n + r.removals, 0);
 }
 
 /** The removals let through in the window: the members named, and how many more were recorded without names. */
@@ -52,10 +60,15 @@ export interface ReleasedRemovals {
 
 /** Which members (or person rows, for another `kind`) the threshold let through in the `windowMs` before `now`. */
 export async function releasedWithin(view: Pick<ReadView, 'get'>, hubId: string, now: Date, windowMs: number, kind: AccessRemovalKind = 'seat'): Promise<ReleasedRemovals> {
+  return windowMs <= 0 ? { memberIds: new Set(), unnamed: 0 } : releasedIn(await removalWindowOf(view, hubId), now, windowMs, kind);
+}
+
+/** releasedWithin, of a record already read. */
+export function releasedIn(record: Readonly<RemovalWindowRecord> | undefined, now: Date, windowMs: number, kind: AccessRemovalKind = 'seat'): ReleasedRemovals {
   const memberIds = new Set<string>();
   let unnamed = 0;
   if (windowMs <= 0) return { memberIds, unnamed };
-  for (const r of inWindow(await view.get('removalWindows', hubId, hubId), now, windowMs).filter(ofKind(kind))) {
+  for (const r of inWindow(record, now, windowMs).filter(ofKind(kind))) {
     if (r.memberIds) for (const id of r.memberIds) memberIds.add(id);
     else unnamed += r.removals;
   }
