@@ -24,3 +24,18 @@ export function testUser(id: string, email: string, active = true): DirectoryUse
 
 /** The test hub's rules (its connector definition's roles and asset types). */
 export const TEST_RULES = roleRulesOfHub({ id: 'meta-main', connector: 'meta-business' });
+
+/** A seat of the test hub: app member `id` holding `role`, seen at `at`. */
+export function testSeat(id: string, email: string, role: string, at: string) {
+  return { hubId: 'meta-main', id, email, role, firstSeenAt: at, lastSeenAt: at };
+}
+
+/** A directory group of the test hub with these users as members. */
+export function testGroup(id: string, displayName: string, userIds: readonly string[], at: string) {
+  return { hubId: 'meta-main', id, displayName, members: userIds.map((value) => ({ value })), scim: {}, created: at, lastModified: at, version: 1 };
+}
+
+/** The test hub's record of a complete check for updates at `at` (removals are judged only after one). */
+export function completeImport(at: string) {
+  return { hubId: 'meta-main', id: 'meta-main', complete: true, completedAt: at };
+}

@@ -7,39 +7,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAgentApi } from '../agent-api.ts';
-import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
-import { testHub, testUser } from '../grants/grant-fixtures.ts';
-import { definePersonIndexes } from '../plan/person-input.ts';
-import { MemoryStore } from '../store/memory-store.ts';
+import { completeImport, testGroup, testHub, testSeat, testUser } from '../grants/grant-fixtures.ts';
 import { collect } from '../store/store.ts';
-import { removalPass } from './test-removal-pass.ts';
+import { BRAKE_SAFETY, hubWithInvites, removalPass, removalStore } from './test-removal-pass.ts';
 
 const NOW = Date.parse('2026-12-06T09:00:00Z');
 const at = new Date(NOW).toISOString();
-const SAFETY = { removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: false, settleSeconds: 0 };
 const minutes = (n: number) => new Date(NOW + n * 60_000);
 const explanationOf = (task: { result?: unknown }) => String((task.result as { explanation?: string }).explanation);
 
 /** 10 people invited (pending), an owner and one other member: 12 people. */
-async function hubWithInvites() {
-  const store = new MemoryStore();
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
-  const hub = testHub({ safety: SAFETY });
-  await store.transact((tx) => {
-    tx.put('directoryUsers', hub.id, 'u-admin', testUser('u-admin', 'owner@example.com'));
-    const invited: Array<{ value: string }> = [];
-    for (let i = 0; i < 10; i++) {
-      tx.put('directoryUsers', hub.id, `u-${i}`, testUser(`u-${i}`, `p${i}@example.com`));
-      invited.push({ value: `u-${i}` });
-      tx.put('appInvites', hub.id, `inv-${i}`, { hubId: hub.id, id: `inv-${i}`, email: `p${i}@example.com`, role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
-    }
-    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Advertisers', members: invited, scim: {}, created: at, lastModified: at, version: 1 });
-    tx.put('directoryGroups', hub.id, 'g2', { hubId: hub.id, id: 'g2', displayName: 'Meta Admins', members: [{ value: 'u-admin' }], scim: {}, created: at, lastModified: at, version: 1 });
-    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
-    tx.put('appMembers', hub.id, 'm-other', { hubId: hub.id, id: 'm-other', email: 'other@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
-    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
-  });
+async function invitedHub() {
+  const { store, hub } = await hubWithInvites(10, true, at);
   /** The IdP deactivates these people (one SCIM request each). */
   const deactivate = (...n: number[]) => store.transact((tx) => { for (const i of n) tx.put('directoryUsers', hub.id, `u-${i}`, testUser(`u-${i}`, `p${i}@example.com`, false)); });
   /** The queued cancellations ran: the app no longer lists those invites. */
@@ -49,7 +28,7 @@ async function hubWithInvites() {
 }
 
 test('invite cancellations sent one person per pass halt once the window holds more than the threshold', async () => {
-  const { store, hub, deactivate, cancelled, cancellations } = await hubWithInvites();
+  const { store, hub, deactivate, cancelled, cancellations } = await invitedHub();
   const results: string[] = [];
   for (let i = 0; i < 4; i++) {
     await deactivate(i);
@@ -70,7 +49,7 @@ test('invite cancellations sent one person per pass halt once the window holds m
 });
 
 test('an approved batch of cancellations goes, and later ones in the window are judged with it', async () => {
-  const { store, hub, deactivate, cancelled, cancellations } = await hubWithInvites();
+  const { store, hub, deactivate, cancelled, cancellations } = await invitedHub();
   await deactivate(0, 1, 2, 3, 4);
   const held = await removalPass(store, hub, 'deprovision', 'apply-removals:deprovision:0', minutes(0));
   assert.equal(held.status, 'needs-approval', JSON.stringify(held.result));
@@ -90,32 +69,29 @@ test('an approved batch of cancellations goes, and later ones in the window are 
 test('asset grant removals sent one person per pass halt once the window holds more than the threshold', async () => {
   // 8 advertisers who are also staff (their seat stays), each leaving the advertisers' group in
   // its own SCIM request: each pass takes one person's ad account. 9 people with the owner.
-  const store = new MemoryStore();
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
+  const store = removalStore();
   const hub = testHub({
-    safety: SAFETY,
+    safety: BRAKE_SAFETY,
     teams: [
       { group: 'Meta Advertisers', appRole: 'EMPLOYEE', assets: [{ type: 'ad_account', id: 'act_111', tasks: ['ADVERTISE', 'ANALYZE'] }] },
       { group: 'Meta Staff', appRole: 'EMPLOYEE', assets: [] },
       { group: 'Meta Admins', hubRole: 'owner', appRole: 'ADMIN', assets: [] },
     ],
   });
-  const staff = Array.from({ length: 8 }, (_, i) => ({ value: `u-${i}` }));
-  const group = (id: string, displayName: string, members: Array<{ value: string }>) =>
-    ({ hubId: hub.id, id, displayName, members, scim: {}, created: at, lastModified: at, version: 1 });
+  const staff = Array.from({ length: 8 }, (_, i) => `u-${i}`);
+  const group = (id: string, displayName: string, userIds: string[]) => testGroup(id, displayName, userIds, at);
   await store.transact((tx) => {
     for (let i = 0; i < 8; i++) {
       tx.put('directoryUsers', hub.id, `u-${i}`, testUser(`u-${i}`, `p${i}@example.com`));
-      tx.put('appMembers', hub.id, `m-${i}`, { hubId: hub.id, id: `m-${i}`, email: `p${i}@example.com`, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+      tx.put('appMembers', hub.id, `m-${i}`, testSeat(`m-${i}`, `p${i}@example.com`, 'EMPLOYEE', at));
       tx.put('appAssignments', hub.id, `ad_account:act_111:m-${i}`, { hubId: hub.id, key: `ad_account:act_111:m-${i}`, asset: { type: 'ad_account', id: 'act_111' }, userId: `m-${i}`, userType: 'member', tasks: ['ADVERTISE', 'ANALYZE'], madeBy: 'hubwarden' });
     }
     tx.put('directoryUsers', hub.id, 'u-admin', testUser('u-admin', 'owner@example.com'));
     tx.put('directoryGroups', hub.id, 'g1', group('g1', 'Meta Advertisers', staff));
     tx.put('directoryGroups', hub.id, 'g2', group('g2', 'Meta Staff', staff));
-    tx.put('directoryGroups', hub.id, 'g3', group('g3', 'Meta Admins', [{ value: 'u-admin' }]));
-    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
-    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+    tx.put('directoryGroups', hub.id, 'g3', group('g3', 'Meta Admins', ['u-admin']));
+    tx.put('appMembers', hub.id, 'm-admin', testSeat('m-admin', 'owner@example.com', 'ADMIN', at));
+    tx.put('appImports', hub.id, hub.id, completeImport(at));
   });
   const results: string[] = [];
   for (let i = 0; i < 3; i++) {

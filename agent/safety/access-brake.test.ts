@@ -1,18 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
-import { testHub, testUser } from '../grants/grant-fixtures.ts';
+import { completeImport, testGroup, testHub, testSeat, testUser } from '../grants/grant-fixtures.ts';
 import type { Operation } from '../plan/operation.ts';
-import { definePersonIndexes } from '../plan/person-input.ts';
-import { MemoryStore } from '../store/memory-store.ts';
+import type { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import { exceedsAccessThreshold } from './classify.ts';
-import { removalPass } from './test-removal-pass.ts';
+import { BRAKE_SAFETY, hubWithInvites, removalPass, removalStore } from './test-removal-pass.ts';
 
 const NOW = new Date('2026-12-06T09:00:00Z');
 const at = NOW.toISOString();
-const SAFETY = { removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: false, settleSeconds: 0 };
 const ADVERTISE = { type: 'ad_account', id: 'act_111', tasks: ['ADVERTISE', 'ANALYZE'] };
 
 /**
@@ -21,32 +18,30 @@ const ADVERTISE = { type: 'ad_account', id: 'act_111', tasks: ['ADVERTISE', 'ANA
  * `granted`: how many of the 8 advertisers hold the account now (the others have nothing to lose).
  */
 async function hubWithAdvertisers(granted: number) {
-  const store = new MemoryStore();
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
+  const store = removalStore();
   const hub = testHub({
-    safety: SAFETY,
+    safety: BRAKE_SAFETY,
     teams: [
       { group: 'Meta Advertisers', appRole: 'EMPLOYEE', assets: [] },
       { group: 'Meta Admins', hubRole: 'owner', appRole: 'ADMIN', assets: [{ type: 'ad_account', id: 'act_111', tasks: ['MANAGE', 'ADVERTISE', 'ANALYZE'] }] },
     ],
   });
   await store.transact((tx) => {
-    const advertisers: Array<{ value: string }> = [];
+    const advertisers: string[] = [];
     for (let i = 0; i < 8; i++) {
       tx.put('directoryUsers', hub.id, `u-${i}`, testUser(`u-${i}`, `p${i}@example.com`));
-      advertisers.push({ value: `u-${i}` });
-      tx.put('appMembers', hub.id, `m-${i}`, { hubId: hub.id, id: `m-${i}`, email: `p${i}@example.com`, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+      advertisers.push(`u-${i}`);
+      tx.put('appMembers', hub.id, `m-${i}`, testSeat(`m-${i}`, `p${i}@example.com`, 'EMPLOYEE', at));
       if (i < granted) {
         tx.put('appAssignments', hub.id, `ad_account:act_111:m-${i}`, { hubId: hub.id, key: `ad_account:act_111:m-${i}`, asset: { type: 'ad_account', id: 'act_111' }, userId: `m-${i}`, userType: 'member', tasks: ADVERTISE.tasks, madeBy: 'hubwarden' });
       }
     }
     tx.put('directoryUsers', hub.id, 'u-admin', testUser('u-admin', 'owner@example.com'));
-    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Advertisers', members: advertisers, scim: {}, created: at, lastModified: at, version: 1 });
-    tx.put('directoryGroups', hub.id, 'g2', { hubId: hub.id, id: 'g2', displayName: 'Meta Admins', members: [{ value: 'u-admin' }], scim: {}, created: at, lastModified: at, version: 1 });
-    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+    tx.put('directoryGroups', hub.id, 'g1', testGroup('g1', 'Meta Advertisers', advertisers, at));
+    tx.put('directoryGroups', hub.id, 'g2', testGroup('g2', 'Meta Admins', ['u-admin'], at));
+    tx.put('appMembers', hub.id, 'm-admin', testSeat('m-admin', 'owner@example.com', 'ADMIN', at));
     tx.put('appAssignments', hub.id, 'ad_account:act_111:m-admin', { hubId: hub.id, key: 'ad_account:act_111:m-admin', asset: { type: 'ad_account', id: 'act_111' }, userId: 'm-admin', userType: 'member', tasks: ['MANAGE', 'ADVERTISE', 'ANALYZE'], madeBy: 'hubwarden' });
-    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+    tx.put('appImports', hub.id, hub.id, completeImport(at));
   });
   return { store, hub };
 }
@@ -87,25 +82,8 @@ test('a plan taking grants from fewer people than the threshold proceeds', async
 });
 
 test('a plan cancelling the pending invites of most people halts for approval and says it was the invites', async () => {
-  const store = new MemoryStore();
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
-  const hub = testHub({ safety: SAFETY });
-  await store.transact((tx) => {
-    tx.put('directoryUsers', hub.id, 'u-admin', testUser('u-admin', 'owner@example.com'));
-    const invited: Array<{ value: string }> = [];
-    // 6 people invited, then deactivated in the directory before they joined: every invite is cancelled.
-    for (let i = 0; i < 6; i++) {
-      tx.put('directoryUsers', hub.id, `u-${i}`, testUser(`u-${i}`, `p${i}@example.com`, false));
-      invited.push({ value: `u-${i}` });
-      tx.put('appInvites', hub.id, `inv-${i}`, { hubId: hub.id, id: `inv-${i}`, email: `p${i}@example.com`, role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
-    }
-    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Advertisers', members: invited, scim: {}, created: at, lastModified: at, version: 1 });
-    tx.put('directoryGroups', hub.id, 'g2', { hubId: hub.id, id: 'g2', displayName: 'Meta Admins', members: [{ value: 'u-admin' }], scim: {}, created: at, lastModified: at, version: 1 });
-    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
-    tx.put('appMembers', hub.id, 'm-other', { hubId: hub.id, id: 'm-other', email: 'other@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
-    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
-  });
+  // 6 people invited, then deactivated in the directory before they joined: every invite is cancelled.
+  const { store, hub } = await hubWithInvites(6, false, at);
   const pass = await removalPass(store, hub, 'deprovision', 'apply-removals:deprovision', NOW);
   assert.equal(pass.status, 'needs-approval', JSON.stringify(pass.result));
   assert.match(String((pass.result as { explanation: string }).explanation), /cancel the pending invites of 6 of 8 people of hub meta-main \(75\.0%\).*\(invite cancellations\)/);

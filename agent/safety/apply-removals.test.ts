@@ -1,15 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
-import { testHub, testUser } from '../grants/grant-fixtures.ts';
-import { definePersonIndexes } from '../plan/person-input.ts';
-import { MemoryStore } from '../store/memory-store.ts';
+import { completeImport, testGroup, testHub, testSeat, testUser } from '../grants/grant-fixtures.ts';
 import { collect } from '../store/store.ts';
 import type { TaskContext } from '../tasks/handler.ts';
 import { enqueueTask } from '../tasks/enqueue.ts';
 import { applyOutcome } from '../tasks/task-transitions.ts';
 import { applyRemovalsHandler } from './apply-removals.ts';
 import { recordRemovals } from './removal-window.ts';
+import { removalStore } from './test-removal-pass.ts';
 
 const NOW = new Date('2026-12-04T01:00:00Z');
 const at = NOW.toISOString();
@@ -20,17 +18,15 @@ const at = NOW.toISOString();
  * stale judgement would let a mass deactivation through in two halves.
  */
 test('a pass whose removal window changed before it committed judges the threshold again', async () => {
-  const store = new MemoryStore();
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
+  const store = removalStore();
   const hub = testHub({ safety: { removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: false } });
   await store.transact((tx) => {
     tx.put('directoryUsers', hub.id, 'u-bob', testUser('u-bob', 'bob@example.com', false));
-    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Advertisers', members: [{ value: 'u-bob' }], scim: {}, created: at, lastModified: at, version: 1 });
-    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
-    tx.put('appMembers', hub.id, 'm-bob', { hubId: hub.id, id: 'm-bob', email: 'bob@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
-    for (let i = 0; i < 8; i++) tx.put('appMembers', hub.id, `m-${i}`, { hubId: hub.id, id: `m-${i}`, email: `other${i}@example.com`, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
-    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+    tx.put('directoryGroups', hub.id, 'g1', testGroup('g1', 'Meta Advertisers', ['u-bob'], at));
+    tx.put('appMembers', hub.id, 'm-admin', testSeat('m-admin', 'owner@example.com', 'ADMIN', at));
+    tx.put('appMembers', hub.id, 'm-bob', testSeat('m-bob', 'bob@example.com', 'EMPLOYEE', at));
+    for (let i = 0; i < 8; i++) tx.put('appMembers', hub.id, `m-${i}`, testSeat(`m-${i}`, `other${i}@example.com`, 'EMPLOYEE', at));
+    tx.put('appImports', hub.id, hub.id, completeImport(at));
   });
   const task = await store.transact((tx) => enqueueTask(tx, { hubId: hub.id, kind: 'apply-removals', payload: { phase: 'deprovision' }, idempotencyKey: 'apply-removals:deprovision', summary: 'apply deprovisioning', trigger: { type: 'scim' }, now: NOW }));
   const ctx = { store, hub, now: () => NOW, audit: () => {}, interrupted: false } as unknown as TaskContext;
@@ -55,15 +51,13 @@ test('a pass whose removal window changed before it committed judges the thresho
  * day, as a reconcile audits it (the held notes are shared), not on every settle pass.
  */
 test('a held removal is audited once a day, not on every pass', async () => {
-  const store = new MemoryStore();
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
+  const store = removalStore();
   const hub = testHub({ safety: { confirmDeprovisioning: false } });
   await store.transact((tx) => {
     tx.put('directoryUsers', hub.id, 'u-bob', testUser('u-bob', 'bob@example.com', false));
-    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Advertisers', members: [{ value: 'u-bob' }], scim: {}, created: at, lastModified: at, version: 1 });
-    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
-    tx.put('appMembers', hub.id, 'm-bob', { hubId: hub.id, id: 'm-bob', email: 'bob@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('directoryGroups', hub.id, 'g1', testGroup('g1', 'Meta Advertisers', ['u-bob'], at));
+    tx.put('appMembers', hub.id, 'm-admin', testSeat('m-admin', 'owner@example.com', 'ADMIN', at));
+    tx.put('appMembers', hub.id, 'm-bob', testSeat('m-bob', 'bob@example.com', 'EMPLOYEE', at));
     // No complete import: Bob's removal is held.
   });
   const buffered: unknown[] = [];

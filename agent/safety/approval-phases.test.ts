@@ -1,30 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
-import { testHub, testUser } from '../grants/grant-fixtures.ts';
-import { definePersonIndexes } from '../plan/person-input.ts';
-import { MemoryStore } from '../store/memory-store.ts';
+import { completeImport, testGroup, testHub, testSeat, testUser } from '../grants/grant-fixtures.ts';
 import { collect } from '../store/store.ts';
-import { removalPass } from './test-removal-pass.ts';
+import { removalPass, removalStore } from './test-removal-pass.ts';
 
 const NOW = new Date('2026-12-04T01:00:00Z');
 const at = NOW.toISOString();
 
 /** 10 members: p0..p7 in the advertisers team, an admin, one member nobody governs. Threshold 20 %. */
 async function setup() {
-  const store = new MemoryStore();
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
+  const store = removalStore();
   const hub = testHub({ safety: { removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: false } });
   await store.transact((tx) => {
     for (let i = 0; i < 8; i++) {
       tx.put('directoryUsers', hub.id, `u-${i}`, testUser(`u-${i}`, `p${i}@example.com`, true));
-      tx.put('appMembers', hub.id, `m-${i}`, { hubId: hub.id, id: `m-${i}`, email: `p${i}@example.com`, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+      tx.put('appMembers', hub.id, `m-${i}`, testSeat(`m-${i}`, `p${i}@example.com`, 'EMPLOYEE', at));
     }
-    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Advertisers', members: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => ({ value: `u-${i}` })), scim: {}, created: at, lastModified: at, version: 1 });
-    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
-    tx.put('appMembers', hub.id, 'm-x', { hubId: hub.id, id: 'm-x', email: 'other@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
-    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+    tx.put('directoryGroups', hub.id, 'g1', testGroup('g1', 'Meta Advertisers', [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `u-${i}`), at));
+    tx.put('appMembers', hub.id, 'm-admin', testSeat('m-admin', 'owner@example.com', 'ADMIN', at));
+    tx.put('appMembers', hub.id, 'm-x', testSeat('m-x', 'other@example.com', 'EMPLOYEE', at));
+    tx.put('appImports', hub.id, hub.id, completeImport(at));
   });
   let n = 0;
   const pass = (phase: 'settle' | 'deprovision') => removalPass(store, hub, phase, `apply-removals:${phase}:${n++}`, NOW);

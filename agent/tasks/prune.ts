@@ -1,4 +1,5 @@
 import type { ReadView, Store, Transaction } from '../store/store.ts';
+import { byPartition, writeInBatches } from '../store/write-in-batches.ts';
 import { findTaskIn, parentsOf } from './parent-tasks.ts';
 import { isFinished, type TaskRecord } from './task-record.ts';
 import { assignTriedKeys } from '../app-state/grant-maker.ts';
@@ -78,35 +79,28 @@ export async function pruneFinishedTasks(store: Store, cutoffMs: number, batch =
 
 /**
  * Takes the tasks `old` selects out of `tasks` (and their idempotency keys) in transactions of
- * `batch`, yielding between them so requests get in; `keep` may stage more (the archive copy) or
- * refuse one. A task changed since it was listed, or a parent with an unfinished child, stays.
+ * `batch` (store/write-in-batches.ts); `keep` may stage more (the archive copy) or refuse one. A
+ * task changed since it was listed, or a parent with an unfinished child, stays. The candidates are
+ * all listed before the first write.
  */
 async function inBatches(store: Store, old: (t: Readonly<TaskRecord>) => boolean, batch: number, keep: (tx: Transaction, t: Readonly<TaskRecord>) => boolean | Promise<boolean>): Promise<number> {
   const candidates: Array<[string, string]> = [];
   for (const hubId of await store.partitions('tasks')) for await (const t of store.list('tasks', hubId)) if (old(t)) candidates.push([hubId, t.id]);
-  let moved = 0;
-  for (let i = 0; i < candidates.length; i += batch) {
-    // Each candidate is read again through `tx`: the read that decides the delete is in its transaction.
-    moved += await store.transact(async (tx) => {
-      let n = 0;
-      const byHub = new Map<string, string[]>();
-      for (const [hubId, id] of candidates.slice(i, i + batch)) byHub.set(hubId, [...(byHub.get(hubId) ?? []), id]);
-      for (const [hubId, ids] of byHub) {
-        // The batch's tasks and their keys in two reads (on PostgreSQL each read is a round trip).
-        const tasks = (await tx.getMany('tasks', hubId, ids)).filter((t): t is Readonly<TaskRecord> => t !== undefined && old(t)); // else changed since listed
-        const refs = await tx.getMany('taskKeys', hubId, tasks.map((t) => t.idempotencyKey));
-        for (const [k, t] of tasks.entries()) {
-          if ((await tx.lookup('tasks', 'tasks.parent', t.id)).some((child) => !isFinished(child))) continue;
-          if (!(await keep(tx, t))) continue;
-          if (refs[k]?.taskId === t.id) tx.delete('taskKeys', hubId, t.idempotencyKey);
-          tx.delete('tasks', hubId, t.id);
-          n++;
-        }
+  return writeInBatches(store, candidates, async (tx, keys) => {
+    let n = 0;
+    for (const [hubId, ids] of byPartition(keys)) {
+      // The batch's tasks and their keys in two reads (on PostgreSQL each read is a round trip);
+      // each is read again through `tx`: the read that decides the delete is in its transaction.
+      const tasks = (await tx.getMany('tasks', hubId, ids)).filter((t): t is Readonly<TaskRecord> => t !== undefined && old(t)); // else changed since listed
+      const refs = await tx.getMany('taskKeys', hubId, tasks.map((t) => t.idempotencyKey));
+      for (const [k, t] of tasks.entries()) {
+        if ((await tx.lookup('tasks', 'tasks.parent', t.id)).some((child) => !isFinished(child))) continue;
+        if (!(await keep(tx, t))) continue;
+        if (refs[k]?.taskId === t.id) tx.delete('taskKeys', hubId, t.idempotencyKey);
+        tx.delete('tasks', hubId, t.id);
+        n++;
       }
-      return n;
-    });
-    // Between batches, let requests in: a first prune after an upgrade may have much to do.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return moved;
+    }
+    return n;
+  }, batch);
 }

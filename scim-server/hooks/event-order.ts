@@ -2,7 +2,8 @@ import type { PersonChangeOptions } from '../../agent/api.ts';
 import type { Store, Transaction } from '../../agent/store/store.ts';
 import { defineOpenIndex, HOOK_EVENT_TTL_MS, OPEN_INDEX, type HookEventRecord } from './hook-event-record.ts';
 import { byPublished, suspensionKey, type EventPerson } from './okta-event.ts';
-import { deleteInBatches, SWEEP_BATCH } from './sweep-batches.ts';
+import { writeInBatches } from '../../agent/store/write-in-batches.ts';
+import { SWEEP_BATCH } from './sweep-batches.ts';
 
 /**
  * The latest Okta event applied to a person's suspension (suspend, unsuspend) or activation
@@ -88,7 +89,7 @@ export const MARK_GRACE_MS = 3600_000;
  * marks of a person with an open record are kept, checked in the transaction that deletes them
  * (the store runs transactions as if one after another), and go at a later sweep once it is done
  * or given up (records are swept a week after receipt). Marks are read page by page outside the
- * write, and deleted in transactions of `batch` (sweep-batches.ts), each reading them again through `tx`.
+ * write, and deleted in transactions of `batch` (agent/store/write-in-batches.ts), each reading them again through `tx`.
  */
 export async function pruneOrderMarks(store: Store, now: number, batch = SWEEP_BATCH): Promise<number> {
   defineOpenIndex(store);
@@ -99,7 +100,7 @@ export async function pruneOrderMarks(store: Store, now: number, batch = SWEEP_B
       if (stale(m) && m.id) yield m.id; // (a mark written before marks held their key cannot be addressed)
     }
   }
-  return deleteInBatches(store, listed(), async (tx, ids) => {
+  return writeInBatches(store, listed(), async (tx, ids) => {
     const open = await tx.lookup('hookEvents', OPEN_INDEX, 'okta');
     const kept = new Set(open.flatMap((r) => (r.event?.person ? FAMILIES.map((f) => markId(f, r.idp, r.event!.person!)) : [])));
     const marks = await tx.getMany('hookOrderMarks', 'okta', ids);
