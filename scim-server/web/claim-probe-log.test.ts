@@ -7,42 +7,20 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TaskView } from '../../agent/api.ts';
-import type { Trigger } from '../../agent/desired-state/delta.ts';
 import { defineAccessIndexes, directoryGroup, directoryUser, seedDirectory } from '../../agent/access/directory-fixtures.ts';
-import type { SignedInClaimant } from '../../agent/offers/claimant.ts';
-import { claimOwnOffer } from '../../agent/offers/offer-api.ts';
-import { offerIdOf } from '../../agent/offers/offer-record.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
-import { withCollections } from '../../config/schema.ts';
-import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import { SessionStore } from './session-store.ts';
-import { dashboardConfig, serveDashboard, signedIn } from './web-fixtures.ts';
+import { CLAIM_HUB, ClaimingAgent, claimConfig, offerBrand } from './claim-fixtures.ts';
+import { serveDashboard, signedIn } from './web-fixtures.ts';
 
-const HUB = 'acme-ads';
-const config = dashboardConfig('claim-probe-log', `
-  - id: ${HUB}
-    connector: meta-business
-    meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
-    teams: [{ group: Brand, appRole: EMPLOYEE, claim: true }]
-`, { oidc: false });
-const hubs = withCollections(config.file);
+const HUB = CLAIM_HUB;
+const { config, hubs } = claimConfig('claim-probe-log');
 
 const store = new MemoryStore();
 defineAccessIndexes(store);
 await store.open();
 await seedDirectory(store, [directoryUser(HUB, 'u-jane', ['jane@example.com']), directoryUser(HUB, 'u-raj', ['raj@example.com'])], [directoryGroup(HUB, 'g-brand', 'Brand', ['u-jane', 'u-raj'])]);
-const janes = offerIdOf(HUB, 'u-jane', 'Brand');
-await store.transact((tx) => {
-  tx.put('offers', HUB, janes, { id: janes, hubId: HUB, directoryUserId: 'u-jane', email: 'jane@example.com', group: 'Brand', appRole: 'EMPLOYEE', assets: [], status: 'offered', offeredAt: new Date().toISOString(), expiresAt: '2099-01-01T00:00:00.000Z', membership: 'brand' });
-});
-
-/** The fake agent, but claims go through the agent's real code over the store. */
-class ClaimingAgent extends FakeAgent {
-  override async claimOwnOffer(person: SignedInClaimant, offerId: string, trigger: Trigger): Promise<TaskView> {
-    return claimOwnOffer(store, hubs, person, offerId, trigger, new Date());
-  }
-}
+const janes = await store.transact((tx) => offerBrand(tx, 'u-jane', 'jane@example.com'));
 
 type Line = { message: string; meta?: Record<string, unknown> };
 const lines: Line[] = [];
@@ -52,7 +30,7 @@ const log = {
   error() {},
 };
 const sessions = new SessionStore(new MemoryStore());
-const server = await serveDashboard({ config, agent: new ClaimingAgent(), store, sessions, log });
+const server = await serveDashboard({ config, agent: new ClaimingAgent(store, hubs), store, sessions, log });
 after(() => server.close());
 
 test('a claim of an offer id that is not the person\'s is refused 404, nothing claimed, and logged once a minute with who and the path', async () => {

@@ -9,37 +9,18 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TaskView } from '../../agent/api.ts';
-import type { Trigger } from '../../agent/desired-state/delta.ts';
 import { defineAccessIndexes, directoryGroup, directoryUser, SEEDED_AT as at, seedDirectory } from '../../agent/access/directory-fixtures.ts';
 import type { DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
-import type { SignedInClaimant } from '../../agent/offers/claimant.ts';
-import { claimOwnOffer } from '../../agent/offers/offer-api.ts';
 import { offerIdOf } from '../../agent/offers/offer-record.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
-import { collect, type Store } from '../../agent/store/store.ts';
-import { withCollections } from '../../config/schema.ts';
-import { FakeAgent } from '../../test/admin/fake-agent.ts';
+import { collect } from '../../agent/store/store.ts';
 import { suiteStores, type SuiteStore } from '../../test/suite-stores.ts';
 import { SessionStore } from './session-store.ts';
-import { dashboardConfig, serveDashboard, signedIn } from './web-fixtures.ts';
+import { CLAIM_HUB, ClaimingAgent, claimConfig, offerBrand } from './claim-fixtures.ts';
+import { serveDashboard, signedIn } from './web-fixtures.ts';
 
-const HUB = 'acme-ads';
-const config = dashboardConfig('shared-email-claim', `
-  - id: ${HUB}
-    connector: meta-business
-    meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
-    teams: [{ group: Brand, appRole: EMPLOYEE, claim: true }]
-`, { oidc: false });
-const hubs = withCollections(config.file);
-
-/** The fake agent, but claims go through the agent's real code over `store`. */
-class ClaimingAgent extends FakeAgent {
-  constructor(private readonly store: Store) { super(); }
-  override async claimOwnOffer(person: SignedInClaimant, offerId: string, trigger: Trigger): Promise<TaskView> {
-    return claimOwnOffer(this.store, hubs, person, offerId, trigger, new Date());
-  }
-}
+const HUB = CLAIM_HUB;
+const { config, hubs } = claimConfig('shared-email-claim');
 
 const user = (id: string, externalId: string, active = true): DirectoryUserRecord =>
   directoryUser(HUB, id, ['jane@example.com'], { externalId, userName: `${id}@idp.example`, active });
@@ -50,16 +31,10 @@ async function world(kind: SuiteStore, users: DirectoryUserRecord[], offeredTo: 
   opened.push(dispose);
   defineAccessIndexes(store);
   await seedDirectory(store, users, [directoryGroup(HUB, 'g-brand', 'Brand', users.map((u) => u.id))]);
-  await store.transact((tx) => {
-    // Offered today: an offer lapses by its team's offer days (30 here) whatever expiry it carries.
-    const today = new Date().toISOString();
-    for (const id of offeredTo) {
-      const offerId = offerIdOf(HUB, id, 'Brand');
-      tx.put('offers', HUB, offerId, { id: offerId, hubId: HUB, directoryUserId: id, email: 'jane@example.com', group: 'Brand', appRole: 'EMPLOYEE', assets: [], status: 'offered', offeredAt: today, expiresAt: '2099-01-01T00:00:00.000Z', membership: 'brand' });
-    }
-  });
+  // Offered today: an offer lapses by its team's offer days (30 here) whatever expiry it carries.
+  await store.transact((tx) => { for (const id of offeredTo) offerBrand(tx, id, 'jane@example.com'); });
   const sessions = new SessionStore(new MemoryStore());
-  const server = await serveDashboard({ config, agent: new ClaimingAgent(store), store, sessions });
+  const server = await serveDashboard({ config, agent: new ClaimingAgent(store, hubs), store, sessions });
   /** A session of someone the IdP signed in as jane@example.com, with these IdP ids (`sub`, `oid`). */
   const signIn = (idpUserIds: string[]) => signedIn(sessions, 'jane@example.com', { idpUserIds });
   const myAccess = async (as: { cookie: string }) => (await fetch(`${server.url}/ui/my-access`, { headers: { cookie: as.cookie } })).text();
