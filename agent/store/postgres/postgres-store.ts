@@ -336,6 +336,11 @@ export class PostgresStore implements Store {
     return () => this.missedListeners.delete(listener);
   }
 
+  /** Whether the change feed is listening now (store.ts `hearsChanges`). */
+  hearsChanges(): boolean {
+    return this.feed?.listening() ?? false;
+  }
+
   subscribeDurable(listener: (changes: readonly Change[]) => void): () => void {
     this.durableListeners.add(listener);
     return () => this.durableListeners.delete(listener);
