@@ -190,6 +190,11 @@ export class MembersIndex {
     }
   }
 
+  /** Whether other replicas' changes reach this one now (a store one process uses: always). */
+  private hears(): boolean {
+    return this.store.hearsChanges?.() ?? true;
+  }
+
   private bump(hubId: string): void {
     this.generations.set(hubId, (this.generations.get(hubId) ?? 0) + 1);
   }
@@ -214,7 +219,12 @@ export class MembersIndex {
         continue;
       }
       const now = this.clock();
-      const cached = this.built.get(hubId);
+      // Deaf to other replicas' changes (the change feed is cut and may stay so: a database
+      // refusing the replica's LISTEN connection): no view is known current, not even one built
+      // a moment ago. Built afresh for each read until the feed listens again (subscribeMissed).
+      // Without this a cached view was served as it was when the feed went, for as long as it
+      // stayed cut and the view was read.
+      const cached = this.hears() ? this.built.get(hubId) : undefined;
       const directoryFresh = cached?.directoryChangedAt === undefined || performance.now() - cached.builtAt < this.directoryLagMs;
       const usable = cached && now.getTime() < cached.validUntil && directoryFresh ? cached : undefined;
       if (usable && usable.dirtyRows.size === 0) {
@@ -249,7 +259,7 @@ export class MembersIndex {
     if (this.directoryDuringBuild.delete(hubId)) built.directoryChangedAt = performance.now();
     // Cached only if nothing it was built from changed meanwhile (it may have read a mix); else
     // what it replaces is outdated too, and the next request builds anew.
-    if (this.generation(hubId) === generation) {
+    if (this.generation(hubId) === generation && this.hears()) {
       this.built.set(hubId, built);
       this.touch(hubId, built);
     } else this.built.delete(hubId);

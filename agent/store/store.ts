@@ -160,6 +160,13 @@ export interface Store extends ReadView {
    * Absent on a store one process uses (it misses nothing).
    */
   subscribeMissed?(listener: () => void): () => void;
+  /**
+   * A store shared by replicas: whether other replicas' change notifications reach this replica
+   * now (false while the connection they come on is cut and not listening again yet). Meanwhile
+   * a cache kept current from `subscribe` may be missing any change: read through it, not from it.
+   * Absent on a store one process uses (it misses nothing).
+   */
+  hearsChanges?(): boolean;
   /** Called once a transaction's changes are durable; never for one whose write failed (mirrors). */
   subscribeDurable(listener: (changes: readonly Change[]) => void): () => void;
   /** Flushes pending writes and stops. */

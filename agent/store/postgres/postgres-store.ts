@@ -16,6 +16,7 @@ import { storePool } from './pool.ts';
 import { commitCallsFor } from './commit-args.ts';
 import { FleetTurns } from './fleet-turn.ts';
 import { insideTransaction, Transactions } from './transactions.ts';
+import { ClockCheck, databaseClock } from './clock-check.ts';
 
 const log = childLogger('store');
 
@@ -40,6 +41,8 @@ export interface PostgresStoreOptions {
   unfinishedCopy?: 'open';
   /** How long a pooled connection may stay idle before it is closed. Default 30 s. */
   idleMs?: number;
+  /** This replica's clock, compared with the database's (clock-check.ts); tests skew it. Default Date.now. */
+  clock?: () => number;
 }
 
 /**
@@ -86,7 +89,7 @@ export class PostgresStore implements Store {
   /** This replica's id in NOTIFY payloads (its own notifications are not reported back as remote). */
   readonly origin = randomUUID();
   private readonly url: string;
-  private readonly o: Required<Omit<PostgresStoreOptions, 'url' | 'schema' | 'busyWaitMs' | 'answerTimeoutMs' | 'unfinishedCopy'>>;
+  private readonly o: Required<Omit<PostgresStoreOptions, 'url' | 'schema' | 'busyWaitMs' | 'answerTimeoutMs' | 'unfinishedCopy' | 'clock'>>;
   private readonly unfinishedCopy: 'open' | 'refuse';
   private readonly reads: Reads;
   /** Advisory lock of migrations and index builds. */
@@ -108,6 +111,7 @@ export class PostgresStore implements Store {
   private inflight = new Set<Promise<unknown>>();
   /** Runs transaction functions until they commit (transactions.ts). */
   private readonly transactions: Transactions;
+  private readonly clockCheck: ClockCheck; // this replica's clock against the database's
 
   constructor(options: PostgresStoreOptions) {
     this.url = options.url;
@@ -132,6 +136,7 @@ export class PostgresStore implements Store {
     this.keys = new KeyLocks(this.schema);
     this.channel = channelOf(this.schema);
     this.announcer = new Announcer({ channel: this.channel, origin: this.origin, send: (text, values) => this.db.query(text, values) });
+    this.clockCheck = new ClockCheck({ dbNow: () => databaseClock(this.db), ...(options.clock ? { clock: options.clock } : {}) });
     this.transactions = new Transactions({
       reads: this.reads,
       query: this.pooled,
@@ -200,6 +205,7 @@ export class PostgresStore implements Store {
       throw new Error(`store: cannot open PostgreSQL store ${this.where}: ${why}`);
     }
     this.state = 'open';
+    await this.clockCheck.start();
     log.debug('store opened', { kind: 'postgres', url: describeUrl(this.url), schema: this.schema });
   }
 
@@ -336,6 +342,16 @@ export class PostgresStore implements Store {
     return () => this.missedListeners.delete(listener);
   }
 
+  /** This replica's clock minus the database's in ms at the last check (clock-check.ts); undefined before open. */
+  clockSkewMs(): number | undefined {
+    return this.clockCheck.skewMs;
+  }
+
+  /** Whether the change feed is listening now (store.ts `hearsChanges`). */
+  hearsChanges(): boolean {
+    return this.feed?.listening() ?? false;
+  }
+
   subscribeDurable(listener: (changes: readonly Change[]) => void): () => void {
     this.durableListeners.add(listener);
     return () => this.durableListeners.delete(listener);
@@ -376,6 +392,7 @@ export class PostgresStore implements Store {
     await Promise.allSettled([...this.inflight]);
     await this.announcer.close();
     this.state = 'closed';
+    this.clockCheck.stop();
     this.db.stop();
     await this.feed?.stop();
     await this.db.pool?.end().catch(() => {});
