@@ -20,9 +20,9 @@ describe('dashboard API bodies are checked as the admin API checks them', () => 
   const store = new MemoryStore();
   const sessions = new SessionStore(store);
   const call = dashboardCaller(() => server);
-  const raw = (path: string, body: string | Uint8Array) => fetch(`${server.url}${path}`, {
+  const raw = (path: string, body: string | Buffer) => fetch(`${server.url}${path}`, {
     method: 'POST', redirect: 'manual',
-    headers: { cookie: admin.cookie, origin: server.url, 'content-type': 'application/json', 'x-csrf-token': admin.csrf }, body,
+    headers: { cookie: admin.cookie, origin: server.url, 'content-type': 'application/json', 'x-csrf-token': admin.csrf }, body: typeof body === 'string' ? body : new Uint8Array(body) as unknown as BodyInit,
   });
 
   before(async () => {
