@@ -18,6 +18,12 @@ describe('safeNext: sign-in never redirects off the dashboard', () => {
     ['/ui/a\r\nSet-Cookie: x=1', '/ui/'],
     [undefined, '/ui/'],
     [['/ui/a'], '/ui/'],
+    // Dot segments: the browser resolves them, and the redirect left the dashboard.
+    ['/ui/../metrics', '/ui/'],
+    ['/ui/%2e%2e/api/v1/openapi.json', '/ui/'],
+    ['/ui/hubs/.%2E/../sandbox/graph', '/ui/'],
+    ['/ui/./hubs', '/ui/'],
+    ['/ui/hubs/a..b?tab=x/../y', '/ui/hubs/a..b?tab=x/../y'],
   ];
   for (const [input, expected] of cases) test(JSON.stringify(input), () => assert.equal(safeNext('/ui', input), expected));
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { createAdminRouter, ADMIN_BODY_LIMIT } from '../admin/router.ts';
+import { strictJsonText } from '../admin/json-body.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { Secret } from '../../config/secret-ref.ts';
 import { actingAs, agentActingAsSession } from './acting-agent.ts';
@@ -127,8 +128,11 @@ export function registerAdminAdapter(router: Router, ctx: WebContext): void {
     // context below starts: a body read later would run in the socket's async context and lose
     // the signed-in actor.
     // Lenient (any JSON value): the admin router below refuses a body that is not an object
-    // with the message that says so (admin/json-body.ts).
-    express.json({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'], strict: false }),
+    // with the message that says so (admin/json-body.ts). Its text is checked as the admin API
+    // checks it (`strictJsonText`: UTF-8, no name given twice): the admin router's own parser
+    // skips a body parsed here, so without it a dashboard change took the last of two
+    // `directoryUserId`s while a proxy's log of the request showed the first.
+    express.json({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'], strict: false, verify: strictJsonText }),
     gate,
     (req: Request, res: Response, next) => {
       const session = currentSession(res);
