@@ -162,6 +162,7 @@ export class Connections {
 
   /** The database answered, and refused the statement for a reason of its own (sql.ts `isRefusedByServer`): it rolled back. */
   refusedError(err: unknown): StoreUnavailable {
+    log.warn('store: PostgreSQL refused a statement; the request is refused (503) and nothing was changed', { schema: this.o.schema, error: detailOf(err) });
     return new StoreUnavailable(`PostgreSQL refused it: ${reasonOf(err)}`, Math.ceil(this.o.probeMs / 1000));
   }
 

@@ -159,7 +159,7 @@ const SQLSTATE_WORDS: Record<string, string> = {
 const SQLSTATE_CLASSES: Record<string, string> = {
   '08': 'the connection failed',
   '28': 'the database refused the connection (authorization)',
-  '3D': 'the database refused the connection (invalid catalog name)',
+  '3D': 'the database refused the connection (no such database)',
   '40': 'the transaction was rolled back',
   '53': 'the server lacks resources',
   '55': 'an object is not in the required state',
