@@ -5,6 +5,7 @@ import { collect, type Transaction } from '../../agent/store/store.ts';
 import { HOOK_EVENT_TTL_MS, type HookEventRecord } from './hook-event-record.ts';
 import { HookEventLog } from './hook-events.ts';
 import { SWEEP_BATCH } from './sweep-batches.ts';
+import { givenUpAudit } from './hook-give-up.ts';
 
 /** A MemoryStore counting its transactions. */
 class CountingStore extends MemoryStore {
@@ -60,4 +61,42 @@ test('a backlog of expired hook event records is swept in bounded transactions, 
   // Its work here over and still open (told "not now"), it is given up at a later sweep.
   assert.equal(await log.sweep(true), 1);
   assert.equal(await store.get('hookEvents', 'okta', 'acting'), undefined);
+});
+
+test('an expired record another replica holds the lease of is not swept under it: its outcome lands, and no give-up contradicts it', async () => {
+  const store = new MemoryStore();
+  let now = Date.parse('2026-03-01T12:00:00Z');
+  const clock = () => now;
+  const givenUp: string[] = [];
+  // The replica that sweeps this hour, and the one acting on the record right now (it took its lease).
+  const sweeper = new HookEventLog(store, clock, undefined, undefined, (r) => { givenUp.push(r.id); return givenUpAudit(r); });
+  const other = new HookEventLog(store, clock);
+  const received = now - HOOK_EVENT_TTL_MS - 3600_000;
+  await store.transact((tx) => tx.put('hookEvents', 'okta', 'late', record('late', received, 'processing')));
+  const { taken } = await other.take('okta', ['late']);
+  assert.deepEqual(taken.map((r) => r.id), ['late']);
+  const release = other.keep('okta', ['late']);
+  try {
+    assert.equal(await sweeper.sweep(true), 0, 'held by another replica, its lease not lapsed: kept');
+    assert.deepEqual(givenUp, []);
+    assert.ok(await store.get('hookEvents', 'okta', 'late'));
+    // The other replica finishes: its outcome is written to the record, not to one that is gone.
+    assert.equal(await other.update('okta', 'late', { state: 'done' }), true);
+  } finally {
+    release();
+    other.close();
+  }
+  // Finished (its lease dropped), it goes at a later sweep, and is not given up.
+  assert.equal(await sweeper.sweep(true), 1);
+  assert.deepEqual(givenUp, []);
+
+  // A holder that died: swept (and given up) once its lease has lapsed, not before.
+  await store.transact((tx) => tx.put('hookEvents', 'okta', 'orphan', { ...record('orphan', received, 'processing'), lease: { owner: 'hooks-gone', until: new Date(now + 30_000).toISOString() } }));
+  assert.equal(await sweeper.sweep(true), 0);
+  now += 30_000;
+  assert.equal(await sweeper.sweep(true), 1);
+  assert.deepEqual(givenUp, ['orphan']);
+  const audit = await collect(store.newestFirst('audit'));
+  assert.deepEqual(audit.map((e) => (e as { outcome?: string }).outcome), ['failed'], 'one give-up (the orphan), none for the record finished elsewhere');
+  sweeper.close();
 });

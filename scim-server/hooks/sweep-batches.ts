@@ -17,7 +17,11 @@ export const SWEEP_BATCH = 500;
  * (nothing written, its audit entry lost) while the sweep audited "nothing done". An expired
  * record still `processing` (every try was told "not now" for a week) goes, and its going is the
  * give-up, audited in the same transaction (`givenUp`, hook-give-up.ts): the person's trail
- * otherwise holds nothing of a leaver event hubwarden answered 200 to and never applied.
+ * otherwise holds nothing of a leaver event hubwarden answered 200 to and never applied. Kept too:
+ * a record whose lease has not lapsed, whoever holds it. `acting` knows only this replica's work;
+ * a record another replica was acting on was deleted and given up under it, and its outcome then
+ * found no record (its audit entry lost) or contradicted the give-up. Swept at a later sweep,
+ * once it finished (a finished record drops its lease) or its lease lapsed.
  */
 export async function sweepExpiredRecords(
   store: Store,
@@ -28,7 +32,7 @@ export async function sweepExpiredRecords(
 ): Promise<number> {
   const cutoff = new Date(now).toISOString();
   const sweepable = (r: Readonly<HookEventRecord> | undefined): r is Readonly<HookEventRecord> =>
-    r !== undefined && r.expiresAt <= cutoff && r.state !== 'waiting' && !acting(r);
+    r !== undefined && r.expiresAt <= cutoff && r.state !== 'waiting' && !acting(r) && !(r.lease && !(Date.parse(r.lease.until) <= now));
   async function* listed(): AsyncIterable<[HookEventRecord['source'], string]> {
     for (const source of (await store.partitions('hookEvents')) as Array<HookEventRecord['source']>) {
       for await (const r of store.list('hookEvents', source)) if (sweepable(r)) yield [source, r.id];

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
 import { StoreUnavailable } from '../store-unavailable.ts';
-import { describeUrl, isPoolTimeout, isRefusedByServer, isUnreachable, named, reasonOf } from './sql.ts';
+import { describeUrl, detailOf, isConnectionRefused, isPoolTimeout, isRefusedByServer, isUnreachable, named, reasonOf } from './sql.ts';
 
 const log = childLogger('store');
 
@@ -137,7 +137,10 @@ export class Connections {
           if (Date.now() - started < waitMs) continue;
           throw new StoreUnavailable(`all ${this.o.poolSize} PostgreSQL connections stayed busy for ${waitMs / 1000} s; raise store.poolSize, or lower the work per replica`, Math.ceil(this.o.probeMs / 1000));
         }
-        if (isUnreachable(err)) {
+        // A database that answered and would not open a session (a rotated password, a dropped
+        // role, pg_hba.conf): no new connection works either, so the store is unavailable as
+        // when unreachable (/readyz turns false, requests get 503 + Retry-After) until one does.
+        if (isUnreachable(err) || isConnectionRefused(err)) {
           this.markUnavailable(err);
           throw this.unavailableError(err);
         }
@@ -159,14 +162,17 @@ export class Connections {
 
   /** The database answered, and refused the statement for a reason of its own (sql.ts `isRefusedByServer`): it rolled back. */
   refusedError(err: unknown): StoreUnavailable {
+    log.warn('store: PostgreSQL refused a statement; the request is refused (503) and nothing was changed', { schema: this.o.schema, error: detailOf(err) });
     return new StoreUnavailable(`PostgreSQL refused it: ${reasonOf(err)}`, Math.ceil(this.o.probeMs / 1000));
   }
 
   markUnavailable(err: unknown): void {
-    if (!this.o.isOpen() || !isUnreachable(err)) return;
+    if (!this.o.isOpen() || !(isUnreachable(err) || isConnectionRefused(err))) return;
     if (!this.unavailable) {
+      // `reason` reaches /readyz: classified only. PostgreSQL's own text (role, database, client
+      // address) goes to the log, redacted as every log line is.
       this.unavailable = { reason: reasonOf(err), since: new Date().toISOString() };
-      log.error('store: PostgreSQL is unreachable; requests are refused until it answers', { url: describeUrl(this.o.url), schema: this.o.schema, error: reasonOf(err) });
+      log.error('store: PostgreSQL is unreachable or refuses connections; requests are refused until it answers', { url: describeUrl(this.o.url), schema: this.o.schema, error: detailOf(err) });
     }
     if (!this.probe) {
       this.probe = setInterval(() => {

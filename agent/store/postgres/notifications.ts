@@ -2,7 +2,7 @@ import pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
 import type { CollectionName } from '../collections.ts';
 import type { Change } from '../store.ts';
-import { ident, reasonOf } from './sql.ts';
+import { detailOf, ident } from './sql.ts';
 
 const log = childLogger('store');
 
@@ -122,13 +122,13 @@ export class Announcer {
         // database (other replicas still listening) lasts longer. Given up on only at close.
         failures++;
         if (this.closing && failures > NOTIFY_RETRIES) {
-          log.warn('store: change notifications not sent before close; other replicas learn of these changes by polling or when they next read them', { count: batch.length, error: reasonOf(err) });
+          log.warn('store: change notifications not sent before close; other replicas learn of these changes by polling or when they next read them', { count: batch.length, error: detailOf(err) });
           failures = 0;
           continue;
         }
         if (failures === NOTIFY_RETRIES + 1 && !warned) {
           warned = true;
-          log.warn('store: change notifications not sent yet; trying again until the database takes them', { count: batch.length, error: reasonOf(err) });
+          log.warn('store: change notifications not sent yet; trying again until the database takes them', { count: batch.length, error: detailOf(err) });
         }
         this.pending = [...batch, ...this.pending];
         if (this.pending.length > NOTIFY_PENDING_MAX) {
@@ -227,7 +227,7 @@ export class ChangeFeed {
       client.removeAllListeners('notification');
       client.end().catch(() => {});
       if (!this.stopped) {
-        log.warn('store: the PostgreSQL change feed lost its connection; reconnecting', { error: err ? reasonOf(err) : 'connection ended' });
+        log.warn('store: the PostgreSQL change feed lost its connection; reconnecting', { error: err ? detailOf(err) : 'connection ended' });
         this.scheduleReconnect();
       }
     };
@@ -300,7 +300,7 @@ export class ChangeFeed {
       this.timer = null;
       this.connectOnce().catch((err) => {
         this.failures++;
-        log.debug('store: the PostgreSQL change feed could not reconnect yet', { error: reasonOf(err) });
+        log.debug('store: the PostgreSQL change feed could not reconnect yet', { error: detailOf(err) });
         this.scheduleReconnect();
       });
     }, delay);

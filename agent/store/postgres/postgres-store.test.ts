@@ -225,7 +225,7 @@ describe('PostgresStore', { skip: db.skip }, () => {
     }).then(() => undefined, (err: unknown) => err);
     assert.ok(isStoreUnavailable(refused), `expected StoreUnavailable, got ${String(refused)}`);
     assert.equal(refused.outcomeUnknown, false);
-    assert.match(refused.message, /PostgreSQL refused it: 25006 \(cannot execute .* in a read-only transaction\).*nothing was changed/);
+    assert.match(refused.message, /PostgreSQL refused it: the server is read-only \(a standby\) \(SQLSTATE 25006\).*nothing was changed/);
     assert.equal(runs, 1);
     await db.withClient((client) => client.query('SET default_transaction_read_only = off'));
     assert.equal((await store.get('pgItems', 'h', 'a'))?.n, 1);

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { urlWithoutCredentials } from '../../audit/store-operation.ts';
 import { PostgresStore } from './postgres-store.ts';
-import { decodeKey, describeUrl, encodeKey, isPoolTimeout, isRefusedByServer, isRetryable, isUnreachable } from './sql.ts';
+import { decodeKey, describeUrl, detailOf, encodeKey, isConnectionRefused, isPoolTimeout, isRefusedByServer, isRetryable, isUnreachable, reasonOf } from './sql.ts';
 
 /** The PostgreSQL store's key encoding and its reading of errors (sql.ts). */
 describe('PostgresStore (helpers)', () => {
@@ -12,6 +12,27 @@ describe('PostgresStore (helpers)', () => {
       assert.ok(!encodeKey(v).includes('\u0000'));
     }
     assert.notEqual(encodeKey('a\u0000'), encodeKey('a\\0'));
+  });
+
+  test('the reason shown (/readyz, API answers) is a fixed classification, never PostgreSQL\'s text naming the role, database or host; the log keeps it', () => {
+    const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
+    const said = [
+      [pgError('28P01', 'password authentication failed for user "svc_hw"'), 'the database refused the connection (authentication) (SQLSTATE 28P01)'],
+      [pgError('28000', 'no pg_hba.conf entry for host "10.0.0.5", user "svc_hw", database "hw_prod", no encryption'), 'the database refused the connection (authorization: role or pg_hba.conf) (SQLSTATE 28000)'],
+      [pgError('3D000', 'database "hw_prod" does not exist'), 'the database refused the connection (no such database) (SQLSTATE 3D000)'],
+      [pgError('53300', 'too many connections for role "svc_hw"'), 'the database refused the connection (too many connections) (SQLSTATE 53300)'],
+      [pgError('08006', 'connection to "db.internal" failed'), 'the connection failed (SQLSTATE 08006)'],
+      [pgError('ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.5:5432'), 'ECONNREFUSED'],
+      [new Error('Connection terminated unexpectedly'), 'connection terminated unexpectedly'],
+      [new Error('invalid connection string postgres://svc_hw:s3cret@db.internal/hw_prod'), 'an error without a code (details in the server log)'],
+    ] as const;
+    for (const [err, reason] of said) {
+      assert.equal(reasonOf(err), reason);
+      for (const secret of ['svc_hw', 'hw_prod', '10.0.0.5', 'db.internal', 's3cret']) assert.ok(!reasonOf(err).includes(secret), reasonOf(err));
+    }
+    assert.equal(detailOf(said[1][0]), '28000 no pg_hba.conf entry for host "10.0.0.5", user "svc_hw", database "hw_prod", no encryption');
+    assert.ok(isConnectionRefused(said[0][0]) && isConnectionRefused(said[1][0]) && isConnectionRefused(said[2][0]));
+    assert.ok(!isConnectionRefused(pgError('23505', 'duplicate key value violates unique constraint')));
   });
 
   test('which errors are run again, which mean unreachable', () => {

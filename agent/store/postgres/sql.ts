@@ -117,15 +117,73 @@ export function isPoolTimeout(err: unknown): boolean {
 }
 
 /**
- * Why the database is unreachable, short and without host details beyond the error code (it
- * reaches /readyz and API responses).
+ * Why the database is unreachable or refused, as a fixed classification: the socket error code, or
+ * the SQLSTATE with its class (https://www.postgresql.org/docs/current/errcodes-appendix.html),
+ * never PostgreSQL's own text. That text names the role, the database and the client's address
+ * (`password authentication failed for user "…"`, `no pg_hba.conf entry for host "…", user "…",
+ * database "…"`, `too many connections for role "…"`), and this reaches the unauthenticated
+ * /readyz and API responses. The full text goes to the log only (`detailOf`).
  */
 export function reasonOf(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code; // a socket error: its message names the host
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return `${SQLSTATE_WORDS[code] ?? SQLSTATE_CLASSES[code.slice(0, 2)] ?? 'an error'} (SQLSTATE ${code})`;
+  const message = err instanceof Error ? err.message : '';
+  const known = CLIENT_MESSAGES.find((m) => m.test(message));
+  return known ? known.source.toLowerCase() : 'an error without a code (details in the server log)';
+}
+
+/** node-postgres's own messages (they name no host, role or database), as they may be shown. */
+const CLIENT_MESSAGES = [/Connection terminated unexpectedly/, /Connection terminated due to connection timeout/, /Connection terminated/, /connection timeout/, /timeout exceeded when trying to connect/, /Client has encountered a connection error and is not queryable/, /not queryable/, /Client was closed/, /Query read timeout/];
+
+/** SQLSTATEs a refusal or an outage meets most, in words (errcodes-appendix). */
+const SQLSTATE_WORDS: Record<string, string> = {
+  '28P01': 'the database refused the connection (authentication)',
+  '28000': 'the database refused the connection (authorization: role or pg_hba.conf)',
+  '3D000': 'the database refused the connection (no such database)',
+  '53300': 'the database refused the connection (too many connections)',
+  '57P01': 'the server was shut down (admin shutdown)',
+  '57P02': 'the server crashed (crash shutdown)',
+  '57P03': 'the server cannot connect now (starting up or in recovery)',
+  '57014': 'the statement was cancelled (statement timeout or an operator)',
+  '25006': 'the server is read-only (a standby)',
+  '40001': 'serialization failure',
+  '40P01': 'deadlock detected',
+  '55P03': 'lock not available (lock_timeout)',
+  '53200': 'the server is out of memory or of lock table space',
+  '53100': 'the server\'s disk is full',
+  '58030': 'an I/O error on the server',
+};
+
+/** SQLSTATE classes (the first two characters, errcodes-appendix). */
+const SQLSTATE_CLASSES: Record<string, string> = {
+  '08': 'the connection failed',
+  '28': 'the database refused the connection (authorization)',
+  '3D': 'the database refused the connection (no such database)',
+  '40': 'the transaction was rolled back',
+  '53': 'the server lacks resources',
+  '55': 'an object is not in the required state',
+  '57': 'an operator intervened',
+  '58': 'a system error on the server',
+  'XX': 'an internal error of the server',
+};
+
+/** Everything about the error, for the log only (the logger redacts a password in a URL). */
+export function detailOf(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code; // a socket error: its message names the host
-  if (typeof code === 'string' && code.length > 0) return `${code} (${err.message.replace(/\s+/g, ' ').slice(0, 120)})`;
-  return err.message.replace(/\s+/g, ' ').slice(0, 160);
+  const message = err.message.replace(/\s+/g, ' ');
+  return typeof code === 'string' && !message.includes(code) ? `${code} ${message}` : message || String(code ?? err.name);
+}
+
+/**
+ * SQLSTATEs of a database that answered and would not open a session: authentication or
+ * authorization failed (class 28), the database does not exist (3D000). Met while connecting, the
+ * store cannot work (a rotated password, a dropped role) just as when unreachable.
+ */
+export function isConnectionRefused(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('28') || code === '3D000');
 }
 
 /**
