@@ -136,7 +136,7 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
     { path: '/hooks', router: hookDeliveryMetrics() },
     { path: '/hooks', router: okta },
     { path: '/hooks', router: lifecycle },
-    { path: '/', router: createMetricsRouter({ allow: metricsAccess(adminTokensFrom(config, o.keyring), proxyConfigured(config.file.server.trustProxy)), failures }) },
+    { path: '/', router: createMetricsRouter({ allow: metricsAccess(adminTokensFrom(config, o.keyring), proxyConfigured(config.file.server.trustProxy), config.file.server.publicUrl), failures }) },
     // The dashboard (docs/dashboard.md) runs on the admin API through its own session adapter.
     { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: childLogger('dashboard'), failures, ...(o.keyring ? { keyring: o.keyring } : {}) }) },
     { path: '/', router: dashboardRedirect },

@@ -1,8 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AdminTokens } from '../admin/admin-tokens.ts';
 import { bearerToken } from '../bearer.ts';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+import { isLoopbackPeer, isOwnHost } from '../own-host.ts';
 
 /** Whether `server.trustProxy` names any proxy (false, 0, '' and [] name none). */
 export function proxyConfigured(trustProxy: boolean | number | string | readonly string[] | undefined): boolean {
@@ -17,12 +16,17 @@ export function proxyConfigured(trustProxy: boolean | number | string | readonly
  * from `authorization: { credentials }`). A request through a reverse proxy arrives from loopback
  * too: with `server.trustProxy` set, a proxy is in front, so a loopback peer may be that proxy and
  * proves nothing (a plain nginx `proxy_pass` adds no X-Forwarded-For); without it, a request that
- * carries a forwarding header is not treated as local either.
+ * carries a forwarding header is not treated as local either. With `publicUrl`, the loopback grant
+ * also wants the Host to be hubwarden's own (own-host.ts): a browser on this machine showing a page
+ * of another site rebound to 127.0.0.1 is a loopback peer too, but names that site's host.
  */
-export function metricsAccess(tokens: AdminTokens, behindProxy = false): (req: IncomingMessage) => boolean {
+export function metricsAccess(tokens: AdminTokens, behindProxy = false, publicUrl?: string): (req: IncomingMessage) => boolean {
   return (req) => {
     const forwarded = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
-    if (!behindProxy && !forwarded && LOOPBACK.has(req.socket.remoteAddress ?? '')) return true;
+    const peer = req.socket.remoteAddress;
+    // A browser on this machine is a loopback peer too: a page of another site rebound to
+    // 127.0.0.1 names its own host, so the loopback grant also wants hubwarden's (own-host.ts).
+    if (!behindProxy && !forwarded && isLoopbackPeer(peer) && (publicUrl === undefined || isOwnHost(req.headers.host, peer, publicUrl))) return true;
     const token = bearerToken(req.headers.authorization);
     return token !== undefined && tokens.actorFor(token) !== undefined;
   };

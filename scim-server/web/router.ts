@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { isOwnHost, misdirectedText } from '../own-host.ts';
 import { isStoreContention } from '../../agent/store/store-contention.ts';
 import { isStoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { Problem, sendProblem, toProblem } from '../admin/problem.ts';
@@ -81,6 +82,17 @@ const strictTransport: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/**
+ * Only requests that name hubwarden's own host reach the dashboard (own-host.ts: DNS rebinding).
+ * `req.host` is X-Forwarded-Host when `server.trustProxy` trusts the peer, else the Host header.
+ */
+function ownHostOnly(publicUrl: string): RequestHandler {
+  return (req, res, next) => {
+    if (isOwnHost(req.host, req.socket.remoteAddress, publicUrl)) return next();
+    res.status(421).type('text/plain').send(misdirectedText(publicUrl));
+  };
+}
+
 const noStore: RequestHandler = (_req, res, next) => {
   res.setHeader('Cache-Control', 'no-store');
   next();
@@ -104,6 +116,7 @@ export function createWebRouter(deps: WebRouterDeps): Router {
   };
   const router = Router();
   router.use(securityHeaders);
+  router.use(ownHostOnly(deps.config.file.server.publicUrl));
   if (ctx.secure) router.use(strictTransport);
   router.use('/static', express.static(STATIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
   router.use(noStore);

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
+import { isOwnHost } from '../own-host.ts';
 import { safeNext } from './safe-next.ts';
 import { sessionOf, type WebContext } from './web-context.ts';
 import type { Session } from './session-store.ts';
@@ -25,12 +26,16 @@ const sameToken = (a: string, b: string) => {
 /**
  * The Origin header, when the browser sends one, must be this server (OWASP CSRF cheat sheet,
  * "verifying origin with standard headers"): a defence in depth next to the synchronizer token.
+ * That is `server.publicUrl`'s origin, or the origin of a loopback name the page was opened at.
  */
 export function sameOrigin(ctx: WebContext, req: Request): boolean {
   const origin = req.get('origin');
   if (!origin || origin === 'null') return origin === undefined;
-  const own = new URL(ctx.config.file.server.publicUrl).origin;
-  return origin === own || origin === `${req.protocol}://${req.get('host')}`;
+  const publicUrl = ctx.config.file.server.publicUrl;
+  if (origin === new URL(publicUrl).origin) return true;
+  // The page's own origin only when its host is one no other site can rebind to (own-host.ts:
+  // the loopback names, reached from loopback), never whatever Host the request named.
+  return isOwnHost(req.host, req.socket.remoteAddress, publicUrl) && origin === `${req.protocol}://${req.host}`;
 }
 
 /** How a refused change is logged (ForbiddenLog, one line a minute per person): at warn, it may be another site acting through the person's browser. */

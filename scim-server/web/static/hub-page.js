@@ -3,6 +3,7 @@
 import { ago, api, badge, base, debounce, el, keepFocus, pager, qs } from './dashboard.js';
 import { exemptMember, matchMember, removeMember, unexemptMember } from './member-dialogs.js';
 import { drawSection } from './hub-sections.js';
+import { personLabel } from './person-label.js';
 
 const hubId = document.body.dataset.hub;
 const tab = document.body.dataset.tab;
@@ -28,7 +29,7 @@ function actionsFor(m) {
       }
     } catch { /* the toast said why; the dialog gave focus back to the button, still in the page */ }
   };
-  const who = m.email ?? m.id;
+  const who = personLabel(m);
   // A partner's person holds their seat in their own business: nothing to match, exempt or remove here.
   if (m.kind === 'partner-user') return [el('span', { class: 'muted' }, 'partner\'s person (see Partners)')];
   const buttons = [];
@@ -48,7 +49,7 @@ function refocus(memberId) {
 function row(m) {
   const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
   return el('tr', { 'data-member': m.id },
-    cell('Email', m.email ?? m.name ?? m.id, m.kind === 'partner-user' ? el('span', { class: 'muted' }, ` (partner: ${m.partnerBusinessName ?? m.partnerBusinessId})`) : null),
+    cell('Email', m.email ? m.email : el('span', { 'data-field': 'no-email' }, personLabel(m)), m.kind === 'partner-user' ? el('span', { class: 'muted' }, ` (partner: ${m.partnerBusinessName ?? m.partnerBusinessId})`) : null),
     cell('App role', m.appRole ?? ''),
     cell('Asset tasks', tasksText(m)),
     cell('Hub role', m.hubRole ?? ''),

@@ -1,5 +1,6 @@
 // Hub details: the Assets, Partners and Settings tabs.
 import { api, el, pager, uiApi } from './dashboard.js';
+import { personLabel } from './person-label.js';
 
 const table = (caption, head, rows) => el('div', { class: 'table-wrap' }, el('table', {},
   el('caption', { class: 'sr-only' }, caption),
@@ -11,7 +12,7 @@ function assets(items) {
   return items.map((a) => el('section', { 'data-asset': a.id },
     el('h2', {}, `${a.name ?? a.id} `, el('span', { class: 'muted' }, `${a.type} ${a.id} · ${a.ownership}${a.permittedTasks ? ` · at most ${a.permittedTasks.join(', ')}` : ''}`)),
     table(`Who holds tasks on ${a.id}`, ['Person', 'Type', 'Tasks'], a.holders.map((h) => el('tr', {},
-      el('td', {}, h.email ?? h.name ?? h.userId), el('td', {}, h.userType), el('td', {}, h.tasks.join(', '))))),
+      el('td', {}, personLabel(h, 'userId')), el('td', {}, h.userType), el('td', {}, h.tasks.join(', '))))),
     a.holderCount > a.holders.length ? el('p', { class: 'hint' }, `${a.holderCount - a.holders.length} more not shown.`) : null,
   ));
 }
@@ -22,7 +23,7 @@ function partners(items) {
     el('h2', {}, `${p.name ?? p.businessId} `, el('span', { class: 'muted' }, `${p.relation} · business ${p.businessId}`)),
     el('p', {}, 'Shared assets: ', p.assets.map((a) => `${a.id} (${a.permittedTasks.join(', ')})`).join('; ') || 'none'),
     table(`People of ${p.name ?? p.businessId}`, ['Person', 'Type', 'On our assets'], p.users.map((u) => el('tr', {},
-      el('td', {}, u.email ?? u.name ?? u.userId), el('td', {}, u.userType),
+      el('td', {}, personLabel(u, 'userId')), el('td', {}, u.userType),
       el('td', {}, u.assignments.map((x) => `${x.asset.id}: ${x.tasks.join(', ')}`).join('; '))))),
   ));
 }

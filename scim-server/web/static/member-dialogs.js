@@ -1,5 +1,6 @@
 // The member actions, each behind a confirmation dialog that says what will happen in the app.
 import { api, confirmDialog, debounce, el, toast, uiApi } from './dashboard.js';
+import { personLabel } from './person-label.js';
 
 /** Hub roles the viewer may write on a match: none above their own (the server refuses those too). */
 function labelsAllowed() {
@@ -8,7 +9,8 @@ function labelsAllowed() {
   return own && roles.includes(own) ? roles.slice(roles.indexOf(own)) : roles;
 }
 
-const who = (m) => m.email ?? m.name ?? m.id;
+/** Never a bare display name where an email is expected (person-label.js). */
+const who = (m) => personLabel(m);
 /** The hub's app as its connector names it (`data-app`, from the connector definition's label): never one app's name here. */
 const app = () => document.body.dataset.app || 'the app';
 
