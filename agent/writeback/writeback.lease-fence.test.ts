@@ -8,6 +8,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createGraphEmulator } from '../../test/emulators/graph/graph-emulator.ts';
 import { createOktaEmulator } from '../../test/emulators/okta/okta-emulator.ts';
 import { freshSchemas } from '../../test/fresh-schemas.ts';
 import { postgresForTests } from '../../test/postgres.ts';
@@ -16,12 +17,38 @@ import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { collect, type Store } from '../store/store.ts';
 import type { WritebackClock } from './pacing.ts';
 import { createWriteback } from './writeback.ts';
-import { capturingLog, directoryUser, OKTA_TOKEN, writebackConfig } from './writeback-fixtures.ts';
+import { capturingLog, directoryUser, ENTRA, EXT_PREFIX, OKTA_TOKEN, writebackConfig } from './writeback-fixtures.ts';
 
-const HUB = 'meta-main';
 const T = '2026-11-20T10:00:00.000Z';
 const people = ['ana', 'bo', 'cy'];
-const attr = (field: string) => `hubwarden_meta_main_${field}`;
+
+/** Each IdP through its real SDK and its emulator: the hub written back to it, a person's role there, the updates sent. */
+const idps = [
+  {
+    idp: 'okta', hub: 'meta-main', domain: 'example.com',
+    start: async () => {
+      const okta = createOktaEmulator({ token: OKTA_TOKEN, users: people.map((p) => ({ login: `${p}@example.com` })) });
+      const server = await okta.listen();
+      return {
+        server, urls: { okta: server.url },
+        role: (p: string) => okta.state().users.find((u) => u.profile.login === `${p}@example.com`)!.profile.hubwarden_meta_main_role,
+        updates: () => okta.calls.filter((c) => c.method === 'POST' && c.path.startsWith('/api/v1/users/')).length,
+      };
+    },
+  },
+  {
+    idp: 'entra', hub: 'ads-eu', domain: 'contoso.com',
+    start: async () => {
+      const graph = createGraphEmulator({ ...ENTRA, applications: [{ appId: ENTRA.extensionAppId, objectId: 'ext-app-object' }], users: people.map((p) => ({ userPrincipalName: `${p}@contoso.com` })) });
+      const server = await graph.listen();
+      return {
+        server, urls: { graph: server.url },
+        role: (p: string) => graph.state().users.find((u) => u.userPrincipalName === `${p}@contoso.com`)![`${EXT_PREFIX}hubwarden_ads_eu_role`],
+        updates: () => graph.calls.filter((c) => c.method === 'PATCH' && c.path.includes('/users/')).length,
+      };
+    },
+  },
+];
 
 const db = await postgresForTests();
 const freshSchema = freshSchemas(db);
@@ -101,26 +128,25 @@ const kinds: Array<{ kind: string; skip: string | false; open(): Promise<{ a: St
   },
 ];
 
-for (const k of kinds) {
-  describe(`write-back lease fence (${k.kind})`, { skip: k.skip }, () => {
+for (const k of kinds) for (const { idp, hub: HUB, domain, start } of idps) {
+  describe(`write-back lease fence (${k.kind}, ${idp})`, { skip: k.skip }, () => {
     test('a run stalled past its lease does not overwrite, once it resumes, what the run that took the lease over wrote', async () => {
-      const okta = createOktaEmulator({ token: OKTA_TOKEN, users: people.map((p) => ({ login: `${p}@example.com` })) });
-      const server = await okta.listen();
+      const { server, urls, role, updates } = await start();
       const { a, b, close } = await k.open();
       const frozenA = freezable(a);
       try {
         await b.transact((tx) => {
           for (const p of people) {
-            tx.put('directoryUsers', HUB, `u-${p}`, directoryUser(HUB, `u-${p}`, `${p}@example.com`));
-            tx.put('appMembers', HUB, `m-${p}`, { hubId: HUB, id: `m-${p}`, email: `${p}@example.com`, role: 'EMPLOYEE', firstSeenAt: T, lastSeenAt: T });
+            tx.put('directoryUsers', HUB, `u-${p}`, directoryUser(HUB, `u-${p}`, `${p}@${domain}`));
+            tx.put('appMembers', HUB, `m-${p}`, { hubId: HUB, id: `m-${p}`, email: `${p}@${domain}`, role: 'EMPLOYEE', firstSeenAt: T, lastSeenAt: T });
           }
         });
-        const config = writebackConfig({ okta: server.url });
+        const config = writebackConfig(urls);
         const leaseMs = 300;
         const logA = capturingLog();
         // A: one call a second, burst 1, so after its schema call its first update waits in the
         // pacing, where the test stalls it (the clock's sleep) with every store call it makes.
-        const wbA = createWriteback({ config, store: frozenA.store, clock: frozenA.clock, log: logA, tuning: { rate: { okta: { perSecond: 1, burst: 1 } }, concurrency: 1, leaseMs } });
+        const wbA = createWriteback({ config, store: frozenA.store, clock: frozenA.clock, log: logA, tuning: { rate: { [idp]: { perSecond: 1, burst: 1 } }, concurrency: 1, leaseMs } });
         const wbB = createWriteback({ config, store: b, log: capturingLog(), tuning: { concurrency: 1, leaseMs } });
         await wbA.ensureSchema();
 
@@ -140,18 +166,18 @@ for (const k of kinds) {
         });
         const reportB = await wbB.run(HUB);
         assert.equal(reportB.written, people.length, `B wrote everyone (B: ${JSON.stringify({ note: reportB.note, stopped: reportB.stopped })})`);
-        for (const p of people) assert.equal(profileOf(okta, p)[attr('role')], 'ADMIN');
-        const postsBeforeThaw = okta.calls.filter((c) => c.method === 'POST' && c.path.startsWith('/api/v1/users/')).length;
+        for (const p of people) assert.equal(role(p), 'ADMIN');
+        const updatesBeforeThaw = updates();
 
         // A resumes with a person taken and their stale value computed.
         frozenA.thaw();
         const reportA = await runA;
 
         for (const p of people) {
-          assert.equal(profileOf(okta, p)[attr('role')], 'ADMIN', `${p}: the newer value B wrote stays in Okta (A: ${JSON.stringify({ written: reportA.written, stopped: reportA.stopped })})`);
+          assert.equal(role(p), 'ADMIN', `${p}: the newer value B wrote stays in the IdP (A: ${JSON.stringify({ written: reportA.written, stopped: reportA.stopped })})`);
           assert.equal((await b.get('writebackState', HUB, `u-${p}`))?.written?.role, 'ADMIN', `${p}: the store records what Okta holds`);
         }
-        assert.equal(okta.calls.filter((c) => c.method === 'POST' && c.path.startsWith('/api/v1/users/')).length, postsBeforeThaw, 'A sent no update after it resumed');
+        assert.equal(updates(), updatesBeforeThaw, 'A sent no update after it resumed');
         assert.match(reportA.stopped ?? '', /lease on the hub's run was lost/);
         assert.equal(reportA.written, 0);
         assert.ok(logA.lines.some((l) => (l as { level: string; message: string }).level === 'warn' && /lease on the hub's run was lost/.test((l as { message: string }).message)), 'A says why it stopped');
@@ -164,10 +190,6 @@ for (const k of kinds) {
       }
     });
   });
-}
-
-function profileOf(okta: ReturnType<typeof createOktaEmulator>, p: string): Record<string, unknown> {
-  return okta.state().users.find((u) => u.profile.login === `${p}@example.com`)!.profile;
 }
 
 async function until(what: string, probe: () => Promise<boolean>, ms = 10_000): Promise<void> {
