@@ -68,8 +68,9 @@ class PacedRequestExecutor extends DefaultRequestExecutor {
 
   override async fetch(request: Parameters<DefaultRequestExecutor['fetch']>[0]) {
     await this.options.bucket.take();
-    // After the wait, just before the request leaves: a run that lost its lease meanwhile stops (lease-fence.ts).
-    await confirmLease();
+    // After the wait, just before the request leaves: a run that lost its lease meanwhile stops
+    // (lease-fence.ts). Not an access token request: it writes nothing, and may be shared by runs of other hubs.
+    if (!isTokenRequest(request)) await confirmLease();
     // Each attempt its own deadline: the SDK sets `timeout` from `requestTimeout` (0: none) on a
     // request without `startTime`, and 0 again on each 429 retry it builds.
     request.startTime ??= new Date();

@@ -143,10 +143,8 @@ export function createWriteback(deps: WritebackDeps): Writeback {
   }
 
   /**
-   * `halted`: why the run must stop before its next person (its lease was lost), if it must.
-   * `fence`: confirms the lease right before each request to the IdP (lease-fence.ts). The values
-   * sent are read here, after the lease was taken (leased-run.ts), and the fence stops the run
-   * once another run has taken the lease: nothing read before a newer run wrote is sent after it.
+   * `halted`: why the run must stop before its next person (its lease was lost), if it must. `fence`: confirms the lease
+   * before each IdP request (lease-fence.ts); values are read here, after the lease was taken, and never sent once it was taken over.
    */
   async function runNow(hubId: string, halted: () => string | undefined = () => undefined, fence?: LeaseFence): Promise<WritebackReport> {
     const started = clock.now();
@@ -282,14 +280,9 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     try {
       await updateFound(target, user, hubId, sent);
     } catch (err) {
-      // The lease was lost (lease-fence.ts): the run stops; this person is not written (nothing was
-      // sent once the fence said so), and is left to the run that holds the hub now.
-      const lostLease = err instanceof LeaseLostError ? err.message : halted();
-      if (lostLease) {
-        probe?.('unknown');
-        report.failed++;
-        throw err instanceof LeaseLostError ? err : new LeaseLostError(lostLease);
-      }
+      // The lease was lost (lease-fence.ts): the run stops; this person is left to the run holding the hub now.
+      const lostLease = err instanceof LeaseLostError ? err : halted() !== undefined ? new LeaseLostError(halted()) : undefined;
+      if (lostLease) { probe?.('unknown'); report.failed++; throw lostLease; }
       const verdict = classifyFailure(err);
       const message = errorText(err);
       const refusedAsDeactivated = 'problem' in verdict && verdict.problem === 'deactivated';
