@@ -7,6 +7,7 @@ import { createGraphClient } from './graph-client.ts';
 import type { TokenBucket } from './pacing.ts';
 import type { WritebackTarget } from './target.ts';
 import { kindOfStatus } from './status-kind.ts';
+import { LeaseLostError } from './lease-fence.ts';
 
 /**
  * Entra write-back through the real @microsoft/microsoft-graph-client (https://learn.microsoft.com/graph/extensibility-overview):
@@ -212,7 +213,7 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof ConnectorError) throw err;
+    if (err instanceof ConnectorError || err instanceof LeaseLostError) throw err;
     const e = err as { statusCode?: number; code?: string | null; message?: string };
     const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
     // Our auth middleware's token failure reaches us wrapped by the SDK (statusCode -1).

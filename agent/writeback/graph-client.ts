@@ -1,4 +1,5 @@
 import { Client, HTTPMessageHandler, RetryHandler, RetryHandlerOptions, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+import { confirmLease } from './lease-fence.ts';
 
 /**
  * A Microsoft Graph client (the real @microsoft/microsoft-graph-client SDK) whose middleware chain
@@ -139,6 +140,8 @@ export class PacingMiddleware implements Middleware {
   }
   async execute(context: Context): Promise<void> {
     await this.pacing.take();
+    // After the wait, just before the request leaves: a run that lost its lease meanwhile stops (lease-fence.ts).
+    await confirmLease();
     await this.#next!.execute(context);
     const status = context.response?.status;
     if (status !== 429 && status !== 503 && status !== 504) return;

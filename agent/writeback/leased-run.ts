@@ -4,6 +4,7 @@ import { appendAudit } from '../audit/audit-log.ts';
 import { errorText, type Logger } from '../log/logger.ts';
 import type { Store } from '../store/store.ts';
 import type { WritebackClock } from './pacing.ts';
+import { LeaseLostError, type LeaseFence } from './lease-fence.ts';
 import { endRun, renewRun, takeRun } from './run-lease.ts';
 import type { WritebackReport } from './writeback.ts';
 
@@ -13,8 +14,11 @@ export interface LeasedRunDeps {
   log: Logger;
   config: LoadedConfig;
   leaseMs: number;
-  /** One run of the hub (writeback.ts); `halted` says why it must stop before its next person. */
-  runNow(hubId: string, halted: () => string | undefined): Promise<WritebackReport>;
+  /**
+   * One run of the hub (writeback.ts); `halted` says why it must stop before its next person,
+   * `fence` confirms the lease right before each request to the IdP (lease-fence.ts).
+   */
+  runNow(hubId: string, halted: () => string | undefined, fence: LeaseFence): Promise<WritebackReport>;
   /** The run asked for once a dead holder's lease lapses, queued as any run of the hub (writeback.ts `run`). */
   runAgain(hubId: string): Promise<WritebackReport>;
 }
@@ -61,29 +65,41 @@ export function createLeasedRuns(deps: LeasedRunDeps): (hubId: string, onlyIfAsk
       t.unref();
       return { ...emptyReport(hubId), deferred: true, note: 'another replica is writing back this hub; it runs again once done, from the values then' };
     }
-    // Lost (renewed too late, and another replica took the lapsed lease): this run stops before
-    // its next person instead of writing beside the holder (the double sends the lease prevents).
+    const token = took.token!;
+    // Lost (renewed too late, and another replica took the lapsed lease): this run stops instead
+    // of writing beside the holder (the double sends the lease prevents), and never lands a value
+    // it read before the holder wrote a newer one. The timer below renews the lease while the run
+    // waits (pacing, a slow IdP); the fence confirms it, with this take's token, right before
+    // each request leaves, since a stalled process (a GC pause) resumes its requests before its
+    // timers can tell it the lease is gone.
     let lost: string | undefined;
+    const lose = () => {
+      if (lost) return;
+      lost = 'the lease on the hub\'s run was lost (renewed too late) and another replica runs it now; the rest are written by that run';
+      log.warn('write-back: the lease on the hub\'s run was lost (renewed too late); this run stops, sending nothing more', { hubId });
+    };
+    const fence: LeaseFence = async () => {
+      if (!lost && !(await renewRun(store, hubId, owner, token, clock.now(), leaseMs))) lose();
+      if (lost) throw new LeaseLostError(lost);
+    };
     const renew = setInterval(() => {
-      renewRun(store, hubId, owner, clock.now(), leaseMs).then((held) => {
-        if (held || lost) return;
-        lost = 'the lease on the hub\'s run was lost (renewed too late) and another replica runs it now; the rest are written by that run';
-        log.warn('write-back: the lease on the hub\'s run was lost (renewed too late); this run stops', { hubId });
+      renewRun(store, hubId, owner, token, clock.now(), leaseMs).then((held) => {
+        if (!held) lose();
       }, (err: unknown) => log.warn('write-back: renewing the lease on the hub\'s run failed', { hubId, reason: errorText(err) }));
     }, Math.max(10, Math.floor(leaseMs / 3)));
     renew.unref();
     let written = 0;
     try {
       for (;;) {
-        const report = await deps.runNow(hubId, () => lost);
+        const report = await deps.runNow(hubId, () => lost, fence);
         written += report.written;
         // A stopped run (credential refused) is not run again at once: the next run's trigger does.
-        if (!(await endRun(store, hubId, owner, clock.now(), { keep: report.stopped === undefined, leaseMs }))) return { ...report, written };
+        if (!(await endRun(store, hubId, owner, token, clock.now(), { keep: report.stopped === undefined, leaseMs }))) return { ...report, written };
         log.info('write-back: running the hub again, asked for by another replica meanwhile', { hubId });
       }
     } catch (err) {
       // Released for the next run to take at once (when the store refuses this too, the lease lapses).
-      await endRun(store, hubId, owner, clock.now(), { keep: false }).catch(() => undefined);
+      await endRun(store, hubId, owner, token, clock.now(), { keep: false }).catch(() => undefined);
       throw err;
     } finally {
       clearInterval(renew);

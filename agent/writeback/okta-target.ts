@@ -7,6 +7,7 @@ import { attributeName, WRITEBACK_FIELDS, WRITEBACK_STATUSES, type WritebackFiel
 import type { TokenBucket, WritebackClock } from './pacing.ts';
 import type { WritebackTarget } from './target.ts';
 import { kindOfStatus } from './status-kind.ts';
+import { confirmLease, LeaseLostError } from './lease-fence.ts';
 
 /**
  * Okta write-back through the real @okta/okta-sdk-nodejs (https://developer.okta.com/docs/reference/api/schemas/):
@@ -67,6 +68,9 @@ class PacedRequestExecutor extends DefaultRequestExecutor {
 
   override async fetch(request: Parameters<DefaultRequestExecutor['fetch']>[0]) {
     await this.options.bucket.take();
+    // After the wait, just before the request leaves: a run that lost its lease meanwhile stops
+    // (lease-fence.ts). Not an access token request: it writes nothing, and may be shared by runs of other hubs.
+    if (!isTokenRequest(request)) await confirmLease();
     // Each attempt its own deadline: the SDK sets `timeout` from `requestTimeout` (0: none) on a
     // request without `startTime`, and 0 again on each 429 retry it builds.
     request.startTime ??= new Date();
@@ -339,6 +343,7 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
+    if (err instanceof LeaseLostError) throw err;
     // Already ours (a refused access token request): say what it was for.
     if (err instanceof ConnectorError) throw err.with({ message: `${what}: ${err.message}` });
     const e = err as { status?: number; errorCode?: string; errorSummary?: string; errorCauses?: Array<{ errorSummary?: string }>; message?: string };

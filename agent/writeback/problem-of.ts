@@ -1,6 +1,7 @@
 import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
 import { OKTA_DEACTIVATED } from './okta-target.ts';
 import type { WritebackProblem } from './writeback-state.ts';
+import { LeaseLostError } from './lease-fence.ts';
 
 /**
  * Which write-back failures are lasting problems about one person (recorded, reported, not
@@ -10,6 +11,8 @@ import type { WritebackProblem } from './writeback-state.ts';
 export type FailureClass = { problem: WritebackProblem['kind'] } | { stopRun: true } | { retryNextRun: true };
 
 export function classifyFailure(err: unknown): FailureClass {
+  // The run lost its lease on the hub before the request left (lease-fence.ts): nothing was sent.
+  if (err instanceof LeaseLostError) return { stopRun: true };
   if (!isConnectorError(err)) return { retryNextRun: true };
   // Okta E0000023: "Operation failed because user profile is mastered under another system".
   if (err.providerCode === 'E0000023') return { problem: 'mastered-elsewhere' };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/store.ts';
 
 /**
@@ -16,10 +17,17 @@ import type { Store } from '../store/store.ts';
  * would (agent task leases work the same way: agent/tasks/lease.ts).
  * Within one process runs of a hub already queue behind each other (writeback.ts `run`); a store
  * only this process uses (memory, lowdb) needs no lease.
+ *
+ * Each take gets its own `token` (a fencing token): renewing, confirming and ending the run all
+ * need owner and token, so a run whose lease lapsed and was taken (even by a later run of the same
+ * process) can never count it as its own again. The holder confirms it before each call to the
+ * IdP (leased-run.ts `fence`).
  */
 export interface WritebackRunRecord {
   hubId: string;
   owner: string;
+  /** This take of the lease (a fencing token); records written before it had none. */
+  token?: string;
   /** ISO time the lease lapses unless renewed. */
   until: string;
   /** Another run was asked for while this one ran: the holder runs again. */
@@ -40,7 +48,7 @@ export const WRITEBACK_LEASE_MS = 30_000;
  * answer is when its lease lapses unless renewed (`heldUntil`, epoch ms). `onlyIfAsked`: take it
  * only from a holder that was asked to run again and let its lease lapse (it died before it could).
  */
-export function takeRun(store: Store, hubId: string, owner: string, now: number, leaseMs = WRITEBACK_LEASE_MS, o: { onlyIfAsked?: boolean } = {}): Promise<{ taken: boolean; heldUntil?: number }> {
+export function takeRun(store: Store, hubId: string, owner: string, now: number, leaseMs = WRITEBACK_LEASE_MS, o: { onlyIfAsked?: boolean } = {}): Promise<{ taken: boolean; token?: string; heldUntil?: number }> {
   return store.transact(async (tx) => {
     const held = await tx.get('writebackRuns', '', hubId);
     if (o.onlyIfAsked && !held?.again) return { taken: false };
@@ -48,16 +56,21 @@ export function takeRun(store: Store, hubId: string, owner: string, now: number,
       if (!held.again) tx.put('writebackRuns', '', hubId, { ...held, again: true });
       return { taken: false, heldUntil: Date.parse(held.until) };
     }
-    tx.put('writebackRuns', '', hubId, { hubId, owner, until: new Date(now + leaseMs).toISOString() });
-    return { taken: true };
+    const token = randomUUID();
+    tx.put('writebackRuns', '', hubId, { hubId, owner, token, until: new Date(now + leaseMs).toISOString() });
+    return { taken: true, token };
   });
 }
 
-/** Extends the lease while `owner` holds it; false when it no longer does. */
-export function renewRun(store: Store, hubId: string, owner: string, now: number, leaseMs = WRITEBACK_LEASE_MS): Promise<boolean> {
+/**
+ * Confirms that this take of the lease (`owner`, `token`) still holds it and extends it; false when
+ * it no longer does. A lease that lapsed and nobody took is still this run's: no other run wrote
+ * meanwhile, so what it read under the lease is still what it would read.
+ */
+export function renewRun(store: Store, hubId: string, owner: string, token: string, now: number, leaseMs = WRITEBACK_LEASE_MS): Promise<boolean> {
   return store.transact(async (tx) => {
     const held = await tx.get('writebackRuns', '', hubId);
-    if (!held || held.owner !== owner) return false;
+    if (!held || held.owner !== owner || held.token !== token) return false;
     tx.put('writebackRuns', '', hubId, { ...held, until: new Date(now + leaseMs).toISOString() });
     return true;
   });
@@ -67,12 +80,12 @@ export function renewRun(store: Store, hubId: string, owner: string, now: number
  * Ends `owner`'s run. With `again` asked for (and `keep`), keeps the lease and resolves true: the
  * holder runs once more. Otherwise the record is deleted and it resolves false.
  */
-export function endRun(store: Store, hubId: string, owner: string, now: number, o: { keep: boolean; leaseMs?: number }): Promise<boolean> {
+export function endRun(store: Store, hubId: string, owner: string, token: string, now: number, o: { keep: boolean; leaseMs?: number }): Promise<boolean> {
   return store.transact(async (tx) => {
     const held = await tx.get('writebackRuns', '', hubId);
-    if (!held || held.owner !== owner) return false;
+    if (!held || held.owner !== owner || held.token !== token) return false;
     if (held.again && o.keep) {
-      tx.put('writebackRuns', '', hubId, { hubId, owner, until: new Date(now + (o.leaseMs ?? WRITEBACK_LEASE_MS)).toISOString() });
+      tx.put('writebackRuns', '', hubId, { hubId, owner, token, until: new Date(now + (o.leaseMs ?? WRITEBACK_LEASE_MS)).toISOString() });
       return true;
     }
     tx.delete('writebackRuns', '', hubId);

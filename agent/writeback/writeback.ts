@@ -12,6 +12,7 @@ import { classifyFailure } from './problem-of.ts';
 import type { WritebackTarget } from './target.ts';
 import { PROBLEM_RETRY_MS, remark, seatMark, type WritebackProblem, type WritebackStateRecord } from './writeback-state.ts';
 import { createLeasedRuns } from './leased-run.ts';
+import { LeaseLostError, withFence, type LeaseFence } from './lease-fence.ts';
 import { AttributeSetup } from './attribute-setup.ts';
 import { WRITEBACK_LEASE_MS } from './run-lease.ts';
 import { peopleToWrite, sameDestination, shuffled, type Person } from './people-to-write.ts';
@@ -141,8 +142,11 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     return next;
   }
 
-  /** `halted`: why the run must stop before its next person (its lease was lost), if it must. */
-  async function runNow(hubId: string, halted: () => string | undefined = () => undefined): Promise<WritebackReport> {
+  /**
+   * `halted`: why the run must stop before its next person (its lease was lost), if it must. `fence`: confirms the lease
+   * before each IdP request (lease-fence.ts); values are read here, after the lease was taken, and never sent once it was taken over.
+   */
+  async function runNow(hubId: string, halted: () => string | undefined = () => undefined, fence?: LeaseFence): Promise<WritebackReport> {
     const started = clock.now();
     const hub = config.file.hubs.find((h) => h.id === hubId);
     if (!hub) throw new Error(`write-back: no hub "${hubId}" in ${config.path}`);
@@ -172,7 +176,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       while (!(stop ??= halted())) {
         const next = queue.shift();
         if (!next) break;
-        await writeOne(target, hubId, next.person, next.values, report, next.seatless).then((outcome) => {
+        await withFence(fence, () => writeOne(target, hubId, next.person, next.values, report, halted, next.seatless)).then((outcome) => {
           if (outcome === 'rejected') refusedAsInvalid = true;
           if (outcome === 'written') failingInARow = deniedInARow = 0;
           if (typeof outcome === 'object' && 'denied' in outcome) {
@@ -216,7 +220,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
    * IdP refused them as invalid, `retry` (with why) when they failed for a passing reason (sent
    * again on the next run). Throws only when the whole run must stop.
    */
-  async function writeOne(target: WritebackTarget, hubId: string, user: Person, values: WritebackValues, report: WritebackReport, seatless?: true): Promise<'written' | 'rejected' | { retry: string } | { denied: string; message: string } | undefined> {
+  async function writeOne(target: WritebackTarget, hubId: string, user: Person, values: WritebackValues, report: WritebackReport, halted: () => string | undefined, seatless?: true): Promise<'written' | 'rejected' | { retry: string } | { denied: string; message: string } | undefined> {
     const idp = target.idp;
     const idpUserId = user.idpUserId;
     const state = await store.get('writebackState', hubId, user.id);
@@ -276,6 +280,9 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     try {
       await updateFound(target, user, hubId, sent);
     } catch (err) {
+      // The lease was lost (lease-fence.ts): the run stops; this person is left to the run holding the hub now.
+      const lostLease = err instanceof LeaseLostError ? err : halted() !== undefined ? new LeaseLostError(halted()) : undefined;
+      if (lostLease) { probe?.('unknown'); report.failed++; throw lostLease; }
       const verdict = classifyFailure(err);
       const message = errorText(err);
       const refusedAsDeactivated = 'problem' in verdict && verdict.problem === 'deactivated';
