@@ -151,8 +151,9 @@ export const INVITE_BY_EMAIL = 'appInvites.email';
 
 /** The app members' and invites' email indexes (the plan's and standing's). */
 export function defineRowEmailIndexes(store: Store): void {
-  store.defineIndex('appMembers', MEMBER_BY_EMAIL, (m, hub) => (m.email ? [`${hub}\u0000${emailKey(m.email)}`] : []));
-  store.defineIndex('appInvites', INVITE_BY_EMAIL, (i, hub) => [`${hub}\u0000${emailKey(i.email)}`]);
+  // `uses`: a PostgreSQL store rebuilds both when emailKey changes (store/postgres/indexes.ts).
+  store.defineIndex('appMembers', MEMBER_BY_EMAIL, (m, hub) => (m.email ? [`${hub}\u0000${emailKey(m.email)}`] : []), { uses: [emailKey] });
+  store.defineIndex('appInvites', INVITE_BY_EMAIL, (i, hub) => [`${hub}\u0000${emailKey(i.email)}`], { uses: [emailKey] });
 }
 
 /**
