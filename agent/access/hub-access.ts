@@ -3,6 +3,7 @@ import { asIfActive, type DirectoryUserRecord } from '../desired-state/directory
 import { computeGrant, groupNamesOf } from '../grants/effective-grant.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import { findPerson } from '../dispatch/find-person.ts';
+import { emailKey } from '../matching/email-key.ts';
 import { directoryUsersNamed, maySignIn, ownUsersAmong } from '../offers/claimant.ts';
 import type { ReadView } from '../store/store.ts';
 
@@ -141,12 +142,12 @@ export interface SignInOnHub {
  * directory user the email names, offers/claimant.ts), so hub role, My access and Claim agree.
  */
 export async function signInOnHub(view: ReadView, hub: HubConfigFile, email: string, idpUserIds: readonly string[]): Promise<SignInOnHub | undefined> {
-  const key = email.trim().toLowerCase();
+  const key = emailKey(email);
   if (!key) return undefined;
   // One read for both sets: the email index (`directoryUsers.email`), and users sent without
   // emails whose userName it is (find-person.ts), who may be the person too.
   const named = await directoryUsersNamed(view, hub, key);
-  const users = named.filter((u) => u.emails.some((e) => e.trim().toLowerCase() === key));
+  const users = named.filter((u) => u.emails.some((e) => emailKey(e) === key));
   if (users.length === 0) return undefined;
   const rules = roleRulesOfHub(hub);
   const rolesOf = async (of: ReadonlyArray<Readonly<DirectoryUserRecord>>) => {
@@ -180,8 +181,8 @@ export async function personOnHubs(view: ReadView, hubs: Iterable<HubConfigFile>
     const p = await signInOnHub(view, hub, email, idpUserIds);
     if (!p) continue;
     // The own-seat side: every directory user with the email, whichever the sign-in names.
-    const emails = new Set([email.trim().toLowerCase()]);
-    for (const u of p.users) for (const e of [...u.emails, ...(u.email ? [u.email] : [])]) emails.add(e.trim().toLowerCase());
+    const emails = new Set([emailKey(email)]);
+    for (const u of p.users) for (const e of [...u.emails, ...(u.email ? [u.email] : [])]) emails.add(emailKey(e));
     out.push({ hubId: hub.id, ...(p.hubRole ? { hubRole: p.hubRole } : {}), directoryUserIds: p.users.map((u) => u.id), emails: [...emails], ownDirectoryUserIds: (p.own ?? []).map((u) => u.id) });
   }
   return out;

@@ -1,4 +1,5 @@
 import type { AuditEntry, AuditQuery, Paged } from '../api.ts';
+import { emailKey } from '../matching/email-key.ts';
 import type { Store } from '../store/store.ts';
 import './audit-log.ts';
 
@@ -104,14 +105,14 @@ function keep(places: Map<string, Resume>, key: string, r: Resume): void {
 }
 
 export async function queryAudit(store: AuditStore, q: AuditQuery, now = Date.now()): Promise<Paged<AuditEntry>> {
-  const email = q.email?.toLowerCase();
+  const email = q.email === undefined ? undefined : emailKey(q.email);
   const offset = q.offset ?? 0;
   const limit = q.limit ?? 100;
   // Compared as instants: `since` may carry an offset (+05:00) or no fraction, and as strings
   // those sort differently from the entries' UTC times.
   const since = q.since !== undefined ? Date.parse(q.since) : undefined;
   const matches = (e: AuditEntry, before: number | undefined) =>
-    !(email && e.subject?.email?.toLowerCase() !== email) &&
+    !(email && (e.subject?.email === undefined || emailKey(e.subject.email) !== email)) &&
     !(q.action && e.action !== q.action) &&
     !(since !== undefined && Date.parse(e.at) < since) &&
     !(before !== undefined && e.seq >= before);

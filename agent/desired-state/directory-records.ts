@@ -116,6 +116,7 @@ export const INDEX = {
 } as const;
 
 import type { Store } from '../store/store.ts';
+import { emailKey } from '../matching/email-key.ts';
 
 /**
  * A name as the SCIM server compares it: Unicode NFC, then lower-cased. RFC 7643 §9.4 has strings
@@ -133,11 +134,9 @@ export function defineDirectoryIndexes(store: Store): void {
   // Both keys spelled out (a PostgreSQL store rebuilds an index whose key function's text changes,
   // store/postgres/indexes.ts): as sent for the agent's lookups, folded (foldName) for the SCIM server's.
   store.defineIndex('directoryUsers', INDEX.userByUserName, (u, hub) => [...new Set([`${hub}\u0000${u.userName.toLowerCase()}`, `${hub}\u0000${u.userName.normalize('NFC').toLowerCase()}`])]);
-  // emailKey (agent/matching/email-key.ts) spelled out: a PostgreSQL store rebuilds an index whose
-  // key function's text changes (store/postgres/indexes.ts), and this one already trimmed and
-  // lower-cased (session 19), so the same keys need no rebuild over every directory user.
-  // agent/matching/email-key.test.ts checks the two agree.
-  store.defineIndex('directoryUsers', INDEX.userByEmail, (u, hub) => [...new Set(u.emails.map((e) => `${hub}\u0000${e.trim().toLowerCase()}`))]);
+  // Through emailKey, declared (`uses`): a PostgreSQL store rebuilds the index when emailKey
+  // changes (store/postgres/indexes.ts), as it did when it took Unicode NFC (session 40).
+  store.defineIndex('directoryUsers', INDEX.userByEmail, (u, hub) => [...new Set(u.emails.map((e) => `${hub}\u0000${emailKey(e)}`))], { uses: [emailKey] });
   store.defineIndex('directoryGroups', INDEX.groupByDisplayName, (g, hub) => [...new Set([`${hub}\u0000${g.displayName.toLowerCase()}`, `${hub}\u0000${g.displayName.normalize('NFC').toLowerCase()}`])]);
   store.defineIndex('directoryGroups', INDEX.groupsByMember, (g, hub) => g.members.map((m) => `${hub}\u0000${m.value}`));
 }

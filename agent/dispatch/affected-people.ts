@@ -1,6 +1,7 @@
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { DirectoryChange } from '../desired-state/delta.ts';
 import { matchingEmailsOf } from '../desired-state/directory-records.ts';
+import { emailKey } from '../matching/email-key.ts';
 
 /**
  * The emails a deleted user's seats may be under: the ones matching knew them by
@@ -9,7 +10,7 @@ import { matchingEmailsOf } from '../desired-state/directory-records.ts';
  * a seat under it is someone else's: removing it as theirs removed an unmatched member.
  */
 export function emailsOfDeleted(c: Extract<DirectoryChange, { kind: 'user-deleted' }>): string[] {
-  return [...new Set(matchingEmailsOf(c).map((e) => e.trim().toLowerCase()).filter((e) => e !== ''))];
+  return [...new Set(matchingEmailsOf(c).map(emailKey).filter((e) => e !== ''))];
 }
 
 /**

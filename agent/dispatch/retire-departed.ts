@@ -4,6 +4,7 @@ import type { Trigger } from '../desired-state/delta.ts';
 import type { Transaction } from '../store/store.ts';
 import { isFinished } from '../tasks/task-record.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
+import { emailKey } from '../matching/email-key.ts';
 import '../safety/reports.ts'; // the `reports` collection
 import type { DepartedUserRecord } from './departed-user.ts';
 
@@ -58,7 +59,7 @@ export async function retireDeparted(tx: Transaction, hubId: string, input: Reti
   }
   const rowEmails = new Map<string, Array<string | undefined>>();
   const addRow = (rowId: string, email: string | undefined) => {
-    const e = email?.trim().toLowerCase();
+    const e = email === undefined ? undefined : emailKey(email);
     if (!e) return;
     const owners = rowEmails.get(e) ?? [];
     owners.push(matchOf.get(rowId)?.directoryUserId);
@@ -68,14 +69,14 @@ export async function retireDeparted(tx: Transaction, hubId: string, input: Reti
   for (const i of input.invites) addRow(inviteRowId(i.id), i.email);
   const holdsRow = (d: Readonly<DepartedUserRecord>) =>
     named.has(d.directoryUserId) ||
-    d.emails.some((e) => (rowEmails.get(e.trim().toLowerCase()) ?? []).some((owner) => owner === undefined || owner === d.directoryUserId));
+    d.emails.some((e) => (rowEmails.get(emailKey(e)) ?? []).some((owner) => owner === undefined || owner === d.directoryUserId));
 
   const idle = records.filter((d) => !holdsRow(d));
   if (idle.length === 0) return [];
   const busy = await peopleWithWork(tx, hubId);
   const retired: string[] = [];
   for (const d of idle) {
-    if (busy.ids.has(d.directoryUserId) || d.emails.some((e) => busy.emails.has(e.trim().toLowerCase()))) continue;
+    if (busy.ids.has(d.directoryUserId) || d.emails.some((e) => busy.emails.has(emailKey(e)))) continue;
     tx.delete('departedUsers', hubId, d.directoryUserId);
     appendAudit(tx, {
       hubId, trigger: input.trigger, ...(input.taskId ? { taskId: input.taskId } : {}), action: DEPARTED_RETIRED, at: input.now,
@@ -99,7 +100,7 @@ async function peopleWithWork(tx: Transaction, hubId: string): Promise<{ ids: Se
   const emails = new Set<string>();
   const note = (id: unknown, ...mails: unknown[]) => {
     if (typeof id === 'string' && id) ids.add(id);
-    for (const e of mails) if (typeof e === 'string' && e) emails.add(e.trim().toLowerCase());
+    for (const e of mails) if (typeof e === 'string' && e) emails.add(emailKey(e));
   };
   const taskIds: string[] = [];
   for await (const k of tx.list('taskKeys', hubId)) taskIds.push(k.taskId);

@@ -141,3 +141,19 @@ describe('matching against the store', () => {
     assert.deepEqual(again.lapsedExemptions, [], 'nothing left to retire');
   });
 });
+
+test('per-row matching finds a guest registered decomposed before emailKey took NFC, for a seat the app lists precomposed', async () => {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  await store.open();
+  await store.transact((tx) => {
+    // Keyed as registration keyed it then: trimmed and lower-cased only ("e" + U+0301).
+    tx.put('guests', h, 'jose\u0301@partner.com', { hubId: h, email: 'jose\u0301@partner.com', by: 'owner', at });
+    tx.put('appMembers', h, 'm-jose', { hubId: h, id: 'm-jose', email: 'Jos\u00e9@Partner.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+  });
+  const rows = await memberRows(store, h);
+  const byRow = (await matchRows(store, h, NOW, rows)).matches.map((m) => [m.memberId, m.outcome]);
+  const whole = (await matchHub(store, h, NOW)).matches.map((m) => [m.memberId, m.outcome]);
+  assert.deepEqual(byRow, [['m-jose', 'guest']]);
+  assert.deepEqual(byRow, whole, 'as whole-hub matching');
+});

@@ -125,6 +125,8 @@ export async function identitiesFor(view: ReadView, hubId: string, rows: readonl
   return out;
 }
 
+const ASCII = /^[\u0000-\u007f]*$/;
+
 /**
  * Matching of some rows only, reading what they need by key and index instead of the hub's whole
  * directory: the directory users having each row's email (index `userByEmail`, so
@@ -140,6 +142,10 @@ export async function matchRows(view: ReadView, hubId: string, now: string, rows
   const previous: Array<Readonly<MemberMatchRecord>> = [];
   const departedUserIds: string[] = [];
   const emails = new Set<string>();
+  // A guest registered before emailKey took NFC (session 40) is keyed by its address trimmed and
+  // lower-cased only: for a non-ASCII address, the hub's guests (few) are read once and compared.
+  let listed: Promise<Array<Readonly<GuestRecord>>> | undefined;
+  const unfolded = () => (listed ??= collect(view.list('guests', hubId)));
   const named = async (id: string) => {
     if (users.has(id)) return;
     const u = await view.get('directoryUsers', hubId, id);
@@ -166,7 +172,7 @@ export async function matchRows(view: ReadView, hubId: string, now: string, rows
     for (const u of await view.lookup('directoryUsers', INDEX.userByEmail, `${hubId}\u0000${email}`)) users.set(u.id, identity(u));
     // A user without emails is matched by an email-like userName (`matchingEmailsOf`), not in the email index.
     for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hubId}\u0000${email}`)) if (matchingEmailsOf(u).some((e) => emailKey(e) === email)) users.set(u.id, identity(u));
-    const guest = await view.get('guests', hubId, email);
+    const guest = await view.get('guests', hubId, email) ?? (ASCII.test(email) ? undefined : (await unfolded()).find((g) => emailKey(g.email) === email));
     if (guest) guests.push(guest);
   }
   return matchMembers({ hubId, now, rows, directoryUsers: [...users.values()], guests, exemptions, decisions, previous, departedUserIds });

@@ -13,6 +13,7 @@ import { appendAudit } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import type { ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
 import { matchRows, memberRows, saveRowMatches } from '../matching/hub-matching.ts';
+import { emailKey } from '../matching/email-key.ts';
 import type { MemberRow } from '../matching/match-members.ts';
 import type { Transaction } from '../store/store.ts';
 import { AgentError } from '../agent-error.ts';
@@ -166,7 +167,7 @@ export async function unexempt(tx: Transaction, hub: HubConfigFile, memberId: st
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export async function registerGuest(tx: Transaction, hub: HubConfigFile, input: { email: string; note?: string }, trigger: Trigger, now: Date): Promise<void> {
-  const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
+  const email = typeof input.email === 'string' ? emailKey(input.email) : '';
   if (!EMAIL.test(email)) throw new AgentError('invalid-argument', `hub ${hub.id}: register guest: "${String(input.email)}" is not an email address`);
   if (input.note !== undefined && (typeof input.note !== 'string' || input.note.length > 500)) throw new AgentError('invalid-argument', `hub ${hub.id}: register guest ${email}: note must be text of at most 500 characters`);
   tx.put('guests', hub.id, email, { hubId: hub.id, email, by: actorOf(trigger), at: now.toISOString(), ...(input.note ? { note: input.note } : {}) });
@@ -174,7 +175,7 @@ export async function registerGuest(tx: Transaction, hub: HubConfigFile, input: 
     hubId: hub.id, trigger, action: 'guest-registered', outcome: 'ok', subject: { email },
     why: `${actorOf(trigger)} registered ${email} as a guest of hub ${hub.id}${input.note ? `: ${input.note}` : ''}`,
   });
-  await rematch(tx, hub.id, trigger, now, (await memberRows(tx, hub.id)).filter((r) => r.email?.trim().toLowerCase() === email));
+  await rematch(tx, hub.id, trigger, now, (await memberRows(tx, hub.id)).filter((r) => r.email !== undefined && emailKey(r.email) === email));
 }
 
 /**

@@ -10,6 +10,7 @@ import type { DirectoryStatus, MemberStatus, MemberView } from '../api.ts';
 import '../dispatch/departed-user.ts';
 import type { AppInviteRecord, AppMemberRecord, MemberMatchRecord, PartnerUserRecord } from '../app-state/records.ts';
 import { matchHub, matchRows, rowsOf } from '../matching/hub-matching.ts';
+import { emailKey } from '../matching/email-key.ts';
 import { exemptionsInForce } from '../standing/exemption.ts';
 import { inviteIdOf, inviteRowId, partnerRowId, rowKindOf } from '../standing/row-ids.ts';
 import { rowStatus } from '../standing/standing.ts';
@@ -68,7 +69,7 @@ async function directoryStatuses(view: ReadView, hubId: string, matches: readonl
     byUser.set(id, !u ? 'deleted' : !u.active ? 'deactivated' : u.offboarded ? 'offboarded' : u.suspended ? 'suspended' : 'active');
   });
   const deletedEmails = new Set<string>();
-  for await (const d of view.list('departedUsers', hubId)) for (const e of d.emails) deletedEmails.add(e.trim().toLowerCase());
+  for await (const d of view.list('departedUsers', hubId)) for (const e of d.emails) deletedEmails.add(emailKey(e));
   return { byUser, deletedEmails };
 }
 
@@ -176,7 +177,7 @@ export async function buildHubMembers(view: ReadView, hub: HubConfigFile, now: D
     if (match.directoryUserId) {
       v.directoryUserId = match.directoryUserId;
       v.directoryStatus = directory.byUser.get(match.directoryUserId);
-    } else if (row.kind !== 'partner-user' && v.email && directory.deletedEmails.has(v.email.trim().toLowerCase())) {
+    } else if (row.kind !== 'partner-user' && v.email && directory.deletedEmails.has(emailKey(v.email))) {
       v.directoryStatus = 'deleted';
     }
     if (match.candidates) v.candidates = match.candidates;

@@ -151,8 +151,9 @@ export const INVITE_BY_EMAIL = 'appInvites.email';
 
 /** The app members' and invites' email indexes (the plan's and standing's). */
 export function defineRowEmailIndexes(store: Store): void {
-  store.defineIndex('appMembers', MEMBER_BY_EMAIL, (m, hub) => (m.email ? [`${hub}\u0000${emailKey(m.email)}`] : []));
-  store.defineIndex('appInvites', INVITE_BY_EMAIL, (i, hub) => [`${hub}\u0000${emailKey(i.email)}`]);
+  // `uses`: a PostgreSQL store rebuilds both when emailKey changes (store/postgres/indexes.ts).
+  store.defineIndex('appMembers', MEMBER_BY_EMAIL, (m, hub) => (m.email ? [`${hub}\u0000${emailKey(m.email)}`] : []), { uses: [emailKey] });
+  store.defineIndex('appInvites', INVITE_BY_EMAIL, (i, hub) => [`${hub}\u0000${emailKey(i.email)}`], { uses: [emailKey] });
 }
 
 /**
@@ -272,13 +273,13 @@ export async function standingsOfHub(view: ReadView, hubId: string, now: Date | 
   const byEmail = new Map<string, string[]>();
   const users = await collect(view.list('directoryUsers', hubId));
   // The emails matching uses (agent/matching: a userName when no email was sent; trimmed, lower-cased).
-  for (const u of users) for (const e of new Set(matchingEmailsOf(u).map((x) => x.trim().toLowerCase()))) byEmail.set(e, [...(byEmail.get(e) ?? []), u.id]);
+  for (const u of users) for (const e of new Set(matchingEmailsOf(u).map(emailKey))) byEmail.set(e, [...(byEmail.get(e) ?? []), u.id]);
   const undecided: Array<[string, string | undefined]> = [];
   for (const m of members.values()) undecided.push([m.id, m.email]);
   for (const i of invites.values()) undecided.push([inviteRowId(i.id), i.email]);
   for (const [rowId, email] of undecided) {
     if (decided.has(rowId) || !email) continue;
-    const candidates = byEmail.get(email.trim().toLowerCase()) ?? [];
+    const candidates = byEmail.get(emailKey(email)) ?? [];
     if (candidates.length === 1) add(candidates[0]!, rowOf(records, rowId, 'onboarded', exemptions.get(rowId)));
   }
   const offered = new Set<string>();

@@ -124,6 +124,11 @@ export interface StoreStats {
   connections?: { total: number; idle: number; waiting: number };
 }
 
+/** How an index is defined beside its key function (see `Store.defineIndex`). */
+export interface IndexOptions {
+  uses?: ReadonlyArray<(...args: never[]) => unknown>;
+}
+
 export interface Store extends ReadView {
   /**
    * True when several replicas (processes) may share this store at once (PostgreSQL). Then work
@@ -139,8 +144,12 @@ export interface Store extends ReadView {
    * A secondary index: `keysOf` maps a record to the values it is found under (e.g.
    * `${hubId}\u0000${userName.toLowerCase()}`). Define indexes before `open` or at any time
    * (an index defined late is built from what is there).
+   *
+   * `options.uses`: the functions `keysOf` calls whose behaviour shapes its keys (emailKey). They
+   * are part of the definition: a store that keeps an index across restarts (PostgreSQL) rebuilds
+   * it when their source changes, as when `keysOf`'s own source does.
    */
-  defineIndex<C extends CollectionName>(collection: C, index: string, keysOf: (record: RecordOf<C>, partition: string) => string[]): void;
+  defineIndex<C extends CollectionName>(collection: C, index: string, keysOf: (record: RecordOf<C>, partition: string) => string[], options?: IndexOptions): void;
   /**
    * Records of a collection newest first, read page by page (async): the audit log and finished
    * tasks are kept on disk by the durable store and read only this way. `newer` orders records of

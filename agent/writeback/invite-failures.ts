@@ -1,5 +1,6 @@
 import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { ReadView } from '../store/store.ts';
+import { emailKey } from '../matching/email-key.ts';
 import '../tasks/task-record.ts';
 
 /**
@@ -23,7 +24,7 @@ export async function failedInviteUsers(view: ReadView, hubId: string, users: Re
   const ids = new Set<string>();
   for (const u of users) {
     ids.add(u.id);
-    for (const e of new Set([...u.emails, ...(u.email ? [u.email] : [])].map((x) => x.trim().toLowerCase()))) {
+    for (const e of new Set([...u.emails, ...(u.email ? [u.email] : [])].map(emailKey))) {
       byEmail.set(e, byEmail.has(e) && byEmail.get(e) !== u.id ? null : u.id);
     }
   }
@@ -53,7 +54,7 @@ function personOf(payload: unknown, key: string | undefined, ids: Set<string>, b
   for (const c of candidates) {
     if (typeof c !== 'string' || c === '') continue;
     if (ids.has(c)) return c;
-    const byMail = byEmail.get(c.trim().toLowerCase());
+    const byMail = byEmail.get(emailKey(c));
     if (byMail) return byMail;
   }
   return undefined;

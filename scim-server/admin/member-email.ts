@@ -1,4 +1,5 @@
 import type { AgentApi, MemberPage, MemberQuery, MemberView } from '../../agent/api.ts';
+import { emailKey } from '../../agent/matching/email-key.ts';
 import { badRequest } from './problem.ts';
 
 /** The member filters of the admin API: the agent's, and `email` (exact). */
@@ -19,13 +20,13 @@ export function memberReader(agent: AgentApi, hubId: string, filters: MemberFilt
   const { email, ...query } = filters;
   if (email === undefined) return (offset, limit, after) => agent.members(hubId, { ...query, offset, limit, ...(after !== undefined ? { after } : {}) });
   if (query.search !== undefined) throw badRequest('query.email: give email or search, not both', 'query.email');
-  const wanted = email.trim().toLowerCase();
+  const wanted = emailKey(email);
   let exact: Promise<MemberView[]> | undefined;
   const all = async () => {
     const out: MemberView[] = [];
     for (let offset = 0, after: string | undefined; ;) {
       const page = await agent.members(hubId, { ...query, search: wanted, offset, limit: READ_PAGE, ...(after !== undefined ? { after } : {}) });
-      out.push(...page.items.filter((m) => m.email?.trim().toLowerCase() === wanted));
+      out.push(...page.items.filter((m) => m.email !== undefined && emailKey(m.email) === wanted));
       if (page.items.length === 0) return out;
       if (page.next !== undefined) {
         [after, offset] = [page.next, 0];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { foldName, INDEX, type DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
+import { emailKey } from '../../agent/matching/email-key.ts';
 import type { DirectoryChange } from '../../agent/desired-state/delta.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
 import type { ReadView, Transaction } from '../../agent/store/store.ts';
@@ -69,9 +70,10 @@ async function candidates(h: HubRequest, filter: NonNullable<ReturnType<typeof p
   }
   // Entra's lookup when an email is the matching attribute (`emails[type eq "work"].value eq "…"`,
   // one per user it provisions, and Test Connection's): the email index holds every email of a
-  // user trimmed and lower-cased, a superset of what the filter matches; the filter decides.
+  // user under emailKey (NFC, trimmed, lower-cased), a superset of what the filter matches (it
+  // compares folded, foldName); the filter decides.
   const email = requiredEmail(filter);
-  if (email !== undefined) return (await store.lookup('directoryUsers', INDEX.userByEmail, key(hubId, email.trim()))).filter((u) => u.hubId === hubId);
+  if (email !== undefined) return (await store.lookup('directoryUsers', INDEX.userByEmail, `${hubId}\u0000${emailKey(email)}`)).filter((u) => u.hubId === hubId);
   return store.list('directoryUsers', hubId);
 }
 

@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import { emailKey } from '../../agent/matching/email-key.ts';
 
 /**
  * The dashboard's OpenID Connect relying party, on `openid-client` (certified by the OpenID
@@ -193,7 +194,7 @@ function isTokenEndpointError(err: unknown): boolean {
 }
 
 /**
- * The person's email as hubwarden may trust it: lower-cased, and none when the IdP says it is
+ * The person's email as hubwarden may trust it: as it is compared (emailKey: NFC, lower-cased), and none when the IdP says it is
  * unverified (`email_verified: false`): an address anyone could type into their profile must not
  * make them an allowed admin or another person's hub owner. An IdP that sends no such claim
  * (Entra) is trusted for the addresses it issues.
@@ -203,7 +204,7 @@ export function trustedEmail(person: Pick<SignedInPerson, 'email' | 'emailVerifi
   const email = person.email?.trim();
   // Compared lower-cased everywhere, such an address would be someone else's: not trusted either.
   if (!email || foldsIntoAscii(email) || holdsSingleton(email)) return undefined;
-  return email.toLowerCase();
+  return emailKey(email);
 }
 
 /**
@@ -234,6 +235,6 @@ export function holdsSingleton(text: string): boolean {
  */
 export function allowedAdmin(person: SignedInPerson, allow: { allowedEmails: string[]; allowedGroups: string[] }): boolean {
   const email = trustedEmail(person);
-  if (email && allow.allowedEmails.some((e) => e.toLowerCase() === email)) return true;
+  if (email && allow.allowedEmails.some((e) => emailKey(e) === email)) return true;
   return person.groups.some((g) => allow.allowedGroups.includes(g));
 }

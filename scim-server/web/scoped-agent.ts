@@ -1,6 +1,7 @@
 import type { AgentApi, AuditEntry, HubSummary, MemberView, Paged, TaskView } from '../../agent/api.ts';
 import { HUB_ROLES, type HubRole } from '../../config/schema.ts';
 import { memberReader } from '../admin/member-email.ts';
+import { emailKey } from '../../agent/matching/email-key.ts';
 import { compareTaskPlaces, taskCursorOf } from '../../agent/tasks/task-cursor.ts';
 import { Problem } from '../admin/problem.ts';
 import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
@@ -98,7 +99,7 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     // email, and another user now has the old one) carries neither; exempting or un-matching it
     // would keep what may be their own seat, and who it belongs to is for another owner to decide.
     const candidate = row.candidates?.some((id) => me.directoryUserIds.has(id)) ?? false;
-    return (row.email !== undefined && me.emails.has(row.email.trim().toLowerCase())) || (row.directoryUserId !== undefined && me.directoryUserIds.has(row.directoryUserId)) || candidate;
+    return (row.email !== undefined && me.emails.has(emailKey(row.email))) || (row.directoryUserId !== undefined && me.directoryUserIds.has(row.directoryUserId)) || candidate;
   }
   /** Audits the refusal (when the adapter can) with the reason given in `trigger`, then returns the 403 to throw. */
   async function refuse(hubId: string, refusal: Refusal, trigger: Trigger | undefined): Promise<Problem> {
@@ -277,7 +278,7 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       // that match (agent/matching/match-members.ts), and the seat would never be removed. The
       // rows of one email are few (the admin API's exact email filter, admin/member-email.ts).
       const me = v.admin ? undefined : mine(v, hubId);
-      const email = typeof input?.email === 'string' ? input.email.trim().toLowerCase() : undefined;
+      const email = typeof input?.email === 'string' ? emailKey(input.email) : undefined;
       // The email's rows, read once for both rules below.
       const rows = email && (me || ranked(v, hubId)) ? (await memberReader(agent, hubId, { email })(0, 1000)).items : [];
       if (me && email && (me.emails.has(email) || rows.some((row) => isOwn(me, row)))) {

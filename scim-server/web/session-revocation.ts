@@ -1,4 +1,5 @@
 import { appendAudit, type AuditInput } from '../../agent/audit/audit-log.ts';
+import { emailKey } from '../../agent/matching/email-key.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import { runSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { ReadView, Store, Transaction } from '../../agent/store/store.ts';
@@ -82,7 +83,7 @@ export const SIGN_IN_MARK_TTL_MS = Math.max(ID_TOKEN_MAX_AGE_MS, SIGN_IN_MAX_MS)
 function markKeysOf(p: SessionPerson): string[] {
   const keys = new Set<string>();
   for (const id of p.ids ?? []) if (id) keys.add(`id:${id}`);
-  for (const e of p.emails ?? []) if (e) keys.add(`email:${e.toLowerCase()}`);
+  for (const e of p.emails ?? []) if (e) keys.add(`email:${emailKey(e)}`);
   return [...keys];
 }
 
@@ -190,8 +191,8 @@ export interface InTransaction {
 function holdsSession(r: Readonly<SessionRecord>, p: SessionPerson): boolean {
   if (r.via !== 'oidc') return false;
   if (p.ids?.some((id) => id && r.idpUserIds?.includes(id))) return true;
-  const email = r.email;
-  return email !== undefined && (p.emails ?? []).some((e) => e.toLowerCase() === email);
+  const email = r.email === undefined ? undefined : emailKey(r.email);
+  return email !== undefined && (p.emails ?? []).some((e) => emailKey(e) === email);
 }
 
 /**

@@ -109,6 +109,17 @@ function cases(pair: () => Promise<[Store, Store]>): void {
   });
   const signInAudits = async (s: Store) => (await collect(s.newestFirst('audit'))).filter((e) => e.action === 'dashboard-sign-in');
 
+  test("a leaver's email in the other Unicode form ends their session and marks their sign-in (compared under emailKey, NFC)", async () => {
+    const [a, b] = await pair();
+    // Signed in as José, precomposed (U+00E9); the IdP's leaver event spells the address decomposed ("e" + U+0301).
+    const jose: SessionHolder = { admin: false, email: 'jos\u00e9@example.com', idpUserIds: ['00u-jose'] };
+    const at = Date.now();
+    const session = await new SessionStore(a).create('jos\u00e9@example.com', 'oidc', jose, { issuedAt: at - 1_000 });
+    assert.equal(await endSessionsOf(b, { ids: ['other-issuer-id'], emails: ['Jose\u0301@Example.com'] }, leaver, () => at), 1, 'the session is ended');
+    assert.equal(await new SessionStore(a).get(session.id), undefined);
+    await assert.rejects(new SessionStore(a).create('jos\u00e9@example.com', 'oidc', { ...jose, idpUserIds: ['another-sub'] }, { issuedAt: at - 1 }), SignInRevoked, 'the mark refuses a sign-in issued before it');
+  });
+
   test("a leaver's mark, made on one replica, refuses on the other a sign-in issued at or before it (no session, audited); one issued after is accepted", async () => {
     const [a, b] = await pair();
     const at = Date.now();

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { appendAudit, type AuditInput } from '../../agent/audit/audit-log.ts';
+import { emailKey } from '../../agent/matching/email-key.ts';
 import { runSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { pruneSignInMarks, signInRevokedAt } from './session-revocation.ts';
@@ -142,7 +143,7 @@ export class SessionStore {
   async create(actor: string, via: Session['via'], who: SessionHolder = { admin: via === 'admin-token' }, start: SessionStart = {}): Promise<Session> {
     const now = this.clock();
     const session: Session = {
-      id: token(), actor, via, admin: who.admin, ...(who.email ? { email: who.email.toLowerCase() } : {}),
+      id: token(), actor, via, admin: who.admin, ...(who.email ? { email: emailKey(who.email) } : {}),
       ...(who.adminGroups?.length ? { adminGroups: [...who.adminGroups] } : {}),
       ...(who.idpUserIds?.length ? { idpUserIds: [...who.idpUserIds] } : {}), csrf: '', createdAt: now, lastSeenAt: now,
     };

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
 import type { CollectionName, RecordOf } from '../collections.ts';
 import type { Connections } from './connections.ts';
+import type { IndexOptions } from '../store.ts';
 import { indexDef, rebuildIndexes, type IndexDef } from './indexes.ts';
 import { isUnreachable } from './sql.ts';
 
@@ -21,8 +22,8 @@ export class IndexUpkeep {
 
   constructor(private readonly o: { schema: string; lockKey: string; db: Connections }) {}
 
-  define<C extends CollectionName>(collection: C, index: string, keysOf: (record: RecordOf<C>, partition: string) => string[]): void {
-    this.defs.set(index, indexDef(index, collection, keysOf));
+  define<C extends CollectionName>(collection: C, index: string, keysOf: (record: RecordOf<C>, partition: string) => string[], options?: IndexOptions): void {
+    this.defs.set(index, indexDef(index, collection, keysOf, options?.uses));
     this.unchecked.add(index);
   }
 

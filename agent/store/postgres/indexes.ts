@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
 import type { CollectionName } from '../collections.ts';
+import type { IndexOptions } from '../store.ts';
 import { decodeKey, encodeKey, ident, IN_COLLECTION, inCollection } from './sql.ts';
 
 const log = childLogger('store');
@@ -14,8 +15,10 @@ const log = childLogger('store');
  * `index_definitions` differs from the one this process defines (a hash of its collection and
  * `keysOf.toString()`): a new index, or one whose key function changed in a new release.
  *
- * The hash sees only `keysOf`'s own source: when a key function calls a helper whose behaviour
- * changes, change the index's name (or its source) so the index is rebuilt.
+ * The hash sees `keysOf`'s own source and that of the helpers it declares it uses (`uses`,
+ * store.ts `defineIndex`: emailKey for every email index), so a helper whose behaviour changes
+ * (emailKey folding Unicode NFC, session 40) rebuilds every index built through it. A helper not
+ * declared is not seen: declare it, or change the index's name or its source.
  *
  * Replicas running different releases during a rolling upgrade may define one index differently;
  * each start then rebuilds it for its own definition, and records written by the other release
@@ -26,12 +29,16 @@ export interface IndexDef {
   name: string;
   collection: CollectionName;
   keysOf: (record: any, partition: string) => string[];
+  /** The helpers `keysOf` declares it uses (part of the hash). */
+  uses?: NonNullable<IndexOptions['uses']>;
   hash: string;
 }
 
-export function indexDef(name: string, collection: CollectionName, keysOf: IndexDef['keysOf']): IndexDef {
-  const hash = createHash('sha256').update(`${collection}\n${keysOf.toString()}`).digest('hex').slice(0, 32);
-  return { name, collection, keysOf, hash };
+/** An index definition; its hash is unchanged for one that declares no helpers, as before `uses`. */
+export function indexDef(name: string, collection: CollectionName, keysOf: IndexDef['keysOf'], uses: IndexDef['uses'] = []): IndexDef {
+  const source = [keysOf, ...uses].map((f) => f.toString()).join('\n');
+  const hash = createHash('sha256').update(`${collection}\n${source}`).digest('hex').slice(0, 32);
+  return { name, collection, keysOf, ...(uses.length > 0 ? { uses } : {}), hash };
 }
 
 /** The distinct keys of a record for one index (a key listed twice is filed once). */

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
 import { describePostgresUrlProblem, postgresUrlProblem } from '../../../config/postgres-url.ts';
 import type { CollectionName, RecordOf } from '../collections.ts';
-import type { Change, ListRange, Store, StoreStats, Transaction, TransactOptions } from '../store.ts';
+import type { Change, IndexOptions, ListRange, Store, StoreStats, Transaction, TransactOptions } from '../store.ts';
 import { IndexUpkeep } from './index-upkeep.ts';
 import { prepareSchema } from './prepare-schema.ts';
 import { Announcer, ChangeFeed } from './notifications.ts';
@@ -310,8 +310,8 @@ export class PostgresStore implements Store {
 
   // ---- indexes -----------------------------------------------------------------------------
 
-  defineIndex<C extends CollectionName>(collection: C, index: string, keysOf: (record: RecordOf<C>, partition: string) => string[]): void {
-    this.indexes.define(collection, index, keysOf);
+  defineIndex<C extends CollectionName>(collection: C, index: string, keysOf: (record: RecordOf<C>, partition: string) => string[], options?: IndexOptions): void {
+    this.indexes.define(collection, index, keysOf, options);
   }
 
   // ---- transactions ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import type { AppMember } from '../../../connectors/sdk/hub-model.ts';
 import { appendAudit } from '../../audit/audit-log.ts';
 import { replanPerson } from '../../dispatch/replan-person.ts';
 import type { Operation, PlanResult } from '../../plan/operation.ts';
+import { emailKey } from '../../matching/email-key.ts';
 import { inviteRowId } from '../../standing/row-ids.ts';
 import type { Transaction } from '../../store/store.ts';
 import { enqueueTask, updateTask } from '../enqueue.ts';
@@ -55,7 +56,7 @@ async function settle(ctx: TaskContext, connector: HubConnector, task: Readonly<
     // The look-up failed: the new invite was not sent (the retry table decides when to try again).
     throw markedNotApplied(err);
   }
-  const member = reading.members.find((m) => m.email?.toLowerCase() === email) ?? reading.members[0];
+  const member = reading.members.find((m) => m.email !== undefined && emailKey(m.email) === emailKey(email)) ?? reading.members[0];
   const subject = { email, ...(person ? { directoryUserId: person } : {}) };
   const because = newEmail ? `sent before ${person ?? 'the person'}'s email changed to ${newEmail}` : 'no longer planned';
   if (member) return seatFound(task, earlier, member, reading, because, now);
@@ -120,9 +121,9 @@ const opOf = (t: Readonly<TaskRecord>) => (t.payload as { op: InviteOp }).op;
  * the invite is sent, with its audit entries, so a failed invite call does not lose it.
  */
 export async function settleBeforeInvite(task: Readonly<TaskRecord>, ctx: TaskContext, op: InviteOp, unsettled: ReadonlyArray<Readonly<TaskRecord>>): Promise<TaskOutcome | undefined> {
-  const email = op.email.toLowerCase();
+  const email = emailKey(op.email);
   // The same email's earlier tasks need nothing: this invite is not a clean first attempt, so it looks first (write/invites.ts).
-  const others = unsettled.filter((t) => t.id !== task.id && !t.settled && opOf(t).email.toLowerCase() !== email);
+  const others = unsettled.filter((t) => t.id !== task.id && !t.settled && emailKey(opOf(t).email) !== email);
   if (others.length === 0 || !ctx.connector?.readPerson) return undefined;
   // An earlier task still unfinished settles itself when it runs next (settleOwnInvite): its
   // re-plan no longer asks for it. This one waits for it, and wakes it from a back-off so the
@@ -171,8 +172,8 @@ export async function settleOwnInvite(task: Readonly<TaskRecord>, ctx: TaskConte
   if (!ctx.connector?.readPerson) return undefined;
   // Settled meanwhile by the person's invite at their new email (settleBeforeInvite): nothing left to look up.
   if ((await ctx.store.get('tasks', task.hubId, task.id))?.settled) return undefined;
-  const email = op.email.toLowerCase();
-  const moved = current.operations.find((o): o is InviteOp => o.kind === 'invite' && o.directoryUserId === op.directoryUserId && o.email.toLowerCase() !== email);
+  const email = emailKey(op.email);
+  const moved = current.operations.find((o): o is InviteOp => o.kind === 'invite' && o.directoryUserId === op.directoryUserId && emailKey(o.email) !== email);
   const s = await settle(ctx, ctx.connector, task, op, moved?.email.toLowerCase());
   for (const a of s.audits) ctx.audit(a);
   return { status: 'completed', result: { outcome: 'settled', found: s.found }, commit: (tx) => s.stage(tx) };

@@ -1,4 +1,5 @@
 import type { AppInvite, AppMember, AppSystemUser, InviteStatus, Page } from '../../sdk/hub-model.ts';
+import { emailKey } from '../../sdk/email-key.ts';
 import { inviteStatus, toInvite, type RawRoleRequest } from '../mappers/invite.ts';
 import { toMember, toSystemUser, type RawBusinessUser, type RawSystemUser } from '../mappers/member.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
@@ -80,7 +81,7 @@ export function inviteSightingsFor(ctx: MetaContext, email: string, options: { a
 }
 
 async function byEmail<T extends { email: string }>(ctx: MetaContext, email: string, options: { anyCase?: boolean }, fields: string, map: (raw: RawRoleRequest) => T): Promise<T[]> {
-  const wanted = email.toLowerCase();
+  const wanted = emailKey(email);
   const whatFor = what(`find the invite of ${email} in business ${ctx.businessId}`);
   const read = async (filter: GraphParams): Promise<T[]> => {
     const out: T[] = [];
@@ -91,7 +92,7 @@ async function byEmail<T extends { email: string }>(ctx: MetaContext, email: str
         what: whatFor, businessId: ctx.businessId,
       });
       // Only this email's rows are mapped: another person's invite is none of this read's business.
-      out.push(...page.data.filter((r) => (r.email ?? '').toLowerCase() === wanted).map(map));
+      out.push(...page.data.filter((r) => emailKey(r.email ?? '') === wanted).map(map));
       cursor = page.next && trail.follow('pending_users', page.next, whatFor);
     } while (cursor);
     return out;

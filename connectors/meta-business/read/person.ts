@@ -1,6 +1,7 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { PersonReading } from '../../sdk/connector.ts';
 import type { AppMember, AssetRef } from '../../sdk/hub-model.ts';
+import { emailKey } from '../../sdk/email-key.ts';
 import { toMember, type RawBusinessUser } from '../mappers/member.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { PageTrail } from '../graph-cursor.ts';
@@ -30,7 +31,7 @@ export async function readPerson(ctx: MetaContext, input: { email?: string; memb
     if (byId) members.push(byId);
   }
   const invites = email ? await invitesFor(ctx, email, { anyCase: true }) : [];
-  if (email && !members.some((m) => m.email === email)) members.push(...(await membersByEmail(ctx, email, whatFor)));
+  if (email && !members.some((m) => m.email !== undefined && emailKey(m.email) === emailKey(email))) members.push(...(await membersByEmail(ctx, email, whatFor)));
   const missingAssets: AssetRef[] = [];
   const ids = new Set(members.map((m) => m.id));
   const assignments = input.assets && input.assets.length > 0
@@ -80,7 +81,9 @@ export async function membersByEmail(ctx: MetaContext, email: string, whatFor: s
   let cursor: string | undefined;
   do {
     const page = await ctx.graph.page<RawBusinessUser>(`${ctx.businessId}/business_users`, { fields: MEMBER_FIELDS, limit: PAGE_LIMIT.list }, cursor, { what: whatFor, businessId: ctx.businessId });
-    const found = page.data.map(toMember).filter((m) => m.email === email);
+    // Compared as the agent compares emails (emailKey: NFC, lower-cased): a member Graph lists
+    // precomposed is the person whose address the agent holds decomposed.
+    const found = page.data.map(toMember).filter((m) => m.email !== undefined && emailKey(m.email) === emailKey(email));
     if (found.length > 0) return found;
     cursor = page.next && trail.follow('business_users', page.next, whatFor);
   } while (cursor);

@@ -28,7 +28,7 @@ export interface Loader {
 /** Creates the schema through the store (so its migrations and index hashes are the product's). */
 export async function createSchema(url: string, schema: string, indexes: readonly IndexDef[]): Promise<void> {
   const store = new PostgresStore({ url, schema, poolSize: 2 });
-  for (const def of indexes) store.defineIndex(def.collection, def.name, def.keysOf);
+  for (const def of indexes) store.defineIndex(def.collection, def.name, def.keysOf, { uses: def.uses });
   await store.open();
   await store.close();
 }

@@ -14,7 +14,7 @@ export function serverIndexes(config: LoadedConfig): IndexDef[] {
   const defs = new Map<string, IndexDef>();
   const none = async function* () {};
   const recording: Store = {
-    defineIndex: (collection, name, keysOf) => void defs.set(name, indexDef(name, collection, keysOf as IndexDef['keysOf'])),
+    defineIndex: (collection, name, keysOf, options) => void defs.set(name, indexDef(name, collection, keysOf as IndexDef['keysOf'], options?.uses)),
     subscribe: () => () => {},
     subscribeDurable: () => () => {},
     get: async () => undefined,
