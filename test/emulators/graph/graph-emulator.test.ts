@@ -86,6 +86,9 @@ describe('graph emulator', () => {
       assert.equal(created.name, `${EXT}_hw_status`);
       const listed = await client.api('/applications/obj-1/extensionProperties').get();
       assert.deepEqual(listed.value.map((e: { name: string }) => e.name), [`${EXT}_hw_status`]);
+      // [INF] Only the fields Microsoft's cited documentation gives (the create body and the name back): none made up.
+      assert.deepEqual(created, { name: `${EXT}_hw_status`, dataType: 'String', isMultiValued: false, targetObjects: ['User'] });
+      assert.deepEqual(Object.keys(listed), ['value']);
       await assert.rejects(
         client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name: 'hw_status', dataType: 'String', targetObjects: ['User'] }),
         (err: any) => err.statusCode === 400 && err.code === 'Request_BadRequest',
