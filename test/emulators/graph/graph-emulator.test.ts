@@ -49,11 +49,15 @@ describe('graph emulator', () => {
     try {
       const good = { client_id: CLIENT, client_secret: SECRET, scope: 'https://graph.microsoft.com/.default', grant_type: 'client_credentials' };
       assert.equal((await token(server.url, { ...good, client_secret: 'nope' })).status, 401);
-      assert.equal((await (await token(server.url, { ...good, scope: 'User.Read' })).json()).error, 'invalid_scope');
+      const badScope = await (await token(server.url, { ...good, scope: 'User.Read' })).json();
+      assert.equal(badScope.error, 'invalid_scope');
+      assert.deepEqual(Object.keys(badScope).sort(), ['error', 'error_description'], 'RFC 6749 §5.2 fields only');
       assert.equal((await (await token(server.url, { ...good, grant_type: 'password' })).json()).error, 'unsupported_grant_type');
       const res = await token(server.url, good);
       assert.equal(res.status, 200);
-      const { access_token } = await res.json();
+      const answer = await res.json();
+      assert.deepEqual(Object.keys(answer).sort(), ['access_token', 'expires_in', 'token_type']);
+      const { access_token } = answer;
       const { payload } = await jwtVerify(access_token, createRemoteJWKSet(new URL(emulator.jwksUrl)), { issuer: emulator.issuer, audience: 'https://graph.microsoft.com' });
       assert.equal(payload.appid, CLIENT);
       assert.equal(payload.tid, TENANT);
