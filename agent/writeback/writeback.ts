@@ -288,7 +288,14 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       const refusedAsDeactivated = 'problem' in verdict && verdict.problem === 'deactivated';
       if (probe) probe(refusedAsDeactivated ? 'refused' : 'unknown');
       else if (refusedAsDeactivated) deactivated.refused(idp);
-      if ('stopRun' in verdict) throw err;
+      if ('stopRun' in verdict) {
+        // The run stops (a refused credential); this update, refused with it, is counted and audited
+        // as failed. Else the people in flight at the stop (one per worker) were in no count or audit.
+        report.failed++;
+        deps.onOutcome?.(idp, 'failed');
+        await store.transact((tx) => appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why: `${why}: ${message}; the run stopped, sent again on the next run`, outcome: 'failed', detail: { idp, attributes: fields, retry: 'next-run' } }));
+        throw err;
+      }
       if (user.departed && 'problem' in verdict && verdict.problem === 'not-found') {
         // Gone from the directory and from the IdP too (Entra hard-deletes the object when its
         // SCIM client sends DELETE: https://learn.microsoft.com/entra/identity/app-provisioning/how-provisioning-works):

@@ -24,14 +24,16 @@ export interface GraphUser {
   [property: string]: unknown;
 }
 
+/**
+ * An extension property as created and listed: the fields of the create body and the `name` Graph
+ * gives back (Create extensionProperty). [INF] Graph's other fields of the resource (`id`,
+ * `appDisplayName`, `deletedDateTime`, `isSyncedFromOnPremises`) are not in the documentation cited
+ * in docs/writeback.md; the emulator used to make them up, and sends none.
+ */
 export interface ExtensionProperty {
-  id: string;
-  deletedDateTime: null;
-  appDisplayName: string;
+  name: string;
   dataType: string;
   isMultiValued: boolean;
-  isSyncedFromOnPremises: boolean;
-  name: string;
   targetObjects: string[];
 }
 
@@ -101,10 +103,7 @@ export class GraphDirectory {
     const appId = app.appId.replace(/-/g, '');
     const name = `extension_${this.reading.exactExtensionNames ? appId : appId.toLowerCase()}_${b.name}`;
     if (app.extensionProperties.some((e) => this.sameName(e.name, name))) throw GRAPH_ERRORS.duplicateExtension(name, this.duplicateExtensionMessage);
-    const ext: ExtensionProperty = {
-      id: randomUUID(), deletedDateTime: null, appDisplayName: app.displayName, dataType: b.dataType,
-      isMultiValued: b.isMultiValued === true, isSyncedFromOnPremises: false, name, targetObjects: targets as string[],
-    };
+    const ext: ExtensionProperty = { name, dataType: b.dataType, isMultiValued: b.isMultiValued === true, targetObjects: targets as string[] };
     app.extensionProperties.push(ext);
     return ext;
   }

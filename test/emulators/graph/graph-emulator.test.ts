@@ -49,11 +49,15 @@ describe('graph emulator', () => {
     try {
       const good = { client_id: CLIENT, client_secret: SECRET, scope: 'https://graph.microsoft.com/.default', grant_type: 'client_credentials' };
       assert.equal((await token(server.url, { ...good, client_secret: 'nope' })).status, 401);
-      assert.equal((await (await token(server.url, { ...good, scope: 'User.Read' })).json()).error, 'invalid_scope');
+      const badScope = await (await token(server.url, { ...good, scope: 'User.Read' })).json();
+      assert.equal(badScope.error, 'invalid_scope');
+      assert.deepEqual(Object.keys(badScope).sort(), ['error', 'error_description'], 'RFC 6749 §5.2 fields only');
       assert.equal((await (await token(server.url, { ...good, grant_type: 'password' })).json()).error, 'unsupported_grant_type');
       const res = await token(server.url, good);
       assert.equal(res.status, 200);
-      const { access_token } = await res.json();
+      const answer = await res.json();
+      assert.deepEqual(Object.keys(answer).sort(), ['access_token', 'expires_in', 'token_type']);
+      const { access_token } = answer;
       const { payload } = await jwtVerify(access_token, createRemoteJWKSet(new URL(emulator.jwksUrl)), { issuer: emulator.issuer, audience: 'https://graph.microsoft.com' });
       assert.equal(payload.appid, CLIENT);
       assert.equal(payload.tid, TENANT);
@@ -86,6 +90,9 @@ describe('graph emulator', () => {
       assert.equal(created.name, `${EXT}_hw_status`);
       const listed = await client.api('/applications/obj-1/extensionProperties').get();
       assert.deepEqual(listed.value.map((e: { name: string }) => e.name), [`${EXT}_hw_status`]);
+      // [INF] Only the fields Microsoft's cited documentation gives (the create body and the name back): none made up.
+      assert.deepEqual(created, { name: `${EXT}_hw_status`, dataType: 'String', isMultiValued: false, targetObjects: ['User'] });
+      assert.deepEqual(Object.keys(listed), ['value']);
       await assert.rejects(
         client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name: 'hw_status', dataType: 'String', targetObjects: ['User'] }),
         (err: any) => err.statusCode === 400 && err.code === 'Request_BadRequest',

@@ -128,7 +128,8 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   app.get(`/${tenantId}/discovery/v2.0/keys`, (_req, res) => { res.json(tokens.jwks()); });
   app.post(`/${tenantId}/oauth2/v2.0/token`, async (req, res) => {
     const form = (req.body ?? {}) as Record<string, string>;
-    const fail = (status: number, error: string, description: string) => res.status(status).json({ error, error_description: description, error_codes: [], timestamp: new Date().toISOString(), trace_id: randomUUID(), correlation_id: randomUUID() });
+    // RFC 6749 §5.2's error body (`error`, `error_description`); [INF] Entra's other fields of it are not in the documentation cited in docs/writeback.md.
+    const fail = (status: number, error: string, description: string) => res.status(status).json({ error, error_description: description });
     // TEST FAULT (control.echoCredentials), not Entra behaviour: refuse and quote the whole request back.
     if (echoCredentials) return fail(401, 'invalid_client', `AADSTS7000215: Invalid client secret provided. Request was: ${new URLSearchParams(form).toString()} ${JSON.stringify(form)} client secret ${form.client_secret}`);
     if (form.grant_type !== 'client_credentials') return fail(400, 'unsupported_grant_type', 'AADSTS70003: The app requested an unsupported grant type.');
@@ -136,7 +137,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     if (form.client_secret !== clientSecret) return fail(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
     if (form.scope !== `${GRAPH_AUDIENCE}/.default`) return fail(400, 'invalid_scope', `AADSTS1002012: The provided value for scope ${form.scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`);
     const access_token = await tokens.sign({ aud: GRAPH_AUDIENCE, appid: clientId, azp: clientId, roles: roles ?? ['User.ReadWrite.All', 'Application.ReadWrite.OwnedBy'], sub: clientId, idtyp: 'app' });
-    return res.json({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token });
+    return res.json({ token_type: 'Bearer', expires_in: 3599, access_token });
   });
 
   // Everything under /v1.0 and /beta needs a bearer issued by this emulator; then throttling applies.
@@ -182,7 +183,8 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
       const from = skipTokenOffset(req.query.$skiptoken);
       const page = all.slice(from, from + pageSize);
       const next = from + pageSize < all.length ? { '@odata.nextLink': `${readings.nextLink === 'relative' ? '' : baseUrl}${req.baseUrl}${req.path}?$skiptoken=${encodeURIComponent(Buffer.from(`offset:${from + pageSize}`).toString('base64url'))}` } : {};
-      return res.json({ '@odata.context': `${baseUrl}/v1.0/$metadata#applications('${application.id}')/extensionProperties`, value: page, ...next });
+      // [INF] `value` and `@odata.nextLink` only: Graph's `@odata.context` is not in the documentation cited in docs/writeback.md.
+      return res.json({ value: page, ...next });
     }
     if (req.method === 'POST') return res.status(201).json(directory.createExtension(application, req.body));
     return next();
@@ -191,13 +193,13 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   graph.get('/users/:id', (req, res) => {
     requireRole(res.locals.caller as JWTPayload, USER_READ);
     const select = typeof req.query.$select === 'string' ? req.query.$select : undefined;
-    res.json({ '@odata.context': `${baseUrl}/v1.0/$metadata#users/$entity`, ...directory.select(directory.user(String(req.params.id)), select) });
+    res.json(directory.select(directory.user(String(req.params.id)), select));
   });
   graph.patch('/users/:id', (req, res) => {
     requireRole(res.locals.caller as JWTPayload, USER_WRITE);
     const user = directory.user(String(req.params.id));
     directory.patchUser(user, req.body);
-    if (readings.patchAnswer === 'user') return res.json({ '@odata.context': `${baseUrl}/v1.0/$metadata#users/$entity`, ...user });
+    if (readings.patchAnswer === 'user') return res.json(user);
     if (readings.patchAnswer === 'empty-json') return res.status(200).type('application/json').end();
     return res.status(204).end();
   });

@@ -197,6 +197,9 @@ describe('okta emulator', () => {
     try {
       const user = await client.userApi.getUser({ userId: 'bo@example.com' });
       assert.equal(user.id, '00uB');
+      // [INF] Only what Okta's cited documentation gives of a user: no invented credentials.provider or timestamps.
+      const read = (await (await fetch(`${server.url}/api/v1/users/00uB`, { headers: { authorization: `SSWS ${TOKEN}` } })).json()) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(read).sort(), ['id', 'profile', 'status']);
       await assert.rejects(client.userApi.updateUser({ userId: '00uB', user: { profile: { firstName: 'Robert' } as never } }), refused, 'a base property');
       await assert.rejects(client.userApi.updateUser({ userId: '00uB', user: { profile: { s: 'pending', mapped: 'pending' } as never } }), refused, 'a custom property the source maps');
       await assert.rejects(client.userApi.replaceUser({ userId: '00uB', user: { profile: { login: 'bo@example.com', email: 'bo@example.com', firstName: 'Bo', lastName: 'B', s: 'pending' } as never } }), refused, 'the full user (PUT)');

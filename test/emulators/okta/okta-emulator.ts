@@ -174,13 +174,15 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
     });
   }
 
+  /**
+   * A user as read or updated: `id`, `status` and `profile`, no more. [INF] Okta's documentation
+   * cited in docs/writeback.md gives no user object beyond the profile it updates and the
+   * DEPROVISIONED status; the emulator used to add a `credentials.provider` (ACTIVE_DIRECTORY for a
+   * sourced user) and timestamps of its own making, which nothing documented and a caller could
+   * have come to rely on. Where the profile comes from is emulator state (`masteredBy`), not shown.
+   */
   function render(u: OktaUser) {
-    const { masteredBy, sourceMapped: _mapped, ...rest } = u;
-    return {
-      ...rest,
-      credentials: { provider: masteredBy ? { type: 'ACTIVE_DIRECTORY', name: masteredBy } : { type: 'OKTA', name: 'OKTA' } },
-      _links: { self: { href: `${baseUrl}/api/v1/users/${u.id}` } },
-    };
+    return { id: u.id, status: u.status, profile: u.profile };
   }
 
   function checkProfile(profile: unknown): Record<string, unknown> {
