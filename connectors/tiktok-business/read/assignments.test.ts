@@ -68,4 +68,31 @@ describe('who holds TikTok accounts', () => {
       await bed.close();
     }
   });
+
+  test('with onUnreadableAsset, 40001 on one still-listed asset\'s holders reports that asset and returns the others\' holders', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      // The agent's check for updates passes onUnreadableAsset (connectors/sdk/capabilities.ts):
+      // the refused asset keeps its holders as last seen, and only it. Ignored, the whole
+      // assignments section failed and every asset's holders were held back.
+      const denyCatalog: typeof fetch = async (input, init) => {
+        const url = new URL(String(input));
+        if (url.pathname.endsWith('/bc/asset/member/get/') && url.searchParams.get('asset_id') === S.catalogId) {
+          return new Response(JSON.stringify({ code: 40001, message: 'No permission to operate', request_id: 'r1', data: {} }), { status: 200, headers: { 'content-type': 'application/json' } });
+        }
+        return fetch(input, init);
+      };
+      const c = createTikTokBusiness({
+        businessCenterId: S.bcId, accessToken: S.token, apiBaseUrl: bed.url, pace: { qps: 1000, qpm: 60_000 },
+      }, { log: silentLog, fetch: denyCatalog });
+      const unreadable: string[] = [];
+      const found = await c.listAssignments!([{ type: 'catalog', id: S.catalogId }, { type: 'ad_account', id: S.adAccounts[1] }], {
+        onUnreadableAsset: (asset, message) => void unreadable.push(`${asset.type}:${asset.id}:${/permission-denied/.test(message)}`),
+      });
+      assert.deepEqual(unreadable, [`catalog:${S.catalogId}:true`]);
+      assert.deepEqual(found.map((a) => [a.asset.id, a.userId, a.tasks]), [[S.adAccounts[1], S.standard[1], ['ANALYST']]]);
+    } finally {
+      await bed.close();
+    }
+  });
 });

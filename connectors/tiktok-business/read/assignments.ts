@@ -1,5 +1,6 @@
 import { isConnectorError } from '../../sdk/connector-error.ts';
 import type { AssetAssignment, AssetRef } from '../../sdk/hub-model.ts';
+import type { AssignmentsOptions } from '../../sdk/capabilities.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { accessOfRow, isTikTokAssetType, TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import type { AssetRow, MemberRow } from '../mappers/rows.ts';
@@ -45,7 +46,7 @@ function failOnKeyless(rows: MemberRow[], what: string): void {
   throw unkeyedRows(`${what}: ${keyless.length} row(s) without user_id (${firstNames(keyless)}): who holds it is not known in full`);
 }
 
-async function holdersOf(ctx: TikTokContext, asset: AssetRef): Promise<AssetAssignment[]> {
+async function holdersOf(ctx: TikTokContext, asset: AssetRef, options: AssignmentsOptions): Promise<AssetAssignment[]> {
   if (!isTikTokAssetType(asset.type)) return [];
   const type = asset.type;
   const what = `tiktok-business: list who holds ${TIKTOK_ASSET_TYPES[type].label} ${asset.id}`;
@@ -61,6 +62,13 @@ async function holdersOf(ctx: TikTokContext, asset: AssetRef): Promise<AssetAssi
     // gone only when the BC's own asset listing (`/bc/asset/get/`, keyword = its id) no longer
     // shows it; otherwise it might still exist and the read fails as before.
     if (isConnectorError(err) && (err.kind === 'permission-denied' || err.kind === 'not-found') && !await stillInBc(ctx, type, asset.id)) return [];
+    // Still listed, and its holders refused (40001): that asset is unread. A caller that keeps
+    // what it knew of such an asset (AssignmentsOptions.onUnreadableAsset) is told, and the other
+    // assets' holders still count; failing the whole read held back every asset's holders.
+    if (isConnectorError(err) && err.kind === 'permission-denied' && options.onUnreadableAsset) {
+      options.onUnreadableAsset({ type, id: asset.id }, err.message);
+      return [];
+    }
     throw err;
   }
   failOnKeyless(rows, what);
@@ -99,11 +107,11 @@ async function readTikTokAccountHoldings(ctx: TikTokContext): Promise<Holdings> 
   return holdings;
 }
 
-export async function listAssignments(ctx: TikTokContext, assets: AssetRef[]): Promise<AssetAssignment[]> {
+export async function listAssignments(ctx: TikTokContext, assets: AssetRef[], options: AssignmentsOptions = {}): Promise<AssetAssignment[]> {
   const out: AssetAssignment[] = [];
   const tiktokAccounts = assets.filter((a) => a.type === 'tiktok_account');
   await inParallel(assets.filter((a) => a.type !== 'tiktok_account'), async (asset) => {
-    out.push(...await holdersOf(ctx, asset));
+    out.push(...await holdersOf(ctx, asset, options));
   });
   if (tiktokAccounts.length > 0) {
     const wanted = new Set(tiktokAccounts.map((a) => a.id));
