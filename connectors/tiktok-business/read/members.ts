@@ -107,7 +107,7 @@ export async function findRow(ctx: TikTokContext, email: string, what: string, o
 
 /** The BOUND row of `userId`, or none (every BOUND page: only after a write TikTok refused for an unclear reason). */
 export async function boundMemberRow(ctx: TikTokContext, userId: string, what: string): Promise<MemberRow | undefined> {
-  const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
+  const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, memberRowKey);
   return rows.flatMap((r) => ofStatus(r, 'BOUND') ?? []).find((r) => String(r.user_id) === userId);
 }
 
@@ -125,7 +125,7 @@ export async function refusedAsNonMember(ctx: TikTokContext, err: unknown, userI
 
 /** The BOUND admins of the BC (the last one must stay). */
 export async function listAdmins(ctx: TikTokContext, what: string): Promise<MemberRow[]> {
-  const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { user_role: 'ADMIN', relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
+  const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { user_role: 'ADMIN', relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, memberRowKey);
   // As for every filtered listing [INF #43, #52]: a row has the filter's state and role unless it
   // names another, and one that does is not of this listing. Counted as an admin, a STANDARD row
   // let the last admin be removed or demoted, and made a promotion look already done.
