@@ -33,6 +33,11 @@ export class PagesAhead {
     return hit?.data as Promise<ListData<T>> | undefined;
   }
 
+  /** Drops the pages read ahead for an earlier read of a listing (keys starting with `listing#`). */
+  dropListing(listing: string): void {
+    for (const k of this.#pages.keys()) if (k.startsWith(`${listing}#`)) this.#pages.delete(k);
+  }
+
   has(key: string): boolean {
     return this.#pages.has(key);
   }
@@ -80,6 +85,10 @@ export async function cursorPage<T>(client: TikTokClient, endpoint: string, para
   const page = at?.page ?? 1;
   const listing = `${endpoint}?${JSON.stringify(params)}&${pageSize}`;
   const keyOf = (p: number) => `${listing}#${p}:${at?.total ?? ''}`;
+  // A read from the start: pages read ahead for an earlier read of this listing (one given up, or
+  // failed listing-changed) are as old as that read, and taken after a fresh page 1 with the same
+  // total they mixed two moments of the list (a row that moved onto page 2 meanwhile was on no page).
+  if (!at) ahead?.dropListing(listing);
   const data = await (ahead?.take<T>(keyOf(page)) ?? client.page<T>(endpoint, params, page, pageSize, what));
   const total = data.page_info.total_number;
   if (at && total !== at.total) {

@@ -86,4 +86,36 @@ describe('tiktok-business: a listing whose rows shifted between page reads', () 
       await bed.close();
     }
   });
+
+  test('a read from the start does not take pages read ahead for an earlier read', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const { removedId } = worldWithInviteEarly(bed);
+      const c = createTikTokBusiness({ businessCenterId: S.bcId, accessToken: S.token, apiBaseUrl: bed.url, pace: { qps: 1000, qpm: 60_000 } }, { log: silentLog });
+      // An earlier read takes page 1 and gives up (the check failed elsewhere); page 2 was read ahead.
+      await c.listMembers!();
+      await waitFor(() => bed.emulator.calls.filter((x) => x.endpoint === 'bc/member/get' && x.query.page === '2').length === 1);
+      // Meanwhile the invitation is accepted (in place, early) and the last member removed: same total.
+      bed.emulator.control.acceptInvite(S.bcId, LATE, { name: 'Late Joiner' });
+      const state = bed.emulator.control.state();
+      state.members = state.members.filter((m) => m.user_id !== removedId);
+      bed.emulator.control.seed(state);
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await c.listMembers!(cursor);
+        ids.push(...page.items.map((m) => m.id));
+        cursor = page.next;
+      } while (cursor);
+      const want = state.members.filter((m) => m.bc_id === S.bcId && m.relation_status === 'BOUND').map((m) => m.user_id!);
+      assert.deepEqual([...ids].sort(), [...want].sort());
+    } finally {
+      await bed.close();
+    }
+  });
 });
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(condition(), 'condition met');
+}
