@@ -72,7 +72,7 @@ export function createTikTokBusiness(input: z.input<typeof tiktokBusinessConfig>
     listInvites: (cursor) => listInvites(ctx, cursor),
     listSystemUsers: async () => ({ items: tokenUserOf(ctx) }),
     listAssets: (type, cursor) => listAssets(ctx, type, cursor),
-    listAssignments: (assets) => listAssignments(ctx, assets),
+    listAssignments: (assets, options) => listAssignments(ctx, assets, options),
     listPartners: (cursor) => listPartners(ctx, cursor),
     invite: (i) => invite(ctx, i),
     cancelInvite: (id) => cancelInvite(ctx, id),

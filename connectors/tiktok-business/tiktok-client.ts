@@ -245,7 +245,7 @@ export class TikTokClient {
 
   /**
    * Every page of a list endpoint, de-duplicated by `key`; read again whole if the total moved
-   * meanwhile (at most 3 reads). Pages are asked for only up to the first page's `total_page`
+   * meanwhile, or a row of an earlier page is listed again on a later one (at most 3 reads). Pages are asked for only up to the first page's `total_page`
    * (never beyond, however full they come back), at most MAX_LIST_PAGES of them, and a read stops
    * at the first page whose total differs from the first page's: the rest would be read again
    * anyway, and a total that grows on every page must not be followed.
@@ -259,7 +259,11 @@ export class TikTokClient {
       }
       for (const r of first.list) rows.set(key(r), r);
       let total = first.page_info.total_number;
-      for (let p = 2; p <= first.page_info.total_page && total === first.page_info.total_number; p++) {
+      // A row of an earlier page listed again: the rows moved under offset paging (rows added
+      // before the offset already read), and with a row removed further on the total stays the
+      // same while the added row was on no page read. Read again, as for a changed total.
+      let shifted = false;
+      for (let p = 2; p <= first.page_info.total_page && total === first.page_info.total_number && !shifted; p++) {
         let next: ListData<T>;
         try {
           next = await this.page<T>(endpoint, params, p, pageSize, what);
@@ -269,11 +273,12 @@ export class TikTokClient {
           total = -1;
           break;
         }
+        shifted = next.list.some((r) => rows.has(key(r)));
         for (const r of next.list) rows.set(key(r), r);
         total = next.page_info.total_number;
       }
-      if (total === first.page_info.total_number) return [...rows.values()];
-      if (attempt >= 3) throw new ConnectorError('unavailable', `${what}: the list kept changing while it was read (${first.page_info.total_number} → ${total} rows)`, { providerCode: LISTING_CHANGED });
+      if (total === first.page_info.total_number && !shifted) return [...rows.values()];
+      if (attempt >= 3) throw new ConnectorError('unavailable', `${what}: the list kept changing while it was read (${shifted ? 'rows moved between pages' : `${first.page_info.total_number} → ${total} rows`})`, { providerCode: LISTING_CHANGED });
     }
   }
 }

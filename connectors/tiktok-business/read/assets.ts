@@ -4,7 +4,7 @@ import type { TikTokContext } from '../tiktok-context.ts';
 import { isTikTokAssetType, TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import { toAsset, type AssetRow } from '../mappers/rows.ts';
 import { cursorPage } from './cursor-page.ts';
-import { firstNames, hasAssetId } from '../mappers/row-keys.ts';
+import { assetRowKey, firstNames, hasAssetId } from '../mappers/row-keys.ts';
 import { keywordFindsAssetIds } from './keyword-probe.ts';
 
 /** `GET /bc/asset/get/` without a user filter: the BC's assets of one type, owned and shared in (page_size ≤ 50). */
@@ -15,7 +15,7 @@ export async function listAssets(ctx: TikTokContext, type: string, cursor?: stri
     throw new ConnectorError('invalid-argument', `tiktok-business: asset type "${type}" is not one of ${Object.keys(TIKTOK_ASSET_TYPES).join(', ')}`, { field: 'type', notApplied: true });
   }
   const what = `tiktok-business: list ${TIKTOK_ASSET_TYPES[type].label}s of Business Center ${ctx.bcId}`;
-  const page = await cursorPage<AssetRow>(ctx.client, 'bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api }, ASSET_PAGE_SIZE, cursor, what, ctx.ahead);
+  const page = await cursorPage<AssetRow>(ctx.client, 'bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api }, ASSET_PAGE_SIZE, cursor, what, ctx.ahead, assetRowKey);
   const held = page.list.filter(claimHeld);
   const keyless = held.filter((r) => !hasAssetId(r));
   return {

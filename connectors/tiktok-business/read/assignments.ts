@@ -1,5 +1,6 @@
-import { isConnectorError } from '../../sdk/connector-error.ts';
+import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
 import type { AssetAssignment, AssetRef } from '../../sdk/hub-model.ts';
+import type { AssignmentsOptions } from '../../sdk/capabilities.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { accessOfRow, isTikTokAssetType, TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import type { AssetRow, MemberRow } from '../mappers/rows.ts';
@@ -45,7 +46,28 @@ function failOnKeyless(rows: MemberRow[], what: string): void {
   throw unkeyedRows(`${what}: ${keyless.length} row(s) without user_id (${firstNames(keyless)}): who holds it is not known in full`);
 }
 
-async function holdersOf(ctx: TikTokContext, asset: AssetRef): Promise<AssetAssignment[]> {
+/**
+ * Whether a holding row states its role as TikTok documents it: the role field of its asset type
+ * with one of that field's values (`advertiser_role` ADMIN, OPERATOR, ANALYST; `catalog_role`
+ * ADMIN, AD_PROMOTE; `tt_account_roles` a non-empty list of POST, LIVE, DIRECT_MESSAGE:
+ * `bc_asset_assign.yml`, github.com/tiktok/tiktok-business-api-sdk). A row without it, or with
+ * another value, holds a role that is not known: taken as "no role" (`[]`), an assign over it was
+ * planned as an upgrade whatever the person held, and an undocumented value made one a downgrade.
+ * As for a member row's `user_role` [INF #52], nothing is guessed.
+ */
+function knownAccess(type: TikTokAssetType, row: Record<string, unknown>): boolean {
+  const t = TIKTOK_ASSET_TYPES[type];
+  const value = row[t.roleField];
+  const roles = t.roles as readonly string[];
+  if (t.list) return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && roles.includes(v));
+  return typeof value === 'string' && roles.includes(value);
+}
+
+function unknownRoles(what: string, field: string, names: string[]): ConnectorError {
+  return new ConnectorError('unavailable', `${what}: ${names.length} row(s) without a documented ${field} (${firstNames(names)}): the role held is not known`, { providerCode: 'unknown-role' });
+}
+
+async function holdersOf(ctx: TikTokContext, asset: AssetRef, options: AssignmentsOptions): Promise<AssetAssignment[]> {
   if (!isTikTokAssetType(asset.type)) return [];
   const type = asset.type;
   const what = `tiktok-business: list who holds ${TIKTOK_ASSET_TYPES[type].label} ${asset.id}`;
@@ -61,9 +83,23 @@ async function holdersOf(ctx: TikTokContext, asset: AssetRef): Promise<AssetAssi
     // gone only when the BC's own asset listing (`/bc/asset/get/`, keyword = its id) no longer
     // shows it; otherwise it might still exist and the read fails as before.
     if (isConnectorError(err) && (err.kind === 'permission-denied' || err.kind === 'not-found') && !await stillInBc(ctx, type, asset.id)) return [];
+    // Still listed, and its holders refused (40001): that asset is unread. A caller that keeps
+    // what it knew of such an asset (AssignmentsOptions.onUnreadableAsset) is told, and the other
+    // assets' holders still count; failing the whole read held back every asset's holders.
+    if (isConnectorError(err) && err.kind === 'permission-denied' && options.onUnreadableAsset) {
+      options.onUnreadableAsset({ type, id: asset.id }, err.message);
+      return [];
+    }
     throw err;
   }
   failOnKeyless(rows, what);
+  const unknown = rows.filter((r) => !knownAccess(type, r as Record<string, unknown>));
+  if (unknown.length > 0) {
+    const err = unknownRoles(what, TIKTOK_ASSET_TYPES[type].roleField, unknown.map((r) => String(r.user_id)));
+    if (!options.onUnreadableAsset) throw err;
+    options.onUnreadableAsset({ type, id: asset.id }, err.message);
+    return [];
+  }
   return rows.map((r) => ({
     asset: { type, id: asset.id }, userId: String(r.user_id), ...(r.user_name ? { userName: r.user_name } : {}),
     userType: 'member' as const, businessId: ctx.bcId, tasks: accessOfRow(type, r as Record<string, unknown>),
@@ -94,16 +130,18 @@ async function readTikTokAccountHoldings(ctx: TikTokContext): Promise<Holdings> 
     // A holding without `asset_id` names no TikTok account: which one it is cannot be told [INF #55].
     const keyless = rows.filter((r) => !hasAssetId(r));
     if (keyless.length > 0) throw unkeyedRows(`${what}: ${keyless.length} TikTok account row(s) of member ${userId} without asset_id: who holds which is not known in full`);
+    const unknown = rows.filter((r) => !knownAccess('tiktok_account', r));
+    if (unknown.length > 0) throw unknownRoles(`${what}: member ${userId}`, 'tt_account_roles', unknown.map((r) => String(r.asset_id)));
     if (rows.length > 0) holdings.set(userId, rows.map((r) => ({ assetId: String(r.asset_id), access: accessOfRow('tiktok_account', r), ...(m.user_name ? { userName: m.user_name } : {}) })));
   });
   return holdings;
 }
 
-export async function listAssignments(ctx: TikTokContext, assets: AssetRef[]): Promise<AssetAssignment[]> {
+export async function listAssignments(ctx: TikTokContext, assets: AssetRef[], options: AssignmentsOptions = {}): Promise<AssetAssignment[]> {
   const out: AssetAssignment[] = [];
   const tiktokAccounts = assets.filter((a) => a.type === 'tiktok_account');
   await inParallel(assets.filter((a) => a.type !== 'tiktok_account'), async (asset) => {
-    out.push(...await holdersOf(ctx, asset));
+    out.push(...await holdersOf(ctx, asset, options));
   });
   if (tiktokAccounts.length > 0) {
     const wanted = new Set(tiktokAccounts.map((a) => a.id));

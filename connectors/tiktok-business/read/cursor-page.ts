@@ -33,6 +33,11 @@ export class PagesAhead {
     return hit?.data as Promise<ListData<T>> | undefined;
   }
 
+  /** Drops the pages read ahead for an earlier read of a listing (keys starting with `listing#`). */
+  dropListing(listing: string): void {
+    for (const k of this.#pages.keys()) if (k.startsWith(`${listing}#`)) this.#pages.delete(k);
+  }
+
   has(key: string): boolean {
     return this.#pages.has(key);
   }
@@ -44,18 +49,46 @@ export class PagesAhead {
   }
 }
 
-export function parseCursor(cursor: string | undefined, what: string): { page: number; total: number } | undefined {
+export function parseCursor(cursor: string | undefined, what: string): { page: number; total: number; lastKey?: string } | undefined {
   if (cursor === undefined) return undefined;
-  const m = /^p(\d+):t(\d+)$/.exec(cursor);
+  const m = /^p(\d+):t(\d+)(?::k([^:/]+))?$/.exec(cursor);
   if (!m) throw new ConnectorError('invalid-argument', `${what}: not a cursor of this connector: ${cursor.slice(0, 40)}`);
-  return { page: Number(m[1]), total: Number(m[2]) };
+  let lastKey: string | undefined;
+  try {
+    lastKey = m[3] === undefined ? undefined : decodeURIComponent(m[3]);
+  } catch {
+    throw new ConnectorError('invalid-argument', `${what}: not a cursor of this connector: ${cursor.slice(0, 40)}`);
+  }
+  return { page: Number(m[1]), total: Number(m[2]), ...(lastKey !== undefined ? { lastKey } : {}) };
 }
 
-export async function cursorPage<T>(client: TikTokClient, endpoint: string, params: TikTokParams, pageSize: number, cursor: string | undefined, what: string, ahead?: PagesAhead): Promise<CursorPage<T>> {
+/**
+ * The rows of a later page moved under offset paging: the row that ended the page before is
+ * listed again. Rows added before the offset already read (an invitation accepted in place joins
+ * the BOUND listing at its own, older position) push that row onto the next page; with a row
+ * removed further on in the same window `total_number` does not move, and the added row itself
+ * was on neither page. TikTok's advice for offset paging: de-duplicate by key and read the whole
+ * list again when it changed (`page`/`page_size`, github.com/tiktok/tiktok-business-api-sdk
+ * `yml_files/bc_member_get.yml`; [INF] #9).
+ */
+export function shiftedRows(what: string, page: number): ConnectorError {
+  return new ConnectorError('unavailable', `${what}: the list changed while it was read (a row of page ${page - 1} is listed again on page ${page}: rows moved, one may be missing); read it again from the start`, { providerCode: 'listing-changed' });
+}
+
+/**
+ * `key` names a row (a member's `user_id`, an invitation's lower-cased address, an asset's id):
+ * the cursor carries the key of the page's last row, and a next page that lists it again fails
+ * listing-changed (shiftedRows), as a changed total does.
+ */
+export async function cursorPage<T>(client: TikTokClient, endpoint: string, params: TikTokParams, pageSize: number, cursor: string | undefined, what: string, ahead?: PagesAhead, key?: (row: T) => string): Promise<CursorPage<T>> {
   const at = parseCursor(cursor, what);
   const page = at?.page ?? 1;
   const listing = `${endpoint}?${JSON.stringify(params)}&${pageSize}`;
   const keyOf = (p: number) => `${listing}#${p}:${at?.total ?? ''}`;
+  // A read from the start: pages read ahead for an earlier read of this listing (one given up, or
+  // failed listing-changed) are as old as that read, and taken after a fresh page 1 with the same
+  // total they mixed two moments of the list (a row that moved onto page 2 meanwhile was on no page).
+  if (!at) ahead?.dropListing(listing);
   const data = await (ahead?.take<T>(keyOf(page)) ?? client.page<T>(endpoint, params, page, pageSize, what));
   const total = data.page_info.total_number;
   if (at && total !== at.total) {
@@ -68,5 +101,7 @@ export async function cursorPage<T>(client: TikTokClient, endpoint: string, para
       if (!ahead.has(aheadKey(p))) ahead.put(aheadKey(p), client.page<unknown>(endpoint, params, p, pageSize, what));
     }
   }
-  return { list: data.list, ...(page < data.page_info.total_page ? { next: `p${page + 1}:t${total}` } : {}) };
+  if (key && at?.lastKey !== undefined && data.list.some((r) => key(r) === at.lastKey)) throw shiftedRows(what, page);
+  const last = key && data.list.length > 0 ? `:k${encodeURIComponent(key(data.list[data.list.length - 1]))}` : '';
+  return { list: data.list, ...(page < data.page_info.total_page ? { next: `p${page + 1}:t${total}${last}` } : {}) };
 }

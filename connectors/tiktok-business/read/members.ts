@@ -4,7 +4,7 @@ import { keywordFindsAddresses } from './keyword-probe.ts';
 import { inviteIdOf, ofStatus, splitByRole, toInvite, toMember, type MemberRow } from '../mappers/rows.ts';
 import { cursorPage } from './cursor-page.ts';
 import { isRefusal } from '../tiktok-errors.ts';
-import { firstNames, hasKey } from '../mappers/row-keys.ts';
+import { firstNames, hasKey, memberRowKey } from '../mappers/row-keys.ts';
 
 /**
  * Members and invitations from `GET /bc/member/get/` (TikTok API for Business v1.3), at its
@@ -17,7 +17,7 @@ const ENDPOINT = 'bc/member/get';
 
 export async function listMembers(ctx: TikTokContext, cursor?: string): Promise<Page<AppMember>> {
   const what = `tiktok-business: list members of Business Center ${ctx.bcId}`;
-  const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, cursor, what, ctx.ahead);
+  const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, cursor, what, ctx.ahead, memberRowKey);
   const [rows, keyless] = byKey(page.list.flatMap((r) => ofStatus(r, 'BOUND') ?? []), (r) => r.user_id, (r) => `member ${r.user_email ?? r.user_name ?? '?'} (no user_id)`);
   const { known, gap } = splitByRole(rows, (r) => `member ${r.user_id}`);
   const incomplete = joinGaps(keyless, gap);
@@ -42,6 +42,9 @@ function joinGaps(a: ListingGap | undefined, b: ListingGap | undefined): Listing
   return a && b ? { reason: `${a.reason}; ${b.reason}` } : a ?? b;
 }
 
+/** An invitation row's key: its lower-cased address (rows without one keep apart by name). */
+const invitationRowKey = (r: MemberRow): string => (hasKey(r.user_email) ? inviteIdOf(String(r.user_email)) : `no user_email:${r.user_name ?? ''}`);
+
 /** PENDING pages first, then REJECTED; the cursor names which (`PENDING/p2:t41`). */
 const INVITE_STATUSES = ['PENDING', 'REJECTED'] as const;
 
@@ -50,7 +53,7 @@ export async function listInvites(ctx: TikTokContext, cursor?: string): Promise<
   const [statusPart, inner] = cursor ? cursor.split('/', 2) : ['PENDING', undefined];
   const index = Math.max(0, INVITE_STATUSES.indexOf(statusPart as (typeof INVITE_STATUSES)[number]));
   const status = INVITE_STATUSES[index];
-  const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: status } }, MEMBER_PAGE_SIZE, inner || undefined, what, ctx.ahead);
+  const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: status } }, MEMBER_PAGE_SIZE, inner || undefined, what, ctx.ahead, invitationRowKey);
   const [rows, keyless] = byKey(page.list.flatMap((r) => ofStatus(r, status) ?? []), (r) => r.user_email, (r) => `${status} invitation${r.user_name ? ` of ${r.user_name}` : ''} (no user_email)`);
   const { known, gap } = splitByRole(rows, (r) => `invitation of ${inviteIdOf(r.user_email ?? '')}`);
   const items = known.map(toInvite);
@@ -104,7 +107,7 @@ export async function findRow(ctx: TikTokContext, email: string, what: string, o
 
 /** The BOUND row of `userId`, or none (every BOUND page: only after a write TikTok refused for an unclear reason). */
 export async function boundMemberRow(ctx: TikTokContext, userId: string, what: string): Promise<MemberRow | undefined> {
-  const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
+  const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, memberRowKey);
   return rows.flatMap((r) => ofStatus(r, 'BOUND') ?? []).find((r) => String(r.user_id) === userId);
 }
 
@@ -122,7 +125,7 @@ export async function refusedAsNonMember(ctx: TikTokContext, err: unknown, userI
 
 /** The BOUND admins of the BC (the last one must stay). */
 export async function listAdmins(ctx: TikTokContext, what: string): Promise<MemberRow[]> {
-  const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { user_role: 'ADMIN', relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
+  const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { user_role: 'ADMIN', relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, memberRowKey);
   // As for every filtered listing [INF #43, #52]: a row has the filter's state and role unless it
   // names another, and one that does is not of this listing. Counted as an admin, a STANDARD row
   // let the last admin be removed or demoted, and made a promotion look already done.
