@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { logLevelProblem } from './log-level.ts';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlias, isCollection, isPair, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
@@ -10,6 +10,7 @@ import { formatPath, issueLines, recordKeysOf } from './schema-issues.ts';
 import { describePostgresUrlProblem, postgresUrlProblem } from './postgres-url.ts';
 import { resolveSecret, Secret, secretRef } from './secret-ref.ts';
 import { characterCheckAt } from './secret-characters.ts';
+import { configText, MAX_CONFIG_BYTES, prototypeKeys } from './file-text.ts';
 
 export { formatPath } from './schema-issues.ts';
 
@@ -270,13 +271,18 @@ export interface LoadOptions {
  */
 export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadedConfig {
   const absolute = resolve(path);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(absolute, 'utf8');
+    const size = statSync(absolute).size;
+    if (size > MAX_CONFIG_BYTES) throw new ConfigError(absolute, [`the file is ${size.toLocaleString('en')} bytes, more than a config file's ${MAX_CONFIG_BYTES.toLocaleString('en')}: is it the config?`]);
+    bytes = readFileSync(absolute);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(absolute, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
   }
-  return parseConfig(text, absolute, env, options);
+  const read = configText(bytes);
+  if ('problem' in read) throw new ConfigError(absolute, [read.problem]);
+  return parseConfig(read.text, absolute, env, options);
 }
 
 export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadedConfig {
@@ -318,6 +324,8 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   } catch (err) {
     throw new ConfigError(absolute, [aliasProblem(doc, at) ?? `(root): ${(err as Error).message}`]);
   }
+  const protoKeys = prototypeKeys(raw, []);
+  if (protoKeys.length > 0) throw new ConfigError(absolute, protoKeys.map((p) => `${formatPath(p)}: unknown key (__proto__ is no config key)`));
   // PORT overrides server.port of a mapping only: anything else is left for the schema to refuse
   // with the file's path (a scalar or a list is not a config).
   const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

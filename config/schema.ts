@@ -330,11 +330,15 @@ export const configSchema = z.object({
     if (h.identityProvider && !(h.identityProvider in config.identityProviders)) {
       ctx.addIssue({ code: 'custom', path: ['hubs', i, 'identityProvider'], message: `no identity provider named "${h.identityProvider}" under identityProviders` });
     }
-    const groups = new Set<string>();
+    const groups = new Map<string, number>();
     h.teams.forEach((t, j) => {
-      const key = t.group.toLowerCase();
-      if (groups.has(key)) ctx.addIssue({ code: 'custom', path: ['hubs', i, 'teams', j, 'group'], message: `group "${t.group}" is mapped twice` });
-      groups.add(key);
+      // Compared as the SCIM server compares a group's displayName (NFC, then lower case:
+      // agent/desired-state/directory-records.ts foldName): "Café" typed precomposed and
+      // decomposed is one group at the identity provider, and two teams for it were not refused.
+      const key = t.group.normalize('NFC').toLowerCase();
+      const first = groups.get(key);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['hubs', i, 'teams', j, 'group'], message: `group "${t.group}" is mapped twice${h.teams[first]!.group === t.group ? '' : ` (also teams[${first}], "${h.teams[first]!.group}": the same name but for case or Unicode form)`}` });
+      else groups.set(key, j);
       teamProblems(t, collectionIds).forEach(([field, message]) => ctx.addIssue({ code: 'custom', path: ['hubs', i, 'teams', j, field], message }));
     });
   });
