@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, parseConfig } from './load.ts';
@@ -78,6 +78,18 @@ describe('config input edges', () => {
     assert.deepEqual(problems, ['hubs[0].meta.accessToken: environment variable META_TOKEN holds a secret reference (env:…), not a secret: references are not followed; set it to the secret itself']);
     assert.doesNotMatch(problems.join('\n'), /META_TOKEN_PROD|EAAB/);
     assert.match(problemsOf(text, { META_TOKEN: 'file:/run/secrets/meta' })[0]!, /holds a secret reference \(file:…\)/);
+  });
+
+  test('a file: secret other users may read is a warning at its path (the file and its mode, never the secret); a 0600 one none', { skip: process.platform === 'win32' }, async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-config-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'meta-token'), 'EAAB-s3cret\n');
+    await writeFile(join(dir, 'scim-token'), 'scim-s3cret\n');
+    await chmod(join(dir, 'meta-token'), 0o640);
+    await chmod(join(dir, 'scim-token'), 0o600);
+    await writeFile(join(dir, 'hubwarden.yaml'), hub('    scim: { tokens: [file:scim-token] }\n').replace('"1234567890" }', '"1234567890", accessToken: file:meta-token }'));
+    const config = loadConfig(join(dir, 'hubwarden.yaml'), {});
+    assert.deepEqual(config.warnings, [`hubs[0].meta.accessToken: ${join(dir, 'meta-token')} holds a secret and is readable or writable by other users (mode 640); chmod 600 it`]);
   });
 
   test('one group under two Unicode forms (precomposed and decomposed "é") is mapped twice, as one differing in case is', () => {

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { configSchema, eventHookSecretsOf, type ConfigFile } from './schema.ts';
 import { formatPath, issueLines, recordKeysOf } from './schema-issues.ts';
 import { describePostgresUrlProblem, postgresUrlProblem } from './postgres-url.ts';
-import { resolveSecret, Secret, secretRef } from './secret-ref.ts';
+import { resolveSecret, Secret, secretFileWarning, secretRef } from './secret-ref.ts';
 import { characterCheckAt } from './secret-characters.ts';
 import { configText, MAX_CONFIG_BYTES, prototypeKeys } from './file-text.ts';
 
@@ -54,6 +54,11 @@ export interface LoadedConfig {
    * load (`collectSecretRefs`); the server registers their values with the log redactor.
    */
   secretRefs: readonly string[];
+  /**
+   * What is valid but unsafe, one line each naming its path (a `file:` secret other users may
+   * read): logged at start, printed by `config validate`. Found only for secrets resolved at load.
+   */
+  warnings: readonly string[];
   /** The resolved value of a secret reference that appears in the file. */
   secret(ref: string): Secret;
   /** Resolve a relative path from the config (store.path, secrets.keyFile…) against the working directory. */
@@ -362,10 +367,13 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     secrets.set(ref, resolved);
     return resolved;
   };
+  const warnings: string[] = [];
   if (options.secrets !== 'on-use') {
     for (const [ref, at] of firstAt) {
       const resolved = resolveAt(ref, at);
       if (typeof resolved === 'string') problems.push(resolved);
+      const warning = typeof resolved === 'string' ? undefined : secretFileWarning(ref, baseDir);
+      if (warning) warnings.push(`${formatPath(at)}: ${warning}`);
     }
   }
   problems.push(...sharedTokenProblems(parsed.data, secrets));
@@ -377,6 +385,7 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     file: parsed.data,
     sha256: createHash('sha256').update(text).digest('hex'),
     secretRefs: [...firstAt.keys()],
+    warnings,
     secret(ref: string): Secret {
       const s = secrets.get(ref);
       if (s) return s;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /**
@@ -69,4 +69,22 @@ function valueProblem(value: string, what: string): string | undefined {
   if (value.trim() === '') return `${what} holds only spaces or line breaks`;
   if (/^(?:env|file):/.test(value)) return `${what} holds a secret reference (${value.slice(0, value.indexOf(':') + 1)}…), not a secret: references are not followed; set it to the secret itself`;
   return undefined;
+}
+
+/**
+ * A `file:` secret that other users may read: said as the key file's mode is (agent/secrets/keyring.ts),
+ * a warning, not a refusal (a container may mount secrets 0644 on purpose). Names the file and its
+ * mode, never its content. None on Windows, whose files have no such mode bits.
+ */
+export function secretFileWarning(ref: string, baseDir: string, platform: NodeJS.Platform = process.platform): string | undefined {
+  if (!ref.startsWith('file:') || platform === 'win32') return undefined;
+  const path = resolve(baseDir, ref.slice(5));
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch {
+    return undefined; // read a moment ago; gone now is for the next load to say
+  }
+  if ((mode & 0o077) === 0) return undefined;
+  return `${path} holds a secret and is readable or writable by other users (mode ${(mode & 0o777).toString(8)}); chmod 600 it`;
 }
