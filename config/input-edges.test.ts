@@ -104,6 +104,16 @@ describe('config input edges', () => {
     ]);
   });
 
+  test('yes/no/on/off for a boolean, and a YAML 1.1 merge key (<<), are named as such, not as a bare type error or an unknown key', () => {
+    assert.deepEqual(problemsOf(hub('    safety: { confirmDeprovisioning: no }\n    checkForUpdates: { onConnect: On }\n')), [
+      'hubs[0].checkForUpdates.onConnect: expected true or false, got "On" (text in YAML 1.2, not a boolean): write true or false',
+      'hubs[0].safety.confirmDeprovisioning: expected true or false, got "no" (text in YAML 1.2, not a boolean): write true or false',
+    ]);
+    assert.deepEqual(problemsOf(hub('    safety:\n      <<: { settleSeconds: 5 }\n      drift: correct\n')), [
+      'hubs[0].safety.<<: a YAML merge key (<<) is not supported (a config is YAML 1.2, which has none): write the keys out',
+    ]);
+  });
+
   test('a Meta asset id that is not a Graph id (digits; an ad account act_<digits>) is refused at its path', () => {
     const team = (assets: string) => hub(`    teams:\n      - group: Ads\n        appRole: EMPLOYEE\n        assets: [${assets}]\n`);
     assert.deepEqual(problemsOf(team('{ type: page, id: "my-page", tasks: [ANALYZE] }, { type: catalog, id: "555 ", tasks: [ADVERTISE] }, { type: pixel, id: act_1, tasks: [ANALYZE] }, { type: ad_account, id: act_act_1, tasks: [ANALYZE] }')), [
