@@ -114,6 +114,19 @@ describe('config input edges', () => {
     ]);
   });
 
+  test('a mapping or list as a key is an unknown key at its path, and yaml prints no warning of its own to stderr', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      assert.deepEqual(problemsOf(hub('    safety: { ? [a, b] : 2 }\n')).map((p) => p.split(': ')[0]), ['hubs[0].safety.[ a, b ]']);
+      await new Promise((resolve) => setImmediate(resolve)); // process.emitWarning reports on a later tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings, []);
+  });
+
   test('a Meta asset id that is not a Graph id (digits; an ad account act_<digits>) is refused at its path', () => {
     const team = (assets: string) => hub(`    teams:\n      - group: Ads\n        appRole: EMPLOYEE\n        assets: [${assets}]\n`);
     assert.deepEqual(problemsOf(team('{ type: page, id: "my-page", tasks: [ANALYZE] }, { type: catalog, id: "555 ", tasks: [ADVERTISE] }, { type: pixel, id: act_1, tasks: [ANALYZE] }, { type: ad_account, id: act_act_1, tasks: [ANALYZE] }')), [

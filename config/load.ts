@@ -297,7 +297,9 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   // strings, numbers, booleans, lists and mappings (https://yaml.org/spec/1.2.2/#103-core-schema).
   // yaml resolves an unknown tag (!foo, !!js/function) or a YAML 1.1 one (!!binary, !!timestamp)
   // as a plain value and only warns: the value would pass as the string it was not meant to be.
-  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, schema: 'core', resolveKnownTags: false });
+  // logLevel 'error': the warnings are read from doc.warnings below; yaml's own (a mapping as a
+  // key, "Keys with collection values will be stringified") went to stderr as a Node process warning.
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, schema: 'core', resolveKnownTags: false, logLevel: 'error' });
   const at = (offset: number) => {
     const { line, col } = lines.linePos(offset);
     return `line ${line}, column ${col}`;
