@@ -127,6 +127,14 @@ describe('config input edges', () => {
     assert.deepEqual(warnings, []);
   });
 
+  test('a duration too long for a date (settleSeconds, offerDays, taskRetentionDays) is refused at its path, not left to make an invalid date at runtime', () => {
+    const problems = problemsOf(`store: { kind: lowdb, taskRetentionDays: 1000000000 }\ncollections: [{ id: c, label: C, offerDays: 999999999 }]\n${hub('    safety: { settleSeconds: 9999999999999 }\n')}`);
+    assert.deepEqual(problems.map((p) => p.split(': ')[0]), ['store.taskRetentionDays', 'collections[0].offerDays', 'hubs[0].safety.settleSeconds']);
+    // What each would have made of a date: the settle window's run time, an offer's expiry.
+    assert.throws(() => new Date(Date.now() + 9999999999999 * 1000).toISOString(), RangeError);
+    assert.equal(parseConfig(hub('    safety: { settleSeconds: 604800 }\n'), FILE, {}).file.hubs[0]!.safety.settleSeconds, 604800);
+  });
+
   test('a Meta asset id that is not a Graph id (digits; an ad account act_<digits>) is refused at its path', () => {
     const team = (assets: string) => hub(`    teams:\n      - group: Ads\n        appRole: EMPLOYEE\n        assets: [${assets}]\n`);
     assert.deepEqual(problemsOf(team('{ type: page, id: "my-page", tasks: [ANALYZE] }, { type: catalog, id: "555 ", tasks: [ADVERTISE] }, { type: pixel, id: act_1, tasks: [ANALYZE] }, { type: ad_account, id: act_act_1, tasks: [ANALYZE] }')), [

@@ -42,13 +42,21 @@ const hubId = z
 
 const collectionId = z.string().regex(/^[a-z0-9-]+$/, 'expected lower-case letters, digits and "-" only');
 
+/**
+ * Upper bounds on durations, at most ten years (days) and a week (settleSeconds, as
+ * removalWindowMinutes): a time past them is added to a date, and one big enough (a
+ * settleSeconds of 9999999999999 meant as "never") made an invalid date whose toISOString threw on
+ * every plan that removed someone, with the config said to be OK.
+ */
+const MAX_DAYS = 3650;
+
 /** Hubs shared as a collection: nobody is invited until they claim access. */
 const collection = z.object({
   id: collectionId,
   label: nonBlank,
   description: z.string().optional(),
   /** Days an unclaimed offer stays open. */
-  offerDays: z.number().int().min(1).default(30),
+  offerDays: z.number().int().min(1).max(MAX_DAYS).default(30),
 }).strict();
 
 const jwtBearer = z.object({
@@ -72,7 +80,7 @@ const hubCommon = {
   // https://github.com/node-cron/node-cron#cron-syntax).
   checkForUpdates: z.object({ schedule: cronExpression.optional(), onConnect: z.boolean().default(true) }).strict().default({ onConnect: true }),
   safety: z.object({
-    settleSeconds: z.number().int().min(0).default(120),
+    settleSeconds: z.number().int().min(0).max(604_800).default(120),
     removalThresholdPercent: z.number().min(0).max(100).default(20),
     /** Removals let through in this many minutes count toward the threshold together (0: each run alone). */
     removalWindowMinutes: z.number().int().min(0).max(10_080).default(60),
@@ -266,7 +274,7 @@ const trustProxy = z.union([
 ], { error: 'expected true or false, a hop count, or addresses/subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal as a comma-separated string or a list' });
 
 /** Days a finished task stays in the automation log; the audit log keeps every change regardless. */
-const taskRetentionDays = z.number().int().min(1).default(30);
+const taskRetentionDays = z.number().int().min(1).max(MAX_DAYS).default(30);
 
 /** The embedded default: a JSON snapshot plus a journal on one disk (one process). */
 const lowdbStore = z.object({
