@@ -42,12 +42,7 @@ const hubId = z
 
 const collectionId = z.string().regex(/^[a-z0-9-]+$/, 'expected lower-case letters, digits and "-" only');
 
-/**
- * Upper bounds on durations, at most ten years (days) and a week (settleSeconds, as
- * removalWindowMinutes): a time past them is added to a date, and one big enough (a
- * settleSeconds of 9999999999999 meant as "never") made an invalid date whose toISOString threw on
- * every plan that removed someone, with the config said to be OK.
- */
+/** Days at most (settleSeconds: a week): a huge value ("never") made an invalid date whose toISOString threw at runtime. */
 const MAX_DAYS = 3650;
 
 /** Hubs shared as a collection: nobody is invited until they claim access. */
