@@ -76,7 +76,7 @@ hubs:
 `);
     assert.deepEqual(problems, [
       'hubs[0].identityProvider: no identity provider named "okta" under identityProviders',
-      'hubs[0].teams[1].group: group "x" is mapped twice',
+      'hubs[0].teams[1].group: group "x" is mapped twice (also teams[0], "X": the same name but for case or Unicode form)',
       'hubs[1].id: duplicate hub id "a"',
     ]);
   });

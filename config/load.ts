@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
 import { logLevelProblem } from './log-level.ts';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isAlias, isCollection, isPair, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { aliasProblem, duplicateKeyPath, MAX_ALIAS_COUNT, yamlErrorText } from './yaml-problems.ts';
 import type { z } from 'zod';
 import { configSchema, eventHookSecretsOf, type ConfigFile } from './schema.ts';
 import { formatPath, issueLines, recordKeysOf } from './schema-issues.ts';
 import { describePostgresUrlProblem, postgresUrlProblem } from './postgres-url.ts';
-import { resolveSecret, Secret, secretRef } from './secret-ref.ts';
+import { resolveSecret, Secret, secretFileWarning, secretRef } from './secret-ref.ts';
 import { characterCheckAt } from './secret-characters.ts';
+import { configText, MAX_CONFIG_BYTES, prototypeKeys } from './file-text.ts';
 
 export { formatPath } from './schema-issues.ts';
 
@@ -53,6 +55,11 @@ export interface LoadedConfig {
    * load (`collectSecretRefs`); the server registers their values with the log redactor.
    */
   secretRefs: readonly string[];
+  /**
+   * What is valid but unsafe, one line each naming its path (a `file:` secret other users may
+   * read): logged at start, printed by `config validate`. Found only for secrets resolved at load.
+   */
+  warnings: readonly string[];
   /** The resolved value of a secret reference that appears in the file. */
   secret(ref: string): Secret;
   /** Resolve a relative path from the config (store.path, secrets.keyFile…) against the working directory. */
@@ -76,88 +83,6 @@ const RESOLVED_CHECKS: Record<string, (value: string, ref: string) => string | u
 function resolvedProblem(path: string, value: string, ref: string): string | undefined {
   const check = RESOLVED_CHECKS[path] ?? characterCheckAt(path);
   return check?.(value, ref);
-}
-
-/**
- * yaml's own words for a second document name its API (parseAllDocuments); a config is one
- * document, and "---" starts another (https://yaml.org/spec/1.2.2/#91-documents).
- */
-const ONE_DOCUMENT = 'a second YAML document starts here ("---"); a config file is one document: remove the "---" line (and move what follows into the first document if it belongs to the config)';
-
-/**
- * A YAML error in a config's words where the library's would puzzle: an unquoted `*` (a cron
- * schedule `* * * * *`) starts an alias (https://yaml.org/spec/1.2.2/#71-alias-nodes), which yaml
- * calls "Alias cannot be an empty string".
- */
-function yamlErrorText(code: string, message: string): string {
-  if (code === 'MULTIPLE_DOCS') return ONE_DOCUMENT;
-  if (code === 'BAD_ALIAS') return `${message.split('\n')[0]}: a value starting with * is read as a YAML alias; quote it (a cron schedule: "* * * * *")`;
-  return message.split('\n')[0]!;
-}
-
-/**
- * The path of the key a DUPLICATE_KEY error points at (yaml gives only its first character's
- * offset): `hubs[0].safety`, found by walking the document to the pair whose key starts there.
- */
-function duplicateKeyPath(doc: Document, offset: number): string | undefined {
-  let found: string | undefined;
-  visit(doc, {
-    Pair(_, pair, ancestors) {
-      const key = pair.key as Node | null;
-      if (key?.range?.[0] !== offset) return undefined;
-      const path: PropertyKey[] = [];
-      const chain = [...ancestors, pair];
-      chain.forEach((node, i) => {
-        if (isPair(node)) path.push(String((node.key as { value?: unknown } | null)?.value ?? ''));
-        else if (isSeq(node)) path.push(node.items.indexOf(chain[i + 1] as never));
-      });
-      found = formatPath(path);
-      return visit.BREAK;
-    },
-  });
-  return found;
-}
-
-/** yaml's default: plenty for a config that reuses a block or two with anchors. */
-const MAX_ALIAS_COUNT = 100;
-
-/**
- * Why aliases failed to expand, as a line: an alias without its anchor, else the alias that
- * expands the most (the first such in the file), the one that tripped yaml's alias limit. Each
- * node is counted once (memoized), so measuring a bomb costs no more than reading it.
- */
-function aliasProblem(doc: Document, at: (offset: number) => string): string | undefined {
-  const sizes = new Map<unknown, number>();
-  const sizeOf = (node: unknown): number => {
-    if (!node || typeof node !== 'object') return 1;
-    const known = sizes.get(node);
-    if (known !== undefined) return known;
-    sizes.set(node, Infinity); // met again while counting it: an alias inside its own anchor
-    let n = 1;
-    if (isAlias(node)) n = sizeOf(node.resolve(doc));
-    else if (isPair(node)) n = sizeOf(node.key) + sizeOf(node.value);
-    else if (isCollection(node)) for (const item of node.items as unknown[]) n += sizeOf(item);
-    sizes.set(node, n);
-    return n;
-  };
-  let worst: { node: Node; size: number } | undefined;
-  let unresolved: Node | undefined;
-  visit(doc, {
-    Alias(_, node) {
-      if (!node.resolve(doc)) {
-        unresolved ??= node;
-        return;
-      }
-      const size = sizeOf(node);
-      if (!worst || size > worst.size) worst = { node, size };
-    },
-  });
-  const name = (node: Node) => (node as { source?: string }).source;
-  if (unresolved) return `${at(unresolved.range?.[0] ?? 0)}: the alias *${name(unresolved)} has no anchor &${name(unresolved)} before it`;
-  if (!worst) return undefined;
-  const { node, size } = worst;
-  const many = Number.isFinite(size) ? `about ${size.toLocaleString('en')} values` : 'without end';
-  return `${at(node.range?.[0] ?? 0)}: the alias *${name(node)} expands to ${many} (aliases nested in anchors multiply: a YAML alias bomb), more than the ${MAX_ALIAS_COUNT} alias expansions a config is allowed: write the values out`;
 }
 
 /**
@@ -270,13 +195,18 @@ export interface LoadOptions {
  */
 export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadedConfig {
   const absolute = resolve(path);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(absolute, 'utf8');
+    const size = statSync(absolute).size;
+    if (size > MAX_CONFIG_BYTES) throw new ConfigError(absolute, [`the file is ${size.toLocaleString('en')} bytes, more than a config file's ${MAX_CONFIG_BYTES.toLocaleString('en')}: is it the config?`]);
+    bytes = readFileSync(absolute);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(absolute, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
   }
-  return parseConfig(text, absolute, env, options);
+  const read = configText(bytes);
+  if ('problem' in read) throw new ConfigError(absolute, [read.problem]);
+  return parseConfig(read.text, absolute, env, options);
 }
 
 export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadedConfig {
@@ -286,7 +216,9 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   // strings, numbers, booleans, lists and mappings (https://yaml.org/spec/1.2.2/#103-core-schema).
   // yaml resolves an unknown tag (!foo, !!js/function) or a YAML 1.1 one (!!binary, !!timestamp)
   // as a plain value and only warns: the value would pass as the string it was not meant to be.
-  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, schema: 'core', resolveKnownTags: false });
+  // logLevel 'error': the warnings are read from doc.warnings below; yaml's own (a mapping as a
+  // key, "Keys with collection values will be stringified") went to stderr as a Node process warning.
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, schema: 'core', resolveKnownTags: false, logLevel: 'error' });
   const at = (offset: number) => {
     const { line, col } = lines.linePos(offset);
     return `line ${line}, column ${col}`;
@@ -318,6 +250,8 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   } catch (err) {
     throw new ConfigError(absolute, [aliasProblem(doc, at) ?? `(root): ${(err as Error).message}`]);
   }
+  const protoKeys = prototypeKeys(raw, []);
+  if (protoKeys.length > 0) throw new ConfigError(absolute, protoKeys.map((p) => `${formatPath(p)}: unknown key (__proto__ is no config key)`));
   // PORT overrides server.port of a mapping only: anything else is left for the schema to refuse
   // with the file's path (a scalar or a list is not a config).
   const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -354,10 +288,13 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     secrets.set(ref, resolved);
     return resolved;
   };
+  const warnings: string[] = [];
   if (options.secrets !== 'on-use') {
     for (const [ref, at] of firstAt) {
       const resolved = resolveAt(ref, at);
       if (typeof resolved === 'string') problems.push(resolved);
+      const warning = typeof resolved === 'string' ? undefined : secretFileWarning(ref, baseDir);
+      if (warning) warnings.push(`${formatPath(at)}: ${warning}`);
     }
   }
   problems.push(...sharedTokenProblems(parsed.data, secrets));
@@ -369,6 +306,7 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     file: parsed.data,
     sha256: createHash('sha256').update(text).digest('hex'),
     secretRefs: [...firstAt.keys()],
+    warnings,
     secret(ref: string): Secret {
       const s = secrets.get(ref);
       if (s) return s;

@@ -19,8 +19,28 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 
 export function issueLines(issues: z.core.$ZodIssue[], raw: unknown, keysAt: ReadonlyMap<string, readonly string[]>): string[] {
   return issues.flatMap((issue) => issue.code === 'unrecognized_keys'
-    ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${blockHint(issue, key, raw) || unknownKey(key, keysAt.get(formatPath(issue.path)) ?? [])}`)
-    : [`${formatPath(issue.path)}: ${keyMessage(issue) ?? issue.message}`]);
+    ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${key === '<<' ? MERGE_KEY : blockHint(issue, key, raw) || unknownKey(key, keysAt.get(formatPath(issue.path)) ?? [])}`)
+    : [`${formatPath(issue.path)}: ${keyMessage(issue) ?? booleanWord(issue, raw) ?? issue.message}`]);
+}
+
+/**
+ * `<<` merges a mapping in YAML 1.1 only (https://yaml.org/type/merge.html); a config is read as
+ * YAML 1.2, where it is a key like any other, so "unknown key (the keys here: …)" left the user
+ * looking for a typo.
+ */
+const MERGE_KEY = 'a YAML merge key (<<) is not supported (a config is YAML 1.2, which has none): write the keys out';
+
+/**
+ * yes/no/on/off where true or false is expected: YAML 1.1 read them as booleans, YAML 1.2 (which
+ * a config is read as, https://yaml.org/spec/1.2.2/#1032-tag-resolution) as text, so
+ * "expected boolean, received string" named no way out.
+ */
+function booleanWord(issue: z.core.$ZodIssue, raw: unknown): string | undefined {
+  if (issue.code !== 'invalid_type' || issue.expected !== 'boolean') return undefined;
+  let value: unknown = raw;
+  for (const key of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  if (typeof value !== 'string' || !/^(?:y|yes|n|no|on|off)$/i.test(value)) return undefined;
+  return `expected true or false, got "${value}" (text in YAML 1.2, not a boolean): write true or false`;
 }
 
 /**

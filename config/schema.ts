@@ -42,13 +42,16 @@ const hubId = z
 
 const collectionId = z.string().regex(/^[a-z0-9-]+$/, 'expected lower-case letters, digits and "-" only');
 
+/** Days at most (settleSeconds: a week): a huge value ("never") made an invalid date whose toISOString threw at runtime. */
+const MAX_DAYS = 3650;
+
 /** Hubs shared as a collection: nobody is invited until they claim access. */
 const collection = z.object({
   id: collectionId,
   label: nonBlank,
   description: z.string().optional(),
   /** Days an unclaimed offer stays open. */
-  offerDays: z.number().int().min(1).default(30),
+  offerDays: z.number().int().min(1).max(MAX_DAYS).default(30),
 }).strict();
 
 const jwtBearer = z.object({
@@ -72,7 +75,7 @@ const hubCommon = {
   // https://github.com/node-cron/node-cron#cron-syntax).
   checkForUpdates: z.object({ schedule: cronExpression.optional(), onConnect: z.boolean().default(true) }).strict().default({ onConnect: true }),
   safety: z.object({
-    settleSeconds: z.number().int().min(0).default(120),
+    settleSeconds: z.number().int().min(0).max(604_800).default(120),
     removalThresholdPercent: z.number().min(0).max(100).default(20),
     /** Removals let through in this many minutes count toward the threshold together (0: each run alone). */
     removalWindowMinutes: z.number().int().min(0).max(10_080).default(60),
@@ -266,7 +269,7 @@ const trustProxy = z.union([
 ], { error: 'expected true or false, a hop count, or addresses/subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal as a comma-separated string or a list' });
 
 /** Days a finished task stays in the automation log; the audit log keeps every change regardless. */
-const taskRetentionDays = z.number().int().min(1).default(30);
+const taskRetentionDays = z.number().int().min(1).max(MAX_DAYS).default(30);
 
 /** The embedded default: a JSON snapshot plus a journal on one disk (one process). */
 const lowdbStore = z.object({
@@ -330,11 +333,15 @@ export const configSchema = z.object({
     if (h.identityProvider && !(h.identityProvider in config.identityProviders)) {
       ctx.addIssue({ code: 'custom', path: ['hubs', i, 'identityProvider'], message: `no identity provider named "${h.identityProvider}" under identityProviders` });
     }
-    const groups = new Set<string>();
+    const groups = new Map<string, number>();
     h.teams.forEach((t, j) => {
-      const key = t.group.toLowerCase();
-      if (groups.has(key)) ctx.addIssue({ code: 'custom', path: ['hubs', i, 'teams', j, 'group'], message: `group "${t.group}" is mapped twice` });
-      groups.add(key);
+      // Compared as the SCIM server compares a group's displayName (NFC, then lower case:
+      // agent/desired-state/directory-records.ts foldName): "Café" typed precomposed and
+      // decomposed is one group at the identity provider, and two teams for it were not refused.
+      const key = t.group.normalize('NFC').toLowerCase();
+      const first = groups.get(key);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['hubs', i, 'teams', j, 'group'], message: `group "${t.group}" is mapped twice${h.teams[first]!.group === t.group ? '' : ` (also teams[${first}], "${h.teams[first]!.group}": the same name but for case or Unicode form)`}` });
+      else groups.set(key, j);
       teamProblems(t, collectionIds).forEach(([field, message]) => ctx.addIssue({ code: 'custom', path: ['hubs', i, 'teams', j, field], message }));
     });
   });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /**
@@ -38,7 +38,7 @@ export function resolveSecret(ref: string, baseDir: string, env: NodeJS.ProcessE
     const name = ref.slice(4);
     const value = env[name];
     if (value === undefined || value === '') return `environment variable ${name} is not set`;
-    return new Secret(value, ref);
+    return valueProblem(value, `environment variable ${name}`) ?? new Secret(value, ref);
   }
   const path = resolve(baseDir, ref.slice(5));
   let value: string;
@@ -55,5 +55,36 @@ export function resolveSecret(ref: string, baseDir: string, env: NodeJS.ProcessE
   // token nobody can present (RFC 6750 §2.1: b64token is one or more characters) and a connector
   // credential every call is refused with, and the CLI blamed "spaces or line breaks" in it.
   if (value === '') return `${path} is empty`;
-  return new Secret(value, ref);
+  return valueProblem(value, path) ?? new Secret(value, ref);
+}
+
+/**
+ * A value that is no secret: only spaces or line breaks (`META_TOKEN=" "`, a file of blank lines)
+ * is a missing one, as an empty value is; accepted, a connector credential was sent as is and
+ * every call refused, the hub paused as "unauthenticated" with the config said to be OK. A value
+ * that is itself a reference (`env:META_TOKEN` set to "env:META_TOKEN_PROD") is never followed: it
+ * would be sent as the credential. Said naming the variable or file, never quoting the value.
+ */
+function valueProblem(value: string, what: string): string | undefined {
+  if (value.trim() === '') return `${what} holds only spaces or line breaks`;
+  if (/^(?:env|file):/.test(value)) return `${what} holds a secret reference (${value.slice(0, value.indexOf(':') + 1)}…), not a secret: references are not followed; set it to the secret itself`;
+  return undefined;
+}
+
+/**
+ * A `file:` secret that other users may read: said as the key file's mode is (agent/secrets/keyring.ts),
+ * a warning, not a refusal (a container may mount secrets 0644 on purpose). Names the file and its
+ * mode, never its content. None on Windows, whose files have no such mode bits.
+ */
+export function secretFileWarning(ref: string, baseDir: string, platform: NodeJS.Platform = process.platform): string | undefined {
+  if (!ref.startsWith('file:') || platform === 'win32') return undefined;
+  const path = resolve(baseDir, ref.slice(5));
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch {
+    return undefined; // read a moment ago; gone now is for the next load to say
+  }
+  if ((mode & 0o077) === 0) return undefined;
+  return `${path} holds a secret and is readable or writable by other users (mode ${(mode & 0o777).toString(8)}); chmod 600 it`;
 }

@@ -60,6 +60,9 @@ try {
   throw err;
 }
 
+// Valid but unsafe (a `file:` secret other users may read): one line each, as the key file's mode is.
+for (const warning of config.warnings) childLogger('config').warn(`config: ${warning}`, { path: config.path });
+
 // Before anything listens: a path that cannot be written is one line now, not a server that
 // started and then failed (or, with Node's recursive mkdir under /proc, never got going).
 try {

@@ -37,8 +37,10 @@ export function registerProcessCommands(program: Command): void {
         // start (scim-server/main.ts), so it must not pass here as OK. A missing one is created then.
         const keyProblem = Keyring.problem(loaded.pathOf(loaded.file.secrets.keyFile));
         if (keyProblem) throw new ConfigError(loaded.path, [keyProblem]);
-        const summary = { ok: true, path: loaded.path, hubs: loaded.file.hubs.length, identityProviders: Object.keys(loaded.file.identityProviders).length };
+        const summary = { ok: true, path: loaded.path, hubs: loaded.file.hubs.length, identityProviders: Object.keys(loaded.file.identityProviders).length, ...(loaded.warnings.length > 0 ? { warnings: loaded.warnings } : {}) };
         process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `OK ${loaded.path}: ${summary.hubs} hub(s), ${summary.identityProviders} identity provider(s)\n`);
+        // Valid but unsafe (a secret file other users may read): said, and still OK.
+        if (!json) for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         // The one place several lines are right: every problem of the file, so it is fixed in one pass.

@@ -27,7 +27,7 @@ const metaBlock = z.object({
   apiVersion: z.string().regex(/^v\d+\.0$/, 'expected a Graph API version such as v25.0').default('v25.0'),
 }).strict();
 
-const metaPartner = z.object({ businessId: z.string().regex(/^\d+$/), token: secretRef.optional() }).strict();
+const metaPartner = z.object({ businessId: z.string().regex(/^\d+$/, 'expected a numeric Meta business id (quote it in YAML)'), token: secretRef.optional() }).strict();
 
 /** Business roles a team may give, as the config reference lists them. */
 const ASSIGNABLE_ROLES = ['ADMIN', 'EMPLOYEE', 'FINANCE_EDITOR', 'FINANCE_ANALYST', 'DEVELOPER', 'ADS_RIGHTS_REVIEWER'] as const;
@@ -46,8 +46,13 @@ function taskRules(type: string, label: string, id: z.ZodType<string>): AssetTyp
   };
 }
 
-/** Any non-empty id, as before the contract (ad accounts are `act_<n>`, the rest numeric; Graph answers for a wrong one). */
-const assetId = z.string().min(1);
+/**
+ * A page, catalog or pixel id: Graph ids are numeric strings
+ * (https://developers.facebook.com/docs/graph-api/overview/). Any other text ("my-page", "222 ",
+ * an ad account's act_ id under `type: page`) was taken: never equal to an id a listing reports,
+ * so each plan assigned it again and each call was refused, with the config said to be OK.
+ */
+const assetId = (label: string) => z.string().regex(/^\d+$/, `expected a ${label} id, a digit string (quote it in YAML)`);
 
 /**
  * An ad account's id as its Graph node names it, `act_<account_id>`
@@ -57,7 +62,7 @@ const assetId = z.string().min(1);
  * `id: "111"` never equalled the `act_111` every listing reports: each plan assigned "111" again
  * (a call on a node that is not the ad account) and never unassigned `act_111`, which no team named.
  */
-const adAccountId = z.string().min(1).transform((id) => assetIdOf('ad_account', id));
+const adAccountId = z.string().regex(/^(?:act_)?\d+$/, 'expected an ad account id, act_<account id> or the account id alone (digits; quote it in YAML)').transform((id) => assetIdOf('ad_account', id));
 
 export const metaBusiness = defineConnector({
   id: 'meta-business',
@@ -69,9 +74,9 @@ export const metaBusiness = defineConnector({
   roles: { ranking: ROLE_RANK, assignable: ASSIGNABLE_ROLES, admin: 'ADMIN' },
   assetTypes: {
     ad_account: taskRules('ad_account', 'ad account', adAccountId),
-    page: taskRules('page', 'page', assetId),
-    catalog: taskRules('catalog', 'catalog', assetId),
-    pixel: taskRules('pixel', 'pixel', assetId),
+    page: taskRules('page', 'page', assetId('page')),
+    catalog: taskRules('catalog', 'catalog', assetId('catalog')),
+    pixel: taskRules('pixel', 'pixel', assetId('pixel')),
   },
   // Ad account, page and catalog shares come with the agencies and clients edges, a pixel's from
   // the pixel (read/partners.ts, read/pixel-partners.ts).

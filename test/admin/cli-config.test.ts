@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertOneLineError, cli } from './cli-run.ts';
@@ -108,6 +108,24 @@ describe('hubwarden CLI: a bad config file', () => {
     assert.throws(() => readFileSync(missing), /ENOENT/, 'validate creates no key file');
     writeFileSync(missing, `${Buffer.alloc(32, 7).toString('base64')}\n`);
     assert.equal((await cli(['config', 'validate', '--config', config(missing)])).code, 0);
+  });
+
+  test('config validate: a file: secret other users may read is OK with a warning naming the key, the file and its mode, never the secret', { skip: process.platform === 'win32' }, async () => {
+    const token = join(dir, 'scim-token');
+    writeFileSync(token, 'scim-s3cret-value\n');
+    chmodSync(token, 0o644);
+    const path = file('readable-secret.yaml', `${HUB}    scim: { tokens: [file:scim-token] }\n`);
+    const run = await cli(['config', 'validate', '--config', path]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^OK /);
+    assert.equal(run.stderr, `warning: hubs[0].scim.tokens[0]: ${token} holds a secret and is readable or writable by other users (mode 644); chmod 600 it\n`);
+    const json = await cli(['config', 'validate', '--json', '--config', path]);
+    assert.deepEqual(JSON.parse(json.stdout).warnings, [run.stderr.slice('warning: '.length).trimEnd()]);
+    assert.doesNotMatch(run.stdout + run.stderr + json.stdout, /s3cret/);
+    chmodSync(token, 0o600);
+    const quiet = await cli(['config', 'validate', '--config', path]);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stderr, '');
   });
 
   test('store check, repair and migrate where no store is (--path or the config\'s store.path mistyped): exit 1, one line naming the path, nothing created', async () => {

@@ -1,0 +1,86 @@
+import { isAlias, isCollection, isPair, isSeq, visit, type Document, type Node } from 'yaml';
+import { formatPath } from './schema-issues.ts';
+
+/* YAML's own problems (a second document, a duplicate key, an alias bomb) in a config's words, at their line or path. */
+
+/**
+ * yaml's own words for a second document name its API (parseAllDocuments); a config is one
+ * document, and "---" starts another (https://yaml.org/spec/1.2.2/#91-documents).
+ */
+const ONE_DOCUMENT = 'a second YAML document starts here ("---"); a config file is one document: remove the "---" line (and move what follows into the first document if it belongs to the config)';
+
+/**
+ * A YAML error in a config's words where the library's would puzzle: an unquoted `*` (a cron
+ * schedule `* * * * *`) starts an alias (https://yaml.org/spec/1.2.2/#71-alias-nodes), which yaml
+ * calls "Alias cannot be an empty string".
+ */
+export function yamlErrorText(code: string, message: string): string {
+  if (code === 'MULTIPLE_DOCS') return ONE_DOCUMENT;
+  if (code === 'BAD_ALIAS') return `${message.split('\n')[0]}: a value starting with * is read as a YAML alias; quote it (a cron schedule: "* * * * *")`;
+  return message.split('\n')[0]!;
+}
+
+/**
+ * The path of the key a DUPLICATE_KEY error points at (yaml gives only its first character's
+ * offset): `hubs[0].safety`, found by walking the document to the pair whose key starts there.
+ */
+export function duplicateKeyPath(doc: Document, offset: number): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      const key = pair.key as Node | null;
+      if (key?.range?.[0] !== offset) return undefined;
+      const path: PropertyKey[] = [];
+      const chain = [...ancestors, pair];
+      chain.forEach((node, i) => {
+        if (isPair(node)) path.push(String((node.key as { value?: unknown } | null)?.value ?? ''));
+        else if (isSeq(node)) path.push(node.items.indexOf(chain[i + 1] as never));
+      });
+      found = formatPath(path);
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/** yaml's default: plenty for a config that reuses a block or two with anchors. */
+export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * Why aliases failed to expand, as a line: an alias without its anchor, else the alias that
+ * expands the most (the first such in the file), the one that tripped yaml's alias limit. Each
+ * node is counted once (memoized), so measuring a bomb costs no more than reading it.
+ */
+export function aliasProblem(doc: Document, at: (offset: number) => string): string | undefined {
+  const sizes = new Map<unknown, number>();
+  const sizeOf = (node: unknown): number => {
+    if (!node || typeof node !== 'object') return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    sizes.set(node, Infinity); // met again while counting it: an alias inside its own anchor
+    let n = 1;
+    if (isAlias(node)) n = sizeOf(node.resolve(doc));
+    else if (isPair(node)) n = sizeOf(node.key) + sizeOf(node.value);
+    else if (isCollection(node)) for (const item of node.items as unknown[]) n += sizeOf(item);
+    sizes.set(node, n);
+    return n;
+  };
+  let worst: { node: Node; size: number } | undefined;
+  let unresolved: Node | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (!node.resolve(doc)) {
+        unresolved ??= node;
+        return;
+      }
+      const size = sizeOf(node);
+      if (!worst || size > worst.size) worst = { node, size };
+    },
+  });
+  const name = (node: Node) => (node as { source?: string }).source;
+  if (unresolved) return `${at(unresolved.range?.[0] ?? 0)}: the alias *${name(unresolved)} has no anchor &${name(unresolved)} before it`;
+  if (!worst) return undefined;
+  const { node, size } = worst;
+  const many = Number.isFinite(size) ? `about ${size.toLocaleString('en')} values` : 'without end';
+  return `${at(node.range?.[0] ?? 0)}: the alias *${name(node)} expands to ${many} (aliases nested in anchors multiply: a YAML alias bomb), more than the ${MAX_ALIAS_COUNT} alias expansions a config is allowed: write the values out`;
+}
