@@ -6,6 +6,8 @@
 import { parseConfig, type LoadedConfig } from '../../config/load.ts';
 import type { Logger } from '../log/logger.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import { PostgresStore } from '../store/postgres/postgres-store.ts';
+import type { Store } from '../store/store.ts';
 import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { WritebackClock } from './pacing.ts';
 
@@ -67,4 +69,13 @@ export function capturingLog(): Logger & { lines: unknown[] } {
   const at = (level: string) => (message: unknown, meta?: unknown) => { lines.push({ level, message, meta }); return log; };
   const log = { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => log } as unknown as Logger & { lines: unknown[] };
   return log;
+}
+
+/** Two PostgreSQL stores on one schema, as two replicas see it (the write-back replica tests). */
+export async function twoReplicas(url: string, schema: string): Promise<{ a: Store; b: Store; close(): Promise<void> }> {
+  const a = new PostgresStore({ url, schema, poolSize: 3 });
+  await a.open();
+  const b = new PostgresStore({ url, schema, poolSize: 3 });
+  await b.open();
+  return { a, b, close: async () => { await a.close(); await b.close(); } };
 }

@@ -13,11 +13,10 @@ import { createOktaEmulator } from '../../test/emulators/okta/okta-emulator.ts';
 import { freshSchemas } from '../../test/fresh-schemas.ts';
 import { postgresForTests } from '../../test/postgres.ts';
 import { MemoryStore } from '../store/memory-store.ts';
-import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { collect, type Store } from '../store/store.ts';
 import type { WritebackClock } from './pacing.ts';
 import { createWriteback } from './writeback.ts';
-import { capturingLog, directoryUser, ENTRA, EXT_PREFIX, OKTA_TOKEN, writebackConfig } from './writeback-fixtures.ts';
+import { capturingLog, directoryUser, ENTRA, EXT_PREFIX, OKTA_TOKEN, twoReplicas, writebackConfig } from './writeback-fixtures.ts';
 
 const T = '2026-11-20T10:00:00.000Z';
 const people = ['ana', 'bo', 'cy'];
@@ -110,14 +109,7 @@ function sharedMemory(): Store {
 const kinds: Array<{ kind: string; skip: string | false; open(): Promise<{ a: Store; b: Store; close(): Promise<void> }> }> = [
   {
     kind: 'postgres, two replicas', skip: db.skip,
-    open: async () => {
-      const schema = freshSchema('writeback-fence');
-      const a = new PostgresStore({ url: db.url, schema, poolSize: 3 });
-      await a.open();
-      const b = new PostgresStore({ url: db.url, schema, poolSize: 3 });
-      await b.open();
-      return { a, b, close: async () => { await a.close(); await b.close(); } };
-    },
+    open: () => twoReplicas(db.url, freshSchema('writeback-fence')),
   },
   {
     kind: 'memory store shared by two write-backs', skip: false,

@@ -15,10 +15,9 @@ import { createOktaEmulator } from '../../test/emulators/okta/okta-emulator.ts';
 import { freshSchemas } from '../../test/fresh-schemas.ts';
 import { postgresForTests } from '../../test/postgres.ts';
 import { LowdbStore } from '../store/lowdb-store.ts';
-import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { collect, type Store } from '../store/store.ts';
 import { createWriteback } from './writeback.ts';
-import { capturingLog, directoryUser, OKTA_TOKEN, writebackConfig } from './writeback-fixtures.ts';
+import { capturingLog, directoryUser, OKTA_TOKEN, twoReplicas, writebackConfig } from './writeback-fixtures.ts';
 
 const HUB = 'meta-main';
 const T = '2026-11-20T10:00:00.000Z';
@@ -48,14 +47,7 @@ function setRole(store: Store, p: string, role: string): Promise<void> {
 const kinds: Array<{ kind: string; skip: string | false; open(): Promise<{ a: Store; b: Store; close(): Promise<void> }> }> = [
   {
     kind: 'postgres, two replicas', skip: db.skip,
-    open: async () => {
-      const schema = freshSchema('writeback-races');
-      const a = new PostgresStore({ url: db.url, schema, poolSize: 3 });
-      await a.open();
-      const b = new PostgresStore({ url: db.url, schema, poolSize: 3 });
-      await b.open();
-      return { a, b, close: async () => { await a.close(); await b.close(); } };
-    },
+    open: () => twoReplicas(db.url, freshSchema('writeback-races')),
   },
   {
     kind: 'lowdb, one process', skip: false,

@@ -4,6 +4,18 @@ import { createTikTokBusiness } from '../connector.ts';
 import { silentLog, startTikTokTestBed } from '../test-setup.ts';
 import { TIKTOK_SANDBOX as S } from '../emulator/sandbox-ids.ts';
 
+/** The connector over the test bed, with the sandbox catalog's holder read refused 40001 ("No permission to operate"). */
+function catalogHoldersRefused(url: string) {
+  const denyCatalog: typeof fetch = async (input, init) => {
+    const u = new URL(String(input));
+    if (u.pathname.endsWith('/bc/asset/member/get/') && u.searchParams.get('asset_id') === S.catalogId) {
+      return new Response(JSON.stringify({ code: 40001, message: 'No permission to operate', request_id: 'r1', data: {} }), { status: 200, headers: { 'content-type': 'application/json' } });
+    }
+    return fetch(input, init);
+  };
+  return createTikTokBusiness({ businessCenterId: S.bcId, accessToken: S.token, apiBaseUrl: url, pace: { qps: 1000, qpm: 60_000 } }, { log: silentLog, fetch: denyCatalog });
+}
+
 describe('who holds TikTok accounts', () => {
   test('a member removed between the member listing and their own read holds nothing; the others are still read', async () => {
     const bed = await startTikTokTestBed();
@@ -53,16 +65,7 @@ describe('who holds TikTok accounts', () => {
   test('40001 on the holder read of an asset the Business Center still lists fails the read (it may still be held)', async () => {
     const bed = await startTikTokTestBed();
     try {
-      const denyCatalog: typeof fetch = async (input, init) => {
-        const url = new URL(String(input));
-        if (url.pathname.endsWith('/bc/asset/member/get/') && url.searchParams.get('asset_id') === S.catalogId) {
-          return new Response(JSON.stringify({ code: 40001, message: 'No permission to operate', request_id: 'r1', data: {} }), { status: 200, headers: { 'content-type': 'application/json' } });
-        }
-        return fetch(input, init);
-      };
-      const c = createTikTokBusiness({
-        businessCenterId: S.bcId, accessToken: S.token, apiBaseUrl: bed.url, pace: { qps: 1000, qpm: 60_000 },
-      }, { log: silentLog, fetch: denyCatalog });
+      const c = catalogHoldersRefused(bed.url);
       await assert.rejects(c.listAssignments!([{ type: 'catalog', id: S.catalogId }, { type: 'ad_account', id: S.adAccounts[1] }]), (err: Error) => /permission-denied/.test(err.message));
     } finally {
       await bed.close();
@@ -75,16 +78,7 @@ describe('who holds TikTok accounts', () => {
       // The agent's check for updates passes onUnreadableAsset (connectors/sdk/capabilities.ts):
       // the refused asset keeps its holders as last seen, and only it. Ignored, the whole
       // assignments section failed and every asset's holders were held back.
-      const denyCatalog: typeof fetch = async (input, init) => {
-        const url = new URL(String(input));
-        if (url.pathname.endsWith('/bc/asset/member/get/') && url.searchParams.get('asset_id') === S.catalogId) {
-          return new Response(JSON.stringify({ code: 40001, message: 'No permission to operate', request_id: 'r1', data: {} }), { status: 200, headers: { 'content-type': 'application/json' } });
-        }
-        return fetch(input, init);
-      };
-      const c = createTikTokBusiness({
-        businessCenterId: S.bcId, accessToken: S.token, apiBaseUrl: bed.url, pace: { qps: 1000, qpm: 60_000 },
-      }, { log: silentLog, fetch: denyCatalog });
+      const c = catalogHoldersRefused(bed.url);
       const unreadable: string[] = [];
       const found = await c.listAssignments!([{ type: 'catalog', id: S.catalogId }, { type: 'ad_account', id: S.adAccounts[1] }], {
         onUnreadableAsset: (asset, message) => void unreadable.push(`${asset.type}:${asset.id}:${/permission-denied/.test(message)}`),
