@@ -110,6 +110,10 @@ async function probePostgres(url) {
 // hooks and transform-cache look-ups, over some 400 files. It is compiled once here instead, and
 // the test processes load the result (test/loader/hooks.mjs). Processes the tests start themselves
 // (servers, replicas, the CLI) still run through tsx, as `npm start` does.
+// Three test files at a time on the 2-core machine: many files wait more than they compute (timers,
+// leases, PostgreSQL, child processes), so a third file fills the idle CPU (docs/benchmarks.md,
+// "Test run: three files at a time"). HUBWARDEN_TEST_CONCURRENCY overrides it.
+const concurrency = process.env.HUBWARDEN_TEST_CONCURRENCY ?? '3';
 const build = mkdtempSync(join(tmpdir(), 'hubwarden-tests-'));
 let status = 1;
 try {
@@ -117,7 +121,7 @@ try {
   env.HUBWARDEN_TEST_BUILD = build;
   const result = spawnSync(
     process.execPath,
-    ['--import', join(root, 'test/loader/register.mjs'), '--test', '--test-concurrency=2', '--test-timeout=300000', ...selected],
+    ['--import', join(root, 'test/loader/register.mjs'), '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...selected],
     { stdio: 'inherit', env },
   );
   status = result.status ?? 1;
