@@ -5,6 +5,7 @@ import { connectorById, connectors } from '../connectors/registry.ts';
 import type { ConnectorDefinition } from '../connectors/sdk/connector.ts';
 import { httpUrl, secureHttpUrl } from '../connectors/sdk/http-url.ts';
 import { secretRef } from './secret-ref.ts';
+import { nationalCloudLifecycleIssue } from './national-cloud.ts';
 
 /**
  * The config file's contract, declared once. It drives validation, the README's config reference
@@ -237,7 +238,10 @@ const entra = z.object({
     /** Workflow task id (the callout's data.task.id) → action. Empty: every callout offboards; otherwise a task id not listed is refused. */
     actions: z.record(z.string(), z.enum(['offboard', 'check-for-updates'])).default({}),
   }).strict().optional(),
-}).strict();
+}).strict().superRefine((p, ctx) => {
+  const issue = nationalCloudLifecycleIssue(p);
+  if (issue) ctx.addIssue({ code: 'custom', path: ['lifecycleWorkflows'], message: issue });
+});
 
 const oidc = z.object({
   issuer: secureHttpUrl,
