@@ -70,6 +70,7 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
         if (!match) throw new Error('no bearer token');
         const caller = await verify(match[1]);
         res.locals.idp = caller.idp;
+        res.locals.appId = caller.appId;
         next();
       } catch (err) {
         if (err instanceof SigningKeysUnavailableError) {
@@ -115,6 +116,8 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
         // which was run as an offboarding.
         action: (Object.hasOwn(actions, data.task.id) ? actions[data.task.id] : undefined) ?? (Object.keys(actions).length === 0 ? 'offboard' : UNLISTED),
         person: calloutPerson(parsed.data),
+        // Who authenticated (the token's azp/appid): the audit names it with the workflow.
+        appId: String(res.locals.appId),
       };
       // One taskProcessingResult is one run of the task for one person: a replay is the same run.
       const [claimed] = await events.claim('entra-lifecycle', idp, [{ id: callout.taskProcessingResultId, callout }]);

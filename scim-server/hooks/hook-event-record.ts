@@ -23,7 +23,7 @@ export interface HookEventRecord {
   /** For an Okta event: what is needed to act on it after a restart. */
   event?: { eventType: string; person?: { email?: string; userName?: string; externalId?: string }; group?: { id?: string; name?: string }; actor?: string; failed?: boolean };
   /** For an LCW callout: what is needed to resume it after a restart. */
-  callout?: { workflowId: string; taskId: string; taskProcessingResultId: string; action: string; person: { email?: string; userName?: string; externalId?: string } };
+  callout?: { workflowId: string; taskId: string; taskProcessingResultId: string; action: string; person: { email?: string; userName?: string; externalId?: string }; appId?: string };
   outcome?: string;
   /**
    * The process acting on an open record (processing or waiting), until when; renewed while it

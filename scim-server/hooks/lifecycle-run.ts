@@ -69,7 +69,7 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
   const callout = record.callout!;
   const { events, log } = deps;
   const trigger = triggerOf(record.idp, callout);
-  const detail = { workflowId: callout.workflowId, taskId: callout.taskId, taskProcessingResultId: callout.taskProcessingResultId };
+  const detail = { workflowId: callout.workflowId, taskId: callout.taskId, taskProcessingResultId: callout.taskProcessingResultId, ...(callout.appId ? { appId: callout.appId } : {}) };
   // Every change made or declined is audited (who, what, why, outcome), with the resume that
   // follows, in the transaction that records it: hookEvents records are swept after a week.
   const audit: AuditInput[] = [];
@@ -235,8 +235,17 @@ async function startedWhenAvailable(deps: LifecycleRunDeps, start: () => Promise
   }
 }
 
-/** Who a callout's audit entries name: the workflow that called (and the task and result, for the record). */
-export const triggerOf = (idp: string, callout: Callout): Trigger => ({ type: 'entra-lifecycle', idp, actor: `workflow:${callout.workflowId}`, detail: `task ${callout.taskId} result ${callout.taskProcessingResultId}` });
+/**
+ * Who a callout's audit entries name: the workflow that called (and the task and result, for the
+ * record), and the app whose token the callout carried (its `azp`/`appid`, checked against
+ * `allowedAppIds`). The workflow id is only what the body says; the app is who authenticated, and
+ * with several allowed apps the log must tell which one asked (a callout recorded before the app
+ * was kept names none).
+ */
+export const triggerOf = (idp: string, callout: Callout): Trigger => ({
+  type: 'entra-lifecycle', idp, actor: `workflow:${callout.workflowId}`,
+  detail: `${callout.appId ? `app ${callout.appId}, ` : ''}task ${callout.taskId} result ${callout.taskProcessingResultId}`,
+});
 
 /** The action of a callout whose workflow task is not in a non-empty `lifecycleWorkflows.actions`. */
 export const UNLISTED = 'unlisted';

@@ -46,7 +46,7 @@ test('with audience set to the App ID URI, a v2.0 token (aud: the client id) of 
     const v1 = await emulator.issueToken({ iss: 'https://sts.windows.net/tenant-1111/', ver: '1.0', aud: 'hubwarden-app-id', appid: 'relay-app', azp: undefined, idtyp: 'app' });
     assert.equal((await send(v1, 'tpr-v1')).status, 202);
     await hook.settled();
-    assert.deepEqual(agent.writes().filter((c) => c.method === 'offboard').map((c) => (c.args[1] as { detail: string }).detail), ['task task-1 result tpr-v2', 'task task-1 result tpr-v1']);
+    assert.deepEqual(agent.writes().filter((c) => c.method === 'offboard').map((c) => (c.args[1] as { detail: string }).detail), ['app relay-app, task task-1 result tpr-v2', 'app relay-app, task task-1 result tpr-v1'], 'the app that authenticated: azp of the v2.0 token, appid of the v1.0 one');
     // The relay's token for Graph, or for another app of the tenant, is no key to this endpoint.
     for (const aud of ['https://graph.microsoft.com', 'some-other-api-id', 'api://some-other-api']) {
       assert.equal((await send(await emulator.issueToken({ ver: '2.0', aud, azp: 'relay-app', idtyp: 'app' }), `tpr-${aud}`)).status, 401, aud);

@@ -82,7 +82,8 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     await hook.settled();
     const offboard = agent.writes().find((c) => c.method === 'offboard')!;
     assert.deepEqual(offboard.args[0], { email: 'jane@example.com', userName: 'jane@example.com', externalId: 'obj-jane' });
-    assert.deepEqual(offboard.args[1], { type: 'entra-lifecycle', idp: 'entra', actor: 'workflow:wf-1', detail: 'task task-offboard result tpr-1' });
+    // Who: the workflow the body names, and the app whose token authenticated it (one of allowedAppIds).
+    assert.deepEqual(offboard.args[1], { type: 'entra-lifecycle', idp: 'entra', actor: 'workflow:wf-1', detail: `app ${RELAY}, task task-offboard result tpr-1` });
     const resume = emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-1')!;
     assert.equal(resume.version, 'v1.0');
     assert.equal(resume.workflowId, 'wf-1');
@@ -90,6 +91,11 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     assert.deepEqual(resume.body, { data: { operationStatus: 'completed' }, source: 'hubwarden', type: 'lifecycleEvent' });
     assert.equal(resume.caller.appid, CLIENT, 'resumed with our app token (client credentials)');
     assert.equal((await store.get('hookEvents', 'entra-lifecycle', 'tpr-1'))?.state, 'done');
+    const resumed = [];
+    for await (const e of store.list('audit', '')) if (e.action === 'lifecycle-resume' && (e.detail as { taskProcessingResultId?: string })?.taskProcessingResultId === 'tpr-1') resumed.push(e);
+    assert.equal(resumed.length, 1);
+    assert.equal(resumed[0]!.trigger.detail, `app ${RELAY}, task task-offboard result tpr-1`);
+    assert.equal((resumed[0]!.detail as { appId?: string }).appId, RELAY);
   });
 
   test('a replayed callout (same taskProcessingResult) runs once and resumes once', async () => {
