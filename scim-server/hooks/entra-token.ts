@@ -72,8 +72,13 @@ export function lifecycleTokenVerifier(config: LoadedConfig): (token: string) =>
       // A v2.0 token's `aud` "is always the client ID of the API" (and a v1.0 one's may be it,
       // https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference): with
       // `audience` set to the App ID URI of this app registration, v2.0 tokens name it by clientId.
-      audiences: lcw.audience ? [...new Set([lcw.audience, p.clientId])] : [p.clientId, `api://${p.clientId}`],
-      allowedAppIds: new Set(lcw.allowedAppIds),
+      // The client id is a GUID too, written in lower case in `aud` (as `azp`/`appid` below): one
+      // configured in upper case gets app tokens all the same, and must not refuse every callout.
+      audiences: [...new Set([
+        ...(lcw.audience ? [lcw.audience] : [`api://${p.clientId}`, `api://${p.clientId.toLowerCase()}`]),
+        p.clientId, p.clientId.toLowerCase(),
+      ])],
+      allowedAppIds: new Set(lcw.allowedAppIds.map((id) => id.toLowerCase())),
       jwksUrl: jwksUrlOf(p),
     }];
   });
@@ -101,7 +106,7 @@ export function lifecycleTokenVerifier(config: LoadedConfig): (token: string) =>
         continue;
       }
       const appId = String(claims.azp ?? claims.appid ?? '');
-      if (!tenant.allowedAppIds.has(appId)) throw new LifecycleTokenError(`${tenant.idp}: app ${appId || '(none)'} is not in lifecycleWorkflows.allowedAppIds`);
+      if (!tenant.allowedAppIds.has(appId.toLowerCase())) throw new LifecycleTokenError(`${tenant.idp}: app ${appId || '(none)'} is not in lifecycleWorkflows.allowedAppIds`);
       // App-only tokens only. Per https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference,
       // `scp` is "only included for user tokens", and the optional `idtyp` claim is `app` for an
       // app-only token (`user` for a user's). A person signed in to an allowed app would otherwise
