@@ -43,7 +43,7 @@ const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
  * The Graph endpoints of Microsoft's national clouds (https://learn.microsoft.com/graph/deployments):
  * a token for one of them is asked for with that endpoint as the resource (`<endpoint>/.default`).
  * A token for the global service's audience is refused there (401), so a US Government or China
- * tenant's write-back and Lifecycle Workflows resume never got through.
+ * tenant's write-back never got through (Lifecycle Workflows are taken from the global cloud only: config/national-cloud.ts).
  */
 const NATIONAL_GRAPH_HOSTS = new Set(['graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
 
