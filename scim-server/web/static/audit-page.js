@@ -6,7 +6,8 @@ const filters = document.getElementById('audit-filters');
 let offset = 0;
 
 function query() {
-  const f = Object.fromEntries(new FormData(filters).entries());
+  // Trimmed: a filter of spaces only is no filter (the API refuses a blank one).
+  const f = Object.fromEntries([...new FormData(filters).entries()].map(([k, v]) => [k, typeof v === 'string' ? v.trim() : v]));
   return { ...f, since: f.since ? new Date(`${f.since}T00:00:00`).toISOString() : undefined };
 }
 
