@@ -1,5 +1,5 @@
 // Audit log: filters, paging and CSV export of the same filtered entries.
-import { api, base, debounce, el, pager, qs, triggerText, badge, when } from './dashboard.js';
+import { api, base, debounce, el, pager, qs, shownText, triggerText, badge, when } from './dashboard.js';
 
 const PAGE = 50;
 const filters = document.getElementById('audit-filters');
@@ -14,11 +14,11 @@ function query() {
 function row(e) {
   return el('tr', { 'data-seq': e.seq },
     el('td', { 'data-label': 'When' }, when(e.at)),
-    el('td', { 'data-label': 'Hub' }, e.hubId ?? ''),
-    el('td', { 'data-label': 'Who' }, triggerText(e.trigger)),
-    el('td', { 'data-label': 'Action' }, e.action),
-    el('td', { 'data-label': 'Subject' }, e.subject?.email ?? e.subject?.label ?? e.subject?.memberId ?? ''),
-    el('td', { 'data-label': 'Why' }, e.why),
+    el('td', { 'data-label': 'Hub' }, shownText(e.hubId)),
+    el('td', { 'data-label': 'Who' }, shownText(triggerText(e.trigger))),
+    el('td', { 'data-label': 'Action' }, shownText(e.action)),
+    el('td', { 'data-label': 'Subject' }, shownText(e.subject?.email ?? e.subject?.label ?? e.subject?.memberId)),
+    el('td', { 'data-label': 'Why' }, shownText(e.why)),
     el('td', { 'data-label': 'Outcome' }, badge(e.outcome)),
   );
 }
