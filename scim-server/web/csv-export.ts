@@ -27,9 +27,7 @@ export function registerCsvExports(router: Router, ctx: WebContext): void {
   });
 
   router.get('/export/audit.csv', guard, requireSomeHub(ctx, 'api'), async (req, res) => {
-    // Trimmed, a blank filter left out as the page leaves it out (audit-page.js): a blank email
-    // reached the query, which folds it to '' and read that as no filter.
-    const q = (k: string) => (typeof req.query[k] === 'string' && req.query[k].trim() ? req.query[k].trim().slice(0, 320) : undefined);
+    const q = (k: string) => (typeof req.query[k] === 'string' && req.query[k] ? String(req.query[k]).slice(0, 320) : undefined);
     // The page's date input sends 2026-11-30; an impossible date is ignored rather than a 500.
     const since = Date.parse(q('since') ?? '');
     const query = { hubId: q('hubId'), email: q('email'), action: q('action'), since: Number.isNaN(since) ? undefined : new Date(since).toISOString() };
