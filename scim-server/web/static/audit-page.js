@@ -3,7 +3,15 @@ import { api, base, debounce, el, pager, qs, shownText, triggerText, badge, when
 
 const PAGE = 50;
 const filters = document.getElementById('audit-filters');
-let offset = 0;
+/**
+ * The pages visited, each read by its cursor (`before`: the API's `next` of the page before it):
+ * read by offset, every entry written while someone read the log pushed the pages down, and the
+ * next page showed again the last entries of the one before (the API's `before` is stable).
+ * `offset`: entries shown on the pages before it, for "51–100 of N".
+ */
+let pages = [{ offset: 0 }];
+let at = 0;
+const firstPage = () => { pages = [{ offset: 0 }]; at = 0; };
 
 function query() {
   // Trimmed: a filter of spaces only is no filter (the API refuses a blank one).
@@ -30,16 +38,24 @@ async function load() {
   const q = query();
   document.getElementById('audit-csv').href = `${base}/export/audit.csv${qs({ ...q, since: q.since })}`;
   try {
-    const page = await api(`/audit${qs({ ...q, offset, limit: PAGE })}`);
+    const here = pages[at];
+    const page = await api(`/audit${qs({ ...q, before: here.before, offset: 0, limit: PAGE })}`);
     if (mine !== generation) return; // a newer filter is on its way
     document.querySelector('#audit tbody').replaceChildren(...(page.items.length ? page.items.map(row) : [el('tr', {}, el('td', { colspan: 7, class: 'empty' }, 'No audit entries match.'))]));
-    pager(document.getElementById('audit-pager'), page, (o) => { offset = o; load(); });
+    // `total` of a page read by cursor counts the entries older than it: those before it are added.
+    pager(document.getElementById('audit-pager'), { offset: here.offset, limit: page.items.length || PAGE, total: here.offset + page.total }, (o) => {
+      if (o > here.offset && page.next !== undefined) {
+        pages = [...pages.slice(0, at + 1), { before: page.next, offset: here.offset + page.items.length }];
+        at++;
+      } else if (o < here.offset) at--;
+      load();
+    });
   } catch (err) {
     document.querySelector('#audit tbody').replaceChildren(el('tr', {}, el('td', { colspan: 7, class: 'error' }, err.message)));
   }
 }
 
-filters.addEventListener('input', debounce(() => { offset = 0; load(); }));
-filters.addEventListener('submit', (e) => { e.preventDefault(); offset = 0; load(); });
+filters.addEventListener('input', debounce(() => { firstPage(); load(); }));
+filters.addEventListener('submit', (e) => { e.preventDefault(); firstPage(); load(); });
 document.getElementById('audit').classList.add('stack');
 load();
