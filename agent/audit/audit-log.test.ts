@@ -274,3 +274,18 @@ test('two processes handing out the very same seq on a shared store keep both en
   const kept = await queryAudit(store, { hubId: 'h1' });
   assert.deepEqual(kept.items.map((e) => e.why).sort(), ['a', 'b']);
 });
+
+test('audit.file: a value holding U+2028, NEL, C1 or bidi controls stays on its one line, escaped, and parses back to the same entry', async () => {
+  const { auditFileLine } = await import('./audit-log.ts');
+  // A display name from the IdP crafted to forge a second entry line for a reader splitting on Unicode line breaks.
+  const why = 'invite Jane\u2028{"audit":{"action":"remove-member","outcome":"ok"}}\u2029\u0085 \u009b31m red \u202egpj.exe \u007f';
+  const entry = { seq: 7, at: '2026-12-01T00:00:00.000Z', hubId: 'h1', trigger: { type: 'scim' as const }, action: 'invite', why, outcome: 'ok' as const };
+  const line = auditFileLine(entry);
+  assert.ok(line.endsWith('\n'));
+  const body = line.slice(0, -1);
+  assert.equal(body.split(/\r\n|[\n\r\u000b\u000c\u001c-\u001e\u0085\u2028\u2029]/).length, 1, 'one line however a reader splits lines');
+  assert.doesNotMatch(body, /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/, 'no DEL, C1 or bidi control written raw');
+  const parsed = JSON.parse(body) as { audit: typeof entry; message: string };
+  assert.equal(parsed.audit.why, why, 'the same value once parsed');
+  assert.equal(parsed.message, `invite: ${why}`);
+});

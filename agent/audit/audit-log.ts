@@ -102,7 +102,20 @@ const MESSAGE = Symbol.for('message');
 export function auditFileLine(e: AuditEntry, timestamp?: string): string {
   const format = timestamp === undefined ? lineFormat : winston.format.combine(winston.format.timestamp({ format: () => timestamp }), winston.format.json());
   const info = format.transform({ level: e.outcome === 'failed' ? 'warn' : 'info', message: `${e.action}: ${e.why}`, audit: e });
-  return `${(info as Record<symbol, string>)[MESSAGE]}\n`;
+  return `${escapeLineBreaking((info as Record<symbol, string>)[MESSAGE]!)}\n`;
+}
+
+/**
+ * JSON escapes C0 (RFC 8259 §7), not DEL, C1 (U+0085 NEL, U+009B CSI), the Unicode line and
+ * paragraph separators U+2028/U+2029, nor the bidi controls. Values from the IdP or the app may
+ * hold them: a reader splitting lines as Unicode does (Python's `str.splitlines`,
+ * https://docs.python.org/3/library/stdtypes.html#str.splitlines; the mandatory breaks of UAX #14,
+ * https://www.unicode.org/reports/tr14/) read `…\u2028{"audit":…}` as a second, forged entry line, and `tail` of the file sent
+ * C1 sequences to the terminal. They can only occur inside JSON strings, where `\uXXXX` is the same
+ * character (RFC 8259 §7), so a parser of the line gets the same entry.
+ */
+function escapeLineBreaking(json: string): string {
+  return json.replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
 }
 
 /** What ends `audit.file` now: the seq of its last whole entry line, and whether a torn line follows it. */

@@ -35,6 +35,19 @@ test('a CSV export: escaped on a terminal (CRLF line ends kept), untouched to a 
   assert.equal(shown.split('\r\n').length, 3);
 });
 
+test('a CSV export on a terminal: a line break inside a quoted cell is escaped, so no forged row shows; records still end with CRLF', () => {
+  const forged = 'invite Jane\n2026-12-01T00:00:00.000Z,acme,admin,root,remove-member,ceo@example.com\r\nmore';
+  const csv = `seq,why,outcome\r\n7,"${forged}",ok\r\n8,"say ""hi""\nthere",ok\r\n`;
+  const shown = csvForOutput(csv, true);
+  assert.deepEqual(shown.split(/\r\n|\n|\r/), [
+    'seq,why,outcome',
+    '7,"invite Jane\\x0a2026-12-01T00:00:00.000Z,acme,admin,root,remove-member,ceo@example.com\\x0d\\x0amore",ok',
+    '8,"say ""hi""\\x0athere",ok',
+    '',
+  ]);
+  assert.equal(csvForOutput(csv, false), csv, 'a file or pipe gets the CSV as sent');
+});
+
 test('a column that reads a field the server left out shows "-", not a TypeError', () => {
   const rows = [{ health: { status: 'ok' } }, {}, null] as Array<{ health?: { status: string } } | null>;
   assert.equal(table(rows, [{ header: 'health', value: (h) => h!.health!.status }]), 'HEALTH\nok\n-\n-');

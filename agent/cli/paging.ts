@@ -86,9 +86,25 @@ export async function fetchCsv(client: AdminClient, path: string, query: URLSear
 
 /**
  * A CSV export as it is written to stdout: to a file or a pipe exactly as the server sent it; to
- * a terminal with control characters escaped (a cell could hold ESC sequences), the CRLF line
- * ends of RFC 4180 kept.
+ * a terminal with control characters escaped (a cell could hold ESC sequences), the CRLF record
+ * ends of RFC 4180 kept. A line break inside a quoted cell (RFC 4180 §2.6) is escaped too: shown
+ * raw, a member name or an audit why from the app or the IdP holding `\n2026-…,okta,…` showed a
+ * forged row under the real one.
  */
 export function csvForOutput(text: string, tty = Boolean(process.stdout.isTTY)): string {
-  return tty ? text.split('\r\n').map((line) => escapeForTerminal(line, true)).join('\r\n') : text;
+  if (!tty) return text;
+  let out = '';
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    // A doubled quote inside a quoted cell toggles twice: it stays quoted (RFC 4180 §2.7).
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c === '\r' && text[i + 1] === '\n') {
+      out += `${escapeForTerminal(text.slice(start, i))}\r\n`;
+      start = i + 2;
+      i++;
+    }
+  }
+  return out + escapeForTerminal(text.slice(start));
 }

@@ -60,10 +60,17 @@ export const tasksQuery = z.object({
 
 export const reportsQuery = z.object({ hubId: id.optional() }).strict();
 
+/**
+ * A filter given empty or blank (`?email=` from a script whose variable was unset, `?email=%20`)
+ * is refused: the email filter compares emailKey forms, and a blank one folds to '', which the
+ * query read as no filter at all, so an audit export "of one person" held every person's trail.
+ */
+const filterText = (max: number) => z.string().max(max).refine((v) => v.trim() !== '', 'expected a value (leave the parameter out to filter nothing)');
+
 export const auditQuery = z.object({
   hubId: id.optional(),
-  email: z.string().max(320).optional(),
-  action: z.string().max(100).optional(),
+  email: filterText(320).optional(),
+  action: filterText(100).optional(),
   since: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 date-time with its offset, such as 2026-01-31T00:00:00Z' }).optional(),
   before: z.coerce.number().int('expected a whole number').min(1, 'expected the `next` of a previous page').max(Number.MAX_SAFE_INTEGER, 'expected the `next` of a previous page').optional()
     .describe('the `next` of the previous page: entries older than it (a cursor: entries written meanwhile do not shift the pages)'),

@@ -129,6 +129,22 @@ describe('admin REST API: bad input', () => {
     assert.equal((await post('/hubs/acme-ads/members/1001/exempt', JSON.stringify({ reason: 'x', until: '2027-01-01T00:00:00+02:00' }))).status, 200);
   });
 
+  // `?email=` (a script's unset variable) folded to '', which the query read as no filter: an
+  // audit export "of one person" held every person's trail.
+  test('a blank audit filter (email, action): 400 naming it, the agent not asked', async () => {
+    const calls = agent.calls.length;
+    for (const [path, name, accept] of [
+      ['/audit?email=', 'email', 'application/json'],
+      ['/audit?email=%20%20', 'email', 'text/csv'],
+      ['/audit?action=', 'action', 'application/json'],
+    ]) {
+      const res = await fetch(`${server.url}/api/v1${path}`, { headers: { ...auth, accept } });
+      const p = await problem(res, 400, new RegExp(`^query\\.${name}: expected a value \\(leave the parameter out to filter nothing\\)$`));
+      assert.equal(p.field, `query.${name}`, path);
+    }
+    assert.equal(agent.calls.length, calls, 'the agent was not asked');
+  });
+
   test('a hub filter naming no hub (a typo): 404 naming it, not an empty list that reads as "nothing waiting"', async () => {
     for (const path of ['/tasks?hubId=acme-adz', '/reports?hubId=acme-adz', '/approvals?hubId=acme-adz']) {
       await problem(await get(path), 404, /^hub "acme-adz" does not exist$/);

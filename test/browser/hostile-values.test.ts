@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { SANDBOX, sandboxFixture } from '../../connectors/meta-business/emulator/index.ts';
 import { HUB, signInWithToken, startDashboardWorld, type DashboardWorld } from './dashboard-world.ts';
 import { launchChromium, newContext, until } from './browser-kit.ts';
+import { appendAudit } from '../../agent/audit/audit-log.ts';
 
 const XSS = '<img src=x onerror=alert(1)>';
 const EMAIL = `mallory"'><img src=x onerror=alert(2)>@evil.example`;
@@ -100,5 +101,22 @@ describe('hostile values in the dashboard, in a browser', { timeout: 180_000 }, 
     assert.ok((await why.textContent() ?? '').includes(`exempted ${EMAIL}: "${REASON}"`), 'the audit row names the member and the reason as given');
     await assertInert('audit');
     assert.deepEqual(errors, [], 'no script error on any page');
+  });
+
+  // A bidi override in a value from the app shown raw reordered the rest of the cell: the why
+  // below read "…exe.gpj" as stored but displayed otherwise (Trojan Source).
+  test('bidi and control characters in an audit entry are shown as escapes, not applied', async () => {
+    const why = 'invite Jane \u202egpj.exe\u202c\u2066x\u2069 \u001b[2J done';
+    await world.store.transact((tx) => { appendAudit(tx, { hubId: HUB, trigger: { type: 'scim', actor: 'okta\u202eevil' }, action: 'hostile-text', subject: { email: 'jane\u202e@example.com' }, why, outcome: 'ok' }); });
+    await page.goto(`${world.url}/ui/audit`);
+    await page.getByLabel('Action').fill('hostile-text');
+    const row = page.locator('#audit tbody tr', { hasText: 'hostile-text' }).first();
+    await row.waitFor();
+    const text = await row.textContent() ?? '';
+    assert.doesNotMatch(text, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/, 'no control or bidi character reaches the page');
+    assert.equal(await row.locator('td[data-label="Why"]').textContent(), 'invite Jane \\u202egpj.exe\\u202c\\u2066x\\u2069 \\x1b[2J done');
+    assert.equal(await row.locator('td[data-label="Who"]').textContent(), 'scim: okta\\u202eevil');
+    assert.equal(await row.locator('td[data-label="Subject"]').textContent(), 'jane\\u202e@example.com');
+    assert.deepEqual(errors, [], 'no script error');
   });
 });
