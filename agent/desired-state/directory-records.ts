@@ -130,6 +130,18 @@ export function foldName(name: string): string {
   return (/^[\u0000-\u007f]*$/.test(name) ? name : name.normalize('NFC')).toLowerCase();
 }
 
+/**
+ * The key an IdP group's name is compared by with a configured one (`hubs[].teams[].group`: teams,
+ * hub roles, claim teams and their offers): foldName, as the SCIM server compares displayNames and
+ * as the config refuses two teams for one name. "Café Marketing" sent decomposed ("e" + U+0301,
+ * macOS input, some sync tools) and configured precomposed is one group (RFC 7643 §9.4, RFC 8265
+ * §3.3); compared lower-cased only, the person got no team, and a member whose group was re-sent in
+ * the other form lost its role, assets and seat. Keys only: names are kept and shown as written.
+ */
+export function groupKey(name: string): string {
+  return foldName(name);
+}
+
 export function defineDirectoryIndexes(store: Store): void {
   // Both keys spelled out (a PostgreSQL store rebuilds an index whose key function's text changes,
   // store/postgres/indexes.ts): as sent for the agent's lookups, folded (foldName) for the SCIM server's.

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isClaimTeam, type HubConfigFile, type TeamConfig } from '../../config/schema.ts';
 import type { AssetType } from '../../connectors/sdk/hub-model.ts';
 import type { ReadView } from '../store/store.ts';
+import { groupKey } from '../desired-state/directory-records.ts';
 
 /**
  * An offer: the seat a claim team (`claim: true`, or in a collection) would give, waiting for the
@@ -39,7 +40,11 @@ declare module '../store/collections.ts' {
   }
 }
 
-/** Stable, URL-safe, and not the person's id or group name in clear. */
+/**
+ * Stable, URL-safe, and not the person's id or group name in clear. Built from the configured
+ * team's name lower-cased, as ever, and not folded like groupKey: an id is persisted, and hashing
+ * another key would orphan every offer of a team named with a decomposed character.
+ */
 export function offerIdOf(hubId: string, directoryUserId: string, group: string): string {
   return `offer-${createHash('sha256').update(`${hubId}\u0000${directoryUserId}\u0000${group.toLowerCase()}`).digest('hex').slice(0, 20)}`;
 }
@@ -57,14 +62,14 @@ export async function offersOfUser(view: ReadView, hub: HubConfigFile, directory
   return found.filter((o): o is Readonly<OfferRecord> => o !== undefined) as OfferRecord[];
 }
 
-/** Lower-cased groups of the claimed offers among `offers`: those teams' grants count in the effective grant. */
+/** Groups (folded: groupKey) of the claimed offers among `offers`: those teams' grants count in the effective grant. */
 export function claimedGroupsIn(offers: Iterable<Readonly<OfferRecord>>): Set<string> {
   const out = new Set<string>();
-  for (const o of offers) if (o.status === 'claimed') out.add(o.group.toLowerCase());
+  for (const o of offers) if (o.status === 'claimed') out.add(groupKey(o.group));
   return out;
 }
 
-/** Lower-cased groups of the person's claimed offers: those teams' grants count in their effective grant. */
+/** Groups (folded: groupKey) of the person's claimed offers: those teams' grants count in their effective grant. */
 export async function claimedGroupsOf(view: ReadView, hub: HubConfigFile, directoryUserId: string): Promise<Set<string>> {
   return claimedGroupsIn(await offersOfUser(view, hub, directoryUserId));
 }
@@ -118,5 +123,5 @@ export function offerStatusAt(offer: Pick<OfferRecord, 'status' | 'expiresAt'> &
 
 /** The `offerDays` of the hub's claim team that made this offer, as configured now (undefined: no longer a claim team). */
 export function offerDaysOf(hub: HubConfigFile, group: string): number | undefined {
-  return claimTeamsOf(hub).find((t) => t.group.toLowerCase() === group.toLowerCase())?.offerDays;
+  return claimTeamsOf(hub).find((t) => groupKey(t.group) === groupKey(group))?.offerDays;
 }
