@@ -142,6 +142,23 @@ export function groupKey(name: string): string {
   return foldName(name);
 }
 
+/**
+ * The key a group in `server.oidc.allowedGroups` (global administrators) is compared by with the
+ * IdP's (ID token groups claim, SCIM displayName, Okta event): Unicode NFC only, so "Café Admins"
+ * sent decomposed is the group configured precomposed (RFC 8265 §3.3), while case still counts, as
+ * it always did for this allow-list: it may list group ids as well as names, and it makes global
+ * administrators, so it is not widened to names that differ in case.
+ */
+export function adminGroupKey(name: string): string {
+  return /^[\u0000-\u007f]*$/.test(name) ? name : name.normalize('NFC');
+}
+
+/** The entries of `allowed` (as configured) that one of `groups` (as the IdP sent them) names (adminGroupKey). */
+export function allowedGroupsNamed(allowed: readonly string[], groups: readonly string[]): string[] {
+  const sent = new Set(groups.map(adminGroupKey));
+  return allowed.filter((a) => sent.has(adminGroupKey(a)));
+}
+
 export function defineDirectoryIndexes(store: Store): void {
   // Both keys spelled out (a PostgreSQL store rebuilds an index whose key function's text changes,
   // store/postgres/indexes.ts): as sent for the agent's lookups, folded (foldName) for the SCIM server's.
