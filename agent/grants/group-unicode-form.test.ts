@@ -12,6 +12,8 @@ import { personOnHubs } from '../access/hub-access.ts';
 import { offerChangesOf } from '../offers/sync-offers.ts';
 import { offerIdOf, type OfferRecord } from '../offers/offer-record.ts';
 import { planHub } from '../plan/plan-hub.ts';
+import { grantsOfHub } from './effective-grant.ts';
+import { roleRulesOfHub } from './role-rules.ts';
 import { completeImport, testGroup, testHub, testSeat, testUser } from './grant-fixtures.ts';
 
 const COMPOSED = 'Caf\u00e9 Marketing';
@@ -82,3 +84,28 @@ for (const [name, configured, sent] of FORMS) {
     assert.deepEqual(result.operations, [], 'jane is not invited before she claims; bob keeps his claimed seat');
   });
 }
+
+test('a claimed offer filed before the config re-spelled its claim team in the other Unicode form is still found: no second offer, the claimed seat stays in the grant', async () => {
+  // The offer was made while the config spelled the team decomposed; the file now spells it composed.
+  const hub = withCollections({ hubs: [hubWith(COMPOSED, { claim: true })] as never, collections: [] })[0]!;
+  const store = await accessStore();
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u2', testUser('u2', 'bob@example.com'));
+    tx.put('directoryGroups', hub.id, 'g1', testGroup('g1', DECOMPOSED, ['u2'], AT));
+    tx.put('appMembers', hub.id, 'm-bob', testSeat('m-bob', 'bob@example.com', 'ADMIN', AT));
+    tx.put('appAssignments', hub.id, 'ad_account:act_111:m-bob', { hubId: hub.id, key: 'ad_account:act_111:m-bob', userId: 'm-bob', userType: 'member', asset: { type: 'ad_account', id: 'act_111' }, tasks: ASSET_TASKS });
+    tx.put('appImports', hub.id, hub.id, completeImport(AT));
+    const id = offerIdOf(hub.id, 'u2', DECOMPOSED);
+    assert.notEqual(id, offerIdOf(hub.id, 'u2', COMPOSED));
+    tx.put('offers', hub.id, id, {
+      id, hubId: hub.id, directoryUserId: 'u2', email: 'bob@example.com', group: DECOMPOSED, appRole: 'ADMIN',
+      assets: [{ type: 'ad_account', id: 'act_111', tasks: ASSET_TASKS }], status: 'claimed', offeredAt: AT, claimedAt: AT, claimedBy: 'admin', membership: DECOMPOSED.toLowerCase(),
+    } satisfies OfferRecord);
+  });
+  assert.deepEqual(await offerChangesOf(store, hub, undefined, new Date(AT)), []);
+  assert.deepEqual(await offerChangesOf(store, hub, ['u2'], new Date(AT)), [], 'his own reconcile makes no second offer either');
+  const [bob] = await grantsOfHub(store, hub, roleRulesOfHub(hub));
+  assert.equal(bob?.appRole, 'ADMIN', 'the claimed seat is in his grant (not a seat hubwarden leaves ungoverned)');
+  assert.deepEqual(bob?.assets.map((a) => [a.type, a.id]), [['ad_account', 'act_111']]);
+  assert.deepEqual((await planHub(store, hub, { now: new Date(AT) })).operations, [], 'bob keeps his claimed seat');
+});

@@ -49,6 +49,17 @@ export function offerIdOf(hubId: string, directoryUserId: string, group: string)
   return `offer-${createHash('sha256').update(`${hubId}\u0000${directoryUserId}\u0000${group.toLowerCase()}`).digest('hex').slice(0, 20)}`;
 }
 
+/**
+ * The ids a person's offer of a team may be filed under: offerIdOf of the group as configured
+ * now, and of its composed (NFC) and decomposed (NFD) forms, under which an offer made before the
+ * config re-spelled the name was filed (an editor that saves "Café" composed where it was typed
+ * decomposed, Unicode Standard Annex #15). Found under none, a claimed seat counted as unclaimed,
+ * and the next plan removed it.
+ */
+export function offerIdsOf(hubId: string, directoryUserId: string, group: string): string[] {
+  return [...new Set([group, group.normalize('NFC'), group.normalize('NFD')].map((g) => offerIdOf(hubId, directoryUserId, g)))];
+}
+
 /** The hub's claim teams (usually none: then offers cost nothing). */
 export function claimTeamsOf(hub: HubConfigFile): TeamConfig[] {
   return hub.teams.filter(isClaimTeam);
@@ -58,7 +69,7 @@ export function claimTeamsOf(hub: HubConfigFile): TeamConfig[] {
 export async function offersOfUser(view: ReadView, hub: HubConfigFile, directoryUserId: string): Promise<OfferRecord[]> {
   const teams = claimTeamsOf(hub);
   if (teams.length === 0) return [];
-  const found = await view.getMany('offers', hub.id, teams.map((t) => offerIdOf(hub.id, directoryUserId, t.group)));
+  const found = await view.getMany('offers', hub.id, [...new Set(teams.flatMap((t) => offerIdsOf(hub.id, directoryUserId, t.group)))]);
   return found.filter((o): o is Readonly<OfferRecord> => o !== undefined) as OfferRecord[];
 }
 
@@ -91,9 +102,8 @@ export async function claimedGroupsOfHub(view: ReadView, hub: HubConfigFile): Pr
     const mine = byUser.get(directoryUserId) ?? [];
     const out: OfferRecord[] = [];
     for (const t of teams) {
-      const id = offerIdOf(hub.id, directoryUserId, t.group);
-      const o = mine.find((x) => x.id === id);
-      if (o) out.push(o);
+      const ids = offerIdsOf(hub.id, directoryUserId, t.group);
+      for (const o of mine) if (ids.includes(o.id) && !out.includes(o)) out.push(o);
     }
     return claimedGroupsIn(out);
   };

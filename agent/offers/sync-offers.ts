@@ -41,7 +41,8 @@ export function decideOffers(hubId: string, directoryUserId: string, grant: Effe
   for (const seat of seats.values()) {
     const o = existing.find((x) => groupKey(x.group) === groupKey(seat.group));
     const fresh: OfferRecord = {
-      id: offerIdOf(hubId, directoryUserId, seat.group), hubId, directoryUserId, ...(grant?.email ? { email: grant.email } : {}),
+      // The existing offer's id, also when filed under another Unicode form of the name (offerIdsOf).
+      id: o?.id ?? offerIdOf(hubId, directoryUserId, seat.group), hubId, directoryUserId, ...(grant?.email ? { email: grant.email } : {}),
       group: seat.group, ...(seat.collection ? { collection: seat.collection } : {}), appRole: seat.appRole, assets: seat.assets,
       status: 'offered', offeredAt: now.toISOString(), expiresAt: new Date(now.getTime() + seat.offerDays * DAY_MS).toISOString(), membership,
     };
