@@ -26,9 +26,9 @@ const cronExpression = z.string().refine((v) => cron.validate(v), { error: (issu
 const nonBlank = z.string().refine((v) => v.trim() !== '', 'must not be empty');
 
 /**
- * A mapped SCIM group's displayName. Groups are matched by name ignoring case only
- * (agent/grants/effective-grant.ts), so " Meta Admins" never matches the IdP's "Meta Admins": a
- * team nobody would ever join, silently. Spaces inside the name are fine.
+ * A mapped SCIM group's displayName. Groups are matched by name ignoring case and Unicode form only
+ * (groupKey, agent/desired-state/directory-records.ts), so " Meta Admins" never matches the IdP's
+ * "Meta Admins": a team nobody would ever join, silently. Spaces inside the name are fine.
  */
 const groupName = z.string().superRefine((v, ctx) => {
   if (v.trim() === '') ctx.addIssue({ code: 'custom', message: 'must not be empty' });

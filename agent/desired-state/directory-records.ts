@@ -130,6 +130,35 @@ export function foldName(name: string): string {
   return (/^[\u0000-\u007f]*$/.test(name) ? name : name.normalize('NFC')).toLowerCase();
 }
 
+/**
+ * The key an IdP group's name is compared by with a configured one (`hubs[].teams[].group`: teams,
+ * hub roles, claim teams and their offers): foldName, as the SCIM server compares displayNames and
+ * as the config refuses two teams for one name. "Café Marketing" sent decomposed ("e" + U+0301,
+ * macOS input, some sync tools) and configured precomposed is one group (RFC 7643 §9.4, RFC 8265
+ * §3.3); compared lower-cased only, the person got no team, and a member whose group was re-sent in
+ * the other form lost its role, assets and seat. Keys only: names are kept and shown as written.
+ */
+export function groupKey(name: string): string {
+  return foldName(name);
+}
+
+/**
+ * The key a group in `server.oidc.allowedGroups` (global administrators) is compared by with the
+ * IdP's (ID token groups claim, SCIM displayName, Okta event): Unicode NFC only, so "Café Admins"
+ * sent decomposed is the group configured precomposed (RFC 8265 §3.3), while case still counts, as
+ * it always did for this allow-list: it may list group ids as well as names, and it makes global
+ * administrators, so it is not widened to names that differ in case.
+ */
+export function adminGroupKey(name: string): string {
+  return /^[\u0000-\u007f]*$/.test(name) ? name : name.normalize('NFC');
+}
+
+/** The entries of `allowed` (as configured) that one of `groups` (as the IdP sent them) names (adminGroupKey). */
+export function allowedGroupsNamed(allowed: readonly string[], groups: readonly string[]): string[] {
+  const sent = new Set(groups.map(adminGroupKey));
+  return allowed.filter((a) => sent.has(adminGroupKey(a)));
+}
+
 export function defineDirectoryIndexes(store: Store): void {
   // Both keys spelled out (a PostgreSQL store rebuilds an index whose key function's text changes,
   // store/postgres/indexes.ts): as sent for the agent's lookups, folded (foldName) for the SCIM server's.

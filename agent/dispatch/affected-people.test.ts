@@ -6,6 +6,7 @@ import { affectedPeople } from './affected-people.ts';
 
 describe('affected people', () => {
   const hub = testHub();
+  hub.teams.push({ group: 'Caf\u00e9 Marketing', hubRole: 'collaborator', appRole: 'EMPLOYEE', assets: [] });
   const cases: Array<[string, DirectoryChange[], string[]]> = [
     ['user changes name their user', [{ kind: 'user-deactivated', userId: 'u1' }, { kind: 'user-created', userId: 'u2' }], ['u1', 'u2']],
     ['members added to and removed from a mapped group (any case)', [{ kind: 'group-members', groupId: 'g', displayName: 'meta advertisers', added: ['u1'], removed: ['u2'] }], ['u1', 'u2']],
@@ -18,6 +19,8 @@ describe('affected people', () => {
       { kind: 'group-renamed', groupId: 'g', from: 'Meta Admins', to: 'Meta Admins (old)', members: ['u1', 'u3'] },
       { kind: 'group-members', groupId: 'g', displayName: 'Meta Admins (old)', added: ['u3'], removed: ['u2'] },
     ], ['u1', 'u2', 'u3']],
+    // A group sent with a decomposed character ("e" + U+0301) is the team configured precomposed (groupKey).
+    ['a mapped group sent in another Unicode form (NFD) is mapped', [{ kind: 'group-members', groupId: 'c', displayName: 'Cafe\u0301 Marketing', added: ['u5'], removed: ['u6'] }], ['u5', 'u6']],
     ['the same person twice is one reconcile', [{ kind: 'group-members', groupId: 'g', displayName: 'Meta Advertisers', added: [], removed: ['u1'] }, { kind: 'group-members', groupId: 'h', displayName: 'Meta Admins', added: ['u1'], removed: [] }], ['u1']],
   ];
   for (const [name, changes, want] of cases) test(name, () => assert.deepEqual([...affectedPeople(hub, changes).keys()].sort(), want));

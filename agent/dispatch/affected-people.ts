@@ -1,6 +1,6 @@
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { DirectoryChange } from '../desired-state/delta.ts';
-import { matchingEmailsOf } from '../desired-state/directory-records.ts';
+import { groupKey, matchingEmailsOf } from '../desired-state/directory-records.ts';
 import { emailKey } from '../matching/email-key.ts';
 
 /**
@@ -18,8 +18,8 @@ export function emailsOfDeleted(c: Extract<DirectoryChange, { kind: 'user-delete
  * groups it touches. Changes to groups no team maps change nobody's grant.
  */
 export function affectedPeople(hub: HubConfigFile, changes: readonly DirectoryChange[]): Map<string, { emails?: string[] }> {
-  const mapped = new Set(hub.teams.map((t) => t.group.toLowerCase()));
-  const isMapped = (name: string) => mapped.has(name.toLowerCase());
+  const mapped = new Set(hub.teams.map((t) => groupKey(t.group)));
+  const isMapped = (name: string) => mapped.has(groupKey(name));
   // A group renamed in this entry was mapped under its old name: a member change staged with the
   // rename (Okta's AIW apps rename by PUT with the full member list, RFC 7644 §3.5.1; one PATCH may
   // carry both, §3.5.2) names the new one, and the people it dropped had the old name's grant.

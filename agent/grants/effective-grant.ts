@@ -1,6 +1,6 @@
 import { DEFAULT_OFFER_DAYS, isClaimTeam, type HubConfigFile, type HubRole } from '../../config/schema.ts';
 import type { AssetType } from '../../connectors/sdk/hub-model.ts';
-import { INDEX, isActiveUser, type DirectoryGroupRecord, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { groupKey, INDEX, isActiveUser, type DirectoryGroupRecord, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { ReadView } from '../store/store.ts';
 import { claimedGroupsOfHub } from '../offers/offer-record.ts';
 import type { RoleRules } from './role-rules.ts';
@@ -55,7 +55,7 @@ export const DEFAULT_TEAM_LABEL = '(default team)';
 /**
  * Pure: the grant of `user` given the display names of the groups they belong to. The hub role
  * comes from every mapped team; the seat (app role, assets) only from seat teams, and from claim
- * teams whose offer is in `claimed` (lower-cased group names).
+ * teams whose offer is in `claimed` (group names folded by groupKey).
  */
 const firstOf = (email: string | undefined) => (email === undefined ? undefined : emailKey(email));
 
@@ -76,8 +76,11 @@ export function computeGrant(hub: HubConfigFile, user: DirectoryUserRecord, grou
   };
   // Deactivated (or suspended) users hold nothing; deleted users have no record at all.
   if (!grant.active) return { ...grant, inactive: user.offboarded ? 'offboarded' : user.suspended ? 'suspended' : 'deactivated' };
-  const names = new Set(groupNames.map((g) => g.toLowerCase()));
-  const mapped = hub.teams.filter((t) => names.has(t.group.toLowerCase()));
+  // Compared folded (groupKey: Unicode NFC, lower case), as the SCIM server compares displayNames.
+  const names = new Set(groupNames.map(groupKey));
+  const mapped = hub.teams.filter((t) => names.has(groupKey(t.group)));
+  // The configured names (not the IdP's spelling), lower-cased as before: offers record them
+  // (`membership`), so a group re-sent in another Unicode form changes no membership.
   grant.mappedGroups = mapped.map((t) => t.group.toLowerCase()).sort();
   if (mapped.length === 0) {
     if (!hub.defaultTeam) return grant;
@@ -96,7 +99,7 @@ export function computeGrant(hub: HubConfigFile, user: DirectoryUserRecord, grou
     }
     if (isClaimTeam(team)) {
       grant.offerable.push(offerableSeat(team as typeof team & { appRole: string }, rules));
-      if (!claimed.has(team.group.toLowerCase())) {
+      if (!claimed.has(groupKey(team.group))) {
         seatless = true;
         continue;
       }

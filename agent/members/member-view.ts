@@ -16,6 +16,7 @@ import { inviteIdOf, inviteRowId, partnerRowId, rowKindOf } from '../standing/ro
 import { rowStatus } from '../standing/standing.ts';
 import { collect, type ReadView } from '../store/store.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
+import { groupKey } from '../desired-state/directory-records.ts';
 
 export interface HubMembers {
   views: MemberView[];
@@ -30,10 +31,10 @@ export function statusOf(outcome: MemberMatchRecord['outcome'], kind: MemberView
 
 /** Directory user id → mapped groups they are in (the teams that grant them access on this hub). */
 async function mappedGroupsByUser(view: ReadView, hub: HubConfigFile): Promise<Map<string, Array<{ group: string; hubRole: string }>>> {
-  const teams = new Map(hub.teams.map((t) => [t.group.toLowerCase(), t]));
+  const teams = new Map(hub.teams.map((t) => [groupKey(t.group), t]));
   const byUser = new Map<string, Array<{ group: string; hubRole: string }>>();
   for await (const group of view.list('directoryGroups', hub.id)) {
-    const team = teams.get(group.displayName.toLowerCase());
+    const team = teams.get(groupKey(group.displayName));
     if (!team) continue;
     for (const m of group.members) {
       const list = byUser.get(m.value) ?? [];

@@ -12,6 +12,7 @@ import { offerDaysOf, offerLapsesAt, offersOfUser, offerStatusAt, type OfferReco
 import { AMBIGUOUS_CLAIMANT, directoryUsersNamed, ownUsersAmong, type SignedInClaimant } from './claimant.ts';
 import { computeGrant, groupNamesOf } from '../grants/effective-grant.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
+import { groupKey } from '../desired-state/directory-records.ts';
 
 function toOfferView(hub: HubConfigFile, o: Readonly<OfferRecord>, now: Date): OfferView {
   const days = offerDaysOf(hub, o.group);
@@ -37,7 +38,7 @@ async function stillOffered(view: ReadView, hub: HubConfigFile, offer: Readonly<
   const user = await view.get('directoryUsers', hub.id, offer.directoryUserId);
   if (!user) return false;
   const grant = computeGrant(hub, user, await groupNamesOf(view, hub.id, user.id), roleRulesOfHub(hub));
-  return grant.active && grant.offerable.some((s) => s.group.toLowerCase() === offer.group.toLowerCase());
+  return grant.active && grant.offerable.some((s) => groupKey(s.group) === groupKey(offer.group));
 }
 
 const who = (t: Trigger) => `${t.type}${t.actor ? `:${t.actor}` : ''}`;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isClaimTeam, type HubConfigFile, type TeamConfig } from '../../config/schema.ts';
 import type { AssetType } from '../../connectors/sdk/hub-model.ts';
 import type { ReadView } from '../store/store.ts';
+import { groupKey } from '../desired-state/directory-records.ts';
 
 /**
  * An offer: the seat a claim team (`claim: true`, or in a collection) would give, waiting for the
@@ -39,9 +40,24 @@ declare module '../store/collections.ts' {
   }
 }
 
-/** Stable, URL-safe, and not the person's id or group name in clear. */
+/**
+ * Stable, URL-safe, and not the person's id or group name in clear. Built from the configured
+ * team's name lower-cased, as ever, and not folded like groupKey: an id is persisted, and hashing
+ * another key would orphan every offer of a team named with a decomposed character.
+ */
 export function offerIdOf(hubId: string, directoryUserId: string, group: string): string {
   return `offer-${createHash('sha256').update(`${hubId}\u0000${directoryUserId}\u0000${group.toLowerCase()}`).digest('hex').slice(0, 20)}`;
+}
+
+/**
+ * The ids a person's offer of a team may be filed under: offerIdOf of the group as configured
+ * now, and of its composed (NFC) and decomposed (NFD) forms, under which an offer made before the
+ * config re-spelled the name was filed (an editor that saves "Café" composed where it was typed
+ * decomposed, Unicode Standard Annex #15). Found under none, a claimed seat counted as unclaimed,
+ * and the next plan removed it.
+ */
+export function offerIdsOf(hubId: string, directoryUserId: string, group: string): string[] {
+  return [...new Set([group, group.normalize('NFC'), group.normalize('NFD')].map((g) => offerIdOf(hubId, directoryUserId, g)))];
 }
 
 /** The hub's claim teams (usually none: then offers cost nothing). */
@@ -53,18 +69,18 @@ export function claimTeamsOf(hub: HubConfigFile): TeamConfig[] {
 export async function offersOfUser(view: ReadView, hub: HubConfigFile, directoryUserId: string): Promise<OfferRecord[]> {
   const teams = claimTeamsOf(hub);
   if (teams.length === 0) return [];
-  const found = await view.getMany('offers', hub.id, teams.map((t) => offerIdOf(hub.id, directoryUserId, t.group)));
+  const found = await view.getMany('offers', hub.id, [...new Set(teams.flatMap((t) => offerIdsOf(hub.id, directoryUserId, t.group)))]);
   return found.filter((o): o is Readonly<OfferRecord> => o !== undefined) as OfferRecord[];
 }
 
-/** Lower-cased groups of the claimed offers among `offers`: those teams' grants count in the effective grant. */
+/** Groups (folded: groupKey) of the claimed offers among `offers`: those teams' grants count in the effective grant. */
 export function claimedGroupsIn(offers: Iterable<Readonly<OfferRecord>>): Set<string> {
   const out = new Set<string>();
-  for (const o of offers) if (o.status === 'claimed') out.add(o.group.toLowerCase());
+  for (const o of offers) if (o.status === 'claimed') out.add(groupKey(o.group));
   return out;
 }
 
-/** Lower-cased groups of the person's claimed offers: those teams' grants count in their effective grant. */
+/** Groups (folded: groupKey) of the person's claimed offers: those teams' grants count in their effective grant. */
 export async function claimedGroupsOf(view: ReadView, hub: HubConfigFile, directoryUserId: string): Promise<Set<string>> {
   return claimedGroupsIn(await offersOfUser(view, hub, directoryUserId));
 }
@@ -86,9 +102,8 @@ export async function claimedGroupsOfHub(view: ReadView, hub: HubConfigFile): Pr
     const mine = byUser.get(directoryUserId) ?? [];
     const out: OfferRecord[] = [];
     for (const t of teams) {
-      const id = offerIdOf(hub.id, directoryUserId, t.group);
-      const o = mine.find((x) => x.id === id);
-      if (o) out.push(o);
+      const ids = offerIdsOf(hub.id, directoryUserId, t.group);
+      for (const o of mine) if (ids.includes(o.id) && !out.includes(o)) out.push(o);
     }
     return claimedGroupsIn(out);
   };
@@ -118,5 +133,5 @@ export function offerStatusAt(offer: Pick<OfferRecord, 'status' | 'expiresAt'> &
 
 /** The `offerDays` of the hub's claim team that made this offer, as configured now (undefined: no longer a claim team). */
 export function offerDaysOf(hub: HubConfigFile, group: string): number | undefined {
-  return claimTeamsOf(hub).find((t) => t.group.toLowerCase() === group.toLowerCase())?.offerDays;
+  return claimTeamsOf(hub).find((t) => groupKey(t.group) === groupKey(group))?.offerDays;
 }

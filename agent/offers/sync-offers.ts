@@ -5,6 +5,7 @@ import { computeGrant, grantsOfHub, groupNamesOf, type EffectiveGrant, type Offe
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import type { ReadView, Transaction } from '../store/store.ts';
 import { claimTeamsOf, claimedGroupsOf, offerIdOf, offerLapsesAt, offersOfUser, offerStatusAt, type OfferRecord } from './offer-record.ts';
+import { groupKey } from '../desired-state/directory-records.ts';
 
 /**
  * Keeping a person's offers in step with their groups. Offers never call the app: making,
@@ -30,17 +31,18 @@ const seatText = (s: Pick<OfferRecord, 'appRole' | 'assets'>) => `${s.appRole}${
  */
 export function decideOffers(hubId: string, directoryUserId: string, grant: EffectiveGrant | undefined, existing: readonly OfferRecord[], now: Date): OfferChange[] {
   const out: OfferChange[] = [];
-  const seats = new Map((grant?.active ? grant.offerable : []).map((s) => [s.group.toLowerCase(), s]));
+  const seats = new Map((grant?.active ? grant.offerable : []).map((s) => [groupKey(s.group), s]));
   const membership = grant?.mappedGroups.join(',') ?? '';
   for (const o of existing) {
-    if (seats.has(o.group.toLowerCase()) || o.status === 'claimed') continue;
+    if (seats.has(groupKey(o.group)) || o.status === 'claimed') continue;
     const why = !grant ? 'deleted from the directory' : !grant.active ? 'deactivated in the directory' : `no longer in ${o.group}`;
     out.push({ kind: 'offer-withdrawn', record: o, why: `${why}; the offer was not claimed, nothing was sent to the app` });
   }
   for (const seat of seats.values()) {
-    const o = existing.find((x) => x.group.toLowerCase() === seat.group.toLowerCase());
+    const o = existing.find((x) => groupKey(x.group) === groupKey(seat.group));
     const fresh: OfferRecord = {
-      id: offerIdOf(hubId, directoryUserId, seat.group), hubId, directoryUserId, ...(grant?.email ? { email: grant.email } : {}),
+      // The existing offer's id, also when filed under another Unicode form of the name (offerIdsOf).
+      id: o?.id ?? offerIdOf(hubId, directoryUserId, seat.group), hubId, directoryUserId, ...(grant?.email ? { email: grant.email } : {}),
       group: seat.group, ...(seat.collection ? { collection: seat.collection } : {}), appRole: seat.appRole, assets: seat.assets,
       status: 'offered', offeredAt: now.toISOString(), expiresAt: new Date(now.getTime() + seat.offerDays * DAY_MS).toISOString(), membership,
     };

@@ -9,6 +9,7 @@ import { collect, type ReadView } from '../store/store.ts';
 import type { PlanActual, PlanDesired } from './plan.ts';
 import { membersHiddenIn } from './removal.ts';
 import { emailKey } from '../matching/email-key.ts';
+import { groupKey } from '../desired-state/directory-records.ts';
 
 /**
  * The grants a whole-hub plan can look up besides those giving a seat: the directory users its
@@ -52,10 +53,10 @@ export async function desiredOf(view: ReadView, hub: HubConfigFile, rules: RoleR
  * no seat). Otherwise the same grants, in the same order, as `grantsOfHub`.
  */
 export async function hubGrants(view: ReadView, hub: HubConfigFile, rules: RoleRules, needs: GrantNeeds): Promise<EffectiveGrant[]> {
-  const mapped = new Set(hub.teams.map((t) => t.group.toLowerCase()));
+  const mapped = new Set(hub.teams.map((t) => groupKey(t.group)));
   const groupsOf = new Map<string, string[]>();
   for await (const g of view.list('directoryGroups', hub.id)) {
-    if (!mapped.has(g.displayName.toLowerCase())) continue;
+    if (!mapped.has(groupKey(g.displayName))) continue;
     for (const m of g.members) {
       const list = groupsOf.get(m.value);
       if (list) list.push(g.displayName);

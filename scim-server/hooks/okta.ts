@@ -19,6 +19,7 @@ import { isTransient } from './transient.ts';
 import { inOrder, SupersededEvent } from './event-order.ts';
 import { endSessionsOf, sessionPersonOf, withdrawAdminGroup } from '../web/session-revocation.ts';
 import { ACTIVATION_INDEX, byPublished, defineActivationIndex, defineSuspensionIndex, eventActionOf, eventHookDelivery, eventOf, outOfWindow, personKey, REACTIVATIONS, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
+import { allowedGroupsNamed } from '../../agent/desired-state/directory-records.ts';
 
 export interface OktaHookOptions {
   config: LoadedConfig;
@@ -324,8 +325,10 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
     }
     const allowed = config.file.server.oidc?.allowedGroups ?? [];
     const group = event.group;
-    if (event.eventType === 'group.user_membership.remove' && group && allowed.some((g) => g === group.id || g === group.name)) {
-      await withdrawAdminGroup(options.store, who, group, { ...cause, why: `Okta event ${event.eventType}: ${personKey(person)} left ${group.name ?? group.id}, one of server.oidc.allowedGroups: their sessions lose the administrator rights it gave` });
+    // By name as configured (allowedGroupsNamed: Okta may spell it in another Unicode form), as sessions record it.
+    const named = group?.name === undefined ? undefined : allowedGroupsNamed(allowed, [group.name])[0];
+    if (event.eventType === 'group.user_membership.remove' && group && (allowed.some((g) => g === group.id) || named !== undefined)) {
+      await withdrawAdminGroup(options.store, who, { ...group, ...(named !== undefined ? { name: named } : {}) }, { ...cause, why: `Okta event ${event.eventType}: ${personKey(person)} left ${group.name ?? group.id}, one of server.oidc.allowedGroups: their sessions lose the administrator rights it gave` });
     }
   }
 

@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import { allowedGroupsNamed } from '../../agent/desired-state/directory-records.ts';
 import { emailKey } from '../../agent/matching/email-key.ts';
 
 /**
@@ -236,5 +237,5 @@ export function holdsSingleton(text: string): boolean {
 export function allowedAdmin(person: SignedInPerson, allow: { allowedEmails: string[]; allowedGroups: string[] }): boolean {
   const email = trustedEmail(person);
   if (email && allow.allowedEmails.some((e) => emailKey(e) === email)) return true;
-  return person.groups.some((g) => allow.allowedGroups.includes(g));
+  return allowedGroupsNamed(allow.allowedGroups, person.groups).length > 0;
 }

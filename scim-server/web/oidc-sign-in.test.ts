@@ -40,7 +40,7 @@ describe('OIDC sign-in through the dashboard router', () => {
   const configWith = (file: string) => parseConfig(`
 server:
   publicUrl: http://hubwarden.test
-  oidc: { issuer: "${issuer}", clientId: client-1, clientSecret: env:SECRET, allowedGroups: [hubwarden-admins] }
+  oidc: { issuer: "${issuer}", clientId: client-1, clientSecret: env:SECRET, allowedGroups: [hubwarden-admins, "Caf\u00e9 Admins"] }
 secrets: { keyFile: "${file}" }
 identityProviders: { okta: { kind: okta, orgUrl: https://acme.okta.example, eventHookSecret: env:HOOK_SECRET } }
 hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
@@ -252,6 +252,17 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
     const withdrawn = await auditOf('withdraw-dashboard-admin-group');
     assert.equal(withdrawn.length, 1);
     assert.equal(withdrawn[0]!.detail?.group, 'hubwarden-admins');
+  });
+
+  test('an allowed group the token and Okta send decomposed ("e" + U+0301), configured precomposed: an administrator, recorded as configured; leaving it withdraws the rights', async () => {
+    const ida = await signIn({ sub: '00u-ida', email: 'ida@acme.example', email_verified: true, groups: ['Cafe\u0301 Admins'] }, 'code-ida');
+    const every = await hubsSeen(ida);
+    assert.ok(every > 0, 'an administrator sees every hub');
+    assert.deepEqual((await stored('dashboardSessions')).find((r) => r.email === 'ida@acme.example')?.adminGroups, ['Caf\u00e9 Admins']);
+    await oktaEvent('group.user_membership.remove', { id: '00u-ida', login: 'ida@acme.example' }, 'Cafe\u0301 Admins');
+    const seen = await hubsSeen(ida);
+    assert.ok(seen === 0 || seen === -403, `still signed in, no longer an administrator: ${seen}`);
+    assert.equal((await auditOf('withdraw-dashboard-admin-group')).find((e) => e.subject?.email === 'ida@acme.example')?.detail?.group, 'Caf\u00e9 Admins');
   });
 
   test("a sign-in records the IdP's ids of the person: the ID token's sub, and Entra's oid when sent", async () => {

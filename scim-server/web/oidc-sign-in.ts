@@ -4,6 +4,7 @@ import { clientAddress } from '../auth-failures.ts';
 import { readCookie, setCookie } from './cookies.ts';
 import { resolveViewer } from './hub-guard.ts';
 import { html, layout } from './html.ts';
+import { allowedGroupsNamed } from '../../agent/desired-state/directory-records.ts';
 import { allowedAdmin, OidcClient, OidcFailure, trustedEmail } from './oidc-client.ts';
 import { PendingCookie } from './oidc-pending.ts';
 import { safeNext } from './safe-next.ts';
@@ -146,7 +147,9 @@ export function registerOidcSignIn(router: Router, ctx: WebContext, keyring: () 
       // Who the audit log and the page name (`actor` above): the email only when trusted. An
       // address the IdP marks `email_verified: false` (OIDC Core §5.1) may be anyone's, typed into
       // a profile; an administrator by group signing in with one must not have their changes audited under it.
-      const adminGroups = person.groups.filter((g) => settings.allowedGroups.includes(g));
+      // As configured (allowedGroupsNamed: the token may spell one in another Unicode form), so the
+      // session and its revocation marks name it as SCIM and Okta leaver events find it.
+      const adminGroups = allowedGroupsNamed(settings.allowedGroups, person.groups);
       // The ids an Okta deactivation or an Entra leaver workflow names the person by (session-revocation.ts).
       const idpUserIds = [person.sub, ...(person.objectId ? [person.objectId] : [])];
       const holder = { admin, ...(email ? { email } : {}), ...(adminGroups.length ? { adminGroups } : {}), idpUserIds };

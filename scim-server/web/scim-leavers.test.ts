@@ -26,6 +26,8 @@ const ENV = { ADMIN_TOKEN: 'admin-token-scim-leavers-0123456789', SCIM_TOKEN: 's
 const OKTA = 'Okta SCIM Client 1.0.0';
 const ENTRA = 'Microsoft.Identity.AccountProvisioning';
 const ENTRA_ADMINS = '6f1c3f0e-4a4b-4c1e-9d0e-2b7e1d2c3a4b';
+/** An allowed group configured precomposed (U+00E9); the IdP below sends it decomposed ("e" + U+0301). */
+const CAFE_ADMINS = 'Caf\u00e9 Admins';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -40,7 +42,7 @@ function suite(name: string, replicas: () => Promise<[Store, Store]>, opts: { sk
 server:
   publicUrl: http://127.0.0.1
   adminTokens: [env:ADMIN_TOKEN]
-  oidc: { issuer: "https://idp.acme.example", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedGroups: [Hubwarden Admins, Hubwarden Owners, "${ENTRA_ADMINS}"] }
+  oidc: { issuer: "https://idp.acme.example", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedGroups: [Hubwarden Admins, Hubwarden Owners, "${ENTRA_ADMINS}", "${CAFE_ADMINS}"] }
 hubs:
   - id: hub-a
     connector: meta-business
@@ -191,6 +193,23 @@ hubs:
       // A sign-in with a token from before the removal, still listing the group, is refused; one without it is let in.
       await assert.rejects(signIn('kim@acme.example', '00u-kim', ['Hubwarden Admins'], started), SignInRevoked);
       await signIn('kim@acme.example', '00u-kim', [], started);
+    });
+
+    test('an allowed group the IdP sends in another Unicode form: leaving it withdraws its rights; a push that only re-spells it withdraws nothing', async () => {
+      const ida = await createUser('ida@acme.example', '00u-ida');
+      const jon = await createUser('jon@acme.example', '00u-jon');
+      const cafe = await createGroup('Cafe\u0301 Admins', [ida, jon]);
+      // The sign-in records the allowed group as configured (oidc-sign-in.ts), whatever form the token had.
+      const idaS = await signIn('ida@acme.example', '00u-ida', [CAFE_ADMINS]);
+      const jonS = await signIn('jon@acme.example', '00u-jon', [CAFE_ADMINS]);
+      assert.equal(await directoryStatus(idaS.id), 200);
+      await scim('PATCH', `/Groups/${cafe}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { id: cafe, displayName: CAFE_ADMINS } }] });
+      assert.equal(await directoryStatus(jonS.id), 200, 'the same name in another form is no rename');
+      await scim('PATCH', `/Groups/${cafe}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { id: cafe, displayName: 'Cafe\u0301 Admins' } }] });
+      await scim('PATCH', `/Groups/${cafe}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${ida}"]` }] });
+      assert.equal(await directoryStatus(idaS.id), 403, 'who left the group lost its rights');
+      assert.equal(await directoryStatus(jonS.id), 200, 'who stays keeps them');
+      assert.equal((await audited('withdraw-dashboard-admin-group', ida))[0]?.detail?.group, CAFE_ADMINS);
     });
 
     test('renaming a group allowed by its name withdraws that name\'s rights from its members; one allowed by its id keeps them', async () => {

@@ -1,4 +1,4 @@
-import type { DirectoryGroupRecord, DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
+import { adminGroupKey, allowedGroupsNamed, type DirectoryGroupRecord, type DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import type { Store, Transaction } from '../../agent/store/store.ts';
 import { endSessionsIn, pruneMarksSoon, withdrawAdminGroupIn, type SessionPerson } from './session-revocation.ts';
@@ -63,7 +63,8 @@ export async function endSessionsOfDirectoryUser(tx: Transaction, push: PushCont
 /** The allowed group a directory group is (by its name or its IdP id), if any. */
 function allowedGroupOf(allowed: readonly string[], group: Readonly<DirectoryGroupRecord>): { id?: string; name?: string } | undefined {
   const id = group.externalId && allowed.includes(group.externalId) ? group.externalId : undefined;
-  const name = allowed.includes(group.displayName) ? group.displayName : undefined;
+  // As configured, as sessions record it (oidc-sign-in.ts), whatever Unicode form the IdP sent.
+  const name = allowedGroupsNamed(allowed, [group.displayName])[0];
   return id || name ? { ...(id ? { id } : {}), ...(name ? { name } : {}) } : undefined;
 }
 
@@ -79,7 +80,7 @@ function allowedGroupOf(allowed: readonly string[], group: Readonly<DirectoryGro
 export async function withdrawAdminGroupOnPush(tx: Transaction, push: PushContext, before: Readonly<DirectoryGroupRecord>, after?: Readonly<DirectoryGroupRecord>, at = Date.now()): Promise<number> {
   const group = allowedGroupOf(push.adminGroups, before);
   if (!group) return 0;
-  const renamed = after !== undefined && group.name !== undefined && after.displayName !== before.displayName;
+  const renamed = after !== undefined && group.name !== undefined && adminGroupKey(after.displayName) !== adminGroupKey(before.displayName);
   let changed = renamed ? await withdrawFrom(tx, push, before.members.map((m) => m.value), { name: group.name! }, at, `is in ${before.displayName}, one of server.oidc.allowedGroups, which the IdP renamed ${after!.displayName}`) : 0;
   const kept = new Set(after?.members.map((m) => m.value));
   const removed = [...new Set(before.members.map((m) => m.value).filter((id) => !kept.has(id)))];
