@@ -75,7 +75,7 @@ const COMMON_MEANINGS: Record<string, string> = {
   'hubs[].scim.jwt.audience': 'Expected `aud`.',
   'hubs[].scim.jwt.jwksUrl': 'Where the issuer publishes its signing keys.',
   'hubs[].teams': 'SCIM group → team mappings; a person\'s grant combines all their mapped groups (highest role wins, asset tasks unioned).',
-  'hubs[].teams[].group': 'SCIM group displayName (case-insensitive; no spaces at its start or end).',
+  'hubs[].teams[].group': 'SCIM group displayName (case-insensitive, and the same in either Unicode form: compared NFC-folded; no spaces at its start or end).',
   'hubs[].teams[].hubRole': 'What the team\'s members may do in hubwarden for this hub: an `owner` manages the hub (members, matching, exemptions, reports, approvals), a `manager` does the user and access tasks, a `collaborator` only holds a seat. A person\'s hub role is the highest over their mapped groups.',
   'hubs[].teams[].appRole': 'Role in the app (the connector\'s roles). Required unless `seat: false`.',
   'hubs[].teams[].seat': '`false`: the hub role without an app seat (the IT admin who needs no licence): nobody is invited, and a seat the person holds for another reason is left alone. Owners and managers only; no `assets`.',
