@@ -33,3 +33,15 @@ test('removing or re-roling a system user is refused, not reported done, and the
   assert.equal(await c.removeMember!(gone), 'already-done');
   await assert.rejects(c.changeMemberRole!(gone, 'ADMIN'), (e: unknown) => e instanceof ConnectorError && e.kind === 'not-found');
 });
+
+test('a token that may not list system users: a departed member\'s removal is still already-done (the check never pauses the hub)', async () => {
+  server.emulator.control.seed(sandboxFixture());
+  const refusing = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    if (String(input).includes('/system_users')) {
+      return new Response(JSON.stringify({ error: { message: '(#200) Permissions error', type: 'OAuthException', code: 200, fbtrace_id: 'x' } }), { status: 400, headers: { 'content-type': 'application/json' } });
+    }
+    return fetch(input, init);
+  }) as typeof fetch;
+  const c = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log, fetch: refusing });
+  assert.equal(await c.removeMember!('1000000000009999'), 'already-done');
+});

@@ -69,9 +69,17 @@ async function refuseIfSystemUser(ctx: MetaContext, memberId: string, whatFor: s
   const trail = new PageTrail();
   let cursor: string | undefined;
   do {
-    const page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/system_users`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, {
-      what: `${whatFor}: is it a system user`, businessId: ctx.businessId,
-    });
+    let page;
+    try {
+      page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/system_users`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, {
+        what: `${whatFor}: is it a system user`, businessId: ctx.businessId,
+      });
+    } catch (err) {
+      // A token that may not list system users (the edge lists 200) answers as before this check:
+      // the member reads as gone. Refused here, every removal of a departed member would pause the hub.
+      if (err instanceof ConnectorError && err.kind === 'permission-denied') return;
+      throw err;
+    }
     if (page.data.some((u) => String(u.id) === memberId)) {
       throw new ConnectorError('invalid-argument', `${whatFor}: refused: ${memberId} is a system user of business ${ctx.businessId}, not a business user; Meta has no API to change or remove a system user (change it in Business Settings)`, {
         field: 'memberId', providerCode: 'system-user', notApplied: true,
