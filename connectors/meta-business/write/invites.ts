@@ -84,7 +84,15 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
       const again = (await inviteSightingsFor(ctx, email, { anyCase: true })).find(live);
       if (again) return { result: 'already-done', inviteId: again.id };
       const said = err.message.startsWith(whatFor) ? err.message.slice(whatFor.length) : err.message;
-      if (/already/i.test(said) || (await membersByEmail(ctx, email, `${whatFor}: is the email a member`)).length > 0) {
+      const seat = (await membersByEmail(ctx, email, `${whatFor}: is the email a member`)).length > 0;
+      // Refused as "already" holding a *pending* invitation and no member holds the email: the
+      // invite exists (an earlier attempt whose answer was lost, or one made by hand) and the
+      // listing has not caught up with it (Meta says nothing of how soon pending_users shows a
+      // write, README [INF]). That is the invite asked for: already-done, its id resolved by email
+      // when first needed. Taken for a seat, the task failed as a conflict and the person was
+      // reported holding a hidden seat while their invite was pending.
+      if (!seat && /already/i.test(said) && /pending/i.test(said)) return { result: 'already-done', inviteId: provisionalInviteId(email) };
+      if (seat || /already/i.test(said)) {
         throw new ConnectorError('conflict', `${whatFor}: refused: the email already holds a seat in the business (${err.providerCode ?? '100'})`, {
           providerCode: err.providerCode, notApplied: true, cause: err,
         });
@@ -148,9 +156,17 @@ export async function changeInviteRole(ctx: MetaContext, given: string, role: st
   // "done", every check would plan and audit the same change again. An answer without `role`
   // fails either read (mappers/invite.ts inviteRole): before, nothing is sent (an ADMIN invite read
   // as EMPLOYEE would be "already" changed to EMPLOYEE); after, the POST's outcome is unknown.
-  const before = await inviteRoleOf(ctx, inviteId, `${whatFor}: read`);
+  const before = await inviteRoleOf(ctx, inviteId, `${whatFor}: read`, true, noLongerPending(whatFor));
   if (before === wanted) return 'already-done';
-  await ctx.graph.call('POST', inviteId, { role: wanted }, { what: whatFor, businessId: ctx.businessId });
+  try {
+    await ctx.graph.call('POST', inviteId, { role: wanted }, { what: whatFor, businessId: ctx.businessId });
+  } catch (err) {
+    // Refused (#100, the one error the request's update lists) because the invite stopped being
+    // pending since the read (expired or declined meanwhile; Meta gives no words for it, README
+    // [INF]): the invite asked about is gone, as the read would have said.
+    if (err instanceof ConnectorError && err.kind === 'invalid-argument' && !(await stillPending(ctx, inviteId))) throw noLongerPending(whatFor)(err);
+    throw err;
+  }
   const after = await inviteRoleOf(ctx, inviteId, `${whatFor}: read back`, false);
   if (before !== undefined && after === before) {
     throw new ConnectorError('unavailable', `${whatFor}: Graph accepted the role but the invite still reads as ${before} (a finance role held in finance_role or tasks is not changed by role); if this persists, cancel the invite and send it again`, { providerCode: 'role-unchanged' });
@@ -159,11 +175,23 @@ export async function changeInviteRole(ctx: MetaContext, given: string, role: st
 }
 
 /**
+ * An invite that is no longer pending (expired, declined: it reads so, or Graph refused the change
+ * and a re-read says so) cannot change role: `not-found`, not applied, the contract's word for
+ * "no longer pending" (InviteRoleChange), so the agent re-reads the person and re-plans (a re-send
+ * of an expired invite) instead of failing the task for good on Graph's (#100).
+ */
+function noLongerPending(whatFor: string): (cause: unknown) => ConnectorError {
+  return (cause) => new ConnectorError('not-found', `${whatFor}: the invite is no longer pending (${typeof cause === 'string' ? cause : 'Graph refused the change and a re-read finds it not pending'}); nothing was changed`, {
+    providerCode: 'invite-not-pending', notApplied: true, ...(cause instanceof Error ? { cause } : {}),
+  });
+}
+
+/**
  * The invite's role as listInvites reads it, or undefined when Graph will not read it (gone or no
  * longer loadable: the POST then says what it says). Answered without `role`: unavailable
  * (role-missing), not applied when read before the write.
  */
-async function inviteRoleOf(ctx: MetaContext, inviteId: string, whatFor: string, beforeWrite = true): Promise<string | undefined> {
+async function inviteRoleOf(ctx: MetaContext, inviteId: string, whatFor: string, beforeWrite = true, notPending?: (status: string) => ConnectorError): Promise<string | undefined> {
   let raw: RawRoleRequest;
   try {
     raw = (await ctx.graph.call('GET', inviteId, { fields: INVITE_FIELDS }, { what: whatFor, businessId: ctx.businessId })) as RawRoleRequest;
@@ -171,6 +199,8 @@ async function inviteRoleOf(ctx: MetaContext, inviteId: string, whatFor: string,
     if (err instanceof ConnectorError && err.kind === 'not-found') return undefined;
     throw err;
   }
+  const status = inviteStatus(raw);
+  if (notPending && status !== 'pending') throw notPending(status);
   return inviteRole({ ...raw, id: raw?.id ?? inviteId }, beforeWrite ? { notApplied: true } : {});
 }
 

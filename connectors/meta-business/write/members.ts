@@ -1,9 +1,10 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
-import { what, type MetaContext } from '../meta-context.ts';
+import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { refuseIfLastAdmin } from './last-admin.ts';
 import { memberRole, roleOf } from '../mappers/member.ts';
 import { memberListed } from '../read/person.ts';
+import { PageTrail } from '../graph-cursor.ts';
 
 /** Change a member's role (POST /{bsuid}, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user) and remove a member (DELETE /{bsuid}, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user). */
 
@@ -55,11 +56,47 @@ async function currentRole(ctx: MetaContext, memberId: string, whatFor: string, 
   return memberRole({ ...body, role: roleOf({ ...body, id: body?.id ?? memberId }, 'business user', beforeWrite ? { notApplied: true } : {}) });
 }
 
+/**
+ * A system user is no business user: `GET /{id}` for one refuses the BusinessUser fields asked for
+ * (`tasks` is no SystemUser field, code 100), and business_users does not list it, which is how
+ * a member reads as gone. Taken so, removing a system user was "already-done" and changing its
+ * role "no such member", while it kept every access it had. Meta documents no update or delete of
+ * a system user through the API (system_users: create only; system users overview,
+ * https://developers.facebook.com/docs/business-management-apis/system-users/overview), so the
+ * change is refused, not applied, naming it. Asked only when the id does not read as a member.
+ */
+async function refuseIfSystemUser(ctx: MetaContext, memberId: string, whatFor: string): Promise<void> {
+  const trail = new PageTrail();
+  let cursor: string | undefined;
+  do {
+    let page;
+    try {
+      page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/system_users`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, {
+        what: `${whatFor}: is it a system user`, businessId: ctx.businessId,
+      });
+    } catch (err) {
+      // A token that may not list system users (the edge lists 200) answers as before this check:
+      // the member reads as gone. Refused here, every removal of a departed member would pause the hub.
+      if (err instanceof ConnectorError && err.kind === 'permission-denied') return;
+      throw err;
+    }
+    if (page.data.some((u) => String(u.id) === memberId)) {
+      throw new ConnectorError('invalid-argument', `${whatFor}: refused: ${memberId} is a system user of business ${ctx.businessId}, not a business user; Meta has no API to change or remove a system user (change it in Business Settings)`, {
+        field: 'memberId', providerCode: 'system-user', notApplied: true,
+      });
+    }
+    cursor = page.next && trail.follow('system_users', page.next, whatFor);
+  } while (cursor);
+}
+
 export async function changeMemberRole(ctx: MetaContext, memberId: string, role: string): Promise<ChangeResult> {
   const wanted = role.toUpperCase();
   const whatFor = what(`change role of member ${memberId} in business ${ctx.businessId} to ${wanted}`);
   const current = await currentRole(ctx, memberId, whatFor);
-  if (current === undefined) throw new ConnectorError('not-found', `${whatFor}: no such member`);
+  if (current === undefined) {
+    await refuseIfSystemUser(ctx, memberId, whatFor);
+    throw new ConnectorError('not-found', `${whatFor}: no such member`);
+  }
   if (current === wanted) return 'already-done';
   if (current === 'ADMIN') await refuseIfLastAdmin(ctx, memberId, `demote to ${wanted}`);
   await ctx.graph.call('POST', memberId, { role: wanted }, { what: whatFor, businessId: ctx.businessId });
@@ -77,7 +114,10 @@ export async function changeMemberRole(ctx: MetaContext, memberId: string, role:
 export async function removeMember(ctx: MetaContext, memberId: string): Promise<ChangeResult> {
   const whatFor = what(`remove member ${memberId} from business ${ctx.businessId}`);
   const current = await currentRole(ctx, memberId, whatFor);
-  if (current === undefined) return 'already-done';
+  if (current === undefined) {
+    await refuseIfSystemUser(ctx, memberId, whatFor);
+    return 'already-done';
+  }
   if (current === 'ADMIN') await refuseIfLastAdmin(ctx, memberId, 'remove');
   try {
     await ctx.graph.call('DELETE', memberId, {}, { what: whatFor, businessId: ctx.businessId });

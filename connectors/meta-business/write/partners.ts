@@ -55,9 +55,27 @@ export async function shareAsset(ctx: MetaContext, input: { asset: AssetRef; par
   return 'done';
 }
 
+/**
+ * The partner's current share before or after an unshare, undefined when none. Graph answering
+ * the asset's partners as a missing object (100/33) means no share only once the business no
+ * longer lists the asset (deleted, or no longer shared with it, between plan and call): 100/33
+ * also says "cannot be loaded due to missing permissions", so assetGone throws while it is listed.
+ */
+async function shareBeforeRemoval(ctx: MetaContext, asset: AssetRef, partnerId: string, whatFor: string): Promise<string[] | undefined> {
+  try {
+    return await currentShare(ctx, asset, partnerId, whatFor);
+  } catch (err) {
+    if (!(err instanceof ConnectorError) || err.kind !== 'not-found') throw err;
+    await assetGone(ctx, asset, { what: 'partners', holding: `partner ${partnerId} still has access` }, whatFor);
+    return undefined;
+  }
+}
+
 export async function unshareAsset(ctx: MetaContext, input: { asset: AssetRef; partnerBusinessId: string }): Promise<ChangeResult> {
   const whatFor = what(`unshare ${input.asset.type} ${input.asset.id} from partner ${input.partnerBusinessId}`);
-  const current = await currentShare(ctx, input.asset, input.partnerBusinessId, whatFor);
+  // An asset removed from the business since the plan: nobody holds it through us, already-done
+  // (as an unassign of it is); a removal is never a failed task for a state that already holds.
+  const current = await shareBeforeRemoval(ctx, input.asset, input.partnerBusinessId, whatFor);
   if (!current) return 'already-done';
   if (input.asset.type === 'pixel') {
     // No DELETE /{pixel}/agencies (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business); Graph would answer 100/33
@@ -72,16 +90,7 @@ export async function unshareAsset(ctx: MetaContext, input: { asset: AssetRef; p
     // Refused (100/33, or a plain 100 when the share is already gone: another removal won the race
     // since our read; Meta documents no answer, README [INF]): already-done only if a re-read agrees.
     if (!(err instanceof ConnectorError) || (err.kind !== 'not-found' && err.kind !== 'invalid-argument')) throw err;
-    const still = await currentShare(ctx, input.asset, input.partnerBusinessId, whatFor).catch(async (reread: unknown) => {
-      // 100/33 on the asset's partners: gone only once the business no longer lists the asset
-      // (100/33 also means "cannot be loaded due to missing permissions"); assetGone throws while it does.
-      if (reread instanceof ConnectorError && reread.kind === 'not-found') {
-        await assetGone(ctx, input.asset, { what: 'partners', holding: `partner ${input.partnerBusinessId} still has access` }, whatFor);
-        return undefined;
-      }
-      throw reread;
-    });
-    if (still) throw err;
+    if (await shareBeforeRemoval(ctx, input.asset, input.partnerBusinessId, whatFor)) throw err;
     return 'already-done';
   }
   return 'done';
