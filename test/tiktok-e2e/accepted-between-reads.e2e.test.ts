@@ -14,6 +14,7 @@ import type express from 'express';
 import { collect } from '../../agent/store/store.ts';
 import type { CheckRunRecord } from '../../agent/check-for-updates/check-run.ts';
 import { BC, GROUP, USER, invitePosts, rowOf, startTikTokHub, until, type TikTokHarness } from './harness.ts';
+import { betweenListings } from '../races/between-listings.ts';
 
 /** The relation status a whole-listing `bc/member/get` call filters by (none for a narrowed or role-filtered read). */
 function listingStatus(req: express.Request): string | undefined {
@@ -27,23 +28,8 @@ function listingStatus(req: express.Request): string | undefined {
 
 describe('TikTok hub: an invitation accepted between the member and invitation listings of one check', () => {
   let h: TikTokHarness;
-  /** Armed: the person to accept right after the first people listing answers. */
-  let armed: { email: string; first?: string; accepted: Promise<void>; accept(): void } | undefined;
-  const front: express.RequestHandler = (req, res, next) => {
-    const status = armed && listingStatus(req);
-    if (!armed || !status) return next();
-    const plan = armed;
-    if (plan.first === undefined) {
-      // The first people listing answers as the world is; the person accepts right after.
-      plan.first = status;
-      res.on('finish', () => plan.accept());
-      return next();
-    }
-    if (status === plan.first) return next();
-    // The other listing is answered only once the person has accepted.
-    void plan.accepted.then(() => next());
-  };
-  before(async () => { h = await startTikTokHub('okta', { front }); });
+  const between = betweenListings();
+  before(async () => { h = await startTikTokHub('okta', { front: between.front }); });
   after(() => h.close());
 
   test('no invite recorded as cancelled, no re-invite, the seat matched as the invite accepted', async () => {
@@ -54,20 +40,19 @@ describe('TikTok hub: an invitation accepted between the member and invitation l
     await h.agent.idle();
     assert.equal(rowOf(h.emulator, email)?.relation_status, 'PENDING');
 
-    let accept!: () => void;
-    const accepted = new Promise<void>((resolve) => { accept = resolve; });
     let userId: string | undefined;
-    armed = { email, accepted, accept: () => { userId = h.emulator.control.acceptInvite(BC, email).userId; accept(); } };
+    between.arm(listingStatus, () => { userId = h.emulator.control.acceptInvite(BC, email).userId; });
     const runsBefore = new Set((await collect(h.store.list('checkRuns', h.hubId))).map((r) => r.id));
     const auditBefore = (await collect(h.store.list('audit', h.hubId))).length;
     await h.checkForUpdates();
     await h.agent.idle();
-    armed = undefined;
-    assert.ok(userId, 'the person accepted during the check');
+    between.disarm();
+    assert.ok(between.changed() && userId, 'the person accepted during the check');
     assert.equal(rowOf(h.emulator, email)?.relation_status, 'BOUND');
 
     const run = (await collect(h.store.list('checkRuns', h.hubId))).find((r) => !runsBefore.has(r.id)) as CheckRunRecord | undefined;
     assert.equal(run?.outcome, 'completed');
+    assert.equal(run?.unavailable, undefined, 'every section read in full');
     assert.deepEqual(run?.changes?.acceptedInvites.map((a) => [a.memberId, a.email]), [[userId, email]]);
     assert.deepEqual(run?.changes?.expiredInvites, []);
     assert.deepEqual(run?.changes?.declinedInvites, []);
@@ -80,7 +65,7 @@ describe('TikTok hub: an invitation accepted between the member and invitation l
     assert.deepEqual(h.emulator.calls.filter((c) => c.endpoint === 'bc/member/delete').map((c) => c.body), [], 'no invitation revoked');
     const invites = await collect(h.store.list('appInvites', h.hubId));
     assert.deepEqual(invites.filter((i) => i.email === email), [], 'the invite is no longer held: accepted');
-    const match = await h.store.get('memberMatches', h.hubId, userId);
+    const match = await h.store.get('memberMatches', h.hubId, userId!);
     assert.equal(match?.directoryUserId, user.body.id, 'the seat is matched to the invited person');
   });
 });

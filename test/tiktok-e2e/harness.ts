@@ -12,6 +12,7 @@ import { createHubConnector } from '../../agent/hub-connector.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { parseConfig } from '../../config/load.ts';
 import { createTikTokEmulator, TIKTOK_SANDBOX, type TikTokEmulator, type TikTokEmulatorOptions } from '../../connectors/tiktok-business/emulator/index.ts';
+import { listenOn } from '../../connectors/sdk/listen.ts';
 import { createScimRouter } from '../../scim-server/scim/router.ts';
 import { checkForUpdates, until } from '../agent-e2e/harness.ts';
 import { MEMORY_STORE, type SuiteStore } from '../suite-stores.ts';
@@ -63,7 +64,7 @@ export interface TikTokHarness {
 export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown>; store?: SuiteStore; extraTeams?: unknown[]; front?: express.RequestHandler } = {}): Promise<TikTokHarness> {
   const hubId = `tiktok-${idp}`;
   const emulator = createTikTokEmulator(o.emulator);
-  const api = o.front ? await listenFronted(o.front, emulator) : await emulator.listen(0);
+  const api = o.front ? await listenOn(express().use(o.front, emulator.handler), 0, '127.0.0.1') : await emulator.listen(0);
   const config = parseConfig(configText(hubId, idp, api.url, o.safety, o.extraTeams), '/virtual/hubwarden.yaml', { SCIM_TOKEN: 'scim-secret', ENTRA_SECRET: 's', TIKTOK_TOKEN: TIKTOK_SANDBOX.token });
   const connector = createHubConnector(config.file.hubs[0]!, config, { log: silent });
   const { store, dispose } = await (o.store ?? MEMORY_STORE).open();
@@ -104,16 +105,3 @@ export const invitePosts = (e: TikTokEmulator, email: string) =>
 
 export const rowOf = (e: TikTokEmulator, email: string) => e.control.state().members.find((m) => m.bc_id === BC && m.user_email.toLowerCase() === email);
 export const roleOn = (e: TikTokEmulator, userId: string, assetId = AD) => e.control.state().assignments.find((a) => a.bc_id === BC && a.user_id === userId && a.asset_id === assetId)?.role;
-
-async function listenFronted(front: express.RequestHandler, emulator: TikTokEmulator): Promise<{ url: string; close(): Promise<void> }> {
-  const app = express();
-  app.use(front, emulator.handler);
-  const server = await new Promise<import('node:http').Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
