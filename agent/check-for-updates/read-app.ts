@@ -232,7 +232,9 @@ async function readListings(connector: HubConnector, options: ReadOptions): Prom
   const listAssignments = connector.listAssignments;
   /** Every asset type, then their assignments: these need only the assets, not the members. */
   const readAssetsAndAssignments = async () => {
-    const byType = await Promise.all(options.assetTypes.map((type) => readType(type)));
+    // Settled as a whole: a type that stopped (the read failed elsewhere) rejected Promise.all while
+    // another type's page was still being read, and the read failed with that call in flight.
+    const byType = await allSettled(options.assetTypes.map((type) => readType(type)));
     const assets: AppAsset[] = [];
     const assetTypes: AssetType[] = [];
     const unreadableAssetTypes: AppReading['unreadableAssetTypes'] = [];
@@ -311,9 +313,17 @@ async function readListings(connector: HubConnector, options: ReadOptions): Prom
 
   // Every listing at once, each following its own cursors in order; the assignments of the assets
   // are read while the (longer) member listing still pages. Results are kept in a fixed order.
+  // Save one order: the invites are read in full BEFORE the members. Neither listing is atomic
+  // with the other, and a person who accepts an invite leaves the pending invites and joins the
+  // members. Members read first (or alongside), an acceptance between the person's two reads
+  // showed them in neither listing: the invite was recorded as cancelled in the app, re-sent to a
+  // person who already held the seat, and audited as such. Invites read first, an acceptance in
+  // between shows the person in both (the member listing is the newer: the invite was accepted,
+  // snapshot.ts), and one after both reads shows them pending, as they were: never in neither.
+  const invitesRead = guard(list('invites', connector.listInvites));
   const [members, invites, systemUsers, { partners, partnerUsers }, { assets, assetTypes, unreadableAssetTypes, incompleteAssetTypes, assignments, unreadableAssignments }] = await allSettled([
-    guard(list('members', connector.listMembers)),
-    guard(list('invites', connector.listInvites)),
+    guard(invitesRead.then(() => list('members', connector.listMembers))),
+    invitesRead,
     guard(optional('system users', () => list('system users', connector.listSystemUsers), [])),
     guard(readPartners()),
     guard(readAssetsAndAssignments()),

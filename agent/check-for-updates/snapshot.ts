@@ -75,12 +75,18 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
   };
   // A seat or invite the agent removed while the reading ran may still be listed in it: the
   // listing is older than the removal, so the row stays gone (not a member added by hand).
-  const reading = removed?.size ? {
+  const kept = removed?.size ? {
     ...listed,
     members: listed.members.filter((m) => !removed.has(m.id)),
     invites: listed.invites.filter((i) => !removed.has(inviteRowId(i.id))),
   } : listed;
   const prevMembers = new Map(previous.members.map((m) => [m.id, m]));
+  // The invites are read before the members (read-app.ts): a person who accepted between the two
+  // reads is listed pending AND as a member new since the last snapshot. The member listing is the
+  // newer: the invite was accepted, and is taken as no longer listed (found below by the member's
+  // email or invite id, as an acceptance between two checks is). Kept pending, the seat of a
+  // person who accepted hubwarden's invite was reported as joined by hand.
+  const reading = { ...kept, invites: withoutJoined(kept.invites, kept.members.filter((m) => !prevMembers.has(m.id))) };
   const prevInvites = new Map(previous.invites.map((i) => [i.id, i]));
   const listedInviteIds = new Set(reading.invites.map((i) => i.id));
 
@@ -339,6 +345,14 @@ function unlistedAssets(reading: AppReading, known: readonly AppAssetRecord[]): 
     if (reading.incompleteAssetTypes.some((g) => g.type === prev.type && (g.ownership === undefined || g.ownership === prev.ownership))) out.add(key);
   }
   return out;
+}
+
+/** The listed invites but the pending ones of `joined` (members new in this reading: by the invite id they name, or by email). */
+function withoutJoined(invites: AppReading['invites'], joined: AppReading['members']): AppReading['invites'] {
+  if (joined.length === 0) return invites;
+  const ids = new Set(joined.map((m) => m.inviteId).filter((id): id is string => id !== undefined));
+  const emails = new Set(joined.flatMap((m) => [lower(m.email), lower(m.invitedEmail)]).filter((e): e is string => e !== undefined));
+  return invites.filter((i) => i.status !== 'pending' || !(ids.has(i.id) || emails.has(lower(i.email)!)));
 }
 
 /** Each item once by `key`, the last listing of it winning, in the order first listed (no copy when nothing repeats). */

@@ -7,6 +7,8 @@ import { configSchema, type ConfigFile } from '../../config/schema.ts';
 import { createMetaBusiness } from '../../connectors/meta-business/connector.ts';
 import { createMetaEmulator, SANDBOX, type MetaEmulator, type MetaEmulatorOptions } from '../../connectors/meta-business/emulator/index.ts';
 import { Directory } from './directory.ts';
+import express from 'express';
+import { listenOn } from '../../connectors/sdk/listen.ts';
 
 export const HUB = 'meta-main';
 export const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -34,10 +36,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** `store`: the store kind the agent runs on (test/suite-stores.ts), opened here and closed by `close`; memory by default. */
-export async function startHarness(o: { safety?: Record<string, unknown>; emulator?: MetaEmulatorOptions; store?: SuiteStore; token?: string; config?: ConfigFile } = {}): Promise<Harness> {
+/**
+ * `store`: the store kind the agent runs on (test/suite-stores.ts), opened here and closed by `close`; memory by default.
+ * `front`: a handler every call to the emulator passes first (a test that changes the world at a
+ * chosen point of a read); it calls `next()` to have the emulator answer.
+ */
+export async function startHarness(o: { safety?: Record<string, unknown>; emulator?: MetaEmulatorOptions; store?: SuiteStore; token?: string; config?: ConfigFile; front?: express.RequestHandler } = {}): Promise<Harness> {
   const emulator = createMetaEmulator(o.emulator);
-  const server = await emulator.listen(0);
+  const server = o.front ? await listenOn(express().use(o.front, emulator.handler), 0, '127.0.0.1') : await emulator.listen(0);
   const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: o.token ?? SANDBOX.token, graphBaseUrl: server.url }, { log: silent });
   const { store, dispose } = await (o.store ?? MEMORY_STORE).open();
   const agent = createAgent({

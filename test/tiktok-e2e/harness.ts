@@ -12,6 +12,7 @@ import { createHubConnector } from '../../agent/hub-connector.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { parseConfig } from '../../config/load.ts';
 import { createTikTokEmulator, TIKTOK_SANDBOX, type TikTokEmulator, type TikTokEmulatorOptions } from '../../connectors/tiktok-business/emulator/index.ts';
+import { listenOn } from '../../connectors/sdk/listen.ts';
 import { createScimRouter } from '../../scim-server/scim/router.ts';
 import { checkForUpdates, until } from '../agent-e2e/harness.ts';
 import { MEMORY_STORE, type SuiteStore } from '../suite-stores.ts';
@@ -56,10 +57,14 @@ export interface TikTokHarness {
 }
 
 /** `store`: the store kind (test/suite-stores.ts), opened here and closed by `close`; memory by default. */
-export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown>; store?: SuiteStore; extraTeams?: unknown[] } = {}): Promise<TikTokHarness> {
+/**
+ * `front`: a handler every call to the emulator passes first (a test that changes the world at a
+ * chosen point of a read); it calls `next()` to have the emulator answer.
+ */
+export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown>; store?: SuiteStore; extraTeams?: unknown[]; front?: express.RequestHandler } = {}): Promise<TikTokHarness> {
   const hubId = `tiktok-${idp}`;
   const emulator = createTikTokEmulator(o.emulator);
-  const api = await emulator.listen(0);
+  const api = o.front ? await listenOn(express().use(o.front, emulator.handler), 0, '127.0.0.1') : await emulator.listen(0);
   const config = parseConfig(configText(hubId, idp, api.url, o.safety, o.extraTeams), '/virtual/hubwarden.yaml', { SCIM_TOKEN: 'scim-secret', ENTRA_SECRET: 's', TIKTOK_TOKEN: TIKTOK_SANDBOX.token });
   const connector = createHubConnector(config.file.hubs[0]!, config, { log: silent });
   const { store, dispose } = await (o.store ?? MEMORY_STORE).open();
