@@ -243,7 +243,13 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   const isLive = (i: AppInviteRecord) => inviteStatusAt(i, policy.now) === 'pending';
   const liveInviteEmails = new Set(actual.invites.filter(isLive).map((i) => emailKey(i.email)));
   const reinvitedTo = new Set<string>();
-  for (const invite of actual.invites) {
+  // Live invites first: a person's seat (a member row, a live invite, at any of their emails) is
+  // known before any lapsed invite of theirs is judged. Judged in listing order, a lapsed invite
+  // at one of a person's emails was re-sent while they held a seat at another: a second seat.
+  const invitesLiveFirst = [...actual.invites.filter(isLive), ...actual.invites.filter((i) => !isLive(i))];
+  let seatedBeforeLapsed: ReadonlySet<string> | undefined;
+  for (const invite of invitesLiveFirst) {
+    if (!seatedBeforeLapsed && !isLive(invite)) seatedBeforeLapsed = new Set(seated);
     const email = emailKey(invite.email);
     if (invite.status === 'accepted') continue;
     if (memberEmails.has(email)) continue; // accepted since: the member row governs
@@ -284,6 +290,9 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       continue;
     }
     if (expired) {
+      // The person holds a seat already (a member row or a live invite, at another of their
+      // emails): the lapsed invite is history, not a reason for a second seat.
+      if (gov.directoryUserId && seatedBeforeLapsed?.has(gov.directoryUserId)) continue;
       if (gov.directoryUserId) seated.add(gov.directoryUserId);
       seatedEmails.add(email);
       if (invite.resendCount >= maxResends) {
@@ -312,11 +321,22 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     }
   }
 
-  // New seats.
+  // New seats. One invite per address: directory users sharing an email (an old and a new
+  // account, both active) are one mailbox, and each invited was two invites to it under one key.
+  // The address names no one of them, so it is invited at the lowest role any of them is owed
+  // (as a sign-in with a shared email gets the lowest hub role, agent/access/); once accepted the
+  // seat is disputed and an owner decides whose it is.
+  const invitees = new Map<string, EffectiveGrant>();
   for (const grant of desired.grants) {
     if (!grant.appRole || seated.has(grant.directoryUserId)) continue;
     if (grant.emails.some((e) => seatedEmails.has(e)) || (grant.email && seatedEmails.has(grant.email))) continue;
     if (!inScope({ reason: 'assigned', directoryUserId: grant.directoryUserId }, grant.email)) continue;
+    const to = grant.email ?? `\u0000${grant.directoryUserId}`;
+    const other = invitees.get(to);
+    if (!other || rules.compareRoles(grant.appRole, other.appRole!) < 0) invitees.set(to, grant);
+  }
+  for (const grant of invitees.values()) {
+    if (!grant.appRole) continue;
     const op: Operation = { kind: 'invite', key: `invite:${grant.email ?? grant.directoryUserId}`, email: grant.email ?? '', role: grant.appRole, ...inviteAssetsOf(grant), effect: 'grant', reason: 'assigned',
       directoryUserId: grant.directoryUserId, grantedBy: grant.grantedBy, summary: `invite ${grant.email ?? grant.userName} as ${grant.appRole} (${grant.grantedBy.join(', ')})` };
     if (!grant.email) held.push({ operation: op, why: `directory user ${grant.userName} has no email to invite` });
