@@ -56,4 +56,24 @@ describe('plan: one seat per person, one invite per address', () => {
       assert.equal(new Set(keys).size, keys.length, 'operation keys are unique');
     }
   });
+
+  // An invite no one directory user governs (an address two directory users share, one an owner
+  // un-matched, one taken for a guest's) lapsed: the new-seat pass invited its address afresh, and
+  // after every decline again, without end. It is re-sent once, as a governed one is, then held.
+  const unowned: Array<[string, (invite: AppInviteRecord) => Partial<PlanActual>, PlanDesired['grants']]> = [
+    ['an email two directory users share', () => ({}), [grantOf('u-twin-a', 'twin@example.com', ['Meta Advertisers']), grantOf('u-twin-b', 'twin@example.com', ['Meta Advertisers'])]],
+    ['an invite an owner un-matched', (i) => ({ matches: [{ hubId: hub.id, memberId: `invite:${i.id}`, outcome: 'unmatched', manual: true, at: NOW }] }), [grantOf('u-twin-a', 'twin@example.com', ['Meta Advertisers'])]],
+    ["an invite taken for a guest's", (i) => ({ matches: [{ hubId: hub.id, memberId: `invite:${i.id}`, outcome: 'guest', manual: true, at: NOW }] }), [grantOf('u-twin-a', 'twin@example.com', ['Meta Advertisers'])]],
+  ];
+  for (const [name, rows, grants] of unowned) {
+    test(`a declined invite no one governs (${name}) is re-sent once, then held: never invited afresh without end`, () => {
+      const first = invite('i-1', 'twin@example.com', 'EMPLOYEE', { status: 'declined' });
+      const once = plan(desired(grants), actual({ invites: [first], ...rows(first) }), policy);
+      assert.deepEqual(once.operations.filter((o) => o.kind === 'invite' || o.kind === 'reinvite').map((o) => o.key), ['reinvite:i-1']);
+      const again = invite('i-2', 'twin@example.com', 'EMPLOYEE', { status: 'declined', resendCount: 1 });
+      const twice = plan(desired(grants), actual({ invites: [again], ...rows(again) }), policy);
+      assert.deepEqual(sends(twice), [], JSON.stringify(twice.operations));
+      assert.ok(twice.held.some((h) => h.operation.kind === 'invite' && /declined and was already re-sent 1 time.*an owner must follow up/.test(h.why)), JSON.stringify(twice.held));
+    });
+  }
 });

@@ -243,6 +243,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   const isLive = (i: AppInviteRecord) => inviteStatusAt(i, policy.now) === 'pending';
   const liveInviteEmails = new Set(actual.invites.filter(isLive).map((i) => emailKey(i.email)));
   const reinvitedTo = new Set<string>();
+  const unownedLapse = new Map<string, { invite: AppInviteRecord; lapse: string }>(); // address → its lapsed invite
   // Live invites first: a person's seat (a member row, a live invite, at any of their emails) is
   // known before any lapsed invite of theirs is judged. Judged in listing order, a lapsed invite
   // at one of a person's emails was re-sent while they held a seat at another: a second seat.
@@ -275,7 +276,13 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     }
     // As an exempted invite governed by its email is a seat, expired or not (below).
     exemptedSeat(rowId);
-    if (!gov) continue;
+    if (!gov) {
+      // A lapsed invite no one directory user governs (an email several share, an invite an owner
+      // un-matched, a guest's): the new-seat pass below would invite its address afresh after
+      // every decline, without end, where a governed one is re-sent once and then held.
+      if (expired) unownedLapse.set(email, { invite, lapse });
+      continue;
+    }
     if (gov.directoryUserId && !expired) seated.add(gov.directoryUserId);
     if (exempt.has(rowId)) {
       if (gov.directoryUserId) seated.add(gov.directoryUserId);
@@ -339,8 +346,17 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     if (!grant.appRole) continue;
     const op: Operation = { kind: 'invite', key: `invite:${grant.email ?? grant.directoryUserId}`, email: grant.email ?? '', role: grant.appRole, ...inviteAssetsOf(grant), effect: 'grant', reason: 'assigned',
       directoryUserId: grant.directoryUserId, grantedBy: grant.grantedBy, summary: `invite ${grant.email ?? grant.userName} as ${grant.appRole} (${grant.grantedBy.join(', ')})` };
+    const lapsed = grant.email ? unownedLapse.get(grant.email) : undefined;
     if (!grant.email) held.push({ operation: op, why: `directory user ${grant.userName} has no email to invite` });
-    else ops.push(op);
+    else if (!lapsed) ops.push(op);
+    else if (lapsed.invite.resendCount < maxResends) {
+      // Re-sent, as a governed lapsed invite is: its count goes up, so a second lapse is held.
+      const { invite } = lapsed;
+      ops.push({ kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, email: grant.email, role: grant.appRole, resendCount: invite.resendCount, ...inviteAssetsOf(grant), effect: 'grant', reason: 'expired-invite',
+        directoryUserId: grant.directoryUserId, grantedBy: grant.grantedBy, summary: `re-invite ${grant.email} as ${grant.appRole}: the invite ${lapsed.lapse}` });
+    } else {
+      held.push({ operation: op, why: `an invite to ${grant.email} ${lapsed.lapse} and was already re-sent ${lapsed.invite.resendCount} time(s), and no one directory user governs it (an email several share, or an invite an owner un-matched or took for a guest's): not invited again at that address; an owner must follow up` });
+    }
   }
 
   return protect(ops, held, actual, policy);
