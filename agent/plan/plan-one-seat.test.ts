@@ -76,4 +76,12 @@ describe('plan: one seat per person, one invite per address', () => {
       assert.ok(twice.held.some((h) => h.operation.kind === 'invite' && /declined and was already re-sent 1 time.*an owner must follow up/.test(h.why)), JSON.stringify(twice.held));
     });
   }
+
+  test('a lapsed invite an owner exempted is neither re-sent nor its address invited afresh', () => {
+    const lapsed = invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'declined' });
+    const r = plan(desired([grantOf('u-jane', 'jane@example.com', ['Meta Advertisers'])]), actual({ invites: [lapsed],
+      exemptions: [{ hubId: hub.id, memberId: 'invite:i-1', reason: 'agency contact', by: 'owner', at: NOW }],
+      matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'exempted', manual: true, at: NOW }] }), policy);
+    assert.deepEqual(sends(r), [], JSON.stringify(r.operations));
+  });
 });

@@ -280,7 +280,9 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       // A lapsed invite no one directory user governs (an email several share, an invite an owner
       // un-matched, a guest's): the new-seat pass below would invite its address afresh after
       // every decline, without end, where a governed one is re-sent once and then held.
-      if (expired) unownedLapse.set(email, { invite, lapse });
+      // An exempted one is left alone, and its address is its seat (as below).
+      if (expired && (exempt.has(rowId) || matchOf.get(rowId)?.outcome === 'exempted')) seatedEmails.add(email);
+      else if (expired) unownedLapse.set(email, { invite, lapse });
       continue;
     }
     if (gov.directoryUserId && !expired) seated.add(gov.directoryUserId);
