@@ -1,13 +1,13 @@
 import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord, AppSystemUserRecord, ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
 import type { AssetRef } from '../../connectors/sdk/hub-model.ts';
-import type { InviteAsset } from '../../connectors/sdk/capabilities.ts';
 import type { EffectiveGrant } from '../grants/effective-grant.ts';
 import type { RoleRules } from '../grants/role-rules.ts';
 import type { HeldOperation, Operation, OperationReason, PlanResult } from './operation.ts';
 import { inviteStatusAt } from '../app-state/invite-status.ts';
 import { exemptionInForce } from '../standing/exemption.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
-import { cancelInviteOperation, guardRemovals, memberRoleKeyOf, removeMemberOperation } from './removal.ts';
+import { cancelInviteOperation, memberRoleKeyOf, removeMemberOperation } from './removal.ts';
+import { describeReason, givesAtLeast, inviteAssetsOf, protect, roleChangeEffect, sameTasks } from './plan-effects.ts';
 import { emailKey } from '../matching/email-key.ts';
 
 /** Desired state of one hub: every directory user's grant, and users the IdP deleted. */
@@ -58,7 +58,6 @@ export const NOT_MADE_BY_HUBWARDEN_WHY = 'a grant hubwarden did not make (it was
 
 type Governing = { grant?: EffectiveGrant; reason: OperationReason; directoryUserId?: string };
 
-const sameTasks = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((t) => b.includes(t));
 const assetKey = (a: AssetRef) => `${a.type}:${a.id}`;
 
 /**
@@ -217,7 +216,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       wanted.add(k);
       const have = assigned.get(k);
       if (have && sameTasks(have.tasks, want.tasks)) continue;
-      const upgrade = !have || have.tasks.every((t) => want.tasks.includes(t));
+      const upgrade = !have || givesAtLeast(rules, want.type, have.tasks, want.tasks);
       ops.push({ ...base, kind: 'assign-asset', key: `assign:${k}:${member.id}:${want.tasks.join('+')}`, memberId: member.id,
         asset: { type: want.type, id: want.id }, tasks: want.tasks, ...(have ? { from: have.tasks } : {}),
         effect: !have ? 'grant' : upgrade ? 'upgrade' : 'downgrade', reason: have ? 'group-change' : 'assigned',
@@ -243,7 +242,14 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   const isLive = (i: AppInviteRecord) => inviteStatusAt(i, policy.now) === 'pending';
   const liveInviteEmails = new Set(actual.invites.filter(isLive).map((i) => emailKey(i.email)));
   const reinvitedTo = new Set<string>();
-  for (const invite of actual.invites) {
+  const unownedLapse = new Map<string, { invite: AppInviteRecord; lapse: string }>(); // address → its lapsed invite
+  // Live invites first: a person's seat (a member row, a live invite, at any of their emails) is
+  // known before any lapsed invite of theirs is judged. Judged in listing order, a lapsed invite
+  // at one of a person's emails was re-sent while they held a seat at another: a second seat.
+  const invitesLiveFirst = [...actual.invites.filter(isLive), ...actual.invites.filter((i) => !isLive(i))];
+  let seatedBeforeLapsed: ReadonlySet<string> | undefined;
+  for (const invite of invitesLiveFirst) {
+    if (!seatedBeforeLapsed && !isLive(invite)) seatedBeforeLapsed = new Set(seated);
     const email = emailKey(invite.email);
     if (invite.status === 'accepted') continue;
     if (memberEmails.has(email)) continue; // accepted since: the member row governs
@@ -269,7 +275,15 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     }
     // As an exempted invite governed by its email is a seat, expired or not (below).
     exemptedSeat(rowId);
-    if (!gov) continue;
+    if (!gov) {
+      // A lapsed invite no one directory user governs (an email several share, an invite an owner
+      // un-matched, a guest's): the new-seat pass below would invite its address afresh after
+      // every decline, without end, where a governed one is re-sent once and then held.
+      // An exempted one is left alone, and its address is its seat (as below).
+      if (expired && (exempt.has(rowId) || matchOf.get(rowId)?.outcome === 'exempted')) seatedEmails.add(email);
+      else if (expired) unownedLapse.set(email, { invite, lapse });
+      continue;
+    }
     if (gov.directoryUserId && !expired) seated.add(gov.directoryUserId);
     if (exempt.has(rowId)) {
       if (gov.directoryUserId) seated.add(gov.directoryUserId);
@@ -284,6 +298,9 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       continue;
     }
     if (expired) {
+      // The person holds a seat already (a member row or a live invite, at another of their
+      // emails): the lapsed invite is history, not a reason for a second seat.
+      if (gov.directoryUserId && seatedBeforeLapsed?.has(gov.directoryUserId)) continue;
       if (gov.directoryUserId) seated.add(gov.directoryUserId);
       seatedEmails.add(email);
       if (invite.resendCount >= maxResends) {
@@ -312,66 +329,36 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     }
   }
 
-  // New seats.
+  // New seats. One invite per address: directory users sharing an email (an old and a new
+  // account, both active) are one mailbox, and each invited was two invites to it under one key.
+  // The address names no one of them, so it is invited at the lowest role any of them is owed
+  // (as a sign-in with a shared email gets the lowest hub role, agent/access/); once accepted the
+  // seat is disputed and an owner decides whose it is.
+  const invitees = new Map<string, EffectiveGrant>();
   for (const grant of desired.grants) {
     if (!grant.appRole || seated.has(grant.directoryUserId)) continue;
     if (grant.emails.some((e) => seatedEmails.has(e)) || (grant.email && seatedEmails.has(grant.email))) continue;
     if (!inScope({ reason: 'assigned', directoryUserId: grant.directoryUserId }, grant.email)) continue;
+    const to = grant.email ?? `\u0000${grant.directoryUserId}`;
+    const other = invitees.get(to);
+    if (!other || rules.compareRoles(grant.appRole, other.appRole!) < 0) invitees.set(to, grant);
+  }
+  for (const grant of invitees.values()) {
+    if (!grant.appRole) continue;
     const op: Operation = { kind: 'invite', key: `invite:${grant.email ?? grant.directoryUserId}`, email: grant.email ?? '', role: grant.appRole, ...inviteAssetsOf(grant), effect: 'grant', reason: 'assigned',
       directoryUserId: grant.directoryUserId, grantedBy: grant.grantedBy, summary: `invite ${grant.email ?? grant.userName} as ${grant.appRole} (${grant.grantedBy.join(', ')})` };
+    const lapsed = grant.email ? unownedLapse.get(grant.email) : undefined;
     if (!grant.email) held.push({ operation: op, why: `directory user ${grant.userName} has no email to invite` });
-    else ops.push(op);
+    else if (!lapsed) ops.push(op);
+    else if (lapsed.invite.resendCount < maxResends) {
+      // Re-sent, as a governed lapsed invite is: its count goes up, so a second lapse is held.
+      const { invite } = lapsed;
+      ops.push({ kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, email: grant.email, role: grant.appRole, resendCount: invite.resendCount, ...inviteAssetsOf(grant), effect: 'grant', reason: 'expired-invite',
+        directoryUserId: grant.directoryUserId, grantedBy: grant.grantedBy, summary: `re-invite ${grant.email} as ${grant.appRole}: the invite ${lapsed.lapse}` });
+    } else {
+      held.push({ operation: op, why: `an invite to ${grant.email} ${lapsed.lapse} and was already re-sent ${lapsed.invite.resendCount} time(s), and no one directory user governs it (an email several share, or an invite an owner un-matched or took for a guest's): not invited again at that address; an owner must follow up` });
+    }
   }
 
   return protect(ops, held, actual, policy);
-}
-
-/** The grant's assets, for an app whose invite can give some of them (TikTok); the rest are assigned once the person joins. An admin's invite carries them too. */
-function inviteAssetsOf(grant: EffectiveGrant): { assets?: InviteAsset[] } {
-  return grant.assets.length > 0 ? { assets: grant.assets.map((a) => ({ asset: { type: a.type, id: a.id }, tasks: [...a.tasks] })) } : {};
-}
-
-/** A removal's why; of an inactive person, what made them so (an Okta suspension is no deactivation). */
-function describeReason(reason: OperationReason, grant?: Pick<EffectiveGrant, 'inactive'>): string {
-  switch (reason) {
-    case 'deactivated': return grant?.inactive === 'suspended' ? 'suspended in the directory' : grant?.inactive === 'offboarded' ? 'offboarded' : 'deactivated in the directory';
-    case 'deleted': return 'deleted from the directory';
-    case 'unassigned': return 'in no mapped group';
-    default: return reason;
-  }
-}
-
-const EFFECT_ORDER = { grant: 0, upgrade: 1, downgrade: 2, removal: 3 } as const;
-
-/**
- * Safety rules that hold for every plan: removals pass the removal checks (./removal.ts: complete
- * listing, exemptions, system users, the last admin); upgrades come before downgrades (a move
- * never loses access).
- */
-function protect(ops: Operation[], held: HeldOperation[], actual: PlanActual, policy: PlanPolicy): PlanResult {
-  const checked = guardRemovals(ops, {
-    complete: actual.complete, membersHidden: actual.membersHidden, members: actual.members, systemUserIds: new Set(actual.systemUsers.map((s) => s.id)), exemptions: actual.exemptions, now: policy.now,
-  }, policy.rules);
-  const hiddenSeat: HeldOperation[] = [];
-  const operations = actual.membersHidden
-    ? checked.operations.filter((op) => {
-      if (op.kind !== 'invite' && op.kind !== 'reinvite') return true;
-      hiddenSeat.push({ operation: op, why: `the app credential does not see every member (last check for updates): ${op.email} may already hold a seat it does not list; not invited until it lists every member` });
-      return false;
-    })
-    : checked.operations;
-  const kept = [...operations].sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect]);
-  return { operations: kept, held: [...held, ...checked.held, ...hiddenSeat] };
-}
-
-/**
- * A role change is an upgrade only when the current role is one the app's ranking knows and the
- * new one outranks or equals it. A role the app reports that its ranking does not list (an app's
- * role enum may hold more values than the roles a team gives) may be the stronger one: changing
- * it is treated as a downgrade, so it waits like one (safety/classify.ts) instead of running at
- * once as an upgrade.
- */
-function roleChangeEffect(rules: RoleRules, from: string, to: string): 'upgrade' | 'downgrade' {
-  if (!rules.ranks(from)) return 'downgrade';
-  return rules.compareRoles(to, from) >= 0 ? 'upgrade' : 'downgrade';
 }
