@@ -1,6 +1,7 @@
 import { errorText, type Logger } from '../log/logger.ts';
 import type { WritebackClock } from './pacing.ts';
-import type { WritebackTarget } from './target.ts';
+import { ConnectorError } from '../../connectors/sdk/connector-error.ts';
+import { TOKEN_ENDPOINT_UNAVAILABLE, type WritebackTarget } from './target.ts';
 
 /**
  * The write-back attributes of each hub, made sure of in its identity provider (Okta custom profile
@@ -82,7 +83,11 @@ export class AttributeSetup {
     if (changed) this.#changedAt.set(idp, this.deps.clock.now());
     const ok = hubIds.filter((h) => !refused.has(h));
     if (ok.length > 0) log.info('write-back: attributes ensured', { idp, hubs: ok, changed });
-    for (const [h, err] of refused) log.warn('write-back: the identity provider refused the hub\'s attributes; its write-back waits until they are accepted', { idp, hubId: h, reason: errorText(err) });
+    for (const [h, err] of refused) {
+      // No access token to be had (target.ts): nothing was refused, the attributes are asked for again at the next run.
+      const noToken = err instanceof ConnectorError && err.providerCode === TOKEN_ENDPOINT_UNAVAILABLE;
+      log.warn(noToken ? 'write-back: the identity provider\'s token endpoint was unavailable; the hub\'s attributes are ensured at the next run' : 'write-back: the identity provider refused the hub\'s attributes; its write-back waits until they are accepted', { idp, hubId: h, reason: errorText(err) });
+    }
     return refused;
   }
 }

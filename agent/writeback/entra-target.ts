@@ -3,9 +3,9 @@ import type { EntraProviderConfig } from '../../config/schema.ts';
 import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { redactText } from '../log/logger.ts';
 import { attributeName, entraExtensionName, WRITEBACK_FIELDS, type WritebackField } from './attributes.ts';
-import { createGraphClient } from './graph-client.ts';
+import { createGraphClient, TOKEN_REFUSED, TOKEN_UNAVAILABLE } from './graph-client.ts';
 import type { TokenBucket } from './pacing.ts';
-import type { WritebackTarget } from './target.ts';
+import { tokenEndpointUnavailable, type WritebackTarget } from './target.ts';
 import { kindOfStatus } from './status-kind.ts';
 import { LeaseLostError } from './lease-fence.ts';
 
@@ -216,8 +216,11 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     if (err instanceof ConnectorError || err instanceof LeaseLostError) throw err;
     const e = err as { statusCode?: number; code?: string | null; message?: string };
     const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
-    // Our auth middleware's token failure reaches us wrapped by the SDK (statusCode -1).
-    if (/client-credentials token/.test(String(e.message))) throw new ConnectorError('unauthenticated', redactText(`${what}: ${e.message}`), { providerCode: 'token' });
+    // Our auth middleware's token failure reaches us wrapped by the SDK (statusCode -1, the
+    // error's name as its `code`). Only the token endpoint's refusal says the credentials are
+    // wrong; a token endpoint that did not answer says nothing of them (target.ts).
+    if (e.code === TOKEN_UNAVAILABLE) throw tokenEndpointUnavailable(what, String(e.message));
+    if (e.code === TOKEN_REFUSED || /client-credentials token/.test(String(e.message))) throw new ConnectorError('unauthenticated', redactText(`${what}: ${e.message}`), { providerCode: 'token' });
     const summary = e.code ? `${e.message ?? ''} [${e.code}, HTTP ${status}]` : String(e.message ?? err);
     throw new ConnectorError(kindOfStatus(status), redactText(`${what}: ${summary}`), { providerCode: e.code ?? (status ? `HTTP ${status}` : undefined) });
   }

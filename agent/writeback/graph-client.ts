@@ -62,6 +62,8 @@ export function graphScopeFor(graphBaseUrl: string): string {
 }
 /** The name of the error thrown when the token endpoint refuses the app's credentials (4xx other than 429). */
 export const TOKEN_REFUSED = 'TokenRefused';
+/** The name of the error thrown when the token endpoint did not answer (a 5xx, a 429, a network failure or timeout): the credentials were not judged. */
+export const TOKEN_UNAVAILABLE = 'TokenUnavailable';
 
 /** Renew a token this long before it expires, so a call never leaves with a token about to lapse. */
 const EXPIRY_MARGIN_MS = 120_000;
@@ -105,23 +107,35 @@ export class ClientCredentialsMiddleware implements Middleware {
     const { authorityUrl, tenantId, clientId } = this.settings;
     const url = `${authorityUrl.replace(/\/$/, '')}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
     this.tokenRequests++;
-    const res = await (this.settings.fetch ?? fetch)(url, {
-      signal: AbortSignal.timeout(this.settings.attemptTimeoutMs ?? GRAPH_ATTEMPT_TIMEOUT_MS),
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: clientId, client_secret: this.settings.clientSecret(), scope: graphScopeFor(this.settings.graphBaseUrl), grant_type: 'client_credentials' }),
-    });
+    const failed = (why: string, name: string) => {
+      const err = new Error(`entra: client-credentials token for app ${clientId} in tenant ${tenantId}: ${why}`);
+      err.name = name;
+      return err;
+    };
+    let res: Response;
+    try {
+      res = await (this.settings.fetch ?? fetch)(url, {
+        signal: AbortSignal.timeout(this.settings.attemptTimeoutMs ?? GRAPH_ATTEMPT_TIMEOUT_MS),
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: clientId, client_secret: this.settings.clientSecret(), scope: graphScopeFor(this.settings.graphBaseUrl), grant_type: 'client_credentials' }),
+      });
+    } catch (cause) {
+      // No answer (refused connection, DNS, the attempt timeout): the endpoint is unavailable, and
+      // the message names the token request rather than leaving a bare "fetch failed".
+      const e = cause as { message?: unknown; cause?: { code?: unknown } };
+      const code = typeof e?.cause?.code === 'string' ? ` (${e.cause.code})` : '';
+      throw failed(`${typeof e?.message === 'string' ? e.message : String(cause)}${code}`, TOKEN_UNAVAILABLE);
+    }
     const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
     if (!res.ok || typeof body.access_token !== 'string') {
       // error_description is Entra's AADSTS text; it never echoes the secret.
       const why = body.error ? `${body.error}: ${(body.error_description ?? '').split('\r\n')[0]}` : `HTTP ${res.status}`;
-      const err = new Error(`entra: client-credentials token for app ${clientId} in tenant ${tenantId}: ${why}`);
       // A 4xx other than 429 is the token endpoint's refusal (a wrong or expired secret, an app not
       // in the tenant: https://www.rfc-editor.org/rfc/rfc6749#section-5.2), which asking again does
       // not change; anything else failed on the way. Named so a caller can tell (the Graph SDK keeps
       // the name as its error's `code`).
-      err.name = res.status >= 400 && res.status < 500 && res.status !== 429 ? TOKEN_REFUSED : 'TokenUnavailable';
-      throw err;
+      throw failed(why, res.status >= 400 && res.status < 500 && res.status !== 429 ? TOKEN_REFUSED : TOKEN_UNAVAILABLE);
     }
     this.#token = { value: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3599) * 1000 };
     return body.access_token;

@@ -5,7 +5,7 @@ import type { DirectoryUserRecord } from '../desired-state/directory-records.ts'
 import { redactText } from '../log/logger.ts';
 import { attributeName, WRITEBACK_FIELDS, WRITEBACK_STATUSES, type WritebackField, type WritebackValues } from './attributes.ts';
 import type { TokenBucket, WritebackClock } from './pacing.ts';
-import type { WritebackTarget } from './target.ts';
+import { tokenEndpointUnavailable, type WritebackTarget } from './target.ts';
 import { kindOfStatus } from './status-kind.ts';
 import { confirmLease, LeaseLostError } from './lease-fence.ts';
 
@@ -75,8 +75,17 @@ class PacedRequestExecutor extends DefaultRequestExecutor {
     // request without `startTime`, and 0 again on each 429 retry it builds.
     request.startTime ??= new Date();
     (request as { timeout?: number }).timeout = this.options.attemptTimeoutMs ?? OKTA_ATTEMPT_TIMEOUT_MS;
-    const response = await super.fetch(request);
-    if (isTokenRequest(request) && (response.status < 200 || response.status >= 300)) throw await tokenRequestError(request.url, response);
+    if (!isTokenRequest(request)) return super.fetch(request);
+    let response: Awaited<ReturnType<DefaultRequestExecutor['fetch']>>;
+    try {
+      response = await super.fetch(request);
+    } catch (err) {
+      // No answer to the access token request (refused connection, DNS, the attempt timeout): the
+      // token endpoint is unavailable, which says nothing of the app's key (target.ts).
+      if (err instanceof ConnectorError || err instanceof LeaseLostError) throw err;
+      throw tokenEndpointUnavailable(`access token request to ${request.url.split('?')[0]}`, String((err as { message?: unknown })?.message ?? err));
+    }
+    if (response.status < 200 || response.status >= 300) throw await tokenRequestError(request.url, response);
     return response;
   }
 
@@ -316,7 +325,8 @@ function isTokenRequest(request: { url?: string; method?: string }): request is 
  * Okta's 401 on the API call, which says nothing of why. The body is an OAuth error (RFC 6749
  * §5.2: `error`, `error_description`; https://developer.okta.com/docs/guides/implement-oauth-for-okta-serviceapp/main/);
  * the request's client assertion and any token stay out of the message. A credential or scope
- * refusal stops the run (`unauthenticated`, problem-of.ts), never blames each person.
+ * refusal stops the run (`unauthenticated`, problem-of.ts), never blames each person; so does a
+ * token endpoint that failed (429, 5xx), as `unavailable` (`rate-limited`), never `unauthenticated`.
  */
 async function tokenRequestError(url: string, response: { status: number; text(): Promise<string> }): Promise<ConnectorError> {
   let oauth: { error?: unknown; error_description?: unknown } = {};
@@ -328,8 +338,12 @@ async function tokenRequestError(url: string, response: { status: number; text()
   const description = typeof oauth.error_description === 'string' ? oauth.error_description : undefined;
   const detail = [code, description].filter(Boolean).join(': ');
   const endpoint = url.split('?')[0];
-  const kind = response.status === 429 || response.status >= 500 ? kindOfStatus(response.status) : 'unauthenticated';
-  return new ConnectorError(kind, redactText(`access token request to ${endpoint} failed: HTTP ${response.status}${detail ? ` ${detail}` : ''}`), {
+  // A 429 or a 5xx is the token endpoint failing, not refusing the key: stopping the run as
+  // `unauthenticated` sent admins to rotate a key that was fine (target.ts).
+  if (response.status === 429 || response.status >= 500) {
+    return tokenEndpointUnavailable(`access token request to ${endpoint}`, `HTTP ${response.status}${detail ? ` ${detail}` : ''}`, response.status === 429 ? 'rate-limited' : 'unavailable');
+  }
+  return new ConnectorError('unauthenticated', redactText(`access token request to ${endpoint} failed: HTTP ${response.status}${detail ? ` ${detail}` : ''}`), {
     providerCode: code ?? `HTTP ${response.status}`,
   });
 }

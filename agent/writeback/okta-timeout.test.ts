@@ -39,12 +39,17 @@ function targetOn(url: string, privateKey?: string) {
   });
 }
 
-async function assertGivesUp(call: Promise<unknown>) {
+/** `tokenRequest`: the access token request was the one never answered, so no call can go out: the run stops (not as a refused key). */
+async function assertGivesUp(call: Promise<unknown>, tokenRequest = false) {
   const started = Date.now();
   await assert.rejects(call, (err: unknown) => {
     assert.ok(isConnectorError(err), String(err));
     assert.match(err.message, /timeout/i);
-    assert.deepEqual(classifyFailure(err), { retryNextRun: true }, 'a passing failure, sent again on the next run');
+    if (tokenRequest) {
+      assert.equal(err.kind, 'unavailable');
+      assert.match(err.message, /token endpoint was unavailable/);
+      assert.deepEqual(classifyFailure(err), { stopRun: true }, 'no token: the run stops, tried again at the next run');
+    } else assert.deepEqual(classifyFailure(err), { retryNextRun: true }, 'a passing failure, sent again on the next run');
     return true;
   });
   assert.ok(Date.now() - started < 5_000, `gave up after ${Date.now() - started} ms`);
@@ -80,7 +85,7 @@ test('okta write-back, private-key mode: an access token request never answered 
   const okta = await blackHole(() => false);
   const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   try {
-    await assertGivesUp(targetOn(okta.url, pem).update(ANA, 'meta-main', { status: 'onboarded' }));
+    await assertGivesUp(targetOn(okta.url, pem).update(ANA, 'meta-main', { status: 'onboarded' }), true);
   } finally {
     await okta.close();
   }

@@ -2,11 +2,13 @@ import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
 import { OKTA_DEACTIVATED } from './okta-target.ts';
 import type { WritebackProblem } from './writeback-state.ts';
 import { LeaseLostError } from './lease-fence.ts';
+import { TOKEN_ENDPOINT_UNAVAILABLE } from './target.ts';
 
 /**
  * Which write-back failures are lasting problems about one person (recorded, reported, not
  * retried until the values change or a day passes) and which are passing (retried next run),
- * or stop the run altogether because no call can succeed (credentials).
+ * or stop the run altogether because no call can succeed (credentials refused, or no access token
+ * to be had from the IdP's token endpoint).
  */
 export type FailureClass = { problem: WritebackProblem['kind'] } | { stopRun: true } | { retryNextRun: true };
 
@@ -14,6 +16,9 @@ export function classifyFailure(err: unknown): FailureClass {
   // The run lost its lease on the hub before the request left (lease-fence.ts): nothing was sent.
   if (err instanceof LeaseLostError) return { stopRun: true };
   if (!isConnectorError(err)) return { retryNextRun: true };
+  // The token endpoint is down (target.ts): every call needs a token, so the run stops, as for a
+  // refused credential, but it is no refusal (kind `unavailable`, not `unauthenticated`).
+  if (err.providerCode === TOKEN_ENDPOINT_UNAVAILABLE) return { stopRun: true };
   // Okta E0000023: "Operation failed because user profile is mastered under another system".
   if (err.providerCode === 'E0000023') return { problem: 'mastered-elsewhere' };
   // A deactivated Okta user, with the org setting that allows updating them off.

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { OidcClient, type PendingLogin } from './oidc-client.ts';
+import { OidcClient, trustedEmail, type PendingLogin } from './oidc-client.ts';
 
 interface Behaviour {
-  idToken?: Partial<{ iss: string; aud: string; nonce: string; expSeconds: number; signWithOtherKey: boolean; email: string; groups: string[] }>;
+  idToken?: Partial<{ iss: string; aud: string; nonce: string; expSeconds: number; signWithOtherKey: boolean; email: string; groups: string[]; claims: Record<string, unknown> }>;
   discoveryIssuer?: string;
   userinfo?: Record<string, unknown>;
   tokenStatus?: number;
@@ -44,7 +44,7 @@ describe('OIDC relying party refuses bad ID tokens', () => {
         lastTokenRequest = { auth: req.headers.authorization, body };
         if (behaviour.tokenStatus) return json(behaviour.tokenStatus, { error: 'invalid_grant' });
         const t = behaviour.idToken ?? {};
-        const claims: Record<string, unknown> = { nonce: t.nonce ?? 'the-nonce' };
+        const claims: Record<string, unknown> = { ...t.claims, nonce: t.nonce ?? 'the-nonce' };
         if (t.email !== undefined) claims.email = t.email;
         if (t.groups) claims.groups = t.groups;
         const idToken = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('person-1')
@@ -100,6 +100,38 @@ describe('OIDC relying party refuses bad ID tokens', () => {
     // Userinfo about another subject is not merged: the sign-in is refused (OIDC Core §5.3.2).
     behaviour = { idToken: {}, userinfo: { sub: 'someone-else', email: 'mallory@x.example', groups: ['admins'] } };
     await assert.rejects(client().finish(callback('c'), pending), /^Error: oidc: userinfo: .*"sub"/);
+  });
+
+  test("an email and its email_verified come from one source: the ID token's never vouches for userinfo's email, nor userinfo's for the ID token's", async () => {
+    // The ID token says "verified" but carries no email; userinfo's email is one it calls unverified.
+    behaviour = { idToken: { claims: { email_verified: true } }, userinfo: { sub: 'person-1', email: 'mallory@x.example', email_verified: false, groups: ['admins'] } };
+    let person = await client().finish(callback('c'), pending);
+    assert.equal(person.email, 'mallory@x.example');
+    assert.equal(person.emailVerified, false);
+    assert.equal(trustedEmail(person), undefined, 'not trusted: its own source says it is unverified');
+    // Userinfo's email, unverified by userinfo's silence, while the ID token says verified about no email: not vouched for.
+    behaviour = { idToken: { claims: { email_verified: true } }, userinfo: { sub: 'person-1', email: 'eve@x.example', groups: ['admins'] } };
+    person = await client().finish(callback('c'), pending);
+    assert.equal(person.email, 'eve@x.example');
+    assert.equal(person.emailVerified, undefined, "the ID token's email_verified is not about userinfo's email");
+    // The other way: the ID token's email, with no email_verified of its own, and userinfo's `true` (about its own email).
+    behaviour = { idToken: { email: 'ann@x.example' }, userinfo: { sub: 'person-1', email: 'other@x.example', email_verified: true, groups: ['admins'] } };
+    person = await client().finish(callback('c'), pending);
+    assert.equal(person.email, 'ann@x.example');
+    assert.equal(person.emailVerified, undefined, "userinfo's email_verified is not about the ID token's email");
+    // The ID token's email unverified by its own source stays unverified whatever userinfo says.
+    behaviour = { idToken: { email: 'ann@x.example', claims: { email_verified: false } }, userinfo: { sub: 'person-1', email_verified: true, groups: ['admins'] } };
+    person = await client().finish(callback('c'), pending);
+    assert.equal(person.emailVerified, false);
+    // Userinfo's email verified by userinfo: trusted.
+    behaviour = { idToken: {}, userinfo: { sub: 'person-1', email: 'bob@x.example', email_verified: true, groups: ['admins'] } };
+    person = await client().finish(callback('c'), pending);
+    assert.equal(person.emailVerified, true);
+    assert.equal(trustedEmail(person), 'bob@x.example');
+    // Entra's xms_edov: false in the ID token still marks userinfo's email of the account unverified.
+    behaviour = { idToken: { claims: { xms_edov: false } }, userinfo: { sub: 'person-1', email: 'nick@x.example', groups: ['admins'] } };
+    person = await client().finish(callback('c'), pending);
+    assert.equal(person.emailVerified, false);
   });
 
   const refusals: Array<[string, Behaviour, RegExp]> = [

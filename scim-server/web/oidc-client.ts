@@ -155,24 +155,44 @@ export class OidcClient {
     }).catch((err) => { throw failure(isTokenEndpointError(err) ? 'token exchange' : 'id token refused', err); });
     const idToken = tokens.claims()!;
     let claims: Record<string, unknown> = idToken;
+    /** Where the email came from: its `email_verified` is read there only. */
+    let emailSource: Record<string, unknown> = idToken;
+    /** The other source, when userinfo was read: a `false` there is not ignored either. */
+    let otherSource: Record<string, unknown> | undefined;
     // Many IdPs put email and groups in userinfo only (OIDC Core §5.4 for scope-requested claims).
     const missing = idToken.email === undefined || idToken[this.s.groupsClaim] === undefined;
     if (missing && config.serverMetadata().userinfo_endpoint && tokens.access_token) {
-      // fetchUserInfo refuses an answer about another subject (OIDC Core §5.3.2).
+      // fetchUserInfo refuses an answer about another subject (OIDC Core §5.3.2: "the UserInfo
+      // Response values MUST NOT be used" unless its `sub` is the ID token's); checked here again,
+      // so a change of library or of the call cannot let one through.
       const info = await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub).catch((err) => { throw failure('userinfo', err); });
-      claims = { ...info, ...idToken, email: idToken.email ?? info.email, [this.s.groupsClaim]: idToken[this.s.groupsClaim] ?? info[this.s.groupsClaim] };
+      if (info.sub !== idToken.sub) throw new OidcFailure('oidc: userinfo: its "sub" is not the ID token\'s (OIDC Core §5.3.2)', false);
+      claims = { ...info, ...idToken, [this.s.groupsClaim]: idToken[this.s.groupsClaim] ?? info[this.s.groupsClaim] };
+      // The email and its email_verified go together, from one source (OIDC Core §5.1, §5.7: a
+      // claim is asserted by the source that sends it). Merged key by key, the ID token's
+      // `email_verified: true` vouched for an email only userinfo sent (or userinfo's for the ID
+      // token's), an address its own source never said was verified.
+      if (idToken.email === undefined && info.email !== undefined) {
+        emailSource = info;
+        otherSource = idToken;
+      } else {
+        otherSource = info;
+      }
     }
     const rawGroups = claims[this.s.groupsClaim];
     const groups = Array.isArray(rawGroups) ? rawGroups.map(String) : typeof rawGroups === 'string' ? [rawGroups] : [];
-    const verified = flag(claims.email_verified);
+    // `true` counts only from the email's own source; a `false` from either source is kept (it
+    // never makes an email trusted). Absent from both: the IdP is trusted for the addresses it
+    // issues (docs/security.md, trustedEmail below).
+    const verified = flag(otherSource?.email_verified) === false ? false : flag(emailSource.email_verified);
     // Entra sends no email_verified; its optional claim `xms_edov` says whether the domain owner
     // of the email was verified. An email from an unverified domain (the "nOAuth" pattern: any
-    // tenant's user may set any address) is not trusted, whatever else was sent.
+    // tenant's user may set any address) is not trusted, whatever else was sent, by either source.
     // https://learn.microsoft.com/en-us/entra/identity-platform/optional-claims-reference
-    const domainVerified = flag(claims.xms_edov);
+    const domainVerified = flag(emailSource.xms_edov) === false || flag(otherSource?.xms_edov) === false ? false : undefined;
     const emailVerified = domainVerified === false ? false : verified;
     return {
-      sub: String(idToken.sub), email: typeof claims.email === 'string' ? claims.email : undefined,
+      sub: String(idToken.sub), email: typeof emailSource.email === 'string' ? emailSource.email : undefined,
       ...(emailVerified !== undefined ? { emailVerified } : {}),
       groups,
       ...(typeof claims.oid === 'string' && claims.oid ? { objectId: claims.oid } : {}),

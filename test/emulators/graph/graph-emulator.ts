@@ -107,6 +107,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   const calls: GraphCall[] = [];
   const resumes: LifecycleResume[] = [];
   let echoCredentials = false;
+  let tokenOutage = 0;
   let throttle = { remaining: options.faults?.throttleNext ?? 0, retryAfter: options.faults?.retryAfterSeconds ?? 0 };
   let staleExtensionLists = 0;
   let pageSize = options.pageSize ?? 100;
@@ -130,6 +131,11 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     const form = (req.body ?? {}) as Record<string, string>;
     // RFC 6749 §5.2's error body (`error`, `error_description`); [INF] Entra's other fields of it are not in the documentation cited in docs/writeback.md.
     const fail = (status: number, error: string, description: string) => res.status(status).json({ error, error_description: description });
+    // TEST FAULT (control.tokenUnavailable): the token endpoint is down, whatever was asked.
+    if (tokenOutage > 0) {
+      tokenOutage--;
+      return res.status(503).end();
+    }
     // TEST FAULT (control.echoCredentials), not Entra behaviour: refuse and quote the whole request back.
     if (echoCredentials) return fail(401, 'invalid_client', `AADSTS7000215: Invalid client secret provided. Request was: ${new URLSearchParams(form).toString()} ${JSON.stringify(form)} client secret ${form.client_secret}`);
     if (form.grant_type !== 'client_credentials') return fail(400, 'unsupported_grant_type', 'AADSTS70003: The app requested an unsupported grant type.');
@@ -248,6 +254,12 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
        * reaches hubwarden's logs, store or audit.
        */
       echoCredentials(on: boolean) { echoCredentials = on; },
+      /**
+       * TEST FAULT: the next `count` token requests (all of them with Infinity) answer 503 with no
+       * body, as an outage or a proxy in front of the endpoint would, before anything is checked;
+       * 0 ends it. [INF] Microsoft's documentation cited in docs/writeback.md gives no body for it.
+       */
+      tokenUnavailable(count = Infinity) { tokenOutage = count; },
       /**
        * TEST FAULT, not Entra behaviour: the next `count` lists of extension properties answer
        * empty, as if another instance registered them just after we listed (the race of two

@@ -196,11 +196,17 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
     return profile as Record<string, unknown>;
   }
 
+  let tokenOutage = 0;
   const app = express();
   app.use(express.json({ limit: '1mb' }));
   app.use(recordCalls(calls));
   // The token endpoint answers before the Management API's auth (its own errors, RFC 6749 §5.2).
   app.post('/oauth2/v1/token', express.urlencoded({ extended: false }), (req, res, next) => {
+    // TEST FAULT (control.tokenUnavailable): the token endpoint is down, whatever was asked.
+    if (tokenOutage > 0) {
+      tokenOutage--;
+      return void res.status(503).end();
+    }
     oauth.token(req.body ?? {}, `${baseUrl}/oauth2/v1/token`).then((answer) => { res.status(answer.status).json(answer.body); }, next);
   });
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -310,6 +316,11 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
        * would. Proves an echoed credential never reaches hubwarden's logs, store or audit.
        */
       echoCredentials(on: boolean) { echoCredentials = on; },
+      /**
+       * TEST FAULT: the next `count` access token requests (all of them with Infinity) answer 503
+       * with no body, as an outage or a proxy in front of the endpoint would; 0 ends it.
+       */
+      tokenUnavailable(count = Infinity) { tokenOutage = count; },
       /** The next `count` requests answer 429 E0000047 (after auth), reset `resetInSeconds` from now. */
       throttleNext(count: number, resetInSeconds = 0) { rateLimit.throttleNext(count, resetInSeconds); },
       setRateLimit(options: RateLimitOptions | undefined) { rateLimit.configure(options); },
