@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { createGraphEmulator } from '../../test/emulators/graph/graph-emulator.ts';
 import { createOktaEmulator } from '../../test/emulators/okta/okta-emulator.ts';
 import { freshSchemas } from '../../test/fresh-schemas.ts';
+import { until } from '../../test/agent-e2e/harness.ts';
 import { postgresForTests } from '../../test/postgres.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect, type Store } from '../store/store.ts';
@@ -182,12 +183,4 @@ for (const k of kinds) for (const { idp, hub: HUB, domain, start } of idps) {
       }
     });
   });
-}
-
-async function until(what: string, probe: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

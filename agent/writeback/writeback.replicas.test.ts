@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOktaEmulator } from '../../test/emulators/okta/okta-emulator.ts';
 import { freshSchemas } from '../../test/fresh-schemas.ts';
+import { until } from '../../test/agent-e2e/harness.ts';
 import { postgresForTests } from '../../test/postgres.ts';
 import { LowdbStore } from '../store/lowdb-store.ts';
 import { collect, type Store } from '../store/store.ts';
@@ -205,12 +206,4 @@ for (const k of kinds) {
       }
     });
   });
-}
-
-async function until(what: string, probe: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
