@@ -1,4 +1,5 @@
 import type { InviteAsset } from '../../connectors/sdk/capabilities.ts';
+import type { AppInviteRecord } from '../app-state/records.ts';
 import type { EffectiveGrant } from '../grants/effective-grant.ts';
 import type { RoleRules } from '../grants/role-rules.ts';
 import type { HeldOperation, Operation, OperationReason, PlanResult } from './operation.ts';
@@ -13,6 +14,15 @@ export const sameTasks = (a: readonly string[], b: readonly string[]) => a.lengt
 /** The grant's assets, for an app whose invite can give some of them (TikTok); the rest are assigned once the person joins. An admin's invite carries them too. */
 export function inviteAssetsOf(grant: EffectiveGrant): { assets?: InviteAsset[] } {
   return grant.assets.length > 0 ? { assets: grant.assets.map((a) => ({ asset: { type: a.type, id: a.id }, tasks: [...a.tasks] })) } : {};
+}
+
+/**
+ * The re-send of a lapsed invite to `to` with the role and assets `grant` gives now: its key names
+ * the invite, so a second lapse is seen as the same change, and the count it carries goes up.
+ */
+export function reinviteOperation(invite: AppInviteRecord, to: string, grant: EffectiveGrant, summary: string, directoryUserId: string | undefined = grant.directoryUserId): Operation {
+  return { kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, email: to, role: grant.appRole!, resendCount: invite.resendCount, ...inviteAssetsOf(grant),
+    effect: 'grant', reason: 'expired-invite', directoryUserId, grantedBy: grant.grantedBy, summary };
 }
 
 /** A removal's why; of an inactive person, what made them so (an Okta suspension is no deactivation). */

@@ -7,7 +7,7 @@ import { inviteStatusAt } from '../app-state/invite-status.ts';
 import { exemptionInForce } from '../standing/exemption.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
 import { cancelInviteOperation, memberRoleKeyOf, removeMemberOperation } from './removal.ts';
-import { describeReason, givesAtLeast, inviteAssetsOf, protect, roleChangeEffect, sameTasks } from './plan-effects.ts';
+import { describeReason, givesAtLeast, inviteAssetsOf, protect, reinviteOperation, roleChangeEffect, sameTasks } from './plan-effects.ts';
 import { emailKey } from '../matching/email-key.ts';
 
 /** Desired state of one hub: every directory user's grant, and users the IdP deleted. */
@@ -319,8 +319,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       if (reinvitedTo.has(to)) continue;
       reinvitedTo.add(to);
       seatedEmails.add(to);
-      ops.push({ ...base, email: to, kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, role: grant.appRole, resendCount: invite.resendCount, ...inviteAssetsOf(grant),
-        effect: 'grant', reason: 'expired-invite', summary: `re-invite ${to} as ${grant.appRole}: the invite ${lapse}${to !== email ? ` (sent to ${email}, no longer their email)` : ''}` });
+      ops.push(reinviteOperation(invite, to, grant, `re-invite ${to} as ${grant.appRole}: the invite ${lapse}${to !== email ? ` (sent to ${email}, no longer their email)` : ''}`, gov.directoryUserId));
       continue;
     }
     if (grant.appRole !== invite.role.toUpperCase()) {
@@ -352,9 +351,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     else if (!lapsed) ops.push(op);
     else if (lapsed.invite.resendCount < maxResends) {
       // Re-sent, as a governed lapsed invite is: its count goes up, so a second lapse is held.
-      const { invite } = lapsed;
-      ops.push({ kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, email: grant.email, role: grant.appRole, resendCount: invite.resendCount, ...inviteAssetsOf(grant), effect: 'grant', reason: 'expired-invite',
-        directoryUserId: grant.directoryUserId, grantedBy: grant.grantedBy, summary: `re-invite ${grant.email} as ${grant.appRole}: the invite ${lapsed.lapse}` });
+      ops.push(reinviteOperation(lapsed.invite, grant.email, grant, `re-invite ${grant.email} as ${grant.appRole}: the invite ${lapsed.lapse}`));
     } else {
       held.push({ operation: op, why: `an invite to ${grant.email} ${lapsed.lapse} and was already re-sent ${lapsed.invite.resendCount} time(s), and no one directory user governs it (an email several share, or an invite an owner un-matched or took for a guest's): not invited again at that address; an owner must follow up` });
     }
