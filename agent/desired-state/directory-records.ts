@@ -127,7 +127,12 @@ import { emailKey } from '../matching/email-key.ts';
  * normalization RFC 8265 §3.3 (PRECIS usernames) prescribes.
  */
 export function foldName(name: string): string {
-  return (/^[\u0000-\u007f]*$/.test(name) ? name : name.normalize('NFC')).toLowerCase();
+  return nfc(name).toLowerCase();
+}
+
+/** Unicode NFC, skipped for ASCII (nothing to compose, and most names are ASCII). */
+function nfc(name: string): string {
+  return /^[\u0000-\u007f]*$/.test(name) ? name : name.normalize('NFC');
 }
 
 /**
@@ -150,7 +155,7 @@ export function groupKey(name: string): string {
  * administrators, so it is not widened to names that differ in case.
  */
 export function adminGroupKey(name: string): string {
-  return /^[\u0000-\u007f]*$/.test(name) ? name : name.normalize('NFC');
+  return nfc(name);
 }
 
 /** The entries of `allowed` (as configured) that one of `groups` (as the IdP sent them) names (adminGroupKey). */
@@ -164,7 +169,7 @@ export function defineDirectoryIndexes(store: Store): void {
   // store/postgres/indexes.ts): as sent for the agent's lookups, folded (foldName) for the SCIM server's.
   store.defineIndex('directoryUsers', INDEX.userByUserName, (u, hub) => [...new Set([`${hub}\u0000${u.userName.toLowerCase()}`, `${hub}\u0000${u.userName.normalize('NFC').toLowerCase()}`])]);
   // Through emailKey, declared (`uses`): a PostgreSQL store rebuilds the index when emailKey
-  // changes (store/postgres/indexes.ts), as it did when it took Unicode NFC (session 40).
+  // changes (store/postgres/indexes.ts), as it did when it took Unicode NFC (December 2026).
   store.defineIndex('directoryUsers', INDEX.userByEmail, (u, hub) => [...new Set(u.emails.map((e) => `${hub}\u0000${emailKey(e)}`))], { uses: [emailKey] });
   store.defineIndex('directoryGroups', INDEX.groupByDisplayName, (g, hub) => [...new Set([`${hub}\u0000${g.displayName.toLowerCase()}`, `${hub}\u0000${g.displayName.normalize('NFC').toLowerCase()}`])]);
   store.defineIndex('directoryGroups', INDEX.groupsByMember, (g, hub) => g.members.map((m) => `${hub}\u0000${m.value}`));
