@@ -142,7 +142,7 @@ export async function matchRows(view: ReadView, hubId: string, now: string, rows
   const previous: Array<Readonly<MemberMatchRecord>> = [];
   const departedUserIds: string[] = [];
   const emails = new Set<string>();
-  // A guest registered before emailKey took NFC (session 40) is keyed by its address trimmed and
+  // A guest registered before emailKey took NFC (December 2026) is keyed by its address trimmed and
   // lower-cased only: for a non-ASCII address, the hub's guests (few) are read once and compared.
   let listed: Promise<Array<Readonly<GuestRecord>>> | undefined;
   const unfolded = () => (listed ??= collect(view.list('guests', hubId)));

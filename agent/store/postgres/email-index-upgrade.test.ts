@@ -10,7 +10,7 @@ import { indexDef } from './indexes.ts';
 import { PostgresStore } from './postgres-store.ts';
 
 /**
- * emailKey took Unicode NFC (session 40). The members' and invites' email indexes call it, so
+ * emailKey took Unicode NFC (December 2026). The members' and invites' email indexes call it, so
  * their key functions' text did not change: a PostgreSQL store that hashed that text alone kept
  * the entries an earlier release filed under the old keys, and a seat or invite whose email the
  * app lists decomposed was not found by the person's precomposed address (their own plan, an

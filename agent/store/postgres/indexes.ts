@@ -17,7 +17,7 @@ const log = childLogger('store');
  *
  * The hash sees `keysOf`'s own source and that of the helpers it declares it uses (`uses`,
  * store.ts `defineIndex`: emailKey for every email index), so a helper whose behaviour changes
- * (emailKey folding Unicode NFC, session 40) rebuilds every index built through it. A helper not
+ * (emailKey folding Unicode NFC, December 2026) rebuilds every index built through it. A helper not
  * declared is not seen: declare it, or change the index's name or its source.
  *
  * Replicas running different releases during a rolling upgrade may define one index differently;
