@@ -53,7 +53,7 @@ const COMMON_MEANINGS: Record<string, string> = {
   'identityProviders.<name>.extensionAppId': '(entra) App id whose directory extension attributes receive write-back.',
   'identityProviders.<name>.graphBaseUrl': '(entra) Microsoft Graph base URL (an emulator in tests).',
   'identityProviders.<name>.authorityUrl': '(entra) Token authority base URL.',
-  'identityProviders.<name>.lifecycleWorkflows': '(entra) Accept Lifecycle Workflows custom task extension calls at `/hooks/entra/lifecycle`.',
+  'identityProviders.<name>.lifecycleWorkflows': '(entra) Accept Lifecycle Workflows custom task extension calls at `/hooks/entra/lifecycle`. Global cloud only: with a US Gov or China `authorityUrl` or `graphBaseUrl` the config is refused (docs/entra-lifecycle-workflows.md).',
   'identityProviders.<name>.lifecycleWorkflows.allowedAppIds': '(entra) App ids (azp/appid claim) allowed to call the hook.',
   'identityProviders.<name>.lifecycleWorkflows.audience': '(entra) Expected token audience.',
   'identityProviders.<name>.lifecycleWorkflows.jwksUrl': '(entra) Where the signing keys of the hook\'s tokens are published.',
