@@ -12,6 +12,7 @@ import { personOnHubs } from '../access/hub-access.ts';
 import { offerChangesOf } from '../offers/sync-offers.ts';
 import { offerIdOf, type OfferRecord } from '../offers/offer-record.ts';
 import { planHub } from '../plan/plan-hub.ts';
+import type { Transaction } from '../store/store.ts';
 import { grantsOfHub } from './effective-grant.ts';
 import { roleRulesOfHub } from './role-rules.ts';
 import { completeImport, testGroup, testHub, testSeat, testUser } from './grant-fixtures.ts';
@@ -31,18 +32,23 @@ function hubWith(group: string, team: Record<string, unknown> = {}) {
   return testHub({ teams: [{ group, hubRole: 'manager', appRole: 'ADMIN', assets: [{ type: 'ad_account', id: 'act_111', tasks: ASSET_TASKS }], ...team }] });
 }
 
+/** Jane and Bob in the group as the IdP sent its name; Bob seated ADMIN with the team's ad account; a complete import. */
+function seedJaneAndBob(tx: Transaction, hubId: string, sent: string): void {
+  tx.put('directoryUsers', hubId, 'u1', testUser('u1', 'jane@example.com'));
+  tx.put('directoryUsers', hubId, 'u2', testUser('u2', 'bob@example.com'));
+  tx.put('directoryGroups', hubId, 'g1', testGroup('g1', sent, ['u1', 'u2'], AT));
+  tx.put('appMembers', hubId, 'm-bob', testSeat('m-bob', 'bob@example.com', 'ADMIN', AT));
+  tx.put('appAssignments', hubId, 'ad_account:act_111:m-bob', { hubId, key: 'ad_account:act_111:m-bob', userId: 'm-bob', userType: 'member', asset: { type: 'ad_account', id: 'act_111' }, tasks: ASSET_TASKS });
+  tx.put('appImports', hubId, hubId, completeImport(AT));
+}
+
 for (const [name, configured, sent] of FORMS) {
   test(`team group ${name}: a newcomer is invited with the team's role and assets, a member keeps seat, role and assets`, async () => {
     assert.notEqual(configured, sent);
     const hub = hubWith(configured);
     const store = await accessStore();
     await store.transact((tx) => {
-      tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'jane@example.com'));
-      tx.put('directoryUsers', hub.id, 'u2', testUser('u2', 'bob@example.com'));
-      tx.put('directoryGroups', hub.id, 'g1', testGroup('g1', sent, ['u1', 'u2'], AT));
-      tx.put('appMembers', hub.id, 'm-bob', testSeat('m-bob', 'bob@example.com', 'ADMIN', AT));
-      tx.put('appAssignments', hub.id, 'ad_account:act_111:m-bob', { hubId: hub.id, key: 'ad_account:act_111:m-bob', userId: 'm-bob', userType: 'member', asset: { type: 'ad_account', id: 'act_111' }, tasks: ASSET_TASKS });
-      tx.put('appImports', hub.id, hub.id, completeImport(AT));
+      seedJaneAndBob(tx, hub.id, sent);
     });
     const result = await planHub(store, hub, { now: new Date(AT) });
     assert.deepEqual(result.operations.map((o) => o.key), ['invite:jane@example.com'], 'no removal, no role or asset change for bob');
@@ -64,12 +70,7 @@ for (const [name, configured, sent] of FORMS) {
     const hub = withCollections({ hubs: [hubWith(configured, { claim: true })] as never, collections: [] })[0]!;
     const store = await accessStore();
     await store.transact((tx) => {
-      tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'jane@example.com'));
-      tx.put('directoryUsers', hub.id, 'u2', testUser('u2', 'bob@example.com'));
-      tx.put('directoryGroups', hub.id, 'g1', testGroup('g1', sent, ['u1', 'u2'], AT));
-      tx.put('appMembers', hub.id, 'm-bob', testSeat('m-bob', 'bob@example.com', 'ADMIN', AT));
-      tx.put('appAssignments', hub.id, 'ad_account:act_111:m-bob', { hubId: hub.id, key: 'ad_account:act_111:m-bob', userId: 'm-bob', userType: 'member', asset: { type: 'ad_account', id: 'act_111' }, tasks: ASSET_TASKS });
-      tx.put('appImports', hub.id, hub.id, completeImport(AT));
+      seedJaneAndBob(tx, hub.id, sent);
       // Bob claimed the offer the team made him (the offer records the group as configured).
       const id = offerIdOf(hub.id, 'u2', configured);
       const claimed: OfferRecord = {
