@@ -43,7 +43,7 @@ export interface DirectoryRoles {
 
 /** A decision refused by the dashboard's rules: the audit action it would have been, what was asked, and the rule. */
 export interface Refusal {
-  action: 'member-matched' | 'member-unmatched' | 'member-exempted' | 'member-unexempted' | 'guest-registered' | 'approval-rejected' | 'remove-member';
+  action: 'member-matched' | 'member-unmatched' | 'member-exempted' | 'member-unexempted' | 'guest-registered' | 'approval-rejected' | 'remove-member' | 'apply-report';
   /** What was asked, in words (`exempt max@acme.example`). */
   asked: string;
   subject: NonNullable<AuditEntry['subject']>;
@@ -334,6 +334,16 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       if (!v.admin) {
         const report = (await agent.reports()).find((r) => r.id === reportId);
         if (!report || !manages(v, report.hubId)) throw forbidden();
+        // Applying an item removes its seat: the removal's rank rule holds here too, or a manager
+        // removed a deactivated owner's seat through the report that /remove refuses them.
+        for (const item of ranked(v, report.hubId) ? report.items : []) {
+          if (item.appliedAt || (memberIds !== 'all' && !memberIds.includes(item.memberId))) continue;
+          const holders = item.directoryUserId !== undefined ? [item.directoryUserId] : holdersOf(await agent.member(report.hubId, item.memberId));
+          for (const holder of holders) {
+            const rule = await aboveViewer(v, report.hubId, holder, 'remove the seat of');
+            if (rule) throw await refuse(report.hubId, { action: 'apply-report', asked: `apply report ${reportId} to ${item.email ?? item.memberId}`, subject: { memberId: item.memberId, ...(item.email ? { email: item.email } : {}), directoryUserId: holder }, rule: `${rule}; item ${item.memberId} of report ${reportId} is theirs (apply the others by their member ids)` }, trigger);
+          }
+        }
       }
       return agent.applyReport(reportId, memberIds, trigger);
     },
