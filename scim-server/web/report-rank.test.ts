@@ -64,6 +64,27 @@ describe("applying a report: a manager does not remove an owner's seat", () => {
     assert.deepEqual(applied(), [['r-max', ['1013']]]);
   });
 
+  test("a manager's \"all\" is the items he was checked for: an owner's item the report gains before the apply is not applied", async () => {
+    agent.calls.length = 0;
+    agent.reportsById.set('r-race', { ...report('r-race'), items: [report('r-race').items[1]!] });
+    // The open report gains Dana's item (another deactivation) between the rank check and the
+    // apply: after the third read (the route gate's, the admin route's, the rank check's).
+    const reports = agent.reports.bind(agent);
+    let reads = 0;
+    agent.reports = async (hubId?: string) => {
+      const out = await reports(hubId);
+      if (++reads === 3) agent.reportsById.set('r-race', report('r-race'));
+      return out;
+    };
+    try {
+      assert.equal((await call(await signedIn(sessions, 'max@acme.example'), 'POST', '/ui/api/v1/reports/r-race/apply', {})).status, 200);
+    } finally {
+      agent.reports = reports;
+    }
+    assert.deepEqual(applied(), [['r-race', ['1013']]]);
+    assert.equal(agent.reportsById.get('r-race')!.items.find((i) => i.memberId === '1012')!.appliedAt, undefined, "Dana's seat is not removed");
+  });
+
   test('an owner and an administrator may apply it all', async () => {
     agent.calls.length = 0;
     assert.equal((await call(await signedIn(sessions, 'olivia@acme.example'), 'POST', '/ui/api/v1/reports/r-olivia/apply', {})).status, 200);
