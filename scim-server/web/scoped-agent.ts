@@ -43,7 +43,7 @@ export interface DirectoryRoles {
 
 /** A decision refused by the dashboard's rules: the audit action it would have been, what was asked, and the rule. */
 export interface Refusal {
-  action: 'member-matched' | 'member-unmatched' | 'member-exempted' | 'member-unexempted' | 'guest-registered' | 'approval-rejected' | 'remove-member';
+  action: 'member-matched' | 'member-unmatched' | 'member-exempted' | 'member-unexempted' | 'guest-registered' | 'approval-rejected' | 'remove-member' | 'apply-report';
   /** What was asked, in words (`exempt max@acme.example`). */
   asked: string;
   subject: NonNullable<AuditEntry['subject']>;
@@ -331,11 +331,24 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     },
     async applyReport(reportId, memberIds, trigger) {
       const v = viewer();
+      let asked = memberIds;
       if (!v.admin) {
         const report = (await agent.reports()).find((r) => r.id === reportId);
         if (!report || !manages(v, report.hubId)) throw forbidden();
+        // Applying an item removes its seat: the removal's rank rule holds here too, or a manager
+        // removed a deactivated owner's seat through the report that /remove refuses them.
+        const items = ranked(v, report.hubId) ? report.items.filter((i) => !i.appliedAt && (memberIds === 'all' || memberIds.includes(i.memberId))) : [];
+        for (const item of items) {
+          const holders = item.directoryUserId !== undefined ? [item.directoryUserId] : holdersOf(await agent.member(report.hubId, item.memberId));
+          for (const holder of holders) {
+            const rule = await aboveViewer(v, report.hubId, holder, 'remove the seat of');
+            if (rule) throw await refuse(report.hubId, { action: 'apply-report', asked: `apply report ${reportId} to ${item.email ?? item.memberId}`, subject: { memberId: item.memberId, ...(item.email ? { email: item.email } : {}), directoryUserId: holder }, rule: `${rule}; item ${item.memberId} of report ${reportId} is theirs (apply the others by their member ids)` }, trigger);
+          }
+        }
+        // "All" is the items checked: one the open report gained meanwhile (another deactivation) is not applied unchecked.
+        if (ranked(v, report.hubId) && memberIds === 'all') asked = [...new Set(items.map((i) => i.memberId))];
       }
-      return agent.applyReport(reportId, memberIds, trigger);
+      return agent.applyReport(reportId, asked, trigger);
     },
     async approvals(hubId) {
       const v = viewer();
