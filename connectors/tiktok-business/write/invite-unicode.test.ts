@@ -75,6 +75,18 @@ describe('tiktok-business: an address in another Unicode normalization form is t
     }
   });
 
+  test('a revoke by the id finds the invitation listed decomposed and revokes it: never already-done with it still pending', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      seedInvitation(bed, NFD, 'PENDING');
+      const c = bed.connector();
+      assert.equal(await c.cancelInvite!(emailKey(NFC)), 'done');
+      assert.deepEqual(rowsOfJose(bed), []);
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('two invites of one address in two forms in one batch send it once', async () => {
     const bed = await startTikTokTestBed();
     try {
