@@ -70,8 +70,9 @@ export function invitesFor(ctx: MetaContext, email: string, options: { anyCase?:
 /**
  * The invites for one email by id and status only: how an invite's id is resolved after POST (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users),
  * and how a pending invite is found before sending one. The role is not used there, so not asked for.
- * hubwarden sends emails lowercased; Meta does not say whether the filter ignores case, and an
- * invite made by hand may hold the address in other case. `anyCase`: when the filter finds none,
+ * hubwarden sends emails lowercased; Meta does not say whether the filter ignores case or Unicode
+ * normalization form, and an invite made by hand may hold the address in other case. A non-ASCII
+ * address is also asked for in its NFC and NFD forms (byEmail). `anyCase`: when the filter finds none,
  * the whole listing is read and compared without case (README [INF]: a case-sensitive filter);
  * for the paths that must not miss an invite (a refused invite, a person's re-read), not for the
  * look-up before every retried invite.
@@ -97,6 +98,18 @@ async function byEmail<T extends { email: string }>(ctx: MetaContext, email: str
     } while (cursor);
     return out;
   };
-  const found = await read({ email });
-  return found.length > 0 || !options.anyCase ? found : read({});
+  // The filter as given, then (an address with non-ASCII characters only) in its NFC and NFD forms:
+  // Meta does not say the filter compares Unicode normalization forms alike (README [INF]), and an
+  // invite listed precomposed ("josé", U+00E9) was missed by a look-up decomposed ("e" + U+0301),
+  // so a retried invite sent a second one. An ASCII address costs no extra call.
+  for (const form of filterForms(email)) {
+    const found = await read({ email: form });
+    if (found.length > 0) return found;
+  }
+  return options.anyCase ? read({}) : [];
+}
+
+/** An address as given, then its NFC and NFD forms where they differ from it. */
+function filterForms(email: string): string[] {
+  return [...new Set([email, email.normalize('NFC'), email.normalize('NFD')])];
 }

@@ -1,6 +1,7 @@
 import type { AppAsset, AppInvite, AppMember, ListingGap } from '../../sdk/hub-model.ts';
 import type { TikTokAssetType } from './asset-types.ts';
 import { BC_ROLES } from '../write/roles.ts';
+import { emailKey } from '../../sdk/email-key.ts';
 
 /** A `/bc/member/get/` row (TikTok API for Business v1.3 member object). */
 export interface MemberRow {
@@ -22,9 +23,14 @@ export interface AssetRow {
   [roleField: string]: unknown;
 }
 
-/** A pending invitation has no user_id: its key is the lower-cased address it went to. */
+/**
+ * A pending invitation has no user_id: its key is the address it went to as hubwarden compares
+ * addresses (`emailKey`: NFC, trimmed, lower-cased), so an address listed decomposed ("e" +
+ * U+0301) and one a directory spells precomposed (U+00E9) name one invitation, never two.
+ * For an ASCII address that is the lower-cased address, as before.
+ */
 export function inviteIdOf(email: string): string {
-  return email.trim().toLowerCase();
+  return emailKey(email);
 }
 
 /**

@@ -9,7 +9,7 @@ import { firstNames, hasKey, memberRowKey } from '../mappers/row-keys.ts';
 /**
  * Members and invitations from `GET /bc/member/get/` (TikTok API for Business v1.3), at its
  * largest page size, 20. BOUND rows are members; PENDING rows are invitations, REJECTED rows
- * declined ones; both are keyed by the lower-cased address (they carry no user_id). Each listing
+ * declined ones; both are keyed by the address as emailKey folds it (inviteIdOf; they carry no user_id). Each listing
  * filters by `relation_status`, so a full read costs about ceil(rows / 20) calls.
  */
 export const MEMBER_PAGE_SIZE = 20;
@@ -42,7 +42,7 @@ function joinGaps(a: ListingGap | undefined, b: ListingGap | undefined): Listing
   return a && b ? { reason: `${a.reason}; ${b.reason}` } : a ?? b;
 }
 
-/** An invitation row's key: its lower-cased address (rows without one keep apart by name). */
+/** An invitation row's key: its address as emailKey folds it (rows without one keep apart by name). */
 const invitationRowKey = (r: MemberRow): string => (hasKey(r.user_email) ? inviteIdOf(String(r.user_email)) : `no user_email:${r.user_name ?? ''}`);
 
 /** PENDING pages first, then REJECTED; the cursor names which (`PENDING/p2:t41`). */
@@ -72,7 +72,22 @@ const precedence = (r: MemberRow) => {
 };
 
 /**
- * The row of one address, matched exactly and case-insensitively; `keyword` narrows the read.
+ * The spellings of an address to look it up by with `filtering.keyword`: as given (the spelling
+ * hubwarden invites with, so the one TikTok most likely lists), then its NFC and NFD forms where
+ * they differ (only for an address with non-ASCII characters). TikTok does not say that `keyword`
+ * compares Unicode normalization forms alike, so it is taken to match the string as sent
+ * [INF #58]: an address listed precomposed ("josé", U+00E9) and looked up decomposed ("e" +
+ * U+0301) was a miss, and the person got a second invitation. Rows found are compared by
+ * `emailKey` (inviteIdOf), so any form finds the one row.
+ */
+function keywordForms(email: string): string[] {
+  const given = email.trim();
+  return [...new Set([given, given.normalize('NFC'), given.normalize('NFD')])];
+}
+
+/**
+ * The row of one address, matched by `emailKey` (inviteIdOf: whatever the case or Unicode
+ * normalization form TikTok lists it in); `keyword` narrows the read (keywordForms).
  * TikTok does not say that an address has one row, nor what becomes of a removed member's
  * (`UNBOUND` is a valid `relation_status`, `UserRelationStatusToBC` in github.com/tiktok/tiktok-business-api-sdk; [INF]), so of several rows the BOUND
  * one counts, then PENDING, then REJECTED.
@@ -88,11 +103,15 @@ export async function findRow(ctx: TikTokContext, email: string, what: string, o
     if (narrows === false) return readSome(status, false);
     return await readSome(status, true) ?? (narrows === undefined ? readSome(status, false) : undefined);
   };
-  const readSome = async (status: string | undefined, narrow: boolean) => {
-    const filtering = { ...(narrow ? { keyword: email.trim() } : {}), ...(status ? { relation_status: status } : {}) };
-    const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering }, MEMBER_PAGE_SIZE, what, (r) => `${r.relation_status}:${r.user_id ?? ''}:${inviteIdOf(r.user_email ?? '')}`);
-    const mine = rows.filter((r) => inviteIdOf(r.user_email ?? '') === key);
-    return (status ? mine.flatMap((r) => ofStatus(r, status) ?? []) : mine).sort((x, y) => precedence(x) - precedence(y))[0];
+  const readSome = async (status: string | undefined, narrow: boolean): Promise<MemberRow | undefined> => {
+    for (const keyword of narrow ? keywordForms(email) : [undefined]) {
+      const filtering = { ...(keyword ? { keyword } : {}), ...(status ? { relation_status: status } : {}) };
+      const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering }, MEMBER_PAGE_SIZE, what, (r) => `${r.relation_status}:${r.user_id ?? ''}:${inviteIdOf(r.user_email ?? '')}`);
+      const mine = rows.filter((r) => inviteIdOf(r.user_email ?? '') === key);
+      const row = (status ? mine.flatMap((r) => ofStatus(r, status) ?? []) : mine).sort((x, y) => precedence(x) - precedence(y))[0];
+      if (row) return row;
+    }
+    return undefined;
   };
   const row = await read();
   // A row without `relation_status` [INF #43] is of no known state (a user_id does not make it

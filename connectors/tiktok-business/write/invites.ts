@@ -15,7 +15,7 @@ import { findAssetRow } from '../read/assets.ts';
 
 /**
  * Invitations by email (TikTok API for Business v1.3 `/bc/member/invite/`, `/bc/member/delete/`
- * with `user_email`). An invitation's id is its lower-cased address: PENDING rows have no
+ * with `user_email`). An invitation's id is its address as emailKey folds it (NFC, lower-cased): PENDING rows have no
  * user_id. TikTok ignores an address invited before, so a repeated invite never duplicates; a
  * retry still looks first, to answer `already-done` (pending) or name the member (bound).
  */
@@ -119,7 +119,7 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string, listedA
     if (!isConnectorError(err)) throw err;
     if (err.kind === 'not-found') {
       // TikTok asks for the `user_email` "from /bc/member/get/" and does not say it compares
-      // addresses case-insensitively [INF #44]; the id is the lower-cased address. Gone only when
+      // addresses case-insensitively [INF #44]; the id is the address folded (inviteIdOf). Gone only when
       // no invitation is listed under another spelling of it, else revoke that one (once).
       if (listedAs !== undefined) return 'already-done';
       const row = await findRow(ctx, key, what, { thorough: true });
