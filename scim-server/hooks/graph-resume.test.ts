@@ -41,3 +41,21 @@ test('resume: a Graph that takes operationStatus only as Microsoft\'s resume sam
     await server.close();
   }
 });
+
+test('Graph emulator: a second resume of the same taskProcessingResult is refused (400) by default, Microsoft\'s resume API page documenting only the 204; taken again with the reading resumeRepeat: accepted', async () => {
+  for (const resumeRepeat of ['refused', 'accepted'] as const) {
+    const graph = createGraphEmulator({ ...ENTRA, readings: { resumeRepeat } });
+    const server = await graph.listen();
+    try {
+      const resume = graphResume(writebackConfig({ graph: server.url }), { maxRetries: 0 });
+      await resume('entra', target, 'completed');
+      const again = resume('entra', target, 'completed');
+      if (resumeRepeat === 'refused') await assert.rejects(again, (err: { statusCode?: number }) => err.statusCode === 400);
+      else await again;
+      await resume('entra', { ...target, taskProcessingResultId: 'tpr-other' }, 'completed');
+      assert.deepEqual(graph.resumes.map((r) => r.taskProcessingResultId), resumeRepeat === 'refused' ? ['tpr-1', 'tpr-other'] : ['tpr-1', 'tpr-1', 'tpr-other'], resumeRepeat);
+    } finally {
+      await server.close();
+    }
+  }
+});

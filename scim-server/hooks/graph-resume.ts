@@ -1,5 +1,5 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { createGraphClient } from '../../agent/writeback/graph-client.ts';
+import { createGraphClient, TOKEN_REFUSED } from '../../agent/writeback/graph-client.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 
 /**
@@ -15,6 +15,21 @@ export interface ResumeTarget {
 }
 
 export type ResumeCall = (idp: string, target: ResumeTarget, status: 'completed' | 'failed') => Promise<void>;
+
+/**
+ * A final refusal of a resume sent again (after a restart, or after a try that failed on the way and
+ * may have reached Graph) that can mean "this result was already resumed". Microsoft's resume API
+ * page (https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume)
+ * documents only the 204, not how Graph answers a repeat: read strictly, any 4xx may be that
+ * answer, except those that say who may call (401, 403), that the run is unknown (404) or "not
+ * now" (429, sent again), and the token endpoint refusing the app (TOKEN_REFUSED).
+ */
+export function refusedAsRepeat(err: unknown): boolean {
+  const e = err as { statusCode?: unknown; code?: unknown; name?: unknown } | undefined;
+  if (e?.code === TOKEN_REFUSED || e?.name === TOKEN_REFUSED) return false;
+  const status = e?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 && ![401, 403, 404, 429].includes(status);
+}
 
 export function resumePath(t: ResumeTarget): string {
   const e = encodeURIComponent;

@@ -26,6 +26,12 @@ export interface HookEventRecord {
   callout?: { workflowId: string; taskId: string; taskProcessingResultId: string; action: string; person: { email?: string; userName?: string; externalId?: string }; appId?: string };
   outcome?: string;
   /**
+   * For an LCW callout: the resume about to be sent, written before it goes out. A resume Graph
+   * accepted whose outcome was not saved (a crash, the store refusing) is sent again after the
+   * restart with this status, and Graph refusing it then is read as "already resumed".
+   */
+  resumeSent?: { operationStatus: 'completed' | 'failed'; at: string; why?: string };
+  /**
    * The process acting on an open record (processing or waiting), until when; renewed while it
    * works (`keep`). With replicas sharing the store, another replica takes the record only once
    * the lease has lapsed (its holder died), as agent tasks' leases (agent/tasks/lease.ts).

@@ -5,7 +5,7 @@ import { errorText, type Logger } from '../../agent/log/logger.ts';
 import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { endSessionsOf, sessionPersonOf } from '../web/session-revocation.ts';
-import type { ResumeCall } from './graph-resume.ts';
+import { refusedAsRepeat, type ResumeCall } from './graph-resume.ts';
 import { type HookEventLog } from './hook-events.ts';
 import { auditSubject, type HookEventRecord } from './hook-event-record.ts';
 import { isTransient } from './transient.ts';
@@ -74,9 +74,13 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
   // follows, in the transaction that records it: hookEvents records are swept after a week.
   const audit: AuditInput[] = [];
   let taskIds = record.taskIds ?? [];
-  let status: 'completed' | 'failed';
-  let why = '';
-  try {
+  // A resume written as about to go out by an earlier process (it crashed, or the store refused
+  // the outcome): its status is sent again as it was, not decided anew, so the workflow never
+  // hears two statuses, and a refusal of it is read as "already resumed" (below).
+  const earlier = record.resumeSent;
+  let status: 'completed' | 'failed' = earlier?.operationStatus ?? 'failed';
+  let why = earlier?.why ?? '';
+  if (!earlier) try {
     if (taskIds.length === 0) {
       try {
         taskIds = (await startedWhenAvailable(deps, () => startAction(deps, record.idp, callout))).map((t) => t.id);
@@ -120,11 +124,32 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
     return;
   }
   const resumed = { trigger, action: 'lifecycle-resume', subject: auditSubject(callout.person), detail: { ...detail, operationStatus: status, ...(taskIds.length > 0 ? { taskIds } : {}) } };
+  if (!earlier) {
+    // Written before the resume goes out, with the audit entries so far: a crash after Graph
+    // accepted it and before its outcome is saved leaves this, and the next process sends the same
+    // status and knows Graph may refuse it as a repeat. Not written, nothing is sent: the callout
+    // stays open under our lease and is taken again once it lapses, as when `waiting` is refused.
+    const resumeSent = { operationStatus: status, at: new Date().toISOString(), ...(why !== '' ? { why } : {}) };
+    let held = true;
+    const refusal = await retried(deps, async () => { held = await events.update('entra-lifecycle', record.id, { resumeSent, ...(taskIds.length > 0 ? { taskIds } : {}) }, audit); });
+    if (!held) {
+      log.warn(`entra lifecycle (${record.idp}): result ${record.id}: taken by another process; left to it`);
+      return;
+    }
+    if (refusal !== undefined) {
+      if (deps.isStopped()) await events.release('entra-lifecycle', record.id).catch(() => undefined);
+      else log.error(`entra lifecycle (${record.idp}): result ${record.id}: the store did not record the resume about to be sent (${(refusal as Error).message}); not resumed here: left to the process that takes the callout once its lease lapses`);
+      return;
+    }
+    audit.length = 0; // written
+  }
   // The resume's outcome and the write that records it are apart: a store refusing the write (a
   // database failover) after Graph accepted the resume recorded "resume failed" for a resume that
   // happened, and when the store refused that write too the rejection went unhandled, which ends a
   // Node process (https://nodejs.org/api/cli.html#--unhandled-rejectionsmode: throw is the default).
   let refused: unknown;
+  /** Graph's refusal of a resume sent again, taken as "already resumed" (refusedAsRepeat). */
+  let repeatRefused: unknown;
   for (let attempt = 1; ; attempt++) {
     // Stopped after a failed try, or during the wait that followed it (the stop ends the wait).
     if (attempt > 1 && deps.isStopped()) {
@@ -144,6 +169,13 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
       refused = undefined;
       break;
     } catch (err) {
+      // Sent before (by the process that wrote `resumeSent`, or by a try here that failed on the
+      // way after it may have reached Graph): a refusal may be Graph's answer to a repeat.
+      if ((earlier !== undefined || attempt > 1) && refusedAsRepeat(err)) {
+        repeatRefused = err;
+        refused = undefined;
+        break;
+      }
       refused = err;
       // Graph's refusal (4xx) is final. A failure on the way (the token endpoint, the network, a
       // 5xx past the SDK's own retries) is tried again: the workflow marks a task it never hears
@@ -168,7 +200,12 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
     events.leave('entra-lifecycle', record.id);
     log.error(`entra lifecycle (${record.idp}): result ${record.id}: ${refused === undefined ? `resumed ${status}` : 'resume failed'}, but the store did not record it: ${(err as Error).message}`);
   };
-  if (refused === undefined) {
+  if (repeatRefused !== undefined) {
+    const sentAt = earlier ? ` at ${earlier.at}` : '';
+    log.warn(`entra lifecycle (${record.idp}): workflow ${callout.workflowId} result ${record.id} already resumed with ${status}: Graph refused it sent again (${errorText(repeatRefused)})`);
+    await recordOutcome(() => events.update('entra-lifecycle', record.id, { state: status === 'completed' ? 'done' : 'failed', outcome: `already resumed ${status}` },
+      [...audit, { ...resumed, why: `workflow ${callout.workflowId} task ${callout.taskId} already resumed with ${status}${why}: sent${sentAt} with no answer recorded, and Graph refused it sent again (${errorText(repeatRefused)})`, outcome: 'ok', detail: { ...resumed.detail, alreadyResumed: true } }]));
+  } else if (refused === undefined) {
     log.info(`entra lifecycle (${record.idp}): resumed workflow ${callout.workflowId} task ${callout.taskId} result ${record.id}: ${status}`);
     await recordOutcome(() => events.update('entra-lifecycle', record.id, { state: status === 'completed' ? 'done' : 'failed', outcome: `resumed ${status}` },
       [...audit, { ...resumed, why: `resumed workflow ${callout.workflowId} task ${callout.taskId} with ${status}${why}`, outcome: 'ok' }]));

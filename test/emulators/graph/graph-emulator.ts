@@ -62,6 +62,12 @@ export interface GraphReadings {
    * (https://learn.microsoft.com/graph/api/resources/identitygovernance-customtaskextensionresponsedata).
    */
   resumeStatusCase?: 'any' | 'sample';
+  /**
+   * A second resume of a taskProcessingResult already resumed: refused (default, 400
+   * `Request_BadRequest`, our wording) or taken again. Microsoft's resume API page gives only the 204
+   * of an accepted resume; the strict reading is that Graph may refuse a repeat (docs/writeback.md [INF]).
+   */
+  resumeRepeat?: 'refused' | 'accepted';
 }
 
 export interface GraphEmulatorOptions {
@@ -106,6 +112,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   const tokens = createTokenService(issuer, tenantId);
   const calls: GraphCall[] = [];
   const resumes: LifecycleResume[] = [];
+  const resumed = new Set<string>();
   let echoCredentials = false;
   let tokenOutage = 0;
   let throttle = { remaining: options.faults?.throttleNext ?? 0, retryAfter: options.faults?.retryAfterSeconds ?? 0 };
@@ -218,6 +225,9 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     const sent = String(req.body?.data?.operationStatus ?? '');
     const status = readings.resumeStatusCase === 'sample' ? ({ Completed: 'completed', Failed: 'failed' } as Record<string, string>)[sent] ?? '' : sent.toLowerCase();
     if (!['completed', 'failed'].includes(status)) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'operationStatus'; expected completed or failed.");
+    const key = [req.params.wid, req.params.tid, req.params.rid].map(String).join('\u0000');
+    if (resumed.has(key) && readings.resumeRepeat !== 'accepted') throw GRAPH_ERRORS.badRequest(`The task processing result '${String(req.params.rid)}' was already resumed.`);
+    resumed.add(key);
     resumes.push({ version: req.baseUrl.slice(1), workflowId: String(req.params.wid), taskId: String(req.params.tid), taskProcessingResultId: String(req.params.rid), body: req.body, caller: res.locals.caller as JWTPayload });
     if (readings.resumeAnswer === 'empty-json') return res.status(200).type('application/json').end();
     return res.status(204).end();
