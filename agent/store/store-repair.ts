@@ -151,7 +151,11 @@ async function droppedChanges(files: StoreFiles, found: Inspection): Promise<str
         out.push(`${journal.file} line ${i + 1}: unreadable (${Buffer.byteLength(text)} bytes), its changes unknown`);
         continue;
       }
-      if ((entry.seq as number) <= found.seq) continue; // kept
+      // A good line up to the kept commit is kept. A line from the damage on is dropped whatever
+      // commit number it claims: that number may be what was damaged (read as an earlier commit,
+      // it was passed over as kept, and its changes were dropped without being listed).
+      const damaged = journal.damage !== undefined && i + 1 >= journal.damage.line;
+      if (!damaged && (entry.seq as number) <= found.seq) continue; // kept
       for (const c of entry.changes as unknown[][]) {
         const id = typeof c[2] === 'string' ? c[2] : Array.isArray(c[2]) ? String(c[2][0]) : '?';
         out.push(`${journal.file} line ${i + 1}: commit ${entry.seq}: ${typeof c[2] === 'string' ? 'delete' : 'put'} ${String(c[0])}/${String(c[1])}/${id}`);
