@@ -5,6 +5,7 @@ import { lockStore } from './store-lock.ts';
 import { SerializedStore } from './store-file.ts';
 import { writeFreshFiles, writeSnapshotFile } from './store-layout.ts';
 import { LowdbStore } from './lowdb-store.ts';
+import { ARCHIVED_COLLECTIONS } from './archives.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { storeCommandTrigger } from '../audit/store-operation.ts';
 
@@ -85,9 +86,16 @@ export async function repairStore(path: string, files: StoreFiles = nodeFiles, n
     const dropped = await droppedChanges(files, found);
     const serialized = new SerializedStore();
     for (const [c, parts] of found.records) for (const [p, records] of parts) for (const [id, record] of records) serialized.set(c, p, id, record);
-    const { journal } = await writeFreshFiles(files, paths, found.seq, async (captured) => void (await writeSnapshotFile(files, path, serialized, captured)), serialized.capture(found.seq));
+    // The archives (audit log, finished tasks) already hold the records of commits after the
+    // damage: they were archived once durable. Numbered from found.seq again, the next commits
+    // would reuse those numbers, and at a start after a crash the archive, whose last commit looks
+    // newer, would skip their records (archives.ts `fill`): audit entries and finished tasks of
+    // acknowledged commits lost. So the repaired store goes on past every number in use.
+    const after = Math.max(found.seq, highestJournalSeq(found), await highestArchivedSeq(files, path));
+    const { journal } = await writeFreshFiles(files, paths, after, async (captured) => void (await writeSnapshotFile(files, path, serialized, captured)), serialized.capture(after));
     await journal.close();
-    repaired = { ok: true, lines: [...checked.lines, `repaired: kept everything up to commit ${found.seq}; copies of the damaged files are in ${backup}`], backup, dropped, damage: found.damage.map((d) => describeDamage(d)), keptUpTo: found.seq };
+    const numbered = after > found.seq ? `; the next commit is ${after + 1} (the dropped ones' numbers are not reused: the archive keeps their audit entries and finished tasks)` : '';
+    repaired = { ok: true, lines: [...checked.lines, `repaired: kept everything up to commit ${found.seq}${numbered}; copies of the damaged files are in ${backup}`], backup, dropped, damage: found.damage.map((d) => describeDamage(d)), keptUpTo: found.seq };
   } finally {
     await unlock();
   }
@@ -131,6 +139,29 @@ async function auditRepair(path: string, files: StoreFiles, result: RepairReport
   }
 }
 
+/** The highest commit number a journal line holds, a damaged one's included (when it still parses). */
+function highestJournalSeq(found: Inspection): number {
+  let top = 0;
+  for (const j of found.journals) for (const seq of [...j.entries.map((e) => e.seq), ...(j.damage?.lostCommits ?? [])]) top = Math.max(top, seq);
+  return top;
+}
+
+/** The highest commit number any archive line names (archive.ts: `{"seq":n,…}`, one line per record). */
+async function highestArchivedSeq(files: StoreFiles, path: string): Promise<number> {
+  const folder = `${path}.archive`;
+  const names = await files.list(folder);
+  let top = 0;
+  for (const name of names) {
+    if (!ARCHIVED_COLLECTIONS.some((c) => name.startsWith(`${c}-`) && name.endsWith('.log'))) continue;
+    const text = ((await files.read(join(folder, name))) ?? Buffer.alloc(0)).toString('utf8');
+    for (const m of text.matchAll(/^\{"seq":(\d+),/gm)) {
+      const seq = Number(m[1]);
+      if (Number.isSafeInteger(seq)) top = Math.max(top, seq);
+    }
+  }
+  return top;
+}
+
 /** The record changes of the commits repair drops (a line that cannot be read is named as such). */
 async function droppedChanges(files: StoreFiles, found: Inspection): Promise<string[]> {
   const out: string[] = [];
@@ -151,7 +182,11 @@ async function droppedChanges(files: StoreFiles, found: Inspection): Promise<str
         out.push(`${journal.file} line ${i + 1}: unreadable (${Buffer.byteLength(text)} bytes), its changes unknown`);
         continue;
       }
-      if ((entry.seq as number) <= found.seq) continue; // kept
+      // A good line up to the kept commit is kept. A line from the damage on is dropped whatever
+      // commit number it claims: that number may be what was damaged (read as an earlier commit,
+      // it was passed over as kept, and its changes were dropped without being listed).
+      const damaged = journal.damage !== undefined && i + 1 >= journal.damage.line;
+      if (!damaged && (entry.seq as number) <= found.seq) continue; // kept
       for (const c of entry.changes as unknown[][]) {
         const id = typeof c[2] === 'string' ? c[2] : Array.isArray(c[2]) ? String(c[2][0]) : '?';
         out.push(`${journal.file} line ${i + 1}: commit ${entry.seq}: ${typeof c[2] === 'string' ? 'delete' : 'put'} ${String(c[0])}/${String(c[1])}/${id}`);

@@ -90,6 +90,7 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
       changes.push({ collection: e.collection, partition: e.partition, id: e.id, record: deleting ? undefined : e.record });
     }
     c.db.markAvailable();
+    c.db.noteWritable(true);
     c.announcer.announce(changes.map((ch) => [ch.collection, ch.partition, ch.id] as const));
     return { ok: true, changes };
   } catch (failed) {

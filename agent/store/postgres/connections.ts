@@ -45,6 +45,14 @@ export class Connections {
   pool: pg.Pool | null = null;
   /** Since when, and why, the database does not answer (null: it does). */
   unavailable: { reason: string; since: string } | null = null;
+  /**
+   * Since when, and why, the database answers and takes no write (null: it takes them): a standby
+   * reached after a failover, `default_transaction_read_only` on. `SELECT 1` answers there, so
+   * without this /readyz and `hubwarden_store_up` said ready while every write got 503. Set by a
+   * commit refused with SQLSTATE 25006 and by the /readyz probe; cleared by a commit taken or the
+   * probe finding `transaction_read_only` off.
+   */
+  readOnly: { reason: string; since: string } | null = null;
   private probe: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: ConnectionsOptions) {}
@@ -162,6 +170,7 @@ export class Connections {
 
   /** The database answered, and refused the statement for a reason of its own (sql.ts `isRefusedByServer`): it rolled back. */
   refusedError(err: unknown): StoreUnavailable {
+    if ((err as { code?: unknown } | null)?.code === '25006') this.noteWritable(false);
     log.warn('store: PostgreSQL refused a statement; the request is refused (503) and nothing was changed', { schema: this.o.schema, error: detailOf(err) });
     return new StoreUnavailable(`PostgreSQL refused it: ${reasonOf(err)}`, Math.ceil(this.o.probeMs / 1000));
   }
@@ -191,6 +200,17 @@ export class Connections {
     if (this.unavailable) {
       this.unavailable = null;
       log.info('store: PostgreSQL answers again', { schema: this.o.schema });
+    }
+  }
+
+  /** Whether the database takes writes now, as a commit or the /readyz probe found (`readOnly`). */
+  noteWritable(writable: boolean): void {
+    if (writable) {
+      if (this.readOnly) log.info('store: PostgreSQL takes writes again', { schema: this.o.schema });
+      this.readOnly = null;
+    } else if (!this.readOnly && this.o.isOpen()) {
+      this.readOnly = { reason: reasonOf({ code: '25006' }), since: new Date().toISOString() };
+      log.error('store: PostgreSQL answers but takes no write (a standby, or default_transaction_read_only); writes are refused until it takes them', { url: describeUrl(this.o.url), schema: this.o.schema });
     }
   }
 

@@ -209,9 +209,9 @@ export class PostgresStore implements Store {
     log.debug('store opened', { kind: 'postgres', url: describeUrl(this.url), schema: this.schema });
   }
 
-  /** Whether the database answers (false while it is unreachable, before open and after close). */
+  /** Whether the database takes writes (false while it is unreachable or read-only, before open and after close). */
   healthy(): boolean {
-    return this.state === 'open' && this.db.unavailable === null;
+    return this.state === 'open' && this.db.unavailable === null && this.db.readOnly === null;
   }
 
   private probing: Promise<void> | undefined;
@@ -220,15 +220,15 @@ export class PostgresStore implements Store {
   /**
    * Asks the database now (/readyz). `healthy()` only knows what the last query met: after 30 s
    * without one the pool holds no connection, so an outage since then was noticed by nobody and
-   * the replica kept saying ready. One `SELECT 1` at a time and at most one a second, however often
+   * the replica kept saying ready. One probe at a time and at most one a second, however often
    * /readyz is asked; an unreachable answer marks the store unavailable (and starts the probe that
-   * notices its return). A busy pool is load, not an outage, and changes nothing.
+   * notices its return), a read-only one (`Connections.readOnly`) too, until a probe finds it takes writes. A busy pool is load, not an outage.
    */
   async reachableNow(): Promise<boolean> {
-    if (!this.healthy()) return false;
+    if (this.state !== 'open' || this.db.unavailable) return false;
     if (!this.probing && Date.now() - this.probedAt >= 1_000) {
       this.probedAt = Date.now();
-      this.probing = this.db.query('SELECT 1').then(() => {}, () => {}).finally(() => { this.probing = undefined; });
+      this.probing = this.db.query<{ ro: string }>("SELECT current_setting('transaction_read_only') AS ro").then((rows) => this.db.noteWritable(rows[0]?.ro !== 'on'), () => {}).finally(() => { this.probing = undefined; });
     }
     await this.probing;
     return this.healthy();
@@ -237,8 +237,8 @@ export class PostgresStore implements Store {
   /** Why the store cannot work now (for /readyz; no password, no host), or undefined. */
   unavailableReason(): string | undefined {
     if (this.state !== 'open') return `the store is ${this.state === 'new' || this.state === 'opening' ? 'not open yet' : 'closed'}`;
-    const down = this.db.unavailable;
-    return down ? `PostgreSQL unreachable since ${down.since}: ${down.reason}; retrying every ${this.o.probeMs / 1000} s` : undefined;
+    const down = this.db.unavailable ?? this.db.readOnly;
+    return down ? `PostgreSQL ${down === this.db.unavailable ? 'unreachable' : 'takes no write'} since ${down.since}: ${down.reason}; ${down === this.db.unavailable ? `retrying every ${this.o.probeMs / 1000} s` : 'asked again at each /readyz and write'}` : undefined;
   }
 
   // ---- reads -------------------------------------------------------------------------------
