@@ -111,7 +111,9 @@ export function registerHubCommands(program: Command): void {
     .requiredOption('--reason <reason>', 'who asked and why (audited)')
     .option('--until <date>', 'when it ends: through the end of a date in UTC (2026-12-31), or at an ISO 8601 date-time with its offset (2026-12-31T18:00:00+01:00)')
     .action((hub: string, member: string, opts: { reason: string; until?: string }) =>
-      memberAction(hub, member, 'exempt', { reason: opts.reason, ...(opts.until !== undefined ? { until: dateOption('--until', opts.until, 'as-is') } : {}) }));
+      // Checked as every --reason is (reason.ts): too long or holding a control character was the
+      // server's 400, exit 1, where the same --reason on remove is a usage mistake, exit 2.
+      memberAction(hub, member, 'exempt', { ...reasonBody(opts.reason), ...(opts.until !== undefined ? { until: dateOption('--until', opts.until, 'as-is') } : {}) }));
 
   program.command('unexempt').arguments('<hub> <member>').description('end a member\'s exemption now (hubwarden manages the seat again)')
     .option('--reason <reason>', REASON_HELP)

@@ -26,6 +26,20 @@ export function packageVersion(): string {
 }
 
 /**
+ * The exit codes, in `hubwarden --help` (a script tells a refused command from a failed one by
+ * them). 130 and 143 are 128 + the signal's number, as a shell reports a command a signal ended
+ * (https://www.gnu.org/software/bash/manual/html_node/Exit-Status.html).
+ */
+export const EXIT_STATUS = `
+Exit status:
+  0    done (--help and --version too)
+  1    failed: the server refused the change, a task failed, a store check found damage;
+       one line on stderr says why
+  2    usage mistake (an unknown command or option, a bad value): refused before any request
+  130  interrupted (Ctrl-C) while waiting for a task; 143 on SIGTERM. The task goes on
+       in hubwarden: see hubwarden tasks`;
+
+/**
  * The first word of `argv` that is no option nor a global option's value: the command named, if any.
  */
 function commandWord(argv: readonly string[]): string | undefined {
@@ -55,7 +69,8 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .showHelpAfterError(false)
     // `hubwarden <command> --help` lists --url, --token, --json too: each command takes them
     // (before or after its name), and without them its help read as if it did not.
-    .configureHelp({ showGlobalOptions: true });
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText('after', EXIT_STATUS);
   quiet(program);
   registerHubCommands(program);
   registerWorkCommands(program);

@@ -4,6 +4,11 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, lstatSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LowdbStore } from '../../agent/store/lowdb-store.ts';
+import { MAX_REASON } from '../../agent/safe-text.ts';
 import { TEST_ENV } from './test-server.ts';
 import { assertOneLineError, cli, adminApiForCli, type Run } from './cli-run.ts';
 
@@ -43,6 +48,35 @@ describe('hubwarden CLI: usage mistakes', () => {
       assert.equal(run.stderr, '');
       assert.match(run.stdout, /^Usage: hubwarden/);
     }
+    // The exit codes a script tells outcomes apart by are in the program's help (the README lists none).
+    const help = runs[2]!.stdout;
+    for (const code of [/^ {2}0 +done/m, /^ {2}1 +failed/m, /^ {2}2 +usage mistake/m, /^ {2}130 +interrupted \(Ctrl-C\)[^\n]*143 on SIGTERM/m]) assert.match(help, code);
+  });
+
+  test('exempt\'s --reason is checked as every --reason is: too long or with a control character is exit 2 and no request', async () => {
+    const calls = agent.calls.length;
+    // It was sent as given: the server's 400 made it exit 1, where remove with the same --reason exits 2.
+    assertOneLineError(await cli(['exempt', 'acme-ads', '1001', '--reason', 'x'.repeat(MAX_REASON + 1), ...auth]), 2, new RegExp(`^hubwarden: --reason: ${MAX_REASON + 1} characters; at most ${MAX_REASON}$`));
+    assertOneLineError(await cli(['exempt', 'acme-ads', '1001', '--reason', 'board\u0007member', ...auth]), 2, /^hubwarden: --reason: the text /);
+    assert.equal(agent.calls.length, calls, 'no request reached the agent');
+  });
+
+  test('store check, repair and migrate refuse a store path that is a symbolic link, naming its target; nothing is written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hubwarden-cli-symlink-'));
+    const store = new LowdbStore(join(dir, 'hubwarden.json'));
+    await store.open();
+    await store.close();
+    const link = join(dir, 'link.json');
+    symlinkSync(join(dir, 'hubwarden.json'), link);
+    // Its journal and lock are looked for beside the link: check called the live store DAMAGED
+    // (journal missing), passed over the server's lock, and repair would have replaced the link.
+    for (const args of [['store', 'check'], ['store', 'repair', '--accept-loss'], ['store', 'migrate', '--to', 'postgres://postgres@127.0.0.1:1/x']]) {
+      const run = await cli([...args, '--path', link]);
+      assertOneLineError(run, 2, new RegExp(`^hubwarden: store: --path ${link.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a symbolic link to \\S+hubwarden\\.json: name the store file itself`));
+      assert.equal(run.stdout, '');
+    }
+    assert.ok(lstatSync(link).isSymbolicLink(), 'the link is left as it was');
+    assert.equal(existsSync(`${link}.journal`), false);
   });
 
   test('an empty argument or option value, or an argument "." or "..", is refused, naming it, and nothing is asked of the server', async () => {
