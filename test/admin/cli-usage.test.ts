@@ -33,6 +33,12 @@ describe('hubwarden CLI: usage mistakes', () => {
       [['hubs', '--frobnicate'], /unknown option '--frobnicate'/],
       [['members'], /missing required argument 'hub'/],
       [['help', 'nosuch'], /^hubwarden: unknown command 'nosuch' \(see hubwarden --help\)$/],
+      // A typo under a command is named as one, with that command's help: `help store nosuch` showed
+      // store's help with exit 0, `store help nosuch` said "missing command", `emulator nosuch` sent
+      // the admin to the program's help.
+      [['help', 'store', 'nosuch'], /^hubwarden: unknown command 'nosuch' \(see hubwarden store --help\)$/],
+      [['store', 'help', 'nosuch'], /^hubwarden: unknown command 'nosuch' \(see hubwarden store --help\)$/],
+      [['--json', 'emulator', 'nosuch'], /^hubwarden: unknown command 'nosuch' \(see hubwarden emulator --help\)$/],
     ];
     const runs = await cliAll(cases.map(([args]) => args));
     runs.forEach((run, i) => {
@@ -42,13 +48,16 @@ describe('hubwarden CLI: usage mistakes', () => {
   });
 
   test('help asked for, by `help <command>` or --help, is printed on stdout with exit 0 and nothing on stderr', async () => {
-    const runs = await cliAll([['help', 'members'], ['members', '--help'], ['help']]);
+    const runs = await cliAll([['help', 'members'], ['members', '--help'], ['help'], ['help', 'store', 'check'], ['store', 'help', 'repair']]);
     for (const run of runs) {
       assert.equal(run.code, 0, run.stderr);
       assert.equal(run.stderr, '');
       assert.match(run.stdout, /^Usage: hubwarden/);
     }
     // The exit codes a script tells outcomes apart by are in the program's help (the README lists none).
+    // `help store check` showed store's help, not check's.
+    assert.match(runs[3]!.stdout, /^Usage: hubwarden store check /);
+    assert.match(runs[4]!.stdout, /^Usage: hubwarden store repair /);
     const help = runs[2]!.stdout;
     for (const code of [/^ {2}0 +done/m, /^ {2}1 +failed/m, /^ {2}2 +usage mistake/m, /^ {2}130 +interrupted \(Ctrl-C\)[^\n]*143 on SIGTERM/m]) assert.match(help, code);
   });
