@@ -10,8 +10,16 @@ import { checkOutcome } from './check-outcome.ts';
 import { itemsOf, stringOf } from './answer.ts';
 import { dateOption } from './dates.ts';
 import { REASON_HELP, reasonBody } from './reason.ts';
+import type { HubRole } from '../../config/schema.ts';
 
 const MEMBER_STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
+
+/**
+ * `match --hub-role`, checked here as `--status` is: the server's 400 named its body field
+ * (body.hubRole) and exited 1, not a usage mistake naming the option. Every role of the config's
+ * HUB_ROLES, tsc-checked (a Record over the type), without loading the config schema.
+ */
+const HUB_ROLES = Object.keys({ owner: true, manager: true, collaborator: true } satisfies Record<HubRole, true>);
 
 function memberTable(members: MemberView[]): string {
   const partners = members.some((m) => m.kind === 'partner-user');
@@ -100,8 +108,10 @@ export function registerHubCommands(program: Command): void {
   program.command('match').arguments('<hub> <member> <directoryUserId>').description('match a hub member to a directory user')
     .option('--hub-role <role>', 'owner, manager or collaborator')
     .option('--reason <reason>', REASON_HELP)
-    .action((hub: string, member: string, directoryUserId: string, opts: { hubRole?: string; reason?: string }) =>
-      memberAction(hub, member, 'match', { directoryUserId, ...(opts.hubRole ? { hubRole: opts.hubRole } : {}), ...reasonBody(opts.reason) }));
+    .action((hub: string, member: string, directoryUserId: string, opts: { hubRole?: string; reason?: string }) => {
+      if (opts.hubRole !== undefined && !HUB_ROLES.includes(opts.hubRole)) throw new CliError(`--hub-role: expected one of ${HUB_ROLES.join(', ')}, got "${opts.hubRole}"`, 2);
+      return memberAction(hub, member, 'match', { directoryUserId, ...(opts.hubRole ? { hubRole: opts.hubRole } : {}), ...reasonBody(opts.reason) });
+    });
 
   program.command('unmatch').arguments('<hub> <member>').description('forget a manual match')
     .option('--reason <reason>', REASON_HELP)

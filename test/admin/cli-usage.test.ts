@@ -62,11 +62,13 @@ describe('hubwarden CLI: usage mistakes', () => {
     for (const code of [/^ {2}0 +done/m, /^ {2}1 +failed/m, /^ {2}2 +usage mistake/m, /^ {2}130 +interrupted \(Ctrl-C\)[^\n]*143 on SIGTERM/m]) assert.match(help, code);
   });
 
-  test('exempt\'s --reason is checked as every --reason is: too long or with a control character is exit 2 and no request', async () => {
+  test('exempt\'s --reason is checked as every --reason is, match\'s --hub-role as --status is: a mistake is exit 2 and no request', async () => {
     const calls = agent.calls.length;
     // It was sent as given: the server's 400 made it exit 1, where remove with the same --reason exits 2.
     assertOneLineError(await cli(['exempt', 'acme-ads', '1001', '--reason', 'x'.repeat(MAX_REASON + 1), ...auth]), 2, new RegExp(`^hubwarden: --reason: ${MAX_REASON + 1} characters; at most ${MAX_REASON}$`));
     assertOneLineError(await cli(['exempt', 'acme-ads', '1001', '--reason', 'board\u0007member', ...auth]), 2, /^hubwarden: --reason: the text /);
+    // As --status is: the server's 400 said body.hubRole, exit 1.
+    assertOneLineError(await cli(['match', 'acme-ads', '1002', 'u-raj', '--hub-role', 'admin', ...auth]), 2, /^hubwarden: --hub-role: expected one of owner, manager, collaborator, got "admin"$/);
     assert.equal(agent.calls.length, calls, 'no request reached the agent');
   });
 
