@@ -66,8 +66,12 @@ export function registerStoreCommands(program: Command): void {
     .option('--path <file>', 'the lowdb store file (default: store.path of the config)')
     .option('--accept-loss', 'copy even when archive lines (audit log, finished tasks) fail their checksum: they are left out, and listed')
     .action(async (opts: { to: string; schema: string; path?: string; acceptLoss?: boolean }) => {
-      const url = opts.to.startsWith('env:') ? process.env[opts.to.slice(4)] : opts.to;
-      if (!url) throw new CliError(`store migrate: environment variable ${opts.to.slice(4)} is not set`, 2);
+      const name = opts.to.startsWith('env:') ? opts.to.slice(4) : undefined;
+      const url = name === undefined ? opts.to : process.env[name];
+      // Said as it is: an empty variable (`DATABASE_URL=` in an env file) was reported "not set",
+      // and `--to env:` named "environment variable  " (no name at all).
+      if (name === '') throw new CliError('store migrate: --to env: names no variable: expected env:NAME', 2);
+      if (!url?.trim()) throw new CliError(`store migrate: environment variable ${name} is ${url === undefined ? 'not set' : 'set but empty'}`, 2);
       // Checked as the config checks store.url: a password with an unencoded / ? or # is named as
       // that, never quoted, rather than a bare "Invalid URL" from the driver.
       const urlProblem = postgresUrlProblem(url);

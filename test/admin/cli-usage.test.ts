@@ -72,7 +72,7 @@ describe('hubwarden CLI: usage mistakes', () => {
     assert.equal(agent.calls.length, calls, 'no request reached the agent');
   });
 
-  test('store check, repair and migrate refuse a store path that is a symbolic link, naming its target; nothing is written', async () => {
+  test('store check, repair and migrate refuse a store path that is a symbolic link, naming its target; nothing is written; migrate --to env:NAME says an empty variable is empty', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hubwarden-cli-symlink-'));
     const store = new LowdbStore(join(dir, 'hubwarden.json'));
     await store.open();
@@ -87,6 +87,9 @@ describe('hubwarden CLI: usage mistakes', () => {
       assert.equal(run.stdout, '');
     }
     assert.ok(lstatSync(link).isSymbolicLink(), 'the link is left as it was');
+    // --to env:NAME said "not set" of a variable set empty, and named no variable for `env:`.
+    assertOneLineError(await cli(['store', 'migrate', '--to', 'env:HW_EMPTY_URL', '--path', link], { HW_EMPTY_URL: '' }), 2, /^hubwarden: store migrate: environment variable HW_EMPTY_URL is set but empty$/);
+    assertOneLineError(await cli(['store', 'migrate', '--to', 'env:', '--path', link]), 2, /^hubwarden: store migrate: --to env: names no variable: expected env:NAME$/);
     assert.equal(existsSync(`${link}.journal`), false);
   });
 
