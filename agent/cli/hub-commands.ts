@@ -10,8 +10,16 @@ import { checkOutcome } from './check-outcome.ts';
 import { itemsOf, stringOf } from './answer.ts';
 import { dateOption } from './dates.ts';
 import { REASON_HELP, reasonBody } from './reason.ts';
+import type { HubRole } from '../../config/schema.ts';
 
 const MEMBER_STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
+
+/**
+ * `match --hub-role`, checked here as `--status` is: the server's 400 named its body field
+ * (body.hubRole) and exited 1, not a usage mistake naming the option. Every role of the config's
+ * HUB_ROLES, tsc-checked (a Record over the type), without loading the config schema.
+ */
+const HUB_ROLES = Object.keys({ owner: true, manager: true, collaborator: true } satisfies Record<HubRole, true>);
 
 function memberTable(members: MemberView[]): string {
   const partners = members.some((m) => m.kind === 'partner-user');
@@ -100,8 +108,10 @@ export function registerHubCommands(program: Command): void {
   program.command('match').arguments('<hub> <member> <directoryUserId>').description('match a hub member to a directory user')
     .option('--hub-role <role>', 'owner, manager or collaborator')
     .option('--reason <reason>', REASON_HELP)
-    .action((hub: string, member: string, directoryUserId: string, opts: { hubRole?: string; reason?: string }) =>
-      memberAction(hub, member, 'match', { directoryUserId, ...(opts.hubRole ? { hubRole: opts.hubRole } : {}), ...reasonBody(opts.reason) }));
+    .action((hub: string, member: string, directoryUserId: string, opts: { hubRole?: string; reason?: string }) => {
+      if (opts.hubRole !== undefined && !HUB_ROLES.includes(opts.hubRole)) throw new CliError(`--hub-role: expected one of ${HUB_ROLES.join(', ')}, got "${opts.hubRole}"`, 2);
+      return memberAction(hub, member, 'match', { directoryUserId, ...(opts.hubRole ? { hubRole: opts.hubRole } : {}), ...reasonBody(opts.reason) });
+    });
 
   program.command('unmatch').arguments('<hub> <member>').description('forget a manual match')
     .option('--reason <reason>', REASON_HELP)
@@ -111,7 +121,9 @@ export function registerHubCommands(program: Command): void {
     .requiredOption('--reason <reason>', 'who asked and why (audited)')
     .option('--until <date>', 'when it ends: through the end of a date in UTC (2026-12-31), or at an ISO 8601 date-time with its offset (2026-12-31T18:00:00+01:00)')
     .action((hub: string, member: string, opts: { reason: string; until?: string }) =>
-      memberAction(hub, member, 'exempt', { reason: opts.reason, ...(opts.until !== undefined ? { until: dateOption('--until', opts.until, 'as-is') } : {}) }));
+      // Checked as every --reason is (reason.ts): too long or holding a control character was the
+      // server's 400, exit 1, where the same --reason on remove is a usage mistake, exit 2.
+      memberAction(hub, member, 'exempt', { ...reasonBody(opts.reason), ...(opts.until !== undefined ? { until: dateOption('--until', opts.until, 'as-is') } : {}) }));
 
   program.command('unexempt').arguments('<hub> <member>').description('end a member\'s exemption now (hubwarden manages the seat again)')
     .option('--reason <reason>', REASON_HELP)

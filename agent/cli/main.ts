@@ -26,12 +26,29 @@ export function packageVersion(): string {
 }
 
 /**
+ * The exit codes, in `hubwarden --help` (a script tells a refused command from a failed one by
+ * them). 130 and 143 are 128 + the signal's number, as a shell reports a command a signal ended
+ * (https://www.gnu.org/software/bash/manual/html_node/Exit-Status.html).
+ */
+export const EXIT_STATUS = `
+Exit status:
+  0    done (--help and --version too)
+  1    failed: the server refused the change, a task failed, a store check found damage;
+       one line on stderr says why
+  2    usage mistake (an unknown command or option, a bad value): refused before any request
+  130  interrupted (Ctrl-C) while waiting for a task; 143 on SIGTERM. The task goes on
+       in hubwarden: see hubwarden tasks`;
+
+/** The program's options that take a value as the next word. */
+const GLOBAL_WITH_VALUE = new Set(['--url', '--token', '--config']);
+
+/**
  * The first word of `argv` that is no option nor a global option's value: the command named, if any.
  */
 function commandWord(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--url' || arg === '--token' || arg === '--config') i++;
+    if (GLOBAL_WITH_VALUE.has(arg)) i++;
     else if (!arg.startsWith('-')) return arg;
   }
   return undefined;
@@ -55,7 +72,8 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .showHelpAfterError(false)
     // `hubwarden <command> --help` lists --url, --token, --json too: each command takes them
     // (before or after its name), and without them its help read as if it did not.
-    .configureHelp({ showGlobalOptions: true });
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText('after', EXIT_STATUS);
   quiet(program);
   registerHubCommands(program);
   registerWorkCommands(program);
@@ -120,6 +138,32 @@ function refuseRepeatedValues(command: Command): void {
   }
 }
 
+/**
+ * The command words at the start of `argv` checked against the commands, and `help` among them
+ * (`help store check`, `store help check`) turned into that command's `--help`. Commander's own
+ * handling showed `store`'s help for `help store check` and `help store nosuch` (exit 0: a typo
+ * passed for help), said "missing command" for `store help nosuch`, and sent every unknown
+ * subcommand (`emulator nosuch`) to the program's --help rather than its command's.
+ */
+function helpAsOption(program: Command, argv: readonly string[]): string[] {
+  let command = program;
+  let help = -1;
+  for (let i = 0; i < argv.length && command.commands.length > 0; i++) {
+    const word = argv[i]!;
+    if (GLOBAL_WITH_VALUE.has(word)) i++;
+    if (word.startsWith('-')) continue;
+    if (word === 'help') {
+      if (help < 0) help = i;
+      continue;
+    }
+    const sub = command.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!sub) throw new CliError(`unknown command '${word}' (see ${commandPath(command)} --help)`, 2);
+    command = sub;
+  }
+  // `<command> help <argument>` where the command takes arguments, not subcommands (`members help`: hub "help"), is not reached.
+  return help >= 0 && command !== program ? [...argv.slice(0, help), ...argv.slice(help + 1).filter((a) => a !== 'help'), '--help'] : [...argv];
+}
+
 function commandPath(command: Command): string {
   const names: string[] = [];
   for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
@@ -167,12 +211,7 @@ export async function run(argv: string[]): Promise<number> {
   watchStdout();
   try {
     const program = await buildProgram(argv);
-    // `help <command>` for a command that does not exist: commander shows the program's help,
-    // which would be said as "missing command"; it is an unknown command.
-    if (argv[0] === 'help' && argv[1] !== undefined && !argv[1].startsWith('-') && !program.commands.some((c) => c.name() === argv[1] || c.aliases().includes(argv[1]!))) {
-      throw new CliError(`unknown command '${argv[1]}' (see hubwarden --help)`, 2);
-    }
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(helpAsOption(program, argv), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {

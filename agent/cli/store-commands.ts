@@ -1,3 +1,4 @@
+import { lstat, realpath } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { storeFileOf } from '../store/open-store.ts';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load.ts';
@@ -16,8 +17,8 @@ import { envSetting, type GlobalOptions } from './connection.ts';
  */
 export function registerStoreCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
-  const storePath = (opts: { path?: string }) => {
-    if (opts.path) return opts.path;
+  const storePath = async (opts: { path?: string }) => refuseSymlink(opts.path ?? configuredPath(), opts.path === undefined ? 'store.path' : '--path');
+  const configuredPath = () => {
     try {
       const config = loadConfig(global().config ?? envSetting(process.env, 'HUBWARDEN_CONFIG') ?? DEFAULT_CONFIG_PATH, process.env, { secrets: 'on-use' }); // the path only
       const file = storeFileOf(config);
@@ -37,7 +38,7 @@ export function registerStoreCommands(program: Command): void {
   store.command('check').description('report damage in the snapshot and journals; changes nothing')
     .option('--path <file>', 'the store file (default: store.path of the config)')
     .action(async (opts: { path?: string }) => {
-      const result = await checkStore(storePath(opts)).catch((err: unknown) => {
+      const result = await checkStore(await storePath(opts)).catch((err: unknown) => {
         throw new CliError(`store check: ${oneLine(err)}`);
       });
       process.stdout.write(`${result.lines.join('\n')}\n`);
@@ -49,7 +50,7 @@ export function registerStoreCommands(program: Command): void {
     .option('--accept-loss', 'required: records in damaged parts are dropped, and listed')
     .action(async (opts: { path?: string; acceptLoss?: boolean }) => {
       if (!opts.acceptLoss) throw new CliError('store repair drops the damaged records; run `hubwarden store check` to see which, then add --accept-loss', 2);
-      const result = await repairStore(storePath(opts)).catch((err: unknown) => {
+      const result = await repairStore(await storePath(opts)).catch((err: unknown) => {
         throw new CliError(`store repair: ${oneLine(err)}`);
       });
       process.stdout.write(`${result.lines.join('\n')}\n`);
@@ -65,15 +66,19 @@ export function registerStoreCommands(program: Command): void {
     .option('--path <file>', 'the lowdb store file (default: store.path of the config)')
     .option('--accept-loss', 'copy even when archive lines (audit log, finished tasks) fail their checksum: they are left out, and listed')
     .action(async (opts: { to: string; schema: string; path?: string; acceptLoss?: boolean }) => {
-      const url = opts.to.startsWith('env:') ? process.env[opts.to.slice(4)] : opts.to;
-      if (!url) throw new CliError(`store migrate: environment variable ${opts.to.slice(4)} is not set`, 2);
+      const name = opts.to.startsWith('env:') ? opts.to.slice(4) : undefined;
+      const url = name === undefined ? opts.to : process.env[name];
+      // Said as it is: an empty variable (`DATABASE_URL=` in an env file) was reported "not set",
+      // and `--to env:` named "environment variable  " (no name at all).
+      if (name === '') throw new CliError('store migrate: --to env: names no variable: expected env:NAME', 2);
+      if (!url?.trim()) throw new CliError(`store migrate: environment variable ${name} is ${url === undefined ? 'not set' : 'set but empty'}`, 2);
       // Checked as the config checks store.url: a password with an unencoded / ? or # is named as
       // that, never quoted, rather than a bare "Invalid URL" from the driver.
       const urlProblem = postgresUrlProblem(url);
       if (urlProblem === NOT_POSTGRES) throw new CliError('store migrate: --to must be a postgres:// URL (or env:NAME holding one)', 2);
       if (urlProblem) throw new CliError(`store migrate: ${describePostgresUrlProblem(opts.to.startsWith('env:') ? `--to ${opts.to}` : '--to', urlProblem)}`, 2);
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) throw new CliError(`store migrate: --schema "${opts.schema}" is not a lower-case PostgreSQL identifier`, 2);
-      const source = storePath(opts);
+      const source = await storePath(opts);
       const report = await copyLowdbToPostgres({ source, url, schema: opts.schema, acceptLoss: opts.acceptLoss }).catch((err: unknown) => {
         throw new CliError(`store migrate: ${redactUrl(oneLine(err), url)}`);
       });
@@ -83,6 +88,20 @@ export function registerStoreCommands(program: Command): void {
       process.stdout.write(`audited in the target as store-migrated (after the verification; its detail lists each collection's count and checksum)\n`);
       process.stdout.write(`next: set store: { kind: postgres, url: env:DATABASE_URL, schema: ${opts.schema} } in the config and start the server\n`);
     });
+}
+
+/**
+ * A store file that is a symbolic link is refused. The store's journals and its lock file are
+ * found beside the path given (`<path>.journal`, `<path>.lock`), not beside the file it points
+ * to: `store check --path link.json` reported the live store's journal as missing (DAMAGED, exit
+ * 1) and took no notice of the running server's lock, and `store repair` would have written a
+ * fresh store in place of the link. Named with its target, to pass instead.
+ */
+async function refuseSymlink(path: string, from: string): Promise<string> {
+  const found = await lstat(path).catch(() => undefined);
+  if (!found?.isSymbolicLink()) return path;
+  const target = await realpath(path).catch(() => undefined);
+  throw new CliError(`store: ${from} ${path} is a symbolic link${target ? ` to ${target}` : ' whose target is missing'}: name the store file itself (its journals and lock file are found beside the path given)`, from === '--path' ? 2 : 1);
 }
 
 /** An error message from the driver may quote the URL: the password never reaches the terminal. */

@@ -4,6 +4,11 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, lstatSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LowdbStore } from '../../agent/store/lowdb-store.ts';
+import { MAX_REASON } from '../../agent/safe-text.ts';
 import { TEST_ENV } from './test-server.ts';
 import { assertOneLineError, cli, adminApiForCli, type Run } from './cli-run.ts';
 
@@ -28,6 +33,12 @@ describe('hubwarden CLI: usage mistakes', () => {
       [['hubs', '--frobnicate'], /unknown option '--frobnicate'/],
       [['members'], /missing required argument 'hub'/],
       [['help', 'nosuch'], /^hubwarden: unknown command 'nosuch' \(see hubwarden --help\)$/],
+      // A typo under a command is named as one, with that command's help: `help store nosuch` showed
+      // store's help with exit 0, `store help nosuch` said "missing command", `emulator nosuch` sent
+      // the admin to the program's help.
+      [['help', 'store', 'nosuch'], /^hubwarden: unknown command 'nosuch' \(see hubwarden store --help\)$/],
+      [['store', 'help', 'nosuch'], /^hubwarden: unknown command 'nosuch' \(see hubwarden store --help\)$/],
+      [['--json', 'emulator', 'nosuch'], /^hubwarden: unknown command 'nosuch' \(see hubwarden emulator --help\)$/],
     ];
     const runs = await cliAll(cases.map(([args]) => args));
     runs.forEach((run, i) => {
@@ -37,12 +48,49 @@ describe('hubwarden CLI: usage mistakes', () => {
   });
 
   test('help asked for, by `help <command>` or --help, is printed on stdout with exit 0 and nothing on stderr', async () => {
-    const runs = await cliAll([['help', 'members'], ['members', '--help'], ['help']]);
+    const runs = await cliAll([['help', 'members'], ['members', '--help'], ['help'], ['help', 'store', 'check'], ['store', 'help', 'repair']]);
     for (const run of runs) {
       assert.equal(run.code, 0, run.stderr);
       assert.equal(run.stderr, '');
       assert.match(run.stdout, /^Usage: hubwarden/);
     }
+    // The exit codes a script tells outcomes apart by are in the program's help (the README lists none).
+    // `help store check` showed store's help, not check's.
+    assert.match(runs[3]!.stdout, /^Usage: hubwarden store check /);
+    assert.match(runs[4]!.stdout, /^Usage: hubwarden store repair /);
+    const help = runs[2]!.stdout;
+    for (const code of [/^ {2}0 +done/m, /^ {2}1 +failed/m, /^ {2}2 +usage mistake/m, /^ {2}130 +interrupted \(Ctrl-C\)[^\n]*143 on SIGTERM/m]) assert.match(help, code);
+  });
+
+  test('exempt\'s --reason is checked as every --reason is, match\'s --hub-role as --status is: a mistake is exit 2 and no request', async () => {
+    const calls = agent.calls.length;
+    // It was sent as given: the server's 400 made it exit 1, where remove with the same --reason exits 2.
+    assertOneLineError(await cli(['exempt', 'acme-ads', '1001', '--reason', 'x'.repeat(MAX_REASON + 1), ...auth]), 2, new RegExp(`^hubwarden: --reason: ${MAX_REASON + 1} characters; at most ${MAX_REASON}$`));
+    assertOneLineError(await cli(['exempt', 'acme-ads', '1001', '--reason', 'board\u0007member', ...auth]), 2, /^hubwarden: --reason: the text /);
+    // As --status is: the server's 400 said body.hubRole, exit 1.
+    assertOneLineError(await cli(['match', 'acme-ads', '1002', 'u-raj', '--hub-role', 'admin', ...auth]), 2, /^hubwarden: --hub-role: expected one of owner, manager, collaborator, got "admin"$/);
+    assert.equal(agent.calls.length, calls, 'no request reached the agent');
+  });
+
+  test('store check, repair and migrate refuse a store path that is a symbolic link, naming its target; nothing is written; migrate --to env:NAME says an empty variable is empty', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hubwarden-cli-symlink-'));
+    const store = new LowdbStore(join(dir, 'hubwarden.json'));
+    await store.open();
+    await store.close();
+    const link = join(dir, 'link.json');
+    symlinkSync(join(dir, 'hubwarden.json'), link);
+    // Its journal and lock are looked for beside the link: check called the live store DAMAGED
+    // (journal missing), passed over the server's lock, and repair would have replaced the link.
+    for (const args of [['store', 'check'], ['store', 'repair', '--accept-loss'], ['store', 'migrate', '--to', 'postgres://postgres@127.0.0.1:1/x']]) {
+      const run = await cli([...args, '--path', link]);
+      assertOneLineError(run, 2, new RegExp(`^hubwarden: store: --path ${link.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a symbolic link to \\S+hubwarden\\.json: name the store file itself`));
+      assert.equal(run.stdout, '');
+    }
+    assert.ok(lstatSync(link).isSymbolicLink(), 'the link is left as it was');
+    // --to env:NAME said "not set" of a variable set empty, and named no variable for `env:`.
+    assertOneLineError(await cli(['store', 'migrate', '--to', 'env:HW_EMPTY_URL', '--path', link], { HW_EMPTY_URL: '' }), 2, /^hubwarden: store migrate: environment variable HW_EMPTY_URL is set but empty$/);
+    assertOneLineError(await cli(['store', 'migrate', '--to', 'env:', '--path', link]), 2, /^hubwarden: store migrate: --to env: names no variable: expected env:NAME$/);
+    assert.equal(existsSync(`${link}.journal`), false);
   });
 
   test('an empty argument or option value, or an argument "." or "..", is refused, naming it, and nothing is asked of the server', async () => {
