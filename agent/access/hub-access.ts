@@ -2,7 +2,6 @@ import { HUB_ROLES, type HubConfigFile, type HubRole } from '../../config/schema
 import { asIfActive, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { computeGrant, groupNamesOf } from '../grants/effective-grant.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
-import { findPerson } from '../dispatch/find-person.ts';
 import { emailKey } from '../matching/email-key.ts';
 import { directoryUsersNamed, maySignIn, ownUsersAmong } from '../offers/claimant.ts';
 import type { ReadView } from '../store/store.ts';
@@ -83,15 +82,13 @@ export function lowestHubRole(roles: Iterable<HubRole | undefined>): HubRole | u
 
 /**
  * Whether an explicit leaver action holds the person with this email: a directory user of any
- * hub found by it (as an offboarding finds them: find-person.ts) is marked offboarded
+ * hub found by it (`found`: findPerson's answer for the email, as an offboarding finds them;
+ * scim-server/web/hub-guard.ts reads it for the session's binding too) is marked offboarded
  * (agent/dispatch/offboard-hold.ts). They hold nothing until the IdP deactivates and reactivates
  * them, and the leaver workflow often runs before the IdP disables the account, so the IdP may
  * still sign them in: whatever the config's allow-lists say, such a person is no administrator.
  */
-export async function offboardedPerson(view: ReadView, hubs: Iterable<HubConfigFile>, email: string): Promise<boolean> {
-  if (!email.trim()) return false;
-  return (await findPerson(view, hubs, { email: email.trim() })).some((f) => f.user?.offboarded !== undefined);
-}
+export const offboardedAmong = (found: ReadonlyArray<{ user?: Pick<DirectoryUserRecord, 'offboarded'> }>): boolean => found.some((f) => f.user?.offboarded !== undefined);
 
 /**
  * One directory user's hub role (undefined: no such user, deactivated, or in no mapped group and no

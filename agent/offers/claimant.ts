@@ -31,7 +31,7 @@ export interface SignedInClaimant {
  *   email, the person is those, none of the active ones.
  * - A user a leaver action offboarded counts among the active ones here (`maySignIn`): they hold
  *   nothing, but the leaver workflow often runs before the IdP disables the account, so the IdP
- *   may still sign them in (agent/access/hub-access.ts `offboardedPerson`). Taken for "at most one
+ *   may still sign them in (agent/access/hub-access.ts `offboardedAmong`). Taken for "at most one
  *   active", a leaver whose sign-in names no directory user (Entra's default `externalId`) was
  *   their active namesake: that person's hub role and offers.
  *

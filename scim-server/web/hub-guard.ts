@@ -1,13 +1,16 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { offboardedPerson, personOnHubs, roleMay, type HubRight } from '../../agent/access/hub-access.ts';
+import { offboardedAmong, personOnHubs, roleMay, type HubRight } from '../../agent/access/hub-access.ts';
+import { findPerson } from '../../agent/dispatch/find-person.ts';
+import { emailKey } from '../../agent/matching/email-key.ts';
 import { withCollections, type HubConfigFile, type HubRole } from '../../config/schema.ts';
 import { html, layout } from './html.ts';
 import { adminTokensFrom, type AdminTokens } from '../admin/admin-tokens.ts';
 import { allowedAdmin } from './oidc-client.ts';
 import { recordDashboardForbidden } from '../ops/metrics.ts';
 import type { Session } from './session-store.ts';
-import { currentSession } from './session-guard.ts';
-import type { WebContext } from './web-context.ts';
+import { checkIdentity, identityEndedAudit, identityMovedAudit } from './session-identity.ts';
+import { currentSession, sendSignedOut } from './session-guard.ts';
+import { endSession, type WebContext } from './web-context.ts';
 
 /**
  * Who is looking, and at which hubs: the server-side check behind every dashboard page, read route,
@@ -74,15 +77,31 @@ export function configuredHubs(ctx: WebContext): HubConfigFile[] {
 }
 
 export async function resolveViewer(ctx: WebContext, session: Session): Promise<Viewer> {
+  return (await resolveWithHolders(ctx, session)).viewer;
+}
+
+/**
+ * The viewer, and per hub the ids of the directory users with the session's email (its
+ * `directoryUserIds` there): what a sign-in binds the session to and each request checks it
+ * against (session-identity.ts), from the reads the viewer takes anyway.
+ */
+export async function resolveWithHolders(ctx: WebContext, session: Session): Promise<{ viewer: Viewer; holders: Map<string, string[]> }> {
+  const holders = new Map<string, string[]>();
   const allowed = session.admin && stillAdministrator(ctx, session);
   // An offboarded person holds nothing until the IdP deactivates and reactivates them, also the
   // administrator rights the allow-lists give: the leaver workflow often runs before the IdP
   // disables the account, and a new sign-in (after the offboarding's revocation mark) would give
   // every hub back. Read on every request, as hub roles are, so the hold's end restores them.
-  const offboarded = allowed && session.via === 'oidc' && session.email !== undefined && await offboardedPerson(ctx.store, configuredHubs(ctx), session.email);
+  const found = allowed && session.via === 'oidc' && session.email?.trim() ? await findPerson(ctx.store, configuredHubs(ctx), { email: session.email.trim() }) : [];
+  const offboarded = offboardedAmong(found);
   const admin = allowed && !offboarded;
   const base = { admin, actor: session.actor, ...(session.email ? { email: session.email } : {}), ...(offboarded ? { offboarded: true as const } : {}) };
-  if (admin || !session.email) return { ...base, roles: new Map(), self: new Map() };
+  if (admin || !session.email) {
+    // An administrator by allowedEmails is one by the address: bound to its directory users as anyone (the users with the email, as signInOnHub's).
+    const key = session.email ? emailKey(session.email) : '';
+    for (const f of found) if (f.user?.emails.some((e) => emailKey(e) === key)) holders.set(f.hub.id, [...(holders.get(f.hub.id) ?? []), f.user.id]);
+    return { viewer: { ...base, roles: new Map(), self: new Map() }, holders };
+  }
   const roles = new Map<string, HubRole>();
   const self = new Map<string, SelfOnHub>();
   // The sign-in's IdP ids tell apart directory users sharing the email: the role is only the one
@@ -90,8 +109,9 @@ export async function resolveViewer(ctx: WebContext, session: Session): Promise<
   for (const p of await personOnHubs(ctx.store, configuredHubs(ctx), session.email, session.idpUserIds ?? [])) {
     if (p.hubRole) roles.set(p.hubId, p.hubRole);
     self.set(p.hubId, { directoryUserIds: new Set(p.directoryUserIds), emails: new Set(p.emails), named: new Set(p.ownDirectoryUserIds) });
+    holders.set(p.hubId, p.directoryUserIds);
   }
-  return { ...base, roles, self };
+  return { viewer: { ...base, roles, self }, holders };
 }
 
 const tokensCache = new WeakMap<WebContext, AdminTokens>();
@@ -117,17 +137,48 @@ function stillAdministrator(ctx: WebContext, session: Session): boolean {
 /** The viewer of a request that passed `withViewer`. */
 export const currentViewer = (res: Response): Viewer => res.locals.viewer as Viewer;
 
-/** Resolves the viewer once per request into `res.locals.viewer` (after `requireSession`). */
-async function viewerFor(ctx: WebContext, res: Response): Promise<Viewer> {
-  if (!res.locals.viewer) res.locals.viewer = await resolveViewer(ctx, currentSession(res));
-  return res.locals.viewer as Viewer;
+/**
+ * Resolves the viewer once per request into `res.locals.viewer` (after `requireSession`), and
+ * checks the session is still the person it signed in as (session-identity.ts): one that is not
+ * ends (audited) and the request is answered as signed out (undefined); one whose directory user
+ * has a new email follows it.
+ */
+async function viewerFor(ctx: WebContext, req: Request, res: Response, kind: 'page' | 'api'): Promise<Viewer | undefined> {
+  if (res.locals.viewer) return res.locals.viewer as Viewer;
+  let session = currentSession(res);
+  const issuer = ctx.config.file.server.oidc?.issuer;
+  let { viewer, holders } = await resolveWithHolders(ctx, session);
+  let verdict = await checkIdentity(ctx.store, session, holders, issuer);
+  if (verdict.kind === 'moved') {
+    const moved = await ctx.sessions.rebind(session, { email: verdict.email, ...(session.actor === session.email ? { actor: verdict.email } : {}) }, identityMovedAudit(session, verdict.email));
+    if (!moved) return signedOut(ctx, req, res, kind);
+    res.locals.session = session = moved;
+    ({ viewer, holders } = await resolveWithHolders(ctx, session));
+    verdict = await checkIdentity(ctx.store, session, holders, issuer);
+    // Moved again at once: no one address to follow.
+    if (verdict.kind === 'moved') verdict = { kind: 'ended', why: 'the directory users it signed in as changed their email twice at once' };
+  }
+  if (verdict.kind === 'bind') {
+    if (!(await ctx.sessions.rebind(session, { directoryUsers: verdict.directoryUsers, ...(issuer ? { issuer } : {}) }))) return signedOut(ctx, req, res, kind);
+  }
+  if (verdict.kind === 'ended') {
+    ctx.log.warn('dashboard: a session ended: it is no longer the person it signed in as', { actor: session.actor, why: verdict.why });
+    await endSession(ctx, req, res, identityEndedAudit(session, verdict));
+    return signedOut(ctx, req, res, kind);
+  }
+  res.locals.viewer = viewer;
+  return viewer;
 }
 
-/** After `requireSession`: resolves the viewer into `res.locals.viewer`. */
-export function withViewer(ctx: WebContext): RequestHandler {
-  return async (_req, res, next) => {
-    await viewerFor(ctx, res);
-    next();
+function signedOut(ctx: WebContext, req: Request, res: Response, kind: 'page' | 'api'): undefined {
+  sendSignedOut(ctx, req, res, kind);
+  return undefined;
+}
+
+/** After `requireSession`: resolves the viewer into `res.locals.viewer` (`kind`: how a session that ended is answered). */
+export function withViewer(ctx: WebContext, kind: 'page' | 'api'): RequestHandler {
+  return async (req, res, next) => {
+    if (await viewerFor(ctx, req, res, kind)) next();
   };
 }
 
@@ -162,7 +213,8 @@ export function sendForbidden(ctx: WebContext, req: Request, res: Response, kind
  */
 export function requireHubRight(ctx: WebContext, right: HubRight, kind: 'page' | 'api', hubOf: (req: Request) => string | undefined = (req) => String(req.params.hubId)): RequestHandler {
   return async (req, res, next) => {
-    const viewer = await viewerFor(ctx, res);
+    const viewer = await viewerFor(ctx, req, res, kind);
+    if (!viewer) return;
     const hubId = hubOf(req);
     if (viewer.admin || (hubId !== undefined && viewerMay(viewer, hubId, right))) return next();
     sendForbidden(ctx, req, res, kind);
@@ -176,7 +228,8 @@ export function requireHubRight(ctx: WebContext, right: HubRight, kind: 'page' |
  */
 export function requireSomeHub(ctx: WebContext, kind: 'page' | 'api'): RequestHandler {
   return async (req, res, next) => {
-    const viewer = await viewerFor(ctx, res);
+    const viewer = await viewerFor(ctx, req, res, kind);
+    if (!viewer) return;
     if (viewer.admin) return next();
     const raw = req.query.hubId;
     // Only one filter, as text: `?hubId=a&hubId=b` is no way around the check.

@@ -110,13 +110,13 @@ ${message ? html`<p class="${message.bad ? 'error' : 'notice'}" role="${message.
 <div class="my-access">${hubs.map((h) => hubSection(ctx, s.csrf, h))}</div>` });
   }
 
-  router.get('/my-access', requireSession(ctx, 'page'), withViewer(ctx), async (req, res) => {
+  router.get('/my-access', requireSession(ctx, 'page'), withViewer(ctx, 'page'), async (req, res) => {
     const claimed = typeof req.query.claimed === 'string';
     await render(req, res, 200, claimed ? { text: 'Claimed: hubwarden is inviting you now; the invite arrives by email from the app.', bad: false } : undefined);
   });
 
   // The form's body is read before the session check: the CSRF token travels in it (`_csrf`).
-  router.post('/my-access/offers/:offerId/claim', form, requireSession(ctx, 'page'), withViewer(ctx), async (req, res) => {
+  router.post('/my-access/offers/:offerId/claim', form, requireSession(ctx, 'page'), withViewer(ctx, 'page'), async (req, res) => {
     const viewer = currentViewer(res);
     const offerId = String(req.params.offerId);
     if (!viewer.email) return render(req, res, 403, { text: 'Only a person signed in with their organisation account claims offers.', bad: true });

@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { Keyring } from '../../agent/secrets/keyring.ts';
 import { clientAddress } from '../auth-failures.ts';
 import { readCookie, setCookie } from './cookies.ts';
-import { resolveViewer } from './hub-guard.ts';
+import { resolveWithHolders } from './hub-guard.ts';
 import { html, layout } from './html.ts';
 import { allowedGroupsNamed } from '../../agent/desired-state/directory-records.ts';
 import { allowedAdmin, OidcClient, OidcFailure, trustedEmail } from './oidc-client.ts';
@@ -152,9 +152,12 @@ export function registerOidcSignIn(router: Router, ctx: WebContext, keyring: () 
       const adminGroups = allowedGroupsNamed(settings.allowedGroups, person.groups);
       // The ids an Okta deactivation or an Entra leaver workflow names the person by (session-revocation.ts).
       const idpUserIds = [person.sub, ...(person.objectId ? [person.objectId] : [])];
-      const holder = { admin, ...(email ? { email } : {}), ...(adminGroups.length ? { adminGroups } : {}), idpUserIds };
-      // What the sign-in grants, for its audit entry: hub roles are read again on every request (hub-guard.ts).
-      const viewer = await resolveViewer(ctx, { id: '', actor, via: 'oidc', ...holder, csrf: '', createdAt: now, lastSeenAt: now });
+      const person0 = { admin, ...(email ? { email } : {}), ...(adminGroups.length ? { adminGroups } : {}), idpUserIds };
+      // What the sign-in grants, for its audit entry: hub roles are read again on every request
+      // (hub-guard.ts). The session is bound to the issuer and to the directory users its email
+      // names now, which each request checks (session-identity.ts).
+      const { viewer, holders } = await resolveWithHolders(ctx, { id: '', actor, via: 'oidc', ...person0, csrf: '', createdAt: now, lastSeenAt: now });
+      const holder = { ...person0, issuer: settings.issuer, directoryUsers: Object.fromEntries(holders) };
       await startSession(ctx, res, actor, 'oidc', holder, {
         issuedAt,
         audit: signedInAudit({ ...who, via: 'oidc', issuer, ip: clientAddress(req), admin: viewer.admin, ...(viewer.offboarded ? { offboarded: true as const } : {}), ...(adminGroups.length ? { adminGroups } : {}), ...(viewer.admin ? {} : { hubRoles: Object.fromEntries(viewer.roles) }) }),

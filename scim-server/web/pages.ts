@@ -43,7 +43,7 @@ export function registerPages(router: Router, ctx: WebContext): void {
   });
 
   // Someone who manages no hub (a collaborator, or nobody the directory knows) lands on My access.
-  router.get('/', guard, withViewer(ctx), (_req, res) => {
+  router.get('/', guard, withViewer(ctx, 'page'), (_req, res) => {
     if (!managesAny(ctx, currentViewer(res))) return res.redirect(303, `${ctx.basePath}/my-access`);
     const viewer = currentViewer(res);
     send(res, { title: 'Business hubs', current: 'hubs', script: 'hubs-page.js', body: html`

@@ -80,6 +80,16 @@ function pageBefore(ctx: WebContext, req: Request): string | undefined {
   }
 }
 
+/** The answer to a request without a session: pages redirect to sign-in (with where to come back), the API answers 401. */
+export function sendSignedOut(ctx: WebContext, req: Request, res: Response, kind: 'page' | 'api'): void {
+  if (kind === 'page') {
+    const back = SAFE_METHODS.has(req.method) ? req.originalUrl : pageBefore(ctx, req);
+    res.redirect(303, back ? `${ctx.basePath}/sign-in?next=${encodeURIComponent(back)}` : `${ctx.basePath}/sign-in`);
+  } else {
+    sendUnauthenticated(res, 401, 'sign in to the dashboard first', req.originalUrl);
+  }
+}
+
 /**
  * Pages: no session → redirect to sign-in (with where to come back); API: 401 problem.
  * Every state-changing request must carry the session's CSRF token and come from this origin.
@@ -90,15 +100,7 @@ export function requireSession(ctx: WebContext, kind: 'page' | 'api'): RequestHa
     // The session is read from the store (any replica may have started it); a store that cannot
     // answer goes to the router's last resort (503 with Retry-After).
     sessionOf(ctx, req).then((session) => {
-      if (!session) {
-        if (kind === 'page') {
-          const back = SAFE_METHODS.has(req.method) ? req.originalUrl : pageBefore(ctx, req);
-          res.redirect(303, back ? `${ctx.basePath}/sign-in?next=${encodeURIComponent(back)}` : `${ctx.basePath}/sign-in`);
-        } else {
-          sendUnauthenticated(res, 401, 'sign in to the dashboard first', req.originalUrl);
-        }
-        return;
-      }
+      if (!session) return sendSignedOut(ctx, req, res, kind);
       if (!SAFE_METHODS.has(req.method) && (!sameOrigin(ctx, req) || !csrfOk(req, session))) {
         logCsrfRefusal(ctx, req, session);
         sendUnauthenticated(res, 403, 'missing or wrong CSRF token (reload the page and try again)', req.originalUrl);

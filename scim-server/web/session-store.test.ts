@@ -226,6 +226,25 @@ function cases(pair: () => Promise<[Store, Store]>): void {
     else assert.ok(raced instanceof SignInRevoked, `the racing sign-in was refused by the mark: ${String(raced)}`);
   });
 
+  test('a session\'s binding and followed email (session-identity.ts) are written once, on whichever replica comes first, audited once', async () => {
+    const [a, b] = await pair();
+    const onA = new SessionStore(a);
+    const onB = new SessionStore(b);
+    const s = await onA.create('max@example.com', 'oidc', { admin: false, email: 'max@example.com' });
+    const moved = { actor: 'maxwell@example.com', email: 'Maxwell@Example.com' };
+    const audit = { trigger: { type: 'dashboard' as const }, action: 'move-dashboard-session', outcome: 'ok' as const, why: 'test', subject: { email: 'maxwell@example.com' } };
+    // Two requests of the same session, on two replicas, both saw the old email.
+    assert.equal((await onA.rebind(s, moved, audit))?.email, 'maxwell@example.com', 'lower-cased as a sign-in keeps it');
+    assert.equal((await onB.rebind(s, moved, audit))?.email, 'maxwell@example.com');
+    assert.equal((await collect(b.newestFirst('audit'))).filter((e) => e.action === 'move-dashboard-session').length, 1);
+    await onA.rebind(s, { directoryUsers: { 'hub-a': ['u-1'] } });
+    await onB.rebind(s, { directoryUsers: { 'hub-a': ['u-2'] } });
+    assert.deepEqual((await onB.get(s.id))?.directoryUsers, { 'hub-a': ['u-1'] }, 'the first binding stays');
+    await onA.destroy(s.id);
+    assert.equal(await onB.rebind(s, { directoryUsers: {} }), undefined, 'an ended session is not written back');
+    assert.equal(await onB.get(s.id), undefined);
+  });
+
   test('wrong credentials count once across replicas; past the budget nothing is written', async () => {
     const [a, b] = await pair();
     const now = 5_000_000;

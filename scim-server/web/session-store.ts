@@ -26,6 +26,14 @@ export interface Session {
    * which an Okta deactivation or an Entra leaver workflow ends the session (session-revocation.ts).
    */
   idpUserIds?: string[];
+  /** OIDC: the issuer it signed in with (`server.oidc.issuer`); another one configured since ends it (session-identity.ts). */
+  issuer?: string;
+  /**
+   * OIDC: per hub id, the SCIM ids of the directory users its email named at sign-in. The session
+   * is bound to them: the email naming anyone else ends it, and their new email is followed
+   * (session-identity.ts). Absent on a session from before binding: bound on first use.
+   */
+  directoryUsers?: Record<string, string[]>;
   /**
    * Synchronizer token (OWASP CSRF cheat sheet): sent back in X-CSRF-Token or a `_csrf` field.
    * Derived from the session id (`csrfOf`), never stored.
@@ -58,7 +66,7 @@ export interface SessionLimits {
 }
 
 /** What a new session records about who signed in (Session's fields of the same names). */
-export type SessionHolder = Pick<Session, 'admin' | 'email' | 'adminGroups' | 'idpUserIds'>;
+export type SessionHolder = Pick<Session, 'admin' | 'email' | 'adminGroups' | 'idpUserIds' | 'issuer' | 'directoryUsers'>;
 
 /** What a sign-in writes beside its session, in the one transaction that creates it. */
 export interface SessionStart {
@@ -145,7 +153,10 @@ export class SessionStore {
     const session: Session = {
       id: token(), actor, via, admin: who.admin, ...(who.email ? { email: emailKey(who.email) } : {}),
       ...(who.adminGroups?.length ? { adminGroups: [...who.adminGroups] } : {}),
-      ...(who.idpUserIds?.length ? { idpUserIds: [...who.idpUserIds] } : {}), csrf: '', createdAt: now, lastSeenAt: now,
+      ...(who.idpUserIds?.length ? { idpUserIds: [...who.idpUserIds] } : {}),
+      ...(who.issuer ? { issuer: who.issuer } : {}),
+      ...(who.directoryUsers ? { directoryUsers: Object.fromEntries(Object.entries(who.directoryUsers).map(([h, ids]) => [h, [...ids]])) } : {}),
+      csrf: '', createdAt: now, lastSeenAt: now,
     };
     session.csrf = csrfOf(session.id);
     const record = recordOf(session, digest(session.id));
@@ -198,6 +209,29 @@ export class SessionStore {
       if (audit && (await tx.get('dashboardSessions', '', key))) appendAudit(tx, audit);
       tx.delete('dashboardSessions', '', key);
     });
+  }
+
+  /**
+   * Changes what the session records about who it is (a binding on first use, a followed email:
+   * session-identity.ts), with `audit`, only if the session is still there; returns it changed,
+   * or undefined when it ended meanwhile.
+   */
+  async rebind(session: Session, change: Partial<Pick<Session, 'actor' | 'email' | 'issuer' | 'directoryUsers'>>, audit?: AuditInput): Promise<Session | undefined> {
+    const key = digest(session.id);
+    const kept = await this.store.transact(async (tx) => {
+      const current = await tx.get('dashboardSessions', '', key);
+      if (!current) return undefined;
+      // Another request (or replica) did it first: a binding stays the first one, and an email
+      // already followed is not followed (nor audited) twice.
+      if ((change.directoryUsers && current.directoryUsers) || (change.email !== undefined && current.email !== session.email)) return current;
+      const next = { ...current, ...change, ...(change.email !== undefined ? { email: emailKey(change.email) } : {}) };
+      tx.put('dashboardSessions', '', key, next);
+      if (audit) appendAudit(tx, audit);
+      return next;
+    });
+    if (!kept) return undefined;
+    const { id: _key, ...rest } = kept;
+    return { ...rest, id: session.id, csrf: session.csrf, lastSeenAt: session.lastSeenAt };
   }
 
   /** Sessions kept (live or not yet swept). */

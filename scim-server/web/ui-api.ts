@@ -123,7 +123,7 @@ export function registerAdminAdapter(router: Router, ctx: WebContext): void {
   router.use(
     '/api/v1',
     requireSession(ctx, 'api'),
-    withViewer(ctx),
+    withViewer(ctx, 'api'),
     // Parsed here (after the session check, so strangers' bodies are never read), before the
     // context below starts: a body read later would run in the socket's async context and lose
     // the signed-in actor.
