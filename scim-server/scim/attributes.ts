@@ -88,10 +88,17 @@ export function findAttribute(defs: readonly AttributeDef[] | undefined, name: s
   return index.get(name) ?? index.get(name.toLowerCase());
 }
 
+/**
+ * The enterprise URN as the "Create User" sample of Microsoft's SCIM tutorial misspells it (no ":"
+ * before "User": https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups).
+ * Read as the enterprise extension wherever a URN is (bodies, `schemas`, PATCH paths, filters).
+ */
+export const MISSPELT_ENTERPRISE_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0User';
+
 /** Known extension URNs, matched case-insensitively (Entra's older sample misspells the enterprise one). */
 export function extensionSchemaOf(key: string): string | undefined {
   const lower = key.toLowerCase();
-  if (lower === ENTERPRISE_SCHEMA.toLowerCase() || lower === 'urn:ietf:params:scim:schemas:extension:enterprise:2.0user') return ENTERPRISE_SCHEMA;
+  if (lower === ENTERPRISE_SCHEMA.toLowerCase() || lower === MISSPELT_ENTERPRISE_SCHEMA.toLowerCase()) return ENTERPRISE_SCHEMA;
   if (lower === HUB_SCHEMA.toLowerCase()) return HUB_SCHEMA;
   return undefined;
 }

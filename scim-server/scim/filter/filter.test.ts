@@ -22,6 +22,11 @@ describe('filter: parse + evaluate', () => {
     assert.equal(requiredEquality(parseFilter('userName eq "a" or userName eq "b"'), 'userName'), undefined);
     assert.equal(requiredEquality(parseFilter('not (userName eq "a")'), 'userName'), undefined);
   });
+
+  test('the enterprise URN as Microsoft\'s SCIM tutorial misspells it (…:2.0User) names the same extension', () => {
+    assert.equal(matches(alice, parseFilter('urn:ietf:params:scim:schemas:extension:enterprise:2.0User:employeeNumber eq "42"')), true);
+    assert.equal(matches(alice, parseFilter('urn:ietf:params:scim:schemas:extension:enterprise:2.0User:manager.value eq "u-8"')), false);
+  });
 });
 
 describe('filter: externalId is caseExact (RFC 7643 §3.1), other strings are not', () => {

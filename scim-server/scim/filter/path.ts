@@ -1,4 +1,4 @@
-import { ENTERPRISE_SCHEMA, GROUP_SCHEMA, HUB_SCHEMA, USER_SCHEMA } from '../attributes.ts';
+import { ENTERPRISE_SCHEMA, extensionSchemaOf, GROUP_SCHEMA, HUB_SCHEMA, MISSPELT_ENTERPRISE_SCHEMA, USER_SCHEMA } from '../attributes.ts';
 
 /**
  * An attribute path (RFC 7644 §3.10 `attrPath`): an optional schema URN, an attribute and an
@@ -11,7 +11,7 @@ export interface AttrPath {
   sub?: string;
 }
 
-const KNOWN_SCHEMAS = [ENTERPRISE_SCHEMA, HUB_SCHEMA, USER_SCHEMA, GROUP_SCHEMA];
+const KNOWN_SCHEMAS = [ENTERPRISE_SCHEMA, MISSPELT_ENTERPRISE_SCHEMA, HUB_SCHEMA, USER_SCHEMA, GROUP_SCHEMA];
 const NAME = /^[A-Za-z$][\w$-]*$/;
 
 export function parseAttrPath(text: string): AttrPath | undefined {
@@ -21,7 +21,10 @@ export function parseAttrPath(text: string): AttrPath | undefined {
     const lower = text.toLowerCase();
     const known = KNOWN_SCHEMAS.find((u) => lower.startsWith(u.toLowerCase()) && /^[:.]/.test(text.slice(u.length)));
     if (known) {
-      schema = known;
+      // The misspelt enterprise URN is the enterprise extension, as it is in a body (attributes.ts):
+      // read as an unknown schema, `…:2.0User:costCenter` was an attribute not kept, and its
+      // PATCH answered 204 with the value dropped.
+      schema = extensionSchemaOf(known) ?? known;
       // Microsoft's inbound collection writes `…:User.manager`; RFC 7644 writes `…:User:manager`.
       rest = text.slice(known.length + 1);
     } else {

@@ -53,6 +53,19 @@ describe('PATCH engine: users', () => {
     }
     assert.deepEqual(patch({ op: 'Add', path: 'manager', value: [{ $ref: null, value: 'm1' }] }), { department: 'Ads', manager: { value: 'm1' } });
   });
+  test('a new manager.value drops the $ref that named the previous manager; the same value keeps it', () => {
+    const stored = { ...user, [ENTERPRISE_SCHEMA]: { manager: { value: 'm1', $ref: 'http://x/Users/m1' } } };
+    const patch = (op: Record<string, unknown>) => applyPatch(stored, { Operations: [op] }, { core: USER_ATTRIBUTES, resourceId: 'uid' })[ENTERPRISE_SCHEMA];
+    assert.deepEqual(patch({ op: 'Replace', path: 'manager.value', value: 'm2' }), { manager: { value: 'm2' } });
+    assert.deepEqual(patch({ op: 'replace', path: `${ENTERPRISE_SCHEMA}:manager.value`, value: 'm2' }), { manager: { value: 'm2' } });
+    assert.deepEqual(patch({ op: 'Replace', path: 'manager.value', value: 'm1' }), { manager: { value: 'm1', $ref: 'http://x/Users/m1' } });
+  });
+  test('the enterprise URN as Microsoft\'s sample misspells it (…:2.0User) names the enterprise extension in a path too', () => {
+    const misspelt = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0User';
+    assert.deepEqual(patchUser({ op: 'Add', path: `${misspelt}:costCenter`, value: 'CC-1' })[ENTERPRISE_SCHEMA], { costCenter: 'CC-1' });
+    assert.deepEqual(patchUser({ op: 'Replace', path: `${misspelt}:manager`, value: 'm3' })[ENTERPRISE_SCHEMA], { manager: { value: 'm3' } });
+    assert.deepEqual(patchUser({ op: 'replace', value: { [`${misspelt}:department`]: 'Ads' } })[ENTERPRISE_SCHEMA], { department: 'Ads' });
+  });
   test('roles sent as stringified JSON are unwrapped', () => {
     const out = patchUser({ op: 'Add', path: 'roles', value: [{ value: '{"id":"r-1","value":"25","displayName":"Role1234"}' }] });
     assert.deepEqual(out.roles, [{ value: '25', display: 'Role1234' }]);

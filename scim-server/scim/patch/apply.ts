@@ -250,7 +250,12 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
       if (isObject(container[name])) container[name] = omit(container[name] as ScimObject, sub.name);
       return;
     }
-    container[name] = { ...(isObject(container[name]) ? (container[name] as ScimObject) : {}), [sub.name]: value };
+    let before = isObject(container[name]) ? (container[name] as ScimObject) : {};
+    // The manager's `$ref` is the URI of the user `value` names (RFC 7643 §4.3): a new `value` makes
+    // the stored one name the previous manager, so it goes (kept, GET answered the new manager's id
+    // beside the old manager's URI).
+    if (name === 'manager' && sub.name === 'value' && before.value !== value) before = omit(before, '$ref');
+    container[name] = { ...before, [sub.name]: value };
     return;
   }
   if (op === 'remove') {
