@@ -214,8 +214,9 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       return out;
     },
 
-    async decideApproval(approvalId, decision, trigger) {
+    async decideApproval(approvalId, decision, trigger, options) {
       const approval = await store.transact(async (tx) => {
+        await options?.within?.(tx);
         const a = await findApproval(tx, approvalId);
         if (!a) throw new AgentError('not-found', `agent: no approval ${approvalId}`);
         if (a.status === 'superseded') throw new AgentError('conflict', `agent: approval ${approvalId} was superseded by approval ${a.supersededBy}: the plan halted again with other operations; review that one`);

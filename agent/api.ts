@@ -211,7 +211,8 @@ export interface AgentApi {
   reports(hubId?: string): Promise<DeprovisioningReport[]>;
   applyReport(reportId: string, memberIds: string[] | 'all', trigger: Trigger): Promise<DeprovisioningReport>;
   approvals(hubId?: string): Promise<Approval[]>;
-  decideApproval(approvalId: string, decision: 'approve' | 'reject', trigger: Trigger): Promise<Approval>;
+  /** `options.within`: a check of the caller's that must see the very approval decided (the dashboard's rank rule, scim-server/web/approval-rank.ts). */
+  decideApproval(approvalId: string, decision: 'approve' | 'reject', trigger: Trigger, options?: PersonChangeOptions): Promise<Approval>;
 
   audit(query: AuditQuery): Promise<Paged<AuditEntry>>;
 
@@ -237,7 +238,7 @@ export interface AgentApi {
   offboard(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger, options?: PersonChangeOptions): Promise<TaskView>;
 }
 
-/** What a caller of a person-wide change (suspendPerson, reevaluatePerson, offboard) may add to it. */
+/** What a caller of a person-wide change (suspendPerson, reevaluatePerson, offboard), or of an approval's decision, may add to it. */
 export interface PersonChangeOptions {
   /**
    * Run first inside the store transaction that applies the change, reading and staging only

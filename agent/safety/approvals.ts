@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AgentError } from '../agent-error.ts';
 import type { Approval } from '../api.ts';
 import type { Operation } from '../plan/operation.ts';
 import type { ReadView, Transaction } from '../store/store.ts';
@@ -80,4 +81,21 @@ export async function findApproval(tx: Pick<ReadView, 'partitions' | 'get'>, id:
     if (a) return a;
   }
   return undefined;
+}
+
+/**
+ * A check for `decideApproval`'s `within` (run in its transaction): refuses (conflict) deciding
+ * an approval whose planned operations are no longer `checked`, the ones a caller read and judged
+ * before. A plan halting again with the same operation keys refreshes the pending approval under
+ * the same id (`requestApproval`), and a key names the row, not whom its seat is matched to: the
+ * removal of a row matched meanwhile to someone else would be approved as judged for the first.
+ */
+export function approvalAsChecked(hubId: string, approvalId: string, checked: readonly Operation[]): (tx: Pick<ReadView, 'get'>) => Promise<void> {
+  const seen = JSON.stringify(checked);
+  return async (tx) => {
+    const now = await tx.get('approvals', hubId, approvalId);
+    if (now && JSON.stringify(now.planned) !== seen) {
+      throw new AgentError('conflict', `agent: approval ${approvalId} changed since it was checked (the plan halted again); review it again`);
+    }
+  };
 }

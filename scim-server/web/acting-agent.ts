@@ -33,7 +33,7 @@ type TriggeredMethod = { [K in keyof AgentApi]: AgentApi[K] extends (...args: in
  * Where the Trigger is in the methods that take options after it (PersonChangeOptions): the
  * options are kept, the trigger replaced. Every other method takes its Trigger last.
  */
-const TRIGGER_AT: Partial<Record<(typeof TRIGGERED)[number], number>> = { reevaluatePerson: 1, suspendPerson: 2, offboard: 1 };
+const TRIGGER_AT: Partial<Record<(typeof TRIGGERED)[number], number>> = { reevaluatePerson: 1, suspendPerson: 2, offboard: 1, decideApproval: 2 };
 type Unlisted = Exclude<TriggeredMethod, (typeof TRIGGERED)[number]>;
 const everyTriggeredMethodListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyTriggeredMethodListed;

@@ -6,6 +6,8 @@ import { compareTaskPlaces, taskCursorOf } from '../../agent/tasks/task-cursor.t
 import { Problem } from '../admin/problem.ts';
 import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
+import type { Operation } from '../../agent/plan/operation.ts';
+import { approvalRankOptions } from './approval-rank.ts';
 
 /**
  * The agent as one viewer may use it: the second line behind the route checks of hub-guard.ts
@@ -17,11 +19,11 @@ import type { Trigger } from '../../agent/desired-state/delta.ts';
  * - a task, report or approval of another hub is not found;
  * - nobody matches, un-matches or exempts their own seat, matches a row to themselves,
  *   registers themselves as a guest or rejects an approval whose halted plan removes their own
- *   seat (`notOwnRow` below), and nobody matches a row to someone
- *   whose hub role is above theirs, nor removes the seat of someone whose hub role is above
- *   theirs, nor matches such a seat to someone else, un-matches it, or ends or replaces its
- *   exemption; a disputed seat counts as each of its candidates' (`directory` tells whose role it
- *   is; without it, refused);
+ *   seat (`notOwnRow` below), and nobody matches a row to someone whose hub role is above theirs,
+ *   nor removes the seat of someone whose hub role is above theirs (also by applying a report or
+ *   approving a halted plan: approval-rank.ts), nor matches such a seat to someone else,
+ *   un-matches it, or ends or replaces its exemption; a disputed seat counts as each of its
+ *   candidates' (`directory` tells whose role it is; without it, refused);
  * - person-wide actions (offboard, re-evaluate, offers of anyone) are for administrators only:
  *   My access claims the person's own offers through its own route.
  */
@@ -33,6 +35,8 @@ export interface DirectoryRoles {
   hubRoleOf(hubId: string, directoryUserId: string): Promise<HubRole | undefined>;
   /** The member rows the halted plan of an approval acts on (its operations' member ids). */
   approvalMembers(hubId: string, approvalId: string): Promise<string[]>;
+  /** The planned operations of an approval as stored (a manager's approval is checked against them: approval-rank.ts). */
+  approvalOperations?(hubId: string, approvalId: string): Promise<readonly Operation[] | undefined>;
   /**
    * Audits a decision the rules below refused (outcome `failed`), as the person who asked: an
    * attempt to decide about one's own seat, or to place a seat above oneself, belongs in the hub's
@@ -43,7 +47,7 @@ export interface DirectoryRoles {
 
 /** A decision refused by the dashboard's rules: the audit action it would have been, what was asked, and the rule. */
 export interface Refusal {
-  action: 'member-matched' | 'member-unmatched' | 'member-exempted' | 'member-unexempted' | 'guest-registered' | 'approval-rejected' | 'remove-member' | 'apply-report';
+  action: 'member-matched' | 'member-unmatched' | 'member-exempted' | 'member-unexempted' | 'guest-registered' | 'approval-rejected' | 'approval-approved' | 'remove-member' | 'apply-report';
   /** What was asked, in words (`exempt max@acme.example`). */
   asked: string;
   subject: NonNullable<AuditEntry['subject']>;
@@ -358,21 +362,24 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     },
     async decideApproval(approvalId, decision, trigger) {
       const v = viewer();
-      if (!v.admin) {
-        const approval = (await agent.approvals()).find((a) => a.id === approvalId);
-        if (!approval || !manages(v, approval.hubId)) throw forbidden();
-        // Rejecting keeps every seat the halted plan would remove, their own among them: the same
-        // decision as exempting it. Approving (taking their own seat away) stays theirs.
-        if (decision === 'reject') {
-          if (!directory) throw forbidden('this view of the dashboard cannot check whose seats an approval removes');
-          for (const memberId of await directory.approvalMembers(approval.hubId, approvalId)) {
-            if (await ownRow(v, approval.hubId, memberId)) {
-              throw await refuse(approval.hubId, { action: 'approval-rejected', asked: `reject approval ${approvalId}`, subject: { label: `approval ${approvalId}` }, rule: OWN_SEAT }, trigger);
-            }
+      if (v.admin) return agent.decideApproval(approvalId, decision, trigger);
+      const approval = (await agent.approvals()).find((a) => a.id === approvalId);
+      if (!approval || !manages(v, approval.hubId)) throw forbidden();
+      const hubId = approval.hubId;
+      // Rejecting keeps every seat the halted plan would remove, their own among them: the same
+      // decision as exempting it. Approving (taking their own seat away) stays theirs.
+      if (decision === 'reject') {
+        if (!directory) throw forbidden('this view of the dashboard cannot check whose seats an approval removes');
+        for (const memberId of await directory.approvalMembers(hubId, approvalId)) {
+          if (await ownRow(v, hubId, memberId)) {
+            throw await refuse(hubId, { action: 'approval-rejected', asked: `reject approval ${approvalId}`, subject: { label: `approval ${approvalId}` }, rule: OWN_SEAT }, trigger);
           }
         }
       }
-      return agent.decideApproval(approvalId, decision, trigger);
+      // Approving runs the plan's removals: not a manager's when one takes from an owner (approval-rank.ts).
+      if (decision !== 'approve' || !ranked(v, hubId)) return agent.decideApproval(approvalId, decision, trigger);
+      const rank = { agent, holdersOf, operations: directory?.approvalOperations?.bind(directory), refused: directory?.refused?.bind(directory), aboveViewer: (hub: string, holder: string, what: string) => aboveViewer(v, hub, holder, what) };
+      return agent.decideApproval(approvalId, decision, trigger, await approvalRankOptions(rank, hubId, approvalId, trigger));
     },
 
     // Person-wide: administrators only (a person claims their own offers on My access).

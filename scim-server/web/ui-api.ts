@@ -106,6 +106,9 @@ export function registerAdminAdapter(router: Router, ctx: WebContext): void {
       // Member rows and invitation rows (`invite:<id>`) alike: a cancelled invitation kept is a seat kept.
       return (approval?.planned ?? []).flatMap((op) => memberRowOf(op) ?? []);
     },
+    async approvalOperations(hubId, approvalId) {
+      return (await ctx.store.get('approvals', hubId, approvalId))?.planned;
+    },
     async refused(hubId, r) {
       // Who asked: the signed-in person (the adapter's context), never the internal token.
       const signedIn = actingAs.getStore();
