@@ -11,6 +11,7 @@ import { enqueueTask } from './enqueue.ts';
 import type { TaskHandler } from './handler.ts';
 import type { TaskRecord } from './task-record.ts';
 import { TaskRunner } from './task-runner.ts';
+import { until } from '../../test/agent-e2e/harness.ts';
 
 const trigger = { type: 'admin' as const, actor: 'test' };
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -22,10 +23,6 @@ class RefusingStore extends MemoryStore {
     if (this.refuses()) return Promise.reject(new StoreUnavailable('no space left on device', 1));
     return super.transact(fn);
   }
-}
-
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 2));
 }
 
 test('progress reported by a handler whose outcome the store refused never shows in the stored task (the claimed record is not changed in place)', async () => {
@@ -41,7 +38,7 @@ test('progress reported by a handler whose outcome the store refused never shows
   const runner = new TaskRunner({ store, handlers: [handler], hubs: () => new Map(), connectorFor: () => undefined, log: silent, leaseMs: 60_000 });
   await runner.start();
   const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
-  await until(() => ran === 1 && refuse === 0);
+  await until('the run, its outcome and the hand-back refused', () => ran === 1 && refuse === 0);
   const stuck = (await store.get('tasks', 'h1', t.id)) as TaskRecord;
   assert.equal(stuck.status, 'running');
   assert.equal(stuck.progress, undefined, 'no transaction wrote it: readers (and the lowdb snapshot cache) must agree');
