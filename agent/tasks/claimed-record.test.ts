@@ -4,26 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryStore } from '../store/memory-store.ts';
-import type { Transaction } from '../store/store.ts';
-import { StoreUnavailable } from '../store/store-unavailable.ts';
 import { enqueueTask } from './enqueue.ts';
 import type { TaskHandler } from './handler.ts';
 import type { TaskRecord } from './task-record.ts';
 import { TaskRunner } from './task-runner.ts';
+import { RefusingStore, silent, trigger } from './task-runner-fixtures.ts';
 import { until } from '../../test/agent-e2e/harness.ts';
-
-const trigger = { type: 'admin' as const, actor: 'test' };
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** A memory store whose transactions `refuses()` turns away, as a full disk would. */
-class RefusingStore extends MemoryStore {
-  constructor(private readonly refuses: () => boolean) { super(); }
-  override transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
-    if (this.refuses()) return Promise.reject(new StoreUnavailable('no space left on device', 1));
-    return super.transact(fn);
-  }
-}
 
 test('progress reported by a handler whose outcome the store refused never shows in the stored task (the claimed record is not changed in place)', async () => {
   let refuse = 0;
