@@ -1,7 +1,8 @@
 /**
  * The dashboard's OIDC sign-in end to end through the router (`/ui/auth/oidc` → IdP → `/ui/auth/callback`)
  * against a small hand-made IdP whose ID token the test chooses (oidc-client.test.ts has the ID-token
- * checks; test/browser/dashboard.test.ts the real provider).
+ * checks; test/browser/dashboard.test.ts the real provider). Okta events about the person:
+ * oidc-sign-in-okta-events.test.ts; the pending sign-in's cookie: oidc-pending-sign-in.test.ts.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

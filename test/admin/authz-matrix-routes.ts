@@ -176,7 +176,7 @@ export const UNLISTED: Record<string, string> = {
   // Sign-in and sign-out come before a session (or end it) and answer every caller alike; their
   // guards (login CSRF, the OIDC state cookie, sign-out's CSRF token) are checked in
   // scim-server/web/web-router.test.ts, oidc-sign-in.test.ts and test/admin/route-guards.test.ts,
-  // and sign-out's without the token in the CSRF test below.
+  // and sign-out's without the token in the CSRF test of authz-matrix.test.ts.
   'GET /ui/sign-in': 'sign-in page',
   'POST /ui/sign-in/token': 'admin-token sign-in form',
   'POST /ui/sign-out': 'sign-out',
