@@ -71,7 +71,7 @@ export async function suiteStores(...kinds: SuiteStoreKind[]): Promise<SuiteStor
  * One store for a suite whose subject is not the store (the dashboard in a browser): PostgreSQL,
  * what several replicas share, when the run has it; the memory store when PostgreSQL is absent
  * outside CI (where `suiteStores` would skip it), so the suite still runs in a clone alone. The
- * stores themselves are checked alike by the store contract suite (agent/store/store-contract.test.ts).
+ * stores themselves are checked alike by the store contract suite (agent/store/store-contract*.test.ts).
  */
 export async function sharedStoreElseMemory(): Promise<SuiteStore[]> {
   const [postgres] = await suiteStores('postgres');

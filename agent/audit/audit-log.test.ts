@@ -9,6 +9,7 @@ import { MemoryStore } from '../store/memory-store.ts';
 import type { AuditFileHandle } from './audit-file.ts';
 import { appendAudit, mirrorAuditToFile } from './audit-log.ts';
 import { queryAudit } from './audit-query.ts';
+import { until } from '../../test/agent-e2e/harness.ts';
 
 test('audit entries are kept in the store with monotonic seq, queryable per hub and person, mirrored as JSON lines without secrets', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-audit-'));
@@ -45,14 +46,6 @@ function captureLog() {
   const lines: { level: 'error' | 'warn' | 'info'; message: string }[] = [];
   const at = (level: 'error' | 'warn' | 'info') => (message: string) => lines.push({ level, message });
   return { lines, log: { error: at('error'), warn: at('warn'), info: at('info') } };
-}
-
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** The value of an unlabelled metric on /metrics. */

@@ -4,29 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryStore } from '../store/memory-store.ts';
-import type { Transaction } from '../store/store.ts';
-import { StoreUnavailable } from '../store/store-unavailable.ts';
 import { enqueueTask } from './enqueue.ts';
 import type { TaskHandler } from './handler.ts';
 import type { TaskRecord } from './task-record.ts';
 import { TaskRunner } from './task-runner.ts';
-
-const trigger = { type: 'admin' as const, actor: 'test' };
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** A memory store whose transactions `refuses()` turns away, as a full disk would. */
-class RefusingStore extends MemoryStore {
-  constructor(private readonly refuses: () => boolean) { super(); }
-  override transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
-    if (this.refuses()) return Promise.reject(new StoreUnavailable('no space left on device', 1));
-    return super.transact(fn);
-  }
-}
-
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 2));
-}
+import { RefusingStore, silent, trigger } from './task-runner-fixtures.ts';
+import { until } from '../../test/agent-e2e/harness.ts';
 
 test('progress reported by a handler whose outcome the store refused never shows in the stored task (the claimed record is not changed in place)', async () => {
   let refuse = 0;
@@ -41,7 +24,7 @@ test('progress reported by a handler whose outcome the store refused never shows
   const runner = new TaskRunner({ store, handlers: [handler], hubs: () => new Map(), connectorFor: () => undefined, log: silent, leaseMs: 60_000 });
   await runner.start();
   const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
-  await until(() => ran === 1 && refuse === 0);
+  await until('the run, its outcome and the hand-back refused', () => ran === 1 && refuse === 0);
   const stuck = (await store.get('tasks', 'h1', t.id)) as TaskRecord;
   assert.equal(stuck.status, 'running');
   assert.equal(stuck.progress, undefined, 'no transaction wrote it: readers (and the lowdb snapshot cache) must agree');

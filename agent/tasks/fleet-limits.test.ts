@@ -13,6 +13,7 @@ import { resumeHub } from './hub-state.ts';
 import { blockScope } from './scope-blocks.ts';
 import { TaskRunner, type TaskRunnerOptions } from './task-runner.ts';
 import type { TaskRecord } from './task-record.ts';
+import { until } from '../../test/agent-e2e/harness.ts';
 
 /**
  * A hub's limits across replicas (fleet-limits.ts, scope-blocks.ts): two task runners, as two
@@ -42,14 +43,6 @@ class FleetMemoryStore extends MemoryStore {
 
 function runnerOn(store: Store, handlers: TaskHandler[], extra: Partial<TaskRunnerOptions> = {}): TaskRunner {
   return new TaskRunner({ store, handlers, hubs: () => new Map(), connectorFor: () => undefined, log: silent, backoffBaseMs: 5, backoffMaxMs: 20, pollMs: 50, ...extra });
-}
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const enqueue = (store: Store, n: number, o: { hubId?: string; scope?: string; prefix?: string; kind?: string } = {}) => store.transact(async (tx) => {

@@ -7,6 +7,7 @@ import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { enqueueTask } from './enqueue.ts';
 import type { TaskHandler } from './handler.ts';
 import { TaskRunner } from './task-runner.ts';
+import { until } from '../../test/agent-e2e/harness.ts';
 
 /**
  * A replica whose database goes away (a failover, a network cut) while it runs tasks: its
@@ -16,14 +17,6 @@ import { TaskRunner } from './task-runner.ts';
 const db = await postgresForTests();
 const freshSchema = freshSchemas(db);
 const trigger = { type: 'admin' as const, actor: 'test' };
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function recordingLog() {
   const lines: Array<{ level: string; msg: string }> = [];

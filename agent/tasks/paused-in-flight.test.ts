@@ -7,16 +7,10 @@ import { enqueueTask } from './enqueue.ts';
 import { resumeHub } from './hub-state.ts';
 import { TaskRunner } from './task-runner.ts';
 import type { TaskRecord } from './task-record.ts';
+import { until } from '../../test/agent-e2e/harness.ts';
 
 const trigger = { type: 'admin' as const, actor: 'test' };
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
-async function until(cond: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 /**
  * The runner claims a hub's tasks ahead of its call permits (CLAIM_AHEAD): while one calls, the
@@ -45,14 +39,14 @@ test('a task claimed ahead does not call the app once the hub was paused while i
     for (const name of ['a', 'b']) out.push((await enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: { name }, idempotencyKey: name, trigger, summary: name, scope: 'app' })).id);
     return out;
   });
-  await until(async () => (await store.get('hubStates', '', 'h1'))?.paused === true);
+  await until('the hub is paused', async () => (await store.get('hubStates', '', 'h1'))?.paused === true);
   await new Promise((r) => setTimeout(r, 60));
   assert.deepEqual(calls, ['a'], 'b made no call while the hub was paused');
   const b = (await store.get('tasks', 'h1', ids[1]!)) as TaskRecord;
   assert.notEqual(b.status, 'completed');
   denied = false;
   await store.transact((tx) => resumeHub(tx, 'h1'));
-  await until(async () => (await Promise.all(ids.map((id) => store.get('tasks', 'h1', id)))).every((t) => t?.status === 'completed'));
+  await until('every task completed', async () => (await Promise.all(ids.map((id) => store.get('tasks', 'h1', id)))).every((t) => t?.status === 'completed'));
   assert.equal(calls.filter((c) => c === 'b').length, 1, 'b ran once, after the resume');
   await runner.stop();
 });

@@ -5,18 +5,11 @@ import { MemoryStore } from '../store/memory-store.ts';
 import { enqueueTask } from './enqueue.ts';
 import type { TaskHandler } from './handler.ts';
 import { TaskRunner } from './task-runner.ts';
+import { until } from '../../test/agent-e2e/harness.ts';
 
 const trigger = { type: 'admin' as const, actor: 'test' };
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await sleep(2);
-  }
-}
 
 /** A handler whose first call is throttled with `error`; every call is recorded by the task's name. */
 function throttledOnce(error: ConnectorError, calls: string[]): TaskHandler {
@@ -53,11 +46,11 @@ describe('rate-limit blocks', () => {
     await runner.start();
     const started = Date.now();
     const ids = await enqueueInvites(store, ['i1', 'i2']);
-    await until(async () => (await store.get('tasks', 'h1', ids[0]!))?.status === 'waiting');
+    await until('the first task waits', async () => (await store.get('tasks', 'h1', ids[0]!))?.status === 'waiting');
     await sleep(80);
     assert.deepEqual(calls, ['i1'], 'the second invite waits for the app block');
     assert.equal((await store.get('tasks', 'h1', ids[1]!))?.status, 'queued');
-    await until(async () => (await Promise.all(ids.map((id) => store.get('tasks', 'h1', id)))).every((t) => t?.status === 'completed'));
+    await until('every task completed', async () => (await Promise.all(ids.map((id) => store.get('tasks', 'h1', id)))).every((t) => t?.status === 'completed'));
     assert.ok(Date.now() - started >= 190, 'ran again only after the wait Meta asked for');
     await runner.stop();
   });
@@ -71,7 +64,7 @@ describe('rate-limit blocks', () => {
     const first = runnerOn(store, handler);
     await first.start();
     const ids = await enqueueInvites(store, ['i1', 'i2', 'i3']);
-    await until(async () => (await store.get('tasks', 'h1', ids[0]!))?.status === 'waiting');
+    await until('the first task waits', async () => (await store.get('tasks', 'h1', ids[0]!))?.status === 'waiting');
     await first.stop();
     const second = runnerOn(store, handler);
     await second.start();
@@ -97,7 +90,7 @@ test('waiting out a rate limit spends none of the attempts a transient error is 
   });
   await runner.start();
   const [id] = await enqueueInvites(store, ['i1']);
-  await until(async () => ['completed', 'failed'].includes((await store.get('tasks', 'h1', id!))?.status ?? ''));
+  await until('the task finished', async () => ['completed', 'failed'].includes((await store.get('tasks', 'h1', id!))?.status ?? ''));
   const t = (await store.get('tasks', 'h1', id!))!;
   assert.equal(t.status, 'completed', t.lastError?.message);
   assert.equal(t.attempts, 5);

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { StoreUnavailable } from '../../agent/store/store-unavailable.ts';
@@ -11,6 +10,7 @@ import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { oktaDeactivation } from './okta-event-fixture.ts';
 import { entraConfigFor, serveRouters, TEST_ENV, testConfig } from './test-server.ts';
+import { until } from '../agent-e2e/harness.ts';
 
 /**
  * A delivery is recorded, answered 2xx, then read back to be acted on. The read failing (a
@@ -44,10 +44,6 @@ function storeWhoseReadAfterClaimFails(): { store: MemoryStore; armAfterNextWrit
   return { store, armAfterNextWrite, failed: () => failed };
 }
 
-async function until(done: () => Promise<boolean>, ms = 3000): Promise<void> {
-  for (let waited = 0; !(await done()) && waited < ms; waited += 20) await sleep(20);
-}
-
 test('Okta: the read-back after the 200 fails once: the delivery is still acted on, without a restart', async () => {
   const { store, armAfterNextWrite, failed } = storeWhoseReadAfterClaimFails();
   const agent = new FakeAgent();
@@ -64,7 +60,7 @@ test('Okta: the read-back after the 200 fails once: the delivery is still acted 
       body: JSON.stringify({ data: { events: [oktaDeactivation('jane@example.com', 'evt-read-back', published)] } }),
     });
     assert.equal(res.status, 200);
-    await until(async () => (await store.get('hookEvents', 'okta', 'evt-read-back'))?.state === 'done');
+    await until('the delivery is done', async () => (await store.get('hookEvents', 'okta', 'evt-read-back'))?.state === 'done');
     await hook.settled();
     assert.equal(failed(), 1, 'the read-back failed');
     assert.deepEqual(agent.writes().map((c) => c.method), ['offboard']);
@@ -98,7 +94,7 @@ test('Entra: the read-back after the 202 fails once: the callout is still run an
       } }),
     });
     assert.equal(res.status, 202);
-    await until(async () => resumed.length > 0);
+    await until('the workflow resumed', async () => resumed.length > 0);
     await hook.settled();
     assert.equal(failed(), 1, 'the read-back failed');
     assert.deepEqual(resumed, ['tpr-read-back completed']);

@@ -13,6 +13,7 @@ import { postgresForTests } from '../postgres.ts';
 import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { entraConfigFor, entraHookConfig, serveRouters, TEST_ENV, testConfig } from './test-server.ts';
+import { until } from '../agent-e2e/harness.ts';
 
 /** Yesterday's date (`YYYY-MM-DDT`): events' `published` relative to the test's clock, since one older than a week is not acted on (okta-event.ts outOfWindow). */
 const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11);
@@ -94,14 +95,6 @@ function mortal(store: Store): { store: Store; die(): void } {
     },
   });
   return { store: view, die: () => { dead = true; } };
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await sleep(20);
-  }
 }
 
 const TENANT = 'tenant-1111';

@@ -38,6 +38,7 @@ import { createApp } from '../../scim-server/app.ts';
 import { composeHubwarden, type Hubwarden } from '../../scim-server/compose.ts';
 import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { createOktaEmulator } from '../emulators/okta/okta-emulator.ts';
+import { until } from './harness.ts';
 
 /** Every secret of the config. Long, with characters that change under URL and JSON encoding. */
 const SECRETS = {
@@ -232,14 +233,6 @@ after(async () => {
   for (const close of closers) await close().catch(() => {});
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-async function until(what: string, probe: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function filesUnder(folder: string): Promise<string[]> {
   const out: string[] = [];

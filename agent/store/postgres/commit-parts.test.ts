@@ -9,6 +9,7 @@ import { collect } from '../store.ts';
 import { PART_RECORDS } from './commit-parts.ts';
 import { PostgresStore } from './postgres-store.ts';
 import { encodeKey, ident } from './sql.ts';
+import { until } from '../../../test/agent-e2e/harness.ts';
 
 /**
  * commit-parts.ts: a commit of more than PART_RECORDS records goes as several calls in one
@@ -30,9 +31,6 @@ async function open(schema: string): Promise<PostgresStore> {
   store.defineIndex('partItems', 'part.tags', (r, p) => r.tags.map((t) => `${p}\u0000${t}`));
   await store.open();
   return store;
-}
-async function until(ok: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200 && !(await ok()); i++) await new Promise((resolve) => setTimeout(resolve, 25));
 }
 const idOf = (n: number) => `r${String(n).padStart(6, '0')}`;
 const tagged = async (store: PostgresStore, p: string, tag: string) => (await store.lookup('partItems', 'part.tags', `${p}\u0000${tag}`)).map((r) => r.id).sort();
@@ -117,7 +115,7 @@ describe('PostgresStore: a commit in parts', { skip: db.skip }, () => {
     assert.ok(isStoreUnavailable(failed), `expected StoreUnavailable, got ${failed}`);
     assert.equal(failed.outcomeUnknown, false, 'COMMIT was never sent');
     proxy.cutWhen('\u0000never\u0000');
-    await until(async () => (await store.get('partItems', 'big', idOf(1)).then(() => true, () => false)));
+    await until('the store answers again', async () => (await store.get('partItems', 'big', idOf(1)).then(() => true, () => false)));
     assert.deepEqual(await collect(store.list('partItems', 'big')), []);
   });
 

@@ -16,7 +16,7 @@ import type { Connections } from './connections.ts';
  * migrations under the advisory lock, change notifications between replicas, an unreachable
  * database. The change feed's faults: change-feed.test.ts. Replicas writing the same records:
  * replica-conflicts.test.ts. The Store contract
- * itself is store-contract.test.ts (run on every kind).
+ * itself is store-contract*.test.ts (run on every kind).
  */
 const db = await postgresForTests();
 const { freshSchema, replica, sql } = postgresReplicas(db);
