@@ -147,6 +147,13 @@ export interface PlannedOperation {
 /** An offer of a seat (a claim team), as the API shows it: the record without its bookkeeping. */
 export type OfferView = Pick<OfferRecord, 'id' | 'hubId' | 'collection' | 'appRole' | 'assets' | 'status' | 'offeredAt' | 'expiresAt' | 'claimedAt'>;
 
+/**
+ * The most rows one export answers (the admin API's CSV lists, the CLI's `--limit`): a larger
+ * export is cut, and says so in its last line, rather than exhaust memory. It lives here, in the
+ * agent's API, because both the server (scim-server/admin/csv.ts) and its client, the CLI, obey it.
+ */
+export const MAX_EXPORT_ROWS = 100_000;
+
 export interface Paged<T> {
   total: number;
   items: T[];

@@ -2,7 +2,7 @@ import type { AdminClient } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
 import { countOf, itemsOf } from './answer.ts';
 import { escapeForTerminal } from '../safe-text.ts';
-import { MAX_EXPORT_ROWS } from '../../scim-server/admin/csv.ts';
+import { MAX_EXPORT_ROWS } from '../api.ts';
 
 /** The admin API's largest page (`limit` ≤ 500); longer lists are fetched page by page. */
 export const API_PAGE = 500;

@@ -11,7 +11,7 @@ import { confirmLease, LeaseLostError } from './lease-fence.ts';
 
 /**
  * Okta write-back through the real @okta/okta-sdk-nodejs (https://developer.okta.com/docs/reference/api/schemas/):
- * custom attributes ensured with a partial schema POST (`schemaApi.updateUserProfile`), values
+ * custom attributes ensured with a partial schema POST (through the SDK's HTTP layer, not `schemaApi`: see ensureSchema), values
  * written with `userApi.updateUser`, which is POST /api/v1/users/{id}: a partial update carrying
  * only the changed attributes. Never the whole fetched user (the SDK README's example): that
  * trips E0000023 on users sourced from AD or HR, and a PUT would null every property not sent.

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { AgentApi, AuditEntry, AuditQuery, MemberView } from '../../agent/api.ts';
+import { MAX_EXPORT_ROWS, type AgentApi, type AuditEntry, type AuditQuery, type MemberView } from '../../agent/api.ts';
 
 /**
  * CSV exports of members and of the audit log (RFC 4180), shared by the admin API
@@ -8,8 +8,8 @@ import type { AgentApi, AuditEntry, AuditQuery, MemberView } from '../../agent/a
 
 /** Rows are read from the agent this many at a time (its paged read functions). */
 const READ_PAGE = 500;
-/** An export larger than this is cut (and says so in its last line) rather than exhaust memory. */
-export const MAX_EXPORT_ROWS = 100_000;
+/** The export cap (agent/api.ts), re-exported for the admin routes. */
+export { MAX_EXPORT_ROWS };
 
 /**
  * One CSV cell (RFC 4180 §2: fields with a comma, quote or line break are quoted, quotes doubled).

@@ -100,6 +100,46 @@ test('agent/, scim-server/ and config/ name no app (APP_IDENTIFIERS, code only)'
   assert.deepEqual(offenders, []);
 });
 
+/** The top folder (agent, scim-server, config, connectors, test…) an import specifier of `file` resolves into. */
+function topFolderOf(file: string, specifier: string): string | undefined {
+  if (!specifier.startsWith('.')) return undefined;
+  return relative(root, resolve(dirname(file), specifier)).split(sep)[0];
+}
+
+/**
+ * Which folders product code may import (docs/architecture.md, "Who imports whom"): the server
+ * builds on the agent, never the reverse; config and connectors build on neither.
+ */
+const MAY_NOT_IMPORT: Record<string, string[]> = {
+  agent: ['scim-server', 'test'],
+  config: ['agent', 'scim-server', 'test'],
+  connectors: ['agent', 'scim-server', 'config', 'test'],
+  'scim-server': ['test'],
+};
+
+export function folderOffenders(files: Array<{ rel: string; text: string }>): string[] {
+  const offenders: string[] = [];
+  for (const { rel, text } of files) {
+    const top = rel.split('/')[0]!;
+    for (const m of withoutComments(text).matchAll(IMPORT)) {
+      const spec = m[1] ?? m[2] ?? m[3]!;
+      const target = topFolderOf(join(root, rel), spec);
+      if (target && MAY_NOT_IMPORT[top]?.includes(target)) offenders.push(`${rel} imports ${spec}`);
+    }
+  }
+  return offenders;
+}
+
+test('the agent never imports the server; config and connectors import neither (nor test/)', () => {
+  const files = Object.keys(MAY_NOT_IMPORT).flatMap((top) => sourceFiles(join(root, top)).map((file) => ({ rel: relative(root, file).split(sep).join('/'), text: readFileSync(file, 'utf8') })));
+  assert.deepEqual(folderOffenders(files), []);
+});
+
+test('the folder rule can fail: an agent file importing the server is named', () => {
+  assert.deepEqual(folderOffenders([{ rel: 'agent/cli/x.ts', text: "import { A } from '../../scim-server/admin/csv.ts';\n// import { B } from '../../scim-server/y.ts';" }]), ['agent/cli/x.ts imports ../../scim-server/admin/csv.ts']);
+  assert.deepEqual(folderOffenders([{ rel: 'scim-server/x.ts', text: "import { A } from '../agent/api.ts';" }]), []);
+});
+
 test('the scan can fail: it sees an app name in code, and not in a comment', () => {
   const code = withoutComments("const x = 'act_1'; // Meta ids\n/* EMPLOYEE */ const y = 'https://graph.facebook.com';");
   assert.ok(APP_IDENTIFIERS.some((r) => r.pattern.test(code)));
