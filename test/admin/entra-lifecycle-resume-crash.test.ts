@@ -22,6 +22,21 @@ function fixture(readings: GraphReadings = {}) {
   return emulator;
 }
 
+interface World { emulator: ReturnType<typeof fixture>; config: ReturnType<typeof entraConfigFor>; agent: FakeAgent; store: MemoryStore }
+
+/** A Graph emulator listening, the hook's config pointed at it, an agent and an empty store; closed after `body`. */
+async function withGraph(body: (w: World) => Promise<void>): Promise<void> {
+  const emulator = fixture();
+  const graph = await emulator.listen();
+  try {
+    await body({ emulator, config: entraConfigFor(graph.url), agent: new FakeAgent(), store: new MemoryStore() });
+  } finally {
+    await graph.close();
+  }
+}
+
+const seed = (store: MemoryStore, record: HookEventRecord) => store.transact((tx) => tx.put('hookEvents', 'entra-lifecycle', ID, record));
+
 async function leaverRecord(agent: FakeAgent, finished: Status, extra: Partial<HookEventRecord> = {}): Promise<HookEventRecord> {
   const task = await agent.offboard({ email: 'raj@example.com' }, { type: 'entra-lifecycle', idp: 'entra' });
   agent.finish(task.id, finished);
@@ -54,14 +69,9 @@ const sentStatuses = (emulator: ReturnType<typeof fixture>) =>
   emulator.calls.filter((c) => c.path.endsWith('/resume')).map((c) => `${(c.body as { data: { operationStatus: string } }).data.operationStatus} ${c.status}`);
 
 test('Entra: a crash right after Graph accepted the resume: the next process sends the same status, reads Graph\'s refusal as "already resumed", audited ok, not failed', async () => {
-  const emulator = fixture();
-  const graph = await emulator.listen();
-  try {
-    const config = entraConfigFor(graph.url);
-    const agent = new FakeAgent();
-    const first = new MemoryStore();
+  await withGraph(async ({ emulator, config, agent, store: first }) => {
     const waiting = await leaverRecord(agent, 'completed');
-    await first.transact((tx) => tx.put('hookEvents', 'entra-lifecycle', ID, waiting));
+    await seed(first, waiting);
     // The crash: what the store held when Graph answered is all the next process finds.
     let atCrash: HookEventRecord | undefined;
     await runProcess(config, agent, first, (viaGraph) => async (idp, target, status) => {
@@ -71,7 +81,7 @@ test('Entra: a crash right after Graph accepted the resume: the next process sen
     assert.equal(atCrash?.resumeSent?.operationStatus, 'completed', 'recorded as about to be sent before it went out');
     const restarted = new MemoryStore();
     const { lease: _lapsed, ...left } = atCrash!; // the dead process's lease lapsed
-    await restarted.transact((tx) => tx.put('hookEvents', 'entra-lifecycle', ID, left));
+    await seed(restarted, left);
     let attempts = 0;
     await runProcess(config, agent, restarted, (viaGraph) => (...a) => { attempts++; return viaGraph(...a); });
     assert.equal(attempts, 1, 'not sent again after Graph refused the repeat');
@@ -82,42 +92,28 @@ test('Entra: a crash right after Graph accepted the resume: the next process sen
     assert.equal(record?.outcome, 'already resumed completed');
     assert.deepEqual(audit.map((e) => [e.outcome, e.detail?.operationStatus, e.detail?.alreadyResumed]), [['ok', 'completed', true]]);
     assert.match(audit[0]!.why, /already resumed with completed/);
-  } finally {
-    await graph.close();
-  }
+  });
 });
 
 test('Entra: a resume written as about to be sent is sent after a restart with that status, not one decided anew; Graph taking it (never reached before) is "resumed"', async () => {
-  const emulator = fixture();
-  const graph = await emulator.listen();
-  try {
-    const config = entraConfigFor(graph.url);
-    const agent = new FakeAgent();
-    const store = new MemoryStore();
+  await withGraph(async ({ emulator, config, agent, store }) => {
     // Decided `failed` (the wait ran out) before the crash; the tasks completed since.
     const record = await leaverRecord(agent, 'completed', { resumeSent: { operationStatus: 'failed', at: '2026-12-06T10:00:00.000Z', why: ': tasks did not finish within 180 min' } });
-    await store.transact((tx) => tx.put('hookEvents', 'entra-lifecycle', ID, record));
+    await seed(store, record);
     await runProcess(config, agent, store, (viaGraph) => viaGraph);
     assert.deepEqual(sentStatuses(emulator), ['failed 204']);
     const { record: after, audit } = await outcome(store);
     assert.equal(after?.state, 'failed');
     assert.equal(after?.outcome, 'resumed failed');
     assert.deepEqual(audit.map((e) => [e.outcome, e.detail?.operationStatus]), [['ok', 'failed']]);
-  } finally {
-    await graph.close();
-  }
+  });
 });
 
 test('Entra: after a restart, a genuine refusal (401, 403, 404 for an unknown run) is still recorded and audited as failed, and a 503 is still sent again', async () => {
   for (const [statusCode, expected] of [[401, 'failed'], [403, 'failed'], [404, 'failed'], [503, 'done']] as const) {
-    const emulator = fixture();
-    const graph = await emulator.listen();
-    try {
-      const config = entraConfigFor(graph.url);
-      const agent = new FakeAgent();
-      const store = new MemoryStore();
+    await withGraph(async ({ emulator, config, agent, store }) => {
       const waiting = await leaverRecord(agent, 'completed', { resumeSent: { operationStatus: 'completed', at: '2026-12-06T10:00:00.000Z' } });
-      await store.transact((tx) => tx.put('hookEvents', 'entra-lifecycle', ID, waiting));
+      await seed(store, waiting);
       let attempts = 0;
       await runProcess(config, agent, store, (viaGraph) => async (...a) => {
         if (attempts++ === 0) throw Object.assign(new Error(`refused ${statusCode}`), { statusCode });
@@ -134,21 +130,14 @@ test('Entra: after a restart, a genuine refusal (401, 403, 404 for an unknown ru
         assert.equal(record?.outcome, 'resumed completed');
         assert.deepEqual(audit.map((e) => e.outcome), ['ok']);
       }
-    } finally {
-      await graph.close();
-    }
+    });
   }
 });
 
 test('Entra: a resume Graph accepted whose answer was lost on the way (a 502) is sent again in the same process; Graph refusing the repeat is "already resumed", not failed', async () => {
-  const emulator = fixture();
-  const graph = await emulator.listen();
-  try {
-    const config = entraConfigFor(graph.url);
-    const agent = new FakeAgent();
-    const store = new MemoryStore();
+  await withGraph(async ({ emulator, config, agent, store }) => {
     const waiting = await leaverRecord(agent, 'completed');
-    await store.transact((tx) => tx.put('hookEvents', 'entra-lifecycle', ID, waiting));
+    await seed(store, waiting);
     let attempts = 0;
     await runProcess(config, agent, store, (viaGraph) => async (...a) => {
       await viaGraph(...a);
@@ -158,20 +147,13 @@ test('Entra: a resume Graph accepted whose answer was lost on the way (a 502) is
     const { record, audit } = await outcome(store);
     assert.equal(record?.outcome, 'already resumed completed');
     assert.deepEqual(audit.map((e) => e.outcome), ['ok']);
-  } finally {
-    await graph.close();
-  }
+  });
 });
 
 test('Entra: the store refusing to record the resume about to be sent: nothing is sent then; the callout is taken again once its lease lapses and resumed once', async () => {
-  const emulator = fixture();
-  const graph = await emulator.listen();
-  try {
-    const config = entraConfigFor(graph.url);
-    const agent = new FakeAgent();
-    const store = new MemoryStore();
+  await withGraph(async ({ emulator, config, agent, store }) => {
     const waiting = await leaverRecord(agent, 'completed');
-    await store.transact((tx) => tx.put('hookEvents', 'entra-lifecycle', ID, waiting));
+    await seed(store, waiting);
     // A database failover for the first six writes of `resumeSent` (every try of one process).
     let refusals = 6;
     const transact = store.transact.bind(store);
@@ -201,7 +183,5 @@ test('Entra: the store refusing to record the resume about to be sent: nothing i
     const { record, audit } = await outcome(store);
     assert.equal(record?.outcome, 'resumed completed');
     assert.deepEqual(audit.map((e) => e.outcome), ['ok']);
-  } finally {
-    await graph.close();
-  }
+  });
 });
