@@ -29,6 +29,10 @@ test('the banner names each hub\'s SCIM base URL and where its token comes from,
 });
 
 test('the banner warns when a local publicUrl disagrees with the bound port (PORT override)', () => {
-  assert.match(banner(config('http://localhost:8080'), 'http://127.0.0.1:9000'), /note: server\.publicUrl points at port 8080 .* listens on 9000/);
+  const text = banner(config('http://localhost:8080'), 'http://127.0.0.1:9000');
+  assert.match(text, /note: server\.publicUrl points at port 8080 .* listens on 9000/);
+  // The next step, concretely: the value to set and the file it goes in, and the CLI's --url meanwhile.
+  assert.ok(text.includes(`set server.publicUrl: http://localhost:9000 in ${join(dir, 'hubwarden.yaml')}`), text);
+  assert.ok(text.includes('--url http://127.0.0.1:9000 (or HUBWARDEN_URL=http://127.0.0.1:9000)'), text);
   assert.ok(!banner(config('http://localhost:8080'), 'http://127.0.0.1:8080').includes('note:'));
 });

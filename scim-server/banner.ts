@@ -11,8 +11,13 @@ export function banner(config: LoadedConfig, listeningUrl: string, sandboxes: Re
   const publicPort = new URL(publicUrl).port || (publicUrl.startsWith('https:') ? '443' : '80');
   const boundPort = new URL(listeningUrl).port;
   if (/^(localhost|127\.0\.0\.1|\[::1\])$/.test(new URL(publicUrl).hostname) && publicPort !== boundPort) {
-    // e.g. PORT=9000 with the shipped config: the URLs below (and SCIM meta.location) still say 8080
-    lines.push(`  note: server.publicUrl points at port ${publicPort} on this machine but hubwarden listens on ${boundPort}; set server.publicUrl to match`);
+    // e.g. PORT=9000 with the shipped config: the URLs below (and SCIM meta.location) still say
+    // 8080, and so does the CLI, which reads server.publicUrl: say what to set, and where.
+    const fixed = new URL(publicUrl);
+    fixed.port = boundPort;
+    const suggested = fixed.href.replace(/\/+$/, '');
+    lines.push(`  note: server.publicUrl points at port ${publicPort} on this machine but hubwarden listens on ${boundPort}: the SCIM, admin API and dashboard URLs below (and the CLI) use server.publicUrl`);
+    lines.push(`    set server.publicUrl: ${suggested} in ${config.path}; until then run the CLI with --url ${listeningUrl} (or HUBWARDEN_URL=${listeningUrl})`);
   }
   for (const hub of config.file.hubs) {
     lines.push(`  hub ${hub.id}: SCIM base URL ${publicUrl}/scim/v2/hubs/${hub.id}`);

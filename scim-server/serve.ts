@@ -150,7 +150,12 @@ export function stopOnSignals(running: RunningServer, repeatMs = 2_000, limitMs 
       process.exit(1);
     }, limitMs).unref();
     running.close().then(
-      () => process.exit(0),
+      () => {
+        // The line after "stopping" that says the stop completed (the store folded, tasks handed
+        // back): without it, Ctrl-C left "stopping" as the last word, a clean stop or not.
+        log.info('stopped', { signal, ms: Date.now() - stoppingSince! });
+        process.exit(0);
+      },
       (err: Error) => {
         log.error('stopping failed', { error: err.message });
         process.exit(1);

@@ -27,6 +27,14 @@ test('an unreachable server is reported without the token, even when the transpo
   await assert.rejects(client.get('/hubs'), (e: unknown) => e instanceof CliError && /cannot reach hubwarden/.test(e.message) && !e.message.includes(token));
 });
 
+test('an unreachable server: the message says where the URL came from and both next steps (start it, or --url / HUBWARDEN_URL)', async () => {
+  const refused = async () => { throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } }); };
+  const client = adminClient('http://localhost:8080', 'token', refused, undefined, 'server.publicUrl in /etc/hubwarden.yaml');
+  await assert.rejects(client.get('/hubs'), (e: unknown) => e instanceof CliError
+    && e.message.startsWith('cannot reach hubwarden at http://localhost:8080: ECONNREFUSED (that URL is from server.publicUrl in /etc/hubwarden.yaml);')
+    && e.message.includes('npm start') && e.message.includes('--url http://127.0.0.1:<port> or set HUBWARDEN_URL'));
+});
+
 test('a server URL with a user name or password is refused, and the password never echoed (fetch cannot send it anyway)', async () => {
   const password = 's3cret-Basic-pw';
   for (const url of [`http://admin:${password}@127.0.0.1:9`, `http://admin:${password}@127.0.0.1:99999`, `https://${password}@hubwarden.example/`]) {

@@ -61,7 +61,8 @@ function serverUrl(baseUrl: string): string {
   return baseUrl;
 }
 
-export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fetch = fetch, apiPath = '/api/v1'): AdminClient {
+/** `urlFrom` names where baseUrl came from (`--url`, `HUBWARDEN_URL`, `server.publicUrl in <file>`). */
+export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fetch = fetch, apiPath = '/api/v1', urlFrom?: string): AdminClient {
   const root = `${serverUrl(baseUrl).replace(/\/+$/, '')}${apiPath}`;
   // Checked here so the error names the problem without echoing the secret to the terminal.
   if (!BEARER_TOKEN.test(token)) throw new CliError('the admin token has spaces, line breaks or other characters a bearer token cannot carry (check --token, HUBWARDEN_ADMIN_TOKEN or the token file)');
@@ -89,7 +90,9 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
         if (late) throw late;
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
         const why = redactText(cause?.code ?? cause?.message ?? (err as Error).message);
-        throw new CliError(`cannot reach hubwarden at ${baseUrl}: ${why} (is "hubwarden serve" running? set --url)`);
+        // The next step both ways: a server not started, or one started elsewhere (PORT=18089 with
+        // the shipped config still says 8080 in server.publicUrl).
+        throw new CliError(`cannot reach hubwarden at ${baseUrl}: ${why}${urlFrom ? ` (that URL is from ${urlFrom})` : ''}; is it running (npm start, or hubwarden serve)? If it listens elsewhere (PORT set), pass --url http://127.0.0.1:<port> or set HUBWARDEN_URL`);
       }
     };
     let res = await send();

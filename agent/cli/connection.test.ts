@@ -29,7 +29,9 @@ hubs:
 
 test('the admin token and URL come from the config without the server\'s other secrets being set', async (t) => {
   const config = configFile(t);
-  assert.deepEqual(await serverOf({ config }, { ADMIN_TOKEN: 'adm-token' }), { url: 'http://hubwarden.example:8080', token: 'adm-token' });
+  assert.deepEqual(await serverOf({ config }, { ADMIN_TOKEN: 'adm-token' }), { url: 'http://hubwarden.example:8080', token: 'adm-token', urlFrom: `server.publicUrl in ${config}` });
+  assert.equal((await serverOf({ config, url: 'http://127.0.0.1:18089' }, { ADMIN_TOKEN: 'adm-token' })).urlFrom, '--url');
+  assert.equal((await serverOf({ config: '/nonexistent.yaml', token: 't' }, { HUBWARDEN_URL: 'http://127.0.0.1:18089' })).urlFrom, 'HUBWARDEN_URL');
 });
 
 test('an admin token that cannot be resolved is named, and nothing else is', async (t) => {
@@ -40,8 +42,8 @@ test('an admin token that cannot be resolved is named, and nothing else is', asy
 });
 
 test('with --url and --token (or their variables) the config is not read: a missing file does not matter', async () => {
-  assert.deepEqual(await serverOf({ url: 'http://h:1', token: 't', config: '/nonexistent/hubwarden.yaml' }, {}), { url: 'http://h:1', token: 't' });
-  assert.deepEqual(await serverOf({ config: '/nonexistent/hubwarden.yaml' }, { HUBWARDEN_URL: 'http://h:2', HUBWARDEN_ADMIN_TOKEN: 'u' }), { url: 'http://h:2', token: 'u' });
+  assert.deepEqual(await serverOf({ url: 'http://h:1', token: 't', config: '/nonexistent/hubwarden.yaml' }, {}), { url: 'http://h:1', token: 't', urlFrom: '--url' });
+  assert.deepEqual(await serverOf({ config: '/nonexistent/hubwarden.yaml' }, { HUBWARDEN_URL: 'http://h:2', HUBWARDEN_ADMIN_TOKEN: 'u' }), { url: 'http://h:2', token: 'u', urlFrom: 'HUBWARDEN_URL' });
 });
 
 test('the message says which of the URL and the token was not given, not both when one was', async (t) => {
@@ -66,6 +68,6 @@ test('HUBWARDEN_URL, HUBWARDEN_CONFIG or HUBWARDEN_ADMIN_TOKEN set but empty (an
     await assert.rejects(serverOf(options, env), (e: unknown) => e instanceof CliError && e.exitCode === 2 && e.message.startsWith(`${name} is set but empty`), name);
   }
   // What the command line says wins over an empty variable.
-  assert.deepEqual(await serverOf({ url: 'http://h:1', config }, { HUBWARDEN_URL: '', HUBWARDEN_CONFIG: '', ADMIN_TOKEN: 'a' }), { url: 'http://h:1', token: 'a' });
-  assert.deepEqual(await serverOf({ url: 'http://h:1', token: 't' }, { HUBWARDEN_ADMIN_TOKEN: '' }), { url: 'http://h:1', token: 't' });
+  assert.deepEqual(await serverOf({ url: 'http://h:1', config }, { HUBWARDEN_URL: '', HUBWARDEN_CONFIG: '', ADMIN_TOKEN: 'a' }), { url: 'http://h:1', token: 'a', urlFrom: '--url' });
+  assert.deepEqual(await serverOf({ url: 'http://h:1', token: 't' }, { HUBWARDEN_ADMIN_TOKEN: '' }), { url: 'http://h:1', token: 't', urlFrom: '--url' });
 });

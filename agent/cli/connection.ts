@@ -37,8 +37,8 @@ export function envSetting(env: NodeJS.ProcessEnv, name: keyof typeof SETTING): 
  * `server.adminTokens`, which on a default install is the generated data/admin-token file).
  */
 export async function connect(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<AdminClient> {
-  const { url, token } = await serverOf(options, env);
-  return adminClient(url, token);
+  const { url, token, urlFrom } = await serverOf(options, env);
+  return adminClient(url, token, fetch, undefined, urlFrom);
 }
 
 /**
@@ -46,10 +46,13 @@ export async function connect(options: GlobalOptions, env: NodeJS.ProcessEnv = p
  * config loader (its schema and every connector's) is imported only when the config is read:
  * with --url and --token, or their environment variables, a command starts without it.
  */
-export async function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; token: string }> {
+export async function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; token: string; urlFrom: string }> {
   const url0 = options.url ?? envSetting(env, 'HUBWARDEN_URL');
   const token0 = options.token ?? envSetting(env, 'HUBWARDEN_ADMIN_TOKEN');
-  if (url0 !== undefined && token0) return { url: url0, token: token0 };
+  // Where the URL came from, for "cannot reach": with PORT set the server listens elsewhere than
+  // the config's server.publicUrl says, and the admin is told which setting to change.
+  const urlFrom0 = options.url !== undefined ? '--url' : 'HUBWARDEN_URL';
+  if (url0 !== undefined && token0) return { url: url0, token: token0, urlFrom: urlFrom0 };
   const { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } = await import('../../config/load.ts');
   // What the config was read for: with --url given, "no --url/--token given" sent the admin
   // checking a URL they had passed instead of the token they had not.
@@ -68,6 +71,7 @@ export async function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = 
     }
   };
   const url = url0 ?? fromConfig().file.server.publicUrl;
+  const urlFrom = url0 !== undefined ? urlFrom0 : `server.publicUrl in ${fromConfig().path}`;
   let token = token0;
   if (!token) {
     const c = fromConfig();
@@ -80,5 +84,5 @@ export async function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = 
       throw new CliError(`${missing} and the config ${c.path} cannot be read: ${err.problems[0]}`);
     }
   }
-  return { url, token };
+  return { url, token, urlFrom };
 }

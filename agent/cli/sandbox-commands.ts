@@ -40,14 +40,14 @@ export function registerSandboxCommands(program: Command): void {
       return out.print({ reset: 'saved business removed', files, removed, hubs }, () =>
         `sandbox reset: ${removed.length ? `removed ${removed.join(', ')}` : `${files.join(', ')} did not exist`}; the next start seeds the business from its fixture (then: ${hubs.map((h) => `hubwarden check ${h}`).join(', ')})`);
     }
-    const { url, token } = await serverOf({ ...global(), config: config.path });
+    const { url, token, urlFrom } = await serverOf({ ...global(), config: config.path });
     for (const d of definitions) {
-      await adminClient(url, token, fetch, d.sandbox!.path).post(d.sandbox!.resetPath).catch((err: Error) => {
+      await adminClient(url, token, fetch, d.sandbox!.path, urlFrom).post(d.sandbox!.resetPath).catch((err: Error) => {
         if (pid !== undefined) throw new CliError(`hubwarden (pid ${pid}) holds the store, so the reset must happen in it: ${err.message}`);
         throw new CliError(`with a database store only a running hubwarden can reset its sandbox (nothing shows whether one holds the business in memory, and it would write it back over a removed file): ${err.message}; with every hubwarden using ${config.path} stopped, removing ${files.join(', ')} resets it at the next start`);
       });
     }
-    const api = adminClient(url, token);
+    const api = adminClient(url, token, fetch, undefined, urlFrom);
     const checks: Record<string, string> = {};
     for (const hub of hubs) checks[hub] = stringOf((await api.post(`/hubs/${seg(hub)}/check-for-updates`)).body, 'taskId');
     out.print({ reset: 'in the running server', url, hubs, checks }, () =>

@@ -130,7 +130,11 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
   for (const at of ['', '/Users', '/Groups']) router.post(`${base}${at}/.search`, handle(notImplemented('POST /.search (RFC 7644 §3.4.3) is not supported; query with GET /Users or /Groups and a filter')));
 
   router.use((req: Request) => {
-    throw new ScimError(404, undefined, `no SCIM endpoint ${req.method} ${req.path}`);
+    // A base URL pasted into the IdP without its hub (`…/scim/v2` rather than
+    // `…/scim/v2/hubs/sandbox`) lands here: say where the per-hub base URLs are. No hub is named:
+    // the caller has shown no credential.
+    const withoutHub = !/^\/hubs\/[^/]+/i.test(req.path);
+    throw new ScimError(404, undefined, `no SCIM endpoint ${req.method} ${req.path}${withoutHub ? `: each hub has its own SCIM base URL, ${req.baseUrl}/hubs/<hub id> (hubwarden's start-up banner lists them, e.g. ${req.baseUrl}/hubs/<hub id>/Users)` : ''}`);
   });
 
   // eslint-disable-next-line @typescript-eslint/no-unused-vars

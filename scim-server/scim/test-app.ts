@@ -1,4 +1,7 @@
 import express from 'express';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
@@ -31,6 +34,21 @@ export interface ScimTestAppOptions {
   log?: Logger;
 }
 
+/**
+ * The secrets key of test configs, in a temp folder of this process: the default
+ * (`data/hubwarden.key`, against the working directory) put a key made by tests into the
+ * checkout's data/, where `npm start` then found it and took it for its own.
+ */
+let keyDir: string | undefined;
+function testKeyFile(): string {
+  if (!keyDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'hubwarden-scim-test-key-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    keyDir = dir;
+  }
+  return join(keyDir, 'hubwarden.key');
+}
+
 export function testConfig(options: ScimTestAppOptions): LoadedConfig {
   const env: NodeJS.ProcessEnv = {};
   // Each hub its own sandbox business: two hubs on one business are refused (config/schema.ts).
@@ -46,6 +64,7 @@ export function testConfig(options: ScimTestAppOptions): LoadedConfig {
     };
   });
   const file = {
+    secrets: { keyFile: testKeyFile() },
     identityProviders: {
       okta: { kind: 'okta', orgUrl: 'https://acme.okta.example' },
       entra: { kind: 'entra', tenantId: 't', clientId: 'c', clientSecret: 'env:ENTRA_SECRET', extensionAppId: 'x' },

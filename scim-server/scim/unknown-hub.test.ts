@@ -55,4 +55,15 @@ describe('SCIM: requests for hubs not in the config', () => {
       assert.doesNotMatch(text, /TypeError|at .*\.ts/);
     }
   });
+
+  test('a base URL without its hub (…/scim/v2/Users) answers 404 saying the base URL is per hub, naming no hub', async () => {
+    for (const path of ['/Users', '/Groups', '/ServiceProviderConfig', '/']) {
+      const res = await fetch(`${app.url}/scim/v2${path}`, { headers: { authorization: 'Bearer x' } });
+      const body = await res.json() as { status: string; detail: string };
+      assert.equal(res.status, 404, path);
+      assert.equal(body.status, '404');
+      assert.ok(body.detail.includes('each hub has its own SCIM base URL, /scim/v2/hubs/<hub id>'), body.detail);
+      assert.ok(!body.detail.includes('alpha'), 'no configured hub named to a caller without a credential');
+    }
+  });
 });

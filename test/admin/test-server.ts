@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import express, { type Router } from 'express';
 import type { AddressInfo } from 'node:net';
 import { parseConfig, type LoadedConfig } from '../../config/load.ts';
@@ -12,8 +15,25 @@ export const TEST_ENV = {
   META_TOKEN: 'EAAB-meta-token-never-shown',
 };
 
+/**
+ * Where the test config's secrets key goes unless `extra` sets `secrets`: a temp folder of this
+ * process, not the default `data/hubwarden.key`, which is the checkout's own data/ when tests run
+ * from it (a key `npm start` then took for its own).
+ */
+let keyDir: string | undefined;
+function testSecrets(extra: string): string {
+  if (/^secrets:/m.test(extra)) return '';
+  if (!keyDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'hubwarden-admin-test-key-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    keyDir = dir;
+  }
+  return `secrets: { keyFile: ${JSON.stringify(join(keyDir, 'hubwarden.key'))} }`;
+}
+
 export function testConfig(extra = '', betaShopIdp?: string): LoadedConfig {
   const text = `
+${testSecrets(extra)}
 server:
   publicUrl: http://hubwarden.test
   adminTokens: [env:ADMIN_TOKEN, env:SECOND_ADMIN_TOKEN]

@@ -21,7 +21,7 @@ async function tempSandbox(t: { after: (fn: () => Promise<void>) => void }) {
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`${signal} to the PID of \`npm start\` stops the server, frees its port and releases the store lock within 10 s`, async (t) => {
     const { config, lockPath } = await tempSandbox(t);
-    const npm = startProcess('npm', ['start'], { env: { HUBWARDEN_CONFIG: config, PORT: '0', TEST_SCIM_TOKEN: 'x' } });
+    const npm = startProcess('npm', ['start'], { env: { HUBWARDEN_CONFIG: config, PORT: '0', TEST_SCIM_TOKEN: 'x', HUBWARDEN_LOG_LEVEL: 'info' } });
     t.after(() => npm.kill('SIGKILL'));
     const url = await npm.listening;
     assert.equal((await fetch(`${url}/readyz`)).status, 200);
@@ -32,6 +32,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const ms = await waitUntilStopped({ url, lockPath, pid: serverPid });
     t.diagnostic(`${signal}: stopped in ${ms} ms (npm pid ${npm.pid}, server pid ${serverPid})`);
     assert.deepEqual(await npm.exited, { code: 0, signal: null }, npm.output().stderr);
+    // "stopping" is followed by the line saying the stop completed, not left as the last word.
+    assert.match(npm.output().stderr, new RegExp(`"message":"stopping","signal":"${signal}"[\\s\\S]*"message":"stopped","ms":\\d+,"signal":"${signal}"`));
   });
 }
 
