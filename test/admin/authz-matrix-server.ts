@@ -19,7 +19,21 @@ import { endSessionsOf } from '../../scim-server/web/session-revocation.ts';
 import { SessionStore } from '../../scim-server/web/session-store.ts';
 import { seedDirectory } from '../check-for-updates-e2e/business.ts';
 import { until } from '../agent-e2e/harness.ts';
+import { emailKey } from '../../connectors/sdk/email-key.ts';
 import { A, B, matrixRoutes, PEOPLE, SECRETS, SIGNED_IN, type Caller, type Route } from './authz-matrix-routes.ts';
+
+const OIDC_ISSUER = 'https://idp.sandbox.example';
+
+/** Hub id → the ids of the directory users `email` names on it (the binding an OIDC sign-in records). */
+async function directoryUsersOf(store: MemoryStore, email: string): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const hubId of [A, B]) {
+    for await (const u of store.list('directoryUsers', hubId)) {
+      if ([u.email, ...u.emails].some((e) => e && emailKey(e) === emailKey(email))) (out[hubId] ??= []).push(u.id);
+    }
+  }
+  return out;
+}
 
 const at = '2026-11-01T00:00:00.000Z';
 const user = (hubId: string, id: string, email: string): DirectoryUserRecord =>
@@ -62,7 +76,7 @@ server:
   # Every request below names its own client address (X-Forwarded-For from the loopback proxy),
   # so the wrong-credential budget of one address never turns a 401 into a 429.
   trustProxy: loopback
-  oidc: { issuer: "https://idp.sandbox.example", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedEmails: [${PEOPLE.dashAdmin}, ${PEOPLE.revoked}] }
+  oidc: { issuer: "${OIDC_ISSUER}", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedEmails: [${PEOPLE.dashAdmin}, ${PEOPLE.revoked}] }
 identityProviders:
   okta: { kind: okta, orgUrl: "https://acme.okta.example", eventHookSecret: env:OKTA_HOOK }
   entra:
@@ -137,7 +151,9 @@ hubs:
 
     const sessions = new SessionStore(store);
     for (const who of [...SIGNED_IN, 'revoked'] as const) {
-      const s = await sessions.create(PEOPLE[who], 'oidc', { admin: who === 'dashAdmin' || who === 'revoked', email: PEOPLE[who] });
+      // Bound as an OIDC sign-in binds them (session-identity.ts): to the issuer and to the
+      // directory users the email names now, so a SCIM write the matrix makes later does not end them.
+      const s = await sessions.create(PEOPLE[who], 'oidc', { admin: who === 'dashAdmin' || who === 'revoked', email: PEOPLE[who], issuer: OIDC_ISSUER, directoryUsers: await directoryUsersOf(store, PEOPLE[who]) });
       cookies.set(who, { cookie: `hubwarden-session=${s.id}`, csrf: s.csrf });
       secrets.push(s.id, s.csrf);
     }
