@@ -49,7 +49,7 @@ export interface AgentApiDeps {
 /** Whether two triggers name the same caller, reason and source (field by field: key order differs between callers). */
 function sameTrigger(a: Trigger, b: Trigger): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof Trigger>;
-  return [...keys].every((k) => a[k] === b[k]);
+  return [...keys].every((k) => (k === 'hubs' ? a.hubs?.join(',') === b.hubs?.join(',') : a[k] === b[k]));
 }
 
 /** Every method it stands for returns a promise, so the refusal is a rejection (never a synchronous throw). */
@@ -281,7 +281,8 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     },
 
     offers: async (email) => offersOf(store, d.hubs().values(), email, now()),
-    claimOffer: (email, offerId, trigger) => claimOffer(store, d.hubs().values(), email, offerId, trigger, now()),
+    // A scoped admin token's claim finds offers on its hubs only: another hub's is not found.
+    claimOffer: (email, offerId, trigger) => claimOffer(store, hubsOfTrigger(d.hubs().values(), trigger), email, offerId, trigger, now()),
     claimOwnOffer: (person, offerId, trigger) => claimOwnOffer(store, d.hubs().values(), person, offerId, trigger, now()),
 
     async offboard(person, trigger, options) {
@@ -289,9 +290,13 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       if (!person.email && !person.userName && !person.externalId) throw new AgentError('invalid-argument', 'agent: offboard needs an email, userName or externalId');
       // An Okta event's offboarding covers the hubs its org governs (hubsOfTrigger): its own key, so
       // one of another org's is never answered with it (an explicit one, of every hub, still is).
+      // An admin token scoped to some hubs offboards from those only (hubsOfTrigger): its scope is
+      // in the key too, so an offboarding of every hub is never answered with a scoped one (its
+      // other hubs' seats would stay), nor a scoped one with one of every hub (or another scope).
       const unscoped = `offboard:${label.toLowerCase()}`;
-      const key = trigger.type === 'okta-event-hook' && trigger.idp ? `${unscoped}@${trigger.idp}` : unscoped;
-      const summary = `offboard ${label} from every hub`;
+      const scope = trigger.hubs ? [...new Set(trigger.hubs)].sort() : undefined;
+      const key = `${trigger.type === 'okta-event-hook' && trigger.idp ? `${unscoped}@${trigger.idp}` : unscoped}${scope ? `#hubs=${scope.join(',')}` : ''}`;
+      const summary = `offboard ${label} from ${scope ? `hub${scope.length > 1 ? 's' : ''} ${scope.join(', ')}` : 'every hub'}`;
       const task = await store.transact(async (tx) => {
         await options?.within?.(tx);
         // An event hook's offboarding may only fill the deprovisioning report (offboardGoesToReport),

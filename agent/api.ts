@@ -178,7 +178,7 @@ export interface MemberPage extends Paged<MemberView> { next?: string }
  * finished (moved to the archive) while a reader pages neither repeat nor are skipped; offset
  * paging does both then.
  */
-export interface TaskQuery { hubId?: string; status?: TaskStatus; kind?: string; parentId?: string; offset?: number; limit?: number; after?: string }
+export interface TaskQuery { hubId?: string; /** An admin token's hubs (dispatch/find-person.ts inAdminScope); absent: every hub. */ hubs?: readonly string[]; status?: TaskStatus; kind?: string; parentId?: string; offset?: number; limit?: number; after?: string }
 /** A page of tasks; `next` (a cursor for `after`) while tasks remain after it. */
 export interface TaskPage extends Paged<TaskView> { next?: string }
 /**
@@ -186,7 +186,7 @@ export interface TaskPage extends Paged<TaskView> { next?: string }
  * cursor, so entries written while a reader pages do not shift the pages (offset paging repeats
  * entries then).
  */
-export interface AuditQuery { hubId?: string; email?: string; action?: string; since?: string; before?: number; offset?: number; limit?: number }
+export interface AuditQuery { hubId?: string; /** An admin token's hubs (dispatch/find-person.ts inAdminScope); absent: every hub. */ hubs?: readonly string[]; email?: string; action?: string; since?: string; before?: number; offset?: number; limit?: number }
 
 export interface AgentApi {
   hubs(): Promise<HubSummary[]>;

@@ -102,7 +102,8 @@ export function governanceView(file: ConfigFile): GovernanceView {
     collections,
     identityProviders: file.identityProviders,
     administration: {
-      adminTokens: file.server.adminTokens,
+      // A scoped token as its reference and hubs: a diff shows a scope widened or narrowed.
+      adminTokens: file.server.adminTokens.map((e) => (typeof e === 'string' ? e : `${e.token} (hubs ${[...e.hubs].sort().join(', ')})`)),
       dashboard: oidc ? { issuer: oidc.issuer, clientId: oidc.clientId, allowedGroups: oidc.allowedGroups, allowedEmails: oidc.allowedEmails, groupsClaim: oidc.groupsClaim } : undefined,
     },
   });

@@ -7,6 +7,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { aliasProblem, duplicateKeyPath, MAX_ALIAS_COUNT, yamlErrorText } from './yaml-problems.ts';
 import type { z } from 'zod';
 import { configSchema, eventHookSecretsOf, type ConfigFile } from './schema.ts';
+import { adminTokenPath, adminTokenRef } from './admin-token-schema.ts';
 import { formatPath, issueLines, recordKeysOf } from './schema-issues.ts';
 import { describePostgresUrlProblem, postgresUrlProblem } from './postgres-url.ts';
 import { resolveSecret, Secret, secretFileWarning, secretRef } from './secret-ref.ts';
@@ -132,7 +133,7 @@ export function collectSecretRefs(value: unknown, path: PropertyKey[], out: Arra
  */
 function sharedTokenProblems(file: ConfigFile, resolved: ReadonlyMap<string, Secret>): string[] {
   const valueOf = (ref: string) => resolved.get(ref)?.reveal();
-  const admin = file.server.adminTokens.map((ref, i) => ({ ref, value: valueOf(ref), at: `server.adminTokens[${i}]` }));
+  const admin = file.server.adminTokens.map((entry, i) => ({ ref: adminTokenRef(entry), value: valueOf(adminTokenRef(entry)), at: adminTokenPath(entry, i) }));
   const out: string[] = [];
   const earlierHubs: Array<{ hub: number; ref: string; value: string | undefined; at: string }> = [];
   file.hubs.forEach((hub, h) => hub.scim.tokens.forEach((ref, t) => {

@@ -23,7 +23,7 @@ const COMMON_MEANINGS: Record<string, string> = {
   'server.port': 'TCP port to listen on (`PORT` overrides it; 0 picks a free port).',
   'server.host': 'Address to listen on; `0.0.0.0` to accept connections from other machines.',
   'server.publicUrl': 'The URL identity providers and browsers reach hubwarden at (used in SCIM base URLs and `meta.location`); http or https; no `_` when a hub is provisioned by Okta (Okta refuses it in a SCIM base URL). The dashboard answers only requests for this host (or a loopback name from loopback): any other Host gets 421, against DNS rebinding.',
-  'server.adminTokens': 'Bearer tokens for the admin REST API (`/api/v1`) and the web UI.',
+  'server.adminTokens': 'Bearer tokens for the admin REST API (`/api/v1`) and the web UI. A secret reference is a token of every hub; `{ token: env:PORTAL_TOKEN, hubs: [acme] }` is a token of those hubs only (each a configured hub id): it sees and acts on them alone, other hubs answer 404 as unknown ones, and it signs in to the dashboard as an owner of those hubs. Give each integration (Okta Workflows, a team portal) a token of its own hubs.',
   'server.trustProxy': 'Which peers are reverse proxies whose `X-Forwarded-For` names the client (express `trust proxy`: `true`, a hop count, or addresses/subnets/`loopback`); the client address keys the failed-token limits. Off: the header is ignored. Set: `/metrics` wants a token even from loopback. See docs/operations.md.',
   'server.oidc': 'Sign-in to the web UI with an OpenID Connect provider (instead of an admin token).',
   'server.oidc.issuer': 'The OIDC issuer URL.',

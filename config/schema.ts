@@ -5,6 +5,7 @@ import { connectorById, connectors } from '../connectors/registry.ts';
 import type { ConnectorDefinition } from '../connectors/sdk/connector.ts';
 import { httpUrl, secureHttpUrl } from '../connectors/sdk/http-url.ts';
 import { secretRef } from './secret-ref.ts';
+import { adminTokenEntry, adminTokenScopeIssues } from './admin-token-schema.ts';
 import { nationalCloudLifecycleIssue } from './national-cloud.ts';
 
 /**
@@ -37,9 +38,7 @@ const groupName = z.string().superRefine((v, ctx) => {
 
 export const HUB_ROLES = ['owner', 'manager', 'collaborator'] as const;
 
-const hubId = z
-  .string()
-  .regex(/^[a-z0-9-]+$/, 'expected lower-case letters, digits and "-" only (Okta rejects "_" in base URLs)');
+const hubId = z.string().regex(/^[a-z0-9-]+$/, 'expected lower-case letters, digits and "-" only (Okta rejects "_" in base URLs)');
 
 const collectionId = z.string().regex(/^[a-z0-9-]+$/, 'expected lower-case letters, digits and "-" only');
 
@@ -304,7 +303,7 @@ export const configSchema = z.object({
     // "" would bind every interface, the opposite of the 127.0.0.1 default; spaces never resolve.
     host: z.string().regex(/^\S+$/, 'expected a host name or IP address without spaces, such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
     publicUrl: httpUrl.default('http://localhost:8080'),
-    adminTokens: z.array(secretRef).default([]),
+    adminTokens: z.array(adminTokenEntry).default([]),
     oidc: oidc.optional(),
     trustProxy: trustProxy.default(false),
   }).strict().default({ port: 8080, host: '127.0.0.1', publicUrl: 'http://localhost:8080', adminTokens: [], trustProxy: false }),
@@ -349,6 +348,7 @@ export const configSchema = z.object({
       teamProblems(t, collectionIds).forEach(([field, message]) => ctx.addIssue({ code: 'custom', path: ['hubs', i, 'teams', j, field], message }));
     });
   });
+  for (const issue of adminTokenScopeIssues(config.server.adminTokens, seen)) ctx.addIssue({ code: 'custom', ...issue });
   // A hub's SCIM base URL is publicUrl + /scim/v2/hubs/<id>, and Okta refuses a base URL with "_"
   // (https://developer.okta.com/docs/guides/scim-provisioning-integration-prepare/main/): said here,
   // not found out in Okta's admin console (hub ids are checked for "_" above).

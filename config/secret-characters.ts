@@ -12,7 +12,7 @@
  * character and where it is, never the token; the server otherwise started and refused every
  * request as "not valid for this hub" with the right token configured at the identity provider.
  */
-const BEARER_TOKEN_PATH = /^(?:server\.adminTokens|hubs\[\d+\]\.scim\.tokens)\[\d+\]$/;
+const BEARER_TOKEN_PATH = /^(?:server\.adminTokens\[\d+\](?:\.token)?|hubs\[\d+\]\.scim\.tokens\[\d+\])$/;
 /**
  * An Okta event hook secret is the whole Authorization header value Okta sends
  * (its channel's authScheme value, https://developer.okta.com/docs/concepts/event-hooks/): it may

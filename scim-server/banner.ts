@@ -1,3 +1,4 @@
+import { adminTokenRef } from '../config/admin-token-schema.ts';
 import { relative, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.ts';
 
@@ -25,7 +26,7 @@ export function banner(config: LoadedConfig, listeningUrl: string, sandboxes: Re
     if (hub.scim.jwt) lines.push(`    OAuth JWT bearer: issuer ${hub.scim.jwt.issuer}, audience ${hub.scim.jwt.audience}`);
     if (hub.scim.tokens.length === 0 && !hub.scim.jwt) lines.push('    no SCIM credential configured: every SCIM request is refused (set hubs[].scim.tokens)');
   }
-  for (const ref of config.file.server.adminTokens) lines.push(`  admin API ${publicUrl}/api/v1 token: ${whereFrom(config, ref)}`);
+  for (const e of config.file.server.adminTokens) lines.push(`  admin API ${publicUrl}/api/v1 token: ${whereFrom(config, adminTokenRef(e))}${typeof e === 'string' ? '' : ` (hubs ${e.hubs.join(', ')} only)`}`);
   lines.push(`  dashboard: ${publicUrl}/ui/ (sign in with the admin token${config.file.server.oidc ? ' or your identity provider' : ''})`);
   for (const s of sandboxes) lines.push(`  ${s.description}: ${s.url}`);
   lines.push(`  health: ${listeningUrl}/healthz`);

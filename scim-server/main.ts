@@ -14,7 +14,7 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type LoadedConfig } from 
 import { createApp, type MountedRouter } from './app.ts';
 import { banner } from './banner.ts';
 import { createDefaultTokenFiles } from './first-start.ts';
-import { adminTokensFrom } from './admin/admin-tokens.ts';
+import { adminTokensFrom, everyHubToken } from './admin/admin-tokens.ts';
 import { composeHubwarden } from './compose.ts';
 import { createSandboxes, sandboxUrls } from './sandboxes.ts';
 import { sandboxWorldFile, sandboxWorldPath } from '../agent/sandbox-world.ts';
@@ -97,7 +97,7 @@ let sandboxSet: Awaited<ReturnType<typeof createSandboxes>>;
 try {
   sandboxSet = await createSandboxes(
     config.file.hubs,
-    (req) => adminTokens.actorFor(bearerToken(req.headers.authorization) ?? '') !== undefined,
+    (req) => everyHubToken(adminTokens, bearerToken(req.headers.authorization)),
     (connectorId) => ({
       ...sandboxWorldFile(sandboxWorldPath(config, connectorId)),
       onError: (err) => sandboxLog.error('sandbox: saving its world failed', { connectorId, error: err.message }),

@@ -2,6 +2,7 @@ import type { AuditEntry, AuditQuery, Paged } from '../api.ts';
 import { emailKey } from '../matching/email-key.ts';
 import type { Store } from '../store/store.ts';
 import './audit-log.ts';
+import { inAdminScope } from '../dispatch/find-person.ts';
 
 /**
  * The audit log per hub and per person, newest first (AgentApi.audit). The durable store keeps
@@ -114,10 +115,11 @@ export async function queryAudit(store: AuditStore, q: AuditQuery, now = Date.no
   const matches = (e: AuditEntry, before: number | undefined) =>
     !(email && (e.subject?.email === undefined || emailKey(e.subject.email) !== email)) &&
     !(q.action && e.action !== q.action) &&
+    inAdminScope(q.hubs, e.hubId, e.trigger) &&
     !(since !== undefined && Date.parse(e.at) < since) &&
     !(before !== undefined && e.seq >= before);
   const read = () => new Reader(store.newestFirst('audit', q.hubId, (a, b) => b.seq - a.seq)[Symbol.asyncIterator]() as AsyncIterator<AuditEntry>);
-  const filterKey = JSON.stringify([q.hubId ?? null, email ?? null, q.action ?? null, since ?? null]);
+  const filterKey = JSON.stringify([q.hubId ?? null, email ?? null, q.action ?? null, since ?? null, q.hubs ?? null]);
   const places = placesOf(store, now);
 
   /** From `reader`, the next `limit` matches (older than `before`), counting what was passed over. */

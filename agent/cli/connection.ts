@@ -1,3 +1,4 @@
+import { adminTokenRef } from '../../config/admin-token-schema.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { adminClient, type AdminClient } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
@@ -75,7 +76,10 @@ export async function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = 
   let token = token0;
   if (!token) {
     const c = fromConfig();
-    const ref = c.file.server.adminTokens[0];
+    // The first token of every hub, else the first (a CLI of a scoped token sees its hubs only).
+    const entries = c.file.server.adminTokens;
+    const entry = entries.find((e) => typeof e === 'string') ?? entries[0];
+    const ref = entry && adminTokenRef(entry);
     if (!ref) throw new CliError(`no admin token: pass --token, set HUBWARDEN_ADMIN_TOKEN, or add server.adminTokens to ${c.path}`);
     try {
       token = c.secret(ref).reveal();

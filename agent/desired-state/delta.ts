@@ -15,6 +15,13 @@ export interface Trigger {
    * the tasks it queues, so every audit entry the request causes states it (audit-log.ts).
    */
   reason?: string;
+  /**
+   * The hubs an admin token scoped to some hubs may act on (`server.adminTokens[].hubs`); absent:
+   * every hub. It travels into the tasks the request queues, so a person-wide action (offboard,
+   * re-evaluate) acts on these hubs only (dispatch/find-person.ts hubsOfTrigger), and its audit
+   * entries say the scope.
+   */
+  hubs?: string[];
 }
 
 /**

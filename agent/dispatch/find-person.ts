@@ -67,9 +67,22 @@ export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, 
  * Every hub for any other trigger: an explicit leaver action (an admin, Okta Workflows over the
  * API, the CLI, a Lifecycle Workflows task: offboardMayReport in offboard.ts) is the
  * organisation's word that the person left, and scoped it would leave seats on the hubs another
- * identity provider provisions.
+ * identity provider provisions. A trigger of an admin token scoped to some hubs (`trigger.hubs`)
+ * acts on those hubs only, whatever it asks for: the token was given for them and no other.
  */
-export function hubsOfTrigger(hubs: Iterable<HubConfigFile>, trigger: Pick<Trigger, 'type' | 'idp'>): HubConfigFile[] {
+export function hubsOfTrigger(hubs: Iterable<HubConfigFile>, trigger: Pick<Trigger, 'type' | 'idp' | 'hubs'>): HubConfigFile[] {
   const idp = trigger.type === 'okta-event-hook' ? trigger.idp : undefined;
-  return [...hubs].filter((h) => !idp || !h.identityProvider || h.identityProvider === idp);
+  return [...hubs].filter((h) => (!idp || !h.identityProvider || h.identityProvider === idp) && (!trigger.hubs || trigger.hubs.includes(h.id)));
+}
+
+/**
+ * Whether a record of `hubId` is within an admin token's `scope` (undefined: every hub, so every
+ * record). A person-wide record (no hub: an offboarding, its audit entries) is only when it was
+ * asked for with this scope or a narrower one (`trigger.hubs`): an offboarding of every hub, or
+ * of another hub too, tells of hubs outside the scope, so it is not shown (deny by default).
+ */
+export function inAdminScope(scope: readonly string[] | undefined, hubId: string | undefined, trigger?: Pick<Trigger, 'hubs'>): boolean {
+  if (!scope) return true;
+  if (hubId) return scope.includes(hubId);
+  return trigger?.hubs !== undefined && trigger.hubs.every((h) => scope.includes(h));
 }

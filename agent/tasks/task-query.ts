@@ -1,6 +1,7 @@
 import type { TaskPage, TaskQuery } from '../api.ts';
 import type { ReadView, Store } from '../store/store.ts';
 import './prune.ts';
+import { inAdminScope } from '../dispatch/find-person.ts';
 import { compareTaskPlaces, NewestTasks, requireTaskPlace, taskCursorOf } from './task-cursor.ts';
 import { toTaskView, type TaskRecord } from './task-record.ts';
 
@@ -33,7 +34,7 @@ export async function findTaskAnywhere(store: Store, id: string): Promise<Readon
  * the cursor (NewestTasks): on PostgreSQL a page of the archive at a time, never all of it.
  */
 export async function queryTasks(store: Store, q: TaskQuery): Promise<TaskPage> {
-  const match = (t: Readonly<TaskRecord>) => !(q.status && t.status !== q.status) && !(q.kind && t.kind !== q.kind) && !(q.parentId && t.parentId !== q.parentId);
+  const match = (t: Readonly<TaskRecord>) => !(q.status && t.status !== q.status) && !(q.kind && t.kind !== q.kind) && !(q.parentId && t.parentId !== q.parentId) && inAdminScope(q.hubs, t.hubId, t.trigger);
   const after = q.after !== undefined ? requireTaskPlace(q.after) : undefined;
   const offset = q.offset ?? 0;
   const limit = q.limit ?? 100;

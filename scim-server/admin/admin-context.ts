@@ -18,12 +18,22 @@ export interface AdminContext {
  * change writes states it.
  */
 export function adminTrigger(res: Response, reason?: string): Trigger {
-  return { type: 'admin', actor: String(res.locals.actor), ...(reason ? { reason } : {}) };
+  const hubs = adminScope(res);
+  return { type: 'admin', actor: String(res.locals.actor), ...(reason ? { reason } : {}), ...(hubs ? { hubs: [...hubs] } : {}) };
 }
 
-/** The hub's summary, or 404 (async: the summary reads the store). */
-export async function requireHub(ctx: AdminContext, hubId: string) {
-  const hub = await ctx.agent.hub(hubId);
+/** The hubs the request's admin token is limited to (`requireAdminToken` set them); undefined: every hub. */
+export const adminScope = (res: Response): readonly string[] | undefined => res.locals.hubs as readonly string[] | undefined;
+
+/** Whether the request's admin token may see `hubId` (a token of every hub: every hub). */
+export const inScope = (res: Response, hubId: string): boolean => adminScope(res)?.includes(hubId) ?? true;
+
+/**
+ * The hub's summary, or 404 (async: the summary reads the store). A hub outside the token's scope
+ * is answered exactly as one that does not exist: the answer tells nothing of other hubs.
+ */
+export async function requireHub(ctx: AdminContext, res: Response, hubId: string) {
+  const hub = inScope(res, hubId) ? await ctx.agent.hub(hubId) : undefined;
   if (!hub) throw notFound(`hub "${hubId}"`);
   return hub;
 }

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { LoadedConfig } from '../../config/load.ts';
 import type { Keyring } from '../../agent/secrets/keyring.ts';
+import { adminTokenHubs, adminTokenRef } from '../../config/admin-token-schema.ts';
 import { credentialLabel, labelKeyFor, secretMatcher } from '../credentials.ts';
 import { clientAddress, FailureLimiter } from '../auth-failures.ts';
 import { Problem, sendProblem } from './problem.ts';
@@ -16,6 +17,20 @@ export interface AdminTokens {
   actorFor(presented: string): string | undefined;
   /** Whether a token with this actor (as `actorFor` named it) is still configured: a dashboard session it started ends its admin rights when it is removed. */
   configured(actor: string): boolean;
+  /**
+   * The hubs the token with this actor is limited to (`{ token, hubs }` in the config), as the
+   * config says now; undefined: every hub (or no such token: ask `configured` first).
+   */
+  scopeOf(actor: string): readonly string[] | undefined;
+}
+
+/**
+ * Whether `presented` is a token of every hub: what reaches past the hubs (`/metrics`, naming
+ * every hub; a sandbox emulator's control endpoints, shared by the hubs on it) wants one.
+ */
+export function everyHubToken(tokens: AdminTokens, presented: string | undefined): boolean {
+  const actor = presented ? tokens.actorFor(presented) : undefined;
+  return actor !== undefined && tokens.scopeOf(actor) === undefined;
 }
 
 /** HKDF `info` of the key that makes the tokens' audit labels (keyring.ts `derive`). */
@@ -28,7 +43,8 @@ export function adminTokenLabel(labelKey: Keyring, token: string): string {
 
 /** `keyring`: the `secrets.keyFile` keyring when the caller has it loaded (default: read, or created, from the key file). */
 export function adminTokensFrom(config: LoadedConfig, keyring?: Keyring): AdminTokens {
-  const tokens = config.file.server.adminTokens.map((ref) => config.secret(ref).reveal());
+  const entries = config.file.server.adminTokens;
+  const tokens = entries.map((entry) => config.secret(adminTokenRef(entry)).reveal());
   const labelKey = tokens.length ? labelKeyFor(ADMIN_LABEL_PURPOSE, config.pathOf(config.file.secrets.keyFile), keyring) : undefined;
   const labels = tokens.map((token) => adminTokenLabel(labelKey!, token));
   const actorFor = secretMatcher(tokens.map((token, i) => [labels[i]!, token] as [string, string]));
@@ -36,6 +52,14 @@ export function adminTokensFrom(config: LoadedConfig, keyring?: Keyring): AdminT
     actorFor,
     configured(actor) {
       return labels.includes(actor);
+    },
+    scopeOf(actor) {
+      // The same token listed twice with two scopes: the narrowest reading, never the union, and
+      // never every hub while any entry of it is scoped (deny by default).
+      const scopes = entries.filter((_, i) => labels[i] === actor).map(adminTokenHubs);
+      const scoped = scopes.filter((s): s is readonly string[] => s !== undefined);
+      if (scoped.length === 0) return undefined;
+      return scoped.reduce((a, b) => a.filter((h) => b.includes(h)));
     },
   };
 }
@@ -51,6 +75,8 @@ export function requireAdminToken(tokens: AdminTokens, failures = new FailureLim
     const actor = token ? tokens.actorFor(token) : undefined;
     if (actor) {
       res.locals.actor = actor;
+      // The hubs this token may see and act on (undefined: every hub): admin-context.ts `inScope`.
+      res.locals.hubs = tokens.scopeOf(actor);
       return next();
     }
     // Only a wrong token counts: a request without one is not a guess.

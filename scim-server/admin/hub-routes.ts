@@ -1,7 +1,7 @@
 import type { Response, Router } from 'express';
 import type { z } from 'zod';
 import type { MemberView } from '../../agent/api.ts';
-import { acceptedTask, adminTrigger, params, requireHub, wantsCsv, type AdminContext } from './admin-context.ts';
+import { acceptedTask, adminTrigger, inScope, params, requireHub, wantsCsv, type AdminContext } from './admin-context.ts';
 import { alreadyDone, isConflict } from './already-done.ts';
 import { memberCsv, sendCsv } from './csv.ts';
 import { memberReader } from './member-email.ts';
@@ -14,13 +14,14 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
   const { agent } = ctx;
 
   router.get('/hubs', async (_req, res) => {
-    const items = await agent.hubs();
+    // A token scoped to some hubs lists those only.
+    const items = (await agent.hubs()).filter((h) => inScope(res, h.id));
     res.json({ total: items.length, items });
   });
 
   router.get('/hubs/:hubId', async (req, res) => {
     const { hubId } = parseInput(hubParams, params(req), 'path');
-    const hub = await requireHub(ctx, hubId);
+    const hub = await requireHub(ctx, res, hubId);
     res.json({ ...hub, settings: maskedHubSettings(ctx.config, hubId) ?? {} });
   });
 
@@ -29,13 +30,13 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
     if (wantsCsv(req)) {
       const { offset, limit, after, ...filters } = parseInput(membersCsvQuery, req.query, 'query');
       const read = memberReader(agent, hubId, filters);
-      await requireHub(ctx, hubId);
+      await requireHub(ctx, res, hubId);
       // The export's first page starts after the caller's own cursor, if any.
       return await sendCsv(res, memberCsv((o, l, cursor) => read(o, l, cursor ?? after), { offset, limit }));
     }
     const { offset = 0, limit = 100, after, ...filters } = parseInput(membersQuery, req.query, 'query');
     const read = memberReader(agent, hubId, filters);
-    await requireHub(ctx, hubId);
+    await requireHub(ctx, res, hubId);
     const page = await read(offset, limit, after);
     res.json({ total: page.total, offset, limit, items: page.items, ...(page.next !== undefined ? { next: page.next } : {}) });
   });
@@ -44,17 +45,17 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
    * Resolves hub then member, so a 404 says which of the two is unknown. `gone`: for a member the
    * list no longer has, answers a repeat itself (true, nothing returned) or leaves the 404.
    */
-  const memberOf = async (raw: Record<string, string>, res?: Response, gone?: (hubId: string, memberId: string, res: Response) => Promise<boolean>): Promise<MemberView | undefined> => {
+  const memberOf = async (raw: Record<string, string>, res: Response, gone?: (hubId: string, memberId: string, res: Response) => Promise<boolean>): Promise<MemberView | undefined> => {
     const { hubId, memberId } = parseInput(memberParams, raw, 'path');
-    await requireHub(ctx, hubId);
+    await requireHub(ctx, res, hubId);
     const member = await agent.member(hubId, memberId);
     if (member) return member;
-    if (gone && res && (await gone(hubId, memberId, res))) return undefined;
+    if (gone && (await gone(hubId, memberId, res))) return undefined;
     throw notFound(`member "${memberId}" of hub "${hubId}"`);
   };
 
   router.get('/hubs/:hubId/members/:memberId', async (req, res) => {
-    res.json(await memberOf(params(req)));
+    res.json(await memberOf(params(req), res));
   });
 
   /** An owner's decision about one member: body checked first, then hub and member resolved (`gone`: memberOf). */
@@ -99,13 +100,13 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
   router.post('/hubs/:hubId/check-for-updates', async (req, res) => {
     const { reason } = parseInput(reasonBody, req.body, 'body');
     const { hubId } = parseInput(hubParams, params(req), 'path');
-    await requireHub(ctx, hubId);
+    await requireHub(ctx, res, hubId);
     acceptedTask(ctx, res, await agent.checkForUpdates(hubId, adminTrigger(res, reason)));
   });
 
   router.get('/hubs/:hubId/plan', async (req, res) => {
     const { hubId } = parseInput(hubParams, params(req), 'path');
-    await requireHub(ctx, hubId);
+    await requireHub(ctx, res, hubId);
     const operations = await agent.plan(hubId);
     res.json({ hubId, dryRun: true, operations });
   });

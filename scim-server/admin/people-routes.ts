@@ -1,9 +1,12 @@
 import type { Router } from 'express';
-import { acceptedTask, adminTrigger, params, type AdminContext } from './admin-context.ts';
+import { acceptedTask, adminScope, adminTrigger, inScope, params, type AdminContext } from './admin-context.ts';
 import { notFound } from './problem.ts';
 import { offerParams, parseInput, personParams, reasonBody } from './request-schemas.ts';
 
-/** Person-level actions across every hub (leaver workflows, Okta Workflows cards). */
+/**
+ * Person-level actions across every hub (leaver workflows, Okta Workflows cards); a token scoped
+ * to some hubs acts on those only (its trigger's `hubs`: agent/dispatch/find-person.ts hubsOfTrigger).
+ */
 export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
   router.post('/people/:email/offboard', async (req, res) => {
     const { reason } = parseInput(reasonBody, req.body, 'body');
@@ -13,7 +16,8 @@ export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
 
   router.get('/people/:email/offers', async (req, res) => {
     const { email } = parseInput(personParams, params(req), 'path');
-    res.json({ items: await ctx.agent.offers(email) });
+    // A scoped token sees the offers on its hubs only.
+    res.json({ items: (await ctx.agent.offers(email)).filter((o) => inScope(res, o.hubId)) });
   });
 
   // Portals and Okta Workflows claim on the person's behalf; the trigger (admin token) is audited as who claimed.
@@ -28,7 +32,7 @@ export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
     const { email } = parseInput(personParams, params(req), 'path');
     const tasks = await ctx.agent.reevaluatePerson({ email }, adminTrigger(res, reason));
     // No task means no hub has a directory user with this email: nothing was changed.
-    if (tasks.length === 0) throw notFound(`a directory user with email ${email} on any hub`);
+    if (tasks.length === 0) throw notFound(`a directory user with email ${email} on any hub${adminScope(res) ? ' of this token' : ''}`);
     res.status(202).json({ taskIds: tasks.map((t) => t.id), tasks });
   });
 }

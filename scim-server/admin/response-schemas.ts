@@ -35,6 +35,7 @@ export const TriggerSchema = named('Trigger', z.object({
   type: z.enum(['scim', 'schedule', 'admin', 'cli', 'okta-event-hook', 'okta-workflows', 'entra-lifecycle', 'agent', 'dashboard', 'config']),
   idp: z.string().optional(), actor: z.string().optional(), detail: z.string().optional(),
   reason: z.string().optional().describe('the reason the person who asked gave (the admin API\'s `reason`, the CLI\'s --reason)'),
+  hubs: z.array(z.string()).optional().describe('the hubs of the admin token that asked, when it is scoped to some hubs (server.adminTokens[].hubs); absent: every hub'),
 }).strict());
 
 export const HubHealthSchema = named('HubHealth', z.object({

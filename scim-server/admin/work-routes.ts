@@ -1,6 +1,8 @@
 import type { Router } from 'express';
 import type { Approval } from '../../agent/api.ts';
-import { adminTrigger, params, requireHub, wantsCsv, type AdminContext } from './admin-context.ts';
+import type { Response } from 'express';
+import { adminScope, adminTrigger, inScope, params, requireHub, wantsCsv, type AdminContext } from './admin-context.ts';
+import { inAdminScope } from '../../agent/dispatch/find-person.ts';
 import { alreadyDone, isConflict } from './already-done.ts';
 import { taskPlaceOf } from '../../agent/tasks/task-cursor.ts';
 import { auditCsv, sendCsv } from './csv.ts';
@@ -16,31 +18,35 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
     // A cursor is opaque to callers but not trusted: one that names no place in the list is a 400
     // naming the parameter, before any read.
     if (query.after !== undefined && !taskPlaceOf(query.after)) throw badRequest('query.after: expected the `next` of a previous page of tasks', 'query.after');
-    await requireKnownHub(ctx, query.hubId);
+    await requireKnownHub(ctx, res, query.hubId);
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 100;
-    const page = await agent.tasks({ ...query, offset, limit });
+    // A scoped token's list holds its hubs' tasks only (total and cursor counted over those).
+    const hubs = adminScope(res);
+    const page = await agent.tasks({ ...query, ...(hubs ? { hubs } : {}), offset, limit });
     res.json({ total: page.total, offset, limit, items: page.items, ...(page.next !== undefined ? { next: page.next } : {}) });
   });
 
   router.get('/tasks/:id', async (req, res) => {
     const { id } = parseInput(idParams, params(req), 'path');
     const task = (await agent.task(id)) ?? (await agent.findTask(id));
-    if (!task) throw notFound(`task "${id}"`);
+    // Another hub's task is answered as one that does not exist.
+    if (!task || !inAdminScope(adminScope(res), task.hubId, task.trigger)) throw notFound(`task "${id}"`);
     res.json(task);
   });
 
   router.get('/reports', async (req, res) => {
     const { hubId } = parseInput(reportsQuery, req.query, 'query');
-    await requireKnownHub(ctx, hubId);
-    const items = await agent.reports(hubId);
+    await requireKnownHub(ctx, res, hubId);
+    const items = (await agent.reports(hubId)).filter((r) => inScope(res, r.hubId));
     res.json({ total: items.length, items });
   });
 
   router.post('/reports/:id/apply', async (req, res) => {
     const { memberIds, reason } = parseInput(applyBody, req.body, 'body');
     const { id } = parseInput(idParams, params(req), 'path');
-    const findReport = async () => (await agent.reports()).find((r) => r.id === id);
+    // Another hub's report is answered as one that does not exist.
+    const findReport = async () => (await agent.reports()).find((r) => r.id === id && inScope(res, r.hubId));
     const report = await findReport();
     if (!report) throw notFound(`report "${id}"`);
     const dismissed = () => new Problem(409, 'conflict', `report "${id}" was dismissed; its items not applied before can no longer be applied`);
@@ -76,8 +82,8 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
 
   router.get('/approvals', async (req, res) => {
     const { hubId } = parseInput(reportsQuery, req.query, 'query');
-    await requireKnownHub(ctx, hubId);
-    const items = await agent.approvals(hubId);
+    await requireKnownHub(ctx, res, hubId);
+    const items = (await agent.approvals(hubId)).filter((a) => inScope(res, a.hubId));
     res.json({ total: items.length, items });
   });
 
@@ -87,7 +93,8 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
       // Approving must say why (request-schemas.ts approveBody); rejecting may.
       const { reason } = parseInput(decision === 'approve' ? approveBody : reasonBody, req.body, 'body');
       const { id } = parseInput(idParams, params(req), 'path');
-      const findApproval = async () => (await agent.approvals()).find((a) => a.id === id);
+      // Another hub's approval is answered as one that does not exist.
+      const findApproval = async () => (await agent.approvals()).find((a) => a.id === id && inScope(res, a.hubId));
       /** A repeat of this decision answers the approval as it is; another decision, or a superseded approval, is a conflict. */
       const settled = (a: Approval) => {
         if (a.status === decided) return alreadyDone(a, `approval "${id}" was already ${decided}; nothing was run again`);
@@ -116,14 +123,21 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
   }
 
   router.get('/audit', async (req, res) => {
+    // A scoped token reads its hubs' entries only (and person-wide ones asked for within its
+    // scope: inAdminScope); a filter naming another hub is a 404, as for a hub that does not exist.
+    const hubs = adminScope(res);
+    const scoped = (hubId: string | undefined) => {
+      if (hubs && hubId !== undefined && !hubs.includes(hubId)) throw notFound(`hub "${hubId}"`);
+      return hubs ? { hubs } : {};
+    };
     if (wantsCsv(req)) {
       const { offset, limit, ...filters } = parseInput(auditCsvQuery, req.query, 'query');
-      return await sendCsv(res, auditCsv(agent, filters, { offset, limit }));
+      return await sendCsv(res, auditCsv(agent, { ...filters, ...scoped(filters.hubId) }, { offset, limit }));
     }
     const query = parseInput(auditQuery, req.query, 'query');
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 100;
-    const page = await agent.audit({ ...query, offset, limit });
+    const page = await agent.audit({ ...query, ...scoped(query.hubId), offset, limit });
     // The cursor of the next page, while older matches remain: the page's lowest seq (the last
     // entry's, unless replicas' clocks disagree), so the next page repeats none of this one.
     const more = page.items.length > 0 && offset + page.items.length < page.total;
@@ -138,6 +152,6 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
  * approvals of a hub. Without the filter every hub's are listed, a hub since removed from the
  * config included. The audit log keeps its filter open: it is the history of removed hubs too.
  */
-async function requireKnownHub(ctx: AdminContext, hubId: string | undefined): Promise<void> {
-  if (hubId !== undefined) await requireHub(ctx, hubId);
+async function requireKnownHub(ctx: AdminContext, res: Response, hubId: string | undefined): Promise<void> {
+  if (hubId !== undefined) await requireHub(ctx, res, hubId);
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { metricsAccess, proxyConfigured } from './metrics-access.ts';
 
-const allow = metricsAccess({ actorFor: (t) => (t === 'good-admin-token' ? 'admin-token:abc123' : undefined), configured: () => true });
+const allow = metricsAccess({ actorFor: (t) => (t === 'good-admin-token' ? 'admin-token:abc123' : undefined), configured: () => true, scopeOf: () => undefined });
 const req = (remoteAddress: string, headers: Record<string, string> = {}) => ({ socket: { remoteAddress }, headers }) as unknown as IncomingMessage;
 
 test('/metrics: a local scraper may; through a proxy or from elsewhere only with an admin token', () => {
@@ -17,8 +17,13 @@ test('/metrics: a local scraper may; through a proxy or from elsewhere only with
   assert.equal(allow(req('127.0.0.1', { 'x-forwarded-for': '203.0.113.9', authorization: 'bearer good-admin-token' })), true);
 });
 
+test('/metrics: a token scoped to some hubs may not scrape (the figures name every hub)', () => {
+  const scoped = metricsAccess({ actorFor: (t) => (t === 'portal-token' ? 'admin-token:p' : undefined), configured: () => true, scopeOf: () => ['acme'] });
+  assert.equal(scoped(req('10.0.0.5', { authorization: 'Bearer portal-token' })), false);
+});
+
 test('/metrics with server.trustProxy set: a loopback peer may be the proxy, so even a plain proxy_pass (no X-Forwarded-For) needs a token', () => {
-  const proxied = metricsAccess({ actorFor: (t) => (t === 'good-admin-token' ? 'admin-token:abc123' : undefined), configured: () => true }, proxyConfigured('loopback'));
+  const proxied = metricsAccess({ actorFor: (t) => (t === 'good-admin-token' ? 'admin-token:abc123' : undefined), configured: () => true, scopeOf: () => undefined }, proxyConfigured('loopback'));
   assert.equal(proxied(req('127.0.0.1')), false);
   assert.equal(proxied(req('::1')), false);
   assert.equal(proxied(req('127.0.0.1', { authorization: 'Bearer good-admin-token' })), true);
@@ -34,7 +39,7 @@ test('/metrics: wrong tokens spend the admin failure budget shared with the admi
   const { FailureLimiter } = await import('../auth-failures.ts');
   const { createMetricsRouter } = await import('./metrics.ts');
   const failures = new FailureLimiter({ admin: { maxFailures: 3, windowMs: 60_000 } });
-  const server = await serveRouters([['/', createMetricsRouter({ allow: metricsAccess({ actorFor: () => undefined, configured: () => false }, true), failures })]]);
+  const server = await serveRouters([['/', createMetricsRouter({ allow: metricsAccess({ actorFor: () => undefined, configured: () => false, scopeOf: () => undefined }, true), failures })]]);
   try {
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer wrong-${i}` } })).status);

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { AdminTokens } from '../admin/admin-tokens.ts';
+import { everyHubToken, type AdminTokens } from '../admin/admin-tokens.ts';
 import { bearerToken } from '../bearer.ts';
 import { isLoopbackPeer, isOwnHost } from '../own-host.ts';
 
@@ -27,7 +27,7 @@ export function metricsAccess(tokens: AdminTokens, behindProxy = false, publicUr
     // A browser on this machine is a loopback peer too: a page of another site rebound to
     // 127.0.0.1 names its own host, so the loopback grant also wants hubwarden's (own-host.ts).
     if (!behindProxy && !forwarded && isLoopbackPeer(peer) && (publicUrl === undefined || isOwnHost(req.headers.host, peer, publicUrl))) return true;
-    const token = bearerToken(req.headers.authorization);
-    return token !== undefined && tokens.actorFor(token) !== undefined;
+    // A token scoped to some hubs may not: the figures name every hub.
+    return everyHubToken(tokens, bearerToken(req.headers.authorization));
   };
 }

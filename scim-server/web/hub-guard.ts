@@ -16,8 +16,9 @@ import { endSession, type WebContext } from './web-context.ts';
  * Who is looking, and at which hubs: the server-side check behind every dashboard page, read route,
  * export and `/ui/api/v1` call (the browser's buttons are a convenience, never the control).
  *
- * - A global administrator (an admin token; an OIDC person in `allowedGroups`/`allowedEmails`)
- *   sees and acts on every hub, as before hub roles existed.
+ * - A global administrator (an admin token of every hub; an OIDC person in `allowedGroups`/`allowedEmails`)
+ *   sees and acts on every hub, as before hub roles existed. An admin token scoped to some hubs
+ *   is an owner of those hubs, and of nothing else.
  * - Anyone else signed in is found by email among each hub's directory users, and so has a hub
  *   role per hub (agent/access/hub-access.ts; an email several directory users share gives only
  *   the role of the one the sign-in's `sub`/`oid` names, else the lowest of theirs). Owners and managers see and act only on their hubs;
@@ -88,6 +89,11 @@ export async function resolveViewer(ctx: WebContext, session: Session): Promise<
 export async function resolveWithHolders(ctx: WebContext, session: Session): Promise<{ viewer: Viewer; holders: Map<string, string[]> }> {
   const holders = new Map<string, string[]>();
   const allowed = session.admin && stillAdministrator(ctx, session);
+  // An admin token scoped to some hubs (`{ token, hubs }`) makes no administrator: an owner of
+  // exactly those hubs, read from the config on every request, so narrowing the scope narrows
+  // the session's hubs on its next click (and removing the token ends them, as above).
+  const scope = allowed && session.via === 'admin-token' ? tokensOf(ctx).scopeOf(session.actor) : undefined;
+  if (scope) return { admin: false, actor: session.actor, roles: new Map(scope.map((hubId) => [hubId, 'owner' as const])), self: new Map() };
   // An offboarded person holds nothing until the IdP deactivates and reactivates them, also the
   // administrator rights the allow-lists give: the leaver workflow often runs before the IdP
   // disables the account, and a new sign-in (after the offboarding's revocation mark) would give
@@ -116,6 +122,12 @@ export async function resolveWithHolders(ctx: WebContext, session: Session): Pro
 
 const tokensCache = new WeakMap<WebContext, AdminTokens>();
 
+function tokensOf(ctx: WebContext): AdminTokens {
+  let tokens = tokensCache.get(ctx);
+  if (!tokens) tokensCache.set(ctx, (tokens = adminTokensFrom(ctx.config)));
+  return tokens;
+}
+
 /**
  * Whether what made the session an administrator's is still in the config: its admin token is
  * still one of `server.adminTokens`; its email still in `oidc.allowedEmails`, or one of the
@@ -123,11 +135,7 @@ const tokensCache = new WeakMap<WebContext, AdminTokens>();
  * a person taken off the allow-list, loses every hub on the next request, as a hub role does.
  */
 function stillAdministrator(ctx: WebContext, session: Session): boolean {
-  if (session.via === 'admin-token') {
-    let tokens = tokensCache.get(ctx);
-    if (!tokens) tokensCache.set(ctx, (tokens = adminTokensFrom(ctx.config)));
-    return tokens.configured(session.actor);
-  }
+  if (session.via === 'admin-token') return tokensOf(ctx).configured(session.actor);
   const allow = ctx.config.file.server.oidc;
   // The sign-in's own rule, over what the session kept: its email (already a trusted one) and the
   // allowed groups it signed in with.

@@ -93,7 +93,9 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
     }
     const ip = clientAddress(req);
     await endSession(ctx, req, res);
-    await startSession(ctx, res, actor, 'admin-token', undefined, { audit: signedInAudit({ actor, via: 'admin-token', admin: true, ip }) });
+    const scope = tokens.scopeOf(actor);
+    // A token scoped to some hubs signs in as an owner of those (hub-guard.ts resolveViewer), not an administrator.
+    await startSession(ctx, res, actor, 'admin-token', undefined, { audit: signedInAudit({ actor, via: 'admin-token', admin: scope === undefined, ...(scope ? { hubRoles: Object.fromEntries(scope.map((h) => [h, 'owner'])) } : {}), ip }) });
     loginCookie(res, '');
     ctx.log.info('dashboard: signed in with an admin token', { actor, ip });
     res.redirect(303, safeNext(ctx.basePath, req.body?.next));
