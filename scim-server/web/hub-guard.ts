@@ -93,7 +93,7 @@ export async function resolveWithHolders(ctx: WebContext, session: Session): Pro
   // exactly those hubs, read from the config on every request, so narrowing the scope narrows
   // the session's hubs on its next click (and removing the token ends them, as above).
   const scope = allowed && session.via === 'admin-token' ? tokensOf(ctx).scopeOf(session.actor) : undefined;
-  if (scope) return { admin: false, actor: session.actor, roles: new Map(scope.map((hubId) => [hubId, 'owner' as const])), self: new Map() };
+  if (scope) return { viewer: { admin: false, actor: session.actor, roles: new Map(scope.map((hubId) => [hubId, 'owner' as const])), self: new Map() }, holders };
   // An offboarded person holds nothing until the IdP deactivates and reactivates them, also the
   // administrator rights the allow-lists give: the leaver workflow often runs before the IdP
   // disables the account, and a new sign-in (after the offboarding's revocation mark) would give
