@@ -84,7 +84,37 @@ export async function listAssignments(ctx: MetaContext, assets: AssetRef[], opti
   const onDenied = options.onUnreadableAsset ? (a: AssetRef, err: ConnectorError) => options.onUnreadableAsset!(a, err.message) : undefined;
   const found = await readAssignments(ctx.graph, assets, ctx.businessId, whatFor, (a) => missing.push(a), onDenied);
   await confirmGone(ctx, missing, whatFor);
-  return found;
+  return markSystemUsers(ctx, found, whatFor);
+}
+
+/**
+ * AssignedUser `user_type` values (`BUSINESS_USER`, `SYSTEM_USER`) are only observed in real
+ * projects, not documented (the ad-account assigned_users page names the field, not its values).
+ * A Graph that answers another value, or none, made every system user's assignment a member's:
+ * the check for updates then took the member listing for filtered and reported the automation's
+ * own access as a hand-made member grant. Who is a system user is read where Meta documents it,
+ * `GET /{business}/system_users`; `user_type` stays a hint. A token that may not list system users
+ * (the edge lists 200) keeps the hint alone.
+ */
+async function markSystemUsers(ctx: MetaContext, found: AssetAssignment[], whatFor: string): Promise<AssetAssignment[]> {
+  if (!found.some((a) => a.userType === 'member')) return found;
+  const ids = new Set<string>();
+  const trail = new PageTrail();
+  let cursor: string | undefined;
+  do {
+    let page;
+    try {
+      page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/system_users`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, {
+        what: `${whatFor}: which holders are system users`, businessId: ctx.businessId,
+      });
+    } catch (err) {
+      if (err instanceof ConnectorError && err.kind === 'permission-denied') return found;
+      throw err;
+    }
+    for (const u of page.data) ids.add(String(u.id));
+    cursor = page.next && trail.follow('system_users', page.next, whatFor);
+  } while (cursor);
+  return found.map((a) => (a.userType === 'member' && ids.has(a.userId) ? { ...a, userType: 'system-user' } : a));
 }
 
 /**
