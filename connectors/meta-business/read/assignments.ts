@@ -93,8 +93,8 @@ export async function listAssignments(ctx: MetaContext, assets: AssetRef[], opti
  * A Graph that answers another value, or none, made every system user's assignment a member's:
  * the check for updates then took the member listing for filtered and reported the automation's
  * own access as a hand-made member grant. Who is a system user is read where Meta documents it,
- * `GET /{business}/system_users`; `user_type` stays a hint. A token that may not list system users
- * (the edge lists 200) keeps the hint alone.
+ * `GET /{business}/system_users`; `user_type` stays a hint, and the only reading when that listing
+ * cannot be read (a token refused it: the edge lists 200; throttled; Graph down).
  */
 async function markSystemUsers(ctx: MetaContext, found: AssetAssignment[], whatFor: string): Promise<AssetAssignment[]> {
   if (!found.some((a) => a.userType === 'member')) return found;
@@ -108,7 +108,9 @@ async function markSystemUsers(ctx: MetaContext, found: AssetAssignment[], whatF
         what: `${whatFor}: which holders are system users`, businessId: ctx.businessId,
       });
     } catch (err) {
-      if (err instanceof ConnectorError && err.kind === 'permission-denied') return found;
+      // Unread (refused, throttled, down): the hint alone, as before this read; the system users
+      // section reports its own failure, and the holders read fine are not lost with it.
+      if (err instanceof ConnectorError) return found;
       throw err;
     }
     for (const u of page.data) ids.add(String(u.id));
