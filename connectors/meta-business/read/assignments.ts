@@ -84,7 +84,39 @@ export async function listAssignments(ctx: MetaContext, assets: AssetRef[], opti
   const onDenied = options.onUnreadableAsset ? (a: AssetRef, err: ConnectorError) => options.onUnreadableAsset!(a, err.message) : undefined;
   const found = await readAssignments(ctx.graph, assets, ctx.businessId, whatFor, (a) => missing.push(a), onDenied);
   await confirmGone(ctx, missing, whatFor);
-  return found;
+  return markSystemUsers(ctx, found, whatFor);
+}
+
+/**
+ * AssignedUser `user_type` values (`BUSINESS_USER`, `SYSTEM_USER`) are only observed in real
+ * projects, not documented (the ad-account assigned_users page names the field, not its values).
+ * A Graph that answers another value, or none, made every system user's assignment a member's:
+ * the check for updates then took the member listing for filtered and reported the automation's
+ * own access as a hand-made member grant. Who is a system user is read where Meta documents it,
+ * `GET /{business}/system_users`; `user_type` stays a hint, and the only reading when that listing
+ * cannot be read (a token refused it: the edge lists 200; throttled; Graph down).
+ */
+async function markSystemUsers(ctx: MetaContext, found: AssetAssignment[], whatFor: string): Promise<AssetAssignment[]> {
+  if (!found.some((a) => a.userType === 'member')) return found;
+  const ids = new Set<string>();
+  const trail = new PageTrail();
+  let cursor: string | undefined;
+  do {
+    let page;
+    try {
+      page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/system_users`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, {
+        what: `${whatFor}: which holders are system users`, businessId: ctx.businessId,
+      });
+    } catch (err) {
+      // Unread (refused, throttled, down): the hint alone, as before this read; the system users
+      // section reports its own failure, and the holders read fine are not lost with it.
+      if (err instanceof ConnectorError) return found;
+      throw err;
+    }
+    for (const u of page.data) ids.add(String(u.id));
+    cursor = page.next && trail.follow('system_users', page.next, whatFor);
+  } while (cursor);
+  return found.map((a) => (a.userType === 'member' && ids.has(a.userId) ? { ...a, userType: 'system-user' } : a));
 }
 
 /**

@@ -1,22 +1,50 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { AssetRef, ChangeResult } from '../../sdk/hub-model.ts';
-import { what, type MetaContext } from '../meta-context.ts';
+import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { PageTrail } from '../graph-cursor.ts';
 import { assetGone, requireSupported } from './assets.ts';
+import { toPartner, type RawPartner } from '../mappers/partner.ts';
+
 
 /**
  * Share / unshare an asset with a partner business (`/{asset}/agencies`, https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). Only
  * the owner business can share. The current share is read first (GET /{asset}/agencies, pixels:
- * shared_agencies) so a repeat is already-done; 3944 "already has access" is already-done too.
+ * shared_agencies, catalogs: the business's own agencies edge) so a repeat is already-done; 3944
+ * "already has access" is already-done too.
  * Pixels have no DELETE on agencies (the B2B guide and API spec list POST agencies, GET
  * shared_agencies and shared_accounts only), so unsharing a pixel is refused, never already-done.
  * A share answered with `requires_admin_approval: true` is not in effect until another admin
  * approves it: reported as an error naming that, never as done (the connector contract has no
  * "pending" result; README).
  */
-const LIST_EDGE: Record<AssetRef['type'], string> = { ad_account: 'agencies', page: 'agencies', catalog: 'agencies', pixel: 'shared_agencies' };
+const LIST_EDGE: Record<Exclude<AssetRef['type'], 'catalog'>, string> = { ad_account: 'agencies', page: 'agencies', pixel: 'shared_agencies' };
+
+/**
+ * A catalog's share, read where Meta documents it: the `productcatalog_permissions` of the partner
+ * on `GET /{business}/agencies` (B2B guide). The B2B guide gives `GET agencies` on ad accounts and
+ * Pages ("GET and DELETE work as for ad accounts") and only POST and DELETE on a catalog's
+ * `agencies`, so a Graph built strictly from those docs answers GET /{catalog}/agencies 2500, and a
+ * share or unshare of a catalog read through it failed every time (README [INF]).
+ */
+async function currentCatalogShare(ctx: MetaContext, asset: AssetRef, partnerId: string, whatFor: string): Promise<string[] | undefined> {
+  const trail = new PageTrail();
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.graph.page<RawPartner>(`${ctx.businessId}/agencies`, { fields: 'id,productcatalog_permissions', limit: PAGE_LIMIT.partners }, cursor, {
+      what: `${whatFor}: read current partners`, businessId: ctx.businessId,
+    });
+    const hit = page.data.find((p) => String(p.id) === partnerId);
+    if (hit) {
+      const share = toPartner(hit, 'agency').assets.find((a) => a.type === 'catalog' && a.id === asset.id);
+      return share?.permittedTasks;
+    }
+    cursor = page.next && trail.follow('agencies', page.next, `${whatFor}: read current partners`);
+  } while (cursor);
+  return undefined;
+}
 
 async function currentShare(ctx: MetaContext, asset: AssetRef, partnerId: string, whatFor: string): Promise<string[] | undefined> {
+  if (asset.type === 'catalog') return currentCatalogShare(ctx, asset, partnerId, whatFor);
   const trail = new PageTrail();
   let cursor: string | undefined;
   do {
