@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { createAgentApi } from '../agent-api.ts';
 import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import type { Trigger } from '../desired-state/delta.ts';
-import { testHub, testUser } from '../grants/grant-fixtures.ts';
+import { testGroup, testHub, testUser } from '../grants/grant-fixtures.ts';
+import { removalPass } from '../safety/test-removal-pass.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
@@ -24,17 +25,18 @@ const at = NOW.toISOString();
 const owner: Trigger = { type: 'admin', actor: 'owner@example.com' };
 
 /** A hub of `people` members (an admin and `people - 1` others, each a directory user), with `offboards` set. */
-async function hubOf(people: number, offboards?: 'immediate' | 'threshold') {
+async function hubOf(people: number, offboards?: 'immediate' | 'threshold', confirmDeprovisioning = true) {
   const store = new MemoryStore();
   defineDirectoryIndexes(store);
   definePersonIndexes(store);
-  const hub = testHub({ safety: { removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: true, settleSeconds: 0, ...(offboards ? { offboards } : {}) } });
+  const hub = testHub({ safety: { removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning, settleSeconds: 0, ...(offboards ? { offboards } : {}) } });
   await store.transact((tx) => {
     tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
     for (let i = 0; i < people - 1; i++) {
       tx.put('directoryUsers', hub.id, `u-${i}`, testUser(`u-${i}`, `p${i}@example.com`));
       tx.put('appMembers', hub.id, `m-${i}`, { hubId: hub.id, id: `m-${i}`, email: `p${i}@example.com`, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
     }
+    tx.put('directoryGroups', hub.id, 'g1', testGroup('g1', 'Meta Advertisers', Array.from({ length: people - 1 }, (_, i) => `u-${i}`), at));
     tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
   });
   const handler = offboardHandler(() => new Map([[hub.id, hub]]));
@@ -109,4 +111,31 @@ test('with threshold, a single leaver on a small hub goes: only removals already
   assert.equal((await offboard('p1@example.com')).status, 'needs-approval');
   assert.deepEqual(await removals(), ['op:remove:m-0']);
   assert.equal((await collect(store.list('approvals', hub.id))).length, 1);
+});
+
+/**
+ * The removals an explicit offboarding queues count in the hub's removal window, whatever
+ * `safety.offboards` says: they did not, so a burst of leaver workflows followed by a mass
+ * deactivation over SCIM was judged as if the hub had lost nobody. 2 of 10 offboarded, then one
+ * more deactivated: alone 1 of 8 (12.5 %), with the 2 offboarded 3 of 10 (30 %), past 20 %.
+ */
+test('explicit offboardings count in the removal window: a SCIM deactivation after them is judged with them', async () => {
+  const { store, hub, offboard } = await hubOf(10, undefined, false);
+  assert.equal((await offboard('p0@example.com')).status, 'waiting');
+  assert.equal((await offboard('p1@example.com')).status, 'waiting');
+  // Their removals ran: the app no longer lists the seats.
+  await store.transact((tx) => { tx.delete('appMembers', hub.id, 'm-0'); tx.delete('appMembers', hub.id, 'm-1'); });
+  await store.transact((tx) => tx.put('directoryUsers', hub.id, 'u-5', testUser('u-5', 'p5@example.com', false)));
+  const pass = await removalPass(store, hub, 'deprovision', 'apply-removals:deprovision', NOW);
+  assert.equal(pass.status, 'needs-approval', JSON.stringify(pass.result));
+  assert.match(String((pass.result as { explanation: string }).explanation), /with the 2 removed in the last 60 minutes, 3 of 10: 30\.0%/);
+});
+
+test('an offboarded seat the IdP then deactivates over SCIM counts once', async () => {
+  // The offboarding's removal has not run yet: the deprovisioning pass plans it again (2 of 10, at 20 %).
+  const { store, hub, offboard } = await hubOf(10, undefined, false);
+  assert.equal((await offboard('p0@example.com')).status, 'waiting');
+  await store.transact((tx) => { tx.put('directoryUsers', hub.id, 'u-0', testUser('u-0', 'p0@example.com', false)); tx.put('directoryUsers', hub.id, 'u-1', testUser('u-1', 'p1@example.com', false)); });
+  const pass = await removalPass(store, hub, 'deprovision', 'apply-removals:deprovision', NOW);
+  assert.equal(pass.status, 'completed', JSON.stringify(pass.result));
 });

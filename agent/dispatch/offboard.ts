@@ -219,8 +219,10 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
             await enqueueOperation(tx, { hub: p.hub, op, trigger: task.trigger, parentId: task.id, force: true, now });
             if (judged(p)) auditOffboard(tx, p.hub.id, op, op.summary);
           }
-          // Let through by the threshold, they count in its window as a deprovisioning pass's do.
-          if (judged(p)) await recordAccessRemovals(tx, p.hub.id, p.ops, now, p.hub.safety.removalWindowMinutes * 60_000);
+          // They count in the threshold's window as a deprovisioning pass's do: let through by it,
+          // or an explicit leaver action's (safety.offboards immediate too). Not counted, a burst
+          // of leaver workflows and a mass deactivation over SCIM after it were judged apart.
+          await recordAccessRemovals(tx, p.hub.id, p.ops, now, p.hub.safety.removalWindowMinutes * 60_000);
         }
       };
       const auditOffboard = (tx: Transaction, hubId: string, op: Operation, why: string) =>
