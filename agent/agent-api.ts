@@ -9,6 +9,7 @@ import type { Trigger } from './desired-state/delta.ts';
 import { findPerson, hubsOfTrigger, type PersonRef } from './dispatch/find-person.ts';
 import type { DirectoryUserRecord } from './desired-state/directory-records.ts';
 import { offboardMayReport } from './dispatch/offboard.ts';
+import { offboardApprovalDecided } from './dispatch/offboard-brake.ts';
 import { planHub, toPlannedOperations } from './plan/plan-hub.ts';
 import type { Operation } from './plan/operation.ts';
 import { findApproval, type ApprovalRecord } from './safety/approvals.ts';
@@ -210,7 +211,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     approvals: async (hubId) => {
       const parts = hubId !== undefined ? [hubId] : await store.partitions('approvals');
       const out: Approval[] = [];
-      for (const p of parts) for await (const { planned: _p, decidedBy: _b, decidedAt: _a, supersededBy: _s, ...a } of store.list('approvals', p)) out.push(a as Approval);
+      for (const p of parts) for await (const { planned: _p, decidedBy: _b, decidedAt: _a, supersededBy: _s, offboard: _o, ...a } of store.list('approvals', p)) out.push(a as Approval);
       return out;
     },
 
@@ -225,9 +226,11 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         const at = now();
         const next: ApprovalRecord = { ...a, status: decision === 'approve' ? 'approved' : 'rejected', decidedBy: trigger.actor ?? trigger.type, decidedAt: at.toISOString() };
         tx.put('approvals', a.hubId, a.id, next);
-        const task = await tx.get('tasks', a.hubId, a.taskId);
+        // An offboarding's approval (dispatch/offboard-brake.ts) names the offboarding, not a hub's task: it goes on there.
+        const task = a.offboard ? undefined : await tx.get('tasks', a.hubId, a.taskId);
+        const offboard = a.offboard ? await offboardApprovalDecided(tx, a, decision === 'approve', hub, trigger, at) : undefined;
         if (decision === 'approve') {
-          const ids = await enqueueOps(tx, hub, a.planned, trigger, a.taskId);
+          const ids = offboard ?? await enqueueOps(tx, hub, a.planned, trigger, a.taskId);
           // Let through by an owner, they count in the threshold's window like those it let
           // through itself: a mass deactivation that goes on after the approval, one person at a
           // time, halts again instead of trickling under the threshold.
@@ -244,7 +247,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         appendAudit(tx, { hubId: a.hubId, trigger, action: decision === 'approve' ? 'approval-approved' : 'approval-rejected', subject: { label: `approval ${a.id}` }, why: a.explanation, outcome: 'ok', taskId: a.taskId, detail: { operations: a.planned.length } });
         return next;
       });
-      const { planned: _p, decidedBy: _b, decidedAt: _a, supersededBy: _s, ...view } = approval;
+      const { planned: _p, decidedBy: _b, decidedAt: _a, supersededBy: _s, offboard: _o, ...view } = approval;
       return view;
     },
 

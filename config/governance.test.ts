@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describeGovernanceChanges, governanceView } from './governance.ts';
 import { parseConfig } from './load.ts';
 
-const file = (o: { role?: string; threshold?: number; assets?: string; extraTeam?: boolean; label?: string; businessId?: string } = {}) => parseConfig(`
+const file = (o: { role?: string; threshold?: number; assets?: string; extraTeam?: boolean; label?: string; businessId?: string; offboards?: string } = {}) => parseConfig(`
 server: { adminTokens: [env:ADMIN_TOKEN] }
 collections:
   - { id: interns, label: Interns, offerDays: 14 }
@@ -18,7 +18,7 @@ hubs:
       - group: Advertisers
         appRole: ${o.role ?? 'EMPLOYEE'}
         assets: ${o.assets ?? '[{ type: ad_account, id: act_111, tasks: [ADVERTISE, ANALYZE] }, { type: page, id: "222", tasks: [ANALYZE] }]'}
-${o.extraTeam ? '      - { group: Interns, appRole: EMPLOYEE, collection: interns }\n' : ''}    safety: { removalThresholdPercent: ${o.threshold ?? 20} }
+${o.extraTeam ? '      - { group: Interns, appRole: EMPLOYEE, collection: interns }\n' : ''}    safety: { removalThresholdPercent: ${o.threshold ?? 20}${o.offboards ? `, offboards: ${o.offboards}` : ''} }
 `, '/etc/hubwarden/hubwarden.yaml', { ADMIN_TOKEN: 'admin-secret-value-1', APP_TOKEN: 'app-secret-value-2', SCIM_TOKEN: 'scim-secret-value-3' }).file;
 
 test('the governance view names secret references, never their values, and leaves out what changes nobody\'s access', () => {
@@ -51,6 +51,11 @@ test('changes are described per hub and team: team added, role changed, grant ad
   ]);
   assert.deepEqual(describeGovernanceChanges(after, before).filter((l) => l.includes('Interns')), ['hub main, team "Interns": removed (was hubRole collaborator, appRole EMPLOYEE, 0 asset grant(s), offered in collection interns)']);
   assert.deepEqual(describeGovernanceChanges(before, before), []);
+});
+
+test('turning the offboarding brake on is a governance change (safety.offboards)', () => {
+  assert.deepEqual(describeGovernanceChanges(governanceView(file()), governanceView(file({ offboards: 'threshold' }))), ['hub main: safety.offboards immediate → threshold']);
+  assert.deepEqual(describeGovernanceChanges(governanceView(file()), governanceView(file({ offboards: 'immediate' }))), [], 'the default written out is no change');
 });
 
 test('with nothing recorded before, every hub is listed as added, and the collections and admin access too', () => {

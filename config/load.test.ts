@@ -289,6 +289,6 @@ hubs:
     assert.deepEqual(file.store, { kind: 'lowdb', path: 'data/hubwarden.json', taskRetentionDays: 30 });
     assert.deepEqual(file.secrets, { keyFile: 'data/hubwarden.key' });
     assert.equal((connectorBlock(file.hubs[0]!) as { graphBaseUrl: string }).graphBaseUrl, 'https://graph.facebook.com');
-    assert.deepEqual(file.hubs[0]!.safety, { settleSeconds: 120, removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: true, drift: 'report' });
+    assert.deepEqual(file.hubs[0]!.safety, { settleSeconds: 120, removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: true, drift: 'report', offboards: 'immediate' });
   });
 });

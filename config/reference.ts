@@ -94,6 +94,7 @@ const COMMON_MEANINGS: Record<string, string> = {
   'hubs[].safety.removalWindowMinutes': 'Removals let through in this many minutes count toward the threshold together, so a mass deactivation sent one person at a time still halts (0: each run alone).',
   'hubs[].safety.confirmDeprovisioning': 'IdP-driven removals wait for an owner to apply the report.',
   'hubs[].safety.drift': 'What to do with changes made by hand in the app: `correct` them or only `report` them.',
+  'hubs[].safety.offboards': 'Explicit leaver actions (admin API and CLI `offboard`, Okta Workflows, Entra Lifecycle Workflows): `immediate` removes the person\'s seats at once; `threshold` halts an offboarding for approval when its removals, with those in the last `removalWindowMinutes`, would pass `removalThresholdPercent` (the first removal in an empty window always goes). Either way their removals count in the window, with those of IdP-driven removals.',
   'hubs[].partners': 'Partner businesses whose people may hold access (their keys depend on the connector).',
 };
 

@@ -82,7 +82,13 @@ const hubCommon = {
     confirmDeprovisioning: z.boolean().default(true),
     /** What to do with drift found in the app: correct it, or only report it. */
     drift: z.enum(['correct', 'report']).default('report'),
-  }).strict().default({ settleSeconds: 120, removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: true, drift: 'report' }),
+    /**
+     * An explicit leaver action (admin API/CLI offboard, Okta Workflows, an Entra Lifecycle
+     * Workflows task): `immediate` removes at once; `threshold` halts one that would pass
+     * removalThresholdPercent, with the removals in the window, for approval (dispatch/offboard-brake.ts).
+     */
+    offboards: z.enum(['immediate', 'threshold']).default('immediate'),
+  }).strict().default({ settleSeconds: 120, removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: true, drift: 'report', offboards: 'immediate' }),
 };
 
 /** A team's grant on one asset of one of the connector's asset types: `type`, `id`, then the type's own grant fields. */

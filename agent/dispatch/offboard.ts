@@ -16,6 +16,7 @@ import { findPerson, hubsOfTrigger, type PersonRef } from './find-person.ts';
 import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
 import { holdOffboarded } from './offboard-hold.ts';
 import { emailKey } from '../matching/email-key.ts';
+import { haltedOutcome, haltOffboard, judgeOffboard, type HaltedOffboard, type OffboardHalt } from './offboard-brake.ts';
 
 /** Whether the row is met for the first time (and note it). */
 function once(seen: Set<string>, rowId: string): boolean {
@@ -107,6 +108,20 @@ export function offboardMayReport(trigger: Trigger): boolean {
   return trigger.type === 'okta-event-hook';
 }
 
+/** Whether an explicit leaver action on this hub is judged by the removal threshold (`safety.offboards: threshold`, offboard-brake.ts). */
+export function offboardBraked(hub: HubConfigFile, trigger: Trigger): boolean {
+  return !offboardMayReport(trigger) && hub.safety.offboards === 'threshold';
+}
+
+/** One hub's part of an offboarding: its removals, queued, reported (`over`: past the threshold) or halted for approval. */
+interface Lane {
+  hub: HubConfigFile;
+  ops: Operation[];
+  report: boolean;
+  over?: string;
+  halt?: OffboardHalt;
+}
+
 /** Parent task of an offboarding: queues every hub's removals (or reports them), then waits for them. */
 export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>): TaskHandler {
   return {
@@ -119,11 +134,15 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
       // workflow the person is offboarded: https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume).
       // A removal that failed or was cancelled left a seat in place, so the offboarding failed.
       if (task.attempts > 1 && task.result !== undefined) {
+        // An approval the offboarding halted on (offboard-brake.ts) that an owner rejected left seats too.
+        const halts = await haltedOutcome(ctx.store, (task.result as { halted?: HaltedOffboard[] }).halted ?? []);
+        if (halts.pending) return { status: 'needs-approval', result: task.result };
         const children = await ctx.store.lookup('tasks', 'tasks.parent', task.id);
         const unfinished = children.filter((c) => c.status === 'failed' || c.status === 'cancelled');
-        if (unfinished.length === 0) return { status: 'completed', result: task.result };
-        const which = unfinished.map((c) => `${c.summary}: ${c.status}${c.lastError ? ` (${c.lastError.message})` : ''}`).join('; ');
-        return { status: 'failed', error: { kind: 'internal', message: `${unfinished.length} of ${children.length} removal(s) did not happen: ${which}` } };
+        if (unfinished.length === 0 && halts.rejected.length === 0) return { status: 'completed', result: task.result };
+        const which = [...unfinished.map((c) => `${c.summary}: ${c.status}${c.lastError ? ` (${c.lastError.message})` : ''}`), ...halts.rejected].join('; ');
+        const undone = unfinished.length > 0 ? `${unfinished.length} of ${children.length} removal(s) did not happen` : 'removals were not approved';
+        return { status: 'failed', error: { kind: 'internal', message: `${undone}: ${which}` } };
       }
       const person = task.payload as PersonRef;
       const found = await findPerson(ctx.store, hubsOfTrigger(hubs().values(), task.trigger), person, task.trigger);
@@ -135,7 +154,8 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
       // An Okta event hook's deactivation (not an explicit leaver action) is the IdP's word, as a
       // SCIM deactivation is: where it removes at once, its removals are judged by the hub's removal
       // threshold in the transaction that queues them (below), so they are audited there.
-      const judged = (p: { hub: HubConfigFile; report: boolean }) => offboardMayReport(task.trigger) && !p.report;
+      // An explicit one on a hub with `safety.offboards: threshold` likewise (offboard-brake.ts).
+      const judged = (p: { hub: HubConfigFile; report: boolean }) => (offboardMayReport(task.trigger) || offboardBraked(p.hub, task.trigger)) && !p.report;
       for (const p of planned) for (const op of p.ops) {
         if (judged(p)) continue;
         const why = p.report ? `${op.summary} (added to the deprovisioning report: confirmDeprovisioning)` : op.summary;
@@ -158,10 +178,11 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
         });
       }
       const heldOf = planned.flatMap((p) => p.held.map((h) => ({ hubId: p.hub.id, memberId: memberRowOf(h.operation), summary: h.operation.summary, why: h.why })));
-      const outcomeOf = (lanes: ReadonlyArray<{ hub: HubConfigFile; ops: Operation[]; report: boolean }>, stage: (tx: Transaction) => Promise<void>): TaskOutcome => {
-        const queued = lanes.filter((p) => !p.report);
+      const outcomeOf = (lanes: readonly Lane[], stage: (tx: Transaction) => Promise<void>): TaskOutcome => {
+        const queued = lanes.filter((p) => !p.report && !p.halt);
         const reported = lanes.filter((p) => p.report);
         const total = queued.reduce((n, p) => n + p.ops.length, 0);
+        const halted: HaltedOffboard[] = lanes.flatMap((p) => (p.halt ? [{ hubId: p.hub.id, approvalId: p.halt.approvalId, operations: p.ops.length, explanation: p.halt.explanation }] : []));
         const result = {
           hubs: queued.filter((p) => p.ops.length > 0).map((p) => p.hub.id),
           operations: total,
@@ -169,17 +190,25 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
           // What a rule kept (an exemption, a system user, the last admin, an incomplete listing):
           // the seat is still there, and the workflow waiting on this task is told which and why.
           ...(heldOf.length > 0 ? { held: heldOf } : {}),
+          // Past the threshold (safety.offboards: threshold): waiting for an owner, which approval on which hub.
+          ...(halted.length > 0 ? { halted } : {}),
         };
+        // Halted: the task says so (needs-approval) until every approval is decided (offboard-brake.ts).
+        if (halted.length > 0) return { status: 'needs-approval', result, commit: stage };
         return total === 0 ? { status: 'completed', result, commit: stage } : { status: 'waiting', reason: 'children', result, commit: stage };
       };
       // An explicit leaver action holds the person (offboard-hold.ts), seats or not: a leaver the
       // IdP still pushes active was invited again by the next plan.
       const holds = offboardMayReport(task.trigger) ? [] : found.flatMap((f) => (f.user ? [{ hub: f.hub, id: f.user.id }] : []));
-      const stage = (lanes: ReadonlyArray<{ hub: HubConfigFile; ops: Operation[]; report: boolean; over?: string }>) => async (tx: Transaction) => {
+      const stage = (lanes: readonly Lane[]) => async (tx: Transaction) => {
         const now = ctx.now();
         for (const h of holds) await holdOffboarded(tx, h.hub, h.id, task.trigger, now);
         for (const p of lanes) {
           if (p.ops.length === 0) continue;
+          if (p.halt) {
+            haltOffboard(tx, { hub: p.hub, ops: p.ops, halt: p.halt, taskId: task.id, trigger: task.trigger, now });
+            continue;
+          }
           if (p.report) {
             const { report, added } = await addToReport(tx, p.hub.id, p.ops, now);
             // Over the threshold: said in each seat's trail, as apply-removals says it of the removals it holds.
@@ -190,8 +219,10 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
             await enqueueOperation(tx, { hub: p.hub, op, trigger: task.trigger, parentId: task.id, force: true, now });
             if (judged(p)) auditOffboard(tx, p.hub.id, op, op.summary);
           }
-          // Let through by the threshold, they count in its window as a deprovisioning pass's do.
-          if (judged(p)) await recordAccessRemovals(tx, p.hub.id, p.ops, now, p.hub.safety.removalWindowMinutes * 60_000);
+          // They count in the threshold's window as a deprovisioning pass's do: let through by it,
+          // or an explicit leaver action's (safety.offboards immediate too). Not counted, a burst
+          // of leaver workflows and a mass deactivation over SCIM after it were judged apart.
+          await recordAccessRemovals(tx, p.hub.id, p.ops, now, p.hub.safety.removalWindowMinutes * 60_000);
         }
       };
       const auditOffboard = (tx: Transaction, hubId: string, op: Operation, why: string) =>
@@ -205,10 +236,15 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
         // one person at a time, a mass deactivation Okta announced went whole, past the threshold
         // the same deactivations pushed over SCIM are held by.
         commit: async (tx) => {
-          const lanes: Array<{ hub: HubConfigFile; ops: Operation[]; report: boolean; over?: string }> = [];
+          const lanes: Lane[] = [];
           for (const p of planned) {
             if (!judged(p) || p.ops.length === 0) {
               lanes.push(p);
+              continue;
+            }
+            if (offboardBraked(p.hub, task.trigger)) {
+              const halt = await judgeOffboard(tx, p.hub, p.ops, ctx.now(), person.email ?? person.userName ?? person.externalId ?? '(nobody)');
+              lanes.push(halt ? { ...p, halt } : p);
               continue;
             }
             const threshold = await judgeRemovalThreshold(tx, p.hub, p.ops, ctx.now());
@@ -217,7 +253,7 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
               : p);
           }
           const judgedOutcome = outcomeOf(lanes, stage(lanes));
-          if (lanes.some((l, n) => l.report !== planned[n]!.report)) return judgedOutcome;
+          if (lanes.some((l, n) => l.report !== planned[n]!.report || l.halt)) return judgedOutcome;
           await stage(lanes)(tx);
         },
       };

@@ -17,6 +17,11 @@ export interface ApprovalRecord extends Approval {
   decidedAt?: string;
   /** The approval that replaced this one (status `superseded`). */
   supersededBy?: string;
+  /**
+   * Halted by an explicit offboarding (`safety.offboards: threshold`, dispatch/offboard-brake.ts):
+   * `taskId` is the offboarding (no hub's task). Each stands alone: never a pass's pending approval.
+   */
+  offboard?: true;
 }
 
 declare module '../store/collections.ts' {
@@ -32,7 +37,7 @@ declare module '../store/collections.ts' {
  */
 export async function pendingApprovalOf(tx: Pick<ReadView, 'list' | 'get'>, hubId: string, phase?: RemovalPhase): Promise<Readonly<ApprovalRecord> | undefined> {
   for await (const a of tx.list('approvals', hubId)) {
-    if (a.status !== 'pending') continue;
+    if (a.status !== 'pending' || a.offboard) continue;
     if (phase === undefined) return a;
     const of = ((await tx.get('tasks', hubId, a.taskId))?.payload as { phase?: RemovalPhase } | undefined)?.phase;
     if (of === undefined || of === phase) return a;

@@ -39,7 +39,8 @@ export interface ThresholdJudgement extends ReturnType<typeof exceedsRemovalThre
  * more than `removalThresholdPercent` of the hub's human members? Or take asset grants, an app
  * role or a pending invite from more than that share of the hub's people? Read through `view` (a
  * transaction, to judge what it commits). Every IdP-driven removal is judged here: the settle and
- * deprovisioning passes (apply-removals.ts) and an Okta event hook's offboarding (dispatch/offboard.ts).
+ * deprovisioning passes (apply-removals.ts) and an Okta event hook's offboarding (dispatch/offboard.ts),
+ * and an explicit offboarding on a hub with `safety.offboards: threshold` (dispatch/offboard-brake.ts).
  */
 export async function judgeRemovalThreshold(view: ReadView, hub: HubConfigFile, ops: readonly Operation[], now: Date): Promise<ThresholdJudgement> {
   // Human members: every member but the system users (counted, not listed).

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { HubConfigFile } from '../../config/schema.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Trigger } from '../desired-state/delta.ts';
+import type { Operation } from '../plan/operation.ts';
+import type { ApprovalRecord } from '../safety/approvals.ts';
+import { ACCESS_REMOVAL_LABEL, judgeRemovalThreshold } from '../safety/judge-threshold.ts';
+import type { Transaction } from '../store/store.ts';
+import { updateTask } from '../tasks/enqueue.ts';
+import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
+import { subjectOf } from '../tasks/operations/audit-subject.ts';
+import { isFinished } from '../tasks/task-record.ts';
+
+/**
+ * The brake on explicit leaver actions (`safety.offboards: threshold`). A leaver workflow removes
+ * one person at once, and by default no threshold applies: it is an owner's decision. But a wrong
+ * bulk deactivation in Okta starts one Okta Workflows flow per person (https://help.okta.com/wf/en-us/content/topics/workflows/connector-reference/okta/events/userdeactivated.htm),
+ * and every one of them removed, past the removal threshold that stops the same mass event over SCIM.
+ * With `threshold`, an offboarding whose removals on a hub, with those let through in the hub's
+ * removal window, would pass `removalThresholdPercent` halts there as an approval (as a SCIM
+ * pass's removals do, safety/apply-removals.ts): an owner approves (the removals are queued,
+ * forced, under the offboarding) or rejects (the seats stay, each audited as not done).
+ */
+
+/** Why an offboarding's removals on one hub halt: the approval it will be, and what tripped it. */
+export interface OffboardHalt {
+  approvalId: string;
+  explanation: string;
+  tripped: string[];
+  removals: number;
+  members: number;
+}
+
+/** What an offboarding parent's result says of each hub it halted on (read by its second run). */
+export interface HaltedOffboard {
+  hubId: string;
+  approvalId: string;
+  operations: number;
+  explanation: string;
+}
+
+/**
+ * Would this offboarding's removals on `hub`, with those let through in the window, pass the
+ * threshold? Judged by the same rule as every IdP-driven removal (judge-threshold.ts), read in
+ * the transaction that queues them. One exception: only removals already in the window can tip
+ * an offboarding over. A leaver alone is not a mass event, and on a hub of 3 members one person
+ * is 33 %: the first offboarding of an empty window always goes (and with `removalWindowMinutes`
+ * 0 every offboarding is judged alone, so none halts). Undefined: let through.
+ */
+export async function judgeOffboard(tx: Transaction, hub: HubConfigFile, ops: readonly Operation[], now: Date, who: string): Promise<OffboardHalt | undefined> {
+  const t = await judgeRemovalThreshold(tx, hub, ops, now);
+  const tripped = t.tripped.filter((k) => (k === 'seat' ? t.earlier : t.kinds.find((j) => j.kind === k)?.earlier ?? 0) > 0);
+  if (tripped.length === 0) return undefined;
+  const brake = tripped.map((k) => ACCESS_REMOVAL_LABEL[k]).join(', ');
+  const explanation = `offboarding ${who} would ${t.brakeText}, more than removalThresholdPercent ${hub.safety.removalThresholdPercent}% (${brake}; safety.offboards: threshold): an owner must approve it`;
+  return { approvalId: randomUUID(), explanation, tripped, removals: t.removals, members: t.members };
+}
+
+/**
+ * Records the halt: an approval holding the removals (marked `offboard`, so a SCIM pass's
+ * approval on the hub never supersedes it, nor it them), audited `approval-requested` with the
+ * share, and each held removal in its person's trail. Staged in the offboarding's transaction.
+ */
+export function haltOffboard(tx: Transaction, input: { hub: HubConfigFile; ops: Operation[]; halt: OffboardHalt; taskId: string; trigger: Trigger; now: Date }): void {
+  const { hub, ops, halt, taskId, trigger } = input;
+  const approval: ApprovalRecord = {
+    id: halt.approvalId, hubId: hub.id, createdAt: input.now.toISOString(), status: 'pending', explanation: halt.explanation,
+    operations: ops.map((o) => ({ kind: o.kind, summary: o.summary })), taskId, planned: ops, offboard: true,
+  };
+  tx.put('approvals', hub.id, approval.id, approval);
+  appendAudit(tx, { hubId: hub.id, trigger, taskId, action: 'approval-requested', subject: { label: `approval ${approval.id}` }, why: halt.explanation, outcome: 'pending',
+    detail: { brake: halt.tripped, removals: halt.removals, members: halt.members } });
+  for (const op of ops) {
+    appendAudit(tx, { hubId: hub.id, trigger, taskId, action: 'offboard', subject: subjectOf(op),
+      why: `${op.summary}: held for approval ${approval.id} (removalThresholdPercent ${hub.safety.removalThresholdPercent}%, safety.offboards: threshold)`, outcome: 'pending', detail: { approvalId: approval.id } });
+  }
+}
+
+/**
+ * An owner decided an offboarding's approval (agent-api.ts `decideApproval`, in its transaction).
+ * Approved: its removals are queued as the offboarding queues them (forced: a decision, not a
+ * plan) and as children of the offboarding, which then waits for them. Once none of the
+ * offboarding's approvals is pending, the offboarding goes on: waiting for its children, or run
+ * again at once to end (failed when an approval was rejected: seats were left in place).
+ * Returns the ids of the queued removal tasks.
+ */
+export async function offboardApprovalDecided(tx: Transaction, a: Readonly<ApprovalRecord>, approved: boolean, hub: HubConfigFile, trigger: Trigger, at: Date): Promise<string[]> {
+  const ids: string[] = [];
+  if (approved) for (const op of a.planned) ids.push((await enqueueOperation(tx, { hub, op, trigger, parentId: a.taskId, force: true, now: at })).id);
+  const parent = await tx.get('tasks', '', a.taskId);
+  if (parent?.status !== 'needs-approval') return ids;
+  const halted = (parent.result as { halted?: HaltedOffboard[] } | undefined)?.halted ?? [];
+  for (const h of halted) {
+    if (h.approvalId !== a.id && (await tx.get('approvals', h.hubId, h.approvalId))?.status === 'pending') return ids;
+  }
+  const children = ids.length > 0 || (await tx.lookup('tasks', 'tasks.parent', parent.id)).some((c) => !isFinished(c));
+  await updateTask(tx, parent, children ? { status: 'waiting', waitReason: 'children' } : { status: 'queued' }, at);
+  return ids;
+}
+
+/**
+ * What the offboarding's halted approvals left undone, for its second run: one line per
+ * rejected approval. `pending`: one is still undecided (the offboarding keeps waiting).
+ */
+export async function haltedOutcome(view: Pick<Transaction, 'get'>, halted: readonly HaltedOffboard[]): Promise<{ pending: boolean; rejected: string[] }> {
+  let pending = false;
+  const rejected: string[] = [];
+  for (const h of halted) {
+    const a = await view.get('approvals', h.hubId, h.approvalId);
+    if (a?.status === 'pending') pending = true;
+    if (a?.status === 'rejected' || a?.status === 'superseded') rejected.push(`hub ${h.hubId}: approval ${h.approvalId} ${a.status}${a.decidedBy ? ` by ${a.decidedBy}` : ''}, ${h.operations} removal(s) not done`);
+  }
+  return { pending, rejected };
+}
