@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 import { DIR } from '../check-for-updates-e2e/business.ts';
 import { matrixServer } from './authz-matrix-server.ts';
-import { A, CALLERS, PEOPLE, type Caller, type Route } from './authz-matrix-routes.ts';
+import { A, B, CALLERS, ONLY_B, PEOPLE, type Caller, type Route } from './authz-matrix-routes.ts';
 
 describe('authorization matrix: allowed callers and hub roles', () => {
   const m = matrixServer();
@@ -13,6 +13,9 @@ describe('authorization matrix: allowed callers and hub roles', () => {
   test('every allowed caller gets the documented success', async (t) => {
     let cells = 0;
     const wrong: string[] = [];
+    // Lists: those answered to ONLY_B callers (each must name hub B only), and those of other callers naming hub A (so the check sees hub A where it is listed).
+    let onlyB = 0;
+    let seenA = 0;
     // Caller by caller, so each runs the routes in order (exempt, then unexempt the same row).
     for (const caller of CALLERS) {
       for (const route of routes()) {
@@ -23,6 +26,13 @@ describe('authorization matrix: allowed callers and hub roles', () => {
         cells++;
         const what: string = `${route.method} ${route.path} as ${caller}`;
         if (!statusOk(want, res.status)) wrong.push(`${what}: ${res.status}, expected ${want}: ${text.slice(0, 200)}`);
+        else if (route.hubsIn) {
+          const hubs = [...new Set(route.hubsIn(text))];
+          if ((ONLY_B as readonly Caller[]).includes(caller)) {
+            onlyB++;
+            if (hubs.some((h) => h !== B)) wrong.push(`${what}: lists ${hubs.join(', ')}, expected hub ${B}'s only`);
+          } else if (hubs.includes(A)) seenA++;
+        }
         // The sandbox's call log holds the sandbox's own public token, nothing of ours.
         noSecret(text.split(SANDBOX.token).join(''), what, caller);
         await m.hubwarden.agent.idle();
@@ -30,7 +40,8 @@ describe('authorization matrix: allowed callers and hub roles', () => {
     }
     assert.deepEqual(wrong, []);
     assert.ok(cells > 100, `${cells} allowed cells`);
-    t.diagnostic(`${cells} allowed cells`);
+    assert.ok(onlyB >= 16 && seenA >= 10, `${onlyB} lists checked to name hub B only; ${seenA} of other callers name hub A`);
+    t.diagnostic(`${cells} allowed cells; ${onlyB} lists of hub B only`);
   });
 
   test('no hub role decides about its own seat or places a seat above itself, over the real agent; nothing is written but the refusal\'s audit entry', async () => {

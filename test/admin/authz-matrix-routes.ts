@@ -10,6 +10,7 @@ export const A = HUB;
 export const B = 'beta-meta';
 export const SECRETS = {
   ADMIN_TOKEN: 'matrix-admin-token-0123456789abcdef',
+  ADMIN_TOKEN_B: 'matrix-admin-token-hub-b-0123456789',
   SCIM_A: 'matrix-scim-token-hub-a-0123456789',
   SCIM_B: 'matrix-scim-token-hub-b-0123456789',
   OKTA_HOOK: 'matrix-okta-hook-secret-0123456789',
@@ -29,8 +30,17 @@ export const PEOPLE = {
 
 export type Person = keyof typeof PEOPLE;
 export const SIGNED_IN = ['dashAdmin', 'ownerA', 'managerA', 'collabA', 'ownerB', 'nobody'] as const satisfies readonly Person[];
-export const CALLERS = ['anon', 'badBearer', 'badCookie', 'scimA', 'scimB', 'adminToken', 'hookSecret', 'revoked', 'expired', ...SIGNED_IN] as const;
+/**
+ * `scopedTokenB`: an admin token scoped to hub B (`{ token, hubs: [B] }`) as a bearer;
+ * `scopedSessionB`: a dashboard session signed in with it (an owner of hub B, hub-guard.ts). Last,
+ * so the allowed side's lists already hold what the others wrote (every-hub offboardings, hub A's tasks).
+ */
+export const CALLERS = ['anon', 'badBearer', 'badCookie', 'scimA', 'scimB', 'adminToken', 'hookSecret', 'revoked', 'expired', ...SIGNED_IN, 'scopedTokenB', 'scopedSessionB'] as const;
 export type Caller = (typeof CALLERS)[number];
+/** Every live dashboard session: the people signed in, and the one signed in with hub B's scoped token. */
+export const SESSIONS = [...SIGNED_IN, 'scopedSessionB'] as const satisfies readonly Caller[];
+/** Callers who see hub B only: a list they are answered names no other hub (`Route.hubsIn`). */
+export const ONLY_B = ['ownerB', 'scopedTokenB', 'scopedSessionB'] as const satisfies readonly Caller[];
 export type Surface = 'scim' | 'admin' | 'hook' | 'page' | 'ui-api' | 'open';
 
 /** A route and who may use it; anyone else gets the surface's refusal (`refusal` below) unless `expect` names them. */
@@ -44,13 +54,23 @@ export interface Route {
   expect?: Partial<Record<Caller, number>>;
   body?: (caller: Caller, n: number) => unknown;
   headers?: Record<string, string>;
+  /** A list: the hubs its answer names, for the allowed side's check that ONLY_B callers see hub B's items only. */
+  hubsIn?: (text: string) => string[];
 }
+
+type Listed = { items: Array<{ id?: string; hubId?: string }> };
+/** A JSON list's items' hubs (`-` for an item of no one hub, as a person-wide task). */
+export const itemHubs = (text: string) => (JSON.parse(text) as Listed).items.map((i) => i.hubId ?? '-');
+/** `GET /hubs`: the hubs listed. */
+export const listedHubs = (text: string) => (JSON.parse(text) as Listed).items.map((i) => i.id ?? '-');
+/** A page or an export: the hubs whose id it shows. */
+export const namedHubs = (text: string) => [A, B].filter((h) => text.includes(h));
 
 /** Every caller of `list` gets `status`. */
 export const all = (list: readonly Caller[], status: number | '2xx'): Partial<Record<Caller, number | '2xx'>> => Object.fromEntries(list.map((c) => [c, status]));
 export const MANAGERS_A = ['dashAdmin', 'ownerA', 'managerA'] as const;
-export const MANAGERS_B = ['dashAdmin', 'ownerB'] as const;
-export const ANY_MANAGER = ['dashAdmin', 'ownerA', 'managerA', 'ownerB'] as const;
+export const MANAGERS_B = ['dashAdmin', 'ownerB', 'scopedSessionB'] as const;
+export const ANY_MANAGER = ['dashAdmin', 'ownerA', 'managerA', 'ownerB', 'scopedSessionB'] as const;
 export const NO_HUB = ['collabA', 'nobody'] as const;
 
 const scimUser = (_c: Caller, n: number) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `matrix.${n}@sandbox.example`, emails: [{ value: `matrix.${n}@sandbox.example`, primary: true }], active: true });
@@ -77,25 +97,40 @@ function scimRoutes(hubId: string, allowed: 'scimA' | 'scimB', userId: string, g
   ];
 }
 
-/** The admin API's routes; `prefix` /api/v1 (bearer) or /ui/api/v1 (session adapter). */
+/**
+ * The admin API on /api/v1 (bearer): a token of every hub; hub B's scoped token on hub B and on
+ * lists (cut to hub B), and 404 on anything of hub A, as for a hub (task) that does not exist.
+ */
 function adminRoutes(): Route[] {
-  const r = (method: Route['method'], path: string, status: number | '2xx', body?: Route['body']): Route => ({ surface: 'admin', method, path: `/api/v1${path}`, allow: { adminToken: status }, ...(body ? { body } : {}) });
+  type Opt = Pick<Route, 'body' | 'expect' | 'hubsIn'>;
+  const r = (method: Route['method'], path: string, allow: Route['allow'], o: Opt = {}): Route => ({ surface: 'admin', method, path: `/api/v1${path}`, allow, ...o });
+  /** Both tokens; `onA`: the token of every hub, the scoped one answered 404 (an unknown hub). */
+  const any = (method: Route['method'], path: string, status: number | '2xx', o: Opt = {}) => r(method, path, { adminToken: status, scopedTokenB: status }, o);
+  const onA = (method: Route['method'], path: string, status: number | '2xx', o: Opt = {}) => r(method, path, { adminToken: status }, { expect: { scopedTokenB: 404 }, ...o });
+  const exempt = { body: () => ({ reason: 'authz matrix' }) };
   return [
     { surface: 'open', method: 'GET', path: '/api/v1/openapi.json', allow: all(CALLERS, 200) },
-    r('GET', '/hubs', 200), r('GET', `/hubs/${A}`, 200), r('GET', `/hubs/${A}/members`, 200), r('GET', `/hubs/${A}/members/{memberA}`, 200),
-    r('GET', `/hubs/${A}/plan`, 200), r('POST', `/hubs/${A}/check-for-updates`, 202),
-    r('POST', `/hubs/${A}/members/{memberA}/exempt`, 200, () => ({ reason: 'authz matrix' })),
-    r('POST', `/hubs/${A}/members/{memberA}/unexempt`, 200),
-    r('GET', '/tasks', 200), r('GET', '/tasks/{taskA}', 200), r('GET', '/reports', 200), r('GET', '/approvals', 200), r('GET', '/audit', 200),
-    r('POST', '/reports/no-such-report/apply', 404, () => ({ memberIds: 'all' })), r('POST', '/approvals/no-such-approval/approve', 404, () => ({ reason: 'authz matrix' })),
-    r('GET', '/people/nobody-here@sandbox.example/offers', 200), r('POST', '/people/nobody-here@sandbox.example/reevaluate', 404),
-    r('POST', '/people/nobody-here@sandbox.example/offers/no-such-offer/claim', 404),
+    any('GET', '/hubs', 200, { hubsIn: listedHubs }),
+    onA('GET', `/hubs/${A}`, 200), onA('GET', `/hubs/${A}/members`, 200), onA('GET', `/hubs/${A}/members/{memberA}`, 200),
+    onA('GET', `/hubs/${A}/plan`, 200), onA('POST', `/hubs/${A}/check-for-updates`, 202),
+    onA('POST', `/hubs/${A}/members/{memberA}/exempt`, 200, exempt), onA('POST', `/hubs/${A}/members/{memberA}/unexempt`, 200),
+    any('GET', `/hubs/${B}`, 200), any('GET', `/hubs/${B}/members`, 200), any('GET', `/hubs/${B}/members/{memberB}`, 200),
+    any('GET', `/hubs/${B}/plan`, 200), any('POST', `/hubs/${B}/check-for-updates`, 202),
+    any('POST', `/hubs/${B}/members/{memberB}/exempt`, 200, exempt), any('POST', `/hubs/${B}/members/{memberB}/unexempt`, 200),
+    any('GET', '/tasks', 200, { hubsIn: itemHubs }), onA('GET', `/tasks?hubId=${A}`, 200), onA('GET', '/tasks/{taskA}', 200), any('GET', '/tasks/{taskB}', 200),
+    // Reports, approvals and offers: none in this world (scoped-admin-token.test.ts checks them cut to the hub).
+    any('GET', '/reports', 200), any('GET', '/approvals', 200),
+    any('GET', '/audit', 200, { hubsIn: itemHubs }), onA('GET', `/audit?hubId=${A}`, 200), any('GET', `/audit?hubId=${B}`, 200, { hubsIn: itemHubs }),
+    any('POST', '/reports/no-such-report/apply', 404, { body: () => ({ memberIds: 'all' }) }), any('POST', '/approvals/no-such-approval/approve', 404, exempt),
+    any('GET', '/people/nobody-here@sandbox.example/offers', 200), any('POST', '/people/nobody-here@sandbox.example/reevaluate', 404),
+    any('POST', '/people/nobody-here@sandbox.example/offers/no-such-offer/claim', 404),
     // Member decisions on a row that does not exist (found by the route-table check): the route runs, changes nothing.
-    r('POST', `/hubs/${A}/members/no-such-member/match`, 404, () => ({ directoryUserId: DIR.grace })),
-    r('POST', `/hubs/${A}/members/no-such-member/unmatch`, 404), r('POST', `/hubs/${A}/members/no-such-member/remove`, 404),
-    r('POST', '/approvals/no-such-approval/reject', 404),
-    // Offboarding someone no directory knows: a task that finds nothing to remove.
-    r('POST', '/people/nobody-here@sandbox.example/offboard', 202),
+    onA('POST', `/hubs/${A}/members/no-such-member/match`, 404, { body: () => ({ directoryUserId: DIR.grace }) }),
+    onA('POST', `/hubs/${A}/members/no-such-member/unmatch`, 404), onA('POST', `/hubs/${A}/members/no-such-member/remove`, 404),
+    any('POST', `/hubs/${B}/members/no-such-member/remove`, 404),
+    any('POST', '/approvals/no-such-approval/reject', 404),
+    // Offboarding someone no directory knows: a task that finds nothing to remove (the scoped token's: on hub B only).
+    any('POST', '/people/nobody-here@sandbox.example/offboard', 202),
   ];
 }
 
@@ -105,18 +140,20 @@ function dashboardRoutes(): Route[] {
   const api = (method: Route['method'], path: string, allow: readonly Caller[], status: number | '2xx' = 200, body?: Route['body'], expect?: Route['expect']): Route =>
     ({ surface: 'ui-api', method, path: `/ui${path}`, allow: all(allow, status), ...(body ? { body } : {}), ...(expect ? { expect } : {}) });
   const adminOnly404 = { dashAdmin: 404 } as const;
+  /** A list, whose answer to ONLY_B callers names hub B only. */
+  const list = (route: Route, hubsIn: Route['hubsIn']): Route => ({ ...route, hubsIn });
   return [
     page('/', ANY_MANAGER, { collabA: 303, nobody: 303 }),
     page(`/hubs/${A}`, MANAGERS_A), page(`/hubs/${A}?tab=settings`, ['dashAdmin', 'ownerA']),
     page(`/hubs/${B}`, MANAGERS_B), page(`/hubs/${B}?tab=settings`, MANAGERS_B),
-    page('/automation', ANY_MANAGER), page('/audit', ANY_MANAGER), page('/my-access', SIGNED_IN),
+    list(page('/automation', ANY_MANAGER), namedHubs), list(page('/audit', ANY_MANAGER), namedHubs), page('/my-access', SESSIONS),
     api('GET', `/charts/hubs/${A}/standing.svg`, MANAGERS_A), api('GET', `/charts/hubs/${B}/standing.svg`, MANAGERS_B),
     api('GET', `/api/hubs/${A}/assets`, MANAGERS_A), api('GET', `/api/hubs/${A}/partners`, MANAGERS_A), api('GET', `/api/hubs/${A}/directory-users?search=a`, MANAGERS_A),
     api('GET', `/api/hubs/${B}/assets`, MANAGERS_B), api('GET', `/api/hubs/${B}/directory-users?search=a`, MANAGERS_B),
     api('GET', `/export/hubs/${A}/members.csv`, MANAGERS_A), api('GET', `/export/hubs/${B}/members.csv`, MANAGERS_B),
-    api('GET', '/export/audit.csv', ANY_MANAGER), api('GET', `/export/audit.csv?hubId=${A}`, MANAGERS_A), api('GET', `/export/audit.csv?hubId=${B}`, MANAGERS_B),
-    api('GET', '/api/v1/openapi.json', SIGNED_IN),
-    api('GET', '/api/v1/hubs', ANY_MANAGER), api('GET', `/api/v1/hubs/${A}`, MANAGERS_A), api('GET', `/api/v1/hubs/${B}`, MANAGERS_B),
+    list(api('GET', '/export/audit.csv', ANY_MANAGER), namedHubs), api('GET', `/export/audit.csv?hubId=${A}`, MANAGERS_A), api('GET', `/export/audit.csv?hubId=${B}`, MANAGERS_B),
+    api('GET', '/api/v1/openapi.json', SESSIONS),
+    list(api('GET', '/api/v1/hubs', ANY_MANAGER), listedHubs), api('GET', `/api/v1/hubs/${A}`, MANAGERS_A), api('GET', `/api/v1/hubs/${B}`, MANAGERS_B),
     api('GET', `/api/v1/hubs/${A}/members`, MANAGERS_A), api('GET', `/api/v1/hubs/${A}/members/{memberA}`, MANAGERS_A), api('GET', `/api/v1/hubs/${A}/plan`, MANAGERS_A),
     api('GET', `/api/v1/hubs/${B}/members`, MANAGERS_B), api('GET', `/api/v1/hubs/${B}/members/{memberB}`, MANAGERS_B), api('GET', `/api/v1/hubs/${B}/plan`, MANAGERS_B),
     api('GET', '/api/v1/hubs/no-such-hub/members', [], 200, undefined, adminOnly404),
@@ -125,10 +162,10 @@ function dashboardRoutes(): Route[] {
     api('POST', `/api/v1/hubs/${A}/members/{memberA}/unexempt`, MANAGERS_A),
     api('POST', `/api/v1/hubs/${B}/members/{memberB}/exempt`, MANAGERS_B, 200, () => ({ reason: 'authz matrix' })),
     api('POST', `/api/v1/hubs/${B}/members/{memberB}/unexempt`, MANAGERS_B),
-    api('GET', '/api/v1/tasks', ANY_MANAGER), api('GET', `/api/v1/tasks?hubId=${A}`, MANAGERS_A), api('GET', `/api/v1/tasks?hubId=${B}`, MANAGERS_B),
+    list(api('GET', '/api/v1/tasks', ANY_MANAGER), itemHubs), api('GET', `/api/v1/tasks?hubId=${A}`, MANAGERS_A), api('GET', `/api/v1/tasks?hubId=${B}`, MANAGERS_B),
     api('GET', '/api/v1/tasks/{taskA}', MANAGERS_A), api('GET', '/api/v1/tasks/{taskB}', MANAGERS_B),
     api('GET', '/api/v1/reports', ANY_MANAGER), api('GET', '/api/v1/approvals', ANY_MANAGER),
-    api('GET', '/api/v1/audit', ANY_MANAGER), api('GET', `/api/v1/audit?hubId=${A}`, MANAGERS_A), api('GET', `/api/v1/audit?hubId=${B}`, MANAGERS_B),
+    list(api('GET', '/api/v1/audit', ANY_MANAGER), itemHubs), api('GET', `/api/v1/audit?hubId=${A}`, MANAGERS_A), api('GET', `/api/v1/audit?hubId=${B}`, MANAGERS_B),
     api('POST', '/api/v1/reports/no-such-report/apply', [], 200, () => ({ memberIds: 'all' }), adminOnly404),
     api('POST', '/api/v1/approvals/no-such-approval/reject', [], 200, undefined, adminOnly404),
     // Person-wide: global administrators only.
@@ -141,8 +178,9 @@ function dashboardRoutes(): Route[] {
     api('POST', `/api/v1/hubs/${A}/members/no-such-member/unmatch`, MANAGERS_A, 404),
     api('POST', `/api/v1/hubs/${B}/members/no-such-member/remove`, MANAGERS_B, 404),
     api('POST', '/api/v1/approvals/no-such-approval/approve', [], 200, () => ({ reason: 'authz matrix' }), adminOnly404),
-    // My access: anyone signed in claims their own offers (none here: 404), a stranger is sent to sign in.
-    { surface: 'page', method: 'POST', path: '/ui/my-access/offers/no-such-offer/claim', allow: {}, expect: all(SIGNED_IN, 404) as Route['expect'] },
+    // My access: anyone signed in claims their own offers (none here: 404), a stranger is sent to sign
+    // in; a session of an admin token has no email, so no offers of its own (403, web/my-access.ts).
+    { surface: 'page', method: 'POST', path: '/ui/my-access/offers/no-such-offer/claim', allow: {}, expect: { ...all(SIGNED_IN, 404), scopedSessionB: 403 } as Route['expect'] },
   ];
 }
 
@@ -153,9 +191,10 @@ function hookRoutes(sandboxPath: string): Route[] {
     { surface: 'hook', method: 'POST', path: '/hooks/okta', body: delivery, allow: { hookSecret: 200 } },
     { surface: 'hook', method: 'POST', path: '/hooks/entra/lifecycle', body: () => ({ data: {} }), allow: {} },
     { surface: 'open', method: 'GET', path: '/healthz', allow: all(CALLERS, 200) },
-    // Behind the (loopback) proxy, /metrics needs an admin token.
+    // Behind the (loopback) proxy, /metrics needs an admin token of every hub: its figures name every hub.
     { surface: 'admin', method: 'GET', path: '/metrics', allow: { adminToken: 200 } },
-    // The built-in sandbox's control endpoints: admin tokens only (docs/security.md, fixed item 4).
+    // The built-in sandbox's control endpoints: admin tokens of every hub only (docs/security.md, fixed
+    // item 4; a sandbox is shared by the hubs on it). Hub B's scoped token gets the surface's 401.
     { surface: 'admin', method: 'GET', path: `${sandboxPath}/__emulator/state`, allow: { adminToken: 200 } },
     { surface: 'admin', method: 'GET', path: `${sandboxPath}/__emulator/calls`, allow: { adminToken: 200 } },
     { surface: 'admin', method: 'POST', path: `${sandboxPath}/__emulator/invites/no-such-invite/accept`, allow: { adminToken: 404 } },

@@ -12,7 +12,7 @@ import { parseConfig } from '../../config/load.ts';
 import { createMetaEmulator, SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 import { createApp } from '../../scim-server/app.ts';
 import { composeHubwarden, type Hubwarden } from '../../scim-server/compose.ts';
-import { adminTokensFrom } from '../../scim-server/admin/admin-tokens.ts';
+import { adminTokensFrom, everyHubToken } from '../../scim-server/admin/admin-tokens.ts';
 import { bearerToken } from '../../scim-server/bearer.ts';
 import { createSandboxes, sandboxUrls } from '../../scim-server/sandboxes.ts';
 import { endSessionsOf } from '../../scim-server/web/session-revocation.ts';
@@ -20,7 +20,7 @@ import { SessionStore } from '../../scim-server/web/session-store.ts';
 import { seedDirectory } from '../check-for-updates-e2e/business.ts';
 import { until } from '../agent-e2e/harness.ts';
 import { emailKey } from '../../connectors/sdk/email-key.ts';
-import { A, B, matrixRoutes, PEOPLE, SECRETS, SIGNED_IN, type Caller, type Route } from './authz-matrix-routes.ts';
+import { A, B, matrixRoutes, PEOPLE, SECRETS, SESSIONS, SIGNED_IN, type Caller, type Route } from './authz-matrix-routes.ts';
 
 const OIDC_ISSUER = 'https://idp.sandbox.example';
 
@@ -72,7 +72,8 @@ export function matrixServer() {
     const config = parseConfig(`
 server:
   publicUrl: ${url}
-  adminTokens: [env:ADMIN_TOKEN]
+  # A token of every hub, and one scoped to hub B (an owner of hub B on the dashboard).
+  adminTokens: [env:ADMIN_TOKEN, { token: env:ADMIN_TOKEN_B, hubs: [${B}] }]
   # Every request below names its own client address (X-Forwarded-For from the loopback proxy),
   # so the wrong-credential budget of one address never turns a 401 into a 429.
   trustProxy: loopback
@@ -126,7 +127,7 @@ hubs:
       tx.put('directoryGroups', B, 'b-staff', group(B, 'b-staff', 'Beta Staff', ['b-ada']));
     });
     const adminTokens = adminTokensFrom(config);
-    const sandboxSet = await createSandboxes(config.file.hubs, (req) => adminTokens.actorFor(bearerToken(req.headers.authorization) ?? '') !== undefined);
+    const sandboxSet = await createSandboxes(config.file.hubs, (req) => everyHubToken(adminTokens, bearerToken(req.headers.authorization)));
     closers.push(sandboxSet.close);
     sandboxPath = sandboxSet.sandboxes[0]!.path;
     hubwarden = composeHubwarden({
@@ -157,6 +158,11 @@ hubs:
       cookies.set(who, { cookie: `hubwarden-session=${s.id}`, csrf: s.csrf });
       secrets.push(s.id, s.csrf);
     }
+    // Signed in with hub B's scoped token, as the token sign-in (token-sign-in.ts) starts it: its
+    // actor the token's audit label, an administrator's session the viewer reads as an owner of B.
+    const scoped = await sessions.create(adminTokens.actorFor(SECRETS.ADMIN_TOKEN_B)!, 'admin-token');
+    cookies.set('scopedSessionB', { cookie: `hubwarden-session=${scoped.id}`, csrf: scoped.csrf });
+    secrets.push(scoped.id, scoped.csrf);
     // The administrator's session ended by the identity provider (Okta deactivation, Lifecycle Workflows).
     const ended = await endSessionsOf(store, { ids: [], emails: [PEOPLE.revoked] }, { trigger: { type: 'okta-event-hook', idp: 'okta' }, why: 'authz matrix: deactivated' });
     assert.equal(ended, 1);
@@ -185,6 +191,7 @@ hubs:
     if (caller === 'scimA') headers.authorization = `Bearer ${SECRETS.SCIM_A}`;
     if (caller === 'scimB') headers.authorization = `Bearer ${SECRETS.SCIM_B}`;
     if (caller === 'adminToken') headers.authorization = `Bearer ${SECRETS.ADMIN_TOKEN}`;
+    if (caller === 'scopedTokenB') headers.authorization = `Bearer ${SECRETS.ADMIN_TOKEN_B}`;
     // Okta sends the event hook secret as the whole Authorization header value.
     if (caller === 'hookSecret') headers.authorization = SECRETS.OKTA_HOOK;
     if (caller === 'badCookie') headers.cookie = `hubwarden-session=${randomBytes(32).toString('base64url')}`;
@@ -203,7 +210,7 @@ hubs:
   function refusal(route: Route, caller: Caller): number {
     const explicit = route.expect?.[caller];
     if (explicit !== undefined) return explicit;
-    const signedIn = (SIGNED_IN as readonly Caller[]).includes(caller);
+    const signedIn = (SESSIONS as readonly Caller[]).includes(caller);
     switch (route.surface) {
       case 'page': return signedIn ? 403 : 303;
       case 'ui-api': return signedIn ? 403 : 401;

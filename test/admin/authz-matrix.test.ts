@@ -11,13 +11,15 @@
  * B's SCIM tokens, an admin token, the Okta event hook secret, a global administrator signed in
  * (allowedEmails), one whose session was ended by revocation, one whose session is past its
  * 12-hour limit, the owner, a manager and a collaborator of hub A, the owner of
- * hub B only, and a person signed in whom no directory knows.
+ * hub B only, a person signed in whom no directory knows, an admin token scoped to hub B (404 on
+ * anything of hub A, as an unknown hub; 401 where a token of every hub is needed) and a dashboard
+ * session signed in with it (an owner of hub B).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Router } from 'express';
 import { matrixServer } from './authz-matrix-server.ts';
-import { A, CALLERS, SIGNED_IN, UNLISTED, type Route } from './authz-matrix-routes.ts';
+import { A, CALLERS, SESSIONS, UNLISTED, type Route } from './authz-matrix-routes.ts';
 import { pathPattern, routeTable, type RegisteredRoute } from './route-table.ts';
 
 describe('authorization matrix: every route × every caller', () => {
@@ -75,7 +77,7 @@ describe('authorization matrix: every route × every caller', () => {
     let cells = 0;
     for (const route of routes()) {
       if (route.method === 'GET' || !route.path.startsWith('/ui/')) continue;
-      for (const caller of SIGNED_IN) {
+      for (const caller of SESSIONS) {
         let res: Response | undefined;
         let text = '';
         const writes = await writesDuring(async () => {
@@ -92,7 +94,7 @@ describe('authorization matrix: every route × every caller', () => {
     // Sign-out too: without the token a cross-site form signs nobody out, and the session stays.
     const signOut: Route = { surface: 'page', method: 'POST', path: '/ui/sign-out', allow: {}, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: () => '' };
     const myAccess: Route = { surface: 'page', method: 'GET', path: '/ui/my-access', allow: {} };
-    for (const caller of SIGNED_IN) {
+    for (const caller of SESSIONS) {
       assert.equal((await request(signOut, caller, cells++, false)).status, 403, `sign-out as ${caller} without CSRF`);
       assert.equal((await request(myAccess, caller, cells)).status, 200, `${caller} is still signed in`);
     }
