@@ -1,5 +1,6 @@
 import type { AgentApi } from '../../agent/api.ts';
-import { findPerson } from '../../agent/dispatch/find-person.ts';
+import type { Trigger } from '../../agent/desired-state/delta.ts';
+import { findPerson, hubsOfTrigger } from '../../agent/dispatch/find-person.ts';
 import type { Store } from '../../agent/store/store.ts';
 import type { HubConfigFile } from '../../config/schema.ts';
 import { endSessionsOf, sessionPersonOf, type SessionPerson } from './session-revocation.ts';
@@ -18,10 +19,17 @@ import { endSessionsOf, sessionPersonOf, type SessionPerson } from './session-re
  * with it (Okta's SCIM `externalId` is the Okta user id, the ID token's `sub`), so a session
  * whose email the IdP did not mark verified is found too. The revocation mark written with them
  * refuses a sign-in racing the offboarding (session-revocation.ts). Audited as the caller.
+ *
+ * An admin token scoped to some hubs (`trigger.hubs`) offboards from those hubs only, and ends the
+ * sessions only of a person it finds a directory user of there (found as its offboarding finds
+ * them: find-person.ts hubsOfTrigger): a dashboard session is not a hub's, and a token of one hub
+ * signed out, and barred the pending sign-ins of, anyone it named, an administrator or another
+ * hub's owner included, and read in its audit log how many sessions they had.
  */
 export function endingLeaverSessions(agent: AgentApi, store: Store, hubs: () => Iterable<HubConfigFile>): AgentApi {
   const offboard: AgentApi['offboard'] = async (person, trigger, options) => {
-    const who = await personOf(store, hubs(), person);
+    const who = await personOf(store, hubs(), person, trigger);
+    if (!who) return agent.offboard(person, trigger, options);
     const label = person.userName ?? person.externalId;
     await endSessionsOf(store, who, {
       trigger, why: 'offboarded: their dashboard sessions end',
@@ -38,9 +46,12 @@ export function endingLeaverSessions(agent: AgentApi, store: Store, hubs: () => 
   });
 }
 
-async function personOf(store: Store, hubs: Iterable<HubConfigFile>, person: Parameters<AgentApi['offboard']>[0]): Promise<SessionPerson> {
+/** Whose sessions end; undefined: none (a scoped token's offboarding of someone not on its hubs). */
+async function personOf(store: Store, hubs: Iterable<HubConfigFile>, person: Parameters<AgentApi['offboard']>[0], trigger: Trigger): Promise<SessionPerson | undefined> {
   const who = sessionPersonOf(person);
   const ids = new Set(who.ids);
-  for (const found of await findPerson(store, hubs, person)) if (found.user?.externalId) ids.add(found.user.externalId);
+  const found = await findPerson(store, hubsOfTrigger(hubs, { type: trigger.type, ...(trigger.hubs ? { hubs: trigger.hubs } : {}) }), person);
+  if (trigger.hubs && !found.some((f) => f.user)) return undefined;
+  for (const f of found) if (f.user?.externalId) ids.add(f.user.externalId);
   return { ids: [...ids], emails: who.emails ?? [] };
 }
