@@ -6,6 +6,7 @@ import type { ConnectorDefinition } from '../connectors/sdk/connector.ts';
 import { httpUrl, secureHttpUrl } from '../connectors/sdk/http-url.ts';
 import { secretRef } from './secret-ref.ts';
 import { adminTokenEntry, adminTokenScopeIssues } from './admin-token-schema.ts';
+import { hubSafety } from './hub-safety-schema.ts';
 import { nationalCloudLifecycleIssue } from './national-cloud.ts';
 
 /**
@@ -74,21 +75,7 @@ const hubCommon = {
   // expression, and the problem names its path like every other (node-cron's syntax:
   // https://github.com/node-cron/node-cron#cron-syntax).
   checkForUpdates: z.object({ schedule: cronExpression.optional(), onConnect: z.boolean().default(true) }).strict().default({ onConnect: true }),
-  safety: z.object({
-    settleSeconds: z.number().int().min(0).max(604_800).default(120),
-    removalThresholdPercent: z.number().min(0).max(100).default(20),
-    /** Removals let through in this many minutes count toward the threshold together (0: each run alone). */
-    removalWindowMinutes: z.number().int().min(0).max(10_080).default(60),
-    confirmDeprovisioning: z.boolean().default(true),
-    /** What to do with drift found in the app: correct it, or only report it. */
-    drift: z.enum(['correct', 'report']).default('report'),
-    /**
-     * An explicit leaver action (admin API/CLI offboard, Okta Workflows, an Entra Lifecycle
-     * Workflows task): `immediate` removes at once; `threshold` halts one that would pass
-     * removalThresholdPercent, with the removals in the window, for approval (dispatch/offboard-brake.ts).
-     */
-    offboards: z.enum(['immediate', 'threshold']).default('immediate'),
-  }).strict().default({ settleSeconds: 120, removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: true, drift: 'report', offboards: 'immediate' }),
+  safety: hubSafety,
 };
 
 /** A team's grant on one asset of one of the connector's asset types: `type`, `id`, then the type's own grant fields. */
