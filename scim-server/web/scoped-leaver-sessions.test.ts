@@ -60,6 +60,8 @@ hubs:
 
   const alive = async (id: string) => (await sessions.get(id)) !== undefined;
   const endingsOf = async (email: string) => (await collect(store.newestFirst('audit'))).filter((e) => e.action === 'end-dashboard-sessions' && e.subject?.email === email);
+  const auditOf = async (email: string, token: string) =>
+    ((await (await fetch(`${url}/api/v1/audit?email=${email}&limit=500`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: Array<{ action: string; hubId?: string }> }).items;
   const offboard = (email: string, token: string) =>
     fetch(`${url}/api/v1/people/${email}/offboard`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
 
@@ -83,11 +85,17 @@ hubs:
     assert.equal(await alive(jane.id), false);
     const [entry] = await endingsOf('jane@example.com');
     assert.deepEqual(entry?.trigger.hubs, ['hub-a']);
+    // A person-wide entry (no hub) asked for within its scope is the token's to read.
+    const trail = await auditOf('jane@example.com', ENV.HUB_A_TOKEN);
+    assert.ok(trail.some((e) => e.action === 'end-dashboard-sessions' && e.hubId === undefined));
   });
 
   test('a token of every hub still ends the sessions of anyone it names', async () => {
     const bob = await sessions.create('bob@example.com', 'oidc', { admin: false, email: 'bob@example.com', idpUserIds: ['00u-bob'] });
     assert.equal((await offboard('bob@example.com', ENV.ADMIN_TOKEN)).status, 202);
     assert.equal(await alive(bob.id), false);
+    // Its person-wide entry (the sessions ended) tells of another hub's member: not hub-a's token's to read.
+    assert.ok((await auditOf('bob@example.com', ENV.ADMIN_TOKEN)).some((e) => e.action === 'end-dashboard-sessions'));
+    assert.deepEqual(await auditOf('bob@example.com', ENV.HUB_A_TOKEN), []);
   });
 });
