@@ -23,7 +23,7 @@ import { createAdminRouter } from './admin/router.ts';
 import type { MountedRouter } from './app.ts';
 import { createEntraLifecycleRouter } from './hooks/entra-lifecycle.ts';
 import { createOktaHookRouter } from './hooks/okta.ts';
-import { metricsAccess, proxyConfigured } from './ops/metrics-access.ts';
+import { metricsAccess, proxyConfigured, scopedAdminToken } from './ops/metrics-access.ts';
 import { FailureLimiter } from './auth-failures.ts';
 import { adminTokensFrom } from './admin/admin-tokens.ts';
 import { createMetricsRouter, hookDeliveryMetrics, observeStore, recordGraphCall, recordWriteback, scimRequestMetrics } from './ops/metrics.ts';
@@ -126,6 +126,7 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
   // in the store so replicas sharing it share the budget; the dashboard counts My access claims
   // and audited sign-in refusals in the same limiter, so those budgets are fleet-wide too.
   const failures = new FailureLimiter({}, Date.now, store);
+  const adminTokens = adminTokensFrom(config, o.keyring);
   const scimMetrics: RequestHandler = scimRequestMetrics(config.file.hubs.map((h) => h.id));
   observeStore(store);
   const routers: MountedRouter[] = [
@@ -136,7 +137,7 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
     { path: '/hooks', router: hookDeliveryMetrics() },
     { path: '/hooks', router: okta },
     { path: '/hooks', router: lifecycle },
-    { path: '/', router: createMetricsRouter({ allow: metricsAccess(adminTokensFrom(config, o.keyring), proxyConfigured(config.file.server.trustProxy), config.file.server.publicUrl), failures }) },
+    { path: '/', router: createMetricsRouter({ allow: metricsAccess(adminTokens, proxyConfigured(config.file.server.trustProxy), config.file.server.publicUrl), scoped: scopedAdminToken(adminTokens), failures }) },
     // The dashboard (docs/dashboard.md) runs on the admin API through its own session adapter.
     { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: childLogger('dashboard'), failures, ...(o.keyring ? { keyring: o.keyring } : {}) }) },
     { path: '/', router: dashboardRedirect },

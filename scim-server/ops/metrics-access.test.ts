@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { metricsAccess, proxyConfigured } from './metrics-access.ts';
+import { metricsAccess, proxyConfigured, scopedAdminToken } from './metrics-access.ts';
 
 const allow = metricsAccess({ actorFor: (t) => (t === 'good-admin-token' ? 'admin-token:abc123' : undefined), configured: () => true, scopeOf: () => undefined });
 const req = (remoteAddress: string, headers: Record<string, string> = {}) => ({ socket: { remoteAddress }, headers }) as unknown as IncomingMessage;
@@ -45,6 +45,28 @@ test('/metrics: wrong tokens spend the admin failure budget shared with the admi
     for (let i = 0; i < 5; i++) statuses.push((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer wrong-${i}` } })).status);
     assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
     assert.ok(await failures.fail('admin', '127.0.0.1') > 0, 'the same budget the admin API checks is spent');
+  } finally {
+    await server.close();
+  }
+});
+
+test('/metrics: a right token of some hubs is refused 403 saying why, and spends no failed-token budget', async () => {
+  const { serveRouters } = await import('../../test/admin/test-server.ts');
+  const { FailureLimiter } = await import('../auth-failures.ts');
+  const { createMetricsRouter } = await import('./metrics.ts');
+  const tokens = { actorFor: (t: string) => (t === 'portal-token' ? 'admin-token:p' : undefined), configured: () => true, scopeOf: () => ['acme'] };
+  const failures = new FailureLimiter({ admin: { maxFailures: 3, windowMs: 60_000 } });
+  const server = await serveRouters([['/', createMetricsRouter({ allow: metricsAccess(tokens, true), scoped: scopedAdminToken(tokens), failures })]]);
+  try {
+    const answers: Array<[number, string]> = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer portal-token' } });
+      answers.push([res.status, await res.text()]);
+    }
+    assert.deepEqual(answers.map(([status]) => status), [403, 403, 403, 403, 403]);
+    assert.match(answers[0]![1], /limited to some hubs .*a token of every hub/);
+    assert.equal(await failures.fail('admin', '127.0.0.1'), 0, 'the address\'s budget is untouched');
+    assert.equal((await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status, 401, 'a wrong token is still one');
   } finally {
     await server.close();
   }

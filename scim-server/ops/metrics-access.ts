@@ -31,3 +31,18 @@ export function metricsAccess(tokens: AdminTokens, behindProxy = false, publicUr
     return everyHubToken(tokens, bearerToken(req.headers.authorization));
   };
 }
+
+/**
+ * Whether the request carries a right admin token that is limited to some hubs
+ * (`server.adminTokens[].hubs`): refused by `metricsAccess`, but not a wrong token. The metrics
+ * router answers it 403 saying why, without spending the address's failed-token budget: a
+ * scraper given a hub's token counted as guessing, and within minutes its address was past the
+ * budget the admin API and the dashboard's sign-in share (auth-failures.ts).
+ */
+export function scopedAdminToken(tokens: AdminTokens): (req: IncomingMessage) => boolean {
+  return (req) => {
+    const token = bearerToken(req.headers.authorization);
+    const actor = token ? tokens.actorFor(token) : undefined;
+    return actor !== undefined && tokens.scopeOf(actor) !== undefined;
+  };
+}

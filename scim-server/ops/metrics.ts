@@ -197,6 +197,8 @@ export interface MetricsRouterOptions {
    * (auth-failures.ts), so /metrics is no way around it. Past it: 429 with Retry-After.
    */
   failures?: FailureLimiter;
+  /** A right admin token refused by `allow` for its scope (metrics-access.ts scopedAdminToken): 403, not a wrong token. */
+  scoped?: (req: IncomingMessage) => boolean;
 }
 
 /** `GET /metrics` in the Prometheus text format. */
@@ -205,6 +207,10 @@ export function createMetricsRouter(options: MetricsRouterOptions = {}): Router 
   const router = Router();
   router.get('/metrics', async (req, res) => {
     if (options.allow && !options.allow(req)) {
+      if (options.scoped?.(req)) {
+        res.status(403).type('text/plain').send('metrics: this admin token is limited to some hubs (server.adminTokens[].hubs); /metrics names every hub: scrape with a token of every hub\n');
+        return;
+      }
       const wait = options.failures && req.headers.authorization !== undefined ? await options.failures.fail('admin', clientAddress(req)) : 0;
       if (wait > 0) {
         res.status(429).setHeader('Retry-After', String(wait));
