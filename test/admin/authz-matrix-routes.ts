@@ -192,7 +192,8 @@ function hookRoutes(sandboxPath: string): Route[] {
     { surface: 'hook', method: 'POST', path: '/hooks/entra/lifecycle', body: () => ({ data: {} }), allow: {} },
     { surface: 'open', method: 'GET', path: '/healthz', allow: all(CALLERS, 200) },
     // Behind the (loopback) proxy, /metrics needs an admin token of every hub: its figures name every hub.
-    { surface: 'admin', method: 'GET', path: '/metrics', allow: { adminToken: 200 } },
+    // A token of hub B only is a right token: 403 (metrics-access.ts scopedAdminToken), not a wrong one's 401.
+    { surface: 'admin', method: 'GET', path: '/metrics', allow: { adminToken: 200 }, expect: { scopedTokenB: 403 } },
     // The built-in sandbox's control endpoints: admin tokens of every hub only (docs/security.md, fixed
     // item 4; a sandbox is shared by the hubs on it). Hub B's scoped token gets the surface's 401.
     { surface: 'admin', method: 'GET', path: `${sandboxPath}/__emulator/state`, allow: { adminToken: 200 } },

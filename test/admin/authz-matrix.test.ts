@@ -12,7 +12,7 @@
  * (allowedEmails), one whose session was ended by revocation, one whose session is past its
  * 12-hour limit, the owner, a manager and a collaborator of hub A, the owner of
  * hub B only, a person signed in whom no directory knows, an admin token scoped to hub B (404 on
- * anything of hub A, as an unknown hub; 401 where a token of every hub is needed) and a dashboard
+ * anything of hub A, as an unknown hub; 403 on /metrics, which wants a token of every hub) and a dashboard
  * session signed in with it (an owner of hub B).
  */
 import { describe, test } from 'node:test';
