@@ -12,17 +12,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMetaBusiness } from '../../connectors/meta-business/connector.ts';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
-import { checkForUpdates, HUB, onboard, silent, startHarness, until, type Harness } from './harness.ts';
+import { checkForUpdates, HUB, onboard, settle, silent, startHarness, until, type Harness } from './harness.ts';
 import { suiteStores } from '../suite-stores.ts';
 
 const byHand = (h: Harness) => createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: h.url }, { log: silent });
 const isMember = (h: Harness, id: string) => h.emulator.control.state().users.some((u) => u.id === id);
-/** Past the settle window (1 s in the harness) and the pass it schedules. */
-const settle = async (h: Harness) => {
-  await h.agent.idle();
-  await new Promise((r) => setTimeout(r, 1_500));
-  await h.agent.idle();
-};
 
 for (const kind of await suiteStores('memory', 'lowdb', 'postgres')) {
   describe(`a departed user without a seat (${kind.kind})`, { skip: kind.skip }, () => {

@@ -8,18 +8,12 @@ import assert from 'node:assert/strict';
 import { createMetaBusiness } from '../../connectors/meta-business/connector.ts';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 import { collect } from '../../agent/store/store.ts';
-import { checkForUpdates, HUB, onboard, silent, startHarness, until, type Harness } from './harness.ts';
+import { checkForUpdates, HUB, onboard, settle, silent, startHarness, until, type Harness } from './harness.ts';
 import { suiteStores } from '../suite-stores.ts';
 
 /** Someone with access to the business, changing it by hand through the Graph API. */
 const byHand = (h: Harness) => createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: h.url }, { log: silent });
 const roleOf = (h: Harness, id: string) => h.emulator.control.state().users.find((u) => u.id === id)?.role;
-/** Past the settle window (1 s in the harness) and the settle pass it schedules. */
-const settle = async (h: Harness) => {
-  await h.agent.idle();
-  await new Promise((r) => setTimeout(r, 1_500));
-  await h.agent.idle();
-};
 
 for (const kind of await suiteStores('memory', 'lowdb', 'postgres')) {
   describe(`drift: report keeps a change made by hand (${kind.kind})`, { skip: kind.skip }, () => {

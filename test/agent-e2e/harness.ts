@@ -76,6 +76,25 @@ export async function until<T>(what: string, probe: () => T | undefined | false 
   }
 }
 
+/**
+ * What a fixed `ms` sleep between two `idle()`s left done, without sleeping out the rest of `ms`
+ * once nothing more is due in it: every task the runner has due within `ms` (the settle pass a
+ * change scheduled, 1 s in hubConfig; the deprovisioning gather, 2 s; a backoff; and whatever those
+ * queue, due within `ms` too) is waited for and run. A task due later was not run by the sleep
+ * either. The runner's index learns of a task at its commit (a local notification), and `idle`
+ * waits for those, so a pass scheduled before this call is seen.
+ */
+export async function settle(h: { agent: Agent }, ms = 1_500): Promise<void> {
+  const end = Date.now() + ms;
+  await h.agent.idle();
+  for (;;) {
+    const due = h.agent.runner.nextDueAt();
+    if (due === undefined || due > end) return;
+    await new Promise((r) => setTimeout(r, Math.max(due - Date.now(), 0) + 5));
+    await h.agent.idle();
+  }
+}
+
 /** Runs a check for updates of `hubId` (import + reconcile) and waits for both, the import at most `ms`. */
 export async function checkForUpdates(h: { agent: Agent }, hubId = HUB, ms = 10_000): Promise<void> {
   const t = await h.agent.api.checkForUpdates(hubId, { type: 'admin', actor: 'e2e' });

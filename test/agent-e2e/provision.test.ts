@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { collect } from '../../agent/store/store.ts';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
-import { checkForUpdates, HUB, invitePosts, startHarness, until, type Harness } from './harness.ts';
+import { checkForUpdates, HUB, invitePosts, settle, startHarness, until, type Harness } from './harness.ts';
 import { suiteStores } from '../suite-stores.ts';
 
 const JANE = 'jane@example.com';
@@ -62,8 +62,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
         await h.directory.patchGroup('Meta Admins', ['u-jane']);
         await until('ADMIN role', () => h.emulator.control.state().users.find((x) => x.id === memberId)?.role === 'ADMIN');
         await until('admin tasks', () => h.emulator.control.state().assignments.find((x) => x.assetId === 'act_111' && x.userId === memberId)?.tasks.includes('MANAGE'));
-        await new Promise((r) => setTimeout(r, 1_500)); // past the settle window
-        await h.agent.idle();
+        await settle(h); // past the settle window
       } finally {
         clearInterval(watch);
       }
@@ -98,8 +97,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       await h.directory.patchGroup('Meta Admins', ['u-bob']);
       await until('ADMIN', () => h.emulator.control.state().users.find((x) => x.id === id)?.role === 'ADMIN');
       await h.directory.patchGroup('Meta Advertisers', [], ['u-bob']);
-      await new Promise((r) => setTimeout(r, 1_500));
-      await h.agent.idle();
+      await settle(h);
       const s = h.emulator.control.state();
       assert.equal(s.users.find((x) => x.id === id)?.role, 'ADMIN');
       assert.deepEqual([...s.assignments.find((x) => x.assetId === 'act_111' && x.userId === id)!.tasks].sort(), ['ADVERTISE', 'ANALYZE', 'MANAGE']);

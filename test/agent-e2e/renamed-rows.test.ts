@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exempt } from '../../agent/members/member-decisions.ts';
 import { collect } from '../../agent/store/store.ts';
-import { checkForUpdates, HUB, hubConfig, startHarness, until, type Harness } from './harness.ts';
+import { checkForUpdates, HUB, hubConfig, settle, startHarness, until, type Harness } from './harness.ts';
 
 /**
  * The agent records an invite it sent before Meta's id is known (`invite:pending:<email>`); the
@@ -31,8 +31,7 @@ test('an exempted invite keeps its exemption when a check for updates gives it M
   assert.equal(await h.store.get('exemptions', HUB, provisional!), undefined);
 
   await h.directory.patchGroup('Meta Advertisers', [], ['u-jane']);
-  await new Promise((r) => setTimeout(r, 2500)); // past the settle and gather windows of the test hub
-  await h.agent.idle();
+  await settle(h, 2_500); // past the settle and gather windows of the test hub
   assert.equal(h.emulator.control.state().invites.find((i) => i.email === 'jane@example.com')?.status, 'PENDING', 'an exempted invite is never cancelled');
 });
 

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkForUpdates, HUB, hubConfig, onboard, startHarness, until, type Harness } from './harness.ts';
+import { checkForUpdates, HUB, hubConfig, onboard, settle, startHarness, until, type Harness } from './harness.ts';
 import { planHub } from '../../agent/plan/plan-hub.ts';
 import { enqueueOperation } from '../../agent/tasks/operations/enqueue-operation.ts';
 import { updateTask } from '../../agent/tasks/enqueue.ts';
@@ -41,8 +41,7 @@ test('a removal that waited wakes inside a later settle window: it waits for tha
   await h.agent.idle();
   assert.ok(inMeta(seat), 'not removed inside the settle window of the move');
   await h.directory.patchGroup('Meta Admins', ['u-mo']);
-  await new Promise((r) => setTimeout(r, settleSeconds * 1000 + 500));
-  await h.agent.idle();
+  await settle(h, settleSeconds * 1000 + 500);
   assert.ok(inMeta(seat), 'the move kept the seat');
   assert.equal(h.emulator.control.state().users.find((u) => u.id === seat)?.role, 'ADMIN');
   const audit = (await h.agent.api.audit({ hubId: HUB, email: 'mo@example.com', action: 'remove-member' })).items;
@@ -75,8 +74,7 @@ test('a deferred removal the settle pass no longer plans ends the person\'s trai
   assert.ok((await trail()).some((e) => e.outcome === 'pending' && e.taskId === dormant.id), 'deferred to the settle pass');
   // Jo is added back within the window: the pass finds nothing to remove.
   await h.directory.patchGroup('Meta Advertisers', ['u-jo']);
-  await new Promise((r) => setTimeout(r, settleSeconds * 1000 + 500));
-  await h.agent.idle();
+  await settle(h, settleSeconds * 1000 + 500);
   assert.ok(inMeta(seat), 'Jo keeps the seat');
   const [last] = await trail(); // newest first
   assert.equal(last?.outcome, 'skipped', JSON.stringify((await trail()).map((e) => `${e.outcome}: ${e.why}`)));

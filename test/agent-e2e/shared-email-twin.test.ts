@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkForUpdates, HUB, invitePosts, onboard, startHarness, type Harness } from './harness.ts';
+import { checkForUpdates, HUB, invitePosts, onboard, settle, startHarness, type Harness } from './harness.ts';
 
 /**
  * A person with two directory users that share an email (an old account and a new one, as a
@@ -23,14 +23,11 @@ test("deactivating one of two directory users sharing an email does not remove t
   await h.directory.patchGroup('Meta Advertisers', ['u-twin-new']);
   await h.agent.idle();
   await h.directory.setActive('u-twin-old', false);
-  await h.agent.idle();
-  await new Promise((r) => setTimeout(r, 2_600)); // past the deprovisioning gather (2 s) and the settle window (1 s)
-  await h.agent.idle();
+  await settle(h, 2_600); // past the deprovisioning gather (2 s) and the settle window (1 s)
   const planned = await h.agent.api.plan(HUB);
   assert.ok(inMeta(seat), `the seat is kept: ${JSON.stringify(planned)}`);
   assert.equal(invitePosts(h.emulator, email).length, 1, 'and no second invite');
   await checkForUpdates(h);
-  await new Promise((r) => setTimeout(r, 1_200));
-  await h.agent.idle();
+  await settle(h, 1_200);
   assert.ok(inMeta(seat), 'disputed after the check: still kept');
 });
