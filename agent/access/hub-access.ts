@@ -87,8 +87,11 @@ export function lowestHubRole(roles: Iterable<HubRole | undefined>): HubRole | u
  * (agent/dispatch/offboard-hold.ts). They hold nothing until the IdP deactivates and reactivates
  * them, and the leaver workflow often runs before the IdP disables the account, so the IdP may
  * still sign them in: whatever the config's allow-lists say, such a person is no administrator.
+ * A hold set by a caller limited to some hubs (a hub-scoped admin token, `offboarded.hubs`) does
+ * not count: the holder of one hub's token may end the person's seats and sessions there, not
+ * their administration of every hub (least privilege; the IdP's deactivation still ends it).
  */
-export const offboardedAmong = (found: ReadonlyArray<{ user?: Pick<DirectoryUserRecord, 'offboarded'> }>): boolean => found.some((f) => f.user?.offboarded !== undefined);
+export const offboardedAmong = (found: ReadonlyArray<{ user?: Pick<DirectoryUserRecord, 'offboarded'> }>): boolean => found.some((f) => f.user?.offboarded !== undefined && f.user.offboarded.hubs === undefined);
 
 /**
  * One directory user's hub role (undefined: no such user, deactivated, or in no mapped group and no

@@ -35,7 +35,12 @@ export interface DirectoryUserRecord {
    * false → true: the IdP disabled and re-enabled the person, or unassigned and re-assigned the
    * app) ends it. agent/dispatch/offboard-hold.ts.
    */
-  offboarded?: { at: string; by: string };
+  /**
+   * `hubs`: the offboarding came from a caller limited to these hubs (a hub-scoped admin token):
+   * the hold is theirs alone, and does not take away what the person holds beyond them
+   * (agent/access/hub-access.ts `offboardedAmong`).
+   */
+  offboarded?: { at: string; by: string; hubs?: string[] };
 }
 
 /** Whether the directory user holds seats: active in the IdP, not suspended there, not offboarded. */

@@ -26,9 +26,10 @@ import type { Transaction } from '../store/store.ts';
  */
 export async function holdOffboarded(tx: Transaction, hub: HubConfigFile, directoryUserId: string, trigger: Trigger, at: Date): Promise<boolean> {
   const user = await tx.get('directoryUsers', hub.id, directoryUserId);
-  if (!user || user.offboarded) return false;
+  // Held already; but a hold a hub-scoped caller set is widened by an every-hub one (offboarded.hubs).
+  if (!user || (user.offboarded && (user.offboarded.hubs === undefined || trigger.hubs))) return false;
   const by = trigger.actor ?? trigger.type;
-  tx.put('directoryUsers', hub.id, user.id, { ...user, offboarded: { at: at.toISOString(), by } });
+  tx.put('directoryUsers', hub.id, user.id, { ...user, offboarded: { at: at.toISOString(), by, ...(trigger.hubs ? { hubs: [...trigger.hubs] } : {}) } });
   appendAudit(tx, {
     hubId: hub.id, trigger, action: 'user-offboarded', subject: { ...(user.email ? { email: user.email } : {}), directoryUserId: user.id },
     why: `${user.userName} offboarded (${by}): holds no seat and is not invited again until the IdP deactivates and reactivates them`,
