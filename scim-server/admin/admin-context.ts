@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { AgentApi, TaskView } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import type { LoadedConfig } from '../../config/load.ts';
+import { inAdminScope } from '../../agent/dispatch/find-person.ts';
 import { notFound } from './problem.ts';
 
 /** What every admin route needs: the config, the agent's public API, and the base path. */
@@ -26,7 +27,7 @@ export function adminTrigger(res: Response, reason?: string): Trigger {
 export const adminScope = (res: Response): readonly string[] | undefined => res.locals.hubs as readonly string[] | undefined;
 
 /** Whether the request's admin token may see `hubId` (a token of every hub: every hub). */
-export const inScope = (res: Response, hubId: string): boolean => adminScope(res)?.includes(hubId) ?? true;
+export const inScope = (res: Response, hubId: string): boolean => inAdminScope(adminScope(res), hubId);
 
 /**
  * The hub's summary, or 404 (async: the summary reads the store). A hub outside the token's scope
