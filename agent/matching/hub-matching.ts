@@ -155,7 +155,11 @@ export async function matchRows(view: ReadView, hubId: string, now: string, rows
     const decision = await view.get('matchDecisions', hubId, row.id);
     if (decision) {
       decisions.push(decision);
-      if (decision.directoryUserId) await named(decision.directoryUserId);
+      if (decision.directoryUserId) {
+        await named(decision.directoryUserId);
+        // An owner's match to a deleted user whose seat is still to be removed (match-members.ts).
+        if (!users.has(decision.directoryUserId) && await view.get('departedUsers', hubId, decision.directoryUserId)) departedUserIds.push(decision.directoryUserId);
+      }
     }
     // The row's stored match and who it names (see `matchHub`).
     const stored = await view.get('memberMatches', hubId, row.id);

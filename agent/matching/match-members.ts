@@ -106,9 +106,19 @@ export function matchMembers(input: MatchingInput): MatchingResult {
     if (decision && (decision.outcome !== 'onboarded' || (decision.directoryUserId && directoryIds.has(decision.directoryUserId)))) {
       return withoutUndefined({ ...base, memberId: row.id, outcome: decision.outcome, manual: true, directoryUserId: decision.directoryUserId, hubRole: decision.hubRole });
     }
-    if (row.kind === 'partner-user') return { ...base, memberId: row.id, outcome: 'guest', manual: false };
     const email = row.email === undefined ? undefined : emailKey(row.email);
     const candidates = email ? byEmail.get(email) ?? [] : [];
+    // ...except while the deleted user's departed record says a seat of theirs is still to be
+    // removed (SCIM DELETE, RFC 7644 §3.6), as for an automatic match below. An owner matches by
+    // hand the seats whose email names no directory user (a personal address in the app), so
+    // falling through left such a seat `unmatched`: not governed, its removal (a report, the
+    // removal window) dropped, the departed record retired, and the leaver kept the seat. Only
+    // while no live user's email names the row (the IdP deleted and re-created the person: the
+    // row is theirs by email) and no owner registered it as a guest's. No hub role: the user is gone.
+    if (decision?.outcome === 'onboarded' && decision.directoryUserId && departedIds.has(decision.directoryUserId) && candidates.length === 0 && !(email && guestEmails.has(email))) {
+      return { ...base, memberId: row.id, outcome: 'onboarded', manual: true, directoryUserId: decision.directoryUserId, reason: DEPARTED };
+    }
+    if (row.kind === 'partner-user') return { ...base, memberId: row.id, outcome: 'guest', manual: false };
     // A seat stays with the directory user it was matched to when the IdP changes their email (a
     // SCIM PATCH/PUT of `emails`, RFC 7644 §3.5.1–3.5.2): the app keeps the row under the old email
     // (an invite stays filed under the email it was sent to, and a member's own email changes only
