@@ -11,9 +11,13 @@
  *   A throttle that lasts more than 15 minutes is the daily quota: wait until 00:00 UTC.
  */
 
+import { ConnectorError } from '../sdk/connector-error.ts';
+
 export interface PaceLimits {
   qps: number;
   qpm: number;
+  /** Calls per UTC day (TikTok's QPD counter resets at 00:00:00 UTC); absent: not counted. */
+  qpd?: number;
 }
 
 /** Half of TikTok's Basic tier (10 QPS, 600 QPM), every app's starting tier. */
@@ -25,9 +29,13 @@ export const DEFAULT_PACE: PaceLimits = { qps: 5, qpm: 300 };
  * limits, https://business-api.tiktok.com/portal/docs/rate-limits/v1.3). DEFAULT_PACE is five
  * times that, so a hub pointed at it was throttled (40100) on every burst and, once the throttles
  * had lasted 15 minutes, stopped until 00:00 UTC as if the daily quota were spent. Paced here
- * app-wide rather than per endpoint: stricter than TikTok asks, never above it [INF].
+ * app-wide rather than per endpoint: stricter than TikTok asks, never above it [INF]. The same
+ * page gives the sandbox 1,000 QPD per endpoint, which 30 QPM reaches in 34 minutes: past it every
+ * call is throttled until 00:00 UTC, so the pacer counts the UTC day's calls too and, at 1,000,
+ * refuses the rest itself (rate-limited until 00:00 UTC) instead of sending them to be refused.
+ * Per process: the fleet's shared window (`callPace`) counts seconds and minutes only [INF].
  */
-export const TIKTOK_SANDBOX_PACE: PaceLimits = { qps: 1, qpm: 30 };
+export const TIKTOK_SANDBOX_PACE: PaceLimits = { qps: 1, qpm: 30, qpd: 1_000 };
 const TIKTOK_SANDBOX_HOST = 'sandbox-ads.tiktok.com';
 
 /** The pace for a hub: the one asked for, else TikTok's sandbox limits at its sandbox host, else DEFAULT_PACE. */
@@ -45,6 +53,9 @@ export function paceFor(apiBaseUrl: string, asked?: PaceLimits): PaceLimits {
 export class Pacer {
   readonly #second: number[] = [];
   readonly #minute: number[] = [];
+  /** The UTC day (days since the epoch) whose calls `#inDay` counts. */
+  #day = -1;
+  #inDay = 0;
   #queue: Promise<void> = Promise.resolve();
 
   /**
@@ -70,6 +81,7 @@ export class Pacer {
   async #wait(): Promise<void> {
     for (;;) {
       const now = this.now();
+      this.#assertDayLeft(now);
       while (this.#second.length > 0 && this.#second[0] <= now - 1000) this.#second.shift();
       while (this.#minute.length > 0 && this.#minute[0] <= now - 60_000) this.#minute.shift();
       if (this.#second.length < this.limits.qps && this.#minute.length < this.limits.qpm) {
@@ -80,6 +92,7 @@ export class Pacer {
         }
         this.#second.push(now);
         this.#minute.push(now);
+        this.#inDay++;
         return;
       }
       const free = Math.min(
@@ -89,8 +102,23 @@ export class Pacer {
       await this.sleep(Math.max(1, free - now));
     }
   }
+
+  /** Refuses a call past the day's `qpd`: it would be throttled until 00:00 UTC anyway. */
+  #assertDayLeft(now: number): void {
+    const day = Math.floor(now / DAY_MS);
+    if (day !== this.#day) {
+      this.#day = day;
+      this.#inDay = 0;
+    }
+    if (this.limits.qpd === undefined || this.#inDay < this.limits.qpd) return;
+    const retryAfterMs = (day + 1) * DAY_MS - now;
+    throw new ConnectorError('rate-limited', `rate-limited (retry at 00:00 UTC): the ${this.limits.qpd} calls a day TikTok allows are spent`, {
+      retryAfterMs, limitScope: 'app', providerCode: 'local-qpd', notApplied: true,
+    });
+  }
 }
 
+const DAY_MS = 86_400_000;
 const FIRST_MS = 1_000;
 const CAP_MS = 5 * 60_000;
 const DAILY_AFTER_MS = 15 * 60_000;

@@ -163,7 +163,14 @@ export class TikTokClient {
    */
   async callWhenDue<T = unknown>(method: 'GET' | 'POST', endpoint: string, build: () => { params: TikTokParams; what: string } | undefined, waiting: string): Promise<{ sent: boolean; data?: T }> {
     this.#assertNotBlocked(waiting);
-    await this.#o.pacer.take();
+    try {
+      await this.#o.pacer.take();
+    } catch (err) {
+      // The day's calls are spent (Pacer qpd): the whole app scope waits for 00:00 UTC.
+      if (!(err instanceof ConnectorError) || err.kind !== 'rate-limited' || !err.retryAfterMs) throw err;
+      this.#o.book.block(APP_SCOPE, err.retryAfterMs);
+      throw err.with({ message: `${waiting}: ${err.message}` });
+    }
     this.#assertNotBlocked(waiting);
     const built = build();
     if (!built) return { sent: false };

@@ -66,6 +66,7 @@ async function sendInvite(ctx: TikTokContext, email: string, role: string, what:
     await ctx.invites.send(email, role, what, access);
     return undefined;
   } catch (err) {
+    if (isConnectorError(err) && err.providerCode === PARTIAL_SUCCESS) return partOfPartialSuccess(ctx, err, email, what);
     const why = await explainInviteDenied(ctx, err, access?.assetIds ?? [], what, access?.advertiserRole);
     if (!isRefusal(why)) throw why;
     // The call's ad accounts, not the address (every invite of the call shares them): no look-up.
@@ -81,6 +82,23 @@ async function sendInvite(ctx: TikTokContext, email: string, role: string, what:
     if (row?.relation_status === 'PENDING' || row?.relation_status === 'BOUND') return row;
     throw why;
   }
+}
+
+/**
+ * 20001, "partially successful" (Return codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097):
+ * some addresses of the call may be invited, and the answer has no per-address result. Failed
+ * whole, every invite of the batch was reported failed, the invited ones too. So each address is
+ * read back (every status): listed PENDING, its part went through (done); BOUND, it is a member
+ * (already-done); not listed, its part is the failure, still `unavailable` with the outcome
+ * unknown, so the agent's retry reads first. A read that fails leaves the 20001 as it was.
+ */
+const PARTIAL_SUCCESS = '20001';
+
+async function partOfPartialSuccess(ctx: TikTokContext, err: ConnectorError, email: string, what: string): Promise<MemberRow | undefined> {
+  const row = await findRow(ctx, email, what, { thorough: true }).catch(() => undefined);
+  if (row?.relation_status === 'PENDING') return undefined;
+  if (row?.relation_status === 'BOUND') return row;
+  throw err.with({ message: `${what}: unavailable: TikTok answered 20001 (partially successful) and ${email} is not listed as invited (${err.message.split(': unavailable: ').pop()})` });
 }
 
 /**
