@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { collect, type Transaction } from '../../agent/store/store.ts';
+import { suiteStores } from '../../test/suite-stores.ts';
 import { scimRequest, startScimApp, type ScimReply, type ScimTestApp } from './test-app.ts';
 
 /**
@@ -17,7 +17,7 @@ const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const OKTA = { 'user-agent': 'Okta SCIM Client 1.0.0' };
 const HUB = 'push';
 
-describe('Okta Push Groups: chunks of one group sent at once', () => {
+for (const kind of await suiteStores('memory', 'postgres')) describe(`Okta Push Groups: chunks of one group sent at once (${kind.kind})`, { skip: kind.skip }, () => {
   let app: ScimTestApp;
   const users: string[] = [];
   const send = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ScimReply> => scimRequest(app, HUB, method, path, body, { ...OKTA, ...headers });
@@ -38,8 +38,11 @@ describe('Okta Push Groups: chunks of one group sent at once', () => {
     return { id: r.body.id, etag: r.headers.get('etag')! };
   }
 
+  let dispose: () => Promise<void>;
   before(async () => {
-    const store = new MemoryStore();
+    const opened = await kind.open();
+    const store = opened.store;
+    dispose = opened.dispose;
     const transact = store.transact.bind(store);
     store.transact = (async (fn: (tx: Transaction) => unknown, options?: unknown) => {
       await new Promise((resolve) => setTimeout(resolve, 40));
@@ -52,7 +55,10 @@ describe('Okta Push Groups: chunks of one group sent at once', () => {
       users.push(r.body.id);
     }
   });
-  after(() => app.close());
+  after(async () => {
+    await app.close();
+    await dispose();
+  });
 
   test('a rename and membership chunks in one turn: renamed once, every chunk answered 200 with its own version, one delta each', async () => {
     const g = await newGroup('Sales');
