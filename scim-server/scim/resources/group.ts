@@ -60,14 +60,23 @@ export function groupChanges(before: DirectoryGroupRecord, after: DirectoryGroup
   return changes;
 }
 
-/** Whether anything a client can see changed (a no-op PATCH/PUT writes nothing). */
+/**
+ * Whether anything a client can see changed (a no-op PATCH/PUT writes nothing). Members compare
+ * as a set (each with its display): a multi-valued attribute has no order (RFC 7643 §2.4), and
+ * Okta's full pushes (an AIW app's PUT, `replace members`) list the members in Okta's order, so
+ * the same people in another order wrote a new version and lastModified that changed nothing.
+ */
 export function groupDiffers(before: DirectoryGroupRecord, after: DirectoryGroupRecord): boolean {
   if (before.displayName !== after.displayName || before.externalId !== after.externalId) return true;
   if (before.members.length !== after.members.length) return true;
-  for (let i = 0; i < before.members.length; i++) {
-    const a = before.members[i];
-    const b = after.members[i];
-    if (a.value !== b.value || a.display !== b.display) return true;
+  let ordered = true;
+  for (let i = 0; i < before.members.length && ordered; i++) ordered = before.members[i]!.value === after.members[i]!.value;
+  if (ordered) {
+    for (let i = 0; i < before.members.length; i++) if (before.members[i]!.display !== after.members[i]!.display) return true;
+  } else {
+    // Members are unique by value (toGroupRecord), so equal lengths and every value found is the same set.
+    const had = new Map(before.members.map((m) => [m.value, m.display]));
+    for (const m of after.members) if (!had.has(m.value) || had.get(m.value) !== m.display) return true;
   }
   return canonicalJson(before.scim) !== canonicalJson(after.scim);
 }
