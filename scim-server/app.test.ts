@@ -44,6 +44,22 @@ test('createApp answers health, readiness, mounted routers and JSON 404/500', as
   });
 });
 
+test('no ETag is made from a body: a version is an ETag only where a resource sets it (RFC 7644 §3.14)', async () => {
+  const router = express.Router();
+  router.get('/list', (_req, res) => void res.json({ totalResults: 1, Resources: [{ id: '1' }] }));
+  router.patch('/stale', (_req, res) => void res.status(412).json({ status: '412', detail: 'version mismatch' }));
+  router.get('/resource', (_req, res) => void res.set('ETag', 'W/"7"').json({ id: '1' }));
+  const app = createApp({ store: { healthy: () => true }, routers: [{ path: '/scim', router }] });
+  const running = await serve(app, { host: '127.0.0.1', port: 0 });
+  try {
+    assert.equal((await fetch(`${running.url}/scim/list`)).headers.get('etag'), null, 'a list page has no version');
+    assert.equal((await fetch(`${running.url}/scim/stale`, { method: 'PATCH' })).headers.get('etag'), null, 'an error body has no version');
+    assert.equal((await fetch(`${running.url}/scim/resource`)).headers.get('etag'), 'W/"7"');
+  } finally {
+    await running.close();
+  }
+});
+
 test('/readyz reports the store and agent checks: 503 until the store is healthy and the agent runs', async () => {
   let healthy = false;
   let running = true;

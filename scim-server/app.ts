@@ -26,6 +26,9 @@ export function createApp(deps: AppDeps): Express {
   const log = deps.log ?? childLogger('http');
   const app = express();
   app.disable('x-powered-by');
+  // No ETag computed from a body: SCIM's ETag is a resource's version (RFC 7644 §3.14), set where a
+  // resource is answered; a hash of a list page or of an error body (a 412 included) read as one.
+  app.set('etag', false);
   // The client address (`req.ip`) keys the failed-token limits (auth-failures.ts): a forwarding
   // header counts only when the peer is a proxy the operator named.
   app.set('trust proxy', deps.trustProxy ?? false);
