@@ -2,6 +2,7 @@ import type { AssetAssignment, AssetRef } from '../../sdk/hub-model.ts';
 import type { AssignmentsOptions } from '../../sdk/capabilities.ts';
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import { listAssets } from './assets.ts';
+import { systemUserIds } from './people.ts';
 import type { BatchOperation, GraphClient } from '../graph-client.ts';
 import { PageTrail, staleListing } from '../graph-cursor.ts';
 import { toAssignment, type RawAssignedUser } from '../mappers/asset.ts';
@@ -99,23 +100,14 @@ export async function listAssignments(ctx: MetaContext, assets: AssetRef[], opti
 async function markSystemUsers(ctx: MetaContext, found: AssetAssignment[], whatFor: string): Promise<AssetAssignment[]> {
   if (!found.some((a) => a.userType === 'member')) return found;
   const ids = new Set<string>();
-  const trail = new PageTrail();
-  let cursor: string | undefined;
-  do {
-    let page;
-    try {
-      page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/system_users`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, {
-        what: `${whatFor}: which holders are system users`, businessId: ctx.businessId,
-      });
-    } catch (err) {
-      // Unread (refused, throttled, down): the hint alone, as before this read; the system users
-      // section reports its own failure, and the holders read fine are not lost with it.
-      if (err instanceof ConnectorError) return found;
-      throw err;
-    }
-    for (const u of page.data) ids.add(String(u.id));
-    cursor = page.next && trail.follow('system_users', page.next, whatFor);
-  } while (cursor);
+  try {
+    for await (const page of systemUserIds(ctx, whatFor, 'which holders are system users')) for (const id of page) ids.add(id);
+  } catch (err) {
+    // Unread (refused, throttled, down): the hint alone, as before this read; the system users
+    // section reports its own failure, and the holders read fine are not lost with it.
+    if (err instanceof ConnectorError) return found;
+    throw err;
+  }
   return found.map((a) => (a.userType === 'member' && ids.has(a.userId) ? { ...a, userType: 'system-user' } : a));
 }
 

@@ -55,6 +55,23 @@ export async function listSystemUsers(ctx: MetaContext, cursor?: string): Promis
   return { items: page.data.map(toSystemUser), ...(page.next ? { next: page.next } : {}) };
 }
 
+/**
+ * The ids of the business's system users, a page at a time (`GET /{business}/system_users?fields=id`,
+ * https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users):
+ * for a caller asking whether someone is one. A ConnectorError from any page is the caller's to judge.
+ */
+export async function* systemUserIds(ctx: MetaContext, whatFor: string, question: string): AsyncGenerator<string[]> {
+  const trail = new PageTrail();
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/system_users`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, {
+      what: `${whatFor}: ${question}`, businessId: ctx.businessId,
+    });
+    yield page.data.map((u) => String(u.id));
+    cursor = page.next && trail.follow('system_users', page.next, whatFor);
+  } while (cursor);
+}
+
 /** An invite seen by a read that does not use its role: its id, email and status. */
 export interface InviteSighting { id: string; email: string; status: InviteStatus }
 

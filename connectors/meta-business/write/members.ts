@@ -1,10 +1,10 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
-import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
+import { what, type MetaContext } from '../meta-context.ts';
 import { refuseIfLastAdmin } from './last-admin.ts';
 import { memberRole, roleOf } from '../mappers/member.ts';
 import { memberListed } from '../read/person.ts';
-import { PageTrail } from '../graph-cursor.ts';
+import { systemUserIds } from '../read/people.ts';
 
 /** Change a member's role (POST /{bsuid}, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user) and remove a member (DELETE /{bsuid}, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user). */
 
@@ -66,27 +66,20 @@ async function currentRole(ctx: MetaContext, memberId: string, whatFor: string, 
  * change is refused, not applied, naming it. Asked only when the id does not read as a member.
  */
 async function refuseIfSystemUser(ctx: MetaContext, memberId: string, whatFor: string): Promise<void> {
-  const trail = new PageTrail();
-  let cursor: string | undefined;
-  do {
-    let page;
-    try {
-      page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/system_users`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, {
-        what: `${whatFor}: is it a system user`, businessId: ctx.businessId,
-      });
-    } catch (err) {
-      // A token that may not list system users (the edge lists 200) answers as before this check:
-      // the member reads as gone. Refused here, every removal of a departed member would pause the hub.
-      if (err instanceof ConnectorError && err.kind === 'permission-denied') return;
-      throw err;
-    }
-    if (page.data.some((u) => String(u.id) === memberId)) {
-      throw new ConnectorError('invalid-argument', `${whatFor}: refused: ${memberId} is a system user of business ${ctx.businessId}, not a business user; Meta has no API to change or remove a system user (change it in Business Settings)`, {
-        field: 'memberId', providerCode: 'system-user', notApplied: true,
-      });
-    }
-    cursor = page.next && trail.follow('system_users', page.next, whatFor);
-  } while (cursor);
+  let isSystemUser = false;
+  try {
+    for await (const page of systemUserIds(ctx, whatFor, 'is it a system user')) if ((isSystemUser = page.includes(memberId))) break;
+  } catch (err) {
+    // A token that may not list system users (the edge lists 200) answers as before this check:
+    // the member reads as gone. Refused here, every removal of a departed member would pause the hub.
+    if (err instanceof ConnectorError && err.kind === 'permission-denied') return;
+    throw err;
+  }
+  if (isSystemUser) {
+    throw new ConnectorError('invalid-argument', `${whatFor}: refused: ${memberId} is a system user of business ${ctx.businessId}, not a business user; Meta has no API to change or remove a system user (change it in Business Settings)`, {
+      field: 'memberId', providerCode: 'system-user', notApplied: true,
+    });
+  }
 }
 
 export async function changeMemberRole(ctx: MetaContext, memberId: string, role: string): Promise<ChangeResult> {
