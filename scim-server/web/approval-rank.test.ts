@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessStore, directoryGroup, directoryUser, SEEDED_AT as at, seedDirectory } from '../../agent/access/directory-fixtures.ts';
+import { SEEDED_AT as at } from '../../agent/access/directory-fixtures.ts';
 import type { MemberView, PersonChangeOptions } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import type { Operation } from '../../agent/plan/operation.ts';
@@ -15,7 +15,7 @@ import { collect } from '../../agent/store/store.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import type { TestServer } from '../../test/admin/test-server.ts';
 import { SessionStore } from './session-store.ts';
-import { dashboardCaller, rankedHubConfig, serveDashboard, signedIn } from './web-fixtures.ts';
+import { dashboardCaller, rankedDirectory, rankedHubConfig, serveDashboard, signedIn } from './web-fixtures.ts';
 
 const config = rankedHubConfig('approval-rank');
 
@@ -55,17 +55,7 @@ describe("approving a halted plan: a manager does not remove or lower an owner's
       await store.transact(async (tx) => { await options?.within?.(tx); });
       return decide(id, decision, trigger);
     };
-    store = await accessStore();
-    const user = (id: string, email: string, extra = {}) => directoryUser('acme-ads', id, [email], extra);
-    await seedDirectory(store, [
-      user('a-olivia', 'olivia@acme.example'),
-      user('a-max', 'max@acme.example'),
-      user('a-dana', 'dana@acme.example', { active: false }),
-      user('a-cora', 'cora@acme.example', { active: false }),
-    ], [
-      directoryGroup('acme-ads', 'g-owners', 'Acme Owners', ['a-olivia', 'a-dana']),
-      directoryGroup('acme-ads', 'g-managers', 'Acme Managers', ['a-max']),
-    ]);
+    store = await rankedDirectory();
     await halt('ap-dana', [cora, dana]);
     await halt('ap-asset', [oliviaAsset]);
     await halt('ap-cora', [cora]);

@@ -6,13 +6,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessStore, directoryGroup, directoryUser, seedDirectory } from '../../agent/access/directory-fixtures.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { collect } from '../../agent/store/store.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import type { TestServer } from '../../test/admin/test-server.ts';
 import { SessionStore } from './session-store.ts';
-import { dashboardCaller, rankedHubConfig, serveDashboard, signedIn } from './web-fixtures.ts';
+import { dashboardCaller, rankedDirectory, rankedHubConfig, serveDashboard, signedIn } from './web-fixtures.ts';
 
 const config = rankedHubConfig('report-rank');
 
@@ -33,17 +32,7 @@ describe("applying a report: a manager does not remove an owner's seat", () => {
   before(async () => {
     agent = new FakeAgent();
     for (const id of ['r-max', 'r-olivia', 'r-boss']) agent.reportsById.set(id, report(id));
-    store = await accessStore();
-    const user = (id: string, email: string, extra = {}) => directoryUser('acme-ads', id, [email], extra);
-    await seedDirectory(store, [
-      user('a-olivia', 'olivia@acme.example'),
-      user('a-max', 'max@acme.example'),
-      user('a-dana', 'dana@acme.example', { active: false }),
-      user('a-cora', 'cora@acme.example', { active: false }),
-    ], [
-      directoryGroup('acme-ads', 'g-owners', 'Acme Owners', ['a-olivia', 'a-dana']),
-      directoryGroup('acme-ads', 'g-managers', 'Acme Managers', ['a-max']),
-    ]);
+    store = await rankedDirectory();
     server = await serveDashboard({ config, agent, store, sessions });
   });
   after(() => server.close());

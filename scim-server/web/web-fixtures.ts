@@ -4,6 +4,8 @@
  * test is about, the dashboard served over a store and an agent, sessions as OIDC sign-in starts
  * them, and requests the way the browser sends them (cookie; origin and CSRF token on a POST).
  */
+import { accessStore, directoryGroup, directoryUser, seedDirectory } from '../../agent/access/directory-fixtures.ts';
+import type { MemoryStore } from '../../agent/store/memory-store.ts';
 import { parseConfig, type LoadedConfig } from '../../config/load.ts';
 import { serveRouters, type TestServer } from '../../test/admin/test-server.ts';
 import { createWebRouter, type WebRouterDeps } from './router.ts';
@@ -53,4 +55,23 @@ export function dashboardCaller(server: () => TestServer) {
     headers: { cookie: as.cookie, origin: server().url, ...(method === 'POST' ? { 'content-type': 'application/json', 'x-csrf-token': as.csrf } : {}) },
     body: method === 'POST' ? JSON.stringify(body) : undefined,
   });
+}
+
+/**
+ * rankedHubConfig's people: Olivia (owner) and Max (manager), active; Dana (owner) and Cora (no
+ * hub role), deactivated in the IdP, whose seats wait to be removed. The rank rule's tests.
+ */
+export async function rankedDirectory(): Promise<MemoryStore> {
+  const store = await accessStore();
+  const user = (id: string, email: string, extra = {}) => directoryUser('acme-ads', id, [email], extra);
+  await seedDirectory(store, [
+    user('a-olivia', 'olivia@acme.example'),
+    user('a-max', 'max@acme.example'),
+    user('a-dana', 'dana@acme.example', { active: false }),
+    user('a-cora', 'cora@acme.example', { active: false }),
+  ], [
+    directoryGroup('acme-ads', 'g-owners', 'Acme Owners', ['a-olivia', 'a-dana']),
+    directoryGroup('acme-ads', 'g-managers', 'Acme Managers', ['a-max']),
+  ]);
+  return store;
 }
