@@ -135,3 +135,61 @@ test('an offboarding that meets the plan\'s own queued removal of the seat makes
   assert.equal(outcome.status, 'completed');
   assert.equal((outcome as { result?: { result?: string } }).result?.result, 'done');
 });
+
+/**
+ * A rehire: the old account's offboarding queues the removal of the seat matched to it, and the
+ * removal waits (a rate limit, a paused hub) while an owner matches that seat by hand to the
+ * rehire's new account. Forced, it skipped the re-plan and removed the rehire's seat. It now runs
+ * only while no other person active in the directory holds the seat.
+ */
+test("a forced removal is not run once its seat is matched to another person active in the directory", async () => {
+  const hub = testHub();
+  const at = '2026-12-03T11:00:00.000Z';
+  const old = { ...testUser('u-old', 'jane@example.com', true), version: 4, offboarded: { at, by: 'workflow' } };
+  const calls: string[] = [];
+  const run = async (setup: (tx: import('../../store/store.ts').Transaction) => void, op = removeMemberOperation({ id: 'm-1', role: 'EMPLOYEE', email: 'jane@example.com' }, { reason: 'deactivated', because: 'offboarded', directoryUserId: 'u-old' })) => {
+    calls.length = 0;
+    const store = await storeWith((tx) => {
+      tx.put('directoryUsers', hub.id, 'u-old', old);
+      tx.put('appMembers', hub.id, 'm-1', { hubId: hub.id, id: 'm-1', email: 'jane@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+      tx.put('memberMatches', hub.id, 'm-1', { hubId: hub.id, memberId: 'm-1', outcome: 'onboarded', manual: false, directoryUserId: 'u-old', at });
+      tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+    });
+    const task = await store.transact((tx) => enqueueOperation(tx, { hub, op, trigger: { type: 'entra-lifecycle', idp: 'entra', reason: 'leaver workflow' }, force: true, now: new Date(at) }));
+    // What changed while it waited.
+    await store.transact(async (tx) => setup(tx));
+    const audit: Array<{ why: string; outcome: string }> = [];
+    const connector = { removeMember: async (id: string) => { calls.push(id); return 'done'; } };
+    const ctx = { store, hub, connector, now: () => NOW, audit: (e: { why: string; outcome: string }) => audit.push(e), interrupted: false } as unknown as TaskContext;
+    const outcome = await operationHandler('remove-member').run({ ...task, status: 'running', attempts: 1 }, ctx);
+    return { outcome, audit: audit.map((e) => `${e.outcome} ${e.why}`).join('\n') };
+  };
+  const rehire = (active = true) => (tx: import('../../store/store.ts').Transaction) => tx.put('directoryUsers', hub.id, 'u-new', testUser('u-new', 'jane@example.com', active));
+  const matchTo = (directoryUserId: string) => (tx: import('../../store/store.ts').Transaction) =>
+    tx.put('memberMatches', hub.id, 'm-1', { hubId: hub.id, memberId: 'm-1', outcome: 'onboarded', manual: true, directoryUserId, at: NOW.toISOString() });
+  // Matched by hand to the rehire's active account: kept, audited skipped with whose seat it is.
+  const kept = await run((tx) => { rehire()(tx); matchTo('u-new')(tx); });
+  assert.deepEqual(calls, []);
+  assert.equal(kept.outcome.status, 'completed');
+  assert.match(kept.audit, /^skipped .*not done, the seat \(m-1\) now belongs to jane@example.com \(directory user u-new, active in the directory\)/);
+  // Left disputed between the leaver and the rehire: kept for an owner to decide.
+  const disputed = await run((tx) => { rehire()(tx); tx.put('memberMatches', hub.id, 'm-1', { hubId: hub.id, memberId: 'm-1', outcome: 'unmatched', manual: false, candidates: ['u-old', 'u-new'], at }); });
+  assert.deepEqual(calls, []);
+  assert.match(disputed.audit, /^skipped .*disputed between directory users u-old, u-new/);
+  // Still matched to the leaver: removed.
+  await run(rehire());
+  assert.deepEqual(calls, ['m-1']);
+  // Unmatched now (the match gone, or an owner un-matched it): nobody claims the seat, removed.
+  await run((tx) => { rehire()(tx); tx.delete('memberMatches', hub.id, 'm-1'); });
+  assert.deepEqual(calls, ['m-1']);
+  await run((tx) => { rehire()(tx); tx.put('memberMatches', hub.id, 'm-1', { hubId: hub.id, memberId: 'm-1', outcome: 'unmatched', manual: true, at }); });
+  assert.deepEqual(calls, ['m-1']);
+  // Matched to a user the directory deactivated, or one it no longer has: removed.
+  await run((tx) => { rehire(false)(tx); matchTo('u-new')(tx); });
+  assert.deepEqual(calls, ['m-1']);
+  await run(matchTo('u-gone'));
+  assert.deepEqual(calls, ['m-1']);
+  // An owner's removal of a row unmatched when asked names no person: it runs as asked.
+  await run((tx) => { rehire()(tx); matchTo('u-new')(tx); }, removeMemberOperation({ id: 'm-1', role: 'EMPLOYEE', email: 'jane@example.com' }, { reason: 'unassigned', because: 'asked by owner@example.com' }));
+  assert.deepEqual(calls, ['m-1']);
+});

@@ -17,15 +17,62 @@ import { emailKey } from '../../matching/email-key.ts';
  */
 export async function exemptedSinceQueued(view: ReadView, hubId: string, op: Operation, now: Date): Promise<string | undefined> {
   if (op.effect !== 'removal') return undefined;
+  for (const row of await rowsOf(view, hubId, op)) {
+    const exemption = await view.get('exemptions', hubId, row);
+    if (exemptionInForce(exemption, now)) return `exempted by ${exemption!.by} since it was queued: exempted members are never removed`;
+  }
+  return undefined;
+}
+
+/** The member or invite rows a removal is about: for an invite, also the email's invite rows (see above). */
+async function rowsOf(view: ReadView, hubId: string, op: Operation): Promise<Set<string>> {
   const rows = new Set<string>();
   if (op.kind === 'remove-member') rows.add(op.memberId);
   if (op.kind === 'cancel-invite') {
     rows.add(inviteRowId(op.inviteId));
     if (op.email) for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${hubId}\u0000${emailKey(op.email)}`)) rows.add(inviteRowId(i.id));
   }
-  for (const row of rows) {
-    const exemption = await view.get('exemptions', hubId, row);
-    if (exemptionInForce(exemption, now)) return `exempted by ${exemption!.by} since it was queued: exempted members are never removed`;
+  return rows;
+}
+
+/**
+ * Why a forced removal queued for one directory user (`op.directoryUserId`: an offboarding's, or an
+ * owner's removal of a row matched then) may no longer run: the row's match now names another
+ * directory user whom the directory still has active, or leaves the row disputed between the
+ * person and such a user. The seat was checked as the person's when the removal was queued; an
+ * owner's manual match since (a rehire's new account given the old seat), or a rematch after a
+ * check for updates, made it someone else's, and the removal, which skips the re-plan, removed the
+ * seat of a person who holds access. A seat is removed only for the person it now belongs to: by
+ * their own removal (their offboarding, or an owner asking again), audited under their name.
+ *
+ * Still removed: a row matched to the same user, one unmatched now (no match record, or an owner
+ * un-matched it: nobody in the directory claims the seat, and the removal stands as the owner's or
+ * the leaver's decision), and one matched to a user who is gone (deleted: the IdP may re-create a
+ * person under a new SCIM id, RFC 7644 §3.3) or deactivated (`active` false, RFC 7643 §4.1.1: the
+ * directory grants that person no access, and the plan removes such a seat too). A user active in
+ * the directory but suspended or offboarded keeps the seat here: their own removal is the one that
+ * takes it, through their own safety lane. A removal that names no directory user (an owner's
+ * removal of an unmatched row) names a row, not a person: it runs as asked.
+ */
+export async function heldByAnotherSinceQueued(view: ReadView, hubId: string, op: Operation): Promise<string | undefined> {
+  if (op.effect !== 'removal' || !op.directoryUserId) return undefined;
+  const other = async (id: string) => {
+    if (id === op.directoryUserId) return undefined;
+    const user = await view.get('directoryUsers', hubId, id);
+    return user?.active ? user : undefined;
+  };
+  for (const row of await rowsOf(view, hubId, op)) {
+    const match = await view.get('memberMatches', hubId, row);
+    if (!match) continue;
+    if (match.directoryUserId) {
+      const user = await other(match.directoryUserId);
+      if (user) return `the seat (${row}) now belongs to ${user.userName} (directory user ${user.id}, active in the directory), not to directory user ${op.directoryUserId} it was queued for: a live person's seat is removed only by their own removal`;
+    } else if (match.outcome === 'unmatched' && match.candidates?.length) {
+      for (const id of match.candidates) {
+        const user = await other(id);
+        if (user) return `the seat (${row}) is now disputed between directory users ${match.candidates.join(', ')}, ${user.userName} among them active in the directory: an owner decides whose seat it is`;
+      }
+    }
   }
   return undefined;
 }

@@ -11,7 +11,7 @@ import { callApp } from './call-app.ts';
 import type { OperationPayload } from './enqueue-operation.ts';
 import { subjectOf } from './audit-subject.ts';
 import { configCause } from './config-cause.ts';
-import { exemptedSinceQueued, reactivatedSinceQueued } from './forced-removal.ts';
+import { exemptedSinceQueued, heldByAnotherSinceQueued, reactivatedSinceQueued } from './forced-removal.ts';
 import { recordInSnapshot } from './snapshot-update.ts';
 import { recoverStaleView, staleViewOf } from './stale-view.ts';
 import { settleBeforeInvite, settleOwnInvite } from './settle-invite.ts';
@@ -75,9 +75,10 @@ export function operationHandler(kind: OperationKind): TaskHandler {
       const clean = op.kind === 'invite' ? cleanFirstAttempt(task, ctx) : Promise.resolve(false);
       clean.catch(() => {}); // not awaited when the re-plan finds the invite no longer needed
       if (force) {
-        const exempted = await exemptedSinceQueued(ctx.store, task.hubId, op, ctx.now()) ?? await reactivatedSinceQueued(ctx.store, task.hubId, op, directoryVersion);
+        const exempted = await exemptedSinceQueued(ctx.store, task.hubId, op, ctx.now()) ?? await reactivatedSinceQueued(ctx.store, task.hubId, op, directoryVersion)
+          ?? await heldByAnotherSinceQueued(ctx.store, task.hubId, op);
         if (exempted) {
-          // An earlier attempt may have made it before the exemption or reactivation: looked up first.
+          // An earlier attempt may have made it before the exemption, reactivation or rematch: looked up first.
           const removed = (op.kind === 'remove-member' || op.kind === 'cancel-invite') && earlierAttemptUnknown(task) ? await settleOwnRemoval(task, ctx, op, exempted) : undefined;
           if (removed) return removed;
           ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${exempted}`, outcome: 'skipped' });

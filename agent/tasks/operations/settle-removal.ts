@@ -18,7 +18,7 @@ type RemovalOp = Extract<Operation, { kind: 'remove-member' | 'cancel-invite' }>
  * person back in a team sees nothing to do: ended as "not done", the person had lost their seat,
  * the audit log said otherwise, and nothing gave it back until the next check for updates.
  *
- * The same holds for a forced removal (an owner's, an offboarding's) that an exemption or a
+ * The same holds for a forced removal (an owner's, an offboarding's) that an exemption, a rematch or a
  * reactivation stopped after such an attempt (`because` says what stopped it).
  *
  * So, as an invite of unknown outcome settles itself (settle-invite.ts `settleOwnInvite`), the
