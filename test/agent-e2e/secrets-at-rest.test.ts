@@ -238,8 +238,8 @@ hubs:
   answers.push(`check-for-updates ${change.status} ${await change.text()}`);
   assert.ok(change.status < 300, `the dashboard change was taken (${change.status} ${answers.at(-1)})`);
 
-  // What the admin API answers about it all.
-  for (const path of ['/api/v1/hubs', '/api/v1/hubs/meta-echo', '/api/v1/hubs/okta-hub', '/api/v1/hubs/entra-hub', '/api/v1/hubs/tiktok-echo', '/api/v1/tasks?limit=200', '/api/v1/audit?limit=500']) {
+  // What the admin API, the health endpoints and /metrics answer about it all.
+  for (const path of ['/api/v1/hubs', '/api/v1/hubs/meta-echo', '/api/v1/hubs/okta-hub', '/api/v1/hubs/entra-hub', '/api/v1/hubs/tiktok-echo', '/api/v1/tasks?limit=200', '/api/v1/audit?limit=500', '/api/v1/reports', '/api/v1/approvals', '/api/v1/openapi.json', '/healthz', '/readyz', '/metrics']) {
     const r = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } });
     answers.push(`${path} ${r.status} ${await r.text()}`);
     assert.equal(r.status, 200, path);
