@@ -25,6 +25,8 @@ import { Writable } from 'node:stream';
 import pg from 'pg';
 import winston from 'winston';
 import { logger } from '../../agent/log/logger.ts';
+import { Keyring } from '../../agent/secrets/keyring.ts';
+import { PENDING_KEY_PURPOSE } from '../../scim-server/web/oidc-pending.ts';
 import { LowdbStore } from '../../agent/store/lowdb-store.ts';
 import { storeFileOf } from '../../agent/store/open-store.ts';
 import { collect } from '../../agent/store/store.ts';
@@ -71,6 +73,12 @@ let url: string;
 const lines: string[] = [];
 /** Secrets made at run time (the dashboard session id), searched for like the configured ones. */
 const runtime: Record<string, string> = {};
+/**
+ * Secrets made at run time that the browser must hold, so answers carry them (the CSRF tokens in
+ * the pages, the PKCE verifier and nonce in the sealed sign-in cookie): searched for in the files
+ * and the logs only.
+ */
+const browserHeld: Record<string, string | undefined> = {};
 const answers: string[] = [];
 const closers: Array<() => Promise<unknown>> = [];
 const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
@@ -127,6 +135,7 @@ server:
   oidc: { issuer: "${issuer}", clientId: ${CLIENT}, clientSecret: env:OIDC_SECRET }
 store: { kind: lowdb, path: ${join(dir, 'data/hubwarden.json')} }
 audit: { file: ${join(dir, 'data/audit.log')} }
+secrets: { keyFile: ${join(dir, 'data/hubwarden.key')} }
 identityProviders:
   okta:
     kind: okta
@@ -199,11 +208,16 @@ hubs:
   const pending = oidcStart.headers.getSetCookie().find((c) => c.startsWith('hubwarden-oidc='))!.split(';')[0]!;
   const oidcBack = await fetch(`${url}/ui/auth/callback?code=c1&state=${encodeURIComponent(authorize.searchParams.get('state')!)}`, { redirect: 'manual', headers: { cookie: pending } });
   answers.push(`/ui/auth/callback ${oidcBack.status} ${oidcBack.headers.get('location')} ${await oidcBack.text()}`);
+  // The sealed cookie's PKCE verifier (RFC 7636 §4.1) and nonce, as the code exchange sent them.
+  const keyring = await Keyring.load(join(dir, 'data/hubwarden.key'));
+  const opened = JSON.parse(keyring.derive(PENDING_KEY_PURPOSE).open(decodeURIComponent(pending.slice('hubwarden-oidc='.length)), PENDING_KEY_PURPOSE)) as { n: string; v: string };
+  Object.assign(browserHeld, { PKCE_VERIFIER: opened.v, OIDC_NONCE: opened.n });
   assert.match(oidcBack.headers.get('location') ?? '', /sign-in\?error=/, 'the sign-in failed');
   // A dashboard session: signed in with the admin token; its id is a secret the store keeps hashed.
   const signInPage = await fetch(`${url}/ui/sign-in`);
   const loginCookie = signInPage.headers.getSetCookie().find((c) => c.startsWith('hubwarden-login='))!.split(';')[0]!;
   const login = /name="_login" value="([^"]+)"/.exec(await signInPage.text())![1]!;
+  Object.assign(browserHeld, { LOGIN_FORM_TOKEN: login, LOGIN_COOKIE: decodeURIComponent(loginCookie.slice('hubwarden-login='.length)) });
   const signIn = await fetch(`${url}/ui/sign-in/token`, {
     method: 'POST', redirect: 'manual', headers: { cookie: loginCookie, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ _login: login, next: '/ui/', token: SECRETS.ADMIN_TOKEN }).toString(),
@@ -213,12 +227,19 @@ hubs:
   runtime.SESSION_ID = decodeURIComponent(session.slice('hubwarden-session='.length));
   for (const path of ['/ui/', '/ui/api/v1/hubs']) {
     const r = await fetch(`${url}${path}`, { headers: { cookie: session } });
-    answers.push(`${path} ${r.status} ${await r.text()}`);
+    const text = await r.text();
+    answers.push(`${path} ${r.status} ${text}`);
     assert.equal(r.status, 200, path);
+    browserHeld.CSRF_TOKEN ??= /name="csrf-token" content="([^"]+)"/.exec(text)?.[1];
   }
+  assert.ok(browserHeld.CSRF_TOKEN, 'the dashboard page carries the session CSRF token');
+  // A dashboard change carrying the CSRF token (the session stays: its record is searched too).
+  const change = await fetch(`${url}/ui/api/v1/hubs/okta-hub/check-for-updates`, { method: 'POST', headers: { cookie: session, 'content-type': 'application/json', 'x-csrf-token': browserHeld.CSRF_TOKEN! }, body: '{}' });
+  answers.push(`check-for-updates ${change.status} ${await change.text()}`);
+  assert.ok(change.status < 300, `the dashboard change was taken (${change.status} ${answers.at(-1)})`);
 
-  // What the admin API answers about it all.
-  for (const path of ['/api/v1/hubs', '/api/v1/hubs/meta-echo', '/api/v1/hubs/okta-hub', '/api/v1/hubs/entra-hub', '/api/v1/hubs/tiktok-echo', '/api/v1/tasks?limit=200', '/api/v1/audit?limit=500']) {
+  // What the admin API, the health endpoints and /metrics answer about it all.
+  for (const path of ['/api/v1/hubs', '/api/v1/hubs/meta-echo', '/api/v1/hubs/okta-hub', '/api/v1/hubs/entra-hub', '/api/v1/hubs/tiktok-echo', '/api/v1/tasks?limit=200', '/api/v1/audit?limit=500', '/api/v1/reports', '/api/v1/approvals', '/api/v1/openapi.json', '/healthz', '/readyz', '/metrics']) {
     const r = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } });
     answers.push(`${path} ${r.status} ${await r.text()}`);
     assert.equal(r.status, 200, path);
@@ -226,6 +247,10 @@ hubs:
 });
 
 after(async () => {
+  // A failed set-up leaves them running: stopped here, so the file ends instead of timing out.
+  await hubwarden?.stop(2_000).catch(() => {});
+  server?.closeAllConnections();
+  await new Promise((r) => (server?.listening ? server.close(r) : r(undefined)));
   logger.clear();
   for (const t of saved.transports) logger.add(t);
   logger.silent = saved.silent;
@@ -268,6 +293,10 @@ test('no configured secret is found in any file under the data directory, the au
   const found: string[] = [];
   for (const [name, secret] of Object.entries({ ...SECRETS, ...runtime })) {
     for (const form of forms(secret)) for (const [where, text] of places) if (text.includes(form)) found.push(`${name} (${form}) in ${where}`);
+  }
+  assert.deepEqual(Object.keys(browserHeld).sort(), ['CSRF_TOKEN', 'LOGIN_COOKIE', 'LOGIN_FORM_TOKEN', 'OIDC_NONCE', 'PKCE_VERIFIER']);
+  for (const [name, secret] of Object.entries(browserHeld) as Array<[string, string]>) {
+    for (const form of forms(secret)) for (const [where, text] of places.slice(0, -1)) if (text.includes(form)) found.push(`${name} (${form}) in ${where}`);
   }
   // The TikTok message is cut inside an echoed form: not even a piece of one may remain.
   for (const form of forms(SECRETS.TIKTOK_TOKEN)) {
