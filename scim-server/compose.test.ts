@@ -4,6 +4,8 @@
  * start when the store refuses that record.
  */
 import { test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { Keyring } from '../agent/secrets/keyring.ts';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../agent/store/memory-store.ts';
 import { queryAudit } from '../agent/audit/audit-query.ts';
@@ -29,7 +31,8 @@ test('the service audits a changed config at start, once: config-changed with th
   const store = new MemoryStore();
   await store.open();
   const startWith = async (threshold: number) => {
-    const hubwarden = composeHubwarden({ config: configWith(threshold), store, auditFile: false });
+    // Its own key (the config's default key file is ./data/hubwarden.key: the checkout's, when tests run there).
+    const hubwarden = composeHubwarden({ config: configWith(threshold), store, auditFile: false, keyring: Keyring.fromKey(randomBytes(32)) });
     await hubwarden.start();
     await hubwarden.stop(0);
     return (await queryAudit(store, { action: 'config-changed' })).items;
@@ -54,7 +57,7 @@ test('a store that refuses the config-changed record at start stops the start: i
     return (transact as (f: typeof fn, o?: typeof options) => Promise<unknown>)(fn, options);
   }) as typeof store.transact;
 
-  const refused = composeHubwarden({ config: configWith(20), store, auditFile: false });
+  const refused = composeHubwarden({ config: configWith(20), store, auditFile: false, keyring: Keyring.fromKey(randomBytes(32)) });
   await assert.rejects(refused.start(), (err: Error) => err instanceof StoreUnavailable && /unavailable \(ENOSPC/.test(err.message));
   assert.equal(refused.running(), false, 'not running: the start stopped before the runner');
   assert.equal(refused.agent.runner.running, 0, 'no task was started');
@@ -63,7 +66,7 @@ test('a store that refuses the config-changed record at start stops the start: i
 
   // The store takes writes again: the next start records the config it could not record before.
   refuse = false;
-  const next = composeHubwarden({ config: configWith(20), store, auditFile: false });
+  const next = composeHubwarden({ config: configWith(20), store, auditFile: false, keyring: Keyring.fromKey(randomBytes(32)) });
   await next.start();
   await next.stop(0);
   assert.equal((await queryAudit(store, { action: 'config-changed' })).items.length, 1);

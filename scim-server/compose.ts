@@ -133,13 +133,13 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
     { path: '/scim/v2', router: scimMetrics },
     { path: '/scim/v2', router: createScimRouter({ config, store, failures, ...(o.keyring ? { keyring: o.keyring } : {}) }) },
     // An offboarding through the admin API ends the person's dashboard sessions first (web/leaver-sessions.ts).
-    { path: '/api/v1', router: createAdminRouter({ config, agent: endingLeaverSessions(agent.api, store, () => config.file.hubs), failures }) },
+    { path: '/api/v1', router: createAdminRouter({ config, agent: endingLeaverSessions(agent.api, store, () => config.file.hubs), failures, adminTokens }) },
     { path: '/hooks', router: hookDeliveryMetrics() },
     { path: '/hooks', router: okta },
     { path: '/hooks', router: lifecycle },
     { path: '/', router: createMetricsRouter({ allow: metricsAccess(adminTokens, proxyConfigured(config.file.server.trustProxy), config.file.server.publicUrl), scoped: scopedAdminToken(adminTokens), failures }) },
     // The dashboard (docs/dashboard.md) runs on the admin API through its own session adapter.
-    { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: childLogger('dashboard'), failures, ...(o.keyring ? { keyring: o.keyring } : {}) }) },
+    { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: childLogger('dashboard'), failures, adminTokens, ...(o.keyring ? { keyring: o.keyring } : {}) }) },
     { path: '/', router: dashboardRedirect },
     ...(o.extraRouters ?? []),
   ];

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AgentApi } from '../../agent/api.ts';
 import type { Logger } from '../../agent/log/logger.ts';
 import type { LoadedConfig } from '../../config/load.ts';
-import { adminTokensFrom, requireAdminToken } from './admin-tokens.ts';
+import { adminTokensFrom, requireAdminToken, type AdminTokens } from './admin-tokens.ts';
 import type { FailureLimiter } from '../auth-failures.ts';
 import type { AdminContext } from './admin-context.ts';
 import { registerHubRoutes } from './hub-routes.ts';
@@ -20,6 +20,8 @@ export interface AdminRouterOptions {
   basePath?: string;
   /** The failure limiter shared with SCIM and the dashboard sign-in (compose.ts builds one). */
   failures?: FailureLimiter;
+  /** `server.adminTokens` as the server built them (compose.ts, with its keyring); default: built here. */
+  adminTokens?: AdminTokens;
 }
 
 /** Bodies above this are refused with 413 before parsing (no request may exhaust memory). */
@@ -41,7 +43,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     res.json(document);
   });
 
-  router.use(requireAdminToken(adminTokensFrom(options.config), options.failures));
+  router.use(requireAdminToken(options.adminTokens ?? adminTokensFrom(options.config), options.failures));
   router.use(jsonObjectBody({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'], strictText: true }));
   // A body the JSON parser skipped (form, text) would otherwise read as "no fields" and earn a
   // misleading "field missing" error.

@@ -4,7 +4,7 @@ import { findPerson } from '../../agent/dispatch/find-person.ts';
 import { emailKey } from '../../agent/matching/email-key.ts';
 import { withCollections, type HubConfigFile, type HubRole } from '../../config/schema.ts';
 import { html, layout } from './html.ts';
-import { adminTokensFrom, type AdminTokens } from '../admin/admin-tokens.ts';
+import type { AdminTokens } from '../admin/admin-tokens.ts';
 import { allowedAdmin } from './oidc-client.ts';
 import { recordDashboardForbidden } from '../ops/metrics.ts';
 import type { Session } from './session-store.ts';
@@ -120,13 +120,7 @@ export async function resolveWithHolders(ctx: WebContext, session: Session): Pro
   return { viewer: { ...base, roles, self }, holders };
 }
 
-const tokensCache = new WeakMap<WebContext, AdminTokens>();
-
-function tokensOf(ctx: WebContext): AdminTokens {
-  let tokens = tokensCache.get(ctx);
-  if (!tokens) tokensCache.set(ctx, (tokens = adminTokensFrom(ctx.config)));
-  return tokens;
-}
+const tokensOf = (ctx: WebContext): AdminTokens => ctx.adminTokens;
 
 /**
  * Whether what made the session an administrator's is still in the config: its admin token is

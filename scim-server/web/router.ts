@@ -8,6 +8,7 @@ import { Problem, sendProblem, toProblem } from '../admin/problem.ts';
 import type { AgentApi } from '../../agent/api.ts';
 import { childLogger } from '../../agent/log/logger.ts';
 import { Keyring } from '../../agent/secrets/keyring.ts';
+import { adminTokensFrom, type AdminTokens } from '../admin/admin-tokens.ts';
 import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { registerCsvExports } from './csv-export.ts';
@@ -38,6 +39,8 @@ export interface WebRouterDeps {
    * key file the config names, read on the first OIDC sign-in.
    */
   keyring?: Keyring;
+  /** `server.adminTokens` as the server built them (compose.ts); default: built here, with `keyring`. */
+  adminTokens?: AdminTokens;
   log?: DashboardLog;
   /** Where the app mounts the router (default `/ui`); links, cookies and the OIDC redirect URI use it. */
   basePath?: string;
@@ -109,6 +112,7 @@ export function createWebRouter(deps: WebRouterDeps): Router {
   const failures = deps.failures ?? new FailureLimiter({}, Date.now, deps.store);
   const ctx: WebContext = {
     config: deps.config, agent: deps.agent, store: deps.store, sessionStore: deps.store, log, basePath,
+    adminTokens: deps.adminTokens ?? adminTokensFrom(deps.config, deps.keyring),
     sessions: deps.sessions ?? new SessionStore(deps.store),
     failures, signInRefusals: new RefusalAudits(failures), forbidden: new ForbiddenLog(log),
     csrfRefused: new ForbiddenLog(log, Date.now, CSRF_REFUSED_LINE), claimRefused: new ForbiddenLog(log, Date.now, CLAIM_REFUSED_LINE),

@@ -1,6 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Router } from 'express';
-import { adminTokensFrom } from '../admin/admin-tokens.ts';
 import { clientAddress } from '../auth-failures.ts';
 import { readCookie, setCookie } from './cookies.ts';
 import { html, layout } from './html.ts';
@@ -42,7 +41,7 @@ ${!oidc && !tokens ? html`<p>No sign-in is configured: add <code>server.oidc</co
 
 /** The sign-in page, the admin-token form and sign-out. */
 export function registerTokenSignIn(router: Router, ctx: WebContext): void {
-  const tokens = adminTokensFrom(ctx.config);
+  const tokens = ctx.adminTokens;
   const form = express.urlencoded({ extended: false, limit: '8kb' });
   const loginCookie = (res: express.Response, value: string) =>
     setCookie(res, LOGIN_COOKIE, value, { secure: ctx.secure, sameSite: 'Strict', path: ctx.basePath, maxAge: value ? 600 : 0 });

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { createAdminRouter, ADMIN_BODY_LIMIT } from '../admin/router.ts';
+import { adminTokensFrom } from '../admin/admin-tokens.ts';
+import { Keyring } from '../../agent/secrets/keyring.ts';
 import { strictJsonText } from '../admin/json-body.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { Secret } from '../../config/secret-ref.ts';
@@ -120,7 +122,9 @@ export function registerAdminAdapter(router: Router, ctx: WebContext): void {
       });
     },
   });
-  const admin = createAdminRouter({ config, agent, basePath: `${ctx.basePath}/api/v1` });
+  // Its one internal token's label never leaves this process (changes are audited as the signed-in
+  // person, below): a throwaway key makes it, so the adapter reads no key file.
+  const admin = createAdminRouter({ config, agent, basePath: `${ctx.basePath}/api/v1`, adminTokens: adminTokensFrom(config, Keyring.fromKey(randomBytes(32))) });
   const gate = hubRoleGate(ctx);
 
   router.use(

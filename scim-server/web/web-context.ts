@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { AgentApi } from '../../agent/api.ts';
 import type { ReadView, Store } from '../../agent/store/store.ts';
+import type { AdminTokens } from '../admin/admin-tokens.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { readCookie, setCookie } from './cookies.ts';
 import type { AuditInput } from '../../agent/audit/audit-log.ts';
@@ -28,6 +29,8 @@ export interface WebContext {
   sessionStore: Store;
   /** Where the router is mounted (`/ui`). */
   basePath: string;
+  /** `server.adminTokens`, labelled with the keyring the server loaded (one list for the admin API, the dashboard and /metrics). */
+  adminTokens: AdminTokens;
   /** Cookies get `Secure` (and the `__Host-` prefix) when the public URL is https. */
   secure: boolean;
   /**

@@ -126,12 +126,14 @@ hubs:
       tx.put('directoryGroups', B, 'b-owners', group(B, 'b-owners', 'Beta Owners', ['b-bea']));
       tx.put('directoryGroups', B, 'b-staff', group(B, 'b-staff', 'Beta Staff', ['b-ada']));
     });
-    const adminTokens = adminTokensFrom(config);
+    // The keyring the server runs with: a token's label (a dashboard session's actor) is made with it.
+    const keyring = Keyring.fromKey(randomBytes(32));
+    const adminTokens = adminTokensFrom(config, keyring);
     const sandboxSet = await createSandboxes(config.file.hubs, (req) => everyHubToken(adminTokens, bearerToken(req.headers.authorization)));
     closers.push(sandboxSet.close);
     sandboxPath = sandboxSet.sandboxes[0]!.path;
     hubwarden = composeHubwarden({
-      config, store, keyring: Keyring.fromKey(randomBytes(32)), sandboxUrls: () => sandboxUrls(sandboxSet.sandboxes, url), auditFile: false, extraRouters: sandboxSet.routers,
+      config, store, keyring, sandboxUrls: () => sandboxUrls(sandboxSet.sandboxes, url), auditFile: false, extraRouters: sandboxSet.routers,
       runner: { backoffBaseMs: 50, backoffMaxMs: 500, leaseMs: 5_000 },
     });
     await hubwarden.start();
