@@ -25,6 +25,9 @@ export type MemberStatus = 'onboarded' | 'invited' | 'unmatched' | 'guest' | 'ex
  */
 export const DIRECTORY_STATUSES = ['active', 'deactivated', 'suspended', 'offboarded', 'deleted'] as const;
 export type DirectoryStatus = (typeof DIRECTORY_STATUSES)[number];
+/** The members query's `flag` filter: `other-seats`, rows whose person holds another seat on the hub (MemberView.otherSeats). */
+export const MEMBER_FLAGS = ['other-seats'] as const;
+export type MemberFlag = (typeof MEMBER_FLAGS)[number];
 export const TASK_STATUSES = ['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled', 'needs-approval'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
@@ -77,6 +80,12 @@ export interface MemberView {
   partnerBusinessName?: string;
   exemption?: { reason: string; until?: string; by: string; at: string };
   candidates?: string[];
+  /**
+   * The person's other seats on this hub (member or `invite:` row ids): the row is the seat or
+   * pending invite of a directory user who holds another (agent/members/other-seats.ts). For an
+   * owner to look at, never removed for it.
+   */
+  otherSeats?: string[];
   /** Why the row is matched to a directory user none of whose emails it carries (e.g. "matched by directory user; email changed in the IdP"). */
   matchReason?: string;
   lastSeenAt?: string;
@@ -164,7 +173,7 @@ export interface Paged<T> {
  * before): a cursor, so rows written or removed while a reader pages (a check for updates during
  * a long export) do not shift the pages; offset paging repeats or skips rows then.
  */
-export interface MemberQuery { status?: MemberStatus; directoryStatus?: DirectoryStatus; search?: string; offset?: number; limit?: number; sort?: string; after?: string }
+export interface MemberQuery { status?: MemberStatus; directoryStatus?: DirectoryStatus; flag?: MemberFlag; search?: string; offset?: number; limit?: number; sort?: string; after?: string }
 /**
  * The member after an owner's decision. `alreadyDone` (with `detail` saying what): the same decision
  * was in force already (a retried request), so nothing was changed, reconciled or audited again.

@@ -22,6 +22,8 @@ export interface CheckRunRecord {
   graphCalls: number;
   counts?: AppImportRecord['counts'];
   matchCounts?: Partial<Record<MemberMatchRecord['outcome'], number>>;
+  /** Rows matched as the seat or invite of a directory user who holds another on the hub (agent/members/other-seats.ts). */
+  otherSeats?: number;
   changeCounts?: Record<string, number>;
   /** The changes themselves, each list cut to `CHANGE_LIST_LIMIT` entries (counts stay exact). */
   changes?: CheckChanges;

@@ -74,7 +74,7 @@ export function createCheckForUpdatesHandler(options: CheckForUpdatesHandlerOpti
 
       return {
         status: 'completed',
-        result: { counts: run.counts, changes: run.changeCounts, matches: run.matchCounts, graphCalls: run.graphCalls, durationMs: run.durationMs, reconcileTaskId: run.reconcileTaskId, ...(writeback ? { writeback } : {}) },
+        result: { counts: run.counts, changes: run.changeCounts, matches: run.matchCounts, otherSeats: run.otherSeats ?? 0, graphCalls: run.graphCalls, durationMs: run.durationMs, reconcileTaskId: run.reconcileTaskId, ...(writeback ? { writeback } : {}) },
         commit: async (tx) => {
           if (!credentialRefused && await resumeHub(tx, hub.id, { pausedBy: checkedAt })) {
             appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'hub-resumed', outcome: 'ok', why: `hub ${hub.id} resumed: a full check for updates succeeded with its credential` });

@@ -137,3 +137,24 @@ test('an exempted invite whose person changed email keeps that person when it is
   assert.equal(seat?.outcome, 'exempted');
   assert.equal(seat?.directoryUserId, 'u-jane', "still Jane's seat (write-back says exempted; no second invite for her)");
 });
+
+test('a person matched to two seats (one IdP user, two addresses): the run counts both seats, audits it, and removes neither', async () => {
+  const store = new MemoryStore();
+  await store.transact((tx) => {
+    tx.put('directoryUsers', 'acme', 'u-ann', { ...user('u-ann', 'ann@acme.com'), emails: ['ann@acme.com', 'ann@home.example'] });
+    tx.put('directoryUsers', 'acme', 'u-bob', user('u-bob', 'bob@acme.com'));
+  });
+  const app = emptyApp();
+  app.members = [{ id: '10', email: 'ann@acme.com', role: 'EMPLOYEE' }, { id: '11', email: 'ann@home.example', role: 'ADMIN' }, { id: '12', email: 'bob@acme.com', role: 'EMPLOYEE' }];
+  const check = (taskId: string) => runCheckForUpdates({ store, hub, connector: fakeConnector(app), trigger, taskId, now, log: silent });
+  const run = await check('two1');
+  assert.equal(run.matchCounts?.onboarded, 3);
+  assert.equal(run.otherSeats, 2);
+  const audited = (await collect(store.list('audit', 'acme'))).find((e) => e.taskId === 'two1' && e.action === 'check-for-updates');
+  assert.equal((audited?.detail as { otherSeats?: number }).otherSeats, 2);
+  assert.match(audited!.why, /2 seat\(s\) held by a person holding another/);
+  assert.deepEqual((await collect(store.list('appMembers', 'acme'))).map((m) => m.id).sort(), ['10', '11', '12']);
+  // Bob's single seat alone: none.
+  app.members = app.members.filter((m) => m.id !== '11');
+  assert.equal((await check('two2')).otherSeats, 0);
+});

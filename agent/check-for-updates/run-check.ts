@@ -17,6 +17,7 @@ import type { HubConfigFile } from '../../config/schema.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { countOutcomes, rematchHub, rowsOf } from '../matching/hub-matching.ts';
+import { countOtherSeats } from '../members/other-seats.ts';
 import { collect, type Store, type Transaction } from '../store/store.ts';
 import { recordChangesInAudit } from './change-audit.ts';
 import { changeCounts, findChanges } from './changes.ts';
@@ -162,10 +163,11 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     recordChangesInAudit(tx, hub.id, changes, { trigger, taskId, drift: hub.safety.drift });
     const reconcile = await input.enqueueReconcile?.(tx);
 
+    const otherSeats = countOtherSeats(matching.matches);
     const finished = input.now();
     const record: CheckRunRecord = {
       hubId: hub.id, id: taskId, trigger, startedAt, finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(),
-      outcome: 'completed', graphCalls: graphCalls(), counts, matchCounts: countOutcomes(matching.matches),
+      outcome: 'completed', graphCalls: graphCalls(), counts, matchCounts: countOutcomes(matching.matches), otherSeats,
       changeCounts: changeCounts(changes), changes: trimChanges(changes),
       lapsedExemptions: matching.lapsedExemptions.map((e) => e.memberId),
       partnerFailures: reading.partnerFailures, unreadableAssetTypes: reading.unreadableAssetTypes, unsupported: reading.unsupported,
@@ -177,8 +179,9 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     appendAudit(tx, {
       hubId: hub.id, trigger, taskId, action: 'check-for-updates', outcome: 'ok',
       why: `check for updates of hub ${hub.id}: ${counts.members} members, ${counts.invites} invites, ${counts.assets} assets read in ${record.durationMs} ms (${record.graphCalls} calls to the app)`
+        + (otherSeats > 0 ? `; ${otherSeats} seat(s) held by a person holding another (members flag=other-seats; an owner decides, nothing removed)` : '')
         + (notRead.length > 0 ? `; not read (previous data kept): ${notRead.map((u) => `${u.section} (${u.message})`).join('; ')}` : ''),
-      detail: { counts, changes: record.changeCounts, matches: record.matchCounts, sectionsRead: record.sectionsRead, ...(record.unavailable ? { unavailable: record.unavailable } : {}) },
+      detail: { counts, changes: record.changeCounts, matches: record.matchCounts, otherSeats, sectionsRead: record.sectionsRead, ...(record.unavailable ? { unavailable: record.unavailable } : {}) },
     });
     return record;
   });

@@ -6,6 +6,8 @@
 interface CheckResult {
   counts?: Partial<Record<'members' | 'invites' | 'systemUsers' | 'assets' | 'assignments' | 'partners' | 'partnerUsers', number>>;
   changes?: Partial<Record<'newMembers' | 'removedMembers' | 'roleChanges' | 'acceptedInvites' | 'expiredInvites' | 'declinedInvites' | 'drift', number>>;
+  /** Seats (and invites) of a directory user holding another on the hub. */
+  otherSeats?: number;
   graphCalls?: number;
   durationMs?: number;
 }
@@ -22,6 +24,8 @@ export function checkOutcome(result: unknown, hubId: string): string {
     `assets:  ${n(read.assets)} asset(s), ${n(read.assignments)} assignment(s), ${n(read.partners)} partner(s)`,
     `drift:   ${n(c.drift)} change(s) made in the app, not by hubwarden${c.drift ? ` (hubwarden audit --hub ${hubId})` : ''}`,
   ];
+  // One person holding two seats: nothing is removed for it, an owner looks (agent/members/other-seats.ts).
+  if (r.otherSeats) lines.push(`seats:   ${r.otherSeats} held by a person who holds another (hubwarden members ${hubId} --other-seats)`);
   // The count is of every connector's HTTP calls (its `onCall`), a TikTok hub's too: worded as
   // the run summary words it, not after Meta's Graph API.
   if (r.durationMs !== undefined) lines.push(`took ${(r.durationMs / 1000).toFixed(1)} s, ${n(r.graphCalls)} call(s) to the app`);

@@ -35,6 +35,8 @@ function memberTable(members: MemberView[]): string {
     // Anything but active holds no seat: the row's removal is pending (agent/api.ts DirectoryStatus).
     { header: 'in idp', value: (m) => m.directoryStatus },
     { header: 'granted by', value: (m) => m.grantedBy },
+    // One person holding two seats (agent/members/other-seats.ts): for an owner to look at.
+    ...(members.some((m) => m.otherSeats) ? [{ header: 'other seats', value: (m: MemberView) => m.otherSeats }] : []),
   ]);
 }
 
@@ -86,13 +88,14 @@ export function registerHubCommands(program: Command): void {
     .option('--status <status>', `one of ${MEMBER_STATUSES.join(', ')}`)
     .option('--directory-status <status>', `where the directory user stands in the IdP: one of ${DIRECTORY_STATUSES.join(', ')}`)
     .option('--search <text>', 'email or name contains')
+    .option('--other-seats', 'only the seats and invites of a directory user who holds another on the hub')
     .option('--limit <n>', 'at most n members (default 100; with --format csv every member); pages are fetched as needed')
     .option('--format <format>', 'table, csv or json (RFC 4180 CSV, formula-like cells prefixed with \')')
-    .action(async (hub: string, opts: { status?: string; directoryStatus?: string; search?: string; limit?: string; format?: string }) => {
+    .action(async (hub: string, opts: { status?: string; directoryStatus?: string; otherSeats?: boolean; search?: string; limit?: string; format?: string }) => {
       if (opts.status && !MEMBER_STATUSES.includes(opts.status)) throw new CliError(`--status: expected one of ${MEMBER_STATUSES.join(', ')}, got "${opts.status}"`, 2);
       if (opts.directoryStatus && !(DIRECTORY_STATUSES as readonly string[]).includes(opts.directoryStatus)) throw new CliError(`--directory-status: expected one of ${DIRECTORY_STATUSES.join(', ')}, got "${opts.directoryStatus}"`, 2);
       const format = outputFormat(opts.format, global().json);
-      const query = new URLSearchParams({ ...(opts.status ? { status: opts.status } : {}), ...(opts.directoryStatus ? { directoryStatus: opts.directoryStatus } : {}), ...(opts.search ? { search: opts.search } : {}) });
+      const query = new URLSearchParams({ ...(opts.status ? { status: opts.status } : {}), ...(opts.directoryStatus ? { directoryStatus: opts.directoryStatus } : {}), ...(opts.otherSeats ? { flag: 'other-seats' } : {}), ...(opts.search ? { search: opts.search } : {}) });
       const client = await connect(global());
       if (format === 'csv') return void process.stdout.write(csvForOutput(await fetchCsv(client, `/hubs/${seg(hub)}/members`, query, opts.limit === undefined ? undefined : parseLimit(opts.limit, 0))));
       const page = await fetchPages<MemberView>(client, `/hubs/${seg(hub)}/members`, query, parseLimit(opts.limit, 100));

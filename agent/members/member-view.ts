@@ -17,6 +17,7 @@ import { rowStatus } from '../standing/standing.ts';
 import { collect, type ReadView } from '../store/store.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import { groupKey } from '../desired-state/directory-records.ts';
+import { markOtherSeats } from './other-seats.ts';
 
 export interface HubMembers {
   views: MemberView[];
@@ -187,6 +188,8 @@ export async function buildHubMembers(view: ReadView, hub: HubConfigFile, now: D
     if (exemption && match.outcome === 'exempted') v.exemption = exemption;
     return v;
   });
+  // The whole hub: who holds two seats is known here (a patch of a few rows: MembersIndex re-marks them).
+  if (!only) markOtherSeats(views);
   return { views, validUntil };
 }
 

@@ -15,12 +15,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { HubConfigFile } from '../../config/schema.ts';
-import { DIRECTORY_STATUSES, type DirectoryStatus, type MemberPage, type MemberQuery, type MemberStatus, type MemberView } from '../api.ts';
+import { DIRECTORY_STATUSES, MEMBER_FLAGS, type DirectoryStatus, type MemberPage, type MemberQuery, type MemberFlag, type MemberStatus, type MemberView } from '../api.ts';
 import type { CollectionName } from '../store/collections.ts';
 import type { Store } from '../store/store.ts';
 import { AgentError } from '../agent-error.ts';
 import { buildHubMembers } from './member-view.ts';
 import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
+import { seatHolderOf, withOtherSeats } from './other-seats.ts';
 
 /** Collections a members view is built from (partition = hub id): a change rebuilds it at once. */
 const SOURCES: ReadonlySet<CollectionName> = new Set<CollectionName>([
@@ -63,7 +64,9 @@ interface Built {
   dirtyRows: Set<string>;
   validUntil: number;
   counts: Record<MemberStatus, number>;
-  /** sort → status|'' → views in that order. */
+  /** Directory user → the ids of their seat rows (other-seats.ts seatHolderOf): a patch re-marks only theirs. */
+  seatsByUser: Map<string, string[]>;
+  /** sort → status|'' → flag|'' → views in that order. */
   sorted: Map<string, MemberView[]>;
   /** performance.now() of the build, and of the first directory change after it. */
   builtAt: number;
@@ -254,7 +257,7 @@ export class MembersIndex {
     const { views, validUntil } = await buildHubMembers(this.store, hub, now);
     const counts: Record<MemberStatus, number> = { onboarded: 0, invited: 0, unmatched: 0, guest: 0, exempted: 0 };
     for (const v of views) counts[v.status]++;
-    const built: Built = { views, byId: new Map(views.map((v) => [v.id, v])), position: new Map(views.map((v, i) => [v.id, i])), validUntil, counts, sorted: new Map(), builtAt: performance.now(), dirtyRows: new Set() };
+    const built: Built = { views, byId: new Map(views.map((v) => [v.id, v])), position: new Map(views.map((v, i) => [v.id, i])), validUntil, counts, seatsByUser: seatsByUser(views), sorted: new Map(), builtAt: performance.now(), dirtyRows: new Set() };
     // A directory change during the build may be missing from it: picked up after the lag, as any.
     if (this.directoryDuringBuild.delete(hubId)) built.directoryChangedAt = performance.now();
     // Cached only if nothing it was built from changed meanwhile (it may have read a mix); else
@@ -273,12 +276,31 @@ export class MembersIndex {
     if (ids.size === 0) return true;
     const { views, validUntil } = await buildHubMembers(this.store, hub, now, ids);
     if (views.length !== ids.size) return false;
+    const holders = new Set<string>();
     for (const v of views) {
       const at = built.position.get(v.id)!;
+      const before = seatHolderOf(built.views[at]);
+      const after = seatHolderOf(v);
+      if (before !== after) {
+        if (before !== undefined) built.seatsByUser.set(before, (built.seatsByUser.get(before) ?? []).filter((id) => id !== v.id));
+        if (after !== undefined) built.seatsByUser.set(after, [...(built.seatsByUser.get(after) ?? []), v.id]);
+      }
+      for (const h of [before, after]) if (h !== undefined) holders.add(h);
       built.counts[built.views[at].status]--;
       built.counts[v.status]++;
       built.views[at] = v;
       built.byId.set(v.id, v);
+    }
+    // The other seats of the people these rows were or are now (a manual match gives a person a second seat).
+    for (const holder of holders) {
+      const seats = built.seatsByUser.get(holder) ?? [];
+      if (seats.length === 0) built.seatsByUser.delete(holder);
+      for (const id of seats) {
+        const at = built.position.get(id)!;
+        const v = withOtherSeats(built.views[at], seats);
+        built.views[at] = v;
+        built.byId.set(id, v);
+      }
     }
     built.validUntil = Math.min(built.validUntil, validUntil);
     built.sorted.clear(); // statuses may have changed: orders are rebuilt on the next request
@@ -307,10 +329,13 @@ export class MembersIndex {
     if (q.directoryStatus !== undefined && !DIRECTORY_STATUSES.includes(q.directoryStatus)) {
       throw new AgentError('invalid-argument', `members of hub ${hubId}: directoryStatus must be one of ${DIRECTORY_STATUSES.join(', ')} (got "${q.directoryStatus}")`);
     }
+    if (q.flag !== undefined && !MEMBER_FLAGS.includes(q.flag)) {
+      throw new AgentError('invalid-argument', `members of hub ${hubId}: flag must be one of ${MEMBER_FLAGS.join(', ')} (got "${q.flag}")`);
+    }
     const after = q.after !== undefined ? placeOfCursor(hubId, sort, q.after) : undefined;
     const built = await this.hubMembers(hubId);
     if (!built) return undefined;
-    let list = this.sortedList(built, sort, q.status);
+    let list = this.sortedList(built, sort, q.status, q.flag);
     // O(n) like a search: who is deactivated, suspended or deleted in the IdP (removals pending).
     if (q.directoryStatus) list = list.filter((v) => v.directoryStatus === q.directoryStatus);
     const search = q.search?.trim().toLowerCase();
@@ -336,11 +361,14 @@ export class MembersIndex {
     return { total: list.length, items, ...(more ? { next: cursorOf(sort, items.at(-1)!) } : {}) };
   }
 
-  private sortedList(built: Built, sort: MemberSort, status?: MemberStatus): MemberView[] {
-    const key = `${sort}\u0000${status ?? ''}`;
+  private sortedList(built: Built, sort: MemberSort, status?: MemberStatus, flag?: MemberFlag): MemberView[] {
+    const key = `${sort}\u0000${status ?? ''}\u0000${flag ?? ''}`;
     let list = built.sorted.get(key);
     if (list) return list;
-    if (status) {
+    if (flag) {
+      // Kept per build as the status lists are: a page of flagged rows costs no scan.
+      list = this.sortedList(built, sort, status).filter((v) => v.otherSeats !== undefined);
+    } else if (status) {
       list = this.sortedList(built, sort).filter((v) => v.status === status);
     } else {
       const field = sort.replace(/^-/, '') as SortField;
@@ -351,4 +379,17 @@ export class MembersIndex {
     built.sorted.set(key, list);
     return list;
   }
+}
+
+/** Directory user → their seat rows' ids (other-seats.ts seatHolderOf). */
+function seatsByUser(views: readonly MemberView[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const v of views) {
+    const holder = seatHolderOf(v);
+    if (holder === undefined) continue;
+    const ids = out.get(holder);
+    if (ids) ids.push(v.id);
+    else out.set(holder, [v.id]);
+  }
+  return out;
 }

@@ -91,12 +91,12 @@ export type MemberRead = (offset: number, limit: number, after?: string) => Prom
  * for updates replacing rows during the export neither repeats nor skips the rows there throughout.
  */
 export async function* memberCsv(read: MemberRead, window: ExportWindow = {}): AsyncGenerator<string> {
-  yield csvLine(['email', 'name', 'status', 'app role', 'asset tasks', 'hub role', 'granted by', 'directory user', 'exemption', 'partner business', 'last seen', 'member id']);
+  yield csvLine(['email', 'name', 'status', 'app role', 'asset tasks', 'hub role', 'granted by', 'directory user', 'exemption', 'partner business', 'last seen', 'other seats', 'member id']);
   for await (const m of paged<MemberView, string>(read, window, (page, offset, after) => (page.next !== undefined ? { cursor: page.next } : after === undefined ? byOffset(page, offset) : undefined))) {
     if (isCut(m)) yield csvLine([`(cut at ${m.cut} rows)`]);
     else {
       yield csvLine([m.email, m.name, m.status, m.appRole, tasksText(m), m.hubRole, m.grantedBy.join('; '), m.directoryUserId,
-        m.exemption ? `${m.exemption.reason}${m.exemption.until ? ` (until ${m.exemption.until})` : ''}` : '', partnerText(m), m.lastSeenAt, m.id]);
+        m.exemption ? `${m.exemption.reason}${m.exemption.until ? ` (until ${m.exemption.until})` : ''}` : '', partnerText(m), m.lastSeenAt, (m.otherSeats ?? []).join('; '), m.id]);
     }
   }
 }

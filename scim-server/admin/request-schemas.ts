@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { formatPath } from '../../config/load.ts';
 import { MAX_EXPORT_ROWS } from './csv.ts';
 import { badRequest } from './problem.ts';
-import { DIRECTORY_STATUSES, TASK_STATUSES } from '../../agent/api.ts';
+import { DIRECTORY_STATUSES, MEMBER_FLAGS, TASK_STATUSES } from '../../agent/api.ts';
 import { freeTextProblem, MAX_REASON } from '../../agent/safe-text.ts';
 
-export { DIRECTORY_STATUSES, TASK_STATUSES };
+export { DIRECTORY_STATUSES, MEMBER_FLAGS, TASK_STATUSES };
 
 /**
  * The admin API's inputs, declared once with zod. The same schemas feed validation and the
@@ -34,6 +34,8 @@ export const offerParams = personParams.extend({ offerId: z.string().regex(/^[A-
 export const membersQuery = z.object({
   status: z.enum(MEMBER_STATUSES).optional(),
   directoryStatus: z.enum(DIRECTORY_STATUSES).optional(),
+  flag: z.enum(MEMBER_FLAGS).optional()
+    .describe('only the rows carrying this flag: `other-seats`, the seats and pending invites of a directory user who holds another on the hub (`otherSeats`)'),
   search: z.string().max(200).optional(),
   email: z.email('expected an email address').max(320).optional()
     .describe('only the rows whose email is exactly this address (case-insensitive); `search` matches parts of emails and names too'),

@@ -79,6 +79,7 @@ export const MemberSchema = named('Member', z.object({
   unavailable: z.string().optional().describe("a partner's person whose data could not be read at the last check: \"partner data unavailable: <reason>\""),
   exemption: z.object({ reason: z.string(), until: z.string().optional(), by: z.string(), at: instant }).strict().optional(),
   candidates: z.array(z.string()).optional(),
+  otherSeats: z.array(z.string()).optional().describe('the ids of the other rows (seats, pending invites) of the same directory user on this hub: one person holding two seats (a paid seat wasted, or an account someone else uses). Never removed for it: an owner decides (remove, unmatch or exempt one). Filter with `flag=other-seats`'),
   matchReason: z.string().optional().describe('why the row is matched to a directory user none of whose emails it carries, e.g. "matched by directory user; email changed in the IdP"'),
   lastSeenAt: instant.optional(),
 }).strict());

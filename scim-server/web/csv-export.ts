@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { MemberStatus } from '../../agent/api.ts';
 import { auditCsv, memberCsv, sendCsv } from '../admin/csv.ts';
-import { DIRECTORY_STATUSES, MEMBER_SORTS, MEMBER_STATUSES } from '../admin/request-schemas.ts';
+import { DIRECTORY_STATUSES, MEMBER_FLAGS, MEMBER_SORTS, MEMBER_STATUSES } from '../admin/request-schemas.ts';
 import { currentViewer, requireHubRight, requireSomeHub } from './hub-guard.ts';
 import { scopedAgent } from './scoped-agent.ts';
 import { requireSession } from './session-guard.ts';
@@ -22,8 +22,9 @@ export function registerCsvExports(router: Router, ctx: WebContext): void {
     const status = MEMBER_STATUSES.find((s) => s === req.query.status) as MemberStatus | undefined;
     const sort = MEMBER_SORTS.find((s) => s === req.query.sort);
     const directoryStatus = DIRECTORY_STATUSES.find((s) => s === req.query.directoryStatus);
+    const flag = MEMBER_FLAGS.find((f) => f === req.query.flag);
     const search = typeof req.query.search === 'string' ? req.query.search.slice(0, 200) : undefined;
-    await sendCsv(res, memberCsv((offset, limit, after) => agent.members(hubId, { status, directoryStatus, search, sort, offset, limit, ...(after !== undefined ? { after } : {}) })), `${hubId}-${status ?? 'members'}.csv`);
+    await sendCsv(res, memberCsv((offset, limit, after) => agent.members(hubId, { status, directoryStatus, flag, search, sort, offset, limit, ...(after !== undefined ? { after } : {}) })), `${hubId}-${status ?? 'members'}.csv`);
   });
 
   router.get('/export/audit.csv', guard, requireSomeHub(ctx, 'api'), async (req, res) => {

@@ -139,6 +139,7 @@ function membersSection(): SafeHtml {
 <form class="filters" id="member-filters" role="search">
 <label>Search <input name="search" type="search" autocomplete="off" placeholder="email or name"></label>
 <label>In the IdP <select name="directoryStatus"><option value="">any</option>${DIRECTORY_STATUSES.map((s) => html`<option value="${s}">${s}</option>`)}</select></label>
+<label><input type="checkbox" name="flag" value="other-seats"> Same person, several seats</label>
 <a class="button" id="members-csv" href="#">Export CSV</a>
 </form>
 <div class="table-wrap"><table id="members-table"><caption class="sr-only">Members</caption><thead><tr>

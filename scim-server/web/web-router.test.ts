@@ -214,7 +214,7 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-disposition') ?? '', /attachment; filename="?acme-ads-unmatched.csv"?/);
     const lines = (await res.text()).trim().split('\r\n');
-    assert.equal(lines[0], 'email,name,status,app role,asset tasks,hub role,granted by,directory user,exemption,partner business,last seen,member id');
+    assert.equal(lines[0], 'email,name,status,app role,asset tasks,hub role,granted by,directory user,exemption,partner business,last seen,other seats,member id');
     assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['old.contractor@gmail.com']);
     const searched = await (await fetch(`${server.url}/ui/export/hubs/acme-ads/members.csv?search=jane`, { headers: { cookie } })).text();
     assert.deepEqual(searched.trim().split('\r\n').slice(1).map((l) => l.split(',')[0]), ['jane@example.com']);

@@ -65,9 +65,9 @@ describe('hubwarden exports and paging against a test server', () => {
       const csv = await cli(['members', 'acme-ads', '--format', 'csv', ...auth]);
       assert.equal(csv.code, 0, csv.stderr);
       const lines = csv.stdout.split('\r\n');
-      assert.equal(lines[0], 'email,name,status,app role,asset tasks,hub role,granted by,directory user,exemption,partner business,last seen,member id');
+      assert.equal(lines[0], 'email,name,status,app role,asset tasks,hub role,granted by,directory user,exemption,partner business,last seen,other seats,member id');
       assert.equal(lines.length, 1 + acme.length + 1, 'header, one line per member, and the final CRLF');
-      assert.equal(lines.find((l) => l.endsWith(',partner:555:88')), `,"'=HYPERLINK(""http://evil"")",guest,,ad_account act_1: ANALYZE,,,,,"Northwind Media, Ltd",,partner:555:88`);
+      assert.equal(lines.find((l) => l.endsWith(',partner:555:88')), `,"'=HYPERLINK(""http://evil"")",guest,,ad_account act_1: ANALYZE,,,,,"Northwind Media, Ltd",,,partner:555:88`);
       const table = await cli(['members', 'acme-ads', '--status', 'guest', ...auth]);
       assert.match(table.stdout, /^ID\s+STATUS\s+EMAIL\s+PARTNER BUSINESS/m);
       assert.match(table.stdout, /^partner:555:88\s+guest\s+=HYPERLINK\("http:\/\/evil"\)\s+Northwind Media, Ltd/m, 'a partner guest shows their business, not "-"');
@@ -91,7 +91,7 @@ describe('hubwarden exports and paging against a test server', () => {
     const csv = await fetch(`${server.url}/api/v1/hubs/acme-ads/members?status=unmatched`, { headers: { ...headers, accept: 'text/csv' } });
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get('content-type') ?? '', /^text\/csv; charset=utf-8/);
-    assert.equal(await csv.text(), 'email,name,status,app role,asset tasks,hub role,granted by,directory user,exemption,partner business,last seen,member id\r\nold.contractor@gmail.com,old.contractor,unmatched,EMPLOYEE,,,,,,,,1002\r\n');
+    assert.equal(await csv.text(), 'email,name,status,app role,asset tasks,hub role,granted by,directory user,exemption,partner business,last seen,other seats,member id\r\nold.contractor@gmail.com,old.contractor,unmatched,EMPLOYEE,,,,,,,,,1002\r\n');
     const json = await fetch(`${server.url}/api/v1/hubs/acme-ads/members`, { headers: { ...headers, accept: '*/*' } });
     assert.match(json.headers.get('content-type') ?? '', /application\/json/);
     const big = await fetch(`${server.url}/api/v1/audit?limit=5000`, { headers: { ...headers, accept: 'text/csv' } });

@@ -109,7 +109,7 @@ export class FakeAgent implements AgentApi {
 
   async members(hubId: string, query: MemberQuery): Promise<Paged<MemberView>> {
     this.record('members', hubId, query);
-    let items = (this.membersByHub.get(hubId) ?? []).filter((m) => (!query.status || m.status === query.status) && (!query.directoryStatus || m.directoryStatus === query.directoryStatus));
+    let items = (this.membersByHub.get(hubId) ?? []).filter((m) => (!query.status || m.status === query.status) && (!query.directoryStatus || m.directoryStatus === query.directoryStatus) && (!query.flag || m.otherSeats !== undefined));
     if (query.search) items = items.filter((m) => `${m.email} ${m.name}`.includes(query.search!));
     const offset = query.offset ?? 0;
     return { total: items.length, items: items.slice(offset, offset + (query.limit ?? 100)) };

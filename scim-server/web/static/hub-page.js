@@ -8,13 +8,16 @@ import { personLabel } from './person-label.js';
 const hubId = document.body.dataset.hub;
 const tab = document.body.dataset.tab;
 const PAGE = 50;
-const state = { status: 'onboarded', directoryStatus: '', search: '', sort: 'email', offset: 0 };
+const state = { status: 'onboarded', directoryStatus: '', flag: '', search: '', sort: 'email', offset: 0 };
 let hub;
 
 /** A matched person who is no longer active in the IdP holds no seat: say so, or the row looks like anyone's until the removal runs. */
 /** An exempted row keeps its seat whatever the IdP says (agent/standing/exemption.ts): no removal is pending then. */
 const DIRECTORY_TEXT = { deactivated: 'deactivated in the IdP', suspended: 'suspended in the IdP', offboarded: 'offboarded (held until the IdP reactivates them)', deleted: 'deleted in the IdP' };
 const directoryText = (m) => `${DIRECTORY_TEXT[m.directoryStatus]}${m.status === 'exempted' ? ' (exempted: seat kept)' : ': removal pending'}`;
+
+/** One person holding several seats (agent/members/other-seats.ts): an owner decides which stays; nothing is removed for it. */
+const otherSeatsText = (ids) => `the same person holds ${ids.length === 1 ? 'another seat' : `${ids.length} other seats`} here: ${ids.join(', ')}`;
 
 /** An admin of an app whose admins reach every asset (TikTok BC ADMIN): say so before its explicit assignments. */
 const tasksText = (m) => [...(m.reachesAllAssets ? ['every asset (admin)'] : []), ...m.assets.map((a) => `${a.id}: ${a.tasks.join(', ')}`)].join('; ');
@@ -57,7 +60,8 @@ function row(m) {
       Object.hasOwn(DIRECTORY_TEXT, m.directoryStatus ?? '') ? el('div', { class: 'muted', 'data-field': 'directory-status' }, directoryText(m)) : null),
     cell('Status', badge(m.status), m.removalPending ? el('div', { class: 'muted', 'data-field': 'removal-pending' }, 'marked for removal in the app') : null, m.exemption ? el('div', { class: 'muted' }, m.exemption.reason, m.exemption.until ? ` (${untilText(m.exemption.until)})` : '') : null,
       m.unavailable ? el('div', { class: 'muted' }, m.unavailable) : null,
-      m.matchReason ? el('div', { class: 'muted' }, m.matchReason) : null),
+      m.matchReason ? el('div', { class: 'muted' }, m.matchReason) : null,
+      m.otherSeats ? el('div', { class: 'muted', 'data-field': 'other-seats' }, otherSeatsText(m.otherSeats)) : null),
     cell('Last seen', m.lastSeenAt ? ago(m.lastSeenAt) : ''),
     el('td', { class: 'actions', 'data-label': 'Actions' }, actionsFor(m)),
   );
@@ -69,8 +73,8 @@ let generation = 0;
 async function loadMembers() {
   const mine = ++generation;
   const tbody = document.querySelector('#members-table tbody');
-  const query = { status: state.status, directoryStatus: state.directoryStatus, search: state.search, sort: state.sort, offset: state.offset, limit: PAGE };
-  document.getElementById('members-csv').href = `${base}/export/hubs/${encodeURIComponent(hubId)}/members.csv${qs({ status: state.status, directoryStatus: state.directoryStatus, search: state.search, sort: state.sort })}`;
+  const query = { status: state.status, directoryStatus: state.directoryStatus, flag: state.flag, search: state.search, sort: state.sort, offset: state.offset, limit: PAGE };
+  document.getElementById('members-csv').href = `${base}/export/hubs/${encodeURIComponent(hubId)}/members.csv${qs({ status: state.status, directoryStatus: state.directoryStatus, flag: state.flag, search: state.search, sort: state.sort })}`;
   try {
     const page = await api(`/hubs/${encodeURIComponent(hubId)}/members${qs(query)}`);
     if (mine !== generation) return;
@@ -121,6 +125,8 @@ function setupMembers() {
   search.addEventListener('input', debounce(() => { state.search = search.value; state.offset = 0; loadMembers(); }));
   const inIdp = document.querySelector('#member-filters [name="directoryStatus"]');
   inIdp.addEventListener('change', () => { state.directoryStatus = inIdp.value; state.offset = 0; loadMembers(); });
+  const several = document.querySelector('#member-filters [name="flag"]');
+  several.addEventListener('change', () => { state.flag = several.checked ? several.value : ''; state.offset = 0; loadMembers(); });
   for (const b of document.querySelectorAll('button.sort')) {
     b.addEventListener('click', () => {
       const key = b.dataset.sort;
