@@ -193,3 +193,32 @@ test("a forced removal is not run once its seat is matched to another person act
   await run((tx) => { rehire()(tx); matchTo('u-new')(tx); }, removeMemberOperation({ id: 'm-1', role: 'EMPLOYEE', email: 'jane@example.com' }, { reason: 'unassigned', because: 'asked by owner@example.com' }));
   assert.deepEqual(calls, ['m-1']);
 });
+
+/**
+ * An offboarding's cancel of an invite hubwarden recorded before the app's id was known
+ * (`pending:<email>`), its first attempt of unknown outcome, then stopped (the real row exempted).
+ * The look-up that settles the earlier attempt compared the listed invites' ids with the
+ * provisional one, found none, and audited the invitation as cancelled while it was still pending.
+ */
+test('a provisional invite still pending under its real id is not settled as cancelled by an earlier attempt', async () => {
+  const hub = testHub();
+  const queued = cancelInviteOperation({ ...invite('pending:jane@example.com') }, { reason: 'deactivated', because: 'offboarded', directoryUserId: 'u-jane' });
+  const store = await storeWith((tx) => {
+    tx.put('appInvites', hub.id, '6100000000000001', { ...invite('6100000000000001'), hubId: hub.id });
+    tx.put('exemptions', hub.id, 'invite:6100000000000001', { ...exemption('invite:6100000000000001'), hubId: hub.id });
+  });
+  const task = await store.transact((tx) => enqueueOperation(tx, { hub, op: queued, trigger: { type: 'entra-lifecycle', idp: 'entra', reason: 'leaver workflow' }, force: true, now: NOW }));
+  const listed = { id: '6100000000000001', email: 'Jane@Example.com', role: 'EMPLOYEE', status: 'pending' as const };
+  const calls: string[] = [];
+  const connector = {
+    cancelInvite: async (id: string) => { calls.push(id); return 'done'; },
+    readPerson: async () => ({ members: [], invites: [listed], assignments: [], missingAssets: [] }),
+  };
+  const audit: Array<{ why: string; outcome: string }> = [];
+  const ctx = { store, hub, connector, now: () => NOW, audit: (e: { why: string; outcome: string }) => audit.push(e), interrupted: false } as unknown as TaskContext;
+  // The second attempt: the first one's outcome is unknown.
+  const outcome = await operationHandler('cancel-invite').run({ ...task, status: 'running', attempts: 2 }, ctx);
+  assert.deepEqual(calls, []);
+  assert.notEqual((outcome as { result?: { found?: string } }).result?.found, 'gone');
+  assert.deepEqual(audit.map((e) => e.outcome), ['skipped'], audit.map((e) => e.why).join('\n'));
+});
