@@ -9,7 +9,7 @@ import { refusedAsRepeat, type ResumeCall } from './graph-resume.ts';
 import { type HookEventLog } from './hook-events.ts';
 import { auditSubject, type HookEventRecord } from './hook-event-record.ts';
 import { isTransient } from './transient.ts';
-import { TOKEN_REFUSED } from '../../agent/writeback/graph-client.ts';
+import { TOKEN_REFUSED, TOKEN_UNAVAILABLE } from '../../agent/writeback/graph-client.ts';
 
 /**
  * Runs the action of one Lifecycle Workflows callout and resumes the workflow when the agent's work
@@ -150,6 +150,8 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
   let refused: unknown;
   /** Graph's refusal of a resume sent again, taken as "already resumed" (refusedAsRepeat). */
   let repeatRefused: unknown;
+  /** Whether a resume may have reached Graph before this try: sent by an earlier process, or a failed try here. */
+  let sentBefore = earlier !== undefined;
   for (let attempt = 1; ; attempt++) {
     // Stopped after a failed try, or during the wait that followed it (the stop ends the wait).
     if (attempt > 1 && deps.isStopped()) {
@@ -171,12 +173,13 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
     } catch (err) {
       // Sent before (by the process that wrote `resumeSent`, or by a try here that failed on the
       // way after it may have reached Graph): a refusal may be Graph's answer to a repeat.
-      if ((earlier !== undefined || attempt > 1) && refusedAsRepeat(err)) {
+      if (sentBefore && refusedAsRepeat(err)) {
         repeatRefused = err;
         refused = undefined;
         break;
       }
       refused = err;
+      sentBefore ||= mayHaveReachedGraph(err);
       // Graph's refusal (4xx) is final. A failure on the way (the token endpoint, the network, a
       // 5xx past the SDK's own retries) is tried again: the workflow marks a task it never hears
       // of failed at its callback timeout, though the leaver's seats are gone
@@ -238,6 +241,19 @@ function resumeMayBeRetried(err: unknown): boolean {
   if (e?.code === TOKEN_REFUSED || e?.name === TOKEN_REFUSED) return false;
   const status = e?.statusCode;
   return !(typeof status === 'number' && status >= 400 && status < 500 && status !== 429);
+}
+
+/**
+ * Whether a failed resume may have been taken by Graph (its answer lost: a 5xx, the network), so
+ * that a refusal of the next try may be Graph's answer to a repeat. Not a 429: Graph throttled
+ * the request and did not act on it (https://learn.microsoft.com/graph/throttling), and not a
+ * token endpoint failure: the resume was never sent. Taken as sent after those, a genuine refusal
+ * of the next try (the callback timed out) was recorded and audited "already resumed", ok.
+ */
+function mayHaveReachedGraph(err: unknown): boolean {
+  const e = err as { statusCode?: unknown; code?: unknown; name?: unknown } | undefined;
+  if ([TOKEN_REFUSED, TOKEN_UNAVAILABLE].some((n) => e?.code === n || e?.name === n)) return false;
+  return e?.statusCode !== 429;
 }
 
 /** Tries a write `RECORD_ATTEMPTS` times, `pollIntervalMs` apart (not after a stop); the last refusal, or undefined once written. */

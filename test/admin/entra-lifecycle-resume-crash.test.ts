@@ -185,3 +185,24 @@ test('Entra: the store refusing to record the resume about to be sent: nothing i
     assert.deepEqual(audit.map((e) => e.outcome), ['ok']);
   });
 });
+
+test('Entra: a resume that never reached Graph (a 429, the token endpoint not answering) and is then refused is "resume failed", not "already resumed"', async () => {
+  const throttled = Object.assign(new Error('Too Many Requests'), { statusCode: 429 });
+  for (const name of ['Graph throttled it (429)', 'the token endpoint did not answer (503)']) {
+    await withGraph(async ({ emulator, config, agent, store }) => {
+      await seed(store, await leaverRecord(agent, 'completed'));
+      if (name.startsWith('the token')) emulator.control.tokenUnavailable(1);
+      let attempts = 0;
+      await runProcess(config, agent, store, (viaGraph) => async (...a) => {
+        // The first try does not reach Graph; the second is refused for a reason of its own.
+        if (attempts++ === 0) return name.startsWith('the token') ? viaGraph(...a) : Promise.reject(throttled);
+        throw Object.assign(new Error('Request_BadRequest: the callback has timed out'), { statusCode: 400 });
+      });
+      assert.equal(attempts, 2, name);
+      assert.equal(emulator.resumes.length, 0, name);
+      const { record, audit } = await outcome(store);
+      assert.match(String(record?.outcome), /^resume failed: /, name);
+      assert.deepEqual(audit.map((e) => e.outcome), ['failed'], name);
+    });
+  }
+});

@@ -182,8 +182,6 @@ test("a forced removal is not run once its seat is matched to another person act
   // Unmatched now (the match gone, or an owner un-matched it): nobody claims the seat, removed.
   await run((tx) => { rehire()(tx); tx.delete('memberMatches', hub.id, 'm-1'); });
   assert.deepEqual(calls, ['m-1']);
-  await run((tx) => { rehire()(tx); tx.put('memberMatches', hub.id, 'm-1', { hubId: hub.id, memberId: 'm-1', outcome: 'unmatched', manual: true, at }); });
-  assert.deepEqual(calls, ['m-1']);
   // Matched to a user the directory deactivated, or one it no longer has: removed.
   await run((tx) => { rehire(false)(tx); matchTo('u-new')(tx); });
   assert.deepEqual(calls, ['m-1']);
@@ -192,4 +190,65 @@ test("a forced removal is not run once its seat is matched to another person act
   // An owner's removal of a row unmatched when asked names no person: it runs as asked.
   await run((tx) => { rehire()(tx); matchTo('u-new')(tx); }, removeMemberOperation({ id: 'm-1', role: 'EMPLOYEE', email: 'jane@example.com' }, { reason: 'unassigned', because: 'asked by owner@example.com' }));
   assert.deepEqual(calls, ['m-1']);
+});
+
+/**
+ * An offboarding's cancel of an invite hubwarden recorded before the app's id was known
+ * (`pending:<email>`), its first attempt of unknown outcome, then stopped (the real row exempted).
+ * The look-up that settles the earlier attempt compared the listed invites' ids with the
+ * provisional one, found none, and audited the invitation as cancelled while it was still pending.
+ */
+test('a provisional invite still pending under its real id is not settled as cancelled by an earlier attempt', async () => {
+  const hub = testHub();
+  const queued = cancelInviteOperation({ ...invite('pending:jane@example.com') }, { reason: 'deactivated', because: 'offboarded', directoryUserId: 'u-jane' });
+  const store = await storeWith((tx) => {
+    tx.put('appInvites', hub.id, '6100000000000001', { ...invite('6100000000000001'), hubId: hub.id });
+    tx.put('exemptions', hub.id, 'invite:6100000000000001', { ...exemption('invite:6100000000000001'), hubId: hub.id });
+  });
+  const task = await store.transact((tx) => enqueueOperation(tx, { hub, op: queued, trigger: { type: 'entra-lifecycle', idp: 'entra', reason: 'leaver workflow' }, force: true, now: NOW }));
+  const listed = { id: '6100000000000001', email: 'Jane@Example.com', role: 'EMPLOYEE', status: 'pending' as const };
+  const calls: string[] = [];
+  const connector = {
+    cancelInvite: async (id: string) => { calls.push(id); return 'done'; },
+    readPerson: async () => ({ members: [], invites: [listed], assignments: [], missingAssets: [] }),
+  };
+  const audit: Array<{ why: string; outcome: string }> = [];
+  const ctx = { store, hub, connector, now: () => NOW, audit: (e: { why: string; outcome: string }) => audit.push(e), interrupted: false } as unknown as TaskContext;
+  // The second attempt: the first one's outcome is unknown.
+  const outcome = await operationHandler('cancel-invite').run({ ...task, status: 'running', attempts: 2 }, ctx);
+  assert.deepEqual(calls, []);
+  assert.notEqual((outcome as { result?: { found?: string } }).result?.found, 'gone');
+  assert.deepEqual(audit.map((e) => e.outcome), ['skipped'], audit.map((e) => e.why).join('\n'));
+});
+
+/**
+ * An owner's word, since an offboarding queued the removal, that the seat is no directory user's:
+ * registered as a guest's (a contractor kept on as an outside guest), or un-matched by hand (a
+ * shared mailbox). The offboarding would not have queued it then (offboard.ts otherOwner), nor
+ * would the plan remove it; forced, it skipped both and removed the seat.
+ */
+test("a forced removal is not run once an owner has registered the seat as a guest's or un-matched it", async () => {
+  const hub = testHub();
+  const at = '2026-12-03T11:00:00.000Z';
+  for (const [name, match] of [
+    ['guest', { outcome: 'guest', manual: false }],
+    ['un-matched by an owner', { outcome: 'unmatched', manual: true }],
+  ] as const) {
+    const store = await storeWith((tx) => {
+      tx.put('directoryUsers', hub.id, 'u-old', { ...testUser('u-old', 'jane@example.com', false), version: 4 });
+      tx.put('appMembers', hub.id, 'm-1', { hubId: hub.id, id: 'm-1', email: 'jane@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+      tx.put('memberMatches', hub.id, 'm-1', { hubId: hub.id, memberId: 'm-1', outcome: 'onboarded', manual: false, directoryUserId: 'u-old', at });
+    });
+    const op = removeMemberOperation({ id: 'm-1', role: 'EMPLOYEE', email: 'jane@example.com' }, { reason: 'deactivated', because: 'offboarded', directoryUserId: 'u-old' });
+    const task = await store.transact((tx) => enqueueOperation(tx, { hub, op, trigger: { type: 'entra-lifecycle', idp: 'entra', reason: 'leaver workflow' }, force: true, now: new Date(at) }));
+    await store.transact(async (tx) => tx.put('memberMatches', hub.id, 'm-1', { hubId: hub.id, memberId: 'm-1', ...match, at: NOW.toISOString() }));
+    const calls: string[] = [];
+    const audit: Array<{ why: string; outcome: string }> = [];
+    const connector = { removeMember: async (id: string) => { calls.push(id); return 'done'; } };
+    const ctx = { store, hub, connector, now: () => NOW, audit: (e: { why: string; outcome: string }) => audit.push(e), interrupted: false } as unknown as TaskContext;
+    await operationHandler('remove-member').run({ ...task, status: 'running', attempts: 1 }, ctx);
+    assert.deepEqual(calls, [], name);
+    assert.deepEqual(audit.map((e) => e.outcome), ['skipped'], name);
+    assert.match(audit[0]!.why, /not directory user u-old's seat/, name);
+  }
 });

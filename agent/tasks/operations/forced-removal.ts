@@ -45,9 +45,13 @@ async function rowsOf(view: ReadView, hubId: string, op: Operation): Promise<Set
  * seat of a person who holds access. A seat is removed only for the person it now belongs to: by
  * their own removal (their offboarding, or an owner asking again), audited under their name.
  *
- * Still removed: a row matched to the same user, one unmatched now (no match record, or an owner
- * un-matched it: nobody in the directory claims the seat, and the removal stands as the owner's or
- * the leaver's decision), and one matched to a user who is gone (deleted: the IdP may re-create a
+ * An owner's word since that the seat is no directory user's (registered as a guest's, or
+ * un-matched by hand) stops it too, as it stops an offboarding from queueing the removal
+ * (dispatch/offboard.ts `otherOwner`) and the plan from making one (plan.ts `governing`).
+ *
+ * Still removed: a row matched to the same user, one unmatched now by matching alone (no match
+ * record, or an email that names no one: nobody claims the seat, and the removal stands as the
+ * owner's or the leaver's decision), and one matched to a user who is gone (deleted: the IdP may re-create a
  * person under a new SCIM id, RFC 7644 §3.3) or deactivated (`active` false, RFC 7643 §4.1.1: the
  * directory grants that person no access, and the plan removes such a seat too). A user active in
  * the directory but suspended or offboarded keeps the seat here: their own removal is the one that
@@ -64,6 +68,8 @@ export async function heldByAnotherSinceQueued(view: ReadView, hubId: string, op
   for (const row of await rowsOf(view, hubId, op)) {
     const match = await view.get('memberMatches', hubId, row);
     if (!match) continue;
+    if (match.outcome === 'guest') return `the seat (${row}) is now registered as a guest's by an owner: not directory user ${op.directoryUserId}'s seat`;
+    if (match.outcome === 'unmatched' && match.manual) return `the seat (${row}) was un-matched by an owner since it was queued: not directory user ${op.directoryUserId}'s seat`;
     if (match.directoryUserId) {
       const user = await other(match.directoryUserId);
       if (user) return `the seat (${row}) now belongs to ${user.userName} (directory user ${user.id}, active in the directory), not to directory user ${op.directoryUserId} it was queued for: a live person's seat is removed only by their own removal`;

@@ -7,6 +7,7 @@ import type { TaskContext, TaskOutcome } from '../handler.ts';
 import type { TaskRecord } from '../task-record.ts';
 import { subjectOf } from './audit-subject.ts';
 import { applyPersonReading } from './person-refresh.ts';
+import { emailKey } from '../../matching/email-key.ts';
 
 type RemovalOp = Extract<Operation, { kind: 'remove-member' | 'cancel-invite' }>;
 
@@ -41,7 +42,7 @@ export async function settleOwnRemoval(task: Readonly<TaskRecord>, ctx: TaskCont
   }
   const gone = op.kind === 'remove-member'
     ? !reading.members.some((m) => m.id === op.memberId)
-    : !reading.invites.some((i) => i.id === op.inviteId && i.status === 'pending');
+    : !reading.invites.some((i) => i.status === 'pending' && isTheInvite(i, op.inviteId));
   if (!gone) return undefined;
   const now = ctx.now();
   ctx.audit({
@@ -60,4 +61,18 @@ export async function settleOwnRemoval(task: Readonly<TaskRecord>, ctx: TaskCont
       }
     },
   };
+}
+
+/** The id prefix of an invite recorded before the app's id was known (snapshot-update.ts). */
+const PROVISIONAL_INVITE = 'pending:';
+
+/**
+ * Whether a listed invite is the one a cancel names: by id, or, for an id recorded before the
+ * app's was known (`pending:<email>`, which the connector resolves by email when it cancels), by
+ * the email. Compared by id alone, an invite still pending under its real id read as cancelled by
+ * the earlier attempt, and was audited so.
+ */
+function isTheInvite(listed: { id: string; email: string }, inviteId: string): boolean {
+  if (listed.id === inviteId) return true;
+  return inviteId.startsWith(PROVISIONAL_INVITE) && emailKey(listed.email) === emailKey(inviteId.slice(PROVISIONAL_INVITE.length));
 }
