@@ -10,6 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { Keyring } from '../../agent/secrets/keyring.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { parseConfig } from '../../config/load.ts';
 import { createApp } from '../../scim-server/app.ts';
@@ -30,7 +32,7 @@ ${trustProxy ? `  trustProxy: ${trustProxy}\n` : ''}hubs:
 `, '/tmp/hubwarden-rebinding/hubwarden.yaml', ENV);
   const store = new MemoryStore();
   await store.open();
-  const hubwarden: Hubwarden = composeHubwarden({ config, store, auditFile: false });
+  const hubwarden: Hubwarden = composeHubwarden({ config, store, auditFile: false, keyring: Keyring.fromKey(randomBytes(32)) });
   const server: Server = createApp({ store, routers: hubwarden.routers, trustProxy: config.file.server.trustProxy }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const port = (server.address() as AddressInfo).port;
