@@ -19,10 +19,11 @@ async function tempConfig(t: { after: (fn: () => Promise<void>) => void }, yaml:
   return { dir, path };
 }
 
-const validConfig = (dir: string) => `
+const validConfig = (dir: string, auditFile = join(dir, 'audit.log')) => `
 server: { port: 8080, publicUrl: "https://hubwarden.example.com" }
 store: { kind: lowdb, path: ${join(dir, 'store.json')} }
 secrets: { keyFile: ${join(dir, 'hubwarden.key')} }
+audit: { file: ${auditFile} }
 hubs:
   - id: meta-main
     connector: meta-business
@@ -88,7 +89,7 @@ test('an unreadable store file exits 1 with a line naming it and is left untouch
 
 test('a start that fails after audit.file is checked (here: the store cannot be opened) leaves no audit.file behind, and one already there as it was', async (t) => {
   for (const before of [undefined, '{"audit":{"seq":1},"level":"info","message":"kept"}\n']) {
-    const { path, dir } = await tempConfig(t, (d) => `${validConfig(d)}audit: { file: ${join(d, 'logs', 'audit.log')} }\n`);
+    const { path, dir } = await tempConfig(t, (d) => validConfig(d, join(d, 'logs', 'audit.log')));
     const audit = join(dir, 'logs', 'audit.log');
     if (before !== undefined) {
       await mkdir(join(dir, 'logs'));
@@ -127,7 +128,7 @@ test('an audit.file that cannot be written exits 1 at once with one line naming 
     { file: (dir: string) => dir, why: /cannot open it for appending \(it is a directory\)/ },
   ];
   for (const c of cases) {
-    const { path, dir } = await tempConfig(t, (d) => `${validConfig(d)}audit: { file: ${typeof c.file === 'string' ? c.file : c.file(d)} }\n`);
+    const { path, dir } = await tempConfig(t, (d) => validConfig(d, typeof c.file === 'string' ? c.file : c.file(d)));
     const run = start(['--config', path], { PORT: '0', TEST_SCIM_TOKEN: 'x' });
     t.after(() => run.kill('SIGKILL'));
     // The bug hung for good; 90 s leaves a loaded machine's start-up room (20 s was once too little).
@@ -158,6 +159,7 @@ test('SIGTERM while the first check reads the built-in TikTok sandbox: the agent
 server: { port: 8080, publicUrl: "https://hubwarden.example.com" }
 store: { kind: lowdb, path: ${join(dir, 'store.json')} }
 secrets: { keyFile: ${join(dir, 'hubwarden.key')} }
+audit: { file: ${join(dir, 'audit.log')} }
 hubs:
   - id: tiktok-main
     connector: tiktok-business

@@ -4,7 +4,9 @@
  * test is about, the dashboard served over a store and an agent, sessions as OIDC sign-in starts
  * them, and requests the way the browser sends them (cookie; origin and CSRF token on a POST).
  */
+import { randomBytes } from 'node:crypto';
 import { accessStore, directoryGroup, directoryUser, seedDirectory } from '../../agent/access/directory-fixtures.ts';
+import { Keyring } from '../../agent/secrets/keyring.ts';
 import type { MemoryStore } from '../../agent/store/memory-store.ts';
 import { parseConfig, type LoadedConfig } from '../../config/load.ts';
 import { serveRouters, type TestServer } from '../../test/admin/test-server.ts';
@@ -37,7 +39,8 @@ export function rankedHubConfig(name: string, ownerAppRole = 'ADMIN'): LoadedCon
 
 /** The dashboard at /ui on 127.0.0.1, port 0; logging nothing unless given a log. */
 export function serveDashboard(deps: WebRouterDeps): Promise<TestServer> {
-  return serveRouters([['/ui', createWebRouter({ log: silent, ...deps })]]);
+  // A key of its own unless the test brings one: the config's default key file is ./data/hubwarden.key, the checkout's.
+  return serveRouters([['/ui', createWebRouter({ log: silent, keyring: Keyring.fromKey(randomBytes(32)), ...deps })]]);
 }
 
 export interface SignedIn { cookie: string; csrf: string }

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -95,10 +95,13 @@ export async function waitUntilStopped(server: { url: string; lockPath: string; 
  * YAML for the hub, indented four spaces.
  */
 export function sandboxConfig(options: { store: string; keyFile: string; admin?: boolean; hubExtra?: string }): string {
+  // audit.file beside the store: its default (data/audit.log) is relative to the working
+  // directory, which for these processes is the checkout.
   return `
 server: { port: 8080${options.admin ? ', adminTokens: [env:TEST_ADMIN_TOKEN]' : ''} }
 store: { kind: lowdb, path: ${options.store} }
 secrets: { keyFile: ${options.keyFile} }
+audit: { file: ${join(dirname(options.store), 'audit.log')} }
 hubs:
   - id: sandbox
     connector: meta-business

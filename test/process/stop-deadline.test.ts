@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProcess } from './server-process.ts';
+import { REPO_ROOT, startProcess } from './server-process.ts';
 import { TS_NODE_ARGS } from '../child-node.ts';
 import { postgresForTests } from '../postgres.ts';
 import { freshSchemas } from '../fresh-schemas.ts';
@@ -34,7 +34,7 @@ hubs:
     meta: { businessId: "1000000000000001", graphBaseUrl: sandbox }
     scim: { tokens: [env:TEST_SCIM_TOKEN] }
 `);
-  const run = startProcess(process.execPath, [...TS_NODE_ARGS, 'scim-server/main.ts', '--config', config], { env: { PORT: '0', TEST_SCIM_TOKEN: 'x', DATABASE_URL: proxy.url, HUBWARDEN_LOG_LEVEL: 'warn' } });
+  const run = startProcess(process.execPath, [...TS_NODE_ARGS, join(REPO_ROOT, 'scim-server/main.ts'), '--config', config], { cwd: dir, env: { PORT: '0', TEST_SCIM_TOKEN: 'x', DATABASE_URL: proxy.url, HUBWARDEN_LOG_LEVEL: 'warn' } });
   t.after(() => run.kill('SIGKILL'));
   const url = await run.listening;
   while ((await fetch(`${url}/readyz`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
