@@ -2,8 +2,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { collect } from '../../agent/store/store.ts';
 import { pauseHub, resumeHub } from '../../agent/tasks/hub-state.ts';
+import type express from 'express';
 import { checkForUpdates, HUB, invitePosts, onboard, startHarness, until, type Harness } from './harness.ts';
 import { suiteStores } from '../suite-stores.ts';
+import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 
 /**
  * A person's groups change while an app change for them is on its way. An invite task's key names
@@ -18,23 +20,36 @@ const inviteTask = (h: Harness, email: string) => opTask(h, 'invite', email);
 const pendingInvite = (h: Harness, email: string) => h.emulator.control.state().invites.find((i) => i.email === email && i.status === 'PENDING');
 
 /**
- * Pushes a new user into Meta Advertisers with every Graph call taking 1.5 s (the emulator's
- * latency fault), makes `change` once their invite task is calling Meta, waits for the invite to
- * be sent and then for `settled`.
+ * The Graph call a case needs in flight: the next request `matches` picks reaches the emulator
+ * (which makes the change and answers) `ms` later; every other call is answered at once. The
+ * promise resolves when that request arrives: the task is then calling Meta.
+ */
+let hold: { matches: (req: express.Request) => boolean; ms: number; arrived: () => void } | undefined;
+const front: express.RequestHandler = (req, _res, next) => {
+  const held = hold;
+  if (!held?.matches(req)) return next();
+  hold = undefined;
+  held.arrived();
+  setTimeout(next, held.ms);
+};
+const holdNext = (matches: (req: express.Request) => boolean, ms = 1_500) => new Promise<void>((arrived) => { hold = { matches, ms, arrived }; });
+const INVITE_PATH = new RegExp(`^(/v[0-9.]+)?/${SANDBOX.businessId}/business_users/?$`);
+const isInvitePost = (req: express.Request) => req.method === 'POST' && INVITE_PATH.test(req.path);
+
+/**
+ * Pushes a new user into Meta Advertisers with their invite call (POST business_users) taking
+ * 1.5 s, makes `change` once that call has reached Meta, waits for the invite to be sent and then
+ * for `settled`.
  */
 async function duringInviteCall(h: Harness, user: { id: string; email: string }, change: () => Promise<void>, settled: [what: string, probe: () => unknown]): Promise<void> {
   await h.directory.createUser(user.id, user.email);
-  h.emulator.control.setFaults({ latencyMs: 1_500 });
-  try {
-    await h.directory.patchGroup('Meta Advertisers', [user.id]);
-    await until('the invite running', async () => (await inviteTask(h, user.email))?.status === 'running');
-    await new Promise((r) => setTimeout(r, 300)); // past its re-plan: calling Meta
-    await change();
-    await until('the invite sent', () => invitePosts(h.emulator, user.email).some((c) => c.status === 200));
-    await until(settled[0], settled[1]);
-  } finally {
-    h.emulator.control.setFaults({});
-  }
+  const inFlight = holdNext(isInvitePost);
+  await h.directory.patchGroup('Meta Advertisers', [user.id]);
+  await inFlight;
+  assert.equal((await inviteTask(h, user.email))?.status, 'running', 'the invite task is the one calling Meta');
+  await change();
+  await until('the invite sent', () => invitePosts(h.emulator, user.email).some((c) => c.status === 200));
+  await until(settled[0], settled[1]);
   await h.agent.idle();
 }
 
@@ -42,7 +57,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
   describe(`a group change while the invite is queued or running (${kind.kind})`, { skip: kind.skip }, () => {
     let h: Harness;
     before(async () => {
-      h = await startHarness({ store: kind });
+      h = await startHarness({ store: kind, front });
       await checkForUpdates(h);
     });
     after(() => h.close());
@@ -73,17 +88,13 @@ for (const kind of await suiteStores('memory', 'postgres')) {
 
     test('re-added to the group while the removal call is in flight: invited again after it', async () => {
       const lee = await onboard(h, 'u-lee', 'lee@example.com', 'Meta Advertisers');
-      h.emulator.control.setFaults({ latencyMs: 1_500 });
-      try {
-        await h.directory.patchGroup('Meta Advertisers', [], ['u-lee']);
-        await until('the removal running', async () => (await opTask(h, 'remove-member', 'lee@example.com'))?.status === 'running');
-        await new Promise((r) => setTimeout(r, 300)); // past its re-plan: calling Meta
-        await h.directory.patchGroup('Meta Advertisers', ['u-lee']);
-        await until('the member removed', () => !h.emulator.control.state().users.some((u) => u.id === lee));
-        await until('invited again', () => pendingInvite(h, 'lee@example.com'));
-      } finally {
-        h.emulator.control.setFaults({});
-      }
+      const inFlight = holdNext((req) => req.method === 'DELETE' && new RegExp(`^(/v[0-9.]+)?/${lee}/?$`).test(req.path));
+      await h.directory.patchGroup('Meta Advertisers', [], ['u-lee']);
+      await inFlight;
+      assert.equal((await opTask(h, 'remove-member', 'lee@example.com'))?.status, 'running', 'the removal task is the one calling Meta');
+      await h.directory.patchGroup('Meta Advertisers', ['u-lee']);
+      await until('the member removed', () => !h.emulator.control.state().users.some((u) => u.id === lee));
+      await until('invited again', () => pendingInvite(h, 'lee@example.com'));
       await h.agent.idle();
       assert.equal(invitePosts(h.emulator, 'lee@example.com').filter((c) => c.status === 200).length, 2, 'the first invite, and one after the removal');
     });

@@ -1,8 +1,24 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type express from 'express';
 import { TIKTOK_SANDBOX } from '../../connectors/tiktok-business/emulator/index.ts';
-import { AD, BC, GROUP, PATCH, USER, invitePosts, roleOn, rowOf, startTikTokHub, until, type TikTokHarness } from './harness.ts';
+import { AD, BC, GROUP, PATCH, USER, invitePosts, roleOn, rowOf, settle, startTikTokHub, until, type TikTokHarness } from './harness.ts';
 import { suiteStores } from '../suite-stores.ts';
+
+/**
+ * The TikTok call a case needs in flight: the next request `matches` picks reaches the emulator
+ * (which makes the change and answers) `ms` later; every other call is answered at once. The
+ * promise resolves when that request arrives: the task is then calling TikTok.
+ */
+let hold: { matches: (req: express.Request) => boolean; ms: number; arrived: () => void } | undefined;
+const front: express.RequestHandler = (req, _res, next) => {
+  const held = hold;
+  if (!held?.matches(req)) return next();
+  hold = undefined;
+  held.arrived();
+  setTimeout(next, held.ms);
+};
+const holdNext = (matches: (req: express.Request) => boolean, ms = 1_500) => new Promise<void>((arrived) => { hold = { matches, ms, arrived }; });
 
 /**
  * The flows a Meta hub passes (test/agent-e2e), on a TikTok hub: Okta- and Entra-shaped SCIM
@@ -62,8 +78,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
         await h.scim('PATCH', `/Groups/${admins}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: userId }] }] });
         await until('ADMIN role', () => rowOf(h.emulator, 'jane@example.com')?.user_role === 'ADMIN');
         await until('ADMIN on the ad account', () => roleOn(h.emulator, memberId) === 'ADMIN');
-        await new Promise((r) => setTimeout(r, 1_500)); // past the settle window
-        await h.agent.idle();
+        await settle(h, 1_500); // past the settle window
       } finally {
         clearInterval(watch);
       }
@@ -119,23 +134,19 @@ for (const kind of await suiteStores('memory', 'postgres')) {
 
   describe(`TikTok hub, a group change while a call for the person is in flight (${kind.kind})`, { skip: kind.skip }, () => {
     let h: TikTokHarness;
-    before(async () => { h = await startTikTokHub('okta', { store: kind }); });
+    before(async () => { h = await startTikTokHub('okta', { store: kind, front }); });
     after(() => h.close());
 
     test('removed from the group while the invitation is being sent → revoked after the settle window', async () => {
       const user = await h.scim('POST', '/Users', { schemas: [USER], userName: 'max@example.com', emails: [{ primary: true, value: 'max@example.com', type: 'work' }], active: true });
       const adv = (await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'TikTok Advertisers', members: [] })).body.id;
-      h.emulator.control.setFaults({ latencyMs: 1_500 }); // every call takes 1.5 s
-      try {
-        await h.scim('PATCH', `/Groups/${adv}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id }] }] });
-        await until('the invitation running', async () => (await h.agent.api.tasks({ hubId: h.hubId, kind: 'invite', status: 'running' })).items.length > 0);
-        await new Promise((r) => setTimeout(r, 300)); // past its re-plan: calling TikTok
-        await h.scim('PATCH', `/Groups/${adv}`, { schemas: [PATCH], Operations: [{ op: 'remove', path: `members[value eq "${user.body.id}"]` }] });
-        await until('the invitation sent', () => rowOf(h.emulator, 'max@example.com')?.relation_status === 'PENDING');
-        await until('the invitation revoked', () => !rowOf(h.emulator, 'max@example.com'));
-      } finally {
-        h.emulator.control.setFaults({});
-      }
+      const inFlight = holdNext((req) => req.method === 'POST' && /\/bc\/member\/invite\/?$/.test(req.path)); // the invitation takes 1.5 s
+      await h.scim('PATCH', `/Groups/${adv}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id }] }] });
+      await inFlight;
+      assert.equal((await h.agent.api.tasks({ hubId: h.hubId, kind: 'invite', status: 'running' })).items.length, 1, 'the invite task is the one calling TikTok');
+      await h.scim('PATCH', `/Groups/${adv}`, { schemas: [PATCH], Operations: [{ op: 'remove', path: `members[value eq "${user.body.id}"]` }] });
+      await until('the invitation sent', () => rowOf(h.emulator, 'max@example.com')?.relation_status === 'PENDING');
+      await until('the invitation revoked', () => !rowOf(h.emulator, 'max@example.com'));
       await h.agent.idle();
       assert.equal(invitePosts(h.emulator, 'max@example.com').length, 1);
       assert.ok(h.emulator.calls.some((c) => c.endpoint === 'bc/member/delete' && (c.body as { user_email?: string }).user_email === 'max@example.com'), 'revoked by address');

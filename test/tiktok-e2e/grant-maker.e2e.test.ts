@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TIKTOK_SANDBOX as S } from '../../connectors/tiktok-business/emulator/index.ts';
-import { AD, BC, GROUP, PATCH, USER, roleOn, startTikTokHub, until, type TikTokHarness } from './harness.ts';
+import { AD, BC, GROUP, PATCH, USER, roleOn, settle, startTikTokHub, until, type TikTokHarness } from './harness.ts';
 
 /**
  * "BOUND, holding an asset no team gives → POST /bc/asset/unassign/ for grants hubwarden made
@@ -31,7 +31,7 @@ describe('TikTok hub: a grant no team gives, by who made it', () => {
     test('a grant that was there at the first import is left, and the plan shows it held', async () => {
       assert.equal((await h.store.get('appAssignments', h.hubId, `ad_account:${AD}:${EVE_ID}`))?.madeBy, 'other');
       await inViewers(h, EVE);
-      await new Promise((r) => setTimeout(r, 1_200)); // past the settle window
+      await settle(h, 1_200); // past the settle window
       await h.checkForUpdates();
       await h.agent.idle();
       assert.equal(roleOn(h.emulator, EVE_ID), 'OPERATOR');

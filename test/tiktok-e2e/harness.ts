@@ -14,10 +14,10 @@ import { parseConfig } from '../../config/load.ts';
 import { createTikTokEmulator, TIKTOK_SANDBOX, type TikTokEmulator, type TikTokEmulatorOptions } from '../../connectors/tiktok-business/emulator/index.ts';
 import { listenOn } from '../../connectors/sdk/listen.ts';
 import { createScimRouter } from '../../scim-server/scim/router.ts';
-import { checkForUpdates, until } from '../agent-e2e/harness.ts';
+import { checkForUpdates, settle, until } from '../agent-e2e/harness.ts';
 import { MEMORY_STORE, type SuiteStore } from '../suite-stores.ts';
 
-export { until };
+export { settle, until };
 
 export const silent = { debug() {}, info() {}, warn() {}, error() {} };
 export const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';

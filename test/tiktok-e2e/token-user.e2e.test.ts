@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TIKTOK_SANDBOX as S } from '../../connectors/tiktok-business/emulator/index.ts';
-import { BC, USER, startTikTokHub, type TikTokHarness } from './harness.ts';
+import { BC, USER, settle, startTikTokHub, type TikTokHarness } from './harness.ts';
 
 /**
  * The access token acts as an ordinary BOUND member of the Business Center, and no TikTok
@@ -20,7 +20,7 @@ describe('TikTok hub: the access token\'s own user', () => {
     const user = await h.scim('POST', '/Users', { schemas: [USER], userName: BOT_EMAIL, emails: [{ primary: true, value: BOT_EMAIL, type: 'work' }], active: true });
     assert.equal(user.status, 201);
     await h.checkForUpdates(); // matches the bot's row to the directory user
-    await new Promise((r) => setTimeout(r, 1_500)); // past the 1 s settle window
+    await settle(h, 1_500); // past the 1 s settle window
     await h.checkForUpdates();
     await h.agent.idle();
     const row = h.emulator.control.state().members.find((m) => m.bc_id === BC && m.user_id === S.tokenUserId);
