@@ -3,7 +3,7 @@
 // TypeScript compiled once for the run (test/loader/).
 // Node 20 takes no globs on the command line, so the files are listed here. Pass a substring to
 // run a subset: `node test/run.mjs scim` runs only test files whose path contains "scim".
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -114,6 +114,12 @@ async function probePostgres(url) {
 // leases, PostgreSQL, child processes), so a third file fills the idle CPU (docs/benchmarks.md,
 // "Test run: three files at a time"). HUBWARDEN_TEST_CONCURRENCY overrides it.
 const concurrency = process.env.HUBWARDEN_TEST_CONCURRENCY ?? '3';
+// The checkout's data/ is what `npm start` runs on (its key, store, admin token, audit.log): a test
+// whose config leaves a default relative path (secrets.keyFile, audit.file) writes there, and a
+// later `npm start` took a key or audit lines made by tests for its own. Files the run adds fail it.
+const dataDir = join(root, 'data');
+const filesIn = (dir) => (existsSync(dir) ? readdirSync(dir) : []);
+const dataBefore = new Set(filesIn(dataDir));
 const build = mkdtempSync(join(tmpdir(), 'hubwarden-tests-'));
 let status = 1;
 try {
@@ -127,5 +133,10 @@ try {
   status = result.status ?? 1;
 } finally {
   rmSync(build, { recursive: true, force: true });
+}
+const added = filesIn(dataDir).filter((f) => !dataBefore.has(f));
+if (added.length > 0) {
+  console.error(`the tests wrote into the checkout's data/ (${added.join(', ')}): a test's config left a path relative to the working directory; give it a temporary folder`);
+  status = status || 1;
 }
 process.exit(status);
