@@ -29,10 +29,12 @@ test('the shipped TikTok sandbox hub: a restart changes nothing in the Business 
   const shipped = await readFile(join(REPO_ROOT, 'config/hubwarden.yaml'), 'utf8');
   const yaml = shipped.replace('path: data/hubwarden.json', `path: ${join(dir, 'data/hubwarden.json')}`).replace('keyFile: data/hubwarden.key', `keyFile: ${join(dir, 'data/hubwarden.key')}`);
   assert.notEqual(yaml, shipped, 'the shipped config still names data/hubwarden.json');
+  assert.doesNotMatch(shipped, /^audit:/m, 'the shipped config leaves audit.file at its default (data/audit.log, relative to the working directory)');
+  const withAudit = `${yaml}\naudit: { file: ${join(dir, 'data/audit.log')} }\n`;
   await mkdir(join(dir, 'config'));
   await mkdir(join(dir, 'data'));
   const config = join(dir, 'config/hubwarden.yaml');
-  await writeFile(config, yaml);
+  await writeFile(config, withAudit);
   for (const [file, value] of [['admin-token', 'admin-token'], ['sandbox-scim-token', 'meta-scim-token'], ['tiktok-sandbox-scim-token', 'tiktok-scim-token']]) {
     await writeFile(join(dir, 'data', file), `${value}\n`, { mode: 0o600 });
   }
