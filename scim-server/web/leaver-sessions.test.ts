@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
+import { randomBytes } from 'node:crypto';
+import { Keyring } from '../../agent/secrets/keyring.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { collect } from '../../agent/store/store.ts';
 import { parseConfig } from '../../config/load.ts';
@@ -15,6 +17,9 @@ import { adminTokensFrom } from '../admin/admin-tokens.ts';
 import { createApp } from '../app.ts';
 import { composeHubwarden, type Hubwarden } from '../compose.ts';
 import { SessionStore, SignInRevoked } from './session-store.ts';
+
+/** The server's key: a token's label (a session's actor) is made with it, as the server makes it. */
+const keyring = Keyring.fromKey(randomBytes(32));
 
 const ENV = { ADMIN_TOKEN: 'admin-token-leaver-sessions-0123456789' };
 const at = '2026-11-01T00:00:00.000Z';
@@ -37,7 +42,7 @@ hubs:
 
   before(async () => {
     await store.open();
-    hubwarden = composeHubwarden({ config, store, auditFile: false });
+    hubwarden = composeHubwarden({ config, store, auditFile: false, keyring });
     const jane: DirectoryUserRecord = {
       hubId: 'hub-a', id: 'dir-jane', externalId: '00u-jane', userName: 'jane@example.com', active: true, email: 'jane@example.com', emails: ['jane@example.com'],
       scim: {}, created: at, lastModified: at, version: 1,
@@ -70,14 +75,14 @@ hubs:
     assert.equal(await alive(raj.id), true, 'someone else keeps theirs');
     const [entry] = await endings();
     assert.equal(entry?.trigger.type, 'admin');
-    assert.equal(entry?.trigger.actor, adminTokensFrom(config).actorFor(ENV.ADMIN_TOKEN));
+    assert.equal(entry?.trigger.actor, adminTokensFrom(config, keyring).actorFor(ENV.ADMIN_TOKEN));
     assert.deepEqual(entry?.subject, { email: 'jane@example.com' });
     // A sign-in whose ID token predates the offboarding is refused (the revocation mark).
     await assert.rejects(sessions.create('jane@example.com', 'oidc', { admin: true, email: 'jane@example.com', idpUserIds: ['00u-jane'] }, { issuedAt: before }), SignInRevoked);
   });
 
   test('an administrator offboarding someone from the dashboard ends their sessions, audited as the administrator', async () => {
-    const actor = adminTokensFrom(config).actorFor(ENV.ADMIN_TOKEN)!;
+    const actor = adminTokensFrom(config, keyring).actorFor(ENV.ADMIN_TOKEN)!;
     const admin = await sessions.create(actor, 'admin-token');
     const raj = await sessions.create('raj@example.com', 'oidc', { admin: false, email: 'raj@example.com' });
     const res = await fetch(`${url}/ui/api/v1/people/raj@example.com/offboard`, {
