@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { collect } from '../../agent/store/store.ts';
 import { pauseHub, resumeHub } from '../../agent/tasks/hub-state.ts';
 import type express from 'express';
+import { callHold } from '../call-hold.ts';
 import { checkForUpdates, HUB, invitePosts, onboard, startHarness, until, type Harness } from './harness.ts';
 import { suiteStores } from '../suite-stores.ts';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
@@ -19,20 +20,8 @@ const opTask = async (h: Harness, kind: string, email: string) =>
 const inviteTask = (h: Harness, email: string) => opTask(h, 'invite', email);
 const pendingInvite = (h: Harness, email: string) => h.emulator.control.state().invites.find((i) => i.email === email && i.status === 'PENDING');
 
-/**
- * The Graph call a case needs in flight: the next request `matches` picks reaches the emulator
- * (which makes the change and answers) `ms` later; every other call is answered at once. The
- * promise resolves when that request arrives: the task is then calling Meta.
- */
-let hold: { matches: (req: express.Request) => boolean; ms: number; arrived: () => void } | undefined;
-const front: express.RequestHandler = (req, _res, next) => {
-  const held = hold;
-  if (!held?.matches(req)) return next();
-  hold = undefined;
-  held.arrived();
-  setTimeout(next, held.ms);
-};
-const holdNext = (matches: (req: express.Request) => boolean, ms = 1_500) => new Promise<void>((arrived) => { hold = { matches, ms, arrived }; });
+/** The Meta call a case needs in flight (test/call-hold.ts). */
+const { front, holdNext } = callHold();
 const INVITE_PATH = new RegExp(`^(/v[0-9.]+)?/${SANDBOX.businessId}/business_users/?$`);
 const isInvitePost = (req: express.Request) => req.method === 'POST' && INVITE_PATH.test(req.path);
 

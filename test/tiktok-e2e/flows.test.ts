@@ -1,24 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type express from 'express';
 import { TIKTOK_SANDBOX } from '../../connectors/tiktok-business/emulator/index.ts';
 import { AD, BC, GROUP, PATCH, USER, invitePosts, roleOn, rowOf, settle, startTikTokHub, until, type TikTokHarness } from './harness.ts';
 import { suiteStores } from '../suite-stores.ts';
+import { callHold } from '../call-hold.ts';
 
-/**
- * The TikTok call a case needs in flight: the next request `matches` picks reaches the emulator
- * (which makes the change and answers) `ms` later; every other call is answered at once. The
- * promise resolves when that request arrives: the task is then calling TikTok.
- */
-let hold: { matches: (req: express.Request) => boolean; ms: number; arrived: () => void } | undefined;
-const front: express.RequestHandler = (req, _res, next) => {
-  const held = hold;
-  if (!held?.matches(req)) return next();
-  hold = undefined;
-  held.arrived();
-  setTimeout(next, held.ms);
-};
-const holdNext = (matches: (req: express.Request) => boolean, ms = 1_500) => new Promise<void>((arrived) => { hold = { matches, ms, arrived }; });
+/** The TikTok call a case needs in flight (test/call-hold.ts). */
+const { front, holdNext } = callHold();
 
 /**
  * The flows a Meta hub passes (test/agent-e2e), on a TikTok hub: Okta- and Entra-shaped SCIM
