@@ -14,6 +14,7 @@ import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import { serveRouters, type TestServer } from '../../test/admin/test-server.ts';
 import { createWebRouter } from './router.ts';
 import { SessionStore } from './session-store.ts';
+import { testKeyring } from '../../test/test-keyring.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 const at = '2026-11-01T00:00:00.000Z';
@@ -45,7 +46,7 @@ describe('an offboarded administrator signed in again while the IdP still has th
     await store.open();
     await hold('u-boss', 'boss@acme.example', true);
     await hold('u-gina', 'gina@acme.example', true);
-    server = await serveRouters([['/ui', createWebRouter({ config, agent: new FakeAgent(), store, log: silent, sessions })]]);
+    server = await serveRouters([['/ui', createWebRouter({ config, agent: new FakeAgent(), store, log: silent, sessions, keyring: testKeyring() })]]);
     url = server.url;
   });
   after(() => server.close());

@@ -12,6 +12,7 @@ import { parseConfig } from '../../config/load.ts';
 import { createApp } from '../app.ts';
 import { composeHubwarden } from '../compose.ts';
 import { SIGN_IN_MARK_TTL_MS } from './session-revocation.ts';
+import { testKeyring } from '../../test/test-keyring.ts';
 
 const ENV = { ADMIN_TOKEN: 'admin-token-leaver-marks-0123456789', SCIM_TOKEN: 'scim-token-leaver-marks-0123456789' };
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -30,7 +31,7 @@ hubs:
 
 async function withServer(run: (scim: (method: string, path: string, body?: unknown) => Promise<Record<string, unknown> | undefined>, store: MemoryStore) => Promise<void>) {
   const store = new MemoryStore();
-  const hubwarden = composeHubwarden({ config, store, auditFile: false });
+  const hubwarden = composeHubwarden({ config, store, auditFile: false, keyring: testKeyring() });
   const server = createApp({ store, routers: hubwarden.routers }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2/hubs/hub-a`;

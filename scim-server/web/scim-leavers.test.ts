@@ -15,12 +15,15 @@ import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { PostgresStore } from '../../agent/store/postgres/postgres-store.ts';
 import { collect, type Store } from '../../agent/store/store.ts';
 import { parseConfig } from '../../config/load.ts';
-import { Keyring } from '../../agent/secrets/keyring.ts';
 import { SCIM_LABEL_PURPOSE, scimTokenLabel } from '../scim/auth.ts';
 import { createApp } from '../app.ts';
 import { composeHubwarden, type Hubwarden } from '../compose.ts';
 import { postgresForTests, testSchema } from '../../test/postgres.ts';
 import { SessionStore, SignInRevoked, type SessionHolder } from './session-store.ts';
+import { testKeyring } from '../../test/test-keyring.ts';
+
+/** The servers' key: the SCIM client's label below is made with it, as they make it. */
+const keyring = testKeyring();
 
 const ENV = { ADMIN_TOKEN: 'admin-token-scim-leavers-0123456789', SCIM_TOKEN: 'scim-token-scim-leavers-0123456789', OIDC_SECRET: 'oidc-secret' };
 const OKTA = 'Okta SCIM Client 1.0.0';
@@ -49,7 +52,7 @@ hubs:
     meta: { businessId: "1111111111", graphBaseUrl: sandbox }
     scim: { tokens: [env:SCIM_TOKEN] }
   `, '/tmp/hubwarden-scim-leavers/hubwarden.yaml', ENV);
-    const client = scimTokenLabel(Keyring.loadSync(config.pathOf(config.file.secrets.keyFile)).derive(SCIM_LABEL_PURPOSE), ENV.SCIM_TOKEN);
+    const client = scimTokenLabel(keyring.derive(SCIM_LABEL_PURPOSE), ENV.SCIM_TOKEN);
     const running: Array<{ hubwarden: Hubwarden; server: Server }> = [];
     let scimUrl: string;
     let dashboardUrl: string;
@@ -60,7 +63,7 @@ hubs:
       const [a, b] = await replicas();
       const urls: string[] = [];
       for (const s of [a, b]) {
-        const hubwarden = composeHubwarden({ config, store: s, auditFile: false });
+        const hubwarden = composeHubwarden({ config, store: s, auditFile: false, keyring });
         const server = createApp({ store: s, routers: hubwarden.routers }).listen(0, '127.0.0.1');
         await new Promise((r) => server.once('listening', r));
         running.push({ hubwarden, server });

@@ -15,6 +15,7 @@ import { parseConfig } from '../../config/load.ts';
 import { createApp } from '../app.ts';
 import { composeHubwarden, type Hubwarden } from '../compose.ts';
 import { SessionStore } from './session-store.ts';
+import { testKeyring } from '../../test/test-keyring.ts';
 
 const ENV = { ADMIN_TOKEN: 'admin-token-scoped-leavers-0123456789', HUB_A_TOKEN: 'hub-a-token-scoped-leavers-0123456789' };
 const at = '2026-11-01T00:00:00.000Z';
@@ -43,7 +44,7 @@ hubs:
 
   before(async () => {
     await store.open();
-    hubwarden = composeHubwarden({ config, store, auditFile: false });
+    hubwarden = composeHubwarden({ config, store, auditFile: false, keyring: testKeyring() });
     await store.transact((tx) => {
       tx.put('directoryUsers', 'hub-a', 'jane', user('hub-a', 'jane', 'jane@example.com'));
       tx.put('directoryUsers', 'hub-b', 'bob', user('hub-b', 'bob', 'bob@example.com'));

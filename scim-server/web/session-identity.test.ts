@@ -22,6 +22,7 @@ import { createApp } from '../app.ts';
 import { composeHubwarden, type Hubwarden } from '../compose.ts';
 import { postgresForTests, testSchema } from '../../test/postgres.ts';
 import { SessionStore } from './session-store.ts';
+import { testKeyring } from '../../test/test-keyring.ts';
 
 const ENV = { ADMIN_TOKEN: 'admin-token-session-identity-0123456789', SCIM_TOKEN: 'scim-token-session-identity-0123456789', OIDC_SECRET: 'oidc-secret' };
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -87,7 +88,7 @@ hubs:
       const [a, b] = await replicas();
       const urls: string[] = [];
       for (const s of [a, b]) {
-        const hubwarden = composeHubwarden({ config, store: s, auditFile: false });
+        const hubwarden = composeHubwarden({ config, store: s, auditFile: false, keyring: testKeyring() });
         const server = createApp({ store: s, routers: hubwarden.routers }).listen(0, '127.0.0.1');
         await new Promise((r) => server.once('listening', r));
         running.push({ hubwarden, server });

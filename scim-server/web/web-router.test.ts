@@ -9,6 +9,10 @@ import { createWebRouter } from './router.ts';
 import { SessionStore } from './session-store.ts';
 import { ADMIN_FAILURES, FailureLimiter } from '../auth-failures.ts';
 import { createAdminRouter } from '../admin/router.ts';
+import { testKeyring } from '../../test/test-keyring.ts';
+
+/** The dashboard's key: the admin-token labels below are made with it, as the router makes them. */
+const keyring = testKeyring();
 
 const silent = { info() {}, warn() {}, error() {} };
 
@@ -40,7 +44,7 @@ describe('dashboard sign-in, sessions and CSRF', () => {
   before(async () => {
     agent = new FakeAgent();
     await store.open();
-    server = await serveRouters([['/ui', createWebRouter({ config: testConfig(), agent, store, log: silent, sessions })]]);
+    server = await serveRouters([['/ui', createWebRouter({ config: testConfig(), keyring, agent, store, log: silent, sessions })]]);
   });
   after(() => server.close());
 
@@ -88,7 +92,7 @@ describe('dashboard sign-in, sessions and CSRF', () => {
   });
 
   test('after too many wrong tokens from one address, a wrong one gets 429; the right one still signs in', async () => {
-    const other = await serveRouters([['/ui', createWebRouter({ config: testConfig(), agent, store: new MemoryStore(), log: silent })]]);
+    const other = await serveRouters([['/ui', createWebRouter({ config: testConfig(), keyring, agent, store: new MemoryStore(), log: silent })]]);
     try {
       for (let i = 0; i < ADMIN_FAILURES.maxFailures; i++) assert.equal((await signIn(other.url, `wrong-${i}`)).status, 401);
       const limited = await signIn(other.url, 'wrong-again');
@@ -105,8 +109,8 @@ describe('dashboard sign-in, sessions and CSRF', () => {
   test('one budget for the admin API and the sign-in form: wrong API tokens count at the form too', async () => {
     const failures = new FailureLimiter({ admin: { maxFailures: 3, windowMs: 60_000 } });
     const shared = await serveRouters([
-      ['/api/v1', createAdminRouter({ config: testConfig(), agent, failures })],
-      ['/ui', createWebRouter({ config: testConfig(), agent, store: new MemoryStore(), log: silent, failures })],
+      ['/api/v1', createAdminRouter({ config: testConfig(), agent, failures, adminTokens: adminTokensFrom(testConfig(), keyring) })],
+      ['/ui', createWebRouter({ config: testConfig(), keyring, agent, store: new MemoryStore(), log: silent, failures })],
     ]);
     try {
       for (let i = 0; i < 3; i++) assert.equal((await fetch(`${shared.url}/api/v1/hubs`, { headers: { authorization: `Bearer guess-${i}` } })).status, 401);
@@ -169,7 +173,7 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     assert.equal(writes.length, 1);
     assert.equal(writes[0].method, 'checkForUpdates');
     // Audited as the signed-in dashboard user, not the adapter's internal token.
-    const actor = adminTokensFrom(testConfig()).actorFor(TEST_ENV.ADMIN_TOKEN);
+    const actor = adminTokensFrom(testConfig(), keyring).actorFor(TEST_ENV.ADMIN_TOKEN);
     assert.deepEqual(writes[0].args.at(-1), { type: 'dashboard', actor, detail: 'admin-token' });
   });
 
@@ -203,7 +207,7 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     });
     assert.equal(res.status, 202);
     const claim = agent.writes().filter((w) => w.method === 'claimOffer').at(-1)!;
-    const actor = adminTokensFrom(testConfig()).actorFor(TEST_ENV.ADMIN_TOKEN);
+    const actor = adminTokensFrom(testConfig(), keyring).actorFor(TEST_ENV.ADMIN_TOKEN);
     // Not `admin: admin-token:<the adapter's per-process internal token>`, which names nobody.
     assert.deepEqual(claim.args.at(-1), { type: 'dashboard', actor, detail: 'admin-token' });
   });
@@ -249,7 +253,7 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
 `, '/tmp/hubwarden-test/oidc.yaml', { SECRET: 'oidc-secret' });
     const store = new MemoryStore();
     await store.open();
-    server = await serveRouters([['/ui', createWebRouter({ config, agent: new FakeAgent(), store, log: silent })]]);
+    server = await serveRouters([['/ui', createWebRouter({ config, keyring, agent: new FakeAgent(), store, log: silent })]]);
   });
   after(() => server.close());
 

@@ -24,6 +24,8 @@ import { archiveFinishedTasks } from '../../agent/tasks/prune.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { HookEventLog } from '../../scim-server/hooks/hook-events.ts';
 import { RemovalDone } from '../../scim-server/admin/response-schemas.ts';
+import { testKeyring } from '../test-keyring.ts';
+import { adminTokensFrom } from '../../scim-server/admin/admin-tokens.ts';
 
 /** Yesterday's date (`YYYY-MM-DDT`): events' `published` relative to the test's clock, since one older than a week is not acted on (okta-event.ts outOfWindow). */
 const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11);
@@ -92,7 +94,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       await agent.start();
       hook = createOktaHookRouter({ config, agent: agent.api, store });
       entra = createEntraLifecycleRouter({ config, agent: agent.api, store, pollIntervalMs: 20 });
-      server = await serveRouters([['/api/v1', createAdminRouter({ config, agent: agent.api })], ['/hooks', hook], ['/hooks', entra]]);
+      server = await serveRouters([['/api/v1', createAdminRouter({ config, agent: agent.api, adminTokens: adminTokensFrom(config, testKeyring()) })], ['/hooks', hook], ['/hooks', entra]]);
     });
     after(async () => {
       entra.stop();

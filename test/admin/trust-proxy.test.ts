@@ -12,6 +12,7 @@ import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { parseConfig } from '../../config/load.ts';
 import { createApp } from '../../scim-server/app.ts';
 import { composeHubwarden, type Hubwarden } from '../../scim-server/compose.ts';
+import { testKeyring } from '../test-keyring.ts';
 
 const ENV = { ADMIN_TOKEN: 'admin-token-trust-proxy-0123456789', SCIM_A: 'scim-token-hub-a-0123456789', SCIM_B: 'scim-token-hub-b-0123456789' };
 
@@ -36,7 +37,7 @@ async function serve(trustProxy: string | undefined): Promise<{ url: string; clo
   const config = configWith(trustProxy);
   const store = new MemoryStore();
   await store.open();
-  const hubwarden: Hubwarden = composeHubwarden({ config, store, auditFile: false });
+  const hubwarden: Hubwarden = composeHubwarden({ config, store, auditFile: false, keyring: testKeyring() });
   const app = createApp({ store, routers: hubwarden.routers, trustProxy: config.file.server.trustProxy });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));

@@ -20,6 +20,7 @@ import { createWriteback, type Writeback } from '../../agent/writeback/writeback
 import { childLogger } from '../../agent/log/logger.ts';
 import { createOktaEmulator, type OktaEmulator } from '../emulators/okta/okta-emulator.ts';
 import { suiteStores } from '../suite-stores.ts';
+import { testKeyring } from '../test-keyring.ts';
 
 const ENV = { ADMIN_TOKEN: 'admin-token-reactivated-0123456789', SCIM_TOKEN: 'scim-token-reactivated-0123456789', OKTA_TOKEN: 'okta-token-reactivated-never-logged' };
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -63,7 +64,7 @@ hubs:
         appRole: EMPLOYEE
 `, '/tmp/hubwarden-reactivated-standing/hubwarden.yaml', ENV);
       ({ store, dispose } = await kind.open());
-      hubwarden = composeHubwarden({ config, store, auditFile: false });
+      hubwarden = composeHubwarden({ config, store, auditFile: false, keyring: testKeyring() });
       server = createApp({ store, routers: hubwarden.routers }).listen(0, '127.0.0.1');
       await new Promise((r) => server.once('listening', r));
       scimUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2/hubs/${HUB}`;

@@ -10,6 +10,7 @@ import { createMetaEmulator, SANDBOX, type MetaEmulator } from '../../connectors
 import { createScimRouter } from '../../scim-server/scim/router.ts';
 import { checkForUpdates, invitePosts, silent, until, type Harness } from './harness.ts';
 import { suiteStores, type SuiteStore } from '../suite-stores.ts';
+import { testKeyring } from '../test-keyring.ts';
 
 /**
  * Real SCIM requests (Okta's and Entra's shapes) into the SCIM router, the agent on the same
@@ -48,7 +49,7 @@ async function start(idp: 'okta' | 'entra', kind: SuiteStore): Promise<ScimHarne
   const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: graph.url }, { log: silent });
   const agent: Agent = createAgent({ config, store, connectorFor: () => connector, log: silent, handlers: [checkForUpdatesHandler], auditFile: false, runner: { backoffBaseMs: 20 } });
   const app = express();
-  app.use('/scim/v2', createScimRouter({ config, store }));
+  app.use('/scim/v2', createScimRouter({ config, store, keyring: testKeyring() }));
   const server = await new Promise<import('node:http').Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2/hubs/${hubId}`;
   await agent.start();
