@@ -16,6 +16,7 @@ import { listenOn } from '../../connectors/sdk/listen.ts';
 import { createScimRouter } from '../../scim-server/scim/router.ts';
 import { checkForUpdates, settle, until } from '../agent-e2e/harness.ts';
 import { MEMORY_STORE, type SuiteStore } from '../suite-stores.ts';
+import { testKeyring } from '../test-keyring.ts';
 
 export { settle, until };
 
@@ -70,7 +71,7 @@ export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikT
   const { store, dispose } = await (o.store ?? MEMORY_STORE).open();
   const agent = createAgent({ config, store, connectorFor: () => connector, log: silent, handlers: [checkForUpdatesHandler], auditFile: false, runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 } });
   const app = express();
-  app.use('/scim/v2', createScimRouter({ config, store }));
+  app.use('/scim/v2', createScimRouter({ config, store, keyring: testKeyring() }));
   const server = await new Promise<import('node:http').Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2/hubs/${hubId}`;
   await agent.start();
