@@ -116,7 +116,8 @@ async function probePostgres(url) {
 const concurrency = process.env.HUBWARDEN_TEST_CONCURRENCY ?? '3';
 // The checkout's data/ is what `npm start` runs on (its key, store, admin token, audit.log): a test
 // whose config leaves a default relative path (secrets.keyFile, audit.file) writes there, and a
-// later `npm start` took a key or audit lines made by tests for its own. Files the run adds fail it.
+// later `npm start` took a key or audit lines made by tests for its own. Files the run adds are
+// named and removed (data/ too, when the run made it), so a later `npm start` never finds them.
 const dataDir = join(root, 'data');
 const filesIn = (dir) => (existsSync(dir) ? readdirSync(dir) : []);
 const dataBefore = new Set(filesIn(dataDir));
@@ -136,7 +137,8 @@ try {
 }
 const added = filesIn(dataDir).filter((f) => !dataBefore.has(f));
 if (added.length > 0) {
-  console.error(`the tests wrote into the checkout's data/ (${added.join(', ')}): a test's config left a path relative to the working directory; give it a temporary folder`);
-  status = status || 1;
+  console.error(`the tests wrote into the checkout's data/ (${added.join(', ')}), removed now: a test's config left a path relative to the working directory; give it a temporary folder (test/test-keyring.ts for a key)`);
+  if (dataBefore.size === 0) rmSync(dataDir, { recursive: true, force: true });
+  else for (const f of added) rmSync(join(dataDir, f), { recursive: true, force: true });
 }
 process.exit(status);

@@ -25,6 +25,11 @@ import { until as pollUntil } from '../agent-e2e/harness.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testKeyring } from '../test-keyring.ts';
+import { adminTokensFrom } from '../../scim-server/admin/admin-tokens.ts';
+
+/** The fleet's key, shared as replicas share the key file: a token has one label on both. */
+const FLEET_KEY = testKeyring();
 
 export { HUB };
 export const ADMIN = 'races-admin-token-0123456789';
@@ -107,7 +112,7 @@ async function replicaOn(name: string, store: Store, config: LoadedConfig, close
   await agent.start();
   const hook = createOktaHookRouter({ config, agent: agent.api, store });
   const entra = createEntraLifecycleRouter({ config, agent: agent.api, store, pollIntervalMs: 20 });
-  const server: TestServer = await serveRouters([['/api/v1', createAdminRouter({ config, agent: agent.api })], ['/hooks', hook], ['/hooks', entra]]);
+  const server: TestServer = await serveRouters([['/api/v1', createAdminRouter({ config, agent: agent.api, adminTokens: adminTokensFrom(config, FLEET_KEY) })], ['/hooks', hook], ['/hooks', entra]]);
   closers.push(async () => { entra.stop(); await hook.settled(); await server.close(); await agent.stop(500); service.close(); });
   return {
     name, store, agent, service, hook, entra, url: server.url,
