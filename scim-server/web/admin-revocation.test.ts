@@ -7,20 +7,10 @@ import { resolveViewer } from './hub-guard.ts';
 import { createWebRouter } from './router.ts';
 import type { Session } from './session-store.ts';
 import type { WebContext } from './web-context.ts';
+import { signInWithToken } from './web-fixtures.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 
-async function signInWithToken(url: string, token: string): Promise<string | undefined> {
-  const page = await fetch(`${url}/ui/sign-in`);
-  const login = /name="_login" value="([^"]+)"/.exec(await page.text())![1]!;
-  const loginCookie = page.headers.getSetCookie().find((c) => c.startsWith('hubwarden-login='))!.split(';')[0]!;
-  const res = await fetch(`${url}/ui/sign-in/token`, {
-    method: 'POST', redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie, origin: url },
-    body: new URLSearchParams({ _login: login, token, next: '/ui/' }),
-  });
-  return res.headers.getSetCookie().find((s) => s.startsWith('hubwarden-session=') && !s.includes('Max-Age=0'))?.split(';')[0];
-}
 
 describe('an administrator\'s dashboard session ends its rights when the config no longer grants them', () => {
   test('an admin token removed from server.adminTokens (it leaked): its sessions no longer see any hub', async () => {

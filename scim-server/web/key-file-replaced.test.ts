@@ -7,6 +7,7 @@ import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import { serveRouters, TEST_ENV, testConfig } from '../../test/admin/test-server.ts';
 import { createWebRouter } from './router.ts';
+import { signInWithToken } from './web-fixtures.ts';
 
 /**
  * Replacing `secrets.keyFile` (docs/operations.md, "Replacing the key file"): what the key file
@@ -28,17 +29,10 @@ async function serve(store: MemoryStore, key: Key) {
   return serveRouters([['/ui', createWebRouter({ config, agent: new FakeAgent(), store, log: silent, keyring: Keyring.loadSync(keyFile) })]]);
 }
 
-async function signInWithToken(url: string, token: string): Promise<string> {
-  const page = await fetch(`${url}/ui/sign-in`);
-  const login = /name="_login" value="([^"]+)"/.exec(await page.text())![1]!;
-  const loginCookie = page.headers.getSetCookie().find((c) => c.startsWith('hubwarden-login='))!.split(';')[0]!;
-  const res = await fetch(`${url}/ui/sign-in/token`, {
-    method: 'POST', redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie, origin: url },
-    body: new URLSearchParams({ _login: login, token, next: '/ui/' }),
-  });
-  const cookie = res.headers.getSetCookie().find((s) => s.startsWith('hubwarden-session=') && !s.includes('Max-Age=0'))?.split(';')[0];
-  assert.ok(cookie, `signed in (${res.status})`);
+/** The session cookie of a token sign-in, which must be accepted. */
+async function signedInWithToken(url: string, token: string): Promise<string> {
+  const cookie = await signInWithToken(url, token);
+  assert.ok(cookie, 'signed in');
   return cookie;
 }
 
@@ -60,14 +54,14 @@ test('after the key file is replaced, an admin-token session keeps no administra
   const store = new MemoryStore();
   await store.open();
   const before = await serve(store, 'old');
-  const cookie = await signInWithToken(before.url, TEST_ENV.ADMIN_TOKEN);
+  const cookie = await signedInWithToken(before.url, TEST_ENV.ADMIN_TOKEN);
   await before.close();
   assert.deepEqual(await seen(store, 'old', cookie), { hubs: ['acme-ads', 'beta-shop'], acme: 200 }, 'a restart with the same key: still an administrator');
   const replaced = await seen(store, 'new', cookie);
   assert.deepEqual([replaced.hubs, replaced.acme], [[], 403], 'the new key: the session names no configured token');
   const after = await serve(store, 'new');
   try {
-    const again = await signInWithToken(after.url, TEST_ENV.ADMIN_TOKEN);
+    const again = await signedInWithToken(after.url, TEST_ENV.ADMIN_TOKEN);
     assert.deepEqual(await seen(store, 'new', again), { hubs: ['acme-ads', 'beta-shop'], acme: 200 });
   } finally {
     await after.close();

@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../../config/load.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import { serveRouters, TEST_ENV, testConfig } from '../../test/admin/test-server.ts';
 import { createWebRouter } from './router.ts';
+import { signInWithToken } from './web-fixtures.ts';
 
 /**
  * Signing in to the dashboard with an admin token scoped to some hubs (`{ token, hubs }`) makes
@@ -19,17 +20,6 @@ const withTokens = (adminTokens: AdminTokenEntry[]): LoadedConfig => {
   return { ...base, file: { ...base.file, server: { ...base.file.server, adminTokens } } };
 };
 
-async function signInWithToken(url: string, token: string): Promise<string | undefined> {
-  const page = await fetch(`${url}/ui/sign-in`);
-  const login = /name="_login" value="([^"]+)"/.exec(await page.text())![1]!;
-  const loginCookie = page.headers.getSetCookie().find((c) => c.startsWith('hubwarden-login='))!.split(';')[0]!;
-  const res = await fetch(`${url}/ui/sign-in/token`, {
-    method: 'POST', redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie, origin: url },
-    body: new URLSearchParams({ _login: login, token, next: '/ui/' }),
-  });
-  return res.headers.getSetCookie().find((s) => s.startsWith('hubwarden-session=') && !s.includes('Max-Age=0'))?.split(';')[0];
-}
 
 /** What the session sees through the dashboard's API with `config`: the hubs listed, and the status of each hub's page of settings. */
 async function seen(store: MemoryStore, config: LoadedConfig, cookie: string) {

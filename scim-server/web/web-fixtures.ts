@@ -78,3 +78,16 @@ export async function rankedDirectory(): Promise<MemoryStore> {
   ]);
   return store;
 }
+
+/** Signs in with an admin token through the sign-in form, as a browser does; the session cookie, or undefined when refused. */
+export async function signInWithToken(url: string, token: string): Promise<string | undefined> {
+  const page = await fetch(`${url}/ui/sign-in`);
+  const login = /name="_login" value="([^"]+)"/.exec(await page.text())![1]!;
+  const loginCookie = page.headers.getSetCookie().find((c) => c.startsWith('hubwarden-login='))!.split(';')[0]!;
+  const res = await fetch(`${url}/ui/sign-in/token`, {
+    method: 'POST', redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie, origin: url },
+    body: new URLSearchParams({ _login: login, token, next: '/ui/' }),
+  });
+  return res.headers.getSetCookie().find((s) => s.startsWith('hubwarden-session=') && !s.includes('Max-Age=0'))?.split(';')[0];
+}
