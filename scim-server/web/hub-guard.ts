@@ -4,7 +4,6 @@ import { findPerson } from '../../agent/dispatch/find-person.ts';
 import { emailKey } from '../../agent/matching/email-key.ts';
 import { withCollections, type HubConfigFile, type HubRole } from '../../config/schema.ts';
 import { html, layout } from './html.ts';
-import type { AdminTokens } from '../admin/admin-tokens.ts';
 import { allowedAdmin } from './oidc-client.ts';
 import { recordDashboardForbidden } from '../ops/metrics.ts';
 import type { Session } from './session-store.ts';
@@ -92,7 +91,7 @@ export async function resolveWithHolders(ctx: WebContext, session: Session): Pro
   // An admin token scoped to some hubs (`{ token, hubs }`) makes no administrator: an owner of
   // exactly those hubs, read from the config on every request, so narrowing the scope narrows
   // the session's hubs on its next click (and removing the token ends them, as above).
-  const scope = allowed && session.via === 'admin-token' ? tokensOf(ctx).scopeOf(session.actor) : undefined;
+  const scope = allowed && session.via === 'admin-token' ? ctx.adminTokens.scopeOf(session.actor) : undefined;
   if (scope) return { viewer: { admin: false, actor: session.actor, roles: new Map(scope.map((hubId) => [hubId, 'owner' as const])), self: new Map() }, holders };
   // An offboarded person holds nothing until the IdP deactivates and reactivates them, also the
   // administrator rights the allow-lists give: the leaver workflow often runs before the IdP
@@ -120,7 +119,6 @@ export async function resolveWithHolders(ctx: WebContext, session: Session): Pro
   return { viewer: { ...base, roles, self }, holders };
 }
 
-const tokensOf = (ctx: WebContext): AdminTokens => ctx.adminTokens;
 
 /**
  * Whether what made the session an administrator's is still in the config: its admin token is
@@ -129,7 +127,7 @@ const tokensOf = (ctx: WebContext): AdminTokens => ctx.adminTokens;
  * a person taken off the allow-list, loses every hub on the next request, as a hub role does.
  */
 function stillAdministrator(ctx: WebContext, session: Session): boolean {
-  if (session.via === 'admin-token') return tokensOf(ctx).configured(session.actor);
+  if (session.via === 'admin-token') return ctx.adminTokens.configured(session.actor);
   const allow = ctx.config.file.server.oidc;
   // The sign-in's own rule, over what the session kept: its email (already a trusted one) and the
   // allowed groups it signed in with.
