@@ -30,6 +30,12 @@ const RETRY_AFTER_MAX_S = 10;
 const GET_TRIES = 3;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Names the CLI to the server (RFC 9110 §10.1.5), which notes "via hubwarden CLI" in the audit entries
+ * of the changes it asks for (scim-server/admin/admin-context.ts adminTrigger).
+ */
+export const CLI_USER_AGENT = 'hubwarden-cli';
+
 /** Visible ASCII only: a space, line break or other byte makes fetch throw a message that quotes the header. */
 const BEARER_TOKEN = /^[\x21-\x7e]+$/;
 
@@ -76,7 +82,7 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
       try {
         return await fetchImpl(`${root}${path}`, {
           method,
-          headers: { authorization: `Bearer ${token}`, accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          headers: { authorization: `Bearer ${token}`, accept, 'user-agent': CLI_USER_AGENT, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(TIMEOUT_MS),
           // Not followed: fetch drops the Authorization header on a redirect to another origin (an

@@ -20,7 +20,21 @@ export interface AdminContext {
  */
 export function adminTrigger(res: Response, reason?: string): Trigger {
   const hubs = adminScope(res);
-  return { type: 'admin', actor: String(res.locals.actor), ...(reason ? { reason } : {}), ...(hubs ? { hubs: [...hubs] } : {}) };
+  const via = sentByCli(res) ? { detail: VIA_CLI } : {};
+  return { type: 'admin', actor: String(res.locals.actor), ...via, ...(reason ? { reason } : {}), ...(hubs ? { hubs: [...hubs] } : {}) };
+}
+
+/** The audit's "via" for a request the hubwarden CLI sent (agent/cli/admin-client.ts CLI_USER_AGENT). */
+export const VIA_CLI = 'hubwarden CLI';
+
+/**
+ * Whether the request says it came from the hubwarden CLI (its User-Agent, RFC 9110 §10.1.5). Only a
+ * note in the audit entry, so an admin reading it can tell a typed command from an Okta Workflow or
+ * a script using the same token: the token alone authenticates and authorizes, and any client can
+ * send this header.
+ */
+function sentByCli(res: Response): boolean {
+  return /^hubwarden-cli(\/|$)/.test(res.req?.get('user-agent') ?? '');
 }
 
 /** The hubs the request's admin token is limited to (`requireAdminToken` set them); undefined: every hub. */

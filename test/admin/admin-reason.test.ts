@@ -52,6 +52,7 @@ describe('admin API: the reason of an access change', () => {
       assert.ok(res.status < 300, `${path}: ${res.status} ${await res.text()}`);
       assert.equal(lastTrigger(method)?.reason, reason, path);
       assert.equal(lastTrigger(method)?.type, 'admin', path);
+      assert.equal(lastTrigger(method)?.detail, undefined, `${path}: not sent by the CLI`);
     }
     // The reason is the trigger's, never part of the match the agent stores.
     assert.deepEqual(agent.calls.filter((c) => c.method === 'matchMember').at(-1)!.args[2], { directoryUserId: 'u-raj' });
@@ -131,6 +132,8 @@ describe('hubwarden CLI: --reason', () => {
       const run = await cli([...args, '--reason', `asked by ops for ${args[0]}`, ...auth]);
       assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
       assert.equal(lastTrigger(method)?.reason, `asked by ops for ${args[0]}`, args.join(' '));
+      // The audit can tell a typed command from a workflow using the same token.
+      assert.equal(lastTrigger(method)?.detail, 'hubwarden CLI', args.join(' '));
     }
     const missing = await cli(['approve', 'a-1', ...auth]);
     assert.equal(missing.code, 2, 'a usage error');
