@@ -28,6 +28,8 @@ export interface CheckRunRecord {
   /** The changes themselves, each list cut to `CHANGE_LIST_LIMIT` entries (counts stay exact). */
   changes?: CheckChanges;
   lapsedExemptions?: string[];
+  /** Rows whose exemption ended because this complete check no longer lists them (departed-exemptions.ts). */
+  endedExemptions?: string[];
   partnerFailures?: Array<{ partnerBusinessId: string; assetType?: string; message: string }>;
   unreadableAssetTypes?: Array<{ type: string; message: string }>;
   /** Asset types listed only in part: their assets listed are read, the rest kept as last seen. */

@@ -24,6 +24,7 @@ import { changeCounts, findChanges } from './changes.ts';
 import { trimChanges, type CheckRunRecord } from './check-run.ts';
 import { readApp, type AppReading } from './read-app.ts';
 import { carryDecisions, renamedRows } from './renamed-rows.ts';
+import { endDepartedExemptions } from './departed-exemptions.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { shareReading } from './share-baseline.ts';
 import { assignsTriedOn } from '../app-state/grant-maker.ts';
@@ -151,6 +152,9 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     }, complete);
 
     await carryDecisions(tx, hub.id, renamedRows(previous, snapshot), { trigger, taskId });
+    // An exemption whose seat or invite this complete listing no longer shows ends with it (audited):
+    // kept, it covered whoever came back under the same row id later. Never from a partial reading.
+    const endedExemptions = await endDepartedExemptions(tx, hub.id, snapshot, complete, now, taskId);
     // Directory, guests, exemptions and decisions are not staged here, but read through `tx` too.
     const matching = await rematchHub(tx, hub.id, now, { trigger, taskId }, rowsOf(snapshot));
     // Deleted users none of whose rows this complete listing shows stop identifying seats
@@ -170,6 +174,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
       outcome: 'completed', graphCalls: graphCalls(), counts, matchCounts: countOutcomes(matching.matches), otherSeats,
       changeCounts: changeCounts(changes), changes: trimChanges(changes),
       lapsedExemptions: matching.lapsedExemptions.map((e) => e.memberId),
+      ...(endedExemptions.length > 0 ? { endedExemptions: endedExemptions.map((e) => e.exemption.memberId) } : {}),
       partnerFailures: reading.partnerFailures, unreadableAssetTypes: reading.unreadableAssetTypes, unsupported: reading.unsupported,
       ...(reading.incompleteAssetTypes ? { incompleteAssetTypes: reading.incompleteAssetTypes } : {}),
       sectionsRead: sectionsRead(reading, notRead), ...(notRead.length > 0 ? { unavailable: notRead } : {}),
