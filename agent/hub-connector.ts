@@ -1,7 +1,7 @@
 import type { LoadedConfig } from '../config/load.ts';
 import { connectorBlock, type HubConfigFile } from '../config/schema.ts';
 import { ConnectorError } from '../connectors/sdk/connector-error.ts';
-import type { ConnectorContext, ConnectorDefinition, HubConnector } from '../connectors/sdk/connector.ts';
+import type { CallPaceLimits, ConnectorContext, ConnectorDefinition, HubConnector } from '../connectors/sdk/connector.ts';
 import { connectorById } from '../connectors/registry.ts';
 
 export interface HubConnectorOptions {
@@ -12,7 +12,7 @@ export interface HubConnectorOptions {
   /** A block the connector found by itself (ConnectorContext.onBlock), with the hub's id: see scope-blocks.ts connectorBlocksToStore. */
   onBlock?: (hubId: string, scope: string, untilMs: number) => void;
   /** The hub's call window shared by the replicas (ConnectorContext.callPace, with the hub's id): call-pace.ts. */
-  callPace?: (hubId: string, limits: { perSecond: number; perMinute: number }) => Promise<number>;
+  callPace?: (hubId: string, limits: CallPaceLimits) => Promise<number | 'day-spent'>;
   fetch?: typeof fetch;
 }
 
@@ -48,6 +48,6 @@ export function createHubConnector(hub: HubConfigFile, config: LoadedConfig, opt
   return definition.create(parsed.data, {
     log: options.log, ...(options.onCall ? { onCall: options.onCall } : {}), ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(onBlock ? { onBlock: (scope: string, untilMs: number) => onBlock(hub.id, scope, untilMs) } : {}),
-    ...(callPace ? { callPace: (limits: { perSecond: number; perMinute: number }) => callPace(hub.id, limits) } : {}),
+    ...(callPace ? { callPace: (limits: CallPaceLimits) => callPace(hub.id, limits) } : {}),
   });
 }

@@ -99,8 +99,9 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
       log: connectorLog,
       // A throttle this replica's connector found holds the scope on every replica (scope-blocks.ts).
       onBlock: recordBlock,
-      // An app's per-second and per-minute limits kept by the fleet, not per replica (call-pace.ts).
-      ...(store.shared ? { callPace } : {}),
+      // An app's per-second and per-minute limits kept by the fleet, not per replica, and its
+      // calls per day kept in the store on any store, across restarts (call-pace.ts).
+      callPace,
       onCall: (call) => {
         graphCalls.set(hubId, (graphCalls.get(hubId) ?? 0) + 1);
         // The connector says when an answer is a throttle (TikTok: HTTP 200 + code 40100); the

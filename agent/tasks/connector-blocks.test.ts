@@ -58,4 +58,34 @@ describe('rate-limit blocks a connector found, across replicas (PostgreSQL)', { 
     const recorded = await b.get('rateLimitBlocks', hub.id, '222');
     assert.ok(recorded && Date.parse(recorded.until) >= before + 6 * 60_000, 'recorded in the store, for replicas started later');
   });
+
+  test('a TikTok throttle (40100) seen by replica A pauses the hub on replica B', async (t) => {
+    // TikTok's limits are per developer app ("Rate limits",
+    // https://business-api.tiktok.com/portal/docs/rate-limits/v1.3): one replica's 40100 is the
+    // whole app's, so the app scope, which every call counts against, holds on every replica.
+    const tiktok = parseConfig(`
+hubs:
+  - id: hub-t
+    connector: tiktok-business
+    tiktok: { businessCenterId: "7000000000000000001", accessToken: env:TOKEN, tokenUserId: "7100", apiBaseUrl: "https://tiktok.test" }
+    teams:
+      - { group: Admins, hubRole: owner, appRole: ADMIN }
+`, '/tmp/hubwarden-connector-blocks/hubwarden.yaml', ENV).file.hubs[0]!;
+    const throttled: typeof fetch = async () => new Response(JSON.stringify({ code: 40100, message: 'Requests made too frequently', request_id: 'r', data: {} }), { status: 200, headers: { 'content-type': 'application/json' } });
+    const schema = freshSchema('connector-blocks-app');
+    const a = await replica(schema);
+    const b = await replica(schema);
+    t.after(() => Promise.all([a.close(), b.close()]));
+    const connectorA = createHubConnector(tiktok, config, { log: silent, fetch: throttled, onBlock: connectorBlocksToStore(a, silent) });
+    const connectorB = createHubConnector(tiktok, config, { log: silent, fetch: throttled, onBlock: connectorBlocksToStore(b, silent) });
+    const runnerB = new TaskRunner({ store: b, handlers: [], hubs: () => new Map(), connectorFor: (id) => (id === tiktok.id ? connectorB : undefined), log: silent, pollMs: 50 });
+    t.after(() => runnerB.stop());
+    await runnerB.start();
+
+    await assert.rejects(connectorA.listMembers!(), { kind: 'rate-limited' });
+    const blockedA = connectorA.rateLimits!().blockedUntil['app'] ?? 0;
+    assert.ok(blockedA > Date.now(), 'A pauses the app scope');
+    await until('B pauses the app scope A found throttled', () => (connectorB.rateLimits!().blockedUntil['app'] ?? 0) >= blockedA);
+    await assert.rejects(connectorB.listMembers!(), { kind: 'rate-limited', providerCode: 'local' }, 'B refuses without calling');
+  });
 });

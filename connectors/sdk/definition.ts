@@ -34,10 +34,20 @@ export interface ConnectorContext {
   /**
    * For a connector that paces its own calls (an app with per-second and per-minute limits and no
    * usage headers): counts one call in the hub's window shared by every replica; resolves 0 when
-   * counted, else the milliseconds to wait before asking again. Given only when replicas share
-   * the store: one process's own pace is then not the app's.
+   * counted, else the milliseconds to wait before asking again, or `'day-spent'` when `perDay`
+   * calls were counted this UTC day (none before 00:00 UTC). The window is the fleet's when
+   * replicas share the store; the day's count is kept in the store on every store, so it holds
+   * across replicas and restarts.
    */
-  callPace?: (limits: { perSecond: number; perMinute: number }) => Promise<number>;
+  callPace?: (limits: CallPaceLimits) => Promise<number | 'day-spent'>;
+}
+
+/** The limits a connector asks its hub's call window to keep (ConnectorContext.callPace). */
+export interface CallPaceLimits {
+  perSecond: number;
+  perMinute: number;
+  /** Calls per UTC day (the count resets at 00:00 UTC); absent: not counted. */
+  perDay?: number;
 }
 
 /**

@@ -58,7 +58,7 @@ export function createTikTokBusiness(input: z.input<typeof tiktokBusinessConfig>
   const book = new RateLimitBook(Date.now, context.onBlock);
   const client = new TikTokClient({
     http, version: config.apiVersion, token: config.accessToken, bcId: config.businessCenterId, book,
-    pacer: new Pacer(paceFor(config.apiBaseUrl, config.pace), Date.now, undefined, context.callPace && ((l) => context.callPace!({ perSecond: l.qps, perMinute: l.qpm }))), backoff: new ThrottleBackoff(), log: context.log,
+    pacer: new Pacer(paceFor(config.apiBaseUrl, config.pace), Date.now, undefined, context.callPace && ((l) => context.callPace!({ perSecond: l.qps, perMinute: l.qpm, ...(l.qpd !== undefined ? { perDay: l.qpd } : {}) }))), backoff: new ThrottleBackoff(), log: context.log,
   });
   const ctx: TikTokContext = {
     bcId: config.businessCenterId, client, invites: new InviteBatcher(client), holdings: new HoldingsCache(), ahead: new PagesAhead(),

@@ -33,7 +33,8 @@ export const DEFAULT_PACE: PaceLimits = { qps: 5, qpm: 300 };
  * page gives the sandbox 1,000 QPD per endpoint, which 30 QPM reaches in 34 minutes: past it every
  * call is throttled until 00:00 UTC, so the pacer counts the UTC day's calls too and, at 1,000,
  * refuses the rest itself (rate-limited until 00:00 UTC) instead of sending them to be refused.
- * Per process: the fleet's shared window (`callPace`) counts seconds and minutes only [INF].
+ * The day's count is the hub's, kept in the store (`callPace` `perDay`) so that replicas and a
+ * restart share it; counted per process, each replica and each restart had 1,000 more [INF].
  */
 export const TIKTOK_SANDBOX_PACE: PaceLimits = { qps: 1, qpm: 30, qpd: 1_000 };
 const TIKTOK_SANDBOX_HOST = 'sandbox-ads.tiktok.com';
@@ -62,13 +63,14 @@ export class Pacer {
    * `fleet` (ConnectorContext.callPace): the same limits kept across every replica calling for
    * this Business Center, since TikTok's limits are per developer app, not per process. Asked
    * once this instance has room: 0 when the call is counted, else how long to wait before asking
-   * again. Should it fail (the store unavailable), this instance's own pace still holds.
+   * again, or `'day-spent'` when the hub's `qpd` calls of the UTC day are. Should it fail (the
+   * store unavailable), this instance's own pace and day count still hold.
    */
   constructor(
     private readonly limits: PaceLimits,
     private readonly now: () => number = Date.now,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-    private readonly fleet?: (limits: PaceLimits) => Promise<number>,
+    private readonly fleet?: (limits: PaceLimits) => Promise<number | 'day-spent'>,
   ) {}
 
   /** Resolves when a call may go out; callers are served in order. */
@@ -86,6 +88,7 @@ export class Pacer {
       while (this.#minute.length > 0 && this.#minute[0] <= now - 60_000) this.#minute.shift();
       if (this.#second.length < this.limits.qps && this.#minute.length < this.limits.qpm) {
         const fleetWait = this.fleet ? await this.fleet(this.limits).catch(() => 0) : 0;
+        if (fleetWait === 'day-spent') throw this.#daySpent(this.now());
         if (fleetWait > 0) {
           await this.sleep(fleetWait);
           continue;
@@ -111,8 +114,12 @@ export class Pacer {
       this.#inDay = 0;
     }
     if (this.limits.qpd === undefined || this.#inDay < this.limits.qpd) return;
-    const retryAfterMs = (day + 1) * DAY_MS - now;
-    throw new ConnectorError('rate-limited', `rate-limited (retry at 00:00 UTC): the ${this.limits.qpd} calls a day TikTok allows are spent`, {
+    throw this.#daySpent(now);
+  }
+
+  #daySpent(now: number): ConnectorError {
+    const retryAfterMs = (Math.floor(now / DAY_MS) + 1) * DAY_MS - now;
+    return new ConnectorError('rate-limited', `rate-limited (retry at 00:00 UTC): the ${this.limits.qpd} calls a day TikTok allows are spent`, {
       retryAfterMs, limitScope: 'app', providerCode: 'local-qpd', notApplied: true,
     });
   }
