@@ -211,7 +211,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     approvals: async (hubId) => {
       const parts = hubId !== undefined ? [hubId] : await store.partitions('approvals');
       const out: Approval[] = [];
-      for (const p of parts) for await (const { planned: _p, decidedBy: _b, decidedAt: _a, supersededBy: _s, offboard: _o, ...a } of store.list('approvals', p)) out.push(a as Approval);
+      for (const p of parts) for await (const { planned: _p, decidedBy: _b, decidedAt: _a, supersededBy: _s, offboard: _o, offboardOf: _w, joined: _j, ...a } of store.list('approvals', p)) out.push(a as Approval);
       return out;
     },
 
@@ -247,7 +247,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         appendAudit(tx, { hubId: a.hubId, trigger, action: decision === 'approve' ? 'approval-approved' : 'approval-rejected', subject: { label: `approval ${a.id}` }, why: a.explanation, outcome: 'ok', taskId: a.taskId, detail: { operations: a.planned.length } });
         return next;
       });
-      const { planned: _p, decidedBy: _b, decidedAt: _a, supersededBy: _s, offboard: _o, ...view } = approval;
+      const { planned: _p, decidedBy: _b, decidedAt: _a, supersededBy: _s, offboard: _o, offboardOf: _w, joined: _j, ...view } = approval;
       return view;
     },
 

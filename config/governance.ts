@@ -1,5 +1,6 @@
 import { connectorById } from '../connectors/registry.ts';
 import type { ConfigFile, HubConfigFile, TeamConfig } from './schema.ts';
+import { hubSafety } from './hub-safety-schema.ts';
 
 /**
  * The part of the config that decides who gets what access: per hub its connector and the
@@ -36,6 +37,8 @@ export function canonical<T>(value: T): T {
   return value;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 const grantKey = (g: { type: string; id: string }) => `${g.type} ${g.id}`;
 
 function teamView(t: TeamConfig): Record<string, unknown> {
@@ -69,16 +72,27 @@ function hubView(h: HubConfigFile): Record<string, unknown> {
 const asSet = <T>(list: readonly T[] | undefined): T[] | undefined => list?.map((v) => [JSON.stringify(canonical(v)), v] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
 
 /**
+ * The hub view's blocks whose keys the schema fills with a default, as those defaults. The running
+ * release always holds such a key (zod writes the default in), a view recorded by an earlier one
+ * lacks any key added since: unset with a default is that default, or the first start after an
+ * upgrade audited `safety.offboards (unset) → immediate` on every hub though nothing changed.
+ */
+const HUB_DEFAULTS: Record<string, Record<string, unknown>> = { safety: hubSafety.parse({}) };
+
+/**
  * The view with its unordered lists in one order: hub SCIM tokens and partners, admin tokens and
  * the dashboard's allowed groups and emails are each a set (any listed token authenticates, any
  * listed group admits), so reordering them in the file is no change. Applied to a view recorded by
- * an earlier release too (agent/audit/config-change.ts), which kept them in file order.
+ * an earlier release too (agent/audit/config-change.ts), which kept them in file order and may
+ * lack keys added since (filled with their defaults, HUB_DEFAULTS).
  */
 export function withSortedSets(view: GovernanceView): GovernanceView {
   const hubs: GovernanceView['hubs'] = {};
   for (const [id, h] of Object.entries(view.hubs)) {
     const scim = h.scim as { tokens?: unknown[] } | undefined;
-    hubs[id] = { ...h, ...(scim ? { scim: { ...scim, tokens: asSet(scim.tokens) } } : {}), partners: asSet(h.partners as unknown[] | undefined) };
+    const defaulted: Record<string, unknown> = {};
+    for (const [key, defaults] of Object.entries(HUB_DEFAULTS)) if (isObject(h[key])) defaulted[key] = { ...defaults, ...h[key] };
+    hubs[id] = { ...h, ...defaulted, ...(scim ? { scim: { ...scim, tokens: asSet(scim.tokens) } } : {}), partners: asSet(h.partners as unknown[] | undefined) };
   }
   const dashboard = view.administration.dashboard as { allowedGroups?: unknown[]; allowedEmails?: unknown[] } | undefined;
   return canonical({
@@ -109,7 +123,6 @@ export function governanceView(file: ConfigFile): GovernanceView {
   });
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function show(v: unknown): string {
   if (v === undefined) return '(unset)';

@@ -16,7 +16,7 @@ import { queryAudit } from './audit-query.ts';
 const ENV = { SCIM_TOKEN: 'scim-token-config-change-0123456789', APP_TOKEN: 'app-token-config-change-0123456789' };
 const PATH = '/etc/hubwarden/hubwarden.yaml';
 
-function configOf(o: { role?: string; threshold?: number; comment?: string; extraTeam?: boolean } = {}) {
+function configOf(o: { role?: string; threshold?: number; comment?: string; extraTeam?: boolean; offboards?: string } = {}) {
   return parseConfig(`# ${o.comment ?? 'hubwarden'}
 hubs:
   - id: main
@@ -29,7 +29,7 @@ hubs:
       - group: Advertisers
         appRole: ${o.role ?? 'EMPLOYEE'}
         assets: [{ type: ad_account, id: act_111, tasks: [ADVERTISE, ANALYZE] }]
-${o.extraTeam ? '      - { group: Analysts, appRole: EMPLOYEE }\n' : ''}    safety: { removalThresholdPercent: ${o.threshold ?? 20} }
+${o.extraTeam ? '      - { group: Analysts, appRole: EMPLOYEE }\n' : ''}    safety: { removalThresholdPercent: ${o.threshold ?? 20}${o.offboards ? `, offboards: ${o.offboards}` : ''} }
 `, PATH, ENV);
 }
 
@@ -56,6 +56,22 @@ hubs:
     });
     assert.equal(await auditConfigChange(store, config), undefined);
     assert.equal((await changed(store)).length, 1);
+  });
+
+  test('a view an earlier release recorded without a key added since (safety.offboards) is no change: unset is its default; an explicit change still is', async () => {
+    const store = new MemoryStore();
+    assert.ok(await auditConfigChange(store, configOf()), 'the first start records it');
+    // As a release before safety.offboards stored it: no such key.
+    await store.transact(async (tx) => {
+      const recorded = (await tx.get('configState', '', 'governance'))!;
+      const { offboards: _o, ...safety } = recorded.view.hubs.main!.safety as Record<string, unknown>;
+      tx.put('configState', '', 'governance', { ...recorded, view: { ...recorded.view, hubs: { main: { ...recorded.view.hubs.main, safety } } } });
+    });
+    assert.equal(await auditConfigChange(store, configOf()), undefined, 'no "safety.offboards (unset) → immediate"');
+    assert.equal(await auditConfigChange(store, configOf({ offboards: 'immediate' })), undefined, 'the default written out is no change either');
+    const braked = await auditConfigChange(store, configOf({ offboards: 'threshold' }));
+    assert.deepEqual(braked?.detail?.changes, ['hub main: safety.offboards immediate → threshold']);
+    assert.equal((await changed(store)).length, 2);
   });
 
   test('first start records the config with one entry; the same settings again (a comment changed) add none; a change adds one saying what changed', async () => {

@@ -7,6 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAgentApi } from '../agent-api.ts';
+import { AgentError } from '../agent-error.ts';
+import { approvalAsChecked } from '../safety/approvals.ts';
 import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { testGroup, testHub, testUser } from '../grants/grant-fixtures.ts';
@@ -18,6 +20,7 @@ import type { TaskContext } from '../tasks/handler.ts';
 import { enqueueTask } from '../tasks/enqueue.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import { applyOutcome } from '../tasks/task-transitions.ts';
+import { wakeParent } from '../tasks/parent-tasks.ts';
 import { offboardHandler } from './offboard.ts';
 
 const NOW = new Date('2026-12-04T01:00:00Z');
@@ -138,4 +141,70 @@ test('an offboarded seat the IdP then deactivates over SCIM counts once', async 
   await store.transact((tx) => { tx.put('directoryUsers', hub.id, 'u-0', testUser('u-0', 'p0@example.com', false)); tx.put('directoryUsers', hub.id, 'u-1', testUser('u-1', 'p1@example.com', false)); });
   const pass = await removalPass(store, hub, 'deprovision', 'apply-removals:deprovision', NOW);
   assert.equal(pass.status, 'completed', JSON.stringify(pass.result));
+});
+
+/**
+ * A hub-scoped admin token and an every-hub token are two offboardings of the same person (their
+ * tasks are keyed apart, agent-api.ts). Each halted with an approval of its own for the same seat:
+ * an owner saw two, and approving both ran the removal twice. The second joins the first's.
+ */
+async function twoTokens(people: number) {
+  const h = await hubOf(people, 'threshold');
+  const scoped: Trigger = { type: 'admin', actor: 'admin-token:portal', hubs: [h.hub.id] };
+  const everyHub: Trigger = { type: 'admin', actor: 'admin-token:okta-workflows' };
+  const offboardAs = async (email: string, trigger: Trigger) => h.run(await h.store.transact((tx) => enqueueTask(tx, {
+    kind: 'offboard', payload: { email }, idempotencyKey: `offboard:${email}${trigger.hubs ? `#hubs=${trigger.hubs.join(',')}` : ':every'}`, summary: `offboard ${email}`, trigger, now: NOW,
+  })));
+  // 2 of 10 go at once; a third person would be 3 of 10 (30 %), past 20 %.
+  assert.equal((await h.offboard('p0@example.com')).status, 'waiting');
+  assert.equal((await h.offboard('p1@example.com')).status, 'waiting');
+  return { ...h, scoped, everyHub, offboardAs };
+}
+const haltedOn = (t: TaskRecord) => (t.result as { halted: Array<{ approvalId: string }> }).halted.map((x) => x.approvalId);
+
+test('two admin tokens offboarding the same person halt on one approval; approved, the removal is queued once and both offboardings wait for it', async () => {
+  const { store, hub, api, run, removals, scoped, everyHub, offboardAs } = await twoTokens(10);
+  const first = await offboardAs('p2@example.com', scoped);
+  const second = await offboardAs('p2@example.com', everyHub);
+  assert.equal(first.status, 'needs-approval');
+  assert.equal(second.status, 'needs-approval');
+  const pending = (await collect(store.list('approvals', hub.id))).filter((a) => a.status === 'pending');
+  assert.equal(pending.length, 1, 'one approval for the same seat');
+  assert.deepEqual(haltedOn(second), haltedOn(first), 'the second offboarding names the approval it joined');
+  assert.equal(pending[0]!.planned.length, 1);
+  const audit = await collect(store.list('audit', hub.id));
+  assert.ok(audit.some((e) => e.action === 'approval-joined' && e.taskId === second.id && /joined approval .*same removals/.test(e.why)), 'the join is audited');
+  assert.equal(audit.filter((e) => e.action === 'approval-requested').length, 1);
+
+  await api.decideApproval(pending[0]!.id, 'approve', owner);
+  assert.deepEqual(await removals(), ['op:remove:m-0', 'op:remove:m-1', 'op:remove:m-2'], 'queued once');
+  const removal = (await collect(store.list('tasks', hub.id))).find((t) => t.idempotencyKey === 'op:remove:m-2')!;
+  assert.equal(removal.parentId, first.id);
+  assert.deepEqual(removal.waiters, [second.id], 'the joined offboarding waits for the same removal');
+  for (const t of [first, second]) assert.equal((await store.get('tasks', '', t.id))?.status, 'waiting');
+  const released = (await store.get('removalWindows', hub.id, hub.id))!.released;
+  assert.equal(released.reduce((n, r) => n + r.removals, 0), 3, 'counted once in the window');
+  // The removal ends: both offboardings are woken and complete.
+  await store.transact(async (tx) => { const done = { ...removal, status: 'completed' as const }; tx.put('tasks', hub.id, removal.id, done); await wakeParent(tx, done, NOW); });
+  for (const t of [first, second]) assert.equal((await run((await store.get('tasks', '', t.id))!)).status, 'completed');
+});
+
+test('a second offboarding finding a seat the approval does not hold grows it under the same id; an approver holding the old version is refused', async () => {
+  const { store, hub, api, scoped, everyHub, offboardAs } = await twoTokens(10);
+  const first = await offboardAs('p2@example.com', scoped);
+  const [before] = (await collect(store.list('approvals', hub.id))).filter((a) => a.status === 'pending');
+  // An invite under the person's email appears in the app meanwhile.
+  await store.transact((tx) => tx.put('appInvites', hub.id, 'i-2', { hubId: hub.id, id: 'i-2', email: 'p2@example.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at }));
+  const second = await offboardAs('p2@example.com', everyHub);
+  assert.deepEqual(haltedOn(second), haltedOn(first));
+  const approvals = await collect(store.list('approvals', hub.id));
+  assert.equal(approvals.length, 1, 'grown, not replaced');
+  assert.deepEqual(approvals[0]!.planned.map((o) => o.kind).sort(), ['cancel-invite', 'remove-member']);
+  assert.deepEqual(approvals[0]!.joined, [second.id]);
+  const audit = await collect(store.list('audit', hub.id));
+  assert.ok(audit.some((e) => e.action === 'approval-joined' && /adding 1 removal/.test(e.why)));
+  await assert.rejects(api.decideApproval(before!.id, 'approve', owner, { within: approvalAsChecked(hub.id, before!.id, before!.planned) }),
+    (e: unknown) => e instanceof AgentError && e.kind === 'conflict');
+  await api.decideApproval(before!.id, 'approve', owner, { within: approvalAsChecked(hub.id, before!.id, approvals[0]!.planned) });
+  assert.equal((await store.get('approvals', hub.id, before!.id))?.status, 'approved');
 });

@@ -29,6 +29,8 @@ export interface OffboardHalt {
   tripped: string[];
   removals: number;
   members: number;
+  /** The pending approval of another offboarding of the same person on the hub that this one joins (`pendingOffboardOf`). */
+  joins?: Readonly<ApprovalRecord>;
 }
 
 /** What an offboarding parent's result says of each hub it halted on (read by its second run). */
@@ -57,15 +59,36 @@ export async function judgeOffboard(tx: Transaction, hub: HubConfigFile, ops: re
 }
 
 /**
+ * The pending approval another offboarding of the same person halted on here, if any: the same
+ * `offboardOf`, or one of the same seats held (a seat is one person's). A hub-scoped admin token
+ * and an every-hub token are two offboardings (agent-api.ts keys them apart, so neither is
+ * answered with the other's task): each halted with an approval of its own for the same seats,
+ * an owner saw two, and approving both ran the removals twice. Joined whatever the threshold now
+ * says: the person's removals wait on one decision, never one queued beside a pending approval.
+ */
+export async function pendingOffboardOf(tx: Pick<Transaction, 'list'>, hubId: string, person: string, ops: readonly Operation[]): Promise<Readonly<ApprovalRecord> | undefined> {
+  const keys = new Set(ops.map((o) => o.key));
+  for await (const a of tx.list('approvals', hubId)) {
+    if (a.status === 'pending' && a.offboard && (a.offboardOf === person || a.planned.some((o) => keys.has(o.key)))) return a;
+  }
+  return undefined;
+}
+
+/** The halt of an offboarding that joins `approval` (pendingOffboardOf). */
+export const joinedHalt = (approval: Readonly<ApprovalRecord>): OffboardHalt =>
+  ({ approvalId: approval.id, explanation: approval.explanation, tripped: [], removals: 0, members: 0, joins: approval });
+
+/**
  * Records the halt: an approval holding the removals (marked `offboard`, so a SCIM pass's
  * approval on the hub never supersedes it, nor it them), audited `approval-requested` with the
  * share, and each held removal in its person's trail. Staged in the offboarding's transaction.
  */
-export function haltOffboard(tx: Transaction, input: { hub: HubConfigFile; ops: Operation[]; halt: OffboardHalt; taskId: string; trigger: Trigger; now: Date }): void {
+export function haltOffboard(tx: Transaction, input: { hub: HubConfigFile; ops: Operation[]; halt: OffboardHalt; taskId: string; trigger: Trigger; now: Date; person: string }): void {
   const { hub, ops, halt, taskId, trigger } = input;
+  if (halt.joins) return joinOffboard(tx, { ...input, approval: halt.joins });
   const approval: ApprovalRecord = {
     id: halt.approvalId, hubId: hub.id, createdAt: input.now.toISOString(), status: 'pending', explanation: halt.explanation,
-    operations: ops.map((o) => ({ kind: o.kind, summary: o.summary })), taskId, planned: ops, offboard: true,
+    operations: ops.map((o) => ({ kind: o.kind, summary: o.summary })), taskId, planned: ops, offboard: true, offboardOf: input.person,
   };
   tx.put('approvals', hub.id, approval.id, approval);
   appendAudit(tx, { hubId: hub.id, trigger, taskId, action: 'approval-requested', subject: { label: `approval ${approval.id}` }, why: halt.explanation, outcome: 'pending',
@@ -73,6 +96,31 @@ export function haltOffboard(tx: Transaction, input: { hub: HubConfigFile; ops: 
   for (const op of ops) {
     appendAudit(tx, { hubId: hub.id, trigger, taskId, action: 'offboard', subject: subjectOf(op),
       why: `${op.summary}: held for approval ${approval.id} (removalThresholdPercent ${hub.safety.removalThresholdPercent}%, safety.offboards: threshold)`, outcome: 'pending', detail: { approvalId: approval.id } });
+  }
+}
+
+/**
+ * A second offboarding of the same person joins the pending approval (pendingOffboardOf): one
+ * approval, its task among those waiting on it (`joined`). Seats it finds that the approval does
+ * not hold yet are added under the same id; its `planned` then differs from what an approver read
+ * before, so a decision pinned to that version (approvalAsChecked) is refused as a plan halting
+ * again is. Audited `approval-joined`, and each removal in its person's trail.
+ */
+function joinOffboard(tx: Transaction, input: { hub: HubConfigFile; ops: Operation[]; approval: Readonly<ApprovalRecord>; taskId: string; trigger: Trigger }): void {
+  const { hub, ops, approval: was, taskId, trigger } = input;
+  const held = new Set(was.planned.map((o) => o.key));
+  const added = ops.filter((o) => !held.has(o.key));
+  const planned = [...was.planned, ...added];
+  const joined = taskId === was.taskId || was.joined?.includes(taskId) ? was.joined : [...(was.joined ?? []), taskId];
+  const approval: ApprovalRecord = { ...was, planned, operations: planned.map((o) => ({ kind: o.kind, summary: o.summary })), ...(joined ? { joined } : {}) };
+  tx.put('approvals', hub.id, approval.id, approval);
+  const grown = added.length > 0 ? `, adding ${added.length} removal(s) it did not hold (an approver who read it before must read it again)` : ', the same removals';
+  appendAudit(tx, { hubId: hub.id, trigger, taskId, action: 'approval-joined', subject: { label: `approval ${approval.id}` },
+    why: `offboarding task ${taskId} joined approval ${approval.id}, pending for the same person (offboarding task ${was.taskId})${grown}`, outcome: 'pending',
+    detail: { approvalId: approval.id, offboarding: was.taskId, added: added.length, operations: planned.length } });
+  for (const op of ops) {
+    appendAudit(tx, { hubId: hub.id, trigger, taskId, action: 'offboard', subject: subjectOf(op),
+      why: `${op.summary}: held for approval ${approval.id} (joined: another offboarding of this person waits on it)`, outcome: 'pending', detail: { approvalId: approval.id } });
   }
 }
 
@@ -87,15 +135,27 @@ export function haltOffboard(tx: Transaction, input: { hub: HubConfigFile; ops: 
 export async function offboardApprovalDecided(tx: Transaction, a: Readonly<ApprovalRecord>, approved: boolean, hub: HubConfigFile, trigger: Trigger, at: Date): Promise<string[]> {
   const ids: string[] = [];
   if (approved) for (const op of a.planned) ids.push((await enqueueOperation(tx, { hub, op, trigger, parentId: a.taskId, force: true, now: at })).id);
-  const parent = await tx.get('tasks', '', a.taskId);
-  if (parent?.status !== 'needs-approval') return ids;
+  await goOn(tx, a, a.taskId, ids.length > 0, at);
+  // An offboarding that joined it (joinOffboard) waits for the same removal tasks (queued once:
+  // the same operation keys, enqueue-operation.ts `waiters`), and goes on as the first does.
+  for (const joined of a.joined ?? []) {
+    let waits = false;
+    if (approved) for (const op of a.planned) waits = !isFinished(await enqueueOperation(tx, { hub, op, trigger, parentId: joined, force: true, now: at })) || waits;
+    await goOn(tx, a, joined, waits, at);
+  }
+  return ids;
+}
+
+/** An offboarding halted on `a` goes on once none of its approvals is pending: waiting for its removals, or run again at once to end. */
+async function goOn(tx: Transaction, a: Readonly<ApprovalRecord>, taskId: string, queued: boolean, at: Date): Promise<void> {
+  const parent = await tx.get('tasks', '', taskId);
+  if (parent?.status !== 'needs-approval') return;
   const halted = (parent.result as { halted?: HaltedOffboard[] } | undefined)?.halted ?? [];
   for (const h of halted) {
-    if (h.approvalId !== a.id && (await tx.get('approvals', h.hubId, h.approvalId))?.status === 'pending') return ids;
+    if (h.approvalId !== a.id && (await tx.get('approvals', h.hubId, h.approvalId))?.status === 'pending') return;
   }
-  const children = ids.length > 0 || (await tx.lookup('tasks', 'tasks.parent', parent.id)).some((c) => !isFinished(c));
+  const children = queued || (await tx.lookup('tasks', 'tasks.parent', parent.id)).some((c) => !isFinished(c));
   await updateTask(tx, parent, children ? { status: 'waiting', waitReason: 'children' } : { status: 'queued' }, at);
-  return ids;
 }
 
 /**

@@ -16,7 +16,7 @@ import { findPerson, hubsOfTrigger, type PersonRef } from './find-person.ts';
 import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
 import { holdOffboarded } from './offboard-hold.ts';
 import { emailKey } from '../matching/email-key.ts';
-import { haltedOutcome, haltOffboard, judgeOffboard, type HaltedOffboard, type OffboardHalt } from './offboard-brake.ts';
+import { haltedOutcome, haltOffboard, joinedHalt, judgeOffboard, pendingOffboardOf, type HaltedOffboard, type OffboardHalt } from './offboard-brake.ts';
 
 /** Whether the row is met for the first time (and note it). */
 function once(seen: Set<string>, rowId: string): boolean {
@@ -116,6 +116,8 @@ export function offboardBraked(hub: HubConfigFile, trigger: Trigger): boolean {
 /** One hub's part of an offboarding: its removals, queued, reported (`over`: past the threshold) or halted for approval. */
 interface Lane {
   hub: HubConfigFile;
+  /** Whom the lane offboards there: `user <directory user id>`, or `email <address>` for seats of nobody known (an approval's `offboardOf`). */
+  person: string;
   ops: Operation[];
   report: boolean;
   over?: string;
@@ -146,10 +148,10 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
       }
       const person = task.payload as PersonRef;
       const found = await findPerson(ctx.store, hubsOfTrigger(hubs().values(), task.trigger), person, task.trigger);
-      const planned: Array<{ hub: HubConfigFile; ops: Operation[]; held: HeldOperation[]; report: boolean }> = [];
+      const planned: Array<Lane & { held: HeldOperation[] }> = [];
       for (const f of found) {
         const { operations, held } = await offboardOperations(ctx.store, f.hub, f.emails, f.user?.id, ctx.now());
-        planned.push({ hub: f.hub, ops: operations, held, report: offboardGoesToReport(f.hub, task.trigger) });
+        planned.push({ hub: f.hub, person: f.user ? `user ${f.user.id}` : `email ${f.emails[0] ?? ''}`, ops: operations, held, report: offboardGoesToReport(f.hub, task.trigger) });
       }
       // An Okta event hook's deactivation (not an explicit leaver action) is the IdP's word, as a
       // SCIM deactivation is: where it removes at once, its removals are judged by the hub's removal
@@ -206,7 +208,7 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
         for (const p of lanes) {
           if (p.ops.length === 0) continue;
           if (p.halt) {
-            haltOffboard(tx, { hub: p.hub, ops: p.ops, halt: p.halt, taskId: task.id, trigger: task.trigger, now });
+            haltOffboard(tx, { hub: p.hub, ops: p.ops, halt: p.halt, taskId: task.id, trigger: task.trigger, now, person: p.person });
             continue;
           }
           if (p.report) {
@@ -243,7 +245,9 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
               continue;
             }
             if (offboardBraked(p.hub, task.trigger)) {
-              const halt = await judgeOffboard(tx, p.hub, p.ops, ctx.now(), person.email ?? person.userName ?? person.externalId ?? '(nobody)');
+              // Another offboarding of this person (another admin token's) waits on an approval here: one approval, joined.
+              const joins = await pendingOffboardOf(tx, p.hub.id, p.person, p.ops);
+              const halt = joins ? joinedHalt(joins) : await judgeOffboard(tx, p.hub, p.ops, ctx.now(), person.email ?? person.userName ?? person.externalId ?? '(nobody)');
               lanes.push(halt ? { ...p, halt } : p);
               continue;
             }

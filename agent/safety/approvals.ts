@@ -22,6 +22,10 @@ export interface ApprovalRecord extends Approval {
    * `taskId` is the offboarding (no hub's task). Each stands alone: never a pass's pending approval.
    */
   offboard?: true;
+  /** An offboarding's approval: whom it offboards (`user <directory user id>` or `email <address>`), so a second offboarding of them joins it (dispatch/offboard-brake.ts). */
+  offboardOf?: string;
+  /** Other offboardings (task ids) of the same person that joined this approval and wait on its decision as `taskId` does. */
+  joined?: string[];
 }
 
 declare module '../store/collections.ts' {
