@@ -25,6 +25,7 @@ import { trimChanges, type CheckRunRecord } from './check-run.ts';
 import { readApp, type AppReading } from './read-app.ts';
 import { carryDecisions, renamedRows } from './renamed-rows.ts';
 import { endDepartedExemptions } from './departed-exemptions.ts';
+import { formerIdsOf, formerRowRenames, withCurrentIds } from './former-ids.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { shareReading } from './share-baseline.ts';
 import { assignsTriedOn } from '../app-state/grant-maker.ts';
@@ -97,7 +98,11 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
   const run = await store.transact(async (tx): Promise<CheckRunRecord> => {
     const now = input.now().toISOString();
     // Read before anything is staged: the snapshot this transaction replaces.
-    const previous = await readSnapshot(tx, hub.id);
+    const stored = await readSnapshot(tx, hub.id);
+    // Invites the connector now lists under a new id of the same row (`formerIds`): compared,
+    // matched and held as the records stored under the old id; the old key is replaced below.
+    const formerIds = formerIdsOf(reading.invites);
+    const previous = withCurrentIds(stored, formerIds);
     const last = await lastImport(tx, hub.id);
     const previousComplete = last?.complete === true;
     // What changed is found against the previous snapshot when it holds every member and invite:
@@ -146,12 +151,12 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     // this snapshot is the next check's baseline too. A first import filtered is none: the members
     // it never listed would be reported as added by hand once listed.
     const nextBaseline = !complete && listsAll && baseline;
-    writeSnapshot(tx, hub.id, previous, snapshot, {
+    writeSnapshot(tx, hub.id, stored, snapshot, {
       completedAt: now, startedAt, taskId, counts, assetTypes: reading.assetTypes, partnerShareTypes: shares.known, ...(unavailable.length > 0 ? { unavailable } : {}),
       ...(nextBaseline ? { baseline: true as const } : {}),
     }, complete);
 
-    await carryDecisions(tx, hub.id, renamedRows(previous, snapshot), { trigger, taskId });
+    await carryDecisions(tx, hub.id, [...formerRowRenames(formerIds), ...renamedRows(previous, snapshot)], { trigger, taskId });
     // An exemption whose seat or invite this complete listing no longer shows ends with it (audited):
     // kept, it covered whoever came back under the same row id later. Never from a partial reading.
     const endedExemptions = await endDepartedExemptions(tx, hub.id, snapshot, complete, now, taskId);

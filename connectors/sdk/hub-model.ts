@@ -62,6 +62,13 @@ export type InviteStatus = 'pending' | 'expired' | 'declined' | 'canceled' | 'ac
 /** An invitation not yet accepted (Meta: a BusinessRoleRequest listed under pending_users). */
 export interface AppInvite {
   id: string;
+  /**
+   * Ids an earlier release of this connector gave the same invitation (its id derivation
+   * changed; the person did not). The agent carries what it keeps under a former id (an owner's
+   * exemption or match, a drift hold) to `id` once, at a check for updates
+   * (agent/check-for-updates/former-ids.ts). Absent: the id never changed.
+   */
+  formerIds?: string[];
   email: string;
   role: string;
   tasks?: string[];

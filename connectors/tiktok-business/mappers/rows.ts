@@ -34,6 +34,17 @@ export function inviteIdOf(email: string): string {
 }
 
 /**
+ * The ids releases before the NFC key gave the invitation (the address trimmed and lower-cased,
+ * not normalized): for an address TikTok lists decomposed, another id than `inviteIdOf`'s. Given
+ * to the agent as the invite's `formerIds`, so an exemption or an owner's match stored under the
+ * old id follows the row; none for an ASCII or precomposed address, whose id did not change.
+ */
+export function formerInviteIdsOf(email: string): string[] {
+  const before = email.trim().toLowerCase();
+  return before === inviteIdOf(email) ? [] : [before];
+}
+
+/**
  * The row's `user_role` when it is one TikTok documents (ADMIN or STANDARD, `BCUserRole` in
  * github.com/tiktok/tiktok-business-api-sdk `yml_files/bc_*.yml`), else undefined. A row without one, or with another
  * value, is of no known role [INF #52]: never read as STANDARD, which would show an ADMIN as
@@ -83,7 +94,11 @@ export function ofStatus(row: MemberRow, status: string): MemberRow | undefined 
 /** A row of the PENDING or REJECTED listing (its status from `ofStatus`), of known role (`knownRoleOf`). */
 export function toInvite(row: MemberRow & { user_role: string }): AppInvite {
   const email = row.user_email ?? '';
-  return { id: inviteIdOf(email), email, role: row.user_role, status: row.relation_status === 'REJECTED' ? 'declined' : 'pending' };
+  const formerIds = formerInviteIdsOf(email);
+  return {
+    id: inviteIdOf(email), ...(formerIds.length > 0 ? { formerIds } : {}),
+    email, role: row.user_role, status: row.relation_status === 'REJECTED' ? 'declined' : 'pending',
+  };
 }
 
 export function toAsset(type: TikTokAssetType, row: AssetRow): AppAsset {
