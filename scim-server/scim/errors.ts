@@ -70,6 +70,14 @@ export const notFound = (detail: string) => new ScimError(404, undefined, detail
 export const uniqueness = (detail: string) => new ScimError(409, 'uniqueness', detail);
 
 /**
+ * A method the endpoint does not offer: 405 with Allow listing those it does (RFC 9110 §15.5.6
+ * requires Allow on a 405). RFC 7644 §3.12 has no scimType for it; the body is its error schema.
+ */
+export function methodNotAllowed(method: string, endpoint: string, allowed: readonly string[]): ScimError {
+  return new ScimError(405, undefined, `${method} is not offered on ${endpoint} (RFC 7644 §3.2); it answers ${allowed.join(', ')}`, { Allow: allowed.join(', ') });
+}
+
+/**
  * A short, safe rendering of a client value for an error detail (never huge, never throws).
  * Secrets in it (a `password` member, a token) are redacted before the cut: redacted after it, as
  * every error detail is, a value cut in the middle (`"password":"Sup3rSecr...`) no longer matched

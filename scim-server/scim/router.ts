@@ -10,7 +10,7 @@ import { RefusalBudget } from '../refusal-budget.ts';
 import { decodablePath, requestError, scimBody, undecodableIdError } from './body.ts';
 import { hubRequest, sendScim, type HubRequest } from './context.ts';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
-import { notFound, ScimError, storeBusy, storeUnavailable } from './errors.ts';
+import { methodNotAllowed, notFound, ScimError, storeBusy, storeUnavailable } from './errors.ts';
 import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from './groups.ts';
 import { listResponse } from './list.ts';
 import { defineHubStateIndexes } from './resources/hub-state.ts';
@@ -128,6 +128,24 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
   };
   router.all(`${base}/Bulk`, handle(notImplemented('Bulk operations (RFC 7644 §3.7) are not supported; send each change to /Users or /Groups')));
   for (const at of ['', '/Users', '/Groups']) router.post(`${base}${at}/.search`, handle(notImplemented('POST /.search (RFC 7644 §3.4.3) is not supported; query with GET /Users or /Groups and a filter')));
+
+  // A method an endpoint does not offer (`PUT /Users`, `POST /Users/{id}`, `DELETE /Groups`):
+  // 405 with the methods it does offer in Allow (RFC 9110 §15.5.6: a 405 "MUST" carry Allow), the
+  // endpoints and their methods being RFC 7644 §3.2's. A 404 said the URL was wrong when it was
+  // the method. Registered after every route, so Bulk and /.search keep their 501; a path no
+  // endpoint has stays a 404 (below). HEAD is served by Express with each GET route.
+  const offered: Array<[string, string[]]> = [
+    ...['/ServiceProviderConfig', '/serviceConfiguration', '/ResourceTypes', '/ResourceTypes/:id', '/Schemas', '/Schemas/:id'].map((p): [string, string[]] => [p, ['GET', 'HEAD']]),
+    ['/Users', ['GET', 'HEAD', 'POST']],
+    ['/Groups', ['GET', 'HEAD', 'POST']],
+    ['/Users/:id', ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE']],
+    ['/Groups/:id', ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE']],
+  ];
+  for (const [at, methods] of offered) {
+    router.all(`${base}${at}`, (req: Request) => {
+      throw methodNotAllowed(req.method, at.replace(':id', '{id}'), methods);
+    });
+  }
 
   router.use((req: Request) => {
     // A base URL pasted into the IdP without its hub (`…/scim/v2` rather than

@@ -51,4 +51,16 @@ describe('SCIM: names compared whatever their Unicode normalization form', () =>
     const found = await scimRequest(app, 'h', 'GET', `/Groups?excludedAttributes=members&filter=${encodeURIComponent(`displayName eq "café ${NFC}"`)}`);
     assert.equal(found.body.totalResults, 1);
   });
+
+  test('group displayName is compared as sent, surrounding spaces included: "Sales" and "Sales " are two groups, each found by its own name', async () => {
+    // Not trimmed: RFC 7643 folds no whitespace (caseExact, §2.2, is about case; §8.7.1 does not
+    // even make the name unique, Entra asks that), and the IdP's group name is kept as sent. A 409 for "Sales " would leave Okta's follow-up `displayName eq "Sales "`
+    // finding nothing (the push stuck), and trimming that look-up too would link two IdP groups to
+    // one, each full push replacing the other's members. Teams match names untrimmed (groupKey).
+    for (const displayName of ['Sales', 'Sales ']) assert.equal((await scimRequest(app, 'h', 'POST', '/Groups', { schemas: [GROUP], displayName })).status, 201, JSON.stringify(displayName));
+    for (const displayName of ['Sales', 'Sales ']) {
+      const found = await scimRequest(app, 'h', 'GET', `/Groups?excludedAttributes=members&filter=${encodeURIComponent(`displayName eq "${displayName}"`)}`);
+      assert.deepEqual(found.body.Resources.map((g: { displayName: string }) => g.displayName), [displayName]);
+    }
+  });
 });

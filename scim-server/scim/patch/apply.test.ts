@@ -182,6 +182,13 @@ describe('PATCH engine: group members', () => {
   test('Entra legacy: Remove on members with a value list removes ONLY the listed members', () => {
     assert.deepEqual(memberIds(patchGroup({ op: 'Remove', path: 'members', value: [{ $ref: null, value: 'u1' }] })), ['u2', 'u3']);
   });
+  test('members.value is caseExact false (RFC 7643 §8.7.1): a remove by value list matches it in any case, as the filter form does', () => {
+    const upper = { displayName: 'G', members: [{ value: '6f1c2d3e-aaaa-4bbb-8ccc-0123456789ab' }, { value: 'u2' }] };
+    const patch = (...Operations: unknown[]) => memberIds(applyPatch(upper, { schemas: [PATCH], Operations }, { core: GROUP_ATTRIBUTES, resourceId: 'gid' }));
+    assert.deepEqual(patch({ op: 'Remove', path: 'members', value: [{ $ref: null, value: '6F1C2D3E-AAAA-4BBB-8CCC-0123456789AB' }] }), ['u2'], 'Entra value list');
+    assert.deepEqual(patch({ op: 'remove', path: 'members[value eq "6F1C2D3E-AAAA-4BBB-8CCC-0123456789AB"]' }), ['u2'], 'filter');
+    assert.deepEqual(patch({ op: 'Remove', path: 'members', value: [{ value: 'U2' }] }, { op: 'Remove', path: 'members', value: [{ value: 'nobody' }] }), ['6f1c2d3e-aaaa-4bbb-8ccc-0123456789ab'], 'merged run');
+  });
   test('remove of a non-member is a no-op; remove without value clears (RFC 7644 §3.5.2.2)', () => {
     assert.deepEqual(memberIds(patchGroup({ op: 'Remove', path: 'members', value: [{ value: 'nobody' }] })), ['u1', 'u2', 'u3']);
     assert.deepEqual(memberIds(patchGroup({ op: 'remove', path: 'members[value eq "nobody"]' })), ['u1', 'u2', 'u3']);

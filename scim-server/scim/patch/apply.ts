@@ -1,3 +1,4 @@
+import { foldName } from '../../../agent/desired-state/directory-records.ts';
 import { extensionSchemaOf, findAttribute, HUB_SCHEMA, MAX_VALUES, type AttributeDef } from '../attributes.ts';
 import { invalidSyntax, invalidValue, preview, ScimError } from '../errors.ts';
 import { matches } from '../filter/evaluate.ts';
@@ -21,6 +22,23 @@ const isObject = (v: unknown): v is ScimObject => typeof v === 'object' && v !==
 
 function keyOf(element: unknown): string {
   return isObject(element) && typeof element.value === 'string' ? `v:${element.value}` : `j:${JSON.stringify(element)}`;
+}
+
+/**
+ * The key a remove with a value list matches elements by: keyOf, with a string `value` folded
+ * (foldName) unless that sub-attribute is caseExact. RFC 7643 §8.7.1 gives Group `members.value`
+ * "caseExact": false (so do the User's multi-valued `value`s), /Schemas says so (discovery.ts),
+ * and the filter form `members[value eq "…"]` already compared it so (filter/evaluate.ts);
+ * compared exactly, Entra's {"op":"Remove","path":"members","value":[{"value":"<ID>"}]} with the
+ * id in another case removed nobody and was answered 204: the person kept the group's access.
+ * Member values are ids this server issued (lower-case UUIDs, users.ts), so folding cannot make
+ * one member's removal take out another.
+ */
+function removalKey(def: AttributeDef): (element: unknown) => string {
+  const value = findAttribute(def.subAttributes, 'value');
+  const folds = value !== undefined && value.caseExact !== true && (value.type === 'string' || value.type === 'reference');
+  if (!folds) return keyOf;
+  return (e) => (isObject(e) && typeof e.value === 'string' ? `v:${foldName(e.value)}` : keyOf(e));
 }
 
 export interface PatchContext {
@@ -227,8 +245,9 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
       // Entra: {"op":"Remove","path":"members","value":[{"value":"u1"}]} removes ONLY u1 (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups).
       // A value that names nobody (null, [], {}) removes nobody: read as "all", `"value": null`
       // emptied the group (https://github.com/AzureAD/SCIMReferenceCode/issues/10).
-      const gone = new Set(((normalizeValue(def, value, path) as unknown[] | undefined) ?? []).map(keyOf));
-      container[name] = current.filter((e) => !gone.has(keyOf(e)));
+      const key = removalKey(def);
+      const gone = new Set(((normalizeValue(def, value, path) as unknown[] | undefined) ?? []).map(key));
+      container[name] = current.filter((e) => !gone.has(key(e)));
       return;
     }
     const incoming = (normalizeValue(def, value, path) as unknown[] | undefined) ?? [];
