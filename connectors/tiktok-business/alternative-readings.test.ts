@@ -116,6 +116,28 @@ describe('tiktok-business under other readings of what TikTok leaves open', () =
     }
   });
 
+  test('#60 invites refused with a 40002 whose free-text message names no field: sent again one address per call, each fails invalid-argument with TikTok\'s message, nothing invited', async () => {
+    const said = 'Please select at least one ad account for a Standard member.';
+    const bed = await bedWith({}, { codes: [{ match: '^bc/member/invite$', code: 40002, message: said }] });
+    try {
+      const c = bed.connector();
+      const emails = ['n1@example.com', 'n2@example.com'];
+      const results = await Promise.allSettled(emails.map((email) => c.invite!({ email, role: 'STANDARD', firstAttempt: true })));
+      for (const [i, r] of results.entries()) {
+        assert.equal(r.status, 'rejected');
+        const e = (r as PromiseRejectedResult).reason as ConnectorError;
+        assert.deepEqual([e.kind, e.providerCode, e.notApplied, e.field], ['invalid-argument', '40002', true, undefined]);
+        assert.ok(e.message.startsWith(`tiktok-business: invite ${emails[i]}`), e.message);
+        assert.ok(e.message.includes(said), e.message);
+      }
+      const invites = bed.emulator.calls.filter((x) => x.endpoint === 'bc/member/invite').map((x) => (x.body as { emails: string[] }).emails.length);
+      assert.deepEqual(invites, [2, 1, 1], 'the call of two, then each address alone');
+      for (const email of emails) assert.equal(rowsOf(bed, email).length, 0, email);
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('#18 delete or update of someone not there answered 40002 rather than 40007: a removal or revoke is already-done, a role change not-found', async () => {
     const bed = await bedWith({ deleteUnknownCode: 40002, updateUnknownCode: 40002 });
     try {

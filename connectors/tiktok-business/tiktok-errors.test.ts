@@ -25,11 +25,13 @@ describe('TikTok return codes → ConnectorError kinds', () => {
     assert.equal(toConnectorError(env(20001), 'x', () => 0).notApplied, undefined);
   });
 
-  test('40100 takes the backoff wait, scope app; 61000 a fixed hour', () => {
+  test('40100 takes the backoff wait, scope app; 61000 a fixed hour, 60001 5 minutes (README [INF] #61)', () => {
     const e = toConnectorError(env(40100), 'invite a', () => 2000);
     assert.deepEqual([e.retryAfterMs, e.limitScope, e.providerCode], [2000, 'app', '40100']);
     assert.match(e.message, /^invite a: rate-limited \(retry in 2 s\)/);
     assert.equal(toConnectorError(env(61000), 'x', () => 2000).retryAfterMs, 3_600_000);
+    const maintenance = toConnectorError(env(60001), 'x', () => 2000);
+    assert.deepEqual([maintenance.kind, maintenance.retryAfterMs, maintenance.limitScope], ['rate-limited', 300_000, 'app']);
   });
 
   test('HTTP 404 / 405 never reached the API (our bug: internal, not applied); 5xx is unavailable', () => {
