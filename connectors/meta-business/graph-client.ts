@@ -3,7 +3,7 @@ import type { ConnectorContext } from '../sdk/connector.ts';
 import type { HttpClient, QueryValue } from '../sdk/http.ts';
 import { formatWait, type RateLimitBook } from '../sdk/rate-limit-book.ts';
 import { bucObjectOf, graphErrorOf, toConnectorError, type GraphErrorContext } from './graph-errors.ts';
-import { limitOf, smallerLimit, withLimit } from './graph-limit.ts';
+import { limitOf, PageSizeCap, withLimit } from './graph-limit.ts';
 import { APP_USAGE, appUsageDelayMs, parseUsage } from './graph-usage.ts';
 import { fromCursor, staleListing, toCursor } from './graph-cursor.ts';
 
@@ -92,8 +92,8 @@ export class GraphClient {
   readonly #clock: () => number;
   /** The latest X-App-Usage reading (highest of its percentages) and when it came. */
   #appUsage = { percent: 0, at: 0 };
-  /** The largest `limit` this Graph took after refusing a larger one (smallerLimit); undefined: none refused. */
-  #limitCap: number | undefined;
+  /** The largest `limit` this Graph takes, learned from its refusals (graph-limit.ts). */
+  readonly #pageSize: PageSizeCap;
 
   constructor(options: GraphClientOptions) {
     this.#log = options.log;
@@ -104,6 +104,7 @@ export class GraphClient {
     this.businessId = options.businessId;
     this.#token = options.token;
     this.#book = options.book;
+    this.#pageSize = new PageSizeCap((message) => this.#log?.warn(message, { businessId: this.businessId }));
   }
 
   /**
@@ -193,7 +194,9 @@ export class GraphClient {
   }
 
   async call(method: 'GET' | 'POST' | 'DELETE', path: string, params: GraphParams, ctx: GraphErrorContext): Promise<unknown> {
-    let sent = method === 'GET' ? this.#capped(params) : params;
+    let sent = method === 'GET' && params.limit !== undefined ? { ...params, limit: this.#pageSize.capped(Number(params.limit)) } : params;
+    /** A smaller limit tried after a bare (#100): kept once a read with it is answered (PageSizeCap). */
+    let tried: number | undefined;
     for (;;) {
       if (ctx.isInvite) this.assertNotBlocked(`invite:${this.businessId}`, ctx.what);
       this.#assertCallable(path, ctx);
@@ -204,27 +207,15 @@ export class GraphClient {
           ? { method, path: `${this.version}/${path}`, form: { ...encoded, access_token: this.#token }, what: ctx.what }
           : { method, path: `${this.version}/${path}`, query: { ...encoded, access_token: this.#token }, what: ctx.what },
       );
-      const smaller = method === 'GET' && sent.limit !== undefined ? this.#learnLimit(res.body, Number(sent.limit)) : undefined;
-      if (smaller === undefined) return this.#settle(res, ctx, path);
+      const smaller = method === 'GET' && sent.limit !== undefined ? this.#pageSize.refused(res.body, Number(sent.limit)) : undefined;
+      if (smaller === undefined) {
+        if (tried !== undefined && res.status < 300 && !graphErrorOf(res.body)) this.#pageSize.answered(tried);
+        return this.#settle(res, ctx, path);
+      }
+      tried = smaller;
       this.#noteUsage(res.headers);
       sent = { ...sent, limit: smaller };
     }
-  }
-
-  /** `params` with `limit` no larger than a Graph that refused a larger one takes. */
-  #capped(params: GraphParams): GraphParams {
-    const limit = Number(params.limit);
-    return this.#limitCap !== undefined && params.limit !== undefined && limit > this.#limitCap ? { ...params, limit: this.#limitCap } : params;
-  }
-
-  /** A refusal of `sent` as too large a limit: the smaller one to use from now on (smallerLimit). */
-  #learnLimit(body: unknown, sent: number): number | undefined {
-    const smaller = smallerLimit(body, sent);
-    if (smaller === undefined) return undefined;
-    const cap = Math.min(this.#limitCap ?? smaller, smaller);
-    if (cap !== this.#limitCap) this.#log?.warn(`meta-business: Graph refused limit=${sent}; pages of ${cap} from now on`, { businessId: this.businessId });
-    this.#limitCap = cap;
-    return cap;
   }
 
   /** One page of an edge; pass the cursor from the previous page to continue. */
@@ -293,23 +284,30 @@ export class GraphClient {
   async batch(ops: BatchOperation[], ctx: GraphErrorContext): Promise<BatchResult[]> {
     const results: Array<BatchResult | null> = ops.map(() => null);
     let pending = ops.map((_, i) => i);
+    /** Per operation, the smaller limit tried after a bare (#100) (PageSizeCap). */
+    const tried = new Map<number, number>();
     for (let round = 0; round < 3 && pending.length > 0; round++) {
       const chunks: number[][] = [];
       for (let i = 0; i < pending.length; i += BATCH_LIMIT) chunks.push(pending.slice(i, i + BATCH_LIMIT));
-      // A first page asks for no more than a Graph that refused a larger limit takes (#learnLimit);
+      // A first page asks for no more than a Graph that refused a larger limit takes (PageSizeCap);
       // an op refused for its limit is re-sent with a smaller one, like a transient failure.
       const limits = new Map<number, number>();
       await inParallel(chunks, BATCHES_IN_FLIGHT, async (chunk) => {
         const sent = await this.sendBatch(chunk.map((i) => {
           const limit = ops[i].method === 'GET' ? limitOf(ops[i].relativeUrl) : undefined;
           if (limit === undefined) return ops[i];
-          const capped = Math.min(limit, this.#limitCap ?? limit);
+          const capped = this.#pageSize.capped(limit, tried.get(i));
           limits.set(i, capped);
           return capped === limit ? ops[i] : { ...ops[i], relativeUrl: withLimit(ops[i].relativeUrl, capped) };
         }), ctx);
         chunk.forEach((opIndex, j) => { if (sent[j]) results[opIndex] = sent[j]; });
       });
-      const refusedLimit = (i: number) => limits.has(i) && results[i] !== null && this.#learnLimit(results[i]!.body, limits.get(i)!) !== undefined;
+      const refusedLimit = (i: number): boolean => {
+        const smaller = limits.has(i) && results[i] !== null ? this.#pageSize.refused(results[i]!.body, limits.get(i)!) : undefined;
+        if (smaller !== undefined) tried.set(i, smaller);
+        return smaller !== undefined;
+      };
+      for (const [i, limit] of tried) if (limits.get(i) === limit && results[i] && results[i]!.status < 300 && !graphErrorOf(results[i]!.body)) this.#pageSize.answered(limit);
       pending = pending.filter((i) => results[i] === null || (round < 2 && ops[i].method === 'GET' && (isTransient(results[i]!) || refusedLimit(i))));
       for (const i of pending) results[i] = null;
     }

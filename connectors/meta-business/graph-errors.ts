@@ -83,7 +83,7 @@ const HOUR = 60 * MINUTE;
  * is optional in the envelope, so a 100 that carries none but says this is the same not-found
  * (README [INF]: a Graph that omits the subcode).
  */
-const MISSING_OBJECT = /^(\(#100\)\s*)?Unsupported (get|post|delete) request\b|Object with ID '[^']*' does not exist/i;
+export const MISSING_OBJECT = /^(\(#100\)\s*)?Unsupported (get|post|delete) request\b|Object with ID '[^']*' does not exist/i;
 
 interface Rule {
   when: (code: number, subcode: number | undefined, ctx: GraphErrorContext, message?: string) => boolean;
