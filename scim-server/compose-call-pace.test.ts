@@ -11,18 +11,11 @@ import { Keyring } from '../agent/secrets/keyring.ts';
 import { MemoryStore } from '../agent/store/memory-store.ts';
 import '../agent/tasks/call-pace.ts';
 import type { ConnectorError } from '../connectors/sdk/connector-error.ts';
-import { parseConfig } from '../config/load.ts';
 import { composeHubwarden } from './compose.ts';
+import { tiktokHubConfig } from '../connectors/tiktok-business/test-setup.ts';
 
 test('on a store one process uses, a day\'s calls counted before a restart hold the hub after it, and nothing is sent', async (t) => {
-  const config = parseConfig(`
-hubs:
-  - id: hub-t
-    connector: tiktok-business
-    tiktok: { businessCenterId: "7000000000000000001", accessToken: env:TOKEN, tokenUserId: "7100", apiBaseUrl: "https://sandbox-ads.tiktok.com" }
-    teams:
-      - { group: Admins, hubRole: owner, appRole: ADMIN }
-`, '/tmp/hubwarden-compose-call-pace/hubwarden.yaml', { TOKEN: 'token-compose-call-pace-0123456789' });
+  const config = tiktokHubConfig('https://sandbox-ads.tiktok.com', 'compose-call-pace');
   const store = new MemoryStore();
   await store.open();
   // The process before the restart spent the day's 1,000 calls.

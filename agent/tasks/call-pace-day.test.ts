@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pacer, TIKTOK_SANDBOX_PACE, type PaceLimits } from '../../connectors/tiktok-business/pacing.ts';
 import type { ConnectorError } from '../../connectors/sdk/connector-error.ts';
-import { parseConfig } from '../../config/load.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { LowdbStore } from '../store/lowdb-store.ts';
 import type { Store } from '../store/store.ts';
@@ -13,6 +12,7 @@ import { postgresForTests } from '../../test/postgres.ts';
 import { postgresReplicas } from '../../test/postgres-replicas.ts';
 import { createHubConnector } from '../hub-connector.ts';
 import { fleetCallPace } from './call-pace.ts';
+import { tiktokHubConfig } from '../../connectors/tiktok-business/test-setup.ts';
 
 /**
  * TikTok's sandbox host allows 1,000 calls a UTC day ("Rate limits",
@@ -105,14 +105,7 @@ describe('the UTC day\'s calls shared by replicas (PostgreSQL)', { skip: db.skip
 });
 
 test('at TikTok\'s sandbox host the connector asks the window for its day\'s calls, and a day spent pauses the app scope until 00:00 UTC without a call', async () => {
-  const config = parseConfig(`
-hubs:
-  - id: hub-t
-    connector: tiktok-business
-    tiktok: { businessCenterId: "7000000000000000001", accessToken: env:TOKEN, tokenUserId: "7100", apiBaseUrl: "https://sandbox-ads.tiktok.com" }
-    teams:
-      - { group: Admins, hubRole: owner, appRole: ADMIN }
-`, '/tmp/hubwarden-call-pace-day/hubwarden.yaml', { TOKEN: 'token-call-pace-day-0123456789' });
+  const config = tiktokHubConfig('https://sandbox-ads.tiktok.com', 'call-pace-day');
   const asked: unknown[] = [];
   const blocks: Array<[string, string, number]> = [];
   let sent = 0;

@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pacer } from '../../connectors/tiktok-business/pacing.ts';
-import { parseConfig } from '../../config/load.ts';
 import { createHubConnector } from '../hub-connector.ts';
 import { postgresForTests } from '../../test/postgres.ts';
 import { postgresReplicas } from '../../test/postgres-replicas.ts';
 import { fleetCallPace } from './call-pace.ts';
+import { tiktokHubConfig } from '../../connectors/tiktok-business/test-setup.ts';
 
 /**
  * TikTok's limits are per developer app (QPS / QPM, "Rate limits",
@@ -42,14 +42,7 @@ describe('the hub call window shared by replicas (PostgreSQL)', { skip: db.skip 
 });
 
 test('a TikTok hub\'s connector counts each call in the window it is given, at its pace', async () => {
-  const config = parseConfig(`
-hubs:
-  - id: hub-t
-    connector: tiktok-business
-    tiktok: { businessCenterId: "7000000000000000001", accessToken: env:TOKEN, tokenUserId: "7100", apiBaseUrl: "https://tiktok.test" }
-    teams:
-      - { group: Admins, hubRole: owner, appRole: ADMIN }
-`, '/tmp/hubwarden-call-pace/hubwarden.yaml', { TOKEN: 'token-call-pace-0123456789' });
+  const config = tiktokHubConfig('https://tiktok.test', 'call-pace');
   const asked: Array<[string, { perSecond: number; perMinute: number }]> = [];
   const answer: typeof fetch = async () => new Response(JSON.stringify({ code: 0, message: 'OK', data: { list: [], page_info: { page: 1, page_size: 50, total_number: 0, total_page: 1 } } }), { status: 200, headers: { 'content-type': 'application/json' } });
   const connector = createHubConnector(config.file.hubs[0]!, config, {

@@ -6,6 +6,7 @@ import { postgresReplicas, until } from '../../test/postgres-replicas.ts';
 import { createHubConnector } from '../hub-connector.ts';
 import { connectorBlocksToStore } from './scope-blocks.ts';
 import { TaskRunner } from './task-runner.ts';
+import { tiktokHubConfig } from '../../connectors/tiktok-business/test-setup.ts';
 
 /**
  * A throttle one replica's connector finds by itself, outside any task's outcome: here a usage
@@ -63,14 +64,7 @@ describe('rate-limit blocks a connector found, across replicas (PostgreSQL)', { 
     // TikTok's limits are per developer app ("Rate limits",
     // https://business-api.tiktok.com/portal/docs/rate-limits/v1.3): one replica's 40100 is the
     // whole app's, so the app scope, which every call counts against, holds on every replica.
-    const tiktok = parseConfig(`
-hubs:
-  - id: hub-t
-    connector: tiktok-business
-    tiktok: { businessCenterId: "7000000000000000001", accessToken: env:TOKEN, tokenUserId: "7100", apiBaseUrl: "https://tiktok.test" }
-    teams:
-      - { group: Admins, hubRole: owner, appRole: ADMIN }
-`, '/tmp/hubwarden-connector-blocks/hubwarden.yaml', ENV).file.hubs[0]!;
+    const tiktok = tiktokHubConfig('https://tiktok.test', 'connector-blocks').file.hubs[0]!;
     const throttled: typeof fetch = async () => new Response(JSON.stringify({ code: 40100, message: 'Requests made too frequently', request_id: 'r', data: {} }), { status: 200, headers: { 'content-type': 'application/json' } });
     const schema = freshSchema('connector-blocks-app');
     const a = await replica(schema);

@@ -5,6 +5,7 @@
 import type { ConnectorContext, HubConnector } from '../sdk/definition.ts';
 import { createTikTokEmulator, TIKTOK_SANDBOX, type TikTokEmulator, type TikTokEmulatorOptions } from './emulator/index.ts';
 import { createTikTokBusiness } from './connector.ts';
+import { parseConfig, type LoadedConfig } from '../../config/load.ts';
 
 export const silentLog: ConnectorContext['log'] = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -32,4 +33,20 @@ export async function startTikTokTestBed(options: TikTokEmulatorOptions = {}): P
     }, { log: silentLog, ...(o.onCall ? { onCall: o.onCall } : {}) }),
     close,
   };
+}
+
+/**
+ * A loaded config of one TikTok hub `hub-t` (its owner team only) at `apiBaseUrl`, for the tests
+ * outside this folder that build its connector the way `npm start` does (pacing, pauses, compose).
+ * `https://sandbox-ads.tiktok.com` is the sandbox host, with its documented daily calls.
+ */
+export function tiktokHubConfig(apiBaseUrl: string, name: string): LoadedConfig {
+  return parseConfig(`
+hubs:
+  - id: hub-t
+    connector: tiktok-business
+    tiktok: { businessCenterId: "7000000000000000001", accessToken: env:TOKEN, tokenUserId: "7100", apiBaseUrl: "${apiBaseUrl}" }
+    teams:
+      - { group: Admins, hubRole: owner, appRole: ADMIN }
+`, `/tmp/hubwarden-${name}/hubwarden.yaml`, { TOKEN: `token-${name}-0123456789` });
 }
