@@ -67,7 +67,7 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
           try {
             listed = await call(what, () => request.get());
           } catch (err) {
-            if (page === 1 && err instanceof ConnectorError && LIST_NOT_SERVED.has(err.kind)) return undefined;
+            if (page === 1 && err instanceof ConnectorError && listNotServed(err, config.extensionAppId)) return undefined;
             throw err;
           }
           for (const e of listed?.value ?? []) if (typeof e?.name === 'string') names.set(remember(e.name), e as ListedExtension);
@@ -168,9 +168,18 @@ function notOurShape(e: ListedExtension): string | undefined {
 
 /**
  * A list refused so (404, or 405 and other statuses outside the error table) is not served by this
- * Graph. Not a 400: a malformed extensionAppId is refused so, and must stay the hub's clear error.
+ * Graph. [INF] A 400 too when extensionAppId is a GUID, as every app (client) id is: Graph's Create
+ * extensionProperty reference shows only the POST, and Graph answers a segment it does not serve
+ * with 400 BadRequest ("Resource not found for the segment"), so a Graph (or an emulator) that does
+ * not serve this GET may refuse it so; taken for a lasting error, it failed the hub's attributes on
+ * every run. With an extensionAppId that is no GUID, the 400 is most likely about that id, and
+ * stays the hub's clear error.
  */
 const LIST_NOT_SERVED = new Set(['not-found', 'internal']);
+
+function listNotServed(err: ConnectorError, extensionAppId: string): boolean {
+  return LIST_NOT_SERVED.has(err.kind) || (err.kind === 'invalid-argument' && GUID.test(extensionAppId));
+}
 
 /** A bound on the pages of one list, so a server that keeps answering with a nextLink cannot hold a run for ever. */
 const MAX_LIST_PAGES = 100;

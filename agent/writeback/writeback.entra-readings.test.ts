@@ -84,6 +84,37 @@ test('entra: a Graph that does not list extension properties: created by the fir
   }
 });
 
+test('entra: a Graph that answers the unserved extension list 400 (as it answers a segment it does not know): attributes created, then taken as there, values written', async () => {
+  // Graph's Create extensionProperty reference shows only the POST; a Graph-like service that does not
+  // serve the GET may refuse it as a bad request. With a GUID extensionAppId that 400 cannot be about the id.
+  const { graph, server, store, make, status } = await setup({ extensionList: 'unknown-segment' });
+  try {
+    const first = await make().run(HUB);
+    assert.equal(first.written, 2, first.note);
+    assert.deepEqual([status(0), status(1)], ['onboarded', 'pending']);
+    graph.control.clearCalls();
+    const second = make();
+    await second.ensureSchema();
+    assert.deepEqual(graph.calls.filter((c) => c.path.includes('extensionProperties')).map((c) => `${c.method} ${c.status}`), ['GET 400', 'POST 400', 'POST 400', 'POST 400', 'POST 400']);
+    const cy = graph.control.addUser({ userPrincipalName: 'cy@contoso.com' });
+    await store.transact((tx) => tx.put('directoryUsers', HUB, 'u-cy', directoryUser(HUB, 'u-cy', 'cy@contoso.com', { externalId: cy })));
+    const report = await second.run(HUB);
+    assert.deepEqual([report.written, report.unchanged, report.failed], [1, 2, 0], report.note);
+  } finally {
+    await server.close();
+  }
+});
+
+test('entra: an extensionAppId that is no GUID, its extension list refused 400: the hub\'s attributes fail with that answer, nothing is created', async () => {
+  const { graph, server, make } = await setup({ extensionList: 'unknown-segment' }, { appId: 'hubwarden-app' });
+  try {
+    await assert.rejects(make().run(HUB), /list extension properties of app hubwarden-app: .*HTTP 400/);
+    assert.deepEqual(graph.calls.filter((c) => c.path.includes('extensionProperties')).map((c) => `${c.method} ${c.status}`), ['GET 400']);
+  } finally {
+    await server.close();
+  }
+});
+
 test('entra: a relative @odata.nextLink is followed on the configured host; nothing is created again', async () => {
   const { graph, server, make } = await setup({ nextLink: 'relative' });
   try {

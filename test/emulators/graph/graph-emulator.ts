@@ -45,9 +45,11 @@ export interface GraphReadings {
   extensionNames?: 'lower-case' | 'as-registered';
   /**
    * GET of an app's extensionProperties: served, paged (default), or not served (Graph's Create
-   * extensionProperty reference shows only the POST): 405 `Request_BadRequest`.
+   * extensionProperty reference shows only the POST): 405 `Request_BadRequest` (`none`), or 400
+   * `BadRequest` "Resource not found for the segment" (`unknown-segment`), the answer this
+   * emulator (and Graph) gives a path it does not serve, whatever the app.
    */
-  extensionList?: 'paged' | 'none';
+  extensionList?: 'paged' | 'none' | 'unknown-segment';
   /** `@odata.nextLink`: absolute (default, https://learn.microsoft.com/graph/paging) or a path relative to the host. */
   nextLink?: 'absolute' | 'relative';
   /** `/users/{…}` resolved by id or UPN (default), or by id only (Microsoft's documentation writes `/users/{id}`). */
@@ -185,6 +187,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   graph.use((req: Request, res: Response, next: NextFunction) => {
     const m = extensionPath.exec(decodeURIComponent(req.path));
     if (!m) return next();
+    if (req.method === 'GET' && readings.extensionList === 'unknown-segment') throw new GraphEmulatorError(400, 'BadRequest', "Resource not found for the segment 'extensionProperties'.");
     const application = directory.application(m[1] !== undefined ? { appId: m[1] } : { objectId: m[2] });
     requireApplicationPermission(res.locals.caller as JWTPayload, application, req.method === 'GET' ? 'read' : 'write');
     if (req.method === 'GET' && readings.extensionList === 'none') throw new GraphEmulatorError(405, 'Request_BadRequest', "The HTTP method 'GET' is not allowed for the segment 'extensionProperties'.");

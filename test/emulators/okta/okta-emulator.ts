@@ -185,6 +185,11 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
     return { id: u.id, status: u.status, profile: u.profile };
   }
 
+  /**
+   * [INF] A profile property the schema does not define refuses the whole update (400 E0000001,
+   * nothing changed): Okta's documentation cited in docs/writeback.md defines a custom attribute
+   * before writing it and is silent on one not defined; refusing is the strict answer.
+   */
   function checkProfile(profile: unknown): Record<string, unknown> {
     if (profile === null || typeof profile !== 'object' || Array.isArray(profile)) throw OKTA_ERRORS.badRequest('profile: expected an object');
     const causes: string[] = [];
