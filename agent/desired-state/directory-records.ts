@@ -47,6 +47,13 @@ export interface DirectoryUserRecord {
 export const isActiveUser = (u: Pick<DirectoryUserRecord, 'active' | 'suspended' | 'offboarded'>): boolean => u.active && !u.suspended && !u.offboarded;
 
 /**
+ * Deactivated by the IdP (SCIM `active` false, RFC 7643 §4.1.1), neither suspended nor offboarded
+ * (marks that may be undone): such a user no longer claims a seat by email when another user has
+ * it (a rehire, agent/matching/match-members.ts). The same users as a grant's `inactive: 'deactivated'`.
+ */
+export const isDeactivatedUser = (u: Pick<DirectoryUserRecord, 'active' | 'suspended' | 'offboarded'>): boolean => !u.active && !u.suspended && !u.offboarded;
+
+/**
  * The IdP-side marks (suspended, offboarded) a directory write keeps from the previous record.
  * They come from event hooks and leaver actions, not from SCIM, so a SCIM write keeps them, unless
  * it reactivates the user (active false → true): the IdP disabled and re-enabled the person, or

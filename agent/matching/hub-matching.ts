@@ -7,7 +7,9 @@
  */
 import type { ExemptionRecord, GuestRecord, MemberMatchRecord } from '../app-state/records.ts';
 import '../dispatch/departed-user.ts';
-import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { INDEX, isActiveUser, isDeactivatedUser, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { inFlightPairsOf } from './in-flight-pairs.ts';
+import { removalsInFlight } from '../plan/removal-in-flight.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { exemptionInForce } from '../standing/exemption.ts';
@@ -92,16 +94,18 @@ export async function rematchHub(tx: Transaction, hubId: string, now: string, co
 async function matchHubWith(view: ReadView, hubId: string, now: string, previous: ReadonlyArray<Readonly<MemberMatchRecord>>, rows?: MemberRow[]): Promise<MatchingResult> {
   const hubRows = rows ?? await memberRows(view, hubId);
   const decisions = await collect(view.list('matchDecisions', hubId));
+  const directoryUsers = await identitiesFor(view, hubId, hubRows, [...decisions, ...previous]);
   return matchMembers({
     hubId,
     now,
     rows: hubRows,
-    directoryUsers: await identitiesFor(view, hubId, hubRows, [...decisions, ...previous]),
+    directoryUsers,
     guests: await collect(view.list('guests', hubId)),
     exemptions: await collect(view.list('exemptions', hubId)),
     decisions,
     previous,
     departedUserIds: (await collect(view.list('departedUsers', hubId))).map((d) => d.directoryUserId),
+    removalsInFlight: await removalsInFlight(view, hubId, inFlightPairsOf(hubRows, directoryUsers, previous)),
   });
 }
 
@@ -120,10 +124,15 @@ export async function identitiesFor(view: ReadView, hubId: string, rows: readonl
   const out: DirectoryIdentity[] = [];
   for await (const u of view.list('directoryUsers', hubId)) {
     const own = matchingEmailsOf(u);
-    if (named.has(u.id) || own.some((e) => emails.has(emailKey(e)))) out.push({ id: u.id, emails: [...own] });
+    if (named.has(u.id) || own.some((e) => emails.has(emailKey(e)))) out.push(identityOf(u));
   }
   return out;
 }
+
+/** What matching knows of a directory user: the emails it matches by, and whether the IdP deactivated them. */
+const identityOf = (u: Readonly<DirectoryUserRecord>): DirectoryIdentity => ({
+  id: u.id, emails: [...matchingEmailsOf(u)], ...(isDeactivatedUser(u) ? { deactivated: true as const } : {}), ...(isActiveUser(u) ? {} : { inactive: true as const }),
+});
 
 const ASCII = /^[\u0000-\u007f]*$/;
 
@@ -135,7 +144,7 @@ const ASCII = /^[\u0000-\u007f]*$/;
  */
 export async function matchRows(view: ReadView, hubId: string, now: string, rows: readonly MemberRow[]): Promise<MatchingResult> {
   const users = new Map<string, DirectoryIdentity>();
-  const identity = (u: Readonly<DirectoryUserRecord>): DirectoryIdentity => ({ id: u.id, emails: matchingEmailsOf(u) });
+  const identity = identityOf;
   const guests: Array<Readonly<GuestRecord>> = [];
   const exemptions: Array<Readonly<ExemptionRecord>> = [];
   const decisions: Array<Readonly<MemberMatchRecord>> = [];
@@ -179,7 +188,9 @@ export async function matchRows(view: ReadView, hubId: string, now: string, rows
     const guest = await view.get('guests', hubId, email) ?? (ASCII.test(email) ? undefined : (await unfolded()).find((g) => emailKey(g.email) === email));
     if (guest) guests.push(guest);
   }
-  return matchMembers({ hubId, now, rows, directoryUsers: [...users.values()], guests, exemptions, decisions, previous, departedUserIds });
+  const directoryUsers = [...users.values()];
+  const removals = await removalsInFlight(view, hubId, inFlightPairsOf(rows, directoryUsers, previous));
+  return matchMembers({ hubId, now, rows, directoryUsers, guests, exemptions, decisions, previous, departedUserIds, removalsInFlight: removals });
 }
 
 export interface SaveContext {

@@ -8,7 +8,10 @@
  *   2. an owner's manual decision (match to a directory user, or un-match) → survives re-imports;
  *   3. a partner's own person → `guest` (they belong to another business, not to our directory);
  *   4. email equal, case-insensitively, to an email of exactly one directory user → `onboarded`;
- *      more than one → `unmatched` and "disputed", with the candidates kept for the owner;
+ *      more than one → `unmatched` and "disputed", with the candidates kept for the owner, unless
+ *      exactly one of them is active (the others deactivated; a deleted user has no record):
+ *      `onboarded` to that one (a rehire, `SOLE_ACTIVE`), except while the removal of the seat
+ *      for the user it was matched to is in flight (`REMOVAL_IN_FLIGHT`: kept theirs until removed);
  *      no one (and not a registered guest email) → the directory user an earlier automatic match
  *      named (`previous`) while that user still exists: the IdP changed their email, the app
  *      still files the row under the old one, and the seat is still theirs; another user's email
@@ -21,6 +24,7 @@
 import { exemptionInForce } from '../standing/exemption.ts';
 import type { ExemptionRecord, GuestRecord, MemberMatchRecord } from '../app-state/records.ts';
 import { emailKey } from './email-key.ts';
+import { inFlightKey } from '../plan/removal-in-flight.ts';
 
 /** One row of the members table: an app member, a pending invite, or a partner's person. */
 export interface MemberRow {
@@ -33,6 +37,13 @@ export interface MemberRow {
 export interface DirectoryIdentity {
   id: string;
   emails: readonly string[];
+  /**
+   * Deactivated in the directory (SCIM `active` false, RFC 7643 §4.1.1; not merely suspended or
+   * offboarded: `isDeactivatedUser`): the person claims no seat by email any more. Absent: claims.
+   */
+  deactivated?: true;
+  /** Not active in the directory for any reason (deactivated, suspended, offboarded: `isActiveUser` false). */
+  inactive?: true;
 }
 
 export interface MatchingInput {
@@ -52,6 +63,12 @@ export interface MatchingInput {
    * earlier automatic match to one of them stays, so the plan still removes the seat.
    */
   departedUserIds?: readonly string[];
+  /**
+   * (row, directory user) pairs whose removal is in flight (agent/plan/removal-in-flight.ts,
+   * keys by `inFlightKey`): the row stays matched to that user while no other active user's claim
+   * may take it over.
+   */
+  removalsInFlight?: ReadonlySet<string>;
 }
 
 export interface MatchingResult {
@@ -77,11 +94,18 @@ export function directoryEmailIndex(users: readonly DirectoryIdentity[]): Map<st
 export const EMAIL_CHANGED = 'matched by directory user; email changed in the IdP';
 /** Why a row is matched to a directory user the IdP deleted. */
 export const DEPARTED = 'matched by directory user; deleted in the IdP, seat to be removed';
+/** Why a row is matched to the one active directory user among several having its email. */
+export const SOLE_ACTIVE = 'matched by email; the other directory users with it are deactivated';
+/** Why a row stays matched to a deactivated or deleted user though an active user has its email. */
+export const REMOVAL_IN_FLIGHT = 'kept for the directory user it was matched to (deactivated or deleted): its removal is in flight; the active user with this email is invited afresh once it is removed';
 
 export function matchMembers(input: MatchingInput): MatchingResult {
   const byEmail = directoryEmailIndex(input.directoryUsers);
   const directoryIds = new Set(input.directoryUsers.map((u) => u.id));
   const departedIds = new Set((input.departedUserIds ?? []).filter((id) => !directoryIds.has(id)));
+  const deactivatedIds = new Set(input.directoryUsers.filter((u) => u.deactivated).map((u) => u.id));
+  const inactiveIds = new Set(input.directoryUsers.filter((u) => u.inactive || u.deactivated).map((u) => u.id));
+  const inFlight = input.removalsInFlight ?? new Set<string>();
   const guestEmails = new Set(input.guests.map((g) => emailKey(g.email)));
   const exemptions = new Map(input.exemptions.map((e) => [e.memberId, e]));
   const decisions = new Map(input.decisions.filter((d) => d.manual).map((d) => [d.memberId, d]));
@@ -119,6 +143,17 @@ export function matchMembers(input: MatchingInput): MatchingResult {
       return { ...base, memberId: row.id, outcome: 'onboarded', manual: true, directoryUserId: decision.directoryUserId, reason: DEPARTED };
     }
     if (row.kind === 'partner-user') return { ...base, memberId: row.id, outcome: 'guest', manual: false };
+    // A rehire (the IdP deactivated or deleted the leaver's account and created another with the
+    // same email) while the leaver's removal of this seat is in flight (a task queued or running,
+    // a deprovisioning report's item, an approval): the seat stays the leaver's until it is
+    // removed, and the rehire is invited afresh per their own groups. Given to the rehire at once,
+    // the removal's re-plan no longer asked for it and the rehire inherited the leaver's seat,
+    // role and assets. Only for the user an earlier automatic match named, no longer active (a
+    // leaver action's offboarding or a suspension too: their removal is decided already).
+    const leaving = matchedTo.get(row.id);
+    if (leaving !== undefined && (inactiveIds.has(leaving) || !directoryIds.has(leaving)) && inFlight.has(inFlightKey(row.id, leaving)) && candidates.some((id) => id !== leaving)) {
+      return { ...base, memberId: row.id, outcome: 'onboarded', manual: false, directoryUserId: leaving, reason: REMOVAL_IN_FLIGHT };
+    }
     // A seat stays with the directory user it was matched to when the IdP changes their email (a
     // SCIM PATCH/PUT of `emails`, RFC 7644 §3.5.1–3.5.2): the app keeps the row under the old email
     // (an invite stays filed under the email it was sent to, and a member's own email changes only
@@ -144,6 +179,12 @@ export function matchMembers(input: MatchingInput): MatchingResult {
       return { ...base, memberId: row.id, outcome: 'unmatched', manual: false, candidates: [...new Set([...was, ...candidates])].sort() };
     }
     if (candidates.length === 1) return { ...base, memberId: row.id, outcome: 'onboarded', manual: false, directoryUserId: candidates[0] };
+    // Several users have the email, and all but one are deactivated (a leaver and their rehire):
+    // the seat is the active one's. Left disputed, it waited for an owner's hand match, the
+    // rehire was neither governed nor invited, and the leaver's deactivation removed nothing. Two
+    // or more active (or none) stay disputed: an owner decides.
+    const active = candidates.filter((id) => !deactivatedIds.has(id));
+    if (candidates.length > 1 && active.length === 1) return { ...base, memberId: row.id, outcome: 'onboarded', manual: false, directoryUserId: active[0], reason: SOLE_ACTIVE };
     if (candidates.length > 1) return { ...base, memberId: row.id, outcome: 'unmatched', manual: false, candidates: [...candidates].sort() };
     if (email && guestEmails.has(email)) return { ...base, memberId: row.id, outcome: 'guest', manual: false };
     return { ...base, memberId: row.id, outcome: 'unmatched', manual: false };

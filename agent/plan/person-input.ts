@@ -11,6 +11,7 @@ import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
 import { defineDisputeIndex, defineMatchIndex, defineRowEmailIndexes, DISPUTED_BY_CANDIDATE, INVITE_BY_EMAIL, MATCH_BY_DIRECTORY_USER, MEMBER_BY_EMAIL } from '../standing/standing.ts';
 import type { PlanActual, PlanDesired } from './plan.ts';
 import { membersHiddenIn } from './removal.ts';
+import { planPairsOf, removalsInFlight } from './removal-in-flight.ts';
 import { emailKey } from '../matching/email-key.ts';
 
 /** Indexes the per-person plan reads through (so one person's plan does not scan the hub). */
@@ -201,18 +202,23 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
   const departed = departedRecords.map((d) => ({ directoryUserId: d.directoryUserId, emails: d.emails }));
   const managed = new Map<string, { type: (typeof hub.teams)[number]['assets'][number]['type']; id: string }>();
   for (const t of hub.teams) for (const a of t.assets) managed.set(`${a.type}:${a.id}`, { type: a.type, id: a.id });
+  const desired: PlanDesired = { hubId: h, grants: [...grants.values()], departed, managedAssets: [...managed.values()] };
+  const actual: PlanActual = {
+    complete: imported?.complete === true,
+    membersHidden: membersHiddenIn(imported),
+    members: [...members.values()],
+    invites: [...invites.values()],
+    systemUsers,
+    assignments,
+    matches: [...matches.values()],
+    exemptions,
+  };
+  // A leaver's seat whose removal is in flight while their rehire has its email (removal-in-flight.ts):
+  // read as the hub's plan reads it, so the removal's re-plan (this slice) still asks for it.
+  actual.removalsInFlight = await removalsInFlight(view, h, planPairsOf(desired, actual));
   return {
-    desired: { hubId: h, grants: [...grants.values()], departed, managedAssets: [...managed.values()] },
-    actual: {
-      complete: imported?.complete === true,
-      membersHidden: membersHiddenIn(imported),
-      members: [...members.values()],
-      invites: [...invites.values()],
-      systemUsers,
-      assignments,
-      matches: [...matches.values()],
-      exemptions,
-    },
+    desired,
+    actual,
     person: { directoryUserIds: [...new Set([...ids, ...grants.keys()])], emails: [...emails] },
   };
 }

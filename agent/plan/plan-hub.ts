@@ -7,6 +7,7 @@ import { memberRowOf, type PlanResult } from './operation.ts';
 import { plan } from './plan.ts';
 import { actualOf, desiredOf, grantNeedsOf } from './plan-input.ts';
 import { personInput, type Person } from './person-input.ts';
+import { planPairsOf, removalsInFlight } from './removal-in-flight.ts';
 
 export interface PlanHubOptions {
   now?: Date;
@@ -30,6 +31,7 @@ export async function planHubHolding(view: ReadView, hub: HubConfigFile, options
   const rules = roleRulesOfHub(hub);
   const [actual, holds] = await Promise.all([actualOf(view, hub.id), driftHoldsOf(view, hub)]);
   const desired = await desiredOf(view, hub, rules, grantNeedsOf(actual));
+  actual.removalsInFlight = await removalsInFlight(view, hub.id, planPairsOf(desired, actual));
   const { result, used } = holdDrift(plan(desired, actual, { now: (options.now ?? new Date()).toISOString(), rules, drift: hub.safety.drift }), holds);
   return { result, holds, used };
 }

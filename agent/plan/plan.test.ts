@@ -146,7 +146,8 @@ const cases: Case[] = [
     actual: base, expect: [] },
   // Two directory accounts share jane@example.com and the check left the seat disputed (no
   // directoryUserId): the deactivated twin, met first, must not remove the active one's seat.
-  { name: 'disputed seat of an email two accounts share is left alone', people: [ownerPerson, { ...jane(['Meta Advertisers'], false), id: 'u-jane-old' }, { ...jane(['Meta Advertisers']), id: 'u-jane-new' }],
+  // Both accounts active (one deactivated, the other is the seat's by email: a rehire, rehire.test.ts).
+  { name: 'disputed seat of an email two accounts share is left alone', people: [ownerPerson, { ...jane([]), id: 'u-jane-old' }, { ...jane(['Meta Advertisers']), id: 'u-jane-new' }],
     actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'm-jane', outcome: 'unmatched', manual: false, at: NOW }] }, expect: [] },
   // An owner's un-match says "this seat is not that directory user" (a recycled address, a shared
   // mailbox): the row is unmatched, and unmatched rows are an owner's to decide, never the plan's.

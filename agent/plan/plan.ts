@@ -9,6 +9,7 @@ import { inviteRowId } from '../standing/row-ids.ts';
 import { cancelInviteOperation, memberRoleKeyOf, removeMemberOperation } from './removal.ts';
 import { describeReason, givesAtLeast, inviteAssetsOf, protect, reinviteOperation, roleChangeEffect, sameTasks } from './plan-effects.ts';
 import { emailKey } from '../matching/email-key.ts';
+import { inFlightKey } from './removal-in-flight.ts';
 
 /** Desired state of one hub: every directory user's grant, and users the IdP deleted. */
 export interface PlanDesired {
@@ -36,6 +37,11 @@ export interface PlanActual {
   assignments: readonly AppAssignmentRecord[];
   matches: readonly MemberMatchRecord[];
   exemptions: readonly ExemptionRecord[];
+  /**
+   * (row, directory user) pairs whose removal is in flight (removal-in-flight.ts, keys by
+   * `inFlightKey`): read by both plan inputs for the rows where it decides anything.
+   */
+  removalsInFlight?: ReadonlySet<string>;
 }
 
 export interface PlanPolicy {
@@ -75,14 +81,27 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   // An email two directory users share names no one person: a row found only by it is disputed
   // (check for updates reports it for an owner to match), and the plan leaves it alone rather
   // than act on whichever account it met first (a deactivated twin would remove the other's seat).
+  // An email only one of them claims (the others deactivated: a leaver and their rehire) names
+  // that one, as matching gives it the seat (match-members.ts `SOLE_ACTIVE`).
   const sharedEmails = new Set<string>();
+  const holdersOf = new Map<string, EffectiveGrant[]>();
   for (const g of desired.grants) {
     for (const e of g.emails.length > 0 ? g.emails : g.email ? [g.email] : []) {
-      const first = byEmail.get(e);
-      if (!first) byEmail.set(e, g);
-      else if (first.directoryUserId !== g.directoryUserId) sharedEmails.add(e);
+      const holders = holdersOf.get(e);
+      if (!holders) holdersOf.set(e, [g]);
+      else if (!holders.some((h) => h.directoryUserId === g.directoryUserId)) holders.push(g);
     }
   }
+  for (const [e, holders] of holdersOf) {
+    const claimants = holders.filter((h) => h.inactive !== 'deactivated');
+    if (holders.length === 1) byEmail.set(e, holders[0]!);
+    else if (claimants.length === 1) byEmail.set(e, claimants[0]!);
+    else {
+      byEmail.set(e, holders[0]!);
+      sharedEmails.add(e);
+    }
+  }
+  const inFlight = actual.removalsInFlight ?? new Set<string>();
   const departedById = new Set(desired.departed.map((d) => d.directoryUserId));
   const departedEmails = new Set(desired.departed.flatMap((d) => d.emails.map(emailKey)));
   const exempt = new Set(actual.exemptions.filter((x) => exemptionInForce(x, policy.now)).map((x) => x.memberId));
@@ -108,6 +127,17 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     if (m && m.outcome === 'unmatched' && m.candidates?.length) return undefined;
     const e = email === undefined ? undefined : emailKey(email);
     const byRowEmail = e && !sharedEmails.has(e) ? byEmail.get(e) : undefined;
+    // The leaver's removal of this seat is in flight (queued, reported, held for approval) and a
+    // rehire's account has its email: still the leaver's seat, removed as decided (matching keeps
+    // it theirs too, match-members.ts `REMOVAL_IN_FLIGHT`); the rehire is invited once it is gone.
+    // Governed by the rehire's email instead, the removal's re-plan dropped it and the rehire
+    // inherited the leaver's seat with its role and assets. Only while the leaver is still not
+    // active (deactivated, suspended, offboarded) or deleted: active again, the removal is dropped.
+    if (m?.directoryUserId && !m.manual && m.outcome === 'onboarded' && inFlight.has(inFlightKey(rowId, m.directoryUserId))) {
+      const g = byUserId.get(m.directoryUserId);
+      if (g && !g.active) return { grant: g, reason: 'deactivated', directoryUserId: g.directoryUserId };
+      if (!g && (!policy.scope || departedById.has(m.directoryUserId))) return { reason: 'deleted', directoryUserId: m.directoryUserId };
+    }
     if (m?.directoryUserId) {
       const g = byUserId.get(m.directoryUserId);
       // Matched automatically, and now another live directory user's email names the row too (a

@@ -1,0 +1,193 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defineDirectoryIndexes, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { testHub, testUser } from '../grants/grant-fixtures.ts';
+import { definePersonIndexes } from '../plan/person-input.ts';
+import { planHub, planPerson } from '../plan/plan-hub.ts';
+import { defineStandingIndexes, standingOfUser } from '../standing/standing.ts';
+import { MemoryStore } from '../store/memory-store.ts';
+import { collect } from '../store/store.ts';
+import { updateTask } from '../tasks/enqueue.ts';
+import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
+import { heldByAnotherSinceQueued } from '../tasks/operations/forced-removal.ts';
+import type { Operation } from '../plan/operation.ts';
+import { rematchHub } from './hub-matching.ts';
+import { REMOVAL_IN_FLIGHT, SOLE_ACTIVE } from './match-members.ts';
+
+/**
+ * A person leaves and is rehired with the same email: the IdP deactivates (Okta: SCIM PATCH
+ * `active` false, RFC 7643 §4.1.1) or deletes (Entra may, RFC 7644 §3.6) the first account, u1,
+ * and creates a second, u2, with the same email. Before, matching found two directory users for
+ * the seat's email and left it disputed until an owner matched it by hand.
+ */
+const hub = testHub();
+const h = hub.id;
+const NOW = '2026-12-06T12:00:00.000Z';
+const EMAIL = 'a@x.com';
+const trigger = { type: 'scim' as const };
+
+const user = (id: string, active = true): DirectoryUserRecord => ({ ...testUser(id, EMAIL, active), version: 2 });
+
+async function hubStore() {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
+  defineStandingIndexes(store);
+  await store.open();
+  await store.transact((tx) => {
+    tx.put('appImports', h, h, { hubId: h, id: h, complete: true, completedAt: NOW });
+    tx.put('directoryUsers', h, 'u-owner', testUser('u-owner', 'owner@example.com'));
+    tx.put('directoryUsers', h, 'u1', user('u1'));
+    tx.put('appMembers', h, 'm-owner', { hubId: h, id: 'm-owner', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: NOW, lastSeenAt: NOW });
+    tx.put('appMembers', h, 'm-a', { hubId: h, id: 'm-a', email: EMAIL, role: 'EMPLOYEE', firstSeenAt: NOW, lastSeenAt: NOW });
+    tx.put('memberMatches', h, 'm-owner', { hubId: h, memberId: 'm-owner', outcome: 'onboarded', manual: false, directoryUserId: 'u-owner', at: NOW });
+    tx.put('memberMatches', h, 'm-a', { hubId: h, memberId: 'm-a', outcome: 'onboarded', manual: false, directoryUserId: 'u1', at: NOW });
+  });
+  await groups(store, ['u1']);
+  return store;
+}
+
+/** The mapped groups: the owner an admin, `advertisers` in Meta Advertisers. */
+async function groups(store: MemoryStore, advertisers: string[]) {
+  await store.transact((tx) => {
+    tx.put('directoryGroups', h, 'g-admins', { hubId: h, id: 'g-admins', displayName: 'Meta Admins', members: [{ value: 'u-owner' }], scim: {}, created: NOW, lastModified: NOW, version: 1 });
+    tx.put('directoryGroups', h, 'g-adv', { hubId: h, id: 'g-adv', displayName: 'Meta Advertisers', members: advertisers.map((value) => ({ value })), scim: {}, created: NOW, lastModified: NOW, version: 1 });
+  });
+}
+
+const rematch = (store: MemoryStore) => store.transact((tx) => rematchHub(tx, h, NOW, { trigger }));
+const matchOf = async (store: MemoryStore) => {
+  const m = await store.get('memberMatches', h, 'm-a');
+  return { outcome: m?.outcome, directoryUserId: m?.directoryUserId, candidates: m?.candidates, reason: m?.reason };
+};
+const planOf = async (store: MemoryStore, id: string) => {
+  const r = await planPerson(store, hub, { directoryUserIds: [id], emails: [EMAIL] }, { now: new Date(NOW) });
+  return r.operations.filter((o) => o.email === EMAIL).map((o) => `${o.kind}:${o.directoryUserId}`);
+};
+const hubPlanOf = async (store: MemoryStore) => (await planHub(store, hub, { now: new Date(NOW) })).operations.filter((o) => o.email === EMAIL).map((o) => `${o.kind}:${o.directoryUserId}`);
+
+/** u1's removal of the seat, as their plan makes it, queued as the deprovisioning pass queues it. */
+async function queueRemoval(store: MemoryStore): Promise<Operation> {
+  const r = await planPerson(store, hub, { directoryUserIds: ['u1'], emails: [EMAIL] }, { now: new Date(NOW) });
+  const op = r.operations.find((o) => o.kind === 'remove-member' && o.memberId === 'm-a');
+  assert.ok(op, 'the leaver\'s plan removes the seat');
+  await store.transact((tx) => enqueueOperation(tx, { hub, op, trigger, now: new Date(NOW) }));
+  return op;
+}
+
+/** The removal ran: the app no longer lists the seat (snapshot-update.ts), and its task ended. */
+async function removalDone(store: MemoryStore) {
+  const task = (await collect(store.list('tasks', h))).find((t) => t.kind === 'remove-member');
+  await store.transact(async (tx) => {
+    tx.delete('appMembers', h, 'm-a');
+    tx.delete('memberMatches', h, 'm-a');
+    if (task) await updateTask(tx, task, { status: 'completed' }, new Date(NOW));
+  });
+}
+
+describe('a rehire: two directory users with one email, one of them active', () => {
+  test('(a) deactivated first, removal queued, then the rehire created: the seat is removed as planned, then the rehire invited once', async () => {
+    const store = await hubStore();
+    await store.transact((tx) => { tx.put('directoryUsers', h, 'u1', user('u1', false)); });
+    await queueRemoval(store);
+    await store.transact((tx) => { tx.put('directoryUsers', h, 'u2', user('u2')); });
+    await groups(store, ['u1', 'u2']);
+    await rematch(store);
+    assert.deepEqual(await matchOf(store), { outcome: 'onboarded', directoryUserId: 'u1', candidates: undefined, reason: REMOVAL_IN_FLIGHT });
+    // The removal's re-plan before its call still asks for it; the rehire gets nothing yet (no invite, not the old seat).
+    assert.deepEqual(await planOf(store, 'u1'), ['remove-member:u1']);
+    assert.deepEqual(await planOf(store, 'u2'), ['remove-member:u1']);
+    assert.deepEqual(await hubPlanOf(store), ['remove-member:u1']);
+    assert.equal((await standingOfUser(store, h, 'u2', NOW)).standing, 'none');
+    await removalDone(store);
+    assert.deepEqual(await planOf(store, 'u2'), ['invite:u2']);
+    assert.deepEqual(await hubPlanOf(store), ['invite:u2']);
+  });
+
+  test('(b) the rehire created while the leaver is still active (disputed), then the leaver deactivated: the seat goes to the rehire, nothing removed', async () => {
+    const store = await hubStore();
+    await store.transact((tx) => { tx.put('directoryUsers', h, 'u2', user('u2')); });
+    await groups(store, ['u1', 'u2']);
+    await rematch(store);
+    assert.deepEqual(await matchOf(store), { outcome: 'unmatched', directoryUserId: undefined, candidates: ['u1', 'u2'], reason: undefined });
+    await store.transact((tx) => { tx.put('directoryUsers', h, 'u1', user('u1', false)); });
+    assert.deepEqual(await planOf(store, 'u1'), []);
+    await rematch(store);
+    assert.deepEqual(await matchOf(store), { outcome: 'onboarded', directoryUserId: 'u2', candidates: undefined, reason: SOLE_ACTIVE });
+    const audit = (await collect(store.list('audit', h))).filter((a) => a.action === 'member-match-changed');
+    assert.match(audit.at(-1)!.why, /matched to directory user u2 \(matched by email; the other directory users with it are deactivated\), was disputed between directory users u1, u2/);
+    // The rehire's seat now, governed by their groups (their team's asset), and removed by no one.
+    assert.deepEqual(await planOf(store, 'u1'), ['assign-asset:u2']);
+    assert.deepEqual(await planOf(store, 'u2'), ['assign-asset:u2']);
+    assert.deepEqual(await hubPlanOf(store), ['assign-asset:u2']);
+    assert.equal((await standingOfUser(store, h, 'u2', NOW)).standing, 'onboarded');
+    // A forced removal for the leaver (an offboarding's) would not take the rehire's seat either.
+    const forced: Operation = { kind: 'remove-member', key: 'remove:m-a', memberId: 'm-a', role: 'EMPLOYEE', effect: 'removal', reason: 'deactivated', email: EMAIL, directoryUserId: 'u1', summary: 'remove a@x.com' };
+    assert.match(await heldByAnotherSinceQueued(store, h, forced) ?? '', /now belongs to a@x.com \(directory user u2/);
+  });
+
+  test('two or more active directory users with the email stay disputed (a deactivated third one aside); one left active takes it; an owner\'s hand match wins', async () => {
+    const store = await hubStore();
+    await store.transact((tx) => {
+      tx.put('directoryUsers', h, 'u2', user('u2'));
+      tx.put('directoryUsers', h, 'u3', user('u3', false));
+    });
+    await groups(store, ['u1', 'u2']);
+    await rematch(store);
+    assert.deepEqual((await matchOf(store)).candidates, ['u1', 'u2', 'u3']);
+    assert.deepEqual(await hubPlanOf(store), []);
+    await store.transact((tx) => { tx.put('directoryUsers', h, 'u1', user('u1', false)); });
+    await rematch(store);
+    assert.deepEqual(await matchOf(store), { outcome: 'onboarded', directoryUserId: 'u2', candidates: undefined, reason: SOLE_ACTIVE });
+    // An owner says the seat is the deactivated u1's: that stands (and so the seat is removed as theirs).
+    await store.transact((tx) => { tx.put('matchDecisions', h, 'm-a', { hubId: h, memberId: 'm-a', outcome: 'onboarded', manual: true, directoryUserId: 'u1', at: NOW }); });
+    await rematch(store);
+    const m = await store.get('memberMatches', h, 'm-a');
+    assert.deepEqual([m?.outcome, m?.directoryUserId, m?.manual], ['onboarded', 'u1', true]);
+    assert.deepEqual(await hubPlanOf(store), ['remove-member:u1']);
+  });
+
+  test('deleted variant: the leaver deleted with the removal queued, then the rehire created: still the leaver\'s seat until removed', async () => {
+    const store = await hubStore();
+    await store.transact((tx) => {
+      tx.delete('directoryUsers', h, 'u1');
+      tx.put('departedUsers', h, 'u1', { hubId: h, directoryUserId: 'u1', userName: EMAIL, emails: [EMAIL], at: NOW });
+    });
+    const op = await queueRemoval(store);
+    assert.equal(op.reason, 'deleted');
+    await store.transact((tx) => { tx.put('directoryUsers', h, 'u2', user('u2')); });
+    await groups(store, ['u2']);
+    await rematch(store);
+    assert.deepEqual(await matchOf(store), { outcome: 'onboarded', directoryUserId: 'u1', candidates: undefined, reason: REMOVAL_IN_FLIGHT });
+    assert.deepEqual(await planOf(store, 'u1'), ['remove-member:u1']);
+    assert.deepEqual(await planOf(store, 'u2'), ['remove-member:u1']);
+    assert.deepEqual(await hubPlanOf(store), ['remove-member:u1']);
+    await removalDone(store);
+    assert.deepEqual(await hubPlanOf(store), ['invite:u2']);
+  });
+
+  test('a leaver action\'s forced removal queued (offboarded, still active over SCIM), then the rehire created: the seat stays the leaver\'s and the removal runs', async () => {
+    const store = await hubStore();
+    await store.transact((tx) => { tx.put('directoryUsers', h, 'u1', { ...user('u1'), offboarded: { at: NOW, by: 'okta-workflows' } }); });
+    const forced: Operation = { kind: 'remove-member', key: 'remove:m-a', memberId: 'm-a', role: 'EMPLOYEE', effect: 'removal', reason: 'deactivated', email: EMAIL, directoryUserId: 'u1', summary: 'remove a@x.com (EMPLOYEE) from the business: offboarded' };
+    await store.transact((tx) => enqueueOperation(tx, { hub, op: forced, trigger: { type: 'okta-workflows' }, force: true, now: new Date(NOW) }));
+    await store.transact((tx) => { tx.put('directoryUsers', h, 'u2', user('u2')); });
+    await groups(store, ['u1', 'u2']);
+    await rematch(store);
+    assert.deepEqual(await matchOf(store), { outcome: 'onboarded', directoryUserId: 'u1', candidates: undefined, reason: REMOVAL_IN_FLIGHT });
+    assert.equal(await heldByAnotherSinceQueued(store, h, forced), undefined);
+    assert.deepEqual(await planOf(store, 'u2'), ['remove-member:u1']);
+  });
+
+  test('no removal in flight: the deactivated leaver\'s seat goes to the rehire (audited), and is not removed', async () => {
+    const store = await hubStore();
+    await store.transact((tx) => {
+      tx.put('directoryUsers', h, 'u1', user('u1', false));
+      tx.put('directoryUsers', h, 'u2', user('u2'));
+    });
+    await groups(store, ['u2']);
+    await rematch(store);
+    assert.deepEqual(await matchOf(store), { outcome: 'onboarded', directoryUserId: 'u2', candidates: undefined, reason: SOLE_ACTIVE });
+    assert.deepEqual(await hubPlanOf(store), ['assign-asset:u2']);
+  });
+});
