@@ -87,6 +87,22 @@ describe('the UTC day\'s calls kept in the hub\'s call window', () => {
     assert.equal(await pace('hub-t', { perSecond: 1, perMinute: 1 }), 0, 'the process\'s own pacer keeps its pace');
     assert.equal(await store.get('callWindows', '', 'hub-t'), undefined);
   });
+
+  test('at 00:00 UTC a replica whose clock is a little behind counts in the day the other replica has begun, not over it', async () => {
+    const store = new MemoryStore();
+    const ahead = fleetCallPace(store, () => MIDNIGHT + 1_000);
+    const behind = fleetCallPace(store, () => MIDNIGHT - 1_000); // 2 s of skew: still the old day here
+    const limits = { perSecond: 100, perMinute: 100, perDay: 4 };
+    for (let i = 0; i < 3; i++) assert.equal(await ahead('hub-t', limits), 0);
+    assert.equal(await behind('hub-t', limits), 0, 'the 4th call of the new day');
+    // Written as the old day, the new day's count began again at 0 and the ahead replica made 4 more.
+    assert.equal(await ahead('hub-t', limits), 'day-spent', 'the new day\'s 5th call is held');
+    assert.equal(await behind('hub-t', limits), 'day-spent');
+    // A clock two days ahead is no skew: its spent day does not hold this replica's.
+    const wild = fleetCallPace(store, () => MIDNIGHT + 2 * 86_400_000);
+    for (let i = 0; i < 4; i++) assert.equal(await wild('hub-t', limits), 0);
+    assert.equal(await ahead('hub-t', limits), 0, 'a day counted two days ahead is not this one');
+  });
 });
 
 const db = await postgresForTests();

@@ -51,7 +51,12 @@ export function fleetCallPace(store: Store, clock: () => number = Date.now) {
     return store.transact(async (tx) => {
       const now = clock();
       const w = await tx.get('callWindows', '', hubId);
-      const day = Math.floor(now / DAY_MS);
+      // A replica whose clock passed 00:00 UTC first has begun the next day's count: a replica a
+      // little behind counts its calls in that day too (the strict reading, as for the window
+      // above), rather than writing its own older day over it and so restarting the new day's
+      // count at 0 until the clocks agree. Only the next day: a clock a day or more ahead is no
+      // skew NTP leaves, and is not allowed to hold the count for days.
+      const day = w?.day === Math.floor(now / DAY_MS) + 1 ? w.day : Math.floor(now / DAY_MS);
       const inDay = w?.day === day ? (w.inDay ?? 0) : 0;
       if (limits.perDay !== undefined && inDay >= limits.perDay) return 'day-spent';
       const minute = (w?.at ?? []).filter((t) => t > now - MINUTE_MS).sort((a, b) => a - b);
