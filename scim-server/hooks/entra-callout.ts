@@ -4,7 +4,12 @@ import { z } from 'zod';
  * The custom task extension callout Entra Lifecycle Workflows posts to the relay Logic App, which
  * forwards it unchanged (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility, item 2; Graph `customTaskExtensionCalloutData`).
  */
-const id = z.string().min(1).max(200);
+// The workflow, task and taskProcessingResult ids fill the segments of the resume path
+// (graph-resume.ts resumePath). Microsoft's docs give their values only as placeholders, so they
+// are taken as opaque strings, but never "." or "..": percent-encoding leaves those as they are,
+// and a URL parser resolves them as dot segments (RFC 3986 §5.2.4), which would send our
+// app-token POST to another Graph path than this run's resume.
+const id = z.string().min(1).max(200).refine((s) => s !== '.' && s !== '..', 'expected an id, not a path segment "." or ".."');
 
 export const lifecycleCallout = z.object({
   data: z.object({

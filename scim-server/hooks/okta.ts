@@ -69,8 +69,11 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
 
   const router = Router();
 
-  // One-time verification: echo the challenge (https://developer.okta.com/docs/concepts/event-hooks/). Okta's only GET; it carries no secret.
-  router.get('/okta', (req, res) => {
+  // One-time verification: echo the challenge (https://developer.okta.com/docs/concepts/event-hooks/).
+  // Okta's only GET. Okta's docs do not say whether it carries the hook's Authorization header:
+  // one without it is answered; one with a secret that is not configured is refused as a delivery
+  // is (and counted), so Verify fails for a hook whose every delivery would be refused 401.
+  router.get('/okta', async (req, res) => {
     const challenge = req.get('x-okta-verification-challenge');
     if (!challenge) {
       sendProblem(res, new Problem(400, 'invalid-request', 'expected the X-Okta-Verification-Challenge header'), req.originalUrl);
@@ -83,8 +86,33 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       sendProblem(res, new Problem(404, 'not-found', NOT_CONFIGURED), req.originalUrl);
       return;
     }
+    const presented = req.get('authorization');
+    if (presented !== undefined && secretOf(presented) === undefined) {
+      await refuseWrongSecret(req, res, presented, 'verification');
+      return;
+    }
     res.json({ verification: challenge });
   });
+
+  /** A wrong secret: counted in the failure budget shared by replicas (auth-failures.ts); past it 429 (RFC 6585 §4), else 401. */
+  async function refuseWrongSecret(req: Request, res: Response, presented: string | undefined, what: string): Promise<void> {
+    const wait = presented ? await failures.fail('hook', clientAddress(req)).catch((err: Error) => {
+      log.warn(`okta event hook: cannot count a wrong secret: ${err.message}`);
+      return 0;
+    }) : 0;
+    if (wait > 0) {
+      log.warn(`okta event hook: ${what} refused: too many wrong secrets from ${clientAddress(req)}; retry in ${wait} s`);
+      sendProblem(res, new Problem(429, 'too-many-attempts', `too many wrong event hook secrets from this address; retry in ${wait} s`, undefined, { 'Retry-After': String(wait) }), req.originalUrl);
+      return;
+    }
+    if (secrets.length === 0) {
+      log.warn(`okta event hook: ${what} refused: ${NOT_CONFIGURED}`);
+      sendProblem(res, new Problem(401, 'unauthenticated', NOT_CONFIGURED), req.originalUrl);
+      return;
+    }
+    log.warn(`okta event hook: ${what} refused: the Authorization header matches no identityProviders.<okta>.eventHookSecret`);
+    sendProblem(res, new Problem(401, 'unauthenticated', 'the Authorization header is not the configured event hook secret'), req.originalUrl);
+  }
 
   router.post(
     '/okta',
@@ -94,24 +122,8 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       const used = index === undefined ? undefined : described[Number(index)];
       if (!used) {
         // The secret is checked first: a right one always passes, whatever others got wrong from
-        // the same address; only a wrong one is counted (a request without one is not a guess), in
-        // the budget shared by replicas (auth-failures.ts). Past it: 429 (RFC 6585 §4).
-        const wait = presented ? await failures.fail('hook', clientAddress(req)).catch((err: Error) => {
-          log.warn(`okta event hook: cannot count a wrong secret: ${err.message}`);
-          return 0;
-        }) : 0;
-        if (wait > 0) {
-          log.warn(`okta event hook: delivery refused: too many wrong secrets from ${clientAddress(req)}; retry in ${wait} s`);
-          sendProblem(res, new Problem(429, 'too-many-attempts', `too many wrong event hook secrets from this address; retry in ${wait} s`, undefined, { 'Retry-After': String(wait) }), req.originalUrl);
-          return;
-        }
-        if (secrets.length === 0) {
-          log.warn(`okta event hook: delivery refused: ${NOT_CONFIGURED}`);
-          sendProblem(res, new Problem(401, 'unauthenticated', NOT_CONFIGURED), req.originalUrl);
-          return;
-        }
-        log.warn('okta event hook: delivery refused: the Authorization header matches no identityProviders.<okta>.eventHookSecret');
-        sendProblem(res, new Problem(401, 'unauthenticated', 'the Authorization header is not the configured event hook secret'), req.originalUrl);
+        // the same address; only a wrong one is counted (a request without one is not a guess).
+        await refuseWrongSecret(req, res, presented, 'delivery');
         return;
       }
       res.locals.idp = used.idp;

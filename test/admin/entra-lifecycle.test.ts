@@ -326,6 +326,18 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     assert.match((await res.json()).detail, /data\.taskProcessingResult/);
     const noEmail = await send(callout('y', { id: 'obj-y' }), token);
     assert.match((await noEmail.json()).detail, /email or userPrincipalName/);
+    // The ids fill the resume path's segments (graph-resume.ts resumePath): "." or ".." there would
+    // be resolved as a dot segment (RFC 3986 §5.2.4) and send the app-token POST to another path.
+    const resumesBefore = emulator.resumes.length;
+    for (const [field, value] of [['workflow', '..'], ['task', '.'], ['taskProcessingResult', '..']] as const) {
+      const dotted = callout(`tpr-dot-${field}`);
+      dotted.data[field].id = value;
+      const refused = await send(dotted, token);
+      assert.equal(refused.status, 400, field);
+      assert.match((await refused.json()).detail, new RegExp(`data\\.${field}\\.id`), field);
+    }
+    await hook.settled();
+    assert.equal(emulator.resumes.length, resumesBefore);
     assert.equal(agent.writes().length, before);
   });
 });

@@ -9,7 +9,7 @@ import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-serv
 /**
  * Wrong event hook secrets spend a failure budget per client address (auth-failures.ts), as wrong
  * SCIM and admin tokens do: past it, 429 with Retry-After (RFC 6585 §4). The secret is checked
- * first, so Okta's right one always passes; Okta's verification GET carries none and is untouched.
+ * first, so Okta's right one always passes; a verification GET without one is not counted.
  */
 const body = (uuid: string) => JSON.stringify({ data: { events: [{
   uuid, published: new Date().toISOString(), eventType: 'user.session.start',
@@ -48,6 +48,9 @@ describe('Okta event hook: wrong secrets', () => {
     const verify = await fetch(`${url}/hooks/okta`, { headers: { 'X-Okta-Verification-Challenge': 'abc' } });
     assert.equal(verify.status, 200);
     assert.deepEqual(await verify.json(), { verification: 'abc' });
+    // A verification with a wrong secret is a guess like any other: no unmetered way to test secrets.
+    const guessed = await fetch(`${url}/hooks/okta`, { headers: { 'X-Okta-Verification-Challenge': 'abc', authorization: 'wrong-verify' } });
+    assert.equal(guessed.status, 429);
   });
 
   test('replicas sharing the store share the budget (the default limiter counts in the store)', async () => {

@@ -52,6 +52,15 @@ describe('Okta event hook /hooks/okta', () => {
     assert.deepEqual(await res.json(), { verification: 'abc-123' });
     const missing = await fetch(`${server.url}/hooks/okta`);
     assert.equal(missing.status, 400);
+    // Okta's docs do not say whether Verify carries the hook's secret: the right one, or none, is
+    // answered; a wrong one fails Verify, since every delivery with it would be refused 401 (never retried).
+    const verify = (authorization: string) => fetch(`${server.url}/hooks/okta`, { headers: { 'X-Okta-Verification-Challenge': 'abc-456', authorization } });
+    const right = await verify(TEST_ENV.OKTA_HOOK_SECRET);
+    assert.equal(right.status, 200);
+    assert.deepEqual(await right.json(), { verification: 'abc-456' });
+    const wrong = await verify('okta-hook-secret-mai');
+    assert.equal(wrong.status, 401);
+    assert.doesNotMatch(await wrong.text(), /abc-456/, 'the challenge is not echoed');
   });
 
   test('the documented delivery in full (client, transaction, debugContext, an app instance target) is accepted, with Okta\'s headers', async () => {
