@@ -139,11 +139,13 @@ export interface Approval {
   id: string;
   hubId: string;
   createdAt: string;
-  /** `superseded`: the plan halted again with other operations, under a new approval; this one can no longer be decided. */
+  /** `superseded`: the plan halted again with other operations, or another offboarding of the same person added seats, under a new approval (`supersededBy`); this one can no longer be decided. */
   status: 'pending' | 'approved' | 'rejected' | 'superseded';
   explanation: string;
   operations: Array<{ kind: string; summary: string }>;
   taskId: string;
+  /** A superseded approval's successor: the one to read and decide instead. */
+  supersededBy?: string;
 }
 
 export interface PlannedOperation {

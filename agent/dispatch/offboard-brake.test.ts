@@ -6,54 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAgentApi } from '../agent-api.ts';
 import { AgentError } from '../agent-error.ts';
-import { approvalAsChecked } from '../safety/approvals.ts';
-import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
-import type { Trigger } from '../desired-state/delta.ts';
-import { testGroup, testHub, testUser } from '../grants/grant-fixtures.ts';
+import { testUser } from '../grants/grant-fixtures.ts';
 import { removalPass } from '../safety/test-removal-pass.ts';
-import { definePersonIndexes } from '../plan/person-input.ts';
-import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
-import type { TaskContext } from '../tasks/handler.ts';
-import { enqueueTask } from '../tasks/enqueue.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
-import { applyOutcome } from '../tasks/task-transitions.ts';
 import { wakeParent } from '../tasks/parent-tasks.ts';
-import { offboardHandler } from './offboard.ts';
-
-const NOW = new Date('2026-12-04T01:00:00Z');
-const at = NOW.toISOString();
-const owner: Trigger = { type: 'admin', actor: 'owner@example.com' };
-
-/** A hub of `people` members (an admin and `people - 1` others, each a directory user), with `offboards` set. */
-async function hubOf(people: number, offboards?: 'immediate' | 'threshold', confirmDeprovisioning = true) {
-  const store = new MemoryStore();
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
-  const hub = testHub({ safety: { removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning, settleSeconds: 0, ...(offboards ? { offboards } : {}) } });
-  await store.transact((tx) => {
-    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
-    for (let i = 0; i < people - 1; i++) {
-      tx.put('directoryUsers', hub.id, `u-${i}`, testUser(`u-${i}`, `p${i}@example.com`));
-      tx.put('appMembers', hub.id, `m-${i}`, { hubId: hub.id, id: `m-${i}`, email: `p${i}@example.com`, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
-    }
-    tx.put('directoryGroups', hub.id, 'g1', testGroup('g1', 'Meta Advertisers', Array.from({ length: people - 1 }, (_, i) => `u-${i}`), at));
-    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
-  });
-  const handler = offboardHandler(() => new Map([[hub.id, hub]]));
-  const ctx = { store, now: () => NOW, audit: () => {}, interrupted: false } as unknown as TaskContext;
-  /** Runs the offboarding task as the runner does (a second run when it is queued again). */
-  const run = async (task: TaskRecord) => {
-    const running = { ...task, status: 'running' as const, attempts: task.attempts + 1 };
-    return store.transact(async (tx) => applyOutcome(tx, running, await handler.run(running, ctx), NOW));
-  };
-  const offboard = async (email: string) => run(await store.transact((tx) => enqueueTask(tx, { kind: 'offboard', payload: { email }, idempotencyKey: `offboard:${email}`, summary: `offboard ${email}`, trigger: owner, now: NOW })));
-  const removals = async () => (await collect(store.list('tasks', hub.id))).filter((t) => t.kind === 'remove-member').map((t) => t.idempotencyKey).sort();
-  const api = createAgentApi({ store, hubs: () => new Map([[hub.id, hub]]), connectorFor: () => undefined, clock: () => NOW.getTime() });
-  return { store, hub, offboard, run, removals, api };
-}
+import { at, haltedOn, hubOf, NOW, owner, twoTokens } from './test-offboard-hub.ts';
 
 test('safety.offboards: threshold halts the offboardings past the threshold for approval; approval runs them, rejection leaves the seats', async () => {
   const { store, hub, offboard, run, removals, api } = await hubOf(10, 'threshold');
@@ -143,25 +102,6 @@ test('an offboarded seat the IdP then deactivates over SCIM counts once', async 
   assert.equal(pass.status, 'completed', JSON.stringify(pass.result));
 });
 
-/**
- * A hub-scoped admin token and an every-hub token are two offboardings of the same person (their
- * tasks are keyed apart, agent-api.ts). Each halted with an approval of its own for the same seat:
- * an owner saw two, and approving both ran the removal twice. The second joins the first's.
- */
-async function twoTokens(people: number) {
-  const h = await hubOf(people, 'threshold');
-  const scoped: Trigger = { type: 'admin', actor: 'admin-token:portal', hubs: [h.hub.id] };
-  const everyHub: Trigger = { type: 'admin', actor: 'admin-token:okta-workflows' };
-  const offboardAs = async (email: string, trigger: Trigger) => h.run(await h.store.transact((tx) => enqueueTask(tx, {
-    kind: 'offboard', payload: { email }, idempotencyKey: `offboard:${email}${trigger.hubs ? `#hubs=${trigger.hubs.join(',')}` : ':every'}`, summary: `offboard ${email}`, trigger, now: NOW,
-  })));
-  // 2 of 10 go at once; a third person would be 3 of 10 (30 %), past 20 %.
-  assert.equal((await h.offboard('p0@example.com')).status, 'waiting');
-  assert.equal((await h.offboard('p1@example.com')).status, 'waiting');
-  return { ...h, scoped, everyHub, offboardAs };
-}
-const haltedOn = (t: TaskRecord) => (t.result as { halted: Array<{ approvalId: string }> }).halted.map((x) => x.approvalId);
-
 test('two admin tokens offboarding the same person halt on one approval; approved, the removal is queued once and both offboardings wait for it', async () => {
   const { store, hub, api, run, removals, scoped, everyHub, offboardAs } = await twoTokens(10);
   const first = await offboardAs('p2@example.com', scoped);
@@ -189,22 +129,63 @@ test('two admin tokens offboarding the same person halt on one approval; approve
   for (const t of [first, second]) assert.equal((await run((await store.get('tasks', '', t.id))!)).status, 'completed');
 });
 
-test('a second offboarding finding a seat the approval does not hold grows it under the same id; an approver holding the old version is refused', async () => {
-  const { store, hub, api, scoped, everyHub, offboardAs } = await twoTokens(10);
+
+/**
+ * An approval never grows in place: the admin API, the CLI and the dashboard decide by id alone,
+ * so an approver who read two removals and approved that id approved a third, added since by
+ * another offboarding of the same person, that nobody had read. The join supersedes it instead.
+ */
+test('a second offboarding bringing a seat the approval does not hold supersedes it: the old id cannot be approved, the new one holds every seat', async () => {
+  const { store, hub, api, run, removals, scoped, everyHub, offboardAs } = await twoTokens(10);
+  // The person has two seats (two member rows under their email): the approval an owner reads holds two removals.
+  await store.transact((tx) => tx.put('appMembers', hub.id, 'm-2b', { hubId: hub.id, id: 'm-2b', email: 'p2@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at }));
   const first = await offboardAs('p2@example.com', scoped);
-  const [before] = (await collect(store.list('approvals', hub.id))).filter((a) => a.status === 'pending');
-  // An invite under the person's email appears in the app meanwhile.
+  const [read] = (await collect(store.list('approvals', hub.id))).filter((a) => a.status === 'pending');
+  assert.equal(read!.planned.length, 2);
+  // An invite under the person's email appears in the app meanwhile; the second offboarding finds it.
   await store.transact((tx) => tx.put('appInvites', hub.id, 'i-2', { hubId: hub.id, id: 'i-2', email: 'p2@example.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at }));
   const second = await offboardAs('p2@example.com', everyHub);
-  assert.deepEqual(haltedOn(second), haltedOn(first));
-  const approvals = await collect(store.list('approvals', hub.id));
-  assert.equal(approvals.length, 1, 'grown, not replaced');
-  assert.deepEqual(approvals[0]!.planned.map((o) => o.kind).sort(), ['cancel-invite', 'remove-member']);
-  assert.deepEqual(approvals[0]!.joined, [second.id]);
+  assert.equal(second.status, 'needs-approval');
+
+  const old = await store.get('approvals', hub.id, read!.id);
+  assert.equal(old?.status, 'superseded');
+  assert.equal(old?.planned.length, 2, 'the approval read is unchanged');
+  const pending = (await collect(store.list('approvals', hub.id))).filter((a) => a.status === 'pending');
+  assert.equal(pending.length, 1);
+  const next = pending[0]!;
+  assert.notEqual(next.id, read!.id, 'a new id');
+  assert.equal(old?.supersededBy, next.id);
+  assert.deepEqual(next.planned.map((o) => o.key).sort(), ['cancel:i-2', 'remove:m-2', 'remove:m-2b']);
+  assert.deepEqual(next.joined, [second.id]);
+  assert.deepEqual(haltedOn(second), [next.id]);
+  assert.deepEqual(haltedOn((await store.get('tasks', '', first.id))!), [next.id], 'the first offboarding now waits on the new approval');
   const audit = await collect(store.list('audit', hub.id));
-  assert.ok(audit.some((e) => e.action === 'approval-joined' && /adding 1 removal/.test(e.why)));
-  await assert.rejects(api.decideApproval(before!.id, 'approve', owner, { within: approvalAsChecked(hub.id, before!.id, before!.planned) }),
-    (e: unknown) => e instanceof AgentError && e.kind === 'conflict');
-  await api.decideApproval(before!.id, 'approve', owner, { within: approvalAsChecked(hub.id, before!.id, approvals[0]!.planned) });
-  assert.equal((await store.get('approvals', hub.id, before!.id))?.status, 'approved');
+  assert.ok(audit.some((e) => e.action === 'approval-superseded' && e.taskId === second.id && e.trigger.actor === everyHub.actor
+    && e.why.includes(`approval ${read!.id} superseded by approval ${next.id}`) && /1 removal\(s\) it did not hold/.test(e.why)), 'audited: who and why');
+
+  // Approving the id read is refused, naming the new one, and removes nothing.
+  await assert.rejects(api.decideApproval(read!.id, 'approve', owner), (e: unknown) => e instanceof AgentError && e.kind === 'conflict' && e.message.includes(next.id));
+  assert.deepEqual(await removals(), ['op:remove:m-0', 'op:remove:m-1']);
+  assert.deepEqual(await api.approvals(hub.id).then((l) => l.filter((a) => a.status === 'pending').map((a) => a.id)), [next.id], 'the superseded one is not listed as pending');
+
+  // Approving the new one removes all three, once; both offboardings wait for them, then complete.
+  await api.decideApproval(next.id, 'approve', owner);
+  assert.deepEqual(await removals(), ['op:remove:m-0', 'op:remove:m-1', 'op:remove:m-2', 'op:remove:m-2b'].sort());
+  const queued = (await collect(store.list('tasks', hub.id))).filter((t) => t.parentId === first.id);
+  assert.equal(queued.length, 3, 'member, member and invite, each queued once');
+  const released = (await store.get('removalWindows', hub.id, hub.id))!.released;
+  assert.equal(released.reduce((n, r) => n + r.removals, 0), 5, 'counted once in the window');
+  for (const t of [first, second]) assert.equal((await store.get('tasks', '', t.id))?.status, 'waiting');
+  for (const removal of queued) await store.transact(async (tx) => { const done = { ...removal, status: 'completed' as const }; tx.put('tasks', hub.id, removal.id, done); await wakeParent(tx, done, NOW); });
+  for (const t of [first, second]) assert.equal((await run((await store.get('tasks', '', t.id))!)).status, 'completed');
+});
+
+test('a second offboarding bringing no new seat joins under the same id: nothing to approve again', async () => {
+  const { store, hub, scoped, everyHub, offboardAs } = await twoTokens(10);
+  const first = await offboardAs('p2@example.com', scoped);
+  const second = await offboardAs('p2@example.com', everyHub);
+  const approvals = await collect(store.list('approvals', hub.id));
+  assert.deepEqual(approvals.map((a) => a.status), ['pending'], 'none superseded');
+  assert.deepEqual(haltedOn(second), haltedOn(first));
+  assert.ok(!(await collect(store.list('audit', hub.id))).some((e) => e.action === 'approval-superseded'));
 });

@@ -74,16 +74,23 @@ export async function pendingOffboardOf(tx: Pick<Transaction, 'list'>, hubId: st
   return undefined;
 }
 
-/** The halt of an offboarding that joins `approval` (pendingOffboardOf). */
-export const joinedHalt = (approval: Readonly<ApprovalRecord>): OffboardHalt =>
-  ({ approvalId: approval.id, explanation: approval.explanation, tripped: [], removals: 0, members: 0, joins: approval });
+/**
+ * The halt of an offboarding that joins `approval` (pendingOffboardOf). Bringing seats the approval
+ * does not hold, it waits on a new approval (a new id) holding them all: `joinOffboard` supersedes
+ * the pending one rather than growing it under the id an approver may already have read.
+ */
+export function joinedHalt(approval: Readonly<ApprovalRecord>, ops: readonly Operation[]): OffboardHalt {
+  const held = new Set(approval.planned.map((o) => o.key));
+  const grows = ops.some((o) => !held.has(o.key));
+  return { approvalId: grows ? randomUUID() : approval.id, explanation: approval.explanation, tripped: [], removals: 0, members: 0, joins: approval };
+}
 
 /**
  * Records the halt: an approval holding the removals (marked `offboard`, so a SCIM pass's
  * approval on the hub never supersedes it, nor it them), audited `approval-requested` with the
  * share, and each held removal in its person's trail. Staged in the offboarding's transaction.
  */
-export function haltOffboard(tx: Transaction, input: { hub: HubConfigFile; ops: Operation[]; halt: OffboardHalt; taskId: string; trigger: Trigger; now: Date; person: string }): void {
+export async function haltOffboard(tx: Transaction, input: { hub: HubConfigFile; ops: Operation[]; halt: OffboardHalt; taskId: string; trigger: Trigger; now: Date; person: string }): Promise<void> {
   const { hub, ops, halt, taskId, trigger } = input;
   if (halt.joins) return joinOffboard(tx, { ...input, approval: halt.joins });
   const approval: ApprovalRecord = {
@@ -101,27 +108,57 @@ export function haltOffboard(tx: Transaction, input: { hub: HubConfigFile; ops: 
 
 /**
  * A second offboarding of the same person joins the pending approval (pendingOffboardOf): one
- * approval, its task among those waiting on it (`joined`). Seats it finds that the approval does
- * not hold yet are added under the same id; its `planned` then differs from what an approver read
- * before, so a decision pinned to that version (approvalAsChecked) is refused as a plan halting
- * again is. Audited `approval-joined`, and each removal in its person's trail.
+ * approval, its task among those waiting on it (`joined`). Audited `approval-joined`, and each
+ * removal in its person's trail. An approval never grows in place: the admin API, the CLI and the
+ * dashboard decide by id alone, so an approver who read two removals and approved the id would
+ * have approved a third added since, unread. When the join brings seats the approval does not
+ * hold, a new approval (`halt.approvalId`) holds them all, every offboarding waiting on the old
+ * one now waits on the new one, and the old one is `superseded` (deciding it is refused, naming
+ * the new one), audited `approval-superseded`.
  */
-function joinOffboard(tx: Transaction, input: { hub: HubConfigFile; ops: Operation[]; approval: Readonly<ApprovalRecord>; taskId: string; trigger: Trigger }): void {
-  const { hub, ops, approval: was, taskId, trigger } = input;
+async function joinOffboard(tx: Transaction, input: { hub: HubConfigFile; ops: Operation[]; halt: OffboardHalt; approval: Readonly<ApprovalRecord>; taskId: string; trigger: Trigger; now: Date }): Promise<void> {
+  const { hub, ops, approval: was, taskId, trigger, now } = input;
   const held = new Set(was.planned.map((o) => o.key));
   const added = ops.filter((o) => !held.has(o.key));
   const planned = [...was.planned, ...added];
   const joined = taskId === was.taskId || was.joined?.includes(taskId) ? was.joined : [...(was.joined ?? []), taskId];
-  const approval: ApprovalRecord = { ...was, planned, operations: planned.map((o) => ({ kind: o.kind, summary: o.summary })), ...(joined ? { joined } : {}) };
+  const id = input.halt.approvalId;
+  const approval: ApprovalRecord = {
+    ...was, id, ...(id !== was.id ? { createdAt: now.toISOString() } : {}),
+    planned, operations: planned.map((o) => ({ kind: o.kind, summary: o.summary })), ...(joined ? { joined } : {}),
+  };
   tx.put('approvals', hub.id, approval.id, approval);
-  const grown = added.length > 0 ? `, adding ${added.length} removal(s) it did not hold (an approver who read it before must read it again)` : ', the same removals';
-  appendAudit(tx, { hubId: hub.id, trigger, taskId, action: 'approval-joined', subject: { label: `approval ${approval.id}` },
-    why: `offboarding task ${taskId} joined approval ${approval.id}, pending for the same person (offboarding task ${was.taskId})${grown}`, outcome: 'pending',
-    detail: { approvalId: approval.id, offboarding: was.taskId, added: added.length, operations: planned.length } });
+  if (id !== was.id) {
+    tx.put('approvals', hub.id, was.id, { ...was, status: 'superseded', supersededBy: id, decidedAt: now.toISOString() });
+    for (const waiting of [was.taskId, ...(was.joined ?? [])]) if (waiting !== taskId) await waitOn(tx, waiting, was.id, approval, now);
+    appendAudit(tx, { hubId: hub.id, trigger, taskId, action: 'approval-superseded', subject: { label: `approval ${was.id}` },
+      why: `approval ${was.id} superseded by approval ${id}: offboarding task ${taskId} of the same person found ${added.length} removal(s) it did not hold; approval ${id} holds all ${planned.length}, to be read and decided again`,
+      outcome: 'ok', detail: { approvalId: was.id, supersededBy: id, added: added.length, operations: planned.length } });
+  }
+  const how = added.length > 0 ? `, with ${added.length} removal(s) it did not hold: superseded by approval ${id}` : ', the same removals';
+  appendAudit(tx, { hubId: hub.id, trigger, taskId, action: 'approval-joined', subject: { label: `approval ${id}` },
+    why: `offboarding task ${taskId} joined approval ${was.id}, pending for the same person (offboarding task ${was.taskId})${how}`, outcome: 'pending',
+    detail: { approvalId: id, offboarding: was.taskId, added: added.length, operations: planned.length } });
   for (const op of ops) {
     appendAudit(tx, { hubId: hub.id, trigger, taskId, action: 'offboard', subject: subjectOf(op),
-      why: `${op.summary}: held for approval ${approval.id} (joined: another offboarding of this person waits on it)`, outcome: 'pending', detail: { approvalId: approval.id } });
+      why: `${op.summary}: held for approval ${id} (joined: another offboarding of this person waits on it)`, outcome: 'pending', detail: { approvalId: id } });
   }
+}
+
+/** An offboarding halted on approval `from` now waits on `to` (its result names the approval its caller polls for). */
+async function waitOn(tx: Transaction, taskId: string, from: string, to: Readonly<ApprovalRecord>, now: Date): Promise<void> {
+  const task = await tx.get('tasks', '', taskId);
+  const halted = (task?.result as { halted?: HaltedOffboard[] } | undefined)?.halted;
+  if (!task || !halted?.some((h) => h.approvalId === from)) return;
+  const next = halted.map((h) => (h.approvalId === from ? { ...h, approvalId: to.id, operations: to.planned.length } : h));
+  await updateTask(tx, task, { result: { ...(task.result as object), halted: next } }, now);
+}
+
+/** The approval an offboarding halted on, or the one that superseded it (joinOffboard), as it is now. */
+async function currentApproval(view: Pick<Transaction, 'get'>, hubId: string, id: string): Promise<Readonly<ApprovalRecord> | undefined> {
+  let a = await view.get('approvals', hubId, id);
+  for (let hops = 0; a?.offboard && a.status === 'superseded' && a.supersededBy && hops < 16; hops++) a = await view.get('approvals', hubId, a.supersededBy);
+  return a;
 }
 
 /**
@@ -152,7 +189,8 @@ async function goOn(tx: Transaction, a: Readonly<ApprovalRecord>, taskId: string
   if (parent?.status !== 'needs-approval') return;
   const halted = (parent.result as { halted?: HaltedOffboard[] } | undefined)?.halted ?? [];
   for (const h of halted) {
-    if (h.approvalId !== a.id && (await tx.get('approvals', h.hubId, h.approvalId))?.status === 'pending') return;
+    const now = await currentApproval(tx, h.hubId, h.approvalId);
+    if (now && now.id !== a.id && now.status === 'pending') return;
   }
   const children = queued || (await tx.lookup('tasks', 'tasks.parent', parent.id)).some((c) => !isFinished(c));
   await updateTask(tx, parent, children ? { status: 'waiting', waitReason: 'children' } : { status: 'queued' }, at);
@@ -166,9 +204,9 @@ export async function haltedOutcome(view: Pick<Transaction, 'get'>, halted: read
   let pending = false;
   const rejected: string[] = [];
   for (const h of halted) {
-    const a = await view.get('approvals', h.hubId, h.approvalId);
+    const a = await currentApproval(view, h.hubId, h.approvalId);
     if (a?.status === 'pending') pending = true;
-    if (a?.status === 'rejected' || a?.status === 'superseded') rejected.push(`hub ${h.hubId}: approval ${h.approvalId} ${a.status}${a.decidedBy ? ` by ${a.decidedBy}` : ''}, ${h.operations} removal(s) not done`);
+    if (a?.status === 'rejected' || a?.status === 'superseded') rejected.push(`hub ${h.hubId}: approval ${a.id} ${a.status}${a.decidedBy ? ` by ${a.decidedBy}` : ''}, ${h.operations} removal(s) not done`);
   }
   return { pending, rejected };
 }

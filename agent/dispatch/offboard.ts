@@ -208,7 +208,7 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
         for (const p of lanes) {
           if (p.ops.length === 0) continue;
           if (p.halt) {
-            haltOffboard(tx, { hub: p.hub, ops: p.ops, halt: p.halt, taskId: task.id, trigger: task.trigger, now, person: p.person });
+            await haltOffboard(tx, { hub: p.hub, ops: p.ops, halt: p.halt, taskId: task.id, trigger: task.trigger, now, person: p.person });
             continue;
           }
           if (p.report) {
@@ -247,7 +247,7 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
             if (offboardBraked(p.hub, task.trigger)) {
               // Another offboarding of this person (another admin token's) waits on an approval here: one approval, joined.
               const joins = await pendingOffboardOf(tx, p.hub.id, p.person, p.ops);
-              const halt = joins ? joinedHalt(joins) : await judgeOffboard(tx, p.hub, p.ops, ctx.now(), person.email ?? person.userName ?? person.externalId ?? '(nobody)');
+              const halt = joins ? joinedHalt(joins, p.ops) : await judgeOffboard(tx, p.hub, p.ops, ctx.now(), person.email ?? person.userName ?? person.externalId ?? '(nobody)');
               lanes.push(halt ? { ...p, halt } : p);
               continue;
             }

@@ -118,6 +118,7 @@ export const ReportList = named('ReportList', list(ReportSchema));
 export const ApprovalSchema = named('Approval', z.object({
   id: z.string(), hubId: z.string(), createdAt: instant, status: z.enum(['pending', 'approved', 'rejected', 'superseded']),
   explanation: z.string(), operations: z.array(z.object({ kind: z.string(), summary: z.string() }).strict()), taskId: z.string(),
+  supersededBy: z.string().optional().describe('on a superseded approval: the approval that replaced it (holding other operations), the one to read and decide instead'),
 }).strict());
 export const ApprovalList = named('ApprovalList', list(ApprovalSchema));
 

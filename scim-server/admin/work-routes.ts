@@ -98,7 +98,7 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
       /** A repeat of this decision answers the approval as it is; another decision, or a superseded approval, is a conflict. */
       const settled = (a: Approval) => {
         if (a.status === decided) return alreadyDone(a, `approval "${id}" was already ${decided}; nothing was run again`);
-        if (a.status === 'superseded') return new Problem(409, 'conflict', `approval "${id}" was superseded: the plan halted again with other operations; decide the newer approval`);
+        if (a.status === 'superseded') return new Problem(409, 'conflict', `approval "${id}" was superseded by approval "${a.supersededBy ?? '(unknown)'}", which holds other operations; read and decide that one (nothing was run)`);
         return new Problem(409, 'conflict', `approval "${id}" was already ${a.status}; it cannot be ${decided} now`);
       };
       const approval = await findApproval();
