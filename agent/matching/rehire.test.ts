@@ -26,7 +26,8 @@ const NOW = '2026-12-06T12:00:00.000Z';
 const EMAIL = 'a@x.com';
 const trigger = { type: 'scim' as const };
 
-const user = (id: string, active = true): DirectoryUserRecord => ({ ...testUser(id, EMAIL, active), version: 2 });
+/** Created at NOW, when the tests queue the leaver's removal: a removal queued before (or as) the rehire's account came counts as in flight (removal-in-flight.ts). */
+const user = (id: string, active = true): DirectoryUserRecord => ({ ...testUser(id, EMAIL, active), created: NOW, lastModified: NOW, version: 2 });
 
 async function hubStore() {
   const store = new MemoryStore();
