@@ -7,7 +7,14 @@ import { planHub, planPerson } from '../plan/plan-hub.ts';
 import { defineStandingIndexes, standingOfUser } from '../standing/standing.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
-import { updateTask } from '../tasks/enqueue.ts';
+import { enqueueTask, updateTask } from '../tasks/enqueue.ts';
+import { ConnectorError } from '../../connectors/sdk/connector-error.ts';
+import type { HubConnector } from '../../connectors/sdk/connector.ts';
+import { reconcileHubHandler, reconcilePersonHandler } from '../dispatch/reconcile.ts';
+import { replanPerson } from '../dispatch/replan-person.ts';
+import { operationHandler, operationHandlers } from '../tasks/operations/operation-handler.ts';
+import type { TaskContext } from '../tasks/handler.ts';
+import { TaskRunner } from '../tasks/task-runner.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import { heldByAnotherSinceQueued } from '../tasks/operations/forced-removal.ts';
 import type { Operation } from '../plan/operation.ts';
@@ -86,6 +93,33 @@ async function removalDone(store: MemoryStore) {
   });
 }
 
+/** The app, as the tasks call it: what was called, in order (`fail`: every removal refused). */
+interface FakeApp { calls: string[]; fail?: boolean }
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+const fakeConnector = (app: FakeApp) => ({
+    id: 'fake',
+    removeMember: async (id: string) => {
+      if (app.fail) throw new ConnectorError('invalid-argument', 'refused', { notApplied: true });
+      app.calls.push(`remove ${id}`);
+      return 'done' as const;
+    },
+    invite: async (i: { email: string }) => { app.calls.push(`invite ${i.email}`); return { result: 'done' as const, inviteId: 'inv-1' }; },
+  }) as unknown as HubConnector;
+
+/** Runs the queued tasks until none is left to run. */
+async function runTasks(store: MemoryStore, app: FakeApp = { calls: [] }): Promise<FakeApp> {
+  const handlers = [...operationHandlers, reconcilePersonHandler, reconcileHubHandler];
+  const runner = new TaskRunner({ store, handlers, hubs: () => new Map([[h, hub]]), connectorFor: () => fakeConnector(app), log: silent, clock: () => Date.parse(NOW), backoffMaxMs: 0 });
+  await runner.start();
+  try {
+    await runner.idle();
+  } finally {
+    await runner.stop();
+  }
+  return app;
+}
+
 describe('a rehire: two directory users with one email, one of them active', () => {
   test('(a) deactivated first, removal queued, then the rehire created: the seat is removed as planned, then the rehire invited once', async () => {
     const store = await hubStore();
@@ -100,9 +134,62 @@ describe('a rehire: two directory users with one email, one of them active', () 
     assert.deepEqual(await planOf(store, 'u2'), ['remove-member:u1']);
     assert.deepEqual(await hubPlanOf(store), ['remove-member:u1']);
     assert.equal((await standingOfUser(store, h, 'u2', NOW)).standing, 'none');
-    await removalDone(store);
-    assert.deepEqual(await planOf(store, 'u2'), ['invite:u2']);
-    assert.deepEqual(await hubPlanOf(store), ['invite:u2']);
+    // The removal runs as a task: its outcome queues the rehire's re-plan, which invites them at
+    // once, with no check for updates (before, the invite waited for the next one, daily).
+    const app = await runTasks(store);
+    assert.deepEqual(app.calls, ['remove m-a', 'invite a@x.com']);
+    const audit = (await collect(store.list('audit', h))).find((a) => a.action === 'invite');
+    assert.match(audit?.trigger.detail ?? '', /the seat m-a of directory user u1 \(a@x\.com\) was removed \(task .+\); directory user u2 is the one active with that email/);
+    assert.equal((await store.get('memberMatches', h, 'invite:inv-1'))?.directoryUserId, 'u2');
+    // A check for updates' re-plan of the hub (or of the rehire) after it plans no second invite.
+    await store.transact((tx) => enqueueTask(tx, { hubId: h, kind: 'reconcile-hub', payload: {}, idempotencyKey: 'reconcile-hub', trigger: { type: 'schedule' }, summary: 're-plan the hub', now: new Date(NOW) }));
+    await store.transact((tx) => enqueueTask(tx, { hubId: h, ...replanPerson({ directoryUserId: 'u2' }, trigger, 're-evaluate u2'), now: new Date(NOW) }));
+    await runTasks(store, app);
+    assert.deepEqual(app.calls, ['remove m-a', 'invite a@x.com'], 'exactly one invite');
+    assert.deepEqual(await hubPlanOf(store), []);
+  });
+
+  test('(a) the rehire\'s invite, planned by a check for updates while the removal\'s re-plan is queued, is sent once', async () => {
+    const store = await hubStore();
+    await store.transact((tx) => { tx.put('directoryUsers', h, 'u1', user('u1', false)); });
+    await queueRemoval(store);
+    await store.transact((tx) => { tx.put('directoryUsers', h, 'u2', user('u2')); });
+    await groups(store, ['u1', 'u2']);
+    await rematch(store);
+    // The removal is done and recorded, with the rehire's re-plan queued; a hub re-plan is queued too.
+    const app: FakeApp = { calls: [] };
+    const removal = (await collect(store.list('tasks', h))).find((t) => t.kind === 'remove-member')!;
+    const ctx = { store, hub, connector: fakeConnector(app), log: silent, now: () => new Date(NOW), audit: () => {}, interrupted: false } as unknown as TaskContext;
+    const outcome = await operationHandler('remove-member').run({ ...removal, status: 'running', attempts: 1 }, ctx);
+    await store.transact(async (tx) => {
+      await outcome.commit?.(tx);
+      await updateTask(tx, removal, { status: 'completed' }, new Date(NOW));
+    });
+    assert.deepEqual(app.calls, ['remove m-a']);
+    const replans = (await collect(store.list('tasks', h))).filter((t) => t.kind === 'reconcile-person');
+    assert.deepEqual(replans.map((t) => [t.payload, t.trigger.type]), [[{ directoryUserId: 'u2' }, 'agent']]);
+    await store.transact((tx) => enqueueTask(tx, { hubId: h, kind: 'reconcile-hub', payload: {}, idempotencyKey: 'reconcile-hub', trigger: { type: 'schedule' }, summary: 're-plan the hub', now: new Date(NOW) }));
+    await runTasks(store, app);
+    assert.deepEqual(app.calls, ['remove m-a', 'invite a@x.com'], 'exactly one invite');
+    assert.equal((await collect(store.list('tasks', h))).filter((t) => t.kind === 'invite').length, 1);
+  });
+
+  test('no re-plan is queued when no one else active holds the email, or when the removal failed', async () => {
+    const store = await hubStore();
+    await store.transact((tx) => { tx.put('directoryUsers', h, 'u1', user('u1', false)); });
+    await queueRemoval(store);
+    await runTasks(store);
+    assert.deepEqual((await collect(store.list('tasks', h))).filter((t) => t.kind === 'reconcile-person'), [], 'no rehire');
+    const failing = await hubStore();
+    await failing.transact((tx) => { tx.put('directoryUsers', h, 'u1', user('u1', false)); });
+    await queueRemoval(failing);
+    await failing.transact((tx) => { tx.put('directoryUsers', h, 'u2', user('u2')); });
+    await groups(failing, ['u1', 'u2']);
+    await rematch(failing);
+    await runTasks(failing, { calls: [], fail: true });
+    const tasks = await collect(failing.list('tasks', h));
+    assert.equal(tasks.find((t) => t.kind === 'remove-member')?.status, 'failed');
+    assert.deepEqual(tasks.filter((t) => t.kind === 'reconcile-person'), [], 'the seat is still the leaver\'s');
   });
 
   test('(b) the rehire created while the leaver is still active (disputed), then the leaver deactivated: the seat goes to the rehire, nothing removed', async () => {
@@ -178,6 +265,8 @@ describe('a rehire: two directory users with one email, one of them active', () 
     assert.deepEqual(await matchOf(store), { outcome: 'onboarded', directoryUserId: 'u1', candidates: undefined, reason: REMOVAL_IN_FLIGHT });
     assert.equal(await heldByAnotherSinceQueued(store, h, forced), undefined);
     assert.deepEqual(await planOf(store, 'u2'), ['remove-member:u1']);
+    // Once it ran, the rehire (the one active user with the email) is invited at once.
+    assert.deepEqual((await runTasks(store)).calls, ['remove m-a', 'invite a@x.com']);
   });
 
   test('no removal in flight: the deactivated leaver\'s seat goes to the rehire (audited), and is not removed', async () => {

@@ -13,6 +13,7 @@ import { subjectOf } from './audit-subject.ts';
 import { configCause } from './config-cause.ts';
 import { exemptedSinceQueued, heldByAnotherSinceQueued, reactivatedSinceQueued } from './forced-removal.ts';
 import { recordInSnapshot } from './snapshot-update.ts';
+import { replanRehireAfterRemoval } from './rehire-after-removal.ts';
 import { recoverStaleView, staleViewOf } from './stale-view.ts';
 import { settleBeforeInvite, settleOwnInvite } from './settle-invite.ts';
 import { settleOwnRemoval } from './settle-removal.ts';
@@ -166,7 +167,11 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         action: op.kind, subject: subjectOf(op), why: `${op.summary} (${op.reason}${cause.note})`, outcome: res.result === 'done' ? 'ok' : 'already-done',
         detail: { effect: op.effect, reason: op.reason, grantedBy: op.grantedBy, ms, attempt: task.attempts, ...(res.inviteId ? { inviteId: res.inviteId } : {}), ...cause.detail },
       });
-      return { status: 'completed', result: res, commit: (tx) => recordInSnapshot(tx, task.hubId, op, res, ctx.now()) };
+      // A removal's outcome and the re-plan of the rehire it frees the email for commit together.
+      return { status: 'completed', result: res, commit: async (tx) => {
+        await recordInSnapshot(tx, task.hubId, op, res, ctx.now());
+        await replanRehireAfterRemoval(tx, task.hubId, op, task.id, ctx.now());
+      } };
     },
   };
 }

@@ -7,6 +7,7 @@ import type { TaskContext, TaskOutcome } from '../handler.ts';
 import type { TaskRecord } from '../task-record.ts';
 import { subjectOf } from './audit-subject.ts';
 import { applyPersonReading } from './person-refresh.ts';
+import { replanRehireAfterRemoval } from './rehire-after-removal.ts';
 import { emailKey } from '../../matching/email-key.ts';
 
 type RemovalOp = Extract<Operation, { kind: 'remove-member' | 'cancel-invite' }>;
@@ -59,6 +60,7 @@ export async function settleOwnRemoval(task: Readonly<TaskRecord>, ctx: TaskCont
       if (op.directoryUserId) {
         await enqueueTask(tx, { hubId: task.hubId, ...replanPerson({ directoryUserId: op.directoryUserId }, task.trigger, `re-evaluate ${op.directoryUserId}: their removal of unknown outcome was made`), reuse: 'unstarted', now });
       }
+      await replanRehireAfterRemoval(tx, task.hubId, op, task.id, now);
     },
   };
 }

@@ -23,6 +23,7 @@ import { callApp, type AppCallResult } from './call-app.ts';
 import { enqueueOperation } from './enqueue-operation.ts';
 import { applyPersonReading } from './person-refresh.ts';
 import { recordInSnapshot } from './snapshot-update.ts';
+import { replanRehireAfterRemoval } from './rehire-after-removal.ts';
 
 /**
  * Which failures of which operation mean "the app moved under the plan", by connector error kind
@@ -129,7 +130,10 @@ export async function recoverStaleView(input: StaleViewInput): Promise<TaskOutco
     status: 'completed',
     result: { outcome: 'corrected-stale-view', corrected: instead, ...(stopped ? { queued: left.map((o) => o.summary), stoppedBy: stopped.error } : {}) },
     commit: async (tx) => {
-      for (const d of done) await recordInSnapshot(tx, hub.id, d.op, d.res, ctx.now());
+      for (const d of done) {
+        await recordInSnapshot(tx, hub.id, d.op, d.res, ctx.now());
+        await replanRehireAfterRemoval(tx, hub.id, d.op, task.id, ctx.now());
+      }
       // What could not run here (an error after the refresh) gets its own task, with the usual retries.
       for (const o of left) await enqueueOperation(tx, { hub, op: o, trigger: task.trigger, now: ctx.now() });
       // Downgrades and removals of the fresh plan wait their safety lane, as any plan's do.
