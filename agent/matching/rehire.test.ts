@@ -208,7 +208,7 @@ describe('a rehire: two directory users with one email, one of them active', () 
     const audit = (await collect(store.list('audit', h))).filter((a) => a.action === 'member-match-changed');
     assert.equal(audit.length, 1, JSON.stringify(audit.map((a) => a.why)));
     assert.match(audit[0]!.why, /a@x\.com: exempted \(directory user u2\), was exempted \(directory user u1\)/);
-    assert.equal(audit[0]!.subject.directoryUserId, 'u2');
+    assert.equal(audit[0]!.subject?.directoryUserId, 'u2');
     // Exempting or un-exempting the same person's seat is not a change of owner: audited by the exemption's own entries.
     await store.transact((tx) => tx.delete('exemptions', h, 'm-a'));
     await rematch(store);
