@@ -245,8 +245,10 @@ function described(m: Readonly<MemberMatchRecord>): string {
  * a seat that became disputed, or passed to the directory user now holding its email, left no trace.
  */
 function auditMatchChange(tx: Transaction, hubId: string, old: Readonly<MemberMatchRecord>, next: MemberMatchRecord, email: string | undefined, context: SaveContext): void {
-  const who = (m: Readonly<MemberMatchRecord>) => `${m.outcome}|${m.outcome === 'exempted' ? '' : m.directoryUserId ?? ''}|${(m.candidates ?? []).join()}`;
-  if (who(old) === who(next)) return; // only the reason, hub role or an exemption changed
+  // An exempted row keeps whose seat it is (write-back says `exempted` on that user, an
+  // offboarding holds it as theirs): another user there is a change of owner (a rehire's, SOLE_ACTIVE).
+  const who = (m: Readonly<MemberMatchRecord>) => `${m.outcome}|${m.directoryUserId ?? ''}|${(m.candidates ?? []).join()}`;
+  if (who(old) === who(next)) return; // only the reason or hub role changed
   if ((old.outcome === 'exempted' || next.outcome === 'exempted') && old.directoryUserId === next.directoryUserId) return;
   const then = next.outcome === 'unmatched' && next.candidates?.length ? '; neither changed, removed nor invited again until an owner decides'
     : next.outcome === 'unmatched' ? '; not removed automatically: an owner decides' : '';

@@ -280,4 +280,27 @@ describe('a rehire: two directory users with one email, one of them active', () 
     assert.deepEqual(await matchOf(store), { outcome: 'onboarded', directoryUserId: 'u2', candidates: undefined, reason: SOLE_ACTIVE });
     assert.deepEqual(await hubPlanOf(store), ['assign-asset:u2']);
   });
+  // An exempted seat keeps who its person is (write-back says `exempted` on that directory user,
+  // an offboarding holds the seat as another's): its passing from the leaver to the rehire is a
+  // change of owner like any other, audited. It was skipped as "only an exemption changed".
+  test('an exempted seat passing from the deactivated leaver to the rehire is audited', async () => {
+    const store = await hubStore();
+    await store.transact((tx) => {
+      tx.put('exemptions', h, 'm-a', { hubId: h, memberId: 'm-a', reason: 'agency contract', by: 'owner@example.com', at: NOW });
+      tx.put('memberMatches', h, 'm-a', { hubId: h, memberId: 'm-a', outcome: 'exempted', manual: true, directoryUserId: 'u1', at: NOW });
+      tx.put('directoryUsers', h, 'u1', user('u1', false));
+      tx.put('directoryUsers', h, 'u2', user('u2'));
+    });
+    await groups(store, ['u2']);
+    await rematch(store);
+    assert.deepEqual(await matchOf(store), { outcome: 'exempted', directoryUserId: 'u2', candidates: undefined, reason: SOLE_ACTIVE });
+    const audit = (await collect(store.list('audit', h))).filter((a) => a.action === 'member-match-changed');
+    assert.equal(audit.length, 1, JSON.stringify(audit.map((a) => a.why)));
+    assert.match(audit[0]!.why, /a@x\.com: exempted \(directory user u2\), was exempted \(directory user u1\)/);
+    assert.equal(audit[0]!.subject?.directoryUserId, 'u2');
+    // Exempting or un-exempting the same person's seat is not a change of owner: audited by the exemption's own entries.
+    await store.transact((tx) => tx.delete('exemptions', h, 'm-a'));
+    await rematch(store);
+    assert.equal((await collect(store.list('audit', h))).filter((a) => a.action === 'member-match-changed').length, 1);
+  });
 });

@@ -121,6 +121,23 @@ describe('standing read from the store: one user by index, the whole hub in one 
     }
   });
 
+  // A rehire: the leaver's account deactivated (SCIM `active` false), another created with the
+  // same email; the plan invites the rehire once the leaver's seat is gone, and that invite is
+  // theirs before the next matching too (match-members.ts SOLE_ACTIVE), not no one's.
+  test('an invite sent a moment ago to an email a deactivated leaver and their rehire share: the rehire\'s for the hub and for the user', async () => {
+    const store = new MemoryStore();
+    defineDirectoryIndexes(store);
+    defineStandingIndexes(store);
+    await store.transact((tx) => {
+      tx.put('directoryUsers', h, 'u-leaver', { ...user('u-leaver', 'back@example.com'), active: false });
+      tx.put('directoryUsers', h, 'u-rehire', user('u-rehire', 'back@example.com'));
+      tx.put('appInvites', h, 'pending:back@example.com', { hubId: h, id: 'pending:back@example.com', email: 'back@example.com', role: 'STAFF', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+    });
+    const hub = await standingsOfHub(store, h, now);
+    assert.deepEqual([...hub].map(([id, s]) => [id, s.standing, s.rows]), [['u-leaver', 'none', []], ['u-rehire', 'invited', ['invite:pending:back@example.com']]]);
+    for (const id of ['u-leaver', 'u-rehire']) assert.deepEqual(await standingOfUser(store, h, id, now), hub.get(id), id);
+  });
+
   // An app may list an address with surrounding whitespace or in another case (TikTok's
   // `user_email` is stored as listed): the hub-wide pass and the user's lookup by index agree.
   test('an undecided invite or seat whose email differs from the user\'s only by whitespace and case: the same person for the hub and for the user', async () => {

@@ -1,6 +1,6 @@
 import type { AppInviteRecord, AppMemberRecord, ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
 import { collect, type ReadView, type Store } from '../store/store.ts';
-import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { INDEX, isDeactivatedUser, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { exemptionInForce, exemptionsInForce } from './exemption.ts';
 import { inviteIdOf, inviteRowId, rowKindOf, type RowKind } from './row-ids.ts';
 import { offerStatusAt, type OfferRecord } from '../offers/offer-record.ts';
@@ -197,7 +197,7 @@ export async function standingOfUser(view: ReadView, hubId: string, userId: stri
 /**
  * The rows matching has not decided yet (no memberMatches record: an invite the agent sent a
  * moment ago, `pending:<email>` or Meta's id, agent/tasks/operations/snapshot-update.ts) that
- * carry one of the user's matching emails, when no other directory user has that email: the rule
+ * carry one of the user's matching emails, when no other directory user claims that email (`claimantOf`): the rule
  * `standingsOfHub` applies, so the user's standing (SCIM extension, My access) and the hub's
  * (write-back) agree that a sent invite is `invited` (README "Try it", docs/writeback.md): Meta
  * answers the invite's POST at once and the invitation is pending from then on
@@ -234,19 +234,33 @@ function rowsByEmailOf(view: ReadView, hubId: string, user: Readonly<DirectoryUs
   }));
 }
 
-/** The one directory user whose matching emails include `email` (lower-cased), or undefined when none or several. */
+/** The directory user whose matching emails include `email` (lower-cased) and who claims it (`claimantOf`), or undefined. */
 async function soleHolderOf(view: ReadView, hubId: string, email: string): Promise<string | undefined> {
   const key = `${hubId}\u0000${email}`;
   const [byEmail, byUserName] = await Promise.all([view.lookup('directoryUsers', INDEX.userByEmail, key), view.lookup('directoryUsers', INDEX.userByUserName, key)]);
-  const ids = new Set<string>();
-  for (const u of [...byEmail, ...byUserName]) if (matchingEmailsOf(u).some((e) => emailKey(e) === email)) ids.add(u.id);
-  return ids.size === 1 ? [...ids][0] : undefined;
+  const holders = new Map<string, Readonly<DirectoryUserRecord>>();
+  for (const u of [...byEmail, ...byUserName]) if (matchingEmailsOf(u).some((e) => emailKey(e) === email)) holders.set(u.id, u);
+  return claimantOf([...holders.values()]);
+}
+
+/**
+ * Whose a row not matched yet is, of the directory users having its email: the only one, or the
+ * only one of several the IdP has not deactivated (a leaver and their rehire), as matching
+ * (match-members.ts `SOLE_ACTIVE`) and the plan (plan.ts, an email only one user claims) decide.
+ * Counting the deactivated leaver too, the invite the plan had just sent the rehire was no one's
+ * here: write-back, the SCIM extension and My access said the rehire had no seat while the plan
+ * counted them invited.
+ */
+function claimantOf(holders: ReadonlyArray<Readonly<DirectoryUserRecord>>): string | undefined {
+  if (holders.length === 1) return holders[0]!.id;
+  const claiming = holders.filter((u) => !isDeactivatedUser(u));
+  return claiming.length === 1 ? claiming[0]!.id : undefined;
 }
 
 /**
  * Every directory user's standing in the hub, in one pass: O(rows + users), one listing of each
  * collection it needs. Rows matching has not decided yet (an invite sent a moment ago) are
- * matched by email, case-insensitively, when exactly one directory user has it, so the answer
+ * matched by email, case-insensitively, when exactly one directory user claims it (`claimantOf`), so the answer
  * does not wait for the next matching.
  */
 export async function standingsOfHub(view: ReadView, hubId: string, now: Date | number | string): Promise<Map<string, PersonStanding>> {
@@ -270,17 +284,17 @@ export async function standingsOfHub(view: ReadView, hubId: string, now: Date | 
     if (m.directoryUserId) add(m.directoryUserId, rowOf(records, m.memberId, m.outcome, exemptions.get(m.memberId)));
     if (isDisputed(m)) for (const c of m.candidates!) candidates.add(c);
   }
-  const byEmail = new Map<string, string[]>();
+  const byEmail = new Map<string, Array<Readonly<DirectoryUserRecord>>>();
   const users = await collect(view.list('directoryUsers', hubId));
   // The emails matching uses (agent/matching: a userName when no email was sent; trimmed, lower-cased).
-  for (const u of users) for (const e of new Set(matchingEmailsOf(u).map(emailKey))) byEmail.set(e, [...(byEmail.get(e) ?? []), u.id]);
+  for (const u of users) for (const e of new Set(matchingEmailsOf(u).map(emailKey))) byEmail.set(e, [...(byEmail.get(e) ?? []), u]);
   const undecided: Array<[string, string | undefined]> = [];
   for (const m of members.values()) undecided.push([m.id, m.email]);
   for (const i of invites.values()) undecided.push([inviteRowId(i.id), i.email]);
   for (const [rowId, email] of undecided) {
     if (decided.has(rowId) || !email) continue;
-    const candidates = byEmail.get(emailKey(email)) ?? [];
-    if (candidates.length === 1) add(candidates[0]!, rowOf(records, rowId, 'onboarded', exemptions.get(rowId)));
+    const holder = claimantOf(byEmail.get(emailKey(email)) ?? []);
+    if (holder !== undefined) add(holder, rowOf(records, rowId, 'onboarded', exemptions.get(rowId)));
   }
   const offered = new Set<string>();
   for await (const o of view.list('offers', hubId)) if (isOpen(now)(o)) offered.add(o.directoryUserId);
