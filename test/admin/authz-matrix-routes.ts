@@ -66,6 +66,9 @@ export const listedHubs = (text: string) => (JSON.parse(text) as Listed).items.m
 /** A page or an export: the hubs whose id it shows. */
 export const namedHubs = (text: string) => [A, B].filter((h) => text.includes(h));
 
+/** The callers that send an `Authorization: Bearer …` header (authz-matrix-server.ts `request`). */
+const BEARERS: readonly Caller[] = ['badBearer', 'scimA', 'scimB', 'adminToken', 'scopedTokenB'];
+
 /** Every caller of `list` gets `status`. */
 export const all = (list: readonly Caller[], status: number | '2xx'): Partial<Record<Caller, number | '2xx'>> => Object.fromEntries(list.map((c) => [c, status]));
 export const MANAGERS_A = ['dashAdmin', 'ownerA', 'managerA'] as const;
@@ -187,7 +190,9 @@ function dashboardRoutes(): Route[] {
 function hookRoutes(sandboxPath: string): Route[] {
   const delivery = () => ({ data: { events: [] } });
   return [
-    { surface: 'open', method: 'GET', path: '/hooks/okta', headers: { 'x-okta-verification-challenge': 'matrix' }, allow: all(CALLERS, 200) },
+    // Okta's one-time verification: answered without an Authorization header or with the hook's
+    // secret; any other Authorization value is a wrong secret (401, counted against the address).
+    { surface: 'open', method: 'GET', path: '/hooks/okta', headers: { 'x-okta-verification-challenge': 'matrix' }, allow: all(CALLERS.filter((c) => !BEARERS.includes(c)), 200), expect: { ...all(BEARERS, 401) } as Route['expect'] },
     { surface: 'hook', method: 'POST', path: '/hooks/okta', body: delivery, allow: { hookSecret: 200 } },
     { surface: 'hook', method: 'POST', path: '/hooks/entra/lifecycle', body: () => ({ data: {} }), allow: {} },
     { surface: 'open', method: 'GET', path: '/healthz', allow: all(CALLERS, 200) },
