@@ -7,6 +7,7 @@ import { appendAudit } from './audit/audit-log.ts';
 import { queryAudit } from './audit/audit-query.ts';
 import type { Trigger } from './desired-state/delta.ts';
 import { findPerson, hubsOfTrigger, type PersonRef } from './dispatch/find-person.ts';
+import { ambiguousPerson, ambiguousText } from './dispatch/ambiguous-person.ts';
 import type { DirectoryUserRecord } from './desired-state/directory-records.ts';
 import { offboardMayReport } from './dispatch/offboard.ts';
 import { offboardApprovalDecided } from './dispatch/offboard-brake.ts';
@@ -289,19 +290,36 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     claimOwnOffer: (person, offerId, trigger) => claimOwnOffer(store, d.hubs().values(), person, offerId, trigger, now()),
 
     async offboard(person, trigger, options) {
-      const label = person.email ?? person.userName ?? person.externalId ?? '(nobody)';
-      if (!person.email && !person.userName && !person.externalId) throw new AgentError('invalid-argument', 'agent: offboard needs an email, userName or externalId');
+      const label = person.directoryUserId !== undefined ? `directory user ${person.directoryUserId}` : person.email ?? person.userName ?? person.externalId ?? '(nobody)';
+      if (!person.email && !person.userName && !person.externalId && !person.directoryUserId) throw new AgentError('invalid-argument', 'agent: offboard needs an email, userName, externalId or directoryUserId');
       // An Okta event's offboarding covers the hubs its org governs (hubsOfTrigger): its own key, so
       // one of another org's is never answered with it (an explicit one, of every hub, still is).
       // An admin token scoped to some hubs offboards from those only (hubsOfTrigger): its scope is
       // in the key too, so an offboarding of every hub is never answered with a scoped one (its
       // other hubs' seats would stay), nor a scoped one with one of every hub (or another scope).
-      const unscoped = `offboard:${label.toLowerCase()}`;
+      // A directory user id keeps its case (an opaque SCIM id, RFC 7643 §3.1): one key per user.
+      const unscoped = person.directoryUserId !== undefined ? `offboard:user:${person.directoryUserId}` : `offboard:${label.toLowerCase()}`;
       const scope = trigger.hubs ? [...new Set(trigger.hubs)].sort() : undefined;
       const key = `${trigger.type === 'okta-event-hook' && trigger.idp ? `${unscoped}@${trigger.idp}` : unscoped}${scope ? `#hubs=${scope.join(',')}` : ''}`;
       const summary = `offboard ${label} from ${scope ? `hub${scope.length > 1 ? 's' : ''} ${scope.join(', ')}` : 'every hub'}`;
-      const task = await store.transact(async (tx) => {
+      const task = await store.transact(async (tx): Promise<TaskRecord | { refused: AgentError }> => {
         await options?.within?.(tx);
+        // Several accounts on a hub, one or more active (a leaver and their rehire): refused, the
+        // refusal committed to the audit log (who asked, which ids), then thrown.
+        const found = await findPerson(tx, hubsOfTrigger(d.hubs().values(), trigger), person, trigger);
+        const ambiguous = ambiguousPerson(found);
+        if (ambiguous.length > 0) {
+          const refused = new AgentError('conflict', ambiguousText(label, ambiguous));
+          for (const a of ambiguous) {
+            appendAudit(tx, { hubId: a.hubId, trigger, action: 'offboard-requested', subject: person.email ? { email: person.email } : { label },
+              why: `${summary}: refused, ${refused.message.replace(/^agent: /, '')}`, outcome: 'failed', detail: { directoryUserIds: a.directoryUserIds }, at: now().toISOString() });
+          }
+          return { refused };
+        }
+        if (person.directoryUserId !== undefined && !found.some((f) => f.user)) {
+          const refused = new AgentError('not-found', `agent: no directory user ${person.directoryUserId}${person.email ? ' with this email' : ''} on any hub${trigger.hubs ? ' of this token' : ''}`);
+          return { refused };
+        }
         // An event hook's offboarding may only fill the deprovisioning report (offboardGoesToReport),
         // so it has a key of its own: an explicit leaver action (Okta Workflows, which the docs pair
         // with the hook on the same "User Deactivated", Lifecycle Workflows, the CLI) arriving while
@@ -322,6 +340,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         }
         return queued;
       });
+      if ('refused' in task) throw task.refused;
       return viewOf(task.id);
     },
   } satisfies AgentApi;

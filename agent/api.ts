@@ -252,8 +252,12 @@ export interface AgentApi {
    * the offer's hub and the sign-in's IdP ids tell none of them apart (offers/claimant.ts).
    */
   claimOwnOffer(person: SignedInClaimant, offerId: string, trigger: Trigger): Promise<TaskView>;
-  /** Remove a person's seats on every hub now (leaver workflows); one parent task to poll. */
-  offboard(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger, options?: PersonChangeOptions): Promise<TaskView>;
+  /**
+   * Remove a person's seats on every hub now (leaver workflows); one parent task to poll. Refused
+   * (conflict, audited) when the person's words name several directory users on a hub, one or
+   * more active (a leaver and their rehire): `directoryUserId` names one (dispatch/ambiguous-person.ts).
+   */
+  offboard(person: { email?: string; userName?: string; externalId?: string; directoryUserId?: string }, trigger: Trigger, options?: PersonChangeOptions): Promise<TaskView>;
 }
 
 /** What a caller of a person-wide change (suspendPerson, reevaluatePerson, offboard), or of an approval's decision, may add to it. */

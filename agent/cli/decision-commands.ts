@@ -44,11 +44,14 @@ export function registerDecisionCommands(program: Command): void {
   program.command('offboard').argument('<email>', 'the person\'s email').description('remove a person from every hub and hold them (no invite until the IdP deactivates and reactivates them), wait, and print each removal (exit 1 if one failed)')
     .option('--no-wait', 'start offboarding and print its task id')
     .option('--reason <reason>', REASON_HELP)
-    .action(async (email: string, opts: { wait: boolean; reason?: string }) => {
+    .option('--directory-user <id>', 'offboard this directory user only (needed when the email names several on a hub: a leaver and their rehire)')
+    .action(async (email: string, opts: { wait: boolean; reason?: string; directoryUser?: string }) => {
       const pollMs = pollInterval(500); // a bad HUBWARDEN_POLL_MS is refused before the task is started
       const reason = reasonBody(opts.reason);
+      const directoryUserId = opts.directoryUser?.trim();
+      if (opts.directoryUser !== undefined && !directoryUserId) throw new CliError('--directory-user: expected a directory user id, or leave the option out', 2);
       const client = await connect(global());
-      const { body } = await client.post<{ taskId: string }>(`/people/${seg(email)}/offboard`, reason);
+      const { body } = await client.post<{ taskId: string }>(`/people/${seg(email)}/offboard`, directoryUserId ? { ...reason, directoryUserId } : reason);
       const taskId = stringOf(body, 'taskId');
       const out = printer(global().json);
       if (!opts.wait) return out.print(body, () => `offboarding of ${email} started: task ${taskId}`);

@@ -8,6 +8,12 @@ export interface PersonRef {
   email?: string;
   userName?: string;
   externalId?: string;
+  /**
+   * One directory user, by its id (the SCIM resource id), on whichever hub has it: names one
+   * person precisely where an email names several (a leaver and their rehire: ambiguous-person.ts).
+   * With an email too, the user must carry it; nothing else is looked up.
+   */
+  directoryUserId?: string;
 }
 
 /**
@@ -26,6 +32,16 @@ export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, 
   const out: Array<{ hub: HubConfigFile; user?: DirectoryUserRecord; emails: string[] }> = [];
   for (const hub of hubs) {
     const found = new Map<string, DirectoryUserRecord>();
+    if (person.directoryUserId !== undefined) {
+      // Named precisely: that user or nobody here, never another account found by email (whose
+      // seats an email fallback would have taken).
+      const u = await view.get('directoryUsers', hub.id, person.directoryUserId);
+      const email = person.email ? emailKey(person.email) : undefined;
+      if (u && (!email || [...(u.email ? [u.email] : []), ...matchingEmailsOf(u)].some((e) => emailKey(e) === email))) {
+        out.push({ hub, user: u, emails: [...new Set([...(u.email ? [u.email] : []), ...matchingEmailsOf(u)].map(emailKey))] });
+      }
+      continue;
+    }
     // The login too: SCIM userName is the app username, whose format an Okta admin picks (Okta
     // username, Email, …); with "Email" a colleague's userName may equal the leaver's login while
     // the externalId Okta sends is the colleague's own id (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
@@ -33,6 +49,15 @@ export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, 
     // also files every one: a login sent decomposed ("e" + U+0301) names the user stored with "é".
     if (person.userName) for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${foldName(person.userName.trim())}`)) if (!otherAccount(u)) found.set(u.id, u);
     if (person.externalId) for await (const u of view.list('directoryUsers', hub.id)) if (u.externalId === person.externalId) found.set(u.id, u);
+    // The account whose externalId is the one named is that account itself: another found by the
+    // userName (a rehire given the leaver's UPN, whose Entra object id is new) is another person.
+    // An Entra Lifecycle Workflows callout names the user by object id (`subject.id`), which a
+    // provisioning mapping objectId → externalId carries
+    // (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups);
+    // without it both were offboarded, the rehire's current seat too.
+    if (person.externalId && [...found.values()].some((u) => u.externalId === person.externalId)) {
+      for (const [id, u] of found) if (u.externalId !== person.externalId) found.delete(id);
+    }
     // The email is a fallback when the userName or externalId named nobody here: an Okta event
     // hook names a user by login (alternateId) and id, and its login as email too; Okta does not
     // keep primary emails unique (https://developer.okta.com/docs/reference/api/users/#profile-object),

@@ -13,6 +13,7 @@ import type { Trigger } from '../desired-state/delta.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
 import { findPerson, hubsOfTrigger, type PersonRef } from './find-person.ts';
+import { ambiguousPerson, ambiguousText } from './ambiguous-person.ts';
 import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
 import { holdOffboarded } from './offboard-hold.ts';
 import { emailKey } from '../matching/email-key.ts';
@@ -148,6 +149,13 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
       }
       const person = task.payload as PersonRef;
       const found = await findPerson(ctx.store, hubsOfTrigger(hubs().values(), task.trigger), person, task.trigger);
+      // Checked again when it runs: a rehire created since it was queued (agent-api.ts refused it then).
+      const ambiguous = ambiguousPerson(found);
+      if (ambiguous.length > 0) {
+        const message = ambiguousText(person.directoryUserId ?? person.email ?? person.userName ?? person.externalId ?? '(nobody)', ambiguous).replace(/^agent: /, '');
+        for (const a of ambiguous) ctx.audit({ hubId: a.hubId, action: 'offboard', subject: person.email ? { email: person.email } : { label: message }, why: message, outcome: 'failed' });
+        return { status: 'failed', error: { kind: 'conflict', message } };
+      }
       const planned: Array<Lane & { held: HeldOperation[] }> = [];
       for (const f of found) {
         const { operations, held } = await offboardOperations(ctx.store, f.hub, f.emails, f.user?.id, ctx.now());

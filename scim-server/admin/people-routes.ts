@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { acceptedTask, adminScope, adminTrigger, inScope, params, type AdminContext } from './admin-context.ts';
 import { notFound } from './problem.ts';
-import { offerParams, parseInput, personParams, reasonBody } from './request-schemas.ts';
+import { offboardBody, offerParams, parseInput, personParams, reasonBody } from './request-schemas.ts';
 
 /**
  * Person-level actions across every hub (leaver workflows, Okta Workflows cards); a token scoped
@@ -9,9 +9,11 @@ import { offerParams, parseInput, personParams, reasonBody } from './request-sch
  */
 export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
   router.post('/people/:email/offboard', async (req, res) => {
-    const { reason } = parseInput(reasonBody, req.body, 'body');
+    const { reason, directoryUserId } = parseInput(offboardBody, req.body, 'body');
     const { email } = parseInput(personParams, params(req), 'path');
-    acceptedTask(ctx, res, await ctx.agent.offboard({ email }, adminTrigger(res, reason)));
+    // An email naming several directory users on a hub, one or more active, is refused 409 with
+    // their ids (agent/dispatch/ambiguous-person.ts); `directoryUserId` names one of them.
+    acceptedTask(ctx, res, await ctx.agent.offboard({ email, ...(directoryUserId ? { directoryUserId } : {}) }, adminTrigger(res, reason)));
   });
 
   router.get('/people/:email/offers', async (req, res) => {

@@ -103,6 +103,11 @@ const APPROVE_NEEDS_REASON = 'expected a reason (who asked and why): approving r
 /** The body of an access change that takes nothing but an optional reason. */
 export const reasonBody = z.object({ reason: reasonField }).strict();
 /**
+ * An offboarding may name one directory user (its SCIM id) where the email names several on a hub
+ * (a leaver and their rehire): without it such an email is refused 409 naming their ids.
+ */
+export const offboardBody = reasonBody.extend({ directoryUserId: z.string().trim().min(1).max(200).optional() }).strict();
+/**
  * Approving lets a batch of removals the removal threshold held run at once (agent/safety): the
  * one decision that overrides a safety rule, so it must say why. Rejecting removes nobody.
  */

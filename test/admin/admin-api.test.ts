@@ -241,6 +241,12 @@ describe('admin REST API', () => {
       await expectProblem(await post('/people/not-an-email/offboard'), 400, /^path\.email: expected an email/);
     });
 
+    test('offboard names one directory user by `directoryUserId` (an email naming a leaver and their rehire is 409 in the agent); an empty one is 400', async () => {
+      assert.equal((await post('/people/jane%40example.com/offboard', { directoryUserId: ' u-old ', reason: 'leaver, not the rehire' })).status, 202);
+      assert.deepEqual(agent.writes().at(-1)!.args[0], { email: 'jane@example.com', directoryUserId: 'u-old' });
+      await expectProblem(await post('/people/jane%40example.com/offboard', { directoryUserId: '' }), 400, /directoryUserId/);
+    });
+
     test('offers: listed by email; claiming is 202 with a task and audited as the token; expired 409; unknown 404; bad input 400', async () => {
       const list = await get('/people/Jane%40example.com/offers');
       assert.equal(list.status, 200);
