@@ -309,7 +309,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         const found = await findPerson(tx, hubsOfTrigger(d.hubs().values(), trigger), person, trigger);
         const ambiguous = ambiguousPerson(found);
         if (ambiguous.length > 0) {
-          const refused = new AgentError('conflict', ambiguousText(label, ambiguous));
+          const refused = new AgentError('conflict', ambiguousText(label, ambiguous, found));
           for (const a of ambiguous) {
             appendAudit(tx, { hubId: a.hubId, trigger, action: 'offboard-requested', subject: person.email ? { email: person.email } : { label },
               why: `${summary}: refused, ${refused.message.replace(/^agent: /, '')}`, outcome: 'failed', detail: { directoryUserIds: a.directoryUserIds }, at: now().toISOString() });

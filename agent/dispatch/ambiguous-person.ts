@@ -26,8 +26,18 @@ export function ambiguousPerson(found: ReadonlyArray<{ hub: HubConfigFile; user?
   return out;
 }
 
-/** What a refusal says: the directory user ids (no emails or secrets) and how to name one of them. */
-export function ambiguousText(label: string, ambiguous: readonly AmbiguousPerson[]): string {
+/**
+ * What a refusal says: the directory user ids (no emails or secrets) and how to name one of them.
+ * A directory user id is one hub's (the SCIM server gives each hub's user its own id), so an
+ * offboarding by id covers that hub only: the ids the words name on the other hubs (`found`) are
+ * listed too, or a leaver on two hubs, rehired on one, kept the other hub's seat once the admin
+ * offboarded the one id the refusal gave. How to name one comes first: the CLI shortens a long
+ * answer (answer-body.ts shortDetail), which cuts the end of the list, not the way out.
+ */
+export function ambiguousText(label: string, ambiguous: readonly AmbiguousPerson[], found: ReadonlyArray<{ hub: HubConfigFile; user?: DirectoryUserRecord }> = []): string {
   const where = ambiguous.map((a) => `hub ${a.hubId}: directory users ${a.directoryUserIds.join(', ')}`).join('; ');
-  return `agent: ${label} names several directory users, one or more of them active (${where}): nothing offboarded; name one by its directory user id (admin API body field "directoryUserId", CLI --directory-user)`;
+  const others = new Map<string, string[]>();
+  for (const f of found) if (f.user && !ambiguous.some((a) => a.hubId === f.hub.id)) others.set(f.hub.id, [...(others.get(f.hub.id) ?? []), f.user.id]);
+  const elsewhere = [...others].map(([hubId, ids]) => `hub ${hubId}: directory user ${ids.sort().join(', ')}`).join('; ');
+  return `agent: ${label} names several directory users, one or more of them active: nothing offboarded; name one by its directory user id (admin API body field "directoryUserId", CLI --directory-user), one offboarding per hub (an id is one hub's) (${where}${elsewhere ? `; also on ${elsewhere}` : ''})`;
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { testUser } from '../grants/grant-fixtures.ts';
+import { createAgentApi } from '../agent-api.ts';
+import { testHub, testUser } from '../grants/grant-fixtures.ts';
 import { collect } from '../store/store.ts';
 import { findPerson } from './find-person.ts';
 import { at, hubOf, owner } from './test-offboard-hub.ts';
@@ -59,4 +60,13 @@ test('a Lifecycle Workflows callout naming the leaver by object id finds the lea
   });
   const found = await findPerson(h.store, [h.hub], { email: 'ann@example.com', userName: 'ann@example.com', externalId: 'obj-old' }, { type: 'entra-lifecycle' });
   assert.deepEqual(found.map((f) => f.user?.id), ['u-old']);
+});
+
+test("a refusal names the person's directory users on the other hubs too: an id is one hub's, so offboarding the one it gave left the leaver's seat on another hub", async () => {
+  const h = await rehired();
+  const other = testHub({ id: 'hub-b' });
+  await h.store.transact((tx) => tx.put('directoryUsers', other.id, 'u-b', { ...testUser('u-b', 'ann@example.com'), hubId: other.id, active: false, externalId: 'obj-old' }));
+  const api = createAgentApi({ store: h.store, hubs: () => new Map([[h.hub.id, h.hub], [other.id, other]]), connectorFor: () => undefined, clock: () => Date.parse(at) });
+  await assert.rejects(api.offboard({ email: 'ann@example.com' }, owner), (e: Error & { kind?: string }) =>
+    e.kind === 'conflict' && /u-new, u-old/.test(e.message) && /hub hub-b: directory user u-b/.test(e.message) && /one offboarding per hub/.test(e.message));
 });

@@ -152,7 +152,7 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
       // Checked again when it runs: a rehire created since it was queued (agent-api.ts refused it then).
       const ambiguous = ambiguousPerson(found);
       if (ambiguous.length > 0) {
-        const message = ambiguousText(person.directoryUserId ?? person.email ?? person.userName ?? person.externalId ?? '(nobody)', ambiguous).replace(/^agent: /, '');
+        const message = ambiguousText(person.directoryUserId ?? person.email ?? person.userName ?? person.externalId ?? '(nobody)', ambiguous, found).replace(/^agent: /, '');
         for (const a of ambiguous) ctx.audit({ hubId: a.hubId, action: 'offboard', subject: person.email ? { email: person.email } : { label: message }, why: message, outcome: 'failed' });
         return { status: 'failed', error: { kind: 'conflict', message } };
       }
