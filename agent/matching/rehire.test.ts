@@ -120,14 +120,20 @@ async function runTasks(store: MemoryStore, app: FakeApp = { calls: [] }): Promi
   return app;
 }
 
+/** Order (a): u1 deactivated, their removal queued, then the rehire u2 created into the group; matched. */
+async function leaverThenRehire(): Promise<MemoryStore> {
+  const store = await hubStore();
+  await store.transact((tx) => { tx.put('directoryUsers', h, 'u1', user('u1', false)); });
+  await queueRemoval(store);
+  await store.transact((tx) => { tx.put('directoryUsers', h, 'u2', user('u2')); });
+  await groups(store, ['u1', 'u2']);
+  await rematch(store);
+  return store;
+}
+
 describe('a rehire: two directory users with one email, one of them active', () => {
   test('(a) deactivated first, removal queued, then the rehire created: the seat is removed as planned, then the rehire invited once', async () => {
-    const store = await hubStore();
-    await store.transact((tx) => { tx.put('directoryUsers', h, 'u1', user('u1', false)); });
-    await queueRemoval(store);
-    await store.transact((tx) => { tx.put('directoryUsers', h, 'u2', user('u2')); });
-    await groups(store, ['u1', 'u2']);
-    await rematch(store);
+    const store = await leaverThenRehire();
     assert.deepEqual(await matchOf(store), { outcome: 'onboarded', directoryUserId: 'u1', candidates: undefined, reason: REMOVAL_IN_FLIGHT });
     // The removal's re-plan before its call still asks for it; the rehire gets nothing yet (no invite, not the old seat).
     assert.deepEqual(await planOf(store, 'u1'), ['remove-member:u1']);
@@ -150,12 +156,7 @@ describe('a rehire: two directory users with one email, one of them active', () 
   });
 
   test('(a) the rehire\'s invite, planned by a check for updates while the removal\'s re-plan is queued, is sent once', async () => {
-    const store = await hubStore();
-    await store.transact((tx) => { tx.put('directoryUsers', h, 'u1', user('u1', false)); });
-    await queueRemoval(store);
-    await store.transact((tx) => { tx.put('directoryUsers', h, 'u2', user('u2')); });
-    await groups(store, ['u1', 'u2']);
-    await rematch(store);
+    const store = await leaverThenRehire();
     // The removal is done and recorded, with the rehire's re-plan queued; a hub re-plan is queued too.
     const app: FakeApp = { calls: [] };
     const removal = (await collect(store.list('tasks', h))).find((t) => t.kind === 'remove-member')!;
