@@ -24,6 +24,7 @@
 import { exemptionInForce } from '../standing/exemption.ts';
 import type { ExemptionRecord, GuestRecord, MemberMatchRecord } from '../app-state/records.ts';
 import { emailKey } from './email-key.ts';
+import { claimantAmong } from './claimant.ts';
 import { inFlightKey } from '../plan/removal-in-flight.ts';
 
 /** One row of the members table: an app member, a pending invite, or a partner's person. */
@@ -183,8 +184,8 @@ export function matchMembers(input: MatchingInput): MatchingResult {
     // the seat is the active one's. Left disputed, it waited for an owner's hand match, the
     // rehire was neither governed nor invited, and the leaver's deactivation removed nothing. Two
     // or more active (or none) stay disputed: an owner decides.
-    const active = candidates.filter((id) => !deactivatedIds.has(id));
-    if (candidates.length > 1 && active.length === 1) return { ...base, memberId: row.id, outcome: 'onboarded', manual: false, directoryUserId: active[0], reason: SOLE_ACTIVE };
+    const claimant = candidates.length > 1 ? claimantAmong(candidates, (id) => deactivatedIds.has(id)) : undefined;
+    if (claimant !== undefined) return { ...base, memberId: row.id, outcome: 'onboarded', manual: false, directoryUserId: claimant, reason: SOLE_ACTIVE };
     if (candidates.length > 1) return { ...base, memberId: row.id, outcome: 'unmatched', manual: false, candidates: [...candidates].sort() };
     if (email && guestEmails.has(email)) return { ...base, memberId: row.id, outcome: 'guest', manual: false };
     return { ...base, memberId: row.id, outcome: 'unmatched', manual: false };

@@ -9,6 +9,7 @@ import { inviteRowId } from '../standing/row-ids.ts';
 import { cancelInviteOperation, memberRoleKeyOf, removeMemberOperation } from './removal.ts';
 import { describeReason, givesAtLeast, inviteAssetsOf, protect, reinviteOperation, roleChangeEffect, sameTasks } from './plan-effects.ts';
 import { emailKey } from '../matching/email-key.ts';
+import { claimantAmong } from '../matching/claimant.ts';
 import { inFlightKey } from './removal-in-flight.ts';
 
 /** Desired state of one hub: every directory user's grant, and users the IdP deleted. */
@@ -93,9 +94,8 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     }
   }
   for (const [e, holders] of holdersOf) {
-    const claimants = holders.filter((h) => h.inactive !== 'deactivated');
-    if (holders.length === 1) byEmail.set(e, holders[0]!);
-    else if (claimants.length === 1) byEmail.set(e, claimants[0]!);
+    const claimant = claimantAmong(holders, (h) => h.inactive === 'deactivated');
+    if (claimant) byEmail.set(e, claimant);
     else {
       byEmail.set(e, holders[0]!);
       sharedEmails.add(e);

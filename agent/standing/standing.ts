@@ -5,6 +5,7 @@ import { exemptionInForce, exemptionsInForce } from './exemption.ts';
 import { inviteIdOf, inviteRowId, rowKindOf, type RowKind } from './row-ids.ts';
 import { offerStatusAt, type OfferRecord } from '../offers/offer-record.ts';
 import { emailKey } from '../matching/email-key.ts';
+import { claimantAmong } from '../matching/claimant.ts';
 
 /**
  * A person's standing in a hub, decided in one place. The members view, write-back, the SCIM
@@ -214,7 +215,7 @@ async function undecidedRowsOf(view: ReadView, hubId: string, userId: string, fo
   const undecided = candidates.filter((_, n) => !decided[n]);
   // Each email's holder once per pass: a member and an invite often carry the same email.
   const emails = [...new Set(undecided.map(([, email]) => email))];
-  const holders = new Map(await Promise.all(emails.map(async (email) => [email, await soleHolderOf(view, hubId, email)] as const)));
+  const holders = new Map(await Promise.all(emails.map(async (email) => [email, await claimantOfEmail(view, hubId, email)] as const)));
   return undecided.filter(([, email]) => holders.get(email) === userId).map(([rowId]) => rowId);
 }
 
@@ -235,7 +236,7 @@ function rowsByEmailOf(view: ReadView, hubId: string, user: Readonly<DirectoryUs
 }
 
 /** The directory user whose matching emails include `email` (lower-cased) and who claims it (`claimantOf`), or undefined. */
-async function soleHolderOf(view: ReadView, hubId: string, email: string): Promise<string | undefined> {
+async function claimantOfEmail(view: ReadView, hubId: string, email: string): Promise<string | undefined> {
   const key = `${hubId}\u0000${email}`;
   const [byEmail, byUserName] = await Promise.all([view.lookup('directoryUsers', INDEX.userByEmail, key), view.lookup('directoryUsers', INDEX.userByUserName, key)]);
   const holders = new Map<string, Readonly<DirectoryUserRecord>>();
@@ -252,9 +253,7 @@ async function soleHolderOf(view: ReadView, hubId: string, email: string): Promi
  * counted them invited.
  */
 function claimantOf(holders: ReadonlyArray<Readonly<DirectoryUserRecord>>): string | undefined {
-  if (holders.length === 1) return holders[0]!.id;
-  const claiming = holders.filter((u) => !isDeactivatedUser(u));
-  return claiming.length === 1 ? claiming[0]!.id : undefined;
+  return claimantAmong(holders, isDeactivatedUser)?.id;
 }
 
 /**
