@@ -17,6 +17,7 @@ import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { createAdminRouter } from '../../scim-server/admin/router.ts';
 import { FailureLimiter } from '../../scim-server/auth-failures.ts';
 import { createWebRouter } from '../../scim-server/web/router.ts';
+import { signInWithToken } from '../../scim-server/web/web-fixtures.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { concretePath, pathPattern, routeTable, type RegisteredRoute } from './route-table.ts';
 import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
@@ -51,18 +52,10 @@ const PUBLIC_ADMIN: Record<string, string> = {
   'GET /api/v1/openapi.json': 'the API description',
 };
 
-/** Signs in through the admin-token form as a browser does; the session cookie and its CSRF token. */
+/** Signs in through the admin-token form as a browser does (web-fixtures.ts); the session cookie and its CSRF token. */
 async function signIn(url: string): Promise<{ cookie: string; csrf: string }> {
-  const page = await fetch(`${url}/ui/sign-in`);
-  const login = /name="_login" value="([^"]+)"/.exec(await page.text())![1]!;
-  const loginCookie = page.headers.getSetCookie().find((c) => c.startsWith('hubwarden-login='))!.split(';')[0]!;
-  const res = await fetch(`${url}/ui/sign-in/token`, {
-    method: 'POST', redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie, origin: url },
-    body: new URLSearchParams({ _login: login, token: TEST_ENV.ADMIN_TOKEN }),
-  });
-  assert.equal(res.status, 303, 'signed in');
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('hubwarden-session=') && !c.includes('Max-Age=0'))!.split(';')[0]!;
+  const cookie = await signInWithToken(url, TEST_ENV.ADMIN_TOKEN);
+  assert.ok(cookie, 'signed in');
   const html = await (await fetch(`${url}/ui/my-access`, { headers: { cookie } })).text();
   return { cookie, csrf: /<meta name="csrf-token" content="([^"]+)">/.exec(html)![1]! };
 }
