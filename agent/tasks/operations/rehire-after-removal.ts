@@ -27,6 +27,8 @@ import { enqueueTask } from '../enqueue.ts';
 export async function replanRehireAfterRemoval(tx: Transaction, hubId: string, op: Operation, removedBy: string, now: Date): Promise<void> {
   if ((op.kind !== 'remove-member' && op.kind !== 'cancel-invite') || !op.directoryUserId || !op.email) return;
   const holders = await tx.lookup('directoryUsers', INDEX.userByEmail, `${hubId}\u0000${emailKey(op.email)}`);
+  // Who to re-plan, not whose the seat is (matching/claimant.ts): any account not active (an
+  // offboarded leaver still active over SCIM too) leaves the rehire to be re-planned.
   const active = holders.filter(isActiveUser);
   const rehire = active.length === 1 && active[0]!.id !== op.directoryUserId ? active[0]! : undefined;
   if (!rehire) return;
