@@ -137,13 +137,22 @@ describe('task runner', () => {
   });
 
   test('a connector that cannot be built (no token) pauses the hub instead of wedging the task', async () => {
+    let built = 0;
     const { store, runner } = setup([{ kind: 'k', async run() { return { status: 'completed' }; } }], {
-      connectorFor: () => { throw new ConnectorError('unauthenticated', 'hub h1: meta.accessToken is not set'); },
+      // Configured: a paused hub taken out of the config holds its tasks no longer (task-pump.ts),
+      // so with no hubs the task ran again as soon as a read found the pause recorded.
+      hubs: () => new Map([['h1', { id: 'h1' } as HubConfigFile]]),
+      connectorFor: () => { built++; throw new ConnectorError('unauthenticated', 'hub h1: meta.accessToken is not set'); },
     });
     await runner.start();
     const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
     await until('the hub is paused', async () => (await store.get('hubStates', '', 'h1'))?.paused === true);
+    // A task queued after the pause makes the runner look at the hub again: neither runs.
+    const later = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'b', trigger, summary: 's' }));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(built, 1);
     assert.equal((await taskOf(store, t.id)).status, 'waiting');
+    assert.equal((await taskOf(store, later.id)).status, 'queued');
     assert.equal((await taskOf(store, t.id)).lease, undefined);
     await runner.stop();
   });
