@@ -105,7 +105,7 @@ export default async function provision(args: string[]): Promise<void> {
   const store = opened.store;
   // The hub of the e2e harness, with a SCIM token for the pushes over HTTP.
   const direct = args.includes('--direct');
-  const config = parseConfig(JSON.stringify({ ...hubConfig(), hubs: hubConfig().hubs.map((h) => ({ ...h, scim: { tokens: ['env:SCIM_TOKEN'] } })) }), '/virtual/hubwarden.yaml', { SCIM_TOKEN });
+  const config = parseConfig(JSON.stringify({ ...hubConfig(), secrets: { keyFile: join(dir, 'hubwarden.key') }, hubs: hubConfig().hubs.map((h) => ({ ...h, scim: { tokens: ['env:SCIM_TOKEN'] } })) }), '/virtual/hubwarden.yaml', { SCIM_TOKEN });
   const agent = createAgent({
     config, store, connectorFor: () => connector, log: silent, auditFile: join(dir, 'audit.log'),
     handlers: [checkForUpdatesHandler], // the runner's product defaults (agent/tasks/runner-defaults.ts)

@@ -60,7 +60,7 @@ export default async function soak(args: string[]): Promise<void> {
   const graph = await startEmulatorProcess({ faults: { errorRate: 0, seed: 1 } });
   const store = new LowdbStore(join(dir, 'store.json'));
   await store.open();
-  const config = parseConfig(JSON.stringify({ ...hubConfig(), hubs: hubConfig().hubs.map((h) => ({ ...h, scim: { tokens: ['env:SCIM_TOKEN'] } })) }), '/virtual/hubwarden.yaml', { SCIM_TOKEN: TOKEN });
+  const config = parseConfig(JSON.stringify({ ...hubConfig(), secrets: { keyFile: join(dir, 'hubwarden.key') }, hubs: hubConfig().hubs.map((h) => ({ ...h, scim: { tokens: ['env:SCIM_TOKEN'] } })) }), '/virtual/hubwarden.yaml', { SCIM_TOKEN: TOKEN });
   const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: graph.url }, { log: silent });
   const agent = createAgent({ config, store, connectorFor: () => connector, log: silent, handlers: [checkForUpdatesHandler], auditFile: join(dir, 'audit.log') });
   await agent.start();

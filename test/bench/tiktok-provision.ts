@@ -62,7 +62,7 @@ export default async function tiktokProvision(args: string[]): Promise<void> {
   const connector = createTikTokBusiness({ businessCenterId: S.bcId, accessToken: S.token, apiBaseUrl: api.url, pace }, { log: silent, fetch: benchFetch });
   const store = args.includes('--memory') ? new MemoryStore() : new LowdbStore(join(dir, 'store.json'));
   await store.open();
-  const config = parseConfig(configText(HUB, 'okta', api.url, { settleSeconds: 120 }), '/virtual/hubwarden.yaml', { SCIM_TOKEN, ENTRA_SECRET: 's', TIKTOK_TOKEN: S.token });
+  const config = parseConfig(JSON.stringify({ ...JSON.parse(configText(HUB, 'okta', api.url, { settleSeconds: 120 })), secrets: { keyFile: join(dir, 'hubwarden.key') } }), '/virtual/hubwarden.yaml', { SCIM_TOKEN, ENTRA_SECRET: 's', TIKTOK_TOKEN: S.token });
   const agent = createAgent({ config, store, connectorFor: () => connector, log: silent, auditFile: join(dir, 'audit.log'), handlers: [checkForUpdatesHandler] });
   await agent.start();
   const check = await agent.api.checkForUpdates(HUB, { type: 'admin', actor: 'bench' });
