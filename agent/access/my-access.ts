@@ -128,12 +128,14 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
       }
     }
     // A row found by the shared email that an owner or matching gave the namesake the sign-in
-    // says the person is not: theirs, not the person's. (A row still disputed between them stays:
-    // it carries the person's email and may be theirs, as their standing says.)
+    // says the person is not, or a directory user the IdP deleted (RFC 7644 §3.6; a rehire's
+    // leaver whose removal of it is in flight, match-members.ts `REMOVAL_IN_FLIGHT`): theirs, not
+    // the person's. (A row still disputed between them stays: it carries the person's email and
+    // may be theirs, as their standing says.)
     const namesakes = async (rowId: string) => {
-      if (person.namesakes.size === 0) return false;
-      const m = await view.get('memberMatches', h, rowId);
-      return m?.directoryUserId !== undefined && person.namesakes.has(m.directoryUserId);
+      const id = (await view.get('memberMatches', h, rowId))?.directoryUserId;
+      if (id === undefined || person.own?.some((u) => u.id === id)) return false;
+      return person.namesakes.has(id) || !(await view.hasMany('directoryUsers', h, [id]))[0];
     };
     // Seats: the app members matched to them, and any member with one of their emails.
     const memberIds = new Set([...rowIds].filter((r) => rowKindOf(r) === 'member'));

@@ -1,5 +1,6 @@
 import type { HubConfigFile } from '../../config/schema.ts';
-import { isActiveUser, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { isActiveUser, isDeactivatedUser, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { claimantAmong } from '../matching/claimant.ts';
 import { findPerson } from '../dispatch/find-person.ts';
 import type { ReadView } from '../store/store.ts';
 
@@ -20,7 +21,11 @@ export interface SignedInClaimant {
  * email" let each claim the seats offered to the other.
  *
  * - At most one active directory user has the email (the usual case): the person is every
- *   directory user it finds, as before (an inactive one's offers are withdrawn, never claimable).
+ *   directory user it finds, as before (an inactive one's offers are withdrawn, never claimable),
+ *   except that when the IdP deactivated all of them but one (a leaver and their rehire, RFC 7643
+ *   §4.1.1 `active`), the person is that one (agent/matching/claimant.ts `claimantAmong`, the rule
+ *   matching's `SOLE_ACTIVE` and standing follow). Taken for both, My access listed the leaver's
+ *   seat, whose removal is in flight (match-members.ts `REMOVAL_IN_FLIGHT`), as the rehire's.
  * - Several active ones: the person is the one whose `externalId` is one of the sign-in's IdP ids,
  *   the link the leaver sessions already rely on (scim-server/web/leaver-sessions.ts: Okta's SCIM
  *   `externalId` is the Okta user id, its ID token's `sub`). Entra's `externalId` is what the app's
@@ -56,7 +61,10 @@ export function ownUsersAmong(found: ReadonlyArray<Readonly<DirectoryUserRecord>
   // here) gained the active namesake's hub role and offers; among several active, their lowest role.
   if (active.length > 0 && !active.some(named) && found.some(named)) return { users: found.filter((u) => !isActiveUser(u)) };
   const signing = found.filter((u) => maySignIn(u));
-  if (signing.length <= 1) return { users: [...found] };
+  if (signing.length <= 1) {
+    const claimant = claimantAmong(found, isDeactivatedUser);
+    return { users: claimant ? [claimant] : [...found] };
+  }
   const byId = signing.filter(named);
   return byId.length === 1 ? { users: byId } : { ambiguous: signing.length };
 }
