@@ -73,7 +73,14 @@ export const applyRemovalsHandler: TaskHandler = {
       return noting({
         status: 'needs-approval', result: { phase, explanation },
         commit: async (tx) => {
-          const { approval, replacedTaskId, fresh, dropped } = await requestApproval(tx, { hubId: hub.id, explanation, planned: ops, taskId: task.id, now, phase });
+          const { approval, replacedTaskId, fresh, superseded, dropped } = await requestApproval(tx, { hubId: hub.id, explanation, planned: ops, taskId: task.id, now, phase });
+          // The approval replaced gets its closing entry, as an offboarding's does (offboard-brake.ts):
+          // its trail ended at `approval-requested` pending, though it can no longer be decided.
+          if (superseded) {
+            appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'approval-superseded', subject: { label: `approval ${superseded.id}` },
+              why: `approval ${superseded.id} superseded by approval ${approval.id}: the plan halted again with other operations (${dropped.length} of its ${superseded.planned.length} no longer planned, ${approval.planned.length} held now); read and decide approval ${approval.id}`,
+              outcome: 'ok', detail: { approvalId: superseded.id, supersededBy: approval.id, dropped: dropped.length, operations: approval.planned.length } });
+          }
           if (replacedTaskId) {
             const old = await tx.get('tasks', hub.id, replacedTaskId);
             if (old?.status === 'needs-approval') await updateTask(tx, old, { status: 'cancelled', completedAt: now.toISOString(), result: { reason: `superseded by task ${task.id}` } }, now);

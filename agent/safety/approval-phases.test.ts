@@ -53,3 +53,22 @@ test('a removal an approval held that a new halt no longer plans is audited as n
   assert.equal(trail.at(-1)?.startsWith('skipped:'), true, trail.join('\n'));
   assert.match(trail.at(-1)!, /no longer planned/);
 });
+
+test("an approval a new halt supersedes gets its closing entry: its trail does not end at 'approval-requested' pending", async () => {
+  const { store, hub, pass, inGroup } = await setup();
+  await inGroup([3, 4, 5, 6, 7]);
+  assert.equal((await pass('settle')).status, 'needs-approval');
+  await inGroup([2, 4, 5, 6, 7]); // p2 back, p3 leaves: other removals, a new approval
+  assert.equal((await pass('settle')).status, 'needs-approval');
+  const approvals = await collect(store.list('approvals', hub.id));
+  const old = approvals.find((a) => a.status === 'superseded')!;
+  const next = approvals.find((a) => a.status === 'pending')!;
+  assert.equal(old.supersededBy, next.id);
+  const audit = await collect(store.list('audit', hub.id));
+  const trail = audit.filter((e) => e.subject?.label === `approval ${old.id}`).sort((a, b) => a.seq - b.seq);
+  assert.deepEqual(trail.map((e) => `${e.action} ${e.outcome}`), ['approval-requested pending', 'approval-superseded ok']);
+  const closing = trail[1]!;
+  assert.deepEqual(closing.trigger, { type: 'scim' }, 'who: the pass that halted again');
+  assert.match(closing.why, new RegExp(`superseded by approval ${next.id}`));
+  assert.deepEqual(closing.detail, { approvalId: old.id, supersededBy: next.id, dropped: 1, operations: 3 });
+});

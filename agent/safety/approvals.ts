@@ -57,10 +57,11 @@ export async function pendingApprovalOf(tx: Pick<ReadView, 'list' | 'get'>, hubI
  * The settle and deprovisioning passes each halt on their own removals: when one pass superseded
  * the other's approval, the other's removals were dropped (its task cancelled) until the directory
  * next changed, and the owner approving what they saw never saw them.
- * `fresh`: a new approval (not the pending one refreshed); `dropped`: the operations of the
- * superseded approval the new one no longer holds.
+ * `fresh`: a new approval (not the pending one refreshed); `superseded`: the pending one it
+ * replaced, for the caller to audit; `dropped`: the operations of the superseded approval the new
+ * one no longer holds.
  */
-export async function requestApproval(tx: Transaction, input: { hubId: string; explanation: string; planned: Operation[]; taskId: string; now: Date; phase?: RemovalPhase }): Promise<{ approval: ApprovalRecord; replacedTaskId?: string; fresh: boolean; dropped: Operation[] }> {
+export async function requestApproval(tx: Transaction, input: { hubId: string; explanation: string; planned: Operation[]; taskId: string; now: Date; phase?: RemovalPhase }): Promise<{ approval: ApprovalRecord; replacedTaskId?: string; fresh: boolean; superseded?: Readonly<ApprovalRecord>; dropped: Operation[] }> {
   const pending = await pendingApprovalOf(tx, input.hubId, input.phase);
   const keys = (ops: readonly Operation[]) => ops.map((o) => o.key).sort().join('\n');
   const same = pending !== undefined && keys(pending.planned) === keys(input.planned);
@@ -80,7 +81,7 @@ export async function requestApproval(tx: Transaction, input: { hubId: string; e
   tx.put('approvals', input.hubId, approval.id, approval);
   const now = new Set(input.planned.map((o) => o.key));
   const dropped = pending && !same ? pending.planned.filter((o) => !now.has(o.key)) : [];
-  return { approval, replacedTaskId: previous && previous.taskId !== input.taskId ? previous.taskId : undefined, fresh: !same, dropped };
+  return { approval, replacedTaskId: previous && previous.taskId !== input.taskId ? previous.taskId : undefined, fresh: !same, ...(pending && !same ? { superseded: pending } : {}), dropped };
 }
 
 /** An approval by id, on any hub. */
