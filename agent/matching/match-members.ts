@@ -145,8 +145,10 @@ export function matchMembers(input: MatchingInput): MatchingResult {
     }
     if (row.kind === 'partner-user') return { ...base, memberId: row.id, outcome: 'guest', manual: false };
     // A rehire (the IdP deactivated or deleted the leaver's account and created another with the
-    // same email) while the leaver's removal of this seat is in flight (a task queued or running,
-    // a deprovisioning report's item, an approval): the seat stays the leaver's until it is
+    // same email) while the leaver's removal of this seat is in flight (its task queued or running,
+    // queued before the rehire's account was created; not a deprovisioning report's item nor a
+    // removal held for approval: an owner has not decided those, agent/plan/removal-in-flight.ts):
+    // the seat stays the leaver's until it is
     // removed, and the rehire is invited afresh per their own groups. Given to the rehire at once,
     // the removal's re-plan no longer asked for it and the rehire inherited the leaver's seat,
     // role and assets. Only for the user an earlier automatic match named, no longer active (a
