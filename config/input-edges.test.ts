@@ -104,6 +104,24 @@ describe('config input edges', () => {
     ]);
   });
 
+  test('a value written with no space after its colon ("url:postgres://…" read as one key) is named by its key, never with what follows the colon', () => {
+    const colonKey = 'unknown key: YAML reads "name:value" with no space after the colon as one key (what follows the colon is not shown): write "name: value"';
+    const okta = (entry: string) => `identityProviders:\n  ${entry}\n${hub()}`;
+    const cases: Array<[string, string]> = [
+      [`store: { kind: postgres, url: env:DB, url:postgres://hubwarden:s3cret-pw@db.example/x }\n${hub()}`, `store.url:…: ${colonKey}`],
+      [okta('corp: { kind: okta, orgUrl: "https://corp.okta.com", token:00s3cret-okta-token }'), `identityProviders.corp.token:…: ${colonKey}`],
+      [hub('    scim: { tokens: [env:SCIM] }\n').replace('businessId: "1234567890" }', 'businessId: "1234567890", accessToken:EAAs3cret }'), `hubs[0].meta.accessToken:…: ${colonKey}`],
+      // A key given twice is named by its path as well (yaml's duplicate-key check).
+      [hub().replace('businessId: "1234567890" }', 'businessId: "1", accessToken:EAAs3cret, accessToken:EAAs3cret }'), 'hubs[0].meta.accessToken:… is given twice'],
+      [okta('"corp:s3cret-okta": { kind: okta, orgUrl: "https://corp.okta.com", token: env:OKTA }'), 'identityProviders.corp:…: not a valid key here'],
+    ];
+    for (const [text, expected] of cases) {
+      const problems = problemsOf(text, { DB: 'postgres://hubwarden@db.example/x', OKTA: 'okta-token', SCIM: 'scim-token' });
+      assert.ok(problems.some((p) => p.includes(expected)), `${expected}\n  in: ${problems.join('\n  ')}`);
+      assert.doesNotMatch(problems.join('\n'), /s3cret/);
+    }
+  });
+
   test('yes/no/on/off for a boolean, and a YAML 1.1 merge key (<<), are named as such, not as a bare type error or an unknown key', () => {
     assert.deepEqual(problemsOf(hub('    safety: { confirmDeprovisioning: no }\n    checkForUpdates: { onConnect: On }\n')), [
       'hubs[0].checkForUpdates.onConnect: expected true or false, got "On" (text in YAML 1.2, not a boolean): write true or false',

@@ -12,14 +12,30 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
+    else out += out ? `.${keyShown(key)}` : keyShown(key);
   }
   return out || '(root)';
 }
 
+/**
+ * A key as a path names it, cut at its first ":". No config key holds one, and a key that does is
+ * most likely a value written without a space after the colon: in a flow mapping YAML reads
+ * `{ kind: postgres, url:postgres://u:pw@db/x }` as one key, `url:postgres://…`, with no value
+ * (https://yaml.org/spec/1.2.2/#74-flow-collection-styles). Named whole, the unknown key put the
+ * database password, or a token pasted in place of its reference, on stderr and in the log.
+ */
+function keyShown(key: PropertyKey): string {
+  const text = String(key);
+  const colon = text.indexOf(':');
+  return colon < 0 ? text : `${text.slice(0, colon)}:…`;
+}
+
+/** An unknown key holding ":" (keyShown): what YAML made of it, never what follows the colon. */
+const COLON_KEY = 'unknown key: YAML reads "name:value" with no space after the colon as one key (what follows the colon is not shown): write "name: value"';
+
 export function issueLines(issues: z.core.$ZodIssue[], raw: unknown, keysAt: ReadonlyMap<string, readonly string[]>): string[] {
   return issues.flatMap((issue) => issue.code === 'unrecognized_keys'
-    ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${key === '<<' ? MERGE_KEY : blockHint(issue, key, raw) || unknownKey(key, keysAt.get(formatPath(issue.path)) ?? [])}`)
+    ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${key === '<<' ? MERGE_KEY : key.includes(':') ? COLON_KEY : blockHint(issue, key, raw) || unknownKey(key, keysAt.get(formatPath(issue.path)) ?? [])}`)
     : [`${formatPath(issue.path)}: ${keyMessage(issue) ?? booleanWord(issue, raw) ?? issue.message}`]);
 }
 
