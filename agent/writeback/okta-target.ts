@@ -171,12 +171,28 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
       const url = `${config.orgUrl.replace(/\/$/, '')}/api/v1/meta/schemas/user/default`;
       const schema = await call(`okta ${idp}: read the default user schema`, () => client.http.getJson(url));
       const existing = ((schema as any)?.definitions?.custom?.properties ?? {}) as Record<string, { type?: string; enum?: unknown[]; minLength?: unknown; maxLength?: unknown; permissions?: unknown }>;
+      // The custom subschema's `required` list goes back as read: Okta's schema example sends
+      // `required` beside the properties (https://developer.okta.com/docs/reference/api/schemas/),
+      // and a POST that replaced the list with the example's `[]` would make the admin's own
+      // required custom attributes optional. Sent as read, it changes nothing however it is taken.
+      const rawRequired = (schema as any)?.definitions?.custom?.required;
+      const required: string[] = Array.isArray(rawRequired) ? rawRequired.filter((r: unknown): r is string => typeof r === 'string') : [];
       const missing: Record<string, unknown> = {};
+      const otherType: string[] = [];
       for (const hubId of hubIds) {
         for (const field of WRITEBACK_FIELDS) {
           const name = attributeName(hubId, field);
           const wanted = propertyFor(hubId, field);
           const have = existing[name];
+          // One of our names that exists with another data type (made by hand, say) is not sent
+          // as ours: a POST would ask Okta to change its type, which its documentation does not
+          // describe, and an Okta (or emulator) that took the property as replaced would leave
+          // the values people already hold under a type they do not fit. An admin deletes or
+          // renames it; the hub's attributes are refused meanwhile, naming it (as entra-target.ts does).
+          if (have && typeof have.type === 'string' && have.type !== wanted.type) {
+            otherType.push(`${name} (type ${have.type})`);
+            continue;
+          }
           // A property made elsewhere (by hand, say) with a lower maxLength would make Okta refuse
           // our longer values for good: it is widened to ours like a missing enum value is added.
           const tooShort = wanted.maxLength !== undefined && typeof have?.maxLength === 'number' && have.maxLength < wanted.maxLength;
@@ -194,9 +210,12 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
           if (!have || have.type !== wanted.type || tooShort || floorTooHigh || selfWrites || enumShort) missing[name] = wanted;
         }
       }
+      if (otherType.length > 0) {
+        throw new ConnectorError('invalid-argument', `okta ${idp}: the default user schema already has ${otherType.join(', ')}, and hubwarden writes strings there: not changed; an admin must delete or rename it in Okta's Profile Editor so hubwarden can add its own`, { notApplied: true });
+      }
       if (Object.keys(missing).length === 0) return false;
       // Partial update: only our properties are sent; every other custom property stays as it is.
-      const body = { definitions: { custom: { id: '#custom', type: 'object', properties: missing, required: [] } } };
+      const body = { definitions: { custom: { id: '#custom', type: 'object', properties: missing, required } } };
       const what = `okta ${idp}: add ${Object.keys(missing).join(', ')} to the default user schema`;
       // The answer's body is not read: a 2xx is the update made, whether it carries the schema
       // (Okta), nothing (204), or something else.
@@ -209,7 +228,7 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
         // Refused as invalid, the properties are sent once more without them, as in that example.
         if (!(err instanceof ConnectorError && err.kind === 'invalid-argument')) throw err;
         const plain = Object.fromEntries(Object.entries(missing).map(([name, p]) => [name, withoutOptionalFields(p as Record<string, unknown>)]));
-        const again = { definitions: { custom: { id: '#custom', type: 'object', properties: plain, required: [] } } };
+        const again = { definitions: { custom: { id: '#custom', type: 'object', properties: plain, required } } };
         try {
           await call(`${what} (without description and master)`, () => postNoContent(url, again));
         } catch (second) {
@@ -218,7 +237,7 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
           // stopped at its schema for good.
           if (!(second instanceof ConnectorError && second.kind === 'invalid-argument')) throw err;
           const bare = Object.fromEntries(Object.entries(plain).map(([name, p]) => [name, withoutEnum(p as Record<string, unknown>)]));
-          const third = { definitions: { custom: { id: '#custom', type: 'object', properties: bare, required: [] } } };
+          const third = { definitions: { custom: { id: '#custom', type: 'object', properties: bare, required } } };
           await call(`${what} (without description, master and enum)`, () => postNoContent(url, third)).catch(() => { throw err; });
         }
       }

@@ -89,6 +89,11 @@ export interface OktaReadings {
    * shortname (as long as the shortname is unambiguous) of an existing Okta user").
    */
   userAddressing?: 'id-or-login' | 'id-only' | 'id-login-or-shortname';
+  /**
+   * [INF] A schema POST that sends an existing custom property with another `type`: refused (default,
+   * 400 E0000001) or taken as replaced, as a literal reading of "POST is a partial update" would.
+   */
+  schemaTypeChange?: 'refused' | 'replaced';
 }
 
 export interface OktaEmulatorOptions {
@@ -98,6 +103,8 @@ export interface OktaEmulatorOptions {
   token?: string;
   users?: OktaSeedUser[];
   schema?: Record<string, SchemaProperty>;
+  /** The custom subschema's `required` list (custom properties an admin made required). */
+  customRequired?: string[];
   faults?: OktaFaults;
   /** The org's "Edit Deactivated User Profile Updates" (off by default, as in a new org). */
   editDeactivatedUserProfiles?: boolean;
@@ -108,7 +115,7 @@ export interface OktaEmulatorOptions {
 export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
   const token = options.token ?? 'okta-emulator-token';
   const users = new Map<string, OktaUser>();
-  const schema = new OktaUserSchema(options.schema);
+  const schema = new OktaUserSchema(options.schema, options.customRequired);
   const rateLimit = new OktaRateLimit(options.faults?.rateLimit);
   const oauth = new OktaOAuth(options.serviceApp);
   const calls: OktaCall[] = [];
@@ -251,7 +258,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
   app.post('/api/v1/meta/schemas/user/default', (req, res) => {
     const fields: readonly string[] = readings.schemaPropertyFields === 'reference-example' ? REFERENCE_EXAMPLE_FIELDS : MODEL_FIELDS;
     schema.refuseFieldsBeyond(req.body, readings.schemaEnum === 'refused' ? fields.filter((f) => f !== 'enum') : fields);
-    schema.applyPartial(req.body);
+    schema.applyPartial(req.body, { typeChange: readings.schemaTypeChange });
     if (readings.schemaUpdateAnswer === 'no-content') {
       res.status(204).end();
       return;
@@ -312,6 +319,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
       return {
         users: [...users.values()].map((u) => structuredClone(u)),
         schema: Object.fromEntries([...schema.custom].map(([k, v]) => [k, structuredClone(v)])),
+        customRequired: [...schema.customRequired],
       };
     },
     control: {

@@ -49,11 +49,25 @@ export const MODEL_FIELDS: readonly string[] = okta.UserSchemaAttribute.getAttri
 
 const TYPES = new Set(['string', 'boolean', 'number', 'integer', 'array']);
 
+/**
+ * [INF] What a schema POST does where Okta's documentation cited in docs/writeback.md is silent.
+ * `typeChange`: a property sent with another type than the one it has is refused (default, the
+ * strict answer: values already stored were checked against the old type) or taken as replaced.
+ * `required`: the custom subschema's `required` list, when sent, replaces the one held (the
+ * strict answer for a client: Okta's example sends `required: []` beside the properties).
+ */
+export interface SchemaPostReading {
+  typeChange?: 'refused' | 'replaced';
+}
+
 export class OktaUserSchema {
   readonly custom = new Map<string, SchemaProperty>();
+  /** The custom subschema's `required` list (names of custom properties). */
+  customRequired: string[];
 
-  constructor(initial: Record<string, SchemaProperty> = {}) {
+  constructor(initial: Record<string, SchemaProperty> = {}, required: string[] = []) {
     for (const [name, def] of Object.entries(initial)) this.custom.set(name, def);
+    this.customRequired = [...required];
   }
 
   toJSON(baseUrl: string): Record<string, unknown> {
@@ -66,19 +80,21 @@ export class OktaUserSchema {
       type: 'object',
       definitions: {
         base: { id: '#base', type: 'object', properties: base, required: [...REQUIRED_BASE] },
-        custom: { id: '#custom', type: 'object', properties: Object.fromEntries(this.custom), required: [] },
+        custom: { id: '#custom', type: 'object', properties: Object.fromEntries(this.custom), required: [...this.customRequired] },
       },
       properties: { profile: { allOf: [{ $ref: '#/definitions/custom' }, { $ref: '#/definitions/base' }] } },
     };
   }
 
   /** Validates the whole patch first, then applies it: a bad property changes nothing. */
-  applyPartial(body: unknown): void {
+  applyPartial(body: unknown, reading: SchemaPostReading = {}): void {
     const props = (body as any)?.definitions?.custom?.properties;
     if (props === undefined || props === null || typeof props !== 'object' || Array.isArray(props)) {
       throw OKTA_ERRORS.badRequest('definitions.custom.properties: expected an object');
     }
+    const required: unknown = (body as any)?.definitions?.custom?.required;
     const causes: string[] = [];
+    if (required !== undefined && !(Array.isArray(required) && required.every((r) => typeof r === 'string'))) causes.push('definitions.custom.required: expected an array of property names');
     for (const [name, def] of Object.entries(props as Record<string, unknown>)) {
       if ((BASE_PROPERTIES as readonly string[]).includes(name)) causes.push(`${name}: base properties cannot be defined in custom`);
       else if (def !== null) {
@@ -86,7 +102,7 @@ export class OktaUserSchema {
         // [INF] An existing property keeps its data type (values already stored were checked
         // against it); Okta's documentation cited in docs/writeback.md is silent, so the strict answer: a type change is refused.
         const have = this.custom.get(name);
-        if (have && typeof def === 'object' && (def as SchemaProperty).type !== have.type) causes.push(`${name}.type: The data type of an existing property cannot be changed`);
+        if (reading.typeChange !== 'replaced' && have && typeof def === 'object' && (def as SchemaProperty).type !== have.type) causes.push(`${name}.type: The data type of an existing property cannot be changed`);
       }
     }
     if (causes.length > 0) throw OKTA_ERRORS.validation(causes);
@@ -94,6 +110,8 @@ export class OktaUserSchema {
       if (def === null) this.custom.delete(name);
       else this.custom.set(name, def);
     }
+    if (Array.isArray(required)) this.customRequired = [...required];
+    this.customRequired = this.customRequired.filter((r) => this.custom.has(r));
   }
 
   /** Refuses (400 E0000001, nothing applied) a property that carries a field not in `allowed`. */
