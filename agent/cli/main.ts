@@ -13,6 +13,7 @@ import { registerDecisionCommands } from './decision-commands.ts';
 import { registerOfferCommands } from './offer-commands.ts';
 import { registerHubCommands } from './hub-commands.ts';
 import { registerWorkCommands } from './work-commands.ts';
+import { checkPathArgument } from './path-arguments.ts';
 
 /** The version in the package.json above this file (the source tree or a built copy of it). */
 export function packageVersion(): string {
@@ -179,6 +180,9 @@ function refuseEmptyValues(action: Command): void {
     // dot-segments a URL resolves away (RFC 3986 §5.2.4, even %-encoded per the WHATWG URL
     // standard): `members .` asked for GET /hubs/members and was told hub "members" does not exist.
     if (value === '.' || value === '..') throw new CliError(`${named} cannot be "${value}" (a URL path reads "." and ".." as steps, not names)`, 2);
+    // A person's <email> and an <offerId>, by the server's own rule: a zero-width space or a
+    // full-width ＠ in a pasted address was the server's 400, exit 1, with the value not shown.
+    if (typeof value === 'string') checkPathArgument(named, argument.name(), value);
   });
   for (let c: Command | null = action; c; c = c.parent) {
     for (const option of c.options) {

@@ -4,6 +4,7 @@ import { MAX_EXPORT_ROWS } from './csv.ts';
 import { badRequest } from './problem.ts';
 import { DIRECTORY_STATUSES, MEMBER_FLAGS, TASK_STATUSES } from '../../agent/api.ts';
 import { freeTextProblem, MAX_REASON } from '../../agent/safe-text.ts';
+import { offerId, personEmail } from '../../agent/person-ids.ts';
 
 export { DIRECTORY_STATUSES, MEMBER_FLAGS, TASK_STATUSES };
 
@@ -23,8 +24,8 @@ const limit = z.coerce.number().int('expected a whole number').min(1, 'expected 
 export const hubParams = z.object({ hubId: id });
 export const memberParams = z.object({ hubId: id, memberId: id });
 export const idParams = z.object({ id });
-export const personParams = z.object({ email: z.email('expected an email address') });
-export const offerParams = personParams.extend({ offerId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'expected an offer id (letters, digits, "-", "_")') });
+export const personParams = z.object({ email: personEmail });
+export const offerParams = personParams.extend({ offerId });
 
 /**
  * The list routes' queries are strict: a parameter they do not know (a misspelled filter,
