@@ -14,6 +14,11 @@ export const MAX_REASON = 500;
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const BIDI = /[\u202a-\u202e\u2066-\u2069]/;
+/**
+ * A UTF-16 half with no partner (JSON `"\ud800"` parses): no Unicode text (RFC 8259 §8.2), written
+ * as U+FFFD once encoded as UTF-8, so two such ids stored as keys would become one.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 const codePoint = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
@@ -27,7 +32,30 @@ export function freeTextProblem(text: string): string | undefined {
   if (control) return `holds a control character (${codePoint(control[0])}${control[0] === '\n' || control[0] === '\r' ? ', a line break' : ''}); use one line of plain text`;
   const bidi = BIDI.exec(text);
   if (bidi) return `holds a Unicode bidirectional control (${codePoint(bidi[0])}) that would show the text in another order than it is stored`;
+  if (LONE_SURROGATE.test(text)) return 'holds a lone UTF-16 surrogate (not a Unicode character)';
   return undefined;
+}
+
+/**
+ * `text` cut to at most `max` UTF-16 code units, ending with "…" when cut. Counted in code units,
+ * which never undercounts characters, and never splitting a surrogate pair.
+ */
+export function clipText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--; // a high surrogate whose pair would be cut off
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * Text a sender chose (an event hook's actor or event type) as one line for a label in the audit
+ * log, which people read and export as CSV: its control and bidi characters written out as escapes
+ * (`escapeForTerminal`), a lone surrogate as U+FFFD, and at most `max` code units (`clipText`).
+ * Text without any of those is kept as it is.
+ */
+export function labelText(text: string, max: number): string {
+  return clipText(escapeForTerminal(text).replace(/\p{Cs}/gu, '\ufffd'), max);
 }
 
 const ESCAPE_ALL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;

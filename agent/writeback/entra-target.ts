@@ -2,6 +2,7 @@ import { ConnectorError } from '../../connectors/sdk/connector-error.ts';
 import type { EntraProviderConfig } from '../../config/schema.ts';
 import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { redactText } from '../log/logger.ts';
+import { clipText } from '../safe-text.ts';
 import { attributeName, entraExtensionName, WRITEBACK_FIELDS, type WritebackField } from './attributes.ts';
 import { createGraphClient, TOKEN_REFUSED, TOKEN_UNAVAILABLE } from './graph-client.ts';
 import type { TokenBucket } from './pacing.ts';
@@ -211,11 +212,7 @@ export const ENTRA_STRING_MAX = 256;
  * code units, which never undercounts characters, and never splitting a surrogate pair.
  */
 export function fitEntraString(value: string): string {
-  if (value.length <= ENTRA_STRING_MAX) return value;
-  let end = ENTRA_STRING_MAX - 1;
-  const last = value.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--; // a high surrogate whose pair would be cut off
-  return `${value.slice(0, end)}…`;
+  return clipText(value, ENTRA_STRING_MAX);
 }
 
 async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {

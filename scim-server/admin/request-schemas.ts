@@ -105,9 +105,13 @@ const APPROVE_NEEDS_REASON = 'expected a reason (who asked and why): approving r
 export const reasonBody = z.object({ reason: reasonField }).strict();
 /**
  * An offboarding may name one directory user (its SCIM id) where the email names several on a hub
- * (a leaver and their rehire): without it such an email is refused 409 naming their ids.
+ * (a leaver and their rehire): without it such an email is refused 409 naming their ids. Checked
+ * as matchBody's id is, no control or bidi character either: the offboarding quotes it in its
+ * audit entries (agent/agent-api.ts offboard: subject, why, task key) and in a 404.
  */
-export const offboardBody = reasonBody.extend({ directoryUserId: z.string().trim().min(1).max(200).optional() }).strict();
+export const offboardBody = reasonBody.extend({
+  directoryUserId: plainText(z.string({ error: 'expected a string' }).trim().min(1, 'expected the SCIM id of a directory user').max(200, 'expected at most 200 characters')).optional(),
+}).strict();
 /**
  * Approving lets a batch of removals the removal threshold held run at once (agent/safety): the
  * one decision that overrides a safety rule, so it must say why. Rejecting removes nobody.

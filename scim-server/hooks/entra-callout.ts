@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HOOK_NAME_MAX, hookId, plainHookText } from './hook-text.ts';
 
 /**
  * The custom task extension callout Entra Lifecycle Workflows posts to the relay Logic App, which
@@ -8,8 +9,12 @@ import { z } from 'zod';
 // (graph-resume.ts resumePath). Microsoft's docs give their values only as placeholders, so they
 // are taken as opaque strings, but never "." or "..": percent-encoding leaves those as they are,
 // and a URL parser resolves them as dot segments (RFC 3986 §5.2.4), which would send our
-// app-token POST to another Graph path than this run's resume.
-const id = z.string().min(1).max(200).refine((s) => s !== '.' && s !== '..', 'expected an id, not a path segment "." or ".."');
+// app-token POST to another Graph path than this run's resume. They are also the audit trigger's
+// actor and detail and the record's key: bounded and plain text (hook-text.ts), refused otherwise,
+// never cleaned into another id (that would resume another run).
+const id = hookId.refine((s) => s !== '.' && s !== '..', 'expected an id, not a path segment "." or ".."');
+// The subject's email and userPrincipalName name the person to act on and the audit entries' subject.
+const personName = z.string().max(HOOK_NAME_MAX, `expected at most ${HOOK_NAME_MAX} characters`).superRefine(plainHookText);
 
 export const lifecycleCallout = z.object({
   data: z.object({
@@ -17,8 +22,8 @@ export const lifecycleCallout = z.object({
     subject: z.object({
       id,
       displayName: z.string().nullish(),
-      email: z.string().nullish(),
-      userPrincipalName: z.string().nullish(),
+      email: personName.nullish(),
+      userPrincipalName: personName.nullish(),
     }).refine((s) => Boolean(s.email || s.userPrincipalName), 'expected the subject\'s email or userPrincipalName'),
     task: z.object({ id, displayName: z.string().nullish() }),
     taskProcessingResult: z.object({ id, createdDateTime: z.string().nullish() }),

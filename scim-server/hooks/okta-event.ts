@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import type { Store } from '../../agent/store/store.ts';
 import { HOOK_EVENT_TTL_MS, type HookEventRecord } from './hook-event-record.ts';
+import { fitName, HOOK_ID_MAX, HOOK_NAME_MAX, hookId, hookLabel, plainHookText } from './hook-text.ts';
 
 /**
  * An Okta event hook delivery (https://developer.okta.com/docs/concepts/event-hooks/): a CloudEvents-style envelope whose
  * `data.events[]` are System Log LogEvents. Only the fields hubwarden reads are checked; the rest
- * passes through, because Okta adds fields over time.
+ * passes through, because Okta adds fields over time. The event's `uuid` (the record's key) and
+ * `published` (quoted in audit entries) are refused when no Okta event could hold them (hook-text.ts);
+ * the text kept of its actor, type and targets is bounded and cleaned in `eventOf`.
  */
 const logTarget = z.object({
   id: z.string().optional(),
@@ -15,8 +18,10 @@ const logTarget = z.object({
 });
 
 export const logEvent = z.object({
-  uuid: z.string().min(1),
-  published: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected a date-time'),
+  uuid: hookId,
+  // ISO 8601 from Okta (LogEvent `published`); Date.parse also reads free text in parentheses
+  // ("… GMT (anything)"), which would be quoted in audit entries: bounded and plain too.
+  published: z.string().max(64, 'expected a date-time').superRefine(plainHookText).refine((s) => !Number.isNaN(Date.parse(s)), 'expected a date-time'),
   eventType: z.string().min(1),
   actor: z.object({ id: z.string().optional(), alternateId: z.string().nullish(), displayName: z.string().nullish() }).nullish(),
   outcome: z.object({ result: z.string().nullish() }).nullish(),
@@ -87,8 +92,10 @@ export function personOf(event: LogEvent): EventPerson | undefined {
   const appUser = user || !event.eventType.startsWith('application.user_membership.') ? undefined : event.target?.find((t) => t.type === 'AppUser');
   const target = user ?? appUser;
   if (!target) return undefined;
-  const login = target.alternateId && target.alternateId !== 'unknown' ? target.alternateId : undefined;
-  const id = user?.id;
+  // A login or id no Okta user has (too long, control characters: hook-text.ts fitName) is left out as `unknown` is.
+  const alternateId = fitName(target.alternateId, HOOK_NAME_MAX);
+  const login = alternateId && alternateId !== 'unknown' ? alternateId : undefined;
+  const id = fitName(user?.id, HOOK_ID_MAX);
   if (!login && !id) return undefined;
   return { ...(login ? { userName: login } : {}), ...(login?.includes('@') ? { email: login } : {}), ...(id ? { externalId: id } : {}) };
 }
@@ -108,19 +115,27 @@ function groupOf(event: LogEvent): EventGroup | undefined {
   if (!event.eventType.startsWith('group.user_membership.')) return undefined;
   const g = event.target?.find((t) => t.type === 'UserGroup');
   if (!g) return undefined;
-  const group = { ...(g.id ? { id: g.id } : {}), ...(g.displayName ? { name: g.displayName } : {}) };
+  const id = fitName(g.id, HOOK_ID_MAX);
+  const name = fitName(g.displayName, HOOK_NAME_MAX);
+  const group = { ...(id ? { id } : {}), ...(name ? { name } : {}) };
   return group.id || group.name ? group : undefined;
 }
 
+/**
+ * What is kept of an event: also the text of the audit trigger and entries of acting on it. The
+ * actor and the event type are labels (escaped and cut: hook-text.ts hookLabel; an event type so
+ * cleaned is no type hubwarden acts on); the person and group only as values a real one can have.
+ */
 export function eventOf(event: LogEvent): { eventType: string; person?: EventPerson; group?: EventGroup; actor?: string; failed?: boolean } {
   const person = personOf(event);
   const group = groupOf(event);
-  const actor = event.actor?.alternateId ?? event.actor?.id ?? undefined;
+  const who = event.actor?.alternateId ?? event.actor?.id;
+  const actor = who ? hookLabel(who) : undefined;
   // A System Log event also records attempts that failed (outcome.result FAILURE, DENY…): a
   // deactivation that did not happen must not cost anyone their seats.
   const result = event.outcome?.result;
   const failed = Boolean(result && result !== 'SUCCESS');
-  return { eventType: event.eventType, ...(person ? { person } : {}), ...(group ? { group } : {}), ...(actor ? { actor } : {}), ...(failed ? { failed } : {}) };
+  return { eventType: hookLabel(event.eventType, HOOK_ID_MAX), ...(person ? { person } : {}), ...(group ? { group } : {}), ...(actor ? { actor } : {}), ...(failed ? { failed } : {}) };
 }
 
 /** How far an event's `published` may run ahead of its receipt on this server's clock (clock skew). */

@@ -91,6 +91,30 @@ describe('admin REST API: bad input', () => {
     assert.equal((await post('/hubs/acme-ads/members/1001/exempt', JSON.stringify({ reason: '  Vorstand — José asked (تجربة)  ' }))).status, 200);
   });
 
+  // The offboarding's directory user id was only bounded (200): one holding ESC sequences or a bidi
+  // override went into the offboarding's audit entries and its 404, which people read and export.
+  test('an offboarding directoryUserId with control, bidi or lone surrogate characters, or not a string: 400 naming the field, nobody offboarded', async () => {
+    const writes = agent.writes().length;
+    for (const [directoryUserId, detail] of [
+      ['u-raj\u001b]0;owned\u0007', /^body\.directoryUserId: the text holds a control character \(U\+001B\); use one line of plain text$/],
+      ['u-raj\u0000', /^body\.directoryUserId: the text holds a NUL character$/],
+      ['u-\nraj', /^body\.directoryUserId: the text holds a control character \(U\+000A, a line break\)/],
+      ['u-raj \u009b31m', /^body\.directoryUserId: the text holds a control character \(U\+009B\)/],
+      ['u-\u202ejar', /^body\.directoryUserId: the text holds a Unicode bidirectional control \(U\+202E\)/],
+      ['u-raj\ud800', /^body\.directoryUserId: the text holds a lone UTF-16 surrogate/],
+      ['x'.repeat(201), /^body\.directoryUserId: expected at most 200 characters$/],
+      ['  ', /^body\.directoryUserId: expected the SCIM id of a directory user$/],
+      [42, /^body\.directoryUserId: expected a string$/],
+    ] as Array<[unknown, RegExp]>) {
+      const p = await problem(await post('/people/jane@example.com/offboard', JSON.stringify({ directoryUserId, reason: 'leaver' })), 400, detail);
+      assert.equal(p.field, 'body.directoryUserId', JSON.stringify(directoryUserId));
+      assert.ok(!/[\u0000-\u001f\u007f-\u009f\u202e]/.test(p.detail), 'the message does not repeat the characters');
+    }
+    assert.equal(agent.writes().length, writes, 'nobody offboarded');
+    // A real SCIM id (a GUID, Okta's 00u…) still works, trimmed as before.
+    assert.equal((await post('/people/jane@example.com/offboard', JSON.stringify({ directoryUserId: ' 8f0e4c1a-9b7d-4d8e-a2c3-5f6b7c8d9e0f ' }))).status, 202);
+  });
+
   // A list route that dropped a parameter it does not know answered the unfiltered list: a
   // workflow asking for `?stauts=unmatched` (to remove them) got every member, an audit export
   // with `?emial=` every person's trail. A filter it cannot apply is refused instead.
