@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { logLevelProblem } from './log-level.ts';
+import { firstSchedulePath, timeZoneProblem } from './time-zone.ts';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -277,6 +278,10 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   const baseDir = dirname(absolute);
   const secrets = new Map<string, Secret>();
   const problems: string[] = [];
+  // The server's TZ (and `config validate`'s, run where the server runs): a CLI command elsewhere
+  // (`on-use`) runs no schedule, and its shell's TZ is not the server's.
+  const zoneProblem = options.secrets === 'on-use' ? undefined : timeZoneProblem(env.TZ, firstSchedulePath(parsed.data.hubs));
+  if (zoneProblem) problems.push(zoneProblem);
   const refs: Array<{ ref: string; path: PropertyKey[] }> = [];
   collectSecretRefs(parsed.data, [], refs);
   const firstAt = new Map<string, PropertyKey[]>();

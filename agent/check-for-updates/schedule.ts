@@ -8,14 +8,17 @@
  * queued per slot across the fleet, even when the previous slot's check has already finished
  * (the idempotency key alone would let a replica whose tick came a moment later queue a second).
  * The slot is node-cron's scheduled time for the tick (`context.date`), the same on every replica.
- * A slot that passed while the agent was stopped is queued at start (schedule-due.ts).
+ * A slot that passed while the agent was stopped is queued at start (schedule-due.ts); one the
+ * clock skips when summer time starts is queued at the jump (dst-gap.ts).
  */
 import cron, { type ScheduledTask, type TaskContext } from 'node-cron';
 import type { HubConfigFile } from '../../config/schema.ts';
+import { firstSchedulePath, timeZoneProblem } from '../../config/time-zone.ts';
 import { claimSlotIn } from '../schedules/run-once.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import { checkForUpdatesKey, requestCheckForUpdates, requestFirstImports } from './request.ts';
+import { skippedSlot } from './dst-gap.ts';
 import { catchUpMissedSlot, recordNextSlot } from './schedule-due.ts';
 
 export interface CheckSchedule {
@@ -43,6 +46,8 @@ export interface ScheduleOptions {
  */
 const QUEUE_RETRY_MS = 30_000;
 const QUEUE_TRIES = 3;
+/** setTimeout's longest delay (2^31 - 1 ms, about 24.8 days); a longer wait is armed again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A bad expression is a config error at its path (`hubs[1].checkForUpdates.schedule`, as the
@@ -55,6 +60,8 @@ export function validateSchedules(hubs: readonly HubConfigFile[]): string[] {
     const expression = h.checkForUpdates.schedule;
     if (expression !== undefined && !cron.validate(expression)) problems.push(`hubs[${i}].checkForUpdates.schedule: "${expression}" is not a valid cron expression (hub ${h.id})`);
   });
+  const zone = timeZoneProblem(process.env.TZ, firstSchedulePath(hubs));
+  if (zone) problems.push(zone);
   return problems;
 }
 
@@ -63,6 +70,8 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
   if (problems.length > 0) throw new Error(`check for updates: ${problems.join('; ')}`);
   const jobs: ScheduledTask[] = [];
   const retries = new Set<NodeJS.Timeout>();
+  const jumpTimers = new Map<string, NodeJS.Timeout>();
+  const wallClocks: ScheduledTask[] = [];
   let stopped = false;
   const retryMs = options.retryMs ?? QUEUE_RETRY_MS;
   const scheduled = new Map<string, string>();
@@ -74,7 +83,7 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
         const task = await options.store.transact(async (tx): Promise<TaskRecord | undefined> => {
           if (options.store.shared && !(await claimSlotIn(tx, checkForUpdatesKey(hub.id), slot))) return undefined;
           const queued = await requestCheckForUpdates(tx, hub.id, { type: 'schedule', detail: expression });
-          recordNextSlot(tx, hub.id, expression, job.getNextRun(), new Date());
+          recordNextSlot(tx, hub.id, expression, nextSlot(new Date()), new Date());
           return queued;
         });
         if (!task) return; // another replica queued this slot's check
@@ -91,7 +100,37 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
         retries.add(timer);
       }
     };
-    const job = cron.schedule(expression, (context?: TaskContext) => queue(context?.date ?? new Date(Math.floor(Date.now() / 1000) * 1000), false), { name: `check-for-updates:${hub.id}`, noOverlap: true });
+    const job = cron.schedule(expression, async (context?: TaskContext) => {
+      await queue(context?.date ?? new Date(Math.floor(Date.now() / 1000) * 1000), false);
+      armJump();
+    }, { name: `check-for-updates:${hub.id}`, noOverlap: true });
+    // The schedule read on wall-clock times given as UTC (never started: only `match` is used),
+    // to find a time the local clock skips (dst-gap.ts).
+    const wallClock = cron.createTask(expression, () => {}, { name: `check-for-updates-wall-clock:${hub.id}`, timezone: 'UTC' });
+    wallClocks.push(wallClock);
+    const seconds = cron.parse(expression).second;
+    /** The next slot: node-cron's next run, or a time before it that the clock skips. */
+    const nextSlot = (now: Date): Date | null => {
+      const next = job.getNextRun();
+      return skippedSlot((wall) => wallClock.match(wall), seconds, now, next) ?? next;
+    };
+    /** A timer for the next slot when node-cron will not fire it (the clock skips it), queued at the jump. */
+    const armJump = (): void => {
+      clearTimeout(jumpTimers.get(hub.id));
+      jumpTimers.delete(hub.id);
+      if (stopped) return;
+      const now = new Date();
+      const slot = skippedSlot((wall) => wallClock.match(wall), seconds, now, job.getNextRun());
+      if (!slot) return;
+      const wait = slot.getTime() - now.getTime();
+      const timer = setTimeout(() => {
+        jumpTimers.delete(hub.id);
+        if (wait > MAX_TIMER_MS) return armJump();
+        void queue(slot, false).finally(armJump);
+      }, Math.min(wait, MAX_TIMER_MS));
+      timer.unref();
+      jumpTimers.set(hub.id, timer);
+    };
     // node-cron skips a tick whose timer fires more than `missedExecutionTolerance` (1 s) after its
     // time, and only emits `execution:missed` (https://github.com/node-cron/node-cron, TaskOptions):
     // a busy event loop or a paused host at 03:00 lost a daily schedule's whole day. A late tick
@@ -104,14 +143,15 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
       if (first) queueMicrotask(() => {
         const slot = latestMissed!;
         latestMissed = undefined;
-        void queue(slot, true);
+        void queue(slot, true).finally(armJump);
       });
     });
     jobs.push(job);
     scheduled.set(hub.id, expression);
+    armJump();
     try {
       const now = new Date();
-      const missed = await options.store.transact((tx) => catchUpMissedSlot(tx, options.store.shared, hub.id, expression, job.getNextRun(), now));
+      const missed = await options.store.transact((tx) => catchUpMissedSlot(tx, options.store.shared, hub.id, expression, nextSlot(now), now));
       if (missed) options.log.info(`check for updates: hub ${hub.id}: the ${missed.slot} slot passed while the agent was stopped; its check is queued now`, { hubId: hub.id, taskId: missed.task.id, schedule: expression, slot: missed.slot });
     } catch (err) {
       // As for first imports: a store error at start must not stop the replica.
@@ -135,7 +175,9 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
       stopped = true;
       for (const timer of retries) clearTimeout(timer);
       retries.clear();
-      for (const job of jobs) await job.destroy();
+      for (const timer of jumpTimers.values()) clearTimeout(timer);
+      jumpTimers.clear();
+      for (const job of [...jobs, ...wallClocks]) await job.destroy();
     },
   };
 }

@@ -1,0 +1,69 @@
+/**
+ * A scheduled time the clock skips. On the night summer time starts the local clock jumps forward
+ * (Europe/Berlin: 02:00 → 03:00 on the last Sunday of March), and node-cron finds no 02:30 that day:
+ * `30 2 * * *` fired on the 28th and the 30th, never on the 29th, so the hub went a whole extra
+ * day without a check. Vixie cron runs such a job at the jump instead ("If time has moved forward,
+ * those jobs that would have run in the interval that has been skipped will be run immediately",
+ * cron(8), "Daylight Saving Time and other time changes": https://man7.org/linux/man-pages/man8/cron.8.html);
+ * so does hubwarden: the slot is the instant of the jump, the same on every replica, and claimed
+ * like any other slot.
+ *
+ * A schedule that fires again within the length of the jump (`30 * * * *`: 03:30 comes half an
+ * hour after it) loses nothing that matters and gets no extra slot, as cron does for jobs run every
+ * hour. When the clock goes back (an hour lived twice), node-cron fires the repeated time once
+ * (its second occurrence), which is what a daily check wants.
+ */
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+/** A yearly schedule's next run is at most a year away (366 days and a bit). */
+const HORIZON_MS = 367 * DAY_MS;
+
+const offsetAt = (ms: number) => new Date(ms).getTimezoneOffset();
+
+interface ForwardJump {
+  /** The first instant after the jump. */
+  at: number;
+  /** The first wall-clock time skipped, as if it were UTC (ms). */
+  wallFrom: number;
+  lengthMs: number;
+}
+
+/** The jumps forward of the local clock in (fromMs, toMs]. Zones change offset months apart, so one look per day finds each. */
+function forwardJumps(fromMs: number, toMs: number): ForwardJump[] {
+  const jumps: ForwardJump[] = [];
+  const end = Math.min(toMs, fromMs + HORIZON_MS);
+  for (let lo = fromMs; lo < end;) {
+    const hi = Math.min(lo + DAY_MS, end);
+    const before = offsetAt(lo);
+    if (offsetAt(hi) !== before) {
+      let a = lo;
+      let b = hi;
+      while (b - a > 1) {
+        const mid = Math.floor((a + b) / 2);
+        if (offsetAt(mid) === before) a = mid;
+        else b = mid;
+      }
+      // getTimezoneOffset is UTC minus local time in minutes: it drops when the clock goes forward.
+      const lengthMs = (before - offsetAt(b)) * MINUTE_MS;
+      if (lengthMs > 0) jumps.push({ at: b, wallFrom: b - before * MINUTE_MS, lengthMs });
+    }
+    lo = hi;
+  }
+  return jumps;
+}
+
+/**
+ * The slot of a scheduled time skipped by a jump forward of the clock after `after` and before
+ * node-cron's `next` run (undefined when none). `matchesWallClock` says whether the schedule
+ * matches a wall-clock time given as if it were UTC; `seconds` are the expression's seconds field.
+ */
+export function skippedSlot(matchesWallClock: (wallClock: Date) => boolean, seconds: readonly number[], after: Date, next: Date | null): Date | undefined {
+  if (!next) return undefined;
+  for (const jump of forwardJumps(after.getTime(), next.getTime())) {
+    if (jump.at <= after.getTime() || next.getTime() - jump.at < jump.lengthMs) continue;
+    for (let minute = jump.wallFrom; minute < jump.wallFrom + jump.lengthMs; minute += MINUTE_MS) {
+      if (seconds.some((s) => matchesWallClock(new Date(minute + s * 1000)))) return new Date(jump.at);
+    }
+  }
+  return undefined;
+}
