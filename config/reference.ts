@@ -87,7 +87,7 @@ const COMMON_MEANINGS: Record<string, string> = {
   'hubs[].defaultTeam': 'What a person assigned to the app without any mapped group gets; nothing when unset.',
   'hubs[].defaultTeam.hubRole': 'Hub role of people the default team applies to (see `teams[].hubRole`).',
   'hubs[].defaultTeam.appRole': 'Role in the app (the connector\'s roles).',
-  'hubs[].checkForUpdates.schedule': 'Cron expression (node-cron: five fields, or six with seconds first) for the scheduled check for updates (reconcile with the app), in the server\'s local time zone (`TZ`); none when unset. A bad expression is a config error at this path.',
+  'hubs[].checkForUpdates.schedule': 'Cron expression (node-cron: five fields, or six with seconds first) for the scheduled check for updates (reconcile with the app), in the server\'s local time zone (`TZ`, which must then be a tz database name such as `Europe/Paris`, or unset, or empty for UTC); none when unset. A bad expression is a config error at this path. A run at a time the clock skips (summer time) runs at the jump, once.',
   'hubs[].checkForUpdates.onConnect': 'Check for updates when the hub is first connected.',
   'hubs[].safety.settleSeconds': 'Removals and downgrades wait this long (absorbs remove-then-add group moves).',
   'hubs[].safety.removalThresholdPercent': 'A run that would remove more than this share of members halts for approval; so does one that would take asset grants, an app role (a demotion) or a pending invite from more than this share of the hub\'s people (members and pending invites), each kind judged on its own. The approval and the audit name the kind that tripped it.',
