@@ -28,6 +28,23 @@ export function registerStoreCommands(program: Command): void {
       throw new CliError(`store: cannot take store.path from the config (${oneLine(err)}); pass --path <file>`);
     }
   };
+  // What the schema does not hold and the operator must carry along, named with the config's
+  // paths when the config reads (with --path it need not): printed after a verified copy.
+  const filesToCarry = (auditEntries: number) => {
+    let keyFile = '';
+    let auditFile = '';
+    try {
+      const config = loadConfig(global().config ?? envSetting(process.env, 'HUBWARDEN_CONFIG') ?? DEFAULT_CONFIG_PATH, process.env, { secrets: 'on-use' });
+      keyFile = ` (${config.pathOf(config.file.secrets.keyFile)})`;
+      auditFile = ` (${config.pathOf(config.file.audit.file)})`;
+    } catch {
+      // no config to read: the settings are named without their paths
+    }
+    return [
+      `not in the schema, carry it along: secrets.keyFile${keyFile}: every server on PostgreSQL needs this same key file (the credentials' labels in the audit log and the OIDC sign-in cookie are derived from it; a new key changes every label)`,
+      `not copied, nothing to do: audit.file${auditFile} is each process's own JSON-lines copy of the audit log; the complete log (${auditEntries} entr${auditEntries === 1 ? 'y' : 'ies'}) is now in the schema. Keep the old file with the lowdb files as a backup`,
+    ];
+  };
   const store = program.command('store').description('check, repair or migrate the store files (server stopped; text output only)');
   // Their report is lines of text: with --json it was printed as text all the same, exit 0, and a
   // script reading it as JSON failed on it or, worse, skipped the check.
@@ -86,6 +103,7 @@ export function registerStoreCommands(program: Command): void {
       if (report.skipped.length > 0) process.stdout.write(`left out ${report.skipped.length} damaged archive line(s) (--accept-loss):\n${report.skipped.map((l) => `  ${l}`).join('\n')}\n`);
       process.stdout.write(`copied ${report.records} record(s) from ${source} into schema "${opts.schema}" at ${describeUrl(url)}; counts and checksums verified\n`);
       process.stdout.write(`audited in the target as store-migrated (after the verification; its detail lists each collection's count and checksum)\n`);
+      for (const line of filesToCarry(report.collections.find((c) => c.name === 'audit')?.records ?? 0)) process.stdout.write(`${line}\n`);
       process.stdout.write(`next: set store: { kind: postgres, url: env:DATABASE_URL, schema: ${opts.schema} } in the config and start the server\n`);
     });
 }

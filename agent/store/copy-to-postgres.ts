@@ -4,6 +4,7 @@ import { LowdbStore } from './lowdb-store.ts';
 import { PostgresStore } from './postgres/postgres-store.ts';
 import { decodeKey, encodeKey, lockKeyOf } from './postgres/sql.ts';
 import { clearCopyMark, readCopyMark, setCopyMark } from './postgres/copy-mark.ts';
+import { MIGRATE_APPLICATION } from './postgres/lock-wait.ts';
 import { requireStore } from './store-repair.ts';
 import type { CollectionName } from './collections.ts';
 import type { AuditEntry } from '../api.ts';
@@ -151,7 +152,7 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
   let guard: pg.Client | undefined;
   try {
     await target.open();
-    guard = new pg.Client({ connectionString: o.url, application_name: 'hubwarden-migrate' });
+    guard = new pg.Client({ connectionString: o.url, application_name: MIGRATE_APPLICATION });
     guard.on('error', () => {}); // a lost session releases the lock; the next query on it fails the copy
     await guard.connect();
     await guard.query('SELECT pg_advisory_lock($1::bigint)', [lockKeyOf(o.schema)]);

@@ -3,6 +3,7 @@ import { migrate } from './migrate.ts';
 import { readCopyMark, unfinishedCopyMessage } from './copy-mark.ts';
 import { ignoreClientError } from './connections.ts';
 import type { IndexUpkeep } from './index-upkeep.ts';
+import { takeSchemaLock } from './lock-wait.ts';
 
 export interface PrepareSchemaOptions {
   schema: string;
@@ -11,6 +12,8 @@ export interface PrepareSchemaOptions {
   /** 'open': `hubwarden store migrate`, which starts an unfinished copy over (copy-mark.ts). */
   unfinishedCopy: 'open' | 'refuse';
   indexes: IndexUpkeep;
+  /** Told once, with who holds it, when the schema's lock is taken and this open waits for it (lock-wait.ts). */
+  waiting: (line: string) => void;
 }
 
 /**
@@ -19,13 +22,13 @@ export interface PrepareSchemaOptions {
  * an unfinished copy, and builds the indexes whose definition is new or changed
  * (index-upkeep.ts). Under the lock, replicas starting together do each of these once.
  */
-export async function prepareSchema(pool: pg.Pool, { schema, lockKey, unfinishedCopy, indexes }: PrepareSchemaOptions): Promise<void> {
+export async function prepareSchema(pool: pg.Pool, { schema, lockKey, unfinishedCopy, indexes, waiting }: PrepareSchemaOptions): Promise<void> {
   const client = await pool.connect();
   client.on('error', ignoreClientError);
   // Released without the session lock: unlocked, or the connection is closed (which unlocks).
   let unlocked = false;
   try {
-    await client.query('SELECT pg_advisory_lock($1::bigint)', [lockKey]);
+    await takeSchemaLock(client, schema, lockKey, waiting);
     try {
       await migrate(client, schema);
       // A copy cut off half-way is not a store: running on it would serve part of the
