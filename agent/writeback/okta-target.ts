@@ -170,7 +170,7 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
       // with no fields, so every enum string is serialized as `{}` and Okta refuses the schema.
       const url = `${config.orgUrl.replace(/\/$/, '')}/api/v1/meta/schemas/user/default`;
       const schema = await call(`okta ${idp}: read the default user schema`, () => client.http.getJson(url));
-      const existing = ((schema as any)?.definitions?.custom?.properties ?? {}) as Record<string, { type?: string; enum?: unknown[]; minLength?: unknown; maxLength?: unknown; permissions?: unknown }>;
+      const existing = ((schema as any)?.definitions?.custom?.properties ?? {}) as Record<string, ExistingProperty>;
       // The custom subschema's `required` list goes back as read: Okta's schema example sends
       // `required` beside the properties (https://developer.okta.com/docs/reference/api/schemas/),
       // and a POST that replaced the list with the example's `[]` would make the admin's own
@@ -206,8 +206,8 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
           const selfWrites = have !== undefined && !selfReadOnly(have.permissions);
           // A property with no enum at all takes our values as they are: an org that refuses
           // `enum` got it so (below), and would be sent it again on every run.
-          const enumShort = wanted.enum !== undefined && have?.enum !== undefined && !wanted.enum.every((v) => have.enum!.includes(v));
-          if (!have || have.type !== wanted.type || tooShort || floorTooHigh || selfWrites || enumShort) missing[name] = wanted;
+          const enumShort = wanted.enum !== undefined && Array.isArray(have?.enum) && !wanted.enum.every((v) => (have!.enum as unknown[]).includes(v));
+          if (!have || have.type !== wanted.type || tooShort || floorTooHigh || selfWrites || enumShort) missing[name] = keepingHeldValues(wanted, have);
         }
       }
       if (otherType.length > 0) {
@@ -305,9 +305,35 @@ function withoutOptionalFields(p: Record<string, unknown>): Record<string, unkno
   return rest;
 }
 
+/** Without `enum`, and without the `oneOf` display names that only go with one (okta-sdk-nodejs UserSchemaAttribute `oneOf`). */
 function withoutEnum(p: Record<string, unknown>): Record<string, unknown> {
-  const { enum: _e, ...rest } = p;
+  const { enum: _e, oneOf: _o, ...rest } = p;
   return rest;
+}
+
+/** A custom property of the default user schema as read (Okta UserSchema attribute). */
+interface ExistingProperty { type?: string; enum?: unknown; oneOf?: unknown; minLength?: unknown; maxLength?: unknown; permissions?: unknown }
+
+/**
+ * What is sent for an attribute of ours that exists: never an `enum` that lacks a value someone
+ * may hold. A schema POST replaced the enum of one made by an older hubwarden release or edited
+ * by an admin with ours alone, leaving people who held a value only it had outside the list (Okta
+ * validates profile values against the enum: "The value of the property is limited to one of the
+ * values specified in the enum definition", okta-sdk-nodejs UserSchemaAttribute `enum`). So the
+ * existing enum is sent with ours that it lacks after it, in its order; one with no enum at all
+ * (an org that refuses `enum`, or one made by hand) gets none, since any value may be held there.
+ * Display names in `oneOf` stay as read, with one for each value added ("When `enum` is used in
+ * conjunction with `oneOf`, you must keep the set of enumerated values and their order":
+ * okta-sdk-nodejs UserSchemaAttribute `oneOf`, https://developer.okta.com/docs/reference/api/schemas/).
+ */
+function keepingHeldValues<P extends { enum?: string[] }>(wanted: P, have: ExistingProperty | undefined): P {
+  if (wanted.enum === undefined || have === undefined) return wanted;
+  if (!Array.isArray(have.enum)) return withoutEnum(wanted) as P;
+  const held = have.enum as unknown[];
+  const added = wanted.enum.filter((v) => !held.includes(v));
+  const union = { ...wanted, enum: [...held, ...added] } as P;
+  if (!Array.isArray(have.oneOf)) return union;
+  return { ...union, oneOf: [...have.oneOf, ...added.map((v) => ({ const: v, title: v }))] };
 }
 
 /** The property's SELF permission is READ_ONLY or HIDE (Okta UserSchema attribute `permissions`). */

@@ -55,6 +55,28 @@ describe('okta emulator', () => {
     }
   });
 
+  test('schema POST refuses an enum that leaves out a value a user holds, or repeats a value; a wider one is taken', async () => {
+    const users = [{ id: '00uana00000000000001', login: 'ana@example.com', profile: { s: 'pending' } }];
+    const { emulator, server, api } = await started({ schema: { s: { ...statusProp, type: 'string' } }, users });
+    const post = (s: unknown) => api('/api/v1/meta/schemas/user/default', { method: 'POST', json: { definitions: { custom: { properties: { s } } } } });
+    try {
+      let res = await post({ ...statusProp, enum: ['onboarded', 'removed'] });
+      assert.equal(res.status, 400);
+      const body = await res.json();
+      assert.equal(body.errorCode, 'E0000001');
+      assert.match(body.errorCauses[0].errorSummary, /s\.enum: values held by users are not in the enum: \["pending"\]/);
+      res = await post({ ...statusProp, enum: ['onboarded', 'pending', 'onboarded'] });
+      assert.equal(res.status, 400);
+      assert.match((await res.json()).errorCauses[0].errorSummary, /s\.enum: values must be unique/);
+      assert.deepEqual(emulator.state().schema.s, statusProp, 'a refused patch changes nothing');
+      res = await post({ ...statusProp, enum: ['onboarded', 'pending', 'removed'] });
+      assert.equal(res.status, 200);
+      assert.deepEqual(emulator.state().schema.s!.enum, ['onboarded', 'pending', 'removed']);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('schema POST refuses a property field outside Okta\'s UserSchema attribute model, and changes nothing', async () => {
     const { emulator, server, api } = await started();
     try {

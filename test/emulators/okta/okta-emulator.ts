@@ -258,7 +258,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
   app.post('/api/v1/meta/schemas/user/default', (req, res) => {
     const fields: readonly string[] = readings.schemaPropertyFields === 'reference-example' ? REFERENCE_EXAMPLE_FIELDS : MODEL_FIELDS;
     schema.refuseFieldsBeyond(req.body, readings.schemaEnum === 'refused' ? fields.filter((f) => f !== 'enum') : fields);
-    schema.applyPartial(req.body, { typeChange: readings.schemaTypeChange });
+    schema.applyPartial(req.body, { typeChange: readings.schemaTypeChange }, (name) => [...users.values()].map((u) => u.profile[name]));
     if (readings.schemaUpdateAnswer === 'no-content') {
       res.status(204).end();
       return;

@@ -86,8 +86,11 @@ export class OktaUserSchema {
     };
   }
 
-  /** Validates the whole patch first, then applies it: a bad property changes nothing. */
-  applyPartial(body: unknown, reading: SchemaPostReading = {}): void {
+  /**
+   * Validates the whole patch first, then applies it: a bad property changes nothing. `held(name)`:
+   * the values users hold for a property.
+   */
+  applyPartial(body: unknown, reading: SchemaPostReading = {}, held: (name: string) => unknown[] = () => []): void {
     const props = (body as any)?.definitions?.custom?.properties;
     if (props === undefined || props === null || typeof props !== 'object' || Array.isArray(props)) {
       throw OKTA_ERRORS.badRequest('definitions.custom.properties: expected an object');
@@ -103,6 +106,15 @@ export class OktaUserSchema {
         // against it); Okta's documentation cited in docs/writeback.md is silent, so the strict answer: a type change is refused.
         const have = this.custom.get(name);
         if (reading.typeChange !== 'replaced' && have && typeof def === 'object' && (def as SchemaProperty).type !== have.type) causes.push(`${name}.type: The data type of an existing property cannot be changed`);
+        // [INF] Nor may its `enum` leave out a value a user holds: Okta limits a property's value to
+        // one of its enum (UserSchema attribute `enum`, https://developer.okta.com/docs/reference/api/schemas/);
+        // what it does with values stored before the enum changed is not documented, so the strict
+        // answer: such a POST is refused (a client that narrowed an enum would strand those users).
+        const newEnum = (def as SchemaProperty).enum;
+        if (Array.isArray(newEnum)) {
+          const stranded = [...new Set(held(name).filter((v) => v !== null && v !== undefined && !newEnum.includes(v)))];
+          if (stranded.length > 0) causes.push(`${name}.enum: values held by users are not in the enum: ${JSON.stringify(stranded)}`);
+        }
       }
     }
     if (causes.length > 0) throw OKTA_ERRORS.validation(causes);
@@ -152,6 +164,9 @@ function validateProperty(name: string, def: unknown): string[] {
   if (typeof d.type !== 'string' || !TYPES.has(d.type)) out.push(`${name}.type: expected one of string, boolean, number, integer, array`);
   if (d.enum !== undefined) {
     if (!Array.isArray(d.enum) || d.enum.length === 0) out.push(`${name}.enum: expected a non-empty array`);
+    // "The list of values for the enum must consist of unique elements" (Okta UserSchema attribute
+    // `enum`, as @okta/okta-sdk-nodejs documents the model).
+    else if (new Set(d.enum).size !== d.enum.length) out.push(`${name}.enum: values must be unique`);
     else if (typeof d.type === 'string' && d.enum.some((v) => !valueFits(d.type as string, v))) out.push(`${name}.enum: values must match type ${d.type}`);
   }
   if (d.permissions !== undefined) {
