@@ -1,5 +1,6 @@
 import type { AppInvite, InviteStatus } from '../../sdk/hub-model.ts';
 import { memberRole, roleOf } from './member.ts';
+import { idOf, textOf } from './required.ts';
 
 /** Pure mapper for a BusinessRoleRequest listed under pending_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users). */
 
@@ -102,8 +103,8 @@ export function toInvite(raw: RawRoleRequest, now = Date.now()): AppInvite {
   const expiresMs = expiryMs(expiryOf(raw));
   const expiresAt = expiresMs === undefined ? undefined : new Date(expiresMs).toISOString();
   return {
-    id: String(raw.id),
-    email: (raw.email ?? '').toLowerCase(),
+    id: idOf(raw, 'invite'),
+    email: textOf(raw as unknown as Record<string, unknown>, 'email', 'invite').toLowerCase(),
     role: inviteRole(raw),
     ...(Array.isArray(raw.tasks) && raw.tasks.length > 0 ? { tasks: raw.tasks.map((t) => t.toUpperCase()) } : {}),
     status: inviteStatus(raw, now),

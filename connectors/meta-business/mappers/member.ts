@@ -1,6 +1,7 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { AppMember, AppSystemUser } from '../../sdk/hub-model.ts';
 import { what } from '../meta-context.ts';
+import { idOf } from './required.ts';
 
 /** Pure mappers for people (Nango style). Graph shapes: https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users BusinessUser, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users SystemUser. */
 
@@ -74,7 +75,7 @@ export function roleOf(raw: { id?: unknown; role?: unknown }, who: 'business use
 
 export function toMember(raw: RawBusinessUser): AppMember {
   return {
-    id: String(raw.id),
+    id: idOf(raw, 'business user'),
     ...(raw.email ? { email: raw.email.toLowerCase() } : {}),
     ...(raw.name ? { name: raw.name } : {}),
     role: memberRole({ ...raw, role: roleOf(raw, 'business user') }),
@@ -102,5 +103,5 @@ export interface RawSystemUser {
 }
 
 export function toSystemUser(raw: RawSystemUser): AppSystemUser {
-  return { id: String(raw.id), ...(raw.name ? { name: raw.name } : {}), role: roleOf(raw, 'system user').toUpperCase() };
+  return { id: idOf(raw, 'system user'), ...(raw.name ? { name: raw.name } : {}), role: roleOf(raw, 'system user').toUpperCase() };
 }

@@ -1,5 +1,6 @@
 import type { AppPartner, AssetType } from '../../sdk/hub-model.ts';
 import { assetId } from './asset.ts';
+import { idOf } from './required.ts';
 
 /**
  * Pure mapper for a partner business on the `agencies` / `clients` edges
@@ -34,11 +35,11 @@ export function toPartner(raw: RawPartner, relation: 'agency' | 'client'): AppPa
     for (const p of perms) {
       assets.push({
         type,
-        id: assetId(type, String(p.id)),
+        id: assetId(type, idOf(p, `${type} shared with partner ${idOf(raw, 'partner')}`)),
         permittedTasks: (p.permitted_tasks ?? []).map((t) => t.toUpperCase()),
         ...(p.access_status ? { accessStatus: p.access_status } : {}),
       });
     }
   }
-  return { businessId: String(raw.id), ...(raw.name ? { name: raw.name } : {}), relation, assets };
+  return { businessId: idOf(raw, 'partner'), ...(raw.name ? { name: raw.name } : {}), relation, assets };
 }

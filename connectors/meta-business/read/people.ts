@@ -5,6 +5,7 @@ import { toMember, toSystemUser, type RawBusinessUser, type RawSystemUser } from
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import type { GraphParams } from '../graph-client.ts';
 import { PageTrail } from '../graph-cursor.ts';
+import { idOf, textOf } from '../mappers/required.ts';
 
 /** People in the portfolio: business_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users), pending_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users), system_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users). One page per call. */
 
@@ -67,7 +68,7 @@ export async function* systemUserIds(ctx: MetaContext, whatFor: string, question
     const page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/system_users`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, {
       what: `${whatFor}: ${question}`, businessId: ctx.businessId,
     });
-    yield page.data.map((u) => String(u.id));
+    yield page.data.map((u) => idOf(u, 'system user'));
     cursor = page.next && trail.follow('system_users', page.next, whatFor);
   } while (cursor);
 }
@@ -95,7 +96,7 @@ export function invitesFor(ctx: MetaContext, email: string, options: { anyCase?:
  * look-up before every retried invite.
  */
 export function inviteSightingsFor(ctx: MetaContext, email: string, options: { anyCase?: boolean } = {}): Promise<InviteSighting[]> {
-  return byEmail(ctx, email, options, INVITE_STATUS_FIELDS, (r) => ({ id: String(r.id), email: (r.email ?? '').toLowerCase(), status: inviteStatus(r) }));
+  return byEmail(ctx, email, options, INVITE_STATUS_FIELDS, (r) => ({ id: idOf(r, 'invite'), email: textOf(r as unknown as Record<string, unknown>, 'email', 'invite').toLowerCase(), status: inviteStatus(r) }));
 }
 
 async function byEmail<T extends { email: string }>(ctx: MetaContext, email: string, options: { anyCase?: boolean }, fields: string, map: (raw: RawRoleRequest) => T): Promise<T[]> {
@@ -110,7 +111,8 @@ async function byEmail<T extends { email: string }>(ctx: MetaContext, email: str
         what: whatFor, businessId: ctx.businessId,
       });
       // Only this email's rows are mapped: another person's invite is none of this read's business.
-      out.push(...page.data.filter((r) => emailKey(r.email ?? '') === wanted).map(map));
+      // A row without its email (a default field) may be this person's: the look-up fails rather than miss it.
+      out.push(...page.data.filter((r) => emailKey(textOf(r as unknown as Record<string, unknown>, 'email', 'invite')) === wanted).map(map));
       cursor = page.next && trail.follow('pending_users', page.next, whatFor);
     } while (cursor);
     return out;

@@ -5,6 +5,7 @@ import { emailKey } from '../../sdk/email-key.ts';
 import { toMember, type RawBusinessUser } from '../mappers/member.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { PageTrail } from '../graph-cursor.ts';
+import { idOf } from '../mappers/required.ts';
 import { confirmGone, readAssignments } from './assignments.ts';
 import { invitesFor, MEMBER_FIELDS } from './people.ts';
 
@@ -68,7 +69,7 @@ async function listedMember(ctx: MetaContext, memberId: string, whatFor: string)
   let cursor: string | undefined;
   do {
     const page = await ctx.graph.page<RawBusinessUser>(`${ctx.businessId}/business_users`, { fields: MEMBER_FIELDS, limit: PAGE_LIMIT.list }, cursor, { what: whatFor, businessId: ctx.businessId });
-    const raw = page.data.find((u) => String(u.id) === memberId);
+    const raw = page.data.find((u) => idOf(u, 'business user') === memberId);
     if (raw) return toMember(raw);
     cursor = page.next && trail.follow('business_users', page.next, whatFor);
   } while (cursor);
@@ -101,7 +102,7 @@ export async function memberListed(ctx: MetaContext, memberId: string, whatFor: 
   let cursor: string | undefined;
   do {
     const page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/business_users`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, { what: whatFor, businessId: ctx.businessId });
-    if (page.data.some((u) => String(u.id) === memberId)) return true;
+    if (page.data.some((u) => idOf(u, 'business user') === memberId)) return true;
     cursor = page.next && trail.follow('business_users', page.next, whatFor);
   } while (cursor);
   return false;

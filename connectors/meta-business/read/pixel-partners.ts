@@ -3,6 +3,7 @@ import type { AppPartner } from '../../sdk/hub-model.ts';
 import type { BatchOperation } from '../graph-client.ts';
 import { PageTrail, staleListing } from '../graph-cursor.ts';
 import { assetId } from '../mappers/asset.ts';
+import { idOf } from '../mappers/required.ts';
 import { ASSET_EDGES, ownedPixelsPage } from './assets.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 
@@ -55,7 +56,7 @@ async function ownedPixelIds(ctx: MetaContext, whatFor: string, fromCheck: boole
         what: `${whatFor}: list owned pixels`, businessId: ctx.businessId,
       });
     }
-    for (const raw of page.data) ids.push(String(raw.id));
+    for (const raw of page.data) ids.push(idOf(raw, 'pixel'));
     cursor = page.next && trail.follow('owned_pixels', page.next, `${whatFor}: list owned pixels`);
   } while (cursor);
   return ids;
@@ -105,7 +106,7 @@ export async function readPixelPartners(ctx: MetaContext): Promise<PixelPartners
       // A 200 without a `data` array is not an empty page (GraphClient.toPage).
       const page = ctx.graph.toPage<RawPixelPartner>(result.body, opWhat);
       for (const raw of page.data) {
-        const id = String(raw.id);
+        const id = idOf(raw, `partner of pixel ${pixel}`);
         let partner = partners.get(id);
         if (!partner) partners.set(id, (partner = { ...(raw.name ? { name: raw.name } : {}), assets: [] }));
         if (partner.assets.some((a) => a.id === pixel)) continue;

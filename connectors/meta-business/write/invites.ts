@@ -6,6 +6,7 @@ import { INVITE_FIELDS, INVITE_STATUS_FIELDS, inviteSightingsFor } from '../read
 import { inviteRole, inviteStatus, type RawRoleRequest } from '../mappers/invite.ts';
 import { membersByEmail } from '../read/person.ts';
 import { notAppliedUnlessSent } from './not-applied.ts';
+import { idOf } from '../mappers/required.ts';
 
 /**
  * Invites (BusinessRoleRequest, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users, https://developers.facebook.com/docs/business-management-apis/business-manager/get-started). Never two invites for one email: unless
@@ -246,7 +247,7 @@ async function inviteListed(ctx: MetaContext, inviteId: string): Promise<boolean
     const page = await ctx.graph.page<RawRoleRequest>(`${ctx.businessId}/pending_users`, { fields: INVITE_STATUS_FIELDS, limit: PAGE_LIMIT.list }, cursor, {
       what: whatFor, businessId: ctx.businessId,
     });
-    if (page.data.some((r) => String(r.id) === inviteId && inviteStatus(r) === 'pending')) return true;
+    if (page.data.some((r) => idOf(r, 'invite') === inviteId && inviteStatus(r) === 'pending')) return true;
     cursor = page.next && trail.follow('pending_users', page.next, whatFor);
   } while (cursor);
   return false;

@@ -1,6 +1,7 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
-import { markedForRemoval } from '../mappers/member.ts';
+import { markedForRemoval, roleOf } from '../mappers/member.ts';
+import { idOf } from '../mappers/required.ts';
 import { PageTrail } from '../graph-cursor.ts';
 
 /**
@@ -20,7 +21,8 @@ export async function admins(ctx: MetaContext, whatFor: string): Promise<{ stayi
     const page = await ctx.graph.page<{ id: string; role?: string; marked_for_removal?: boolean }>(`${ctx.businessId}/business_users`, { fields: 'id,role,marked_for_removal', limit: PAGE_LIMIT.list }, cursor, {
       what: whatFor, businessId: ctx.businessId,
     });
-    for (const u of page.data) if ((u.role ?? '').toUpperCase() === 'ADMIN') (markedForRemoval(u) ? leaving : staying).push(String(u.id));
+    // A row without its id or role could be an admin: the count fails rather than miss one.
+    for (const u of page.data) if (roleOf(u, 'business user').toUpperCase() === 'ADMIN') (markedForRemoval(u) ? leaving : staying).push(idOf(u, 'business user'));
     cursor = page.next && trail.follow('business_users', page.next, whatFor);
   } while (cursor);
   return { staying, leaving };
