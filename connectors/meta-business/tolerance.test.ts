@@ -6,7 +6,8 @@ import type { HubConnector } from '../sdk/connector.ts';
 import { all, servedEmulator, type Reading } from './alternative-fetch.test-double.ts';
 
 /**
- * Another Graph built from the same reference may leave out what Meta does not promise on every
+ * Another Graph built from Meta's documentation (https://developers.facebook.com/docs/graph-api/)
+ * may leave out what Meta does not promise on every
  * answer (`paging`, `paging.cursors`, `summary`, the optional error fields), add fields of its own,
  * order rows otherwise or send ids as strings. Every read must come out the same. A row without a
  * field a decision needs (an id, an invite's email, an assignment's tasks: default fields asked
@@ -48,7 +49,7 @@ async function reading(c: HubConnector) {
   };
 }
 
-describe('meta-business reads answered by another Graph of the same reference', () => {
+describe('meta-business reads answered by another Graph built from the same documentation', () => {
   const graph = servedEmulator();
 
   const tolerated: Array<[string, Reading]> = [
