@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { storePaths } from '../../agent/store/store-inspect.ts';
+import { configKeys } from '../../config/reference.ts';
+import { connectors } from '../../connectors/registry.ts';
+import { REPO_ROOT } from './server-process.ts';
+
+/**
+ * What docs/operations.md tells an operator to run, checked against the files and code it drives
+ * (deploy-files.test.ts checks the deployment files themselves).
+ */
+const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
+const section = (doc: string, heading: string) => {
+  const start = doc.indexOf(`\n${heading}\n`);
+  assert.ok(start >= 0, `no section ${heading}`);
+  const end = doc.slice(start + heading.length + 2).search(/\n#{2,3} /); // a heading, not a shell comment
+  return end < 0 ? doc.slice(start) : doc.slice(start, start + heading.length + 2 + end);
+};
+
+test('systemd set-up: the folder holding the config lets the service user reach it', () => {
+  const unit = read('deploy/hubwarden.service');
+  const user = /^User=(\S+)$/m.exec(unit)?.[1];
+  const config = /^Environment=HUBWARDEN_CONFIG=(\S+)$/m.exec(unit)?.[1];
+  assert.ok(user && config);
+  const folder = config.slice(0, config.lastIndexOf('/'));
+  const steps = section(read('docs/operations.md'), '### systemd');
+  const install = steps.split('\n').find((l) => l.startsWith('install -d ') && l.split(/\s+/).includes(folder));
+  assert.ok(install, `the steps create ${folder}`);
+  // install(1) makes the folder root:root unless -o/-g say otherwise; without search (x) permission
+  // for the service user the server's read of its config fails with EACCES at start.
+  const words = install.split(/\s+/);
+  const after = (flag: string) => (words.includes(flag) ? words[words.indexOf(flag) + 1] : undefined);
+  const bits = Number.parseInt(after('-m') ?? '0755', 8); // install(1)'s default mode
+  const reaches = (after('-o') === user && (bits & 0o100) !== 0) || (after('-g') === user && (bits & 0o010) !== 0) || (bits & 0o001) !== 0;
+  assert.ok(reaches, `\`${install.trim()}\` leaves ${folder} closed to ${user}`);
+});
+
+test('backing up a lowdb store names every file a checkpoint may leave the state in', () => {
+  const backup = section(read('docs/operations.md'), '## Backing up');
+  const paths = storePaths('store.path');
+  // Mid-checkpoint the commits since the snapshot are in .journal.1 (lowdb-store.ts): a copy
+  // without it opens as damaged ("a lost .journal.1?", store-inspect.ts).
+  for (const file of [paths.journalPath, paths.previousJournalPath, paths.nextJournalPath, 'store.path.archive/']) assert.ok(backup.includes(`\`${file}\``), `the backup section does not name ${file}`);
+});
+
+test('the Kubernetes sample says what the shared key file is for: no stored credential is sealed with it', () => {
+  // agent/secrets/keyring.ts: the key derives the credentials' audit labels and seals the OIDC
+  // sign-in cookie; the store keeps no credential sealed with it (docs/operations.md, "Replacing the key file").
+  const header = read('deploy/kubernetes.yaml').split('\napiVersion')[0]!;
+  assert.doesNotMatch(header, /credentials are sealed/);
+  assert.match(header, /audit labels/);
+});
+
+test('writeback.md: the IdP pacing it names is no config key, and says so', () => {
+  // The server builds write-back without `tuning` (agent/writeback/writeback.ts: 10 requests/s,
+  // burst 10); an operator reading `tuning.rate` as a setting would look for it in vain.
+  const keys = configKeys().map((k) => k.key);
+  assert.ok(keys.includes('store.taskRetentionDays'));
+  assert.ok(!keys.some((k) => /(^|\.)tuning(\.|$)/.test(k)), 'a tuning key exists now: document it as one');
+  const doc = read('docs/writeback.md').replace(/\s+/g, ' ');
+  for (const at of [...doc.matchAll(/`tuning\.\w+`/g)]) assert.match(doc.slice(Math.max(0, at.index - 80), at.index), /not a config key/, `writeback.md names ${at[0]} as if it were a setting`);
+});
+
+test('operations.md names the path of every built-in sandbox the server may mount', () => {
+  // The "Network" list tells the proxy what to expose; a sandbox path it leaves out is a 404 behind it.
+  const doc = read('docs/operations.md');
+  const paths = connectors.flatMap((d) => (d.sandbox ? [d.sandbox.path] : []));
+  assert.ok(paths.length > 0);
+  for (const path of paths) assert.ok(doc.includes(`\`${path}\``), `operations.md does not name ${path}`);
+});
