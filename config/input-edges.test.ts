@@ -4,6 +4,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, parseConfig } from './load.ts';
+import { secretFileExposure } from './secret-ref.ts';
 
 /**
  * Input that was taken without a word though it could not be what was meant: bytes that are not
@@ -89,7 +90,22 @@ describe('config input edges', () => {
     await chmod(join(dir, 'scim-token'), 0o600);
     await writeFile(join(dir, 'hubwarden.yaml'), hub('    scim: { tokens: [file:scim-token] }\n').replace('"1234567890" }', '"1234567890", accessToken: file:meta-token }'));
     const config = loadConfig(join(dir, 'hubwarden.yaml'), {});
-    assert.deepEqual(config.warnings, [`hubs[0].meta.accessToken: ${join(dir, 'meta-token')} holds a secret and is readable or writable by other users (mode 640); chmod 600 it`]);
+    assert.deepEqual(config.warnings, [`hubs[0].meta.accessToken: ${join(dir, 'meta-token')} holds a secret and is readable by its group (mode 640); chmod 600 it`]);
+  });
+
+  test('a secret file\'s exposure: other users always; its group only when this process owns the file (a Kubernetes Secret read through fsGroup is not)', () => {
+    const me = 1000;
+    const cases: Array<[mode: number, owner: number, expected: string | undefined]> = [
+      [0o600, me, undefined],
+      [0o400, me, undefined],
+      [0o640, me, 'readable by its group'],
+      [0o440, me, 'readable by its group'],
+      [0o440, 0, undefined], // root-owned, read through the pod's fsGroup (defaultMode 0440)
+      [0o460, 0, 'writable by its group'],
+      [0o444, 0, 'readable or writable by other users'],
+      [0o604, me, 'readable or writable by other users'],
+    ];
+    for (const [mode, uid, expected] of cases) assert.equal(secretFileExposure({ mode: 0o100000 | mode, uid }, me), expected, `mode ${mode.toString(8)}, owner ${uid}`);
   });
 
   test('one group under two Unicode forms (precomposed and decomposed "é") is mapped twice, as one differing in case is', () => {

@@ -72,19 +72,34 @@ function valueProblem(value: string, what: string): string | undefined {
 }
 
 /**
- * A `file:` secret that other users may read: said as the key file's mode is (agent/secrets/keyring.ts),
+ * A `file:` secret that other users may read (`secretFileExposure`): said as the key file's mode is (agent/secrets/keyring.ts),
  * a warning, not a refusal (a container may mount secrets 0644 on purpose). Names the file and its
  * mode, never its content. None on Windows, whose files have no such mode bits.
  */
 export function secretFileWarning(ref: string, baseDir: string, platform: NodeJS.Platform = process.platform): string | undefined {
   if (!ref.startsWith('file:') || platform === 'win32') return undefined;
   const path = resolve(baseDir, ref.slice(5));
-  let mode: number;
+  let st: { mode: number; uid: number };
   try {
-    mode = statSync(path).mode;
+    st = statSync(path);
   } catch {
     return undefined; // read a moment ago; gone now is for the next load to say
   }
-  if ((mode & 0o077) === 0) return undefined;
-  return `${path} holds a secret and is readable or writable by other users (mode ${(mode & 0o777).toString(8)}); chmod 600 it`;
+  const exposure = secretFileExposure(st);
+  return exposure === undefined ? undefined : `${path} holds a secret and is ${exposure} (mode ${(st.mode & 0o777).toString(8)}); chmod 600 it`;
+}
+
+/**
+ * Who besides its owner may read or change a secret file (undefined: nobody who should not). Group
+ * read on a file this process's user does not own is how it reads the file, not an exposure: a
+ * Kubernetes Secret volume is owned by root and readable through the pod's `fsGroup` with
+ * `defaultMode: 0440` (https://kubernetes.io/docs/tasks/configure-pod-container/security-context/,
+ * https://kubernetes.io/docs/concepts/configuration/secret/), and there "chmod 600 it" would lock
+ * the server out; every replica warned at every start about something no operator could change.
+ */
+export function secretFileExposure(st: { mode: number; uid: number }, processUid: number | undefined = process.getuid?.()): string | undefined {
+  if ((st.mode & 0o007) !== 0) return 'readable or writable by other users';
+  if ((st.mode & 0o020) !== 0) return 'writable by its group';
+  if ((st.mode & 0o070) !== 0 && st.uid === processUid) return 'readable by its group';
+  return undefined;
 }

@@ -5,8 +5,15 @@ import { dirname } from 'node:path';
 import { childLogger } from '../log/logger.ts';
 import { makeDirs, makeDirsSync } from '../store/make-dirs.ts';
 import { createSecretFile, createSecretFileSync } from './secret-file.ts';
+import { secretFileExposure } from '../../config/secret-ref.ts';
 
 const log = childLogger('secrets');
+
+/** The key file's mode, said when others may read or change it (config/secret-ref.ts `secretFileExposure`). */
+function warnIfExposed(path: string, st: { mode: number; uid: number }): void {
+  const exposure = secretFileExposure(st);
+  if (exposure !== undefined) log.warn(`secrets: the key file is ${exposure}; chmod 600 it`, { path, mode: (st.mode & 0o777).toString(8) });
+}
 const KEY_BYTES = 32;
 const IV_BYTES = 12; // the GCM standard nonce size (NIST SP 800-38D §8.2)
 const TAG_BYTES = 16; // the full GCM authentication tag
@@ -21,8 +28,10 @@ function keyOf(text: string): Buffer | undefined {
 const notAKey = (path: string) => `secrets.keyFile: the key file ${path} does not hold a base64 ${KEY_BYTES}-byte key; restore it from a backup (values sealed with another key cannot be opened)`;
 
 /**
- * Encrypts credentials the store keeps (tokens an admin enters later) with the key in
- * `secrets.keyFile`, so a copy of the store file alone reveals none of them.
+ * The key in `secrets.keyFile`: it derives the admin tokens' audit labels and seals the OIDC
+ * sign-in cookie (docs/operations.md says what it protects). The store holds no credentials
+ * sealed with it today; `seal`/`open` are ready for any it comes to keep, so a copy of the store
+ * file alone would reveal none of them.
  *
  * AES-256-GCM: authenticated, so a damaged or swapped value fails to open instead of decrypting to
  * garbage. A fresh random 96-bit nonce per seal. `context` (e.g. `hub:meta-main:accessToken`) is
@@ -51,8 +60,7 @@ export class Keyring {
     }
     const key = keyOf(text);
     if (!key) throw new Error(notAKey(path));
-    const { mode } = await stat(path);
-    if ((mode & 0o077) !== 0) log.warn('secrets: the key file is readable by other users; chmod 600 it', { path, mode: (mode & 0o777).toString(8) });
+    warnIfExposed(path, await stat(path));
     return new Keyring(key);
   }
 
@@ -86,8 +94,7 @@ export class Keyring {
     }
     const key = keyOf(text);
     if (!key) throw new Error(notAKey(path));
-    const { mode } = statSync(path);
-    if ((mode & 0o077) !== 0) log.warn('secrets: the key file is readable by other users; chmod 600 it', { path, mode: (mode & 0o777).toString(8) });
+    warnIfExposed(path, statSync(path));
     return new Keyring(key);
   }
 
