@@ -4,6 +4,7 @@ import type { HttpClient, QueryValue } from '../sdk/http.ts';
 import { formatWait, type RateLimitBook } from '../sdk/rate-limit-book.ts';
 import { envelopeOf, isRefusal, toConnectorError } from './tiktok-errors.ts';
 import type { Pacer, ThrottleBackoff } from './pacing.ts';
+import { inexactId } from './mappers/inexact-id.ts';
 
 /**
  * A thin client of TikTok API for Business for one token and one Business Center: requests to
@@ -41,13 +42,19 @@ export interface ListData<T> {
  * removal could then be decided from. Numbers sent as strings are read; `total_page` missing is
  * worked out from `total_number`.
  */
-function pageInfoOf(raw: Partial<Record<keyof PageInfo, unknown>> | undefined, page: number, pageSize: number, rows: number, what: string): PageInfo {
+function pageInfoOf(raw: Partial<Record<keyof PageInfo, unknown>> | undefined, page: number, asked: number, rows: number, what: string): PageInfo {
   if (raw === undefined || raw === null) {
     // No page_info: only a page with room to spare is plainly the last.
-    if (rows < pageSize) return { page, page_size: pageSize, total_number: (page - 1) * pageSize + rows, total_page: rows > 0 || page > 1 ? page : 0 };
+    if (rows < asked) return { page, page_size: asked, total_number: (page - 1) * asked + rows, total_page: rows > 0 || page > 1 ? page : 0 };
     throw new ConnectorError('unavailable', `${what}: page ${page} came back full (${rows} rows) without page_info: cannot tell whether more rows follow; read it again`, { providerCode: PAGE_INFO });
   }
   const count = (v: unknown) => (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v)) ? Number(v) : Number.NaN);
+  // A server may serve fewer rows a page than asked (its own maximum `page_size`: TikTok gives
+  // one for some endpoints only) and say so in `page_info.page_size`; its pages and `total_page`
+  // then count at that size [INF #9]. Checked at the asked size, every page of it looked short or
+  // its `total_page` too large, and no listing could be read at all.
+  const served = count(raw.page_size);
+  const pageSize = Number.isSafeInteger(served) && served >= 1 && served < asked ? served : asked;
   const totalNumber = count(raw.total_number);
   const totalPage = raw.total_page === undefined ? Math.ceil(totalNumber / pageSize) : count(raw.total_page);
   if (!Number.isSafeInteger(totalNumber) || !Number.isSafeInteger(totalPage)) {
@@ -99,6 +106,8 @@ const SHORT_PAGE = 'short-page';
 /** A page whose `page_info` cannot say where the list ends. */
 const PAGE_INFO = 'page-info';
 const LISTING_CHANGED = 'listing-changed';
+/** An answer with an id sent as a number past 2^53 (mappers/inexact-id.ts); not read again: it would say the same. */
+const INEXACT_ID = 'inexact-id';
 /**
  * The most pages one whole-list read (`all`, a write's look-up or a check's per-asset read) asks
  * for. TikTok documents at most 4,000 members per Business Center (200 pages of 20) and no cap on
@@ -186,6 +195,10 @@ export class TikTokClient {
     const env = envelopeOf(res.body);
     if (res.status === 200 && env?.code === 0) {
       this.#o.backoff.reset();
+      const inexact = method === 'GET' ? inexactId(env.data) : undefined;
+      if (inexact) {
+        throw new ConnectorError('unavailable', `${what}: TikTok sent an id (${inexact}) as a number too large to read exactly; ids travel as strings, so nothing is decided from this answer`, { providerCode: INEXACT_ID });
+      }
       return (env.data ?? {}) as T;
     }
     const error = toConnectorError(res, what, () => this.#o.backoff.next(), (s) => this.#o.http.redact(s));
@@ -225,6 +238,7 @@ export class TikTokClient {
   #rereadAfterMs(err: unknown, attempt: number): number | undefined {
     if (!(err instanceof ConnectorError) || err.kind !== 'unavailable') return undefined;
     if (err.providerCode === SHORT_PAGE) return 0;
+    if (err.providerCode === INEXACT_ID) return undefined;
     if (err.providerCode?.startsWith('http ')) return undefined;
     const base = READ_BACKOFF_FIRST_MS * 2 ** (attempt - 1);
     return Math.round(base * (0.8 + 0.4 * (this.#o.random ?? Math.random)()));
@@ -243,7 +257,7 @@ export class TikTokClient {
     }
     const list = Array.isArray(data.list) ? data.list : [];
     const info = pageInfoOf(data.page_info, page, pageSize, list.length, what);
-    const expected = Math.max(0, Math.min(pageSize, info.total_number - (page - 1) * pageSize));
+    const expected = Math.max(0, Math.min(info.page_size, info.total_number - (page - 1) * info.page_size));
     if (list.length < expected) {
       throw new ConnectorError('unavailable', `${what}: page ${page} of ${info.total_page} came back with ${list.length} of ${expected} rows; read it again`, { providerCode: SHORT_PAGE });
     }

@@ -31,9 +31,17 @@ export interface TikTokEnvelope {
   data?: unknown;
 }
 
+/**
+ * The answer's envelope, or undefined when it has no `code`. TikTok's examples send `code` as a
+ * JSON number ("Return codes", https://business-api.tiktok.com/portal/docs?id=1737172488964097);
+ * a digit string is the same code [INF #63]: taken for no envelope, every answer, a success or a
+ * 40100, failed `internal` and the hub stopped.
+ */
 export function envelopeOf(body: unknown): TikTokEnvelope | undefined {
   const b = body as { code?: unknown } | undefined;
-  return b && typeof b === 'object' && typeof b.code === 'number' ? (b as TikTokEnvelope) : undefined;
+  if (!b || typeof b !== 'object') return undefined;
+  if (typeof b.code === 'number') return b as TikTokEnvelope;
+  return typeof b.code === 'string' && /^\d{1,9}$/.test(b.code) ? { ...(b as object), code: Number(b.code) } as TikTokEnvelope : undefined;
 }
 
 const MINUTE = 60_000;

@@ -1,7 +1,10 @@
-import { isConnectorError } from '../../sdk/connector-error.ts';
+import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
 import type { CredentialHealth } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { listAdmins } from './members.ts';
+import { hasKey } from '../mappers/row-keys.ts';
+
+const unread = (message: string) => new ConnectorError('unavailable', message, { providerCode: 'field-missing' });
 
 /**
  * The token's standing: `GET /bc/get/?bc_id=…` lists the BC with the token's user's role in it.
@@ -47,8 +50,13 @@ export async function tokenStillAdmin(ctx: TikTokContext): Promise<boolean> {
 /** Why the token's user cannot change members and assets (`/bc/get/` `user_role`), or undefined when it is an ADMIN. */
 async function tokenRoleProblem(ctx: TikTokContext, what: string): Promise<string | undefined> {
   const data = await ctx.client.call<{ list?: BcRow[] }>('GET', 'bc/get', { bc_id: ctx.bcId }, what);
-  const row = (data.list ?? []).find((r) => String(r.bc_info?.bc_id) === ctx.bcId);
+  // `/bc/get/` answers `list` with the token's user's `user_role` on each BC (TikTok API for
+  // Business v1.3, `bc_get.yml` in https://github.com/tiktok/tiktok-business-api-sdk). Without
+  // them the answer says nothing of the token: not "not a member", nor "not an admin" [INF #65].
+  if (!Array.isArray(data.list)) throw unread(`${what}: /bc/get/ answered without a list of Business Centers; read it again`);
+  const row = data.list.find((r) => String(r.bc_info?.bc_id) === ctx.bcId);
   if (!row) return `the token's user is not a member of Business Center ${ctx.bcId}`;
+  if (!hasKey(row.user_role)) throw unread(`${what}: /bc/get/ lists Business Center ${ctx.bcId} without the token's user's user_role; read it again`);
   if (row.user_role !== 'ADMIN') return `the token's user is ${row.user_role ?? 'not an admin'} in Business Center ${ctx.bcId}; an ADMIN is needed to change members and assets`;
   return undefined;
 }
