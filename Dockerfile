@@ -36,7 +36,8 @@ RUN mkdir -p /var/lib/hubwarden && chown node:node /var/lib/hubwarden && chmod 0
 VOLUME ["/var/lib/hubwarden"]
 USER node
 EXPOSE 8080
-# /readyz: 200 when the store accepts writes and the agent runs (503 otherwise).
+# /readyz: 200 when the store accepts writes and the agent runs (503 otherwise). It asks port
+# $PORT or 8080: move the port with PORT (which overrides server.port), not in the config file alone.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node is PID 1 here and handles SIGTERM itself (scim-server/serve.ts): give it more than its 10 s.
