@@ -1,3 +1,5 @@
+import { readFileSync, realpathSync } from 'node:fs';
+
 /**
  * The time zone the check-for-updates schedules run in: the server's, from `TZ` (node-cron is given
  * no zone, so it reads wall-clock time through Intl's default zone). Node takes a `TZ` it does not
@@ -7,17 +9,59 @@
  * (https://www.iana.org/time-zones) is a problem, as a misspelt HUBWARDEN_LOG_LEVEL is.
  *
  * Unset is the host's zone (/etc/localtime); empty is UTC (POSIX: https://pubs.opengroup.org/onlinepubs/9799919799/basedefs/V1_chap08.html#tag_08_03).
- * A leading ":" is dropped (`:Europe/Paris`). A path (`/usr/share/zoneinfo/Europe/Paris`) is refused:
- * Node 20 reads it as a fixed offset without the zone's summer time (July in Paris at UTC+1).
+ * A leading ":" is dropped (`:Europe/Paris`). A POSIX rule of offset zero and no summer time
+ * (`UTC0`) is UTC, which is what Node runs. A path (`:/etc/localtime`, common in containers, or
+ * `/usr/share/zoneinfo/Europe/Paris`) Node 20 reads as the file's fixed standard offset, without
+ * summer time: right for a zone that has none (UTC, Asia/Tokyo), an hour off half the year for one
+ * that has (July in Paris at UTC+1). So a path is a problem only when its file's rule (the TZif
+ * footer, RFC 8536 §3.3) has summer time, or when no such file can be read; a missing
+ * /etc/localtime is the host's UTC, as with `TZ` unset.
  */
-export function timeZoneProblem(tz: string | undefined, scheduledAt: string | undefined): string | undefined {
+export function timeZoneProblem(tz: string | undefined, scheduledAt: string | undefined, hostZoneFile = '/etc/localtime'): string | undefined {
   if (scheduledAt === undefined || tz === undefined || tz === '') return undefined;
   const name = tz.replace(/^:/, '');
+  if (name.startsWith('/')) return zoneFileProblem(tz, name, scheduledAt, hostZoneFile);
+  const rule = POSIX_WITHOUT_SUMMER.exec(name);
+  if (rule && /^[+-]?0+(:0+){0,2}$/.test(rule[1]!)) return undefined;
   try {
     new Intl.DateTimeFormat('en', { timeZone: name });
     return undefined;
   } catch {
     return `TZ: "${tz}" is not a time zone name (the IANA tz database's, such as Europe/Paris or UTC); Node would run ${scheduledAt} in UTC instead`;
+  }
+}
+
+/**
+ * A POSIX TZ rule with a standard time only (`UTC0`, `JST-9`, `<-03>3`): its offset in group 1
+ * (https://pubs.opengroup.org/onlinepubs/9799919799/basedefs/V1_chap08.html#tag_08_03).
+ */
+const POSIX_WITHOUT_SUMMER = /^(?:[A-Za-z]{3,}|<[A-Za-z0-9+-]{3,}>)([+-]?\d{1,2}(?::\d{1,2}){0,2})$/;
+
+function zoneFileProblem(tz: string, path: string, scheduledAt: string, hostZoneFile: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'latin1');
+  } catch (err) {
+    if (path === hostZoneFile && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return `TZ: "${tz}" names no tz file that can be read; set TZ to a time zone name (the IANA tz database's, such as Europe/Paris or UTC), or Node would run ${scheduledAt} in UTC`;
+  }
+  // TZif version 2 or later ends with "\n<POSIX TZ rule>\n" (RFC 8536 §3.3).
+  const footer = text.startsWith('TZif') && text[4] !== '\0' && text.endsWith('\n') ? text.slice(text.lastIndexOf('\n', text.length - 2) + 1, -1) : undefined;
+  if (footer !== undefined && POSIX_WITHOUT_SUMMER.test(footer)) return undefined;
+  return `TZ: "${tz}" is a file Node reads as its standard offset only, without summer time; set TZ to the zone's name${zoneNameOf(path) ? ` (${zoneNameOf(path)})` : ' (such as Europe/Paris)'}, or Node would run ${scheduledAt} an hour off in summer`;
+}
+
+/** The tz database name a zone file is (`/usr/share/zoneinfo/Europe/Paris`, or a link to it), if Intl knows it. */
+function zoneNameOf(path: string): string | undefined {
+  try {
+    const real = realpathSync(path);
+    const at = real.lastIndexOf('/zoneinfo/');
+    if (at < 0) return undefined;
+    const name = real.slice(at + '/zoneinfo/'.length).replace(/^(posix|right)\//, '');
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return name;
+  } catch {
+    return undefined;
   }
 }
 
