@@ -31,6 +31,13 @@ test('a TZ that names no time zone is a config problem when a hub has a schedule
   }
 });
 
+test('a zone name in another case is a problem naming it as written (Intl finds it, Node\'s TZ does not: it ran in UTC)', () => {
+  assert.deepEqual(problemsOf(config('0 3 * * *'), { TZ: 'europe/paris' }), [
+    'TZ: "europe/paris" is written "Europe/Paris" in the tz database; Node takes the name only as written and would run hubs[1].checkForUpdates.schedule in UTC instead',
+  ]);
+  for (const tz of ['utc', 'US/Eastern']) assert.deepEqual(problemsOf(config('0 3 * * *'), { TZ: tz }), [], tz); // UTC either way; an alias
+});
+
 test('a known zone, unset or empty TZ passes; no schedule, no check', () => {
   for (const tz of ['Europe/Paris', ':Europe/Paris', 'UTC', 'America/New_York', '', undefined]) {
     assert.deepEqual(problemsOf(config('0 3 * * *'), tz === undefined ? {} : { TZ: tz }), [], String(tz));

@@ -24,7 +24,12 @@ export function timeZoneProblem(tz: string | undefined, scheduledAt: string | un
   const rule = POSIX_WITHOUT_SUMMER.exec(name);
   if (rule && /^[+-]?0+(:0+){0,2}$/.test(rule[1]!)) return undefined;
   try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
+    const resolved = new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
+    // Intl finds a zone's name in any case, Node's TZ only as written: `europe/paris` ran in UTC.
+    // (UTC in any case is UTC either way.)
+    if (resolved !== name && resolved.toLowerCase() === name.toLowerCase() && resolved !== 'UTC') {
+      return `TZ: "${tz}" is written "${resolved}" in the tz database; Node takes the name only as written and would run ${scheduledAt} in UTC instead`;
+    }
     return undefined;
   } catch {
     return `TZ: "${tz}" is not a time zone name (the IANA tz database's, such as Europe/Paris or UTC); Node would run ${scheduledAt} in UTC instead`;
