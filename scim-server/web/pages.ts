@@ -71,7 +71,9 @@ export function registerPages(router: Router, ctx: WebContext): void {
     const role = viewer.admin ? 'admin' : viewer.roles.get(hubId) ?? '';
     // `app`: the connector's label, which the member dialogs name as where a change is made.
     const app = connectorById(hub.connector)?.label ?? hub.connector;
-    send(res, { title: hub.label, current: 'hubs', script: 'hub-page.js', data: { hub: hubId, tab, role, app }, body: html`
+    // The title names the section and the hub: a tab's title is what tells the pages apart (WCAG 2.2 SC 2.4.2).
+    const section = tabsShown.find(([id]) => id === tab)?.[1] ?? 'Members';
+    send(res, { title: `${section} · ${hub.label}`, current: 'hubs', script: 'hub-page.js', data: { hub: hubId, tab, role, app }, body: html`
 <p class="crumbs"><a href="${ctx.basePath}/">Business hubs</a> ›</p>
 <h1>${hub.label} <span class="muted">${hub.connector}</span></h1>
 ${owner && hub.health ? healthLine(hub) : ''}

@@ -20,19 +20,19 @@ const LOGIN_COOKIE = 'hubwarden-login';
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 const same = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
 
-function signInPage(ctx: WebContext, o: { next: string; loginCsrf: string; error?: string }): string {
+function signInPage(ctx: WebContext, o: { next: string; loginCsrf: string; error?: string; tokenRefused?: boolean }): string {
   const b = ctx.basePath;
   const oidc = ctx.config.file.server.oidc;
   const tokens = ctx.config.file.server.adminTokens.length > 0;
   const body = html`<section class="sign-in" aria-labelledby="sign-in-title">
 <h1 id="sign-in-title">Sign in to hubwarden</h1>
-${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
+${o.error ? html`<p class="error" id="sign-in-error" role="alert">${o.error}</p>` : ''}
 ${oidc ? html`<a class="button primary" id="oidc-sign-in" href="${b}/auth/oidc?next=${encodeURIComponent(o.next)}">Sign in with your organisation</a>
 <p class="hint">Through ${new URL(oidc.issuer).host}</p>` : ''}
 ${tokens ? html`<form method="post" action="${b}/sign-in/token" class="token-form">
 <input type="hidden" name="_login" value="${o.loginCsrf}"><input type="hidden" name="next" value="${o.next}">
 <label for="admin-token">Admin token</label>
-<input id="admin-token" name="token" type="password" autocomplete="off" required>
+<input id="admin-token" name="token" type="password" autocomplete="off" required${o.tokenRefused ? html` aria-invalid="true" aria-describedby="sign-in-error"` : ''}>
 <button type="submit">Sign in with token</button></form>` : ''}
 ${!oidc && !tokens ? html`<p>No sign-in is configured: add <code>server.oidc</code> or <code>server.adminTokens</code> to the config.</p>` : ''}
 </section>`;
@@ -46,11 +46,12 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
   const loginCookie = (res: express.Response, value: string) =>
     setCookie(res, LOGIN_COOKIE, value, { secure: ctx.secure, sameSite: 'Strict', path: ctx.basePath, maxAge: value ? 600 : 0 });
 
-  const render = (req: express.Request, res: express.Response, status: number, error?: string) => {
+  /** `tokenRefused`: the error is the token's, so the field is marked invalid and names it (WCAG 2.2 SC 3.3.1, ARIA21). */
+  const render = (req: express.Request, res: express.Response, status: number, error?: string, tokenRefused = false) => {
     const loginCsrf = randomBytes(16).toString('base64url');
     loginCookie(res, loginCsrf);
     const next = safeNext(ctx.basePath, req.query.next ?? req.body?.next);
-    res.status(status).type('html').send(signInPage(ctx, { next, loginCsrf, error }));
+    res.status(status).type('html').send(signInPage(ctx, { next, loginCsrf, error, tokenRefused }));
   };
 
   router.get('/sign-in', async (req, res) => {
@@ -88,7 +89,7 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
         res.setHeader('Retry-After', String(wait));
         return render(req, res, 429, `Too many wrong tokens from this address; wait ${Math.ceil(wait / 60)} min.`);
       }
-      return render(req, res, 401, 'That token is not one of the admin tokens in the config.');
+      return render(req, res, 401, 'That token is not one of the admin tokens in the config.', true);
     }
     const ip = clientAddress(req);
     await endSession(ctx, req, res);
