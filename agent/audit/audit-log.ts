@@ -48,6 +48,17 @@ export type AuditInput = Omit<AuditEntry, 'seq' | 'at'> & { at?: string };
  * it without knowing about it: `remove-member: … (reason: "left the agency")`.
  */
 export function appendAudit(tx: Transaction, entry: AuditInput): AuditEntry {
+  const { partition, id, full } = auditRecord(entry);
+  tx.put('audit', partition, id, full);
+  return full;
+}
+
+/**
+ * The audit entry `appendAudit` stages, and the key it is stored at (partition = hub id or '',
+ * id = `<seq>.<process mark>`), for a writer that commits it outside a store transaction: `hubwarden
+ * store migrate` writes its entry in the transaction that clears its copy mark (copy-to-postgres.ts).
+ */
+export function auditRecord(entry: AuditInput): { partition: string; id: string; full: AuditEntry } {
   const full: AuditEntry = { ...entry, seq: nextSeq(), at: entry.at ?? new Date().toISOString() };
   if (full.detail) full.detail = redact(full.detail) as Record<string, unknown>;
   const reason = full.trigger.reason;
@@ -56,8 +67,7 @@ export function appendAudit(tx: Transaction, entry: AuditInput): AuditEntry {
     if (!full.why.includes(`"${reason}"`)) full.why = `${full.why} (reason: "${reason}")`;
   }
   full.why = redactText(full.why);
-  tx.put('audit', full.hubId ?? '', `${full.seq}.${PROCESS_MARK}`, full);
-  return full;
+  return { partition: full.hubId ?? '', id: `${full.seq}.${PROCESS_MARK}`, full };
 }
 
 /**

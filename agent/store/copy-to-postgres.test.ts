@@ -205,7 +205,7 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
     }
   });
 
-  test('a verified copy whose audit entry the database refuses says the copy is whole, and what to do', async (t) => {
+  test('a verified copy whose audit entry the database refuses says the copy is whole and stays marked; run again once it is accepted, it is recorded', async (t) => {
     const source = await lowdbWithData(t);
     const schema = freshSchema();
     // The schema made ready (empty) with a trigger refusing the store-migrated entry only.
@@ -220,9 +220,14 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
       RETURN NEW; END $$`);
     await client.query(`CREATE TRIGGER refuse_migrated BEFORE INSERT ON "${schema}".records FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_migrated()`);
     await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema }),
-      new RegExp(`^Error: copied and verified \\d+ record\\(s\\) into schema "${schema}", but the store-migrated audit entry could not be written \\(.*audit entry refused by the test.*\\); the copy is usable as it is, or DROP SCHEMA "${schema}" CASCADE and run migrate again to have it recorded$`));
+      new RegExp(`^Error: copied and verified \\d+ record\\(s\\) into schema "${schema}", but the store-migrated audit entry could not be written \\(.*audit entry refused by the test.*\\); the schema stays marked as an unfinished copy \\(no server opens on it\\): run migrate again to copy it over and have it recorded, or DROP SCHEMA "${schema}" CASCADE$`));
     const { rows } = await client.query(`SELECT count(*)::int AS n FROM "${schema}".records WHERE collection = 'migrateTestItems'`);
     assert.equal(rows[0].n, 5 + 250, 'the copy itself is in place');
+    await assert.rejects(new PostgresStore({ url: db.url, schema }).open(), /holds a copy by `hubwarden store migrate` that never finished/, 'unrecorded, so still marked');
+    await client.query(`DROP TRIGGER refuse_migrated ON "${schema}".records`);
+    await copyLowdbToPostgres({ source, url: db.url, schema });
+    const { rows: recorded } = await client.query(`SELECT count(*)::int AS n FROM "${schema}".records WHERE collection = 'audit' AND data->>'action' = 'store-migrated'`);
+    assert.equal(recorded[0].n, 1);
   });
 
   /** A copy whose lock session drops after its first batch (as a network cut or a killed psql would): it fails half-way. */

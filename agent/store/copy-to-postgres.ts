@@ -3,13 +3,16 @@ import pg from 'pg';
 import { LowdbStore } from './lowdb-store.ts';
 import { PostgresStore } from './postgres/postgres-store.ts';
 import { decodeKey, encodeKey, lockKeyOf } from './postgres/sql.ts';
-import { clearCopyMark, readCopyMark, setCopyMark } from './postgres/copy-mark.ts';
-import { MIGRATE_APPLICATION } from './postgres/lock-wait.ts';
+import { readCopyMark, setCopyMark } from './postgres/copy-mark.ts';
+import { MIGRATE_APPLICATION, takeSchemaLock } from './postgres/lock-wait.ts';
+import { finishCopy, prepareCopyTarget, type AtStep } from './copy-to-postgres-steps.ts';
+import { childLogger } from '../log/logger.ts';
 import { requireStore } from './store-repair.ts';
 import type { CollectionName } from './collections.ts';
 import type { AuditEntry } from '../api.ts';
-import { appendAudit } from '../audit/audit-log.ts';
 import { storeCommandTrigger, urlWithoutCredentials } from '../audit/store-operation.ts';
+
+const log = childLogger('store');
 
 /** About how much JSON one batch of the copy carries at most (see copyLowdbToPostgres). */
 const BATCH_BYTES = 16 * 1024 * 1024;
@@ -94,22 +97,24 @@ class Digest {
  * crash left is folded into the snapshot); on any mismatch the error says so and the lowdb store
  * stays the one to run on.
  *
- * The empty check, the copy and the verification run under the schema's advisory lock (the one
- * migrations take at open, postgres/sql.ts `lockKeyOf`), held on a session of its own: a second
- * migrate into the same schema waits at its open until this one is done, then finds the schema
- * filled and refuses, instead of both passing the empty check and merging two stores; a server
- * starting on the schema waits too rather than run on a half-copied store. The lock is taken
- * after the target's own open (which takes and releases it on a pooled session): taken before,
- * that open would wait for it forever. Nothing of the copy takes it again (no index is defined on
- * the target here; an index build takes it, postgres/indexes.ts). A server already running on
+ * The schema's creation, the empty check, the copy and the verification run under the schema's
+ * advisory lock (the one migrations take at open, postgres/sql.ts `lockKeyOf`), taken first, on a
+ * session of its own: a second migrate into the same schema waits until this one is done, then
+ * finds the schema filled and refuses, instead of both passing the empty check and merging two
+ * stores; a server starting on the schema waits too (saying so in one line, lock-wait.ts) rather
+ * than run on a half-copied store, or on the empty store this one is about to fill. The target
+ * store opens without preparing the schema (`schemaPrepared`: this session did, and that open
+ * would wait for its lock forever). Nothing of the copy takes the lock again (no index is defined
+ * on the target here; an index build takes it, postgres/indexes.ts). A server already running on
  * the schema takes no lock to write, so verification reads back the whole schema: any record the
  * copy did not write fails it, naming its collection.
  *
  * The lock ends with its session, so it cannot keep a server off a copy cut short (the session
  * dropped, the process killed): the schema is marked "copy in progress" before the first record
- * and the mark is cleared only after verification (postgres/copy-mark.ts); no store opens on a
- * marked schema. A run that finds the mark starts over, emptying the schema first, but only when
- * every record there is at a key this lowdb store holds (`startOver`; the store may have changed
+ * (a new schema in the transaction that creates it, copy-to-postgres-steps.ts) and the mark is
+ * cleared only after verification, in the transaction that writes the `store-migrated` audit
+ * entry (postgres/copy-mark.ts); no store opens on a marked schema. A run that finds the mark
+ * starts over, emptying the schema first, but only when every record there is at a key this lowdb store holds (`startOver`; the store may have changed
  * it since, as it keeps running while the operator retries): the target must be empty of anything
  * else, and nothing the lowdb store lacks is ever deleted.
  *
@@ -126,7 +131,7 @@ class Digest {
  *
  * `progress` is awaited after each batch.
  */
-export async function copyLowdbToPostgres(o: { source: string; url: string; schema: string; batch?: number; batchBytes?: number; progress?: (copied: number) => void | Promise<void>; acceptLoss?: boolean }): Promise<CopyReport> {
+export async function copyLowdbToPostgres(o: { source: string; url: string; schema: string; batch?: number; batchBytes?: number; progress?: (copied: number) => void | Promise<void>; acceptLoss?: boolean; at?: AtStep }): Promise<CopyReport> {
   // Opening a lowdb store where there is none creates an empty one: a mistyped --path would then
   // "migrate" 0 records, verify them, and leave a new empty store on disk and an empty schema
   // that a config could be pointed at. Nothing is opened or created unless the store is there.
@@ -148,14 +153,16 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     await source.close().catch(() => {});
     throw new Error(`${skipped.length} line(s) of the lowdb store's archive (audit log, finished tasks) fail their checksum and cannot be read (first: ${skipped[0]}); a copy would leave them out. Restore those segment files from a backup, or run again with --accept-loss to copy the rest (the lines are listed and recorded in the store-migrated audit entry). Nothing was copied or created`);
   }
-  const target = new PostgresStore({ url: o.url, schema: o.schema, poolSize: 2, unfinishedCopy: 'open' });
+  const target = new PostgresStore({ url: o.url, schema: o.schema, poolSize: 2, schemaPrepared: true });
+  const mark = { source: o.source, startedAt: new Date().toISOString() };
   let guard: pg.Client | undefined;
   try {
-    await target.open();
     guard = new pg.Client({ connectionString: o.url, application_name: MIGRATE_APPLICATION });
     guard.on('error', () => {}); // a lost session releases the lock; the next query on it fails the copy
     await guard.connect();
-    await guard.query('SELECT pg_advisory_lock($1::bigint)', [lockKeyOf(o.schema)]);
+    await takeSchemaLock(guard, o.schema, lockKeyOf(o.schema), (line) => log.warn(line, { schema: o.schema }));
+    await prepareCopyTarget(guard, o.schema, mark, o.at);
+    await target.open();
     const held = await countRecords(guard, o.schema);
     const unfinished = await readCopyMark(guard, o.schema);
     // No reset is suggested here: a copy cut off half-way is marked (handled above and below),
@@ -167,7 +174,7 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     // Marked before the first record, cleared only once the copy is verified: if this session
     // drops (releasing the lock) or the process dies half-way, no server opens on the partial copy,
     // and the next migrate knows it for one (copy-mark.ts).
-    await setCopyMark(guard, o.schema, { source: o.source, startedAt: new Date().toISOString() });
+    await setCopyMark(guard, o.schema, mark);
     const copied = new Digest();
     const batchSize = o.batch ?? 2_000;
     const batchBytes = o.batchBytes ?? BATCH_BYTES;
@@ -202,12 +209,13 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     if (wrong.length > 0) {
       throw new Error(`verification failed for ${wrong.join(', ')}; keep running on the lowdb store; the schema stays marked as an unfinished copy (no server opens on it): run migrate again to start the copy over, or DROP SCHEMA "${o.schema}" CASCADE`);
     }
-    await clearCopyMark(guard, o.schema);
     // Audited in the target only once the copy is verified: the entry is not a record of the
     // source, so written before the read-back it would fail the audit collection's count and
     // checksum; written after, it records what was verified (counts and checksums per collection).
-    // No record of the source is changed, so its own log is left as it was.
-    const audit = await target.transact((tx) => appendAudit(tx, {
+    // Written in the transaction that clears the mark (copy-to-postgres-steps.ts): a copy is
+    // either still marked or recorded. No record of the source is changed, so its own log is left
+    // as it was.
+    const audit = await finishCopy(guard, o.schema, {
       trigger: storeCommandTrigger('store migrate'),
       action: 'store-migrated',
       subject: { label: `schema ${o.schema}` },
@@ -222,10 +230,10 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
         collections: expected.map((c) => ({ name: c.name, records: c.records, sha256: c.checksum })),
         ...(skipped.length > 0 ? { damagedArchiveLinesLeftOut: skipped } : {}),
       },
-    })).catch((err: unknown) => {
-      // The copy is whole and verified; only its record failed. Said so, with what to do, rather
-      // than a bare store error that reads as a failed copy.
-      throw new Error(`copied and verified ${total} record(s) into schema "${o.schema}", but the store-migrated audit entry could not be written (${err instanceof Error ? err.message : String(err)}); the copy is usable as it is, or DROP SCHEMA "${o.schema}" CASCADE and run migrate again to have it recorded`);
+    }, o.at).catch((err: unknown) => {
+      // The copy is whole and verified; only its record failed, and the mark with it. Said so, with
+      // what to do, rather than a bare store error that reads as a failed copy.
+      throw new Error(`copied and verified ${total} record(s) into schema "${o.schema}", but the store-migrated audit entry could not be written (${err instanceof Error ? err.message : String(err)}); the schema stays marked as an unfinished copy (no server opens on it): run migrate again to copy it over and have it recorded, or DROP SCHEMA "${o.schema}" CASCADE`);
     });
     return { collections: expected, records: total, skipped, audit };
   } finally {

@@ -47,8 +47,14 @@ export function migrationFiles(dir = MIGRATIONS_DIR): Migration[] {
 /**
  * Creates the schema if needed and applies the migrations it lacks; returns the versions applied.
  * The caller must hold the schema's advisory lock on `client`'s session.
+ *
+ * `inTransaction`: the caller has opened a transaction on `client` and commits it: every
+ * migration runs in it, with the schema's creation and whatever else the caller writes, so all of
+ * it is there or none of it (`hubwarden store migrate` creates a schema already marked as holding
+ * its unfinished copy, copy-to-postgres.ts). PostgreSQL's DDL is transactional
+ * (https://www.postgresql.org/docs/current/sql-begin.html; each file already runs in one).
  */
-export async function migrate(client: pg.ClientBase, schema: string, migrations: readonly Migration[] = migrationFiles()): Promise<string[]> {
+export async function migrate(client: pg.ClientBase, schema: string, migrations: readonly Migration[] = migrationFiles(), { inTransaction = false } = {}): Promise<string[]> {
   const s = ident(schema);
   // Created only when absent: PostgreSQL checks the database's CREATE privilege for CREATE SCHEMA
   // IF NOT EXISTS even when the schema exists, and a role an administrator gave only its own
@@ -68,14 +74,14 @@ export async function migrate(client: pg.ClientBase, schema: string, migrations:
   const applied: string[] = [];
   for (const m of migrations) {
     if (done.has(m.version)) continue;
-    await client.query('BEGIN');
+    if (!inTransaction) await client.query('BEGIN');
     try {
       await client.query(`SET LOCAL search_path TO ${s}`);
       await client.query(m.sql);
       await client.query(`INSERT INTO ${s}.schema_migrations (version, file) VALUES ($1, $2)`, [m.version, m.file]);
-      await client.query('COMMIT');
+      if (!inTransaction) await client.query('COMMIT');
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      if (!inTransaction) await client.query('ROLLBACK').catch(() => {});
       throw new Error(`store: PostgreSQL migration ${m.file} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     applied.push(m.version);

@@ -39,6 +39,12 @@ export interface PostgresStoreOptions {
   maxAttempts?: number;
   /** Opens on a schema holding an unfinished copy (copy-mark.ts): `hubwarden store migrate` only, which starts it over. */
   unfinishedCopy?: 'open';
+  /**
+   * The caller has created and migrated the schema and holds its advisory lock (`hubwarden store
+   * migrate`, copy-to-postgres.ts): open leaves the schema as it is, as preparing it would wait
+   * for that lock. No index may be defined on such a store (building one takes the lock too).
+   */
+  schemaPrepared?: true;
   /** Where the line goes when open waits for the schema's lock held by another session (lock-wait.ts). Default: a warning in the log. */
   onLockWait?: (line: string) => void;
   /** How long a pooled connection may stay idle before it is closed. Default 30 s. */
@@ -91,8 +97,9 @@ export class PostgresStore implements Store {
   /** This replica's id in NOTIFY payloads (its own notifications are not reported back as remote). */
   readonly origin = randomUUID();
   private readonly url: string;
-  private readonly o: Required<Omit<PostgresStoreOptions, 'url' | 'schema' | 'busyWaitMs' | 'answerTimeoutMs' | 'unfinishedCopy' | 'clock' | 'onLockWait'>>;
+  private readonly o: Required<Omit<PostgresStoreOptions, 'url' | 'schema' | 'busyWaitMs' | 'answerTimeoutMs' | 'unfinishedCopy' | 'schemaPrepared' | 'clock' | 'onLockWait'>>;
   private readonly unfinishedCopy: 'open' | 'refuse';
+  private readonly schemaPrepared: boolean;
   private readonly onLockWait: (line: string) => void;
   private readonly reads: Reads;
   /** Advisory lock of migrations and index builds. */
@@ -127,6 +134,7 @@ export class PostgresStore implements Store {
       idleMs: options.idleMs ?? 30_000,
     };
     this.unfinishedCopy = options.unfinishedCopy ?? 'refuse';
+    this.schemaPrepared = options.schemaPrepared === true;
     this.onLockWait = options.onLockWait ?? ((line) => log.warn(line, { schema: this.schema }));
     this.reads = new Reads(this.schema);
     this.db = new Connections({
@@ -192,7 +200,7 @@ export class PostgresStore implements Store {
     const pool = storePool(this.url, this.o, this.db);
     this.db.pool = pool;
     try {
-      await prepareSchema(pool, { schema: this.schema, lockKey: this.lockKey, unfinishedCopy: this.unfinishedCopy, indexes: this.indexes, waiting: this.onLockWait });
+      if (!this.schemaPrepared) await prepareSchema(pool, { schema: this.schema, lockKey: this.lockKey, unfinishedCopy: this.unfinishedCopy, indexes: this.indexes, waiting: this.onLockWait });
       this.feed = new ChangeFeed({
         connect: () => new pg.Client({ connectionString: this.url, connectionTimeoutMillis: this.o.connectTimeoutMs, keepAlive: true, application_name: 'hubwarden-listen' }),
         channel: this.channel,

@@ -1,0 +1,66 @@
+import type pg from 'pg';
+import type { AuditEntry } from '../api.ts';
+import { auditRecord, type AuditInput } from '../audit/audit-log.ts';
+import { clearCopyMark, setCopyMark, type CopyMark } from './postgres/copy-mark.ts';
+import { migrate, migrationFiles } from './postgres/migrate.ts';
+import { encodeKey, ident } from './postgres/sql.ts';
+
+/**
+ * Where a test holds or cuts `hubwarden store migrate` (copy-to-postgres.windows.test.ts):
+ * `schema-created`, a new schema's tables are created and not yet committed; `mark-cleared`, the
+ * copy is verified and its mark deleted, its audit entry not yet written (neither committed).
+ */
+export type CopyStep = 'schema-created' | 'mark-cleared';
+export type AtStep = (step: CopyStep) => void | Promise<void>;
+
+/**
+ * Makes the target schema ready for the copy, on the session holding its advisory lock (the one
+ * a server's open takes, prepare-schema.ts). A schema whose store tables do not exist yet is
+ * created, migrated and marked "copy in progress" (copy-mark.ts) in one transaction
+ * (PostgreSQL's DDL is transactional: https://www.postgresql.org/docs/current/sql-begin.html): a
+ * migrate killed at any point leaves either no store there or a marked one, never an empty
+ * unmarked store a server would open on and write into while a rerun copies. A store that exists
+ * (a server created it, an earlier release) gets only the migrations it lacks, under the lock as
+ * at a server's open; the caller checks it holds nothing and marks it before the first record.
+ */
+export async function prepareCopyTarget(guard: pg.ClientBase, schema: string, mark: CopyMark, at?: AtStep): Promise<void> {
+  const { rows } = await guard.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`${ident(schema)}.schema_migrations`]);
+  if (rows[0]?.t) {
+    await migrate(guard, schema);
+    return;
+  }
+  await guard.query('BEGIN');
+  try {
+    await migrate(guard, schema, migrationFiles(), { inTransaction: true });
+    await at?.('schema-created');
+    await setCopyMark(guard, schema, mark);
+    await guard.query('COMMIT');
+  } catch (err) {
+    await guard.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Ends a verified copy: deletes its mark and writes its `store-migrated` audit entry in one
+ * transaction on the lock's session, so a migrate killed here leaves either a marked copy (a
+ * rerun starts it over and records it) or a recorded one, never a whole copy unrecorded that a
+ * rerun refuses as a store in use. The entry is inserted as the store writes a record (its data
+ * the JSON text, its key encoded: sql.ts `encodeKey`); no index is defined on the target while
+ * it is copied (copy-to-postgres.ts `forgetIndexes`), so it has no index entry to write.
+ */
+export async function finishCopy(guard: pg.ClientBase, schema: string, entry: AuditInput, at?: AtStep): Promise<AuditEntry> {
+  const { partition, id, full } = auditRecord(entry);
+  await guard.query('BEGIN');
+  try {
+    await clearCopyMark(guard, schema);
+    await at?.('mark-cleared');
+    await guard.query(`INSERT INTO ${ident(schema)}.records (collection, partition, id, data) VALUES ('audit', $1, $2, $3::json)`,
+      [encodeKey(partition), encodeKey(id), JSON.stringify(full)]);
+    await guard.query('COMMIT');
+  } catch (err) {
+    await guard.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+  return full;
+}
