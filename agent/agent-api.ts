@@ -304,15 +304,16 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       const summary = `offboard ${label} from ${scope ? `hub${scope.length > 1 ? 's' : ''} ${scope.join(', ')}` : 'every hub'}`;
       const task = await store.transact(async (tx): Promise<TaskRecord | { refused: AgentError }> => {
         await options?.within?.(tx);
-        // Several accounts on a hub, one or more active (a leaver and their rehire): refused, the
-        // refusal committed to the audit log (who asked, which ids), then thrown.
+        // Several accounts on a hub, one or more active (a leaver and their rehire), or a leaver the
+        // IdP deleted and a user created since with their email: refused, the refusal committed to
+        // the audit log (who asked, which ids), then thrown.
         const found = await findPerson(tx, hubsOfTrigger(d.hubs().values(), trigger), person, trigger);
-        const ambiguous = ambiguousPerson(found);
+        const ambiguous = await ambiguousPerson(tx, found, person);
         if (ambiguous.length > 0) {
           const refused = new AgentError('conflict', ambiguousText(label, ambiguous, found));
           for (const a of ambiguous) {
             appendAudit(tx, { hubId: a.hubId, trigger, action: 'offboard-requested', subject: person.email ? { email: person.email } : { label },
-              why: `${summary}: refused, ${refused.message.replace(/^agent: /, '')}`, outcome: 'failed', detail: { directoryUserIds: a.directoryUserIds }, at: now().toISOString() });
+              why: `${summary}: refused, ${refused.message.replace(/^agent: /, '')}`, outcome: 'failed', detail: { directoryUserIds: a.directoryUserIds, ...(a.departed ? { departedUserIds: a.departed.map((x) => x.id) } : {}) }, at: now().toISOString() });
           }
           return { refused };
         }

@@ -255,7 +255,8 @@ export interface AgentApi {
   /**
    * Remove a person's seats on every hub now (leaver workflows); one parent task to poll. Refused
    * (conflict, audited) when the person's words name several directory users on a hub, one or
-   * more active (a leaver and their rehire): `directoryUserId` names one (dispatch/ambiguous-person.ts).
+   * more active (a leaver and their rehire), or a user the IdP deleted and only users created
+   * since: `directoryUserId` names one (dispatch/ambiguous-person.ts).
    */
   offboard(person: { email?: string; userName?: string; externalId?: string; directoryUserId?: string }, trigger: Trigger, options?: PersonChangeOptions): Promise<TaskView>;
 }

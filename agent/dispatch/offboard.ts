@@ -150,7 +150,7 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
       const person = task.payload as PersonRef;
       const found = await findPerson(ctx.store, hubsOfTrigger(hubs().values(), task.trigger), person, task.trigger);
       // Checked again when it runs: a rehire created since it was queued (agent-api.ts refused it then).
-      const ambiguous = ambiguousPerson(found);
+      const ambiguous = await ambiguousPerson(ctx.store, found, person);
       if (ambiguous.length > 0) {
         const message = ambiguousText(person.directoryUserId ?? person.email ?? person.userName ?? person.externalId ?? '(nobody)', ambiguous, found).replace(/^agent: /, '');
         for (const a of ambiguous) ctx.audit({ hubId: a.hubId, action: 'offboard', subject: person.email ? { email: person.email } : { label: message }, why: message, outcome: 'failed' });

@@ -49,6 +49,22 @@ export async function hubOf(people: number, offboards?: 'immediate' | 'threshold
 }
 
 /**
+ * A leaver (u-old) the IdP deleted at 2026-06-01 (SCIM DELETE, RFC 7644 §3.6: only the
+ * departedUsers record is left) and a user with their email created `created` (u-new, active,
+ * externalId obj-new) holding the seat m-ann (dispatch/offboard-departed.test.ts, test/admin/offboard-departed.test.ts).
+ */
+export async function recreated(created = '2026-09-01T00:00:00Z') {
+  const h = await hubOf(1, 'immediate', false);
+  await h.store.transact((tx) => {
+    tx.put('departedUsers', h.hub.id, 'u-old', { hubId: h.hub.id, directoryUserId: 'u-old', userName: 'ann@example.com', emails: ['ann@example.com'], at: '2026-06-01T00:00:00Z' });
+    tx.put('directoryUsers', h.hub.id, 'u-new', { ...testUser('u-new', 'ann@example.com'), created, externalId: 'obj-new' });
+    tx.put('appMembers', h.hub.id, 'm-ann', { hubId: h.hub.id, id: 'm-ann', email: 'ann@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('memberMatches', h.hub.id, 'm-ann', { hubId: h.hub.id, memberId: 'm-ann', outcome: 'onboarded', manual: false, directoryUserId: 'u-new', at });
+  });
+  return h;
+}
+
+/**
  * A hub-scoped admin token and an every-hub token are two offboardings of the same person (their
  * tasks are keyed apart, agent-api.ts). Each halted with an approval of its own for the same seat:
  * an owner saw two, and approving both ran the removal twice. The second joins the first's.

@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testUser } from '../grants/grant-fixtures.ts';
+import { collect } from '../store/store.ts';
+import { owner, recreated } from './test-offboard-hub.ts';
+
+test('offboarding by the email of a deleted leaver, re-created since, is refused (409) naming both ids, audited; nothing queued, the current user keeps the seat', async () => {
+  const h = await recreated();
+  await assert.rejects(h.api.offboard({ email: 'ann@example.com' }, owner), (e: Error & { kind?: string }) =>
+    e.kind === 'conflict' && /directory users u-new, u-old/.test(e.message) && /u-old deleted in the directory at 2026-06-01/.test(e.message) && /directoryUserId/.test(e.message));
+  assert.deepEqual((await collect(h.store.list('tasks', ''))).filter((t) => t.kind === 'offboard'), [], 'nothing queued');
+  const refusals = (await collect(h.store.list('audit', h.hub.id))).filter((a) => a.action === 'offboard-requested' && a.outcome === 'failed');
+  assert.equal(refusals.length, 1, 'the refusal is audited');
+  assert.deepEqual(refusals[0]!.detail, { directoryUserIds: ['u-new', 'u-old'], departedUserIds: ['u-old'] });
+  assert.equal((await h.store.get('directoryUsers', h.hub.id, 'u-new'))?.offboarded, undefined, 'the current user is not held');
+});
+
+test('naming the current user by directoryUserId offboards them: their seat is removed', async () => {
+  const h = await recreated();
+  const view = await h.api.offboard({ email: 'ann@example.com', directoryUserId: 'u-new' }, owner);
+  const done = await h.run((await h.store.get('tasks', '', view.id))!);
+  assert.equal(done.status, 'waiting');
+  assert.deepEqual(await h.removals(), ['op:remove:m-ann'], 'the seat is removed');
+  assert.ok((await h.store.get('directoryUsers', h.hub.id, 'u-new'))?.offboarded, 'held');
+});
+
+test('a user who existed before the deletion (two people once sharing an address) is offboarded by email as before', async () => {
+  const h = await recreated('2026-01-01T00:00:00Z');
+  const view = await h.api.offboard({ email: 'ann@example.com' }, owner);
+  assert.equal((await h.run((await h.store.get('tasks', '', view.id))!)).status, 'waiting');
+  assert.deepEqual(await h.removals(), ['op:remove:m-ann']);
+});
+
+test('an offboarding queued before the re-created user arrived fails when it runs; once the deletion record is retired the email names the current user alone', async () => {
+  const h = await recreated();
+  await h.store.transact((tx) => tx.delete('directoryUsers', h.hub.id, 'u-new'));
+  const queued = await h.store.get('tasks', '', (await h.api.offboard({ email: 'ann@example.com' }, owner)).id);
+  await h.store.transact((tx) => tx.put('directoryUsers', h.hub.id, 'u-new', { ...testUser('u-new', 'ann@example.com'), created: '2026-09-01T00:00:00Z' }));
+  const ran = await h.run(queued!);
+  assert.equal(ran.status, 'failed');
+  assert.deepEqual(await h.removals(), [], "the current user's seat stays");
+
+  const later = await recreated();
+  await later.store.transact((tx) => tx.delete('departedUsers', later.hub.id, 'u-old'));
+  assert.ok((await later.api.offboard({ email: 'ann@example.com' }, owner)).id, 'retired (retire-departed.ts): the rule ends with the record');
+});
+
+test('an Okta hook or Lifecycle Workflows offboarding naming the current user by externalId is not refused', async () => {
+  const h = await recreated();
+  assert.ok((await h.api.offboard({ email: 'ann@example.com', externalId: 'obj-new' }, { type: 'entra-lifecycle' })).id);
+});
