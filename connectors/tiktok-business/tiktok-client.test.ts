@@ -16,8 +16,10 @@ interface Reading {
   waits: number[];
 }
 
-/** Reads the first page of members under `faults`, with the client's waits recorded instead of slept. */
-async function readMembersWith(faults: FaultConfig, extraMembers = 0): Promise<Reading> {
+const firstPage = (client: TikTokClient) => client.page('bc/member/get', { bc_id: S.bcId }, 1, 20, 'read members');
+
+/** Reads the first page of members (or `read`) under `faults`, with the client's waits recorded instead of slept. */
+async function readMembersWith(faults: FaultConfig, extraMembers = 0, read: (client: TikTokClient) => Promise<unknown> = firstPage): Promise<Reading & { rows?: unknown }> {
   const bed = await startTikTokTestBed({ faults });
   try {
     const state = bed.emulator.control.state();
@@ -29,8 +31,8 @@ async function readMembersWith(faults: FaultConfig, extraMembers = 0): Promise<R
       book: new RateLimitBook(), pacer: new Pacer({ qps: 1000, qpm: 60_000 }), backoff: new ThrottleBackoff(),
       sleep: async (ms) => void waits.push(ms), random: () => 0.5,
     });
-    const error = await client.page('bc/member/get', { bc_id: S.bcId }, 1, 20, 'read members').then(() => undefined, (e: ConnectorError) => e);
-    return { ...(error ? { error } : {}), calls: bed.emulator.calls.filter((x) => x.endpoint === 'bc/member/get').length, waits };
+    const [rows, error] = await read(client).then((r): [unknown, ConnectorError?] => [r], (e: ConnectorError): [unknown, ConnectorError?] => [undefined, e]);
+    return { ...(error ? { error } : { rows }), calls: bed.emulator.calls.filter((x) => x.endpoint === 'bc/member/get').length, waits };
   } finally {
     await bed.close();
   }
@@ -64,6 +66,18 @@ describe('page reads never re-read a failed page back to back', () => {
     // A full first page (20 rows) for the emulator to cut.
     const r = await readMembersWith({ shortPageRate: 1, match: 'bc/member/get', seed: 3 }, 30);
     assert.deepEqual([r.error?.kind, r.error?.providerCode, r.calls, r.waits], ['unavailable', 'short-page', READ_ATTEMPTS, []]);
+  });
+
+  // A write's look-up reads the BOUND listing whole (`all`): 35 rows, page 2 holding 15.
+  const bound = (client: TikTokClient) => client.all<{ user_id: string }>('bc/member/get', { bc_id: S.bcId, filtering: { relation_status: 'BOUND' } }, 20, 'read members', (r) => r.user_id);
+  test('a whole-list read whose later page comes back cut every time fails short-page, never fewer members', async () => {
+    const r = await readMembersWith({ shortPages: [{ match: 'bc/member/get', page: 2, keep: 3 }] }, 30, bound);
+    assert.deepEqual([r.error?.kind, r.error?.providerCode, r.calls], ['unavailable', 'short-page', 1 + READ_ATTEMPTS]);
+  });
+
+  test('a whole-list read whose later page comes back cut once reads it again and has every row', async () => {
+    const r = await readMembersWith({ shortPages: [{ match: 'bc/member/get', page: 2, keep: 3, times: 1 }] }, 30, bound);
+    assert.deepEqual([r.error, (r.rows as unknown[]).length, r.calls], [undefined, 35, 3]);
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * Fault injection: latency, held requests (client timeouts), dropped sockets, HTTP 5xx, service
  * codes (50000, 50002, 51060), throttling with 40100 (after N calls, for a while, or at random),
- * forced codes on chosen endpoints, and short pages. Decisions use a seeded PRNG when `seed` is
- * given, so a faulty run can be replayed exactly.
+ * forced codes on chosen endpoints, and short pages (at random, or chosen ones cut to a set length).
+ * Decisions use a seeded PRNG when `seed` is given, so a faulty run can be replayed exactly.
  */
 import { seededRandom } from '../../sdk/seeded-random.ts';
 import { TikTokApiError } from './envelope.ts';
@@ -26,6 +26,22 @@ export interface ForcedCode {
   times?: number;
 }
 
+/**
+ * Chosen pages cut, deterministically: a matching page that holds more than `keep` rows comes back
+ * with its first `keep` while `page_info` stays the same. A page holding `keep` rows or fewer is
+ * not cut and does not count towards `times`.
+ */
+export interface ShortPageFault {
+  /** Endpoint regex, e.g. `bc/member/get`. */
+  match: string;
+  /** Rows the page keeps. */
+  keep: number;
+  /** Only this page number (default: every page). */
+  page?: number;
+  /** How many pages are cut (default: all). */
+  times?: number;
+}
+
 export interface FaultConfig {
   /** Extra delay per request. */
   latencyMs?: number;
@@ -39,8 +55,13 @@ export interface FaultConfig {
   dropRate?: number;
   /** Probability of a 40100 (throttled, not applied). */
   throttleRate?: number;
-  /** Probability that a list page comes back short while `page_info` stays the same. */
+  /**
+   * Probability that a list page comes back short while `page_info` stays the same: it keeps
+   * floor(random × page_size) rows, so a page holding no more than that is not cut at all.
+   */
   shortPageRate?: number;
+  /** Chosen pages cut to a set length (checked before `shortPageRate`). */
+  shortPages?: ShortPageFault[];
   /** Only endpoints matching this regex get the random faults above (default: all). */
   match?: string;
   throttle?: ThrottleFault;
@@ -60,6 +81,7 @@ export class FaultPlan {
   #throttleCount = 0;
   #throttledUntil: number | undefined;
   #forcedUsed: number[] = [];
+  #shortUsed: number[] = [];
 
   constructor(private readonly now: () => number, initial?: FaultConfig) {
     this.set(initial ?? {});
@@ -71,6 +93,7 @@ export class FaultPlan {
     this.#throttleCount = 0;
     this.#throttledUntil = undefined;
     this.#forcedUsed = (config.codes ?? []).map(() => 0);
+    this.#shortUsed = (config.shortPages ?? []).map(() => 0);
   }
 
   get current(): FaultConfig {
@@ -114,8 +137,20 @@ export class FaultPlan {
     return undefined;
   }
 
-  /** How many rows a short page keeps, or undefined for a full page. */
-  shortPage(pageSize: number, endpoint: string): number | undefined {
+  /**
+   * How many rows a short page keeps, or undefined for a full page. `page` and `total` (the rows
+   * of the whole listing) tell a chosen cut (`shortPages`) whether the page holds more than it keeps.
+   */
+  shortPage(pageSize: number, endpoint: string, page = 1, total = Number.POSITIVE_INFINITY): number | undefined {
+    const held = Math.max(0, Math.min(pageSize, total - (page - 1) * pageSize));
+    const chosen = this.#config.shortPages ?? [];
+    for (let i = 0; i < chosen.length; i++) {
+      const f = chosen[i];
+      if (!new RegExp(f.match).test(endpoint) || (f.page !== undefined && f.page !== page) || held <= f.keep) continue;
+      if (f.times !== undefined && this.#shortUsed[i] >= f.times) continue;
+      this.#shortUsed[i]++;
+      return Math.max(0, f.keep);
+    }
     if (pageSize <= 1 || !this.#roll(this.#config.shortPageRate, endpoint)) return undefined;
     return Math.floor(this.#random() * pageSize);
   }

@@ -90,6 +90,20 @@ describe('tiktok emulator: app rate limits (40100) and fault injection', () => {
     }
   });
 
+  test('chosen short pages: the page asked for is cut to `keep` rows, `times` times, page_info unchanged', async () => {
+    const api = await startTestApi({ faults: { shortPages: [{ match: 'bc/member/get', page: 2, keep: 1, times: 1 }, { match: 'bc/member/get', page: 4, keep: 1 }] } });
+    try {
+      const rows = async (page: number) => {
+        const d = (await api.get('bc/member/get', { bc_id: BC, page, page_size: 2 })).body.data;
+        return [d.list.length, d.page_info.total_number];
+      };
+      // 7 rows at 2 a page; page 4 holds 1, no more than it would keep: not cut.
+      assert.deepEqual([await rows(1), await rows(2), await rows(2), await rows(4)], [[2, 7], [1, 7], [2, 7], [1, 7]]);
+    } finally {
+      await api.close();
+    }
+  });
+
   test('control endpoints over HTTP: accept by email, faults, state with tokens redacted', async () => {
     const api = await startTestApi();
     try {

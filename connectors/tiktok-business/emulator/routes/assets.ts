@@ -86,7 +86,7 @@ export function getAssets(c: CallContext): unknown {
   } else {
     rows = c.world.assetsInBc(bcId).filter((x) => x.asset.asset_type === type && keywordMatch(x.asset, keyword, c.rt.readings.keywordNamesOnly)).map((x) => renderAsset(c, x.asset, x.relation));
   }
-  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
+  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint, page, rows.length), c.rt.readings.pagePastEndCode);
 }
 
 export function getAdminAssets(c: CallContext): unknown {
@@ -184,7 +184,7 @@ export function assetMembers(c: CallContext): unknown {
       if (!memberKeywordMatch(c, row, keyword)) return [];
       return [renderMember(row, field && field !== 'form_library_role' ? { [field]: a.role } : {})];
     });
-  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
+  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint, page, rows.length), c.rt.readings.pagePastEndCode);
 }
 
 export function assetPartners(c: CallContext): unknown {

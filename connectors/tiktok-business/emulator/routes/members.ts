@@ -56,7 +56,7 @@ export function listMembers(c: CallContext): unknown {
     (!role || r.user_role === role)
     && (status ? r.relation_status === status : !c.rt.readings.unfilteredListsBoundOnly || r.relation_status === 'BOUND')
     && memberKeywordMatch(c, r, keyword));
-  const { list, page_info } = paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
+  const { list, page_info } = paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint, page, rows.length), c.rt.readings.pagePastEndCode);
   const rendered = list.map((r) => renderMember(r));
   // Another reading (readings.ts invitationUserId): invitations carry a placeholder user_id.
   const placeholder = c.rt.readings.invitationUserId;

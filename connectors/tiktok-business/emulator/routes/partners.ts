@@ -22,7 +22,7 @@ export function listPartners(c: CallContext): unknown {
   const rows = c.world.partnersOf(bcId)
     .map((id) => ({ bc_id: id, bc_name: c.world.bcs.get(id)?.name ?? '' }))
     .filter((p) => !name || p.bc_name.toLowerCase().includes(name));
-  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
+  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint, page, rows.length), c.rt.readings.pagePastEndCode);
 }
 
 export function addPartner(c: CallContext): unknown {
@@ -92,7 +92,7 @@ export function partnerAssets(c: CallContext): unknown {
       // nothing says this endpoint shows the share's role ceiling, so the emulator does not [INF #25].
       return [renderAsset(c, asset, relation)];
     });
-  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
+  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint, page, rows.length), c.rt.readings.pagePastEndCode);
 }
 
 export function deletePartnerAssets(c: CallContext): unknown {
