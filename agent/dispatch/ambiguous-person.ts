@@ -48,7 +48,7 @@ export async function ambiguousPerson(view: ReadView, found: Found, person: Pers
     const departed = await departedBefore(view, hubId, users, person);
     if (!several && departed.length === 0) continue;
     const ids = [...users.map((u) => u.id), ...departed.map((d) => d.directoryUserId)];
-    out.push({ hubId, directoryUserIds: [...new Set(ids)].sort(), ...(departed.length > 0 ? { departed: departed.map((d) => ({ id: d.directoryUserId, at: d.at })) } : {}) });
+    out.push({ hubId, directoryUserIds: [...new Set(ids)].sort(), ...(departed.length > 0 ? { departed: departed.map((d) => ({ id: d.directoryUserId, at: deletedAt(d) })) } : {}) });
   }
   return out;
 }
@@ -61,7 +61,8 @@ async function departedBefore(view: ReadView, hubId: string, users: readonly Dir
   const userName = person.userName ? foldName(person.userName.trim()) : undefined;
   if (!email && !userName) return [];
   // Created after the deletion; a time that does not parse is not known to be before it.
-  const after = (u: DirectoryUserRecord, d: DepartedUserRecord) => !(Date.parse(u.created) <= Date.parse(d.at));
+  // From when the DELETE was accepted (`deletedAt`), not when it was dispatched (`at`, later).
+  const after = (u: DirectoryUserRecord, d: DepartedUserRecord) => !(Date.parse(u.created) <= Date.parse(deletedAt(d)));
   const out: DepartedUserRecord[] = [];
   // Few records per hub: each is retired once the leaver holds no seat (retire-departed.ts), and whole-hub plans read them all too (plan-input.ts).
   for await (const d of view.list('departedUsers', hubId)) {
@@ -93,3 +94,6 @@ export function ambiguousText(label: string, ambiguous: readonly AmbiguousPerson
   ].join('; or ');
   return `agent: ${label} names several directory users, ${kinds}: nothing offboarded; name one by its directory user id (admin API body field "directoryUserId", CLI --directory-user), one offboarding per hub (an id is one hub's) (${where}${elsewhere ? `; also on ${elsewhere}` : ''})`;
 }
+
+/** When the IdP's DELETE was accepted: `deletedAt`, or `at` on a record written before it was kept. */
+const deletedAt = (d: DepartedUserRecord): string => d.deletedAt ?? d.at;

@@ -12,7 +12,16 @@ export interface DepartedUserRecord {
   directoryUserId: string;
   userName: string;
   emails: string[];
+  /** When the dispatcher recorded the deletion (retire-departed.ts counts a listing from it). */
   at: string;
+  /**
+   * When the SCIM DELETE was accepted (its outbox entry's time, outbox.ts), which `at` follows by
+   * however long the outbox waited to be dispatched. What "created since the deletion" is measured
+   * from (ambiguous-person.ts): measured from `at`, a user the IdP created in that wait (the same
+   * provisioning cycle, or while the agent was restarting) counted as created before it. Absent
+   * on records written before it was kept.
+   */
+  deletedAt?: string;
 }
 
 declare module '../store/collections.ts' {

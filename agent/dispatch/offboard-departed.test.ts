@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testUser } from '../grants/grant-fixtures.ts';
 import { collect } from '../store/store.ts';
-import { owner, recreated } from './test-offboard-hub.ts';
+import { recordDesiredChange } from '../outbox.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { hubOf, owner, recreated } from './test-offboard-hub.ts';
 
 test('offboarding by the email of a deleted leaver, re-created since, is refused (409) naming both ids, audited; nothing queued, the current user keeps the seat', async () => {
   const h = await recreated();
@@ -48,4 +50,20 @@ test('an offboarding queued before the re-created user arrived fails when it run
 test('an Okta hook or Lifecycle Workflows offboarding naming the current user by externalId is not refused', async () => {
   const h = await recreated();
   assert.ok((await h.api.offboard({ email: 'ann@example.com', externalId: 'obj-new' }, { type: 'entra-lifecycle' })).id);
+});
+
+test('a user created after the DELETE was accepted but before the dispatcher recorded it (its outbox waited) counts as created since the deletion: refused', async () => {
+  const h = await hubOf(1, 'immediate', false);
+  // The DELETE accepted now (the outbox entry's time), the user with the same email created a
+  // second later (the same provisioning cycle), the entry dispatched a minute after the DELETE.
+  const deleted = Date.now();
+  await h.store.transact((tx) => {
+    recordDesiredChange(tx, { hubId: h.hub.id, trigger: { type: 'scim', idp: 'entra' }, changes: [{ kind: 'user-deleted', userId: 'u-old', userName: 'ann@example.com', emails: ['ann@example.com'] }] });
+    tx.put('directoryUsers', h.hub.id, 'u-new', { ...testUser('u-new', 'ann@example.com'), created: new Date(deleted + 1_000).toISOString() });
+  });
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  await new Dispatcher({ store: h.store, hubs: () => new Map([[h.hub.id, h.hub]]), log: silent, windowMs: 50, clock: () => deleted + 60_000 }).drain();
+  assert.ok(await h.store.get('departedUsers', h.hub.id, 'u-old'), 'the deletion is recorded');
+  await assert.rejects(h.api.offboard({ email: 'ann@example.com' }, owner), (e: Error & { kind?: string }) => e.kind === 'conflict' && /directory users u-new, u-old/.test(e.message));
+  assert.deepEqual((await collect(h.store.list('tasks', ''))).filter((t) => t.kind === 'offboard'), [], 'nothing queued');
 });
