@@ -157,7 +157,7 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
   const mark = { source: o.source, startedAt: new Date().toISOString() };
   let guard: pg.Client | undefined;
   try {
-    guard = new pg.Client({ connectionString: o.url, application_name: MIGRATE_APPLICATION });
+    guard = new pg.Client({ connectionString: o.url, keepAlive: true, application_name: MIGRATE_APPLICATION });
     guard.on('error', () => {}); // a lost session releases the lock; the next query on it fails the copy
     await guard.connect();
     await takeSchemaLock(guard, o.schema, lockKeyOf(o.schema), (line) => log.warn(line, { schema: o.schema }));
