@@ -107,12 +107,15 @@ export function toast(message, bad = false) {
  * says what will happen in the app; `fields` are extra form controls. Resolves with the form's
  * values when confirmed, or null. `validate` returns nothing, or `{ field, message }`: the message
  * is announced and tied to the named control (aria-invalid, aria-describedby), which takes focus
- * (WCAG 2.2 SC 3.3.1, https://www.w3.org/WAI/WCAG22/Techniques/aria/ARIA21).
+ * (WCAG 2.2 SC 3.3.1, https://www.w3.org/WAI/WCAG22/Techniques/aria/ARIA21). The browser's own
+ * validation is off (`novalidate`, https://design-system.service.gov.uk/patterns/validation/): its
+ * bubble fades and ties nothing to the field, and it stopped an empty required reason before
+ * `validate` ran. `required` stays on the controls, which tells assistive technology.
  */
 export function confirmDialog({ title, what, fields = [], confirmLabel, danger = false, validate }) {
   return new Promise((resolve) => {
     const error = el('p', { class: 'error', id: 'dialog-error', role: 'alert' });
-    const form = el('form', { method: 'dialog' },
+    const form = el('form', { method: 'dialog', novalidate: true },
       el('h2', { id: 'dialog-title' }, title),
       el('p', { class: 'what', id: 'dialog-what' }, what),
       fields, error,

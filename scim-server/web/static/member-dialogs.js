@@ -16,15 +16,22 @@ const app = () => document.body.dataset.app || 'the app';
 
 export async function matchMember(hubId, hubLabel, m) {
   const results = el('ul', { class: 'results', id: 'match-results', 'aria-label': 'Directory users' });
+  // What a search found, said without moving focus (WCAG 2.2 SC 4.1.3 status messages, its search
+  // results example): in the dialog, empty, before the first search writes it.
+  const found = el('p', { class: 'hint', id: 'match-found', role: 'status' });
   const search = el('input', { type: 'search', id: 'match-search', name: 'search', autocomplete: 'off', maxlength: '200', value: m.email?.split('@')[0] ?? '' });
   const find = debounce(async () => {
     try {
       const { items } = await uiApi(`/hubs/${encodeURIComponent(hubId)}/directory-users?search=${encodeURIComponent(search.value)}`);
       results.replaceChildren(...(items.length ? items.map((u, i) => el('li', {}, el('label', {},
         el('input', { type: 'radio', name: 'directoryUserId', value: u.id, required: true, checked: i === 0 && items.length === 1 }),
-        `${u.displayName ?? u.userName} · ${u.email ?? u.userName}${u.offboarded && u.active === false && !u.suspended ? ' (offboarded)' : u.suspended ? ' (suspended in the IdP)' : u.active ? '' : ' (deactivated)'}`))) : [el('li', { class: 'empty' }, 'No directory user matches.')]));
+        `${u.displayName ?? u.userName} · ${u.email ?? u.userName}${u.offboarded && u.active === false && !u.suspended ? ' (offboarded)' : u.suspended ? ' (suspended in the IdP)' : u.active ? '' : ' (deactivated)'}`))) : []));
+      found.className = 'hint';
+      found.textContent = items.length === 0 ? 'No directory user matches.' : `${items.length} directory user${items.length === 1 ? ' matches' : 's match'}.`;
     } catch (err) {
-      results.replaceChildren(el('li', { class: 'error' }, err.message));
+      results.replaceChildren();
+      found.className = 'error';
+      found.textContent = err.message;
     }
   });
   search.addEventListener('input', find);
@@ -34,11 +41,14 @@ export async function matchMember(hubId, hubLabel, m) {
     what: `${who(m)} keeps their seat in ${hubLabel}. From now on hubwarden manages it from the chosen directory user's groups: on the next pass their role and asset tasks in ${app()} follow the team mappings (or the hub role you choose), and they are removed when that user leaves the groups.`,
     fields: [
       el('label', { for: 'match-search' }, 'Search the directory', search),
-      results,
+      found, results,
       el('label', {}, 'Hub role', el('select', { name: 'hubRole' }, el('option', { value: '' }, 'From the groups'), labelsAllowed().map((r) => el('option', { value: r }, r)))),
     ],
     confirmLabel: 'Match',
-    validate: (v) => (v.directoryUserId ? undefined : { field: 'directoryUserId', message: 'Choose a directory user.' }),
+    // With no one found there is no choice to tie the error to: it goes to the search field.
+    validate: (v) => (v.directoryUserId ? undefined : results.querySelector('input[name="directoryUserId"]')
+      ? { field: 'directoryUserId', message: 'Choose a directory user.' }
+      : { field: 'search', message: 'No directory user matches: search for another name or email.' }),
   });
   if (!values) return false;
   const body = { directoryUserId: values.directoryUserId, ...(values.hubRole ? { hubRole: values.hubRole } : {}) };
