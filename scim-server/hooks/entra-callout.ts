@@ -27,7 +27,11 @@ export const lifecycleCallout = z.object({
     }).refine((s) => Boolean(s.email || s.userPrincipalName), 'expected the subject\'s email or userPrincipalName'),
     task: z.object({ id, displayName: z.string().nullish() }),
     taskProcessingResult: z.object({ id, createdDateTime: z.string().nullish() }),
-    workflow: z.object({ id, displayName: z.string().nullish(), workflowVersion: z.number().nullish() }),
+    // workflowVersion (an Int32 in Graph's model) is not read, so not checked: a relay Logic App that
+    // rebuilds the body with string interpolation (`@{…}`) sends it as text
+    // (https://learn.microsoft.com/azure/logic-apps/logic-apps-workflow-definition-language#expressions),
+    // and a 400 for it failed the leaver's task.
+    workflow: z.object({ id, displayName: z.string().nullish() }),
   }),
   source: z.string().nullish(),
   type: z.string().nullish(),
