@@ -10,8 +10,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { DIR, HUB, signInWithToken, startDashboardWorld, type DashboardWorld } from './dashboard-world.ts';
-import { launchChromium, newContext, until } from './browser-kit.ts';
+import { DIR, HUB, signedInDashboard, type DashboardWorld } from './dashboard-world.ts';
+import { newContext, until } from './browser-kit.ts';
 import { domProblems, readPage, unnamedControls } from './a11y-checks.ts';
 
 const HUB_LABEL = 'Acme on Meta (sandbox)';
@@ -22,12 +22,7 @@ describe('every dashboard page, for screen-reader and keyboard users', { timeout
   let page: Page;
 
   before(async () => {
-    world = await startDashboardWorld();
-    const task = await world.agent.api.checkForUpdates(HUB, { type: 'schedule' });
-    await until('the check for updates', async () => ['completed', 'failed'].includes((await world.agent.api.task(task.id))?.status ?? '') && true, 60_000);
-    browser = await launchChromium();
-    page = await (await newContext(browser)).newPage();
-    await signInWithToken(page, world.url);
+    ({ world, browser, page } = await signedInDashboard());
   });
 
   after(async () => {

@@ -9,8 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
-import { DIR, HUB, signInWithToken, startDashboardWorld, type DashboardWorld } from './dashboard-world.ts';
-import { launchChromium, newContext, until } from './browser-kit.ts';
+import { DIR, HUB, signedInDashboard, type DashboardWorld } from './dashboard-world.ts';
+import { until } from './browser-kit.ts';
 
 describe('dashboard accessibility, in a browser', { timeout: 120_000 }, () => {
   let world: DashboardWorld;
@@ -18,12 +18,7 @@ describe('dashboard accessibility, in a browser', { timeout: 120_000 }, () => {
   let page: Page;
 
   before(async () => {
-    world = await startDashboardWorld();
-    const task = await world.agent.api.checkForUpdates(HUB, { type: 'schedule' });
-    await until('the check for updates', async () => ['completed', 'failed'].includes((await world.agent.api.task(task.id))?.status ?? '') && true, 60_000);
-    browser = await launchChromium();
-    page = await (await newContext(browser)).newPage();
-    await signInWithToken(page, world.url);
+    ({ world, browser, page } = await signedInDashboard());
   });
 
   after(async () => {

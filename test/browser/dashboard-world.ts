@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { Keyring } from '../../agent/secrets/keyring.ts';
 import type { AddressInfo } from 'node:net';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, newContext, until } from './browser-kit.ts';
 import type { Agent } from '../../agent/agent.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
 import { parseConfig, type LoadedConfig } from '../../config/load.ts';
@@ -32,6 +33,17 @@ export async function signInWithToken(page: Page, url: string, token = ADMIN_TOK
 }
 const CLIENT = { id: 'hubwarden-dashboard', secret: 'browser-test-client-secret' };
 /** The IdP's test people: an allowed admin (by group) and someone who is not. */
+/** A dashboard world after its first check for updates, and a page signed in with the admin token (the accessibility tests' start). */
+export async function signedInDashboard(): Promise<{ world: DashboardWorld; browser: Browser; page: Page }> {
+  const world = await startDashboardWorld();
+  const task = await world.agent.api.checkForUpdates(HUB, { type: 'schedule' });
+  await until('the check for updates', async () => ['completed', 'failed'].includes((await world.agent.api.task(task.id))?.status ?? '') && true, 60_000);
+  const browser = await launchChromium();
+  const page = await (await newContext(browser)).newPage();
+  await signInWithToken(page, world.url);
+  return { world, browser, page };
+}
+
 export const PEOPLE = {
   owner: { login: 'olivia', email: 'olivia.owner@sandbox.example', groups: ['hubwarden-admins'] },
   outsider: { login: 'oscar', email: 'oscar@sandbox.example', groups: ['marketing'] },
