@@ -127,4 +127,57 @@ describe('IdP request shapes at the edges', () => {
     const plus = await entra('GET', '/Groups?excludedAttributes=members&filter=displayName+eq+%22Meta+Nobody%22');
     assert.deepEqual([plus.status, plus.body.Resources.map((g: any) => g.id), 'members' in plus.body.Resources[0]], [200, [made.body.id], false]);
   });
+
+  test('Entra\'s tutorial "Disable User" sample, as printed (Operations before schemas, "Replace" with a boolean false) → 204, the user disabled, a user-deactivated delta', async () => {
+    // https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups, "Disable User".
+    const id = await entraUser('disable.sample@contoso.example');
+    await outbox.next();
+    const reply = await entra('PATCH', `/Users/${id}`, JSON.parse(`{
+      "Operations": [{ "op": "Replace", "path": "active", "value": false }],
+      "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"]
+    }`));
+    assert.deepEqual([reply.status, reply.text], [204, '']);
+    assert.equal((await stored(id)).active, false);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-deactivated', userId: id }]]);
+    assert.equal((await entra('GET', `/Users/${id}`)).body.active, false, 'returned whether or not the user is active');
+  });
+
+  test('AzureAdScimPatch2017 in the tenant URL (the old PATCH behaviour): "False" disables, a Remove with a value list removes only the listed member, Add nickName sets it', async () => {
+    // https://learn.microsoft.com/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility:
+    // the flag rolls back to the old shapes, which are these.
+    const legacy = (path: string) => `${path}${path.includes('?') ? '&' : '?'}AzureAdScimPatch2017`;
+    const [a, b] = [await entraUser('legacy.a@contoso.example'), await entraUser('legacy.b@contoso.example')];
+    const gid = (await entra('POST', legacy('/Groups'), { schemas: [GROUP], externalId: randomUUID(), displayName: 'Meta Legacy', members: [] })).body.id as string;
+    await outbox.next();
+    assert.equal((await entra('PATCH', legacy(`/Groups/${gid}`), { schemas: [PATCH], Operations: [{ op: 'Add', path: 'members', value: [{ $ref: null, value: a }, { $ref: null, value: b }] }] })).status, 204);
+    await outbox.next();
+    const removed = await entra('PATCH', legacy(`/Groups/${gid}`), JSON.parse(`{"schemas":["${PATCH}"],"Operations":[{"op":"Remove","path":"members","value":[{"value":"${a}"}]}]}`));
+    assert.deepEqual([removed.status, removed.text], [204, '']);
+    assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members.map((m) => m.value), [b], 'only the listed member leaves');
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Legacy', added: [], removed: [a] }]]);
+    const off = await entra('PATCH', legacy(`/Users/${b}`), JSON.parse(`{"schemas":["${PATCH}"],"Operations":[{"op":"Replace","path":"active","value":"False"},{"op":"Add","path":"nickName","value":"Babs"}]}`));
+    assert.equal(off.status, 204, off.text);
+    const user = await stored(b);
+    assert.deepEqual([user.active, user.scim.nickName], [false, 'Babs']);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: b, attributes: ['nickName'] }, { kind: 'user-deactivated', userId: b }]]);
+  });
+
+  test('structural elements in any case (Entra: "Don\'t require a case-sensitive match on structural elements"): a member removal by any spelling of op, keys, path or filter removes exactly that member', async () => {
+    // https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups
+    const spellings: Array<[string, (id: string) => unknown]> = [
+      ['REMOVE, value list', (id) => ({ schemas: [PATCH], Operations: [{ op: 'REMOVE', path: 'members', value: [{ value: id }] }] })],
+      ['rEmOvE, value filter', (id) => ({ schemas: [PATCH], Operations: [{ op: 'rEmOvE', path: `members[value eq "${id}"]` }] })],
+      ['path Members, filter Value EQ', (id) => ({ schemas: [PATCH], Operations: [{ op: 'Remove', path: `Members[Value EQ "${id}"]` }] })],
+      ['keys operations, Op, Path, Value', (id) => ({ schemas: [PATCH], operations: [{ Op: 'Remove', Path: 'Members', Value: [{ value: id }] }] })],
+    ];
+    for (const [label, body] of spellings) {
+      const [a, b] = [await entraUser(`case.a.${spellings.findIndex(([l]) => l === label)}@contoso.example`), await entraUser(`case.b.${spellings.findIndex(([l]) => l === label)}@contoso.example`)];
+      const gid = (await entra('POST', '/Groups', { schemas: [GROUP], displayName: `Meta Case ${label}`, members: [{ value: a }, { value: b }] })).body.id as string;
+      await outbox.next();
+      const reply = await entra('PATCH', `/Groups/${gid}`, body(a));
+      assert.equal(reply.status, 204, `${label}: ${reply.text}`);
+      assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members.map((m) => m.value), [b], label);
+      assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: `Meta Case ${label}`, added: [], removed: [a] }]], label);
+    }
+  });
 });
