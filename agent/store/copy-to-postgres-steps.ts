@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { AuditEntry } from '../api.ts';
 import { auditRecord, type AuditInput } from '../audit/audit-log.ts';
 import { clearCopyMark, setCopyMark, type CopyMark } from './postgres/copy-mark.ts';
-import { migrate, migrationFiles } from './postgres/migrate.ts';
+import { logApplied, logRolledBack, migrate, migrationFiles, type Migration } from './postgres/migrate.ts';
 import { encodeKey, ident } from './postgres/sql.ts';
 
 /**
@@ -30,15 +30,19 @@ export async function prepareCopyTarget(guard: pg.ClientBase, schema: string, ma
     return;
   }
   await guard.query('BEGIN');
+  // Said applied only once committed: a migrate killed before its COMMIT applied none of them.
+  let ran: Migration[] = [];
   try {
-    await migrate(guard, schema, migrationFiles(), { inTransaction: true });
+    ran = await migrate(guard, schema, migrationFiles(), { inTransaction: true });
     await at?.('schema-created');
     await setCopyMark(guard, schema, mark);
     await guard.query('COMMIT');
   } catch (err) {
     await guard.query('ROLLBACK').catch(() => {});
+    logRolledBack(schema, ran, err);
     throw err;
   }
+  logApplied(schema, ran);
 }
 
 /**

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import pg from 'pg';
+import winston from 'winston';
+import { logger } from '../log/logger.ts';
 import { postgresForTests } from '../../test/postgres.ts';
 import { freshSchemas } from '../../test/fresh-schemas.ts';
 import { queryAudit } from '../audit/audit-query.ts';
@@ -12,6 +15,7 @@ import type { CopyStep } from './copy-to-postgres-steps.ts';
 import { LowdbStore } from './lowdb-store.ts';
 import { PostgresStore } from './postgres/postgres-store.ts';
 import { lockKeyOf } from './postgres/sql.ts';
+import { migrationFiles } from './postgres/migrate.ts';
 
 declare module './collections.ts' {
   interface Collections {
@@ -44,6 +48,27 @@ function killedAt(step: CopyStep, admin: pg.Client, schema: string): (at: CopySt
       [String(key >> 32n), String(key & 0xffffffffn)]);
     throw new Error(`killed at ${step}`);
   };
+}
+
+type Line = { level: string; message: string; schema?: string; migration?: string; migrations?: string[] };
+
+/** The log lines written while the test runs, heard here and not printed (the runner may silence the log). */
+function heardLines(t: { after(fn: () => void): void }): Line[] {
+  const lines: Line[] = [];
+  const sink = new PassThrough({ objectMode: true });
+  sink.on('data', (info: Line) => lines.push(info));
+  const transport = new winston.transports.Stream({ stream: sink, level: 'info' });
+  const { silent, level } = logger;
+  const printed = logger.transports.map((tr) => [tr, tr.silent] as const);
+  for (const [tr] of printed) tr.silent = true;
+  Object.assign(logger, { silent: false, level: 'info' });
+  logger.add(transport);
+  t.after(() => {
+    logger.remove(transport);
+    Object.assign(logger, { silent, level });
+    for (const [tr, was] of printed) tr.silent = was;
+  });
+  return lines;
 }
 
 describe('hubwarden store migrate: no window between its steps a server or a rerun could fall into', { skip: db.skip }, () => {
@@ -85,11 +110,19 @@ describe('hubwarden store migrate: no window between its steps a server or a rer
     const source = await lowdbOf(t, 40);
     const schema = freshSchema('win_killed_create');
     const admin = await adminOf(t);
+    const lines = heardLines(t);
+    const applied = () => lines.filter((l) => l.message === 'store: PostgreSQL migration applied' && l.schema === schema).map((l) => l.migration);
     await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema, at: killedAt('schema-created', admin, schema) }), /killed at schema-created/);
     const { rows } = await admin.query<{ records: string | null }>('SELECT to_regclass($1)::text AS records', [`"${schema}".records`]);
     assert.equal(rows[0]!.records, null, 'no store table is left for a server to open on as an empty store');
+    // The migrations ran in the transaction the kill rolled back: the log never said they were applied.
+    const files = migrationFiles().map((m) => m.file);
+    assert.deepEqual(applied(), [], 'no "applied" line for a rolled-back migration');
+    const rolledBack = lines.filter((l) => l.message === 'store: PostgreSQL migrations rolled back, not applied' && l.schema === schema);
+    assert.deepEqual(rolledBack.map((l) => [l.level, l.migrations]), [['error', files]]);
     const report = await copyLowdbToPostgres({ source, url: db.url, schema });
     assert.equal(report.records, 40);
+    assert.deepEqual(applied(), files, 'said applied once the rerun committed them');
     const server = new PostgresStore({ url: db.url, schema });
     await server.open();
     t.after(() => server.close());

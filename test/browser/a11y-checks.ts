@@ -86,9 +86,22 @@ export async function readPage(page: Page, title: RegExp): Promise<string[]> {
   return problems;
 }
 
-/** An open modal dialog: its controls named, its Tab stops ringed (Tab stays in a modal dialog). */
+/**
+ * Lists, listboxes and tables shown in the open dialog with nothing in them: an empty box on screen,
+ * and to a screen reader a list "with 0 items" (ARIA 1.2 list, listbox and table each own their
+ * items: https://www.w3.org/TR/wai-aria-1.2/#mustContain). A status message says "none found" instead.
+ */
+export function emptyGroupsInDialog(): string[] {
+  const dialog = document.querySelector('dialog[open]');
+  if (!dialog) return [];
+  const groups = dialog.querySelectorAll<HTMLElement>('ul, ol, table, [role=list], [role=listbox], [role=table], [role=grid]');
+  return [...groups].filter((g) => g.checkVisibility() && !g.querySelector('li, tbody tr, [role=listitem], [role=option], [role=row]'))
+    .map((g) => `<${g.tagName.toLowerCase()}${g.id ? `#${g.id}` : ''}> is shown with nothing in it`);
+}
+
+/** An open modal dialog: its controls named, its Tab stops ringed (Tab stays in a modal dialog), no empty list shown. */
 export async function readDialog(page: Page): Promise<string[]> {
-  return [...await page.evaluate(domProblems), ...await unnamedControls(page), ...await focusWithoutRing(page, 12)];
+  return [...await page.evaluate(domProblems), ...await page.evaluate(emptyGroupsInDialog), ...await unnamedControls(page), ...await focusWithoutRing(page, 12)];
 }
 
 /**

@@ -103,7 +103,7 @@ describe('My access, the refusal page and the decision dialogs, for screen-reade
     assert.deepEqual(await readPage(page, /^Not yours to see · hubwarden$/), []);
   });
 
-  test('the Match dialog: a search that finds no one, and Match pressed, says so tied to the search field', async () => {
+  test('the Match dialog: a search that finds no one shows no empty list, and Match pressed says so tied to the search field', async () => {
     const page = await signedIn(PEOPLE.admin);
     await page.goto(`${world.url}/ui/hubs/${HUB_A}`);
     await page.getByRole('tab', { name: /Unmatched/ }).click();
@@ -117,6 +117,18 @@ describe('My access, the refusal page and the decision dialogs, for screen-reade
     const none = 'No directory user matches: search for another name or email.';
     await dialog.getByRole('alert').getByText(none).waitFor();
     assert.deepEqual(await errorNotTied(page, 'match-search', none), []);
+    assert.deepEqual(await readDialog(page), []);
+
+    // The next search that finds people shows them again; one that finds no one hides the list again.
+    const users = dialog.getByRole('list', { name: 'Directory users' });
+    await dialog.getByLabel('Search the directory').fill('brand');
+    await dialog.getByRole('status').getByText('2 directory users match.', { exact: true }).waitFor();
+    await users.waitFor({ state: 'visible' });
+    assert.deepEqual(await users.getByRole('radio').evaluateAll((rs) => rs.map((r) => (r as HTMLInputElement).value).sort()), ['dir-cleo', 'dir-walt']);
+    await dialog.getByLabel('Search the directory').fill('nobody-by-this-name-either');
+    await dialog.getByRole('status').getByText('No directory user matches.', { exact: true }).waitFor();
+    await users.waitFor({ state: 'hidden' });
+    assert.equal(await users.count(), 0, 'no empty list in the accessibility tree');
     assert.deepEqual(await readDialog(page), []);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });

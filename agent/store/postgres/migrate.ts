@@ -45,7 +45,7 @@ export function migrationFiles(dir = MIGRATIONS_DIR): Migration[] {
 }
 
 /**
- * Creates the schema if needed and applies the migrations it lacks; returns the versions applied.
+ * Creates the schema if needed and applies the migrations it lacks; returns the migrations applied.
  * The caller must hold the schema's advisory lock on `client`'s session.
  *
  * `inTransaction`: the caller has opened a transaction on `client` and commits it: every
@@ -53,8 +53,11 @@ export function migrationFiles(dir = MIGRATIONS_DIR): Migration[] {
  * it is there or none of it (`hubwarden store migrate` creates a schema already marked as holding
  * its unfinished copy, copy-to-postgres.ts). PostgreSQL's DDL is transactional
  * (https://www.postgresql.org/docs/current/sql-begin.html; each file already runs in one).
+ * Nothing is logged as applied then: the caller says so with `logApplied` once its COMMIT
+ * succeeded, and `logRolledBack` when it rolled back (a kill or a failure after the migrations
+ * ran undoes them, and the log must not have said they were applied).
  */
-export async function migrate(client: pg.ClientBase, schema: string, migrations: readonly Migration[] = migrationFiles(), { inTransaction = false } = {}): Promise<string[]> {
+export async function migrate(client: pg.ClientBase, schema: string, migrations: readonly Migration[] = migrationFiles(), { inTransaction = false } = {}): Promise<Migration[]> {
   const s = ident(schema);
   // Created only when absent: PostgreSQL checks the database's CREATE privilege for CREATE SCHEMA
   // IF NOT EXISTS even when the schema exists, and a role an administrator gave only its own
@@ -71,7 +74,7 @@ export async function migrate(client: pg.ClientBase, schema: string, migrations:
     // release working (see above), so this one goes on.
     log.warn('store: the PostgreSQL schema has migrations this release does not know (a newer release applied them)', { schema, versions: newer });
   }
-  const applied: string[] = [];
+  const applied: Migration[] = [];
   for (const m of migrations) {
     if (done.has(m.version)) continue;
     if (!inTransaction) await client.query('BEGIN');
@@ -84,8 +87,20 @@ export async function migrate(client: pg.ClientBase, schema: string, migrations:
       if (!inTransaction) await client.query('ROLLBACK').catch(() => {});
       throw new Error(`store: PostgreSQL migration ${m.file} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
-    applied.push(m.version);
-    log.info('store: PostgreSQL migration applied', { schema, migration: m.file });
+    applied.push(m);
+    // Committed on its own: said now. In the caller's transaction: said by the caller after its COMMIT.
+    if (!inTransaction) logApplied(schema, [m]);
   }
   return applied;
+}
+
+/** Says `applied` were applied to `schema`: only once the transaction they ran in has committed. */
+export function logApplied(schema: string, applied: readonly Migration[]): void {
+  for (const m of applied) log.info('store: PostgreSQL migration applied', { schema, migration: m.file });
+}
+
+/** Says the migrations that ran in a transaction that then rolled back were not applied. */
+export function logRolledBack(schema: string, ran: readonly Migration[], err: unknown): void {
+  if (ran.length === 0) return;
+  log.error('store: PostgreSQL migrations rolled back, not applied', { schema, migrations: ran.map((m) => m.file), error: err instanceof Error ? err.message : String(err) });
 }

@@ -15,7 +15,9 @@ const who = (m) => personLabel(m);
 const app = () => document.body.dataset.app || 'the app';
 
 export async function matchMember(hubId, hubLabel, m) {
-  const results = el('ul', { class: 'results', id: 'match-results', 'aria-label': 'Directory users' });
+  // Hidden while it holds no one: an empty list is an empty box on screen and a list of no items to
+  // a screen reader; the status message below already says the search found no one.
+  const results = el('ul', { class: 'results', id: 'match-results', 'aria-label': 'Directory users', hidden: true });
   // What a search found, said without moving focus (WCAG 2.2 SC 4.1.3 status messages, its search
   // results example): in the dialog, empty, before the first search writes it.
   const found = el('p', { class: 'hint', id: 'match-found', role: 'status' });
@@ -26,10 +28,12 @@ export async function matchMember(hubId, hubLabel, m) {
       results.replaceChildren(...(items.length ? items.map((u, i) => el('li', {}, el('label', {},
         el('input', { type: 'radio', name: 'directoryUserId', value: u.id, required: true, checked: i === 0 && items.length === 1 }),
         `${u.displayName ?? u.userName} · ${u.email ?? u.userName}${u.offboarded && u.active === false && !u.suspended ? ' (offboarded)' : u.suspended ? ' (suspended in the IdP)' : u.active ? '' : ' (deactivated)'}`))) : []));
+      results.hidden = items.length === 0;
       found.className = 'hint';
       found.textContent = items.length === 0 ? 'No directory user matches.' : `${items.length} directory user${items.length === 1 ? ' matches' : 's match'}.`;
     } catch (err) {
       results.replaceChildren();
+      results.hidden = true;
       found.className = 'error';
       found.textContent = err.message;
     }
