@@ -305,7 +305,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       const task = await store.transact(async (tx): Promise<TaskRecord | { refused: AgentError }> => {
         await options?.within?.(tx);
         // Several accounts on a hub, one or more active (a leaver and their rehire), or a leaver the
-        // IdP deleted and a user created since with their email: refused, the refusal committed to
+        // IdP deleted and a user with their email created after it was: refused, the refusal committed to
         // the audit log (who asked, which ids), then thrown.
         const found = await findPerson(tx, hubsOfTrigger(d.hubs().values(), trigger), person, trigger);
         const ambiguous = await ambiguousPerson(tx, found, person);

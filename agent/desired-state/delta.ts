@@ -33,7 +33,11 @@ export type DirectoryChange =
   | { kind: 'user-updated'; userId: string; attributes: string[] }
   | { kind: 'user-activated'; userId: string }
   | { kind: 'user-deactivated'; userId: string }
-  | { kind: 'user-deleted'; userId: string; userName: string; emails: string[] }
+  /**
+   * `created`: the deleted user's creation time (RFC 7643 §3.1 `meta.created`), kept with the
+   * deletion (departed-user.ts); absent on entries written before it was carried.
+   */
+  | { kind: 'user-deleted'; userId: string; userName: string; emails: string[]; created?: string }
   | { kind: 'group-created'; groupId: string; displayName: string; members: string[] }
   | { kind: 'group-renamed'; groupId: string; from: string; to: string; members: string[] }
   | { kind: 'group-members'; groupId: string; displayName: string; added: string[]; removed: string[] }

@@ -16,12 +16,21 @@ export interface DepartedUserRecord {
   at: string;
   /**
    * When the SCIM DELETE was accepted (its outbox entry's time, outbox.ts), which `at` follows by
-   * however long the outbox waited to be dispatched. What "created since the deletion" is measured
+   * however long the outbox waited to be dispatched. What "created after the deletion" is measured
    * from (ambiguous-person.ts): measured from `at`, a user the IdP created in that wait (the same
    * provisioning cycle, or while the agent was restarting) counted as created before it. Absent
    * on records written before it was kept.
    */
   deletedAt?: string;
+  /**
+   * When the deleted user was created (RFC 7643 §3.1 `meta.created`, carried by the deletion's
+   * change). An IdP may create a rehire's new account before it deletes the old one (a SCIM POST,
+   * RFC 7644 §3.3, ahead of the DELETE, §3.6): a user with the same address created after this is
+   * possibly their re-creation (ambiguous-person.ts). Absent on records written before it was
+   * kept (and on outbox entries from then): read as unknown, so every such user counts as possibly
+   * the re-creation.
+   */
+  created?: string;
 }
 
 declare module '../store/collections.ts' {

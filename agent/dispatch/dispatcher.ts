@@ -257,7 +257,7 @@ export class Dispatcher {
       const at = new Date(this.clock()).toISOString();
       for (const c of changes) {
         if (c.kind !== 'user-deleted') continue;
-        tx.put('departedUsers', hub.id, c.userId, { hubId: hub.id, directoryUserId: c.userId, userName: c.userName, emails: emailsOfDeleted(c), at, deletedAt: current.at });
+        tx.put('departedUsers', hub.id, c.userId, { hubId: hub.id, directoryUserId: c.userId, userName: c.userName, emails: emailsOfDeleted(c), at, deletedAt: current.at, ...(c.created ? { created: c.created } : {}) });
       }
     }
     const taken = this.slice(current, named, affected, room);

@@ -26,11 +26,30 @@ test('naming the current user by directoryUserId offboards them: their seat is r
   assert.ok((await h.store.get('directoryUsers', h.hub.id, 'u-new'))?.offboarded, 'held');
 });
 
-test('a user who existed before the deletion (two people once sharing an address) is offboarded by email as before', async () => {
-  const h = await recreated('2026-01-01T00:00:00Z');
+test('a user created no later than the deleted one (there already when it was created: two people sharing an address) is offboarded by email as before', async () => {
+  const h = await recreated('2026-01-01T00:00:00Z', '2026-03-01T00:00:00Z');
   const view = await h.api.offboard({ email: 'ann@example.com' }, owner);
   assert.equal((await h.run((await h.store.get('tasks', '', view.id))!)).status, 'waiting');
   assert.deepEqual(await h.removals(), ['op:remove:m-ann']);
+});
+
+test('an IdP that created the new account before deleting the old one (SCIM POST ahead of the DELETE): a user created after the deleted one was, though before its deletion, is refused (409), audited; nothing queued', async () => {
+  const h = await recreated('2026-05-31T00:00:00Z', '2020-01-01T00:00:00Z');
+  await assert.rejects(h.api.offboard({ email: 'ann@example.com' }, owner), (e: Error & { kind?: string }) =>
+    e.kind === 'conflict' && /directory users u-new, u-old/.test(e.message) && /directoryUserId/.test(e.message));
+  assert.deepEqual((await collect(h.store.list('tasks', ''))).filter((t) => t.kind === 'offboard'), [], 'nothing queued');
+  const refusals = (await collect(h.store.list('audit', h.hub.id))).filter((a) => a.action === 'offboard-requested' && a.outcome === 'failed');
+  assert.deepEqual(refusals.map((a) => a.detail), [{ directoryUserIds: ['u-new', 'u-old'], departedUserIds: ['u-old'] }]);
+  const view = await h.api.offboard({ email: 'ann@example.com', directoryUserId: 'u-new' }, owner);
+  assert.equal((await h.run((await h.store.get('tasks', '', view.id))!)).status, 'waiting', 'named by its id, the current user is offboarded');
+  assert.deepEqual(await h.removals(), ['op:remove:m-ann']);
+});
+
+test('a deletion record written before the creation time was kept: a user created before the deletion may be the re-creation, so the offboarding by email is refused', async () => {
+  const h = await recreated('2026-01-01T00:00:00Z');
+  await assert.rejects(h.api.offboard({ email: 'ann@example.com' }, owner), (e: Error & { kind?: string }) => e.kind === 'conflict' && /directory users u-new, u-old/.test(e.message));
+  assert.deepEqual((await collect(h.store.list('tasks', ''))).filter((t) => t.kind === 'offboard'), [], 'nothing queued');
+  assert.ok((await h.api.offboard({ email: 'ann@example.com', externalId: 'obj-new' }, { type: 'entra-lifecycle' })).id, 'an externalId naming the found user is not refused');
 });
 
 test('an offboarding queued before the re-created user arrived fails when it runs; once the deletion record is retired the email names the current user alone', async () => {
@@ -66,4 +85,17 @@ test('a user created after the DELETE was accepted but before the dispatcher rec
   assert.ok(await h.store.get('departedUsers', h.hub.id, 'u-old'), 'the deletion is recorded');
   await assert.rejects(h.api.offboard({ email: 'ann@example.com' }, owner), (e: Error & { kind?: string }) => e.kind === 'conflict' && /directory users u-new, u-old/.test(e.message));
   assert.deepEqual((await collect(h.store.list('tasks', ''))).filter((t) => t.kind === 'offboard'), [], 'nothing queued');
+});
+
+test("the deletion's change carries the deleted user's creation time to its record: a user the IdP created before the DELETE, after the deleted one, is refused", async () => {
+  const h = await hubOf(1, 'immediate', false);
+  const deleted = Date.now();
+  await h.store.transact((tx) => {
+    tx.put('directoryUsers', h.hub.id, 'u-new', { ...testUser('u-new', 'ann@example.com'), created: new Date(deleted - 3_600_000).toISOString() });
+    recordDesiredChange(tx, { hubId: h.hub.id, trigger: { type: 'scim', idp: 'okta' }, changes: [{ kind: 'user-deleted', userId: 'u-old', userName: 'ann@example.com', emails: ['ann@example.com'], created: '2020-01-01T00:00:00.000Z' }] });
+  });
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  await new Dispatcher({ store: h.store, hubs: () => new Map([[h.hub.id, h.hub]]), log: silent, windowMs: 50, clock: () => deleted + 1_000 }).drain();
+  assert.equal((await h.store.get('departedUsers', h.hub.id, 'u-old'))?.created, '2020-01-01T00:00:00.000Z');
+  await assert.rejects(h.api.offboard({ email: 'ann@example.com' }, owner), (e: Error & { kind?: string }) => e.kind === 'conflict' && /directory users u-new, u-old/.test(e.message));
 });

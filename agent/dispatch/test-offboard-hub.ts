@@ -52,11 +52,13 @@ export async function hubOf(people: number, offboards?: 'immediate' | 'threshold
  * A leaver (u-old) the IdP deleted at 2026-06-01 (SCIM DELETE, RFC 7644 §3.6: only the
  * departedUsers record is left) and a user with their email created `created` (u-new, active,
  * externalId obj-new) holding the seat m-ann (dispatch/offboard-departed.test.ts, test/admin/offboard-departed.test.ts).
+ * `oldCreated`: when u-old was created, kept on the record; without it the record is one written
+ * before that was kept.
  */
-export async function recreated(created = '2026-09-01T00:00:00Z') {
+export async function recreated(created = '2026-09-01T00:00:00Z', oldCreated?: string) {
   const h = await hubOf(1, 'immediate', false);
   await h.store.transact((tx) => {
-    tx.put('departedUsers', h.hub.id, 'u-old', { hubId: h.hub.id, directoryUserId: 'u-old', userName: 'ann@example.com', emails: ['ann@example.com'], at: '2026-06-01T00:00:00Z' });
+    tx.put('departedUsers', h.hub.id, 'u-old', { hubId: h.hub.id, directoryUserId: 'u-old', userName: 'ann@example.com', emails: ['ann@example.com'], at: '2026-06-01T00:00:00Z', ...(oldCreated ? { created: oldCreated } : {}) });
     tx.put('directoryUsers', h.hub.id, 'u-new', { ...testUser('u-new', 'ann@example.com'), created, externalId: 'obj-new' });
     tx.put('appMembers', h.hub.id, 'm-ann', { hubId: h.hub.id, id: 'm-ann', email: 'ann@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
     tx.put('memberMatches', h.hub.id, 'm-ann', { hubId: h.hub.id, memberId: 'm-ann', outcome: 'onboarded', manual: false, directoryUserId: 'u-new', at });

@@ -179,7 +179,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
           responses: okOrCsv('AuditList', 'a page of audit entries'),
         },
       },
-      '/people/{email}/offboard': { post: { operationId: 'offboardPerson', summary: 'remove a person\'s seats on every hub now, and hold them (no invite) until the IdP deactivates and reactivates them; 409 naming the directory user ids when the email names several on a hub, one or more active (a leaver and their rehire), or a user the IdP deleted and only users created since with that email: send `directoryUserId` to name one', tags: ['people'], parameters: parameters(personParams), requestBody: body(offboardBody, false), responses: { ...accepted('the parent offboarding task'), '409': problemRef('Conflict') } } },
+      '/people/{email}/offboard': { post: { operationId: 'offboardPerson', summary: 'remove a person\'s seats on every hub now, and hold them (no invite) until the IdP deactivates and reactivates them; 409 naming the directory user ids when the email names several on a hub, one or more active (a leaver and their rehire), or a user the IdP deleted and only users with that email created after it was: send `directoryUserId` to name one', tags: ['people'], parameters: parameters(personParams), requestBody: body(offboardBody, false), responses: { ...accepted('the parent offboarding task'), '409': problemRef('Conflict') } } },
       '/people/{email}/offers': { get: { operationId: 'listOffers', summary: 'the seats offered to a person (claim teams and collections), on every hub', tags: ['people'], parameters: parameters(personParams), responses: ok('OfferList', 'the person\'s offers') } },
       '/people/{email}/offers/{offerId}/claim': {
         post: {

@@ -12,7 +12,7 @@ export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
     const { reason, directoryUserId } = parseInput(offboardBody, req.body, 'body');
     const { email } = parseInput(personParams, params(req), 'path');
     // An email naming several directory users on a hub, one or more active, or a deleted one and
-    // only users created since, is refused 409 with their ids (agent/dispatch/ambiguous-person.ts);
+    // only users created after it was, is refused 409 with their ids (agent/dispatch/ambiguous-person.ts);
     // `directoryUserId` names one of them.
     acceptedTask(ctx, res, await ctx.agent.offboard({ email, ...(directoryUserId ? { directoryUserId } : {}) }, adminTrigger(res, reason)));
   });

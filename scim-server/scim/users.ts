@@ -203,7 +203,7 @@ export async function stageUserDeletion(tx: Transaction, hubId: string, user: Di
     changes.push(...userChanges(report as DirectoryUserRecord, next));
   }
   tx.delete('directoryUsers', hubId, user.id);
-  changes.push({ kind: 'user-deleted', userId: user.id, userName: user.userName, emails: user.emails });
+  changes.push({ kind: 'user-deleted', userId: user.id, userName: user.userName, emails: user.emails, created: user.created });
   return changes;
 }
 

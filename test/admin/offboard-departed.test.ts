@@ -53,3 +53,22 @@ describe('offboarding by the email of a leaver deleted in the directory and re-c
     assert.deepEqual(await world.removals(), ['op:remove:m-ann']);
   });
 });
+
+// An IdP that created the rehire's new account before it deleted the leaver's old one (SCIM POST,
+// RFC 7644 §3.3, ahead of the DELETE, §3.6): u-new created 2026-05-31, u-old (created 2020)
+// deleted 2026-06-01. An Okta Workflow run late for the leaver must not offboard u-new.
+const postFirst = await recreated('2026-05-31T00:00:00Z', '2020-01-01T00:00:00Z');
+
+describe('offboarding by the email of a leaver deleted after their new account was created', () => {
+  const server = listeningForSuite(() => serveRouters([['/api/v1', createAdminRouter({ config: testConfig(), agent: postFirst.api })]]));
+  const post = (body?: unknown) => fetch(`${server.url}/api/v1/people/ann%40example.com/offboard`, { method: 'POST', headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+
+  test('admin API: 409 naming both ids, audited; nothing queued; directoryUserId of the current user is accepted', async () => {
+    const res = await post({ reason: 'Okta Workflow: User Deactivated' });
+    assert.equal(res.status, 409, await res.clone().text());
+    assert.match((await res.json()).detail, /directory users u-new, u-old \(u-old deleted in the directory at 2026-06-01T00:00:00Z/);
+    assert.deepEqual((await collect(postFirst.store.list('tasks', ''))).filter((t) => t.kind === 'offboard'), []);
+    assert.equal((await collect(postFirst.store.list('audit', postFirst.hub.id))).filter((a) => a.action === 'offboard-requested' && a.outcome === 'failed').length, 1);
+    assert.equal((await post({ directoryUserId: 'u-new' })).status, 202);
+  });
+});

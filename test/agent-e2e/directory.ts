@@ -48,7 +48,7 @@ export class Directory {
       for (const g of await collect(tx.list('directoryGroups', this.hubId))) {
         if (g.members.some((m) => m.value === id)) tx.put('directoryGroups', this.hubId, g.id, { ...g, members: g.members.filter((m) => m.value !== id) });
       }
-      recordDesiredChange(tx, { hubId: this.hubId, trigger: this.trigger, changes: [{ kind: 'user-deleted', userId: id, userName: u.userName, emails: u.emails }] });
+      recordDesiredChange(tx, { hubId: this.hubId, trigger: this.trigger, changes: [{ kind: 'user-deleted', userId: id, userName: u.userName, emails: u.emails, created: u.created }] });
     });
   }
 

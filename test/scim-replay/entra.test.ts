@@ -194,10 +194,12 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Entra repl
     assert.deepEqual(await outbox.next(), [[{ kind: 'group-renamed', groupId: gid, from: 'Meta Admins', to: 'Meta Owners', members: [u[1], u[2]] }]]);
 
     // Hard delete of a member: out of the group first, with a group-members delta, in the same write.
+    const thirdCreated = (await app.store.get('directoryUsers', HUB, u[2]))!.created;
     assert.equal((await call('DELETE', `/Users/${u[2]}`)).status, 204);
     assert.deepEqual(await outbox.next(), [[
       { kind: 'group-members', groupId: gid, displayName: 'Meta Owners', added: [], removed: [u[2]] },
-      { kind: 'user-deleted', userId: u[2], userName: 'third@contoso.example', emails: ['third@contoso.example'] },
+      // Its creation time too (RFC 7643 §3.1 meta.created): agent/dispatch/ambiguous-person.ts.
+      { kind: 'user-deleted', userId: u[2], userName: 'third@contoso.example', emails: ['third@contoso.example'], created: thirdCreated },
     ]]);
     assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members.map((m) => m.value), [u[1]]);
     assert.equal((await call('GET', `/Users/${u[2]}`)).status, 404);
