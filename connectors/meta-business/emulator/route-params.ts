@@ -31,6 +31,8 @@ const PERSON_EDGES: Record<string, Table> = {
 
 /** Read-after-write: a POST may carry `fields` (each reference page), served or not. */
 const BUSINESS_USER_UPDATE = ['role', 'tasks', 'email', 'first_name', 'last_name', 'title', 'pending_email', 'clear_pending_email', 'skip_verification_email', 'fields'];
+/** `POST /{business-role-request-id}`: a pending invite's role (and tasks, API spec). */
+const INVITE_UPDATE = ['role', 'tasks', 'fields'];
 
 const BUSINESS_EDGES: Record<string, Table> = {
   business_users: { GET: LIST, POST: ['email', 'role', 'tasks', 'invited_user_type', 'fields'] },
@@ -73,7 +75,7 @@ function tableFor(node: GraphNode, edge: string | undefined): Table | undefined 
     case 'business': return edge ? BUSINESS_EDGES[edge] : { GET: NODE };
     case 'business_user': return edge ? PERSON_EDGES[edge] : { GET: NODE, POST: BUSINESS_USER_UPDATE, DELETE: [] };
     case 'system_user': return edge ? PERSON_EDGES[edge] : { GET: NODE };
-    case 'invite': return edge ? undefined : { GET: NODE, POST: ['role', 'tasks', 'fields'], DELETE: [] };
+    case 'invite': return edge ? undefined : { GET: NODE, POST: INVITE_UPDATE, DELETE: [] };
     case 'asset': return edge ? assetEdges(node.entity.type)[edge] : { GET: NODE };
   }
 }
@@ -87,4 +89,18 @@ export function requireKnownParams(call: GraphCall, node: GraphNode, edge: strin
     if (legacyOverrides && LEGACY.includes(name)) continue;
     throw invalidParameter(`Param ${name} is not a valid parameter of this call`);
   }
+}
+
+/**
+ * Every parameter name some endpoint takes (the tables above, every asset type, the legacy
+ * overrides included): each must be one Meta documents for business management
+ * (test/contract/meta-graph-fields.test.ts checks them against the compiled notes when present).
+ */
+export function routeParamNames(): string[] {
+  const tables: Table[] = [
+    { GET: [...ALWAYS, ...LIST, ...NODE, ...LEGACY], POST: [...BUSINESS_USER_UPDATE, ...INVITE_UPDATE] },
+    ...Object.values(PERSON_EDGES), ...Object.values(BUSINESS_EDGES),
+    ...['ad_account', 'page', 'catalog', 'pixel'].flatMap((t) => Object.values(assetEdges(t))),
+  ];
+  return [...new Set(tables.flatMap((t) => Object.values(t).flat()))].sort();
 }
