@@ -264,6 +264,17 @@ hubs:
     }
   });
 
+  test('a bad HUBWARDEN_LOG_LEVEL or PORT is listed with the file\'s problems, not instead of them (README: one line per problem)', () => {
+    // Before: the environment's problem was the only line, and the file's were named one run later.
+    const env = { HUBWARDEN_LOG_LEVEL: 'verbose', PORT: 'eighty' };
+    assert.deepEqual(problemsOf(`${minimal}    teams: [{ group: Sales, appRole: BOSS }]\n`, env).map((p) => p.split(': ')[0]), ['PORT', 'HUBWARDEN_LOG_LEVEL', 'hubs[0].teams[0].appRole']);
+    // A file that passes the schema: the environment's problems come with the unset secret's.
+    assert.deepEqual(problemsOf(`server: { adminTokens: [env:ADMIN_TOKEN] }\n${minimal}`, { HUBWARDEN_LOG_LEVEL: 'verbose' }), [
+      'HUBWARDEN_LOG_LEVEL: expected one of debug, info, warn, error, silent, got "verbose"',
+      'server.adminTokens[0]: environment variable ADMIN_TOKEN is not set',
+    ]);
+  });
+
   test('PORT overrides server.port; a non-numeric PORT is named', () => {
     assert.equal(parseConfig(minimal, '/x.yaml', {}).file.server.port, 8080);
     assert.equal(parseConfig(`server: { port: 9000 }\n${minimal}`, '/x.yaml', { PORT: '0' }).file.server.port, 0);

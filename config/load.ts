@@ -257,6 +257,9 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   // PORT overrides server.port of a mapping only: anything else is left for the schema to refuse
   // with the file's path (a scalar or a list is not a config).
   const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  // The environment's problems (PORT, HUBWARDEN_LOG_LEVEL) are listed with the file's, not instead
+  // of them: the README promises one line per problem, so one run names everything to fix.
+  const envProblems: string[] = [];
   // Onto a `server:` mapping, or none: one that is something else (a list, a string, empty) is the
   // schema's to refuse at `server`, not to be replaced by { port } and its settings dropped unsaid.
   if (isMapping(raw) && (raw.server === undefined || isMapping(raw.server)) && env.PORT !== undefined && env.PORT !== '') {
@@ -264,20 +267,20 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     // have, for a value that came from the environment. Decimal digits only (Number() also takes
     // 0x1F90 and 1e3); a TCP port is 16 bits (RFC 9293 §3.1).
     const port = /^\d{1,5}$/.test(env.PORT.trim()) ? Number(env.PORT.trim()) : Number.NaN;
-    if (!(port <= 65535)) throw new ConfigError(absolute, [`PORT: expected a whole number from 0 to 65535, got "${env.PORT}"`]);
-    raw.server = { ...(raw.server as Record<string, unknown> | undefined), port };
+    if (!(port <= 65535)) envProblems.push(`PORT: expected a whole number from 0 to 65535, got "${env.PORT}"`);
+    else raw.server = { ...(raw.server as Record<string, unknown> | undefined), port };
   }
   // Checked with the config, as PORT is: winston logs nothing at a level it does not know, so a
   // misspelt level would silence even errors; the logger falls back to info meanwhile (agent/log).
   const levelProblem = logLevelProblem(env.HUBWARDEN_LOG_LEVEL);
-  if (levelProblem) throw new ConfigError(absolute, [levelProblem]);
+  if (levelProblem) envProblems.push(levelProblem);
   const keysAt = new Map<string, readonly string[]>();
   const parsed = configSchema.safeParse(raw, { error: recordKeysOf(keysAt) });
-  if (!parsed.success) throw new ConfigError(absolute, issueLines(parsed.error.issues, raw, keysAt));
+  if (!parsed.success) throw new ConfigError(absolute, [...envProblems, ...issueLines(parsed.error.issues, raw, keysAt)]);
 
   const baseDir = dirname(absolute);
   const secrets = new Map<string, Secret>();
-  const problems: string[] = [];
+  const problems: string[] = [...envProblems];
   // The server's TZ (and `config validate`'s, run where the server runs): a CLI command elsewhere
   // (`on-use`) runs no schedule, and its shell's TZ is not the server's.
   const zoneProblem = options.secrets === 'on-use' ? undefined : timeZoneProblem(env.TZ, firstSchedulePath(parsed.data.hubs));

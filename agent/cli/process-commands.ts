@@ -44,7 +44,8 @@ export function registerProcessCommands(program: Command): void {
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         // The one place several lines are right: every problem of the file, so it is fixed in one pass.
-        if (json) process.stdout.write(`${JSON.stringify({ ok: false, path, problems: err.problems }, null, 2)}\n`);
+        // err.file: the absolute path, as the text form and the OK answer give it.
+        if (json) process.stdout.write(`${JSON.stringify({ ok: false, path: err.file, problems: err.problems }, null, 2)}\n`);
         else process.stderr.write(`${err.message}\n`);
         process.exitCode = 1;
       }

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ADMIN_TOKEN, HUB, startDashboardWorld, type DashboardWorld } from '../browser/dashboard-world.ts';
 import { cli, adminApiForCli } from './cli-run.ts';
 import { FAKE_CHECK_RESULT } from './fake-agent.ts';
@@ -34,10 +34,12 @@ describe('hubwarden --version and --json against a test server', () => {
     const okJson = await cli(['config', 'validate', '--config', good, '--json']);
     assert.equal(okJson.code, 0, okJson.stderr);
     assert.deepEqual(JSON.parse(okJson.stdout), { ok: true, path: good, hubs: 1, identityProviders: 0 });
-    const badJson = await cli(['--json', 'config', 'validate', '--config', bad]);
+    // Given as a relative path: the answer names the file absolute, as the OK answer does.
+    const badJson = await cli(['--json', 'config', 'validate', '--config', relative(process.cwd(), bad)]);
     assert.equal(badJson.code, 1);
     const report = JSON.parse(badJson.stdout);
     assert.equal(report.ok, false);
+    assert.equal(report.path, bad, 'the same absolute path as the OK answer and the text form give');
     assert.ok(report.problems.some((p: string) => /^hubs\[0\]\.id: expected lower-case/.test(p)), badJson.stdout);
     assert.equal(badJson.stderr, '', 'with --json the problems are on stdout only');
   });
