@@ -38,6 +38,16 @@ test('a zone name in another case is a problem naming it as written (Intl finds 
   for (const tz of ['utc', 'US/Eastern']) assert.deepEqual(problemsOf(config('0 3 * * *'), { TZ: tz }), [], tz); // UTC either way; an alias
 });
 
+test('a zone alias in another case is a problem naming it as written (Intl finds us/eastern as America/New_York; Node\'s TZ finds nothing: it ran in UTC)', () => {
+  for (const [tz, written] of [['us/eastern', 'US/Eastern'], ['gb', 'GB'], ['etc/gmt+5', 'Etc/GMT+5'], [':us/pacific', 'US/Pacific'], ['est5edt', 'EST5EDT']]) {
+    assert.deepEqual(problemsOf(config('0 3 * * *'), { TZ: tz }), [
+      `TZ: "${tz}" is written "${written}" in the tz database; Node takes the name only as written and would run hubs[1].checkForUpdates.schedule in UTC instead`,
+    ], tz);
+  }
+  // Aliases written as the tz database writes them run in their zone: taken.
+  for (const tz of ['GB', 'Etc/GMT+5', ':US/Pacific', 'EST5EDT', 'Asia/Calcutta']) assert.deepEqual(problemsOf(config('0 3 * * *'), { TZ: tz }), [], tz);
+});
+
 test('a known zone, unset or empty TZ passes; no schedule, no check', () => {
   for (const tz of ['Europe/Paris', ':Europe/Paris', 'UTC', 'America/New_York', '', undefined]) {
     assert.deepEqual(problemsOf(config('0 3 * * *'), tz === undefined ? {} : { TZ: tz }), [], String(tz));

@@ -1,4 +1,5 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 
 /**
  * The time zone the check-for-updates schedules run in: the server's, from `TZ` (node-cron is given
@@ -6,7 +7,9 @@ import { readFileSync, realpathSync } from 'node:fs';
  * know (`Europe/Pariss`, a POSIX rule such as `CET-1CEST,M3.5.0,M10.5.0/3`) without a word and runs
  * in UTC: a schedule meant for 03:00 in Paris ran at 04:00 or 05:00 there. So a `TZ` is checked
  * with the config when a hub has a schedule, and one that names no zone of the IANA tz database
- * (https://www.iana.org/time-zones) is a problem, as a misspelt HUBWARDEN_LOG_LEVEL is.
+ * (https://www.iana.org/time-zones) is a problem, as a misspelt HUBWARDEN_LOG_LEVEL is. Node takes a
+ * name, or an alias of one, only as the database writes it (`US/Eastern`, not `us/eastern`): one
+ * in another case is a problem naming the spelling it takes.
  *
  * Unset is the host's zone (/etc/localtime); empty is UTC (POSIX: https://pubs.opengroup.org/onlinepubs/9799919799/basedefs/V1_chap08.html#tag_08_03).
  * A leading ":" is dropped (`:Europe/Paris`). A POSIX rule of offset zero and no summer time
@@ -23,17 +26,79 @@ export function timeZoneProblem(tz: string | undefined, scheduledAt: string | un
   if (name.startsWith('/')) return zoneFileProblem(tz, name, scheduledAt, hostZoneFile);
   const rule = POSIX_WITHOUT_SUMMER.exec(name);
   if (rule && /^[+-]?0+(:0+){0,2}$/.test(rule[1]!)) return undefined;
+  let resolved: string;
   try {
-    const resolved = new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
-    // Intl finds a zone's name in any case, Node's TZ only as written: `europe/paris` ran in UTC.
-    // (UTC in any case is UTC either way.)
-    if (resolved !== name && resolved.toLowerCase() === name.toLowerCase() && resolved !== 'UTC') {
-      return `TZ: "${tz}" is written "${resolved}" in the tz database; Node takes the name only as written and would run ${scheduledAt} in UTC instead`;
-    }
-    return undefined;
+    resolved = new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
   } catch {
     return `TZ: "${tz}" is not a time zone name (the IANA tz database's, such as Europe/Paris or UTC); Node would run ${scheduledAt} in UTC instead`;
   }
+  // Intl finds a zone's name or alias in any case (ECMA-402, Time Zone Names:
+  // https://tc39.es/ecma402/#sec-time-zone-names), Node's TZ only as written: `europe/paris` and
+  // `us/eastern` ran in UTC while `US/Eastern` runs in America/New_York. A zone's own name as
+  // written, or UTC in any case, runs as named; any other spelling is tried as Node would take it.
+  if (resolved === name || resolved === 'UTC') return undefined;
+  const [runs] = zonesNodeRuns([tz], tz === process.env.TZ);
+  if (runs === resolved) return undefined;
+  if (runs === null && resolved.toLowerCase() !== name.toLowerCase()) return undefined; // no answer: an alias is given the benefit of the doubt
+  return `TZ: "${tz}" is written "${spellingOf(name, resolved)}" in the tz database; Node takes the name only as written and would run ${scheduledAt} in ${runs ?? 'UTC'} instead`;
+}
+
+/**
+ * The zone Node runs in with each of these TZ values (undefined: none, so UTC; null: could not
+ * tell). `current`: the first is this process's own TZ, and this process says. Otherwise a child
+ * Node process sets each in turn (Node re-reads the zone when process.env.TZ is set:
+ * https://nodejs.org/api/process.html#processenv), so this process's zone never changes.
+ */
+function zonesNodeRuns(tzs: readonly string[], current = false): Array<string | undefined | null> {
+  if (current && tzs.length === 1) return [Intl.DateTimeFormat().resolvedOptions().timeZone];
+  const script = 'process.stdout.write(JSON.stringify(JSON.parse(process.env.HUBWARDEN_TZ_NAMES).map((tz) => { process.env.TZ = tz; return Intl.DateTimeFormat().resolvedOptions().timeZone ?? 0; })))';
+  const child = spawnSync(process.execPath, ['-e', script], { env: { HUBWARDEN_TZ_NAMES: JSON.stringify(tzs) }, encoding: 'utf8', timeout: 10_000 });
+  try {
+    const zones = JSON.parse(child.stdout) as Array<string | 0>;
+    if (child.status === 0 && zones.length === tzs.length) return zones.map((z) => (z === 0 ? undefined : z));
+  } catch {
+    // no answer
+  }
+  return tzs.map(() => null);
+}
+
+/**
+ * How the tz database writes `name`, a spelling of `zone` in another case: the zone's own name
+ * when only the case differs; for an alias (`us/eastern`), the host's tz file of that name in any
+ * case, or the alias in upper, lower or title case segment by segment (`US/Eastern`, `Etc/GMT+5`),
+ * the first Node runs as `zone`; else the zone's own name, which Node always takes.
+ */
+function spellingOf(name: string, zone: string, zoneinfo = '/usr/share/zoneinfo'): string {
+  if (zone.toLowerCase() === name.toLowerCase()) return zone;
+  const title = (s: string) => s.toLowerCase().replace(/(^|[_\-/])([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+  let spellings = [''];
+  for (const segment of name.split('/')) {
+    const cases = new Set([segment.toUpperCase(), title(segment), segment.toLowerCase()]);
+    spellings = spellings.flatMap((head) => [...cases].map((c) => (head ? `${head}/${c}` : c)));
+  }
+  const onHost = tzFileSpelling(name, zoneinfo);
+  const candidates = [...new Set([...(onHost ? [onHost] : []), ...spellings])].filter((s) => s !== name).slice(0, 64);
+  const runs = zonesNodeRuns(candidates);
+  return candidates.find((_s, i) => runs[i] === zone) ?? zone;
+}
+
+/** The path of the host's tz file named `name` in any case (`US/Eastern` for us/eastern), if any. */
+function tzFileSpelling(name: string, zoneinfo: string): string | undefined {
+  let dir = zoneinfo;
+  const found: string[] = [];
+  for (const segment of name.split('/')) {
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      return undefined;
+    }
+    const entry = entries.find((e) => e.toLowerCase() === segment.toLowerCase());
+    if (entry === undefined) return undefined;
+    found.push(entry);
+    dir = `${dir}/${entry}`;
+  }
+  return found.join('/');
 }
 
 /**

@@ -11,26 +11,32 @@
  * A schedule that fires again within the length of the jump (`30 * * * *`: 03:30 comes half an
  * hour after it) loses nothing that matters and gets no extra slot, as cron does for jobs run every
  * hour. When the clock goes back (an hour lived twice), node-cron fires the repeated time once
- * (its second occurrence), which is what a daily check wants.
+ * (its second occurrence), which is what a daily check wants; but only when it was running before
+ * the first: started between the two (Europe/Berlin, 2026-10-25: at 02:45 CEST, after the first
+ * 02:30 and before the clock goes from 03:00 back to 02:00), it reads the wall clock as past 02:30
+ * and gives the next day's as its next run, and the day's check was lost. The second occurrence
+ * is then the slot, queued at its time (the slot node-cron gives a replica that ran all night).
  */
 const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 /** A yearly schedule's next run is at most a year away (366 days and a bit). */
 const HORIZON_MS = 367 * DAY_MS;
 
 const offsetAt = (ms: number) => new Date(ms).getTimezoneOffset();
 
-interface ForwardJump {
+interface Jump {
   /** The first instant after the jump. */
   at: number;
-  /** The first wall-clock time skipped, as if it were UTC (ms). */
+  /** Forward: the first wall-clock time skipped; back: the first one lived again; as if it were UTC (ms). */
   wallFrom: number;
   lengthMs: number;
+  forward: boolean;
 }
 
-/** The jumps forward of the local clock in (fromMs, toMs]. Zones change offset months apart, so one look per day finds each. */
-function forwardJumps(fromMs: number, toMs: number): ForwardJump[] {
-  const jumps: ForwardJump[] = [];
+/** The jumps of the local clock in (fromMs, toMs]. Zones change offset months apart, so one look per day finds each. */
+function jumpsIn(fromMs: number, toMs: number): Jump[] {
+  const jumps: Jump[] = [];
   const end = Math.min(toMs, fromMs + HORIZON_MS);
   for (let lo = fromMs; lo < end;) {
     const hi = Math.min(lo + DAY_MS, end);
@@ -45,7 +51,8 @@ function forwardJumps(fromMs: number, toMs: number): ForwardJump[] {
       }
       // getTimezoneOffset is UTC minus local time in minutes: it drops when the clock goes forward.
       const lengthMs = (before - offsetAt(b)) * MINUTE_MS;
-      if (lengthMs > 0) jumps.push({ at: b, wallFrom: b - before * MINUTE_MS, lengthMs });
+      if (lengthMs > 0) jumps.push({ at: b, wallFrom: b - before * MINUTE_MS, lengthMs, forward: true });
+      else if (lengthMs < 0) jumps.push({ at: b, wallFrom: b - offsetAt(b) * MINUTE_MS, lengthMs: -lengthMs, forward: false });
     }
     lo = hi;
   }
@@ -53,16 +60,28 @@ function forwardJumps(fromMs: number, toMs: number): ForwardJump[] {
 }
 
 /**
- * The slot of a scheduled time skipped by a jump forward of the clock after `after` and before
- * node-cron's `next` run (undefined when none). `matchesWallClock` says whether the schedule
- * matches a wall-clock time given as if it were UTC; `seconds` are the expression's seconds field.
+ * The slot of a scheduled time node-cron skips after `after` and before its `next` run (undefined
+ * when none): one a jump forward of the clock skips (the slot is the jump), or the second
+ * occurrence of one in an hour lived twice (the slot is that instant). `matchesWallClock` says
+ * whether the schedule matches a wall-clock time given as if it were UTC; `seconds` are the
+ * expression's seconds field.
  */
 export function skippedSlot(matchesWallClock: (wallClock: Date) => boolean, seconds: readonly number[], after: Date, next: Date | null): Date | undefined {
   if (!next) return undefined;
-  for (const jump of forwardJumps(after.getTime(), next.getTime())) {
-    if (jump.at <= after.getTime() || next.getTime() - jump.at < jump.lengthMs) continue;
-    for (let minute = jump.wallFrom; minute < jump.wallFrom + jump.lengthMs; minute += MINUTE_MS) {
-      if (seconds.some((s) => matchesWallClock(new Date(minute + s * 1000)))) return new Date(jump.at);
+  // A jump back up to an hour before `after` may still have its second occurrences ahead.
+  for (const jump of jumpsIn(after.getTime() - HOUR_MS, next.getTime())) {
+    if (jump.forward) {
+      if (jump.at <= after.getTime() || next.getTime() - jump.at < jump.lengthMs) continue;
+      for (let minute = jump.wallFrom; minute < jump.wallFrom + jump.lengthMs; minute += MINUTE_MS) {
+        if (seconds.some((s) => matchesWallClock(new Date(minute + s * 1000)))) return new Date(jump.at);
+      }
+      continue;
+    }
+    for (let m = 0; m < jump.lengthMs; m += MINUTE_MS) {
+      for (const s of [...seconds].sort((a, b) => a - b)) {
+        const at = jump.at + m + s * 1000;
+        if (at > after.getTime() && at < next.getTime() && matchesWallClock(new Date(jump.wallFrom + m + s * 1000))) return new Date(at);
+      }
     }
   }
   return undefined;

@@ -84,3 +84,52 @@ test('replicas sharing a store queue the skipped time once: its slot is the jump
   assert.deepEqual(queued, ['2026-03-29T01:00:00.000Z']);
   assert.equal((await store.get('scheduleRuns', '', 'check-for-updates:berlin'))?.slot, '2026-03-29T01:00:00.000Z');
 });
+
+test('an agent started between the two 02:30s when summer time ends (after the first, before the clock goes back) runs that day at the second, once', async (t) => {
+  // node-cron's next run from 02:45 CEST (00:45 UTC) is the next day's: it reads the wall clock,
+  // already past 02:30, and the day's check was lost (nothing queued on the 25th).
+  const slots = await slotsQueued(t, '30 2 * * *', '2026-10-25T00:45:00Z', '2026-10-26T06:00:00Z');
+  assert.deepEqual(slots, ['2026-10-25T01:30:00.000Z', '2026-10-26T01:30:00.000Z']);
+});
+
+test('an agent stopped over the first 02:30 and restarted before the clock goes back records the second as due: stopped again over it, the next start queues it, once', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.parse('2026-10-24T12:00:00Z') });
+  const store = new MemoryStore();
+  const quiet = { info() {}, warn() {}, error() {} };
+  await (await startCheckSchedules({ store, hubs: hubsAt('30 2 * * *'), log: quiet, firstImports: false })).stop();
+  t.mock.timers.setTime(Date.parse('2026-10-25T00:45:00Z'));
+  await (await startCheckSchedules({ store, hubs: hubsAt('30 2 * * *'), log: quiet, firstImports: false })).stop();
+  assert.equal((await store.get('checkSchedules', 'berlin', 'berlin'))?.next, '2026-10-25T01:30:00.000Z');
+  t.mock.timers.setTime(Date.parse('2026-10-25T03:00:00Z'));
+  await (await startCheckSchedules({ store, hubs: hubsAt('30 2 * * *'), log: quiet, firstImports: false })).stop();
+  await (await startCheckSchedules({ store, hubs: hubsAt('30 2 * * *'), log: quiet, firstImports: false })).stop();
+  const tasks = await collect(store.list('tasks', 'berlin'));
+  assert.equal(tasks.length, 1);
+  assert.match(tasks[0].trigger.detail ?? '', /2026-10-25T01:30:00\.000Z/);
+});
+
+test('replicas sharing a store, one running all night and one started between the two 02:30s, queue the day once', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.parse('2026-10-24T23:00:00Z') });
+  const store = new CutOffStore();
+  const queued: string[] = [];
+  const log = { info: (_m: string, meta?: object) => { const slot = (meta as { slot?: string } | undefined)?.slot; if (slot) queued.push(slot); }, warn() {}, error() {} };
+  const settle = async () => { for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r)); };
+  const replicas = [await startCheckSchedules({ store, hubs: hubsAt('30 2 * * *'), log, firstImports: false })];
+  try {
+    t.mock.timers.tick(105 * 60_000); // 00:45 UTC, 02:45 CEST
+    await settle();
+    replicas.push(await startCheckSchedules({ store, hubs: hubsAt('30 2 * * *'), log, firstImports: false }));
+    // To 02:00 UTC (03:00 CET) in one step: node-cron cuts its clock's milliseconds with
+    // setMilliseconds, which reads a repeated local time as its first occurrence
+    // (https://tc39.es/ecma262/#sec-utc-t), so in the second 02:xx its clock stands an hour behind
+    // and it waits (mock timers never advance meanwhile); the all-night replica's tick then comes
+    // as a late one at 03:00 CET, queued for its slot all the same.
+    t.mock.timers.tick(75 * 60_000);
+    await settle();
+    t.mock.timers.tick(3_600_000);
+    await settle();
+  } finally {
+    for (const r of replicas) await r.stop();
+  }
+  assert.deepEqual(queued, ['2026-10-25T01:30:00.000Z']);
+});

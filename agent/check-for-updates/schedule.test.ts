@@ -48,6 +48,20 @@ describe('check for updates schedules', () => {
     await assert.rejects(startCheckSchedules({ store: new MemoryStore(), hubs: built, log }), /hubs\[1\]\.checkForUpdates\.schedule/);
   });
 
+  test('the server refuses its own TZ when it runs as UTC (a zone alias in another case), and takes the alias as written', async (t) => {
+    // Node re-reads the zone when process.env.TZ is set (https://nodejs.org/api/process.html#processenv).
+    const had = 'TZ' in process.env;
+    const before = process.env.TZ;
+    t.after(() => { if (had) process.env.TZ = before; else delete process.env.TZ; });
+    process.env.TZ = 'us/eastern';
+    assert.equal(new Date('2026-07-01T00:00:00Z').getTimezoneOffset(), 0, 'Node runs us/eastern as UTC');
+    assert.deepEqual(validateSchedules(hubs('0 3 * * *')), ['TZ: "us/eastern" is written "US/Eastern" in the tz database; Node takes the name only as written and would run hubs[1].checkForUpdates.schedule in UTC instead']);
+    await assert.rejects(startCheckSchedules({ store: new MemoryStore(), hubs: hubs('0 3 * * *'), log }), /"US\/Eastern"/);
+    process.env.TZ = 'US/Eastern';
+    assert.equal(new Date('2026-07-01T00:00:00Z').getTimezoneOffset(), 240);
+    assert.deepEqual(validateSchedules(hubs('0 3 * * *')), []);
+  });
+
   test('a tick the store refused (its outcome unknown) is queued again for its slot, not left to the next slot', async () => {
     const store = new CutOffStore(); // shared: the slot is claimed in the same commit
     store.refuse = true;
