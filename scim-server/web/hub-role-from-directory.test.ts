@@ -11,11 +11,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { accessStore, directoryGroup, directoryUser, seedDirectory } from '../../agent/access/directory-fixtures.ts';
-import type { MemoryStore } from '../../agent/store/memory-store.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import type { TestServer } from '../../test/admin/test-server.ts';
 import { SessionStore } from './session-store.ts';
-import { MemoryStore as Store } from '../../agent/store/memory-store.ts';
 import { dashboardCaller, dashboardConfig, serveDashboard, signedIn, type SignedIn } from './web-fixtures.ts';
 
 const config = dashboardConfig('hub-role-from-directory', `
@@ -32,7 +31,7 @@ const HUB = '/ui/api/v1/hubs/acme-ads';
 describe('a hub role comes from the directory on every request, and from nothing else', () => {
   let server: TestServer;
   let store: MemoryStore;
-  const sessions = new SessionStore(new Store());
+  const sessions = new SessionStore(new MemoryStore());
   const call = dashboardCaller(() => server);
 
   /** Everything an owner of acme-ads may read or do, as this person with this session: the statuses. */
