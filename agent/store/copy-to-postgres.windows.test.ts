@@ -3,12 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import pg from 'pg';
-import winston from 'winston';
-import { logger } from '../log/logger.ts';
 import { postgresForTests } from '../../test/postgres.ts';
 import { freshSchemas } from '../../test/fresh-schemas.ts';
+import { heardLines } from '../../test/heard-log.ts';
 import { queryAudit } from '../audit/audit-query.ts';
 import { copyLowdbToPostgres } from './copy-to-postgres.ts';
 import type { CopyStep } from './copy-to-postgres-steps.ts';
@@ -52,24 +50,6 @@ function killedAt(step: CopyStep, admin: pg.Client, schema: string): (at: CopySt
 
 type Line = { level: string; message: string; schema?: string; migration?: string; migrations?: string[] };
 
-/** The log lines written while the test runs, heard here and not printed (the runner may silence the log). */
-function heardLines(t: { after(fn: () => void): void }): Line[] {
-  const lines: Line[] = [];
-  const sink = new PassThrough({ objectMode: true });
-  sink.on('data', (info: Line) => lines.push(info));
-  const transport = new winston.transports.Stream({ stream: sink, level: 'info' });
-  const { silent, level } = logger;
-  const printed = logger.transports.map((tr) => [tr, tr.silent] as const);
-  for (const [tr] of printed) tr.silent = true;
-  Object.assign(logger, { silent: false, level: 'info' });
-  logger.add(transport);
-  t.after(() => {
-    logger.remove(transport);
-    Object.assign(logger, { silent, level });
-    for (const [tr, was] of printed) tr.silent = was;
-  });
-  return lines;
-}
 
 describe('hubwarden store migrate: no window between its steps a server or a rerun could fall into', { skip: db.skip }, () => {
   const freshSchema = freshSchemas(db);
@@ -110,7 +90,7 @@ describe('hubwarden store migrate: no window between its steps a server or a rer
     const source = await lowdbOf(t, 40);
     const schema = freshSchema('win_killed_create');
     const admin = await adminOf(t);
-    const lines = heardLines(t);
+    const lines = heardLines<Line>(t);
     const applied = () => lines.filter((l) => l.message === 'store: PostgreSQL migration applied' && l.schema === schema).map((l) => l.migration);
     await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema, at: killedAt('schema-created', admin, schema) }), /killed at schema-created/);
     const { rows } = await admin.query<{ records: string | null }>('SELECT to_regclass($1)::text AS records', [`"${schema}".records`]);

@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
-import winston from 'winston';
-import { logger } from '../../log/logger.ts';
+import { heardLines } from '../../../test/heard-log.ts';
 import { postgresForTests } from '../../../test/postgres.ts';
 import { postgresReplicas } from '../../../test/postgres-replicas.ts';
 
@@ -15,21 +13,7 @@ const db = await postgresForTests();
 const { freshSchema, replica } = postgresReplicas(db);
 
 test("a replica whose clock is a minute from the database's reports it at open; one that agrees does not", { skip: db.skip }, async (t) => {
-  const lines: Array<{ level: string; message: string; skewMs?: number }> = [];
-  const sink = new PassThrough({ objectMode: true });
-  sink.on('data', (info: { level: string; message: string; skewMs?: number }) => lines.push(info));
-  const transport = new winston.transports.Stream({ stream: sink, level: 'info' });
-  // The test runner may silence the log (HUBWARDEN_LOG_LEVEL): heard here, not printed.
-  const { silent, level } = logger;
-  const printed = logger.transports.map((tr) => [tr, tr.silent] as const);
-  for (const [tr] of printed) tr.silent = true;
-  Object.assign(logger, { silent: false, level: 'info' });
-  logger.add(transport);
-  t.after(() => {
-    logger.remove(transport);
-    Object.assign(logger, { silent, level });
-    for (const [tr, was] of printed) tr.silent = was;
-  });
+  const lines = heardLines<{ level: string; message: string; skewMs?: number }>(t);
 
   const schema = freshSchema('clock');
   const ahead = await replica(schema, { clock: () => Date.now() + 60_000 });
