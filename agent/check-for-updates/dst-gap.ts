@@ -10,8 +10,9 @@
  *
  * A schedule that fires again within the length of the jump (`30 * * * *`: 03:30 comes half an
  * hour after it) loses nothing that matters and gets no extra slot, as cron does for jobs run every
- * hour. When the clock goes back (an hour lived twice), node-cron fires the repeated time once
- * (its second occurrence), which is what a daily check wants; but only when it was running before
+ * hour. When the clock goes back (an hour lived twice), node-cron takes the repeated time once
+ * (its second occurrence) as its next run, which is what a daily check wants (it cannot wait for
+ * it, though: repeatedHour below runs that hour's slots); but only when it was running before
  * the first: started between the two (Europe/Berlin, 2026-10-25: at 02:45 CEST, after the first
  * 02:30 and before the clock goes from 03:00 back to 02:00), it reads the wall clock as past 02:30
  * and gives the next day's as its next run, and the day's check was lost. The second occurrence
@@ -83,6 +84,44 @@ export function skippedSlot(matchesWallClock: (wallClock: Date) => boolean, seco
         if (at > after.getTime() && at < next.getTime() && matchesWallClock(new Date(jump.wallFrom + m + s * 1000))) return new Date(at);
       }
     }
+  }
+  return undefined;
+}
+
+/**
+ * node-cron cannot wait for a time in the second occurrence of an hour lived twice: it cuts its
+ * clock's milliseconds with `setMilliseconds(0)`, which reads a repeated local time as its first
+ * occurrence (MakeDate(..., LocalTime) → UTC(t), https://tc39.es/ecma262/#sec-utc-t), so at the
+ * second 02:30 its clock stands an hour behind: it found the slot not yet due and armed its timer
+ * again with no delay, about once a millisecond, until the hour ended (Europe/Berlin, 2026-10-25:
+ * 02:30 CET to 03:00 CET, a core busy and the event loop shared with SCIM requests), then reported
+ * the slot as missed and the check ran half an hour late. Started inside that hour, it also took
+ * the first occurrence's slot for its next run. hubwarden stops node-cron over that hour and runs
+ * the hour's slots itself.
+ *
+ * The second occurrence of an hour lived twice that holds `now` or node-cron's `next` run
+ * (undefined when none): when it starts (`from`), ends (`to`), and the schedule's times in it not
+ * before `now`, and one at its end, as instants, in order (for `30 2 * * *`, the second 02:30: the slot a replica
+ * restarted before it queues, skippedSlot).
+ */
+export function repeatedHour(matchesWallClock: (wallClock: Date) => boolean, seconds: readonly number[], now: Date, next: Date | null): { from: Date; to: Date; slots: Date[] } | undefined {
+  const end = Math.max(now.getTime(), next?.getTime() ?? 0);
+  for (const jump of jumpsIn(now.getTime() - HOUR_MS, end)) {
+    if (jump.forward) continue;
+    const to = jump.at + jump.lengthMs;
+    const holds = (ms: number) => ms >= jump.at && ms < to;
+    if (!holds(now.getTime()) && !(next && holds(next.getTime()))) continue;
+    const slots: Date[] = [];
+    for (let m = 0; m < jump.lengthMs; m += MINUTE_MS) {
+      for (const s of [...seconds].sort((a, b) => a - b)) {
+        const at = jump.at + m + s * 1000;
+        if (at >= now.getTime() && matchesWallClock(new Date(jump.wallFrom + m + s * 1000))) slots.push(new Date(at));
+      }
+    }
+    // node-cron started again at the hour's end takes its next run after it: a slot just then
+    // (03:00 CET for `*/20 * * * *`) is queued with the hour's.
+    if (matchesWallClock(new Date(jump.wallFrom + jump.lengthMs))) slots.push(new Date(to));
+    return { from: new Date(jump.at), to: new Date(to), slots };
   }
   return undefined;
 }

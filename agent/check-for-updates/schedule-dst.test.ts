@@ -119,11 +119,9 @@ test('replicas sharing a store, one running all night and one started between th
     t.mock.timers.tick(105 * 60_000); // 00:45 UTC, 02:45 CEST
     await settle();
     replicas.push(await startCheckSchedules({ store, hubs: hubsAt('30 2 * * *'), log, firstImports: false }));
-    // To 02:00 UTC (03:00 CET) in one step: node-cron cuts its clock's milliseconds with
-    // setMilliseconds, which reads a repeated local time as its first occurrence
-    // (https://tc39.es/ecma262/#sec-utc-t), so in the second 02:xx its clock stands an hour behind
-    // and it waits (mock timers never advance meanwhile); the all-night replica's tick then comes
-    // as a late one at 03:00 CET, queued for its slot all the same.
+    // To 02:00 UTC (03:00 CET) in one step: over the repeated hour node-cron is stopped on both
+    // replicas and the second 02:30 is queued by their own timers (schedule-repeated-hour.test.ts
+    // follows it a second at a time).
     t.mock.timers.tick(75 * 60_000);
     await settle();
     t.mock.timers.tick(3_600_000);

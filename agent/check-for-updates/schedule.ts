@@ -9,7 +9,9 @@
  * (the idempotency key alone would let a replica whose tick came a moment later queue a second).
  * The slot is node-cron's scheduled time for the tick (`context.date`), the same on every replica.
  * A slot that passed while the agent was stopped is queued at start (schedule-due.ts); one the
- * clock skips when summer time starts is queued at the jump (dst-gap.ts).
+ * clock skips when summer time starts is queued at the jump (dst-gap.ts). Over the second
+ * occurrence of the hour lived twice when summer time ends, node-cron is stopped and the hour's
+ * slots are queued on timers of our own, at their time (dst-gap.ts, repeatedHour).
  */
 import cron, { type ScheduledTask, type TaskContext } from 'node-cron';
 import type { HubConfigFile } from '../../config/schema.ts';
@@ -18,7 +20,7 @@ import { claimSlotIn } from '../schedules/run-once.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import { checkForUpdatesKey, requestCheckForUpdates, requestFirstImports } from './request.ts';
-import { skippedSlot } from './dst-gap.ts';
+import { repeatedHour, skippedSlot } from './dst-gap.ts';
 import { catchUpMissedSlot, recordNextSlot } from './schedule-due.ts';
 
 export interface CheckSchedule {
@@ -48,6 +50,8 @@ const QUEUE_RETRY_MS = 30_000;
 const QUEUE_TRIES = 3;
 /** setTimeout's longest delay (2^31 - 1 ms, about 24.8 days); a longer wait is armed again then. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** node-cron is stopped this long before an hour lived twice, so its own timer never fires in it. */
+const HOLD_LEAD_MS = 60_000;
 
 /**
  * A bad expression is a config error at its path (`hubs[1].checkForUpdates.schedule`, as the
@@ -71,6 +75,7 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
   const jobs: ScheduledTask[] = [];
   const retries = new Set<NodeJS.Timeout>();
   const jumpTimers = new Map<string, NodeJS.Timeout>();
+  const holdTimers = new Set<NodeJS.Timeout>();
   const wallClocks: ScheduledTask[] = [];
   let stopped = false;
   const retryMs = options.retryMs ?? QUEUE_RETRY_MS;
@@ -100,10 +105,13 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
         retries.add(timer);
       }
     };
-    const job = cron.schedule(expression, async (context?: TaskContext) => {
+    const job = cron.createTask(expression, async (context?: TaskContext) => {
       await queue(context?.date ?? new Date(Math.floor(Date.now() / 1000) * 1000), false);
       armJump();
+      holdOver();
     }, { name: `check-for-updates:${hub.id}`, noOverlap: true });
+    /** node-cron's next run, started or not (getNextRun gives null while the job is stopped). */
+    const nextRun = (): Date | null => job.getNextRuns(1)[0] ?? null;
     // The schedule read on wall-clock times given as UTC (never started: only `match` is used),
     // to find a time the local clock skips (dst-gap.ts).
     const wallClock = cron.createTask(expression, () => {}, { name: `check-for-updates-wall-clock:${hub.id}`, timezone: 'UTC' });
@@ -111,16 +119,16 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
     const seconds = cron.parse(expression).second;
     /** The next slot: node-cron's next run, or a time before it that the clock skips. */
     const nextSlot = (now: Date): Date | null => {
-      const next = job.getNextRun();
+      const next = nextRun();
       return skippedSlot((wall) => wallClock.match(wall), seconds, now, next) ?? next;
     };
     /** A timer for the next slot when node-cron will not fire it (the clock skips it), queued at the jump. */
     const armJump = (): void => {
       clearTimeout(jumpTimers.get(hub.id));
       jumpTimers.delete(hub.id);
-      if (stopped) return;
+      if (stopped || held) return; // the held hour's slots have their own timers
       const now = new Date();
-      const slot = skippedSlot((wall) => wallClock.match(wall), seconds, now, job.getNextRun());
+      const slot = skippedSlot((wall) => wallClock.match(wall), seconds, now, nextRun());
       if (!slot) return;
       const wait = slot.getTime() - now.getTime();
       const timer = setTimeout(() => {
@@ -130,6 +138,54 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
       }, Math.min(wait, MAX_TIMER_MS));
       timer.unref();
       jumpTimers.set(hub.id, timer);
+    };
+    const later = (ms: number, run: () => void): NodeJS.Timeout => {
+      const timer = setTimeout(() => {
+        holdTimers.delete(timer);
+        run();
+      }, Math.max(0, ms));
+      timer.unref();
+      holdTimers.add(timer);
+      return timer;
+    };
+    /**
+     * Stops node-cron a moment before the second occurrence of an hour lived twice that holds its
+     * next run (or now), queues that hour's slots at their time, and starts node-cron again when
+     * the hour is over (dst-gap.ts, repeatedHour: node-cron busy-waited through it and ran late).
+     */
+    let held = false;
+    let holdTimer: NodeJS.Timeout | undefined;
+    const holdOver = (): void => {
+      if (holdTimer) holdTimers.delete(holdTimer);
+      clearTimeout(holdTimer);
+      holdTimer = undefined;
+      if (stopped || held) return;
+      const now = Date.now();
+      // The next slot read now, when node-cron has just computed its own next run (at start, after
+      // a tick): read again in the repeated hour's first occurrence, node-cron gives the next day's.
+      // A slot it skips in the repeated hour (skippedSlot: started between the two) holds it too.
+      const hour = repeatedHour((wall) => wallClock.match(wall), seconds, new Date(now), nextSlot(new Date(now)));
+      if (!hour) return;
+      const wait = hour.from.getTime() - HOLD_LEAD_MS - now;
+      if (wait > MAX_TIMER_MS) holdTimer = later(MAX_TIMER_MS, holdOver);
+      else if (wait > 0) holdTimer = later(wait, () => hold(hour));
+      else hold(hour);
+    };
+    const hold = (hour: { to: Date; slots: Date[] }): void => {
+      if (stopped || held) return;
+      held = true;
+      job.stop();
+      clearTimeout(jumpTimers.get(hub.id));
+      jumpTimers.delete(hub.id);
+      const now = Date.now();
+      for (const slot of hour.slots) later(slot.getTime() - now, () => void queue(slot, false));
+      later(hour.to.getTime() - now, () => {
+        held = false;
+        if (stopped) return;
+        job.start();
+        armJump();
+        holdOver();
+      });
     };
     // node-cron skips a tick whose timer fires more than `missedExecutionTolerance` (1 s) after its
     // time, and only emits `execution:missed` (https://github.com/node-cron/node-cron, TaskOptions):
@@ -143,11 +199,16 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
       if (first) queueMicrotask(() => {
         const slot = latestMissed!;
         latestMissed = undefined;
-        void queue(slot, true).finally(armJump);
+        void queue(slot, true).finally(() => {
+          armJump();
+          holdOver();
+        });
       });
     });
     jobs.push(job);
     scheduled.set(hub.id, expression);
+    holdOver();
+    if (!held) job.start();
     armJump();
     try {
       const now = new Date();
@@ -177,6 +238,8 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
       retries.clear();
       for (const timer of jumpTimers.values()) clearTimeout(timer);
       jumpTimers.clear();
+      for (const timer of holdTimers) clearTimeout(timer);
+      holdTimers.clear();
       for (const job of [...jobs, ...wallClocks]) await job.destroy();
     },
   };
