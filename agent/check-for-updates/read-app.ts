@@ -78,6 +78,25 @@ export function membersHidden(reading: Pick<AppListings, 'members' | 'systemUser
   return [...hidden];
 }
 
+/**
+ * Each holder typed by the listings that name them: a system user when the system-user listing
+ * holds the id, a member when only the member listing does, and as the connector said when neither
+ * does. A connector may type a holder from a field whose values the app does not document (its
+ * README says where): typed a system user, a listed
+ * member's grant left the plan's view (never unassigned when their team dropped the asset, no
+ * drift reported); typed a member, a listed system user's grant was stored and shown as a person's.
+ * An id neither listing holds keeps the connector's type: a member there is a person the member
+ * listing lacks (membersHidden), so nothing is removed and nobody invited until it lists them.
+ */
+export function holdersByListing(reading: Pick<AppListings, 'members' | 'systemUsers' | 'assignments'>): AssetAssignment[] {
+  const systemIds = new Set(reading.systemUsers.map((s) => s.id));
+  const memberIds = new Set(reading.members.map((m) => m.id));
+  return reading.assignments.map((a) => {
+    const userType = systemIds.has(a.userId) ? 'system-user' : memberIds.has(a.userId) ? 'member' : a.userType;
+    return userType === a.userType ? a : { ...a, userType };
+  });
+}
+
 /** Sections a check for updates may complete without (members and invites it may not). */
 export const OPTIONAL_SECTIONS = ['system users', 'assets', 'assignments', 'partners'] as const;
 export type OptionalSection = (typeof OPTIONAL_SECTIONS)[number];
@@ -334,9 +353,10 @@ async function readListings(connector: HubConnector, options: ReadOptions): Prom
   if (!listAssignments && assets.length > 0) unsupported.push('assignments');
   const order = (u: { section: string }) => OPTIONAL_SECTIONS.indexOf(u.section as OptionalSection);
   unavailable.sort((a, b) => order(a) - order(b));
-  const hiddenMembers = membersHidden({ members, systemUsers, assignments });
+  const typed = holdersByListing({ members, systemUsers, assignments });
+  const hiddenMembers = membersHidden({ members, systemUsers, assignments: typed });
   return {
-    members, invites, systemUsers, assets, assignments, partners, partnerUsers, partnerFailures, assetTypes, unreadableAssetTypes, unsupported, unavailable,
+    members, invites, systemUsers, assets, assignments: typed, partners, partnerUsers, partnerFailures, assetTypes, unreadableAssetTypes, unsupported, unavailable,
     ...(incompleteAssetTypes.length > 0 ? { incompleteAssetTypes } : {}),
     ...(unreadableAssignments.length > 0 ? { unreadableAssignments } : {}),
     ...(hiddenMembers.length > 0 ? { hiddenMembers } : {}),

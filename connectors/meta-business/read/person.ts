@@ -35,8 +35,16 @@ export async function readPerson(ctx: MetaContext, input: { email?: string; memb
   if (email && !members.some((m) => m.email !== undefined && emailKey(m.email) === emailKey(email))) members.push(...(await membersByEmail(ctx, email, whatFor)));
   const missingAssets: AssetRef[] = [];
   const ids = new Set(members.map((m) => m.id));
+  // Only the rows of the business users just read are kept, and each is a member's whatever its
+  // `user_type` says: Meta documents the field, not its values (AssignedUser,
+  // https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users),
+  // and the id is the one `business_users` (or the BusinessUser node) answered. Kept as a system
+  // user's on a `SYSTEM_USER` (or another Graph's value), the person's grant left the plan's view:
+  // never unassigned when their team dropped the asset (README [INF] "AssignedUser user_type").
   const assignments = input.assets && input.assets.length > 0
-    ? (await readAssignments(ctx.graph, input.assets, ctx.businessId, `${whatFor}: assignments`, (a) => missingAssets.push(a))).filter((a) => ids.has(a.userId))
+    ? (await readAssignments(ctx.graph, input.assets, ctx.businessId, `${whatFor}: assignments`, (a) => missingAssets.push(a)))
+      .filter((a) => ids.has(a.userId))
+      .map((a) => (a.userType === 'member' ? a : { ...a, userType: 'member' as const }))
     : [];
   // 100/33 also says "cannot be loaded due to missing permissions"
   // (https://developers.facebook.com/docs/graph-api/guides/error-handling): an asset the business
