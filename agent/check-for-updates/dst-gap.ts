@@ -17,6 +17,12 @@
  * 02:30 and before the clock goes from 03:00 back to 02:00), it reads the wall clock as past 02:30
  * and gives the next day's as its next run, and the day's check was lost. The second occurrence
  * is then the slot, queued at its time (the slot node-cron gives a replica that ran all night).
+ * Nor does a running node-cron fire a second occurrence at its time: it cuts its clock's
+ * milliseconds with setMilliseconds, which reads a repeated local time as its first occurrence
+ * (https://tc39.es/ecma262/#sec-utc-t), so it sees the slots of the hour lived twice only when it
+ * ends, as missed ticks of which only the latest is queued (`0,30 2 * * *` lost its 02:00). So a
+ * second occurrence is a slot here even when it is node-cron's own next run; node-cron's late
+ * report of it is then a slot already queued (schedule.ts).
  */
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -63,7 +69,7 @@ function jumpsIn(fromMs: number, toMs: number): Jump[] {
 /**
  * The slot of a scheduled time node-cron skips after `after` and before its `next` run (undefined
  * when none): one a jump forward of the clock skips (the slot is the jump), or the second
- * occurrence of one in an hour lived twice (the slot is that instant). `matchesWallClock` says
+ * occurrence of one in an hour lived twice, up to `next` itself (the slot is that instant). `matchesWallClock` says
  * whether the schedule matches a wall-clock time given as if it were UTC; `seconds` are the
  * expression's seconds field.
  */
@@ -81,7 +87,7 @@ export function skippedSlot(matchesWallClock: (wallClock: Date) => boolean, seco
     for (let m = 0; m < jump.lengthMs; m += MINUTE_MS) {
       for (const s of [...seconds].sort((a, b) => a - b)) {
         const at = jump.at + m + s * 1000;
-        if (at > after.getTime() && at < next.getTime() && matchesWallClock(new Date(jump.wallFrom + m + s * 1000))) return new Date(at);
+        if (at > after.getTime() && at <= next.getTime() && matchesWallClock(new Date(jump.wallFrom + m + s * 1000))) return new Date(at);
       }
     }
   }

@@ -131,3 +131,25 @@ test('replicas sharing a store, one running all night and one started between th
   }
   assert.deepEqual(queued, ['2026-10-25T01:30:00.000Z']);
 });
+
+test('a schedule with two times in the hour lived twice, running all night, runs each once (at its second occurrence), not the later alone', async (t) => {
+  // node-cron reads a repeated local time as its first occurrence (setMilliseconds,
+  // https://tc39.es/ecma262/#sec-utc-t): it sees 02:00 and 02:30 CET only at 03:00 CET, as missed
+  // ticks, of which only the latest is queued; 02:00 was lost that day.
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.parse('2026-10-24T22:00:00Z') });
+  const queued: string[] = [];
+  const log = { info: (_m: string, meta?: object) => { const slot = (meta as { slot?: string } | undefined)?.slot; if (slot) queued.push(slot); }, warn() {}, error() {} };
+  const settle = async () => { for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r)); };
+  const running = await startCheckSchedules({ store: new MemoryStore(), hubs: hubsAt('0,30 2 * * *'), log, firstImports: false });
+  try {
+    t.mock.timers.tick(2 * 3_600_000); // 00:00 UTC, the first 02:00 CEST (node-cron waits for the second)
+    await settle();
+    // Over the repeated hour in one step: node-cron's clock stands an hour behind in it, and mock
+    // timers never advance while it waits (see above).
+    t.mock.timers.tick(2 * 3_600_000);
+    await settle();
+  } finally {
+    await running.stop();
+  }
+  assert.deepEqual(queued, ['2026-10-25T01:00:00.000Z', '2026-10-25T01:30:00.000Z']);
+});

@@ -83,7 +83,14 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
   for (const hub of options.hubs) {
     const expression = hub.checkForUpdates.schedule;
     if (!expression) continue;
+    // The latest slot this replica queued: a slot no later than it is one queued already (node-cron
+    // reporting late, as missed, a second occurrence the jump timer queued at its time: dst-gap.ts).
+    let latestQueued = Number.NEGATIVE_INFINITY;
     const queue = async (slot: Date, late: boolean, attempt = 1): Promise<void> => {
+      if (attempt === 1) {
+        if (slot.getTime() <= latestQueued) return;
+        latestQueued = slot.getTime();
+      }
       try {
         const task = await options.store.transact(async (tx): Promise<TaskRecord | undefined> => {
           if (options.store.shared && !(await claimSlotIn(tx, checkForUpdatesKey(hub.id), slot))) return undefined;

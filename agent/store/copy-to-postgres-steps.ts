@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { AuditEntry } from '../api.ts';
 import { auditRecord, type AuditInput } from '../audit/audit-log.ts';
 import { clearCopyMark, setCopyMark, type CopyMark } from './postgres/copy-mark.ts';
-import { logApplied, logRolledBack, migrate, migrationFiles, type Migration } from './postgres/migrate.ts';
+import { logApplied, logCommitUnknown, logRolledBack, migrate, migrationFiles, type Migration } from './postgres/migrate.ts';
 import { encodeKey, ident } from './postgres/sql.ts';
 
 /**
@@ -32,14 +32,22 @@ export async function prepareCopyTarget(guard: pg.ClientBase, schema: string, ma
   await guard.query('BEGIN');
   // Said applied only once committed: a migrate killed before its COMMIT applied none of them.
   let ran: Migration[] = [];
+  let committing = false;
   try {
     ran = await migrate(guard, schema, migrationFiles(), { inTransaction: true });
     await at?.('schema-created');
     await setCopyMark(guard, schema, mark);
+    committing = true;
     await guard.query('COMMIT');
   } catch (err) {
     await guard.query('ROLLBACK').catch(() => {});
-    logRolledBack(schema, ran, err);
+    // A COMMIT that failed without an answer (the connection lost) may have committed: not said
+    // rolled back then (https://www.postgresql.org/docs/current/protocol-flow.html, a query's
+    // outcome is known from its CommandComplete or ErrorResponse only; an ErrorResponse carries a
+    // five-character SQLSTATE, https://www.postgresql.org/docs/current/errcodes-appendix.html).
+    const answered = /^[0-9A-Z]{5}$/.test(String((err as { code?: unknown }).code));
+    if (committing && !answered) logCommitUnknown(schema, ran, err);
+    else logRolledBack(schema, ran, err);
     throw err;
   }
   logApplied(schema, ran);

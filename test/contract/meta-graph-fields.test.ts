@@ -12,11 +12,9 @@ import { createMetaBusiness } from '../../connectors/meta-business/connector.ts'
 import { parseFields, type FieldRequest } from '../../connectors/meta-business/emulator/field-selection.ts';
 import { NODE_TYPES } from '../../connectors/meta-business/emulator/node-types.ts';
 import { readApp } from '../../agent/check-for-updates/read-app.ts';
-import { routeParamNames } from '../../connectors/meta-business/emulator/route-params.ts';
 
 const FILE = new URL('../../connectors/meta-business/emulator/graph-fields.json', import.meta.url);
 const SHARED = new URL('../../../shared/reference/meta-graph-fields.json', import.meta.url);
-const SHARED_NOTES = new URL('../../../shared/reference/meta-graph-api.md', import.meta.url);
 interface FieldsFile { apiVersion: string; nodes: Record<string, { fields: string[]; defaults: string[] }>; edges: Record<string, { node: string; edgeFields: string[] }> }
 const file: FieldsFile = JSON.parse(readFileSync(FILE, 'utf8'));
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -153,13 +151,4 @@ test('the in-repo graph-fields.json equals the shared reference copy', { skip: s
   assert.deepEqual(file.nodes, ref.nodes);
   const shape = (edges: FieldsFile['edges']) => Object.fromEntries(Object.entries(edges).map(([k, e]) => [k, { node: e.node, edgeFields: e.edgeFields }]));
   assert.deepEqual(shape(file.edges), shape(ref.edges));
-});
-
-test('every request parameter the emulator takes is one the shared notes name', { skip: existsSync(SHARED_NOTES) ? false : 'no ../shared/reference/meta-graph-api.md beside the repository' }, () => {
-  const notes = readFileSync(SHARED_NOTES, 'utf8');
-  // As the notes write a parameter: `name`, `name`*, `name=…`, or inside a `{a, b}` list.
-  const named = (p: string) => new RegExp(`[\`{,]\\s*${p}(\`|\\*|=|[,}])`).test(notes);
-  const names = routeParamNames();
-  assert.ok(names.includes('business') && names.includes('permitted_tasks'), 'the parameter tables were read');
-  assert.deepEqual(names.filter((p) => !named(p)), [], 'parameters the emulator takes that Meta does not list');
 });

@@ -5,12 +5,11 @@
  * parameter and field tables of TikTok API for Business v1.3's Business Center endpoints
  * (https://business-api.tiktok.com/portal/docs/api-reference/v1.3; github.com/tiktok/tiktok-business-api-sdk
  * `yml_files/bc_*.yml`). A field only our emulator sent, and the connector relied on, would hide a
- * feature against a TikTok (or another emulator) that does not send it. The table is checked
- * against the shared notes it was compiled from when a copy is beside the repository.
+ * feature against a TikTok (or another emulator) that does not send it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createTikTokEmulator, TIKTOK_SANDBOX as S } from '../../connectors/tiktok-business/emulator/index.ts';
 import { CallContext } from '../../connectors/tiktok-business/emulator/context.ts';
 import { Fields } from '../../connectors/tiktok-business/emulator/params.ts';
@@ -19,8 +18,7 @@ import { createTikTokBusiness } from '../../connectors/tiktok-business/connector
 import { readApp } from '../../agent/check-for-updates/read-app.ts';
 
 const FILE = new URL('../../connectors/tiktok-business/emulator/bc-fields.json', import.meta.url);
-const SHARED = new URL('../../../shared/reference/tiktok-business-center.md', import.meta.url);
-interface Entry { sections: string[]; nested: Record<string, string[]> }
+interface Entry { nested: Record<string, string[]> }
 interface FieldsFile {
   apiVersion: string;
   endpoints: Record<string, Entry & { method: 'GET' | 'POST'; params: string[]; row?: string }>;
@@ -190,29 +188,4 @@ test('every parameter each emulator endpoint takes, and every field it answers w
     for (const n of names) if (!listed.includes(n)) problems.push(`/${e}/ ${nestedKey ? `${nestedKey}.` : ''}${n}`);
   }
   assert.deepEqual(problems, [], 'parameters the emulator takes that TikTok does not list');
-});
-
-const shared = existsSync(SHARED);
-test('every name in bc-fields.json is in the section of the shared notes it cites', { skip: shared ? false : 'no ../shared/reference/tiktok-business-center.md beside the repository' }, () => {
-  const text = readFileSync(SHARED, 'utf8');
-  const section = (s: string): string => {
-    const number = s.replace('§', '');
-    const start = text.search(new RegExp(`^### ${number.replace('.', '\\.')} `, 'm'));
-    assert.ok(start >= 0, `section ${s} is in the notes`);
-    const end = text.slice(start + 4).search(/^##+ /m);
-    return end < 0 ? text.slice(start) : text.slice(start, start + 4 + end);
-  };
-  const problems: string[] = [];
-  const check = (where: string, entry: Entry, names: string[]) => {
-    const body = entry.sections.map(section).join('\n');
-    for (const n of [...names, ...Object.keys(entry.nested), ...Object.values(entry.nested).flat()]) {
-      if (!new RegExp(`\\b${n}\\b`).test(body)) problems.push(`${where}: ${n} (not in ${entry.sections.join(', ')})`);
-    }
-  };
-  for (const [e, entry] of Object.entries(file.endpoints)) {
-    check(`/${e}/`, entry, entry.params);
-    assert.ok(entry.sections.some((s) => section(s).includes(`/${e}/`)), `/${e}/ is named in ${entry.sections.join(', ')}`);
-  }
-  for (const [o, entry] of Object.entries(file.objects)) check(o, entry, entry.fields);
-  assert.deepEqual(problems, []);
 });

@@ -104,3 +104,9 @@ export function logRolledBack(schema: string, ran: readonly Migration[], err: un
   if (ran.length === 0) return;
   log.error('store: PostgreSQL migrations rolled back, not applied', { schema, migrations: ran.map((m) => m.file), error: err instanceof Error ? err.message : String(err) });
 }
+
+/** Says whether the migrations that ran in a transaction whose COMMIT got no answer were applied is not known. */
+export function logCommitUnknown(schema: string, ran: readonly Migration[], err: unknown): void {
+  if (ran.length === 0) return;
+  log.error('store: PostgreSQL migrations: the COMMIT got no answer, so whether they were applied is unknown (the next start or rerun finds out)', { schema, migrations: ran.map((m) => m.file), error: err instanceof Error ? err.message : String(err) });
+}

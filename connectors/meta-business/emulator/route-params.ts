@@ -90,17 +90,3 @@ export function requireKnownParams(call: GraphCall, node: GraphNode, edge: strin
     throw invalidParameter(`Param ${name} is not a valid parameter of this call`);
   }
 }
-
-/**
- * Every parameter name some endpoint takes (the tables above, every asset type, the legacy
- * overrides included): each must be one Meta documents for business management
- * (test/contract/meta-graph-fields.test.ts checks them against the compiled notes when present).
- */
-export function routeParamNames(): string[] {
-  const tables: Table[] = [
-    { GET: [...ALWAYS, ...LIST, ...NODE, ...LEGACY], POST: [...BUSINESS_USER_UPDATE, ...INVITE_UPDATE] },
-    ...Object.values(PERSON_EDGES), ...Object.values(BUSINESS_EDGES),
-    ...['ad_account', 'page', 'catalog', 'pixel'].flatMap((t) => Object.values(assetEdges(t))),
-  ];
-  return [...new Set(tables.flatMap((t) => Object.values(t).flat()))].sort();
-}
