@@ -99,6 +99,7 @@ export function registerStoreCommands(program: Command): void {
       const report = await copyLowdbToPostgres({ source, url, schema: opts.schema, acceptLoss: opts.acceptLoss }).catch((err: unknown) => {
         throw new CliError(`store migrate: ${redactUrl(oneLine(err), url)}`);
       });
+      if (report.startedOver) process.stdout.write(`the previous copy into schema "${opts.schema}" (started ${report.startedOver.startedAt} from ${report.startedOver.source}) did not finish: the schema still held its mark, so this run started it over; the lines below are this copy's\n`);
       process.stdout.write(`${report.collections.map((c) => `${c.name}: ${c.records} record(s), sha256 ${c.checksum.slice(0, 16)}… matches`).join('\n')}\n`);
       if (report.skipped.length > 0) process.stdout.write(`left out ${report.skipped.length} damaged archive line(s) (--accept-loss):\n${report.skipped.map((l) => `  ${l}`).join('\n')}\n`);
       process.stdout.write(`copied ${report.records} record(s) from ${source} into schema "${opts.schema}" at ${describeUrl(url)}; counts and checksums verified\n`);

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { AuditEntry } from '../api.ts';
 import { auditRecord, type AuditInput } from '../audit/audit-log.ts';
 import { clearCopyMark, setCopyMark, type CopyMark } from './postgres/copy-mark.ts';
-import { logApplied, logCommitUnknown, logRolledBack, migrate, migrationFiles, type Migration } from './postgres/migrate.ts';
+import { answered, logApplied, logCommitUnknown, logRolledBack, migrate, migrationFiles, type Migration } from './postgres/migrate.ts';
 import { encodeKey, ident } from './postgres/sql.ts';
 
 /**
@@ -42,11 +42,8 @@ export async function prepareCopyTarget(guard: pg.ClientBase, schema: string, ma
   } catch (err) {
     await guard.query('ROLLBACK').catch(() => {});
     // A COMMIT that failed without an answer (the connection lost) may have committed: not said
-    // rolled back then (https://www.postgresql.org/docs/current/protocol-flow.html, a query's
-    // outcome is known from its CommandComplete or ErrorResponse only; an ErrorResponse carries a
-    // five-character SQLSTATE, https://www.postgresql.org/docs/current/errcodes-appendix.html).
-    const answered = /^[0-9A-Z]{5}$/.test(String((err as { code?: unknown }).code));
-    if (committing && !answered) logCommitUnknown(schema, ran, err);
+    // rolled back then (migrate.ts `answered`).
+    if (committing && !answered(err)) logCommitUnknown(schema, ran, err);
     else logRolledBack(schema, ran, err);
     throw err;
   }
@@ -64,15 +61,55 @@ export async function prepareCopyTarget(guard: pg.ClientBase, schema: string, ma
 export async function finishCopy(guard: pg.ClientBase, schema: string, entry: AuditInput, at?: AtStep): Promise<AuditEntry> {
   const { partition, id, full } = auditRecord(entry);
   await guard.query('BEGIN');
+  let committing = false;
   try {
     await clearCopyMark(guard, schema);
     await at?.('mark-cleared');
     await guard.query(`INSERT INTO ${ident(schema)}.records (collection, partition, id, data) VALUES ('audit', $1, $2, $3::json)`,
       [encodeKey(partition), encodeKey(id), JSON.stringify(full)]);
+    committing = true;
     await guard.query('COMMIT');
   } catch (err) {
     await guard.query('ROLLBACK').catch(() => {});
+    // No answer to the COMMIT: the copy may be recorded (mark gone, entry written) or still
+    // marked, one or the other (one transaction); a rerun reads which (finishedCopy below).
+    if (committing && !answered(err)) throw new CopyFinishUnknown(err);
     throw err;
   }
   return full;
+}
+
+/** The COMMIT ending a verified copy (finishCopy) got no answer: whether it is recorded is unknown. */
+export class CopyFinishUnknown extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'CopyFinishUnknown';
+  }
+}
+
+/** A copy's `store-migrated` audit entry, as found in the schema. */
+export interface FinishedCopy {
+  at: string;
+  source?: string;
+  records?: number;
+}
+
+/** The latest `store-migrated` audit entry in the schema (finishCopy wrote it), if any. */
+export async function finishedCopy(guard: pg.ClientBase, schema: string): Promise<FinishedCopy | undefined> {
+  const { rows } = await guard.query<{ data: AuditEntry }>(
+    `SELECT data FROM ${ident(schema)}.records WHERE collection = 'audit' AND data->>'action' = 'store-migrated' ORDER BY seq DESC LIMIT 1`);
+  const entry = rows[0]?.data;
+  if (!entry) return undefined;
+  const { source, records } = entry.detail ?? {};
+  return { at: entry.at, ...(typeof source === 'string' ? { source } : {}), ...(typeof records === 'number' ? { records } : {}) };
+}
+
+/**
+ * What a rerun says of a schema holding a recorded copy (its mark cleared, its entry written): that
+ * copy is finished. The schema is never to be dropped then: a server may have written to it since.
+ */
+export function finishedCopyMessage(schema: string, found: FinishedCopy, held: number): string {
+  const what = `${found.records ?? 'its'} record(s)${found.source ? ` from ${found.source}` : ''}`;
+  return `the previous copy into schema "${schema}" completed: it copied ${what}, was verified and recorded (store-migrated audit entry at ${found.at}), and the schema holds ${held} record(s) now (a server that ran on it since may have written some the lowdb store does not have); `
+    + `nothing was copied, and there is nothing left to do for that copy: keep the schema, point the config at it and start the server (or pass another --schema to copy again)`;
 }

@@ -148,7 +148,7 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
     await server.close();
     const before = await count();
     const refused = await copyLowdbToPostgres({ source, url: db.url, schema }).then(() => assert.fail('copied over a store'), (err: Error) => err.message);
-    assert.match(refused, /already holds \d+ record\(s\); migrate copies only into an empty schema \(.*keep the schema, point the config at it, or pass another --schema to copy again\); nothing was copied$/);
+    assert.match(refused, /^the previous copy into schema "\w+" completed: it copied \d+ record\(s\) from .*, was verified and recorded \(store-migrated audit entry at \S+\), and the schema holds \d+ record\(s\) now \(a server that ran on it since may have written some the lowdb store does not have\); nothing was copied, .*keep the schema, point the config at it and start the server \(or pass another --schema to copy again\)$/);
     assert.doesNotMatch(refused, /DROP SCHEMA/, 'a schema that may hold writes the lowdb store lacks is never to be dropped');
     assert.equal(await count(), before);
   });
@@ -170,7 +170,7 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r) => r.status === 'rejected');
     assert.equal(won.length, 1, `exactly one copy succeeds: ${results.map((r) => r.status === 'rejected' ? String(r.reason) : 'ok').join(' | ')}`);
-    assert.match(String(lost[0]?.reason), /already holds \d+ record\(s\); migrate copies only into an empty schema/);
+    assert.match(String(lost[0]?.reason), /the previous copy into schema "\w+" completed: .*nothing was copied/);
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     t.after(() => client.end());

@@ -3,9 +3,9 @@ import pg from 'pg';
 import { LowdbStore } from './lowdb-store.ts';
 import { PostgresStore } from './postgres/postgres-store.ts';
 import { decodeKey, encodeKey, lockKeyOf } from './postgres/sql.ts';
-import { readCopyMark, setCopyMark } from './postgres/copy-mark.ts';
+import { readCopyMark, setCopyMark, type CopyMark } from './postgres/copy-mark.ts';
 import { MIGRATE_APPLICATION, takeSchemaLock } from './postgres/lock-wait.ts';
-import { finishCopy, prepareCopyTarget, type AtStep } from './copy-to-postgres-steps.ts';
+import { CopyFinishUnknown, finishCopy, finishedCopy, finishedCopyMessage, prepareCopyTarget, type AtStep } from './copy-to-postgres-steps.ts';
 import { childLogger } from '../log/logger.ts';
 import { requireStore } from './store-repair.ts';
 import type { CollectionName } from './collections.ts';
@@ -47,6 +47,8 @@ export interface CopyReport {
   skipped: string[];
   /** The `store-migrated` audit entry appended in the target once the copy was verified. */
   audit: AuditEntry;
+  /** The mark of an earlier run's copy that never finished, found in the schema: this copy started it over. */
+  startedOver?: CopyMark;
 }
 
 /** A record in a form that hashes the same however jsonb orders its object keys. */
@@ -168,7 +170,14 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     // No reset is suggested here: a copy cut off half-way is marked (handled above and below),
     // so records without the mark are a finished copy or a store in use, which a server on
     // PostgreSQL may have written to since: the lowdb files no longer hold all of it.
+    // A finished copy is said as such: a rerun after a first run whose last COMMIT got no answer
+    // finds either this or the mark (below), and must tell the operator which.
+    const finished = held > 0 && !unfinished ? await finishedCopy(guard, o.schema) : undefined;
+    if (finished) throw new Error(finishedCopyMessage(o.schema, finished, held));
     if (held > 0 && !unfinished) throw new Error(`the target schema "${o.schema}" already holds ${held} record(s); migrate copies only into an empty schema (a migrate already filled it, or a server runs on it; no copy is unfinished there, and either may hold writes the lowdb store does not have: keep the schema, point the config at it, or pass another --schema to copy again); nothing was copied`);
+    // The mark of an earlier run (this run marks a schema it creates itself, prepareCopyTarget).
+    const startedOver = unfinished && (unfinished.startedAt !== mark.startedAt || unfinished.source !== mark.source) ? unfinished : undefined;
+    if (startedOver) log.warn(`store: the previous copy into schema "${o.schema}" (started ${startedOver.startedAt} from ${startedOver.source}) did not finish (the schema still holds its mark): starting it over`, { schema: o.schema });
     if (held > 0) await startOver(guard, o.schema, source);
     await forgetIndexes(guard, o.schema);
     // Marked before the first record, cleared only once the copy is verified: if this session
@@ -231,11 +240,14 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
         ...(skipped.length > 0 ? { damagedArchiveLinesLeftOut: skipped } : {}),
       },
     }, o.at).catch((err: unknown) => {
+      if (err instanceof CopyFinishUnknown) {
+        throw new Error(`copied and verified ${total} record(s) into schema "${o.schema}", but the connection was lost once the COMMIT that clears its copy mark and writes its store-migrated audit entry was sent, so whether the copy is recorded is unknown (${err.message}); run migrate again: it reads the schema and says which (recorded: the copy is finished, nothing to do; still marked: it copies over and records it)`);
+      }
       // The copy is whole and verified; only its record failed, and the mark with it. Said so, with
       // what to do, rather than a bare store error that reads as a failed copy.
       throw new Error(`copied and verified ${total} record(s) into schema "${o.schema}", but the store-migrated audit entry could not be written (${err instanceof Error ? err.message : String(err)}); the schema stays marked as an unfinished copy (no server opens on it): run migrate again to copy it over and have it recorded, or DROP SCHEMA "${o.schema}" CASCADE`);
     });
-    return { collections: expected, records: total, skipped, audit };
+    return { collections: expected, records: total, skipped, audit, ...(startedOver ? { startedOver } : {}) };
   } finally {
     if (guard) {
       // Ending the session releases its advisory lock too; unlocking first says so explicitly.

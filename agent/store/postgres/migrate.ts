@@ -78,13 +78,16 @@ export async function migrate(client: pg.ClientBase, schema: string, migrations:
   for (const m of migrations) {
     if (done.has(m.version)) continue;
     if (!inTransaction) await client.query('BEGIN');
+    let committing = false;
     try {
       await client.query(`SET LOCAL search_path TO ${s}`);
       await client.query(m.sql);
       await client.query(`INSERT INTO ${s}.schema_migrations (version, file) VALUES ($1, $2)`, [m.version, m.file]);
+      committing = !inTransaction;
       if (!inTransaction) await client.query('COMMIT');
     } catch (err) {
       if (!inTransaction) await client.query('ROLLBACK').catch(() => {});
+      if (committing && !answered(err)) throw new MigrationOutcomeUnknown(m, err);
       throw new Error(`store: PostgreSQL migration ${m.file} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     applied.push(m);
@@ -92,6 +95,28 @@ export async function migrate(client: pg.ClientBase, schema: string, migrations:
     if (!inTransaction) logApplied(schema, [m]);
   }
   return applied;
+}
+
+/**
+ * Whether PostgreSQL answered the statement that failed: an ErrorResponse carries a
+ * five-character SQLSTATE (https://www.postgresql.org/docs/current/errcodes-appendix.html); a
+ * connection lost before the answer leaves none, and a statement's outcome is known only from its
+ * CommandComplete or ErrorResponse (https://www.postgresql.org/docs/current/protocol-flow.html).
+ */
+export function answered(err: unknown): boolean {
+  return /^[0-9A-Z]{5}$/.test(String((err as { code?: unknown } | null)?.code));
+}
+
+/**
+ * A migration applied in its own transaction (a server's start) whose COMMIT got no answer: it
+ * may have committed. Its row in schema_migrations is written in that same transaction, so the
+ * next start finds it recorded exactly when it was applied, and applies it only when it was not.
+ */
+export class MigrationOutcomeUnknown extends Error {
+  constructor(readonly migration: Migration, cause: unknown) {
+    super(`PostgreSQL migration ${migration.file}: the connection was lost after its COMMIT was sent, so whether it was applied is unknown (${cause instanceof Error ? cause.message : String(cause)}); start again: the start reads which migrations schema_migrations records (each is recorded in the transaction that applies it) and applies only the others`, { cause });
+    this.name = 'MigrationOutcomeUnknown';
+  }
 }
 
 /** Says `applied` were applied to `schema`: only once the transaction they ran in has committed. */

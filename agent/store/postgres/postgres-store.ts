@@ -6,6 +6,7 @@ import type { CollectionName, RecordOf } from '../collections.ts';
 import type { Change, IndexOptions, ListRange, Store, StoreStats, Transaction, TransactOptions } from '../store.ts';
 import { IndexUpkeep } from './index-upkeep.ts';
 import { prepareSchema } from './prepare-schema.ts';
+import { MigrationOutcomeUnknown } from './migrate.ts';
 import { Announcer, ChangeFeed } from './notifications.ts';
 import { filedUnder, Reads, type Query } from './reads.ts';
 import { channelOf, checkSchemaName, describeUrl, ident, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
@@ -183,7 +184,9 @@ export class PostgresStore implements Store {
       this.state = 'closed';
       await this.feed?.stop();
       await pool.end().catch(() => {});
-      const why = isUnreachable(err) ? `cannot reach the database: ${reasonOf(err)}` : err instanceof Error ? err.message : String(err);
+      // A migration whose COMMIT got no answer is said as such (which one, and that a start
+      // again is safe), not as an unreachable database: it may be applied.
+      const why = !(err instanceof MigrationOutcomeUnknown) && isUnreachable(err) ? `cannot reach the database: ${reasonOf(err)}` : err instanceof Error ? err.message : String(err);
       throw new Error(`store: cannot open PostgreSQL store ${this.where}: ${why}`);
     }
     this.state = 'open';
