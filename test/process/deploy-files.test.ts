@@ -7,6 +7,7 @@ import { loadConfig, parseConfig } from '../../config/load.ts';
 import { parseAllDocuments } from 'yaml';
 import { STOP_LIMIT_MS } from '../../scim-server/serve.ts';
 import { PROBE_WAIT_MS } from '../../scim-server/ops/readiness.ts';
+import { MAX_GROUP_BODY_BYTES } from '../../scim-server/scim/body.ts';
 import { REPO_ROOT } from './server-process.ts';
 
 /**
@@ -103,4 +104,61 @@ test('Kubernetes Deployment: probes on /readyz and /healthz, a grace longer than
     assert.ok(mount && !mount.readOnly, `${written} is on no writable volume`);
   }
   assert.ok(mountOf(config.pathOf(config.file.secrets.keyFile)), 'the key file comes from a volume (the Secret)');
+});
+
+/**
+ * The nginx samples (deploy/nginx-replicas.conf, the one in docs/operations.md): each fact below
+ * was found wrong by running the two-replica sample behind nginx 1.22.1 (docs/scaling.md,
+ * "Sample deployment"). Directives are read from the text, comments left out.
+ */
+const directivesOf = (conf: string, name: string) =>
+  [...conf.replace(/#.*$/gm, '').matchAll(new RegExp(`(?:^|[{;])\\s*${name}\\s+([^;]*);`, 'gm'))].map((m) => m[1]!.trim());
+/** nginx sizes (https://nginx.org/en/docs/syntax.html): k, m, g are powers of 1024. */
+const nginxBytes = (size: string) => {
+  const m = /^(\d+)([kmg]?)$/i.exec(size);
+  assert.ok(m, `size ${size}`);
+  return Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase());
+};
+const nginxSamples = () => {
+  const operations = read('docs/operations.md');
+  const block = /```nginx\n([\s\S]*?)```/.exec(operations)?.[1];
+  assert.ok(block, 'docs/operations.md has an nginx example');
+  return { 'deploy/nginx-replicas.conf': read('deploy/nginx-replicas.conf'), 'docs/operations.md': block };
+};
+
+test('nginx samples: a SCIM group write up to the server limit passes nginx (client_max_body_size, default 1m)', () => {
+  for (const [where, conf] of Object.entries(nginxSamples())) {
+    const sizes = directivesOf(conf, 'client_max_body_size');
+    assert.equal(sizes.length, 1, `${where}: one client_max_body_size`);
+    assert.ok(nginxBytes(sizes[0]!) >= MAX_GROUP_BODY_BYTES, `${where}: client_max_body_size ${sizes[0]} < ${MAX_GROUP_BODY_BYTES} bytes`);
+  }
+});
+
+test('nginx samples: the browser Host passes on with its port, X-Forwarded-For is replaced, /metrics stays internal', () => {
+  for (const [where, conf] of Object.entries(nginxSamples())) {
+    const headers = new Map(directivesOf(conf, 'proxy_set_header').map((v) => v.split(/\s+/) as [string, string]));
+    // $host drops the port (https://nginx.org/en/docs/http/ngx_http_core_module.html#var_host):
+    // with a publicUrl on another port than 443 the dashboard answered every page 421 (own-host.ts).
+    const host = headers.get('Host');
+    const uncommented = conf.replace(/#.*$/gm, '');
+    const mapped = (v = '') => [...uncommented.matchAll(/\bmap\s+\$http_host\s+(\$\w+)\s*\{([^}]*)\}/g)]
+      .some(([, variable, body]) => variable === v && /(?:^|[{;])\s*default\s+\$http_host;/.test(body!));
+    assert.ok(host === '$http_host' || mapped(host), `${where}: proxy_set_header Host ${host}`);
+    // Appending ($proxy_add_x_forwarded_for) lets a client inside server.trustProxy name any address.
+    assert.equal(headers.get('X-Forwarded-For'), '$remote_addr', where);
+    assert.match(conf, /location = \/metrics \{ return 404; \}/, where);
+  }
+});
+
+test('nginx replicas sample: loads on nginx before 1.25.1, sends a POST or PATCH once, and passes hubwarden\'s 503 on', () => {
+  const conf = nginxSamples()['deploy/nginx-replicas.conf'];
+  // `http2 on;` is from nginx 1.25.1 (https://nginx.org/en/docs/http/ngx_http_v2_module.html#http2);
+  // Debian 12's 1.22.1 refuses the file (`nginx -t`: unknown directive "http2").
+  assert.deepEqual(directivesOf(conf, 'http2'), []);
+  const next = directivesOf(conf, 'proxy_next_upstream').join(' ').split(/\s+/);
+  // non_idempotent would send a POST again after a replica took it (a duplicate create).
+  assert.ok(!next.includes('non_idempotent'), 'proxy_next_upstream non_idempotent');
+  // A 503 counted as the replica failing: one database down marked both replicas failed and nginx
+  // answered 502 "no live upstreams" for fail_timeout instead of the 503 with Retry-After.
+  assert.ok(!next.includes('http_503'), 'proxy_next_upstream http_503');
 });
