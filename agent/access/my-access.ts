@@ -4,7 +4,7 @@ import { computeGrant, groupNamesOf } from '../grants/effective-grant.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import { claimedGroupsIn, offerDaysOf, offerLapsesAt, offersOfUser, offerStatusAt, type OfferRecord } from '../offers/offer-record.ts';
 import { PERSON_INDEX } from '../plan/person-input.ts';
-import { inviteRowId, rowKindOf } from '../standing/row-ids.ts';
+import { inviteIdOf, inviteRowId, rowKindOf } from '../standing/row-ids.ts';
 import { standingOfUser, type Standing } from '../standing/standing.ts';
 import type { ReadView } from '../store/store.ts';
 import { signInOnHub } from './hub-access.ts';
@@ -127,19 +127,21 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
         });
       }
     }
-    // A row found by the shared email that an owner or matching gave the namesake the sign-in
-    // says the person is not, or a directory user the IdP deleted (RFC 7644 §3.6; a rehire's
-    // leaver whose removal of it is in flight, match-members.ts `REMOVAL_IN_FLIGHT`): theirs, not
-    // the person's. (A row still disputed between them stays: it carries the person's email and
-    // may be theirs, as their standing says.)
-    const namesakes = async (rowId: string) => {
+    // A row found by email that an owner (by hand) or matching gave another directory user is
+    // theirs, not the person's, as standing says (standing.ts `standingOfUser` counts only rows
+    // matched to the user, and undecided ones whose email they alone claim): a namesake the
+    // sign-in says the person is not, an unrelated user with another email the seat was matched
+    // to by hand, or a directory user the IdP deleted (RFC 7644 §3.6; a rehire's leaver whose
+    // removal of it is in flight, match-members.ts `REMOVAL_IN_FLIGHT`). (A row still disputed
+    // between candidates, matched to no one, stays: it carries the person's email and may be
+    // theirs, as their standing says.)
+    const matchedToAnother = async (rowId: string) => {
       const id = (await view.get('memberMatches', h, rowId))?.directoryUserId;
-      if (id === undefined || person.own?.some((u) => u.id === id)) return false;
-      return person.namesakes.has(id) || !(await view.hasMany('directoryUsers', h, [id]))[0];
+      return id !== undefined && !person.own?.some((u) => u.id === id);
     };
     // Seats: the app members matched to them, and any member with one of their emails.
     const memberIds = new Set([...rowIds].filter((r) => rowKindOf(r) === 'member'));
-    for (const e of emails) for (const m of await view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${h}\u0000${e}`)) if (!memberIds.has(m.id) && !(await namesakes(m.id))) memberIds.add(m.id);
+    for (const e of emails) for (const m of await view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${h}\u0000${e}`)) if (!memberIds.has(m.id) && !(await matchedToAnother(m.id))) memberIds.add(m.id);
     const seats: HeldSeat[] = [];
     for (const id of memberIds) {
       const m = await view.get('appMembers', h, id);
@@ -152,10 +154,16 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
       }
       seats.push({ memberId: m.id, appRole: m.role, ...(m.email ? { email: m.email } : {}), assets, ...(rules.adminReachesAllAssets && rules.isAdmin(m.role) ? { reachesAllAssets: true as const } : {}) });
     }
-    // Pending invites to any of their emails (matched or not yet).
+    // Pending invites matched to them (an owner may match one sent to another address), and to any
+    // of their emails (matched or not yet) unless matched to someone else.
     const invites = new Map<string, Readonly<AppInviteRecord>>();
+    for (const r of rowIds) {
+      const inviteId = inviteIdOf(r);
+      const i = inviteId === undefined ? undefined : await view.get('appInvites', h, inviteId);
+      if (i?.status === 'pending') invites.set(i.id, i);
+    }
     for (const e of emails) {
-      for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${h}\u0000${e}`)) if (i.status === 'pending' && !(await namesakes(inviteRowId(i.id)))) invites.set(i.id, i);
+      for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${h}\u0000${e}`)) if (i.status === 'pending' && !(await matchedToAnother(inviteRowId(i.id)))) invites.set(i.id, i);
     }
     const held = [...invites.values()].map((i): HeldInvite => ({
       id: i.id, email: i.email, appRole: i.role, sentByHubwarden: i.sentByHubwarden,
