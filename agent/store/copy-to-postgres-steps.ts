@@ -2,8 +2,8 @@ import type pg from 'pg';
 import type { AuditEntry } from '../api.ts';
 import { auditRecord, type AuditInput } from '../audit/audit-log.ts';
 import { clearCopyMark, setCopyMark, type CopyMark } from './postgres/copy-mark.ts';
-import { answered, logApplied, logCommitUnknown, logRolledBack, migrate, migrationFiles, type Migration } from './postgres/migrate.ts';
-import { encodeKey, ident } from './postgres/sql.ts';
+import { logApplied, logCommitUnknown, logRolledBack, migrate, migrationFiles, type Migration } from './postgres/migrate.ts';
+import { encodeKey, ident, isUnreachable } from './postgres/sql.ts';
 
 /**
  * Where a test holds or cuts `hubwarden store migrate` (copy-to-postgres.windows.test.ts):
@@ -42,8 +42,8 @@ export async function prepareCopyTarget(guard: pg.ClientBase, schema: string, ma
   } catch (err) {
     await guard.query('ROLLBACK').catch(() => {});
     // A COMMIT that failed without an answer (the connection lost) may have committed: not said
-    // rolled back then (migrate.ts `answered`).
-    if (committing && !answered(err)) logCommitUnknown(schema, ran, err);
+    // rolled back then (sql.ts `isUnreachable`, the rule a store commit's unknown outcome uses).
+    if (committing && isUnreachable(err)) logCommitUnknown(schema, ran, err);
     else logRolledBack(schema, ran, err);
     throw err;
   }
@@ -73,7 +73,7 @@ export async function finishCopy(guard: pg.ClientBase, schema: string, entry: Au
     await guard.query('ROLLBACK').catch(() => {});
     // No answer to the COMMIT: the copy may be recorded (mark gone, entry written) or still
     // marked, one or the other (one transaction); a rerun reads which (finishedCopy below).
-    if (committing && !answered(err)) throw new CopyFinishUnknown(err);
+    if (committing && isUnreachable(err)) throw new CopyFinishUnknown(err);
     throw err;
   }
   return full;

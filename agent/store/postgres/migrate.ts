@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
-import { ident } from './sql.ts';
+import { ident, isUnreachable } from './sql.ts';
 
 const log = childLogger('store');
 
@@ -87,7 +87,7 @@ export async function migrate(client: pg.ClientBase, schema: string, migrations:
       if (!inTransaction) await client.query('COMMIT');
     } catch (err) {
       if (!inTransaction) await client.query('ROLLBACK').catch(() => {});
-      if (committing && !answered(err)) throw new MigrationOutcomeUnknown(m, err);
+      if (committing && isUnreachable(err)) throw new MigrationOutcomeUnknown(m, err);
       throw new Error(`store: PostgreSQL migration ${m.file} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     applied.push(m);
@@ -95,16 +95,6 @@ export async function migrate(client: pg.ClientBase, schema: string, migrations:
     if (!inTransaction) logApplied(schema, [m]);
   }
   return applied;
-}
-
-/**
- * Whether PostgreSQL answered the statement that failed: an ErrorResponse carries a
- * five-character SQLSTATE (https://www.postgresql.org/docs/current/errcodes-appendix.html); a
- * connection lost before the answer leaves none, and a statement's outcome is known only from its
- * CommandComplete or ErrorResponse (https://www.postgresql.org/docs/current/protocol-flow.html).
- */
-export function answered(err: unknown): boolean {
-  return /^[0-9A-Z]{5}$/.test(String((err as { code?: unknown } | null)?.code));
 }
 
 /**
