@@ -42,7 +42,7 @@ async function startCutAtCommit(t: { after(fn: () => unknown): void }, schema: s
   return err;
 }
 
-const unknownOutcome = (schema: string) => new RegExp(`^store: cannot open PostgreSQL store .* \\(schema ${schema}\\): PostgreSQL migration ${first!.file}: the connection was lost after its COMMIT was sent, so whether it was applied is unknown \\(Connection terminated unexpectedly\\); start again: the start reads which migrations schema_migrations records \\(each is recorded in the transaction that applies it\\) and applies only the others$`);
+const unknownOutcome = (schema: string) => new RegExp(`^store: cannot open PostgreSQL store .* \\(schema ${schema}\\): PostgreSQL migration ${first!.file}: the connection was lost after its COMMIT was sent, so whether it was applied is unknown \\(Connection terminated unexpectedly\\); run it again \\(a server start or hubwarden store migrate\\): either reads which migrations schema_migrations records \\(each is recorded in the transaction that applies it\\) and applies only the others$`);
 
 describe('a migration at a server\'s start whose COMMIT got no answer', { skip: db.skip }, () => {
   test('committed after all: the start says the outcome is unknown, and the next start does not apply it again', async (t) => {

@@ -104,7 +104,7 @@ export async function migrate(client: pg.ClientBase, schema: string, migrations:
  */
 export class MigrationOutcomeUnknown extends Error {
   constructor(readonly migration: Migration, cause: unknown) {
-    super(`PostgreSQL migration ${migration.file}: the connection was lost after its COMMIT was sent, so whether it was applied is unknown (${cause instanceof Error ? cause.message : String(cause)}); start again: the start reads which migrations schema_migrations records (each is recorded in the transaction that applies it) and applies only the others`, { cause });
+    super(`PostgreSQL migration ${migration.file}: the connection was lost after its COMMIT was sent, so whether it was applied is unknown (${cause instanceof Error ? cause.message : String(cause)}); run it again (a server start or hubwarden store migrate): either reads which migrations schema_migrations records (each is recorded in the transaction that applies it) and applies only the others`, { cause });
     this.name = 'MigrationOutcomeUnknown';
   }
 }
