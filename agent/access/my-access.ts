@@ -5,7 +5,7 @@ import { roleRulesOfHub } from '../grants/role-rules.ts';
 import { claimedGroupsIn, offerDaysOf, offerLapsesAt, offersOfUser, offerStatusAt, type OfferRecord } from '../offers/offer-record.ts';
 import { PERSON_INDEX } from '../plan/person-input.ts';
 import { inviteIdOf, inviteRowId, rowKindOf } from '../standing/row-ids.ts';
-import { standingOfUser, type Standing } from '../standing/standing.ts';
+import { claimantOfEmail, standingOfUser, type Standing } from '../standing/standing.ts';
 import type { ReadView } from '../store/store.ts';
 import { signInOnHub } from './hub-access.ts';
 import { emailKey } from '../matching/email-key.ts';
@@ -66,7 +66,7 @@ export interface HubHoldings {
   /** In a team that gives the hub role without a seat (`seat: false`) and granted no seat by another. */
   seatless: boolean;
   seats: HeldSeat[];
-  /** Pending invites to any of their emails, soonest expiry first. */
+  /** Pending invites matched to them, or to an email of theirs and matched to no one while they alone hold it; soonest expiry first. */
   invites: HeldInvite[];
   /** Offers made to the directory users the sign-in names (offers/claimant.ts): theirs to claim. */
   offers: HeldOffer[];
@@ -86,8 +86,9 @@ const byExpiry = (a: HeldInvite, b: HeldInvite) => (a.expiresAt ?? '\uffff').loc
  * left out: a person who resolves to nothing holds nothing). `collections` labels offers.
  * `idpUserIds`: the sign-in's ids of the person, which tell apart directory users sharing the
  * email (hub-access.ts `signInOnHub`): then only the one it names is the person here, and a seat or
- * invite found by the shared email but matched to the other is not listed; when it names none,
- * the hub's holdings are withheld (`withheld`).
+ * invite found by the shared email but matched to the other, or matched to no one yet (the email
+ * is not theirs alone: standing.ts `claimantOfEmail`), is not listed; when it names none, the
+ * hub's holdings are withheld (`withheld`).
  */
 export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[], collections: readonly CollectionConfig[], email: string, now: Date, idpUserIds: readonly string[] = []): Promise<HubHoldings[]> {
   const out: HubHoldings[] = [];
@@ -127,21 +128,32 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
         });
       }
     }
-    // A row found by email that an owner (by hand) or matching gave another directory user is
-    // theirs, not the person's, as standing says (standing.ts `standingOfUser` counts only rows
-    // matched to the user, and undecided ones whose email they alone claim): a namesake the
-    // sign-in says the person is not, an unrelated user with another email the seat was matched
-    // to by hand, or a directory user the IdP deleted (RFC 7644 §3.6; a rehire's leaver whose
-    // removal of it is in flight, match-members.ts `REMOVAL_IN_FLIGHT`). (A row still disputed
-    // between candidates, matched to no one, stays: it carries the person's email and may be
-    // theirs, as their standing says.)
-    const matchedToAnother = async (rowId: string) => {
-      const id = (await view.get('memberMatches', h, rowId))?.directoryUserId;
-      return id !== undefined && !person.own?.some((u) => u.id === id);
+    // A row found by email is the person's as standing says (standing.ts `standingOfUser`): one
+    // matched to them is; one an owner (by hand) or matching gave another directory user is not (a
+    // namesake the sign-in says the person is not, an unrelated user with another email the seat
+    // was matched to by hand, or a directory user the IdP deleted, RFC 7644 §3.6: a rehire's
+    // leaver whose removal of it is in flight, match-members.ts `REMOVAL_IN_FLIGHT`). A row not
+    // decided (no match, or one naming nobody: disputed between candidates, left unmatched) is
+    // theirs only when they alone claim its email among the hub's directory users
+    // (`claimantOfEmail`, the rule standing counts such a row by). Listed for one of several people
+    // sharing the email, its role and assets may be another's; a disputed row's candidate reads
+    // "a seat here may be yours" in their standing (`unmatched`), an owner decides.
+    const ownIds = new Set((person.own ?? []).map((u) => u.id));
+    const claimants = new Map<string, Promise<string | undefined>>();
+    const claimant = (e: string) => {
+      let c = claimants.get(e);
+      if (!c) claimants.set(e, (c = claimantOfEmail(view, h, e)));
+      return c;
     };
-    // Seats: the app members matched to them, and any member with one of their emails.
+    const theirsByEmail = async (rowId: string, e: string) => {
+      const id = (await view.get('memberMatches', h, rowId))?.directoryUserId;
+      if (id !== undefined) return ownIds.has(id);
+      const holder = await claimant(e);
+      return holder !== undefined && ownIds.has(holder);
+    };
+    // Seats: the app members matched to them, and the members with one of their emails that are theirs.
     const memberIds = new Set([...rowIds].filter((r) => rowKindOf(r) === 'member'));
-    for (const e of emails) for (const m of await view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${h}\u0000${e}`)) if (!memberIds.has(m.id) && !(await matchedToAnother(m.id))) memberIds.add(m.id);
+    for (const e of emails) for (const m of await view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${h}\u0000${e}`)) if (!memberIds.has(m.id) && (await theirsByEmail(m.id, e))) memberIds.add(m.id);
     const seats: HeldSeat[] = [];
     for (const id of memberIds) {
       const m = await view.get('appMembers', h, id);
@@ -155,7 +167,7 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
       seats.push({ memberId: m.id, appRole: m.role, ...(m.email ? { email: m.email } : {}), assets, ...(rules.adminReachesAllAssets && rules.isAdmin(m.role) ? { reachesAllAssets: true as const } : {}) });
     }
     // Pending invites matched to them (an owner may match one sent to another address), and to any
-    // of their emails (matched or not yet) unless matched to someone else.
+    // of their emails that are theirs by the rule above.
     const invites = new Map<string, Readonly<AppInviteRecord>>();
     for (const r of rowIds) {
       const inviteId = inviteIdOf(r);
@@ -163,7 +175,7 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
       if (i?.status === 'pending') invites.set(i.id, i);
     }
     for (const e of emails) {
-      for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${h}\u0000${e}`)) if (i.status === 'pending' && !(await matchedToAnother(inviteRowId(i.id)))) invites.set(i.id, i);
+      for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${h}\u0000${e}`)) if (i.status === 'pending' && (await theirsByEmail(inviteRowId(i.id), e))) invites.set(i.id, i);
     }
     const held = [...invites.values()].map((i): HeldInvite => ({
       id: i.id, email: i.email, appRole: i.role, sentByHubwarden: i.sentByHubwarden,

@@ -235,8 +235,12 @@ function rowsByEmailOf(view: ReadView, hubId: string, user: Readonly<DirectoryUs
   }));
 }
 
-/** The directory user whose matching emails include `email` (lower-cased) and who claims it (`claimantOf`), or undefined. */
-async function claimantOfEmail(view: ReadView, hubId: string, email: string): Promise<string | undefined> {
+/**
+ * The directory user whose matching emails include `email` (lower-cased, `emailKey`) and who claims
+ * it (`claimantOf`), or undefined: whose an undecided row carrying the email is. Standing counts
+ * such a row only for this user, and My access lists it only for them (agent/access/my-access.ts).
+ */
+export async function claimantOfEmail(view: ReadView, hubId: string, email: string): Promise<string | undefined> {
   const key = `${hubId}\u0000${email}`;
   const [byEmail, byUserName] = await Promise.all([view.lookup('directoryUsers', INDEX.userByEmail, key), view.lookup('directoryUsers', INDEX.userByUserName, key)]);
   const holders = new Map<string, Readonly<DirectoryUserRecord>>();
