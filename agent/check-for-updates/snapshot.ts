@@ -195,7 +195,13 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
   // A section that could not be read keeps what the previous snapshot knew of it (read-app.ts).
   const unread = new Set(reading.unavailable.map((u) => u.section));
   const madeBy = grantMaker(previous, members, prevMembers, assignsTried);
-  const assignments = unread.has('assignments') ? [...previous.assignments] : reading.assignments.map((a): AppAssignmentRecord => withoutUndefined({
+  // The system-user listing unread (kept as last seen, below): a holder it held last time and the
+  // member listing does not hold now is still a system user, as holdersByListing (read-app.ts)
+  // types one the listing names; left to the connector's type, its grant was stored as a person's.
+  const lastSystem = unread.has('system users') ? new Set(previous.systemUsers.map((s) => s.id)) : new Set<string>();
+  const listedMembers = new Set(reading.members.map((m) => m.id));
+  const typed = (a: AppReading['assignments'][number]) => (a.userType === 'member' && lastSystem.has(a.userId) && !listedMembers.has(a.userId) ? { ...a, userType: 'system-user' as const } : a);
+  const assignments = unread.has('assignments') ? [...previous.assignments] : reading.assignments.map(typed).map((a): AppAssignmentRecord => withoutUndefined({
     hubId, key: assignmentKey(a), asset: { type: a.asset.type, id: a.asset.id }, userId: a.userId, userType: a.userType, businessId: a.businessId, tasks: a.tasks,
     madeBy: madeBy(a),
   }));

@@ -1,20 +1,20 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SANDBOX } from './emulator/index.ts';
-import { graphError, servedEmulator, type Reading } from './alternative-fetch.test-double.ts';
+import { servedEmulator, type Reading } from './alternative-fetch.test-double.ts';
 
 /**
  * AssignedUser `user_type`: Meta documents the field, not its values
  * (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users);
  * `BUSINESS_USER` and `SYSTEM_USER` are only observed. A Graph written separately may leave it out
  * or answer another value: who holds an asset is decided by the id against the people listings
- * (README [INF] "AssignedUser user_type"), never by the hint against them.
+ * (README [INF] "AssignedUser user_type"), never by the hint against them. How a check for updates
+ * types the holders of `listAssignments` (by its listings) is held in `system-user-holder.test.ts`.
  */
 const employee = SANDBOX.employees[0]; // holds act_111 in the sandbox fixture
 
 /** Every `assigned_users` row answered with `user_type` set to `value`, or without it. */
-const userTypeAs = (value: string | undefined, also?: Reading): Reading => async (op, forward) => {
-  if (also && op.path.endsWith('/system_users')) return also(op, forward);
+const userTypeAs = (value: string | undefined): Reading => async (op, forward) => {
   const a = await forward();
   if (op.method === 'GET' && op.path.endsWith('/assigned_users') && Array.isArray(a.body?.data)) {
     for (const row of a.body.data) {
@@ -39,12 +39,5 @@ describe('meta-business connector: who holds an asset when user_type says otherw
     const c = served.connector(userTypeAs(undefined));
     const person = await c.readPerson!({ memberId: employee, assets: [{ type: 'ad_account', id: 'act_111' }] });
     assert.deepEqual(person.assignments.map((a) => [a.userId, a.userType, a.tasks]), [[employee, 'member', ['ADVERTISE', 'ANALYZE']]]);
-  });
-
-  test('no user_type and system_users refused: the system user\'s row is left a member\'s (the agent then counts it as a person its member listing lacks)', async () => {
-    const refused: Reading = async () => graphError(200, '(#200) Requires business_management permission to manage the object');
-    const c = served.connector(userTypeAs(undefined, refused));
-    const found = await c.listAssignments!([{ type: 'ad_account', id: 'act_111' }]);
-    assert.deepEqual(found.filter((a) => a.userId === SANDBOX.systemUserId).map((a) => a.userType), ['member']);
   });
 });

@@ -41,6 +41,9 @@ export interface AssetListing {
   /**
    * Every holder of the given assets (at most `limits.assetsPerAssignmentRead` of them; the agent
    * chunks). Not paged by the caller: the connector follows any per-asset pages itself.
+   * `userType` is the connector's reading of the app's answer; the check for updates types each
+   * holder again by the member and system-user listings it read (holdersByListing in
+   * agent/check-for-updates/read-app.ts), so a connector need not list its system users again here.
    */
   listAssignments(assets: AssetRef[], options?: AssignmentsOptions): Promise<AssetAssignment[]>;
 }

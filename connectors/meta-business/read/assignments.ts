@@ -2,7 +2,6 @@ import type { AssetAssignment, AssetRef } from '../../sdk/hub-model.ts';
 import type { AssignmentsOptions } from '../../sdk/capabilities.ts';
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import { listAssets } from './assets.ts';
-import { systemUserIds } from './people.ts';
 import type { BatchOperation, GraphClient } from '../graph-client.ts';
 import { PageTrail, staleListing } from '../graph-cursor.ts';
 import { toAssignment, type RawAssignedUser } from '../mappers/asset.ts';
@@ -74,6 +73,15 @@ export async function readAssignments(
  * https://developers.facebook.com/docs/graph-api/reference/page/assigned_users). One still listed
  * fails the read as `unavailable`, naming it: its people are unknown, and "nobody" would pass for
  * a complete listing (people seen as removed by hand, holders nobody governs).
+ *
+ * Each holder is typed from AssignedUser `user_type` (mappers/asset.ts toAssignment), a field
+ * whose values Meta does not document (the ad-account assigned_users page names the field only):
+ * a hint, not a decision. Who is a system user is what `GET /{business}/system_users` lists
+ * (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users),
+ * and the check for updates that calls this has just listed it: the agent types every holder by
+ * its listings (agent/check-for-updates/read-app.ts holdersByListing). The system users are not
+ * read again here; that second listing, once per call (one per 50 assets), cost a check one more
+ * paginated read of the same edge per chunk and decided nothing the agent does not decide again.
  */
 export async function listAssignments(ctx: MetaContext, assets: AssetRef[], options: AssignmentsOptions = {}): Promise<AssetAssignment[]> {
   const whatFor = what(`read assignments on ${assets.length} assets of business ${ctx.businessId}`);
@@ -85,30 +93,7 @@ export async function listAssignments(ctx: MetaContext, assets: AssetRef[], opti
   const onDenied = options.onUnreadableAsset ? (a: AssetRef, err: ConnectorError) => options.onUnreadableAsset!(a, err.message) : undefined;
   const found = await readAssignments(ctx.graph, assets, ctx.businessId, whatFor, (a) => missing.push(a), onDenied);
   await confirmGone(ctx, missing, whatFor);
-  return markSystemUsers(ctx, found, whatFor);
-}
-
-/**
- * AssignedUser `user_type` values (`BUSINESS_USER`, `SYSTEM_USER`) are only observed in real
- * projects, not documented (the ad-account assigned_users page names the field, not its values).
- * A Graph that answers another value, or none, made every system user's assignment a member's:
- * the check for updates then took the member listing for filtered and reported the automation's
- * own access as a hand-made member grant. Who is a system user is read where Meta documents it,
- * `GET /{business}/system_users`; `user_type` stays a hint, and the only reading when that listing
- * cannot be read (a token refused it: the edge lists 200; throttled; Graph down).
- */
-async function markSystemUsers(ctx: MetaContext, found: AssetAssignment[], whatFor: string): Promise<AssetAssignment[]> {
-  if (!found.some((a) => a.userType === 'member')) return found;
-  const ids = new Set<string>();
-  try {
-    for await (const page of systemUserIds(ctx, whatFor, 'which holders are system users')) for (const id of page) ids.add(id);
-  } catch (err) {
-    // Unread (refused, throttled, down): the hint alone, as before this read; the system users
-    // section reports its own failure, and the holders read fine are not lost with it.
-    if (err instanceof ConnectorError) return found;
-    throw err;
-  }
-  return found.map((a) => (a.userType === 'member' && ids.has(a.userId) ? { ...a, userType: 'system-user' } : a));
+  return found;
 }
 
 /**
