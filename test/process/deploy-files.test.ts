@@ -162,3 +162,50 @@ test('nginx replicas sample: loads on nginx before 1.25.1, sends a POST or PATCH
   // answered 502 "no live upstreams" for fail_timeout instead of the 503 with Retry-After.
   assert.ok(!next.includes('http_503'), 'proxy_next_upstream http_503');
 });
+
+/** nginx times (https://nginx.org/en/docs/syntax.html): ms, s, m, h; a bare number is seconds. */
+const nginxMs = (time: string) => {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(time);
+  assert.ok(m, `time ${time}`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+};
+/** Okta's on-premises connector waits 30 s at least (https://help.okta.com/en-us/Content/Topics/Provisioning/opp/opp-api-timeout.htm). */
+const IDP_WAITS_MS = 30_000;
+
+test('nginx replicas sample: a PUT is sent to the other replica only while the identity provider still waits, never after a read timeout', () => {
+  const conf = nginxSamples()['deploy/nginx-replicas.conf'];
+  const one = (name: string, fallback: string) => {
+    const values = directivesOf(conf, name);
+    assert.ok(values.length <= 1, `one ${name}`);
+    return nginxMs(values[0] ?? fallback);
+  };
+  const next = directivesOf(conf, 'proxy_next_upstream').join(' ').split(/\s+/);
+  // nginx resends GET, PUT and DELETE once they reached a replica, on `error` or `timeout`
+  // (https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_next_upstream); only
+  // proxy_next_upstream_timeout (default 0: none) stops it, counted from the request's start.
+  if (next.includes('off')) return;
+  const window = one('proxy_next_upstream_timeout', '0');
+  assert.ok(window > 0, 'proxy_next_upstream_timeout is set: without it a PUT that got no answer in proxy_read_timeout goes to the other replica');
+  // Sent again (after `error` reading the header) only while the identity provider is still there.
+  assert.ok(window < IDP_WAITS_MS, `proxy_next_upstream_timeout ${window} ms`);
+  if (next.includes('timeout')) {
+    // A read or send timeout always falls after the window, so it is a 504, not a second PUT.
+    assert.ok(one('proxy_read_timeout', '60s') >= window, 'proxy_read_timeout inside the retry window');
+    assert.ok(one('proxy_send_timeout', '60s') >= window, 'proxy_send_timeout inside the retry window');
+    // ...while a connect timeout (nothing sent) still falls inside it: a dead host is skipped.
+    assert.ok(one('proxy_connect_timeout', '60s') < window, 'a connect timeout past the retry window is a 504');
+  }
+});
+
+test('Kubernetes sample: an ingress-nginx in front bounds its resends the same way', () => {
+  const text = read('deploy/kubernetes.yaml');
+  // ingress-nginx's default proxy-next-upstream-timeout is 0 (no bound) with "error timeout"
+  // (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/configmap/).
+  const key = 'nginx.ingress.kubernetes.io/proxy-next-upstream-timeout';
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const ingresses = parseAllDocuments(text).map((d) => d.toJS() as any).filter((d) => d?.kind === 'Ingress');
+  const values = [...ingresses.map((i) => String(i.metadata?.annotations?.[key])),
+    ...[...text.matchAll(new RegExp(`^#\\s+${key.replaceAll('.', '\\.')}:\\s*"?(\\d+)"?`, 'gm'))].map((m) => m[1]!)];
+  assert.ok(values.length > 0, `kubernetes.yaml says to set ${key}`);
+  for (const v of values) assert.ok(Number(v) > 0 && Number(v) * 1000 < IDP_WAITS_MS, `${key}: ${v}`);
+});
