@@ -5,7 +5,7 @@ import { formatWait, type RateLimitBook } from '../sdk/rate-limit-book.ts';
 import { bucObjectOf, graphErrorOf, toConnectorError, type GraphErrorContext } from './graph-errors.ts';
 import { limitOf, PageSizeCap, withLimit } from './graph-limit.ts';
 import { APP_USAGE, appUsageDelayMs, parseUsage } from './graph-usage.ts';
-import { fromCursor, staleListing, toCursor } from './graph-cursor.ts';
+import { fromCursor, staleListing, toCursor, withAsked } from './graph-cursor.ts';
 
 /**
  * A thin Graph API client for one token: versioned paths (https://developers.facebook.com/docs/graph-api/guides/versioning), the token as the
@@ -222,7 +222,9 @@ export class GraphClient {
   async page<T = Record<string, unknown>>(path: string, params: GraphParams, cursor: string | undefined, ctx: GraphErrorContext): Promise<GraphPage<T>> {
     let body: unknown;
     if (cursor) {
-      const url = fromCursor(cursor, ctx.what);
+      // A `limit` put back is no larger than this Graph takes (PageSizeCap).
+      const asked = params.limit === undefined ? params : { ...params, limit: this.#pageSize.capped(Number(params.limit)) };
+      const url = withAsked(fromCursor(cursor, ctx.what), encodeParams(asked));
       const relative = this.relativeOf(url);
       this.#assertCallable(relative, ctx);
       await this.#paceForAppUsage(ctx.what);
@@ -261,6 +263,19 @@ export class GraphClient {
   #onBase(nextUrl: string): string {
     if (/^https?:\/\//i.test(nextUrl) && new URL(nextUrl).origin === this.http.baseUrl.origin) return nextUrl;
     return new URL(`${this.version}/${this.relativeOf(nextUrl)}`, this.http.baseUrl).toString();
+  }
+
+  /**
+   * A `paging.next` Graph gave for the batch operation `asked` (a `relative_url`), as the next
+   * operation's `relative_url`, with every parameter `asked` had that `next` leaves out (withAsked).
+   */
+  nextOp(nextUrl: string, asked: string): string {
+    const url = new URL(this.relativeOf(nextUrl), 'http://graph.invalid/');
+    const given = new URL(asked, 'http://graph.invalid/');
+    const params: Record<string, QueryValue> = Object.fromEntries(given.searchParams);
+    if (params.limit !== undefined) params.limit = this.#pageSize.capped(Number(params.limit));
+    const filled = new URL(withAsked(url.toString(), params));
+    return `${filled.pathname.slice(1)}${filled.search}`;
   }
 
   /** A `paging.next` URL (absolute, maybe with a token) as a batch `relative_url` under this version. */

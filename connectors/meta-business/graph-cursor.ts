@@ -1,4 +1,5 @@
 import { ConnectorError } from '../sdk/connector-error.ts';
+import type { QueryValue } from '../sdk/http.ts';
 
 /**
  * Opaque cursors (: the agent drives pagination). A cursor is the absolute
@@ -73,4 +74,23 @@ export class PageTrail {
     this.#seen.add(at);
     return next;
   }
+}
+
+/**
+ * A `paging.next` URL with every parameter of the first request that it leaves out put back
+ * (`fields`, `limit`, a filter such as `email` or `business`); those it carries, and its cursor,
+ * are kept as Graph gave them. Meta's Graph carries them over, but the results guide's own example
+ * `next` shows only `limit` and `after` (https://developers.facebook.com/docs/graph-api/results),
+ * and a Graph following it to the letter answered later pages with the default fields only (no
+ * email, tasks or finance role: members misread) or refused them (`assigned_users` without its
+ * required `business`), so a listing of more than one page was never read whole (README [INF]).
+ * The token is never added here: the client adds it to every request.
+ */
+export function withAsked(nextUrl: string, asked: Record<string, QueryValue>): string {
+  const url = new URL(nextUrl);
+  for (const [k, v] of Object.entries(asked)) {
+    if (k === 'access_token' || k === 'after' || k === 'before' || v === undefined || v === null || url.searchParams.has(k)) continue;
+    url.searchParams.set(k, String(v));
+  }
+  return url.toString();
 }

@@ -68,9 +68,31 @@ export interface GraphErrorContext {
   answers?: readonly ErrorKind[];
 }
 
+/**
+ * The error envelope of a Graph answer, its `code` and `error_subcode` as numbers. Meta's examples
+ * give them as JSON numbers (https://developers.facebook.com/docs/graph-api/guides/error-handling),
+ * but Graph sends ids and other numbers as strings elsewhere; a Graph sending `"code": "4"` had
+ * every rule of the table miss it (a throttle read as a bad request failed the task for good, a
+ * 100/33 on a removal was no "already gone"). A numeric string is read as its number; a `null` or
+ * empty subcode as none (it is optional). Anything else is left as sent (README [INF]).
+ */
 export function graphErrorOf(body: unknown): GraphErrorBody | undefined {
   const err = (body as { error?: unknown } | undefined)?.error;
-  return err && typeof err === 'object' ? (err as GraphErrorBody) : undefined;
+  if (!err || typeof err !== 'object' || Array.isArray(err)) return undefined;
+  const e = err as Record<string, unknown>;
+  const code = numberOf(e.code);
+  const subcode = numberOf(e.error_subcode);
+  if (code === e.code && subcode === e.error_subcode) return err as GraphErrorBody;
+  const out: Record<string, unknown> = { ...e, code, error_subcode: subcode };
+  if (code === undefined) delete out.code;
+  if (subcode === undefined) delete out.error_subcode;
+  return out as GraphErrorBody;
+}
+
+function numberOf(v: unknown): unknown {
+  if (v === null || v === '') return undefined;
+  if (typeof v === 'string' && /^\s*\d+\s*$/.test(v)) return Number(v);
+  return v;
 }
 
 const MINUTE = 60_000;

@@ -57,7 +57,7 @@ export async function readAssignments(
       const page = graph.toPage<RawAssignedUser>(result.body, `${whatFor}: ${asset.type} ${asset.id}`);
       for (const raw of page.data) out.push(toAssignment(asset, raw, scopeBusinessId));
       const next = (result.body as { paging?: { next?: string } }).paging?.next;
-      if (next) more.push({ asset, op: { method: 'GET', relativeUrl: trail.follow(`${asset.type}:${asset.id}`, graph.relativeOf(next), `${whatFor}: ${asset.type} ${asset.id}`) }, continued: true });
+      if (next) more.push({ asset, op: { method: 'GET', relativeUrl: trail.follow(`${asset.type}:${asset.id}`, graph.nextOp(next, work[i].op.relativeUrl), `${whatFor}: ${asset.type} ${asset.id}`) }, continued: true });
     });
     work = more;
   }

@@ -84,6 +84,24 @@ const CLIENT_EDGES: Array<[AssetType, string, string]> = [
   ['pixel', 'client_pixels', 'owner_business'],
 ];
 
+/**
+ * The business that owns a partner's client asset, as the row names it (`business` {id,name} on an
+ * ad account, Page or catalog, `owner_business` on a pixel: their reference pages). Asked for by
+ * name but no default field, and the id may come as a number: compared as its digits. A row
+ * without it cannot be told ours or not; dropped as "not ours", the partner's people on one of our
+ * assets read as gone from it. So the read fails as `unavailable` (README [INF]), like a row
+ * without a default field (mappers/required.ts).
+ */
+function ownerOf(raw: Record<string, unknown>, field: string, whose: string): string {
+  const owner = raw[field] as { id?: unknown } | undefined;
+  const id = owner && typeof owner === 'object' ? owner.id : undefined;
+  if (typeof id === 'string' && id.trim() !== '') return id.trim();
+  if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) return String(id);
+  throw new ConnectorError('unavailable', what(`${whose}: Graph answered asset ${String(raw.id ?? '(no id)')} without its ${field} (asked for by name); whether it is ours is not known, so nothing is decided from this answer`), {
+    providerCode: 'field-missing',
+  });
+}
+
 /** Every page of a partner's client edge (the partner's token; https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business step 1), our assets only. */
 async function ourAssetsSharedWith(graph: GraphClient, ctx: MetaContext, partnerId: string): Promise<AssetRef[]> {
   const lists = await Promise.all(CLIENT_EDGES.map(async ([type, edge, ownerField]) => {
@@ -91,12 +109,12 @@ async function ourAssetsSharedWith(graph: GraphClient, ctx: MetaContext, partner
     const trail = new PageTrail();
     let cursor: string | undefined;
     do {
-      const page = await graph.page<RawAsset & Record<string, { id?: string } | undefined>>(
+      const page = await graph.page<RawAsset & Record<string, unknown>>(
         `${partnerId}/${edge}`, { fields: `id,name,${ownerField}`, limit: PAGE_LIMIT.list }, cursor,
         { what: what(`list ${edge} of partner ${partnerId}`), businessId: partnerId },
       );
       for (const raw of page.data) {
-        if (raw[ownerField]?.id === ctx.businessId) refs.push(toAsset(type, raw, 'client'));
+        if (ownerOf(raw, ownerField, `${edge} of partner ${partnerId}`) === ctx.businessId) refs.push(toAsset(type, raw, 'client'));
       }
       cursor = page.next && trail.follow(edge, page.next, what(`list ${edge} of partner ${partnerId}`));
     } while (cursor);

@@ -118,7 +118,7 @@ export async function readPixelPartners(ctx: MetaContext): Promise<PixelPartners
         });
       }
       const next = (result.body as { paging?: { next?: string } }).paging?.next;
-      if (next) more.push({ pixel, op: { method: 'GET', relativeUrl: trail.follow(pixel, ctx.graph.relativeOf(next), opWhat) }, continued: true });
+      if (next) more.push({ pixel, op: { method: 'GET', relativeUrl: trail.follow(pixel, ctx.graph.nextOp(next, work[i].op.relativeUrl), opWhat) }, continued: true });
     });
     work = more;
   }
