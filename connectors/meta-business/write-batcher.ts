@@ -58,7 +58,10 @@ export class WriteBatcher {
   }
 
   async #batch(chunk: Queued[]): Promise<void> {
-    const ctx: GraphErrorContext = { what: `meta-business: batch of ${chunk.length} writes to business ${this.graph.businessId}`, businessId: this.graph.businessId };
+    // A request of nothing but invites refused as a whole answers for them all: a 17 is the invite
+    // limit (24 h on `invite:<business>`), not the user-level limit on the app (graph-errors.ts).
+    const invites = chunk.every((q) => q.ctx.isInvite === true);
+    const ctx: GraphErrorContext = { what: `meta-business: batch of ${chunk.length} writes to business ${this.graph.businessId}`, businessId: this.graph.businessId, ...(invites ? { isInvite: true } : {}) };
     let results;
     try {
       results = await this.graph.sendBatch(chunk.map((q) => ({ method: 'POST', relativeUrl: q.path, body: q.params })), ctx);

@@ -6,6 +6,7 @@ import { listAssets } from '../read/assets.ts';
 import { PageTrail } from '../graph-cursor.ts';
 import { isSupportedTaskSet, TASK_RULES } from '../task-bundles.ts';
 import { notAppliedUnlessSent } from './not-applied.ts';
+import { assignBeyondShare } from './share-ceiling.ts';
 
 /**
  * Assign / unassign a person's tasks on an asset (`/{asset}/assigned_users`, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users).
@@ -110,7 +111,8 @@ export async function assignAsset(ctx: MetaContext, input: { asset: AssetRef; us
     sent = true;
     await ctx.graph.call('POST', `${input.asset.id}/assigned_users`, params, { what: whatFor, businessId: ctx.businessId });
   } catch (err) {
-    throw notAppliedUnlessSent(memberGone(err), sent);
+    // A permission error on a client asset may be the owner's ceiling, not the token (share-ceiling.ts).
+    throw notAppliedUnlessSent(memberGone(sent ? await assignBeyondShare(ctx, err, input.asset, tasks, whatFor) : err), sent);
   }
   return 'done';
 }

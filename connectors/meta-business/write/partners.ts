@@ -4,6 +4,7 @@ import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { PageTrail } from '../graph-cursor.ts';
 import { assetGone, requireSupported } from './assets.ts';
 import { toPartner, type RawPartner } from '../mappers/partner.ts';
+import { shareOfClientAsset } from './share-ceiling.ts';
 
 
 /**
@@ -62,6 +63,16 @@ export async function shareAsset(ctx: MetaContext, input: { asset: AssetRef; par
   const tasks = input.tasks.map((t) => t.toUpperCase());
   const whatFor = what(`share ${input.asset.type} ${input.asset.id} with partner ${input.partnerBusinessId} as [${tasks.join(',')}]`);
   requireSupported(input.asset.type, tasks, whatFor);
+  try {
+    return await shareChecked(ctx, input, tasks, whatFor);
+  } catch (err) {
+    // An AGENCY sharing another business's asset on (its partners' read or the POST answered with
+    // a permission error): this write's refusal, not the token's (share-ceiling.ts).
+    throw await shareOfClientAsset(ctx, err, input.asset, whatFor);
+  }
+}
+
+async function shareChecked(ctx: MetaContext, input: { asset: AssetRef; partnerBusinessId: string }, tasks: string[], whatFor: string): Promise<ChangeResult> {
   const same = (current: string[] | undefined) => current !== undefined && current.length === tasks.length && tasks.every((t) => current.includes(t));
   if (same(await currentShare(ctx, input.asset, input.partnerBusinessId, whatFor))) return 'already-done';
   let body: unknown;
