@@ -168,8 +168,12 @@ for (const k of kinds) {
       const task = await agent.offboard({ email: 'raj@example.com' }, { type: 'entra-lifecycle', idp: 'entra' });
       await storeA.transact((tx) => tx.put('hookEvents', 'entra-lifecycle', 'tpr-r', waitingCallout('tpr-r', task.id)));
       const { calls, resume } = fakeResume();
+      // Replica A has picked the callout up once it polls its task (no other replica yet).
+      let polled = false;
+      const taskOf = agent.task.bind(agent);
+      agent.task = async (id) => { polled = true; return taskOf(id); };
       const a = createEntraLifecycleRouter({ config: entraConfig(), agent, store: storeA, resume, pollIntervalMs: 5 });
-      await sleep(100); // replica A has picked the callout up and polls its task
+      await until('replica A polling the callout\'s task', () => polled, 20_000);
       const b = createEntraLifecycleRouter({ config: entraConfig(), agent, store: storeB, resume, pollIntervalMs: 5 });
       await sleep(100);
       agent.finish(task.id, 'completed');
@@ -190,10 +194,11 @@ for (const k of kinds) {
       let open!: () => void;
       const gate = new Promise<void>((r) => { open = r; });
       const offboard = agent.offboard.bind(agent);
-      agent.offboard = async (person, trigger) => { await gate; return offboard(person, trigger); };
+      let acting = false;
+      agent.offboard = async (person, trigger) => { acting = true; await gate; return offboard(person, trigger); };
       await storeA.transact((tx) => tx.put('hookEvents', 'okta', 'evt-r', oktaEvent('evt-r')));
       const a = createOktaHookRouter({ config: testConfig(), agent, store: storeA });
-      await sleep(100); // replica A is in the middle of the offboarding
+      await until('replica A in the middle of the offboarding', () => acting, 20_000); // no other replica yet
       const b = createOktaHookRouter({ config: testConfig(), agent, store: storeB });
       await sleep(100);
       open();

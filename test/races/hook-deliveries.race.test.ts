@@ -61,10 +61,19 @@ for (const kind of ['postgres', 'lowdb'] as const) {
       assert.deepEqual(answers.map((r) => r.status), [202, 202]);
       assert.deepEqual(bodies.map((b) => b.duplicate).sort(), [false, true], JSON.stringify(bodies));
       await until('resumed', () => f.graph.resumes.some((r) => r.taskProcessingResultId === `tpr-race-${kind}`));
-      await settled();
-      await new Promise((r) => setTimeout(r, 200));
+      // Both copies processed: the duplicate was answered as one (above, nothing started for it),
+      // the callout's record is closed (no replica's lease scan takes a closed record again,
+      // scim-server/hooks/hook-events.ts) and no replica has callout work running. A second resume
+      // could only come from one of those.
+      await until('the callout recorded as resumed', async () => {
+        const record = await f.a.store.get('hookEvents', 'entra-lifecycle', `tpr-race-${kind}`);
+        return record !== undefined && !['processing', 'waiting'].includes(record.state);
+      });
       await settled();
       assert.equal(f.graph.resumes.filter((r) => r.taskProcessingResultId === `tpr-race-${kind}`).length, 1, 'one resume');
+      // And one sent: the emulator refuses a repeat (as Graph does) and lists only the one it took.
+      const sent = f.graph.calls.filter((c) => c.method === 'POST' && c.path.endsWith(`/taskProcessingResults/tpr-race-${kind}/resume`));
+      assert.equal(sent.length, 1, `one resume sent (${sent.map((c) => c.status).join(', ')})`);
       const offboards = (await f.a.agent.api.tasks({ kind: 'offboard' })).items.filter((t) => t.trigger.type === 'entra-lifecycle' && t.trigger.detail?.includes(`tpr-race-${kind}`));
       assert.equal(offboards.length, 1, 'one offboarding');
       const resumes = (await f.a.agent.api.audit({ action: 'lifecycle-resume' })).items.filter((e) => JSON.stringify(e.detail ?? {}).includes(`tpr-race-${kind}`) || e.trigger.detail?.includes(`tpr-race-${kind}`));

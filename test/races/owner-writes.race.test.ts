@@ -119,19 +119,22 @@ for (const kind of ['postgres', 'lowdb'] as const) {
     test('an exemption asked for while the removal of the seat is calling the app: refused, or the seat stays', async () => {
       await f.a.agent.idle(); await f.b.agent.idle();
       const member = SANDBOX.employees[0]!;
-      f.emulator.control.setFaults({ latencyMs: 800 });
+      // The removal call held at Meta until the exemption is answered: asked for while it is
+      // past its last look at exemptions, calling Meta.
+      const call = f.holdMetaCall((req) => req.method === 'DELETE' && req.path.includes(member));
       let exempt: Response;
       let taskId: string;
       try {
         const removal = await f.a.api(`/hubs/${HUB}/members/${member}/remove`, { method: 'POST', body: '{}' });
         assert.equal(removal.status, 202);
         taskId = (await removal.json()).taskId;
-        await until('the removal running', async () => (await f.a.agent.api.task(taskId))?.status === 'running');
-        await new Promise((r) => setTimeout(r, 200)); // past its last look at exemptions: calling Meta
+        await call.arrived;
+        assert.equal((await f.a.agent.api.task(taskId))?.status, 'running', 'the removal is the one calling Meta');
         exempt = await f.b.api(`/hubs/${HUB}/members/${member}/exempt`, { method: 'POST', body: JSON.stringify({ reason: 'keep: board member' }) });
+        call.release();
         await until('the removal ended', async () => ['completed', 'failed'].includes((await f.a.agent.api.task(taskId))?.status ?? ''), 20_000);
       } finally {
-        f.emulator.control.setFaults({});
+        call.release();
       }
       const body = await exempt.text();
       const seatKept = f.emulator.control.state().users.some((u) => u.id === member);
@@ -155,21 +158,25 @@ for (const kind of ['postgres', 'lowdb'] as const) {
       const matched = SANDBOX.employees[3]!;
       const exempted = SANDBOX.employees[2]!;
       await f.a.api(`/hubs/${HUB}/members/${exempted}/unexempt`, { method: 'POST', body: '{}' });
-      f.emulator.control.setFaults({ latencyMs: 200 });
+      await f.a.agent.idle(); await f.b.agent.idle(); // the held read is the check's
+      // The check's read of the members held at Meta until both decisions are answered: they come
+      // while it reads, after it started and before its snapshot and matching, on any machine.
+      const read = f.holdMetaCall((req) => req.method === 'GET' && /\/business_users\/?$/.test(req.path));
       try {
         const res = await f.a.api(`/hubs/${HUB}/check-for-updates`, { method: 'POST', body: '{}' });
         const { taskId } = await res.json();
-        await until('the check reading', async () => (await f.a.agent.api.task(taskId))?.status === 'running');
-        await new Promise((r) => setTimeout(r, 300));
+        await read.arrived;
+        assert.equal((await f.a.agent.api.task(taskId))?.status, 'running', 'the check is the one reading the app');
         const [m, e] = await Promise.all([
           f.b.api(`/hubs/${HUB}/members/${matched}/match`, { method: 'POST', body: JSON.stringify({ directoryUserId: 'dir-late-joiner', hubRole: 'manager' }) }),
           f.b.api(`/hubs/${HUB}/members/${exempted}/exempt`, { method: 'POST', body: JSON.stringify({ reason: 'during the check' }) }),
         ]);
         assert.deepEqual([m.status, e.status], [200, 200], `${await m.text()} ${await e.text()}`);
         assert.equal((await f.a.agent.api.task(taskId))?.status, 'running', 'the decisions came while the check ran');
+        read.release();
         await until('check done', async () => (await f.a.agent.api.task(taskId))?.status === 'completed', 30_000);
       } finally {
-        f.emulator.control.setFaults({});
+        read.release();
       }
       const m = await f.a.store.get('memberMatches', HUB, matched);
       assert.equal(m?.directoryUserId, 'dir-late-joiner', `the manual match kept (${JSON.stringify(m)})`);

@@ -26,6 +26,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testKeyring } from '../test-keyring.ts';
+import express from 'express';
+import { listenOn } from '../../connectors/sdk/listen.ts';
+import { callGate } from '../call-hold.ts';
 import { adminTokensFrom } from '../../scim-server/admin/admin-tokens.ts';
 
 /** The fleet's key, shared as replicas share the key file: a token has one label on both. */
@@ -95,6 +98,11 @@ export interface Fleet {
   emulator: MetaEmulator;
   graph: GraphEmulator;
   config: LoadedConfig;
+  /**
+   * Holds the next Meta call `matches` picks until `release()` (test/call-hold.ts callGate): a
+   * case waits for `arrived` to know a task is calling Meta, instead of sleeping.
+   */
+  holdMetaCall: ReturnType<typeof callGate>['holdUntilReleased'];
   close(): Promise<void>;
 }
 
@@ -124,7 +132,8 @@ async function replicaOn(name: string, store: Store, config: LoadedConfig, close
 export async function startFleet(kind: 'postgres' | 'lowdb'): Promise<Fleet> {
   // debug_token (opt-in): pause-resume.race waits for the credential check by that call.
   const emulator = createMetaEmulator({ debugToken: true });
-  const meta = await emulator.listen(0);
+  const gate = callGate();
+  const meta = await listenOn(express().use(gate.front, emulator.handler), 0, '127.0.0.1');
   const graph = createGraphEmulator({ tenantId: TENANT, clientId: 'hubwarden-app', clientSecret: 'entra-secret' });
   const graphServer = await graph.listen();
   const config = raceConfig(meta.url, graphServer.url);
@@ -152,7 +161,7 @@ export async function startFleet(kind: 'postgres' | 'lowdb'): Promise<Fleet> {
     b = a;
   }
   return {
-    kind, a, b, emulator, graph, config,
+    kind, a, b, emulator, graph, config, holdMetaCall: gate.holdUntilReleased,
     async close() {
       for (const c of closers.reverse()) await c();
       for (const c of storeClosers) await c();

@@ -15,6 +15,7 @@ import type { CheckRunRecord } from '../../agent/check-for-updates/check-run.ts'
 import { DIR, HUB, hubConfig, LOGINS, OKTA_TOKEN, seedDirectory } from './business.ts';
 import { suiteStores } from '../suite-stores.ts';
 import { startWritebackWorld, type WritebackWorld } from '../writeback-world.ts';
+import { until } from './harness.ts';
 
 const owner = { type: 'admin' as const, actor: 'owner@sandbox.example' };
 const [EVE, FRANK, CONTRACTOR] = S.standard;
@@ -120,13 +121,14 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       try {
         // Not world.check(): it waits for the runner to go idle, and the reconcile the check asks
         // for waits while the hub is paused.
+        // The check's end awaited (a bound of 20 s on a failure only: a loaded CI machine runs a
+        // check on PostgreSQL far slower than a desk does).
         const asked = await service.checkForUpdates(HUB, owner);
-        let task = asked;
-        for (let i = 0; i < 200 && task.status !== 'completed' && task.status !== 'failed'; i++) {
-          await new Promise((r) => setTimeout(r, 50));
-          task = (await store.get('tasks', HUB, asked.id))!;
-        }
-        assert.equal(task.status, 'completed', 'a STANDARD member reads the whole Business Center');
+        const task = await until(`check for updates ${asked.id} ended`, async () => {
+          const t = await store.get('tasks', HUB, asked.id);
+          return t && (t.status === 'completed' || t.status === 'failed') ? t : undefined;
+        }, 20_000);
+        assert.equal(task.status, 'completed', `a STANDARD member reads the whole Business Center (${task.lastError?.message ?? ''})`);
         assert.equal((await service.health(HUB))?.credential?.valid, false);
         assert.equal((await store.get('hubStates', '', HUB))?.paused, true, 'reading is no proof the token may write: the hub stays paused');
       } finally {
