@@ -79,6 +79,16 @@ describe('tiktok-business: "not listed" is decided only from rows that name thei
     assert.deepEqual(writes(), []);
   });
 
+  test('an unassign whose holdings read is refused while the BOUND listing has a row without user_id is not answered already-done', async () => {
+    const { c, writes } = connectorAnswering((x) => {
+      if (x.endpoint === 'bc/asset/get' && x.filtering.user_id) return { code: 40002, message: 'filtering.user_id: invalid' };
+      if (x.endpoint === 'bc/member/get') return [...admins, { user_email: 'eve@example.com', user_role: 'STANDARD', relation_status: 'BOUND' }];
+      return [];
+    });
+    await assert.rejects(c.unassignAsset!({ asset: { type: 'ad_account', id: AD }, userId: EVE }), (e: unknown) => unavailable(e) && (e as { notApplied?: boolean }).notApplied === true);
+    assert.deepEqual(writes(), []);
+  });
+
   test('a revoke answered 40007 while the listing has an invitation row without user_email is not answered already-done', async () => {
     for (const odd of [{ user_role: 'STANDARD', relation_status: 'PENDING' }, { user_email: 'new@example.com', user_role: 'STANDARD', relation_status: 'pending' }]) {
       const { c, writes } = connectorAnswering((x) => {

@@ -132,7 +132,7 @@ export async function unassignAsset(ctx: TikTokContext, input: { asset: AssetRef
   } catch (err) {
     // The member is gone (40007, or a refusal of a user_id the BOUND listing no longer has): so is their access.
     if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
-    if (await refusedAsNonMember(ctx, err, input.userId, what)) return 'already-done';
+    if (await refusedAsNonMember(ctx, err, input.userId, what).catch((recheck: unknown) => { throw markedNotApplied(recheck); })) return 'already-done';
     throw err;
   }
   if (!held) return 'already-done';
