@@ -113,11 +113,17 @@ describe('tiktok-business answered by another emulator of the same documentation
     ['with page_info counts as strings', rewriting((b) => walk(b, (o) => {
       if (o.page_info) for (const k of ['page', 'page_size', 'total_number', 'total_page']) o.page_info[k] = String(o.page_info[k]);
     }))],
+    ['with data null on errors and on empty answers', rewriting((b) => { if (b.code !== 0 || (b.data && Object.keys(b.data).length === 0)) b.data = null; })],
+    ['with no data on errors and on empty answers', rewriting((b) => { if (b.code !== 0 || (b.data && Object.keys(b.data).length === 0)) delete b.data; })],
     ['with the envelope code as a digit string', rewriting((b) => { if (typeof b.code === 'number') b.code = String(b.code); })],
     ['with optional row fields left out (names, finance and ad-account status fields)', rewriting((b) => rowsOf(b, (r) => {
       for (const k of ['user_name', 'asset_name', 'ext_user_role', 'finance_role', 'advertiser_status', 'advertiser_account_type', 'owner_bc_name', 'bc_name']) delete r[k];
       if (r.bc_info) for (const k of ['name', 'company', 'currency', 'registered_area', 'timezone', 'type', 'verification_status']) delete r.bc_info[k];
     }))],
+    ['with optional row fields null (names, finance and ad-account status fields)', rewriting((b) => rowsOf(b, (r) => {
+      for (const k of ['user_name', 'asset_name', 'ext_user_role', 'advertiser_status', 'advertiser_account_type', 'owner_bc_name', 'bc_name']) if (k in r) r[k] = null;
+    }))],
+    ['with no list on empty pages', rewriting((b) => walk(b, (o) => { if (Array.isArray(o.list) && o.list.length === 0 && o.page_info) delete o.list; }))],
     ['with at most 2 rows a page, page_info counting pages of 2', async (op, forward) => {
       if (op.method !== 'GET' || !op.query.has('page_size')) return forward();
       const q = new URLSearchParams(op.query);

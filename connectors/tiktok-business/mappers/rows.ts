@@ -86,6 +86,19 @@ export function splitByRole(rows: MemberRow[], name: (r: MemberRow) => string): 
   return { known, gap: { reason: `the role of ${unknown.length} row(s) is not ADMIN or STANDARD, so it is not known: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}` } };
 }
 
+/** The `relation_status` values TikTok's API spec documents (`UserRelationStatusToBC`, github.com/tiktok/tiktok-business-api-sdk `yml_files/bc_member_get.yml`). */
+export const RELATION_STATUSES = ['BOUND', 'PENDING', 'REJECTED', 'UNBOUND'] as const;
+
+/**
+ * A row naming a `relation_status` TikTok does not document (`bound`, `JOINED`): of no known
+ * state, so neither of the filtered listing nor of another one [INF #66]. Taken for "of another
+ * listing", it left the listing silently, which then looked complete with a member missing.
+ */
+export function ofUnknownStatus(row: MemberRow): boolean {
+  const s = row.relation_status;
+  return s !== undefined && s !== null && s !== '' && !(RELATION_STATUSES as readonly string[]).includes(s);
+}
+
 export function ofStatus(row: MemberRow, status: string): MemberRow | undefined {
   if (row.relation_status === undefined || row.relation_status === null || row.relation_status === '') return { ...row, relation_status: status };
   return row.relation_status === status ? row : undefined;

@@ -55,8 +55,13 @@ async function tokenRoleProblem(ctx: TikTokContext, what: string): Promise<strin
   // them the answer says nothing of the token: not "not a member", nor "not an admin" [INF #65].
   if (!Array.isArray(data.list)) throw unread(`${what}: /bc/get/ answered without a list of Business Centers; read it again`);
   const row = data.list.find((r) => String(r.bc_info?.bc_id) === ctx.bcId);
+  // A row without `bc_info.bc_id` may be this BC (asked for by `bc_id`, only it is listed): "not
+  // a member" is not known then [INF #65].
+  if (!row && data.list.some((r) => !hasKey(r?.bc_info?.bc_id))) throw unread(`${what}: /bc/get/ lists a Business Center without bc_info.bc_id, so whether the token's user is a member of ${ctx.bcId} is not known; read it again`);
   if (!row) return `the token's user is not a member of Business Center ${ctx.bcId}`;
   if (!hasKey(row.user_role)) throw unread(`${what}: /bc/get/ lists Business Center ${ctx.bcId} without the token's user's user_role; read it again`);
-  if (row.user_role !== 'ADMIN') return `the token's user is ${row.user_role ?? 'not an admin'} in Business Center ${ctx.bcId}; an ADMIN is needed to change members and assets`;
+  // ADMIN or STANDARD (`BCUserRole`, bc_get.yml): any other value says nothing of what the token may do [INF #65].
+  if (row.user_role !== 'ADMIN' && row.user_role !== 'STANDARD') throw unread(`${what}: /bc/get/ gives the token's user the role ${JSON.stringify(String(row.user_role).slice(0, 40))} in Business Center ${ctx.bcId}, neither ADMIN nor STANDARD; read it again`);
+  if (row.user_role !== 'ADMIN') return `the token's user is ${row.user_role} in Business Center ${ctx.bcId}; an ADMIN is needed to change members and assets`;
   return undefined;
 }

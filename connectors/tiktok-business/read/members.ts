@@ -1,10 +1,10 @@
 import type { AppInvite, AppMember, AppSystemUser, ListingGap, Page } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { keywordFindsAddresses } from './keyword-probe.ts';
-import { inviteIdOf, ofStatus, splitByRole, toInvite, toMember, type MemberRow } from '../mappers/rows.ts';
+import { inviteIdOf, ofStatus, ofUnknownStatus, splitByRole, toInvite, toMember, type MemberRow } from '../mappers/rows.ts';
 import { cursorPage } from './cursor-page.ts';
 import { isRefusal } from '../tiktok-errors.ts';
-import { firstNames, hasKey, memberRowKey } from '../mappers/row-keys.ts';
+import { firstNames, hasKey, memberRowKey, unkeyedRows } from '../mappers/row-keys.ts';
 
 /**
  * Members and invitations from `GET /bc/member/get/` (TikTok API for Business v1.3), at its
@@ -20,7 +20,7 @@ export async function listMembers(ctx: TikTokContext, cursor?: string): Promise<
   const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, cursor, what, ctx.ahead, memberRowKey);
   const [rows, keyless] = byKey(page.list.flatMap((r) => ofStatus(r, 'BOUND') ?? []), (r) => r.user_id, (r) => `member ${r.user_email ?? r.user_name ?? '?'} (no user_id)`);
   const { known, gap } = splitByRole(rows, (r) => `member ${r.user_id}`);
-  const incomplete = joinGaps(keyless, gap);
+  const incomplete = joinGaps(joinGaps(keyless, gap), unknownStatusGap(page.list, (r) => `row ${r.user_id ?? r.user_email ?? '?'}`));
   return { items: known.map(toMember), ...(page.next ? { next: page.next } : {}), ...(incomplete ? { incomplete } : {}) };
 }
 
@@ -36,6 +36,16 @@ function byKey(rows: MemberRow[], key: (r: MemberRow) => unknown, name: (r: Memb
   const keyless = rows.filter((r) => !keyed(r)).map(name);
   const gap = keyless.length ? { reason: `${keyless.length} row(s) without their key: ${firstNames(keyless)}` } : undefined;
   return [rows.filter(keyed), gap];
+}
+
+/**
+ * Rows of a listing filtered by `relation_status` that name a state TikTok does not document
+ * (ofUnknownStatus): not of this listing for sure, nor of another, so the page says it is
+ * incomplete, naming them [INF #66].
+ */
+function unknownStatusGap(rows: MemberRow[], name: (r: MemberRow) => string): ListingGap | undefined {
+  const odd = rows.filter(ofUnknownStatus).map((r) => `${name(r)} (relation_status ${JSON.stringify(String(r.relation_status).slice(0, 40))})`);
+  return odd.length ? { reason: `${odd.length} row(s) in a relation_status TikTok does not document, so of no known state: ${firstNames(odd)}` } : undefined;
 }
 
 function joinGaps(a: ListingGap | undefined, b: ListingGap | undefined): ListingGap | undefined {
@@ -57,7 +67,7 @@ export async function listInvites(ctx: TikTokContext, cursor?: string): Promise<
   const [rows, keyless] = byKey(page.list.flatMap((r) => ofStatus(r, status) ?? []), (r) => r.user_email, (r) => `${status} invitation${r.user_name ? ` of ${r.user_name}` : ''} (no user_email)`);
   const { known, gap } = splitByRole(rows, (r) => `invitation of ${inviteIdOf(r.user_email ?? '')}`);
   const items = known.map(toInvite);
-  const joined = joinGaps(keyless, gap);
+  const joined = joinGaps(joinGaps(keyless, gap), unknownStatusGap(page.list, (r) => `row ${r.user_email ?? r.user_id ?? '?'}`));
   const incomplete = joined ? { incomplete: joined } : {};
   if (page.next) return { items, next: `${status}/${page.next}`, ...incomplete };
   const following = INVITE_STATUSES[index + 1];
@@ -92,8 +102,11 @@ function keywordForms(email: string): string[] {
  * (`UNBOUND` is a valid `relation_status`, `UserRelationStatusToBC` in github.com/tiktok/tiktok-business-api-sdk; [INF]), so of several rows the BOUND
  * one counts, then PENDING, then REJECTED.
  */
-export async function findRow(ctx: TikTokContext, email: string, what: string, options: { thorough?: boolean } = {}): Promise<MemberRow | undefined> {
+export async function findRow(ctx: TikTokContext, email: string, what: string, options: { thorough?: boolean; strict?: boolean } = {}): Promise<MemberRow | undefined> {
   const key = inviteIdOf(email);
+  // Rows read that could be this address's without showing it (no `user_email`, or a
+  // `relation_status` TikTok does not document): with `strict`, "no row" is then not known [INF #66].
+  const unclear: MemberRow[] = [];
   // Rows are told apart by status, user_id and address together: an invitation may carry a
   // placeholder user_id shared by every invitation (TikTok does not say; [INF] #10).
   // `keyword` narrows the read only where it is known to find addresses, else (unknown) a miss
@@ -107,7 +120,8 @@ export async function findRow(ctx: TikTokContext, email: string, what: string, o
     for (const keyword of narrow ? keywordForms(email) : [undefined]) {
       const filtering = { ...(keyword ? { keyword } : {}), ...(status ? { relation_status: status } : {}) };
       const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering }, MEMBER_PAGE_SIZE, what, (r) => `${r.relation_status}:${r.user_id ?? ''}:${inviteIdOf(r.user_email ?? '')}`);
-      const mine = rows.filter((r) => inviteIdOf(r.user_email ?? '') === key);
+      unclear.push(...rows.filter((r) => !hasKey(r.user_email) || ofUnknownStatus(r)));
+      const mine = rows.filter((r) => inviteIdOf(r.user_email ?? '') === key && !ofUnknownStatus(r));
       const row = (status ? mine.flatMap((r) => ofStatus(r, status) ?? []) : mine).sort((x, y) => precedence(x) - precedence(y))[0];
       if (row) return row;
     }
@@ -117,17 +131,36 @@ export async function findRow(ctx: TikTokContext, email: string, what: string, o
   // A row without `relation_status` [INF #43] is of no known state (a user_id does not make it
   // BOUND: a former member's UNBOUND row keeps one, [INF] #10): the filtered reads say which.
   if (row && !row.relation_status) return await read('BOUND') ?? await read('PENDING') ?? read('REJECTED');
-  if (row || !options.thorough) return row;
+  if (row || !options.thorough) return row ?? noRow();
   // `thorough`: where a row missed would leave a change undone for good (a pending invitation's
   // role), the invitations are also asked for by status: TikTok does not say that a read without
   // a `relation_status` filter lists them [INF #8].
-  return await read('PENDING') ?? read('REJECTED');
+  return await read('PENDING') ?? await read('REJECTED') ?? noRow();
+
+  function noRow(): undefined {
+    // `strict`: "no row" ends a change as done (a revoke answered 40007 taken as already gone);
+    // a row that may be this address's leaves that unknown, so the read fails naming it.
+    if (options.strict && unclear.length > 0) {
+      throw unkeyedRows(`${what}: ${unclear.length} member row(s) read without user_email or in an undocumented relation_status (${firstNames(unclear.map((r) => String(r.user_id ?? r.user_name ?? '?')))}), so whether ${email} is still listed is not known`);
+    }
+    return undefined;
+  }
 }
 
 /** The BOUND row of `userId`, or none (every BOUND page: only after a write TikTok refused for an unclear reason). */
 export async function boundMemberRow(ctx: TikTokContext, userId: string, what: string): Promise<MemberRow | undefined> {
   const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, memberRowKey);
-  return rows.flatMap((r) => ofStatus(r, 'BOUND') ?? []).find((r) => String(r.user_id) === userId);
+  const row = rows.flatMap((r) => ofStatus(r, 'BOUND') ?? []).find((r) => String(r.user_id) === userId);
+  if (row) return row;
+  // "Not listed" answers "the member left" (a refused removal taken as already done, an unassign
+  // as nothing to take): only when every row names its member and a documented state. A BOUND
+  // row without `user_id` may be this member [INF #53], one in an undocumented state may be too
+  // [INF #66]: not known, so the read fails instead of deciding from a gap.
+  const unclear = rows.filter((r) => ofUnknownStatus(r) || ((ofStatus(r, 'BOUND') !== undefined) && !hasKey(r.user_id)));
+  if (unclear.length > 0) {
+    throw unkeyedRows(`${what}: the BOUND listing has ${unclear.length} row(s) without user_id or in an undocumented relation_status (${firstNames(unclear.map((r) => r.user_email ?? r.user_name ?? '?'))}), so whether ${userId} is still a member is not known`);
+  }
+  return undefined;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { AppPartner, Page } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { accessOfRow } from '../mappers/asset-types.ts';
 import type { AssetRow } from '../mappers/rows.ts';
-import { assetRowKey, hasAssetId, unkeyedRows } from '../mappers/row-keys.ts';
+import { assetRowKey, firstNames, hasAssetId, hasKey, unkeyedRows } from '../mappers/row-keys.ts';
 
 /**
  * The configured partner BCs and what is shared each way (TikTok API for Business v1.3
@@ -18,7 +18,15 @@ interface PartnerRow {
 export async function listPartners(ctx: TikTokContext, _cursor?: string): Promise<Page<AppPartner>> {
   if (ctx.partners.length === 0) return { items: [] };
   const what = `tiktok-business: list partners of Business Center ${ctx.bcId}`;
-  const rows = await ctx.client.all<PartnerRow>('bc/partner/get', { bc_id: ctx.bcId }, 50, what, (r) => String(r.bc_id));
+  const rows = await ctx.client.all<PartnerRow>('bc/partner/get', { bc_id: ctx.bcId }, 50, what, (r) => (hasKey(r.bc_id) ? String(r.bc_id) : `no bc_id:${r.bc_name ?? ''}`));
+  // A partner row is `{bc_id, bc_name}` (TikTok API for Business v1.3 `/bc/partner/get/`,
+  // github.com/bububa/tiktok-business `model/bc/partner_get.go`); TikTok does not say `bc_id` may
+  // be missing. A row without it may be any configured partner: "not a partner any more" is not
+  // known, so the read fails naming it instead of reporting the partnership ended [INF #66].
+  const keyless = rows.filter((r) => !hasKey(r.bc_id));
+  if (keyless.length > 0 && ctx.partners.some((id) => !rows.some((r) => String(r.bc_id) === id))) {
+    throw unkeyedRows(`${what}: ${keyless.length} partner row(s) without bc_id (${firstNames(keyless.map((r) => String(r.bc_name ?? '?')))}): which partners there are is not known in full`);
+  }
   const items: AppPartner[] = [];
   for (const id of ctx.partners) {
     const row = rows.find((r) => String(r.bc_id) === id);

@@ -71,7 +71,7 @@ export async function assignAsset(ctx: TikTokContext, input: { asset: AssetRef; 
     held = await heldAccess(ctx, type, input.asset, input.userId, what, false);
   } catch (err) {
     // A member who left cannot be given anything (TikTok's answer for them is not documented).
-    if (await refusedAsNonMember(ctx, err, input.userId, what)) throw notAMember(ctx, err, input.userId, what);
+    if (await refusedAsNonMember(ctx, err, input.userId, what).catch((recheck: unknown) => { throw markedNotApplied(recheck); })) throw notAMember(ctx, err, input.userId, what);
     // Nothing was sent: the agent must not count this attempt as one that may have made the grant
     // (agent/app-state/grant-maker.ts).
     throw markedNotApplied(err);
@@ -132,7 +132,7 @@ export async function unassignAsset(ctx: TikTokContext, input: { asset: AssetRef
   } catch (err) {
     // The member is gone (40007, or a refusal of a user_id the BOUND listing no longer has): so is their access.
     if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
-    if (await refusedAsNonMember(ctx, err, input.userId, what)) return 'already-done';
+    if (await refusedAsNonMember(ctx, err, input.userId, what).catch((recheck: unknown) => { throw markedNotApplied(recheck); })) return 'already-done';
     throw err;
   }
   if (!held) return 'already-done';

@@ -1,4 +1,4 @@
-import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
+import { ConnectorError, isConnectorError, markedNotApplied } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { inviteIdOf, type MemberRow } from '../mappers/rows.ts';
@@ -140,7 +140,8 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string, listedA
       // addresses case-insensitively [INF #44]; the id is the address folded (inviteIdOf). Gone only when
       // no invitation is listed under another spelling of it, else revoke that one (once).
       if (listedAs !== undefined) return 'already-done';
-      const row = await findRow(ctx, key, what, { thorough: true });
+      // Not applied (40007): a look-up that cannot tell fails the revoke, to be tried again.
+      const row = await findRow(ctx, key, what, { thorough: true, strict: true }).catch((recheck: unknown) => { throw markedNotApplied(recheck); });
       // Listed as a member now: accepted meanwhile, as the 40002 below says for the listed spelling.
       if (row?.relation_status === 'BOUND') throw acceptedConflict(what, row.user_email ?? email, row, err);
       const listed = row && (row.relation_status === 'PENDING' || row.relation_status === 'REJECTED') ? row.user_email : undefined;
@@ -154,7 +155,7 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string, listedA
     // TikTok's messages are free text and the code is what to branch on ("Return codes",
     // https://business-api.tiktok.com/portal/docs?id=1737172488964097).
     if (err.kind === 'invalid-argument' && err.providerCode === '40002') {
-      const row = await findRow(ctx, email, what);
+      const row = await findRow(ctx, email, what, { strict: true }).catch((recheck: unknown) => { throw markedNotApplied(recheck); });
       if (row?.relation_status === 'BOUND') throw acceptedConflict(what, email, row, err);
       // No row at all: the invitation is gone, whichever code TikTok gives an unknown address
       // (40007 in the emulator; TikTok's docs are silent on the code [INF #18]).
@@ -171,7 +172,7 @@ function acceptedConflict(what: string, email: string, row: MemberRow, cause: un
 
 async function goneWhileAdmin(ctx: TikTokContext, err: unknown, email: string, what: string): Promise<boolean> {
   try {
-    return await tokenStillAdmin(ctx) && !(await findRow(ctx, email, what));
+    return await tokenStillAdmin(ctx) && !(await findRow(ctx, email, what, { strict: true }));
   } catch (recheck) {
     if (isPassing(recheck)) throw recheckPassed(recheck, err, what);
     return false;
