@@ -9,6 +9,7 @@ import { isRefusal } from '../tiktok-errors.ts';
 import { keywordFindsAssetIds } from '../read/keyword-probe.ts';
 import { assetRowKey, hasAssetId, unkeyedRows } from '../mappers/row-keys.ts';
 import { assertId } from './ids.ts';
+import { isAlreadyGone } from './gone.ts';
 import { refusedAsNonMember } from '../read/members.ts';
 
 /**
@@ -131,7 +132,7 @@ export async function unassignAsset(ctx: TikTokContext, input: { asset: AssetRef
     held = await heldAccess(ctx, type, input.asset, input.userId, what, true);
   } catch (err) {
     // The member is gone (40007, or a refusal of a user_id the BOUND listing no longer has): so is their access.
-    if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
+    if (isAlreadyGone(err)) return 'already-done';
     if (await refusedAsNonMember(ctx, err, input.userId, what).catch((recheck: unknown) => { throw markedNotApplied(recheck); })) return 'already-done';
     throw err;
   }
@@ -141,7 +142,8 @@ export async function unassignAsset(ctx: TikTokContext, input: { asset: AssetRef
   } catch (err) {
     // 40007: the access, the member or the asset is not there (read first, so gone meanwhile;
     // TikTok does not say unassigning access not held answers 0 [INF #20]): nothing to take.
-    if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
+    // Not 40300/40301 (a wrong ad account id: gone.ts), which fail as TikTok gave them.
+    if (isAlreadyGone(err)) return 'already-done';
     // An asset no longer in the BC took its holders' access with it (asset-denied.ts).
     const why = await explainAssetDenied(ctx, err, { type, assetId: input.asset.id, userId: input.userId, what });
     if (why === 'gone') return 'already-done';

@@ -147,6 +147,19 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string, listedA
       const listed = row && (row.relation_status === 'PENDING' || row.relation_status === 'REJECTED') ? row.user_email : undefined;
       return listed && listed !== email ? cancelInvite(ctx, inviteId, listed) : 'already-done';
     }
+    // 40050, a duplicate request: "the first one may have applied: re-read the state, do not
+    // resend blindly" (Return codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097).
+    // The invitation no longer listed: the first applied (already-done); accepted meanwhile:
+    // conflict; still listed: the 40050 stands (not applied) and nothing more is sent now.
+    if (err.providerCode === '40050') {
+      const row = await findRow(ctx, key, what, { thorough: true }).catch((recheck: unknown) => {
+        if (isPassing(recheck)) throw recheckPassed(recheck, err, what);
+        throw err;
+      });
+      if (row?.relation_status === 'BOUND') throw acceptedConflict(what, row.user_email ?? email, row, err);
+      if (row?.relation_status !== 'PENDING' && row?.relation_status !== 'REJECTED') return 'already-done';
+      throw err;
+    }
     // 40001 may be TikTok's word for an address it does not know [INF #18]; only while the token is
     // still an ADMIN, and only when the address has no row, is it the invitation already gone.
     if (err.providerCode === '40001' && await goneWhileAdmin(ctx, err, email, what)) return 'already-done';

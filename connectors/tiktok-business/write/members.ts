@@ -7,6 +7,7 @@ import { tokenStillAdmin } from '../read/credential.ts';
 import type { MemberRow } from '../mappers/rows.ts';
 import { assertRole } from './roles.ts';
 import { assertId } from './ids.ts';
+import { isAlreadyGone } from './gone.ts';
 
 /**
  * A member's role and seat (TikTok API for Business v1.3 `/bc/member/update/`,
@@ -105,8 +106,8 @@ export async function removeMember(ctx: TikTokContext, memberId: string): Promis
     await ctx.client.call('POST', 'bc/member/delete', { bc_id: ctx.bcId, user_id: memberId }, what);
     return 'done';
   } catch (err) {
-    // 40007 on delete: already gone (someone removed them by hand).
-    if (isConnectorError(err) && err.kind === 'not-found') return 'already-done';
+    // 40007 on delete: already gone (someone removed them by hand). Only 40007 (gone.ts).
+    if (isAlreadyGone(err)) return 'already-done';
     const standing = await standingAfterRefusal(ctx, err, memberId, what);
     if (standing === 'gone') return 'already-done';
     if (standing?.denied) throw refusedForMember(ctx, err, memberId, what);
