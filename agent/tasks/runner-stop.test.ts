@@ -6,6 +6,7 @@ import { collect } from '../store/store.ts';
 import { enqueueTask } from './enqueue.ts';
 import type { TaskHandler } from './handler.ts';
 import { TaskRunner } from './task-runner.ts';
+import { until } from '../../test/agent-e2e/harness.ts';
 
 const trigger = { type: 'admin' as const, actor: 'test' };
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -14,10 +15,11 @@ test('a handler that stops when the runner asks it to (AbortSignal) is handed ba
   // As the check for updates does (read-app.ts: signal.throwIfAborted()): stopped by a
   // shutdown, it is no failure of the app, and runs again at the next start (docs/architecture.md,
   // "Start-up and shutdown").
+  let listening = false;
   const handler: TaskHandler = {
     kind: 'reads',
     async run(_task, ctx) {
-      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+      await new Promise((resolve) => { ctx.signal.addEventListener('abort', resolve, { once: true }); listening = true; });
       ctx.signal.throwIfAborted();
       return { status: 'completed' };
     },
@@ -26,8 +28,10 @@ test('a handler that stops when the runner asks it to (AbortSignal) is handed ba
   const runner = new TaskRunner({ store, handlers: [handler], hubs: () => new Map(), connectorFor: () => undefined, log: silent });
   await runner.start();
   const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'reads', payload: {}, idempotencyKey: 'a', trigger, summary: 'read the app' }));
-  for (let i = 0; i < 500 && (await store.get('tasks', 'h1', t.id))?.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 2));
-  await runner.stop(1_000);
+  await until('the handler running, listening for the stop', () => listening);
+  assert.equal((await store.get('tasks', 'h1', t.id))?.status, 'running');
+  // The grace only bounds a failing run: the stop returns once the handler has ended.
+  await runner.stop(15_000);
   const after = (await store.get('tasks', 'h1', t.id))!;
   assert.equal(after.status, 'queued', 'queued again, to run at the next start');
   assert.equal(after.lastError, undefined);
@@ -49,19 +53,25 @@ test('a task that runs while its hub is paused and is refused the credential aga
   const store = new MemoryStore();
   const runner = new TaskRunner({ store, handlers: [handler], hubs: () => new Map(), connectorFor: () => undefined, log: silent });
   await runner.start();
-  const ask = () => store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'check', payload: {}, idempotencyKey: 'c', trigger, summary: 'check for updates' }));
-  const first = await ask();
-  for (let i = 0; i < 500 && (await store.get('hubStates', '', 'h1'))?.paused !== true; i++) await new Promise((r) => setTimeout(r, 2));
-  await new Promise((r) => setTimeout(r, 200));
-  assert.equal(runs, 1, 'ran once');
-  assert.equal((await store.get('tasks', 'h1', first.id))?.status, 'failed');
-  assert.equal((await store.get('hubStates', '', 'h1'))?.paused, true, 'the hub stays paused');
-  // The owner fixes the token and asks for a check: a new one runs.
-  denied = false;
-  const second = await ask();
-  assert.notEqual(second.id, first.id);
-  for (let i = 0; i < 500 && (await store.get('tasks', 'h1', second.id))?.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 2));
-  assert.equal((await store.get('tasks', 'h1', second.id))?.status, 'completed');
-  assert.equal(runs, 2);
-  await runner.stop();
+  try {
+    const ask = () => store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'check', payload: {}, idempotencyKey: 'c', trigger, summary: 'check for updates' }));
+    const first = await ask();
+    await until('the hub paused', async () => (await store.get('hubStates', '', 'h1'))?.paused === true);
+    await until('the check recorded failed', async () => (await store.get('tasks', 'h1', first.id))?.status === 'failed');
+    // No tight loop: the runner has nothing due now nor running (a check due again at once would
+    // run again and again, and the runner would never be idle; the bound then ends the run).
+    await until('the runner idle: nothing due now nor running', () => runner.running === 0 && !((runner.nextDueAt() ?? Infinity) <= Date.now()));
+    assert.equal(runs, 1, 'ran once');
+    assert.equal((await store.get('tasks', 'h1', first.id))?.status, 'failed');
+    assert.equal((await store.get('hubStates', '', 'h1'))?.paused, true, 'the hub stays paused');
+    // The owner fixes the token and asks for a check: a new one runs.
+    denied = false;
+    const second = await ask();
+    assert.notEqual(second.id, first.id);
+    await until('the second check completed', async () => (await store.get('tasks', 'h1', second.id))?.status === 'completed');
+    assert.equal((await store.get('tasks', 'h1', second.id))?.status, 'completed');
+    assert.equal(runs, 2);
+  } finally {
+    await runner.stop();
+  }
 });

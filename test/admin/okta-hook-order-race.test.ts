@@ -24,6 +24,7 @@ import { freshSchemas } from '../fresh-schemas.ts';
 import { postgresForTests } from '../postgres.ts';
 import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
 import { oktaDelivery, oktaEvent } from './okta-event-fixture.ts';
+import { until } from '../agent-e2e/harness.ts';
 
 /** Yesterday's date (`YYYY-MM-DDT`): events within the week they are acted on (okta-event.ts outOfWindow). */
 const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11);
@@ -48,6 +49,9 @@ function gated(agent: AgentApi, eventId: string, inside = false) {
   const opened = new Promise<void>((r) => { open = r; });
   let reached!: () => void;
   const atGate = new Promise<void>((r) => { reached = r; });
+  /** The events whose action reached the agent (in `detail`, as `<eventType> <id>`), held or not. */
+  const reachedAgent: string[] = [];
+  const arrive = (trigger: { detail?: string }) => { reachedAgent.push(trigger.detail?.split(' ').pop() ?? ''); };
   const hold = async (trigger: { detail?: string }) => {
     if (!trigger.detail?.endsWith(` ${eventId}`)) return;
     reached();
@@ -57,16 +61,19 @@ function gated(agent: AgentApi, eventId: string, inside = false) {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (prop === 'suspendPerson' && inside) {
-        return (person: Parameters<AgentApi['suspendPerson']>[0], suspended: boolean, trigger: Trigger, options?: PersonChangeOptions) => target.suspendPerson(person, suspended, trigger, {
-          within: async (tx) => { await options?.within?.(tx); await hold(trigger); },
-        });
+        return (person: Parameters<AgentApi['suspendPerson']>[0], suspended: boolean, trigger: Trigger, options?: PersonChangeOptions) => {
+          arrive(trigger);
+          return target.suspendPerson(person, suspended, trigger, {
+            within: async (tx) => { await options?.within?.(tx); await hold(trigger); },
+          });
+        };
       }
-      if (prop === 'suspendPerson') return async (...args: Parameters<AgentApi['suspendPerson']>) => { await hold(args[2]); return target.suspendPerson(...args); };
-      if (prop === 'offboard') return async (...args: Parameters<AgentApi['offboard']>) => { await hold(args[1]); return target.offboard(...args); };
+      if (prop === 'suspendPerson') return async (...args: Parameters<AgentApi['suspendPerson']>) => { arrive(args[2]); await hold(args[2]); return target.suspendPerson(...args); };
+      if (prop === 'offboard') return async (...args: Parameters<AgentApi['offboard']>) => { arrive(args[1]); await hold(args[1]); return target.offboard(...args); };
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { agent: wrapped, open, atGate };
+  return { agent: wrapped, open, atGate, reachedAgent };
 }
 
 for (const k of kinds) {
@@ -93,7 +100,7 @@ for (const k of kinds) {
         await t.gate.atGate;
         assert.equal((await t.send(delivery(event('user.lifecycle.unsuspend', 'raj@example.com', `${DAY}12:05:00Z`, 'race-unsus')))).status, 200);
         // The unsuspension is applied while the suspension waits (it is not held).
-        for (let i = 0; i < 200 && (await t.store.get('hookEvents', 'okta', 'race-unsus'))?.state !== 'done'; i++) await new Promise((r) => setTimeout(r, 10));
+        await until('race-unsus recorded done', async () => (await t.store.get('hookEvents', 'okta', 'race-unsus'))?.state === 'done');
         assert.equal((await t.store.get('hookEvents', 'okta', 'race-unsus'))?.state, 'done');
         t.gate.open();
         await t.hook.settled();
@@ -113,7 +120,7 @@ for (const k of kinds) {
         assert.equal((await t.send(delivery(event('user.lifecycle.unsuspend', 'raj@example.com', `${DAY}13:00:00Z`, 'race-unsus2')))).status, 200);
         await t.gate.atGate;
         assert.equal((await t.send(delivery(event('user.lifecycle.suspend', 'raj@example.com', `${DAY}13:05:00Z`, 'race-sus2')))).status, 200);
-        for (let i = 0; i < 200 && (await t.store.get('hookEvents', 'okta', 'race-sus2'))?.state !== 'done'; i++) await new Promise((r) => setTimeout(r, 10));
+        await until('race-sus2 recorded done', async () => (await t.store.get('hookEvents', 'okta', 'race-sus2'))?.state === 'done');
         assert.ok((await t.store.get('directoryUsers', t.hub.id, 'u-raj'))?.suspended, 'suspended at 13:05');
         t.gate.open();
         await t.hook.settled();
@@ -131,7 +138,7 @@ for (const k of kinds) {
         assert.equal((await t.send(delivery(event('user.lifecycle.deactivate', 'raj@example.com', `${DAY}14:00:00Z`, 'race-deact')))).status, 200);
         await t.gate.atGate;
         assert.equal((await t.send(delivery(event('user.lifecycle.reactivate', 'raj@example.com', `${DAY}14:05:00Z`, 'race-react')))).status, 200);
-        for (let i = 0; i < 200 && (await t.store.get('hookEvents', 'okta', 'race-react'))?.state !== 'done'; i++) await new Promise((r) => setTimeout(r, 10));
+        await until('race-react recorded done', async () => (await t.store.get('hookEvents', 'okta', 'race-react'))?.state === 'done');
         assert.equal((await t.store.get('hookEvents', 'okta', 'race-react'))?.state, 'done');
         t.gate.open();
         await t.hook.settled();
@@ -155,7 +162,7 @@ for (const k of kinds) {
           event('user.lifecycle.reactivate', 'raj@example.com', `${DAY}15:05:00Z`, 'race-react2'),
           event('group.user_membership.add', 'raj@example.com', `${DAY}15:06:00Z`, 'race-add2'),
         ))).status, 200);
-        for (let i = 0; i < 200 && (await t.store.get('hookEvents', 'okta', 'race-add2'))?.state !== 'done'; i++) await new Promise((r) => setTimeout(r, 10));
+        await until('race-add2 recorded done', async () => (await t.store.get('hookEvents', 'okta', 'race-add2'))?.state === 'done');
         assert.match((await t.store.get('hookEvents', 'okta', 'race-react2'))?.outcome ?? '', /covered by a later re-evaluation/);
         t.gate.open();
         await t.hook.settled();
@@ -173,10 +180,18 @@ for (const k of kinds) {
       const t = await setup('race-sus3', true);
       try {
         assert.equal((await t.send(delivery(event('user.lifecycle.suspend', 'raj@example.com', `${DAY}16:00:00Z`, 'race-sus3')))).status, 200);
-        await Promise.race([t.gate.atGate, new Promise((_, reject) => setTimeout(() => reject(new Error('the suspension never ran an ordering check in its transaction')), 5000))]);
-        // On memory the delivery's own record waits for the held transaction: answered once it is let go.
+        let reached = false;
+        void t.gate.atGate.then(() => { reached = true; });
+        await until('the suspension running an ordering check in its transaction', () => reached);
+        // On memory the delivery's own record waits for the held transaction: answered once it is
+        // let go; its claim has been asked for then. On PostgreSQL the two run side by side: the
+        // unsuspension reaches the agent while the suspension is held.
+        let asked = false;
+        const transact = t.store.transact.bind(t.store);
+        t.store.transact = ((fn) => { asked = true; return transact(fn); }) as Store['transact'];
         const answer = t.send(delivery(event('user.lifecycle.unsuspend', 'raj@example.com', `${DAY}16:05:00Z`, 'race-unsus3')));
-        await new Promise((r) => setTimeout(r, 300));
+        if (k.kind === 'memory') await until('the unsuspension claimed (waiting for the held transaction)', () => asked);
+        else await until('the unsuspension reaching the agent', () => t.gate.reachedAgent.includes('race-unsus3'));
         t.gate.open();
         assert.equal((await answer).status, 200);
         await t.hook.settled();

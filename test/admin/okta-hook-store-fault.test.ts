@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import type { Transaction } from '../../agent/store/store.ts';
 import { HookEventLog } from '../../scim-server/hooks/hook-events.ts';
+import { OPEN_INDEX } from '../../scim-server/hooks/hook-event-record.ts';
 import { createOktaHookRouter } from '../../scim-server/hooks/okta.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { storeThatGoesDown } from './failing-store.test-double.ts';
@@ -12,6 +12,7 @@ import { oktaDeactivation } from './okta-event-fixture.ts';
 import { SessionStore } from '../../scim-server/web/session-store.ts';
 import { StoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { StoreContention } from '../../agent/store/store-contention.ts';
+import { until } from '../agent-e2e/harness.ts';
 
 /** Yesterday's date (`YYYY-MM-DDT`): events' `published` relative to the test's clock, since one older than a week is not acted on (okta-event.ts outOfWindow). */
 const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11);
@@ -29,6 +30,13 @@ async function deliverWithStoreDown(refusals: number) {
     goDown(); // the next write (the event's progress) is refused
     return task;
   };
+  // Each pass over the open events (hook-events.ts pickUp) reads them through the open index.
+  let passes = 0;
+  const lookup = store.lookup.bind(store);
+  store.lookup = ((...args: Parameters<typeof store.lookup>) => {
+    if (args[0] === 'hookEvents' && args[1] === OPEN_INDEX) passes++;
+    return lookup(...args);
+  }) as typeof store.lookup;
   const hook = createOktaHookRouter({ config: testConfig(), agent, store, leaseMs: 150 });
   const server = await serveRouters([['/hooks', hook]]);
   try {
@@ -44,9 +52,13 @@ async function deliverWithStoreDown(refusals: number) {
     assert.equal(res.status, 200);
     await hook.settled();
     const state = async (id: string) => (await store.get('hookEvents', 'okta', id))?.state;
-    for (let waited = 0; (await state('evt-raj')) !== 'done' && waited < 3000; waited += 20) await sleep(20);
+    await until('both events recorded done', async () => (await state('evt-raj')) === 'done' && (await state('evt-jane')) === 'done');
+    // Nothing is taken again: two more passes over the open events begin once both are done (the
+    // first of them then has ended, and handed anything it took to the hook), and the work they
+    // started has ended.
+    const donePasses = passes;
+    await until('two passes over the open events after both were done', () => passes >= donePasses + 2);
     await hook.settled();
-    await sleep(400); // two more lease periods: nothing is taken again
     const offboarded = (email: string) => agent.writes().filter((c) => c.method === 'offboard' && (c.args[0] as { email: string }).email === email).length;
     assert.equal(offboarded('raj@example.com'), 1, 'the rest of the delivery is acted on once, without a restart');
     assert.equal(refused(), refusals, 'the store refused the writes');
@@ -126,7 +138,7 @@ test("Okta: the store refusing the end of a deactivated person's dashboard sessi
     });
     assert.equal(res.status, 200);
     const state = async () => (await store.get('hookEvents', 'okta', 'evt-jane-sessions'))?.state;
-    for (let waited = 0; (await state()) !== 'done' && waited < 3000; waited += 20) await sleep(20);
+    await until('the event recorded done', async () => (await state()) === 'done');
     await hook.settled();
     assert.equal(refused(), 1);
     assert.equal(await state(), 'done');
@@ -169,7 +181,7 @@ for (const [what, notNow] of [
     });
     assert.equal(res.status, 200);
     const record = () => store.get('hookEvents', 'okta', 'evt-jane-unavailable');
-    for (let waited = 0; (await record())?.state !== 'done' && waited < 3000; waited += 20) await sleep(20);
+    await until('the event recorded done', async () => (await record())?.state === 'done');
     await hook.settled();
     assert.equal((await record())?.state, 'done');
     assert.equal((await record())?.outcome, 'offboard jane@example.com');
@@ -207,7 +219,7 @@ test('Okta: an event whose progress the store refuses every time (a poison event
     });
     assert.equal(res.status, 200);
     const state = async (id: string) => (await store.get('hookEvents', 'okta', id))?.state;
-    for (let waited = 0; (await state('evt-raj-after')) !== 'done' && waited < 1500; waited += 20) await sleep(20);
+    await until('the later leaver recorded done', async () => (await state('evt-raj-after')) === 'done');
     assert.equal(await state('evt-raj-after'), 'done', 'the later leaver is acted on');
     assert.ok(agent.writes().some((c) => c.method === 'offboard' && (c.args[0] as { email: string }).email === 'raj@example.com'));
     assert.equal(await state('evt-poison'), 'processing', 'the failing event stays open, taken again as its lease lapses');
