@@ -7,6 +7,7 @@ import { FaultyFiles } from '../store/faulty-files.test-double.ts';
 import { LowdbStore } from '../store/lowdb-store.ts';
 import { isStoreUnavailable } from '../store/store-unavailable.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import { until } from '../../test/agent-e2e/harness.ts';
 import type { Transaction } from '../store/store.ts';
 import type { Claimant } from './attempt.ts';
 import { ClaimBatch } from './claim-batch.ts';
@@ -114,7 +115,7 @@ describe('ClaimBatch and EndBatch on a full disk (lowdb)', () => {
     const ends = new EndBatch(store, claimant);
     const recovered = async () => {
       files.heal();
-      for (let i = 0; i < 100 && !store.healthy(); i++) await new Promise((r) => setTimeout(r, 20));
+      await until('the store healthy again (its probe retried)', () => store.healthy());
       assert.ok(store.healthy());
     };
 

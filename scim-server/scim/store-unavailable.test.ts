@@ -17,6 +17,7 @@ import { collect } from '../../agent/store/store.ts';
 import { toProblem } from '../admin/problem.ts';
 import { readiness } from '../ops/readiness.ts';
 import { scimRequest, startScimApp } from './test-app.ts';
+import { until } from '../../test/agent-e2e/harness.ts';
 
 const user = (userName: string) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, active: true, emails: [{ value: userName, primary: true }] });
 const search = (userName: string) => `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`;
@@ -58,7 +59,7 @@ test('POST /Users on a full disk: 503 + Retry-After + SCIM error, not listed aft
   assert.match(ready.storeReason ?? '', /ENOSPC while appending to the journal; retrying every 0.1 s/);
 
   files.heal();
-  for (let i = 0; i < 50 && !store.healthy(); i++) await new Promise((r) => setTimeout(r, 50));
+  await until('the store healthy again (its probe retried)', () => store.healthy());
   assert.equal(readiness({ store }).status, 'ready');
   const retried = await scimRequest(app, 'acme', 'POST', '/Users', user('bob@example.com'));
   assert.equal(retried.status, 201, retried.text);
@@ -94,7 +95,7 @@ test('group PATCHes sent at once on a full disk (they go in turns, group-turns.t
   assert.equal((await collect(store.list('outbox', 'acme'))).filter((e) => e.delta.changes.some((c) => c.kind === 'group-members')).length, 0);
 
   files.heal();
-  for (let i = 0; i < 50 && !store.healthy(); i++) await new Promise((r) => setTimeout(r, 50));
+  await until('the store healthy again (its probe retried)', () => store.healthy());
   const accepted = await patchAll();
   assert.deepEqual(accepted.map((r) => r.status), [204, 204, 204, 204]);
   assert.deepEqual(new Set((await store.get('directoryGroups', 'acme', group))!.members.map((m) => m.value)), new Set(ids));

@@ -5,6 +5,7 @@ import type { ResumeCall } from '../../scim-server/hooks/graph-resume.ts';
 import type { HookEventRecord } from '../../scim-server/hooks/hook-event-record.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { storeThatGoesDown } from './failing-store.test-double.ts';
+import { until } from '../agent-e2e/harness.ts';
 import { entraHookConfig } from './test-server.ts';
 
 /**
@@ -37,7 +38,7 @@ async function offboardWithStoreDown(refusals: number, leaseMs?: number) {
     const hook = createEntraLifecycleRouter({ config: entraHookConfig(), agent, store, resume, pollIntervalMs: 5, leaseMs });
     await hook.settled();
     // Left to the lease: taken again once it lapses (not awaited by settled).
-    for (let waited = 0; statuses.length === 0 && waited < 3000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    await until('the callout resumed once taken again', () => statuses.length > 0);
     await hook.settled();
     hook.stop();
   } finally {
