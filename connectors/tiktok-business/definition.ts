@@ -6,6 +6,7 @@ import { createTikTokBusiness, tiktokBusinessConfig } from './connector.ts';
 import { TIKTOK_ASSET_TYPES, type TikTokAssetType } from './mappers/asset-types.ts';
 import { combineAccess, isSupportedAccess } from './asset-roles.ts';
 import { BC_ROLES } from './write/roles.ts';
+import { isTikTokId, TIKTOK_ID_TEXT } from './write/ids.ts';
 import { TIKTOK_SANDBOX } from './emulator/sandbox-ids.ts';
 
 /**
@@ -15,7 +16,14 @@ import { TIKTOK_SANDBOX } from './emulator/sandbox-ids.ts';
  * `apiBaseUrl: sandbox`.
  */
 
-const digits = (what: string) => z.string().regex(/^\d+$/, `expected ${what} (a digit string; quote it in YAML)`);
+/**
+ * A TikTok id in the config: a digit string the gateway can convert to int64 (`x-open-convert:
+ * int64(%s)`, github.com/tiktok/tiktok-business-api-sdk `yml_files/bc_*.yml`), as the writes check
+ * theirs (write/ids.ts). An id past 2^63 - 1 is refused at start, at its path, rather than failing
+ * every invite or assignment that carries it.
+ */
+const digits = (what: string) => z.string().regex(/^\d+$/, { message: `expected ${what} (a digit string; quote it in YAML)`, abort: true })
+  .refine(isTikTokId, `expected ${what} (${TIKTOK_ID_TEXT}: TikTok takes ids as int64)`);
 
 /** Hosts that never leave the machine: plain http is allowed there (tests, a local emulator). */
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);

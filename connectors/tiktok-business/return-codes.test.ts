@@ -18,11 +18,13 @@ const env = (code: number) => ({ status: 200, body: { code, message: 'm', reques
 const TABLE: Row[] = [
   // partially successful: the outcome is unknown, re-read before any retry
   [20001, 'unavailable', 'backoff', false],
-  // parameters, versions, sandbox, domain: permanent (a bug or config)
+  // parameters (40006: this call's parameters in this version), sandbox: permanent for the task (a bug or config)
   [40000, 'invalid-argument', 'fail', true], [40002, 'invalid-argument', 'fail', true], [40006, 'invalid-argument', 'fail', true],
-  [40008, 'invalid-argument', 'fail', true], [40009, 'invalid-argument', 'fail', true], [40010, 'invalid-argument', 'fail', true],
+  [40008, 'invalid-argument', 'fail', true], [40009, 'invalid-argument', 'fail', true],
   [40011, 'invalid-argument', 'fail', true], [40013, 'invalid-argument', 'fail', true], [40014, 'invalid-argument', 'fail', true],
-  [40051, 'invalid-argument', 'fail', true], [41001, 'invalid-argument', 'fail', true], [41002, 'invalid-argument', 'fail', true],
+  [41001, 'invalid-argument', 'fail', true], [41002, 'invalid-argument', 'fail', true],
+  // the hub's version or host (the request URL every call shares): the hub pauses once, naming the key (README [INF] #67)
+  [40010, 'permission-denied', 'pause-hub', true], [40051, 'permission-denied', 'pause-hub', true],
   // access: stop writing to the hub and report
   [40001, 'permission-denied', 'pause-hub', true], [40113, 'permission-denied', 'pause-hub', true], [40118, 'permission-denied', 'pause-hub', true],
   [40119, 'permission-denied', 'pause-hub', true], [40125, 'permission-denied', 'pause-hub', true], [40130, 'permission-denied', 'pause-hub', true],

@@ -14,7 +14,8 @@ describe('TikTok return codes → ConnectorError kinds', () => {
     [40007, 'not-found'], [40300, 'not-found'],
     [40050, 'conflict'],
     [40202, 'unavailable'], [50000, 'unavailable'], [51060, 'unavailable'], [52000, 'unavailable'], [20001, 'unavailable'],
-    [40002, 'invalid-argument'], [40051, 'invalid-argument'], [40008, 'invalid-argument'],
+    [40002, 'invalid-argument'], [40006, 'invalid-argument'], [40008, 'invalid-argument'],
+    [40051, 'permission-denied'], [40010, 'permission-denied'],
   ];
   for (const [code, kind] of cases) {
     test(`${code} → ${kind}`, () => assert.equal(toConnectorError(env(code), 'x', () => 1000).kind, kind));

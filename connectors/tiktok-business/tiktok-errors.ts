@@ -19,6 +19,13 @@ import { providerMessage } from '../sdk/redact.ts';
  *   On an asset assign/unassign the writer tells one unreachable asset apart from the token
  *   (write/asset-denied.ts): that asset's task fails without pausing the hub.
  * - 40102, 40105, 40106, 40101, 40104 → unauthenticated: re-authorize.
+ * - 40051 (invalid API version) and 40010 (the domain is not supported for this version) →
+ *   permission-denied, naming the config key (HUB_CONFIG_CODES): they are about the request URL,
+ *   `{apiBaseUrl}/open_api/{apiVersion}/…`, which every call of the hub shares, so every call
+ *   fails alike until the config is fixed. The hub pauses once with that reason (hub health), as
+ *   for a refused token, instead of each task failing for good one after another. [INF #67]
+ * - 40006 (the API version does not support these parameters) → invalid-argument, the task fails:
+ *   it is about one request's parameters, and other calls (a leaver's removal) still go [INF #67].
  * - 20001 (partial success) → unavailable with the outcome unknown: re-read before any retry.
  * - HTTP 5xx → unavailable, outcome unknown, with a 5 min wait (TikTok's advice); the 5xxxx codes
  *   take the agent's plain backoff.
@@ -99,12 +106,28 @@ export const TIKTOK_ERROR_TABLE: Rule[] = [
   { codes: among(60001), kind: 'rate-limited', waitMs: 5 * MINUTE },
   { codes: among(40101, 40102, 40104, 40105, 40106), kind: 'unauthenticated' },
   { codes: among(40001, 40113, 40118, 40119, 40125, 40130, 41000), kind: 'permission-denied' },
+  { codes: (code) => HUB_CONFIG_CODES[code] !== undefined, kind: 'permission-denied' },
   { codes: among(40007, 40300, 40301), kind: 'not-found' },
   { codes: among(40050), kind: 'conflict' },
   { codes: among(40202, 20001, 50000, 50002), kind: 'unavailable' },
   { codes: range(51000, 52999), kind: 'unavailable' },
-  { codes: among(40000, 40002, 40006, 40008, 40009, 40010, 40011, 40013, 40014, 40051, 41001, 41002), kind: 'invalid-argument' },
+  { codes: among(40000, 40002, 40006, 40008, 40009, 40011, 40013, 40014, 41001, 41002), kind: 'invalid-argument' },
 ];
+
+/**
+ * Codes that say the hub's request URL, `{apiBaseUrl}/open_api/{apiVersion}/<endpoint>/` (TikTok
+ * API Reference, "Request URL format", https://business-api.tiktok.com/portal/docs/api-reference/v1.3),
+ * is wrong, with the config key to fix ("Return codes",
+ * https://business-api.tiktok.com/portal/docs?id=1737172488964097: 40051 "invalid API version",
+ * 40010 the domain is not supported for this version). Every call of the hub shares that URL.
+ */
+export const HUB_CONFIG_CODES: Readonly<Record<number, string>> = {
+  40051: 'TikTok does not serve the API version set in tiktok.apiVersion (the current one is v1.3)',
+  40010: 'TikTok does not serve this API version at the host set in tiktok.apiBaseUrl (https://business-api.tiktok.com)',
+};
+
+/** 40006 names no field; the version is the hub's config, the parameters the call's own. */
+const VERSION_PARAMETERS = 'the API version set in tiktok.apiVersion does not support the parameters of this call';
 
 export function ruleOf(code: number): Rule | undefined {
   return TIKTOK_ERROR_TABLE.find((r) => r.codes(code));
@@ -170,9 +193,15 @@ export function toConnectorError(failure: TikTokFailure, what: string, rateWaitM
     const wait = ms >= MINUTE ? `${Math.ceil(ms / MINUTE)} min` : `${Math.ceil(ms / 1000)} s`;
     return new ConnectorError(kind, redact(`${what}: rate-limited (retry in ${wait}): ${text}`), { providerCode, retryAfterMs: ms, limitScope: 'app', notApplied });
   }
+  const config = HUB_CONFIG_CODES[code];
+  if (config) {
+    // Paused on it (agent/tasks/retry-policy.ts), the hub's health shows this message: what to fix first.
+    return new ConnectorError(kind, redact(`${what}: ${kind} (config): ${config}; every call of this hub fails alike until it is fixed: ${text}`), { providerCode, notApplied });
+  }
   if (kind === 'invalid-argument') {
     const field = fieldOf(redact(env.message ?? ''));
-    return new ConnectorError(kind, redact(`${what}: invalid-argument${field ? ` (${field})` : ''}: ${text}`), { providerCode, notApplied, ...(field ? { field } : {}) });
+    const hint = code === 40006 ? ` (${VERSION_PARAMETERS})` : '';
+    return new ConnectorError(kind, redact(`${what}: invalid-argument${field ? ` (${field})` : ''}: ${text}${hint}`), { providerCode, notApplied, ...(field ? { field } : {}) });
   }
   return new ConnectorError(kind, redact(`${what}: ${kind}: ${text}`), { providerCode, notApplied });
 }

@@ -41,6 +41,8 @@ test('the documented TikTok hub loads, with defaults for apiBaseUrl and apiVersi
   assert.deepEqual([block.apiBaseUrl, block.apiVersion], ['https://business-api.tiktok.com', 'v1.3']);
   assert.ok(load(hub({}, { apiBaseUrl: 'sandbox', accessToken: undefined })).file.hubs[0]);
   for (const local of ['http://127.0.0.1:4010', 'http://localhost:4010']) assert.ok(load(hub({}, { apiBaseUrl: local })).file.hubs[0], local);
+  // The largest int64 is still an id.
+  assert.ok(load(hub({ teams: [{ group: 'G', appRole: 'STANDARD', assets: [{ type: 'ad_account', id: '9223372036854775807', role: 'ADMIN' }] }] })).file.hubs[0]);
 });
 
 test('bad values are refused, each naming its path', () => {
@@ -57,6 +59,12 @@ test('bad values are refused, each naming its path', () => {
     [hub({ teams: [{ group: 'G', appRole: 'STANDARD', assets: [{ type: 'page', id: '1', role: 'ADMIN' }] }] }), /hubs\[0\]\.teams\[0\]\.assets\[0\]\.type/],
     [hub({ teams: [{ group: 'G', appRole: 'STANDARD', assets: [{ type: 'tiktok_account', id: '1', role: [] }] }] }), /hubs\[0\]\.teams\[0\]\.assets\[0\]\.role/],
     [hub({ teams: [{ group: 'G', appRole: 'STANDARD', assets: [{ type: 'ad_account', id: 'act_1', role: 'ADMIN' }] }] }), /hubs\[0\]\.teams\[0\]\.assets\[0\]\.id/],
+    // TikTok takes ids as int64 (`x-open-convert: int64(%s)`): one past 2^63 - 1 is refused at start, at its path.
+    [hub({ teams: [{ group: 'G', appRole: 'STANDARD', assets: [{ type: 'ad_account', id: '9223372036854775808', role: 'ADMIN' }] }] }), /hubs\[0\]\.teams\[0\]\.assets\[0\]\.id: .*2\^63 - 1/],
+    [hub({ teams: [{ group: 'G', appRole: 'STANDARD', assets: [{ type: 'catalog', id: '99999999999999999999', role: 'ADMIN' }] }] }), /hubs\[0\]\.teams\[0\]\.assets\[0\]\.id: .*2\^63 - 1/],
+    [hub({}, { businessCenterId: '9223372036854775808' }), /hubs\[0\]\.tiktok\.businessCenterId: .*2\^63 - 1/],
+    [hub({}, { tokenUserId: '99999999999999999999' }), /hubs\[0\]\.tiktok\.tokenUserId: .*2\^63 - 1/],
+    [hub({ partners: [{ businessCenterId: '9223372036854775808' }] }), /hubs\[0\]\.partners\[0\]\.businessCenterId: .*2\^63 - 1/],
     [hub({ partners: [{ businessId: '7000000000000000009' }] }), /hubs\[0\]\.partners\[0\]/],
     [hub({ meta: { businessId: '1' } }), /meta/],
   ];

@@ -36,4 +36,25 @@ describe('tiktok-business: ids of writes are checked before any call', () => {
       await bed.close();
     }
   });
+
+  test('an invite, an invitation\'s role change and a re-send whose ad account ids TikTok cannot take: invalid-argument (asset_ids), no call, the invitation kept', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const c = bed.connector();
+      const [ad] = S.adAccounts;
+      for (const bad of ['9223372036854775808', '99999999999999999999', 'act_1']) {
+        const assets = [{ asset: { type: 'ad_account' as const, id: bad }, tasks: ['ANALYST'] }];
+        await assert.rejects(c.invite!({ email: 'new@example.com', role: 'STANDARD', assets, firstAttempt: true }), invalid('asset_ids'), `invite ${bad}`);
+        await assert.rejects(c.invite!({ email: 'new@example.com', role: 'STANDARD', assets }), invalid('asset_ids'), `invite again ${bad}`);
+        await assert.rejects(c.changeInviteRole!(S.pendingEmail, 'ADMIN', assets), invalid('asset_ids'), `change ${bad}`);
+        await assert.rejects(c.reinvite!({ inviteId: S.pendingEmail, email: S.pendingEmail, role: 'STANDARD', assets }), invalid('asset_ids'), `re-send ${bad}`);
+      }
+      assert.deepEqual(bed.emulator.calls.map((x) => x.endpoint), [], 'nothing was sent');
+      assert.ok(bed.emulator.control.state().members.some((m) => m.user_email === S.pendingEmail && m.relation_status === 'PENDING'), 'the pending invitation was not revoked');
+      // An ad account id within int64 is still sent.
+      assert.equal((await c.invite!({ email: 'new@example.com', role: 'STANDARD', assets: [{ asset: { type: 'ad_account', id: ad! }, tasks: ['ANALYST'] }], firstAttempt: true })).result, 'done');
+    } finally {
+      await bed.close();
+    }
+  });
 });

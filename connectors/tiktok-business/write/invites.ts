@@ -12,6 +12,7 @@ import { explainInviteDenied } from './asset-denied.ts';
 import { isPassing, isRefusal, recheckPassed } from '../tiktok-errors.ts';
 import { tokenStillAdmin } from '../read/credential.ts';
 import { findAssetRow } from '../read/assets.ts';
+import { assertIds } from './ids.ts';
 
 /**
  * Invitations by email (TikTok API for Business v1.3 `/bc/member/invite/`, `/bc/member/delete/`
@@ -34,6 +35,7 @@ export async function invite(ctx: TikTokContext, input: { email: string; role: s
   const what = `tiktok-business: invite ${input.email} as ${input.role} to Business Center ${ctx.bcId}`;
   assertEmail(input.email, what);
   assertRole(input.role, what);
+  const access = checkedAccessOf(input.assets, what);
   if (!input.firstAttempt) {
     const row = await findRow(ctx, input.email, what);
     const listed = alreadyListed(input.email, row);
@@ -42,7 +44,7 @@ export async function invite(ctx: TikTokContext, input: { email: string; role: s
     // not say whether a declined one counts [INF #12]; revoked, it is new either way.
     if (row?.relation_status === 'REJECTED') await cancelInvite(ctx, inviteIdOf(input.email), row.user_email);
   }
-  const existing = await sendInvite(ctx, input.email, input.role, what, inviteAccessOf(input.assets));
+  const existing = await sendInvite(ctx, input.email, input.role, what, access);
   return alreadyListed(input.email, existing) ?? { result: 'done', inviteId: inviteIdOf(input.email), assumedLifetimeMs: ASSUMED_INVITE_LIFETIME_MS };
 }
 
@@ -109,6 +111,18 @@ async function partOfPartialSuccess(ctx: TikTokContext, err: ConnectorError, ema
  * assigned once the person has joined (the plan's assign-asset). None: `[]` and no role sent.
  */
 export const INVITE_ASSET_LIMIT = 50;
+
+/**
+ * inviteAccessOf, its ad account ids checked before any call as the assign and unassign ids are
+ * (ids.ts assertId: a digit string within int64, the gateway's `x-open-convert: int64(%s)`). The
+ * config refuses such an id at start (definition.ts); this holds for any other caller, and before
+ * a role change or re-send revokes the old invitation.
+ */
+function checkedAccessOf(assets: readonly InviteAsset[] | undefined, what: string): InviteAccess | undefined {
+  const access = inviteAccessOf(assets);
+  assertIds(access?.assetIds ?? [], 'asset_ids', what);
+  return access;
+}
 
 export function inviteAccessOf(assets: readonly InviteAsset[] | undefined): InviteAccess | undefined {
   const byRole = new Map<string, string[]>();
@@ -204,12 +218,12 @@ export async function changeInviteRole(ctx: TikTokContext, inviteId: string, rol
   const email = inviteId.replace(/^pending:/, '');
   const what = `tiktok-business: change the invitation of ${email} to ${role} in Business Center ${ctx.bcId}`;
   assertRole(role, what);
+  const access = checkedAccessOf(assets, what);
   const row = await findRow(ctx, email, what, { thorough: true });
   if (row?.relation_status === 'BOUND') {
     throw new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id}); change the member's role instead`, { notApplied: true });
   }
   if (row?.relation_status === 'PENDING' && row.user_role === role) return 'already-done';
-  const access = inviteAccessOf(assets);
   if (row && role === 'ADMIN' && row.user_role !== 'ADMIN') await assertAdminRoom(ctx, what);
   if (row) await assertAdAccountsInBc(ctx, access, what);
   if (row) await cancelInvite(ctx, inviteId, row.user_email);
@@ -264,7 +278,7 @@ export async function reinvite(ctx: TikTokContext, input: { inviteId: string; em
   const what = `tiktok-business: invite ${input.email} again as ${input.role} to Business Center ${ctx.bcId}`;
   assertEmail(input.email, what);
   assertRole(input.role, what);
-  const access = inviteAccessOf(input.assets);
+  const access = checkedAccessOf(input.assets, what);
   // As for a role change: an invitation TikTok would refuse for its ad accounts is not sent after
   // the old one was revoked (assertAdAccountsInBc).
   await assertAdAccountsInBc(ctx, access, what);
