@@ -22,7 +22,7 @@ describe('TikTok hub: a return code that says the hub\'s configuration is wrong'
     const ids: string[] = [];
     for (const email of PEOPLE) ids.push((await h.scim('POST', '/Users', { schemas: [USER], userName: email, emails: [{ primary: true, value: email }], active: true })).body.id as string);
     await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'TikTok Advertisers', members: ids.map((value) => ({ value })) });
-    await until('hub paused', async () => (await hubState())?.paused === true, 8_000);
+    await until('hub paused', async () => (await hubState())?.paused === true, 20_000);
     await new Promise((r) => setTimeout(r, 500));
     const state = await hubState();
     assert.equal(state?.pausedBy, 'permission-denied');
@@ -35,6 +35,6 @@ describe('TikTok hub: a return code that says the hub\'s configuration is wrong'
     h.emulator.control.setFaults({});
     await h.checkForUpdates();
     assert.equal((await hubState())?.paused, false, 'a check that reads everything resumes the hub');
-    for (const email of PEOPLE) await until(`${email} invited`, () => invitePosts(h.emulator, email)[0], 8_000);
+    for (const email of PEOPLE) await until(`${email} invited`, () => invitePosts(h.emulator, email)[0], 20_000);
   });
 });
