@@ -48,9 +48,7 @@ describe('meta-business writes on a client asset beyond what its owner shared', 
 
   test('sharing a client asset with a partner (Graph: 200, only the owner can) fails the one task, not applied', async () => {
     const c = connector();
-    await assert.rejects(c.shareAsset!({ asset, partnerBusinessId: '777000000000001', tasks: ['ADVERTISE', 'ANALYZE'] }), (e: unknown) => {
-      console.log(e);
-      return e instanceof ConnectorError && e.kind === 'invalid-argument' && e.notApplied === true && /only the owner business can share/.test(e.message);
-    });
+    await assert.rejects(c.shareAsset!({ asset, partnerBusinessId: '777000000000001', tasks: ['ADVERTISE', 'ANALYZE'] }), (e: unknown) =>
+      e instanceof ConnectorError && e.kind === 'invalid-argument' && e.notApplied === true && /only the owner business can share/.test(e.message));
   });
 });

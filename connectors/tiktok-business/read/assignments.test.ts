@@ -45,6 +45,24 @@ describe('who holds TikTok accounts', () => {
     }
   });
 
+  test('a member\'s TikTok account read answered 40300 (an advertiser that does not exist, Return codes) fails the read: no departure is read into it', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const casey = S.standard[2]; // holds the TikTok account with [POST]
+      const refuseCasey: typeof fetch = async (input, init) => {
+        const u = new URL(String(input));
+        if (u.pathname.endsWith('/bc/asset/get/') && u.searchParams.get('filtering')?.includes(casey)) {
+          return new Response(JSON.stringify({ code: 40300, message: 'advertiser does not exist', request_id: 'r1', data: {} }), { status: 200, headers: { 'content-type': 'application/json' } });
+        }
+        return fetch(input, init);
+      };
+      const c = createTikTokBusiness({ businessCenterId: S.bcId, accessToken: S.token, apiBaseUrl: bed.url, pace: { qps: 1000, qpm: 60_000 } }, { log: silentLog, fetch: refuseCasey });
+      await assert.rejects(c.listAssignments!([{ type: 'tiktok_account', id: S.tiktokAccountId }]), (err: Error & { providerCode?: string }) => err.providerCode === '40300');
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('an ad account unshared between the asset listing and its holder read counts as gone; the other assets are still read', async () => {
     const bed = await startTikTokTestBed();
     try {

@@ -122,7 +122,8 @@ async function readTikTokAccountHoldings(ctx: TikTokContext): Promise<Holdings> 
       // the member left after the listing (removed by hand, or by the agent's own removal); a
       // removed member's access in the BC goes with them, so they hold nothing. One departure
       // must not fail the whole read: it is one call per member, minutes long in a large BC.
-      if (isConnectorError(err) && err.kind === 'not-found') return;
+      // Only 40007 (write/gone.ts): 40300/40301 name a wrong advertiser, not a departure, and fail the read.
+      if (isConnectorError(err) && err.providerCode === '40007') return;
       // Or a refusal (40002) of a user_id that is no member any more: the same departure.
       if (await refusedAsNonMember(ctx, err, userId, what)) return;
       throw err;

@@ -104,6 +104,23 @@ describe('tiktok-business: "not listed" is decided only from rows that name thei
     assert.equal(await c.cancelInvite!('new@example.com'), 'already-done');
   });
 
+  test('a revoke answered 40050 (duplicate request) while the listing has an invitation row without user_email is not answered already-done', async () => {
+    // TikTok: 40050 "the first one may have applied: re-read the state" (Return codes,
+    // https://business-api.tiktok.com/portal/docs?id=1737172488964097); the re-read cannot tell here.
+    for (const odd of [{ user_role: 'STANDARD', relation_status: 'PENDING' }, { user_email: 'new@example.com', user_role: 'STANDARD', relation_status: 'pending' }]) {
+      const { c, writes } = connectorAnswering((x) => {
+        if (x.endpoint === 'bc/member/get') return [...admins, odd];
+        if (x.endpoint === 'bc/member/delete') return { code: 40050, message: 'duplicate request' };
+        return [];
+      });
+      await assert.rejects(c.cancelInvite!('new@example.com'), (e: unknown) => unavailable(e) && (e as { notApplied?: boolean }).notApplied === true);
+      assert.deepEqual(writes(), ['bc/member/delete'], 'nothing resent');
+    }
+    // Every row naming its address and a documented state: no longer listed, the first applied.
+    const { c } = connectorAnswering((x) => (x.endpoint === 'bc/member/get' ? admins : x.endpoint === 'bc/member/delete' ? { code: 40050, message: 'duplicate request' } : []));
+    assert.equal(await c.cancelInvite!('new@example.com'), 'already-done');
+  });
+
   test('a member row in an undocumented relation_status makes the member page incomplete instead of leaving it out', async () => {
     const { c } = connectorAnswering((x) => (x.endpoint === 'bc/member/get' ? [...admins, member(EVE, 'eve@example.com', 'STANDARD', 'Bound')] : []));
     const page = await c.listMembers!();

@@ -9,6 +9,6 @@ import { ConnectorError } from '../../sdk/connector-error.ts';
  * Read as already-done, an unassign answered 40300 was audited as done while the member still
  * held the asset.
  */
-export function isAlreadyGone(err: unknown): err is ConnectorError {
+export function isAlreadyGone(err: unknown): boolean {
   return err instanceof ConnectorError && err.providerCode === '40007';
 }

@@ -49,6 +49,23 @@ describe('tiktok-business: 40300/40301 (the ad account does not exist) are not "
       await bed.close();
     }
   });
+
+  for (const code of [40300, 40301]) {
+    test(`a revoke answered ${code} fails with it, not already-done: the invitation is still pending`, async () => {
+      const bed = await startTikTokTestBed({ faults: { codes: [{ match: 'bc/member/delete', code, times: 1 }] } });
+      try {
+        const c = bed.connector();
+        const err = await failure(c.cancelInvite!(S.pendingEmail));
+        assert.deepEqual([err.kind, err.providerCode, err.notApplied], ['not-found', String(code), true]);
+        assert.equal(pendingRow(bed)?.relation_status, 'PENDING', 'the invitation is still listed');
+        // 40007 stays "already gone" once the invitation is revoked.
+        assert.equal(await c.cancelInvite!(S.pendingEmail), 'done');
+        assert.equal(await c.cancelInvite!(S.pendingEmail), 'already-done');
+      } finally {
+        await bed.close();
+      }
+    });
+  }
 });
 
 describe('tiktok-business: revoking an invitation answered 40050 (duplicate request) re-reads, never resends', () => {
