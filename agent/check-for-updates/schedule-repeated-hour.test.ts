@@ -90,7 +90,7 @@ test('a replica running all night queues the daily time lived twice at its secon
   ]);
 });
 
-test('an hourly schedule runs the second 02:30 on time, with no timer loop', async (t) => {
+test('an hourly schedule runs both 02:30s (CEST and CET) on time, with no timer loop', async (t) => {
   const n = night(t, '2026-10-24T23:00:00Z');
   const schedule = await n.start(new MemoryStore(), '30 * * * *');
   try {
@@ -102,8 +102,10 @@ test('an hourly schedule runs the second 02:30 on time, with no timer loop', asy
   assert.deepEqual([...n.immediate], []);
   assert.deepEqual(n.queued, [
     '2026-10-24T23:30:00.000Z queued at 2026-10-24T23:30:00.000Z',
-    // No 02:30 CEST (00:30 UTC): node-cron's next run from 01:30 CEST is the second 02:30, as
-    // for a daily schedule, so an hourly one goes two hours without a check that night (as before).
+    // 02:30 CEST: a wildcard hour runs at both occurrences, as Vixie cron's "wildcard jobs" do
+    // (dst-gap.ts). Before, node-cron's next run from 01:30 CEST was the second 02:30 alone, and an
+    // hourly schedule went two hours of real time without a check that night.
+    '2026-10-25T00:30:00.000Z queued at 2026-10-25T00:30:00.000Z',
     '2026-10-25T01:30:00.000Z queued at 2026-10-25T01:30:00.000Z', // 02:30 CET
     '2026-10-25T02:30:00.000Z queued at 2026-10-25T02:30:00.000Z',
     '2026-10-25T03:30:00.000Z queued at 2026-10-25T03:30:00.000Z',

@@ -9,9 +9,11 @@
  * (the idempotency key alone would let a replica whose tick came a moment later queue a second).
  * The slot is node-cron's scheduled time for the tick (`context.date`), the same on every replica.
  * A slot that passed while the agent was stopped is queued at start (schedule-due.ts); one the
- * clock skips when summer time starts is queued at the jump (dst-gap.ts). Over the second
- * occurrence of the hour lived twice when summer time ends, node-cron is stopped and the hour's
- * slots are queued on timers of our own, at their time (dst-gap.ts, repeatedHour).
+ * clock skips when summer time starts is queued at the jump (dst-gap.ts). Over both occurrences
+ * of the hour lived twice when summer time ends, node-cron is stopped and the hour's slots are
+ * queued on timers of our own, at their time (dst-gap.ts, repeatedHour): a time the schedule names
+ * at its second occurrence, one it matches by a wildcard (`30 * * * *`) at both, as Vixie cron does.
+ * The slot is the instant (UTC), so the two occurrences are two slots, each claimed once.
  */
 import cron, { type ScheduledTask, type TaskContext } from 'node-cron';
 import type { HubConfigFile } from '../../config/schema.ts';
@@ -20,7 +22,7 @@ import { claimSlotIn } from '../schedules/run-once.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import { checkForUpdatesKey, requestCheckForUpdates, requestFirstImports } from './request.ts';
-import { repeatedHour, skippedSlot } from './dst-gap.ts';
+import { namedTimeOccurrence, recurringTimes, repeatedHour, skippedSlot } from './dst-gap.ts';
 import { catchUpMissedSlot, recordNextSlot } from './schedule-due.ts';
 
 export interface CheckSchedule {
@@ -124,10 +126,15 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
     const wallClock = cron.createTask(expression, () => {}, { name: `check-for-updates-wall-clock:${hub.id}`, timezone: 'UTC' });
     wallClocks.push(wallClock);
     const seconds = cron.parse(expression).second;
-    /** The next slot: node-cron's next run, or a time before it that the clock skips. */
+    // The times run at both occurrences of an hour lived twice (dst-gap.ts).
+    const recurring = recurringTimes(expression);
+    /**
+     * The next slot: node-cron's next run (a named time's second occurrence when node-cron gives the
+     * first), or a time before it that the clock skips or that node-cron does not give.
+     */
     const nextSlot = (now: Date): Date | null => {
-      const next = nextRun();
-      return skippedSlot((wall) => wallClock.match(wall), seconds, now, next) ?? next;
+      const next = namedTimeOccurrence(nextRun(), recurring);
+      return skippedSlot((wall) => wallClock.match(wall), seconds, now, next, recurring) ?? next;
     };
     /** A timer for the next slot when node-cron will not fire it (the clock skips it), queued at the jump. */
     const armJump = (): void => {
@@ -135,7 +142,7 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
       jumpTimers.delete(hub.id);
       if (stopped || held) return; // the held hour's slots have their own timers
       const now = new Date();
-      const slot = skippedSlot((wall) => wallClock.match(wall), seconds, now, nextRun());
+      const slot = skippedSlot((wall) => wallClock.match(wall), seconds, now, namedTimeOccurrence(nextRun(), recurring), recurring);
       if (!slot) return;
       const wait = slot.getTime() - now.getTime();
       const timer = setTimeout(() => {
@@ -156,9 +163,10 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
       return timer;
     };
     /**
-     * Stops node-cron a moment before the second occurrence of an hour lived twice that holds its
-     * next run (or now), queues that hour's slots at their time, and starts node-cron again when
-     * the hour is over (dst-gap.ts, repeatedHour: node-cron busy-waited through it and ran late).
+     * Stops node-cron a moment before the first occurrence of an hour lived twice that holds the
+     * next slot (or now), queues the slots of both occurrences at their time, and starts node-cron
+     * again when the second is over (dst-gap.ts, repeatedHour: node-cron busy-waited through the
+     * second and ran late, and gave a time's first or second occurrence, never both).
      */
     let held = false;
     let holdTimer: NodeJS.Timeout | undefined;
@@ -171,7 +179,8 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
       // The next slot read now, when node-cron has just computed its own next run (at start, after
       // a tick): read again in the repeated hour's first occurrence, node-cron gives the next day's.
       // A slot it skips in the repeated hour (skippedSlot: started between the two) holds it too.
-      const hour = repeatedHour((wall) => wallClock.match(wall), seconds, new Date(now), nextSlot(new Date(now)));
+      // The slots in the lead are the hold's too: node-cron is stopped then.
+      const hour = repeatedHour((wall) => wallClock.match(wall), seconds, new Date(now), nextSlot(new Date(now)), recurring, HOLD_LEAD_MS);
       if (!hour) return;
       const wait = hour.from.getTime() - HOLD_LEAD_MS - now;
       if (wait > MAX_TIMER_MS) holdTimer = later(MAX_TIMER_MS, holdOver);
@@ -185,7 +194,11 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
       clearTimeout(jumpTimers.get(hub.id));
       jumpTimers.delete(hub.id);
       const now = Date.now();
-      for (const slot of hour.slots) later(slot.getTime() - now, () => void queue(slot, false));
+      // A slot due now (the hold began at its minute, in the lead) is queued now; the rest at their time.
+      for (const slot of hour.slots) {
+        if (slot.getTime() <= now) void queue(slot, false);
+        else later(slot.getTime() - now, () => void queue(slot, false));
+      }
       later(hour.to.getTime() - now, () => {
         held = false;
         if (stopped) return;
