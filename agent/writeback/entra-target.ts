@@ -9,6 +9,7 @@ import type { TokenBucket } from './pacing.ts';
 import { tokenEndpointUnavailable, type WritebackTarget } from './target.ts';
 import { kindOfStatus } from './status-kind.ts';
 import { LeaseLostError } from './lease-fence.ts';
+import { graphServiceRoot } from './entra-urls.ts';
 
 /**
  * Entra write-back through the real @microsoft/microsoft-graph-client (https://learn.microsoft.com/graph/extensibility-overview):
@@ -192,7 +193,7 @@ const MAX_LIST_PAGES = 100;
  * https, so an http base (a proxy, the emulator) would otherwise be taken for a relative path.
  */
 export function nextPageRequest(client: ReturnType<typeof createGraphClient>['client'], graphBaseUrl: string, nextLink: string, what: string) {
-  const base = `${graphBaseUrl.replace(/\/+$/, '')}/`;
+  const base = `${graphServiceRoot(graphBaseUrl)}/`;
   // [INF] Graph's nextLink is absolute (https://learn.microsoft.com/graph/paging); one given as a
   // path is read against the configured host, the only one the token goes to.
   const link = nextLink.startsWith('/') && !nextLink.startsWith('//') ? new URL(nextLink, base).href : nextLink;

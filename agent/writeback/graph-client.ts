@@ -1,5 +1,6 @@
 import { Client, HTTPMessageHandler, RetryHandler, RetryHandlerOptions, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import { confirmLease } from './lease-fence.ts';
+import { authorityRoot, graphServiceRoot } from './entra-urls.ts';
 
 /**
  * A Microsoft Graph client (the real @microsoft/microsoft-graph-client SDK) whose middleware chain
@@ -72,6 +73,8 @@ export class ClientCredentialsMiddleware implements Middleware {
   #next: Middleware | undefined;
   #token: { value: string; expiresAt: number } | undefined;
   #pending: Promise<string> | undefined;
+  /** The token endpoint the authority's OpenID configuration names, once the usual one was not found (`#request`). */
+  #discovered: string | undefined;
   /** Tokens requested so far (tests assert caching). */
   tokenRequests = 0;
 
@@ -105,32 +108,48 @@ export class ClientCredentialsMiddleware implements Middleware {
 
   async #request(): Promise<string> {
     const { authorityUrl, tenantId, clientId } = this.settings;
-    const url = `${authorityUrl.replace(/\/$/, '')}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
+    const root = authorityRoot(authorityUrl, tenantId);
+    const usual = `${root}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
     this.tokenRequests++;
     const failed = (why: string, name: string) => {
       const err = new Error(`entra: client-credentials token for app ${clientId} in tenant ${tenantId}: ${why}`);
       err.name = name;
       return err;
     };
-    let res: Response;
-    try {
-      res = await (this.settings.fetch ?? fetch)(url, {
-        signal: AbortSignal.timeout(this.settings.attemptTimeoutMs ?? GRAPH_ATTEMPT_TIMEOUT_MS),
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ client_id: clientId, client_secret: this.settings.clientSecret(), scope: graphScopeFor(this.settings.graphBaseUrl), grant_type: 'client_credentials' }),
-      });
-    } catch (cause) {
-      // No answer (refused connection, DNS, the attempt timeout): the endpoint is unavailable, and
-      // the message names the token request rather than leaving a bare "fetch failed".
-      const e = cause as { message?: unknown; cause?: { code?: unknown } };
-      const code = typeof e?.cause?.code === 'string' ? ` (${e.cause.code})` : '';
-      throw failed(`${typeof e?.message === 'string' ? e.message : String(cause)}${code}`, TOKEN_UNAVAILABLE);
+    const post = async (url: string): Promise<Response> => {
+      try {
+        return await (this.settings.fetch ?? fetch)(url, {
+          signal: AbortSignal.timeout(this.settings.attemptTimeoutMs ?? GRAPH_ATTEMPT_TIMEOUT_MS),
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ client_id: clientId, client_secret: this.settings.clientSecret(), scope: graphScopeFor(this.settings.graphBaseUrl), grant_type: 'client_credentials' }),
+        });
+      } catch (cause) {
+        // No answer (refused connection, DNS, the attempt timeout): the endpoint is unavailable, and
+        // the message names the token request rather than leaving a bare "fetch failed".
+        const e = cause as { message?: unknown; cause?: { code?: unknown } };
+        const code = typeof e?.cause?.code === 'string' ? ` (${e.cause.code})` : '';
+        throw failed(`${typeof e?.message === 'string' ? e.message : String(cause)}${code}`, TOKEN_UNAVAILABLE);
+      }
+    };
+    let res = await post(this.#discovered ?? usual);
+    // [INF] Not found where Entra serves it: the authority's OpenID configuration names its token
+    // endpoint, as the credential of Microsoft's Graph SDK docs (ClientSecretCredential, through
+    // MSAL) reads it (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc#find-your-apps-openid-configuration-document-uri).
+    if (res.status === 404 && this.#discovered === undefined) {
+      const named = await this.#tokenEndpointOf(root, tenantId);
+      if (named !== undefined && named !== usual) {
+        await res.body?.cancel().catch(() => undefined);
+        this.#discovered = named;
+        res = await post(named);
+      }
     }
-    const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
+    const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: unknown; error_description?: unknown };
     if (!res.ok || typeof body.access_token !== 'string') {
-      // error_description is Entra's AADSTS text; it never echoes the secret.
-      const why = body.error ? `${body.error}: ${(body.error_description ?? '').split('\r\n')[0]}` : `HTTP ${res.status}`;
+      // error_description is Entra's AADSTS text; it never echoes the secret. Only an RFC 6749 §5.2
+      // `error` string is one: a body of another shape (Graph's `{ error: { code, message } }` from
+      // something that is no token endpoint) read as one was reported as "[object Object]".
+      const why = typeof body.error === 'string' ? `${body.error}: ${String(body.error_description ?? '').split('\r\n')[0]}` : `HTTP ${res.status}`;
       // A 4xx other than 429 is the token endpoint's refusal (a wrong or expired secret, an app not
       // in the tenant: https://www.rfc-editor.org/rfc/rfc6749#section-5.2), which asking again does
       // not change; anything else failed on the way. Named so a caller can tell (the Graph SDK keeps
@@ -139,6 +158,25 @@ export class ClientCredentialsMiddleware implements Middleware {
     }
     this.#token = { value: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3599) * 1000 };
     return body.access_token;
+  }
+
+  /**
+   * `token_endpoint` of `{authority}/{tenant}/v2.0/.well-known/openid-configuration`, only on the
+   * authority's own origin (the client secret goes there); undefined when it cannot be read.
+   */
+  async #tokenEndpointOf(root: string, tenantId: string): Promise<string | undefined> {
+    try {
+      const res = await (this.settings.fetch ?? fetch)(`${root}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`, {
+        signal: AbortSignal.timeout(this.settings.attemptTimeoutMs ?? GRAPH_ATTEMPT_TIMEOUT_MS),
+      });
+      if (!res.ok) return undefined;
+      const named = ((await res.json()) as { token_endpoint?: unknown })?.token_endpoint;
+      if (typeof named !== 'string') return undefined;
+      const url = new URL(named, `${root}/`);
+      return url.origin === new URL(root).origin ? url.href : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }
 
@@ -219,7 +257,7 @@ export function createGraphClient(settings: GraphClientSettings): { client: Clie
   const deadline = new AttemptTimeoutMiddleware(settings.attemptTimeoutMs ?? GRAPH_ATTEMPT_TIMEOUT_MS);
   const client = Client.initWithMiddleware({
     middleware: settings.pacing ? [auth, retry, new PacingMiddleware(settings.pacing), deadline, new HTTPMessageHandler()] : [auth, retry, deadline, new HTTPMessageHandler()],
-    baseUrl: `${settings.graphBaseUrl.replace(/\/$/, '')}/`,
+    baseUrl: `${graphServiceRoot(settings.graphBaseUrl)}/`,
     defaultVersion: 'v1.0',
   });
   return { client, auth };

@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import type { LoadedConfig } from '../../config/load.ts';
 import type { EntraProviderConfig } from '../../config/schema.ts';
+import { authorityRoot } from '../../agent/writeback/entra-urls.ts';
 
 /**
  * Checks the bearer token on a Lifecycle Workflows callout forwarded by the relay Logic App: an
@@ -47,11 +48,9 @@ interface TenantCheck {
   jwksUrl: string;
 }
 
-const trimSlash = (url: string) => url.replace(/\/+$/, '');
-
 /** The tenant's signing keys: configured, or the Microsoft identity platform's discovery URL. */
 export function jwksUrlOf(p: EntraProviderConfig): string {
-  return p.lifecycleWorkflows?.jwksUrl ?? `${trimSlash(p.authorityUrl)}/${encodeURIComponent(p.tenantId)}/discovery/v2.0/keys`;
+  return p.lifecycleWorkflows?.jwksUrl ?? `${authorityRoot(p.authorityUrl, p.tenantId)}/${encodeURIComponent(p.tenantId)}/discovery/v2.0/keys`;
 }
 
 export function lifecycleTokenVerifier(config: LoadedConfig): (token: string) => Promise<LifecycleCaller> {
@@ -63,7 +62,7 @@ export function lifecycleTokenVerifier(config: LoadedConfig): (token: string) =>
     // configured in upper case (as some tools print it) works for the token endpoint and the keys,
     // and must not make every callout a 401.
     const tenantId = p.tenantId.toLowerCase();
-    const issuers = [...new Set([p.tenantId, tenantId])].flatMap((t) => [`${trimSlash(p.authorityUrl)}/${t}/v2.0`, `https://sts.windows.net/${t}/`]);
+    const issuers = [...new Set([p.tenantId, tenantId])].flatMap((t) => [`${authorityRoot(p.authorityUrl, p.tenantId)}/${t}/v2.0`, `https://sts.windows.net/${t}/`]);
     return [{
       idp,
       tenantId,
