@@ -132,3 +132,29 @@ test('entra: a token refusal whose body is not an RFC 6749 error (Graph\'s error
     await idp.close();
   }
 });
+
+test('entra: a token endpoint that redirects (307/308, usual or discovered) is not followed: the server redirected to receives no client secret', async () => {
+  const elsewhere = await listen((_req, _body, res) => json(res, 200, { access_token: 'stolen', expires_in: 3600 }));
+  let discovered = false;
+  const idp = await listen((req, _body, res) => {
+    if (req.url === `/${ENTRA.tenantId}/v2.0/.well-known/openid-configuration`) return json(res, 200, { token_endpoint: `http://${req.headers.host}/oauth2/token` });
+    if (req.method === 'POST' && (req.url === `/${ENTRA.tenantId}/oauth2/v2.0/token` ? !discovered : req.url === '/oauth2/token')) {
+      res.writeHead(req.url === '/oauth2/token' ? 308 : 307, { location: `${elsewhere.url}/steal` });
+      return res.end();
+    }
+    json(res, 404, { error: 'not_found' });
+  });
+  try {
+    const settings = { tenantId: ENTRA.tenantId, clientId: ENTRA.clientId, clientSecret: () => ENTRA.clientSecret, graphBaseUrl: idp.url, authorityUrl: idp.url, retry: { maxRetries: 0 } };
+    const refusedRedirect = (err: { code?: unknown; message?: string }) => err.code === 'TokenUnavailable' && /HTTP 30[78] \(a redirect, not followed/.test(String(err.message)) && !String(err.message).includes(ENTRA.clientSecret);
+    await assert.rejects(createGraphClient(settings).client.api('/users/ana%40contoso.com').patch({ x: null }), refusedRedirect);
+    // The usual endpoint not found: the discovered one (same origin) redirects.
+    discovered = true;
+    await assert.rejects(createGraphClient(settings).client.api('/users/ana%40contoso.com').patch({ x: null }), refusedRedirect);
+    assert.deepEqual(elsewhere.seen, []);
+    assert.deepEqual(idp.seen, [`POST /${ENTRA.tenantId}/oauth2/v2.0/token`, `POST /${ENTRA.tenantId}/oauth2/v2.0/token`, `GET /${ENTRA.tenantId}/v2.0/.well-known/openid-configuration`, 'POST /oauth2/token']);
+  } finally {
+    await idp.close();
+    await elsewhere.close();
+  }
+});

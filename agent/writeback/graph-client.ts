@@ -121,6 +121,13 @@ export class ClientCredentialsMiddleware implements Middleware {
         return await (this.settings.fetch ?? fetch)(url, {
           signal: AbortSignal.timeout(this.settings.attemptTimeoutMs ?? GRAPH_ATTEMPT_TIMEOUT_MS),
           method: 'POST',
+          // The form carries the client secret. fetch follows a 307/308 with the same method and
+          // body, to any origin (https://fetch.spec.whatwg.org/#http-redirect-fetch: only a 301/302/303
+          // POST loses its body), so a redirect from the token endpoint (a proxy, a hijacked path)
+          // sent the secret wherever it pointed. Entra's token endpoint answers, never redirects
+          // (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow#get-a-token):
+          // a redirect is not followed and fails the request.
+          redirect: 'manual',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams({ client_id: clientId, client_secret: this.settings.clientSecret(), scope: graphScopeFor(this.settings.graphBaseUrl), grant_type: 'client_credentials' }),
         });
@@ -149,7 +156,8 @@ export class ClientCredentialsMiddleware implements Middleware {
       // error_description is Entra's AADSTS text; it never echoes the secret. Only an RFC 6749 §5.2
       // `error` string is one: a body of another shape (Graph's `{ error: { code, message } }` from
       // something that is no token endpoint) read as one was reported as "[object Object]".
-      const why = typeof body.error === 'string' ? `${body.error}: ${String(body.error_description ?? '').split('\r\n')[0]}` : `HTTP ${res.status}`;
+      const redirected = res.status >= 300 && res.status < 400 ? ' (a redirect, not followed: the client secret is sent to the configured authority only)' : '';
+      const why = typeof body.error === 'string' ? `${body.error}: ${String(body.error_description ?? '').split('\r\n')[0]}` : `HTTP ${res.status}${redirected}`;
       // A 4xx other than 429 is the token endpoint's refusal (a wrong or expired secret, an app not
       // in the tenant: https://www.rfc-editor.org/rfc/rfc6749#section-5.2), which asking again does
       // not change; anything else failed on the way. Named so a caller can tell (the Graph SDK keeps
