@@ -142,13 +142,29 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
       // Graph answers 204 ("Update user"); [INF] a 200 that declares JSON and carries none makes the
       // SDK throw a parse error with the 2xx status: the update was made, and its body is not
       // needed. Taken for a failure, the write would be reported failed and re-sent on every run.
-      const patch = () => client.api(`/users/${encodeURIComponent(idpUserId)}`).patch(body).catch((e: { statusCode?: unknown }) => {
+      const patch = () => client.api(graphUserPath(idpUserId)).patch(body).catch((e: { statusCode?: unknown }) => {
         if (typeof e?.statusCode === 'number' && e.statusCode >= 200 && e.statusCode < 300) return undefined;
         throw e;
       });
       await call(`entra ${idp}: update user ${idpUserId} (hub ${hubId})`, patch);
     },
   };
+}
+
+/**
+ * The Graph path of a user by object id or userPrincipalName (`/users/{id | userPrincipalName}`,
+ * https://learn.microsoft.com/graph/api/user-update). The id is percent-encoded whole, so a UPN's
+ * `#` (a B2B guest's `#EXT#`), `/`, `?` or `%` stays in its one path segment. A UPN beginning with
+ * `$` fails as `/users/$x@y.com` (400: only OData system query options begin with `$`); Graph's
+ * "Get user" gives `/users('$x@y.com')` instead (https://learn.microsoft.com/graph/api/user-get,
+ * and https://learn.microsoft.com/graph/known-issues#users), and the PATCH of "Update user" takes
+ * the same `{id | userPrincipalName}`. It is an OData string literal, in which a single quote is
+ * written twice (OData v4.01 URL Conventions, ABNF `SQUOTE-in-string`).
+ */
+export function graphUserPath(idOrUpn: string): string {
+  // `$` and `@` as Microsoft writes them there; every other reserved character percent-encoded.
+  if (idOrUpn.startsWith('$')) return `/users('${encodeURIComponent(idOrUpn.replace(/'/g, "''")).replace(/%24/g, () => '$').replace(/%40/g, '@')}')`;
+  return `/users/${encodeURIComponent(idOrUpn)}`;
 }
 
 /** An extension property as Graph lists it (extensionProperty resource). */

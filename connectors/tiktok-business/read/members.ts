@@ -75,7 +75,9 @@ export async function listInvites(ctx: TikTokContext, cursor?: string): Promise<
 }
 
 /** Which row of an address counts when TikTok lists several (a former member's UNBOUND row beside a new invitation, say). */
-const ROW_PRECEDENCE = ['BOUND', 'PENDING', 'REJECTED'];
+// A row without `relation_status` comes before a former member's UNBOUND one: it may be a live
+// invitation, and its state is then read with the filters (findRow).
+const ROW_PRECEDENCE = ['BOUND', 'PENDING', 'REJECTED', ''];
 const precedence = (r: MemberRow) => {
   const i = ROW_PRECEDENCE.indexOf(r.relation_status ?? '');
   return i < 0 ? ROW_PRECEDENCE.length : i;
@@ -130,20 +132,33 @@ export async function findRow(ctx: TikTokContext, email: string, what: string, o
   const row = await read();
   // A row without `relation_status` [INF #43] is of no known state (a user_id does not make it
   // BOUND: a former member's UNBOUND row keeps one, [INF] #10): the filtered reads say which.
-  if (row && !row.relation_status) return await read('BOUND') ?? await read('PENDING') ?? read('REJECTED');
-  if (row || !options.thorough) return row ?? noRow();
+  if (row && !row.relation_status) return unstated(row);
+  if (row || !options.thorough) return settled(row);
   // `thorough`: where a row missed would leave a change undone for good (a pending invitation's
   // role), the invitations are also asked for by status: TikTok does not say that a read without
   // a `relation_status` filter lists them [INF #8].
-  return await read('PENDING') ?? await read('REJECTED') ?? noRow();
+  return settled(await read('PENDING') ?? await read('REJECTED'));
 
-  function noRow(): undefined {
-    // `strict`: "no row" ends a change as done (a revoke answered 40007 taken as already gone);
-    // a row that may be this address's leaves that unknown, so the read fails naming it.
-    if (options.strict && unclear.length > 0) {
-      throw unkeyedRows(`${what}: ${unclear.length} member row(s) read without user_email or in an undocumented relation_status (${firstNames(unclear.map((r) => String(r.user_id ?? r.user_name ?? '?')))}), so whether ${email} is still listed is not known`);
+  async function unstated(seen: MemberRow): Promise<MemberRow | undefined> {
+    const stated = await read('BOUND') ?? await read('PENDING') ?? await read('REJECTED');
+    if (stated || !options.strict) return settled(stated);
+    // `strict`: the address is listed, but under none of the filters of a live row. Only the
+    // same row listed `UNBOUND` (a documented state, `UserRelationStatusToBC` in
+    // github.com/tiktok/tiktok-business-api-sdk) says it is no member or invitation; else its
+    // state is not known, and "not listed" is not either [INF #66].
+    const former = await read('UNBOUND');
+    if (former && String(former.user_id ?? '') === String(seen.user_id ?? '')) return settled(former);
+    throw unkeyedRows(`${what}: ${email} is listed without relation_status, and under none of the relation_status filters BOUND, PENDING, REJECTED, UNBOUND, so whether it is still listed is not known`);
+  }
+
+  function settled(found: MemberRow | undefined): MemberRow | undefined {
+    // `strict`: no row, or only a former member's (UNBOUND), ends a change as done (a revoke
+    // answered 40007 taken as already gone); a row that may be this address's leaves that
+    // unknown, so the read fails naming it.
+    if (options.strict && unclear.length > 0 && (!found || found.relation_status === 'UNBOUND')) {
+      throw unkeyedRows(`${what}: ${unclear.length} member row(s) read without user_email or in an undocumented relation_status (${firstNames(unclear.map((r) => String(r.user_id ?? r.user_email ?? r.user_name ?? '?')))}), so whether ${email} is still listed is not known`);
     }
-    return undefined;
+    return found;
   }
 }
 

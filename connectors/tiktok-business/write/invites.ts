@@ -189,9 +189,10 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string, listedA
     if (err.kind === 'invalid-argument' && err.providerCode === '40002') {
       const row = await findRow(ctx, email, what, { strict: true }).catch((recheck: unknown) => { throw markedNotApplied(recheck); });
       if (row?.relation_status === 'BOUND') throw acceptedConflict(what, email, row, err);
-      // No row at all: the invitation is gone, whichever code TikTok gives an unknown address
-      // (40007 in the emulator; TikTok's docs are silent on the code [INF #18]).
-      if (!row) return 'already-done';
+      // No row at all, or only a former member's (UNBOUND): the invitation is gone, whichever code
+      // TikTok gives an unknown address (40007 in the emulator; TikTok's docs are silent on the
+      // code [INF #18]), as after a 40007 or a 40050.
+      if (!row || row.relation_status === 'UNBOUND') return 'already-done';
     }
     throw err;
   }

@@ -206,19 +206,45 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     return next();
   });
 
-  graph.get('/users/:id', (req, res) => {
+  const getUser = (key: string, req: Request, res: Response) => {
     requireRole(res.locals.caller as JWTPayload, USER_READ);
     const select = typeof req.query.$select === 'string' ? req.query.$select : undefined;
-    res.json(directory.select(directory.user(String(req.params.id)), select));
-  });
-  graph.patch('/users/:id', (req, res) => {
+    res.json(directory.select(directory.user(key), select));
+  };
+  const patchUser = (key: string, req: Request, res: Response) => {
     requireRole(res.locals.caller as JWTPayload, USER_WRITE);
-    const user = directory.user(String(req.params.id));
+    const user = directory.user(key);
     directory.patchUser(user, req.body);
     if (readings.patchAnswer === 'user') return res.json(user);
     if (readings.patchAnswer === 'empty-json') return res.status(200).type('application/json').end();
     return res.status(204).end();
+  };
+  // `/users('{id | userPrincipalName}')`: the form Graph's "Get user" and "Update user" give for a
+  // userPrincipalName beginning with `$` (https://learn.microsoft.com/graph/api/user-get), an OData
+  // key in parentheses whose string literal doubles a single quote (OData v4.01 ABNF,
+  // SQUOTE-in-string). [INF] Read after percent-decoding; served for any id or UPN.
+  graph.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' && req.method !== 'PATCH') return next();
+    let path: string;
+    try {
+      path = decodeURIComponent(req.path);
+    } catch {
+      return next();
+    }
+    const m = /^\/users\('((?:[^']|'')*)'\)$/.exec(path);
+    if (!m) return next();
+    const key = m[1]!.replace(/''/g, "'");
+    return req.method === 'GET' ? getUser(key, req, res) : patchUser(key, req, res);
   });
+  // Graph: `/users/$x@y.com` "fails with a 400 Bad Request error code", the URL violating the OData
+  // convention that only system query options begin with `$` (https://learn.microsoft.com/graph/api/user-get).
+  // [INF] The segment is read after percent-decoding (`%24` is `$`); the error code and wording are ours.
+  const dollarSegment = (key: string) => {
+    if (key.startsWith('$')) throw GRAPH_ERRORS.badRequest(`Unsupported segment '${key}': a userPrincipalName beginning with '$' is addressed as /users('${key}').`);
+    return key;
+  };
+  graph.get('/users/:id', (req, res) => getUser(dollarSegment(String(req.params.id)), req, res));
+  graph.patch('/users/:id', (req, res) => patchUser(dollarSegment(String(req.params.id)), req, res));
 
   // Lifecycle Workflows custom task extension callback (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility, resume API v1.0).
   graph.post('/identityGovernance/lifecycleWorkflows/workflows/:wid/tasks/:tid/taskProcessingResults/:rid/resume', (req, res) => {
