@@ -17,12 +17,7 @@ const at = (hhmm: string, day = '2026-10-25') => `${day}T${hhmm}:00.000Z`;
 test('an hourly schedule runs 01:30 BST and 01:30 GMT, an hour of real time apart, each on time', async (t) => {
   assert.equal(new Date(at('00:30')).getHours(), 1, 'the process runs in Europe/London');
   const n = night(t, at('23:00', '2026-10-24'));
-  const schedule = await n.start(new MemoryStore(), '30 * * * *');
-  try {
-    await n.advance(4 * 3_600_000, 1_000);
-  } finally {
-    await schedule.stop();
-  }
+  await n.run('30 * * * *', [4 * 3_600_000, 1_000]);
   assert.deepEqual([...n.immediate], []);
   // Before: no 01:30 BST (00:30 UTC): 00:30 BST to 01:30 GMT was two hours of real time unchecked.
   assert.deepEqual(n.queued, onTime(at('23:30', '2026-10-24'), at('00:30'), at('01:30'), at('02:30')));
@@ -30,12 +25,7 @@ test('an hourly schedule runs 01:30 BST and 01:30 GMT, an hour of real time apar
 
 test('a schedule every minute runs each minute of real time once, from before the repeated hour to after it', async (t) => {
   const n = night(t, at('23:50', '2026-10-24'));
-  const schedule = await n.start(new MemoryStore(), '* * * * *');
-  try {
-    await n.advance(140 * 60_000, 1_000);
-  } finally {
-    await schedule.stop();
-  }
+  await n.run('* * * * *', [140 * 60_000, 1_000]);
   assert.deepEqual([...n.immediate], []);
   const minutes = Array.from({ length: 140 }, (_, i) => new Date(Date.parse(at('23:51', '2026-10-24')) + i * 60_000).toISOString());
   // Before: 00:00-00:59 UTC (01:00-01:59 BST) never ran.
@@ -44,12 +34,7 @@ test('a schedule every minute runs each minute of real time once, from before th
 
 test('a daily time naming the repeated hour runs once, at its second occurrence (01:30 GMT)', async (t) => {
   const n = night(t, at('12:00', '2026-10-24'));
-  const schedule = await n.start(new MemoryStore(), '30 1 * * *');
-  try {
-    await n.advance(48 * 3_600_000, 60_000);
-  } finally {
-    await schedule.stop();
-  }
+  await n.run('30 1 * * *', [48 * 3_600_000, 60_000]);
   assert.deepEqual([...n.immediate], []);
   assert.deepEqual(n.queued, onTime(at('01:30'), at('01:30', '2026-10-26')));
 });

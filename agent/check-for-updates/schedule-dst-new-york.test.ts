@@ -17,12 +17,7 @@ const at = (hhmm: string, day = '2026-11-01') => `${day}T${hhmm}:00.000Z`;
 test('an hourly schedule runs 01:30 EDT and 01:30 EST, an hour of real time apart, each on time', async (t) => {
   assert.equal(new Date(at('05:30')).getHours(), 1, 'the process runs in America/New_York');
   const n = night(t, at('04:00'));
-  const schedule = await n.start(new MemoryStore(), '30 * * * *');
-  try {
-    await n.advance(4 * 3_600_000, 1_000);
-  } finally {
-    await schedule.stop();
-  }
+  await n.run('30 * * * *', [4 * 3_600_000, 1_000]);
   assert.deepEqual([...n.immediate], []);
   // In this zone node-cron alone gives 01:30 EDT and the hold 01:30 EST, so this held before; it is
   // pinned here as the rule, not as node-cron's choice (in Europe/London it gave 01:30 GMT alone).
@@ -31,24 +26,14 @@ test('an hourly schedule runs 01:30 EDT and 01:30 EST, an hour of real time apar
 
 test('a schedule every 20 minutes runs every 20 minutes of real time through both occurrences', async (t) => {
   const n = night(t, at('04:30'));
-  const schedule = await n.start(new MemoryStore(), '*/20 * * * *');
-  try {
-    await n.advance(3 * 3_600_000, 1_000);
-  } finally {
-    await schedule.stop();
-  }
+  await n.run('*/20 * * * *', [3 * 3_600_000, 1_000]);
   assert.deepEqual([...n.immediate], []);
   assert.deepEqual(n.queued, onTime(at('04:40'), at('05:00'), at('05:20'), at('05:40'), at('06:00'), at('06:20'), at('06:40'), at('07:00'), at('07:20')));
 });
 
 test('a daily time naming the repeated hour runs once, at its second occurrence (01:30 EST)', async (t) => {
   const n = night(t, at('12:00', '2026-10-31'));
-  const schedule = await n.start(new MemoryStore(), '30 1 * * *');
-  try {
-    await n.advance(48 * 3_600_000, 60_000);
-  } finally {
-    await schedule.stop();
-  }
+  await n.run('30 1 * * *', [48 * 3_600_000, 60_000]);
   assert.deepEqual([...n.immediate], []);
   // node-cron alone gives 01:30 EDT in this zone (Europe/Berlin: the second): before, both ran.
   assert.deepEqual(n.queued, onTime(at('06:30'), at('06:30', '2026-11-02')));
@@ -56,32 +41,17 @@ test('a daily time naming the repeated hour runs once, at its second occurrence 
 
 test('an hour range covering the repeated hour runs at both occurrences', async (t) => {
   const n = night(t, at('04:00'));
-  const schedule = await n.start(new MemoryStore(), '15 0-2 * * *');
-  try {
-    await n.advance(4 * 3_600_000, 60_000);
-  } finally {
-    await schedule.stop();
-  }
+  await n.run('15 0-2 * * *', [4 * 3_600_000, 60_000]);
   assert.deepEqual(n.queued, onTime(at('04:15'), at('05:15'), at('06:15'), at('07:15')));
 });
 
 test('an hour list naming the repeated hour runs it once; a minute step in it runs at both occurrences', async (t) => {
   const n = night(t, at('04:00'));
-  const listed = await n.start(new MemoryStore(), '15 0,1,2 * * *');
-  try {
-    await n.advance(4 * 3_600_000, 60_000);
-  } finally {
-    await listed.stop();
-  }
+  await n.run('15 0,1,2 * * *', [4 * 3_600_000, 60_000]);
   assert.deepEqual(n.queued, onTime(at('04:15'), at('06:15'), at('07:15')));
   n.queued.length = 0;
   n.setTime(at('04:00'));
-  const stepped = await n.start(new MemoryStore(), '0-59/30 1 * * *');
-  try {
-    await n.advance(4 * 3_600_000, 60_000);
-  } finally {
-    await stepped.stop();
-  }
+  await n.run('0-59/30 1 * * *', [4 * 3_600_000, 60_000]);
   assert.deepEqual(n.queued, onTime(at('05:00'), at('05:30'), at('06:00'), at('06:30')));
 });
 

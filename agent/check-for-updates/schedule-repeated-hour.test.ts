@@ -1,115 +1,44 @@
 // Set before any date is formatted: node-cron and Date read the zone when first asked. node --test
 // runs each test file in its own process, so no other file sees it.
 process.env.TZ = 'Europe/Berlin';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CutOffStore } from '../store/cut-off-store.test-double.ts';
-import { MemoryStore } from '../store/memory-store.ts';
-import type { Store } from '../store/store.ts';
-import { configSchema } from '../../config/schema.ts';
-import { startCheckSchedules, type CheckSchedule } from './schedule.ts';
-import '../tasks/task-record.ts';
-import '../app-state/records.ts';
+import { night, onTime } from './dst-night.test-double.ts';
 
 // Europe/Berlin (https://www.iana.org/time-zones): summer time ends 2026-10-25 at 03:00 CEST
 // (01:00 UTC), the clock going back to 02:00, so 02:00-03:00 is lived twice: 00:00-01:00 UTC and
 // 01:00-02:00 UTC. node-cron read the second occurrence as the first (dst-gap.ts, repeatedHour):
 // at the second 02:30 it armed its timer again with no delay until 03:00 CET, then reported the
 // tick as missed, and the check ran half an hour late.
-const hubsAt = (schedule: string) => configSchema.parse({
-  hubs: [{ id: 'berlin', connector: 'meta-business', meta: { businessId: '1' }, checkForUpdates: { schedule } }],
-}).hubs;
-
-interface Night {
-  /** "slot queued at": each queued slot with the clock when it was queued (ISO, UTC). */
-  queued: string[];
-  /** Timers armed with no delay, per UTC minute ("HH:MM" → count): a timer loop. */
-  immediate: Map<string, number>;
-  start(store: Store, schedule: string): Promise<CheckSchedule>;
-  /** Moves the clock `ms` ahead in steps of `stepMs`, letting the queued transactions settle. */
-  advance(ms: number, stepMs: number): Promise<void>;
-}
-
-/**
- * Mock timers run a timer armed with no delay within the same tick, forever, while the clock
- * stands still: such timers are armed 1 ms ahead instead, as Node does ("less than 1, the delay
- * will be set to 1": https://nodejs.org/api/timers.html#settimeoutcallback-delay-args), so with the
- * clock moved a second at a time a loop shows as one such timer per second, and ends.
- */
-function night(t: TestContext, from: string): Night {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.parse(from) });
-  const mocked = globalThis.setTimeout;
-  const immediate = new Map<string, number>();
-  const counting = (fn: () => void, ms?: number, ...args: unknown[]) => {
-    if (!((ms ?? 0) >= 1)) {
-      const minute = new Date().toISOString().slice(11, 16);
-      immediate.set(minute, (immediate.get(minute) ?? 0) + 1);
-    }
-    return (mocked as (...a: unknown[]) => NodeJS.Timeout)(fn, Math.max(1, ms ?? 0), ...args);
-  };
-  globalThis.setTimeout = counting as typeof setTimeout;
-  t.after(() => { globalThis.setTimeout = mocked; });
-  const queued: string[] = [];
-  const log = {
-    info: (m: string, meta?: object) => {
-      const slot = (meta as { slot?: string } | undefined)?.slot;
-      if (slot) queued.push(`${slot} queued at ${new Date().toISOString()}${/late/.test(m) ? ' (late)' : ''}`);
-    },
-    warn() {},
-    error() {},
-  };
-  return {
-    queued,
-    immediate,
-    start: (store, schedule) => startCheckSchedules({ store, hubs: hubsAt(schedule), log, firstImports: false }),
-    async advance(ms, stepMs) {
-      for (let done = 0; done < ms; done += stepMs) {
-        t.mock.timers.tick(stepMs);
-        for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
-      }
-    },
-  };
-}
 
 test('a replica running all night queues the daily time lived twice at its second occurrence, on time, with no timer loop', async (t) => {
   const n = night(t, '2026-10-24T23:00:00Z');
-  const schedule = await n.start(new MemoryStore(), '30 2 * * *');
-  try {
-    await n.advance(2 * 3_600_000, 60_000); // to 01:00 UTC: the second 02:00 CET
-    await n.advance(3_600_000, 1_000); // through the repeated hour, a second at a time
-    await n.advance(24 * 3_600_000, 60_000); // and the next night, as usual
-  } finally {
-    await schedule.stop();
-  }
+  await n.run('30 2 * * *',
+    [2 * 3_600_000, 60_000], // to 01:00 UTC: the second 02:00 CET
+    [3_600_000, 1_000], // through the repeated hour, a second at a time
+    [24 * 3_600_000, 60_000], // and the next night, as usual
+  );
   // Before: 1 800 timers armed with no delay (one a millisecond on a real clock), and the slot
   // queued at 02:00 UTC (03:00 CET) as a late tick.
   assert.deepEqual([...n.immediate], []);
-  assert.deepEqual(n.queued, [
-    '2026-10-25T01:30:00.000Z queued at 2026-10-25T01:30:00.000Z',
-    '2026-10-26T01:30:00.000Z queued at 2026-10-26T01:30:00.000Z',
-  ]);
+  assert.deepEqual(n.queued, onTime('2026-10-25T01:30:00.000Z', '2026-10-26T01:30:00.000Z'));
 });
 
 test('an hourly schedule runs both 02:30s (CEST and CET) on time, with no timer loop', async (t) => {
   const n = night(t, '2026-10-24T23:00:00Z');
-  const schedule = await n.start(new MemoryStore(), '30 * * * *');
-  try {
-    await n.advance(3 * 3_600_000, 1_000);
-    await n.advance(2 * 3_600_000, 60_000);
-  } finally {
-    await schedule.stop();
-  }
+  await n.run('30 * * * *', [3 * 3_600_000, 1_000], [2 * 3_600_000, 60_000]);
   assert.deepEqual([...n.immediate], []);
-  assert.deepEqual(n.queued, [
-    '2026-10-24T23:30:00.000Z queued at 2026-10-24T23:30:00.000Z',
+  assert.deepEqual(n.queued, onTime(
+    '2026-10-24T23:30:00.000Z',
     // 02:30 CEST: a wildcard hour runs at both occurrences, as Vixie cron's "wildcard jobs" do
     // (dst-gap.ts). Before, node-cron's next run from 01:30 CEST was the second 02:30 alone, and an
     // hourly schedule went two hours of real time without a check that night.
-    '2026-10-25T00:30:00.000Z queued at 2026-10-25T00:30:00.000Z',
-    '2026-10-25T01:30:00.000Z queued at 2026-10-25T01:30:00.000Z', // 02:30 CET
-    '2026-10-25T02:30:00.000Z queued at 2026-10-25T02:30:00.000Z',
-    '2026-10-25T03:30:00.000Z queued at 2026-10-25T03:30:00.000Z',
-  ]);
+    '2026-10-25T00:30:00.000Z',
+    '2026-10-25T01:30:00.000Z', // 02:30 CET
+    '2026-10-25T02:30:00.000Z',
+    '2026-10-25T03:30:00.000Z',
+  ));
 });
 
 test('replicas sharing a store, one running all night and one started inside the repeated hour, queue the day once, at the second 02:30', async (t) => {
@@ -124,24 +53,19 @@ test('replicas sharing a store, one running all night and one started inside the
     for (const r of replicas) await r.stop();
   }
   assert.deepEqual([...n.immediate], []);
-  assert.deepEqual(n.queued, ['2026-10-25T01:30:00.000Z queued at 2026-10-25T01:30:00.000Z']);
-  assert.equal((await store.get('scheduleRuns', '', 'check-for-updates:berlin'))?.slot, '2026-10-25T01:30:00.000Z');
+  assert.deepEqual(n.queued, onTime('2026-10-25T01:30:00.000Z'));
+  assert.equal((await store.get('scheduleRuns', '', 'check-for-updates:zone'))?.slot, '2026-10-25T01:30:00.000Z');
 });
 
 test('a schedule with several times in the repeated hour queues each at its time, and the one as the hour ends', async (t) => {
   const n = night(t, '2026-10-25T00:50:00Z');
-  const schedule = await n.start(new MemoryStore(), '*/20 * * * *');
-  try {
-    await n.advance(100 * 60_000, 1_000);
-  } finally {
-    await schedule.stop();
-  }
+  await n.run('*/20 * * * *', [100 * 60_000, 1_000]);
   assert.deepEqual([...n.immediate], []);
-  assert.deepEqual(n.queued, [
-    '2026-10-25T01:00:00.000Z queued at 2026-10-25T01:00:00.000Z', // 02:00 CET
-    '2026-10-25T01:20:00.000Z queued at 2026-10-25T01:20:00.000Z',
-    '2026-10-25T01:40:00.000Z queued at 2026-10-25T01:40:00.000Z',
-    '2026-10-25T02:00:00.000Z queued at 2026-10-25T02:00:00.000Z', // 03:00 CET, node-cron started again
-    '2026-10-25T02:20:00.000Z queued at 2026-10-25T02:20:00.000Z',
-  ]);
+  assert.deepEqual(n.queued, onTime(
+    '2026-10-25T01:00:00.000Z', // 02:00 CET
+    '2026-10-25T01:20:00.000Z',
+    '2026-10-25T01:40:00.000Z',
+    '2026-10-25T02:00:00.000Z', // 03:00 CET, node-cron started again
+    '2026-10-25T02:20:00.000Z',
+  ));
 });
