@@ -16,6 +16,10 @@ export function registerProcessCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
 
   program.command('serve').description('run the hubwarden server (scim-server/main.ts)').action(async () => {
+    // serve prints no answer for --json to shape (its log lines are JSON whatever is passed):
+    // `serve --json` started the server all the same, where store's commands refuse --json as a
+    // usage mistake. Refused before anything starts.
+    if (global().json) throw new CliError('serve takes no --json (its log lines are JSON already): leave --json out', 2);
     // main.ts is the composition root (it reads its own argv); run it as its own process so its
     // signal handling and exit codes are the server's, and forward ours to it.
     const args = [...(BUILT ? [] : ['--import', import.meta.resolve('tsx')]), MAIN, ...(global().config ? ['--config', global().config!] : [])];

@@ -220,10 +220,12 @@ describe('LowdbStore damaged files', () => {
     }
   });
 
-  test('a file that is no store at all (the config, a token file named by --path or store.path by mistake): check names it so, repair and open refuse and leave it as it is', async (t) => {
+  test('a file that is no store at all (the config, a token file, another program\'s JSON named by --path or store.path by mistake): check names it so, repair and open refuse and leave it as it is', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'hubwarden-damage-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
-    for (const [name, text] of [['hubwarden.yaml', 'server:\n  port: 8080\nhubs: []\n'], ['admin-token', 'KtWpvcPt5T1ukyvOQIu3FmE-9zkRAWiTQpZ4Ue3LKq8\n']] as const) {
+    // Another program's JSON too (package.json, the emulator's data/sandbox-meta-business.json
+    // beside the store): taken for a damaged snapshot, repair replaced it with an empty store.
+    for (const [name, text] of [['hubwarden.yaml', 'server:\n  port: 8080\nhubs: []\n'], ['admin-token', 'KtWpvcPt5T1ukyvOQIu3FmE-9zkRAWiTQpZ4Ue3LKq8\n'], ['package.json', '{"name":"hubwarden","version":"0.1.0"}\n'], ['sandbox-meta-business.json', '{"format":"meta-sandbox/1","people":[]}\n']] as const) {
       const path = join(dir, name);
       await writeFile(path, text);
       const check = await checkStore(path);
@@ -234,7 +236,7 @@ describe('LowdbStore damaged files', () => {
       await assert.rejects(new LowdbStore(path).open(), (err: Error) => /is not a store file/.test(err.message) && /Nothing was touched/.test(err.message) && !/store repair/.test(err.message));
       assert.equal(await readFile(path, 'utf8'), text, 'left as it was');
     }
-    assert.deepEqual((await readdir(dir)).sort(), ['admin-token', 'hubwarden.yaml'], 'no copy, journal or lock left behind');
+    assert.deepEqual((await readdir(dir)).sort(), ['admin-token', 'hubwarden.yaml', 'package.json', 'sandbox-meta-business.json'], 'no copy, journal or lock left behind');
   });
 
   test('hubwarden store check / repair: exit codes, --accept-loss required, and a live server\'s lock respected', async (t) => {

@@ -69,9 +69,10 @@ export async function inspectStore(files: StoreFiles, paths: StorePaths, lenient
   }
   const read = bytes ? readSnapshotLeniently(bytes) : undefined;
   if (typeof read === 'string' && bytes && !(await isStoreLike(files, paths, bytes))) {
-    // Not a store at all (store.path or --path naming the config, a token file, the audit log):
-    // unreadable, not damaged, since a repair would replace that file with an empty store.
-    out.damage.push({ file: paths.path, problem: 'is not a store file (a store snapshot is a JSON object, and no journal is beside it)', lost: 'nothing; point store.path (or --path) at the store\'s own file, such as data/hubwarden.json, and retry', unreadable: true });
+    // Not a store at all (store.path or --path naming the config, a token file, the audit log,
+    // another program's JSON): unreadable, not damaged, since a repair would replace that file
+    // with an empty store.
+    out.damage.push({ file: paths.path, problem: 'is not a store file (no hubwarden store snapshot, and no journal beside it)', lost: 'nothing; point store.path (or --path) at the store\'s own file, such as data/hubwarden.json, and retry', unreadable: true });
     return out;
   }
   if (typeof read === 'string') {
@@ -152,11 +153,29 @@ export async function inspectStore(files: StoreFiles, paths: StorePaths, lenient
 }
 
 /** One line per damage, for error messages and `hubwarden store check` (`named`: a file the message already names). */
-/** A damaged snapshot still looks like one (a JSON object), or a journal of the store is beside it; an empty file is a snapshot cut short. */
+/**
+ * A damaged snapshot still looks like one (a JSON object that is not some other program's JSON), or
+ * a journal of the store is beside it; an empty file is a snapshot cut short. A JSON object that
+ * parses whole yet has neither a hubwarden-store format nor collections is another file (--path
+ * naming package.json, an emulator's data/sandbox-meta-business.json beside the store): taken for
+ * a damaged store, `store repair --accept-loss` replaced it with an empty store, exit 0.
+ */
 async function isStoreLike(files: StoreFiles, paths: StorePaths, bytes: Buffer): Promise<boolean> {
-  if (bytes.byteLength === 0 || /^\s*\{/.test(bytes.toString('utf8', 0, 64))) return true;
+  if (bytes.byteLength === 0 || (/^\s*\{/.test(bytes.toString('utf8', 0, 64)) && !isOtherJson(bytes))) return true;
   for (const f of [paths.journalPath, paths.previousJournalPath, paths.nextJournalPath]) if ((await files.size(f).catch(() => 0)) !== undefined) return true;
   return false;
+}
+
+function isOtherJson(bytes: Buffer): boolean {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return false; // cut short or garbled: it may be a store's snapshot
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return true;
+  const { format } = doc as { format?: unknown };
+  return !(typeof format === 'string' && format.startsWith('hubwarden-store/')) && !('collections' in doc);
 }
 
 export function describeDamage(d: Damage, named?: string): string {

@@ -165,5 +165,10 @@ describe('hubwarden CLI: usage mistakes', () => {
       assertOneLineError(run, 2, /^hubwarden: store check, repair and migrate print text only: leave --json out/);
       assert.equal(run.stdout, '');
     }
+    // serve --json started the server, the option ignored. The config named does not
+    // exist, so without the refusal the server stops at once rather than running on.
+    const serve = await cli(['serve', '--json', '--config', join(tmpdir(), 'hubwarden-no-such-config.yaml')]);
+    assertOneLineError(serve, 2, /^hubwarden: serve takes no --json \(its log lines are JSON already\): leave --json out$/);
+    assert.equal(serve.stdout, '');
   });
 });
