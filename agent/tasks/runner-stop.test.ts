@@ -28,10 +28,17 @@ test('a handler that stops when the runner asks it to (AbortSignal) is handed ba
   const runner = new TaskRunner({ store, handlers: [handler], hubs: () => new Map(), connectorFor: () => undefined, log: silent });
   await runner.start();
   const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'reads', payload: {}, idempotencyKey: 'a', trigger, summary: 'read the app' }));
-  await until('the handler running, listening for the stop', () => listening);
-  assert.equal((await store.get('tasks', 'h1', t.id))?.status, 'running');
-  // The grace only bounds a failing run: the stop returns once the handler has ended.
-  await runner.stop(15_000);
+  let stopped = false;
+  try {
+    await until('the handler running, listening for the stop', () => listening);
+    assert.equal((await store.get('tasks', 'h1', t.id))?.status, 'running');
+    // The grace only bounds a failing run: the stop returns once the handler has ended.
+    await runner.stop(15_000);
+    stopped = true;
+  } finally {
+    // A failing run (the handler never started) ends here, not at the file's timeout.
+    if (!stopped) await runner.stop(0);
+  }
   const after = (await store.get('tasks', 'h1', t.id))!;
   assert.equal(after.status, 'queued', 'queued again, to run at the next start');
   assert.equal(after.lastError, undefined);
