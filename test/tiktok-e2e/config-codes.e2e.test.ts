@@ -23,7 +23,8 @@ describe('TikTok hub: a return code that says the hub\'s configuration is wrong'
     for (const email of PEOPLE) ids.push((await h.scim('POST', '/Users', { schemas: [USER], userName: email, emails: [{ primary: true, value: email }], active: true })).body.id as string);
     await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'TikTok Advertisers', members: ids.map((value) => ({ value })) });
     await until('hub paused', async () => (await hubState())?.paused === true, 20_000);
-    await new Promise((r) => setTimeout(r, 500));
+    // Every task the pause caught has handed back (none running): whatever would fail has by now.
+    await until('no task running', async () => (await h.agent.api.tasks({ hubId: h.hubId, status: 'running' })).items.length === 0, 20_000);
     const state = await hubState();
     assert.equal(state?.pausedBy, 'permission-denied');
     assert.match(state?.pausedReason ?? '', /tiktok\.apiVersion/);
