@@ -3,6 +3,7 @@ import type { AppAsset, AssetType, Page } from '../../sdk/hub-model.ts';
 import { toAsset, type RawAsset } from '../mappers/asset.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import type { GraphPage } from '../graph-client.ts';
+import { PageTrail } from '../graph-cursor.ts';
 
 /**
  * Assets of the business, owned then client (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business). One listing per type walks two
@@ -79,4 +80,22 @@ export async function listAssets(ctx: MetaContext, type: AssetType, cursor?: str
   if (page.next) return { items, next: encode({ edge: at.edge, graph: page.next }) };
   if (at.edge === 'owned') return { items, next: encode({ edge: 'client' }) };
   return { items };
+}
+
+/**
+ * Pages through the business's `type` listing (owned and client, listAssets), handing each page to
+ * `visit` until it returns something, which is returned; undefined once the listing ends. `why`
+ * names the scan in a repeated-cursor error (PageTrail). The write paths that ask whether an asset
+ * is still listed, or a client asset, scan with it.
+ */
+export async function scanAssetListing<T>(ctx: MetaContext, type: AssetType, why: string, visit: (page: Page<AppAsset>) => T | undefined): Promise<T | undefined> {
+  const trail = new PageTrail();
+  let cursor: string | undefined;
+  do {
+    const page = await listAssets(ctx, type, cursor);
+    const found = visit(page);
+    if (found !== undefined) return found;
+    cursor = page.next && trail.follow(type, page.next, why);
+  } while (cursor);
+  return undefined;
 }

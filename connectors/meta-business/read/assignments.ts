@@ -1,7 +1,7 @@
 import type { AssetAssignment, AssetRef } from '../../sdk/hub-model.ts';
 import type { AssignmentsOptions } from '../../sdk/capabilities.ts';
 import { ConnectorError } from '../../sdk/connector-error.ts';
-import { listAssets } from './assets.ts';
+import { scanAssetListing } from './assets.ts';
 import type { BatchOperation, GraphClient } from '../graph-client.ts';
 import { PageTrail, staleListing } from '../graph-cursor.ts';
 import { toAssignment, type RawAssignedUser } from '../mappers/asset.ts';
@@ -107,10 +107,7 @@ export async function listAssignments(ctx: MetaContext, assets: AssetRef[], opti
 export async function confirmGone(ctx: MetaContext, missing: AssetRef[], whatFor: string): Promise<void> {
   for (const type of new Set(missing.map((a) => a.type))) {
     const ids = new Set(missing.filter((a) => a.type === type).map((a) => a.id));
-    const trail = new PageTrail();
-    let cursor: string | undefined;
-    do {
-      const page = await listAssets(ctx, type, cursor);
+    await scanAssetListing(ctx, type, `${whatFor}: is ${type} ${[...ids].join(', ')} still listed`, (page) => {
       const listed = page.items.find((a) => ids.has(a.id));
       if (listed) {
         throw new ConnectorError('unavailable', `${whatFor}: Graph answers the people of ${type} ${listed.id} as a missing object (100/33: gone, or not loadable with this token) though the business still lists it; its assignments are not known`, {
@@ -123,7 +120,7 @@ export async function confirmGone(ctx: MetaContext, missing: AssetRef[], whatFor
           providerCode: '100/33',
         });
       }
-      cursor = page.next && trail.follow(type, page.next, `${whatFor}: is ${type} ${[...ids].join(', ')} still listed`);
-    } while (cursor);
+      return undefined;
+    });
   }
 }

@@ -2,8 +2,7 @@ import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { AssetRef, ChangeResult } from '../../sdk/hub-model.ts';
 import { what, type MetaContext } from '../meta-context.ts';
 import { readAssignments } from '../read/assignments.ts';
-import { listAssets } from '../read/assets.ts';
-import { PageTrail } from '../graph-cursor.ts';
+import { scanAssetListing } from '../read/assets.ts';
 import { isSupportedTaskSet, TASK_RULES } from '../task-bundles.ts';
 import { notAppliedUnlessSent } from './not-applied.ts';
 import { assignBeyondShare } from './share-ceiling.ts';
@@ -62,23 +61,20 @@ export async function assetGone(ctx: MetaContext, asset: AssetRef, unread: { wha
   const unknown = (why: string) => new ConnectorError('not-found', `${whatFor}: Graph answers the ${unread.what} of ${LABEL[asset.type] ?? asset.type} ${asset.id} as a missing object (100/33: gone, or not loadable with this token) ${why}; whether ${unread.holding} is not known, so nothing was removed`, {
     providerCode: '100/33', notApplied: true,
   });
-  const trail = new PageTrail();
-  let cursor: string | undefined;
-  do {
-    let page;
-    try {
-      page = await listAssets(ctx, asset.type, cursor);
-    } catch (err) {
-      // The listing itself refused (a client edge the app may not read): still not known.
-      if (err instanceof ConnectorError && err.kind === 'permission-denied') throw unknown(`and business ${ctx.businessId}'s ${LABEL[asset.type] ?? asset.type} listing could not be read (${err.message})`);
-      throw err;
-    }
-    if (page.items.some((a) => a.id === asset.id)) throw unknown(`though business ${ctx.businessId} still lists it`);
-    // Part of the listing refused (listAssets marks a refused client edge incomplete, no longer
-    // throws): an asset not listed may be in that part, so it is not known to be gone.
-    if (page.incomplete) throw unknown(`and business ${ctx.businessId}'s ${LABEL[asset.type] ?? asset.type} listing could be read only in part (${page.incomplete.reason})`);
-    cursor = page.next && trail.follow(asset.type, page.next, `${whatFor}: is ${LABEL[asset.type] ?? asset.type} ${asset.id} still listed`);
-  } while (cursor);
+  const label = LABEL[asset.type] ?? asset.type;
+  try {
+    await scanAssetListing(ctx, asset.type, `${whatFor}: is ${label} ${asset.id} still listed`, (page) => {
+      if (page.items.some((a) => a.id === asset.id)) throw unknown(`though business ${ctx.businessId} still lists it`);
+      // Part of the listing refused (listAssets marks a refused client edge incomplete, no longer
+      // throws): an asset not listed may be in that part, so it is not known to be gone.
+      if (page.incomplete) throw unknown(`and business ${ctx.businessId}'s ${label} listing could be read only in part (${page.incomplete.reason})`);
+      return undefined;
+    });
+  } catch (err) {
+    // The listing itself refused (a client edge the app may not read): still not known.
+    if (err instanceof ConnectorError && err.kind === 'permission-denied') throw unknown(`and business ${ctx.businessId}'s ${label} listing could not be read (${err.message})`);
+    throw err;
+  }
   return true;
 }
 

@@ -1,8 +1,7 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { AppAsset, AssetRef } from '../../sdk/hub-model.ts';
 import type { MetaContext } from '../meta-context.ts';
-import { listAssets } from '../read/assets.ts';
-import { PageTrail } from '../graph-cursor.ts';
+import { scanAssetListing } from '../read/assets.ts';
 
 /**
  * A write on another business's asset refused as a permission error (code 200–299, 10) because of
@@ -20,19 +19,11 @@ import { PageTrail } from '../graph-cursor.ts';
 
 /** The asset as the business's owned and client listings show it; undefined when not listed or not readable. */
 async function listed(ctx: MetaContext, asset: AssetRef): Promise<AppAsset | undefined> {
-  const trail = new PageTrail();
-  let cursor: string | undefined;
   try {
-    do {
-      const page = await listAssets(ctx, asset.type, cursor);
-      const hit = page.items.find((a) => a.id === asset.id);
-      if (hit) return hit;
-      cursor = page.next && trail.follow(asset.type, page.next, `is ${asset.type} ${asset.id} a client asset`);
-    } while (cursor);
+    return await scanAssetListing(ctx, asset.type, `is ${asset.type} ${asset.id} a client asset`, (page) => page.items.find((a) => a.id === asset.id));
   } catch {
     return undefined;
   }
-  return undefined;
 }
 
 function isPermissionRefusal(err: unknown): err is ConnectorError {
