@@ -5,7 +5,7 @@
  * extensions on an application (https://learn.microsoft.com/graph/api/application-post-extensionproperty,
  * resource https://learn.microsoft.com/graph/api/resources/extensionproperty: named
  * `extension_{appIdWithoutDashes}_{name}`, String up to 256 characters, at most 100 extension values
- * per object, null removes a value), `PATCH /users/{id}` (204), throttling (429 with Retry-After,
+ * per object, null removes a value), `PATCH /users/{id | userPrincipalName}` and `/users('{…}')` (204), throttling (429 with Retry-After,
  * https://learn.microsoft.com/graph/throttling) and errors `{ error: { code, message } }`.
  * Anything else is refused and recorded in `refused`. Where the docs are silent: [INF].
  */
@@ -54,7 +54,8 @@ export async function startStrictGraph(o: { tenantId: string; clientId: string; 
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
-    const path = decodeURIComponent((req.url ?? '').split('?')[0]!);
+    let path: string;
+    try { path = decodeURIComponent((req.url ?? '').split('?')[0]!); } catch { return error(req, res, 400, 'BadRequest', 'Malformed percent-encoding'); }
 
     if (path === `/${o.tenantId}/oauth2/v2.0/token`) {
       const oauth = (status: number, error: string, description: string) => {
@@ -105,12 +106,26 @@ export async function startStrictGraph(o: { tenantId: string; clientId: string; 
       return send(req, res, 201, ext, body);
     }
 
-    const u = /^\/v1\.0\/users\/([^/]+)$/.exec(path);
-    if (u) {
-      // By object id or userPrincipalName (Graph "Update user": /users/{id | userPrincipalName}).
-      const user = users.find((x) => x.id === u[1] || x.userPrincipalName.toLowerCase() === u[1]!.toLowerCase());
+    // By object id or userPrincipalName (Graph "Update user": /users/{id | userPrincipalName},
+    // https://learn.microsoft.com/graph/api/user-update), one percent-encoded segment; or, as Graph's
+    // "Get user" gives for a userPrincipalName beginning with `$` (https://learn.microsoft.com/graph/api/user-get),
+    // `/users('{id | userPrincipalName}')`, an OData string literal in which `''` is one quote (OData
+    // v4.01 ABNF, SQUOTE-in-string). `/users/$x@y.com` fails there with 400 Bad Request.
+    // [INF] Both read after percent-decoding (`%24` is `$`); the parenthesised form is served for any
+    // id or UPN; the 400's code and wording are ours.
+    const rawPath = (req.url ?? '').split('?')[0]!;
+    const segment = /^\/v1\.0\/users\/([^/]+)$/.exec(rawPath);
+    const quoted = /^\/v1\.0\/users\('((?:[^']|'')*)'\)$/.exec(path);
+    let key: string | undefined;
+    if (quoted) key = quoted[1]!.replace(/''/g, "'");
+    else if (segment) {
+      try { key = decodeURIComponent(segment[1]!); } catch { return error(req, res, 400, 'BadRequest', 'Malformed percent-encoding', body); }
+      if (key.startsWith('$')) return error(req, res, 400, 'Request_BadRequest', `Unsupported segment '${key}': a userPrincipalName beginning with '$' is addressed as /users('${key}').`, body);
+    }
+    if (key !== undefined) {
+      const user = users.find((x) => x.id === key || x.userPrincipalName.toLowerCase() === key!.toLowerCase());
       if (req.method !== 'PATCH') return error(req, res, 405, 'Request_BadRequest', 'Write-back only PATCHes users', body);
-      if (!user) return error(req, res, 404, 'Request_ResourceNotFound', `Resource '${u[1]}' does not exist or one of its queried reference-property objects are not present.`, body);
+      if (!user) return error(req, res, 404, 'Request_ResourceNotFound', `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`, body);
       if (!body || typeof body !== 'object' || Array.isArray(body)) return error(req, res, 400, 'Request_BadRequest', 'A JSON object is required', body);
       const current = values.get(user.id)!;
       for (const [k, v] of Object.entries(body)) {

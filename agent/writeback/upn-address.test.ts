@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { createGraphEmulator } from '../../test/emulators/graph/graph-emulator.ts';
 import { graphUserPath } from './entra-target.ts';
 import { createWriteback } from './writeback.ts';
+import { startStrictGraph } from './strict-graph.test-double.ts';
 import { capturingLog, directoryUser, ENTRA, EXT_PREFIX, movableClock, seededStore, writebackConfig } from './writeback-fixtures.ts';
 
 const HUB = 'ads-eu';
@@ -56,5 +57,37 @@ test('entra write-back by UPN: a UPN beginning with $, with a quote, #, / or ? i
     assert.equal((await ok.json() as { userPrincipalName?: string }).userPrincipalName, '$AdeleVance@contoso.com');
   } finally {
     await s2.close();
+  }
+});
+
+test('entra write-back by UPN through the strict Graph: a UPN beginning with $ is PATCHed as /users(\'…\'), never /users/$…', async () => {
+  const upns = ['$AdeleVance@contoso.com', "$o'brien@contoso.com", 'plain@contoso.com'];
+  const graph = await startStrictGraph({
+    tenantId: ENTRA.tenantId, clientId: ENTRA.clientId, clientSecret: ENTRA.clientSecret, appId: ENTRA.extensionAppId, appObjectId: 'ext-app-object',
+    users: upns.map((userPrincipalName, i) => ({ id: `0a0a0a0a-1111-2222-3333-44444444440${i}`, userPrincipalName })),
+  });
+  try {
+    const store = await seededStore(HUB, upns.map((upn, i) => directoryUser(HUB, `u-${i}`, upn)), []);
+    const run = await createWriteback({ config: writebackConfig({ graph: graph.url }), store, log: capturingLog(), clock: movableClock(), tuning: { entra: { maxRetries: 0, delaySeconds: 0 } } }).run(HUB);
+    assert.deepEqual(graph.refused, [], 'nothing refused');
+    assert.equal(run.written, upns.length, JSON.stringify(run.problems));
+    upns.forEach((upn, i) => assert.equal(graph.values.get(`0a0a0a0a-1111-2222-3333-44444444440${i}`)?.[status], 'pending', upn));
+    const patches = graph.calls.filter((c) => c.method === 'PATCH').map((c) => c.path);
+    assert.ok(patches.includes("/v1.0/users('$AdeleVance@contoso.com')"), patches.join(' '));
+    assert.ok(patches.includes("/v1.0/users('$o''brien@contoso.com')"), patches.join(' '));
+  } finally {
+    await graph.close();
+  }
+  // The strict Graph refuses the segment form for such a UPN, percent-encoded or not.
+  const strict = await startStrictGraph({ tenantId: ENTRA.tenantId, clientId: ENTRA.clientId, clientSecret: ENTRA.clientSecret, appId: ENTRA.extensionAppId, appObjectId: 'ext-app-object', users: [{ id: 'u1', userPrincipalName: '$AdeleVance@contoso.com' }] });
+  try {
+    const form = new URLSearchParams({ grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default', client_id: ENTRA.clientId, client_secret: ENTRA.clientSecret });
+    const token = (await (await fetch(`${strict.url}/${ENTRA.tenantId}/oauth2/v2.0/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form })).json() as { access_token: string }).access_token;
+    for (const path of ['/v1.0/users/$AdeleVance@contoso.com', '/v1.0/users/%24AdeleVance%40contoso.com']) {
+      const res = await fetch(`${strict.url}${path}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(res.status, 400, path);
+    }
+  } finally {
+    await strict.close();
   }
 });
