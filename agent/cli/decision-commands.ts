@@ -10,6 +10,20 @@ import { csvForOutput, fetchCsv, fetchPages, outputFormat, parseLimit } from './
 import { alreadyDoneText, itemsOf, stringOf } from './answer.ts';
 import { dateOption } from './dates.ts';
 import { REASON_HELP, reasonBody } from './reason.ts';
+import { visibleValue } from './path-arguments.ts';
+
+/**
+ * `audit --email`: the shape of an address, an "@" with text on each side and no space or
+ * control character (leading and trailing spaces aside: the server trims and compares lower-cased,
+ * agent/matching/email-key.ts). Anything else matches no entry's subject, and the empty list it
+ * got read as "nothing happened to this person". Looser than the <email> arguments' rule
+ * (agent/person-ids.ts): the log keeps the addresses the IdP sent, which that rule may not take.
+ */
+const EMAIL_SHAPE = /^[^\s\p{C}]+@[^\s\p{C}]+$/u;
+
+function checkEmailFilter(raw: string): void {
+  if (!EMAIL_SHAPE.test(raw.trim())) throw new CliError(`--email: expected an email address (jane@example.com), got ${visibleValue(raw)}`, 2);
+}
 
 /** approvals, approve, reject, offboard, audit: an owner's decisions and the record of them. */
 export function registerDecisionCommands(program: Command): void {
@@ -74,6 +88,7 @@ export function registerDecisionCommands(program: Command): void {
     .option('--limit <n>', 'at most n entries, newest first (default 100; with --format csv every entry); pages are fetched as needed')
     .option('--format <format>', 'table, csv or json (RFC 4180 CSV, formula-like cells prefixed with \')')
     .action(async (opts: { hub?: string; email?: string; action?: string; since?: string; limit?: string; format?: string }) => {
+      if (opts.email !== undefined) checkEmailFilter(opts.email);
       const format = outputFormat(opts.format, global().json);
       const since = opts.since === undefined ? undefined : dateOption('--since', opts.since, 'start-of-day');
       const query = new URLSearchParams();

@@ -9,6 +9,8 @@ import { csvForOutput, fetchCsv, fetchPages, outputFormat, parseLimit } from './
 import { checkOutcome } from './check-outcome.ts';
 import { itemsOf, stringOf } from './answer.ts';
 import { dateOption } from './dates.ts';
+import { visibleValue } from './path-arguments.ts';
+import { untilInstant } from '../members/exemption-until.ts';
 import { REASON_HELP, reasonBody } from './reason.ts';
 import type { HubRole } from '../../config/schema.ts';
 
@@ -38,6 +40,21 @@ function memberTable(members: MemberView[]): string {
     // One person holding two seats (agent/members/other-seats.ts): for an owner to look at.
     ...(members.some((m) => m.otherSeats) ? [{ header: 'other seats', value: (m: MemberView) => m.otherSeats }] : []),
   ]);
+}
+
+/**
+ * `exempt --until`: a date or date-time (dates.ts), and one still ahead, by the server's own rule
+ * (agent/members/exemption-until.ts: a date lasts through the end of that day in UTC). A past one
+ * was sent and refused by the server (exit 1, "is not in the future"); now it is a usage mistake.
+ */
+function futureUntil(raw: string): string {
+  const until = dateOption('--until', raw, 'as-is');
+  const ends = untilInstant(until);
+  if (ends <= Date.now()) {
+    const when = /T/.test(until) ? '' : ' (a date lasts through its end in UTC)';
+    throw new CliError(`--until: ${visibleValue(raw)} is in the past${when}, now is ${new Date().toISOString()}: give a later date or date-time`, 2);
+  }
+  return until;
 }
 
 const taskLine = (t: TaskView) => `task ${t.id} ${t.kind}: ${t.status}${t.lastError ? ` (${t.lastError.message})` : ''}`;
@@ -126,7 +143,7 @@ export function registerHubCommands(program: Command): void {
     .action((hub: string, member: string, opts: { reason: string; until?: string }) =>
       // Checked as every --reason is (reason.ts): too long or holding a control character was the
       // server's 400, exit 1, where the same --reason on remove is a usage mistake, exit 2.
-      memberAction(hub, member, 'exempt', { ...reasonBody(opts.reason), ...(opts.until !== undefined ? { until: dateOption('--until', opts.until, 'as-is') } : {}) }));
+      memberAction(hub, member, 'exempt', { ...reasonBody(opts.reason), ...(opts.until !== undefined ? { until: futureUntil(opts.until) } : {}) }));
 
   program.command('unexempt').arguments('<hub> <member>').description('end a member\'s exemption now (hubwarden manages the seat again)')
     .option('--reason <reason>', REASON_HELP)

@@ -131,7 +131,7 @@ export const matchBody = z.object({
 
 export const exemptBody = z.object({
   reason: plainText(z.string({ error: 'expected a string' }).trim().min(1, 'expected a reason (who asked and why)').max(MAX_REASON)),
-  // A date means through the end of that day (UTC): agent/members/member-decisions.ts `untilInstant`.
+  // A date means through the end of that day (UTC): agent/members/exemption-until.ts `untilInstant`.
   until: z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'expected a date (2026-12-31) or an ISO 8601 date-time with its offset (2026-12-31T18:00:00Z)' }).optional(),
 }).strict();
 

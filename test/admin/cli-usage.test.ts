@@ -72,6 +72,50 @@ describe('hubwarden CLI: usage mistakes', () => {
     assert.equal(agent.calls.length, calls, 'no request reached the agent');
   });
 
+  test('exempt --until in the past, or not a date, is refused before any request: one line naming what it got, exit 2', async () => {
+    const calls = agent.calls.length;
+    const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+    const past = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const cases: Array<[string, RegExp]> = [
+      // It was sent: the server's 400 ("is not in the future") made it exit 1.
+      ['2020-01-01', /^hubwarden: --until: "2020-01-01" is in the past \(a date lasts through its end in UTC\), now is \d{4}-\d{2}-\d{2}T[\d:.]+Z: give a later date or date-time$/],
+      [day(-1), new RegExp(`^hubwarden: --until: "${day(-1)}" is in the past \\(a date lasts`)],
+      [past, new RegExp(`^hubwarden: --until: "${past}" is in the past, now is `)],
+      ['2020-01-01T00:00:00+14:00', /^hubwarden: --until: "2020-01-01T00:00:00\+14:00" is in the past, now is /],
+      ['next friday', /^hubwarden: --until: expected a date \(2026-11-01\) or an ISO 8601 date-time with its offset \(2026-11-01T09:00:00Z\), got "next friday"$/],
+    ];
+    for (const [until, pattern] of cases) {
+      const run = await cli(['exempt', 'acme-ads', '1001', '--reason', 'board member', '--until', until, ...auth]);
+      assertOneLineError(run, 2, pattern);
+      assert.equal(run.stdout, '');
+    }
+    assert.equal(agent.calls.length, calls, 'no request reached the agent');
+    // Today is not over yet (through its end in UTC), nor is a time an hour ahead: both are sent as given.
+    const ahead = new Date(Date.now() + 3_600_000).toISOString();
+    for (const until of [day(0), ahead]) {
+      const run = await cli(['exempt', 'acme-ads', '1001', '--reason', 'board member', '--until', until, ...auth]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal((agent.writes().at(-1)!.args[2] as { until?: string }).until, until);
+    }
+  });
+
+  test('audit --email that is no email address is refused before any request; an address in any case is sent as typed', async () => {
+    const calls = agent.calls.length;
+    for (const email of ['jane', 'jane@', '@example.com', 'jane doe@example.com', 'jane@example.com\u200b']) {
+      const run = await cli(['audit', '--email', email, ...auth]);
+      assertOneLineError(run, 2, /^hubwarden: --email: expected an email address \(jane@example\.com\), got "/);
+      assert.equal(run.stdout, '');
+    }
+    assertOneLineError(await cli(['audit', '--email', 'jane\u200b@example.com', ...auth]), 2, /got "jane\\u200b@example\.com"$/);
+    assert.equal(agent.calls.length, calls, 'no request reached the agent');
+    // The server compares trimmed and lower-cased (emailKey): these are its to match, as before.
+    for (const email of ['Jane.Doe@Example.COM', ' jane@example.com ', 'jane+ads@sub.example.co.uk']) {
+      const run = await cli(['audit', '--email', email, ...auth]);
+      assert.equal(run.code, 0, `${email}: ${run.stderr}`);
+      assert.equal((agent.calls.at(-1)!.args[0] as { email?: string }).email, email);
+    }
+  });
+
   test('store check, repair and migrate refuse a store path that is a symbolic link, naming its target; nothing is written; migrate --to env:NAME says an empty variable is empty', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hubwarden-cli-symlink-'));
     const store = new LowdbStore(join(dir, 'hubwarden.json'));

@@ -7,7 +7,7 @@
  * the transaction that applies the change, so the held one, written last, is refused.
  *
  * Run on the real agent API (the suspension flag, the offboarding task) over a memory store and,
- * with CI=true, PostgreSQL.
+ * with CI=true, PostgreSQL; the case held inside its transaction on PostgreSQL only (said there).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -174,30 +174,34 @@ for (const k of kinds) {
       }
     });
 
-    test('a suspension held in its transaction after its ordering check while the later unsuspension runs: the person ends unsuspended', async () => {
-      // The check and the write are one transaction: on PostgreSQL the two run side by side and the
-      // store runs one again once the other committed (agent/store/store.ts); on memory, one after the other.
+    // PostgreSQL only. The check and the write are one transaction: there the two run side by side
+    // and the store runs one again once the other committed (agent/store/store.ts). The memory store
+    // runs transactions one after the other, so the unsuspension's waits until the held suspension
+    // committed and is applied last: the person ends unsuspended with the ordering check
+    // (event-order.ts inOrder) disabled too, and the case could not fail (checked: with the refusal
+    // taken out, its four cases above fail on memory and this one passed). On memory the check is
+    // reached, and tested, only by an event held outside its transaction, as in those four.
+    if (k.kind === 'postgres') test('a suspension held in its transaction after its ordering check while the later unsuspension runs side by side: the person ends unsuspended', async () => {
       const t = await setup('race-sus3', true);
       try {
         assert.equal((await t.send(delivery(event('user.lifecycle.suspend', 'raj@example.com', `${DAY}16:00:00Z`, 'race-sus3')))).status, 200);
         let reached = false;
         void t.gate.atGate.then(() => { reached = true; });
         await until('the suspension running an ordering check in its transaction', () => reached);
-        // On memory the delivery's own record waits for the held transaction: answered once it is
-        // let go; its claim has been asked for then. On PostgreSQL the two run side by side: the
-        // unsuspension reaches the agent while the suspension is held.
-        let asked = false;
-        const transact = t.store.transact.bind(t.store);
-        t.store.transact = ((fn) => { asked = true; return transact(fn); }) as Store['transact'];
+        // The unsuspension is applied, its transaction committed, while the suspension is held
+        // (a transaction locks nothing until its commit: agent/store/postgres/key-locks.ts). Let go
+        // as soon as the unsuspension reached the agent, the suspension often committed first, the
+        // unsuspension ran again after it, and the case passed with the ordering check taken out.
         const answer = t.send(delivery(event('user.lifecycle.unsuspend', 'raj@example.com', `${DAY}16:05:00Z`, 'race-unsus3')));
-        if (k.kind === 'memory') await until('the unsuspension claimed (waiting for the held transaction)', () => asked);
-        else await until('the unsuspension reaching the agent', () => t.gate.reachedAgent.includes('race-unsus3'));
+        await until('race-unsus3 recorded done', async () => (await t.store.get('hookEvents', 'okta', 'race-unsus3'))?.state === 'done');
         t.gate.open();
         assert.equal((await answer).status, 200);
         await t.hook.settled();
-        assert.equal((await t.store.get('directoryUsers', t.hub.id, 'u-raj'))?.suspended, undefined, 'unsuspended at 16:05');
-        const states = await Promise.all(['race-sus3', 'race-unsus3'].map(async (id) => (await t.store.get('hookEvents', 'okta', id))?.state));
-        assert.deepEqual(states, ['done', 'done']);
+        // Its commit finds the mark it read moved: it runs again, and the check refuses it.
+        assert.equal((await t.store.get('directoryUsers', t.hub.id, 'u-raj'))?.suspended, undefined, 'unsuspended at 16:05: the suspension of 16:00, committed last, does not stand');
+        const held = await t.store.get('hookEvents', 'okta', 'race-sus3');
+        assert.equal(held?.state, 'done');
+        assert.match(held?.outcome ?? '', /superseded by user\.lifecycle\.unsuspend race-unsus3/);
       } finally {
         t.gate.open();
         await t.close();
