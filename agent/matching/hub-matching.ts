@@ -106,6 +106,7 @@ async function matchHubWith(view: ReadView, hubId: string, now: string, previous
     previous,
     departedUserIds: (await collect(view.list('departedUsers', hubId))).map((d) => d.directoryUserId),
     removalsInFlight: await removalsInFlight(view, hubId, inFlightPairsOf(hubRows, directoryUsers, previous)),
+    systemUserIds: new Set((await collect(view.list('appSystemUsers', hubId))).map((s) => s.id)),
   });
 }
 
@@ -160,7 +161,9 @@ export async function matchRows(view: ReadView, hubId: string, now: string, rows
     const u = await view.get('directoryUsers', hubId, id);
     if (u) users.set(u.id, identity(u));
   };
+  const systemUserIds = new Set<string>();
   for (const row of rows) {
+    if (row.kind === 'member' && await view.get('appSystemUsers', hubId, row.id)) systemUserIds.add(row.id);
     const decision = await view.get('matchDecisions', hubId, row.id);
     if (decision) {
       decisions.push(decision);
@@ -190,7 +193,7 @@ export async function matchRows(view: ReadView, hubId: string, now: string, rows
   }
   const directoryUsers = [...users.values()];
   const removals = await removalsInFlight(view, hubId, inFlightPairsOf(rows, directoryUsers, previous));
-  return matchMembers({ hubId, now, rows, directoryUsers, guests, exemptions, decisions, previous, departedUserIds, removalsInFlight: removals });
+  return matchMembers({ hubId, now, rows, directoryUsers, guests, exemptions, decisions, previous, departedUserIds, removalsInFlight: removals, systemUserIds });
 }
 
 export interface SaveContext {

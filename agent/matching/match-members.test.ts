@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEPARTED, EMAIL_CHANGED, matchMembers, type MatchingInput, type MemberRow } from './match-members.ts';
+import { DEPARTED, EMAIL_CHANGED, SYSTEM_USER, matchMembers, type MatchingInput, type MemberRow } from './match-members.ts';
 import type { ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
 
 const NOW = '2026-11-23T12:00:00.000Z';
@@ -37,6 +37,8 @@ const cases: Case[] = [
   { name: "partner's person → guest even with a directory email", row: { id: 'partner:2:7', kind: 'partner-user', email: 'john@example.com' }, expect: { outcome: 'guest', directoryUserId: undefined } },
   { name: 'exempted → exempted, keeps the directory user for write-back', row: { id: 'm1', kind: 'member', email: 'jane.doe@example.com' }, extra: { exemptions: [exemption('m1')] }, expect: { outcome: 'exempted', directoryUserId: 'u-jane' } },
   { name: 'exemption with future expiry → exempted', row: { id: 'm4', kind: 'member', email: 'contractor@agency.com' }, extra: { exemptions: [exemption('m4', '2027-01-01T00:00:00Z')] }, expect: { outcome: 'exempted' } },
+  { name: 'a system user listed among the members → unmatched, whatever its email', row: { id: 'm1', kind: 'member', email: 'jane.doe@example.com' }, extra: { systemUserIds: new Set(['m1']) }, expect: { outcome: 'unmatched', directoryUserId: undefined, candidates: undefined, reason: SYSTEM_USER } },
+  { name: 'a system user is unmatched over an earlier automatic match and an owner\'s match', row: { id: 'm1', kind: 'member', email: 'jane.doe@example.com' }, extra: { systemUserIds: new Set(['m1']), previous: [auto('m1', 'u-jane')], decisions: [decision('m1', 'onboarded', 'u-john')] }, expect: { outcome: 'unmatched', directoryUserId: undefined } },
   { name: 'lapsed exemption → back to matching, reported', row: { id: 'm1', kind: 'member', email: 'jane.doe@example.com' }, extra: { exemptions: [exemption('m1', '2026-11-01T00:00:00Z')] }, expect: { outcome: 'onboarded', directoryUserId: 'u-jane' }, lapsed: 1 },
   { name: 'manual match wins over email', row: { id: 'm4', kind: 'member', email: 'contractor@agency.com' }, extra: { decisions: [decision('m4', 'onboarded', 'u-john', 'manager')] }, expect: { outcome: 'onboarded', directoryUserId: 'u-john', hubRole: 'manager', manual: true } },
   { name: 'manual match resolves a dispute', row: { id: 'm3', kind: 'member', email: 'sam@example.com' }, extra: { decisions: [decision('m3', 'onboarded', 'u-sam2')] }, expect: { outcome: 'onboarded', directoryUserId: 'u-sam2', candidates: undefined } },

@@ -70,6 +70,11 @@ export interface MatchingInput {
    * may take it over.
    */
   removalsInFlight?: ReadonlySet<string>;
+  /**
+   * Member row ids the app also lists as system users (the hub's own API identity: a TikTok hub's
+   * `tiktok.tokenUserId`, an ordinary member row of the Business Center). Never a person's seat.
+   */
+  systemUserIds?: ReadonlySet<string>;
 }
 
 export interface MatchingResult {
@@ -98,6 +103,8 @@ export const DEPARTED = 'matched by directory user; deleted in the IdP, seat to 
 /** Why a row is matched to the one active directory user among several having its email. */
 export const SOLE_ACTIVE = 'matched by email; the other directory users with it are deactivated';
 /** Why a row stays matched to a deactivated or deleted user though an active user has its email. */
+/** Why a member row is matched to nobody whatever its email: it is a system user. */
+export const SYSTEM_USER = 'a system user (the hub\'s own API identity): never matched to a directory person';
 export const REMOVAL_IN_FLIGHT = 'kept for the directory user it was matched to (deactivated or deleted): its removal is in flight; the active user with this email is invited afresh once it is removed';
 
 export function matchMembers(input: MatchingInput): MatchingResult {
@@ -126,6 +133,12 @@ export function matchMembers(input: MatchingInput): MatchingResult {
 
   /** Steps 2–6: what the row matches when no exemption applies. */
   const matchOf = (row: MemberRow): MemberMatchRecord => {
+    // A system user listed among the members (an app whose API identity is an ordinary member
+    // row) is no person's seat, as system users kept apart are not (Meta's system users overview,
+    // https://developers.facebook.com/docs/business-management-apis/system-users/overview):
+    // matched by its email (an admin who authorized the token with their own account), the
+    // person was reported onboarded on the hub's API identity.
+    if (row.kind === 'member' && input.systemUserIds?.has(row.id)) return { ...base, memberId: row.id, outcome: 'unmatched', manual: false, reason: SYSTEM_USER };
     const decision = decisions.get(row.id);
     // A manual match to a directory user that has since been deleted no longer holds: fall through.
     if (decision && (decision.outcome !== 'onboarded' || (decision.directoryUserId && directoryIds.has(decision.directoryUserId)))) {
