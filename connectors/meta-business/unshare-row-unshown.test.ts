@@ -36,7 +36,7 @@ const idsLeftOut: Reading = async (op, forward) => {
 describe('unshare when the partner listing cannot show the share', () => {
   const served = servedEmulator();
   const shareOf = (assetId: string) => served.emulator.control.state().shares.find((s: { assetId: string; partnerBusinessId: string }) => s.assetId === assetId && s.partnerBusinessId === partner);
-  const notApplied = (e: unknown) => e instanceof ConnectorError && e.kind === 'unavailable' && e.notApplied === true && /is not known/.test(e.message) && /nothing was removed/.test(e.message);
+  const notApplied = (e: unknown): e is ConnectorError => e instanceof ConnectorError && e.kind === 'unavailable' && e.notApplied === true && /is not known/.test(e.message) && /nothing was removed/.test(e.message);
 
   test('a shared catalog, its partner row without productcatalog_permissions, no GET on the catalog\'s agencies: not applied, never already-done', async () => {
     const c = served.connector(catalogListLeftOut(false));
