@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SANDBOX } from './emulator/index.ts';
+import { ConnectorError } from '../sdk/connector-error.ts';
 import { graphError, servedEmulator, type Reading } from './alternative-fetch.test-double.ts';
 
 /**
@@ -9,6 +10,9 @@ import { graphError, servedEmulator, type Reading } from './alternative-fetch.te
  * 2500; the connector read the current share there before every catalog share or unshare, so
  * both failed every time. It now reads the catalog's share from the partner's
  * `productcatalog_permissions` on GET /{business}/agencies (documented in the same guide).
+ * Once the partner holds no catalog, our emulator leaves that list out of its row; a removal does
+ * not read that as "not shared" (unshare-row-unshown.test.ts): it asks the catalog's own agencies,
+ * and on a Graph without that read the repeat fails not applied instead of already-done.
  */
 const catalog = { type: 'catalog' as const, id: SANDBOX.catalogId };
 const partner = SANDBOX.partner.businessId;
@@ -34,7 +38,11 @@ describe('meta-business connector: sharing a catalog with a partner', () => {
     assert.deepEqual(shared()?.permittedTasks, ['MANAGE', 'ADVERTISE']);
     assert.equal(await c.unshareAsset!({ asset: catalog, partnerBusinessId: partner }), 'done');
     assert.equal(shared(), undefined);
-    assert.equal(await c.unshareAsset!({ asset: catalog, partnerBusinessId: partner }), 'already-done');
     assert.deepEqual(assetReads, []);
+    // The partner's row (it still holds act_111 and Page 222) now lists no catalogs: not shown, so
+    // not known gone on this Graph; never answered already-done from it.
+    await assert.rejects(c.unshareAsset!({ asset: catalog, partnerBusinessId: partner }), (e: unknown) =>
+      e instanceof ConnectorError && e.kind === 'unavailable' && e.notApplied === true && /without productcatalog_permissions/.test(e.message));
+    assert.deepEqual(assetReads, [`${catalog.id}/agencies`]);
   });
 });

@@ -4,6 +4,7 @@ import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { PageTrail } from '../graph-cursor.ts';
 import { assetGone, requireSupported } from './assets.ts';
 import { toPartner, type RawPartner } from '../mappers/partner.ts';
+import { idOf } from '../mappers/required.ts';
 import { shareOfClientAsset } from './share-ceiling.ts';
 
 
@@ -21,42 +22,95 @@ import { shareOfClientAsset } from './share-ceiling.ts';
 const LIST_EDGE: Record<Exclude<AssetRef['type'], 'catalog'>, string> = { ad_account: 'agencies', page: 'agencies', pixel: 'shared_agencies' };
 
 /**
+ * A partner's share of an asset as a listing shows it: its tasks; `none` when every row read names
+ * its business and none is the partner (or the partner's row lists its shares of that kind without
+ * this asset); or `unknown` (why) when a row that may be the partner's cannot show it: a row without
+ * its `id`, or the partner's row without the permission list of that kind. Meta documents these
+ * lists as default edge fields and says nothing of a row without one (empty, or not shown), so
+ * "not shared" is read only from what the listing shows (README [INF]; docs/architecture.md,
+ * "Gone" only from what the documents guarantee).
+ */
+type ShareRead = { tasks: string[] } | 'none' | { unknown: string };
+
+const tasksOf = (list: unknown): string[] => (Array.isArray(list) ? list.filter((t): t is string => typeof t === 'string').map((t) => t.toUpperCase()) : []);
+
+/** One listing's rows, as the partner's share: `hit` reads the partner's own row. */
+async function shareFromRows<R extends { id?: unknown }>(
+  read: (cursor: string | undefined) => Promise<{ data: R[]; next?: string }>, edge: string, partnerId: string, why: string, hit: (row: R) => ShareRead,
+): Promise<ShareRead> {
+  const trail = new PageTrail();
+  let unknown: string | undefined;
+  let cursor: string | undefined;
+  do {
+    const page = await read(cursor);
+    for (const row of page.data) {
+      let id: string;
+      try {
+        id = idOf(row, 'partner');
+      } catch {
+        unknown ??= `${edge} answered a partner without its id (a default field, asked for by name)`;
+        continue;
+      }
+      if (id === partnerId) return hit(row);
+    }
+    cursor = page.next && trail.follow(edge, page.next, why);
+  } while (cursor);
+  return unknown ? { unknown } : 'none';
+}
+
+/**
  * A catalog's share, read where Meta documents it: the `productcatalog_permissions` of the partner
  * on `GET /{business}/agencies` (B2B guide). The B2B guide gives `GET agencies` on ad accounts and
  * Pages ("GET and DELETE work as for ad accounts") and only POST and DELETE on a catalog's
  * `agencies`, so a Graph built strictly from those docs answers GET /{catalog}/agencies 2500, and a
- * share or unshare of a catalog read through it failed every time (README [INF]).
+ * share or unshare of a catalog read through it failed every time (README [INF]). Only when the
+ * partner's row cannot show the answer (no `productcatalog_permissions`, which a Graph may leave
+ * out when the partner holds no catalog) does a removal ask the catalog's own `agencies` edge (API spec
+ * `ProductCatalog.json`); refused, the share stays unknown.
  */
-async function currentCatalogShare(ctx: MetaContext, asset: AssetRef, partnerId: string, whatFor: string): Promise<string[] | undefined> {
-  const trail = new PageTrail();
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.graph.page<RawPartner>(`${ctx.businessId}/agencies`, { fields: 'id,productcatalog_permissions', limit: PAGE_LIMIT.partners }, cursor, {
-      what: `${whatFor}: read current partners`, businessId: ctx.businessId,
-    });
-    const hit = page.data.find((p) => String(p.id) === partnerId);
-    if (hit) {
-      const share = toPartner(hit, 'agency').assets.find((a) => a.type === 'catalog' && a.id === asset.id);
-      return share?.permittedTasks;
-    }
-    cursor = page.next && trail.follow('agencies', page.next, `${whatFor}: read current partners`);
-  } while (cursor);
-  return undefined;
+async function currentCatalogShare(ctx: MetaContext, asset: AssetRef, partnerId: string, whatFor: string, confirm: boolean): Promise<ShareRead> {
+  const why = `${whatFor}: read current partners`;
+  const fromBusiness = await shareFromRows<RawPartner>(
+    (cursor) => ctx.graph.page<RawPartner>(`${ctx.businessId}/agencies`, { fields: 'id,productcatalog_permissions', limit: PAGE_LIMIT.partners }, cursor, { what: why, businessId: ctx.businessId }),
+    'agencies', partnerId, why,
+    (row) => {
+      if (!Array.isArray(row.productcatalog_permissions)) return { unknown: `business ${ctx.businessId}'s agencies answered partner ${partnerId} without productcatalog_permissions` };
+      const share = toPartner(row, 'agency').assets.find((a) => a.type === 'catalog' && a.id === asset.id);
+      return share ? { tasks: share.permittedTasks ?? [] } : 'none';
+    },
+  );
+  // A share needs no more (an unknown share is not the one asked for: the POST sets it); a removal does.
+  if (!confirm || fromBusiness === 'none' || 'tasks' in fromBusiness) return fromBusiness;
+  try {
+    const fromCatalog = await assetShare(ctx, asset.id, 'agencies', partnerId, whatFor);
+    return fromCatalog === 'none' || 'tasks' in fromCatalog ? fromCatalog : { unknown: `${fromBusiness.unknown}, and ${fromCatalog.unknown}` };
+  } catch (err) {
+    // 2500 (no such edge on this Graph) or a refusal; a missing object (100/33) goes on to assetGone.
+    if (!(err instanceof ConnectorError) || (err.kind !== 'invalid-argument' && err.kind !== 'permission-denied')) throw err;
+    return { unknown: `${fromBusiness.unknown}, and the catalog's own agencies could not be read (${err.message})` };
+  }
 }
 
-async function currentShare(ctx: MetaContext, asset: AssetRef, partnerId: string, whatFor: string): Promise<string[] | undefined> {
-  if (asset.type === 'catalog') return currentCatalogShare(ctx, asset, partnerId, whatFor);
-  const trail = new PageTrail();
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.graph.page<{ id: string; permitted_tasks?: string[] }>(`${asset.id}/${LIST_EDGE[asset.type]}`, { fields: 'id,permitted_tasks', limit: 100 }, cursor, {
-      what: `${whatFor}: read current partners`, businessId: ctx.businessId,
-    });
-    const hit = page.data.find((p) => String(p.id) === partnerId);
-    if (hit) return (hit.permitted_tasks ?? []).map((t) => t.toUpperCase());
-    cursor = page.next && trail.follow(LIST_EDGE[asset.type], page.next, `${whatFor}: read current partners`);
-  } while (cursor);
-  return undefined;
+async function assetShare(ctx: MetaContext, assetId: string, edge: string, partnerId: string, whatFor: string): Promise<ShareRead> {
+  const why = `${whatFor}: read current partners`;
+  return shareFromRows<{ id?: unknown; permitted_tasks?: unknown }>(
+    (cursor) => ctx.graph.page<{ id?: unknown; permitted_tasks?: unknown }>(`${assetId}/${edge}`, { fields: 'id,permitted_tasks', limit: 100 }, cursor, { what: why, businessId: ctx.businessId }),
+    edge, partnerId, why,
+    // Listed on the asset's own partners: shared (tasks as given; none given reads as a share of no known tasks).
+    (row) => ({ tasks: tasksOf(row.permitted_tasks) }),
+  );
+}
+
+async function currentShare(ctx: MetaContext, asset: AssetRef, partnerId: string, whatFor: string, confirm = false): Promise<ShareRead> {
+  if (asset.type === 'catalog') return currentCatalogShare(ctx, asset, partnerId, whatFor, confirm);
+  return assetShare(ctx, asset.id, LIST_EDGE[asset.type], partnerId, whatFor);
+}
+
+/** A share the listing cannot show, on a removal: not applied, tried again; never already-done (README [INF]). */
+function shareUnknown(read: { unknown: string }, whatFor: string, partnerId: string): ConnectorError {
+  return new ConnectorError('unavailable', `${whatFor}: whether partner ${partnerId} still has access is not known: ${read.unknown}; nothing was removed`, {
+    providerCode: 'field-missing', notApplied: true,
+  });
 }
 
 export async function shareAsset(ctx: MetaContext, input: { asset: AssetRef; partnerBusinessId: string; tasks: string[] }): Promise<ChangeResult> {
@@ -73,7 +127,8 @@ export async function shareAsset(ctx: MetaContext, input: { asset: AssetRef; par
 }
 
 async function shareChecked(ctx: MetaContext, input: { asset: AssetRef; partnerBusinessId: string }, tasks: string[], whatFor: string): Promise<ChangeResult> {
-  const same = (current: string[] | undefined) => current !== undefined && current.length === tasks.length && tasks.every((t) => current.includes(t));
+  // A share the listing cannot show is not the one asked for: the POST sets it (a share is an upsert).
+  const same = (current: ShareRead) => typeof current === 'object' && 'tasks' in current && current.tasks.length === tasks.length && tasks.every((t) => current.tasks.includes(t));
   if (same(await currentShare(ctx, input.asset, input.partnerBusinessId, whatFor))) return 'already-done';
   let body: unknown;
   try {
@@ -101,13 +156,17 @@ async function shareChecked(ctx: MetaContext, input: { asset: AssetRef; partnerB
  * also says "cannot be loaded due to missing permissions", so assetGone throws while it is listed.
  */
 async function shareBeforeRemoval(ctx: MetaContext, asset: AssetRef, partnerId: string, whatFor: string): Promise<string[] | undefined> {
+  let read: ShareRead;
   try {
-    return await currentShare(ctx, asset, partnerId, whatFor);
+    read = await currentShare(ctx, asset, partnerId, whatFor, true);
   } catch (err) {
     if (!(err instanceof ConnectorError) || err.kind !== 'not-found') throw err;
     await assetGone(ctx, asset, { what: 'partners', holding: `partner ${partnerId} still has access` }, whatFor);
     return undefined;
   }
+  if (read === 'none') return undefined;
+  if ('unknown' in read) throw shareUnknown(read, whatFor, partnerId);
+  return read.tasks;
 }
 
 export async function unshareAsset(ctx: MetaContext, input: { asset: AssetRef; partnerBusinessId: string }): Promise<ChangeResult> {
