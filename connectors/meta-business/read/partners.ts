@@ -5,7 +5,9 @@ import { toPartner, type RawPartner } from '../mappers/partner.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { BATCH_LIMIT, type GraphClient } from '../graph-client.ts';
 import { readAssignments } from './assignments.ts';
-import { readPixelPartners } from './pixel-partners.ts';
+import { readAssetPartners, readPixelPartners, type PixelPartners } from './pixel-partners.ts';
+import { ASSET_EDGES } from './assets.ts';
+import { listOf } from '../mappers/required.ts';
 import { PageTrail } from '../graph-cursor.ts';
 import type { PartnerUsersOptions } from '../../sdk/capabilities.ts';
 
@@ -44,11 +46,14 @@ export async function listPartners(ctx: MetaContext, cursor?: string): Promise<P
   const page = await ctx.graph.page<RawPartner>(`${ctx.businessId}/clients`, { fields: PARTNER_FIELDS, limit: PAGE_LIMIT.partners }, at.graph, {
     what: what(`list clients of business ${ctx.businessId}`), businessId: ctx.businessId,
   });
-  const items = page.data.map((raw) => toPartner(raw, 'client'));
+  const unshown = new Map<string, Set<AssetType>>();
+  const items = page.data.map((raw) => toPartner(raw, 'client', kindsOf(unshown, raw)));
+  await settleUnshown(items, unshown, (type) => clientShares(ctx, type));
   return page.next ? { items, next: enc({ edge: 'clients', graph: page.next }) } : { items };
 }
 
 async function listAgencies(ctx: MetaContext): Promise<AppPartner[]> {
+  const unshown = new Map<string, Set<AssetType>>();
   const everyAgency = async () => {
     const out: AppPartner[] = [];
     const trail = new PageTrail();
@@ -57,7 +62,7 @@ async function listAgencies(ctx: MetaContext): Promise<AppPartner[]> {
       const page = await ctx.graph.page<RawPartner>(`${ctx.businessId}/agencies`, { fields: PARTNER_FIELDS, limit: PAGE_LIMIT.partners }, graphCursor, {
         what: what(`list agencies of business ${ctx.businessId}`), businessId: ctx.businessId,
       });
-      for (const raw of page.data) out.push(toPartner(raw, 'agency'));
+      for (const raw of page.data) out.push(toPartner(raw, 'agency', kindsOf(unshown, raw)));
       graphCursor = page.next && trail.follow('agencies', page.next, what(`list agencies of business ${ctx.businessId}`));
     } while (graphCursor);
     return out;
@@ -74,7 +79,62 @@ async function listAgencies(ctx: MetaContext): Promise<AppPartner[]> {
     }
     for (const asset of shared.assets) if (!known.assets.some((a) => a.type === asset.type && a.id === asset.id)) known.assets.push(asset);
   }
+  await settleUnshown(agencies, unshown, (type) => readAssetPartners(ctx, type));
   return agencies;
+}
+
+/** The set `toPartner` fills with the kinds a partner row does not show, kept by the row's id. */
+function kindsOf(unshown: Map<string, Set<AssetType>>, raw: RawPartner): Set<AssetType> {
+  const id = (raw as { id?: unknown }).id;
+  const kinds = new Set<AssetType>();
+  // toPartner fails on a row without its id (required.ts); this key is only read once it has one.
+  unshown.set(String(typeof id === 'string' ? id.trim() : id), kinds);
+  return kinds;
+}
+
+/**
+ * The shares a partner row could not show (no permission list of that kind: left out as empty, or
+ * not shown; Meta does not say), read where each share is documented from the other side: an
+ * agency's on each of our assets of that kind (`GET /{asset}/agencies`), a client's on our
+ * `client_*` edge by owner. Never "no share of that kind" from the row alone; any failure of that
+ * read throws, so the listing fails and the agent keeps the shares it knew (README [INF];
+ * docs/architecture.md, "Gone" only from what the documents guarantee).
+ */
+async function settleUnshown(partners: AppPartner[], unshown: Map<string, Set<AssetType>>, read: (type: AssetType) => Promise<PixelPartners>): Promise<void> {
+  const types = [...new Set([...unshown.values()].flatMap((kinds) => [...kinds]))];
+  if (types.length === 0) return;
+  const byType = new Map(await Promise.all(types.map(async (type) => [type, await read(type)] as const)));
+  for (const partner of partners) {
+    for (const type of unshown.get(partner.businessId) ?? []) {
+      for (const asset of byType.get(type)?.get(partner.businessId)?.assets ?? []) {
+        if (!partner.assets.some((a) => a.type === asset.type && a.id === asset.id)) partner.assets.push(asset);
+      }
+    }
+  }
+}
+
+/** Our `client_*` assets of `type` (shared with us), by the business that owns them, with the tasks we were given. */
+async function clientShares(ctx: MetaContext, type: AssetType): Promise<PixelPartners> {
+  const edge = ASSET_EDGES[type].client;
+  const why = what(`list ${edge} of business ${ctx.businessId} (a client's row without its ${type} permissions)`);
+  const out: PixelPartners = new Map();
+  const trail = new PageTrail();
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.graph.page<RawAsset & Record<string, unknown>>(`${ctx.businessId}/${edge}`, { fields: 'id,permitted_tasks,business', limit: PAGE_LIMIT.list }, cursor, {
+      what: why, businessId: ctx.businessId,
+    });
+    for (const raw of page.data) {
+      const owner = ownerOf(raw, 'business', `${edge} of business ${ctx.businessId}`);
+      const { id } = toAsset(type, raw, 'client');
+      const tasks = listOf(raw, 'permitted_tasks', `${edge} of business ${ctx.businessId}:`).map((t) => t.toUpperCase());
+      let shares = out.get(owner);
+      if (!shares) out.set(owner, (shares = { assets: [] }));
+      shares.assets.push({ type, id, permittedTasks: tasks });
+    }
+    cursor = page.next && trail.follow(edge, page.next, why);
+  } while (cursor);
+  return out;
 }
 
 const CLIENT_EDGES: Array<[AssetType, string, string]> = [

@@ -1,9 +1,9 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
-import type { AppPartner } from '../../sdk/hub-model.ts';
+import type { AppPartner, AssetType } from '../../sdk/hub-model.ts';
 import type { BatchOperation } from '../graph-client.ts';
 import { PageTrail, staleListing } from '../graph-cursor.ts';
 import { assetId } from '../mappers/asset.ts';
-import { idOf } from '../mappers/required.ts';
+import { idOf, listOf } from '../mappers/required.ts';
 import { ASSET_EDGES, ownedPixelsPage } from './assets.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 
@@ -38,11 +38,12 @@ export type PixelPartners = Map<string, { name?: string; assets: AppPartner['ass
  * read/assets.ts `ownedPixelsPage`), each asked of Graph once per check (read/check-reads.ts);
  * a failure of theirs is reported as this read's. Otherwise Graph is asked afresh.
  */
-async function ownedPixelIds(ctx: MetaContext, whatFor: string, fromCheck: boolean): Promise<string[]> {
+async function ownedIds(ctx: MetaContext, type: AssetType, whatFor: string, fromCheck: boolean): Promise<string[]> {
   const ids: string[] = [];
   const trail = new PageTrail();
   let cursor: string | undefined;
-  const shared = fromCheck && ctx.check() !== undefined;
+  const edge = ASSET_EDGES[type].owned;
+  const shared = type === 'pixel' && fromCheck && ctx.check() !== undefined;
   do {
     let page;
     if (shared) {
@@ -52,25 +53,39 @@ async function ownedPixelIds(ctx: MetaContext, whatFor: string, fromCheck: boole
         throw err instanceof ConnectorError ? err.with({ message: `${whatFor}: ${err.message.replace(/^meta-business: /, '')}` }) : err;
       }
     } else {
-      page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/${ASSET_EDGES.pixel.owned}`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, {
-        what: `${whatFor}: list owned pixels`, businessId: ctx.businessId,
+      page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/${edge}`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, {
+        what: `${whatFor}: list ${edge}`, businessId: ctx.businessId,
       });
     }
-    for (const raw of page.data) ids.push(idOf(raw, 'pixel'));
-    cursor = page.next && trail.follow('owned_pixels', page.next, `${whatFor}: list owned pixels`);
+    for (const raw of page.data) ids.push(assetId(type, idOf(raw, type)));
+    cursor = page.next && trail.follow(edge, page.next, `${whatFor}: list ${edge}`);
   } while (cursor);
   return ids;
 }
 
-export async function readPixelPartners(ctx: MetaContext): Promise<PixelPartners> {
-  const whatFor = what(`read the partners of the pixels of business ${ctx.businessId}`);
+export function readPixelPartners(ctx: MetaContext): Promise<PixelPartners> {
+  return readAssetPartners(ctx, 'pixel');
+}
+
+/**
+ * The partners of every asset of `type` the business owns, read on each asset: a pixel's
+ * `shared_agencies`, an ad account's, Page's or catalog's `agencies` (B2B guide; API spec
+ * `ProductCatalog.json` for a catalog). For an ad account, Page or catalog this settles a partner
+ * row on the business's `agencies` that comes without that kind's permission list (read/partners.ts):
+ * any failure throws, so the partner listing fails instead of reading "no share of that kind".
+ */
+export async function readAssetPartners(ctx: MetaContext, type: AssetType): Promise<PixelPartners> {
+  const label = ASSET_EDGES[type].label;
+  const listEdge = type === 'pixel' ? 'shared_agencies' : 'agencies';
+  const whatFor = what(`read the partners of the ${label} of business ${ctx.businessId}`);
   const errCtx = { what: whatFor, businessId: ctx.businessId };
   const partners: PixelPartners = new Map();
   const missing: string[] = [];
   let owned: string[];
   try {
-    owned = await ownedPixelIds(ctx, whatFor, true);
+    owned = await ownedIds(ctx, type, whatFor, true);
   } catch (err) {
+    if (type !== 'pixel') throw err;
     // A token that may not list pixels (no ads_management: Meta answers 200/10/270 "Permissions
     // error", https://developers.facebook.com/docs/graph-api/guides/error-handling) cannot know
     // their partners, nor share them: the listing goes on with the partners' other assets, as it
@@ -86,7 +101,7 @@ export async function readPixelPartners(ctx: MetaContext): Promise<PixelPartners
   // `continued`: the op follows a `paging.next` Graph gave for this pixel.
   let work: Array<{ pixel: string; op: BatchOperation; continued?: true }> = owned.map((pixel) => ({
     pixel,
-    op: { method: 'GET', relativeUrl: `${pixel}/shared_agencies?fields=${PIXEL_PARTNER_FIELDS}&limit=${PAGE_LIMIT.partners}` },
+    op: { method: 'GET', relativeUrl: `${pixel}/${listEdge}?fields=${PIXEL_PARTNER_FIELDS}&limit=${PAGE_LIMIT.partners}` },
   }));
   const trail = new PageTrail();
   while (work.length > 0) {
@@ -94,7 +109,7 @@ export async function readPixelPartners(ctx: MetaContext): Promise<PixelPartners
     const more: typeof work = [];
     results.forEach((result, i) => {
       const { pixel, continued } = work[i];
-      const opWhat = `${whatFor}: pixel ${pixel}`;
+      const opWhat = `${whatFor}: ${type} ${pixel}`;
       if (result.status >= 400 || (result.body as { error?: unknown })?.error) {
         const err = ctx.graph.errorOf(result, { ...errCtx, what: opWhat });
         // A next page refused: the earlier pages are not the pixel's partner list (graph-cursor.ts).
@@ -106,14 +121,16 @@ export async function readPixelPartners(ctx: MetaContext): Promise<PixelPartners
       // A 200 without a `data` array is not an empty page (GraphClient.toPage).
       const page = ctx.graph.toPage<RawPixelPartner>(result.body, opWhat);
       for (const raw of page.data) {
-        const id = idOf(raw, `partner of pixel ${pixel}`);
+        const id = idOf(raw, `partner of ${type} ${pixel}`);
+        // Asked for by name: a row without it cannot show which tasks the partner has (required.ts).
+        const tasks = listOf(raw as unknown as Record<string, unknown>, 'permitted_tasks', `partner of ${type} ${pixel}:`);
         let partner = partners.get(id);
         if (!partner) partners.set(id, (partner = { ...(raw.name ? { name: raw.name } : {}), assets: [] }));
         if (partner.assets.some((a) => a.id === pixel)) continue;
         partner.assets.push({
-          type: 'pixel',
-          id: assetId('pixel', pixel),
-          permittedTasks: (raw.permitted_tasks ?? []).map((t) => String(t).toUpperCase()),
+          type,
+          id: pixel,
+          permittedTasks: tasks.map((t) => t.toUpperCase()),
           ...(raw.access_status ? { accessStatus: raw.access_status } : {}),
         });
       }
@@ -125,10 +142,10 @@ export async function readPixelPartners(ctx: MetaContext): Promise<PixelPartners
   if (missing.length > 0) {
     // Gone since it was listed (deleted): no partner uses it. Still listed: its partners are not known.
     // Asked afresh: whether it is listed now, after the 100/33, not what the check read before.
-    const listed = new Set(await ownedPixelIds(ctx, `${whatFor}: is a pixel answered missing still listed`, false));
+    const listed = new Set(await ownedIds(ctx, type, `${whatFor}: is a ${type} answered missing still listed`, false));
     const still = missing.filter((p) => listed.has(p));
     if (still.length > 0) {
-      throw new ConnectorError('unavailable', `${whatFor}: Graph answers the partners of pixel ${still.join(', ')} as a missing object (100/33: gone, or not loadable with this token) though the business still lists it; which partners may use it is not known`, {
+      throw new ConnectorError('unavailable', `${whatFor}: Graph answers the partners of ${type} ${still.join(', ')} as a missing object (100/33: gone, or not loadable with this token) though the business still lists it; which partners may use it is not known`, {
         providerCode: '100/33',
       });
     }
