@@ -7,19 +7,21 @@ import { memberCsv, sendCsv } from './csv.ts';
 import { memberReader } from './member-email.ts';
 import { maskedHubSettings } from './hub-settings.ts';
 import { notFound } from './problem.ts';
-import { exemptBody, hubParams, matchBody, memberParams, membersCsvQuery, membersQuery, parseInput, reasonBody } from './request-schemas.ts';
+import { exemptBody, hubParams, matchBody, memberParams, membersCsvQuery, membersQuery, noQuery, parseInput, reasonBody } from './request-schemas.ts';
 
 /** Hubs, their members and the member actions. */
 export function registerHubRoutes(router: Router, ctx: AdminContext): void {
   const { agent } = ctx;
 
-  router.get('/hubs', async (_req, res) => {
+  router.get('/hubs', async (req, res) => {
+    parseInput(noQuery, req.query, 'query');
     // A token scoped to some hubs lists those only.
     const items = (await agent.hubs()).filter((h) => inScope(res, h.id));
     res.json({ total: items.length, items });
   });
 
   router.get('/hubs/:hubId', async (req, res) => {
+    parseInput(noQuery, req.query, 'query');
     const { hubId } = parseInput(hubParams, params(req), 'path');
     const hub = await requireHub(ctx, res, hubId);
     res.json({ ...hub, settings: maskedHubSettings(ctx.config, hubId) ?? {} });
@@ -55,12 +57,14 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
   };
 
   router.get('/hubs/:hubId/members/:memberId', async (req, res) => {
+    parseInput(noQuery, req.query, 'query');
     res.json(await memberOf(params(req), res));
   });
 
   /** An owner's decision about one member: body checked first, then hub and member resolved (`gone`: memberOf). */
   const decide = <S extends z.ZodType>(action: string, schema: S, run: (member: MemberView, body: z.infer<S>, res: Response) => Promise<void>, gone?: (hubId: string, memberId: string, res: Response) => Promise<boolean>) => {
     router.post(`/hubs/:hubId/members/:memberId/${action}`, async (req, res) => {
+      parseInput(noQuery, req.query, 'query');
       const body = parseInput(schema, req.body, 'body');
       const member = await memberOf(params(req), res, gone);
       if (member) await run(member, body, res);
@@ -98,6 +102,7 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
   });
 
   router.post('/hubs/:hubId/check-for-updates', async (req, res) => {
+    parseInput(noQuery, req.query, 'query');
     const { reason } = parseInput(reasonBody, req.body, 'body');
     const { hubId } = parseInput(hubParams, params(req), 'path');
     await requireHub(ctx, res, hubId);
@@ -105,6 +110,7 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
   });
 
   router.get('/hubs/:hubId/plan', async (req, res) => {
+    parseInput(noQuery, req.query, 'query');
     const { hubId } = parseInput(hubParams, params(req), 'path');
     await requireHub(ctx, res, hubId);
     const operations = await agent.plan(hubId);

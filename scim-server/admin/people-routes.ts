@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { acceptedTask, adminScope, adminTrigger, inScope, params, type AdminContext } from './admin-context.ts';
 import { notFound } from './problem.ts';
-import { offboardBody, offerParams, parseInput, personParams, reasonBody } from './request-schemas.ts';
+import { noQuery, offboardBody, offerParams, parseInput, personParams, reasonBody } from './request-schemas.ts';
 
 /**
  * Person-level actions across every hub (leaver workflows, Okta Workflows cards); a token scoped
@@ -9,6 +9,7 @@ import { offboardBody, offerParams, parseInput, personParams, reasonBody } from 
  */
 export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
   router.post('/people/:email/offboard', async (req, res) => {
+    parseInput(noQuery, req.query, 'query');
     const { reason, directoryUserId } = parseInput(offboardBody, req.body, 'body');
     const { email } = parseInput(personParams, params(req), 'path');
     // An email naming several directory users on a hub, one or more active, or a deleted one and
@@ -18,6 +19,7 @@ export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
   });
 
   router.get('/people/:email/offers', async (req, res) => {
+    parseInput(noQuery, req.query, 'query');
     const { email } = parseInput(personParams, params(req), 'path');
     // A scoped token sees the offers on its hubs only.
     res.json({ items: (await ctx.agent.offers(email)).filter((o) => inScope(res, o.hubId)) });
@@ -25,12 +27,14 @@ export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
 
   // Portals and Okta Workflows claim on the person's behalf; the trigger (admin token) is audited as who claimed.
   router.post('/people/:email/offers/:offerId/claim', async (req, res) => {
+    parseInput(noQuery, req.query, 'query');
     const { reason } = parseInput(reasonBody, req.body, 'body');
     const { email, offerId } = parseInput(offerParams, params(req), 'path');
     acceptedTask(ctx, res, await ctx.agent.claimOffer(email, offerId, adminTrigger(res, reason)));
   });
 
   router.post('/people/:email/reevaluate', async (req, res) => {
+    parseInput(noQuery, req.query, 'query');
     const { reason } = parseInput(reasonBody, req.body, 'body');
     const { email } = parseInput(personParams, params(req), 'path');
     const tasks = await ctx.agent.reevaluatePerson({ email }, adminTrigger(res, reason));

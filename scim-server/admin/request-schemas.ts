@@ -64,17 +64,36 @@ export const tasksQuery = z.object({
 export const reportsQuery = z.object({ hubId: id.optional() }).strict();
 
 /**
+ * The query of a route that takes none: any parameter is a 400 naming it. Dropped, a caller's
+ * `POST …/remove?dryRun=true` or `…/check-for-updates?hubId=other` ran as if it had not been
+ * sent: the removal happened, the other hub was not checked, and the answer said it went well.
+ */
+export const noQuery = z.object({}).strict();
+
+/**
  * A filter given empty or blank (`?email=` from a script whose variable was unset, `?email=%20`)
  * is refused: the email filter compares emailKey forms, and a blank one folds to '', which the
  * query read as no filter at all, so an audit export "of one person" held every person's trail.
  */
 const filterText = (max: number) => z.string().max(max).refine((v) => v.trim() !== '', 'expected a value (leave the parameter out to filter nothing)');
 
+const SINCE_EXPECTED = 'expected an ISO 8601 date-time with its offset, such as 2026-01-31T00:00:00Z';
+/**
+ * A `+` in a query string is a space (the form encoding express's query parser decodes,
+ * https://url.spec.whatwg.org/#application/x-www-form-urlencoded): `since=2026-01-31T00:00:00+01:00`
+ * pasted into a workflow's URL arrives as `…00:00:00 01:00`, and was refused for lacking the
+ * offset it had. Said so, with the escape that keeps it.
+ */
+function sinceProblem(issue: { input?: unknown }): string {
+  const spaced = typeof issue.input === 'string' && /T[\d:.]+ \d\d:?\d\d$/.test(issue.input);
+  return spaced ? `${SINCE_EXPECTED}; its "+" arrived as a space: send it as %2B in a query (…T00:00:00%2B01:00)` : SINCE_EXPECTED;
+}
+
 export const auditQuery = z.object({
   hubId: id.optional(),
   email: filterText(320).optional(),
   action: filterText(100).optional(),
-  since: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 date-time with its offset, such as 2026-01-31T00:00:00Z' }).optional(),
+  since: z.iso.datetime({ offset: true, error: sinceProblem }).optional(),
   before: z.coerce.number().int('expected a whole number').min(1, 'expected the `next` of a previous page').max(Number.MAX_SAFE_INTEGER, 'expected the `next` of a previous page').optional()
     .describe('the `next` of the previous page: entries older than it (a cursor: entries written meanwhile do not shift the pages)'),
   offset,
@@ -90,6 +109,12 @@ const plainText = (schema: z.ZodString) => schema.superRefine((value, ctx) => {
   const problem = freeTextProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: `the text ${problem}` });
 });
+
+/**
+ * A required field's type error: `missing` when the field was left out, "expected a string" when
+ * it holds something else. "expected a string" alone did not say the field was missing.
+ */
+const missingOr = (missing: string) => (issue: { input?: unknown }) => (issue.input === undefined ? missing : 'expected a string');
 
 const reasonText = (empty: string, missing = 'expected a string') => plainText(z.string({ error: (issue) => (issue.input === undefined ? missing : 'expected a string') })
   .trim().min(1, empty).max(MAX_REASON, `expected at most ${MAX_REASON} characters`));
@@ -124,13 +149,15 @@ export const approveBody = z.object({
 export const matchBody = z.object({
   // As long as any other id here: the dashboard audits a refused match with it (scoped-agent.ts),
   // and without a bound a manager's body (up to 1 MB) went into the audit trail, which is kept.
-  directoryUserId: plainText(z.string({ error: 'expected a string' }).min(1, 'expected the SCIM id of a directory user').max(200, 'expected at most 200 characters')),
+  directoryUserId: plainText(z.string({ error: missingOr('expected the SCIM id of a directory user (the field is required)') }).min(1, 'expected the SCIM id of a directory user').max(200, 'expected at most 200 characters')),
   hubRole: z.enum(HUB_ROLES).optional(),
   reason: reasonField,
 }).strict();
 
 export const exemptBody = z.object({
-  reason: plainText(z.string({ error: 'expected a string' }).trim().min(1, 'expected a reason (who asked and why)').max(MAX_REASON)),
+  // Its own messages throughout: the schema's `error` answers every issue without one, so a reason
+  // too long was refused as "expected a string".
+  reason: plainText(z.string({ error: missingOr('expected a reason (who asked and why); the field is required') }).trim().min(1, 'expected a reason (who asked and why)').max(MAX_REASON, `expected at most ${MAX_REASON} characters`)),
   // A date means through the end of that day (UTC): agent/members/exemption-until.ts `untilInstant`.
   until: z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'expected a date (2026-12-31) or an ISO 8601 date-time with its offset (2026-12-31T18:00:00Z)' }).optional(),
 }).strict();

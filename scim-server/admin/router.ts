@@ -7,6 +7,7 @@ import type { FailureLimiter } from '../auth-failures.ts';
 import type { AdminContext } from './admin-context.ts';
 import { registerHubRoutes } from './hub-routes.ts';
 import { jsonObjectBody } from './json-body.ts';
+import { methodNotAllowed } from './method-not-allowed.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerPeopleRoutes } from './people-routes.ts';
 import { notFound, Problem, problemHandler } from './problem.ts';
@@ -44,6 +45,8 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   });
 
   router.use(requireAdminToken(options.adminTokens ?? adminTokensFrom(options.config), options.failures));
+  // Before the body is read: a method the path does not offer is what is wrong, whatever the body.
+  router.use(methodNotAllowed(router));
   router.use(jsonObjectBody({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'], strictText: true }));
   // A body the JSON parser skipped (form, text) would otherwise read as "no fields" and earn a
   // misleading "field missing" error.

@@ -7,7 +7,7 @@ import { alreadyDone, isConflict } from './already-done.ts';
 import { taskPlaceOf } from '../../agent/tasks/task-cursor.ts';
 import { auditCsv, sendCsv } from './csv.ts';
 import { badRequest, notFound, Problem } from './problem.ts';
-import { applyBody, approveBody, auditCsvQuery, auditQuery, idParams, parseInput, reasonBody, reportsQuery, tasksQuery } from './request-schemas.ts';
+import { applyBody, approveBody, auditCsvQuery, auditQuery, idParams, noQuery, parseInput, reasonBody, reportsQuery, tasksQuery } from './request-schemas.ts';
 
 /** Tasks, deprovisioning reports, approvals of halted plans and the audit log. */
 export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
@@ -28,6 +28,7 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
   });
 
   router.get('/tasks/:id', async (req, res) => {
+    parseInput(noQuery, req.query, 'query');
     const { id } = parseInput(idParams, params(req), 'path');
     const task = (await agent.task(id)) ?? (await agent.findTask(id));
     // Another hub's task is answered as one that does not exist.
@@ -43,6 +44,7 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
   });
 
   router.post('/reports/:id/apply', async (req, res) => {
+    parseInput(noQuery, req.query, 'query');
     const { memberIds, reason } = parseInput(applyBody, req.body, 'body');
     const { id } = parseInput(idParams, params(req), 'path');
     // Another hub's report is answered as one that does not exist.
@@ -90,6 +92,7 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
   for (const decision of ['approve', 'reject'] as const) {
     const decided = decision === 'approve' ? 'approved' : 'rejected';
     router.post(`/approvals/:id/${decision}`, async (req, res) => {
+      parseInput(noQuery, req.query, 'query');
       // Approving must say why (request-schemas.ts approveBody); rejecting may.
       const { reason } = parseInput(decision === 'approve' ? approveBody : reasonBody, req.body, 'body');
       const { id } = parseInput(idParams, params(req), 'path');

@@ -47,7 +47,12 @@ hubs:
       hubId: 'hub-a', id: 'dir-jane', externalId: '00u-jane', userName: 'jane@example.com', active: true, email: 'jane@example.com', emails: ['jane@example.com'],
       scim: {}, created: at, lastModified: at, version: 1,
     };
-    await store.transact((tx) => tx.put('directoryUsers', 'hub-a', jane.id, jane));
+    // Ann: a leaver and her rehire, both active with one email (an offboarding by email alone is refused 409).
+    const ann = (id: string, externalId: string): DirectoryUserRecord => ({ ...jane, id, externalId, userName: `${id}@example.com`, email: 'ann@example.com', emails: ['ann@example.com'] });
+    await store.transact((tx) => {
+      tx.put('directoryUsers', 'hub-a', jane.id, jane);
+      for (const u of [ann('dir-ann', '00u-ann'), ann('dir-ann-2', '00u-ann-2')]) tx.put('directoryUsers', 'hub-a', u.id, u);
+    });
     server = createApp({ store, routers: hubwarden.routers }).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -94,5 +99,25 @@ hubs:
     const entry = (await endings()).find((e) => e.subject?.email === 'raj@example.com');
     assert.equal(entry?.trigger.type, 'dashboard');
     assert.equal(entry?.trigger.actor, actor);
+  });
+
+  // The sessions were ended (and the ending audited, the sign-in mark written) before the agent
+  // refused: a typo in a workflow's directoryUserId, or the 409 that protects a rehire, signed the
+  // person out although the answer said nothing was done.
+  test('an offboarding the agent refuses (404 unknown directoryUserId, 409 leaver and rehire) ends no session and audits no ending', async () => {
+    const annSession = await sessions.create('ann@example.com', 'oidc', { admin: false, email: 'ann@example.com', idpUserIds: ['00u-ann-2'] });
+    const before = Date.now() - 1000;
+    const offboard = (body: unknown) => fetch(`${url}/api/v1/people/ann@example.com/offboard`, { method: 'POST', headers: { authorization: `Bearer ${ENV.ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    for (const [body, status] of [[{}, 409], [{ directoryUserId: 'dir-anne' }, 404]] as const) {
+      const res = await offboard(body);
+      assert.equal(res.status, status, JSON.stringify(await res.json()));
+      assert.equal(await alive(annSession.id), true, `${JSON.stringify(body)}: her session stays`);
+    }
+    assert.deepEqual((await endings()).filter((e) => e.subject?.email === 'ann@example.com'), [], 'no ending audited');
+    // No revocation mark either: a sign-in from before the requests is still taken.
+    await sessions.create('ann@example.com', 'oidc', { admin: false, email: 'ann@example.com', idpUserIds: ['00u-ann-2'] }, { issuedAt: before });
+    // Naming the leaver's id is accepted, and then her sessions end.
+    assert.equal((await offboard({ directoryUserId: 'dir-ann' })).status, 202);
+    assert.equal(await alive(annSession.id), false);
   });
 });

@@ -1,5 +1,6 @@
 import type { AgentApi } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
+import { ambiguousPerson } from '../../agent/dispatch/ambiguous-person.ts';
 import { findPerson, hubsOfTrigger } from '../../agent/dispatch/find-person.ts';
 import type { Store } from '../../agent/store/store.ts';
 import type { HubConfigFile } from '../../config/schema.ts';
@@ -25,6 +26,13 @@ import { endSessionsOf, sessionPersonOf, type SessionPerson } from './session-re
  * them: find-person.ts hubsOfTrigger): a dashboard session is not a hub's, and a token of one hub
  * signed out, and barred the pending sign-ins of, anyone it named, an administrator or another
  * hub's owner included, and read in its audit log how many sessions they had.
+ *
+ * An offboarding the agent will refuse ends no session: a `directoryUserId` naming nobody with
+ * the email (404), or an email naming a leaver and their rehire on a hub (409,
+ * agent/dispatch/ambiguous-person.ts). Checked here as the agent checks it: the sessions were
+ * ended, the revocation mark written and the ending audited before the agent refused, so a typo
+ * in a workflow's id, or the refusal meant to protect a rehire, signed the person out of the
+ * dashboard although the answer said nothing was done.
  */
 export function endingLeaverSessions(agent: AgentApi, store: Store, hubs: () => Iterable<HubConfigFile>): AgentApi {
   const offboard: AgentApi['offboard'] = async (person, trigger, options) => {
@@ -51,7 +59,8 @@ async function personOf(store: Store, hubs: Iterable<HubConfigFile>, person: Par
   const who = sessionPersonOf(person);
   const ids = new Set(who.ids);
   const found = await findPerson(store, hubsOfTrigger(hubs, { type: trigger.type, ...(trigger.hubs ? { hubs: trigger.hubs } : {}) }), person);
-  if (trigger.hubs && !found.some((f) => f.user)) return undefined;
+  if ((trigger.hubs || person.directoryUserId !== undefined) && !found.some((f) => f.user)) return undefined;
+  if ((await ambiguousPerson(store, found, person)).length > 0) return undefined;
   for (const f of found) if (f.user?.externalId) ids.add(f.user.externalId);
   return { ids: [...ids], emails: who.emails ?? [] };
 }

@@ -6,8 +6,11 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createAdminRouter } from '../../scim-server/admin/router.ts';
 import { listeningAdminApi } from './admin-api-server.ts';
-import { TEST_ENV } from './test-server.ts';
+import { FakeAgent } from './fake-agent.ts';
+import { concretePath, routeTable } from './route-table.ts';
+import { TEST_ENV, testConfig } from './test-server.ts';
 
 const auth = { authorization: `Bearer ${TEST_ENV.ADMIN_TOKEN}` };
 
@@ -176,5 +179,75 @@ describe('admin REST API: bad input', () => {
     for (const path of ['/tasks?hubId=acme-ads', '/reports?hubId=acme-ads', '/approvals?hubId=beta-shop', '/reports', '/approvals']) {
       assert.equal((await get(path)).status, 200, path);
     }
+  });
+
+  // Every wrong method was a 404 "does not exist": a card sending DELETE or PUT, or GET to an
+  // action, was told its URL was wrong when it was the method. RFC 9110 §15.5.6: 405 with Allow.
+  test('a method a route does not offer, on every route from the router\'s stack: 405 with Allow, nothing called; OPTIONS answers Allow', async () => {
+    const { routes } = routeTable(createAdminRouter({ config: testConfig(), agent: new FakeAgent() }));
+    const offered = new Map<string, Set<string>>();
+    for (const r of routes) offered.set(r.path, (offered.get(r.path) ?? new Set()).add(r.method));
+    const values = { hubId: 'acme-ads', memberId: '1001', email: 'jane@example.com', offerId: 'offer-1', id: 'r-1' };
+    const calls = agent.calls.length;
+    for (const [path, methods] of offered) {
+      if (path === '/openapi.json') continue;
+      const allow = [...methods, ...(methods.has('GET') ? ['HEAD'] : []), 'OPTIONS'].sort();
+      for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => !allow.includes(m))) {
+        // A body of another media type too: the method is what is wrong, not the body (415).
+        const res = await fetch(`${server.url}/api/v1${concretePath({ method, path }, values)}`, { method, headers: { ...auth, 'content-type': 'text/plain' }, ...(method === 'HEAD' || method === 'GET' ? {} : { body: 'x' }) });
+        assert.equal(res.status, 405, `${method} ${path}`);
+        assert.deepEqual(res.headers.get('allow')?.split(', ').sort(), allow, `${method} ${path}`);
+        if (method === 'HEAD') continue;
+        const p = await problem(res, 405, new RegExp(`^${method} is not offered on ${path.replace(/:(\w+)/g, '\\{$1\\}')}; it answers [A-Z, ]+$`));
+        assert.equal(p.field, undefined);
+      }
+      const options = await fetch(`${server.url}/api/v1${concretePath({ method: 'OPTIONS', path }, values)}`, { method: 'OPTIONS', headers: auth });
+      assert.equal(options.status, 204, path);
+      assert.deepEqual(options.headers.get('allow')?.split(', ').sort(), allow);
+    }
+    assert.equal(agent.calls.length, calls, 'the agent was not asked');
+    // A path no route has is still a 404, and a token is still needed first.
+    await problem(await fetch(`${server.url}/api/v1/hubs/acme-ads/nothing`, { method: 'DELETE', headers: auth }), 404, /does not exist$/);
+    assert.equal((await fetch(`${server.url}/api/v1/hubs`, { method: 'DELETE' })).status, 401);
+  });
+
+  // Dropped, `?dryRun=true` on a removal removed the member, and the answer said it went well.
+  test('a query parameter on a route that takes none (every action, the single reads): 400 naming it, nothing called', async () => {
+    const calls = agent.calls.length;
+    for (const [method, path] of [
+      ['POST', '/hubs/acme-ads/members/1002/remove?dryRun=true'], ['POST', '/hubs/acme-ads/members/1002/match?directoryUserId=u-jane'],
+      ['POST', '/hubs/acme-ads/members/1001/exempt?reason=x'], ['POST', '/hubs/acme-ads/check-for-updates?dryRun=1'], ['POST', '/reports/r-1/apply?memberIds=1002'],
+      ['POST', '/approvals/a-1/approve?dryRun=1'], ['POST', '/approvals/a-1/reject?dryRun=1'], ['POST', '/people/jane@example.com/offboard?dryRun=true'],
+      ['POST', '/people/jane@example.com/reevaluate?dryRun=true'], ['POST', '/people/jane@example.com/offers/offer-1/claim?dryRun=true'],
+      ['GET', '/hubs?dryRun=1'], ['GET', '/hubs/acme-ads?dryRun=1'], ['GET', '/hubs/acme-ads/members/1001?dryRun=1'], ['GET', '/hubs/acme-ads/plan?dryRun=1'],
+      ['GET', '/tasks/t-1?dryRun=1'], ['GET', '/people/jane@example.com/offers?dryRun=1'],
+    ]) {
+      const name = /\?(\w+)=/.exec(path)![1];
+      const res = await fetch(`${server.url}/api/v1${path}`, { method, headers: { ...auth, 'content-type': 'application/json' }, ...(method === 'POST' ? { body: JSON.stringify({ reason: 'x' }) } : {}) });
+      const p = await problem(res, 400, new RegExp(`^query: unknown field\\(s\\) ${name}$`));
+      assert.equal(p.field, 'query', `${method} ${path}`);
+    }
+    assert.equal(agent.calls.length, calls, 'the agent was not asked');
+    assert.equal((await post('/hubs/acme-ads/check-for-updates', '{}')).status, 202);
+  });
+
+  test('a required field left out says it is required; an exemption reason too long says its limit, not "expected a string"', async () => {
+    const writes = agent.writes().length;
+    for (const [path, body, detail] of [
+      ['/hubs/acme-ads/members/1001/exempt', {}, /^body\.reason: expected a reason \(who asked and why\); the field is required$/],
+      ['/hubs/acme-ads/members/1001/exempt', { reason: 'x'.repeat(501) }, /^body\.reason: expected at most 500 characters$/],
+      ['/hubs/acme-ads/members/1001/exempt', { reason: 5 }, /^body\.reason: expected a string$/],
+      ['/hubs/acme-ads/members/1002/match', {}, /^body\.directoryUserId: expected the SCIM id of a directory user \(the field is required\)$/],
+      ['/hubs/acme-ads/members/1002/match', { directoryUserId: ['u-jane'] }, /^body\.directoryUserId: expected a string$/],
+    ] as Array<[string, unknown, RegExp]>) {
+      await problem(await post(path, JSON.stringify(body)), 400, detail);
+    }
+    assert.equal(agent.writes().length, writes, 'nothing stored');
+  });
+
+  test('an audit `since` whose "+" arrived as a space (not sent as %2B): 400 saying so', async () => {
+    await problem(await get('/audit?since=2026-01-31T00:00:00+01:00'), 400, /^query\.since: expected an ISO 8601 date-time with its offset, such as 2026-01-31T00:00:00Z; its "\+" arrived as a space: send it as %2B in a query/);
+    await problem(await get('/audit?since=yesterday'), 400, /^query\.since: expected an ISO 8601 date-time with its offset, such as 2026-01-31T00:00:00Z$/);
+    assert.equal((await get('/audit?since=2026-01-31T00:00:00%2B01:00')).status, 200);
   });
 });
