@@ -185,6 +185,25 @@ hubs:
     assert.throws(() => config.secret('env:NOT_IN_FILE'), /does not appear/);
   });
 
+  test('a secret pasted after env: or file: is never quoted whole by the load error', () => {
+    // A Meta token and a TikTok one (40 hex digits), written where the variable's name goes.
+    const meta = 'EAAGm0PX4ZCpsBAKsecretTOKENvalue123ZD';
+    const tiktok = '3f9a0c1d2e4b5a6978f0e1d2c3b4a59687f0e1d2';
+    const problems = problemsOf(`
+hubs:
+  - id: meta-main
+    connector: meta-business
+    meta: { businessId: "1234567890", accessToken: env:${meta} }
+    scim: { tokens: [file:${tiktok}] }
+`, {}, join(tmpdir(), 'hubwarden.yaml'));
+    assert.equal(problems.length, 2, problems.join('\n'));
+    assert.match(problems[0]!, /^hubs\[0\]\.meta\.accessToken: environment variable EAAG… \(37 characters, shortened: .*env: takes a variable's name.*\) is not set$/);
+    assert.match(problems[1]!, /^hubs\[0\]\.scim\.tokens\[0\]: cannot read file 3f9a… \(40 characters, shortened: .*\): ENOENT$/);
+    for (const secret of [meta, tiktok]) {
+      for (let i = 0; i + 8 <= secret.length; i++) assert.ok(!problems.join('\n').includes(secret.slice(i, i + 8)), `a piece of ${secret} is quoted`);
+    }
+  });
+
   test('a missing env variable or file is reported at the path that needs it, all at once', () => {
     const problems = problemsOf(`
 hubs:

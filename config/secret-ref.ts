@@ -33,12 +33,28 @@ export class Secret {
   }
 }
 
+/**
+ * A long run of letters and digits alone, with no `_`, `-`, `.` or `/`: how a token looks (a Meta
+ * access token, `EAA…`; a TikTok one, 40 hex digits), not how variables and files are named.
+ */
+const PASTED_SECRET = /^[A-Za-z0-9]{24,}$/;
+
+/**
+ * The name after `env:` or `file:` as a load error quotes it. A secret pasted there by mistake
+ * (`accessToken: env:EAAB…`) is shown as its first 4 characters and its length, never whole: the
+ * error is printed, and logged at every start.
+ */
+function shownName(name: string, kind: 'env' | 'file'): string {
+  if (!PASTED_SECRET.test(name)) return name;
+  return `${name.slice(0, 4)}… (${name.length} characters, shortened: this looks like a secret itself; ${kind}: takes ${kind === 'env' ? "a variable's name" : "a file's path"}, never the secret)`;
+}
+
 export function resolveSecret(ref: string, baseDir: string, env: NodeJS.ProcessEnv): Secret | string {
   if (ref.startsWith('env:')) {
     const name = ref.slice(4);
     const value = env[name];
-    if (value === undefined || value === '') return `environment variable ${name} is not set`;
-    return valueProblem(value, `environment variable ${name}`) ?? new Secret(value, ref);
+    if (value === undefined || value === '') return `environment variable ${shownName(name, 'env')} is not set`;
+    return valueProblem(value, `environment variable ${shownName(name, 'env')}`) ?? new Secret(value, ref);
   }
   const path = resolve(baseDir, ref.slice(5));
   let value: string;
@@ -49,7 +65,8 @@ export function resolveSecret(ref: string, baseDir: string, env: NodeJS.ProcessE
     // every request refused as a wrong token, and a database URL that "does not parse".
     value = readFileSync(path, 'utf8').replace(/^\uFEFF/, '').replace(/\r?\n$/, '');
   } catch (err) {
-    return `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`;
+    const shown = PASTED_SECRET.test(ref.slice(5)) ? `file ${shownName(ref.slice(5), 'file')}` : path;
+    return `cannot read ${shown}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`;
   }
   // An empty file is a missing secret, as an empty variable is: accepted, it made an admin or SCIM
   // token nobody can present (RFC 6750 §2.1: b64token is one or more characters) and a connector

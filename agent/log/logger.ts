@@ -113,16 +113,27 @@ const QUOTED_SECRET = new RegExp(String.raw`("${JSON_SECRET_KEY}"\s*:\s*)"(?:[^"
 const ESCAPED_SECRET = new RegExp(String.raw`(\\"${JSON_SECRET_KEY}\\"\s*:\s*)\\"(?:[^"\\]|\\[^"])*\\"`, 'gi');
 
 /**
+ * A JWT or any JOSE compact serialization (RFC 7515 §7.1, RFC 7516 §7.1): base64url segments
+ * joined by dots, the first a JSON object header (`{"` encodes as `eyJ`). Such credentials are
+ * minted at run time (an Okta client assertion, RFC 7523 §2.2; an Entra or Okta access token; an
+ * OIDC ID token), so the redactor never learns their values, and a provider or proxy may echo one
+ * bare ("The client assertion eyJ… was not accepted"). A token cut after its header keeps the
+ * header only (no secret); cut anywhere after the first dot, what is left still goes.
+ */
+const JOSE_COMPACT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*){1,4}/g;
+
+/**
  * Strips secrets that appear inside free text: the configured secret values themselves
  * (addKnownSecrets), URL and form parameters (`access_token=`, `client_secret=`, `password=`), JSON
- * quoted in a message (`"password":"…"`), and credentials in Authorization headers (Bearer, Okta's
- * SSWS, Basic). Every error text that is stored (task records, hook events, audit, health) or sent
+ * quoted in a message (`"password":"…"`), JWTs (JOSE_COMPACT), and credentials in Authorization
+ * headers (Bearer, Okta's SSWS, Basic). Every error text that is stored (task records, hook events, audit, health) or sent
  * back in an API error passes here, as log lines do.
  */
 export function redactText(text: string): string {
   return (knownPattern ? text.replace(knownPattern, '[redacted]') : text)
     // A password in a URL's userinfo (RFC 3986 §3.2.1: `postgres://user:password@host`): the user stays.
     .replace(URL_PASSWORD, '$1[redacted]@')
+    .replace(JOSE_COMPACT, '[redacted]')
     // client_assertion: a signed JWT that stands for the client secret (RFC 7523 §2.2) until it expires;
     // code_verifier: PKCE's (RFC 7636 §4.5); `code` only as a URL or form parameter (RFC 6749 §4.1.2),
     // not in prose ("exit code=1").
