@@ -319,6 +319,10 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         }
         if (person.directoryUserId !== undefined && !found.some((f) => f.user)) {
           const refused = new AgentError('not-found', `agent: no directory user ${person.directoryUserId}${person.email ? ' with this email' : ''} on any hub${trigger.hubs ? ' of this token' : ''}`);
+          // A leaver action asked for and not done: in the audit log as the ambiguous one above is
+          // (a workflow's mistyped id left the leaver's seats in place with no trace but its 404).
+          appendAudit(tx, { trigger, action: 'offboard-requested', subject: person.email ? { email: person.email, directoryUserId: person.directoryUserId } : { directoryUserId: person.directoryUserId },
+            why: `${summary}: refused, ${refused.message.replace(/^agent: /, '')}`, outcome: 'failed', at: now().toISOString() });
           return { refused };
         }
         // An event hook's offboarding may only fill the deprovisioning report (offboardGoesToReport),

@@ -70,3 +70,16 @@ test("a refusal names the person's directory users on the other hubs too: an id 
   await assert.rejects(api.offboard({ email: 'ann@example.com' }, owner), (e: Error & { kind?: string }) =>
     e.kind === 'conflict' && /u-new, u-old/.test(e.message) && /hub hub-b: directory user u-b/.test(e.message) && /one offboarding per hub/.test(e.message));
 });
+
+test('an offboarding whose directoryUserId names nobody with the email is refused (404) and audited as failed, with who asked; nothing queued', async () => {
+  const h = await rehired();
+  const asked = { ...owner, reason: 'left the agency' };
+  await assert.rejects(h.api.offboard({ email: 'zoe@example.com', directoryUserId: 'u-old' }, asked), (e: Error & { kind?: string }) => e.kind === 'not-found');
+  assert.deepEqual((await collect(h.store.list('tasks', ''))).filter((t) => t.kind === 'offboard'), [], 'nothing queued');
+  const refusals = (await collect(h.store.list('audit', ''))).filter((a) => a.action === 'offboard-requested');
+  assert.equal(refusals.length, 1, 'the refusal is audited once');
+  assert.equal(refusals[0]!.outcome, 'failed');
+  assert.deepEqual(refusals[0]!.subject, { email: 'zoe@example.com', directoryUserId: 'u-old' });
+  assert.equal(refusals[0]!.trigger.actor, owner.actor);
+  assert.match(refusals[0]!.why, /^offboard directory user u-old from every hub: refused, no directory user u-old with this email on any hub \(reason: "left the agency"\)$/);
+});

@@ -167,10 +167,15 @@ export async function unexempt(tx: Transaction, hub: HubConfigFile, memberId: st
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export async function registerGuest(tx: Transaction, hub: HubConfigFile, input: { email: string; note?: string }, trigger: Trigger, now: Date): Promise<void> {
+export async function registerGuest(tx: Transaction, hub: HubConfigFile, input: { email: string; note?: string }, trigger: Trigger, now: Date): Promise<StageOutcome> {
   const email = typeof input.email === 'string' ? emailKey(input.email) : '';
   if (!EMAIL.test(email)) throw new AgentError('invalid-argument', `hub ${hub.id}: register guest: "${String(input.email)}" is not an email address`);
   if (input.note !== undefined && (typeof input.note !== 'string' || input.note.length > 500)) throw new AgentError('invalid-argument', `hub ${hub.id}: register guest ${email}: note must be text of at most 500 characters`);
+  // Registered already with the same note (a retried request): nothing written or audited, as the
+  // other decisions' repeats (StageOutcome); a second entry read as a second registration, and
+  // the record's `by` and `at` moved to whoever retried.
+  const existing = await tx.get('guests', hub.id, email);
+  if (existing && existing.note === (input.note || undefined)) return { unchanged: `${email} was already registered as a guest (by ${existing.by}); nothing changed` };
   tx.put('guests', hub.id, email, { hubId: hub.id, email, by: actorOf(trigger), at: now.toISOString(), ...(input.note ? { note: input.note } : {}) });
   appendAudit(tx, {
     hubId: hub.id, trigger, action: 'guest-registered', outcome: 'ok', subject: { email },

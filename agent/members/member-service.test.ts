@@ -236,4 +236,19 @@ describe('member service', () => {
     assert.equal((await service.unmatchMember('acme', '13', admin)).alreadyDone, true);
     assert.equal(await audit(), unmatched);
   });
+
+  test('a guest registered again with the same note (a retried request): nothing written, reconciled or audited; another note is a change', async () => {
+    const { store, service } = await setup();
+    const audit = async () => (await collect(store.list('audit', 'acme'))).filter((e) => e.action === 'guest-registered').length;
+    const reconciles = async () => (await collect(store.list('tasks', 'acme'))).filter((t) => t.kind === 'reconcile-hub').length;
+    await service.registerGuest('acme', { email: 'Contractor@Agency.com', note: 'agency' }, admin);
+    const [record, tasks] = [await store.get('guests', 'acme', 'contractor@agency.com'), await reconciles()];
+    assert.equal(await audit(), 1);
+    await service.registerGuest('acme', { email: 'contractor@agency.com', note: 'agency' }, { type: 'admin', actor: 'admin-token:abc123' });
+    assert.equal(await audit(), 1, 'a repeat is not audited');
+    assert.deepEqual(await store.get('guests', 'acme', 'contractor@agency.com'), record, "who registered it and when stay the first call's");
+    assert.equal(await reconciles(), tasks);
+    await service.registerGuest('acme', { email: 'contractor@agency.com', note: 'agency, until March' }, admin);
+    assert.equal(await audit(), 2, 'another note is a new decision');
+  });
 });

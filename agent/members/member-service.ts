@@ -107,8 +107,7 @@ export function createMemberService({ config, store, log, clock = () => new Date
     async registerGuest(hubId, input, trigger) {
       const hub = hubOf(hubId);
       await store.transact(async (tx) => {
-        await registerGuest(tx, hub, input ?? {}, trigger, clock());
-        await requestReconcile(tx, hubId, trigger, 'guest registered');
+        if (!(await registerGuest(tx, hub, input ?? {}, trigger, clock()))) await requestReconcile(tx, hubId, trigger, 'guest registered');
       });
     },
     async removeMember(hubId, memberId, trigger): Promise<TaskView> {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { appendAudit, type AuditInput } from '../../agent/audit/audit-log.ts';
 import { runSlot, slotOf } from '../../agent/schedules/run-once.ts';
@@ -125,6 +126,10 @@ export class HookEventLog {
       if (!current || (current.lease && current.lease.owner !== this.owner)) return false;
       const next: HookEventRecord = { ...current, ...change };
       if (!isOpen(next)) delete next.lease;
+      // Holding it already: a write sent again after its commit's answer was lost (StoreUnavailable
+      // `outcomeUnknown`: applied after all, lifecycle-run.ts `retried`). Written again, its audit
+      // entries were appended twice (a second resume, a second refusal in the person's trail).
+      if (isDeepStrictEqual(next, current)) return true;
       tx.put('hookEvents', source, id, next);
       for (const entry of audit) appendAudit(tx, entry);
       return true;
