@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, parseConfig } from './load.ts';
 import { secretFileExposure } from './secret-ref.ts';
+import express from 'express';
 
 /**
  * Input that was taken without a word though it could not be what was meant: bytes that are not
@@ -179,5 +180,45 @@ describe('config input edges', () => {
     ]);
     const ok = parseConfig(team('{ type: ad_account, id: "111", tasks: [ANALYZE] }, { type: ad_account, id: act_0123, tasks: [ANALYZE] }, { type: page, id: "222", tasks: [ANALYZE] }'), FILE, {});
     assert.deepEqual(ok.file.hubs[0]!.teams[0]!.assets.map((a) => a.id), ['act_111', 'act_0123', '222']);
+  });
+  test('lists or mappings nested thousands deep are one readable problem, not the parser\'s stack overflow (thrown: a crash with a stack trace)', () => {
+    const deep = '- '.repeat(50_000); // block sequences nested on one line: yaml's parser recurses per level
+    for (const text of [`x:\n  ${deep}y\n${hub()}`, `x: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n${hub()}`]) {
+      const problems = problemsOf(text);
+      assert.equal(problems.length, 1, problems.join('\n'));
+      assert.match(problems[0]!, /^(?:line \d+, column \d+: )?lists or mappings nest far too deeply .*is it the config\?$/);
+      assert.doesNotMatch(problems[0]!, /call stack/);
+    }
+  });
+
+  test('server.trustProxy: a subnet express refuses (prefix past the address\'s bits, /0, a netmask not contiguous or on IPv6) is refused at its path; what is taken, express takes', () => {
+    const bad = ['10.0.0.0/99', '10.0.0.0/33', '10.0.0.0/0', '::1/129', '::1/0', '10.0.0.0/255.0.255.0', '10.0.0.0/0.0.0.0', '::1/255.0.0.0'];
+    for (const entry of bad) {
+      assert.throws(() => express().set('trust proxy', [entry]), /invalid range/, entry);
+      const problems = problemsOf(`server: { trustProxy: ["${entry}"] }\n${hub()}`);
+      assert.deepEqual(problems.map((p) => p.split(': ')[0]), ['server.trustProxy[0]'], entry);
+      assert.match(problems[0]!, /a prefix from 1 to 32 \(IPv4\) or 128 \(IPv6\)/);
+      assert.deepEqual(problemsOf(`server: { trustProxy: "loopback, ${entry}" }\n${hub()}`).map((p) => p.split(': ')[0]), ['server.trustProxy'], entry);
+    }
+    for (const entry of ['10.0.0.0/1', '10.0.0.0/32', '::1/128', '10.0.0.0/255.0.0.0', '10.0.0.0/255.255.255.255', '::ffff:10.0.0.1/24', 'loopback', '10.0.0.1']) {
+      const { file } = parseConfig(`server: { trustProxy: ["${entry}"] }\n${hub()}`, FILE, {});
+      assert.doesNotThrow(() => express().set('trust proxy', file.server.trustProxy), entry);
+    }
+  });
+
+  test('store.schema naming PostgreSQL\'s own (pg_…, information_schema) is refused at its path, not created or migrated into', () => {
+    const env = { DATABASE_URL: 'postgres://hubwarden@db.internal:5432/hubwarden' };
+    for (const schema of ['pg_catalog', 'pg_hubwarden', 'information_schema']) {
+      const problems = problemsOf(`store: { kind: postgres, url: env:DATABASE_URL, schema: ${schema} }\n${hub()}`, env);
+      assert.deepEqual(problems, ["store.schema: names a schema PostgreSQL keeps for itself (pg_… is reserved for system schemas, information_schema holds the SQL standard's views of the database); name a schema of hubwarden's own, such as hubwarden"]);
+    }
+    assert.equal(parseConfig(`store: { kind: postgres, url: env:DATABASE_URL, schema: hub_pg_data }\n${hub()}`, FILE, env).file.store.kind, 'postgres');
+  });
+
+  test('server.publicUrl with a query or a fragment is refused: the SCIM base URLs and the sign-in callback are appended to it', () => {
+    for (const url of ['https://hubwarden.example.com/?tenant=a', 'https://hubwarden.example.com/#top', 'https://hubwarden.example.com?']) {
+      assert.deepEqual(problemsOf(`server: { publicUrl: "${url}" }\n${hub()}`), ['server.publicUrl: expected no query (?…) or fragment (#…): paths are appended to it (SCIM base URLs, the sign-in callback)'], url);
+    }
+    assert.equal(parseConfig(`server: { publicUrl: "https://example.com/hubwarden/" }\n${hub()}`, FILE, {}).file.server.publicUrl, 'https://example.com/hubwarden/');
   });
 });

@@ -272,7 +272,7 @@ ${hub()}`;
         'server.trustProxy: expected true or false, a hop count, or addresses/subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal as a comma-separated string or a list',
       ]);
     }
-    assert.deepEqual(problemsOf(`server: { trustProxy: "10.0.0.0/8,proxy" }\n${hub()}`), ['server.trustProxy: expected addresses, subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal, comma-separated']);
+    assert.deepEqual(problemsOf(`server: { trustProxy: "10.0.0.0/8,proxy" }\n${hub()}`), ['server.trustProxy: expected addresses, subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal, comma-separated; a subnet is an address with a prefix from 1 to 32 (IPv4) or 128 (IPv6), such as 10.0.0.0/8, or an IPv4 netmask such as 10.0.0.0/255.0.0.0']);
   });
 
   test('an identity provider name the schema refuses says what a name must be', () => {

@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
-import { aliasProblem, duplicateKeyPath, MAX_ALIAS_COUNT, yamlErrorText } from './yaml-problems.ts';
+import { aliasProblem, DEEP_NESTING, duplicateKeyPath, isStackOverflow, MAX_ALIAS_COUNT, yamlErrorText } from './yaml-problems.ts';
 import type { z } from 'zod';
 import { configSchema, eventHookSecretsOf, type ConfigFile } from './schema.ts';
 import { adminTokenPath, adminTokenRef } from './admin-token-schema.ts';
@@ -220,7 +220,13 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   // as a plain value and only warns: the value would pass as the string it was not meant to be.
   // logLevel 'error': the warnings are read from doc.warnings below; yaml's own (a mapping as a
   // key, "Keys with collection values will be stringified") went to stderr as a Node process warning.
-  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, schema: 'core', resolveKnownTags: false, logLevel: 'error' });
+  let doc;
+  try {
+    doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, schema: 'core', resolveKnownTags: false, logLevel: 'error' });
+  } catch (err) {
+    if (isStackOverflow(err)) throw new ConfigError(absolute, [DEEP_NESTING]);
+    throw err;
+  }
   const at = (offset: number) => {
     const { line, col } = lines.linePos(offset);
     return `line ${line}, column ${col}`;
@@ -250,7 +256,7 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     // aliases nest, multiplying at each level); it throws instead of expanding (https://eemeli.org/yaml/#options).
     raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
   } catch (err) {
-    throw new ConfigError(absolute, [aliasProblem(doc, at) ?? `(root): ${(err as Error).message}`]);
+    throw new ConfigError(absolute, [isStackOverflow(err) ? DEEP_NESTING : aliasProblem(doc, at) ?? `(root): ${(err as Error).message}`]);
   }
   const protoKeys = prototypeKeys(raw, []);
   if (protoKeys.length > 0) throw new ConfigError(absolute, protoKeys.map((p) => `${formatPath(p)}: unknown key (__proto__ is no config key)`));

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import cron from 'node-cron';
 import { connectorById, connectors } from '../connectors/registry.ts';
@@ -8,6 +7,7 @@ import { secretRef } from './secret-ref.ts';
 import { adminTokenEntry, adminTokenScopeIssues } from './admin-token-schema.ts';
 import { hubSafety } from './hub-safety-schema.ts';
 import { nationalCloudLifecycleIssue } from './national-cloud.ts';
+import { trustProxy } from './trust-proxy.ts';
 
 /**
  * The config file's contract, declared once. It drives validation, the README's config reference
@@ -244,25 +244,6 @@ const oidc = z.object({
   groupsClaim: nonBlank.default('groups'),
 }).strict();
 
-/**
- * express's 'trust proxy' values (https://expressjs.com/en/guide/behind-proxies.html): false (the
- * default: X-Forwarded-For is ignored), true, a hop count, or addresses/subnets and the names
- * loopback, linklocal, uniquelocal, as a comma-separated string or a list.
- */
-const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
-const proxyEntry = (entry: string) => {
-  const [address, prefix, ...rest] = entry.trim().split('/');
-  if (rest.length > 0 || !address) return false;
-  if (prefix === undefined) return PROXY_NAMES.has(address) || isIP(address) !== 0;
-  return isIP(address) !== 0 && (/^\d{1,3}$/.test(prefix) || isIP(prefix) !== 0);
-};
-const proxyList = (v: string) => v.split(',').every(proxyEntry);
-const trustProxy = z.union([
-  z.boolean(),
-  z.number().int().min(0),
-  z.string().refine(proxyList, 'expected addresses, subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal, comma-separated'),
-  z.array(z.string().refine(proxyEntry, 'expected an address, a subnet (10.0.0.0/8) or loopback/linklocal/uniquelocal')),
-], { error: 'expected true or false, a hop count, or addresses/subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal as a comma-separated string or a list' });
 
 /** Days a finished task stays in the automation log; the audit log keeps every change regardless. */
 const taskRetentionDays = z.number().int().min(1).max(MAX_DAYS).default(30);
@@ -282,7 +263,13 @@ const postgresStore = z.object({
   kind: z.literal('postgres'),
   url: secretRef,
   /** A PostgreSQL identifier: created and migrated at start. */
-  schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case PostgreSQL identifier (a-z, 0-9, _; at most 63)').default('hubwarden'),
+  schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'expected a lower-case PostgreSQL identifier (a-z, 0-9, _; at most 63)', abort: true })
+    // PostgreSQL's own: pg_* names are reserved for system schemas (CREATE SCHEMA refuses them,
+    // pg_catalog refuses tables; https://www.postgresql.org/docs/current/ddl-schemas.html), and
+    // information_schema holds the SQL standard's views of the database (https://www.postgresql.org/docs/current/information-schema.html),
+    // where a start created hubwarden's tables among the system views without a word.
+    .refine((s) => !s.startsWith('pg_') && s !== 'information_schema', 'names a schema PostgreSQL keeps for itself (pg_… is reserved for system schemas, information_schema holds the SQL standard\'s views of the database); name a schema of hubwarden\'s own, such as hubwarden')
+    .default('hubwarden'),
   poolSize: z.number().int().min(1).max(200).default(10),
   taskRetentionDays,
 }).strict();
@@ -295,7 +282,9 @@ export const configSchema = z.object({
     // What server.listen binds (https://nodejs.org/api/net.html#serverlistenport-host-backlog-callback):
     // "" would bind every interface, the opposite of the 127.0.0.1 default; spaces never resolve.
     host: z.string().regex(/^\S+$/, 'expected a host name or IP address without spaces, such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
-    publicUrl: httpUrl.default('http://localhost:8080'),
+    // Paths are appended to it (SCIM base URLs and meta.location, the OIDC redirect URI): after a
+    // ? or # they landed in the query or the fragment, and a redirect URI must not hold one (RFC 6749 §3.1.2).
+    publicUrl: httpUrl.refine((v) => !/[?#]/.test(v), 'expected no query (?…) or fragment (#…): paths are appended to it (SCIM base URLs, the sign-in callback)').default('http://localhost:8080'),
     adminTokens: z.array(adminTokenEntry).default([]),
     oidc: oidc.optional(),
     trustProxy: trustProxy.default(false),

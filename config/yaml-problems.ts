@@ -10,12 +10,27 @@ import { formatPath } from './schema-issues.ts';
 const ONE_DOCUMENT = 'a second YAML document starts here ("---"); a config file is one document: remove the "---" line (and move what follows into the first document if it belongs to the config)';
 
 /**
+ * Lists or mappings nested thousands deep (`- - - - …`, `[[[[…`): yaml's parser recurses once per
+ * level and ran out of stack. Thrown, the RangeError reached the server's crash handler as a stack
+ * trace (`npm start` printed no config line); caught by yaml, it was named as "Maximum call stack
+ * size exceeded", which says nothing about the file.
+ */
+export const DEEP_NESTING = 'lists or mappings nest far too deeply (hundreds of levels or more; a config nests fewer than ten) for the YAML parser to follow: is it the config?';
+
+/** A RangeError (or its message) from running out of stack. */
+export function isStackOverflow(err: unknown): boolean {
+  const message = err instanceof RangeError ? err.message : typeof err === 'string' ? err : '';
+  return /^Maximum call stack size exceeded/.test(message);
+}
+
+/**
  * A YAML error in a config's words where the library's would puzzle: an unquoted `*` (a cron
  * schedule `* * * * *`) starts an alias (https://yaml.org/spec/1.2.2/#71-alias-nodes), which yaml
  * calls "Alias cannot be an empty string".
  */
 export function yamlErrorText(code: string, message: string): string {
   if (code === 'MULTIPLE_DOCS') return ONE_DOCUMENT;
+  if (isStackOverflow(message)) return DEEP_NESTING;
   if (code === 'BAD_ALIAS') return `${message.split('\n')[0]}: a value starting with * is read as a YAML alias; quote it (a cron schedule: "* * * * *")`;
   return message.split('\n')[0]!;
 }
