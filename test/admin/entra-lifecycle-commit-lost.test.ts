@@ -9,6 +9,7 @@ import { graphResume } from '../../scim-server/hooks/graph-resume.ts';
 import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { entraConfigFor, serveRouters } from './test-server.ts';
+import { postLeaverCallout } from './lifecycle-callout.ts';
 
 const TENANT = 'tenant-1111';
 const CLIENT = 'hubwarden-app-id';
@@ -54,21 +55,7 @@ async function leaverCallout(store: AnswerLostStore, resultId: string, agent = n
   const alive = setInterval(() => undefined, 1000); // the hook waits on unref'd timers
   try {
     const token = await emulator.issueToken({ aud: AUD, azp: RELAY, appid: RELAY });
-    const res = await fetch(`${server.url}/hooks/entra/lifecycle`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        data: {
-          callbackUriPath: `/identityGovernance/lifecycleWorkflows/workflows/wf-1/tasks/task-offboard/taskProcessingResults/${resultId}/resume`,
-          subject: { id: 'obj-jane', displayName: 'Jane', email: 'jane@example.com', userPrincipalName: 'jane@example.com' },
-          task: { id: 'task-offboard', displayName: 'remove seat' },
-          taskProcessingResult: { id: resultId, createdDateTime: '2026-11-23T10:00:00Z' },
-          workflow: { id: 'wf-1', displayName: 'Leaver', workflowVersion: 1 },
-        },
-        source: 'sample', type: 'lifecycleEvent',
-      }),
-    });
-    assert.equal(res.status, 202);
+    await postLeaverCallout(server.url, token, resultId);
     await hook.settled();
     const audit = [];
     for await (const e of store.list('audit', '')) if (e.detail?.taskProcessingResultId === resultId) audit.push([e.action, e.outcome]);

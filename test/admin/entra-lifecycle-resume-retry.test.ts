@@ -9,6 +9,7 @@ import { createGraphEmulator, type GraphEmulator } from '../emulators/graph/grap
 import { FakeAgent } from './fake-agent.ts';
 import { childLogger } from '../../agent/log/logger.ts';
 import { entraConfigFor, serveRouters, TEST_ENV } from './test-server.ts';
+import { postLeaverCallout } from './lifecycle-callout.ts';
 
 const TENANT = 'tenant-1111';
 const CLIENT = 'hubwarden-app-id';
@@ -29,21 +30,7 @@ async function withTenant<T>(body: (t: Tenant) => Promise<T>, tenantSecret = TES
   const config = entraConfigFor(graph.url, { tenantId: TENANT, lifecycleWorkflows: `{ allowedAppIds: [${RELAY}], audience: ${AUD}, actions: { task-offboard: offboard } }` });
   const postLeaver = async (url: string, resultId: string) => {
     const token = await emulator.issueToken({ aud: AUD, azp: RELAY, appid: RELAY });
-    const res = await fetch(`${url}/hooks/entra/lifecycle`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        data: {
-          callbackUriPath: `/identityGovernance/lifecycleWorkflows/workflows/wf-1/tasks/task-offboard/taskProcessingResults/${resultId}/resume`,
-          subject: { id: 'obj-jane', displayName: 'Jane', email: 'jane@example.com', userPrincipalName: 'jane@example.com' },
-          task: { id: 'task-offboard', displayName: 'remove seat' },
-          taskProcessingResult: { id: resultId, createdDateTime: '2026-11-23T10:00:00Z' },
-          workflow: { id: 'wf-1', displayName: 'Leaver', workflowVersion: 1 },
-        },
-        source: 'sample', type: 'lifecycleEvent',
-      }),
-    });
-    assert.equal(res.status, 202);
+    await postLeaverCallout(url, token, resultId);
   };
   const alive = setInterval(() => undefined, 1000); // the hook waits on unref'd timers
   try {
