@@ -11,7 +11,7 @@ import { ACCESS_REMOVAL_LABEL, judgeRemovalThreshold } from './judge-threshold.t
 import { addToReport } from './reports.ts';
 import { recordAccessRemovals, removedWithin } from './removal-window.ts';
 import { closeDeferred } from './deferred-removals.ts';
-import type { RemovalPhase } from './schedule-removals.ts';
+import { undispatchedChangeUntil, type RemovalPhase } from './schedule-removals.ts';
 
 /**
  * Applies a hub's downgrades and removals once their window has passed. It
@@ -30,6 +30,10 @@ export const applyRemovalsHandler: TaskHandler = {
     if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
     const phase = (task.payload as { phase: RemovalPhase }).phase;
     const now = ctx.now();
+    // A directory change not yet dispatched has not started its settle window (schedule-removals.ts):
+    // the pass waits it out rather than remove on the first half of a move.
+    const undispatched = phase === 'settle' ? await undispatchedChangeUntil(ctx.store, hub, now) : undefined;
+    if (undispatched) return { status: 'waiting', reason: 'settle: directory changes not yet dispatched', until: undispatched };
     const result = await planHub(ctx.store, hub, { now });
     const ops = result.operations.filter((op) => classify(op) === phase);
     // Held removals are audited as a reconcile audits them: once per operation and reason per day

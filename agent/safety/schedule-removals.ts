@@ -3,6 +3,7 @@ import type { Trigger } from '../desired-state/delta.ts';
 import type { ReadView, Transaction } from '../store/store.ts';
 import { enqueueTask, taskByKey, updateTask } from '../tasks/enqueue.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
+import '../outbox.ts';
 
 export type RemovalPhase = 'settle' | 'deprovision';
 
@@ -60,4 +61,26 @@ export async function settleWindowOpenSince(view: Pick<ReadView, 'get'>, hub: Hu
   // a removal that waits the window once more is the safe side (the settle-dormant-removal test
   // failed about one run in ten once a change and the queuing shared a millisecond).
   return due > now.getTime() && due - hub.safety.settleSeconds * 1000 >= Date.parse(queuedAt);
+}
+
+/**
+ * Until when a settle pass must wait for directory changes the dispatcher has not taken yet: the
+ * latest such change's time plus `settleSeconds`, if that is still ahead of `now`. A SCIM write
+ * commits the directory record and its outbox entry together (agent/outbox.ts), and the settle
+ * window of the change starts only when the dispatcher takes the entry and plans the person
+ * (scheduleRemovals). A pass that ran in between planned the whole hub from the directory as
+ * written, so the first half of a group move (removed from one group, added to the other a moment
+ * later) was removed with no window at all. An entry whose window has passed holds nothing: a
+ * dispatcher that is stuck delays removals by one window, not for ever.
+ */
+export async function undispatchedChangeUntil(view: Pick<ReadView, 'list'>, hub: HubConfigFile, now: Date): Promise<string | undefined> {
+  const windowMs = hub.safety.settleSeconds * 1000;
+  let latest = Number.NEGATIVE_INFINITY;
+  for await (const entry of view.list('outbox', hub.id)) {
+    const at = Date.parse(entry.at);
+    if (at > latest) latest = at;
+  }
+  // At most one window from now: an entry stamped ahead of this clock (another replica's) waits no longer.
+  const until = Math.min(latest + windowMs, now.getTime() + windowMs);
+  return until > now.getTime() ? new Date(until).toISOString() : undefined;
 }
