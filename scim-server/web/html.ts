@@ -14,14 +14,50 @@ export class SafeHtml {
 
 export const escapeHtml = (value: unknown) => String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
 
-/** Interpolations are escaped unless they are SafeHtml (or arrays of it). */
+/**
+ * Control characters and the bidi embeddings, overrides and isolates (Unicode UAX #9,
+ * https://www.unicode.org/reports/tr9/), which reorder what is shown so it reads otherwise than it
+ * is stored (Trojan Source, https://trojansource.codes/). Tab and line breaks are left: HTML shows
+ * them as a space.
+ */
+const UNSHOWN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text as shown on a page: HTML-escaped, its control and bidi characters as visible escapes
+ * (`\u202e`), as the pages' scripts show them (static/shown-text.js) and the CLI prints them.
+ */
+export const escapeText = (value: unknown) => escapeHtml(String(value ?? '').replace(UNSHOWN, (c) => {
+  const n = c.codePointAt(0)!;
+  return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+}));
+
+/**
+ * Whether the template's text so far ends inside a tag (an attribute value), given whether it did
+ * before `literal`. Values are escaped (no `<` or `>` of their own) and SafeHtml is whole
+ * elements, so the template's literals alone decide it.
+ */
+const inTagAfter = (wasInTag: boolean, literal: string) => {
+  const open = literal.lastIndexOf('<');
+  const close = literal.lastIndexOf('>');
+  return open === close ? wasInTag : open > close;
+};
+
+/**
+ * Interpolations are escaped unless they are SafeHtml (or arrays of it). In text, control and bidi
+ * characters are shown as escapes too (`escapeText`); in an attribute a value stays as it is (the
+ * pages' scripts read ids from data- attributes).
+ */
 export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
   let out = strings[0];
+  let inTag = inTagAfter(false, strings[0]);
   values.forEach((v, i) => {
+    // A fragment of attributes alone (` data-${k}="${v}"`) has no `<`: its quoted value is one too.
+    const escape = inTag || /=["']$/.test(strings[i]) ? escapeHtml : escapeText;
     if (v instanceof SafeHtml) out += v.text;
-    else if (Array.isArray(v)) out += v.map((x) => (x instanceof SafeHtml ? x.text : escapeHtml(x))).join('');
-    else out += escapeHtml(v);
+    else if (Array.isArray(v)) out += v.map((x) => (x instanceof SafeHtml ? x.text : escape(x))).join('');
+    else out += escape(v);
     out += strings[i + 1];
+    inTag = inTagAfter(inTag, strings[i + 1]);
   });
   return new SafeHtml(out);
 }
@@ -68,7 +104,7 @@ ${item('/my-access', 'my-access', 'My access')}
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 ${o.session ? html`<meta name="csrf-token" content="${o.session.csrf}">` : ''}
-<title>${escapeHtml(o.title)} · hubwarden</title>
+<title>${escapeText(o.title)} · hubwarden</title>
 <link rel="stylesheet" href="${escapeHtml(b)}/static/dashboard.css">
 <link rel="icon" href="data:,">
 ${o.script ? html`<script type="module" src="${b}/static/${o.script}"></script>` : ''}

@@ -1,6 +1,6 @@
 // Automation: deprovisioning reports and halted plans to review, and the task list updating
 // live (polling) with the progress of a running check for updates.
-import { api, badge, confirmDialog, el, keepFocus, pager, qs, toast, triggerText, when } from './dashboard.js';
+import { api, badge, confirmDialog, el, keepFocus, pager, qs, shownText, toast, triggerText, when } from './dashboard.js';
 
 const PAGE = 50;
 const POLL_MS = 2000;
@@ -92,7 +92,7 @@ function taskRow(t) {
     el('td', { 'data-label': 'Created' }, when(t.createdAt)),
     el('td', { 'data-label': 'Updated' }, when(t.completedAt ?? t.updatedAt), t.nextRunAt && !t.completedAt ? el('div', { class: 'muted' }, `next ${when(t.nextRunAt)}`) : null),
     el('td', { 'data-label': 'Duration', class: 'num' }, t.startedAt && t.completedAt ? duration(Date.parse(t.completedAt) - Date.parse(t.startedAt)) : t.startedAt && t.status === 'running' ? `${duration(Date.now() - Date.parse(t.startedAt))} so far` : ''),
-    el('td', { 'data-label': 'Error' }, t.lastError ? `${t.lastError.kind}: ${t.lastError.message}` : ''),
+    el('td', { 'data-label': 'Error' }, t.lastError ? shownText(`${t.lastError.kind}: ${t.lastError.message}`) : ''),
   );
 }
 

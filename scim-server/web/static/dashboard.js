@@ -187,14 +187,7 @@ export function debounce(fn, ms = 250) {
   return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
 }
 
-/**
- * Text from outside (the app, the IdP) as it is shown: control characters and the bidi
- * embeddings, overrides and isolates (Unicode UAX #9, https://www.unicode.org/reports/tr9/) as
- * visible escapes (`\u202e`), as the CLI shows them. Left raw, a U+202E in an audit why showed
- * the rest of the cell reversed, so it read otherwise than it is stored (Trojan Source,
- * https://trojansource.codes/).
- */
-export const shownText = (text) => String(text ?? '').replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
-  (c) => { const n = c.codePointAt(0); return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`; });
+/** Text from outside as it is shown: control and bidi characters as visible escapes (shown-text.js). */
+export { shownText } from './shown-text.js';
 
 export const triggerText = (t) => [t.type, t.actor ?? t.idp].filter(Boolean).join(': ');

@@ -1,6 +1,6 @@
 // Hub details: the Members tab (status tabs, search, sort, server-side paging, CSV, actions);
 // the other tabs are drawn by hub-sections.js.
-import { ago, api, badge, base, debounce, el, keepFocus, pager, qs } from './dashboard.js';
+import { ago, api, badge, base, debounce, el, keepFocus, pager, qs, shownText } from './dashboard.js';
 import { exemptMember, matchMember, removeMember, unexemptMember } from './member-dialogs.js';
 import { drawSection } from './hub-sections.js';
 import { personLabel } from './person-label.js';
@@ -52,9 +52,9 @@ function refocus(memberId) {
 function row(m) {
   const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
   return el('tr', { 'data-member': m.id },
-    cell('Email', m.email ? m.email : el('span', { 'data-field': 'no-email' }, personLabel(m)), m.kind === 'partner-user' ? el('span', { class: 'muted' }, ` (partner: ${m.partnerBusinessName ?? m.partnerBusinessId})`) : null),
-    cell('App role', m.appRole ?? ''),
-    cell('Asset tasks', tasksText(m)),
+    cell('Email', m.email ? personLabel(m) : el('span', { 'data-field': 'no-email' }, personLabel(m)), m.kind === 'partner-user' ? el('span', { class: 'muted' }, ` (partner: ${shownText(m.partnerBusinessName ?? m.partnerBusinessId)})`) : null),
+    cell('App role', shownText(m.appRole)),
+    cell('Asset tasks', shownText(tasksText(m))),
     cell('Hub role', m.hubRole ?? ''),
     cell('Granted by', m.grantedBy.join(', '),
       Object.hasOwn(DIRECTORY_TEXT, m.directoryStatus ?? '') ? el('div', { class: 'muted', 'data-field': 'directory-status' }, directoryText(m)) : null),

@@ -1,5 +1,5 @@
 // Hub details: the Assets, Partners and Settings tabs.
-import { api, el, pager, uiApi } from './dashboard.js';
+import { api, el, pager, shownText, uiApi } from './dashboard.js';
 import { personLabel } from './person-label.js';
 
 const table = (caption, head, rows) => el('div', { class: 'table-wrap' }, el('table', {},
@@ -10,7 +10,7 @@ const table = (caption, head, rows) => el('div', { class: 'table-wrap' }, el('ta
 function assets(items) {
   if (!items.length) return [el('p', {}, 'No assets yet (run a check for updates).')];
   return items.map((a) => el('section', { 'data-asset': a.id },
-    el('h2', {}, `${a.name ?? a.id} `, el('span', { class: 'muted' }, `${a.type} ${a.id} · ${a.ownership}${a.permittedTasks ? ` · at most ${a.permittedTasks.join(', ')}` : ''}`)),
+    el('h2', {}, `${shownText(a.name ?? a.id)} `, el('span', { class: 'muted' }, `${a.type} ${a.id} · ${a.ownership}${a.permittedTasks ? ` · at most ${a.permittedTasks.join(', ')}` : ''}`)),
     table(`Who holds tasks on ${a.id}`, ['Person', 'Type', 'Tasks'], a.holders.map((h) => el('tr', {},
       el('td', {}, personLabel(h, 'userId')), el('td', {}, h.userType), el('td', {}, h.tasks.join(', '))))),
     a.holderCount > a.holders.length ? el('p', { class: 'hint' }, `${a.holderCount - a.holders.length} more not shown.`) : null,
@@ -20,9 +20,9 @@ function assets(items) {
 function partners(items) {
   if (!items.length) return [el('p', {}, 'No partner business has access to this hub\'s assets.')];
   return items.map((p) => el('section', { 'data-partner': p.businessId },
-    el('h2', {}, `${p.name ?? p.businessId} `, el('span', { class: 'muted' }, `${p.relation} · business ${p.businessId}`)),
+    el('h2', {}, `${shownText(p.name ?? p.businessId)} `, el('span', { class: 'muted' }, `${p.relation} · business ${p.businessId}`)),
     el('p', {}, 'Shared assets: ', p.assets.map((a) => `${a.id} (${a.permittedTasks.join(', ')})`).join('; ') || 'none'),
-    table(`People of ${p.name ?? p.businessId}`, ['Person', 'Type', 'On our assets'], p.users.map((u) => el('tr', {},
+    table(`People of ${shownText(p.name ?? p.businessId)}`, ['Person', 'Type', 'On our assets'], p.users.map((u) => el('tr', {},
       el('td', {}, personLabel(u, 'userId')), el('td', {}, u.userType),
       el('td', {}, u.assignments.map((x) => `${x.asset.id}: ${x.tasks.join(', ')}`).join('; '))))),
   ));

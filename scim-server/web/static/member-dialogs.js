@@ -1,5 +1,5 @@
 // The member actions, each behind a confirmation dialog that says what will happen in the app.
-import { api, confirmDialog, debounce, el, toast, uiApi } from './dashboard.js';
+import { api, confirmDialog, debounce, el, shownText, toast, uiApi } from './dashboard.js';
 import { personLabel } from './person-label.js';
 
 /** Hub roles the viewer may write on a match: none above their own (the server refuses those too). */
@@ -27,7 +27,7 @@ export async function matchMember(hubId, hubLabel, m) {
       const { items } = await uiApi(`/hubs/${encodeURIComponent(hubId)}/directory-users?search=${encodeURIComponent(search.value)}`);
       results.replaceChildren(...(items.length ? items.map((u, i) => el('li', {}, el('label', {},
         el('input', { type: 'radio', name: 'directoryUserId', value: u.id, required: true, checked: i === 0 && items.length === 1 }),
-        `${u.displayName ?? u.userName} · ${u.email ?? u.userName}${u.offboarded && u.active === false && !u.suspended ? ' (offboarded)' : u.suspended ? ' (suspended in the IdP)' : u.active ? '' : ' (deactivated)'}`))) : []));
+        `${shownText(u.displayName ?? u.userName)} · ${shownText(u.email ?? u.userName)}${u.offboarded && u.active === false && !u.suspended ? ' (offboarded)' : u.suspended ? ' (suspended in the IdP)' : u.active ? '' : ' (deactivated)'}`))) : []));
       results.hidden = items.length === 0;
       found.className = 'hint';
       found.textContent = items.length === 0 ? 'No directory user matches.' : `${items.length} directory user${items.length === 1 ? ' matches' : 's match'}.`;
