@@ -11,7 +11,7 @@ import { itemsOf, stringOf } from './answer.ts';
 import { dateOption } from './dates.ts';
 import { visibleValue } from './path-arguments.ts';
 import { untilInstant } from '../members/exemption-until.ts';
-import { REASON_HELP, reasonBody } from './reason.ts';
+import { EXEMPT_REASON_HELP, REASON_HELP, reasonBody } from './reason.ts';
 import type { HubRole } from '../../config/schema.ts';
 
 const MEMBER_STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
@@ -56,6 +56,10 @@ function futureUntil(raw: string): string {
   }
   return until;
 }
+
+/** The <hub> and <member> arguments of the member commands, as --help describes them. */
+const HUB_ARG = 'hub id';
+const MEMBER_ARG = 'member id (the ID column of hubwarden members <hub>)';
 
 const taskLine = (t: TaskView) => `task ${t.id} ${t.kind}: ${t.status}${t.lastError ? ` (${t.lastError.message})` : ''}`;
 
@@ -125,7 +129,7 @@ export function registerHubCommands(program: Command): void {
     printer(global().json).print(result, () => memberTable([result]));
   };
 
-  program.command('match').arguments('<hub> <member> <directoryUserId>').description('match a hub member to a directory user')
+  program.command('match').argument('<hub>', HUB_ARG).argument('<member>', MEMBER_ARG).argument('<directoryUserId>', 'the directory user\'s id (the SCIM User id)').description('match a hub member to a directory user')
     .option('--hub-role <role>', 'owner, manager or collaborator')
     .option('--reason <reason>', REASON_HELP)
     .action((hub: string, member: string, directoryUserId: string, opts: { hubRole?: string; reason?: string }) => {
@@ -133,23 +137,23 @@ export function registerHubCommands(program: Command): void {
       return memberAction(hub, member, 'match', { directoryUserId, ...(opts.hubRole ? { hubRole: opts.hubRole } : {}), ...reasonBody(opts.reason) });
     });
 
-  program.command('unmatch').arguments('<hub> <member>').description('forget a manual match')
+  program.command('unmatch').argument('<hub>', HUB_ARG).argument('<member>', MEMBER_ARG).description('forget a manual match')
     .option('--reason <reason>', REASON_HELP)
     .action((hub: string, member: string, opts: { reason?: string }) => memberAction(hub, member, 'unmatch', reasonBody(opts.reason)));
 
-  program.command('exempt').arguments('<hub> <member>').description('exempt a member from removal')
-    .requiredOption('--reason <reason>', 'who asked and why (audited)')
+  program.command('exempt').argument('<hub>', HUB_ARG).argument('<member>', MEMBER_ARG).description('exempt a member from removal')
+    .requiredOption('--reason <reason>', EXEMPT_REASON_HELP)
     .option('--until <date>', 'when it ends: through the end of a date in UTC (2026-12-31), or at an ISO 8601 date-time with its offset (2026-12-31T18:00:00+01:00)')
     .action((hub: string, member: string, opts: { reason: string; until?: string }) =>
       // Checked as every --reason is (reason.ts): too long or holding a control character was the
       // server's 400, exit 1, where the same --reason on remove is a usage mistake, exit 2.
       memberAction(hub, member, 'exempt', { ...reasonBody(opts.reason), ...(opts.until !== undefined ? { until: futureUntil(opts.until) } : {}) }));
 
-  program.command('unexempt').arguments('<hub> <member>').description('end a member\'s exemption now (hubwarden manages the seat again)')
+  program.command('unexempt').argument('<hub>', HUB_ARG).argument('<member>', MEMBER_ARG).description('end a member\'s exemption now (hubwarden manages the seat again)')
     .option('--reason <reason>', REASON_HELP)
     .action((hub: string, member: string, opts: { reason?: string }) => memberAction(hub, member, 'unexempt', reasonBody(opts.reason)));
 
-  program.command('remove').arguments('<hub> <member>').description('remove a member from a hub')
+  program.command('remove').argument('<hub>', HUB_ARG).argument('<member>', MEMBER_ARG).description('remove a member from a hub')
     .option('--reason <reason>', REASON_HELP)
     .action(async (hub: string, member: string, opts: { reason?: string }) => {
       const reason = reasonBody(opts.reason);

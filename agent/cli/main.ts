@@ -66,7 +66,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   const program = new Command('hubwarden')
     .description('let your identity provider govern seats, roles and assets in business hubs')
     .option('--url <url>', 'server URL (default: HUBWARDEN_URL or the config\'s server.publicUrl)')
-    .option('--token <token>', 'admin token (default: HUBWARDEN_ADMIN_TOKEN or the config\'s first server.adminTokens)')
+    .option('--token <token>', 'admin token (default: HUBWARDEN_ADMIN_TOKEN or the config\'s first server.adminTokens token of every hub)')
     .option('--config <path>', 'config file (default: HUBWARDEN_CONFIG or config/hubwarden.yaml)')
     .version(packageVersion(), '-V, --version', 'print the hubwarden version')
     .option('--json', 'print JSON instead of tables (every command but serve and store)')

@@ -4,6 +4,9 @@ import { CliError } from './cli-error.ts';
 /** The --help text of every `--reason` but exempt's (whose reason is the exemption's own). */
 export const REASON_HELP = `why (who asked and why): one line, at most ${MAX_REASON} characters; recorded in the audit log`;
 
+/** exempt's --reason: the exemption's own reason, required, and checked as every --reason is (reasonBody). */
+export const EXEMPT_REASON_HELP = `who asked and why (required): one line, at most ${MAX_REASON} characters; kept with the exemption and recorded in the audit log`;
+
 /**
  * The request body carrying `--reason`, or undefined without one. Checked here as the server
  * checks it (scim-server/admin/request-schemas.ts `reasonField`), so a mistake is a usage error

@@ -199,10 +199,19 @@ describe('hubwarden CLI: usage mistakes', () => {
     assert.equal(same.code, 0, same.stderr);
   });
 
-  test('a command\'s --help lists the global options it takes and says what --until means; --json where no JSON is printed is refused', async () => {
+  test('a command\'s --help lists the global options it takes, names its arguments and says what --until and exempt\'s --reason mean; --json where no JSON is printed is refused', async () => {
     const [members, exempt] = await cliAll([['members', '--help'], ['exempt', '--help']]);
     assert.match(members.stdout, /Global Options:[\s\S]*--url <url>[\s\S]*--token <token>[\s\S]*--json/);
     assert.match(exempt.stdout.replace(/\s+/g, ' '), /--until <date> when it ends: through the end of a date in UTC \(2026-12-31\), or at an ISO 8601 date-time with its offset/);
+    // exempt's --reason is required (a usage error without it) and checked as every --reason is:
+    // its help said neither, and the member commands named no argument.
+    const exemptHelp = exempt.stdout.replace(/\s+/g, ' ');
+    assert.match(exemptHelp, new RegExp(`--reason <reason> who asked and why \\(required\\): one line, at most ${MAX_REASON} characters`));
+    assert.match(members.stdout.replace(/\s+/g, ' '), /--token <token> admin token \(default: HUBWARDEN_ADMIN_TOKEN or the config's first server\.adminTokens token of every hub\)/);
+    for (const [command, args] of [['match', ['hub', 'member', 'directoryUserId']], ['unmatch', ['hub', 'member']], ['exempt', ['hub', 'member']], ['unexempt', ['hub', 'member']], ['remove', ['hub', 'member']]] as const) {
+      const help = (await cli([command, '--help'])).stdout;
+      for (const arg of args) assert.match(help, new RegExp(`Arguments:[\\s\\S]*\\n {2}${arg} +\\S`), `${command} --help describes <${arg}>`);
+    }
     // store's report is text: --json was ignored (text, exit 0) and a script parsing it failed or skipped the check.
     for (const args of [['store', 'check', '--json', '--path', 'nowhere.json'], ['--json', 'store', 'repair', '--accept-loss', '--path', 'nowhere.json']]) {
       const run = await cli(args);
