@@ -178,6 +178,9 @@ describe('SCIM: malformed requests get a 4xx SCIM error and store nothing', () =
       { name: 'PATCH remove by a single-quoted member filter', method: 'PATCH', path: G, body: patch({ op: 'remove', path: `members[value eq '${userId}']` }), status: 400, scimType: 'invalidPath' },
       { name: 'single-quoted filter value', method: 'GET', path: `${H}/Users?filter=${encodeURIComponent("userName eq 'taken@example.com'")}`, status: 400, scimType: 'invalidFilter' },
       { name: 'member value not a string', method: 'POST', path: `${H}/Groups`, body: { schemas: [GROUP], displayName: 'Numbers', members: [{ value: 42 }] }, status: 400, scimType: 'invalidValue' },
+      // The filter parser recursed once per "(": 4,096 of them (within the length limit) overflowed the stack, answered 500.
+      { name: 'filter of 4,096 "("', method: 'GET', path: `${H}/Users?filter=${'%28'.repeat(4096)}`, status: 400, scimType: 'invalidFilter' },
+      { name: 'filter nesting "not(" 1,000 deep', method: 'GET', path: `${H}/Users?filter=${encodeURIComponent(`${'not('.repeat(1000)}`)}`, status: 400, scimType: 'invalidFilter' },
     );
   });
   after(() => app.close());

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ScimError } from '../errors.ts';
 import { matches, requiredEquality } from './evaluate.ts';
-import { parseFilter } from './parse.ts';
+import { MAX_FILTER_DEPTH, parseFilter } from './parse.ts';
 import { alice, cases, invalidFilters } from './filter-cases.ts';
 
 describe('filter: parse + evaluate', () => {
@@ -83,5 +83,19 @@ describe('filter: a complex attribute compared with a plain value compares its `
   test('multi-valued: any value matches', () => {
     assert.equal(matches(alice, parseFilter('emails eq "alice@home.org"')), true);
     assert.equal(matches(alice, parseFilter('members eq "m3"')), false);
+  });
+});
+
+describe('filter: nesting depth', () => {
+  const nest = (n: number, open: string, close: string) => `${open.repeat(n)}userName eq "a@b.c"${close.repeat(n)}`;
+  test(`${MAX_FILTER_DEPTH} levels of "(", "not(" or "emails[" parse; one more is a 400 invalidFilter, never a stack overflow`, () => {
+    const invalid = (e: unknown) => e instanceof ScimError && e.status === 400 && e.scimType === 'invalidFilter';
+    for (const [open, close] of [['(', ')'], ['not(', ')'], ['emails[', ']']]) {
+      assert.doesNotThrow(() => parseFilter(nest(MAX_FILTER_DEPTH, open!, close!)));
+      assert.throws(() => parseFilter(nest(MAX_FILTER_DEPTH + 1, open!, close!)), invalid);
+    }
+    assert.equal(matches(alice, parseFilter(nest(MAX_FILTER_DEPTH, 'not(', ')'))), matches(alice, parseFilter('userName eq "a@b.c"')));
+    // Within the 4,096-character limit, unbalanced: the parser recursed per "(" into a RangeError.
+    assert.throws(() => parseFilter('('.repeat(4096)), invalid);
   });
 });

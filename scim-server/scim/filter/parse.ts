@@ -20,6 +20,12 @@ export type Filter =
   | { op: 'valuePath'; path: AttrPath; filter: Filter };
 
 const COMPARE_OPS = new Set(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);
+/**
+ * Groupings (`(`, `not(`, `attr[`) one filter may nest. The parser recurses once per level: 4,096
+ * `(` (within the length limit) overflowed the stack, and the RangeError was answered 500. No IdP
+ * nests more than a few; past this the filter is a 400 invalidFilter (RFC 7644 §3.12).
+ */
+export const MAX_FILTER_DEPTH = 32;
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
 type Token = { kind: 'punct'; text: string } | { kind: 'string'; text: string } | { kind: 'word'; text: string };
@@ -53,6 +59,7 @@ function tokenize(input: string): Token[] {
 
 class Parser {
   private at = 0;
+  private depth = 0;
   constructor(private readonly tokens: Token[], private readonly source: string) {}
 
   parse(): Filter {
@@ -76,6 +83,14 @@ class Parser {
     if (!this.isPunct(text)) this.fail(`expected "${text}"`);
     this.at++;
   }
+  /** The expression inside a grouping, `close` consumed after it; bounded by MAX_FILTER_DEPTH. */
+  private nested(close: string): Filter {
+    if (++this.depth > MAX_FILTER_DEPTH) throw invalidFilter(`filter: groupings nested deeper than ${MAX_FILTER_DEPTH} levels`);
+    const f = this.or();
+    this.expectPunct(close);
+    this.depth--;
+    return f;
+  }
 
   private or(): Filter {
     let left = this.and();
@@ -91,15 +106,11 @@ class Parser {
     if (this.peekWord() === 'not' && this.tokens[this.at + 1]?.text === '(') {
       this.at++;
       this.expectPunct('(');
-      const filter = this.or();
-      this.expectPunct(')');
-      return { op: 'not', filter };
+      return { op: 'not', filter: this.nested(')') };
     }
     if (this.isPunct('(')) {
       this.at++;
-      const f = this.or();
-      this.expectPunct(')');
-      return f;
+      return this.nested(')');
     }
     return this.attributeExpression();
   }
@@ -112,8 +123,7 @@ class Parser {
       const path = parseAttrPath(t.text);
       if (!path || path.sub) this.fail(`"${t.text}" is not an attribute name`);
       this.at++;
-      const inner = this.or();
-      this.expectPunct(']');
+      const inner = this.nested(']');
       const next = this.tokens[this.at];
       if (next?.kind === 'word' && next.text.startsWith('.')) {
         // `emails[type eq "work"].value eq "x"`: the sub-attribute's test joins the element filter.

@@ -5,6 +5,7 @@ import { matches } from '../filter/evaluate.ts';
 import type { Filter } from '../filter/parse.ts';
 import { normalizeResource, normalizeValue, type ScimObject } from '../resources/normalize.ts';
 import { hasPrimary, isPrimary, settlePrimary } from '../resources/primary.ts';
+import { applyMemberRun, memberRun } from './member-run.ts';
 import { removalRun, removeRun } from './removal-run.ts';
 import { containerOf, namesId, readOnly, resolveTarget } from './target.ts';
 
@@ -20,7 +21,7 @@ export type PatchOpName = 'add' | 'replace' | 'remove';
 
 const isObject = (v: unknown): v is ScimObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function keyOf(element: unknown): string {
+export function keyOf(element: unknown): string {
   return isObject(element) && typeof element.value === 'string' ? `v:${element.value}` : `j:${JSON.stringify(element)}`;
 }
 
@@ -34,7 +35,7 @@ function keyOf(element: unknown): string {
  * Member values are ids this server issued (lower-case UUIDs, users.ts), so folding cannot make
  * one member's removal take out another.
  */
-function removalKey(def: AttributeDef): (element: unknown) => string {
+export function removalKey(def: AttributeDef): (element: unknown) => string {
   const value = findAttribute(def.subAttributes, 'value');
   const folds = value !== undefined && value.caseExact !== true && (value.type === 'string' || value.type === 'reference');
   if (!folds) return keyOf;
@@ -96,7 +97,18 @@ export function applyPatch(stored: ScimObject, body: unknown, ctx: PatchContext)
   const touched = new Set<string>();
   ctx = { ...ctx, canonical, raw: new Set<string>(), touched };
   const ops = mergeMemberRuns(parseOperations(body), ctx.core);
+  // A member run the map could not take (member-run.ts) is applied one operation at a time, once:
+  // looked for again at each of its operations, it cost a walk of the rest of the PATCH each.
+  let membersFrom = 0;
   for (let i = 0; i < ops.length; i++) {
+    const members = i >= membersFrom ? memberRun(ops, i, ctx.core) : undefined;
+    if (members) {
+      membersFrom = members.end;
+      if (applyMemberRun(resource, members, ctx)) {
+        i = members.end - 1;
+        continue;
+      }
+    }
     const run = removalRun(ops, i, ctx.core);
     if (run) {
       removeRun(resource, run, ctx);
@@ -166,7 +178,7 @@ function clientOperationError(err: unknown, resource: ScimObject, step: Step, ct
   return named(err, step, at);
 }
 
-function named(err: ScimError, op: Operation, at: number | string): ScimError {
+export function named(err: ScimError, op: Operation, at: number | string): ScimError {
   const what = op.path === undefined ? `${op.op} without a path` : `${op.op} ${preview(op.path)}`;
   return new ScimError(err.status, err.scimType, `PATCH Operations[${at}] (${what}): ${err.detail}`, err.headers);
 }
