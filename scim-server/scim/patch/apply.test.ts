@@ -291,3 +291,24 @@ describe('PATCH engine: a filtered replace of members that matches nobody', () =
   });
 });
 
+
+describe('PATCH engine: an element created by a filter in another case (RFC 7643 §2.1)', () => {
+  test('members[Value eq …] creates a member under `value`, which later operations of the same PATCH see', () => {
+    // Entra's remove by value list, after the member was made by a filter spelt `Value`.
+    const removed = patchGroup({ op: 'add', path: 'members[Value eq "u9"].display', value: 'Nine' }, { op: 'remove', path: 'members', value: [{ value: 'u9' }] });
+    assert.deepEqual(memberIds(removed), ['u1', 'u2', 'u3']);
+    // Added again by the whole-list form: one member, not two with the same value.
+    const again = patchGroup({ op: 'add', path: 'members[VALUE eq "u9"]', value: { Display: 'Nine' } }, { op: 'add', path: 'members', value: [{ value: 'u9' }] });
+    assert.deepEqual(again.members, [...group.members, { value: 'u9', display: 'Nine' }]);
+  });
+  test('emails[Type eq "work"].value creates `type`, which a later remove of emails[…].type takes away', () => {
+    const out = applyPatch({ userName: 'x' }, { Operations: [
+      { op: 'add', path: 'emails[Type eq "work" and Primary eq true].Value', value: 'x@y.z' },
+      { op: 'remove', path: 'emails[value eq "x@y.z"].type' },
+      { op: 'add', path: 'roles[Value eq "r1"]', value: { Display: 'Role one', TYPE: 'app' } },
+      { op: 'remove', path: 'roles[value eq "r1"].type' },
+    ] }, { core: USER_ATTRIBUTES, resourceId: 'uid' });
+    assert.deepEqual(out.emails, [{ primary: true, value: 'x@y.z' }]);
+    assert.deepEqual(out.roles, [{ value: 'r1', display: 'Role one' }]);
+  });
+});

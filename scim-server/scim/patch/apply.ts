@@ -183,11 +183,29 @@ export function named(err: ScimError, op: Operation, at: number | string): ScimE
   return new ScimError(err.status, err.scimType, `PATCH Operations[${at}] (${what}): ${err.detail}`, err.headers);
 }
 
-/** The attribute/value pairs an `eq` filter pins (`type eq "work"`), used to create a missing element. */
-function pinned(filter: Filter): ScimObject {
-  if (filter.op === 'eq' && !filter.path.sub) return { [filter.path.attr]: filter.value };
-  if (filter.op === 'and') return { ...pinned(filter.left), ...pinned(filter.right) };
+/**
+ * The attribute/value pairs an `eq` filter pins (`type eq "work"`), used to create a missing
+ * element, under the sub-attributes' canonical names: RFC 7643 §2.1 "Attribute names are case
+ * insensitive", so `members[Value eq "x"]` pins `value`. Kept as sent, the member created was
+ * `{"Value": "x"}` until the PATCH ended: a later operation of the same PATCH (Entra's remove by
+ * value list, an add of the same member) did not see it, and the group kept the member or held it twice.
+ */
+function pinned(filter: Filter, def: AttributeDef): ScimObject {
+  if (filter.op === 'eq' && !filter.path.sub) return { [subName(def, filter.path.attr)]: filter.value };
+  if (filter.op === 'and') return { ...pinned(filter.left, def), ...pinned(filter.right, def) };
   return {};
+}
+
+/** A sub-attribute's canonical name (`Display` → `display`); a name the schema lacks stays as sent (dropped at the end). */
+function subName(def: AttributeDef, name: string): string {
+  return findAttribute(def.subAttributes, name)?.name ?? name;
+}
+
+/** `value` with its keys under their canonical sub-attribute names (see pinned). */
+function canonicalKeys(def: AttributeDef, value: ScimObject): ScimObject {
+  const out: ScimObject = {};
+  for (const [k, v] of Object.entries(value)) out[subName(def, k)] = v;
+  return out;
 }
 
 function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unknown, ctx: PatchContext): void {
@@ -231,7 +249,7 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
       // RFC 7644 §3.5.2.3 noTarget, for members: created, `replace members[value eq "<uid>"].display` was a grant.
       if (matched.length === 0 && op === 'replace' && name === 'members') throw new ScimError(400, 'noTarget', `${path}: matches no member; add members with {"op":"add","path":"members"}`);
       if (matched.length === 0) {
-        const created = sub ? { ...pinned(filter), [sub.name]: value } : { ...pinned(filter), ...(isObject(value) ? value : { value }) };
+        const created = sub ? { ...pinned(filter, def), [sub.name]: value } : { ...pinned(filter, def), ...(isObject(value) ? canonicalKeys(def, value) : { value }) };
         // Primary when sent so or when the filter pins it (`emails[… and primary eq true]`): the others are demoted (RFC 7643 §2.4).
         put([...current, won(created, isPrimary(created))]);
         return;
@@ -239,7 +257,7 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
       put(current.map((e) => {
         if (!hit(e) || !isObject(e)) return e;
         if (sub) return won({ ...e, [sub.name]: value });
-        return isObject(value) ? won({ ...e, ...value }) : e;
+        return isObject(value) ? won({ ...e, ...canonicalKeys(def, value) }) : e;
       }));
       return;
     }

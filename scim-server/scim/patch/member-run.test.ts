@@ -40,6 +40,20 @@ describe('PATCH engine: adds and removes of members mixed in one PATCH', () => {
     for (const ops of cases) assert.deepEqual(members(patch(stored, ops)), members(oneAtATime(stored, ops)), JSON.stringify(ops));
   });
 
+  test('display adds and replaces by a filter spelt `Value` (RFC 7643 §2.1) walk the list once, and create members under `value`', () => {
+    let reads = 0;
+    const counted = (value: string) => Object.defineProperty({}, 'value', { get: () => { reads += 1; return value; }, enumerable: true });
+    const stored = { displayName: 'Meta Big', members: Array.from({ length: 2000 }, (_, i) => counted(`u${i}`)) };
+    const ops: Op[] = Array.from({ length: 1000 }, (_, i) => ({ op: i % 2 ? 'replace' : 'add', path: `members[Value eq "${i % 4 === 0 ? 'n' : 'u'}${i}"].display`, value: `Person ${i}` }));
+    const out = members(patch(stored, ops));
+    assert.ok(reads < 20 * 2000, `${reads} reads of members' values for 1,000 display changes on 2,000 members`);
+    assert.deepEqual([out.length, out[1], out[2000], out[2001]], [2250, { value: 'u1', display: 'Person 1' }, { value: 'n0', display: 'Person 0' }, { value: 'n4', display: 'Person 4' }]);
+    const plain = { displayName: 'G', members: [{ value: 'u1' }, { value: 'u2' }] };
+    const mixed: Op[] = [{ op: 'add', path: 'members[Value eq "u3"].display', value: 'Three' }, { op: 'remove', path: 'members', value: [{ value: 'U3' }] }, { op: 'replace', path: 'members[VALUE eq "u2"].display', value: 'Two' }];
+    assert.deepEqual(members(patch(plain, mixed)), [{ value: 'u1' }, { value: 'u2', display: 'Two' }]);
+    assert.deepEqual(members(patch(plain, mixed)), members(oneAtATime(plain, mixed)));
+  });
+
   test('display replaces by member filter walk the list once, and one naming no member is still a 400 noTarget', () => {
     let reads = 0;
     const counted = (value: string) => Object.defineProperty({}, 'value', { get: () => { reads += 1; return value; }, enumerable: true });

@@ -54,9 +54,9 @@ function partsOf(step: Step, def: AttributeDef, core: readonly AttributeDef[]): 
   // The filter evaluator's comparison of a string value (filter/evaluate.ts), as removalKey folds.
   const folded = `v:${foldName(f.value)}`;
   if (step.op === 'remove') return target.sub ? undefined : [{ kind: 'removeFilter', op: step, folded }];
-  // A new sub-attribute value keeps the member's key; a member created by an add (applyAt's
-  // `pinned`) is named `value` only when the filter spells it so.
-  if (!target.sub || target.sub.name === 'value' || f.path.attr !== 'value') return undefined;
+  // A new sub-attribute value keeps the member's key. A member an add creates is named `value` in
+  // whatever case the filter spells it (`members[Value eq "x"].display`), as applyAt's `pinned` names it.
+  if (!target.sub || target.sub.name === 'value') return undefined;
   return [{ kind: 'setSub', op: step, folded, value: f.value, sub: target.sub.name }];
 }
 
@@ -106,8 +106,8 @@ export function applyMemberRun(resource: ScimObject, run: MemberRun, ctx: PatchC
   };
   const current = Array.isArray(resource[name]) ? (resource[name] as unknown[]) : [];
   for (const e of current) {
-    // Also a member with no `value` of its own (`{"Value": …}`, made by an earlier operation's filter):
-    // the evaluator finds its value in any case of the name, the map by `value` only.
+    // Also a member with no string `value` of its own: the map keys members by `value` only.
+    // (The engine no longer makes one from a filter spelt `Value`: apply.ts pinned.)
     if (!isObject(e) || typeof e.value !== 'string' || byKey.has(keyOf(e))) return false;
     put(e);
   }
