@@ -22,7 +22,8 @@ function badText(text: string): string | undefined {
 /**
  * Every key and string value of `body`: no NUL (it ends strings in the systems the values travel
  * to) and no lone surrogate (JSON `"\ud800"` parses, but it is no Unicode text, RFC 8259 §8.2, and
- * cannot be written back as UTF-8). Walked without recursion, so depth costs no stack.
+ * cannot be written back as UTF-8). No object may hold two names equal but for case
+ * (sameNameTwice). Walked without recursion, so depth costs no stack.
  */
 export function assertCleanText(body: unknown): void {
   const stack: Array<{ value: unknown; where: string; depth: number }> = [{ value: body, where: '', depth: 0 }];
@@ -39,12 +40,36 @@ export function assertCleanText(body: unknown): void {
       value.forEach((v, i) => stack.push({ value: v, where: `${where}[${i}]`, depth: depth + 1 }));
       continue;
     }
+    const twice = sameNameTwice(value as Record<string, unknown>);
+    if (twice) throw invalidSyntax(`${where || 'the body'}: holds both ${preview(twice[0])} and ${preview(twice[1])}; attribute names are case-insensitive (RFC 7643 §2.1), so send the attribute once`);
     for (const [k, v] of Object.entries(value)) {
       const bad = badText(k);
       if (bad) throw invalidValue(`${where ? `${where}.` : ''}${preview(k)}: the attribute name holds ${bad}`);
       stack.push({ value: v, where: where ? `${where}.${k}` : k, depth: depth + 1 });
     }
   }
+}
+
+/**
+ * Two names of one object that differ only by case (`userName` and `UserName`, `Operations` and
+ * `operations`), or undefined. RFC 7643 §2.1: "Attribute names are case insensitive", so such a
+ * body sends one attribute twice, and which value it meant is a guess: read as the last one, the
+ * other was dropped without a word (`value` and `Value` of a member, `active` and `Active`). Refused
+ * with 400 invalidSyntax (RFC 7644 §3.12: the body "did not conform to the request schema") even
+ * when both values are the same: the strict reading, and one rule for a client to follow. Every
+ * object is held to it, the PatchOp's own keys and unknown attributes included.
+ */
+function sameNameTwice(obj: Record<string, unknown>): [string, string] | undefined {
+  const keys = Object.keys(obj);
+  if (keys.length < 2) return undefined;
+  const seen = new Map<string, string>();
+  for (const k of keys) {
+    const lower = k.toLowerCase();
+    const first = seen.get(lower);
+    if (first !== undefined) return [first, k];
+    seen.set(lower, k);
+  }
+  return undefined;
 }
 
 const USER_SCHEMAS = [USER_SCHEMA, ENTERPRISE_SCHEMA, HUB_SCHEMA];

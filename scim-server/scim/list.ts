@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { extensionSchemaOf } from './attributes.ts';
-import { invalidValue } from './errors.ts';
+import { invalidValue, ScimError } from './errors.ts';
 import { getIgnoringCase } from './filter/evaluate.ts';
 import { parseFilter, type Filter } from './filter/parse.ts';
 import { parseAttrPath, type AttrPath } from './filter/path.ts';
@@ -30,6 +30,7 @@ export interface ListQuery {
  * a guess, and the first one answered a different question than the second asked.
  */
 export function queryParams(req: Request): Map<string, string> {
+  assertDecodableQuery(req.originalUrl ?? req.url ?? '');
   const out = new Map<string, string>();
   for (const [k, v] of Object.entries(req.query ?? {})) {
     const name = k.toLowerCase();
@@ -37,6 +38,39 @@ export function queryParams(req: Request): Map<string, string> {
     if (typeof v === 'string') out.set(name, v);
   }
   return out;
+}
+
+/**
+ * Every name and value of the query string must decode (RFC 3986 §2.1 %-escapes of UTF-8 bytes).
+ * Express's query parser (Node's querystring) keeps an escape it cannot decode as it was sent and
+ * turns bytes that are not UTF-8 into U+FFFD, so `filter=userName eq "a%zz"` was searched for
+ * literally and answered 200 with no match: the IdP read "no such user" from a request it got wrong
+ * and created a duplicate. A filter that does not decode is no valid filter (RFC 7644 §3.4.2.2):
+ * 400 invalidFilter; another parameter that does not decode is a 400 invalidValue, as its other
+ * faults are. `+` is a space, as the parser reads it.
+ */
+function assertDecodableQuery(url: string): void {
+  const at = url.indexOf('?');
+  if (at < 0) return;
+  for (const part of url.slice(at + 1).split('&')) {
+    if (!part.includes('%')) continue;
+    const eq = part.indexOf('=');
+    const rawName = eq < 0 ? part : part.slice(0, eq);
+    const name = decoded(rawName);
+    if (name === undefined) throw invalidValue(`query parameter ${JSON.stringify(rawName.slice(0, 100))}: its name holds a malformed %-escape`);
+    if (eq >= 0 && decoded(part.slice(eq + 1)) === undefined) {
+      const why = `${name.slice(0, 100)}: the value holds a malformed %-escape (each % must start an escape of UTF-8 bytes, e.g. %25 for "%")`;
+      throw name.toLowerCase() === 'filter' ? new ScimError(400, 'invalidFilter', why) : invalidValue(why);
+    }
+  }
+}
+
+function decoded(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -180,6 +180,21 @@ describe('SCIM: malformed requests get a 4xx SCIM error and store nothing', () =
       { name: 'member value not a string', method: 'POST', path: `${H}/Groups`, body: { schemas: [GROUP], displayName: 'Numbers', members: [{ value: 42 }] }, status: 400, scimType: 'invalidValue' },
       // The filter parser recursed once per "(": 4,096 of them (within the length limit) overflowed the stack, answered 500.
       { name: 'filter of 4,096 "("', method: 'GET', path: `${H}/Users?filter=${'%28'.repeat(4096)}`, status: 400, scimType: 'invalidFilter' },
+      // A filter whose %-escapes do not decode was searched for as sent and answered 200 with no match.
+      { name: 'filter with a malformed %-escape', method: 'GET', path: `${H}/Users?filter=userName%20eq%20%22a%zz%22`, status: 400, scimType: 'invalidFilter' },
+      { name: 'group filter with a % not starting an escape', method: 'GET', path: `${H}/Groups?filter=displayName+eq+%22Sa%les%22`, status: 400, scimType: 'invalidFilter' },
+      { name: 'filter escaping bytes that are not UTF-8', method: 'GET', path: `${H}/Users?Filter=userName%20eq%20%22%ff%22`, status: 400, scimType: 'invalidFilter' },
+      { name: 'attributes with a malformed %-escape', method: 'GET', path: `${H}/Users/${userId}?attributes=userName%2`, status: 400, scimType: 'invalidValue' },
+      // The same attribute twice under names equal but for case (RFC 7643 §2.1): the last one won.
+      { name: 'userName and UserName', method: 'POST', path: `${H}/Users`, body: user('twice@example.com', { UserName: 'other@example.com' }), status: 400, scimType: 'invalidSyntax' },
+      { name: 'the same value under two cases', method: 'POST', path: `${H}/Users`, body: user('same@example.com', { USERNAME: 'same@example.com' }), status: 400, scimType: 'invalidSyntax' },
+      { name: 'givenName twice in name', method: 'PUT', path: U, body: user('taken@example.com', { name: { givenName: 'A', GivenName: 'B' } }), status: 400, scimType: 'invalidSyntax' },
+      { name: 'value twice in an email', method: 'PUT', path: U, body: { schemas: [USER], userName: 'taken@example.com', emails: [{ value: 'a@example.com', Value: 'b@example.com' }] }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'department twice in the enterprise extension', method: 'POST', path: `${H}/Users`, body: user('ent@example.com', { [ENTERPRISE]: { department: 'A', Department: 'B' } }), status: 400, scimType: 'invalidSyntax' },
+      { name: 'displayName twice in a group', method: 'POST', path: `${H}/Groups`, body: { schemas: [GROUP], displayName: 'A', DisplayName: 'B' }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'active twice in a PATCH value', method: 'PATCH', path: U, body: patch({ op: 'replace', value: { active: false, Active: true } }), status: 400, scimType: 'invalidSyntax' },
+      { name: 'member value twice in a PATCH', method: 'PATCH', path: G, body: patch({ op: 'add', path: 'members', value: [{ value: otherUserId, Value: userId }] }), status: 400, scimType: 'invalidSyntax' },
+      { name: 'op twice in a PATCH operation', method: 'PATCH', path: U, body: patch({ op: 'replace', Op: 'remove', path: 'title', value: 'x' }), status: 400, scimType: 'invalidSyntax' },
       { name: 'filter nesting "not(" 1,000 deep', method: 'GET', path: `${H}/Users?filter=${encodeURIComponent(`${'not('.repeat(1000)}`)}`, status: 400, scimType: 'invalidFilter' },
     );
   });
@@ -216,6 +231,15 @@ describe('SCIM: malformed requests get a 4xx SCIM error and store nothing', () =
       }
     }
     assert.deepEqual(wrong, []);
+  });
+
+  test('the refusals name what to fix: both spellings of the attribute, and the filter\'s malformed %-escape', async () => {
+    const twice = await send(app, { name: 'twice', method: 'POST', path: `${H}/Users`, body: user('t2@example.com', { name: { givenName: 'A', GIVENNAME: 'B' } }), status: 400 }, app.token('alpha'));
+    assert.match(JSON.parse(twice.text).detail, /^name: holds both "givenName" and "GIVENNAME"; attribute names are case-insensitive/);
+    const top = await send(app, { name: 'top', method: 'POST', path: `${H}/Users`, body: user('t3@example.com', { UserName: 'x' }), status: 400 }, app.token('alpha'));
+    assert.match(JSON.parse(top.text).detail, /^the body: holds both "userName" and "UserName"/);
+    const filter = await send(app, { name: 'filter', method: 'GET', path: `${H}/Users?filter=userName%20eq%20%22a%zz%22`, status: 400 }, app.token('alpha'));
+    assert.match(JSON.parse(filter.text).detail, /^filter: the value holds a malformed %-escape/);
   });
 
   test('an id that does not decode is a 404 only for a caller the hub lets in: without its token, 401 first', async () => {
