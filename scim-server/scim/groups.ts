@@ -196,18 +196,23 @@ export async function replaceGroup(h: HubRequest, req: Request, res: Response): 
   }
   // A PUT without `members` (the MS suite's "group put") leaves membership as it is: removing
   // people needs an explicit list (docs/architecture.md, safety brakes).
+  // The answer's projection is read before anything is written: a query refused (a bad escape)
+  // after the commit answered 400 for a change that was saved.
+  let p: ReturnType<typeof projectionOf> | undefined;
   const group = await update(h, req, String(req.params.id), (current) => {
+    p = projectionOf(queryParams(req));
     assertSchemas(req.body, 'group');
     if (!scim) throw refused;
     return 'members' in scim ? scim : { ...scim, members: current.members };
   });
-  const p = projectionOf(queryParams(req));
-  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl }, !excludes(p, 'members')), p));
+  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl }, !excludes(p!, 'members')), p!));
 }
 
 export async function patchGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
   const id = String(req.params.id);
-  const group = await update(h, req, id, (current) => (assertSchemas(req.body, 'patch'), applyPatch(groupAsScim(current), req.body, { core: GROUP_ATTRIBUTES, resourceId: id })));
+  // The projection is read before the write (replaceGroup says why).
+  let p: ReturnType<typeof projectionOf> | undefined;
+  const group = await update(h, req, id, (current) => (p = projectionOf(queryParams(req)), assertSchemas(req.body, 'patch'), applyPatch(groupAsScim(current), req.body, { core: GROUP_ATTRIBUTES, resourceId: id })));
   if (!h.wantsPatchBody) {
     res.status(204).set('ETag', `W/"${group.version}"`).end();
     return;
@@ -215,9 +220,8 @@ export async function patchGroup(h: HubRequest, req: Request, res: Response): Pr
   // Okta takes the group back; `members may be omitted` (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/), and echoing a
   // thousand members on every chunked membership PATCH only costs both sides, so they are left out
   // unless asked for with `attributes=members`.
-  const p = projectionOf(queryParams(req));
-  const withMembers = Boolean(p.attributes?.some((a) => a.attr.toLowerCase() === 'members'));
-  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl }, withMembers), p));
+  const withMembers = Boolean(p!.attributes?.some((a) => a.attr.toLowerCase() === 'members'));
+  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl }, withMembers), p!));
 }
 
 export async function deleteGroup(h: HubRequest, req: Request, res: Response): Promise<void> {

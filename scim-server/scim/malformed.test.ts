@@ -136,6 +136,11 @@ describe('SCIM: malformed requests get a 4xx SCIM error and store nothing', () =
       { name: 'lone surrogate in an email', method: 'POST', path: `${H}/Users`, body: '{"schemas":["' + USER + '"],"userName":"em@example.com","emails":[{"value":"\\ud83d@example.com"}]}', status: 400, scimType: 'invalidValue' },
       { name: 'NUL in an attribute name', method: 'POST', path: `${H}/Users`, body: user('k@example.com', { 'title\u0000': 'x' }), status: 400, scimType: 'invalidValue' },
       { name: 'NUL in a group displayName', method: 'POST', path: `${H}/Groups`, body: { schemas: [GROUP], displayName: 'Sa\u0000les' }, status: 400, scimType: 'invalidValue' },
+      // The answer's projection is read before the write: refused after the commit, the change was saved.
+      { name: 'bad escape in a PATCH answer\'s attributes', method: 'PATCH', path: `${U}?attributes=%zz`, body: patch({ op: 'replace', path: 'title', value: 'boss' }), status: 400, scimType: 'invalidValue' },
+      { name: 'bad escape in a PUT answer\'s attributes', method: 'PUT', path: `${U}?excludedAttributes=%E0%A4%A`, body: user('taken@example.com', { title: 'boss' }), status: 400, scimType: 'invalidValue' },
+      { name: 'bad escape in a group PATCH answer\'s attributes', method: 'PATCH', path: `${G}?attributes=%zz`, body: patch({ op: 'add', path: 'members', value: [{ value: otherUserId }] }), status: 400, scimType: 'invalidValue' },
+      { name: 'bad escape in a group PUT answer\'s attributes', method: 'PUT', path: `${G}?attributes=%zz`, body: { schemas: [GROUP], displayName: 'Sales', members: [{ value: userId }, { value: otherUserId }] }, status: 400, scimType: 'invalidValue' },
       { name: 'NUL in a PATCH value', method: 'PATCH', path: U, body: patch({ op: 'replace', path: 'title', value: 'boss\u0000' }), status: 400, scimType: 'invalidValue' },
       { name: 'lone surrogate in a PATCH path', method: 'PATCH', path: U, body: `{"schemas":["${PATCH_OP}"],"Operations":[{"op":"replace","path":"title\\udc00","value":"x"}]}`, status: 400, scimType: 'invalidValue' },
       { name: 'NUL in a PUT title', method: 'PUT', path: U, body: user('taken@example.com', { title: '\u0000' }), status: 400, scimType: 'invalidValue' },

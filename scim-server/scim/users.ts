@@ -165,18 +165,23 @@ async function update(h: HubRequest, req: Request, id: string, next: (current: D
 
 export async function replaceUser(h: HubRequest, req: Request, res: Response): Promise<void> {
   // The body is read once the user is known to exist: an unknown id is a 404 whatever the body.
-  const user = await update(h, req, String(req.params.id), (current) => (assertSchemas(req.body, 'user'), userFromPut(req.body as ScimObject, current.scim)));
-  sendResource(res, 200, project(await rendered(h, user), projectionOf(queryParams(req))));
+  // The answer's projection is read before anything is written: a query refused (a bad escape)
+  // after the commit answered 400 for a change that was saved.
+  let p: ReturnType<typeof projectionOf> | undefined;
+  const user = await update(h, req, String(req.params.id), (current) => (p = projectionOf(queryParams(req)), assertSchemas(req.body, 'user'), userFromPut(req.body as ScimObject, current.scim)));
+  sendResource(res, 200, project(await rendered(h, user), p!));
 }
 
 export async function patchUser(h: HubRequest, req: Request, res: Response): Promise<void> {
   const id = String(req.params.id);
-  const user = await update(h, req, id, (current) => (assertSchemas(req.body, 'patch'), applyPatch(current.scim, req.body, { core: USER_ATTRIBUTES, resourceId: id })));
+  // The projection is read before the write (replaceUser says why).
+  let p: ReturnType<typeof projectionOf> | undefined;
+  const user = await update(h, req, id, (current) => (p = projectionOf(queryParams(req)), assertSchemas(req.body, 'patch'), applyPatch(current.scim, req.body, { core: USER_ATTRIBUTES, resourceId: id })));
   if (!h.wantsPatchBody) {
     res.status(204).set('ETag', `W/"${user.version}"`).end();
     return;
   }
-  sendResource(res, 200, project(await rendered(h, user), projectionOf(queryParams(req))));
+  sendResource(res, 200, project(await rendered(h, user), p!));
 }
 
 /**
