@@ -11,6 +11,7 @@ import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
 import { defineDisputeIndex, defineMatchIndex, defineRowEmailIndexes, DISPUTED_BY_CANDIDATE, INVITE_BY_EMAIL, MATCH_BY_DIRECTORY_USER, MEMBER_BY_EMAIL } from '../standing/standing.ts';
 import type { PlanActual, PlanDesired } from './plan.ts';
 import { membersHiddenIn } from './removal.ts';
+import { assignmentsUnreadIn } from './partial-hold.ts';
 import { planPairsOf, removalsInFlight } from './removal-in-flight.ts';
 import { emailKey } from '../matching/email-key.ts';
 
@@ -206,6 +207,7 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
   const actual: PlanActual = {
     complete: imported?.complete === true,
     membersHidden: membersHiddenIn(imported),
+    assignmentsUnread: assignmentsUnreadIn(imported),
     members: [...members.values()],
     invites: [...invites.values()],
     systemUsers,

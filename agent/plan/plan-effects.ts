@@ -5,6 +5,7 @@ import type { RoleRules } from '../grants/role-rules.ts';
 import type { HeldOperation, Operation, OperationReason, PlanResult } from './operation.ts';
 import type { PlanActual, PlanPolicy } from './plan.ts';
 import { guardRemovals } from './removal.ts';
+import { holdPartial } from './partial-hold.ts';
 
 /** What the plan's operations do (grant, upgrade, downgrade), what they carry, and the checks every plan passes (plan.ts). */
 
@@ -38,12 +39,15 @@ export function describeReason(reason: OperationReason, grant?: Pick<EffectiveGr
 const EFFECT_ORDER = { grant: 0, upgrade: 1, downgrade: 2, removal: 3 } as const;
 
 /**
- * Safety rules that hold for every plan: removals pass the removal checks (./removal.ts: complete
- * listing, exemptions, system users, the last admin); upgrades come before downgrades (a move
- * never loses access).
+ * Safety rules that hold for every plan: nothing lowers access from a section the last check for
+ * updates did not read in full (./partial-hold.ts); removals pass the removal checks (./removal.ts:
+ * complete listing, exemptions, system users, the last admin); upgrades come before downgrades (a
+ * move never loses access).
  */
 export function protect(ops: Operation[], held: HeldOperation[], actual: PlanActual, policy: PlanPolicy): PlanResult {
-  const checked = guardRemovals(ops, {
+  // Held first: a demotion held here is no admin leaving for the last-admin rule below.
+  const partial = holdPartial(ops, actual);
+  const checked = guardRemovals(partial.operations, {
     complete: actual.complete, membersHidden: actual.membersHidden, members: actual.members, systemUserIds: new Set(actual.systemUsers.map((s) => s.id)), exemptions: actual.exemptions, now: policy.now,
   }, policy.rules);
   const hiddenSeat: HeldOperation[] = [];
@@ -55,7 +59,7 @@ export function protect(ops: Operation[], held: HeldOperation[], actual: PlanAct
     })
     : checked.operations;
   const kept = [...operations].sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect]);
-  return { operations: kept, held: [...held, ...checked.held, ...hiddenSeat] };
+  return { operations: kept, held: [...held, ...partial.held, ...checked.held, ...hiddenSeat] };
 }
 
 /**

@@ -8,6 +8,7 @@ import { claimedGroupsOfHub } from '../offers/offer-record.ts';
 import { collect, type ReadView } from '../store/store.ts';
 import type { PlanActual, PlanDesired } from './plan.ts';
 import { membersHiddenIn } from './removal.ts';
+import { assignmentsUnreadIn } from './partial-hold.ts';
 import { emailKey } from '../matching/email-key.ts';
 import { groupKey } from '../desired-state/directory-records.ts';
 
@@ -87,6 +88,7 @@ export async function actualOf(view: ReadView, hubId: string): Promise<PlanActua
   return {
     complete: imported?.complete === true,
     membersHidden: membersHiddenIn(imported),
+    assignmentsUnread: assignmentsUnreadIn(imported),
     members: await collect(view.list('appMembers', hubId)),
     invites: await collect(view.list('appInvites', hubId)),
     systemUsers: await collect(view.list('appSystemUsers', hubId)),

@@ -32,6 +32,8 @@ export interface PlanActual {
    * it does not show, so nobody is invited (or re-invited) until it lists every member.
    */
   membersHidden?: boolean;
+  /** The last import kept some asset holders as last seen (partial-hold.ts assignmentsUnreadIn): no asset access is lowered. */
+  assignmentsUnread?: boolean;
   members: readonly AppMemberRecord[];
   invites: readonly AppInviteRecord[];
   systemUsers: readonly AppSystemUserRecord[];
