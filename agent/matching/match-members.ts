@@ -102,9 +102,9 @@ export const EMAIL_CHANGED = 'matched by directory user; email changed in the Id
 export const DEPARTED = 'matched by directory user; deleted in the IdP, seat to be removed';
 /** Why a row is matched to the one active directory user among several having its email. */
 export const SOLE_ACTIVE = 'matched by email; the other directory users with it are deactivated';
-/** Why a row stays matched to a deactivated or deleted user though an active user has its email. */
 /** Why a member row is matched to nobody whatever its email: it is a system user. */
 export const SYSTEM_USER = 'a system user (the hub\'s own API identity): never matched to a directory person';
+/** Why a row stays matched to a deactivated or deleted user though an active user has its email. */
 export const REMOVAL_IN_FLIGHT = 'kept for the directory user it was matched to (deactivated or deleted): its removal is in flight; the active user with this email is invited afresh once it is removed';
 
 export function matchMembers(input: MatchingInput): MatchingResult {

@@ -116,7 +116,7 @@ const plainText = (schema: z.ZodString) => schema.superRefine((value, ctx) => {
  */
 const missingOr = (missing: string) => (issue: { input?: unknown }) => (issue.input === undefined ? missing : 'expected a string');
 
-const reasonText = (empty: string, missing = 'expected a string') => plainText(z.string({ error: (issue) => (issue.input === undefined ? missing : 'expected a string') })
+const reasonText = (empty: string, missing = 'expected a string') => plainText(z.string({ error: missingOr(missing) })
   .trim().min(1, empty).max(MAX_REASON, `expected at most ${MAX_REASON} characters`));
 /**
  * Why the person who asked asks (who asked and why), for the audit entries of the change: kept in

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
+import { defineDirectoryIndexes, type DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
 import { randomBytes } from 'node:crypto';
 import { Keyring } from '../../agent/secrets/keyring.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
@@ -17,6 +17,8 @@ import { adminTokensFrom } from '../admin/admin-tokens.ts';
 import { createApp } from '../app.ts';
 import { composeHubwarden, type Hubwarden } from '../compose.ts';
 import { SessionStore, SignInRevoked } from './session-store.ts';
+import { endingLeaverSessions } from './leaver-sessions.ts';
+import type { AgentApi } from '../../agent/api.ts';
 
 /** The server's key: a token's label (a session's actor) is made with it, as the server makes it. */
 const keyring = Keyring.fromKey(randomBytes(32));
@@ -119,5 +121,34 @@ hubs:
     // Naming the leaver's id is accepted, and then her sessions end.
     assert.equal((await offboard({ directoryUserId: 'dir-ann' })).status, 202);
     assert.equal(await alive(annSession.id), false);
+  });
+});
+
+// Found as the agent's offboarding finds them (agent-api.ts passes the trigger to findPerson): an
+// Okta event names the account by its Okta user id, so a colleague whose userName is the
+// leaver's login (an app username format of "Email") is another account, not the leaver.
+describe('the sessions an offboarding ends are those of the person the agent finds', () => {
+  test('an Okta event\'s offboarding: the colleague whose userName is the leaver\'s login keeps their session', async () => {
+    const store = new MemoryStore();
+    defineDirectoryIndexes(store);
+    await store.open();
+    const sessions = new SessionStore(store);
+    const config = parseConfig(`
+hubs:
+  - id: hub-a
+    connector: meta-business
+    meta: { businessId: "1111111111", graphBaseUrl: sandbox }
+`, '/tmp/hubwarden-leaver-sessions/hubwarden.yaml', {});
+    const carl: DirectoryUserRecord = {
+      hubId: 'hub-a', id: 'dir-carl', externalId: '00u-carl', userName: 'bob@example.com', active: true, email: 'carl@example.com', emails: ['carl@example.com'],
+      scim: {}, created: at, lastModified: at, version: 1,
+    };
+    await store.transact((tx) => tx.put('directoryUsers', 'hub-a', carl.id, carl));
+    const carlSession = await sessions.create('carl@example.com', 'oidc', { admin: false, email: 'carl@example.com', idpUserIds: ['00u-carl'] });
+    const bobSession = await sessions.create('bob@example.com', 'oidc', { admin: false, email: 'bob@example.com', idpUserIds: ['00u-bob'] });
+    const agent = { offboard: async () => ({ id: 't-1' }) } as unknown as AgentApi;
+    await endingLeaverSessions(agent, store, () => config.file.hubs).offboard({ userName: 'bob@example.com', externalId: '00u-bob' }, { type: 'okta-event-hook', idp: 'okta' });
+    assert.equal(await sessions.get(bobSession.id), undefined, 'the leaver\'s session ends');
+    assert.notEqual(await sessions.get(carlSession.id), undefined, 'the colleague keeps theirs');
   });
 });

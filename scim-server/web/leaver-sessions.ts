@@ -58,7 +58,9 @@ export function endingLeaverSessions(agent: AgentApi, store: Store, hubs: () => 
 async function personOf(store: Store, hubs: Iterable<HubConfigFile>, person: Parameters<AgentApi['offboard']>[0], trigger: Trigger): Promise<SessionPerson | undefined> {
   const who = sessionPersonOf(person);
   const ids = new Set(who.ids);
-  const found = await findPerson(store, hubsOfTrigger(hubs, { type: trigger.type, ...(trigger.hubs ? { hubs: trigger.hubs } : {}) }), person);
+  // The trigger as the agent's offboarding passes it (agent-api.ts): an Okta event's hubs are its
+  // org's, and a user found by login whose externalId is another Okta user id is another account.
+  const found = await findPerson(store, hubsOfTrigger(hubs, trigger), person, trigger);
   if ((trigger.hubs || person.directoryUserId !== undefined) && !found.some((f) => f.user)) return undefined;
   if ((await ambiguousPerson(store, found, person)).length > 0) return undefined;
   for (const f of found) if (f.user?.externalId) ids.add(f.user.externalId);
