@@ -1,5 +1,6 @@
 import type { Page } from '../sdk/hub-model.ts';
 import type { HubConnector } from '../sdk/connector.ts';
+import type { ConnectorContext } from '../sdk/definition.ts';
 import { createMetaBusiness } from './connector.ts';
 import { sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
 import { listeningEmulator } from './test-emulator.ts';
@@ -76,16 +77,16 @@ export const graphError = (code: number, message: string, extra: object = {}): A
 /**
  * Our emulator, served for the enclosing describe block (call it there), and connectors to it:
  * each call of `connector` seeds the sandbox fixture afresh, clears the faults, and puts `reading`
- * (when given) between the connector and the emulator.
+ * (when given) between the connector and the emulator; `logTo` receives the connector's log.
  */
-export function servedEmulator(): { readonly emulator: MetaEmulator; connector(reading?: Reading): HubConnector } {
+export function servedEmulator(): { readonly emulator: MetaEmulator; connector(reading?: Reading, logTo?: ConnectorContext['log']): HubConnector } {
   const server = listeningEmulator();
   return {
     emulator: server.emulator,
-    connector(reading) {
+    connector(reading, logTo: ConnectorContext['log'] = log) {
       this.emulator.control.seed(sandboxFixture());
       this.emulator.control.setFaults({});
-      return createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log, ...(reading ? { fetch: alternativeFetch(reading) } : {}) });
+      return createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log: logTo, ...(reading ? { fetch: alternativeFetch(reading) } : {}) });
     },
   };
 }

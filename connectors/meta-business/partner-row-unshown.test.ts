@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ConnectorError } from '../sdk/connector-error.ts';
 import type { AppPartner } from '../sdk/hub-model.ts';
 import { SANDBOX } from './emulator/index.ts';
-import { all, graphError, servedEmulator, type Reading } from './alternative-fetch.test-double.ts';
+import { all, graphError, log, servedEmulator, type Reading } from './alternative-fetch.test-double.ts';
 
 /**
  * Reading the partners when a partner row cannot show its shares. Meta's B2B guide
@@ -54,6 +54,31 @@ describe('partner listing when a partner row cannot show its shares', () => {
   test('the list left out and the assets\' own partners not readable: the listing fails, never "not shared"', async () => {
     const c = served.connector(listLeftOut('adaccount_permissions', (path) => path.startsWith('act_') && path.endsWith('/agencies')));
     await assert.rejects(all((cur) => c.listPartners!(cur)), (e: unknown) => e instanceof ConnectorError && /agencies/.test(e.message));
+  });
+
+  test('a Graph that refuses GET /{catalog}/agencies (2500) and a row without productcatalog_permissions: no catalog share, the other shares listed, one warning', async () => {
+    const whole = sharesOf(await all((c) => served.connector().listPartners!(c)), 'ad_account');
+    assert.ok(whole.length > 0, 'the sandbox shares an ad account with the partner');
+    const warnings: Array<[string, unknown]> = [];
+    const logTo = { ...log, warn: (msg: string, fields?: object) => void warnings.push([msg, fields]) };
+    const c = served.connector(listLeftOut('productcatalog_permissions', (path) => path === `${catalog}/agencies`), logTo);
+    const partners = await all((cur) => c.listPartners!(cur));
+    assert.deepEqual(sharesOf(partners, 'ad_account'), whole);
+    assert.deepEqual(sharesOf(partners, 'catalog'), []);
+    const catalogWarnings = warnings.filter(([msg]) => /catalog/.test(msg));
+    assert.equal(catalogWarnings.length, 1);
+    const text = JSON.stringify(catalogWarnings[0]);
+    assert.match(text, /partner lists of the business's catalogs could not be read/);
+    assert.match(text, /2500/);
+    assert.ok(!text.includes(SANDBOX.token), 'no token in the warning');
+  });
+
+  test('a 5xx on GET /{catalog}/agencies still fails the listing', async () => {
+    const c = served.connector(async (op, forward) => {
+      if (op.method === 'GET' && op.path === `${catalog}/agencies`) return { status: 500, body: { error: { message: 'An unexpected error has occurred. Please retry your request later.', type: 'OAuthException', code: 2, is_transient: true, fbtrace_id: 'alt' } } };
+      return listLeftOut('productcatalog_permissions')(op, forward);
+    });
+    await assert.rejects(all((cur) => c.listPartners!(cur)), (e: unknown) => unavailable(e) && /catalog/.test((e as Error).message));
   });
 
   test('a permission object without permitted_tasks: the listing fails, never a share of no tasks', async () => {

@@ -98,7 +98,10 @@ function kindsOf(unshown: Map<string, Set<AssetType>>, raw: RawPartner): Set<Ass
  * agency's on each of our assets of that kind (`GET /{asset}/agencies`), a client's on our
  * `client_*` edge by owner. Never "no share of that kind" from the row alone; any failure of that
  * read throws, so the listing fails and the agent keeps the shares it knew (README [INF];
- * docs/architecture.md, "Gone" only from what the documents guarantee).
+ * docs/architecture.md, "Gone" only from what the documents guarantee). Except an agency's catalogs
+ * on a Graph that refuses every `GET /{catalog}/agencies` as unsupported (the B2B guide documents
+ * only POST and DELETE there): read as no catalog share, with a warning, since nothing in the agent
+ * decides a removal from partner shares (reported only; read/pixel-partners.ts `readAssetPartners`).
  */
 async function settleUnshown(partners: AppPartner[], unshown: Map<string, Set<AssetType>>, read: (type: AssetType) => Promise<PixelPartners>): Promise<void> {
   const types = [...new Set([...unshown.values()].flatMap((kinds) => [...kinds]))];

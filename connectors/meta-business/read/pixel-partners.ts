@@ -73,6 +73,17 @@ export function readPixelPartners(ctx: MetaContext): Promise<PixelPartners> {
  * `ProductCatalog.json` for a catalog). For an ad account, Page or catalog this settles a partner
  * row on the business's `agencies` that comes without that kind's permission list (read/partners.ts):
  * any failure throws, so the partner listing fails instead of reading "no share of that kind".
+ *
+ * One exception, catalogs: the B2B guide documents only POST and DELETE on a catalog's `agencies`
+ * (GET on ad accounts and Pages), so a Graph built from it may refuse the read as a request it does
+ * not support (2500 "Unknown path components", or (#100): kind invalid-argument, graph-errors.ts).
+ * When every owned catalog's read is refused so, the edge is not served: one warning is logged and
+ * no catalog share is returned (the rows' absent `productcatalog_permissions` read as none), rather
+ * than a partner listing that fails on every check forever. Acceptable because nothing in the
+ * agent decides a removal from partner shares: they are only reported (audited), hubwarden never
+ * shares or unshares on its own (README [INF]). Any other failure (throttle, 5xx, permission or
+ * 100/33 on one catalog, a next page refused, a refusal on only some catalogs, where the edge is
+ * served) still throws. The unshare's read (write/partners.ts) keeps failing instead.
  */
 export async function readAssetPartners(ctx: MetaContext, type: AssetType): Promise<PixelPartners> {
   const label = ASSET_EDGES[type].label;
@@ -81,6 +92,7 @@ export async function readAssetPartners(ctx: MetaContext, type: AssetType): Prom
   const errCtx = { what: whatFor, businessId: ctx.businessId };
   const partners: PixelPartners = new Map();
   const missing: string[] = [];
+  const unsupported: ConnectorError[] = [];
   let owned: string[];
   try {
     owned = await ownedIds(ctx, type, whatFor, true);
@@ -116,6 +128,7 @@ export async function readAssetPartners(ctx: MetaContext, type: AssetType): Prom
         if (continued) throw staleListing(err, opWhat);
         // 100/33 is "does not exist, cannot be loaded due to missing permissions" (https://developers.facebook.com/docs/graph-api/guides/error-handling): settled below.
         if (err.kind === 'not-found') return void missing.push(pixel);
+        if (type === 'catalog' && err.kind === 'invalid-argument') return void unsupported.push(err);
         throw err;
       }
       // A 200 without a `data` array is not an empty page (GraphClient.toPage).
@@ -138,6 +151,14 @@ export async function readAssetPartners(ctx: MetaContext, type: AssetType): Prom
       if (next) more.push({ pixel, op: { method: 'GET', relativeUrl: trail.follow(pixel, ctx.graph.nextOp(next, work[i].op.relativeUrl), opWhat) }, continued: true });
     });
     work = more;
+  }
+  if (unsupported.length > 0) {
+    // Refused on some catalogs only: the edge is served, so the refusal is that catalog's; fail.
+    if (unsupported.length < owned.length) throw unsupported[0];
+    ctx.log.warn('meta: the partner lists of the business\'s catalogs could not be read (Graph refuses GET /{catalog}/agencies as an unsupported request); a partner row without productcatalog_permissions is read as holding no catalog for this check', {
+      businessId: ctx.businessId, reason: unsupported[0].message,
+    });
+    return new Map();
   }
   if (missing.length > 0) {
     // Gone since it was listed (deleted): no partner uses it. Still listed: its partners are not known.
