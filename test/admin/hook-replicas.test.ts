@@ -14,6 +14,7 @@ import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { entraConfigFor, entraHookConfig, serveRouters, TEST_ENV, testConfig } from './test-server.ts';
 import { until } from '../agent-e2e/harness.ts';
+import { leaverCallout } from './lifecycle-callout.ts';
 
 /** Yesterday's date (`YYYY-MM-DDT`): events' `published` relative to the test's clock, since one older than a week is not acted on (okta-event.ts outOfWindow). */
 const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11);
@@ -100,17 +101,7 @@ function mortal(store: Store): { store: Store; die(): void } {
 const TENANT = 'tenant-1111';
 const RELAY = 'relay-logic-app-id';
 const AUD = 'api://hubwarden';
-const calloutBody = (resultId: string) => ({
-  data: {
-    callbackUriPath: `/identityGovernance/lifecycleWorkflows/workflows/wf-1/tasks/task-offboard/taskProcessingResults/${resultId}/resume`,
-    subject: { id: 'obj-raj', displayName: 'Raj', email: 'raj@example.com', userPrincipalName: 'raj@example.com' },
-    task: { id: 'task-offboard', displayName: 'Meta BM: remove seat' },
-    taskProcessingResult: { id: resultId, createdDateTime: '2026-11-23T10:00:00Z' },
-    workflow: { id: 'wf-1', displayName: 'Leaver', workflowVersion: 1 },
-  },
-  source: 'sample',
-  type: 'lifecycleEvent',
-});
+const calloutBody = (resultId: string) => leaverCallout(resultId, { id: 'obj-raj', name: 'Raj', email: 'raj@example.com', task: 'Meta BM: remove seat' });
 const oktaDelivery = (uuid: string) => ({
   eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1', contentType: 'application/json',
   eventId: 'b5a188b9', eventTime: `${DAY}10:00:00.000Z`, source: 'https://acme.okta.example/api/v1/eventHooks/who123',
