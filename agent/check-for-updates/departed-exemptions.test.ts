@@ -172,6 +172,9 @@ describe('check for updates: an exemption ends with its seat', () => {
       assert.equal((await store.get('exemptions', 'acme', row))?.reason, 'agency contract', row);
       assert.equal((await store.get('memberMatches', 'acme', row))?.outcome, 'exempted', row);
     }
+    // Write-back and the SCIM extension say exempted again, with the owner's reason.
+    const standing = await standingOfUser(store, 'acme', 'u-max', new Date(clock));
+    assert.equal(standing.standing, 'exempted');
     const plan = await planHub(store, correcting, { now: new Date(clock) });
     const touched = plan.operations.filter((op) => op.email === 'max@agency.com' || op.email === 'lea@agency.com');
     assert.deepEqual(touched.map((op) => op.summary), []);
