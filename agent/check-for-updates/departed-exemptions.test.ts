@@ -6,19 +6,21 @@ import { configSchema, type HubConfigFile } from '../../config/schema.ts';
 import { runCheckForUpdates, type CheckInput } from './run-check.ts';
 import { emptyApp, fakeConnector, type FakeApp, type FakeConnector } from './fake-app.test-double.ts';
 import { buildHubMembers } from '../members/member-view.ts';
+import { planHub } from '../plan/plan-hub.ts';
 import { defineStandingIndexes, standingOfUser } from '../standing/standing.ts';
 import { defineDirectoryIndexes, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { ExemptionRecord } from '../app-state/records.ts';
 import '../app-state/records.ts';
 
-// An exemption is trust in one seat or invite: when a complete check no longer lists it, the
-// exemption ends (audited), and a later seat for the same email is not covered by it.
+// An exemption is trust in one seat or invite: when two complete checks in a row no longer list
+// it, the exemption ends (audited), and a later seat for the same email is not covered by it. One
+// listing that wrongly lacks the row ends nothing.
 const hub: HubConfigFile = configSchema.parse({ hubs: [{ id: 'acme', connector: 'meta-business', meta: { businessId: '1000' } }] }).hubs[0];
 const silent = { info() {}, warn() {} };
 let clock = Date.parse('2026-11-23T10:00:00.000Z');
 const now = () => new Date((clock += 1000));
-const input = (store: MemoryStore, connector: FakeConnector, taskId: string): CheckInput =>
-  ({ store, hub, connector, trigger: { type: 'schedule', detail: 'test' }, taskId, now, log: silent });
+const input = (store: MemoryStore, connector: FakeConnector, taskId: string, on: HubConfigFile = hub): CheckInput =>
+  ({ store, hub: on, connector, trigger: { type: 'schedule', detail: 'test' }, taskId, now, log: silent });
 
 function business(): FakeApp {
   const app = emptyApp();
@@ -64,7 +66,10 @@ describe('check for updates: an exemption ends with its seat', () => {
   test('a complete listing without the exempted member ends its exemption, audited by the system', async () => {
     const { store, app, connector } = await exemptedHub();
     app.members = app.members.filter((m) => m.id !== '14');
-    const run = await runCheckForUpdates(input(store, connector, 't2'));
+    const first = await runCheckForUpdates(input(store, connector, 't2'));
+    assert.ok(await store.get('exemptions', 'acme', '14'), 'one listing without it ends nothing yet');
+    assert.equal(first.endedExemptions, undefined);
+    const run = await runCheckForUpdates(input(store, connector, 't3'));
 
     assert.equal(await store.get('exemptions', 'acme', '14'), undefined, 'the exemption is no longer in force');
     assert.ok(await store.get('exemptions', 'acme', 'invite:901'), 'the pending invite still listed keeps its exemption');
@@ -73,7 +78,7 @@ describe('check for updates: an exemption ends with its seat', () => {
     assert.equal(more.length, 0);
     assert.equal(entry?.outcome, 'ok');
     assert.equal(entry?.trigger.actor, 'system');
-    assert.equal(entry?.taskId, 't2');
+    assert.equal(entry?.taskId, 't3');
     assert.deepEqual(entry?.subject, { memberId: '14', email: 'max@agency.com' });
     assert.match(entry?.why ?? '', /^member no longer in the hub: the exemption of max@agency\.com \("agency contract", by owner@acme\.com\) ended/);
     assert.deepEqual(entry?.detail, { because: 'member-gone', reason: 'agency contract', by: 'owner@acme.com', at: '2026-11-23T09:00:00.000Z' });
@@ -84,10 +89,11 @@ describe('check for updates: an exemption ends with its seat', () => {
     const max = app.members.find((m) => m.id === '14')!;
     app.members = app.members.filter((m) => m.id !== '14');
     await runCheckForUpdates(input(store, connector, 't2'));
+    await runCheckForUpdates(input(store, connector, 't3'));
     // Invited again and back under the same id (an app whose member id is the person's own user
     // id), and under a new one.
     app.members = [...app.members, max, { id: '15', email: 'MAX@agency.com', role: 'EMPLOYEE' }];
-    await runCheckForUpdates(input(store, connector, 't3'));
+    await runCheckForUpdates(input(store, connector, 't4'));
 
     assert.equal(await store.get('exemptions', 'acme', '14'), undefined);
     for (const id of ['14', '15']) assert.notEqual((await store.get('memberMatches', 'acme', id))?.outcome, 'exempted', `row ${id}`);
@@ -129,6 +135,8 @@ describe('check for updates: an exemption ends with its seat', () => {
       const { store, app, connector } = await exemptedHub();
       app.invites = change === 'cancelled' ? [] : [{ ...app.invites[0]!, status: 'expired' }];
       await runCheckForUpdates(input(store, connector, 't2'));
+      assert.ok(await store.get('exemptions', 'acme', 'invite:901'), `${change}: one check ends nothing yet`);
+      await runCheckForUpdates(input(store, connector, 't3'));
       assert.equal(await store.get('exemptions', 'acme', 'invite:901'), undefined, change);
       assert.ok(await store.get('exemptions', 'acme', '14'), `${change}: the listed member keeps its exemption`);
       const entries = await endedEntries(store);
@@ -143,5 +151,47 @@ describe('check for updates: an exemption ends with its seat', () => {
     await runCheckForUpdates(input(store, connector, 't2'));
     assert.equal((await store.get('exemptions', 'acme', '16'))?.reason, 'agency contract');
     assert.deepEqual(await endedEntries(store), []);
+  });
+
+  test('one complete listing that wrongly lacks the exempted rows ends nothing: listed again, they stay exempted and nothing plans their removal', async () => {
+    // Under `safety.drift: correct`, a seat ended and then listed again is a seat added by hand,
+    // which the plan removes: an owner's decision would have gone on one odd listing.
+    const correcting: HubConfigFile = { ...hub, safety: { ...hub.safety, drift: 'correct' } };
+    const { store, app, connector } = await exemptedHub();
+    const listed = { members: app.members, invites: app.invites };
+    app.members = app.members.filter((m) => m.id !== '14');
+    app.invites = [];
+    const odd = await runCheckForUpdates(input(store, connector, 't2', correcting));
+    assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true, 'the listing looked complete');
+    assert.equal(odd.endedExemptions, undefined);
+    Object.assign(app, listed);
+    await runCheckForUpdates(input(store, connector, 't3', correcting));
+
+    assert.deepEqual(await endedEntries(store), []);
+    for (const row of ['14', 'invite:901']) {
+      assert.equal((await store.get('exemptions', 'acme', row))?.reason, 'agency contract', row);
+      assert.equal((await store.get('memberMatches', 'acme', row))?.outcome, 'exempted', row);
+    }
+    // Write-back and the SCIM extension say exempted again, with the owner's reason.
+    const standing = await standingOfUser(store, 'acme', 'u-max', new Date(clock));
+    assert.equal(standing.standing, 'exempted');
+    const plan = await planHub(store, correcting, { now: new Date(clock) });
+    const touched = plan.operations.filter((op) => op.email === 'max@agency.com' || op.email === 'lea@agency.com');
+    assert.deepEqual(touched.map((op) => op.summary), []);
+  });
+
+  test('a filtered check between two complete ones without the row still ends it: its snapshot kept every member as last seen', async () => {
+    const { store, app, connector } = await exemptedHub();
+    const members = app.members.filter((m) => m.id !== '14');
+    app.members = members;
+    await runCheckForUpdates(input(store, connector, 't2'));
+    app.members = members.filter((m) => m.id !== '12'); // john holds an assignment: filtered
+    await runCheckForUpdates(input(store, connector, 't3'));
+    assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, false);
+    assert.ok(await store.get('exemptions', 'acme', '14'), 'a filtered reading ends nothing');
+    app.members = members;
+    const run = await runCheckForUpdates(input(store, connector, 't4'));
+    assert.deepEqual(run.endedExemptions, ['14']);
+    assert.equal(await store.get('exemptions', 'acme', '14'), undefined);
   });
 });

@@ -6,6 +6,14 @@
  * so again. Ended only from a COMPLETE check for updates: a failed or filtered reading is no
  * evidence that anyone left, as for removals (plan/removal.ts).
  *
+ * Ended only once two complete checks in a row found the row gone: this one, and the one before
+ * it (the previous snapshot, when it held every member and invite). One listing that wrongly
+ * lacked a row (the app answering a complete-looking but short page) would otherwise end an
+ * owner's deliberate decision at once, and when the row was listed again it was a seat "added by
+ * hand", removed under `safety.drift: correct` with no owner deciding it. A row back in the next
+ * listing keeps its exemption; the person returning months later (the case above) is still not
+ * covered.
+ *
  * Ended, not forgotten: the audit log keeps the whole exemption (reason, who granted it, when,
  * until) with why it ended, the way an owner's `unexempt` and a lapse end one
  * (members/member-decisions.ts, matching/hub-matching.ts). The members view, write-back and the
@@ -56,8 +64,11 @@ const WHAT: Record<EndedExemption['because'], string> = {
 };
 
 /**
- * Ends (deletes and audits) every exemption in force whose row the snapshot no longer holds.
- * `complete`: whether the reading listed every member and invite; when not, nothing ends. Runs in
+ * Ends (deletes and audits) every exemption in force whose row the snapshot no longer holds and
+ * the previous snapshot did not hold either. `complete`: whether the reading listed every member
+ * and invite; when not, nothing ends. `before`: the previous snapshot when it held every member
+ * and invite (run-check.ts `baseline`), else undefined: a row it lacked may merely have been
+ * unread, so nothing ends until a second complete check agrees. Runs in
  * the check's transaction after renamed rows carried their exemptions (renamed-rows.ts) and before
  * matching, so the row's match no longer says exempted. Lapsed exemptions are left to matching,
  * which retires them as lapsed (hub-matching.ts).
@@ -65,22 +76,26 @@ const WHAT: Record<EndedExemption['because'], string> = {
 export async function endDepartedExemptions(
   tx: Transaction, hubId: string, snapshot: { members: readonly AppMemberRecord[]; invites: readonly AppInviteRecord[] },
   complete: boolean, now: string, taskId: string,
+  before: { members: readonly AppMemberRecord[]; invites: readonly AppInviteRecord[] } | undefined,
 ): Promise<EndedExemption[]> {
-  if (!complete) return [];
+  if (!complete || !before) return [];
   const members = new Map(snapshot.members.map((m) => [m.id, m]));
   const invites = new Map(snapshot.invites.map((i) => [i.id, i]));
+  const membersBefore = new Map(before.members.map((m) => [m.id, m]));
+  const invitesBefore = new Map(before.invites.map((i) => [i.id, i]));
   const ended: EndedExemption[] = [];
   for await (const exemption of tx.list('exemptions', hubId)) {
     if (!exemptionInForce(exemption, now)) continue;
     const because = departureOf(exemption.memberId, members, invites, now);
-    if (because) ended.push({ exemption, because });
+    // Gone in this listing only: the next complete check decides (one odd listing ends no trust).
+    if (because && departureOf(exemption.memberId, membersBefore, invitesBefore, now)) ended.push({ exemption, because });
   }
   for (const { exemption: e, because } of ended) {
     tx.delete('exemptions', hubId, e.memberId);
     appendAudit(tx, {
       hubId, trigger: DEPARTED_TRIGGER, taskId, action: 'exemption-ended', outcome: 'ok',
       subject: { memberId: e.memberId, ...(e.email ? { email: e.email } : {}) },
-      why: `member no longer in the hub: the exemption of ${e.email ?? e.memberId} ("${e.reason}", by ${e.by}) ended because ${WHAT[because]} in a complete check for updates; `
+      why: `member no longer in the hub: the exemption of ${e.email ?? e.memberId} ("${e.reason}", by ${e.by}) ended because ${WHAT[because]} in a complete check for updates, as in the one before it; `
         + 'a later seat or invite, even for the same email or under the same id, is not covered unless an owner exempts it again',
       detail: { because, reason: e.reason, by: e.by, at: e.at, ...(e.until ? { until: e.until } : {}) },
     });

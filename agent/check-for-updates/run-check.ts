@@ -157,9 +157,10 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     }, complete);
 
     await carryDecisions(tx, hub.id, [...formerRowRenames(formerIds), ...renamedRows(previous, snapshot)], { trigger, taskId });
-    // An exemption whose seat or invite this complete listing no longer shows ends with it (audited):
-    // kept, it covered whoever came back under the same row id later. Never from a partial reading.
-    const endedExemptions = await endDepartedExemptions(tx, hub.id, snapshot, complete, now, taskId);
+    // An exemption whose seat or invite this complete listing no longer shows, nor the previous
+    // one, ends with it (audited): kept, it covered whoever came back under the same row id later.
+    // Never from a partial reading, nor from one listing alone (a row it wrongly lacked is back next time).
+    const endedExemptions = await endDepartedExemptions(tx, hub.id, snapshot, complete, now, taskId, baseline ? previous : undefined);
     // Directory, guests, exemptions and decisions are not staged here, but read through `tx` too.
     const matching = await rematchHub(tx, hub.id, now, { trigger, taskId }, rowsOf(snapshot));
     // Deleted users none of whose rows this complete listing shows stop identifying seats
