@@ -94,11 +94,24 @@ export interface FinishedCopy {
   records?: number;
 }
 
-/** The latest `store-migrated` audit entry in the schema (finishCopy wrote it), if any. */
+/**
+ * The latest `store-migrated` audit entry in the schema (finishCopy wrote it), if any. Found by its
+ * JSON text and told apart in JavaScript, never with `data->>'action'`: PostgreSQL's json operators
+ * de-escape every string of the value they read, and refuse a `\u0000` ("unsupported Unicode escape
+ * sequence") or a lone surrogate ("Unicode low surrogate must follow a high surrogate") anywhere in
+ * it (https://www.postgresql.org/docs/current/datatype-json.html), both of which `json` stores and
+ * an audit entry may hold (a name as an app or the IdP sent it): one such entry anywhere in the
+ * audit log made every rerun fail with that bare error instead of saying what the schema holds.
+ */
 export async function finishedCopy(guard: pg.ClientBase, schema: string): Promise<FinishedCopy | undefined> {
-  const { rows } = await guard.query<{ data: AuditEntry }>(
-    `SELECT data FROM ${ident(schema)}.records WHERE collection = 'audit' AND data->>'action' = 'store-migrated' ORDER BY seq DESC LIMIT 1`);
-  const entry = rows[0]?.data;
+  let entry: AuditEntry | undefined;
+  for (let before: string | null = null; entry === undefined;) {
+    const { rows }: { rows: Array<{ seq: string; data: AuditEntry }> } = await guard.query<{ seq: string; data: AuditEntry }>(
+      `SELECT seq, data FROM ${ident(schema)}.records WHERE collection = 'audit' AND strpos(data::text, '"store-migrated"') > 0 AND ($1::bigint IS NULL OR seq < $1) ORDER BY seq DESC LIMIT 100`, [before]);
+    entry = rows.find((r) => r.data?.action === 'store-migrated')?.data;
+    if (rows.length < 100) break;
+    before = rows[rows.length - 1]!.seq;
+  }
   if (!entry) return undefined;
   const { source, records } = entry.detail ?? {};
   return { at: entry.at, ...(typeof source === 'string' ? { source } : {}), ...(typeof records === 'number' ? { records } : {}) };
