@@ -126,3 +126,17 @@ export function finishedCopyMessage(schema: string, found: FinishedCopy, held: n
   return `the previous copy into schema "${schema}" completed: it copied ${what}, was verified and recorded (store-migrated audit entry at ${found.at}), and the schema holds ${held} record(s) now (a server that ran on it since may have written some the lowdb store does not have); `
     + `nothing was copied, and there is nothing left to do for that copy: keep the schema, point the config at it and start the server (or pass another --schema to copy again)`;
 }
+
+/**
+ * A key PostgreSQL refused to index: a btree entry holds at most about a third of a page (2704
+ * bytes with 8 kB pages, after compression: https://www.postgresql.org/docs/current/btree-intro.html),
+ * and the records table's primary key is (collection, partition, id). PostgreSQL answers
+ * program_limit_exceeded (SQLSTATE 54000, https://www.postgresql.org/docs/current/errcodes-appendix.html)
+ * without naming the record: the batch's longest key is named (shortened), with what it means.
+ */
+export function keyTooLong(schema: string, rows: ReadonlyArray<readonly [string, string, string, ...unknown[]]>, err: Error): string {
+  const bytes = (r: readonly [string, string, string, ...unknown[]]) => Buffer.byteLength(r[1]) + Buffer.byteLength(r[2]);
+  const [c, p, id] = rows.reduce((a, b) => (bytes(b) > bytes(a) ? b : a));
+  const cut = (v: string) => JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+  return `${c} record ${cut(id)} (${Buffer.byteLength(id)} bytes) in partition ${cut(p)} has a key longer than PostgreSQL can index (${err.message}), so a PostgreSQL store cannot hold it; nothing was lost: keep running on the lowdb store (the copy stops here, and schema "${schema}" stays marked as an unfinished copy: no server opens on it; DROP SCHEMA "${schema}" CASCADE to reset it)`;
+}
