@@ -94,11 +94,24 @@ export interface FinishedCopy {
   records?: number;
 }
 
-/** The latest `store-migrated` audit entry in the schema (finishCopy wrote it), if any. */
+/**
+ * The latest `store-migrated` audit entry in the schema (finishCopy wrote it), if any. Found by its
+ * JSON text and told apart in JavaScript, never with `data->>'action'`: PostgreSQL's json operators
+ * de-escape every string of the value they read, and refuse a `\u0000` ("unsupported Unicode escape
+ * sequence") or a lone surrogate ("Unicode low surrogate must follow a high surrogate") anywhere in
+ * it (https://www.postgresql.org/docs/current/datatype-json.html), both of which `json` stores and
+ * an audit entry may hold (a name as an app or the IdP sent it): one such entry anywhere in the
+ * audit log made every rerun fail with that bare error instead of saying what the schema holds.
+ */
 export async function finishedCopy(guard: pg.ClientBase, schema: string): Promise<FinishedCopy | undefined> {
-  const { rows } = await guard.query<{ data: AuditEntry }>(
-    `SELECT data FROM ${ident(schema)}.records WHERE collection = 'audit' AND data->>'action' = 'store-migrated' ORDER BY seq DESC LIMIT 1`);
-  const entry = rows[0]?.data;
+  let entry: AuditEntry | undefined;
+  for (let before: string | null = null; entry === undefined;) {
+    const { rows }: { rows: Array<{ seq: string; data: AuditEntry }> } = await guard.query<{ seq: string; data: AuditEntry }>(
+      `SELECT seq, data FROM ${ident(schema)}.records WHERE collection = 'audit' AND strpos(data::text, '"store-migrated"') > 0 AND ($1::bigint IS NULL OR seq < $1) ORDER BY seq DESC LIMIT 100`, [before]);
+    entry = rows.find((r) => r.data?.action === 'store-migrated')?.data;
+    if (rows.length < 100) break;
+    before = rows[rows.length - 1]!.seq;
+  }
   if (!entry) return undefined;
   const { source, records } = entry.detail ?? {};
   return { at: entry.at, ...(typeof source === 'string' ? { source } : {}), ...(typeof records === 'number' ? { records } : {}) };
@@ -112,4 +125,18 @@ export function finishedCopyMessage(schema: string, found: FinishedCopy, held: n
   const what = `${found.records ?? 'its'} record(s)${found.source ? ` from ${found.source}` : ''}`;
   return `the previous copy into schema "${schema}" completed: it copied ${what}, was verified and recorded (store-migrated audit entry at ${found.at}), and the schema holds ${held} record(s) now (a server that ran on it since may have written some the lowdb store does not have); `
     + `nothing was copied, and there is nothing left to do for that copy: keep the schema, point the config at it and start the server (or pass another --schema to copy again)`;
+}
+
+/**
+ * A key PostgreSQL refused to index: a btree entry holds at most about a third of a page (2704
+ * bytes with 8 kB pages, after compression: https://www.postgresql.org/docs/current/btree-intro.html),
+ * and the records table's primary key is (collection, partition, id). PostgreSQL answers
+ * program_limit_exceeded (SQLSTATE 54000, https://www.postgresql.org/docs/current/errcodes-appendix.html)
+ * without naming the record: the batch's longest key is named (shortened), with what it means.
+ */
+export function keyTooLong(schema: string, rows: ReadonlyArray<readonly [string, string, string, ...unknown[]]>, err: Error): string {
+  const bytes = (r: readonly [string, string, string, ...unknown[]]) => Buffer.byteLength(r[1]) + Buffer.byteLength(r[2]);
+  const [c, p, id] = rows.reduce((a, b) => (bytes(b) > bytes(a) ? b : a));
+  const cut = (v: string) => JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+  return `${c} record ${cut(id)} (${Buffer.byteLength(id)} bytes) in partition ${cut(p)} has a key longer than PostgreSQL can index (${err.message}), so a PostgreSQL store cannot hold it; nothing was lost: keep running on the lowdb store (the copy stops here, and schema "${schema}" stays marked as an unfinished copy: no server opens on it; DROP SCHEMA "${schema}" CASCADE to reset it)`;
 }

@@ -13,6 +13,7 @@ import { postgresForTests } from '../../test/postgres.ts';
 import { pgProxy } from '../../test/pg-proxy.ts';
 import { freshSchemas } from '../../test/fresh-schemas.ts';
 import { heardLines } from '../../test/heard-log.ts';
+import { appendAudit } from '../audit/audit-log.ts';
 import { queryAudit } from '../audit/audit-query.ts';
 import { copyLowdbToPostgres } from './copy-to-postgres.ts';
 import { LowdbStore } from './lowdb-store.ts';
@@ -96,6 +97,32 @@ describe('store migrate: the final COMMIT got no answer', { skip: db.skip }, () 
     assert.equal(refused, `the target schema "${schema}" already holds 1 record(s); migrate copies only into an empty schema (a migrate already filled it, or a server runs on it; no copy is unfinished there, and either may hold writes the lowdb store does not have: keep the schema, point the config at it, or pass another --schema to copy again); nothing was copied`);
     assert.equal(await server.count('migrateFinishItems', 'hub-s'), 1);
     assert.equal(await server.count('migrateFinishItems', 'hub-a'), 0);
+  });
+
+  // PostgreSQL's json operators (`data->>'action'`) refuse a \u0000 or a lone surrogate anywhere in
+  // the value; json stores both, and an audit entry may hold them (a name as an app sent it).
+  const oddAudit = { hubId: 'hub-a', trigger: { type: 'admin' as const, actor: 'test' }, action: 'invite', subject: { email: 'nul\u0000@example.com', name: 'half \ud800 pair' }, why: 'odd text', outcome: 'ok' as const };
+
+  test('a rerun over a recorded copy whose audit log holds a NUL and a lone surrogate says the copy completed (not a bare PostgreSQL error)', async (t) => {
+    const source = await lowdbOf(t, 3);
+    const store = new LowdbStore(source);
+    await store.open();
+    await store.transact((tx) => appendAudit(tx, oddAudit));
+    await store.close();
+    const schema = freshSchema('finish-odd');
+    assert.equal((await copyLowdbToPostgres({ source, url: db.url, schema })).records, 4);
+    const rerun = await copyLowdbToPostgres({ source, url: db.url, schema }).then(() => assert.fail('copied again'), (e: Error) => e.message);
+    assert.match(rerun, new RegExp(`^the previous copy into schema "${schema}" completed: it copied 4 record\\(s\\) from \\S+, was verified and recorded .*nothing left to do for that copy`));
+  });
+
+  test('a schema a server wrote an audit entry holding a NUL into is refused as a store in use, in those words', async (t) => {
+    const schema = freshSchema('finish-odd-none');
+    const server = new PostgresStore({ url: db.url, schema });
+    await server.open();
+    t.after(() => server.close());
+    await server.transact((tx) => appendAudit(tx, oddAudit));
+    const refused = await copyLowdbToPostgres({ source: await lowdbOf(t, 3), url: db.url, schema }).then(() => assert.fail('copied over a store'), (e: Error) => e.message);
+    assert.match(refused, new RegExp(`^the target schema "${schema}" already holds 1 record\\(s\\); migrate copies only into an empty schema`));
   });
 
   test('a first run is not said to start anything over', async (t) => {

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,21 @@ async function until(what: string, ok: () => boolean, ms = 5_000): Promise<void>
 
 describe('hubwarden store migrate, as an operator meets it', { skip: db.skip }, () => {
   const freshSchema = freshSchemas(db);
+
+  test('a key too long for PostgreSQL to index is named, with what it means, not only the index row size', async (t) => {
+    const source = await lowdbOf(t, 5);
+    const id = randomBytes(3_000).toString('base64'); // 4,000 bytes that do not compress: past the 2,704 a btree entry holds
+    const store = new LowdbStore(source);
+    await store.open();
+    await store.transact((tx) => tx.put('migrateOperatorItems', 'hub-long', id, { id, n: 0, note: 'long' }));
+    await store.close();
+    const schema = freshSchema('op-long-key');
+    await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema }), (err: Error) => {
+      assert.equal(err.message, `migrateOperatorItems record ${JSON.stringify(`${id.slice(0, 60)}…`)} (4000 bytes) in partition "hub-long" has a key longer than PostgreSQL can index (${(err.cause as Error).message}), so a PostgreSQL store cannot hold it; nothing was lost: keep running on the lowdb store (the copy stops here, and schema "${schema}" stays marked as an unfinished copy: no server opens on it; DROP SCHEMA "${schema}" CASCADE to reset it)`);
+      assert.match((err.cause as Error).message, /^index row size \d+ exceeds btree .*"records_pkey"$/);
+      return true;
+    });
+  });
 
   test('a server started on the schema while the copy runs says it waits for the copy (not a silent hang), then opens on the verified copy', async (t) => {
     const source = await lowdbOf(t, 300);

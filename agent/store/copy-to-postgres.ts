@@ -5,7 +5,7 @@ import { PostgresStore } from './postgres/postgres-store.ts';
 import { decodeKey, encodeKey, lockKeyOf } from './postgres/sql.ts';
 import { readCopyMark, setCopyMark, type CopyMark } from './postgres/copy-mark.ts';
 import { MIGRATE_APPLICATION, takeSchemaLock } from './postgres/lock-wait.ts';
-import { CopyFinishUnknown, finishCopy, finishedCopy, finishedCopyMessage, prepareCopyTarget, type AtStep } from './copy-to-postgres-steps.ts';
+import { CopyFinishUnknown, finishCopy, finishedCopy, finishedCopyMessage, keyTooLong, prepareCopyTarget, type AtStep } from './copy-to-postgres-steps.ts';
 import { childLogger } from '../log/logger.ts';
 import { requireStore } from './store-repair.ts';
 import type { CollectionName } from './collections.ts';
@@ -199,6 +199,9 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
       await guard!.query('SELECT 1');
       await target.transact((tx) => {
         for (const [c, p, id, record] of rows) tx.put(c as CollectionName, p, id, record as never);
+      }).catch((err: unknown) => {
+        const tooLong = (err as { code?: unknown }).code === '54000' && /^index row/.test((err as Error).message);
+        throw tooLong ? new Error(keyTooLong(o.schema, rows, err as Error), { cause: err }) : err;
       });
       await carryAges(guard!, o.schema, rows);
       total += rows.length;
