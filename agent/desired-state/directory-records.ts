@@ -111,6 +111,23 @@ export function matchingEmailsOf(user: Pick<DirectoryUserRecord, 'emails' | 'use
   return user.userName.includes('@') ? [user.userName] : [];
 }
 
+/**
+ * The directory users of hub `hubId` whose matching emails (`matchingEmailsOf`) include `key` (an
+ * emailKey): the email index, and a user sent without emails whose email-like userName it is (the
+ * userName index files it lower-cased and under NFC, as emailKey folds it). Matching (hub-matching.ts
+ * `matchRows`) and standing (`claimantOfEmail`) find an email's users so; a lookup of the email
+ * index alone missed such a user, so a person's plan or a rehire's re-plan saw one holder of an
+ * address that matching gives to another. Requires `defineDirectoryIndexes`.
+ */
+export async function usersWithMatchingEmail(view: ReadView, hubId: string, key: string): Promise<Array<Readonly<DirectoryUserRecord>>> {
+  if (key === '') return [];
+  const at = `${hubId}\u0000${key}`;
+  const [byEmail, byUserName] = await Promise.all([view.lookup('directoryUsers', INDEX.userByEmail, at), view.lookup('directoryUsers', INDEX.userByUserName, at)]);
+  const found = new Map<string, Readonly<DirectoryUserRecord>>();
+  for (const u of [...byEmail, ...byUserName]) if (u.hubId === hubId && matchingEmailsOf(u).some((e) => emailKey(e) === key)) found.set(u.id, u);
+  return [...found.values()];
+}
+
 /** Index names the SCIM server and the agent share (defined by `defineDirectoryIndexes`). */
 export const INDEX = {
   /**
@@ -127,7 +144,7 @@ export const INDEX = {
   groupsByMember: 'directoryGroups.member',
 } as const;
 
-import type { Store } from '../store/store.ts';
+import type { ReadView, Store } from '../store/store.ts';
 import { emailKey } from '../matching/email-key.ts';
 
 /**

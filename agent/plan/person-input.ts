@@ -2,7 +2,7 @@ import type { HubConfigFile } from '../../config/schema.ts';
 import { connectors } from '../../connectors/registry.ts';
 import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord, AppSystemUserRecord, ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
 import type { DepartedUserRecord } from '../dispatch/departed-user.ts';
-import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { matchingEmailsOf, usersWithMatchingEmail, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { computeGrant, groupNamesOf, type EffectiveGrant } from '../grants/effective-grant.ts';
 import type { RoleRules } from '../grants/role-rules.ts';
 import { claimedGroupsOf } from '../offers/offer-record.ts';
@@ -100,7 +100,10 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
     for (const e of next) looked.add(e);
     return Promise.all(next.map(async (e) => {
       const [users, byEmail, invited] = await Promise.all([
-        view.lookup('directoryUsers', INDEX.userByEmail, `${h}\u0000${e}`),
+        // Every user matching gives the email to (a user sent without emails, by an email-like
+        // userName, too): the plan's holders of an address are matching's, or the slice saw one
+        // holder where the hub has two and governed (removed) the other's seat by it.
+        usersWithMatchingEmail(view, h, e),
         view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${h}\u0000${e}`),
         view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${h}\u0000${e}`),
       ]);
@@ -200,10 +203,21 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
   const assignments: AppAssignmentRecord[] = assignmentsOf.flat();
   const exemptions = rowIds.map((id) => exemptionOf.get(id)).filter((x): x is Readonly<ExemptionRecord> => x !== undefined) as ExemptionRecord[];
   const systemUsers = [...members.keys()].map((id) => systemOf.get(id)).filter((x): x is Readonly<AppSystemUserRecord> => x !== undefined) as AppSystemUserRecord[];
+  // The users the slice's matches name that it has not read (a row met by its email, matched to a
+  // person whose own email changed since: match-members.ts EMAIL_CHANGED): live (the plan leaves
+  // their seat alone) or deleted (their departed record, as the hub's plan reads it). Taken for
+  // deleted unread, such a seat was removed by another user's plan when they took its old address.
+  const unread = [...new Set([...matches.values()].map((m) => m.directoryUserId).filter((id): id is string => id !== undefined && !grants.has(id) && !ids.includes(id)))];
+  const unreadMatched: string[] = [];
+  if (unread.length > 0) {
+    const [live, gone] = await Promise.all([view.getMany('directoryUsers', h, unread), view.getMany('departedUsers', h, unread)]);
+    unread.forEach((id, n) => { if (live[n]) unreadMatched.push(id); });
+    for (const d of gone) if (d) departedRecords.push(d);
+  }
   const departed = departedRecords.map((d) => ({ directoryUserId: d.directoryUserId, emails: d.emails }));
   const managed = new Map<string, { type: (typeof hub.teams)[number]['assets'][number]['type']; id: string }>();
   for (const t of hub.teams) for (const a of t.assets) managed.set(`${a.type}:${a.id}`, { type: a.type, id: a.id });
-  const desired: PlanDesired = { hubId: h, grants: [...grants.values()], departed, managedAssets: [...managed.values()] };
+  const desired: PlanDesired = { hubId: h, grants: [...grants.values()], departed, managedAssets: [...managed.values()], ...(unreadMatched.length > 0 ? { unreadMatched } : {}) };
   const actual: PlanActual = {
     complete: imported?.complete === true,
     membersHidden: membersHiddenIn(imported),

@@ -20,6 +20,8 @@ export interface PlanDesired {
   departed: Array<{ directoryUserId: string; emails: string[] }>;
   /** Assets named in the hub's teams: the only ones the plan unassigns from. */
   managedAssets: AssetRef[];
+  /** A person's plan: directory users (live) that matches of rows in its slice name, not read into it. */
+  unreadMatched?: string[];
 }
 
 /** The app snapshot (agent/app-state/records.ts). */
@@ -105,6 +107,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   }
   const inFlight = actual.removalsInFlight ?? new Set<string>();
   const departedById = new Set(desired.departed.map((d) => d.directoryUserId));
+  const unreadMatched = new Set(desired.unreadMatched);
   const departedEmails = new Set(desired.departed.flatMap((d) => d.emails.map(emailKey)));
   const exempt = new Set(actual.exemptions.filter((x) => exemptionInForce(x, policy.now)).map((x) => x.memberId));
   const systemIds = new Set(actual.systemUsers.map((s) => s.id));
@@ -158,6 +161,8 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       // keeps a row only while no live user's email names it); until then the stale match made
       // the returning person's seat "a deleted user's" and removed it. A person's plan reads only
       // their slice, so a matched user it did not read is known deleted only by their record.
+      // A live user a person's slice met only as a row's match (person-input.ts): not deleted, and the seat theirs meanwhile.
+      if (unreadMatched.has(m.directoryUserId)) { seated.add(m.directoryUserId); return undefined; }
       const deleted = !policy.scope || departedById.has(m.directoryUserId);
       if (deleted && e && sharedEmails.has(e)) return undefined; // several live users claim it: disputed, an owner's to decide
       if (deleted && byRowEmail) return { grant: byRowEmail, reason: byRowEmail.active ? 'unassigned' : 'deactivated', directoryUserId: byRowEmail.directoryUserId };

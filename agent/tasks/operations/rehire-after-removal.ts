@@ -1,5 +1,5 @@
 import type { Trigger } from '../../desired-state/delta.ts';
-import { INDEX, isActiveUser } from '../../desired-state/directory-records.ts';
+import { isActiveUser, usersWithMatchingEmail } from '../../desired-state/directory-records.ts';
 import { replanPerson } from '../../dispatch/replan-person.ts';
 import { emailKey } from '../../matching/email-key.ts';
 import type { Operation } from '../../plan/operation.ts';
@@ -26,7 +26,8 @@ import { enqueueTask } from '../enqueue.ts';
  */
 export async function replanRehireAfterRemoval(tx: Transaction, hubId: string, op: Operation, removedBy: string, now: Date): Promise<void> {
   if ((op.kind !== 'remove-member' && op.kind !== 'cancel-invite') || !op.directoryUserId || !op.email) return;
-  const holders = await tx.lookup('directoryUsers', INDEX.userByEmail, `${hubId}\u0000${emailKey(op.email)}`);
+  // Whoever matching gives the email to: a user sent without emails has it as their userName.
+  const holders = await usersWithMatchingEmail(tx, hubId, emailKey(op.email));
   // Who to re-plan, not whose the seat is (matching/claimant.ts): any account not active (an
   // offboarded leaver still active over SCIM too) leaves the rehire to be re-planned.
   const active = holders.filter(isActiveUser);
