@@ -1,4 +1,5 @@
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
+import { configCause } from '../tasks/operations/config-cause.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { planHub } from '../plan/plan-hub.ts';
 import { auditHeld } from '../dispatch/reconcile.ts';
@@ -73,7 +74,13 @@ export const applyRemovalsHandler: TaskHandler = {
       // Names what tripped the brake (seats, asset grants, roles, invites), in the approval and in
       // every held person's trail: an owner approving 40 grant removals knows that is what they are.
       const brake = threshold.tripped.map((k) => ACCESS_REMOVAL_LABEL[k]).join(', ');
-      const explanation = `this run would ${threshold.brakeText}, more than removalThresholdPercent ${hub.safety.removalThresholdPercent}% (${brake}): an owner must approve it`;
+      // A batch the hub's rules decided (people in no mapped group, a team's role or grants
+      // lowered) names the config revision that last changed them, as each change's entry does
+      // once it runs (config-cause.ts): an edit that mapped a mistyped group holds its members
+      // here, and the approval, its entry and their trails lead to that edit.
+      const causeOf = (op: (typeof ops)[number]) => configCause(op, false, ctx.configRevision);
+      const batchCause = ops.map(causeOf).find((c) => c.detail) ?? { note: '' };
+      const explanation = `this run would ${threshold.brakeText}, more than removalThresholdPercent ${hub.safety.removalThresholdPercent}% (${brake}): an owner must approve it${batchCause.note}`;
       return noting({
         status: 'needs-approval', result: { phase, explanation },
         commit: async (tx) => {
@@ -95,13 +102,15 @@ export const applyRemovalsHandler: TaskHandler = {
               why: `${op.summary}: not done, no longer planned (its approval was superseded by approval ${approval.id})`, outcome: 'skipped', detail: { approvalId: approval.id, reason: op.reason } });
           }
           appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'approval-requested', subject: { label: `approval ${approval.id}` }, why: explanation, outcome: 'pending',
-            detail: { brake: threshold.tripped, removals: threshold.removals, members, people: threshold.people, ...Object.fromEntries(threshold.kinds.map((k) => [k.kind, k.people])) } });
+            detail: { brake: threshold.tripped, removals: threshold.removals, members, people: threshold.people, ...Object.fromEntries(threshold.kinds.map((k) => [k.kind, k.people])), ...batchCause.detail } });
           // Each person whose change the brake holds, in their own trail (as a report's items are):
           // `hubwarden audit --email` shows their removal waiting for approval, not nothing.
           if (fresh) {
             for (const op of ops) {
+              const cause = causeOf(op);
               appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: op.kind, subject: subjectOf(op),
-                why: `${op.summary}: held for approval ${approval.id} (removalThresholdPercent ${hub.safety.removalThresholdPercent}%: ${brake})`, outcome: 'pending', detail: { approvalId: approval.id, reason: op.reason, brake: threshold.tripped } });
+                why: `${op.summary}: held for approval ${approval.id} (removalThresholdPercent ${hub.safety.removalThresholdPercent}%: ${brake})${cause.note}`, outcome: 'pending',
+                detail: { approvalId: approval.id, reason: op.reason, brake: threshold.tripped, ...cause.detail } });
             }
           }
         },
