@@ -160,6 +160,35 @@ for (const kind of storeKinds(db, 'contract')) {
       assert.deepEqual(inTx.map((r) => r.n).sort(), [1, 3]);
     });
 
+    test('lookupFields: a record holding a NUL or a lone surrogate, in a field asked for or not, is found like any other', async (t) => {
+      // json stores both (the first test); PostgreSQL's json functions refuse them when they read
+      // the text (https://www.postgresql.org/docs/current/datatype-json.html), and one such record
+      // must not fail the lookup, nor the other reads sent with it.
+      const { store, P } = await setup(t);
+      const tag = (v: string) => `${P}\u0000${v}`;
+      await store.transact((tx) => {
+        tx.put('contractItems', P, 'nul', { id: 'nul', n: 1, tags: ['odd'], nested: { name: 'NUL \u0000 here' } });
+        tx.put('contractItems', P, 'lone', { id: 'lone', n: 2, tags: ['odd'], nested: ['a lone \ud800', '\udc00 too'] });
+        tx.put('contractItems', P, 'plain', { id: 'plain', n: 3, tags: ['odd', 'plain'], nested: 'plain' });
+      });
+      const byId = <T extends { id: string }>(rows: readonly T[]) => [...rows].sort((x, y) => x.id.localeCompare(y.id));
+      const [notAsked, asked, plain, whole] = await Promise.all([
+        store.lookupFields('contractItems', 'contract.tags', tag('odd'), ['id', 'n']),
+        store.lookupFields('contractItems', 'contract.tags', tag('odd'), ['id', 'nested']),
+        store.lookupFields('contractItems', 'contract.tags', tag('plain'), ['id']),
+        store.lookup('contractItems', 'contract.tags', tag('odd')),
+      ]);
+      assert.deepEqual(byId(notAsked), [{ id: 'lone', n: 2 }, { id: 'nul', n: 1 }, { id: 'plain', n: 3 }]);
+      assert.deepEqual(byId(asked), [{ id: 'lone', nested: ['a lone \ud800', '\udc00 too'] }, { id: 'nul', nested: { name: 'NUL \u0000 here' } }, { id: 'plain', nested: 'plain' }]);
+      assert.deepEqual(plain, [{ id: 'plain' }], 'a lookup sent with them gets its answer');
+      assert.deepEqual(ids(whole).sort(), ['lone', 'nul', 'plain']);
+      const inTx = await store.transact(async (tx) => {
+        tx.put('contractItems', P, 'staged', { id: 'staged', n: 4, tags: ['odd'], nested: '\u0000' });
+        return tx.lookupFields('contractItems', 'contract.tags', tag('odd'), ['n']);
+      });
+      assert.deepEqual(inTx.map((r) => r.n).sort(), [1, 2, 3, 4]);
+    });
+
     test('a transaction reads its own staged writes; the store outside it does not', async (t) => {
       const { store, P } = await setup(t);
       await store.transact((tx) => tx.put('contractItems', P, 'old', { id: 'old', n: 1 }));

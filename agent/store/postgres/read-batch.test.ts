@@ -130,6 +130,39 @@ describe('PostgreSQL reads sent together', { skip: db.skip }, () => {
     assert.equal(rows.filter((r) => r.first).length, 7);
   });
 
+  test('a batch that meets a record holding a NUL or a lone surrogate goes again whole, cut here; a batch without one is one statement', async (t) => {
+    const schema = fresh('escapes');
+    const store = await open(schema);
+    t.after(() => store.close());
+    await store.transact((tx) => {
+      tx.put('batchItems', 'p', 'nul', { id: 'nul', n: 1, tag: 'odd', note: 'NUL \u0000' });
+      tx.put('batchItems', 'p', 'lone', { id: 'lone', n: 2, tag: 'odd', note: '\ud800' });
+      tx.put('batchItems', 'p', 'plain', { id: 'plain', n: 3, tag: 'plain', note: 'plain' });
+    });
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    t.after(() => pool.end());
+    const sent: Array<Array<string | null>> = [];
+    const q = (async (text: string, values?: unknown[]) => {
+      sent.push(values![3] as Array<string | null>);
+      return (await pool.query(text, values)).rows;
+    }) as unknown as Query;
+    const batch = new ReadBatch(q, `"${schema}".records`, `"${schema}".index_entries`);
+    const [cut, asked, whole, plain] = await Promise.all([
+      batch.lookup('batchItems', 'batch.tag', encodeKey('p\u0000odd'), ['n']),
+      batch.lookup('batchItems', 'batch.tag', encodeKey('p\u0000odd'), ['note', 'missing']),
+      batch.lookup('batchItems', 'batch.tag', encodeKey('p\u0000odd')),
+      batch.lookup('batchItems', 'batch.tag', encodeKey('p\u0000plain'), ['n']),
+    ]);
+    assert.deepEqual(cut.map((r) => r.data), [{ n: 1 }, { n: 2 }]);
+    assert.deepEqual(asked.map((r) => r.data), [{ note: 'NUL \u0000' }, { note: '\ud800' }]);
+    assert.deepEqual(whole.map((r) => (r.data as { id: string }).id), ['nul', 'lone']);
+    assert.deepEqual(plain.map((r) => r.data), [{ n: 3 }]);
+    assert.deepEqual(sent, [['["n"]', '["note","missing"]', null, '["n"]'], [null, null, null, null]], 'refused once, then sent again whole');
+    sent.length = 0;
+    assert.deepEqual((await batch.lookup('batchItems', 'batch.tag', encodeKey('p\u0000plain'), ['n', 'id'])).map((r) => r.data), [{ id: 'plain', n: 3 }]);
+    assert.deepEqual(sent, [['["n","id"]']], 'cut by the database, one statement');
+  });
+
   test('a lookup reads each record it finds by its whole key, whatever the statistics say (generic plan, statistics taken when the table was small)', async (t) => {
     const schema = fresh('plan');
     const store = await open(schema);
