@@ -68,14 +68,14 @@ export function rateLimitWaitMs(stated: number | undefined): number {
   return Math.min(Math.ceil(stated), MAX_STATED_WAIT_MS);
 }
 
-/** `notApplied`: the attempt certainly changed nothing in the app (ConnectorErrorDetails.notApplied). */
+/** `notApplied`: the attempt certainly changed nothing in the app (ConnectorErrorDetails.notApplied); `providerCode`: the app's code for it, when the app answered. */
 export type RetryDecision = (
   | { action: 'wait-rate-limit'; delayMs: number; scope?: string; kind: ErrorKind; message: string; log: 'warn' | 'error' }
   | { action: 'backoff'; delayMs: number; kind: ErrorKind | 'unknown'; message: string; log: 'warn' | 'error' }
   /** `endsTask`: the task itself fails instead of waiting for the resume (attempt-run.ts: one that runs while the hub is paused). */
   | { action: 'pause-hub'; kind: ErrorKind; message: string; log: 'warn' | 'error'; endsTask?: true }
   | { action: 'fail'; kind: ErrorKind | 'unknown'; message: string; log: 'warn' | 'error' }
-) & { notApplied?: true };
+) & { notApplied?: true; providerCode?: string };
 
 /**
  * A store transaction that kept meeting conflicts (store-contention.ts): what it read is busy
@@ -100,7 +100,7 @@ export function decideRetry(err: unknown, attempt: number, o: BackoffOptions): R
     return { action: 'fail', kind: 'internal', message: errorText(err), log: 'error' };
   }
   const rule = RETRY_TABLE[err.kind] ?? RETRY_TABLE.unknown;
-  const base = { kind: err.kind, message: redactText(err.message), log: rule.log, ...(err.notApplied ? { notApplied: true as const } : {}) };
+  const base = { kind: err.kind, message: redactText(err.message), log: rule.log, ...(err.notApplied ? { notApplied: true as const } : {}), ...(err.providerCode ? { providerCode: err.providerCode } : {}) };
   switch (rule.action) {
     case 'wait-rate-limit':
       return { ...base, action: 'wait-rate-limit', delayMs: rateLimitWaitMs(err.retryAfterMs), scope: err.limitScope };

@@ -62,7 +62,12 @@ export interface TaskRecord {
    * change its attempt may have acted before (enqueue-operation.ts). Kept until then.
    */
   followUp?: FollowUp;
-  lastError?: { kind: string; message: string };
+  /**
+   * `providerCode`: the app's own code for the refusal (ConnectorError.providerCode), when the app
+   * answered: an invite the app refused for good holds the same invite's later tasks
+   * (operation-handler.ts `refusedEarlier`). Not shown in the task's view (its message names it).
+   */
+  lastError?: { kind: string; message: string; providerCode?: string };
   parentId?: string;
   /**
    * Other parents waiting for this task: a parent that asked for the same operation while this
@@ -128,7 +133,7 @@ export function toTaskView(t: Readonly<TaskRecord>): TaskView {
     nextRunAt: t.nextRunAt,
     startedAt: t.startedAt,
     completedAt: t.completedAt,
-    lastError: t.lastError,
+    lastError: t.lastError ? { kind: t.lastError.kind, message: t.lastError.message } : undefined,
     parentId: t.parentId,
     progress: t.progress,
     result: t.result,

@@ -44,7 +44,7 @@ export async function applyOutcome(tx: Transaction, t: TaskRecord, outcome: Task
   const ended: Partial<TaskRecord> = { lease: undefined, attemptsEnded: t.attempts };
   if (outcome.status === 'error') {
     const d = outcome.decision;
-    const lastError = { kind: d.kind, message: d.message };
+    const lastError = { kind: d.kind, message: d.message, ...(d.providerCode ? { providerCode: d.providerCode } : {}) };
     if (d.notApplied) ended.attemptsRefused = (t.attemptsRefused ?? 0) + 1;
     if (d.action === 'wait-rate-limit' || d.action === 'pause-hub') ended.attemptsWaited = (t.attemptsWaited ?? 0) + 1;
     switch (d.action) {

@@ -47,12 +47,27 @@ export async function cleanFirstAttempt(task: Readonly<TaskRecord>, ctx: TaskCon
  */
 export const REFUSAL_HOLD_MS = 7 * 24 * 3_600_000;
 
-/** The reason of an earlier task of the same invite that failed because the app says the email holds a seat (stale-view.ts `seatNotFound`), within REFUSAL_HOLD_MS. */
-async function refusedEarlier(task: Readonly<TaskRecord>, ctx: TaskContext): Promise<string | undefined> {
+/**
+ * The reason of an earlier task of the same invite, within REFUSAL_HOLD_MS, that failed because the
+ * app says the email holds a seat (stale-view.ts `seatNotFound`), or that the app refused for good
+ * (`invalid-argument` with the app's own code: Meta's code 100, a permanent code of TikTok's) for
+ * the same request as `op` (email, role, assets). Without the second, every check for updates
+ * re-planned the seatless person and sent the refused invite again, audited `failed` again, each
+ * hour without end; a request changed since (the hub's role for the group fixed) is sent.
+ */
+async function refusedEarlier(task: Readonly<TaskRecord>, ctx: TaskContext, op: Operation): Promise<string | undefined> {
   const same = await ctx.store.lookup('tasks', TASK_KEY_INDEX, taskKeyOf(task.hubId, task.idempotencyKey));
   const since = ctx.now().getTime() - REFUSAL_HOLD_MS;
-  const failed = same.find((t) => t.id !== task.id && t.status === 'failed' && t.lastError?.kind === 'conflict' && Date.parse(t.updatedAt) > since);
+  const failed = same.find((t) => t.id !== task.id && t.status === 'failed' && Date.parse(t.updatedAt) > since
+    && (t.lastError?.kind === 'conflict' || (t.lastError?.kind === 'invalid-argument' && t.lastError.providerCode !== undefined && sameRequest((t.payload as OperationPayload).op, op))));
   return failed ? `refused earlier (task ${failed.id}): ${failed.lastError!.message}` : undefined;
+}
+
+/** Whether two invites ask the app for the same thing. */
+function sameRequest(a: Operation | undefined, b: Operation): boolean {
+  const ask = (o: Operation) => o.kind === 'invite' || o.kind === 'reinvite'
+    ? JSON.stringify([o.kind, o.email.toLowerCase(), o.role, [...(o.assets ?? [])].map((x) => JSON.stringify(x)).sort()]) : undefined;
+  return a !== undefined && ask(a) !== undefined && ask(a) === ask(b);
 }
 
 /**
@@ -138,7 +153,7 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         // again at every check, it was refused and audited again each time. That failed task
         // (hub health lists it) stands for this one for a week (REFUSAL_HOLD_MS), or until an
         // owner retries it.
-        const refused = op.kind === 'invite' || op.kind === 'reinvite' ? await refusedEarlier(task, ctx) : undefined;
+        const refused = op.kind === 'invite' || op.kind === 'reinvite' ? await refusedEarlier(task, ctx, op) : undefined;
         if (refused) return { status: 'completed', result: { outcome: 'superseded', held: refused } };
         const instead = op.kind === 'invite' ? await settleBeforeInvite(task, ctx, op, unsettled) : undefined;
         if (instead) return instead;
