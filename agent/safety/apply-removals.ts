@@ -53,7 +53,7 @@ export const applyRemovalsHandler: TaskHandler = {
         if (instead) return instead;
         if (held.length > 0) await auditHeld(tx, hub.id, { trigger: task.trigger, taskId: task.id, now }, held);
         await closeDeferred(tx, hub, phase, result, { trigger: task.trigger, taskId: task.id, now });
-        if (handled) await withdrawUnplanned(tx, hub, phase, handled, { taskId: task.id, now });
+        if (handled) await withdrawUnplanned(tx, hub, phase, result, handled, { taskId: task.id, now });
       },
     });
     if (ops.length === 0) return noting({ status: 'completed', result: { phase, operations: 0, held: result.held.length } }, { queued: [] });
@@ -68,7 +68,7 @@ export const applyRemovalsHandler: TaskHandler = {
             appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'report', subject: { email: op.email, directoryUserId: op.directoryUserId, memberId: row },
               why: `${op.summary}: waiting for an owner to apply deprovisioning report ${report.id} (confirmDeprovisioning)`, outcome: 'pending' });
           }
-          await withdrawUnplanned(tx, hub, phase, { reported: ops, reportId: report.id }, { taskId: task.id, now });
+          await withdrawUnplanned(tx, hub, phase, result, { reported: ops, reportId: report.id }, { taskId: task.id, now });
         },
       });
     }

@@ -101,3 +101,13 @@ test('an approval an owner decided is left as decided by a later pass; one plann
   assert.equal(after!.status, 'rejected', 'a decision is never overwritten');
   assert.deepEqual(await removals(), []);
 });
+
+test("an approval whose task is gone is not withdrawn by the other phase's pass while its changes are still planned", async () => {
+  const { store, hub, pass, inGroup, approvals } = await setup();
+  await inGroup([3, 4, 5, 6, 7]);
+  assert.equal((await pass()).status, 'needs-approval');
+  const [held] = await approvals();
+  await store.transact((tx) => tx.delete('tasks', hub.id, held!.taskId)); // of no known phase now: any pass's
+  assert.equal((await removalPass(store, hub, 'deprovision', 'apply-removals:deprovision:0', NOW)).status, 'completed');
+  assert.equal((await approvals())[0]!.status, 'pending', 'the settle removals it holds are still planned');
+});

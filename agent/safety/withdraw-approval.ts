@@ -32,10 +32,14 @@ export type PassHandling = { queued: readonly Operation[] } | { reported: readon
  * PostgreSQL the later commit conflicts and runs again), so a decided approval is never withdrawn
  * and a withdrawn one is never decided.
  */
-export async function withdrawUnplanned(tx: Transaction, hub: HubConfigFile, phase: RemovalPhase, handled: PassHandling, origin: { taskId: string; now: Date }): Promise<Readonly<ApprovalRecord> | undefined> {
+export async function withdrawUnplanned(tx: Transaction, hub: HubConfigFile, phase: RemovalPhase, plan: PlanResult, handled: PassHandling, origin: { taskId: string; now: Date }): Promise<Readonly<ApprovalRecord> | undefined> {
   const pending = await pendingApprovalOf(tx, hub.id, phase);
   const at = origin.now.toISOString();
   if (!pending || (pending.plannedAt ?? pending.createdAt) > at) return undefined;
+  // An approval of no known phase (its task is gone) with a change the plan puts in the other
+  // lane is that pass's to judge: it still stands there.
+  const elsewhere = new Set(plan.operations.filter((o) => { const lane = classify(o); return lane !== phase && lane !== 'now'; }).map((o) => o.key));
+  if (pending.planned.some((o) => elsewhere.has(o.key))) return undefined;
   const ops = 'queued' in handled ? handled.queued : handled.reported;
   const where = 'queued' in handled ? 'queued on its own (below the removal threshold now)' : `on deprovisioning report ${handled.reportId}`;
   const still = new Set(ops.map((o) => o.key));
