@@ -212,7 +212,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     approvals: async (hubId) => {
       const parts = hubId !== undefined ? [hubId] : await store.partitions('approvals');
       const out: Approval[] = [];
-      for (const p of parts) for await (const { planned: _p, decidedBy: _b, decidedAt: _a, offboard: _o, offboardOf: _w, joined: _j, ...a } of store.list('approvals', p)) out.push(a as Approval);
+      for (const p of parts) for await (const { planned: _p, decidedBy: _b, decidedAt: _a, offboard: _o, offboardOf: _w, joined: _j, plannedAt: _t, ...a } of store.list('approvals', p)) out.push(a as Approval);
       return out;
     },
 
@@ -222,6 +222,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         const a = await findApproval(tx, approvalId);
         if (!a) throw new AgentError('not-found', `agent: no approval ${approvalId}`);
         if (a.status === 'superseded') throw new AgentError('conflict', `agent: approval ${approvalId} was superseded by approval ${a.supersededBy}, which holds other operations (a plan halted again, or another offboarding of the same person added seats); review and decide that one`);
+        if (a.status === 'withdrawn') throw new AgentError('conflict', `agent: approval ${approvalId} was withdrawn before anyone decided it (${a.withdrawnBecause ?? 'no longer planned'}); nothing was run`);
         if (a.status !== 'pending') throw new AgentError('conflict', `agent: approval ${approvalId} was already ${a.status}`);
         const hub = hubOf(a.hubId);
         const at = now();
@@ -248,7 +249,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         appendAudit(tx, { hubId: a.hubId, trigger, action: decision === 'approve' ? 'approval-approved' : 'approval-rejected', subject: { label: `approval ${a.id}` }, why: a.explanation, outcome: 'ok', taskId: a.taskId, detail: { operations: a.planned.length } });
         return next;
       });
-      const { planned: _p, decidedBy: _b, decidedAt: _a, offboard: _o, offboardOf: _w, joined: _j, ...view } = approval;
+      const { planned: _p, decidedBy: _b, decidedAt: _a, offboard: _o, offboardOf: _w, joined: _j, plannedAt: _t, ...view } = approval;
       return view;
     },
 

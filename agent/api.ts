@@ -139,13 +139,18 @@ export interface Approval {
   id: string;
   hubId: string;
   createdAt: string;
-  /** `superseded`: the plan halted again with other operations, or another offboarding of the same person added seats, under a new approval (`supersededBy`); this one can no longer be decided. */
-  status: 'pending' | 'approved' | 'rejected' | 'superseded';
+  /**
+   * `superseded`: the plan halted again with other operations, or another offboarding of the same person added seats, under a new approval (`supersededBy`); this one can no longer be decided.
+   * `withdrawn`: a later pass re-planned the hub and no longer held it (`withdrawnBecause`: its changes are no longer planned, or the rest fell under the threshold); it can no longer be decided.
+   */
+  status: 'pending' | 'approved' | 'rejected' | 'superseded' | 'withdrawn';
   explanation: string;
   operations: Array<{ kind: string; summary: string }>;
   taskId: string;
   /** A superseded approval's successor: the one to read and decide instead. */
   supersededBy?: string;
+  /** A withdrawn approval: why no owner needs to decide it any more. */
+  withdrawnBecause?: string;
 }
 
 export interface PlannedOperation {

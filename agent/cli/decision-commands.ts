@@ -37,7 +37,8 @@ export function registerDecisionCommands(program: Command): void {
       { header: 'hub', value: (a) => a.hubId },
       { header: 'status', value: (a) => a.status },
       { header: 'operations', value: (a) => a.operations.length },
-      { header: 'explanation', value: (a) => a.explanation },
+      // A withdrawn approval says why nobody needs to decide it, before what it had asked.
+      { header: 'explanation', value: (a) => (a.status === 'withdrawn' && a.withdrawnBecause ? `withdrawn: ${a.withdrawnBecause} (it asked: ${a.explanation})` : a.explanation) },
     ]));
   });
 

@@ -7,6 +7,7 @@ import { getAcross, type Transaction } from '../store/store.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { classify } from '../safety/classify.ts';
 import { scheduleRemovals } from '../safety/schedule-removals.ts';
+import { passForPendingApprovals } from '../safety/withdraw-approval.ts';
 import type { TaskContext, TaskHandler, TaskOutcome } from '../tasks/handler.ts';
 import { enqueueOperation, operationTaskKey } from '../tasks/operations/enqueue-operation.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
@@ -132,6 +133,8 @@ export const reconcileHubHandler: TaskHandler = {
     const commit = outcome.commit;
     return { ...outcome, commit: async (tx) => {
       await commit?.(tx);
+      // A pending approval no lane of this plan holds any more gets a pass, which withdraws it.
+      await passForPendingApprovals(tx, hub, result, task.trigger, now);
       await endUnusedDriftHolds(tx, holds, used, { trigger: task.trigger, taskId: task.id, now: now.toISOString() });
     } };
   },

@@ -12,6 +12,7 @@ import { ACCESS_REMOVAL_LABEL, judgeRemovalThreshold } from './judge-threshold.t
 import { addToReport } from './reports.ts';
 import { recordAccessRemovals, removedWithin } from './removal-window.ts';
 import { closeDeferred } from './deferred-removals.ts';
+import { withdrawUnplanned, type PassHandling } from './withdraw-approval.ts';
 import { undispatchedChangeUntil, type RemovalPhase } from './schedule-removals.ts';
 
 /**
@@ -40,19 +41,22 @@ export const applyRemovalsHandler: TaskHandler = {
     // Held removals are audited as a reconcile audits them: once per operation and reason per day
     // (the notes are shared), not on every pass. A change an operation task deferred to this pass
     // (audited `pending`) that the pass no longer plans gets its closing entry (deferred-removals.ts).
+    // A pass that does not halt (`handled`: what it did with its operations) withdraws the phase's
+    // pending approval, which no longer stands (withdraw-approval.ts).
     // Staged with the outcome, and only when the commit records this outcome (one that returns
     // another stages nothing: the pass runs again).
     const held = result.held.filter((h) => h.operation.effect === 'removal' || h.operation.effect === 'downgrade');
-    const noting = (outcome: TaskOutcome): TaskOutcome => ({
+    const noting = (outcome: TaskOutcome, handled?: PassHandling): TaskOutcome => ({
       ...outcome,
       commit: async (tx) => {
         const instead = await outcome.commit?.(tx);
         if (instead) return instead;
         if (held.length > 0) await auditHeld(tx, hub.id, { trigger: task.trigger, taskId: task.id, now }, held);
         await closeDeferred(tx, hub, phase, result, { trigger: task.trigger, taskId: task.id, now });
+        if (handled) await withdrawUnplanned(tx, hub, phase, result, handled, { taskId: task.id, now });
       },
     });
-    if (ops.length === 0) return noting({ status: 'completed', result: { phase, operations: 0, held: result.held.length } });
+    if (ops.length === 0) return noting({ status: 'completed', result: { phase, operations: 0, held: result.held.length } }, { queued: [] });
 
     if (phase === 'deprovision' && hub.safety.confirmDeprovisioning) {
       return noting({
@@ -64,6 +68,7 @@ export const applyRemovalsHandler: TaskHandler = {
             appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'report', subject: { email: op.email, directoryUserId: op.directoryUserId, memberId: row },
               why: `${op.summary}: waiting for an owner to apply deprovisioning report ${report.id} (confirmDeprovisioning)`, outcome: 'pending' });
           }
+          await withdrawUnplanned(tx, hub, phase, result, { reported: ops, reportId: report.id }, { taskId: task.id, now });
         },
       });
     }
@@ -135,6 +140,6 @@ export const applyRemovalsHandler: TaskHandler = {
         for (const op of ops) await enqueueOperation(tx, { hub, op, trigger: task.trigger, parentId: task.id, now });
         await recordAccessRemovals(tx, hub.id, ops, now, windowMs);
       },
-    });
+    }, { queued: ops });
   },
 };

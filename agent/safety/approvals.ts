@@ -15,6 +15,11 @@ export interface ApprovalRecord extends Approval {
   planned: Operation[];
   decidedBy?: string;
   decidedAt?: string;
+  /**
+   * When a pass last planned it (set again when a pass halting with the same operations refreshes
+   * it): a pass that began before then does not withdraw it (withdraw-approval.ts).
+   */
+  plannedAt?: string;
   /** The approval that replaced this one (status `superseded`). */
   supersededBy?: string;
   /**
@@ -77,6 +82,7 @@ export async function requestApproval(tx: Transaction, input: { hubId: string; e
     operations: input.planned.map((o) => ({ kind: o.kind, summary: o.summary })),
     taskId: input.taskId,
     planned: input.planned,
+    plannedAt: input.now.toISOString(),
   };
   tx.put('approvals', input.hubId, approval.id, approval);
   const now = new Set(input.planned.map((o) => o.key));

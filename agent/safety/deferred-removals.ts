@@ -80,9 +80,8 @@ export async function closeDeferred(tx: Transaction, hub: HubConfigFile, phase: 
   }
 }
 
-/** Why the person keeps what the operation would have taken: the teams that grant it now, when the directory names them. */
-async function keptBecause(view: ReadView, hub: HubConfigFile, op: Operation): Promise<string> {
-  const changed = 'the directory or the app changed since it was deferred';
+/** Why the person keeps what the operation would have taken: the teams that grant it now, when the directory names them (else `changed`). */
+export async function keptBecause(view: ReadView, hub: HubConfigFile, op: Operation, changed = 'the directory or the app changed since it was deferred'): Promise<string> {
   const user = op.directoryUserId ? await view.get('directoryUsers', hub.id, op.directoryUserId) : undefined;
   if (!user || !isActiveUser(user)) return changed;
   const grant = computeGrant(hub, user, await groupNamesOf(view, hub.id, user.id), roleRulesOfHub(hub));

@@ -116,9 +116,10 @@ export const ReportSchema = named('Report', z.object({
 export const ReportList = named('ReportList', list(ReportSchema));
 
 export const ApprovalSchema = named('Approval', z.object({
-  id: z.string(), hubId: z.string(), createdAt: instant, status: z.enum(['pending', 'approved', 'rejected', 'superseded']),
+  id: z.string(), hubId: z.string(), createdAt: instant, status: z.enum(['pending', 'approved', 'rejected', 'superseded', 'withdrawn']),
   explanation: z.string(), operations: z.array(z.object({ kind: z.string(), summary: z.string() }).strict()), taskId: z.string(),
   supersededBy: z.string().optional().describe('on a superseded approval: the approval that replaced it (holding other operations), the one to read and decide instead'),
+  withdrawnBecause: z.string().optional().describe('on a withdrawn approval: why nobody needs to decide it (a later pass no longer planned its changes, or queued the rest below the threshold); deciding it is a 409 and runs nothing'),
 }).strict());
 export const ApprovalList = named('ApprovalList', list(ApprovalSchema));
 

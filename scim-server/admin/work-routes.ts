@@ -98,10 +98,11 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
       const { id } = parseInput(idParams, params(req), 'path');
       // Another hub's approval is answered as one that does not exist.
       const findApproval = async () => (await agent.approvals()).find((a) => a.id === id && inScope(res, a.hubId));
-      /** A repeat of this decision answers the approval as it is; another decision, or a superseded approval, is a conflict. */
+      /** A repeat of this decision answers the approval as it is; another decision, or a superseded or withdrawn approval, is a conflict. */
       const settled = (a: Approval) => {
         if (a.status === decided) return alreadyDone(a, `approval "${id}" was already ${decided}; nothing was run again`);
         if (a.status === 'superseded') return new Problem(409, 'conflict', `approval "${id}" was superseded by approval "${a.supersededBy ?? '(unknown)'}", which holds other operations; read and decide that one (nothing was run)`);
+        if (a.status === 'withdrawn') return new Problem(409, 'conflict', `approval "${id}" was withdrawn before anyone decided it (${a.withdrawnBecause ?? 'no longer planned'}); nothing was run`);
         return new Problem(409, 'conflict', `approval "${id}" was already ${a.status}; it cannot be ${decided} now`);
       };
       const approval = await findApproval();

@@ -1,0 +1,84 @@
+import type { HubConfigFile } from '../../config/schema.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Trigger } from '../desired-state/delta.ts';
+import type { Operation, PlanResult } from '../plan/operation.ts';
+import type { Transaction } from '../store/store.ts';
+import { updateTask } from '../tasks/enqueue.ts';
+import { subjectOf } from '../tasks/operations/audit-subject.ts';
+import { pendingApprovalOf, type ApprovalRecord } from './approvals.ts';
+import { keptBecause } from './deferred-removals.ts';
+import { classify } from './classify.ts';
+import { ensureRemovalPass, type RemovalPhase } from './schedule-removals.ts';
+
+/** What the pass did with the operations it planned, when it did not halt: queued them, or put them on a deprovisioning report. */
+export type PassHandling = { queued: readonly Operation[] } | { reported: readonly Operation[]; reportId: string };
+
+/**
+ * Closes the hub's pending approval of `phase` once a pass of that phase re-planned the hub and did
+ * not halt (staged in the pass's commit, read through its transaction). Its cause went away before
+ * anyone decided: an admin fixed the mistyped group and restarted, the people are back in their
+ * groups, or the rest fell under the removal threshold. Before, it stayed `pending` for good: the
+ * owner was shown a request to remove people no plan removed any more, and each held person's
+ * trail ended at "held for approval … pending". Now it is `withdrawn` (`withdrawnBecause`, deciding
+ * it is a conflict that runs nothing), audited once `approval-withdrawn`, with its task cancelled
+ * and each held person's closing entry: `skipped` when no longer planned, or, when the pass queued
+ * or reported it on its own, where it went (its outcome follows there). An approval never grows
+ * here: a pass that halts again goes through `requestApproval` (a new approval for other
+ * operations) instead.
+ *
+ * An approval planned after this pass began (another replica's pass halted meanwhile) is left to
+ * the next pass: this plan may not have seen what made it halt. An owner deciding at the same time
+ * reads and writes the same record in their transaction: the store runs one after the other (on
+ * PostgreSQL the later commit conflicts and runs again), so a decided approval is never withdrawn
+ * and a withdrawn one is never decided.
+ */
+export async function withdrawUnplanned(tx: Transaction, hub: HubConfigFile, phase: RemovalPhase, plan: PlanResult, handled: PassHandling, origin: { taskId: string; now: Date }): Promise<Readonly<ApprovalRecord> | undefined> {
+  const pending = await pendingApprovalOf(tx, hub.id, phase);
+  const at = origin.now.toISOString();
+  if (!pending || (pending.plannedAt ?? pending.createdAt) > at) return undefined;
+  // An approval of no known phase (its task is gone) with a change the plan puts in the other
+  // lane is that pass's to judge: it still stands there.
+  const elsewhere = new Set(plan.operations.filter((o) => { const lane = classify(o); return lane !== phase && lane !== 'now'; }).map((o) => o.key));
+  if (pending.planned.some((o) => elsewhere.has(o.key))) return undefined;
+  const ops = 'queued' in handled ? handled.queued : handled.reported;
+  const where = 'queued' in handled ? 'queued on its own (below the removal threshold now)' : `on deprovisioning report ${handled.reportId}`;
+  const still = new Set(ops.map((o) => o.key));
+  const kept = pending.planned.filter((o) => still.has(o.key));
+  const gone = pending.planned.length - kept.length;
+  const because = kept.length === 0
+    ? 'no longer planned: the directory or config changed'
+    : `${gone} of its ${pending.planned.length} change(s) no longer planned (the directory or config changed); the other ${kept.length} ${where}`;
+  const trigger: Trigger = { type: 'agent', actor: 'system', detail: `apply-removals ${phase} pass re-planned hub ${hub.id}` };
+  tx.put('approvals', hub.id, pending.id, { ...pending, status: 'withdrawn', withdrawnBecause: because, decidedAt: at });
+  const task = await tx.get('tasks', hub.id, pending.taskId);
+  if (task?.status === 'needs-approval' && task.id !== origin.taskId) {
+    await updateTask(tx, task, { status: 'cancelled', completedAt: at, result: { reason: `approval ${pending.id} withdrawn by task ${origin.taskId}: ${because}` } }, origin.now);
+  }
+  appendAudit(tx, { hubId: hub.id, trigger, taskId: origin.taskId, action: 'approval-withdrawn', subject: { label: `approval ${pending.id}` }, at,
+    why: `approval ${pending.id} withdrawn before anyone decided it: ${because}; nothing to approve or reject`, outcome: 'ok',
+    detail: { approvalId: pending.id, phase, operations: pending.planned.length, noLongerPlanned: gone, handledByPass: kept.length } });
+  for (const op of pending.planned) {
+    const went = still.has(op.key);
+    appendAudit(tx, { hubId: hub.id, trigger, taskId: origin.taskId, action: op.kind, subject: subjectOf(op), at,
+      why: went ? `${op.summary}: ${where}, approval ${pending.id} withdrawn (its outcome follows)` : `${op.summary}: not done, no longer planned: ${await keptBecause(tx, hub, op, 'the directory or config changed')} (approval ${pending.id} withdrawn)`,
+      outcome: went ? 'pending' : 'skipped', detail: { approvalId: pending.id, reason: op.reason } });
+  }
+  return pending;
+}
+
+/**
+ * Makes sure a pass runs for each pending approval of a lane this whole-hub plan (reconcile-hub)
+ * plans nothing in: applyPlan schedules a pass only for a lane with operations, so an approval
+ * whose changes all went away (the admin fixed the mistyped group and restarted, the people are
+ * back in their groups) was never looked at again. The pass withdraws it (withdrawUnplanned).
+ */
+export async function passForPendingApprovals(tx: Transaction, hub: HubConfigFile, result: PlanResult, trigger: Trigger, now: Date): Promise<void> {
+  const lanes = new Set(result.operations.map(classify));
+  const due = new Set<RemovalPhase>();
+  for await (const a of tx.list('approvals', hub.id)) {
+    if (a.status !== 'pending' || a.offboard) continue;
+    const phase = ((await tx.get('tasks', hub.id, a.taskId))?.payload as { phase?: RemovalPhase } | undefined)?.phase ?? 'settle';
+    if (!lanes.has(phase)) due.add(phase);
+  }
+  for (const phase of due) await ensureRemovalPass(tx, hub, phase, trigger, now);
+}
