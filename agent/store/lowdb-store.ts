@@ -1,9 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import { childLogger } from '../log/logger.ts';
-import { cutRefusedTail, journalHeader, journalRecord } from './journal.ts';
+import { appendToJournal, cutRefusedTail, isJournalRemoved, journalHeader, journalRecord } from './journal.ts';
 import { addToBatch, openBatch, type Batch } from './commit-batch.ts';
 import { MemoryStore } from './memory-store.ts';
-import { codeOf, nodeFiles, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
+import { codeOf, nodeFiles, type StoreFileHandle, type StoreFiles } from './store-files.ts';
 import { ARCHIVED_COLLECTIONS, ARCHIVED_KEY_OF, archivedWrittenAt, Archives } from './archives.ts';
 import type { CollectionName, RecordOf } from './collections.ts';
 import { describeDamage, inspectStore, storePaths, type StorePaths } from './store-inspect.ts';
@@ -254,8 +254,7 @@ export class LowdbStore extends MemoryStore {
         try {
           const bytes = journalRecord(this.seq + 1, batch.changes);
           await this.options.beforeAppend?.(bytes);
-          await writeAll(this.journal!, bytes, this.journalBytes);
-          await this.journal!.datasync();
+          await appendToJournal(this.journal!, bytes, this.journalBytes);
           this.seq++;
           this.commits++;
           this.journalBytes += bytes.byteLength;
@@ -265,7 +264,7 @@ export class LowdbStore extends MemoryStore {
           await cutRefusedTail(this.journal!, this.journalBytes).catch((cutErr) =>
             log.warn('store: could not cut the refused append off the journal; a restart before writes resume may replay it', { path: this.path, code: codeOf(cutErr) }),
           );
-          this.refuseWrites('appending to the journal', err, batch);
+          this.refuseWrites(isJournalRemoved(err) ? `appending to the journal (${err.message})` : 'appending to the journal', err, batch);
           return;
         }
         for (const [c, p, id, line] of batch.lines) this.serialized.setLine(c, p, id, line);
