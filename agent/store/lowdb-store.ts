@@ -301,6 +301,7 @@ export class LowdbStore extends MemoryStore {
 
   /** The probe's attempt in progress: `close` waits for it, so no file is written after it returns (and the lock is released). */
   private resuming: Promise<void> | null = null;
+  private probeCode: string | null = null; // the code the probe last logged: one warn line per cause, not one per probe
 
   /** The probe: can a fresh journal and snapshot be written? Then writes are accepted again. */
   private tryResume(): Promise<void> {
@@ -315,10 +316,11 @@ export class LowdbStore extends MemoryStore {
       this.unavailable = null;
       this.snapshotPending = false;
       clearInterval(this.probe!);
-      this.probe = null;
+      this.probe = this.probeCode = null;
       log.info('store: the disk accepts writes again; writes resumed', { path: this.path, seq: this.seq });
     } catch (err) {
-      log.warn('store: the disk still refuses writes', { path: this.path, code: codeOf(err) });
+      if (codeOf(err) !== this.probeCode) log.warn('store: the disk still refuses writes; logged again only if the error changes', { path: this.path, code: codeOf(err) });
+      this.probeCode = codeOf(err);
     }
   }
 
