@@ -234,6 +234,9 @@ export class Archive {
         throw err;
       }
     }
+    // A segment removed while open (the store's folder deleted) takes writes and syncs into an
+    // inode no restart finds: the journal holding its records must not be dropped (journal.ts).
+    if ((await this.file.stat()).nlink === 0) throw Object.assign(new Error(`${this.name}: the archive segment was removed from its folder while open`), { code: 'ENOENT' });
   }
 
   async close(): Promise<void> {

@@ -100,6 +100,7 @@ export class FaultyFiles implements StoreFiles {
         dirty = dirty.flatMap(([position, length]) => (position >= n ? [] : [[position, Math.min(length, n - position)] as [number, number]]));
         await real.truncate(n);
       },
+      stat: () => real.stat(),
       close: () => real.close(),
     };
   }

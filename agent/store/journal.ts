@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import type { StoreFileHandle } from './store-files.ts';
+import { writeAll, type StoreFileHandle } from './store-files.ts';
 
 /**
  * The store's write-ahead journal: a header line, then one line per group commit, appended and
@@ -184,4 +184,29 @@ function looseEntry(line: string): { seq: number; changes: unknown[] } | undefin
 export async function cutRefusedTail(journal: StoreFileHandle, durableBytes: number): Promise<void> {
   await journal.truncate(durableBytes);
   await journal.datasync();
+}
+
+/**
+ * Appends one commit's line at `at` and fdatasyncs it; resolves only once it is durable under the
+ * journal's name. A journal removed while open (its folder deleted, the file unlinked or renamed
+ * over) still takes writes and syncs without complaint, into an inode no restart finds: so the
+ * handle's link count is checked after the sync (fstat, no path lookup), and 0 throws
+ * `JournalRemoved` instead of acknowledging a write that is durable nowhere.
+ */
+export async function appendToJournal(journal: StoreFileHandle, bytes: Uint8Array, at: number): Promise<void> {
+  await writeAll(journal, bytes, at);
+  await journal.datasync();
+  if ((await journal.stat()).nlink === 0) throw new JournalRemoved();
+}
+
+export class JournalRemoved extends Error {
+  readonly code = 'ENOENT';
+  constructor() {
+    super('the journal file was removed from its folder while open');
+    this.name = 'JournalRemoved';
+  }
+}
+
+export function isJournalRemoved(err: unknown): err is JournalRemoved {
+  return err instanceof JournalRemoved;
 }

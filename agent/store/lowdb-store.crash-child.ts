@@ -54,6 +54,7 @@ function stoppingAt(spec: string): StoreFiles {
         datasync: async () => (await reached('datasync', path), real.datasync()),
         sync: async () => (await reached('sync', path), real.sync()),
         truncate: (n) => real.truncate(n),
+        stat: () => real.stat(),
         close: () => real.close(),
       };
     },

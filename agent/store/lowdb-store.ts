@@ -1,9 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import { childLogger } from '../log/logger.ts';
-import { cutRefusedTail, journalHeader, journalRecord } from './journal.ts';
+import { appendToJournal, cutRefusedTail, isJournalRemoved, journalHeader, journalRecord } from './journal.ts';
 import { addToBatch, openBatch, type Batch } from './commit-batch.ts';
 import { MemoryStore } from './memory-store.ts';
-import { codeOf, nodeFiles, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
+import { codeOf, nodeFiles, type StoreFileHandle, type StoreFiles } from './store-files.ts';
 import { ARCHIVED_COLLECTIONS, ARCHIVED_KEY_OF, archivedWrittenAt, Archives } from './archives.ts';
 import type { CollectionName, RecordOf } from './collections.ts';
 import { describeDamage, inspectStore, storePaths, type StorePaths } from './store-inspect.ts';
@@ -254,8 +254,7 @@ export class LowdbStore extends MemoryStore {
         try {
           const bytes = journalRecord(this.seq + 1, batch.changes);
           await this.options.beforeAppend?.(bytes);
-          await writeAll(this.journal!, bytes, this.journalBytes);
-          await this.journal!.datasync();
+          await appendToJournal(this.journal!, bytes, this.journalBytes);
           this.seq++;
           this.commits++;
           this.journalBytes += bytes.byteLength;
@@ -265,7 +264,7 @@ export class LowdbStore extends MemoryStore {
           await cutRefusedTail(this.journal!, this.journalBytes).catch((cutErr) =>
             log.warn('store: could not cut the refused append off the journal; a restart before writes resume may replay it', { path: this.path, code: codeOf(cutErr) }),
           );
-          this.refuseWrites('appending to the journal', err, batch);
+          this.refuseWrites(isJournalRemoved(err) ? `appending to the journal (${err.message})` : 'appending to the journal', err, batch);
           return;
         }
         for (const [c, p, id, line] of batch.lines) this.serialized.setLine(c, p, id, line);
@@ -302,6 +301,7 @@ export class LowdbStore extends MemoryStore {
 
   /** The probe's attempt in progress: `close` waits for it, so no file is written after it returns (and the lock is released). */
   private resuming: Promise<void> | null = null;
+  private probeCode: string | null = null; // the code the probe last logged: one warn line per cause, not one per probe
 
   /** The probe: can a fresh journal and snapshot be written? Then writes are accepted again. */
   private tryResume(): Promise<void> {
@@ -316,10 +316,11 @@ export class LowdbStore extends MemoryStore {
       this.unavailable = null;
       this.snapshotPending = false;
       clearInterval(this.probe!);
-      this.probe = null;
+      this.probe = this.probeCode = null;
       log.info('store: the disk accepts writes again; writes resumed', { path: this.path, seq: this.seq });
     } catch (err) {
-      log.warn('store: the disk still refuses writes', { path: this.path, code: codeOf(err) });
+      if (codeOf(err) !== this.probeCode) log.warn('store: the disk still refuses writes; logged again only if the error changes', { path: this.path, code: codeOf(err) });
+      this.probeCode = codeOf(err);
     }
   }
 

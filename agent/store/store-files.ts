@@ -13,6 +13,8 @@ export interface StoreFileHandle {
   datasync(): Promise<void>;
   sync(): Promise<void>;
   truncate(length: number): Promise<void>;
+  /** fstat: `nlink` 0 means the file was removed from its folder while open (writes reach no path). */
+  stat(): Promise<{ nlink: number }>;
   close(): Promise<void>;
 }
 
