@@ -111,15 +111,18 @@ export interface TaskView {
   parentId?: string;
   progress?: { done: number; total: number; phase?: string };
   result?: unknown;
+  /** A failed task an owner retried: who, when, why, and the task that retry queued (agent/tasks/retry-task.ts). */
+  retry?: TaskRetryMark;
 }
 
 /**
  * An owner's retry of a failed task (AgentApi.retryTask): `retried` is the failed task, kept as it
- * failed (its history, now marked retried), `task` the one queued for the same change. `alreadyDone`
- * (with `detail`): the failed task was retried before (a double click, a retried call), so nothing
- * was queued or audited again; `taskId` is the one that retry queued (`task` while it is kept).
+ * failed (its history), its `retry` saying who retried it; `task` the one queued for the same
+ * change. `alreadyDone` (with `detail`): the failed task was retried before (a double click, a
+ * retried call), so nothing was queued or audited again; `taskId` is the one that retry queued
+ * (`task` while it is kept).
  */
-export interface TaskRetry { taskId: string; task?: TaskView; retried: TaskView & { retry: TaskRetryMark }; alreadyDone?: true; detail?: string }
+export interface TaskRetry { taskId: string; task?: TaskView; retried: TaskView; alreadyDone?: true; detail?: string }
 
 /** Who retried a failed task, when, why, and the task that retry queued (TaskRecord.retried). */
 export interface TaskRetryMark { at: string; by: string; reason?: string; taskId: string }

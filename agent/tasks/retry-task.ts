@@ -32,9 +32,8 @@ export async function retryFailedTask(store: Store, hub: HubConfigFile, taskId: 
   const answer = await store.transact(async (tx): Promise<TaskRetry> => {
     const failed = await tx.get('tasks', hub.id, taskId);
     if (!failed) throw new AgentError('not-found', `task "${taskId}" of hub "${hub.id}" (a failed task is kept until it is pruned)`);
-    const view = (t: Readonly<TaskRecord>) => ({ ...toTaskView(t), retry: t.retried! });
     if (failed.retried) {
-      return { taskId: failed.retried.taskId, retried: view(failed), alreadyDone: true,
+      return { taskId: failed.retried.taskId, retried: toTaskView(failed), alreadyDone: true,
         detail: `task "${taskId}" was already retried at ${failed.retried.at} by ${failed.retried.by}; nothing was queued again` };
     }
     if (failed.status !== 'failed') throw new AgentError('conflict', `task "${taskId}" of hub "${hub.id}" is ${failed.status}; only a failed task is retried`);
@@ -55,7 +54,7 @@ export async function retryFailedTask(store: Store, hub: HubConfigFile, taskId: 
       why: `${by} retried failed task ${failed.id} (${failed.summary}: ${failed.lastError?.message ?? 'no error recorded'}); queued as task ${queued.id}, re-planned before it calls the app`,
       detail: { retriedTaskId: failed.id, queuedTaskId: queued.id },
     });
-    return { taskId: queued.id, task: toTaskView(queued), retried: view(marked) };
+    return { taskId: queued.id, task: toTaskView(queued), retried: toTaskView(marked) };
   });
   if (answer.task) return answer;
   // A repeat: the task the first retry queued, unless it finished long ago and was pruned.

@@ -147,5 +147,6 @@ export function toTaskView(t: Readonly<TaskRecord>): TaskView {
     parentId: t.parentId,
     progress: t.progress,
     result: t.result,
+    ...(t.retried ? { retry: t.retried } : {}),
   };
 }

@@ -95,6 +95,8 @@ export const TaskSchema = named('Task', z.object({
   parentId: z.string().optional(),
   progress: z.object({ done: count, total: count, phase: z.string().optional() }).strict().optional(),
   result: z.unknown().optional().describe('what the task found or did; its shape depends on the kind'),
+  retry: z.object({ at: instant, by: z.string(), reason: z.string().optional(), taskId: z.string() }).strict().optional()
+    .describe('on a failed task an owner retried (POST /hubs/{hubId}/tasks/{taskId}/retry): who, when, why, and the task queued; it holds no later task of the same change any more'),
 }).strict());
 export const TaskList = named('TaskList', list(TaskSchema).extend({
   next: z.string().optional().describe('pass as `after` for the next page (a cursor: stable while tasks are queued or finished); absent on the last page'),
@@ -104,9 +106,7 @@ export const TaskAccepted = named('TaskAccepted', z.object({ taskId: z.string(),
 export const TaskRetrySchema = named('TaskRetry', z.object({
   taskId: z.string().describe('the task queued for the change (on a repeat: the one the first retry queued)'),
   task: TaskSchema.optional().describe('that task; absent on a repeat once it was pruned'),
-  retried: TaskSchema.extend({
-    retry: z.object({ at: instant, by: z.string(), reason: z.string().optional(), taskId: z.string() }).strict().describe('who retried the failed task, when, why, and the task queued'),
-  }).strict().describe('the failed task, kept as it failed; it holds no later task of the same change any more'),
+  retried: TaskSchema.describe('the failed task, kept as it failed, with `retry`: who retried it, when, why'),
   alreadyDone: z.literal(true).optional().describe('present on a repeat (a double click, a retry of the call): nothing was queued again'),
   detail: z.string().optional().describe('with alreadyDone: when and by whom it was retried'),
 }).strict());

@@ -60,7 +60,7 @@ describe('a failed invite holding later ones', () => {
     const first = await h.agent.api.retryTask(HUB, failedId, owner);
     assert.equal(first.alreadyDone, undefined);
     assert.equal(first.retried.id, failedId);
-    assert.deepEqual({ by: first.retried.retry.by, reason: first.retried.retry.reason, taskId: first.retried.retry.taskId }, { by: owner.actor, reason: owner.reason, taskId: first.taskId });
+    assert.deepEqual({ by: first.retried.retry!.by, reason: first.retried.retry!.reason, taskId: first.retried.retry!.taskId }, { by: owner.actor, reason: owner.reason, taskId: first.taskId });
     const again = await h.agent.api.retryTask(HUB, failedId, owner);
     assert.equal(again.alreadyDone, true);
     assert.equal(again.taskId, first.taskId, 'the first retry\'s task, no second one');
