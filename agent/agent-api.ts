@@ -23,6 +23,7 @@ import type { TaskHandler } from './tasks/handler.ts';
 import { requestCheckForUpdates } from './check-for-updates/request.ts';
 import { enqueueOperation } from './tasks/operations/enqueue-operation.ts';
 import { findTask, findTaskAnywhere, queryTasks } from './tasks/task-query.ts';
+import { retryFailedTask } from './tasks/retry-task.ts';
 import { removeAsOwner } from './members/owner-removal.ts';
 import { finishedRemovalOf } from './members/finished-removal.ts';
 import { toTaskView, type TaskRecord } from './tasks/task-record.ts';
@@ -73,9 +74,10 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
 
   async function summary(hub: HubConfigFile): Promise<HubSummary> {
     const state = await store.get('hubStates', '', hub.id);
-    // Failed tasks, and tasks retrying after an error other than a rate limit (waiting out a limit is normal).
+    // Failed tasks (but those an owner retried: the retry's task counts instead), and tasks retrying
+    // after an error other than a rate limit (waiting out a limit is normal).
     let failingTasks = 0;
-    for await (const t of store.list('tasks', hub.id)) if (t.status === 'failed' || (t.status === 'waiting' && t.lastError && t.lastError.kind !== 'rate-limited')) failingTasks++;
+    for await (const t of store.list('tasks', hub.id)) if ((t.status === 'failed' && !t.retried) || (t.status === 'waiting' && t.lastError && t.lastError.kind !== 'rate-limited')) failingTasks++;
     const imp = await store.get('appImports', hub.id, hub.id);
     const extra = (await d.members?.health?.(hub.id)) ?? {};
     const problems = [...(extra.problems ?? [])];
@@ -170,6 +172,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       return t ? toTaskView(t) : undefined;
     },
     tasks: (q) => queryTasks(store, q),
+    retryTask: (hubId, taskId, trigger) => retryFailedTask(store, hubOf(hubId), taskId, trigger, now),
 
     reports: async (hubId) => {
       const parts = hubId !== undefined ? [hubId] : await store.partitions('reports');

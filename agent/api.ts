@@ -111,7 +111,21 @@ export interface TaskView {
   parentId?: string;
   progress?: { done: number; total: number; phase?: string };
   result?: unknown;
+  /** A failed task an owner retried: who, when, why, and the task that retry queued (agent/tasks/retry-task.ts). */
+  retry?: TaskRetryMark;
 }
+
+/**
+ * An owner's retry of a failed task (AgentApi.retryTask): `retried` is the failed task, kept as it
+ * failed (its history), its `retry` saying who retried it; `task` the one queued for the same
+ * change. `alreadyDone` (with `detail`): the failed task was retried before (a double click, a
+ * retried call), so nothing was queued or audited again; `taskId` is the one that retry queued
+ * (`task` while it is kept).
+ */
+export interface TaskRetry { taskId: string; task?: TaskView; retried: TaskView; alreadyDone?: true; detail?: string }
+
+/** Who retried a failed task, when, why, and the task that retry queued (TaskRecord.retried). */
+export interface TaskRetryMark { at: string; by: string; reason?: string; taskId: string }
 
 export interface AuditEntry {
   seq: number;
@@ -230,6 +244,13 @@ export interface AgentApi {
   findTask(id: string): Promise<TaskView | undefined>;
   /** Read by paging: finished tasks and the audit log are kept on disk. */
   tasks(query: TaskQuery): Promise<TaskPage>;
+  /**
+   * An owner retries a failed app change of `hubId` (tasks/retry-task.ts): the failed task is marked
+   * retried (it holds no later task of the same change any more) and the change is queued again,
+   * re-planned before it calls the app. not-found: no such task on that hub; conflict: not a failed
+   * app change (or a forced one: decided again, not retried).
+   */
+  retryTask(hubId: string, taskId: string, trigger: Trigger): Promise<TaskRetry>;
 
   reports(hubId?: string): Promise<DeprovisioningReport[]>;
   applyReport(reportId: string, memberIds: string[] | 'all', trigger: Trigger): Promise<DeprovisioningReport>;

@@ -158,6 +158,9 @@ function helpAsOption(program: Command, argv: readonly string[]): string[] {
       continue;
     }
     const sub = command.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    // A command that runs itself as well as its subcommands (`tasks`, `tasks retry`): a word that
+    // is no subcommand is its own (an option's value, `tasks --hub acme`); commander judges it.
+    if (!sub && (command as unknown as { _actionHandler?: unknown })._actionHandler) break;
     if (!sub) throw new CliError(`unknown command '${word}' (see ${commandPath(command)} --help)`, 2);
     command = sub;
   }

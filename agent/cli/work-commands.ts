@@ -1,12 +1,12 @@
 import { CliError } from './cli-error.ts';
 import type { Command } from 'commander';
-import { TASK_STATUSES, type DeprovisioningReport, type TaskView } from '../api.ts';
+import { TASK_STATUSES, type DeprovisioningReport, type TaskRetry, type TaskView } from '../api.ts';
 import { seg } from './admin-client.ts';
 import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
 import { fetchPages, parseLimit } from './paging.ts';
 import { pollInterval } from './task-progress.ts';
-import { alreadyDoneText, itemsOf } from './answer.ts';
+import { alreadyDoneText, isObject, itemsOf, stringOf } from './answer.ts';
 import { REASON_HELP, reasonBody } from './reason.ts';
 
 const UNFINISHED = new Set(['queued', 'running', 'waiting']);
@@ -28,7 +28,7 @@ function taskTable(tasks: TaskView[]): string {
 export function registerWorkCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
 
-  program.command('tasks').description('agent tasks, newest first')
+  const tasks = program.command('tasks').description('agent tasks, newest first (tasks retry: retry a failed one)')
     .option('--hub <hub>', 'only this hub')
     .option('--status <status>', 'queued, running, waiting, completed, failed, cancelled, needs-approval')
     .option('--watch', 'refresh until no listed task is queued, running or waiting')
@@ -48,6 +48,21 @@ export function registerWorkCommands(program: Command): void {
         if (!opts.watch || !page.items.some((t) => UNFINISHED.has(t.status))) return;
         await sleep(pollMs);
       }
+    });
+
+  // A failed app change the app refused for good holds the same change's later tasks a week
+  // (agent/tasks/operations/operation-handler.ts): once its cause is fixed outside the request (the
+  // app fixed, the connector upgraded), an owner sends it again now.
+  tasks.command('retry').argument('<hub>', 'hub id').argument('<taskId>', 'the failed task (hubwarden tasks --hub <hub> --status failed)')
+    .description('retry a failed app change once its cause is fixed: the failed task is kept, marked retried, and holds nothing any more; the change is queued again and re-planned before it calls the app (a change no longer wanted does nothing). A second retry of the same task queues nothing')
+    .requiredOption('--reason <reason>', `${REASON_HELP} (required: say what was fixed)`)
+    .action(async (hub: string, taskId: string, opts: { reason: string }) => {
+      const reason = reasonBody(opts.reason);
+      const api = await connect(global());
+      const { body } = await api.post<TaskRetry>(`/hubs/${seg(hub)}/tasks/${seg(taskId)}/retry`, reason);
+      const queued = stringOf(body, 'taskId');
+      const status = isObject(body.task) && typeof body.task.status === 'string' ? ` (${body.task.status})` : '';
+      printer(global().json).print(body, () => `task ${taskId} on ${hub}: retried; queued as task ${queued}${status}${alreadyDoneText(body)}`);
     });
 
   program.command('reports').description('deprovisioning reports waiting for an owner').option('--hub <hub>', 'only this hub').action(async (opts: { hub?: string }) => {

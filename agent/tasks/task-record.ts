@@ -1,4 +1,4 @@
-import type { TaskStatus, TaskView } from '../api.ts';
+import type { TaskRetryMark, TaskStatus, TaskView } from '../api.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 
 /**
@@ -68,6 +68,16 @@ export interface TaskRecord {
    * (operation-handler.ts `refusedEarlier`). Not shown in the task's view (its message names it).
    */
   lastError?: { kind: string; message: string; providerCode?: string };
+  /**
+   * A failed task an owner retried (retry-task.ts): who, when, why, and the task it queued. It
+   * holds no later task of the same change any more (operation-handler.ts `refusedEarlier`).
+   */
+  retried?: TaskRetryMark;
+  /**
+   * When a later task of the same change was first held by this failed one (operation-handler.ts
+   * `refusedEarlier`): that hold was audited then, and later holds by it write nothing.
+   */
+  holdAudited?: string;
   parentId?: string;
   /**
    * Other parents waiting for this task: a parent that asked for the same operation while this
@@ -137,5 +147,6 @@ export function toTaskView(t: Readonly<TaskRecord>): TaskView {
     parentId: t.parentId,
     progress: t.progress,
     result: t.result,
+    ...(t.retried ? { retry: t.retried } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_EXPORT_ROWS } from './csv.ts';
-import { applyBody, approveBody, auditQuery, exemptBody, hubParams, idParams, matchBody, memberParams, membersQuery, offboardBody, offerParams, personParams, reasonBody, reportsQuery, tasksQuery } from './request-schemas.ts';
+import { applyBody, approveBody, auditQuery, exemptBody, hubParams, hubTaskParams, idParams, matchBody, memberParams, membersQuery, offboardBody, offerParams, personParams, reasonBody, reportsQuery, retryBody, tasksQuery } from './request-schemas.ts';
 import { components } from './response-schemas.ts';
 
 /**
@@ -163,6 +163,9 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
         },
       },
       '/tasks/{id}': { get: { operationId: 'getTask', summary: 'one task (poll until status is completed or failed)', tags: ['tasks'], parameters: parameters(idParams, undefined, 'task'), responses: ok('Task', 'the task') } },
+      '/hubs/{hubId}/tasks/{taskId}/retry': {
+        post: { operationId: 'retryTask', summary: 'retry a failed app change once its cause is fixed outside the request (the app fixed, the connector upgraded): the failed task is kept, marked retried (who, when, the `reason`, required), and no longer holds later tasks of the change; the change is queued again and re-planned before it calls the app, so one no longer wanted does nothing. Audited. A repeat answers 200 with alreadyDone: true and queues nothing; a task that is not a failed app change (or was a forced one: an owner\'s removal, an offboarding) is a 409; a task of another hub a 404', tags: ['tasks'], parameters: parameters(hubTaskParams, undefined, 'task'), requestBody: body(retryBody), responses: { '202': { description: 'the task queued for the change', headers: { Location: { description: 'the task to poll', schema: { type: 'string' } } }, content: json('TaskRetry') }, '200': { description: 'a repeat: already retried, nothing was queued again; alreadyDone: true', content: json('TaskRetry') }, ...errors, '409': problemRef('Conflict') } },
+      },
       '/reports': { get: { operationId: 'listReports', summary: 'deprovisioning reports', tags: ['reports'], parameters: parameters(undefined, reportsQuery), responses: ok('ReportList', 'reports') } },
       '/reports/{id}/apply': {
         post: { operationId: 'applyReport', summary: 'apply all or some items of a report (409 when it was dismissed; items already applied are not queued again, and a request whose items are all applied answers 200 with alreadyDone: true)', tags: ['reports'], parameters: parameters(idParams, undefined, 'report'), requestBody: body(applyBody, false), responses: { ...ok('ReportOutcome', 'the report after applying, or as it is with alreadyDone: true'), '409': problemRef('Conflict') } },

@@ -24,6 +24,7 @@ const limit = z.coerce.number().int('expected a whole number').min(1, 'expected 
 export const hubParams = z.object({ hubId: id });
 export const memberParams = z.object({ hubId: id, memberId: id });
 export const idParams = z.object({ id });
+export const hubTaskParams = z.object({ hubId: id, taskId: id });
 export const personParams = z.object({ email: personEmail });
 export const offerParams = personParams.extend({ offerId });
 
@@ -144,6 +145,16 @@ export const offboardBody = reasonBody.extend({
 export const approveBody = z.object({
   reason: reasonText(APPROVE_NEEDS_REASON, APPROVE_NEEDS_REASON)
     .describe(`why the held removals may run (who asked and why), at most ${MAX_REASON} characters of one line; required, recorded in the audit log`),
+}).strict();
+
+const RETRY_NEEDS_REASON = 'expected a reason (who asked and why): a retry sends a change the app refused again; send {"reason": "…"}';
+/**
+ * Retrying a failed task sends a change the app refused again (agent/tasks/retry-task.ts), so it
+ * says why (what was fixed): kept with the failed task and audited.
+ */
+export const retryBody = z.object({
+  reason: reasonText(RETRY_NEEDS_REASON, RETRY_NEEDS_REASON)
+    .describe(`why the change may be sent again (what was fixed), at most ${MAX_REASON} characters of one line; required, kept with the failed task and recorded in the audit log`),
 }).strict();
 
 export const matchBody = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Approval, AuditEntry, DeprovisioningReport, HubHealth, HubSummary, MemberView, OfferView, PlannedOperation, TaskView } from '../../agent/api.ts';
+import type { Approval, AuditEntry, DeprovisioningReport, HubHealth, HubSummary, MemberView, OfferView, PlannedOperation, TaskRetry, TaskView } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import { DIRECTORY_STATUSES, MEMBER_STATUSES, TASK_STATUSES } from './request-schemas.ts';
 
@@ -95,11 +95,21 @@ export const TaskSchema = named('Task', z.object({
   parentId: z.string().optional(),
   progress: z.object({ done: count, total: count, phase: z.string().optional() }).strict().optional(),
   result: z.unknown().optional().describe('what the task found or did; its shape depends on the kind'),
+  retry: z.object({ at: instant, by: z.string(), reason: z.string().optional(), taskId: z.string() }).strict().optional()
+    .describe('on a failed task an owner retried (POST /hubs/{hubId}/tasks/{taskId}/retry): who, when, why, and the task queued; it holds no later task of the same change any more'),
 }).strict());
 export const TaskList = named('TaskList', list(TaskSchema).extend({
   next: z.string().optional().describe('pass as `after` for the next page (a cursor: stable while tasks are queued or finished); absent on the last page'),
 }));
 export const TaskAccepted = named('TaskAccepted', z.object({ taskId: z.string(), task: TaskSchema }).strict());
+/** An owner's retry of a failed task (agent/tasks/retry-task.ts): the task queued, and the failed one marked retried. */
+export const TaskRetrySchema = named('TaskRetry', z.object({
+  taskId: z.string().describe('the task queued for the change (on a repeat: the one the first retry queued)'),
+  task: TaskSchema.optional().describe('that task; absent on a repeat once it was pruned'),
+  retried: TaskSchema.describe('the failed task, kept as it failed, with `retry`: who retried it, when, why'),
+  alreadyDone: z.literal(true).optional().describe('present on a repeat (a double click, a retry of the call): nothing was queued again'),
+  detail: z.string().optional().describe('with alreadyDone: when and by whom it was retried'),
+}).strict());
 export const TasksAccepted = named('TasksAccepted', z.object({ taskIds: z.array(z.string()), tasks: z.array(TaskSchema) }).strict());
 
 const plannedOperation = z.object({ kind: z.string(), summary: z.string(), memberId: z.string().optional(), email: z.string().optional() }).strict();
@@ -168,6 +178,7 @@ same<z.infer<typeof HubHealthSchema>, HubHealth>(true);
 same<z.infer<typeof HubSchema>, HubSummary>(true);
 same<z.infer<typeof MemberSchema>, MemberView>(true);
 same<z.infer<typeof TaskSchema>, TaskView>(true);
+same<z.infer<typeof TaskRetrySchema>, TaskRetry>(true);
 same<z.infer<typeof plannedOperation>, PlannedOperation>(true);
 same<z.infer<typeof ReportSchema>, DeprovisioningReport>(true);
 same<z.infer<typeof ApprovalSchema>, Approval>(true);

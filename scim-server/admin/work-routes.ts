@@ -7,7 +7,7 @@ import { alreadyDone, isConflict } from './already-done.ts';
 import { taskPlaceOf } from '../../agent/tasks/task-cursor.ts';
 import { auditCsv, sendCsv } from './csv.ts';
 import { badRequest, notFound, Problem } from './problem.ts';
-import { applyBody, approveBody, auditCsvQuery, auditQuery, idParams, noQuery, parseInput, reasonBody, reportsQuery, tasksQuery } from './request-schemas.ts';
+import { applyBody, approveBody, auditCsvQuery, auditQuery, hubTaskParams, idParams, noQuery, parseInput, reasonBody, reportsQuery, retryBody, tasksQuery } from './request-schemas.ts';
 
 /** Tasks, deprovisioning reports, approvals of halted plans and the audit log. */
 export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
@@ -34,6 +34,20 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
     // Another hub's task is answered as one that does not exist.
     if (!task || !inAdminScope(adminScope(res), task.hubId, task.trigger)) throw notFound(`task "${id}"`);
     res.json(task);
+  });
+
+  // An owner retries a failed app change (agent/tasks/retry-task.ts): 202 with the task queued
+  // (Location), the failed one marked retried; a repeat answers 200 `alreadyDone` with the task the
+  // first retry queued. Another hub's task is answered as one that does not exist (404); a task
+  // that is not a failed app change is a 409.
+  router.post('/hubs/:hubId/tasks/:taskId/retry', async (req, res) => {
+    parseInput(noQuery, req.query, 'query');
+    const { reason } = parseInput(retryBody, req.body, 'body');
+    const { hubId, taskId } = parseInput(hubTaskParams, params(req), 'path');
+    await requireHub(ctx, res, hubId);
+    const answer = await agent.retryTask(hubId, taskId, adminTrigger(res, reason));
+    if (answer.alreadyDone) return void res.json(answer);
+    res.status(202).location(`${ctx.basePath}/tasks/${encodeURIComponent(answer.taskId)}`).json(answer);
   });
 
   router.get('/reports', async (req, res) => {

@@ -19,7 +19,7 @@ export const actingAs = new AsyncLocalStorage<Trigger>();
  */
 const TRIGGERED = [
   'matchMember', 'unmatchMember', 'exemptMember', 'unexemptMember', 'removeMember', 'registerGuest', 'checkForUpdates',
-  'applyReport', 'decideApproval', 'reevaluatePerson', 'suspendPerson', 'offboard', 'claimOffer', 'claimOwnOffer',
+  'applyReport', 'decideApproval', 'reevaluatePerson', 'suspendPerson', 'offboard', 'claimOffer', 'claimOwnOffer', 'retryTask',
 ] as const satisfies ReadonlyArray<keyof AgentApi>;
 
 /**

@@ -66,9 +66,9 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
   };
   const forbidden = (detail = FORBIDDEN_DETAIL) => new Problem(403, 'forbidden', detail);
   const manages = (v: Viewer, hubId: string | undefined) => hubId !== undefined && viewerMay(v, hubId, 'manage');
-  const check = (hubId: string) => {
+  const check = (hubId: string, right: 'manage' | 'settings' = 'manage') => {
     const v = viewer();
-    if (!v.admin && !manages(v, hubId)) throw forbidden();
+    if (!v.admin && !viewerMay(v, hubId, right)) throw forbidden();
     return v;
   };
   /** A manager sees a hub's members and counts, not its health (owners and administrators do). */
@@ -301,6 +301,7 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     finishedRemoval: async (hubId, memberId) => (check(hubId), agent.finishedRemoval(hubId, memberId)),
     plan: async (hubId) => (check(hubId), agent.plan(hubId)),
 
+    retryTask: async (hubId, taskId, trigger) => (check(hubId, 'settings'), agent.retryTask(hubId, taskId, trigger)), // an owner's (their hub's health lists failed tasks)
     task: async (id) => visibleTask(await agent.task(id)),
     findTask: async (id) => visibleTask(await agent.findTask(id)),
     async tasks(query) {

@@ -67,6 +67,8 @@ function hubRoleGate(ctx: WebContext): Router {
   for (const action of ['match', 'unmatch', 'exempt', 'unexempt', 'remove']) gate.post(`/hubs/:hubId/members/:memberId/${action}`, hubParam, pass);
   gate.post('/hubs/:hubId/check-for-updates', hubParam, pass);
   gate.get('/hubs/:hubId/plan', hubParam, pass);
+  // Retrying a failed task is an owner's: the hub's health, where failed tasks are listed, is theirs.
+  gate.post('/hubs/:hubId/tasks/:taskId/retry', requireHubRight(ctx, 'settings', 'api'), pass);
   gate.get('/tasks', lists, pass);
   gate.get('/tasks/:id', onHubOf(async (req) => {
     const id = String(req.params.id);

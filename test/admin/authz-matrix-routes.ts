@@ -132,6 +132,8 @@ function adminRoutes(): Route[] {
     onA('POST', `/hubs/${A}/members/no-such-member/unmatch`, 404), onA('POST', `/hubs/${A}/members/no-such-member/remove`, 404),
     any('POST', `/hubs/${B}/members/no-such-member/remove`, 404),
     any('POST', '/approvals/no-such-approval/reject', 404),
+    // Retrying a task that is not a failed app change (a check for updates): 409 on its hub, 404 from another hub's path.
+    onA('POST', `/hubs/${A}/tasks/{taskA}/retry`, 409, exempt), any('POST', `/hubs/${B}/tasks/{taskA}/retry`, 404, exempt),
     // Offboarding someone no directory knows: a task that finds nothing to remove (the scoped token's: on hub B only).
     any('POST', '/people/nobody-here@sandbox.example/offboard', 202),
   ];
@@ -171,6 +173,9 @@ function dashboardRoutes(): Route[] {
     list(api('GET', '/api/v1/audit', ANY_MANAGER), itemHubs), api('GET', `/api/v1/audit?hubId=${A}`, MANAGERS_A), api('GET', `/api/v1/audit?hubId=${B}`, MANAGERS_B),
     api('POST', '/api/v1/reports/no-such-report/apply', [], 200, () => ({ memberIds: 'all' }), adminOnly404),
     api('POST', '/api/v1/approvals/no-such-approval/reject', [], 200, undefined, adminOnly404),
+    // Retrying a failed task: the hub's owners and administrators reach the route (409: a check for updates is no failed app change); managers do not.
+    api('POST', `/api/v1/hubs/${A}/tasks/{taskA}/retry`, ['dashAdmin', 'ownerA'], 409, () => ({ reason: 'authz matrix' })),
+    api('POST', `/api/v1/hubs/${B}/tasks/{taskB}/retry`, MANAGERS_B, 409, () => ({ reason: 'authz matrix' })),
     // Person-wide: global administrators only.
     api('GET', `/api/v1/people/${PEOPLE.collabA}/offers`, ['dashAdmin']),
     api('POST', '/api/v1/people/nobody-here@sandbox.example/reevaluate', [], 200, undefined, adminOnly404),

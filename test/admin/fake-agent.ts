@@ -1,5 +1,5 @@
 import type {
-  AgentApi, Approval, AuditEntry, OfferView, AuditQuery, DeprovisioningReport, HubSummary, MemberQuery, MemberView, Paged, PlannedOperation, TaskQuery, TaskView,
+  AgentApi, Approval, AuditEntry, OfferView, AuditQuery, DeprovisioningReport, HubSummary, MemberQuery, MemberView, Paged, PlannedOperation, TaskQuery, TaskView, TaskRetry, TaskRetryMark,
 } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import type { SignedInClaimant } from '../../agent/offers/claimant.ts';
@@ -228,6 +228,22 @@ export class FakeAgent implements AgentApi {
     const items = [...this.tasksById.values()].filter((t) => (!query.hubId || t.hubId === query.hubId) && (!query.status || t.status === query.status) && (!query.kind || t.kind === query.kind) && (!query.parentId || t.parentId === query.parentId));
     return { total: items.length, items: items.slice(query.offset ?? 0, (query.offset ?? 0) + (query.limit ?? 100)) };
   }
+
+  /** As the real agent's (agent/tasks/retry-task.ts), faked: a failed task of the hub is queued again once. */
+  async retryTask(hubId: string, taskId: string, trigger: Trigger): Promise<TaskRetry> {
+    this.record('retryTask', hubId, taskId, trigger);
+    const failed = this.tasksById.get(taskId);
+    if (!failed || failed.hubId !== hubId) throw new NotFoundError(`task ${taskId} of hub ${hubId}`);
+    const mark = this.retries.get(taskId);
+    if (mark) return { taskId: mark.taskId, task: this.tasksById.get(mark.taskId)!, retried: { ...failed, retry: mark }, alreadyDone: true, detail: `task "${taskId}" was already retried` };
+    if (failed.status !== 'failed') throw Object.assign(new Error(`agent: task ${taskId} is ${failed.status}; only a failed task is retried`), { kind: 'conflict' });
+    const task = this.newTask(failed.kind, trigger, failed.summary, hubId);
+    const retry = { at: at(11), by: trigger.actor ?? trigger.type, ...(trigger.reason ? { reason: trigger.reason } : {}), taskId: task.id };
+    this.retries.set(taskId, retry);
+    return { taskId: task.id, task, retried: { ...failed, retry } };
+  }
+
+  private readonly retries = new Map<string, TaskRetryMark>();
 
   async reports(hubId?: string): Promise<DeprovisioningReport[]> {
     this.record('reports', hubId);

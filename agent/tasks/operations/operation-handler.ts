@@ -5,7 +5,7 @@ import { classify } from '../../safety/classify.ts';
 import { ensureRemovalPass, scheduleRemovals, settleWindowOpenSince } from '../../safety/schedule-removals.ts';
 import { noteDeferred } from '../../safety/deferred-removals.ts';
 import { roleRulesOfHub } from '../../grants/role-rules.ts';
-import type { TaskContext, TaskHandler } from '../handler.ts';
+import type { TaskContext, TaskHandler, TaskOutcome } from '../handler.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from '../task-record.ts';
 import { callApp } from './call-app.ts';
 import type { OperationPayload } from './enqueue-operation.ts';
@@ -48,19 +48,41 @@ export async function cleanFirstAttempt(task: Readonly<TaskRecord>, ctx: TaskCon
 export const REFUSAL_HOLD_MS = 7 * 24 * 3_600_000;
 
 /**
- * The reason of an earlier task of the same invite, within REFUSAL_HOLD_MS, that failed because the
- * app says the email holds a seat (stale-view.ts `seatNotFound`), or that the app refused for good
+ * The earlier task of the same invite, within REFUSAL_HOLD_MS, that failed because the app says
+ * the email holds a seat (stale-view.ts `seatNotFound`), or that the app refused for good
  * (`invalid-argument` with the app's own code: Meta's code 100, a permanent code of TikTok's) for
- * the same request as `op` (email, role, assets). Without the second, every check for updates
- * re-planned the seatless person and sent the refused invite again, audited `failed` again, each
- * hour without end; a request changed since (the hub's role for the group fixed) is sent.
+ * the same request as `op` (email, role, assets), and the reason it holds `op`. Without the second,
+ * every check for updates re-planned the seatless person and sent the refused invite again,
+ * audited `failed` again, each hour without end; a request changed since (the hub's role for the
+ * group fixed) is sent. A failed task an owner retried (retry-task.ts) holds nothing.
  */
-async function refusedEarlier(task: Readonly<TaskRecord>, ctx: TaskContext, op: Operation): Promise<string | undefined> {
+async function refusedEarlier(task: Readonly<TaskRecord>, ctx: TaskContext, op: Operation): Promise<{ failed: Readonly<TaskRecord>; why: string } | undefined> {
   const same = await ctx.store.lookup('tasks', TASK_KEY_INDEX, taskKeyOf(task.hubId, task.idempotencyKey));
   const since = ctx.now().getTime() - REFUSAL_HOLD_MS;
-  const failed = same.find((t) => t.id !== task.id && t.status === 'failed' && Date.parse(t.updatedAt) > since
+  const failed = same.find((t) => t.id !== task.id && t.status === 'failed' && !t.retried && Date.parse(t.updatedAt) > since
     && (t.lastError?.kind === 'conflict' || (t.lastError?.kind === 'invalid-argument' && t.lastError.providerCode !== undefined && sameRequest((t.payload as OperationPayload).op, op))));
-  return failed ? `refused earlier (task ${failed.id}): ${failed.lastError!.message}` : undefined;
+  return failed ? { failed, why: `refused earlier (task ${failed.id}): ${failed.lastError!.message}` } : undefined;
+}
+
+/**
+ * The outcome of a task `refusedEarlier` holds. The hold is audited once per failed task, the first
+ * time it holds a later task (the plan runs hourly: an entry each hour buried the person's trail),
+ * naming the failed task, its reason, when the hold ends and how an owner ends it sooner; the
+ * failed task records it (`holdAudited`, its `updatedAt` kept: the hold counts from it), and later
+ * holds by it write nothing.
+ */
+function heldByRefusal(ctx: TaskContext, op: Operation, { failed, why }: { failed: Readonly<TaskRecord>; why: string }): TaskOutcome {
+  const result = { status: 'completed' as const, result: { outcome: 'superseded', held: why } };
+  if (failed.holdAudited) return result;
+  const until = new Date(Date.parse(failed.updatedAt) + REFUSAL_HOLD_MS).toISOString();
+  ctx.audit({
+    action: op.kind, subject: subjectOf(op), outcome: 'skipped', detail: { heldBy: failed.id, until },
+    why: `${op.summary}: not done, held by failed task ${failed.id} (${failed.lastError!.message}) until ${until}, or until an owner retries that task once the cause is fixed (hubwarden tasks retry ${failed.hubId} ${failed.id} --reason …); later holds by it are not audited again`,
+  });
+  return { ...result, commit: async (tx) => {
+    const now = await tx.get('tasks', failed.hubId, failed.id);
+    if (now && !now.holdAudited) tx.put('tasks', failed.hubId, failed.id, { ...now, holdAudited: ctx.now().toISOString() });
+  } };
 }
 
 /** Whether two invites ask the app for the same thing. */
@@ -149,12 +171,14 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         // person, not the role, so a group change made while it waited (queued behind Meta's
         // invite limit, say) is in the new plan's role, and the queued payload's would be stale.
         op = planned;
-        // Refused earlier because the email holds a seat no re-read found (stale-view.ts): sent
-        // again at every check, it was refused and audited again each time. That failed task
-        // (hub health lists it) stands for this one for a week (REFUSAL_HOLD_MS), or until an
-        // owner retries it.
+        // Refused earlier because the email holds a seat no re-read found (stale-view.ts), or
+        // refused for good for the same request: sent again at every check, it was refused and
+        // audited again each time. That failed task (hub health lists it for a day) stands for
+        // this one for a week from its failure (REFUSAL_HOLD_MS), or until an owner retries it
+        // (retry-task.ts: `POST /hubs/{hubId}/tasks/{taskId}/retry`, `hubwarden tasks retry`);
+        // the first hold by it is audited (heldByRefusal).
         const refused = op.kind === 'invite' || op.kind === 'reinvite' ? await refusedEarlier(task, ctx, op) : undefined;
-        if (refused) return { status: 'completed', result: { outcome: 'superseded', held: refused } };
+        if (refused) return heldByRefusal(ctx, op, refused);
         const instead = op.kind === 'invite' ? await settleBeforeInvite(task, ctx, op, unsettled) : undefined;
         if (instead) return instead;
       }

@@ -83,6 +83,38 @@ function duration(ms) {
   return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
 }
 
+/** The app changes a hub owner may retry once failed (agent/tasks/operations/operation-handler.ts OPERATION_KINDS). */
+const APP_CHANGES = new Set(['invite', 'reinvite', 'change-member-role', 'change-invite-role', 'assign-asset', 'unassign-asset', 'remove-member', 'cancel-invite']);
+
+/**
+ * A failed app change, retried by its hub's owner once the cause is fixed (POST
+ * /hubs/{hubId}/tasks/{taskId}/retry, with the reason): the server decides who may (a manager's
+ * click is refused and said so), and a second click queues nothing.
+ */
+async function retryTask(t) {
+  const values = await confirmDialog({
+    title: 'Retry the failed task',
+    what: `"${t.summary}" is queued again on hub ${t.hubId}, planned afresh before it calls the app (a change no longer wanted does nothing). The failed task is kept, and no longer holds the same change.`,
+    fields: [el('label', {}, 'Reason (what was fixed)', el('textarea', { name: 'reason', required: true, rows: 2, maxlength: 500, id: 'retry-reason' }))],
+    confirmLabel: 'Retry',
+    validate: (v) => (!String(v.reason ?? '').trim() ? { field: 'reason', message: 'Give a reason.' } : undefined),
+  });
+  if (!values) return;
+  const reason = String(values.reason ?? '').replace(/\s+/g, ' ').trim();
+  try {
+    const answer = await api(`/hubs/${encodeURIComponent(t.hubId)}/tasks/${encodeURIComponent(t.id)}/retry`, { method: 'POST', body: { reason } });
+    toast(answer.alreadyDone ? 'Already retried: nothing was queued again.' : 'Task queued again.');
+  } catch (err) { toast(err.message, true); }
+  await loadTasks();
+  keepFocus(`[data-task="${CSS.escape(t.id)}"] button`, '#tasks');
+}
+
+function retryCell(t) {
+  if (t.retry) return el('div', { class: 'muted' }, shownText(`retried by ${t.retry.by} ${when(t.retry.at)}: task ${t.retry.taskId}`));
+  if (t.status !== 'failed' || !t.hubId || !APP_CHANGES.has(t.kind)) return null;
+  return el('button', { type: 'button', 'data-action': 'retry-task', 'aria-label': `Retry: ${t.summary}`, onclick: () => retryTask(t) }, 'Retry');
+}
+
 function taskRow(t) {
   return el('tr', { 'data-task': t.id },
     el('td', { 'data-label': 'Task' }, t.summary || t.kind, el('div', { class: 'muted' }, t.kind)),
@@ -92,7 +124,7 @@ function taskRow(t) {
     el('td', { 'data-label': 'Created' }, when(t.createdAt)),
     el('td', { 'data-label': 'Updated' }, when(t.completedAt ?? t.updatedAt), t.nextRunAt && !t.completedAt ? el('div', { class: 'muted' }, `next ${when(t.nextRunAt)}`) : null),
     el('td', { 'data-label': 'Duration', class: 'num' }, t.startedAt && t.completedAt ? duration(Date.parse(t.completedAt) - Date.parse(t.startedAt)) : t.startedAt && t.status === 'running' ? `${duration(Date.now() - Date.parse(t.startedAt))} so far` : ''),
-    el('td', { 'data-label': 'Error' }, t.lastError ? shownText(`${t.lastError.kind}: ${t.lastError.message}`) : ''),
+    el('td', { 'data-label': 'Error' }, t.lastError ? shownText(`${t.lastError.kind}: ${t.lastError.message}`) : '', retryCell(t)),
   );
 }
 
