@@ -160,23 +160,27 @@ function update(h: HubRequest, req: Request, id: string, next: (current: Directo
 }
 
 /**
- * The member ids a PUT or PATCH body adds or replaces (`members[].value`; a PATCH's add and
- * replace operations on `members`, with or without a path): the users knownMembers will ask
- * about, asked for with the group's read.
+ * The member ids a PATCH body adds (its `add` operations on `members`, with or without a path):
+ * users knownMembers will likely ask about, asked for with the group's read.
  * Only a hint: what the request adds is decided against the stored group, and asked again.
+ * A full list (a PUT's `members`, a `replace` of members: Okta's AIW PUT and full push,
+ * https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/) is not a hint: it
+ * restates mostly members the group has, whom knownMembers never asks about, and every user asked
+ * about is checked and, on PostgreSQL, locked at commit (past 128 users of a hub, the hub's whole
+ * directoryUsers partition, agent/store/postgres/key-locks.ts). A PUT adding one member to a
+ * 10,000-member group asked about 10,000 users, so any of them updated meanwhile ran it again and
+ * every user write of the hub waited for its commit. knownMembers asks about the ones it adds.
  */
 export function memberValuesIn(body: unknown): string[] {
   const out: string[] = [];
   const take = (list: unknown) => {
     if (Array.isArray(list)) for (const m of list) if (m && typeof m === 'object' && typeof (m as ScimObject).value === 'string') out.push((m as ScimObject).value as string);
   };
-  const b = body as ScimObject | undefined;
-  take(b?.members);
-  const ops = b?.Operations;
+  const ops = (body as ScimObject | undefined)?.Operations;
   if (Array.isArray(ops)) {
     for (const op of ops as ScimObject[]) {
       // Removed members are not checked (knownMembers asks only about those a write adds).
-      if (typeof op?.op !== 'string' || !/^(add|replace)$/i.test(op.op)) continue;
+      if (typeof op?.op !== 'string' || !/^add$/i.test(op.op)) continue;
       if (typeof op.path === 'string' && /^members$/i.test(op.path)) take(op.value);
       else if (op.path === undefined && op.value && typeof op.value === 'object') take((op.value as ScimObject).members);
     }
