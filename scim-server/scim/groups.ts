@@ -198,8 +198,9 @@ export async function replaceGroup(h: HubRequest, req: Request, res: Response): 
   } catch (err) {
     refused = err;
   }
-  // A PUT without `members` (the MS suite's "group put") leaves membership as it is: removing
-  // people needs an explicit list (docs/architecture.md, safety brakes).
+  // A PUT without `members` (the MS suite's "group put") leaves membership as it is: an omitted
+  // attribute "MAY be assumed to be not asserted" (RFC 7644 §3.5.1), and removing people takes an
+  // explicit list (`members: []` empties the group, one audited change; group-put.test.ts).
   // The answer's projection is read before anything is written: a query refused (a bad escape)
   // after the commit answered 400 for a change that was saved.
   let p: ReturnType<typeof projectionOf> | undefined;
