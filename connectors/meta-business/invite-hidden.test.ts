@@ -106,14 +106,17 @@ for (const reading of ['refuse', 'existing-id'] as const) {
       assert.equal(emulator.control.state().invites.filter((i) => i.email === EMAIL).length, 0);
       await store.transact((tx) => updateTask(tx, first, { status: 'failed', attempts: attempt, attemptsEnded: attempt, lastError: (outcome as { error: { kind: string; message: string } }).error }));
 
-      // The next check plans the invite again: it is not sent, and nothing new is audited.
+      // The next check plans the invite again: it is not sent; the hold is audited once, as
+      // skipped, naming the failed task (security.md 126).
       await runCheckForUpdates({ store, hub, connector: c, trigger, taskId: 'check-2', now, log: { info() {}, warn() {} } });
       const next = await queue();
       assert.notEqual(next.id, first.id);
       const skipped = await operationHandler('invite').run({ ...next, status: 'running', attempts: 1 }, ctx);
       assert.equal(skipped.status, 'completed');
       assert.equal(posts(), 1, 'not sent again');
-      assert.equal(audits.length, 1, 'audited once');
+      assert.equal(audits.length, 2, 'the failure, then its hold');
+      assert.equal(audits[1]!.outcome, 'skipped');
+      assert.match(audits[1]!.why, new RegExp(`task ${first.id}`));
 
       // A week on, the hold has lapsed: the invite is sent once more (the credential may see the
       // person by now), not held until the failed task is pruned.
