@@ -74,12 +74,17 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
 
   async function summary(hub: HubConfigFile): Promise<HubSummary> {
     const state = await store.get('hubStates', '', hub.id);
-    // Failed tasks (but those an owner retried: the retry's task counts instead), and tasks retrying
-    // after an error other than a rate limit (waiting out a limit is normal).
-    let failingTasks = 0;
-    for await (const t of store.list('tasks', hub.id)) if ((t.status === 'failed' && !t.retried) || (t.status === 'waiting' && t.lastError && t.lastError.kind !== 'rate-limited')) failingTasks++;
     const imp = await store.get('appImports', hub.id, hub.id);
     const extra = (await d.members?.health?.(hub.id)) ?? {};
+    // The hub health's own count when there is one (agent/health/hub-health.ts): the number its
+    // problems and status are made of. Counted here by another rule (every failed task, however
+    // old), the card's "Failing tasks" disagreed with the problem line and status beside it.
+    // Without hub health: failed tasks (but those an owner retried: the retry's task counts
+    // instead), and tasks retrying after an error other than a rate limit (waiting one out is normal).
+    let failingTasks = extra.failingTasks ?? 0;
+    if (extra.failingTasks === undefined) {
+      for await (const t of store.list('tasks', hub.id)) if ((t.status === 'failed' && !t.retried) || (t.status === 'waiting' && t.lastError && t.lastError.kind !== 'rate-limited')) failingTasks++;
+    }
     const problems = [...(extra.problems ?? [])];
     if (state?.paused) problems.unshift(`paused: ${state.pausedReason}`);
     const given = await d.members?.memberCounts?.(hub.id);

@@ -7,6 +7,7 @@
  */
 import type { HubHealth } from '../api.ts';
 import type { ReadView } from '../store/store.ts';
+import { holdsLaterTasks } from '../tasks/operations/refusal-hold.ts';
 import '../tasks/hub-state.ts';
 import '../tasks/task-record.ts';
 import '../check-for-updates/check-run.ts';
@@ -71,7 +72,11 @@ export async function hubHealth(view: ReadView, hubId: string, now: Date, policy
 
   let failingTasks = 0;
   for await (const task of view.list('tasks', hubId)) {
-    const failedRecently = task.status === 'failed' && t - Date.parse(task.updatedAt) < policy.failureWindowMs;
+    // A failed task an owner retried (agent/tasks/retry-task.ts) is not failing: the task its retry
+    // queued counts instead. A refused invite holding the same invite's later tasks for a week
+    // (refusal-hold.ts) is failing for as long as it holds: someone is kept from access until an
+    // owner retries it, not only for the day of `failureWindowMs`.
+    const failedRecently = task.status === 'failed' && !task.retried && (t - Date.parse(task.updatedAt) < policy.failureWindowMs || holdsLaterTasks(task, t));
     const retrying = (task.status === 'waiting' || task.status === 'queued') && task.lastError !== undefined && task.attempts >= 3;
     if (failedRecently || retrying) failingTasks++;
   }

@@ -17,6 +17,7 @@ import { replanRehireAfterRemoval } from './rehire-after-removal.ts';
 import { recoverStaleView, staleViewOf } from './stale-view.ts';
 import { settleBeforeInvite, settleOwnInvite } from './settle-invite.ts';
 import { settleOwnRemoval } from './settle-removal.ts';
+import { REFUSAL_HOLD_MS, holdsLaterTasks } from './refusal-hold.ts';
 import { earlierAttemptUnknown, unsettledInviteFor } from './unsettled-invites.ts';
 
 export const OPERATION_KINDS: OperationKind[] = ['invite', 'reinvite', 'change-member-role', 'change-invite-role', 'assign-asset', 'unassign-asset', 'remove-member', 'cancel-invite'];
@@ -40,12 +41,8 @@ export async function cleanFirstAttempt(task: Readonly<TaskRecord>, ctx: TaskCon
   return imported?.complete === true && !sameChange.some((t) => t.id !== task.id && t.attempts > 0 && t.status !== 'completed');
 }
 
-/**
- * How long such a refusal holds the same invite: a week, then the invite is sent once more (the
- * credential may see the person by then, or they left the app meanwhile); refused again, it holds
- * for another week. Without a bound it held until the failed task was pruned (30 days by default).
- */
-export const REFUSAL_HOLD_MS = 7 * 24 * 3_600_000;
+/** How long a refusal holds the same invite (refusal-hold.ts). */
+export { REFUSAL_HOLD_MS };
 
 /**
  * The earlier task of the same invite, within REFUSAL_HOLD_MS, that failed because the app says
@@ -58,9 +55,9 @@ export const REFUSAL_HOLD_MS = 7 * 24 * 3_600_000;
  */
 async function refusedEarlier(task: Readonly<TaskRecord>, ctx: TaskContext, op: Operation): Promise<{ failed: Readonly<TaskRecord>; why: string } | undefined> {
   const same = await ctx.store.lookup('tasks', TASK_KEY_INDEX, taskKeyOf(task.hubId, task.idempotencyKey));
-  const since = ctx.now().getTime() - REFUSAL_HOLD_MS;
-  const failed = same.find((t) => t.id !== task.id && t.status === 'failed' && !t.retried && Date.parse(t.updatedAt) > since
-    && (t.lastError?.kind === 'conflict' || (t.lastError?.kind === 'invalid-argument' && t.lastError.providerCode !== undefined && sameRequest((t.payload as OperationPayload).op, op))));
+  const now = ctx.now().getTime();
+  const failed = same.find((t) => t.id !== task.id && holdsLaterTasks(t, now)
+    && (t.lastError?.kind === 'conflict' || sameRequest((t.payload as OperationPayload).op, op)));
   return failed ? { failed, why: `refused earlier (task ${failed.id}): ${failed.lastError!.message}` } : undefined;
 }
 
@@ -173,7 +170,7 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         op = planned;
         // Refused earlier because the email holds a seat no re-read found (stale-view.ts), or
         // refused for good for the same request: sent again at every check, it was refused and
-        // audited again each time. That failed task (hub health lists it for a day) stands for
+        // audited again each time. That failed task (hub health counts it failing while it holds) stands for
         // this one for a week from its failure (REFUSAL_HOLD_MS), or until an owner retries it
         // (retry-task.ts: `POST /hubs/{hubId}/tasks/{taskId}/retry`, `hubwarden tasks retry`);
         // the first hold by it is audited (heldByRefusal).
