@@ -19,10 +19,22 @@ export class RunnableIndex {
   readonly byHub = new Map<string, Map<string, Map<string, number>>>();
   private readonly blocked = new Map<string, number>();
 
-  add(t: Readonly<TaskRecord>, scope: string, owner: string, reclaimAt?: number): void {
+  /**
+   * Per hub, the indexed tasks whose handler runs while the hub is paused (TaskHandler.runsWhilePaused:
+   * the check for updates). While a hub is paused the pump reads and launches only these: the rest
+   * of its backlog waits for the resume unread (task-pump.ts).
+   */
+  private readonly whilePaused = new Map<string, Set<string>>();
+
+  add(t: Readonly<TaskRecord>, scope: string, owner: string, reclaimAt?: number, runsWhilePaused = false): void {
     let due = dueAt(t, owner);
     if (due === undefined && reclaimAt !== undefined && t.status === 'running') due = reclaimAt;
     if (due === undefined) return;
+    if (runsWhilePaused) {
+      let ids = this.whilePaused.get(t.hubId);
+      if (!ids) this.whilePaused.set(t.hubId, (ids = new Set()));
+      ids.add(t.id);
+    }
     let scopes = this.byHub.get(t.hubId);
     if (!scopes) this.byHub.set(t.hubId, (scopes = new Map()));
     let tasks = scopes.get(scope);
@@ -42,10 +54,25 @@ export class RunnableIndex {
   remove(hubId: string, id: string): void {
     const scopes = this.byHub.get(hubId);
     if (scopes) for (const tasks of scopes.values()) tasks.delete(id);
+    this.whilePaused.get(hubId)?.delete(id);
   }
 
   clear(): void {
     this.byHub.clear();
+    this.whilePaused.clear();
+  }
+
+  /** Whether the task was indexed as one that runs while its hub is paused. */
+  runsWhilePaused(hubId: string, id: string): boolean {
+    return this.whilePaused.get(hubId)?.has(id) ?? false;
+  }
+
+  /** Forgets the hub's tasks that run while paused and are no longer indexed (launched, or dropped by the pump). */
+  private pruneWhilePaused(hubId: string): void {
+    const ids = this.whilePaused.get(hubId);
+    if (!ids) return;
+    for (const id of ids) if (this.dueOf(hubId, id) === undefined) ids.delete(id);
+    if (ids.size === 0) this.whilePaused.delete(hubId);
   }
 
   /**
@@ -76,7 +103,19 @@ export class RunnableIndex {
   notePaused(hubId: string, paused: boolean, readAt: number): boolean {
     const p = this.paused.get(hubId);
     if (!paused && p && p.recorded < readAt) this.paused.delete(hubId);
-    return paused || this.paused.has(hubId);
+    this.pruneWhilePaused(hubId);
+    const now = paused || this.paused.has(hubId);
+    if (now) this.seenPaused.add(hubId);
+    else this.seenPaused.delete(hubId);
+    return now;
+  }
+
+  /** Hubs the last read of their state found paused: the pump learns whether they still are before it reads their tasks. */
+  private readonly seenPaused = new Set<string>();
+
+  /** Whether the last read of the hub's state (notePaused) found it paused, or an attempt here paused it since. */
+  seenPausedLast(hubId: string): boolean {
+    return this.seenPaused.has(hubId) || this.paused.has(hubId);
   }
 
   isPaused(hubId: string): boolean {
@@ -131,9 +170,9 @@ export class RunnableIndex {
   }
 }
 
-/** The ids of a scope's tasks due by `now`, in index order, at most `cap` of them, none of those in `skip`. */
-export function dueIds(tasks: ReadonlyMap<string, number>, now: number, cap: number, skip?: ReadonlyMap<string, unknown>): string[] {
+/** The ids of a scope's tasks due by `now`, in index order, at most `cap` of them, none of those in `skip`, only those `only` admits. */
+export function dueIds(tasks: ReadonlyMap<string, number>, now: number, cap: number, skip?: ReadonlyMap<string, unknown>, only?: (id: string) => boolean): string[] {
   const ids: string[] = [];
-  if (cap > 0) for (const [id, due] of tasks) if (due <= now && !skip?.has(id) && ids.push(id) >= cap) break;
+  if (cap > 0) for (const [id, due] of tasks) if (due <= now && !skip?.has(id) && (!only || only(id)) && ids.push(id) >= cap) break;
   return ids;
 }

@@ -191,18 +191,29 @@ export class TaskPump {
         const limit = local ? this.localConcurrency : this.concurrency * CLAIM_AHEAD;
         const blockedUntil = this.pending.blockedUntil(hubId, scope);
         if (blockedUntil > now) { next = Math.min(next, blockedUntil); continue; }
-        const [ahead, paused] = await Promise.all([this.readDue(hubId, tasks, now, limit - (this.slots.get(slotKey) ?? 0)), pausedRead]);
+        // While a hub is paused only its tasks that run paused (the check for updates) are read
+        // and launched; the rest wait for the resume unread. Before, every pass read the records
+        // of the paused hub's whole backlog (a batch per claim-ahead room) only to skip each one,
+        // and every other hub's task waited for that pass, for as long as the token stayed
+        // unfixed. A hub found paused at the last pass is asked first; another in the same round
+        // trip as its first due tasks (one batch read before the pause is known, at most).
+        const room = limit - (this.slots.get(slotKey) ?? 0);
+        const whilePaused = (id: string) => this.pending.runsWhilePaused(hubId, id);
+        const [ahead, paused] = hubId !== '' && this.pending.seenPausedLast(hubId)
+          ? await pausedRead.then(async (p): Promise<[Map<string, Readonly<TaskRecord> | undefined>, boolean]> => [await this.readDue(hubId, tasks, now, room, undefined, p ? whilePaused : undefined), p])
+          : await Promise.all([this.readDue(hubId, tasks, now, room), pausedRead]);
         if (this.stopping || !this.started) return;
         for (const [id, due] of tasks) {
           if ((this.slots.get(slotKey) ?? 0) >= limit) break;
           if (due > now) { next = Math.min(next, due); continue; }
+          if (paused && !ahead.has(id) && !whilePaused(id)) continue;
           if (!ahead.has(id)) {
             // Indexed after this pass read the due tasks (queued meanwhile), or reached because
             // slots freed while the pass awaited: this one and the due ones after it are read
             // together. Read one at a time, a burst's pass went on for seconds, a round trip per
             // task, while every invite queued meanwhile waited for it (the provision benchmark's
             // p99 of 1.6-4.5 s in about one run in ten).
-            await this.readDue(hubId, tasks, now, limit, ahead);
+            await this.readDue(hubId, tasks, now, limit, ahead, paused ? whilePaused : undefined);
             if (this.stopping || !this.started) return;
           }
           const t = ahead.get(id);
@@ -248,8 +259,8 @@ export class TaskPump {
    * added to it: one read per task was a round trip each on PostgreSQL, and launching a burst's
    * 900 invites waited on them in turn.
    */
-  private async readDue(hubId: string, tasks: ReadonlyMap<string, number>, now: number, room: number, into = new Map<string, Readonly<TaskRecord> | undefined>()): Promise<Map<string, Readonly<TaskRecord> | undefined>> {
-    const ids = dueIds(tasks, now, room, into);
+  private async readDue(hubId: string, tasks: ReadonlyMap<string, number>, now: number, room: number, into = new Map<string, Readonly<TaskRecord> | undefined>(), only?: (id: string) => boolean): Promise<Map<string, Readonly<TaskRecord> | undefined>> {
+    const ids = dueIds(tasks, now, room, into, only);
     const records = await this.o.store.getMany('tasks', hubId, ids);
     ids.forEach((id, n) => into.set(id, records[n]));
     return into;

@@ -250,7 +250,7 @@ export class TaskRunner {
 
   private index(t: Readonly<TaskRecord>, reclaimAt?: number): void {
     if (this.inflight.has(refOf(t.hubId, t.id))) return;
-    this.pending.add(t, this.scopeOf(t), this.owner, reclaimAt);
+    this.pending.add(t, this.scopeOf(t), this.owner, reclaimAt, this.handlers.get(t.kind)?.runsWhilePaused === true);
   }
 
   private schedulePump(): void {
