@@ -12,6 +12,7 @@ import '../tasks/hub-state.ts';
 import '../tasks/task-record.ts';
 import '../check-for-updates/check-run.ts';
 import './credential-check.ts';
+import { slotBetween } from '../check-for-updates/slot-between.ts';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -22,7 +23,7 @@ export interface HealthPolicy {
   inviteWarnDays: number;
   /** Failed tasks younger than this count as failing. */
   failureWindowMs: number;
-  /** A check for updates older than this is a problem (when the hub has a schedule). */
+  /** A check for updates older than this is a problem (when the hub has a schedule and one of its slots passed a day ago with none since). */
   staleCheckMs: number;
 }
 
@@ -30,7 +31,13 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = { credentialWarnDays: 14, inv
 
 const days = (ms: number) => Math.max(0, Math.floor(ms / DAY_MS));
 
-export async function hubHealth(view: ReadView, hubId: string, now: Date, policy: HealthPolicy = DEFAULT_HEALTH_POLICY, scheduled = false): Promise<HubHealth> {
+/**
+ * `schedule`: the hub's `checkForUpdates.schedule` (true: a schedule, expression unknown). Its
+ * checks are stale when the last success is older than `staleCheckMs` and a slot of the schedule
+ * passed over a day ago with none since: a weekly or weekday schedule (`0 3 * * 1`, `0 3 * * 1-5`)
+ * went 3 to 7 days between successful runs and was shown degraded between its slots.
+ */
+export async function hubHealth(view: ReadView, hubId: string, now: Date, policy: HealthPolicy = DEFAULT_HEALTH_POLICY, schedule: string | boolean = false): Promise<HubHealth> {
   const problems: string[] = [];
   const t = now.getTime();
 
@@ -68,7 +75,8 @@ export async function hubHealth(view: ReadView, hubId: string, now: Date, policy
   // scope): the hub works on members and invites, with that section's previous data.
   for (const u of imported?.unavailable ?? []) problems.push(`last check for updates could not read ${u.section} (previous data kept): ${u.message}`);
   if (lastRun?.outcome === 'failed') problems.push(`last check for updates failed (${lastRun.at}); last successful: ${lastSuccess ?? 'never'}`);
-  else if (scheduled && lastSuccess && t - Date.parse(lastSuccess) > policy.staleCheckMs) problems.push(`last successful check for updates was ${days(t - Date.parse(lastSuccess))} days ago`);
+  else if (schedule && lastSuccess && t - Date.parse(lastSuccess) > policy.staleCheckMs
+    && (typeof schedule !== 'string' || slotBetween(schedule, Date.parse(lastSuccess), t - DAY_MS))) problems.push(`last successful check for updates was ${days(t - Date.parse(lastSuccess))} days ago`);
 
   let failingTasks = 0;
   for await (const task of view.list('tasks', hubId)) {

@@ -123,7 +123,7 @@ export function createMemberService({ config, store, log, clock = () => new Date
     },
     async health(hubId) {
       const hub = hubs.get(hubId);
-      return hub ? hubHealth(store, hubId, clock(), healthPolicy, hub.checkForUpdates.schedule !== undefined) : undefined;
+      return hub ? hubHealth(store, hubId, clock(), healthPolicy, hub.checkForUpdates.schedule ?? false) : undefined;
     },
     async checkRuns(hubId, limit = 20) {
       return (await checkRunsOf(store, hubId)).slice(0, limit) as CheckRunRecord[];
