@@ -14,6 +14,11 @@ export interface HubRequest {
   trigger: Trigger;
   /** Okta prefers 200 with the resource after PATCH; Entra and the MS suite expect 204. */
   wantsPatchBody: boolean;
+  /**
+   * The user agent names Okta (`Okta SCIM Client 1.0.0`): a client that takes a group back
+   * without its `members` after a membership change, PATCH or PUT (groups.ts).
+   */
+  oktaClient: boolean;
   /** `server.oidc.allowedGroups`: a push taking people out of one of them withdraws their dashboard rights (web/scim-leavers.ts). */
   adminGroups: readonly string[];
 }
@@ -35,12 +40,14 @@ export function hubRequest(req: Request, config: LoadedConfig, store: Store, cli
     if (client) trigger.detail = `user-agent: ${agent}`;
     else trigger.actor = agent;
   }
+  const oktaClient = /okta/i.test(agent);
   return {
     hubId,
     store,
     hubBaseUrl: `${config.file.server.publicUrl.replace(/\/+$/, '')}${req.baseUrl}/hubs/${encodeURIComponent(hubId)}`,
     trigger,
-    wantsPatchBody: /okta/i.test(agent) || Object.keys(req.query ?? {}).some((k) => /^(excluded)?attributes$/i.test(k)),
+    wantsPatchBody: oktaClient || Object.keys(req.query ?? {}).some((k) => /^(excluded)?attributes$/i.test(k)),
+    oktaClient,
     adminGroups: config.file.server.oidc?.allowedGroups ?? [],
   };
 }

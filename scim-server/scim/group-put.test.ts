@@ -108,7 +108,7 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`PUT /Group
     for (const body of [{ schemas: [GROUP], displayName: 'AIW Sales' }, { schemas: [GROUP], displayName: 'AIW Sales', members: null }]) {
       const put = await send('PUT', `/Groups/${gid}`, body);
       assert.equal(put.status, 200, put.text);
-      assert.equal(put.body.members.length, SIZE);
+      assert.equal((await stored(gid)).members.length, SIZE);
       assert.equal(put.headers.get('etag'), 'W/"1"', 'nothing changed');
     }
     assert.equal(await outbox(), before);
@@ -150,6 +150,54 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`PUT /Group
     assert.equal(put.body.displayName, 'AIW Finance');
     assert.equal((await stored(b.body.id)).members.length, 2);
     assert.equal(a.status, 201);
+  });
+});
+
+describe("the answer to a group PUT: Okta's without members unless asked, anyone else's whole", () => {
+  let app: ScimTestApp;
+  const N = 1_000;
+  const ids = Array.from({ length: N + 1 }, (_, n) => `put-${n}`);
+  const members = ids.slice(0, N).map((value) => ({ value, display: `${value}@okta.local` }));
+  before(async () => {
+    app = await startScimApp({ hubs: [{ id: HUB, identityProvider: 'okta' }] });
+    const at = '2026-12-07T00:00:00.000Z';
+    await app.store.transact((tx) => {
+      for (const id of ids) tx.put('directoryUsers', HUB, id, { hubId: HUB, id, userName: `${id}@okta.local`, active: true, emails: [`${id}@okta.local`], scim: {}, created: at, lastModified: at, version: 1 });
+    });
+  });
+  after(() => app.close());
+
+  test('an AIW PUT of 1,000 members is answered with the group but not its members; attributes=members brings them; the answer PUT back changes nothing', async () => {
+    const okta = (method: string, path: string, body?: unknown) => scimRequest(app, HUB, method, path, body, OKTA);
+    const gid = (await okta('POST', '/Groups', { schemas: [GROUP], displayName: 'AIW All', members })).body.id as string;
+    const put = await okta('PUT', `/Groups/${gid}`, { schemas: [GROUP], id: gid, displayName: 'AIW All', members: [...members, { value: ids[N]! }] });
+    assert.equal(put.status, 200, put.text.slice(0, 200));
+    assert.equal('members' in put.body, false, `${put.text.length} bytes answered`);
+    assert.deepEqual([put.body.id, put.body.displayName, put.body.meta.resourceType, put.headers.get('etag')], [gid, 'AIW All', 'Group', 'W/"2"']);
+    assert.ok(put.text.length < 1_000, `${put.text.length} bytes answered`);
+    assert.equal((await app.store.get('directoryGroups', HUB, gid))!.members.length, N + 1);
+    // Sent back as answered (no members): membership as it was, no new version.
+    const again = await okta('PUT', `/Groups/${gid}`, put.body);
+    assert.equal(again.headers.get('etag'), 'W/"2"');
+    assert.equal((await app.store.get('directoryGroups', HUB, gid))!.members.length, N + 1);
+    const asked = await okta('PUT', `/Groups/${gid}?attributes=members`, { schemas: [GROUP], id: gid, displayName: 'AIW All', members });
+    assert.equal(asked.status, 200);
+    assert.equal(asked.body.members.length, N);
+    assert.equal(asked.body.displayName, undefined, 'attributes=members: members, id, schemas and meta only');
+    const whole = await okta('PUT', `/Groups/${gid}?attributes=displayName,members.value`, { schemas: [GROUP], displayName: 'AIW All', members });
+    assert.deepEqual([whole.body.displayName, whole.body.members.length, whole.body.members[0]], ['AIW All', N, { value: ids[0] }]);
+  });
+
+  test('any other client (the Microsoft validator) gets the whole group, unless it excludes members', async () => {
+    const other = (method: string, path: string, body?: unknown) => scimRequest(app, HUB, method, path, body, { 'user-agent': 'PostmanRuntime/7.36.0' });
+    const gid = (await other('POST', '/Groups', { schemas: [GROUP], displayName: 'Validator', members })).body.id as string;
+    const put = await other('PUT', `/Groups/${gid}`, { schemas: [GROUP], displayName: 'Validator', members: members.slice(1) });
+    assert.equal(put.status, 200);
+    assert.equal(put.body.members.length, N - 1);
+    const lean = await other('PUT', `/Groups/${gid}?excludedAttributes=members`, { schemas: [GROUP], displayName: 'Validator', members });
+    assert.deepEqual([lean.status, lean.body.members, lean.body.displayName], [200, undefined, 'Validator']);
+    const named = await other('PUT', `/Groups/${gid}?excludedAttributes=externalId`, { schemas: [GROUP], displayName: 'Validator', members });
+    assert.equal(named.body.members.length, N, 'excluding another attribute keeps members (RFC 7644 §3.9)');
   });
 });
 

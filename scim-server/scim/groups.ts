@@ -210,7 +210,16 @@ export async function replaceGroup(h: HubRequest, req: Request, res: Response): 
     if (!scim) throw refused;
     return 'members' in scim ? scim : { ...scim, members: current.members };
   });
-  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl }, !excludes(p!, 'members')), p!));
+  // RFC 7644 §3.5.1: "Unless otherwise specified", the entire resource (subject to
+  // `attributes`/`excludedAttributes`, §3.9). Okta says otherwise for a membership update, PATCH
+  // or PUT: it "doesn't require the list of users to be returned"
+  // (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/), and an AIW app sends
+  // this PUT, with every member, for each membership change: echoing 10,000 members (1.3 MB,
+  // built and serialized while nothing else runs) each time cost both sides. So Okta, as after a
+  // PATCH, gets them only with `attributes=members`; every other client the whole group. Safe to
+  // send back as read: a PUT without `members` leaves them as they are (above).
+  const withMembers = !excludes(p!, 'members') && (!h.oktaClient || p!.attributes !== undefined);
+  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl }, withMembers), p!));
 }
 
 export async function patchGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
