@@ -198,6 +198,12 @@ describe("the answer to a group PUT: Okta's without members unless asked, anyone
     assert.deepEqual([lean.status, lean.body.members, lean.body.displayName], [200, undefined, 'Validator']);
     const named = await other('PUT', `/Groups/${gid}?excludedAttributes=externalId`, { schemas: [GROUP], displayName: 'Validator', members });
     assert.equal(named.body.members.length, N, 'excluding another attribute keeps members (RFC 7644 §3.9)');
+    // A PATCH answered with a body (it asked with attributes or excludedAttributes) follows the same rule.
+    const patch = (q: string) => other('PATCH', `/Groups/${gid}${q}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName', value: 'Validator' }] });
+    const patchedNamed = await patch('?excludedAttributes=externalId');
+    assert.deepEqual([patchedNamed.status, patchedNamed.body.members?.length], [200, N], 'a PATCH excluding another attribute keeps members');
+    const patchedLean = await patch('?excludedAttributes=members');
+    assert.deepEqual([patchedLean.status, patchedLean.body.members], [200, undefined]);
   });
 });
 

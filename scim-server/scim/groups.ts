@@ -233,8 +233,10 @@ export async function patchGroup(h: HubRequest, req: Request, res: Response): Pr
   }
   // Okta takes the group back; `members may be omitted` (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/), and echoing a
   // thousand members on every chunked membership PATCH only costs both sides, so they are left out
-  // unless asked for with `attributes=members`.
-  const withMembers = Boolean(p!.attributes?.some((a) => a.attr.toLowerCase() === 'members'));
+  // unless asked for with `attributes`. Any other client asked for a body with `attributes` or
+  // `excludedAttributes` gets the resource those select (RFC 7644 §3.5.2, §3.9): excluding
+  // `externalId` left the members out too. The same rule as a PUT's answer (replaceGroup).
+  const withMembers = !excludes(p!, 'members') && (!h.oktaClient || p!.attributes !== undefined);
   sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl }, withMembers), p!));
 }
 
