@@ -1,81 +1,42 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HubConnector } from '../../connectors/sdk/connector.ts';
-import { parseConfig } from '../../config/load.ts';
-import { createAgent } from '../agent.ts';
-import { queryAudit } from '../audit/audit-query.ts';
-import { requestReconcile } from '../check-for-updates/request.ts';
-import { MemoryStore } from '../store/memory-store.ts';
+import { BRAKE_SAFETY, removalPass, removalStore } from './test-removal-pass.ts';
+import { completeImport, testGroup, testHub, testSeat, testUser } from '../grants/grant-fixtures.ts';
 import { collect } from '../store/store.ts';
 
-const ENV = { SCIM_TOKEN: 'scim-token-withdrawn-held-0123456789', APP_TOKEN: 'app-token-withdrawn-held-0123456789' };
-const at = '2026-12-04T01:00:00.000Z';
-const ADVERTISERS = 8;
-
-const configOf = (group: string) => parseConfig(`hubs:
-  - id: main
-    connector: meta-business
-    meta: { businessId: "1234567890", accessToken: env:APP_TOKEN }
-    scim: { tokens: [env:SCIM_TOKEN] }
-    checkForUpdates: { onConnect: false }
-    safety: { settleSeconds: 0, removalThresholdPercent: 20, confirmDeprovisioning: false }
-    teams:
-      - { group: Meta Admins, hubRole: owner, appRole: ADMIN }
-      - { group: ${group}, appRole: EMPLOYEE }
-`, '/etc/hubwarden/hubwarden.yaml', ENV);
+const NOW = new Date('2026-12-04T01:00:00Z');
+const at = NOW.toISOString();
 
 /**
- * A mistyped group halts the advertisers' seat removals for an owner. Before anyone decides, a
- * check for updates reads the app through a credential that no longer sees every member: the plan
- * holds every removal (no removal on an incomplete listing), and so plans none. That is no
- * evidence the cause went away: the approval stays pending, and no held person's trail is closed
- * as "no longer planned" (withdraw-approval.ts).
+ * Three of ten leave the advertisers' team (30 %): their removals are held for an owner. Before
+ * anyone decides, a check for updates reads the app through a credential that no longer sees every
+ * member: the plan holds every removal (nothing is removed on an incomplete listing), so the next
+ * pass plans none. That is no sign the cause went away: the approval stays pending, and no held
+ * person's trail is closed "no longer planned" (withdraw-approval.ts). Before, it was withdrawn,
+ * and the next complete check asked an owner afresh for the same three removals.
  */
-test('a pass on an incomplete listing, which holds the approval\'s removals, does not withdraw it', async () => {
-  const store = new MemoryStore();
-  const called: string[] = [];
-  const connector = {
-    id: 'fake',
-    removeMember: async (id: string) => { called.push(`remove ${id}`); return 'done' as const; },
-  } as unknown as HubConnector;
-  const run = async (config: ReturnType<typeof configOf>, work?: () => Promise<void>) => {
-    const agent = createAgent({ config, store, connectorFor: () => connector, log: { debug() {}, info() {}, warn() {}, error() {} }, auditFile: false, auditConfig: true });
-    await agent.start();
-    await work?.();
-    await agent.idle();
-    await agent.stop(0);
-  };
-  const check = () => store.transact(async (tx) => { await requestReconcile(tx, 'main', { type: 'schedule' }, 'check for updates'); });
-  await run(configOf('Meta Advertisers'));
-  await store.transact(async (tx) => {
-    const user = (id: string, email: string) => ({ hubId: 'main', id, userName: email, active: true, email, emails: [email], scim: {}, created: at, lastModified: at, version: 1 });
-    const ids: string[] = [];
-    for (let i = 0; i < ADVERTISERS; i++) {
-      tx.put('directoryUsers', 'main', `u-${i}`, user(`u-${i}`, `p${i}@example.com`));
-      tx.put('appMembers', 'main', `m-${i}`, { hubId: 'main', id: `m-${i}`, email: `p${i}@example.com`, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
-      ids.push(`u-${i}`);
+test('a pass whose plan holds back the approval\'s removals (an incomplete listing) leaves it pending', async () => {
+  const store = removalStore();
+  const hub = testHub({ safety: BRAKE_SAFETY });
+  await store.transact((tx) => {
+    for (let i = 0; i < 8; i++) {
+      tx.put('directoryUsers', hub.id, `u-${i}`, testUser(`u-${i}`, `p${i}@example.com`, true));
+      tx.put('appMembers', hub.id, `m-${i}`, testSeat(`m-${i}`, `p${i}@example.com`, 'EMPLOYEE', at));
     }
-    tx.put('directoryUsers', 'main', 'u-admin', user('u-admin', 'owner@example.com'));
-    tx.put('appMembers', 'main', 'm-admin', { hubId: 'main', id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
-    tx.put('directoryGroups', 'main', 'g-adv', { hubId: 'main', id: 'g-adv', displayName: 'Meta Advertisers', members: ids.map((value) => ({ value })), scim: {}, created: at, lastModified: at, version: 1 });
-    tx.put('directoryGroups', 'main', 'g-admins', { hubId: 'main', id: 'g-admins', displayName: 'Meta Admins', members: [{ value: 'u-admin' }], scim: {}, created: at, lastModified: at, version: 1 });
-    tx.put('appImports', 'main', 'main', { hubId: 'main', id: 'main', complete: true, completedAt: at });
+    tx.put('directoryGroups', hub.id, 'g1', testGroup('g1', 'Meta Advertisers', [3, 4, 5, 6, 7].map((i) => `u-${i}`), at));
+    tx.put('appMembers', hub.id, 'm-admin', testSeat('m-admin', 'owner@example.com', 'ADMIN', at));
+    tx.put('appMembers', hub.id, 'm-x', testSeat('m-x', 'other@example.com', 'EMPLOYEE', at));
+    tx.put('appImports', hub.id, hub.id, completeImport(at));
   });
-  const mistyped = configOf('Meta Advertiser');
-  await run(mistyped, check);
-  const [held] = await collect(store.list('approvals', 'main'));
-  assert.equal(held?.status, 'pending', 'the mistyped group halts the removals for an owner');
+  assert.equal((await removalPass(store, hub, 'settle', 'pass-1', NOW)).status, 'needs-approval');
+  const [held] = await collect(store.list('approvals', hub.id));
 
-  // The next check could not list every member (a narrower credential): incomplete.
-  await store.transact((tx) => tx.put('appImports', 'main', 'main', { hubId: 'main', id: 'main', complete: false, completedAt: at, unavailable: [{ section: 'members', message: 'the credential does not see every member' }] }));
-  await run(mistyped, check);
+  await store.transact((tx) => tx.put('appImports', hub.id, hub.id, { ...completeImport(at), complete: false, unavailable: [{ section: 'members', message: 'the credential does not see every member' }] }));
+  assert.equal((await removalPass(store, hub, 'settle', 'pass-2', new Date(NOW.getTime() + 60_000))).status, 'completed', 'nothing to remove on an incomplete listing');
 
-  assert.deepEqual(called, [], 'nobody was removed');
-  const approvals = await collect(store.list('approvals', 'main'));
+  const approvals = await collect(store.list('approvals', hub.id));
   assert.deepEqual(approvals.map((a) => [a.id, a.status]), [[held!.id, 'pending']], 'still pending: the plan holds its removals, it did not drop them');
-  assert.deepEqual((await queryAudit(store, { hubId: 'main', action: 'approval-withdrawn' })).items, []);
-  // Their entries say they are held, as for any removal an incomplete listing holds; none says "no longer planned".
-  const trail = (await queryAudit(store, { hubId: 'main', action: 'remove-member' })).items;
-  assert.deepEqual(trail.filter((e) => /no longer planned|withdrawn/.test(e.why)).map((e) => e.why), []);
-  assert.ok(trail.some((e) => e.outcome === 'skipped' && /held, the app credential does not see every member/.test(e.why)), 'the holds are audited');
+  assert.equal((await store.get('tasks', hub.id, held!.taskId))?.status, 'needs-approval');
+  const audit = await collect(store.list('audit', hub.id));
+  assert.deepEqual(audit.filter((e) => e.action === 'approval-withdrawn' || /no longer planned/.test(e.why)).map((e) => e.why), []);
 });
