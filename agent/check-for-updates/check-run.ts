@@ -28,7 +28,7 @@ export interface CheckRunRecord {
   /** The changes themselves, each list cut to `CHANGE_LIST_LIMIT` entries (counts stay exact). */
   changes?: CheckChanges;
   lapsedExemptions?: string[];
-  /** Rows whose exemption ended because this complete check no longer lists them (departed-exemptions.ts). */
+  /** Rows whose exemption ended because this complete check no longer lists them, nor did the one before it (departed-exemptions.ts). */
   endedExemptions?: string[];
   partnerFailures?: Array<{ partnerBusinessId: string; assetType?: string; message: string }>;
   unreadableAssetTypes?: Array<{ type: string; message: string }>;

@@ -21,7 +21,7 @@ export interface HealthPolicy {
   credentialWarnDays: number;
   /** Pending invites expiring within this many days count as near expiry. */
   inviteWarnDays: number;
-  /** Failed tasks younger than this count as failing. */
+  /** Failed tasks younger than this count as failing (a refused invite, for as long as it holds the same invite: refusal-hold.ts). */
   failureWindowMs: number;
   /** A check for updates older than this is a problem (when the hub has a schedule and one of its slots passed a day ago with none since). */
   staleCheckMs: number;
@@ -85,7 +85,13 @@ export async function hubHealth(view: ReadView, hubId: string, now: Date, policy
     // (refusal-hold.ts) is failing for as long as it holds: someone is kept from access until an
     // owner retries it, not only for the day of `failureWindowMs`.
     const failedRecently = task.status === 'failed' && !task.retried && (t - Date.parse(task.updatedAt) < policy.failureWindowMs || holdsLaterTasks(task, t));
-    const retrying = (task.status === 'waiting' || task.status === 'queued') && task.lastError !== undefined && task.attempts >= 3;
+    // Retrying after errors, not waiting one out: a rate limit (Meta's invite limit holds invites a
+    // day) is no failure (docs/operations.md), and attempts that waited for one or for a paused hub
+    // are not errors (as the retry table counts them, retry-policy.ts). Counted, a burst of invites
+    // waiting out a limit made the hub `degraded` and, since the card shows this count, its
+    // "Failing tasks" too.
+    const retrying = (task.status === 'waiting' || task.status === 'queued') && task.lastError !== undefined && task.lastError.kind !== 'rate-limited'
+      && task.attempts - (task.attemptsWaited ?? 0) >= 3;
     if (failedRecently || retrying) failingTasks++;
   }
   if (failingTasks > 0) problems.push(`${failingTasks} task(s) failing or retrying repeatedly`);

@@ -146,4 +146,20 @@ describe('every surface counts the same rows', () => {
     assert.deepEqual(await figures(), { failingTasks: 1, stated: 1, status: 'degraded' }, 'retried: it holds nothing any more');
     assert.equal((await agent.hub('beta'))!.health.failingTasks, 0, 'another hub\'s tasks are not counted');
   });
+
+  test('health: a task waiting out a rate limit is not failing in any figure, however often it waited; one retrying after errors is', async () => {
+    const { store, agent } = await setup();
+    const waiting = (id: string, patch: Partial<TaskRecord>): TaskRecord => ({
+      id, hubId: 'acme', kind: 'invite', status: 'waiting', idempotencyKey: id, payload: {}, summary: id, trigger: { type: 'scim' },
+      attempts: 4, attemptsEnded: 4, nextRunAt: iso(60_000), createdAt: iso(-3600_000), updatedAt: iso(-60_000), ...patch,
+    });
+    // Meta's invite limit or the app-level limit (docs/operations.md: "Waits that are not failures").
+    await store.transact((tx) => tx.put('tasks', 'acme', 'limited', waiting('limited', { attemptsWaited: 4, lastError: { kind: 'rate-limited', message: 'Meta: too many calls [4]' } })));
+    let h = (await agent.hub('acme'))!.health;
+    assert.deepEqual([h.failingTasks, h.status, h.problems], [0, 'ok', []], 'a rate-limit wait is no failure: the card and the status stay quiet');
+    // Errors it retries after (Meta unavailable) count once they repeat.
+    await store.transact((tx) => tx.put('tasks', 'acme', 'erring', waiting('erring', { attemptsWaited: 1, lastError: { kind: 'unavailable', message: 'Meta: service unavailable [2]' } })));
+    h = (await agent.hub('acme'))!.health;
+    assert.deepEqual([h.failingTasks, h.status], [1, 'degraded']);
+  });
 });

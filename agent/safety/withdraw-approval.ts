@@ -40,6 +40,12 @@ export async function withdrawUnplanned(tx: Transaction, hub: HubConfigFile, pha
   // lane is that pass's to judge: it still stands there.
   const elsewhere = new Set(plan.operations.filter((o) => { const lane = classify(o); return lane !== phase && lane !== 'now'; }).map((o) => o.key));
   if (pending.planned.some((o) => elsewhere.has(o.key))) return undefined;
+  // A change the plan still wants but holds back (an incomplete listing or one the credential
+  // filters, asset holders unread, the last admin, an exemption) is not gone: no evidence the
+  // cause went away. Withdrawn on such a pass, the approval's every removal was audited "no longer
+  // planned" while the plan held them, and the next complete check asked an owner afresh.
+  const heldBack = new Set(plan.held.map((h) => h.operation.key));
+  if (pending.planned.some((o) => heldBack.has(o.key))) return undefined;
   const ops = 'queued' in handled ? handled.queued : handled.reported;
   const where = 'queued' in handled ? 'queued on its own (below the removal threshold now)' : `on deprovisioning report ${handled.reportId}`;
   const still = new Set(ops.map((o) => o.key));
