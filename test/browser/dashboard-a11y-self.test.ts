@@ -42,7 +42,7 @@ describe('My access, the refusal page and the decision dialogs, for screen-reade
     world = await startHubRolesWorld();
     const at = new Date().toISOString();
     // Eve holds a seat on hub A (Meta Advertisers); the IdP pushes her into Brand Studio there (an
-    // offer to claim) and into Beta Staff on hub B (hubwarden invites her); hub A has a halted plan.
+    // offer to claim) and into Beta Staff on hub B (hubwarden invites her); each decision test puts in a halted plan on hub A.
     await world.store.transact(async (tx) => {
       const brand = (await tx.get('directoryGroups', HUB_A, 'grp-brand'))!;
       tx.put('directoryGroups', HUB_A, brand.id, { ...brand, members: [...brand.members, { value: 'dir-eve' }], version: brand.version + 1, lastModified: at });
@@ -52,7 +52,6 @@ describe('My access, the refusal page and the decision dialogs, for screen-reade
       const staff = (await tx.get('directoryGroups', HUB_B, 'b-staff'))!;
       tx.put('directoryGroups', HUB_B, staff.id, { ...staff, members: [...staff.members, { value: 'b-eve' }], version: staff.version + 1, lastModified: at });
       recordDesiredChange(tx, { hubId: HUB_B, trigger: TRIGGER, changes: [{ kind: 'user-created', userId: 'b-eve' }, { kind: 'group-members', groupId: staff.id, displayName: staff.displayName, added: ['b-eve'], removed: [] }] });
-      tx.put('approvals', HUB_A, 'approval-a', { id: 'approval-a', hubId: HUB_A, createdAt: at, status: 'pending', explanation: 'would remove 4 of 6 members', operations: [{ kind: 'remove-member', summary: 'remove frank.ledger@sandbox.example' }], taskId: 'task-halted-a', planned: [] });
     });
     await world.agent.idle();
     await until('the invite of Eve in hub B\'s business', () => world.emulatorB.control.state().invites.find((i) => i.email.toLowerCase() === PEOPLE.collaborator.email));
@@ -136,6 +135,14 @@ describe('My access, the refusal page and the decision dialogs, for screen-reade
 
   for (const [decision, label, confirm] of [['approve', 'Approve', 'Approve and run'], ['reject', 'Reject', 'Reject']] as const) {
     test(`the ${decision} dialog of a halted plan: named fields and buttons, a missing reason tied to its field`, async () => {
+      // Hub A's halted plan, put in once the agent is idle: a removal pass re-plans the hub, and a
+      // pending approval none of whose changes it plans (this one names none) is withdrawn
+      // (withdraw-approval.ts); the pushes above and the claim start such passes.
+      await world.agent.idle();
+      const at = new Date().toISOString();
+      await world.store.transact((tx) => {
+        tx.put('approvals', HUB_A, 'approval-a', { id: 'approval-a', hubId: HUB_A, createdAt: at, status: 'pending', explanation: 'would remove 4 of 6 members', operations: [{ kind: 'remove-member', summary: 'remove frank.ledger@sandbox.example' }], taskId: 'task-halted-a', planned: [] });
+      });
       const page = await signedIn(PEOPLE.admin);
       await page.goto(`${world.url}/ui/automation`);
       await page.getByRole('button', { name: `${label} the halted plan on ${HUB_A}` }).click();
