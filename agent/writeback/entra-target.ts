@@ -50,73 +50,88 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
   const computed = (hubId: string, field: WritebackField) => entraExtensionName(config.extensionAppId, attributeName(hubId, field));
   const fullName = (hubId: string, field: WritebackField) => spelled.get(computed(hubId, field).toLowerCase()) ?? computed(hubId, field);
 
+  /** Lists the app's extension properties and creates those of these hubs that are missing; true when one was created. */
+  async function ensureExtensions(hubIds: readonly string[]): Promise<boolean> {
+    // Every page: Graph pages collections server-side (https://learn.microsoft.com/graph/paging),
+    // and an extension on a later page that we took for missing would be created again, refused as
+    // a duplicate, and fail the hub's attributes for good. Undefined: this Graph does not list an
+    // app's extension properties (the GET refused as not found or not allowed).
+    const list = async (): Promise<Map<string, ListedExtension> | undefined> => {
+      const names = new Map<string, ListedExtension>();
+      const what = `entra ${idp}: list extension properties of app ${config.extensionAppId}`;
+      let request = client.api(appPath);
+      for (let page = 1; ; page++) {
+        let listed: { value?: Array<{ name?: unknown }>; '@odata.nextLink'?: unknown } | undefined;
+        try {
+          listed = await call(what, () => request.get());
+        } catch (err) {
+          if (page === 1 && err instanceof ConnectorError && listNotServed(err, config.extensionAppId)) return undefined;
+          throw err;
+        }
+        for (const e of listed?.value ?? []) if (typeof e?.name === 'string') names.set(remember(e.name), e as ListedExtension);
+        const next = listed?.['@odata.nextLink'];
+        if (typeof next !== 'string') return names;
+        if (page >= MAX_LIST_PAGES) throw new ConnectorError('unavailable', `${what}: more than ${MAX_LIST_PAGES} pages`);
+        request = nextPageRequest(client, config.graphBaseUrl, next, what);
+      }
+    };
+    let have = await list();
+    let changed = false;
+    for (const hubId of hubIds) {
+      for (const field of WRITEBACK_FIELDS) {
+        const full = fullName(hubId, field).toLowerCase();
+        const name = attributeName(hubId, field);
+        const listed = have?.get(full);
+        if (listed) {
+          // An extension's type cannot be changed, only deleted (https://learn.microsoft.com/graph/api/resources/extensionproperty):
+          // one of our name registered otherwise (by hand, say) would refuse every person's
+          // value (400) on every run; the hub's attributes are refused instead, saying why.
+          const wrong = notOurShape(listed);
+          if (wrong) throw new ConnectorError('invalid-argument', `entra ${idp}: extension property ${listed.name} on app ${config.extensionAppId} is registered ${wrong}; hubwarden writes a single String on users: an admin must delete it so it is registered again`);
+          continue;
+        }
+        try {
+          const created = await call(`entra ${idp}: create extension property ${name} on app ${config.extensionAppId}`, () =>
+            client.api(appPath).post({ name, dataType: 'String', isMultiValued: false, targetObjects: ['User'] }));
+          if (typeof created?.name === 'string') remember(created.name);
+          changed = true;
+        } catch (err) {
+          // Created meanwhile by another instance? Graph documents no error shape or wording for a
+          // duplicate extension name (https://learn.microsoft.com/graph/api/application-post-extensionproperty),
+          // so a refusal (400, or a 409 conflict) is checked by listing again, never by its text:
+          // what we wanted exists, or the original refusal stands.
+          if (!(err instanceof ConnectorError && (err.kind === 'invalid-argument' || err.kind === 'conflict'))) throw err;
+          // [INF] Where the list is not served, a refused create is taken for "it exists" (made
+          // by an earlier process): refusing the hub instead would stop its write-back for good
+          // after the first process. If it does not exist, the PATCHes are refused (400), and
+          // the attributes are ensured again after that run.
+          if (have === undefined) continue;
+          have = await list().catch(() => { throw err; });
+          if (!have?.has(full)) throw err;
+          changed = true;
+        }
+      }
+    }
+    return changed;
+    return changed;
+  }
+
   return {
     idp,
     kind: 'entra',
     // Extension names embed the owning app's id: another extensionAppId is another set of attributes.
     destination: `${config.tenantId}/${config.extensionAppId}`.toLowerCase(),
     async ensureSchema(hubIds) {
-      // Every page: Graph pages collections server-side (https://learn.microsoft.com/graph/paging),
-      // and an extension on a later page that we took for missing would be created again, refused as
-      // a duplicate, and fail the hub's attributes for good. Undefined: this Graph does not list an
-      // app's extension properties (the GET refused as not found or not allowed).
-      const list = async (): Promise<Map<string, ListedExtension> | undefined> => {
-        const names = new Map<string, ListedExtension>();
-        const what = `entra ${idp}: list extension properties of app ${config.extensionAppId}`;
-        let request = client.api(appPath);
-        for (let page = 1; ; page++) {
-          let listed: { value?: Array<{ name?: unknown }>; '@odata.nextLink'?: unknown } | undefined;
-          try {
-            listed = await call(what, () => request.get());
-          } catch (err) {
-            if (page === 1 && err instanceof ConnectorError && listNotServed(err, config.extensionAppId)) return undefined;
-            throw err;
-          }
-          for (const e of listed?.value ?? []) if (typeof e?.name === 'string') names.set(remember(e.name), e as ListedExtension);
-          const next = listed?.['@odata.nextLink'];
-          if (typeof next !== 'string') return names;
-          if (page >= MAX_LIST_PAGES) throw new ConnectorError('unavailable', `${what}: more than ${MAX_LIST_PAGES} pages`);
-          request = nextPageRequest(client, config.graphBaseUrl, next, what);
-        }
-      };
-      let have = await list();
-      let changed = false;
-      for (const hubId of hubIds) {
-        for (const field of WRITEBACK_FIELDS) {
-          const full = fullName(hubId, field).toLowerCase();
-          const name = attributeName(hubId, field);
-          const listed = have?.get(full);
-          if (listed) {
-            // An extension's type cannot be changed, only deleted (https://learn.microsoft.com/graph/api/resources/extensionproperty):
-            // one of our name registered otherwise (by hand, say) would refuse every person's
-            // value (400) on every run; the hub's attributes are refused instead, saying why.
-            const wrong = notOurShape(listed);
-            if (wrong) throw new ConnectorError('invalid-argument', `entra ${idp}: extension property ${listed.name} on app ${config.extensionAppId} is registered ${wrong}; hubwarden writes a single String on users: an admin must delete it so it is registered again`);
-            continue;
-          }
-          try {
-            const created = await call(`entra ${idp}: create extension property ${name} on app ${config.extensionAppId}`, () =>
-              client.api(appPath).post({ name, dataType: 'String', isMultiValued: false, targetObjects: ['User'] }));
-            if (typeof created?.name === 'string') remember(created.name);
-            changed = true;
-          } catch (err) {
-            // Created meanwhile by another instance? Graph documents no error shape or wording for a
-            // duplicate extension name (https://learn.microsoft.com/graph/api/application-post-extensionproperty),
-            // so a refusal (400, or a 409 conflict) is checked by listing again, never by its text:
-            // what we wanted exists, or the original refusal stands.
-            if (!(err instanceof ConnectorError && (err.kind === 'invalid-argument' || err.kind === 'conflict'))) throw err;
-            // [INF] Where the list is not served, a refused create is taken for "it exists" (made
-            // by an earlier process): refusing the hub instead would stop its write-back for good
-            // after the first process. If it does not exist, the PATCHes are refused (400), and
-            // the attributes are ensured again after that run.
-            if (have === undefined) continue;
-            have = await list().catch(() => { throw err; });
-            if (!have?.has(full)) throw err;
-            changed = true;
-          }
-        }
+      try {
+        return await ensureExtensions(hubIds);
+      } catch (err) {
+        if (!(err instanceof ConnectorError && err.kind === 'permission-denied')) throw err;
+        // The app's permissions are in its access token's `roles`, fixed when the token was issued
+        // (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference): the
+        // cached token kept being refused for up to an hour after an admin granted the permission.
+        auth.forget();
+        throw new ConnectorError('permission-denied', `${err.message}; ${extensionPermissionHelp(config.extensionAppId)}`, { providerCode: err.providerCode, notApplied: true });
       }
-      return changed;
     },
     renewCredentials: () => auth.forget(),
     idpUserIdOf(user: Readonly<DirectoryUserRecord>) {
@@ -146,10 +161,30 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
         if (typeof e?.statusCode === 'number' && e.statusCode >= 200 && e.statusCode < 300) return undefined;
         throw e;
       });
-      await call(`entra ${idp}: update user ${idpUserId} (hub ${hubId})`, patch);
+      try {
+        await call(`entra ${idp}: update user ${idpUserId} (hub ${hubId})`, patch);
+      } catch (err) {
+        // Graph's 403 says "Insufficient privileges" and names no permission: a hub of fewer people
+        // than stop a run (PERMISSION_DENIALS_TO_STOP) only ever showed that, per person.
+        if (!(err instanceof ConnectorError && err.kind === 'permission-denied')) throw err;
+        throw new ConnectorError('permission-denied', `${err.message}; ${USER_PERMISSION_HELP}`, { providerCode: err.providerCode, notApplied: true });
+      }
     },
   };
 }
+
+/**
+ * What a 403 on the extension list or create asks of an admin: the least privileged application
+ * permission of "Create extensionProperty" is Application.ReadWrite.OwnedBy, which reaches only app
+ * registrations the app owns (https://learn.microsoft.com/graph/api/application-post-extensionproperty,
+ * https://learn.microsoft.com/graph/permissions-reference#applicationreadwriteownedby).
+ */
+function extensionPermissionHelp(extensionAppId: string): string {
+  return `the app needs the Application.ReadWrite.OwnedBy application permission (admin-consented) and to be an owner of app registration ${extensionAppId}, or Application.ReadWrite.All; tried again, with a new access token, at the next run`;
+}
+
+/** What a 403 on `PATCH /users/{id}` asks of an admin (least privileged application permission of https://learn.microsoft.com/graph/api/user-update). */
+const USER_PERMISSION_HELP = 'the app needs the User.ReadWrite.All application permission (admin-consented); with it, Entra still refuses a user the app may not change';
 
 /**
  * The Graph path of a user by object id or userPrincipalName (`/users/{id | userPrincipalName}`,
