@@ -113,6 +113,11 @@ export interface TaskView {
   result?: unknown;
   /** A failed task an owner retried: who, when, why, and the task that retry queued (agent/tasks/retry-task.ts). */
   retry?: TaskRetryMark;
+  /**
+   * A failed app change a retry queues again (agent/tasks/retry-rule.ts: not forced), not retried
+   * yet; absent otherwise. Who may retry it is a hub right (the dashboard: owners and administrators).
+   */
+  retryable?: true;
 }
 
 /**

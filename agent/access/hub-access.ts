@@ -42,7 +42,8 @@ export interface PersonOnHub {
 /**
  * What each hub role may do in the dashboard (and nothing else does): `manage` is members,
  * matching, exemptions, removals, reports and approvals, tasks, the audit log, assets, partners,
- * the dry-run plan and check for updates; `settings` is the hub's settings and health.
+ * the dry-run plan and check for updates; `settings` is the hub's settings and health, and the
+ * retry of its failed tasks (TASK_RETRY_RIGHT).
  * Everyone signed in has My access, whatever their role.
  */
 export type HubRight = 'manage' | 'settings';
@@ -52,6 +53,13 @@ const RIGHTS: Record<HubRole, readonly HubRight[]> = {
   manager: ['manage'],
   collaborator: [],
 };
+
+/**
+ * The right a retry of a failed task needs on its hub (owners; administrators have every right):
+ * the hub's health, where its failed tasks are counted, is theirs. The dashboard's check of the
+ * retry route and its Retry button both read it (scim-server/web/ui-api.ts, pages.ts).
+ */
+export const TASK_RETRY_RIGHT: HubRight = 'settings';
 
 /** Whether `role` carries `right` (no role carries none). */
 export function roleMay(role: HubRole | undefined, right: HubRight): boolean {

@@ -6,7 +6,7 @@ import type { Trigger } from '../desired-state/delta.ts';
 import type { Store } from '../store/store.ts';
 import { taskSubjectOf } from './operations/audit-subject.ts';
 import { enqueueOperation, type OperationPayload } from './operations/enqueue-operation.ts';
-import { OPERATION_KINDS } from './operations/operation-handler.ts';
+import { retryRefusal } from './retry-rule.ts';
 import { findTaskAnywhere } from './task-query.ts';
 import { toTaskView, type TaskRecord } from './task-record.ts';
 
@@ -24,7 +24,8 @@ import { toTaskView, type TaskRecord } from './task-record.ts';
  * answers `alreadyDone` with the task the first retry queued: nothing is queued or audited again.
  *
  * Refused: a task not on `hubId` (not-found, as one that does not exist: no probing other hubs'
- * ids), one that is not failed, or not an app change (conflict). A forced change (an owner's
+ * ids), one that is not failed, or not an app change (conflict; retry-rule.ts `retryRefusal`, the
+ * rule a task view's `retryable` says too). A forced change (an owner's
  * removal, an offboarding's) is refused too: it ran without a re-plan on a decision that owner
  * made then, and is asked for again (`remove`, `offboard`), never re-run on an old decision.
  */
@@ -36,14 +37,13 @@ export async function retryFailedTask(store: Store, hub: HubConfigFile, taskId: 
       return { taskId: failed.retried.taskId, retried: toTaskView(failed), alreadyDone: true,
         detail: `task "${taskId}" was already retried at ${failed.retried.at} by ${failed.retried.by}; nothing was queued again` };
     }
-    if (failed.status !== 'failed') throw new AgentError('conflict', `task "${taskId}" of hub "${hub.id}" is ${failed.status}; only a failed task is retried`);
-    const payload = failed.payload as OperationPayload | undefined;
-    if (!OPERATION_KINDS.includes(failed.kind as never) || payload?.op?.kind !== failed.kind) {
-      throw new AgentError('conflict', `task "${taskId}" of hub "${hub.id}" is a ${failed.kind} task; only a failed app change is retried`);
-    }
-    if (payload.force) {
+    const refusal = retryRefusal(failed);
+    if (refusal === 'not-failed') throw new AgentError('conflict', `task "${taskId}" of hub "${hub.id}" is ${failed.status}; only a failed task is retried`);
+    if (refusal === 'not-app-change') throw new AgentError('conflict', `task "${taskId}" of hub "${hub.id}" is a ${failed.kind} task; only a failed app change is retried`);
+    if (refusal === 'forced') {
       throw new AgentError('conflict', `task "${taskId}" of hub "${hub.id}" was an owner's or an offboarding's decision (run without a re-plan); ask for it again rather than retry it`);
     }
+    const payload = failed.payload as OperationPayload;
     const at = now();
     const queued = await enqueueOperation(tx, { hub, op: payload.op, trigger, now: at });
     const by = trigger.actor ?? trigger.type;

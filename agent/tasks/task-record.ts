@@ -1,5 +1,6 @@
 import type { TaskRetryMark, TaskStatus, TaskView } from '../api.ts';
 import type { Trigger } from '../desired-state/delta.ts';
+import { retryRefusal } from './retry-rule.ts';
 
 /**
  * One unit of work in the durable task queue (collection `tasks`, partition = hub id, or '' for
@@ -148,5 +149,6 @@ export function toTaskView(t: Readonly<TaskRecord>): TaskView {
     progress: t.progress,
     result: t.result,
     ...(t.retried ? { retry: t.retried } : {}),
+    ...(!t.retried && retryRefusal(t) === undefined ? { retryable: true as const } : {}),
   };
 }

@@ -97,6 +97,8 @@ export const TaskSchema = named('Task', z.object({
   result: z.unknown().optional().describe('what the task found or did; its shape depends on the kind'),
   retry: z.object({ at: instant, by: z.string(), reason: z.string().optional(), taskId: z.string() }).strict().optional()
     .describe('on a failed task an owner retried (POST /hubs/{hubId}/tasks/{taskId}/retry): who, when, why, and the task queued; it holds no later task of the same change any more'),
+  retryable: z.literal(true).optional()
+    .describe('on a failed app change POST /hubs/{hubId}/tasks/{taskId}/retry queues again (not forced, not retried yet); absent on any other task, which that route answers with 409 (or 200 alreadyDone once retried)'),
 }).strict());
 export const TaskList = named('TaskList', list(TaskSchema).extend({
   next: z.string().optional().describe('pass as `after` for the next page (a cursor: stable while tasks are queued or finished); absent on the last page'),

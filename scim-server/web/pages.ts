@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { DIRECTORY_STATUSES, type AgentApi, type HubSummary } from '../../agent/api.ts';
 import { connectorById } from '../../connectors/registry.ts';
+import { TASK_RETRY_RIGHT } from '../../agent/access/hub-access.ts';
 import { automationCharts, hubCharts, standingSvg } from './chart-sections.ts';
 import { currentViewer, managesAny, requireHubRight, requireSomeHub, sendForbidden, viewerMay, withViewer } from './hub-guard.ts';
 import { html, layout, type LayoutOptions, type SafeHtml } from './html.ts';
@@ -84,10 +85,15 @@ ${tab === 'members' ? membersSection() : html`<section id="${tab}" aria-live="po
 
   router.get('/automation', guard, requireSomeHub(ctx, 'page'), async (_req, res) => {
     const agent = agentOf(res);
+    const viewer = currentViewer(res);
     // The calls-per-hour counters are the whole process's, every hub's: administrators only.
-    const charts = await automationCharts(agent, Date.now(), currentViewer(res).admin ? undefined : false);
-    const hubs = (await agent.hubs()).map((h) => html`<option value="${h.id}">${h.label}</option>`);
-    send(res, { title: 'Automation', current: 'automation', script: 'automation-page.js', body: html`
+    const charts = await automationCharts(agent, Date.now(), viewer.admin ? undefined : false);
+    const shown = await agent.hubs();
+    const hubs = shown.map((h) => html`<option value="${h.id}">${h.label}</option>`);
+    // `retry-hubs`: the hubs whose failed tasks the viewer may retry (the retry route's own check),
+    // as the hub page's `role`: the script shows Retry only where a click can succeed.
+    const retryHubs = shown.filter((h) => viewerMay(viewer, h.id, TASK_RETRY_RIGHT)).map((h) => h.id).join(' ');
+    send(res, { title: 'Automation', current: 'automation', script: 'automation-page.js', data: { 'retry-hubs': retryHubs }, body: html`
 <h1>Automation</h1>
 ${charts}
 <section aria-labelledby="reports-title"><h2 id="reports-title" tabindex="-1">Waiting for you</h2>

@@ -1,5 +1,6 @@
 import type { AgentApi, AuditEntry, HubSummary, MemberView, Paged, TaskView } from '../../agent/api.ts';
 import { HUB_ROLES, type HubRole } from '../../config/schema.ts';
+import { TASK_RETRY_RIGHT } from '../../agent/access/hub-access.ts';
 import { memberReader } from '../admin/member-email.ts';
 import { emailKey } from '../../agent/matching/email-key.ts';
 import { compareTaskPlaces, taskCursorOf } from '../../agent/tasks/task-cursor.ts';
@@ -301,7 +302,7 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     finishedRemoval: async (hubId, memberId) => (check(hubId), agent.finishedRemoval(hubId, memberId)),
     plan: async (hubId) => (check(hubId), agent.plan(hubId)),
 
-    retryTask: async (hubId, taskId, trigger) => (check(hubId, 'settings'), agent.retryTask(hubId, taskId, trigger)), // an owner's (their hub's health lists failed tasks)
+    retryTask: async (hubId, taskId, trigger) => (check(hubId, TASK_RETRY_RIGHT), agent.retryTask(hubId, taskId, trigger)), // an owner's (their hub's health lists failed tasks)
     task: async (id) => visibleTask(await agent.task(id)),
     findTask: async (id) => visibleTask(await agent.findTask(id)),
     async tasks(query) {

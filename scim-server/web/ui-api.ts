@@ -9,7 +9,7 @@ import type { LoadedConfig } from '../../config/load.ts';
 import { Secret } from '../../config/secret-ref.ts';
 import { actingAs, agentActingAsSession } from './acting-agent.ts';
 import { configuredHubs, currentViewer, managesAny, requireHubRight, requireSomeHub, sendForbidden, viewerMay, withViewer, type Viewer } from './hub-guard.ts';
-import { hubRoleOfUser } from '../../agent/access/hub-access.ts';
+import { hubRoleOfUser, TASK_RETRY_RIGHT } from '../../agent/access/hub-access.ts';
 import { memberRowOf } from '../../agent/plan/operation.ts';
 import { appendAudit } from '../../agent/audit/audit-log.ts';
 import { endingLeaverSessions } from './leaver-sessions.ts';
@@ -67,8 +67,9 @@ function hubRoleGate(ctx: WebContext): Router {
   for (const action of ['match', 'unmatch', 'exempt', 'unexempt', 'remove']) gate.post(`/hubs/:hubId/members/:memberId/${action}`, hubParam, pass);
   gate.post('/hubs/:hubId/check-for-updates', hubParam, pass);
   gate.get('/hubs/:hubId/plan', hubParam, pass);
-  // Retrying a failed task is an owner's: the hub's health, where failed tasks are listed, is theirs.
-  gate.post('/hubs/:hubId/tasks/:taskId/retry', requireHubRight(ctx, 'settings', 'api'), pass);
+  // Retrying a failed task is an owner's: the hub's health, where failed tasks are listed, is theirs
+  // (the automation page shows Retry by the same right).
+  gate.post('/hubs/:hubId/tasks/:taskId/retry', requireHubRight(ctx, TASK_RETRY_RIGHT, 'api'), pass);
   gate.get('/tasks', lists, pass);
   gate.get('/tasks/:id', onHubOf(async (req) => {
     const id = String(req.params.id);

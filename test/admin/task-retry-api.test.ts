@@ -18,6 +18,7 @@ const store = new MemoryStore();
 const agent = createAgentApi({ store, hubs: () => new Map(config.file.hubs.map((h) => [h.id, h])), connectorFor: () => undefined, clock: () => Date.now() });
 const AT = new Date(Date.now() - 3_600_000).toISOString();
 const invite = (email: string): Operation => ({ kind: 'invite', key: `invite:${email}`, email, role: 'EMPLOYEE', effect: 'grant', reason: 'assigned', directoryUserId: `u-${email}`, summary: `invite ${email}` } as Operation);
+const removal = (memberId: string): Operation => ({ kind: 'remove-member', key: `remove:${memberId}`, memberId, role: 'EMPLOYEE', effect: 'removal', reason: 'unassigned', summary: `remove ${memberId}` } as Operation);
 const task = (id: string, hubId: string, status: TaskRecord['status'], op: Operation): TaskRecord => ({
   id, hubId, kind: op.kind, status, idempotencyKey: `op:${op.key}`, payload: { op }, summary: op.summary, trigger: { type: 'schedule' },
   attempts: 1, attemptsEnded: 1, createdAt: AT, updatedAt: AT,
@@ -31,6 +32,7 @@ describe('retrying a failed task (admin API, real agent)', () => {
         task('t-failed', 'acme-ads', 'failed', invite('ana@example.com')),
         task('t-done', 'acme-ads', 'completed', invite('bo@example.com')),
         task('t-beta', 'beta-shop', 'failed', invite('cy@example.com')),
+        { ...task('t-forced', 'acme-ads', 'failed', removal('9001')), payload: { op: removal('9001'), force: true } },
       ]) tx.put('tasks', t.hubId, t.id, t);
     });
     return serveRouters([['/api/v1', createAdminRouter({ config, agent })]]);
@@ -43,6 +45,16 @@ describe('retrying a failed task (admin API, real agent)', () => {
     for await (const t of store.list('tasks', hubId)) if (t.idempotencyKey === key && t.status === 'queued') found.push(t.id);
     return found;
   };
+
+  test('a task view is `retryable` exactly where the route queues it: the failed invite, not a forced removal (409) nor a completed task', async () => {
+    const list = await fetch(`${server.url}/api/v1/tasks?hubId=acme-ads`, { headers: { authorization: `Bearer ${TEST_ENV.ADMIN_TOKEN}` } });
+    const { items } = await list.json() as { items: Array<{ id: string; retryable?: true }> };
+    assert.deepEqual(items.filter((t) => t.retryable).map((t) => t.id), ['t-failed']);
+    const forced = await post('/hubs/acme-ads/tasks/t-forced/retry');
+    assert.equal(forced.status, 409);
+    assert.match((await forced.json() as { detail: string }).detail, /an owner's or an offboarding's decision/);
+    assert.deepEqual(await queuedFor('acme-ads', 'op:remove:9001'), []);
+  });
 
   test('a failed task is queued again once (202 with Location), marked with who, when and why, and audited; a repeat queues nothing (200 alreadyDone)', async () => {
     const first = await post('/hubs/acme-ads/tasks/t-failed/retry');

@@ -5,7 +5,8 @@
  *
  * - hub A (`acme-meta`, the sandbox business): Ada owns it (Meta Admins, hubRole owner); Ivan is
  *   a seat-less owner (IT Admins: hubRole owner, `seat: false`); Eve is a collaborator (Meta
- *   Advertisers); Cleo and Walt are in Brand Studio, a team of the `brand` collection (claim-only).
+ *   Advertisers); Cleo and Walt are in Brand Studio, a team of the `brand` collection (claim-only);
+ *   Meta Managers makes a seat-less manager (a test that needs one puts Mona in it).
  * - hub B (`beta-meta`, a second business): Grace owns it; Ada is only staff there.
  */
 import { randomBytes } from 'node:crypto';
@@ -38,6 +39,7 @@ export const PEOPLE = {
   collaborator: { login: 'eve', email: 'eve@sandbox.example', groups: ['marketing'] },
   claimer: { login: 'cleo', email: 'cleo.brand@sandbox.example', groups: ['brand'] },
   leaver: { login: 'walt', email: 'walt.brand@sandbox.example', groups: ['brand'] },
+  manager: { login: 'mona', email: 'mona.ops@sandbox.example', groups: ['ops'] },
 };
 
 export interface HubRolesWorld {
@@ -102,6 +104,7 @@ hubs:
     teams:
       - { group: Meta Admins, hubRole: owner, appRole: ADMIN }
       - { group: IT Admins, hubRole: owner, seat: false }
+      - { group: Meta Managers, hubRole: manager, seat: false }
       - { group: Meta Advertisers, appRole: EMPLOYEE, assets: [{ type: ad_account, id: act_111, tasks: [ADVERTISE, ANALYZE] }] }
       - { group: Brand Studio, appRole: EMPLOYEE, collection: brand, assets: [{ type: ad_account, id: act_112, tasks: [ADVERTISE, ANALYZE] }] }
     partners: []

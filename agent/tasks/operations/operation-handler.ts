@@ -19,8 +19,9 @@ import { settleBeforeInvite, settleOwnInvite } from './settle-invite.ts';
 import { settleOwnRemoval } from './settle-removal.ts';
 import { REFUSAL_HOLD_MS, holdsLaterTasks } from './refusal-hold.ts';
 import { earlierAttemptUnknown, unsettledInviteFor } from './unsettled-invites.ts';
+import { OPERATION_KINDS } from '../retry-rule.ts';
 
-export const OPERATION_KINDS: OperationKind[] = ['invite', 'reinvite', 'change-member-role', 'change-invite-role', 'assign-asset', 'unassign-asset', 'remove-member', 'cancel-invite'];
+export { OPERATION_KINDS };
 
 /**
  * May the connector skip its look-up for an existing invite (one Graph call per invite)? Only on

@@ -83,13 +83,16 @@ function duration(ms) {
   return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
 }
 
-/** The app changes a hub owner may retry once failed (agent/tasks/operations/operation-handler.ts OPERATION_KINDS). */
-const APP_CHANGES = new Set(['invite', 'reinvite', 'change-member-role', 'change-invite-role', 'assign-asset', 'unassign-asset', 'remove-member', 'cancel-invite']);
+/**
+ * The hubs whose failed tasks the viewer may retry (their owners', and every hub for an
+ * administrator), as the page was served: the retry route checks the same right on every click.
+ */
+const retryHubs = new Set((document.body.dataset.retryHubs ?? '').split(' ').filter(Boolean));
 
 /**
  * A failed app change, retried by its hub's owner once the cause is fixed (POST
- * /hubs/{hubId}/tasks/{taskId}/retry, with the reason): the server decides who may (a manager's
- * click is refused and said so), and a second click queues nothing.
+ * /hubs/{hubId}/tasks/{taskId}/retry, with the reason): the server decides who may, and a second
+ * click queues nothing.
  */
 async function retryTask(t) {
   const values = await confirmDialog({
@@ -111,7 +114,9 @@ async function retryTask(t) {
 
 function retryCell(t) {
   if (t.retry) return el('div', { class: 'muted' }, shownText(`retried by ${t.retry.by} ${when(t.retry.at)}: task ${t.retry.taskId}`));
-  if (t.status !== 'failed' || !t.hubId || !APP_CHANGES.has(t.kind)) return null;
+  // Shown only where a click can succeed: `retryable` is the server's own rule (agent/tasks/retry-rule.ts:
+  // a failed app change, not an owner's removal or an offboarding), and the viewer holds the right on its hub.
+  if (!t.retryable || !retryHubs.has(t.hubId)) return null;
   return el('button', { type: 'button', 'data-action': 'retry-task', 'aria-label': `Retry: ${t.summary}`, onclick: () => retryTask(t) }, 'Retry');
 }
 

@@ -1,0 +1,90 @@
+/**
+ * The automation page's Retry button, in a browser, shown only where a click can succeed: on a
+ * failed app change its hub's owner may retry (the task's `retryable`, agent/tasks/retry-rule.ts),
+ * never on a forced removal (the retry route's 409) nor to a manager (its 403). The route stays
+ * the control: the manager's retry, sent anyway, is still refused. Memory store only: what is
+ * shown is the page's and the task view's, whatever the store.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Operation } from '../../agent/plan/operation.ts';
+import type { TaskRecord } from '../../agent/tasks/task-record.ts';
+import { readPage } from './a11y-checks.ts';
+import { launchChromium, newContext, sessionHttp, signInWithIdp, type SessionHttp } from './browser-kit.ts';
+import { HUB_A, PEOPLE, startHubRolesWorld, type HubRolesWorld } from './hub-roles-world.ts';
+
+const INVITE = 't-failed-invite';
+const REMOVAL = 't-forced-removal';
+
+describe('the Retry button on the automation page, by hub role', { timeout: 180_000 }, () => {
+  let world: HubRolesWorld;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+
+  async function signedIn(who: { login: string }): Promise<{ page: Page; http: SessionHttp }> {
+    const context = await newContext(browser);
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+    await page.goto(`${world.url}/ui/`);
+    await signInWithIdp(page, world.idp.issuer, who.login);
+    await page.waitForURL((u) => u.href.startsWith(world.url));
+    return { page, http: await sessionHttp(context, world.url) };
+  }
+
+  /** The automation page with both failed tasks drawn. */
+  async function automation(page: Page) {
+    await page.goto(`${world.url}/ui/automation`);
+    await page.locator(`#tasks tr[data-task="${INVITE}"]`).waitFor();
+    await page.locator(`#tasks tr[data-task="${REMOVAL}"]`).waitFor();
+  }
+
+  before(async () => {
+    world = await startHubRolesWorld();
+    browser = await launchChromium();
+    const at = new Date().toISOString();
+    const failed = (id: string, op: Operation, force: boolean): TaskRecord => ({
+      id, hubId: HUB_A, kind: op.kind, status: 'failed', idempotencyKey: `op:${op.key}:${id}`, payload: { op, ...(force ? { force: true } : {}) },
+      summary: op.summary, trigger: { type: 'schedule' }, attempts: 1, attemptsEnded: 1, createdAt: at, updatedAt: at, completedAt: at,
+      lastError: { kind: 'invalid-argument', message: 'refused [100]', providerCode: '100' },
+    });
+    await world.store.transact((tx) => {
+      // Mona manages hub A (Meta Managers: hubRole manager, no seat); read on each request, nothing to plan.
+      tx.put('directoryUsers', HUB_A, 'dir-mona', { hubId: HUB_A, id: 'dir-mona', userName: PEOPLE.manager.email, active: true, displayName: 'Mona', email: PEOPLE.manager.email, emails: [PEOPLE.manager.email], scim: {}, created: at, lastModified: at, version: 1 });
+      tx.put('directoryGroups', HUB_A, 'grp-managers', { hubId: HUB_A, id: 'grp-managers', displayName: 'Meta Managers', members: [{ value: 'dir-mona' }], scim: {}, created: at, lastModified: at, version: 1 });
+      for (const t of [
+        failed(INVITE, { kind: 'invite', key: 'invite:nora@sandbox.example', email: 'nora@sandbox.example', role: 'EMPLOYEE', effect: 'grant', reason: 'assigned', directoryUserId: 'dir-nora', summary: 'invite nora@sandbox.example' } as Operation, false),
+        failed(REMOVAL, { kind: 'remove-member', key: 'remove:9000000000000199', memberId: '9000000000000199', role: 'EMPLOYEE', effect: 'removal', reason: 'unassigned', summary: 'remove otto@sandbox.example' } as Operation, true),
+      ]) tx.put('tasks', HUB_A, t.id, t);
+    });
+  });
+
+  after(async () => {
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await world?.close();
+  });
+
+  test('the owner of hub A sees Retry on the failed invite, not on the forced removal; the page passes the a11y checks', async () => {
+    const { page } = await signedIn(PEOPLE.owner);
+    await automation(page);
+    await page.locator(`#tasks tr[data-task="${INVITE}"]`).getByRole('button', { name: 'Retry: invite nora@sandbox.example' }).waitFor();
+    assert.equal(await page.locator(`#tasks tr[data-task="${REMOVAL}"] button`).count(), 0, 'no Retry on a forced removal (the route answers 409)');
+    assert.deepEqual(await readPage(page, /^Automation · hubwarden$/), []);
+  });
+
+  test('a manager of hub A sees both failed tasks and no Retry; the route still refuses their retry (403)', async () => {
+    const { page, http } = await signedIn(PEOPLE.manager);
+    await automation(page);
+    assert.equal(await page.locator('#tasks button[data-action="retry-task"]').count(), 0);
+    const res = await http.post(`/ui/api/v1/hubs/${HUB_A}/tasks/${INVITE}/retry`, { reason: 'sent anyway' });
+    assert.equal(res.status, 403);
+    assert.equal((await world.store.get('tasks', HUB_A, INVITE))?.retried, undefined, 'not retried');
+  });
+
+  test('no script error on the pages', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
