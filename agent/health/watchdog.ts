@@ -15,12 +15,13 @@ import { checkHubCredential } from './credential-check.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { errorText } from '../log/logger.ts';
+import { isStoreUnavailable } from '../store/store-unavailable.ts';
 
 export interface WatchdogOptions {
   store: Store;
   hubs: readonly HubConfigFile[];
   connectorFor: (hubId: string) => HubConnector | undefined;
-  log: { warn(msg: string, meta?: object): void; error(msg: string, meta?: object): void };
+  log: { info?(msg: string, meta?: object): void; warn(msg: string, meta?: object): void; error(msg: string, meta?: object): void };
   /** Default: one hour. */
   intervalMs?: number;
   /** Write-back of the hub's standings to the IdP (agent/writeback), run after an exemption lapsed. */
@@ -40,7 +41,13 @@ const LAPSED: Trigger = { type: 'agent', detail: 'watchdog: exemption lapsed' };
 export function startWatchdog(options: WatchdogOptions): Watchdog {
   const clock = options.clock ?? (() => new Date());
   let running: Promise<void> | undefined;
+  // While the store is unavailable every hub fails the same way: one line per round, naming how
+  // many hubs were skipped, and one when a round gets through again (as the lowdb store logs a
+  // refused disk), not one error per hub per round.
+  let storeDown: { since: Date; rounds: number } | undefined;
   const round = async () => {
+    let skipped = 0;
+    let reason: string | undefined;
     for (const hub of options.hubs) {
       try {
         const connector = options.connectorFor(hub.id);
@@ -66,8 +73,22 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
           }
         }
       } catch (err) {
+        if (isStoreUnavailable(err)) {
+          skipped++;
+          reason ??= err.reason;
+          continue;
+        }
         options.log.error(`watchdog: hub ${hub.id}: ${err instanceof Error ? err.message : String(err)}`, { hubId: hub.id });
       }
+    }
+    if (skipped > 0) {
+      const first = storeDown === undefined;
+      storeDown ??= { since: clock(), rounds: 0 };
+      storeDown.rounds++;
+      (first ? options.log.error : options.log.warn).call(options.log, `watchdog: the store is unavailable (${reason}): ${skipped} of ${options.hubs.length} hub(s) skipped this round; tried again next round`, { skipped });
+    } else if (storeDown) {
+      (options.log.info ?? options.log.warn).call(options.log, `watchdog: the store is available again; every hub checked (${storeDown.rounds} round(s) skipped hubs since ${storeDown.since.toISOString()})`);
+      storeDown = undefined;
     }
   };
   const runOnce = () => (running ??= round().finally(() => { running = undefined; }));

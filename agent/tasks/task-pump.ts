@@ -53,6 +53,8 @@ export class TaskPump {
   private pumping = false;
   private pumpAgain = false;
   private readonly budgets = new Map<string, RequestBudget>();
+  /** The hub whose store-only task was launched last: the next pass starts with the hub after it (`hubOrder`). */
+  private lastLocal?: string;
   private readonly o: TaskRunnerOptions;
   private readonly pending: RunnableIndex;
   private readonly slots: Map<string, number>;
@@ -176,7 +178,9 @@ export class TaskPump {
     if (this.stopping || !this.started) return;
     const now = this.clock();
     let next = Infinity;
-    for (const [hubId, scopes] of this.pending.byHub) {
+    for (const hubId of this.hubOrder()) {
+      const scopes = this.pending.byHub.get(hubId);
+      if (!scopes) continue;
       // Asked for with the first due tasks' records below, so both go in one round trip on
       // PostgreSQL (read-batch.ts): one fewer turn between an invite queued and its start.
       const readAt = this.clock();
@@ -247,11 +251,25 @@ export class TaskPump {
             if (tasks.get(id) !== due) { this.shares.ended(hubId); continue; } // re-indexed while reserving
           } else if (!local && !this.budget(hubId).take()) { next = Math.min(next, now + this.budget(hubId).waitMs()); break; }
           tasks.delete(id);
+          if (local) this.lastLocal = hubId;
           this.launch(t, slotKey);
         }
       }
     }
     this.wakeAt(next);
+  }
+
+  /**
+   * The hubs in the order this pass serves them: from the one after the hub whose store-only task
+   * was launched last, round robin. Store-only tasks of every hub share one cap per process
+   * (`localConcurrency`); passed over in a fixed order, each slot that freed went to the first
+   * hub again, and one hub's backlog of re-plans ran whole before another hub's re-plan started.
+   * Only the order of the hubs turns: a hub's own tasks keep theirs, and a pass reads what it read.
+   */
+  private hubOrder(): string[] {
+    const hubs = [...this.pending.byHub.keys()];
+    const last = this.lastLocal === undefined ? -1 : hubs.indexOf(this.lastLocal);
+    return last < 0 ? hubs : [...hubs.slice(last + 1), ...hubs.slice(0, last + 1)];
   }
 
   /**
