@@ -1,7 +1,8 @@
 /**
  * A hub's health (agent/api.ts `HubHealth`), from what the store already knows: the queue's hub
  * state (paused on unauthenticated / permission-denied, agent/tasks/hub-state.ts), the last
- * credential check, the last check for updates, failing tasks and invites about to expire.
+ * credential check, the last check for updates, the last write-back run, failing tasks and
+ * invites about to expire.
  * Read-only and cheap: it is computed for every `hubs()` call (a few records, and one pass over
  * the hub's runs, tasks and invites, read asynchronously).
  */
@@ -12,6 +13,7 @@ import '../tasks/hub-state.ts';
 import '../tasks/task-record.ts';
 import '../check-for-updates/check-run.ts';
 import './credential-check.ts';
+import '../writeback/run-outcome.ts';
 import { slotBetween } from '../check-for-updates/slot-between.ts';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -77,6 +79,12 @@ export async function hubHealth(view: ReadView, hubId: string, now: Date, policy
   if (lastRun?.outcome === 'failed') problems.push(`last check for updates failed (${lastRun.at}); last successful: ${lastSuccess ?? 'never'}`);
   else if (schedule && lastSuccess && t - Date.parse(lastSuccess) > policy.staleCheckMs
     && (typeof schedule !== 'string' || slotBetween(schedule, Date.parse(lastSuccess), t - DAY_MS))) problems.push(`last successful check for updates was ${days(t - Date.parse(lastSuccess))} days ago`);
+
+  // The hub's last write-back run failed or stopped (run-outcome.ts: a record only while it does):
+  // the IdP's attributes (group rules on them) stay as last written. A person the IdP refuses alone
+  // is no problem of the hub's: the run report and the audit name them.
+  const writeback = await view.get('writebackOutcomes', '', hubId);
+  if (writeback) problems.push(`write-back to ${writeback.idp} failing since ${writeback.since} (last failed run ${writeback.at}): ${writeback.problem}`);
 
   let failingTasks = 0;
   for await (const task of view.list('tasks', hubId)) {

@@ -13,6 +13,7 @@ import { createLeasedRuns } from './leased-run.ts';
 import { LeaseLostError, withFence, type LeaseFence } from './lease-fence.ts';
 import { AttributeSetup } from './attribute-setup.ts';
 import { WRITEBACK_LEASE_MS } from './run-lease.ts';
+import { deniedProblem, recordRunOutcome, RUN_PROBLEMS, runProblemOf } from './run-outcome.ts';
 import { peopleToWrite, sameDestination, shuffled, type Person } from './people-to-write.ts';
 import type { ReportedProblem, Writeback, WritebackDeps, WritebackReport } from './writeback-types.ts';
 
@@ -85,11 +86,19 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const hub = config.file.hubs.find((h) => h.id === hubId);
     if (!hub) throw new Error(`write-back: no hub "${hubId}" in ${config.path}`);
     const report: WritebackReport = { hubId, written: 0, unchanged: 0, failed: 0, skipped: 0, problems: [], waitedMs: 0, durationMs: 0 };
-    if (!hub.identityProvider) return { ...report, note: `hub ${hubId} has no identityProvider: nothing to write back` };
+    if (!hub.identityProvider) {
+      await outcome(hubId, undefined, undefined);
+      return { ...report, note: `hub ${hubId} has no identityProvider: nothing to write back` };
+    }
     const idp = hub.identityProvider;
     report.idp = idp;
     const target = targetFor(idp);
-    await attributes.ensure(idp, hubId);
+    try {
+      await attributes.ensure(idp, hubId);
+    } catch (err) {
+      await outcome(hubId, idp, runProblemOf(target.kind, 'attributes', err));
+      throw err;
+    }
 
     // In a new order each run: people the IdP fails every time for a passing reason (a 5xx on
     // certain users) would otherwise come first every run and, PASSING_FAILURES_TO_STOP of them
@@ -104,6 +113,8 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     // Refused as not permitted since the last update that landed, and when each was recorded.
     let deniedInARow = 0;
     let deniedStop = false;
+    // What stopped the run, in fixed words for hub health (run-outcome.ts); none when the lease was lost (another replica runs it).
+    let stopProblem: string | undefined;
     const denied: Array<{ id: string; at: string }> = [];
     const worker = async () => {
       // `stop` is looked at before a person is taken: one taken after it would be neither written nor counted.
@@ -117,15 +128,19 @@ export function createWriteback(deps: WritebackDeps): Writeback {
             denied.push({ id: next.person.id, at: outcome.denied });
             if (++deniedInARow >= PERMISSION_DENIALS_TO_STOP && !stop) {
               deniedStop = true;
+              stopProblem = deniedProblem(target.kind);
               stop = `${idp} refused ${deniedInARow} updates in a row as not permitted (last: ${outcome.message}); check that the app may update users (Entra: the User.ReadWrite.All application permission, consented; Okta: okta.users.manage, and an admin role that may edit these users); the rest are sent on the next run`;
             }
             return;
           }
           if (typeof outcome === 'object' && ++failingInARow >= PASSING_FAILURES_TO_STOP && !stop) {
+            stopProblem = RUN_PROBLEMS.unreachable;
             stop = `${idp} failed ${failingInARow} updates in a row for a passing reason (last: ${outcome.retry}); the rest are sent on the next run`;
           }
         }, (err: unknown) => {
           stop = errorText(err);
+          // A refused credential, no access token to be had; a lost lease is no failure of the hub (another replica runs it).
+          if (!(err instanceof LeaseLostError)) stopProblem = runProblemOf(target.kind, 'updates', err);
         });
       }
     };
@@ -142,11 +157,19 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       report.note = `stopped: ${stop}`;
       report.stopped = stop;
     }
+    if (!stop || stopProblem) await outcome(hubId, idp, stopProblem);
     report.waitedMs = buckets.get(idp)?.waitedMs ?? 0;
     report.durationMs = clock.now() - started;
     const level = report.failed > 0 || stop ? 'warn' : 'info';
     log[level]('write-back: run finished', { hubId, idp, written: report.written, unchanged: report.unchanged, failed: report.failed, skipped: report.skipped, problems: report.problems.length, note: report.note });
     return report;
+  }
+
+  /** Records how the run ended for hub health (run-outcome.ts); a store refusing it fails no run. */
+  async function outcome(hubId: string, idp: string | undefined, problem: string | undefined): Promise<void> {
+    await recordRunOutcome(store, hubId, idp, new Date(clock.now()).toISOString(), problem).catch((err: unknown) => {
+      log.warn('write-back: recording how the run ended for hub health failed', { hubId, reason: errorText(err) });
+    });
   }
 
   /**

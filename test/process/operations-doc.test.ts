@@ -6,6 +6,11 @@ import { storePaths } from '../../agent/store/store-inspect.ts';
 import { configKeys } from '../../config/reference.ts';
 import { connectors } from '../../connectors/registry.ts';
 import { REPO_ROOT } from './server-process.ts';
+import { DAY_MS, DEFAULT_HEALTH_POLICY, hubHealth } from '../../agent/health/hub-health.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import type { Transaction } from '../../agent/store/store.ts';
+import { RUN_PROBLEMS } from '../../agent/writeback/run-outcome.ts';
+import '../../agent/app-state/records.ts';
 
 /**
  * What docs/operations.md tells an operator to run, checked against the files and code it drives
@@ -69,4 +74,43 @@ test('operations.md names the path of every built-in sandbox the server may moun
   const paths = connectors.flatMap((d) => (d.sandbox ? [d.sandbox.path] : []));
   assert.ok(paths.length > 0);
   for (const path of paths) assert.ok(doc.includes(`\`${path}\``), `operations.md does not name ${path}`);
+});
+
+test('the hub health table of operations.md has a row for every problem hub health lists', async () => {
+  // Each problem line hub-health.ts makes, from stores that hold each condition (some exclude others:
+  // an expired credential is no invalid one, a failed check for updates no stale one).
+  const now = new Date('2026-11-23T12:00:00.000Z');
+  const iso = (offsetMs: number) => new Date(now.getTime() + offsetMs).toISOString();
+  const run = (id: string, outcome: 'completed' | 'failed', at: string) => ({ hubId: 'h', id, trigger: { type: 'schedule' as const }, startedAt: at, finishedAt: at, durationMs: 1, outcome, graphCalls: 1 });
+  const cred = (patch: object) => ({ id: 'h', hubId: 'h', at: iso(0), valid: true, scopes: [], missingScopes: [], ...patch });
+  const scenarios: Array<{ fill: (tx: Transaction) => void; schedule?: string }> = [
+    { fill: (tx) => {
+      tx.put('hubStates', '', 'h', { id: 'h', hubId: 'h', paused: true, pausedReason: 'token expired' });
+      tx.put('credentialChecks', '', 'h', cred({ valid: false, problem: 'Session has expired', missingScopes: ['ads_management'], checkError: 'connect ECONNREFUSED' }));
+      tx.put('appImports', 'h', 'h', { hubId: 'h', id: 'h', complete: false, unavailable: [{ section: 'partners', message: '[10] no access' }] });
+      tx.put('checkRuns', 'h', 'r', run('r', 'failed', iso(-60_000)));
+      tx.put('tasks', 'h', 't', { id: 't', hubId: 'h', kind: 'invite', status: 'failed', idempotencyKey: 't', payload: {}, summary: 't', trigger: { type: 'scim' }, attempts: 1, attemptsEnded: 1, createdAt: iso(-60_000), updatedAt: iso(-60_000) });
+      tx.put('appInvites', 'h', 'i', { hubId: 'h', id: 'i', email: 'a@x.com', role: 'EMPLOYEE', status: 'pending', expiresAt: iso(DAY_MS), sentByHubwarden: true, resendCount: 0, lastSeenAt: iso(0) });
+      tx.put('writebackOutcomes', '', 'h', { hubId: 'h', idp: 'okta', problem: RUN_PROBLEMS.unreachable, at: iso(-60_000), since: iso(-3 * DAY_MS) });
+    } },
+    { fill: (tx) => {
+      tx.put('credentialChecks', '', 'h', cred({ expiresAt: iso(-DAY_MS) }));
+      tx.put('appImports', 'h', 'h', { hubId: 'h', id: 'h', complete: true, completedAt: iso(-5 * DAY_MS) });
+      tx.put('checkRuns', 'h', 'r', run('r', 'completed', iso(-5 * DAY_MS)));
+    }, schedule: '0 3 * * *' },
+    { fill: (tx) => tx.put('credentialChecks', '', 'h', cred({ expiresAt: iso(5 * DAY_MS) })) },
+  ];
+  const problems: string[] = [];
+  for (const { fill, schedule } of scenarios) {
+    const store = new MemoryStore();
+    await store.transact(fill);
+    problems.push(...(await hubHealth(store, 'h', now, DEFAULT_HEALTH_POLICY, schedule ?? false)).problems);
+  }
+  assert.ok(problems.length >= 13, problems.join('\n'));
+
+  const table = read('docs/operations.md').split('Problems a hub\'s health lists')[1]!.split('\n\n')[1]!;
+  // A first cell's code spans, `…` for any text, `N` for a number and `<name>` for a name.
+  const patterns = table.split('\n').slice(2).flatMap((row) => [...row.split(' | ')[0]!.matchAll(/`([^`]+)`/g)].map((m) => new RegExp(`^${m[1]!
+    .split(/(…|\bN\b|<\w+>)/).map((part) => (part === '…' ? '.*' : part === 'N' ? '\\d+' : /^<\w+>$/.test(part) ? '\\S+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}`, 's')));
+  for (const problem of problems) assert.ok(patterns.some((p) => p.test(problem)), `operations.md's hub health table has no row for: ${problem}`);
 });
