@@ -92,6 +92,10 @@ export function registerWorkCommands(program: Command): void {
       const reason = reasonBody(opts.reason);
       const api = await connect(global());
       const { body } = await api.post<DeprovisioningReport>(`/reports/${seg(reportId)}/apply`, { memberIds, ...reason });
-      printer(global().json).print(body, () => `report ${body.id}: ${body.status}; ${body.items.filter((i) => i.appliedAt).length} of ${body.items.length} item(s) applied${alreadyDoneText(body)}`);
+      // Read before printing: an id or status of another kind printed `report undefined: [object Object]`, exit 0.
+      const id = stringOf(body, 'id');
+      const status = stringOf(body, 'status');
+      const items = itemsOf<DeprovisioningReport['items'][number]>(body);
+      printer(global().json).print(body, () => `report ${id}: ${status}; ${items.filter((i) => i.appliedAt).length} of ${items.length} item(s) applied${alreadyDoneText(body)}`);
     });
 }
