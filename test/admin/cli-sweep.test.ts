@@ -130,6 +130,9 @@ describe('hubwarden CLI: every failure is one line and a non-zero exit', () => {
     // A server URL with a password in it, given or from the environment: never echoed.
     usage(['--url', `http://admin:${URL_PASSWORD}@127.0.0.1:1`, 'hubs'], /has a user name or password in it/),
     usage(['hubs'], /has a user name or password in it/, { HUBWARDEN_URL: `http://admin:${URL_PASSWORD}@127.0.0.1:1` }),
+    // An admin token a header cannot carry: a bad value refused before any request, not echoed.
+    usage(['hubs', '--token', `${TOKEN} extra`], /^hubwarden: the admin token has spaces, line breaks or other characters a bearer token cannot carry/),
+    usage(['hubs'], /the admin token has spaces, line breaks/, { HUBWARDEN_ADMIN_TOKEN: `${TOKEN}\n` }),
     usage(['store', 'migrate', '--to', `mysql://admin:${DB_PASSWORD}@127.0.0.1/hubwarden`], /^hubwarden: store migrate: --to must be a postgres:\/\/ URL/),
     // The server, failing each way.
     failed('closed', ['hubs'], /^hubwarden: cannot reach hubwarden at http:\/\/127\.0\.0\.1:\d+\/closed: ECONNREFUSED/),
