@@ -5,7 +5,7 @@ import { seg } from './admin-client.ts';
 import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
 import { fetchPages, parseLimit } from './paging.ts';
-import { pollInterval } from './task-progress.ts';
+import { checkTaskText, pollInterval } from './task-progress.ts';
 import { alreadyDoneText, isObject, itemsOf, stringOf } from './answer.ts';
 import { REASON_HELP, reasonBody } from './reason.ts';
 
@@ -13,6 +13,7 @@ const UNFINISHED = new Set(['queued', 'running', 'waiting']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function taskTable(tasks: TaskView[]): string {
+  tasks.forEach((task, i) => checkTaskText(task, `items[${i}].`));
   return table(tasks, [
     { header: 'id', value: (t) => t.id },
     { header: 'hub', value: (t) => t.hubId },

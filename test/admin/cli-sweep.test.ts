@@ -45,6 +45,10 @@ function answer(mode: Mode, path: string, authorization: string): { status: numb
     // member, a report whose status is an object.
     case 'shape': {
       if (path.endsWith('/hubs')) return { status: 200, type: 'application/json', body: JSON.stringify({ items: [{ id: { id: 'acme-ads' }, label: 'Acme', health: { status: 'ok', problems: [] }, memberCounts: {} }] }) };
+      // A task whose error message and progress are objects: the check it follows failed.
+      if (path.startsWith('/tasks/')) return { status: 200, type: 'application/json', body: JSON.stringify({ id: 't-1', kind: 'check-for-updates', status: 'failed', summary: 'check', lastError: { kind: 'app', message: { code: 190 } } }) };
+      if (path === '/tasks') return { status: 200, type: 'application/json', body: JSON.stringify({ total: 1, offset: 0, limit: 100, items: [{ id: 't-1', hubId: 'acme-ads', kind: 'invite', status: 'running', summary: 'invite', progress: { done: { n: 1 }, total: 3 } }] }) };
+      if (path.endsWith('/check-for-updates')) return { status: 202, type: 'application/json', body: JSON.stringify({ taskId: 't-1' }) };
       if (path.includes('/apply')) return { status: 200, type: 'application/json', body: JSON.stringify({ id: 'r-1', status: { state: 'applied' }, items: [] }) };
       return { status: 200, type: 'application/json', body: '{}' };
     }
@@ -76,7 +80,7 @@ describe('hubwarden CLI: every failure is one line and a non-zero exit', () => {
       req.resume();
       const [, mode = 'usage', ...rest] = (req.url ?? '/').split('?')[0]!.split('/');
       requests[mode] = (requests[mode] ?? 0) + 1;
-      const a = answer(mode as Mode, `/${rest.join('/')}`, req.headers.authorization ?? '');
+      const a = answer(mode as Mode, `/${rest.join('/')}`.replace(/^\/api\/v1/, ''), req.headers.authorization ?? '');
       if (a === 'reset') return void req.socket.destroy();
       if (a === 'hang') return;
       res.writeHead(a.status, { 'content-type': a.type }).end(a.body);
@@ -150,6 +154,8 @@ describe('hubwarden CLI: every failure is one line and a non-zero exit', () => {
     failed('shape', ['hubs'], /^hubwarden: unexpected answer from the server: row 1 has an object under ID, where this command shows text/),
     failed('shape', ['match', 'acme-ads', '1002', 'u-raj'], /^hubwarden: unexpected answer from the server: "id" is missing \(a string expected\)/),
     failed('shape', ['unexempt', 'acme-ads', '1001'], /unexpected answer from the server: "id" is missing/),
+    failed('shape', ['check', 'acme-ads'], /^hubwarden: unexpected answer from the server: "lastError\.message" is an object, not a string/),
+    failed('shape', ['tasks'], /^hubwarden: unexpected answer from the server: "items\[0\]\.progress\.done" is an object, not a number/),
     failed('shape', ['apply', 'r-1'], /^hubwarden: unexpected answer from the server: "status" is an object, not a string/),
     // The store's database: the password in --to never shown, nothing copied.
     { args: ['store', 'migrate', '--to', 'env:HW_SWEEP_DB', '--path', '{store}'], code: 1, line: /^hubwarden: store migrate: connect ECONNREFUSED 127\.0\.0\.1:\d+$/, mode: 'closed', env: { HW_SWEEP_DB: `postgres://postgres:${DB_PASSWORD}@127.0.0.1:{closedPort}/hubwarden` } },
