@@ -70,8 +70,10 @@ function serverUrl(baseUrl: string): string {
 /** `urlFrom` names where baseUrl came from (`--url`, `HUBWARDEN_URL`, `server.publicUrl in <file>`). */
 export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fetch = fetch, apiPath = '/api/v1', urlFrom?: string): AdminClient {
   const root = `${serverUrl(baseUrl).replace(/\/+$/, '')}${apiPath}`;
-  // Checked here so the error names the problem without echoing the secret to the terminal.
-  if (!BEARER_TOKEN.test(token)) throw new CliError('the admin token has spaces, line breaks or other characters a bearer token cannot carry (check --token, HUBWARDEN_ADMIN_TOKEN or the token file)');
+  // Checked here so the error names the problem without echoing the secret to the terminal. A
+  // bad value refused before any request, as a URL with a password in it is: exit 2 (it was 1,
+  // which `hubwarden --help` gives to a request that failed).
+  if (!BEARER_TOKEN.test(token)) throw new CliError('the admin token has spaces, line breaks or other characters a bearer token cannot carry (check --token, HUBWARDEN_ADMIN_TOKEN or the token file)', 2);
   async function call<T>(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<{ status: number; body: T }> {
     // A server that took the request and did not answer in time is up: "cannot reach" would send
     // the admin looking for a stopped server while the change (an offboarding, say) may be under way.

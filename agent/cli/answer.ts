@@ -16,10 +16,18 @@ export function kindOf(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
+/**
+ * What a field holds, in words, for the line that refuses it: one the answer leaves out is
+ * "missing" (kindOf's "an empty body" said of `{}`'s `status` read as if nothing came back).
+ */
+function fieldIs(field: string, value: unknown, expected: string): string {
+  return value === undefined ? `"${field}" is missing (${expected} expected)` : `"${field}" is ${value === '' ? 'empty' : kindOf(value)}, not ${expected}`;
+}
+
 /** `answer[field]` as a list of objects (`items` of a list route). */
 export function itemsOf<T>(answer: unknown, field = 'items'): T[] {
   const list = isObject(answer) ? answer[field] : undefined;
-  if (!Array.isArray(list)) throw unexpectedAnswer(`"${field}" is ${kindOf(list)}, not a list`);
+  if (!Array.isArray(list)) throw unexpectedAnswer(fieldIs(field, list, 'a list'));
   const bad = list.findIndex((item) => !isObject(item));
   if (bad >= 0) throw unexpectedAnswer(`"${field}[${bad}]" is ${kindOf(list[bad])}, not an object`);
   return list as T[];
@@ -28,14 +36,14 @@ export function itemsOf<T>(answer: unknown, field = 'items'): T[] {
 /** `answer[field]` as a non-empty string (an id the CLI goes on to use). */
 export function stringOf(answer: unknown, field: string): string {
   const value = isObject(answer) ? answer[field] : undefined;
-  if (typeof value !== 'string' || value === '') throw unexpectedAnswer(`"${field}" is ${value === '' ? 'empty' : kindOf(value)}, not a string`);
+  if (typeof value !== 'string' || value === '') throw unexpectedAnswer(fieldIs(field, value, 'a string'));
   return value;
 }
 
 /** `answer[field]` as a whole number ≥ 0 (a page's `total`). */
 export function countOf(answer: unknown, field: string): number {
   const value = isObject(answer) ? answer[field] : undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw unexpectedAnswer(`"${field}" is ${kindOf(value)}, not a count`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw unexpectedAnswer(fieldIs(field, value, 'a count'));
   return value;
 }
 

@@ -126,6 +126,9 @@ export function registerHubCommands(program: Command): void {
   const memberAction = async (hub: string, member: string, action: string, body?: unknown) => {
     const api = await connect(global());
     const { body: result } = await api.post<MemberView>(`/hubs/${seg(hub)}/members/${seg(member)}/${action}`, body);
+    // The member as it is now, or a line saying the answer is not one: `{}` printed a row of
+    // dashes with exit 0, which read as done whatever the server had (or had not) changed.
+    stringOf(result, 'id');
     printer(global().json).print(result, () => memberTable([result]));
   };
 

@@ -13,7 +13,7 @@ export interface Column<T> {
 
 export function table<T>(rows: T[], columns: Array<Column<T>>): string {
   if (rows.length === 0) return '(none)';
-  const cells = rows.map((r) => columns.map((c) => cell(valueOf(c, r))));
+  const cells = rows.map((r, i) => columns.map((c) => cell(valueOf(c, r), c.header, i)));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i].length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
   return [line(columns.map((c) => c.header.toUpperCase())), ...cells.map(line)].join('\n');
@@ -28,8 +28,16 @@ function valueOf<T>(column: Column<T>, row: T): unknown {
   }
 }
 
-function cell(value: unknown): string {
+/**
+ * A cell's text. A value the server sent as an object where a column shows text (an id, a status)
+ * is an answer this command cannot read: printed, it was `[object Object]` in the table, exit 0.
+ */
+function cell(value: unknown, header: string, row: number): string {
   if (value === undefined || value === null || value === '') return '-';
+  const parts = Array.isArray(value) ? value : [value];
+  if (parts.some((part) => typeof part === 'object' && part !== null)) {
+    throw unexpectedAnswer(`row ${row + 1} has ${Array.isArray(value) ? 'a list of objects' : 'an object'} under ${header.toUpperCase()}, where this command shows text`);
+  }
   if (Array.isArray(value)) return value.length ? escapeForTerminal(value.join(',')) : '-';
   return escapeForTerminal(String(value).replace(/\s+/g, ' '));
 }

@@ -3,7 +3,8 @@ import type { TaskView } from '../api.ts';
 import type { AdminClient } from './admin-client.ts';
 import { seg } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
-import { stringOf } from './answer.ts';
+import { isObject, kindOf, stringOf } from './answer.ts';
+import { unexpectedAnswer } from './output.ts';
 import { escapeForTerminal } from '../safe-text.ts';
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
@@ -25,6 +26,25 @@ export function pollInterval(defaultMs: number, env: NodeJS.ProcessEnv = process
   const ms = /^\d{1,10}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
   if (!(ms >= 1 && ms <= MAX_TIMER_MS)) throw new CliError(`HUBWARDEN_POLL_MS: expected a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got "${raw}"`, 2);
   return ms;
+}
+
+/**
+ * The fields of a task the CLI writes into a line (its progress, summary and error): a value of
+ * another kind was printed as `[object Object]` (`check for updates of acme failed: [object
+ * Object]`, a tasks row's `[object Object]/3`). `where` names the task in a list (`items[2].`).
+ */
+export function checkTaskText(task: unknown, where = ''): void {
+  if (!isObject(task)) return;
+  const wrong = (field: string, value: unknown, expected: string) => unexpectedAnswer(`"${where}${field}" is ${kindOf(value)}, not ${expected}`);
+  if (task.summary !== undefined && task.summary !== null && typeof task.summary !== 'string') throw wrong('summary', task.summary, 'a string');
+  if (task.lastError !== undefined && task.lastError !== null) {
+    if (!isObject(task.lastError)) throw wrong('lastError', task.lastError, 'an object');
+    if (typeof task.lastError.message !== 'string') throw wrong('lastError.message', task.lastError.message, 'a string');
+  }
+  if (task.progress !== undefined && task.progress !== null) {
+    if (!isObject(task.progress)) throw wrong('progress', task.progress, 'an object');
+    for (const field of ['done', 'total'] as const) if (typeof task.progress[field] !== 'number') throw wrong(`progress.${field}`, task.progress[field], 'a number');
+  }
 }
 
 /**
@@ -53,6 +73,7 @@ export async function followTask(client: AdminClient, taskId: string, intervalMs
     for (;;) {
       const task = await client.get<TaskView>(`/tasks/${seg(taskId)}`);
       stringOf(task, 'status');
+      checkTaskText(task);
       const progress: Partial<NonNullable<TaskView['progress']>> = task.progress && typeof task.progress === 'object' ? task.progress : {};
       const total = typeof progress.total === 'number' && progress.total > 0 ? progress.total : 1;
       const done = typeof progress.done === 'number' ? progress.done : 0;

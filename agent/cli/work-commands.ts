@@ -5,7 +5,7 @@ import { seg } from './admin-client.ts';
 import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
 import { fetchPages, parseLimit } from './paging.ts';
-import { pollInterval } from './task-progress.ts';
+import { checkTaskText, pollInterval } from './task-progress.ts';
 import { alreadyDoneText, isObject, itemsOf, stringOf } from './answer.ts';
 import { REASON_HELP, reasonBody } from './reason.ts';
 
@@ -13,6 +13,7 @@ const UNFINISHED = new Set(['queued', 'running', 'waiting']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function taskTable(tasks: TaskView[]): string {
+  tasks.forEach((task, i) => checkTaskText(task, `items[${i}].`));
   return table(tasks, [
     { header: 'id', value: (t) => t.id },
     { header: 'hub', value: (t) => t.hubId },
@@ -92,6 +93,10 @@ export function registerWorkCommands(program: Command): void {
       const reason = reasonBody(opts.reason);
       const api = await connect(global());
       const { body } = await api.post<DeprovisioningReport>(`/reports/${seg(reportId)}/apply`, { memberIds, ...reason });
-      printer(global().json).print(body, () => `report ${body.id}: ${body.status}; ${body.items.filter((i) => i.appliedAt).length} of ${body.items.length} item(s) applied${alreadyDoneText(body)}`);
+      // Read before printing: an id or status of another kind printed `report undefined: [object Object]`, exit 0.
+      const id = stringOf(body, 'id');
+      const status = stringOf(body, 'status');
+      const items = itemsOf<DeprovisioningReport['items'][number]>(body);
+      printer(global().json).print(body, () => `report ${id}: ${status}; ${items.filter((i) => i.appliedAt).length} of ${items.length} item(s) applied${alreadyDoneText(body)}`);
     });
 }

@@ -102,7 +102,7 @@ describe('hubwarden CLI: unexpected answers from the server', () => {
     }
     // A task the server describes without a status: the poll does not spin on it.
     reply = (path) => ({ body: path.includes('/tasks/') ? '{"id":"t-1"}' : '{"taskId":"t-1"}' });
-    assertOneLine(await cli(at(['check', 'acme-ads'])), 'check ← task without status', /"status" is an empty body, not a string/);
+    assertOneLine(await cli(at(['check', 'acme-ads'])), 'check ← task without status', /"status" is missing \(a string expected\)/);
   });
 
   test('values from the server are printed with control characters escaped (table, --json, errors)', async () => {
