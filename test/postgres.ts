@@ -83,3 +83,14 @@ export function testSchema(url: string, label = 'test'): { schema: string; drop:
     },
   };
 }
+
+/** Runs `fn` on a client of its own connected to `url`, ended after (a test's look at the schema from outside the store). */
+export async function withPgClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { freshSchemas } from '../../../test/fresh-schemas.ts';
-import { postgresForTests } from '../../../test/postgres.ts';
+import { postgresForTests, withPgClient } from '../../../test/postgres.ts';
 import { collect } from '../store.ts';
 import { migrate, migrationFiles } from './migrate.ts';
 import { PostgresStore } from './postgres-store.ts';
@@ -18,15 +18,7 @@ declare module '../collections.ts' {
 const db = await postgresForTests();
 const freshSchema = freshSchemas(db);
 
-async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+const withClient = <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => withPgClient(db.url, fn);
 
 async function open(schema: string): Promise<PostgresStore> {
   const store = new PostgresStore({ url: db.url, schema, poolSize: 2 });

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { freshSchemas } from '../../../test/fresh-schemas.ts';
-import { postgresForTests } from '../../../test/postgres.ts';
+import { postgresForTests, withPgClient } from '../../../test/postgres.ts';
 import { PostgresStore } from './postgres-store.ts';
 import { encodeKey, ident } from './sql.ts';
 
@@ -16,15 +16,7 @@ declare module '../collections.ts' {
 const db = await postgresForTests();
 const freshSchema = freshSchemas(db);
 
-async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+const withClient = <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => withPgClient(db.url, fn);
 
 /** Whether this server can compress with LZ4 (PostgreSQL 14+ built with it). */
 const lz4 = db.skip ? false : await withClient(async (client) => {
