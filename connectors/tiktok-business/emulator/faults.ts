@@ -1,7 +1,8 @@
 /**
  * Fault injection: latency, held requests (client timeouts), dropped sockets, HTTP 5xx, service
  * codes (50000, 50002, 51060), throttling with 40100 (after N calls, for a while, or at random),
- * forced codes on chosen endpoints, and short pages (at random, or chosen ones cut to a set length).
+ * forced codes on chosen endpoints, short pages (at random, or chosen ones cut to a set length), and
+ * writes carried out whose answer is then lost (`lostReply`).
  * Decisions use a seeded PRNG when `seed` is given, so a faulty run can be replayed exactly.
  */
 import { seededRandom } from '../../sdk/seeded-random.ts';
@@ -66,6 +67,15 @@ export interface FaultConfig {
   match?: string;
   throttle?: ThrottleFault;
   codes?: ForcedCode[];
+  /**
+   * The next `calls` (default 1) POSTs whose endpoint matches `match` (default: any) are carried
+   * out, and then their answer is lost: the socket is destroyed after the change was made. TikTok
+   * has no idempotency key and warns that a write whose answer was lost (a timeout, a dropped
+   * connection) may have applied ("re-read before retrying", the API's conventions on retries),
+   * which is the case this fault makes happen on demand. A fault of the emulator, not a TikTok
+   * behaviour; its answer codes are not changed.
+   */
+  lostReply?: { match?: string; calls?: number };
   seed?: number;
 }
 
@@ -82,6 +92,7 @@ export class FaultPlan {
   #throttledUntil: number | undefined;
   #forcedUsed: number[] = [];
   #shortUsed: number[] = [];
+  #lostReplies = 0;
 
   constructor(private readonly now: () => number, initial?: FaultConfig) {
     this.set(initial ?? {});
@@ -94,6 +105,7 @@ export class FaultPlan {
     this.#throttledUntil = undefined;
     this.#forcedUsed = (config.codes ?? []).map(() => 0);
     this.#shortUsed = (config.shortPages ?? []).map(() => 0);
+    this.#lostReplies = 0;
   }
 
   get current(): FaultConfig {
@@ -116,6 +128,15 @@ export class FaultPlan {
     if (this.#roll(this.#config.dropRate, endpoint)) return 'drop';
     if (this.#roll(this.#config.httpErrorRate, endpoint)) return 'http-503';
     return undefined;
+  }
+
+  /** Whether the answer of this call, carried out already, is lost (`lostReply`: POSTs only). */
+  loseReply(method: string, endpoint: string): boolean {
+    const f = this.#config.lostReply;
+    if (!f || method !== 'POST' || (f.match !== undefined && !new RegExp(f.match).test(endpoint))) return false;
+    if (this.#lostReplies >= (f.calls ?? 1)) return false;
+    this.#lostReplies++;
+    return true;
   }
 
   /** A fault inside the API, after authentication: forced codes, throttling, service errors. */

@@ -3,7 +3,8 @@
  * `/open_api/v1.3/<endpoint>/` with the token in the `Access-Token` header and POST bodies as JSON
  * (TikTok API for Business "Request URL format" and Authentication pages); every answer that
  * reaches the API is HTTP 200 with the envelope and an `X-Tt-Logid` header. Transport faults
- * (latency, held requests, dropped sockets, HTTP 503) apply before the API. Control endpoints
+ * (latency, held requests, dropped sockets, HTTP 503) apply before the API; a lost reply
+ * (`lostReply`) after it, to a write carried out. Control endpoints
  * live under `/__emulator/`.
  */
 import type { IncomingMessage } from 'node:http';
@@ -176,6 +177,8 @@ export function createTikTokApp(rt: EmulatorRuntime, baseLatencyMs: number, cont
     const token = req.get('access-token') || undefined;
     const answer = route(rt, { method: req.method, path: url.pathname, token, params });
     record(answer.kind === 'http' ? answer.status : 200, answer.kind === 'envelope' ? answer.envelope.code : undefined, typeof params === 'string' ? {} : req.method === 'POST' ? params : {});
+    // `lostReply`: carried out, then the answer lost (the socket reset before a byte of it).
+    if (rt.faults.loseReply(req.method, endpoint)) return void req.socket.destroy();
     if (!res.destroyed) send(res, answer);
   });
   return app;

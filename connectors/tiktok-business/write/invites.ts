@@ -159,10 +159,7 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string, listedA
       if (listedAs !== undefined) return 'already-done';
       // Not applied (40007): a look-up that cannot tell fails the revoke, to be tried again.
       const row = await findRow(ctx, key, what, { thorough: true, strict: true }).catch((recheck: unknown) => { throw markedNotApplied(recheck); });
-      // Listed as a member now: accepted meanwhile, as the 40002 below says for the listed spelling.
-      if (row?.relation_status === 'BOUND') throw acceptedConflict(what, row.user_email ?? email, row, err);
-      const listed = row && (row.relation_status === 'PENDING' || row.relation_status === 'REJECTED') ? row.user_email : undefined;
-      return listed && listed !== email ? cancelInvite(ctx, inviteId, listed) : 'already-done';
+      return settleRevoke(ctx, { inviteId, email, listedAs, row, err, what, sameSpelling: 'already-done' });
     }
     // 40050, a duplicate request: "the first one may have applied: re-read the state, do not
     // resend blindly" (Return codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097).
@@ -179,37 +176,62 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string, listedA
       if (row?.relation_status !== 'PENDING' && row?.relation_status !== 'REJECTED') return 'already-done';
       throw err;
     }
-    // 40001 may be TikTok's word for an address it does not know [INF #18]; only while the token is
-    // still an ADMIN, and only when the address has no row, is it the invitation already gone.
-    if (err.providerCode === '40001' && await goneWhileAdmin(ctx, err, email, what)) return 'already-done';
+    // 40001 may be TikTok's word for an address it does not know [INF #18]: only while the token is
+    // still an ADMIN is it about the address, read back as after a 40007.
+    if (err.providerCode === '40001') {
+      const seen = await rowWhileAdmin(ctx, err, email, what);
+      if (seen) return settleRevoke(ctx, { inviteId, email, listedAs, row: seen.row, err, what, sameSpelling: 'refused' });
+    }
     // 40002 on an address that belongs to a member: the person accepted in the meantime. Any 40002
     // is checked by re-reading the row, not only one whose message starts with `user_email:`:
     // TikTok's messages are free text and the code is what to branch on ("Return codes",
     // https://business-api.tiktok.com/portal/docs?id=1737172488964097).
     if (err.kind === 'invalid-argument' && err.providerCode === '40002') {
-      const row = await findRow(ctx, email, what, { strict: true }).catch((recheck: unknown) => { throw markedNotApplied(recheck); });
-      if (row?.relation_status === 'BOUND') throw acceptedConflict(what, email, row, err);
+      const row = await findRow(ctx, email, what, { thorough: true, strict: true }).catch((recheck: unknown) => { throw markedNotApplied(recheck); });
       // No row at all, or only a former member's (UNBOUND): the invitation is gone, whichever code
       // TikTok gives an unknown address (40007 in the emulator; TikTok's docs are silent on the
       // code [INF #18]), as after a 40007 or a 40050.
-      if (!row || row.relation_status === 'UNBOUND') return 'already-done';
+      return settleRevoke(ctx, { inviteId, email, listedAs, row, err, what, sameSpelling: 'refused' });
     }
     throw err;
+  }
+}
+
+/**
+ * A revoke TikTok refused as if `email` had no invitation (40007; 40001 or 40002, its code for an
+ * unknown address being undocumented [INF #18]), settled from the address's row read again in
+ * full (`thorough`: the invitations asked for by status too, as a read without a `relation_status`
+ * filter may list members only [INF #8]). Listed BOUND: accepted meanwhile (conflict). Not listed,
+ * or only as a former member (UNBOUND): gone (already-done). Listed PENDING or REJECTED under
+ * another spelling, where TikTok may take the `user_email` only as listed [INF #44]: that one is
+ * revoked (once). Listed under this very spelling: `sameSpelling` (40007, TikTok's "does not
+ * exist", is already-done; a 40001 or 40002 is the refusal, not applied). Taken from an
+ * unfiltered read alone, an invitation still listed was audited revoked, and the person could
+ * still accept it.
+ */
+function settleRevoke(ctx: TikTokContext, r: { inviteId: string; email: string; listedAs: string | undefined; row: MemberRow | undefined; err: ConnectorError; what: string; sameSpelling: 'already-done' | 'refused' }): Promise<ChangeResult> | ChangeResult {
+  if (r.row?.relation_status === 'BOUND') throw acceptedConflict(r.what, r.row.user_email ?? r.email, r.row, r.err);
+  const listed = r.row && (r.row.relation_status === 'PENDING' || r.row.relation_status === 'REJECTED') ? r.row.user_email : undefined;
+  if (!listed) return 'already-done';
+  if (r.listedAs === undefined && listed !== r.email) return cancelInvite(ctx, r.inviteId, listed);
+  if (r.sameSpelling === 'already-done') return 'already-done';
+  throw r.err;
+}
+
+/** The address's row (read in full, as settleRevoke needs) while the token is still an ADMIN; undefined when it is not, or the check failed for good. */
+async function rowWhileAdmin(ctx: TikTokContext, err: unknown, email: string, what: string): Promise<{ row: MemberRow | undefined } | undefined> {
+  try {
+    if (!(await tokenStillAdmin(ctx))) return undefined;
+    return { row: await findRow(ctx, email, what, { thorough: true, strict: true }) };
+  } catch (recheck) {
+    if (isPassing(recheck)) throw recheckPassed(recheck, err, what);
+    return undefined;
   }
 }
 
 /** A revoke of an address that is a member now: the person accepted in the meantime. */
 function acceptedConflict(what: string, email: string, row: MemberRow, cause: unknown): ConnectorError {
   return new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id}); remove the member instead`, { notApplied: true, cause });
-}
-
-async function goneWhileAdmin(ctx: TikTokContext, err: unknown, email: string, what: string): Promise<boolean> {
-  try {
-    return await tokenStillAdmin(ctx) && !(await findRow(ctx, email, what, { strict: true }));
-  } catch (recheck) {
-    if (isPassing(recheck)) throw recheckPassed(recheck, err, what);
-    return false;
-  }
 }
 
 /**
@@ -279,16 +301,52 @@ function acceptedMeanwhile(row: MemberRow | undefined, email: string, what: stri
   }
 }
 
+/**
+ * Re-sends whose new invite went out with its answer lost (a timeout, a dropped connection: it may
+ * have applied, and TikTok has no idempotency key, "re-read before retrying"), per connector, by
+ * address (inviteIdOf), with when. The old invitation was revoked before that invite was sent, so
+ * a PENDING row found on the retry is the new one. An invitation's id is its address: without
+ * this, the retry revoked the invitation just sent and sent a third, and the person got two
+ * invitation emails in a row, the first one's link dead. Held in memory for RESEND_MEMORY_MS.
+ */
+const resends = new WeakMap<TikTokContext, Map<string, number>>();
+export const RESEND_MEMORY_MS = 24 * 3_600_000;
+
+function resendsOf(ctx: TikTokContext): Map<string, number> {
+  let m = resends.get(ctx);
+  if (!m) resends.set(ctx, (m = new Map()));
+  return m;
+}
+
 /** TikTok has no resend: revoke, then invite again (both count against the rate limit). */
 export async function reinvite(ctx: TikTokContext, input: { inviteId: string; email: string; role: string; assets?: readonly InviteAsset[] }): Promise<InviteResult> {
   const what = `tiktok-business: invite ${input.email} again as ${input.role} to Business Center ${ctx.bcId}`;
   assertEmail(input.email, what);
   assertRole(input.role, what);
   const access = checkedAccessOf(input.assets, what);
+  const key = inviteIdOf(input.email);
+  const sent = resendsOf(ctx);
+  const lostAt = sent.get(key);
+  if (lostAt !== undefined && Date.now() - lostAt < RESEND_MEMORY_MS) {
+    // The last re-send's invite may have applied: look first (alreadyListed's reading).
+    const row = await findRow(ctx, input.email, what, { thorough: true });
+    acceptedMeanwhile(row, input.email, what);
+    if (row?.relation_status === 'PENDING' && row.user_role === input.role) {
+      sent.delete(key);
+      return { result: 'done', inviteId: key, assumedLifetimeMs: ASSUMED_INVITE_LIFETIME_MS };
+    }
+  }
   // As for a role change: an invitation TikTok would refuse for its ad accounts is not sent after
   // the old one was revoked (assertAdAccountsInBc).
   await assertAdAccountsInBc(ctx, access, what);
-  await cancelInvite(ctx, input.inviteId || inviteIdOf(input.email));
-  acceptedMeanwhile(await sendInvite(ctx, input.email, input.role, what, access), input.email, what);
-  return { result: 'done', inviteId: inviteIdOf(input.email), assumedLifetimeMs: ASSUMED_INVITE_LIFETIME_MS };
+  await cancelInvite(ctx, input.inviteId || key);
+  try {
+    acceptedMeanwhile(await sendInvite(ctx, input.email, input.role, what, access), input.email, what);
+  } catch (err) {
+    if (isConnectorError(err) && err.notApplied === true) sent.delete(key);
+    else sent.set(key, Date.now());
+    throw err;
+  }
+  sent.delete(key);
+  return { result: 'done', inviteId: key, assumedLifetimeMs: ASSUMED_INVITE_LIFETIME_MS };
 }
