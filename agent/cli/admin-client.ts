@@ -12,6 +12,8 @@ export interface AdminClient {
   /** The body as text, asking for `accept` (the list routes answer `text/csv` as well as JSON). */
   getText(path: string, accept: string): Promise<string>;
   post<T>(path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Text the server wrote (a problem's detail, a task's error) with the admin token taken out. */
+  scrub(text: string): string;
 }
 
 /** How long one request may take, its answer's body included. */
@@ -74,6 +76,7 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
   // bad value refused before any request, as a URL with a password in it is: exit 2 (it was 1,
   // which `hubwarden --help` gives to a request that failed).
   if (!BEARER_TOKEN.test(token)) throw new CliError('the admin token has spaces, line breaks or other characters a bearer token cannot carry (check --token, HUBWARDEN_ADMIN_TOKEN or the token file)', 2);
+  const scrub = (text: string) => text.split(token).join('[admin token]');
   async function call<T>(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<{ status: number; body: T }> {
     // A server that took the request and did not answer in time is up: "cannot reach" would send
     // the admin looking for a stopped server while the change (an offboarding, say) may be under way.
@@ -141,7 +144,7 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
       // or not; one that is not JSON (a proxy's 503 page while the server restarts) is named by
       // its status, not as "not a hubwarden server".
       const said = isObject(parsed) && typeof parsed.detail === 'string' && parsed.detail ? parsed.detail : res.statusText || 'the request failed';
-      const detail = shortDetail(said.split(token).join('[admin token]'));
+      const detail = shortDetail(scrub(said));
       const retry = res.status === 429 || res.status === 503 ? retryAfterSeconds(res) : undefined;
       const when = retry !== undefined && !/retry in \d+ s/.test(detail) ? `; retry in ${retry} s` : '';
       const hint = res.status === 401 ? ' (pass --token or set HUBWARDEN_ADMIN_TOKEN)' : '';
@@ -172,6 +175,7 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
     get: async <T>(path: string) => (await call<T>('GET', path)).body,
     getText: async (path: string, accept: string) => (await call<string>('GET', path, undefined, accept)).body,
     post: <T>(path: string, body?: unknown) => call<T>('POST', path, body ?? {}),
+    scrub,
   };
 }
 

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CliError, oneLine } from './cli-error.ts';
-import { escapeForTerminal } from '../safe-text.ts';
+import { escapeForTerminal, freeTextProblem } from '../safe-text.ts';
 import { registerDecisionCommands } from './decision-commands.ts';
 import { registerOfferCommands } from './offer-commands.ts';
 import { registerHubCommands } from './hub-commands.ts';
@@ -174,6 +174,9 @@ function commandPath(command: Command): string {
   return names.join(' ');
 }
 
+/** The options whose value is an id or a search text the server matches: one line of plain text. */
+const CHECKED_OPTIONS = new Set(['--hub', '--search']);
+
 function refuseEmptyValues(action: Command): void {
   action.registeredArguments.forEach((argument, i) => {
     const value: unknown = action.processedArgs[i];
@@ -186,12 +189,19 @@ function refuseEmptyValues(action: Command): void {
     // A person's <email> and an <offerId>, by the server's own rule: a zero-width space or a
     // full-width ＠ in a pasted address was the server's 400, exit 1, with the value not shown.
     if (typeof value === 'string') checkPathArgument(named, argument.name(), value);
+    // A control character in an id (a pasted ESC, a tab, a NUL): checked as every --reason is
+    // (reason.ts), a usage mistake rather than a request for a path no hub, member or task has.
+    const problem = typeof value === 'string' ? freeTextProblem(value) : undefined;
+    if (problem) throw new CliError(`${named}: the value ${problem}`, 2);
   });
   for (let c: Command | null = action; c; c = c.parent) {
     for (const option of c.options) {
       const value: unknown = c.getOptionValue(option.attributeName());
       // Says which option, never what it held (the value of --token is a secret).
       if (typeof value === 'string' && value.trim() === '') throw new CliError(`${option.long ?? option.flags} is empty${option.long === '--token' ? ': pass the admin token, or leave --token out to use HUBWARDEN_ADMIN_TOKEN or the config' : ''}`, 2);
+      // A hub id or a search text sent in the query string: refused as an id argument is, above.
+      const problem = typeof value === 'string' && CHECKED_OPTIONS.has(option.long ?? '') ? freeTextProblem(value) : undefined;
+      if (problem) throw new CliError(`${option.long}: the value ${problem}`, 2);
     }
   }
 }

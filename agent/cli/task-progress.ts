@@ -86,7 +86,9 @@ export async function followTask(client: AdminClient, taskId: string, intervalMs
         bar.setTotal(total);
         bar.update(done, { phase });
       }
-      if (FINISHED.has(task.status)) return task;
+      // Its error is printed (`check for updates of acme failed: …`): scrubbed as a problem's
+      // detail is, so an error that quotes the request's Authorization header never shows the token.
+      if (FINISHED.has(task.status)) return task.lastError ? { ...task, lastError: { ...task.lastError, message: client.scrub(task.lastError.message) } } : task;
       await sleep(intervalMs);
     }
   } finally {

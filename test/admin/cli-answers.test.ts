@@ -105,6 +105,17 @@ describe('hubwarden CLI: unexpected answers from the server', () => {
     assertOneLine(await cli(at(['check', 'acme-ads'])), 'check ← task without status', /"status" is missing \(a string expected\)/);
   });
 
+  test("a followed task's error is scrubbed as a problem's detail is: the admin token never printed", async () => {
+    const token = 'follow-admin-token-s3cret';
+    const failed = { id: 't-1', kind: 'check-for-updates', status: 'failed', summary: 'check', lastError: { kind: 'app', message: `upstream refused Bearer ${token}` } };
+    reply = (path) => ({ body: JSON.stringify(path.startsWith('/api/v1/tasks/') ? failed : { taskId: 't-1' }) });
+    for (const args of [['check', 'acme-ads'], ['claim', 'jane@example.com', 'offer-1']]) {
+      const run = await cli([...args, '--url', url, '--token', token]);
+      assertOneLine(run, args.join(' '), /failed: upstream refused Bearer \[admin token\]$/);
+      assert.ok(!(run.stdout + run.stderr).includes(token), `${args.join(' ')}: the token printed: ${run.stderr}`);
+    }
+  });
+
   test('values from the server are printed with control characters escaped (table, --json, errors)', async () => {
     const hostile = 'evil\u001b[2J\u001b[H\u001b]0;pwned\u0007\r\u009b31m\u202etxt.exe';
     const member = { hubId: 'acme-ads', id: '1001', status: 'onboarded', email: hostile, name: hostile, appRole: 'EMPLOYEE', assets: [], grantedBy: [hostile], kind: 'member' };

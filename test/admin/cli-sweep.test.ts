@@ -131,6 +131,11 @@ describe('hubwarden CLI: every failure is one line and a non-zero exit', () => {
     usage(['remove', 'acme-ads', '1001', '--reason', 'line one\nline two'], /--reason: the text holds a control character \(U\+000A, a line break\)/),
     usage(['claim', 'jane@example.com\n', 'offer-1'], /claim: the <email> argument: expected an email address, got "jane@example\.com\\x0a"$/),
     usage(['exempt', 'acme-ads', '1001', '--reason', 'board\u0007member'], /--reason: the text /),
+    usage(['members', 'acme\u001b[2J'], /^hubwarden: members: the <hub> argument: the value holds a control character \(U\+001B\)/),
+    usage(['remove', 'acme-ads', '1001\t'], /^hubwarden: remove: the <member> argument: the value holds a control character \(U\+0009\)/),
+    usage(['tasks', 'retry', 'acme-ads', 't-1\u007f', '--reason', 'rerun'], /^hubwarden: tasks retry: the <taskId> argument: the value holds a control character \(U\+007F\)/),
+    usage(['members', 'acme-ads', '--search', 'jane\u0001'], /^hubwarden: --search: the value holds a control character \(U\+0001\)/),
+    usage(['tasks', '--hub', 'acme\nads'], /^hubwarden: --hub: the value holds a control character \(U\+000A, a line break\)/),
     // A server URL with a password in it, given or from the environment: never echoed.
     usage(['--url', `http://admin:${URL_PASSWORD}@127.0.0.1:1`, 'hubs'], /has a user name or password in it/),
     usage(['hubs'], /has a user name or password in it/, { HUBWARDEN_URL: `http://admin:${URL_PASSWORD}@127.0.0.1:1` }),
