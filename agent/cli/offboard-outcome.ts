@@ -23,7 +23,9 @@ const FAILED = new Set(['failed', 'cancelled']);
 
 export async function offboardOutcome(client: AdminClient, task: TaskView, email: string): Promise<{ text: string; children: TaskView[]; error?: CliError }> {
   const result = (task.result && typeof task.result === 'object' ? task.result : {}) as OffboardResult;
-  const children = (await fetchPages<TaskView>(client, '/tasks', new URLSearchParams({ parentId: task.id }), Number.MAX_SAFE_INTEGER)).items;
+  // A child's error is the server's text: scrubbed as a followed task's is (task-progress.ts).
+  const children = (await fetchPages<TaskView>(client, '/tasks', new URLSearchParams({ parentId: task.id }), Number.MAX_SAFE_INTEGER)).items
+    .map((t) => (t.lastError ? { ...t, lastError: { ...t.lastError, message: client.scrub(t.lastError.message) } } : t));
   const lines = children.map((t) => `  ${String(t.status).padEnd(9)} ${t.kind} ${t.hubId ?? '-'}: ${t.summary}${t.lastError ? `: ${t.lastError.message}` : ''}`);
   for (const h of result.held ?? []) lines.push(`  held      ${h.hubId}: ${h.summary}: ${h.why}`);
   for (const r of result.reported ?? []) lines.push(`  reported  ${r.operations} removal(s) added to the deprovisioning report of ${r.hubId} (hubwarden reports --hub ${r.hubId})`);

@@ -114,6 +114,13 @@ describe('hubwarden CLI: unexpected answers from the server', () => {
       assertOneLine(run, args.join(' '), /failed: upstream refused Bearer \[admin token\]$/);
       assert.ok(!(run.stdout + run.stderr).includes(token), `${args.join(' ')}: the token printed: ${run.stderr}`);
     }
+    // An offboarding's removals are listed, not followed: their errors are scrubbed too.
+    const child = { ...failed, id: 't-2', kind: 'remove-member', summary: 'remove jane@example.com' };
+    reply = (path) => ({ body: JSON.stringify(path.startsWith('/api/v1/tasks?') ? { total: 1, items: [child] } : path.startsWith('/api/v1/tasks/') ? { ...failed, kind: 'offboard', status: 'completed', result: {} } : { taskId: 't-1' }) });
+    const run = await cli(['offboard', 'jane@example.com', '--url', url, '--token', token]);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stdout + run.stderr, /upstream refused Bearer \[admin token\]/);
+    assert.ok(!(run.stdout + run.stderr).includes(token), `offboard: the token printed: ${run.stdout}${run.stderr}`);
   });
 
   test('values from the server are printed with control characters escaped (table, --json, errors)', async () => {
