@@ -1,4 +1,5 @@
 import type { Operation, OperationKind } from '../../plan/operation.ts';
+import { emailKey } from '../../matching/email-key.ts';
 import { planPerson } from '../../plan/plan-hub.ts';
 import { lastAdminHold } from '../../plan/removal.ts';
 import { classify } from '../../safety/classify.ts';
@@ -83,11 +84,12 @@ function heldByRefusal(ctx: TaskContext, op: Operation, { failed, why }: { faile
   } };
 }
 
-/** Whether two invites ask the app for the same thing. */
+/** Whether two invites ask the app for the same thing (the address compared as matching compares it: emailKey). */
 function sameRequest(a: Operation | undefined, b: Operation): boolean {
   const ask = (o: Operation) => o.kind === 'invite' || o.kind === 'reinvite'
-    ? JSON.stringify([o.kind, o.email.toLowerCase(), o.role, [...(o.assets ?? [])].map((x) => JSON.stringify(x)).sort()]) : undefined;
-  return a !== undefined && ask(a) !== undefined && ask(a) === ask(b);
+    ? JSON.stringify([o.kind, emailKey(o.email), o.role, [...(o.assets ?? [])].map((x) => JSON.stringify(x)).sort()]) : undefined;
+  const asked = a === undefined ? undefined : ask(a);
+  return asked !== undefined && asked === ask(b);
 }
 
 /**
