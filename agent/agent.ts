@@ -4,6 +4,8 @@ import type { HubConnector } from '../connectors/sdk/connector.ts';
 import type { AgentApi } from './api.ts';
 import { recordConfigChange, type ConfigRevision } from './audit/config-change.ts';
 import { mirrorAuditToFile } from './audit/audit-log.ts';
+import { auditCredentialRotations } from './audit/credential-rotation.ts';
+import type { Keyring } from './secrets/keyring.ts';
 import { defineDirectoryIndexes } from './desired-state/directory-records.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { offboardHandler } from './dispatch/offboard.ts';
@@ -41,6 +43,12 @@ export interface AgentOptions {
    * audit/config-change.ts). Needs a loaded config (its path and hash); default false (tests).
    */
   auditConfig?: boolean;
+  /**
+   * With `auditConfig`: the key (derived from `secrets.keyFile`) credential slots' fingerprints are
+   * made with, asked for at start; a secret changed behind the same secret reference is audited once
+   * (`credential-rotated`, audit/credential-rotation.ts). Absent: not checked (tests).
+   */
+  credentialKey?: () => Keyring;
   /** Dedupe window of per-person reconciles (ms). */
   dispatchWindowMs?: number;
   /** How often finished tasks past `store.taskRetentionDays` are pruned (ms; default 6 h). */
@@ -122,6 +130,11 @@ export function createAgent(o: AgentOptions): Agent {
         const entry = recorded.entry;
         hubRules = recorded.hubRules;
         if (entry) o.log.info(`config changed since the last start: audited as config-changed (${entry.subject?.label ?? ''})`);
+        if (o.credentialKey && o.config.secretRefs.length > 0) {
+          const rotations = await auditCredentialRotations(o.store, o.config, o.credentialKey());
+          for (const e of rotations.entries) o.log.info(`credential changed since the last start: audited as credential-rotated (${e.subject?.label ?? ''})`);
+          if (rotations.rekeyed) o.log.warn('credential fingerprints were made with another secrets.keyFile key: recorded anew, a rotation since the last start is not audited');
+        }
       }
       await runner.start();
       dispatcher.start();

@@ -14,7 +14,7 @@ import { composeHubwarden } from './compose.ts';
 import { StoreUnavailable } from '../agent/store/store-unavailable.ts';
 
 const ENV = { ADMIN_TOKEN: 'admin-token-compose-0123456789', SCIM_A: 'scim-token-compose-0123456789' };
-const configWith = (threshold: number) => parseConfig(`
+const configWith = (threshold: number, env: Record<string, string> = {}) => parseConfig(`
 server: { adminTokens: [env:ADMIN_TOKEN] }
 hubs:
   - id: hub-a
@@ -25,7 +25,7 @@ hubs:
     teams:
       - { group: Admins, hubRole: owner, appRole: ADMIN }
     safety: { removalThresholdPercent: ${threshold} }
-`, '/tmp/hubwarden-compose/hubwarden.yaml', ENV);
+`, '/tmp/hubwarden-compose/hubwarden.yaml', { ...ENV, ...env });
 
 test('the service audits a changed config at start, once: config-changed with the file and what changed', async () => {
   const store = new MemoryStore();
@@ -70,4 +70,20 @@ test('a store that refuses the config-changed record at start stops the start: i
   await next.start();
   await next.stop(0);
   assert.equal((await queryAudit(store, { action: 'config-changed' })).items.length, 1);
+});
+
+test('the service audits a secret rotated behind the same secret reference at start, once, with the key file\'s key (agent/audit/credential-rotation.ts)', async () => {
+  const store = new MemoryStore();
+  await store.open();
+  const keyring = Keyring.fromKey(randomBytes(32)); // one key file across the restarts
+  const startWith = async (scimToken: string) => {
+    const hubwarden = composeHubwarden({ config: configWith(20, { SCIM_A: scimToken }), store, auditFile: false, keyring });
+    await hubwarden.start();
+    await hubwarden.stop(0);
+    return (await queryAudit(store, { action: 'credential-rotated' })).items;
+  };
+  assert.equal((await startWith(ENV.SCIM_A)).length, 0, 'the first start records the fingerprints');
+  const entries = await startWith('scim-token-compose-rotated-0123456789');
+  assert.deepEqual(entries.map((e) => [e.hubId, e.subject?.label]), [['hub-a', 'hub hub-a: scim.tokens[0]']]);
+  assert.equal((await startWith('scim-token-compose-rotated-0123456789')).length, 1, 'the same secret again: nothing');
 });

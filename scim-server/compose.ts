@@ -32,6 +32,8 @@ import { createScimRouter } from './scim/router.ts';
 import { createWebRouter } from './web/router.ts';
 import { endingLeaverSessions } from './web/leaver-sessions.ts';
 import type { Keyring } from '../agent/secrets/keyring.ts';
+import { CREDENTIAL_FINGERPRINT_PURPOSE } from '../agent/audit/credential-rotation.ts';
+import { labelKeyFor } from './credentials.ts';
 
 export interface HubwardenOptions {
   config: LoadedConfig;
@@ -116,7 +118,9 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
 
   const writeback = createWriteback({ config, store, log: childLogger('writeback'), onOutcome: recordWriteback });
   const members = createMemberService({ config, store, log, writeback, graphCalls: (hubId) => graphCalls.get(hubId) ?? 0 });
-  const agent = createAgent({ config, store, connectorFor, log, members, runner: o.runner, auditFile: o.auditFile, auditConfig: true });
+  const agent = createAgent({ config, store, connectorFor, log, members, runner: o.runner, auditFile: o.auditFile, auditConfig: true,
+    // Derived when the agent starts, not here: a server composed and never started reads no key file.
+    credentialKey: () => labelKeyFor(CREDENTIAL_FINGERPRINT_PURPOSE, config.pathOf(config.file.secrets.keyFile), o.keyring) });
 
   // Task metrics from the store's change feed, one count per task end (ops/task-metrics.ts).
   const unsubscribe = store.subscribe(taskEndCounter());
