@@ -99,9 +99,17 @@ export interface InviteRoleChange {
  */
 export interface InviteOutcome { result: ChangeResult; inviteId: string; memberId?: string; assumedLifetimeMs?: number }
 
-/** Sends a pending invite again (cancel + invite where the app has no resend). */
+/**
+ * Sends a pending invite again (cancel + invite where the app has no resend).
+ * `earlierAttemptUnknown`: the caller's durable record of this re-send (its task's attempts, seen
+ * by every replica and kept across restarts) says an earlier attempt may have reached the app and
+ * its outcome is unknown (a timeout, a dropped connection, a process stopped mid-call). Where the
+ * app has no resend, that attempt may have sent the new invite already: the connector must not
+ * cancel an invite it may have sent, and sends none before it has looked. Absent: no earlier
+ * attempt may have reached the app (nothing is looked up; the pending invite is the old one).
+ */
 export interface Reinvite {
-  reinvite(input: { inviteId: string; email: string; role: string; tasks?: string[]; assets?: readonly InviteAsset[] }): Promise<InviteOutcome>;
+  reinvite(input: { inviteId: string; email: string; role: string; tasks?: string[]; assets?: readonly InviteAsset[]; earlierAttemptUnknown?: boolean }): Promise<InviteOutcome>;
 }
 
 /** Changes a member's hub role without re-inviting them. Refuses to demote the last admin (conflict). */

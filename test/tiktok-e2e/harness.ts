@@ -62,14 +62,18 @@ export interface TikTokHarness {
  * `front`: a handler every call to the emulator passes first (a test that changes the world at a
  * chosen point of a read); it calls `next()` to have the emulator answer.
  */
-export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown>; store?: SuiteStore; extraTeams?: unknown[]; front?: express.RequestHandler } = {}): Promise<TikTokHarness> {
+/**
+ * `freshConnectors`: every task attempt gets a new connector instance, as after a restart or on
+ * another replica (nothing the connector kept in memory carries over; the store does).
+ */
+export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown>; store?: SuiteStore; extraTeams?: unknown[]; front?: express.RequestHandler; freshConnectors?: boolean } = {}): Promise<TikTokHarness> {
   const hubId = `tiktok-${idp}`;
   const emulator = createTikTokEmulator(o.emulator);
   const api = o.front ? await listenOn(express().use(o.front, emulator.handler), 0, '127.0.0.1') : await emulator.listen(0);
   const config = parseConfig(configText(hubId, idp, api.url, o.safety, o.extraTeams), '/virtual/hubwarden.yaml', { SCIM_TOKEN: 'scim-secret', ENTRA_SECRET: 's', TIKTOK_TOKEN: TIKTOK_SANDBOX.token });
   const connector = createHubConnector(config.file.hubs[0]!, config, { log: silent });
   const { store, dispose } = await (o.store ?? MEMORY_STORE).open();
-  const agent = createAgent({ config, store, connectorFor: () => connector, log: silent, handlers: [checkForUpdatesHandler], auditFile: false, runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 } });
+  const agent = createAgent({ config, store, connectorFor: () => (o.freshConnectors ? createHubConnector(config.file.hubs[0]!, config, { log: silent }) : connector), log: silent, handlers: [checkForUpdatesHandler], auditFile: false, runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 } });
   const app = express();
   app.use('/scim/v2', createScimRouter({ config, store, keyring: testKeyring() }));
   const server = await new Promise<import('node:http').Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });

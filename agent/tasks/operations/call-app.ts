@@ -21,16 +21,18 @@ function missing(connector: HubConnector, what: string): never {
  * Performs one planned operation through the hub's connector. Connector changes are idempotent
  * ("already so" is `already-done`), and Meta's invite first looks for a pending invite of the
  * email (pending_users?email=) unless the attempt is a clean first one (operation-handler.ts), so
- * an attempt repeated after a crash never invites twice.
+ * an attempt repeated after a crash never invites twice. A re-send is told when an earlier attempt
+ * of it (the task's, or an unfinished task's of the same change) may have reached the app, from
+ * the task records in the store, so a restart or another replica knows it as well.
  */
-export async function callApp(c: HubConnector, op: Operation, attempt: { firstAttempt?: boolean } = {}): Promise<AppCallResult> {
+export async function callApp(c: HubConnector, op: Operation, attempt: { firstAttempt?: boolean; earlierAttemptUnknown?: boolean } = {}): Promise<AppCallResult> {
   switch (op.kind) {
     case 'invite':
       if (!c.invite) missing(c, 'invite');
       return c.invite({ email: op.email, role: op.role, ...(op.assets?.length ? { assets: op.assets } : {}), ...(attempt.firstAttempt ? { firstAttempt: true } : {}) });
     case 'reinvite':
       if (!c.reinvite) missing(c, 're-send invites');
-      return c.reinvite({ inviteId: op.inviteId, email: op.email, role: op.role, ...(op.assets?.length ? { assets: op.assets } : {}) });
+      return c.reinvite({ inviteId: op.inviteId, email: op.email, role: op.role, ...(op.assets?.length ? { assets: op.assets } : {}), ...(attempt.earlierAttemptUnknown ? { earlierAttemptUnknown: true } : {}) });
     case 'change-member-role':
       if (!c.changeMemberRole) missing(c, 'change member roles');
       return { result: await c.changeMemberRole(op.memberId, op.to) };

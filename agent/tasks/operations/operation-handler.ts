@@ -19,7 +19,7 @@ import { recoverStaleView, staleViewOf } from './stale-view.ts';
 import { settleBeforeInvite, settleOwnInvite } from './settle-invite.ts';
 import { settleOwnRemoval } from './settle-removal.ts';
 import { REFUSAL_HOLD_MS, holdsLaterTasks } from './refusal-hold.ts';
-import { earlierAttemptUnknown, unsettledInviteFor } from './unsettled-invites.ts';
+import { earlierAttemptUnknown, earlierResendUnknown, unsettledInviteFor } from './unsettled-invites.ts';
 import { OPERATION_KINDS } from '../retry-rule.ts';
 
 export { OPERATION_KINDS };
@@ -190,10 +190,13 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         return { status: 'completed', result: { outcome: 'superseded', held: lastAdmin } };
       }
       const firstAttempt = await clean;
+      // A re-send an earlier attempt may have made (its invite's answer lost): told from the task
+      // records, which every replica and a restarted process read alike.
+      const earlierUnknown = op.kind === 'reinvite' && (ctx.interrupted || await earlierResendUnknown(task, ctx.store));
       const started = Date.now();
       let res;
       try {
-        res = await callApp(connector, op, { firstAttempt });
+        res = await callApp(connector, op, { firstAttempt, earlierAttemptUnknown: earlierUnknown });
       } catch (err) {
         const why = staleViewOf(op, err);
         if (!why || !connector.readPerson) throw err;

@@ -1,5 +1,5 @@
 import type { ReadView, Store } from '../../store/store.ts';
-import type { TaskRecord } from '../task-record.ts';
+import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from '../task-record.ts';
 
 /**
  * Invite tasks whose outcome is unknown, filed under their person: an attempt that may have
@@ -38,4 +38,21 @@ export function unsettledInviteFor(view: ReadView, hubId: string, directoryUserI
 /** Whether an attempt of this running task before the current one may have reached the app. */
 export function earlierAttemptUnknown(task: Readonly<TaskRecord>): boolean {
   return !task.settled && task.attempts - 1 > (task.attemptsRefused ?? 0);
+}
+
+/**
+ * Whether an earlier attempt of this re-send may have reached the app: one of this task's
+ * (earlierAttemptUnknown), or one of another task of the same change (its idempotency key: a task
+ * that failed or was cancelled with such an attempt, and a later plan queued the re-send again)
+ * made since the last task of that change completed. Read from the task records in the store, so
+ * every replica and a restarted process know it; the connector's own memory knew it only in the
+ * process that made the attempt. Where the app has no resend (revoke, then invite: TikTok), such
+ * an attempt may have sent the new invite, which the retry must not revoke (Reinvite in
+ * connectors/sdk/capabilities.ts).
+ */
+export async function earlierResendUnknown(task: Readonly<TaskRecord>, view: ReadView): Promise<boolean> {
+  if (earlierAttemptUnknown(task)) return true;
+  const same = await view.lookup('tasks', TASK_KEY_INDEX, taskKeyOf(task.hubId, task.idempotencyKey));
+  const lastCompleted = same.reduce((at, t) => (t.status === 'completed' && t.createdAt > at ? t.createdAt : at), '');
+  return same.some((t) => t.id !== task.id && t.status !== 'completed' && t.createdAt > lastCompleted && !t.settled && t.attempts > (t.attemptsRefused ?? 0));
 }

@@ -302,37 +302,27 @@ function acceptedMeanwhile(row: MemberRow | undefined, email: string, what: stri
 }
 
 /**
- * Re-sends whose new invite went out with its answer lost (a timeout, a dropped connection: it may
- * have applied, and TikTok has no idempotency key, "re-read before retrying"), per connector, by
- * address (inviteIdOf), with when. The old invitation was revoked before that invite was sent, so
- * a PENDING row found on the retry is the new one. An invitation's id is its address: without
- * this, the retry revoked the invitation just sent and sent a third, and the person got two
- * invitation emails in a row, the first one's link dead. Held in memory for RESEND_MEMORY_MS.
+ * TikTok has no resend: revoke, then invite again (both count against the rate limit). TikTok has
+ * no idempotency key either ("re-read before retrying" after a timeout or a dropped connection), and
+ * an invitation's id is its address. So when an earlier attempt of this re-send may have reached
+ * TikTok (`earlierAttemptUnknown`, from the agent's task records: every replica and a restarted
+ * process know it), the address is read first: listed PENDING with the role asked, it may be the
+ * invitation that attempt sent (the old one was revoked before it went out), and it is not revoked:
+ * the re-send is done, nothing sent. Revoked and invited again, the person got two invitation
+ * emails in a row, the first one's link dead. TikTok's rows carry no sending time, so such a row
+ * may also be the old invitation, left when that attempt's revoke did not apply: kept rather than
+ * revoked when unsure [INF #68]. Not listed (or another role, or declined): revoked and invited once.
  */
-const resends = new WeakMap<TikTokContext, Map<string, number>>();
-export const RESEND_MEMORY_MS = 24 * 3_600_000;
-
-function resendsOf(ctx: TikTokContext): Map<string, number> {
-  let m = resends.get(ctx);
-  if (!m) resends.set(ctx, (m = new Map()));
-  return m;
-}
-
-/** TikTok has no resend: revoke, then invite again (both count against the rate limit). */
-export async function reinvite(ctx: TikTokContext, input: { inviteId: string; email: string; role: string; assets?: readonly InviteAsset[] }): Promise<InviteResult> {
+export async function reinvite(ctx: TikTokContext, input: { inviteId: string; email: string; role: string; assets?: readonly InviteAsset[]; earlierAttemptUnknown?: boolean }): Promise<InviteResult> {
   const what = `tiktok-business: invite ${input.email} again as ${input.role} to Business Center ${ctx.bcId}`;
   assertEmail(input.email, what);
   assertRole(input.role, what);
   const access = checkedAccessOf(input.assets, what);
   const key = inviteIdOf(input.email);
-  const sent = resendsOf(ctx);
-  const lostAt = sent.get(key);
-  if (lostAt !== undefined && Date.now() - lostAt < RESEND_MEMORY_MS) {
-    // The last re-send's invite may have applied: look first (alreadyListed's reading).
+  if (input.earlierAttemptUnknown) {
     const row = await findRow(ctx, input.email, what, { thorough: true });
     acceptedMeanwhile(row, input.email, what);
     if (row?.relation_status === 'PENDING' && row.user_role === input.role) {
-      sent.delete(key);
       return { result: 'done', inviteId: key, assumedLifetimeMs: ASSUMED_INVITE_LIFETIME_MS };
     }
   }
@@ -340,13 +330,6 @@ export async function reinvite(ctx: TikTokContext, input: { inviteId: string; em
   // the old one was revoked (assertAdAccountsInBc).
   await assertAdAccountsInBc(ctx, access, what);
   await cancelInvite(ctx, input.inviteId || key);
-  try {
-    acceptedMeanwhile(await sendInvite(ctx, input.email, input.role, what, access), input.email, what);
-  } catch (err) {
-    if (isConnectorError(err) && err.notApplied === true) sent.delete(key);
-    else sent.set(key, Date.now());
-    throw err;
-  }
-  sent.delete(key);
+  acceptedMeanwhile(await sendInvite(ctx, input.email, input.role, what, access), input.email, what);
   return { result: 'done', inviteId: key, assumedLifetimeMs: ASSUMED_INVITE_LIFETIME_MS };
 }

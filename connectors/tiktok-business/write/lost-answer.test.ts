@@ -116,23 +116,41 @@ describe('tiktok-business: a write whose answer is lost is looked up before it i
     }
   });
 
-  test('re-send an invitation: the retry after the new invite was made sends no third', async () => {
+  test('re-send an invitation: the retry after the new invite was made sends no third, on a new connector instance too', async () => {
     const bed = await startTikTokTestBed();
     try {
-      const c = bed.connector();
       lose(bed, 'bc/member/invite');
       const input = { inviteId: S.pendingEmail, email: S.pendingEmail, role: 'STANDARD' };
-      await assert.rejects(c.reinvite!(input), lost);
-      const again = await c.reinvite!(input);
+      await assert.rejects(bed.connector().reinvite!(input), lost);
+      // A restart, or another replica: a new instance, told by the agent's task records only.
+      const again = await bed.connector().reinvite!({ ...input, earlierAttemptUnknown: true });
       assert.equal(again.inviteId, S.pendingEmail);
       assert.equal(writes(bed, 'bc/member/invite'), 1);
       assert.equal(writes(bed, 'bc/member/delete'), 1);
       assert.deepEqual(statusesOf(bed, S.pendingEmail), ['PENDING']);
       assert.equal(again.result, 'done');
       // Settled: the next re-send (the invitation lapsed again) revokes and invites as usual.
-      assert.equal((await c.reinvite!(input)).result, 'done');
+      assert.equal((await bed.connector().reinvite!(input)).result, 'done');
       assert.equal(writes(bed, 'bc/member/invite'), 2);
       assert.equal(writes(bed, 'bc/member/delete'), 2);
+    } finally {
+      await bed.close();
+    }
+  });
+
+  test('re-send an invitation whose earlier attempt is unknown: another role listed, or a declined row, is revoked and invited once', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      bed.emulator.control.clearCalls();
+      const input = { inviteId: S.pendingEmail, email: S.pendingEmail, role: 'ADMIN', earlierAttemptUnknown: true };
+      assert.equal((await bed.connector().reinvite!(input)).result, 'done');
+      assert.equal(writes(bed, 'bc/member/delete'), 1);
+      assert.equal(writes(bed, 'bc/member/invite'), 1);
+      bed.emulator.control.declineInvite(S.bcId, S.pendingEmail);
+      assert.equal((await bed.connector().reinvite!(input)).result, 'done');
+      assert.equal(writes(bed, 'bc/member/delete'), 2);
+      assert.equal(writes(bed, 'bc/member/invite'), 2);
+      assert.deepEqual(statusesOf(bed, S.pendingEmail), ['PENDING']);
     } finally {
       await bed.close();
     }
@@ -148,7 +166,7 @@ describe('tiktok-business: a write whose answer is lost is looked up before it i
       await assert.rejects(c.reinvite!(input), lost);
       assert.deepEqual(statusesOf(bed, S.pendingEmail), []);
       bed.emulator.control.setFaults({});
-      assert.equal((await c.reinvite!(input)).result, 'done');
+      assert.equal((await c.reinvite!({ ...input, earlierAttemptUnknown: true })).result, 'done');
       assert.deepEqual(statusesOf(bed, S.pendingEmail), ['PENDING']);
       assert.equal(bed.emulator.calls.filter((x) => x.endpoint === 'bc/member/invite' && x.status === 200).length, 1);
     } finally {
