@@ -62,10 +62,14 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
       let request = client.api(appPath);
       for (let page = 1; ; page++) {
         let listed: { value?: Array<{ name?: unknown }>; '@odata.nextLink'?: unknown } | undefined;
+        let notImplemented = false;
         try {
-          listed = await call(what, () => request.get());
+          listed = await call(what, () => request.get().catch((e: { statusCode?: unknown }) => {
+            notImplemented = e?.statusCode === 501;
+            throw e;
+          }));
         } catch (err) {
-          if (page === 1 && err instanceof ConnectorError && listNotServed(err, config.extensionAppId)) return undefined;
+          if (page === 1 && err instanceof ConnectorError && (notImplemented || listNotServed(err, config.extensionAppId))) return undefined;
           throw err;
         }
         for (const e of listed?.value ?? []) if (typeof e?.name === 'string') names.set(remember(e.name), e as ListedExtension);
@@ -112,7 +116,6 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
         }
       }
     }
-    return changed;
     return changed;
   }
 
@@ -221,7 +224,9 @@ function notOurShape(e: ListedExtension): string | undefined {
 
 /**
  * A list refused so (404, or 405 and other statuses outside the error table) is not served by this
- * Graph. [INF] A 400 too when extensionAppId is a GUID, as every app (client) id is: Graph's Create
+ * Graph; so is one refused 501, Graph's "The requested feature isn't implemented"
+ * (https://learn.microsoft.com/graph/errors), which a 5xx's kind (`unavailable`) read as passing:
+ * the hub's attributes failed on every run. [INF] A 400 too when extensionAppId is a GUID, as every app (client) id is: Graph's Create
  * extensionProperty reference shows only the POST, and Graph answers a segment it does not serve
  * with 400 BadRequest ("Resource not found for the segment"), so a Graph (or an emulator) that does
  * not serve this GET may refuse it so; taken for a lasting error, it failed the hub's attributes on

@@ -139,19 +139,26 @@ export class ClientCredentialsMiddleware implements Middleware {
         throw failed(`${typeof e?.message === 'string' ? e.message : String(cause)}${code}`, TOKEN_UNAVAILABLE);
       }
     };
+    type TokenAnswer = { access_token?: string; expires_in?: number; error?: unknown; error_description?: unknown };
+    const read = async (r: Response) => (await r.json().catch(() => ({}))) as TokenAnswer;
     let res = await post(this.#discovered ?? usual);
-    // [INF] Not found where Entra serves it: the authority's OpenID configuration names its token
+    let body = await read(res);
+    // [INF] Not served where Entra serves it: the authority's OpenID configuration names its token
     // endpoint, as the credential of Microsoft's Graph SDK docs (ClientSecretCredential, through
     // MSAL) reads it (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc#find-your-apps-openid-configuration-document-uri).
-    if (res.status === 404 && this.#discovered === undefined) {
+    // Not served: a 404, or a 4xx (not 429) that is no token endpoint's answer, having no RFC 6749
+    // §5.2 `error` string: a Graph-like host answers a path it does not serve 400 with Graph's
+    // `{ error: { code, message } }`, and only a 404 used to be read so; the token endpoint its
+    // OpenID configuration named was never asked, and the run stopped as if the secret were refused.
+    const notServed = res.status === 404 || (res.status >= 400 && res.status < 500 && res.status !== 429 && typeof body.error !== 'string');
+    if (notServed && this.#discovered === undefined) {
       const named = await this.#tokenEndpointOf(root, tenantId);
       if (named !== undefined && named !== usual) {
-        await res.body?.cancel().catch(() => undefined);
         this.#discovered = named;
         res = await post(named);
+        body = await read(res);
       }
     }
-    const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: unknown; error_description?: unknown };
     if (!res.ok || typeof body.access_token !== 'string') {
       // error_description is Entra's AADSTS text; it never echoes the secret. Only an RFC 6749 §5.2
       // `error` string is one: a body of another shape (Graph's `{ error: { code, message } }` from

@@ -66,7 +66,8 @@ test('entra: extension names that keep the app registration\'s spelling and matc
 // Graph's Create extensionProperty reference shows only the POST: a Graph-like service may not serve
 // the list, refusing it 405, or 400 as a segment it does not know (with a GUID extensionAppId that
 // 400 cannot be about the id). Either way the attributes are created, then taken as there.
-for (const [extensionList, refused] of [['none', 'GET 405'], ['unknown-segment', 'GET 400']] as const) {
+// Or 501, Graph's answer for a feature it does not implement.
+for (const [extensionList, refused] of [['none', 'GET 405'], ['unknown-segment', 'GET 400'], ['not-implemented', 'GET 501']] as const) {
   test(`entra: a Graph that does not list extension properties (${refused}): created by the first process, taken as there by the next, values written by both`, async () => {
     const { graph, server, store, make, status } = await setup({ extensionList });
     try {
@@ -88,6 +89,20 @@ for (const [extensionList, refused] of [['none', 'GET 405'], ['unknown-segment',
     }
   });
 }
+
+test('entra: a token endpoint served only where the OpenID configuration names it, the usual path answered 400 as a path not served: tokens got there, everyone written', async () => {
+  const { graph, server, make, status } = await setup({ tokenEndpoint: 'named-only' });
+  try {
+    const report = await make().run(HUB);
+    assert.equal(report.written, 2, `${report.note ?? ''} ${JSON.stringify(report.problems)}`);
+    assert.deepEqual([status(0), status(1)], ['onboarded', 'pending']);
+    assert.deepEqual(graph.calls.slice(0, 3).map((c) => `${c.method} ${c.path.split('/').slice(2).join('/')} ${c.status}`), [
+      'POST oauth2/v2.0/token 400', 'GET v2.0/.well-known/openid-configuration 200', 'POST oauth2/v2.0/issue 200',
+    ]);
+  } finally {
+    await server.close();
+  }
+});
 
 test('entra: an extensionAppId that is no GUID, its extension list refused 400: the hub\'s attributes fail with that answer, nothing is created', async () => {
   const { graph, server, make } = await setup({ extensionList: 'unknown-segment' }, { appId: 'hubwarden-app' });

@@ -47,9 +47,17 @@ export interface GraphReadings {
    * GET of an app's extensionProperties: served, paged (default), or not served (Graph's Create
    * extensionProperty reference shows only the POST): 405 `Request_BadRequest` (`none`), or 400
    * `BadRequest` "Resource not found for the segment" (`unknown-segment`), the answer this
-   * emulator (and Graph) gives a path it does not serve, whatever the app.
+   * emulator (and Graph) gives a path it does not serve, whatever the app, or 501 `NotImplemented`
+   * (`not-implemented`, Graph's "The requested feature isn't implemented", https://learn.microsoft.com/graph/errors).
    */
-  extensionList?: 'paged' | 'none' | 'unknown-segment';
+  extensionList?: 'paged' | 'none' | 'unknown-segment' | 'not-implemented';
+  /**
+   * [INF] The token endpoint: `/{tenant}/oauth2/v2.0/token` (default), or only where the OpenID
+   * configuration names it (`named-only`: `/{tenant}/oauth2/v2.0/issue`, the usual path then
+   * answered as any other this emulator does not serve). The Graph SDK doc's ClientSecretCredential
+   * reads it from there; Microsoft's documentation cited in docs/writeback.md gives no path.
+   */
+  tokenEndpoint?: 'usual' | 'named-only';
   /** `@odata.nextLink`: absolute (default, https://learn.microsoft.com/graph/paging) or a path relative to the host. */
   nextLink?: 'absolute' | 'relative';
   /** `/users/{…}` resolved by id or UPN (default), or by id only (Microsoft's documentation writes `/users/{id}`). */
@@ -111,6 +119,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   for (const u of options.users ?? []) directory.addUser(u);
   let baseUrl = 'http://127.0.0.1';
   const issuer = () => `${baseUrl}/${tenantId}/v2.0`;
+  const tokenPath = `/${tenantId}/oauth2/v2.0/${readings.tokenEndpoint === 'named-only' ? 'issue' : 'token'}`;
   const tokens = createTokenService(issuer, tenantId);
   const calls: GraphCall[] = [];
   const resumes: LifecycleResume[] = [];
@@ -133,10 +142,10 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
 
   // Microsoft identity platform: OIDC metadata, keys, and the client-credentials grant (RFC 6749 §4.4).
   app.get(`/${tenantId}/v2.0/.well-known/openid-configuration`, (_req, res) => {
-    res.json({ issuer: issuer(), jwks_uri: `${baseUrl}/${tenantId}/discovery/v2.0/keys`, token_endpoint: `${baseUrl}/${tenantId}/oauth2/v2.0/token`, id_token_signing_alg_values_supported: ['RS256'] });
+    res.json({ issuer: issuer(), jwks_uri: `${baseUrl}/${tenantId}/discovery/v2.0/keys`, token_endpoint: `${baseUrl}${tokenPath}`, id_token_signing_alg_values_supported: ['RS256'] });
   });
   app.get(`/${tenantId}/discovery/v2.0/keys`, (_req, res) => { res.json(tokens.jwks()); });
-  app.post(`/${tenantId}/oauth2/v2.0/token`, async (req, res) => {
+  app.post(tokenPath, async (req, res) => {
     const form = (req.body ?? {}) as Record<string, string>;
     // RFC 6749 §5.2's error body (`error`, `error_description`); [INF] Entra's other fields of it are not in the documentation cited in docs/writeback.md.
     const fail = (status: number, error: string, description: string) => res.status(status).json({ error, error_description: description });
@@ -188,6 +197,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     const m = extensionPath.exec(decodeURIComponent(req.path));
     if (!m) return next();
     if (req.method === 'GET' && readings.extensionList === 'unknown-segment') throw new GraphEmulatorError(400, 'BadRequest', "Resource not found for the segment 'extensionProperties'.");
+    if (req.method === 'GET' && readings.extensionList === 'not-implemented') throw new GraphEmulatorError(501, 'NotImplemented', "The requested feature isn't implemented.");
     const application = directory.application(m[1] !== undefined ? { appId: m[1] } : { objectId: m[2] });
     requireApplicationPermission(res.locals.caller as JWTPayload, application, req.method === 'GET' ? 'read' : 'write');
     if (req.method === 'GET' && readings.extensionList === 'none') throw new GraphEmulatorError(405, 'Request_BadRequest', "The HTTP method 'GET' is not allowed for the segment 'extensionProperties'.");
