@@ -341,11 +341,11 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       if (!v.admin) {
         const report = (await agent.reports()).find((r) => r.id === reportId);
         if (!report || !manages(v, report.hubId)) throw forbidden();
-        // Applying an item removes its seat: the removal's rank rule holds here too, or a manager
-        // removed a deactivated owner's seat through the report that /remove refuses them.
+        // Applying an item removes its seat: the removal's rank rule holds here too, for whom it was recorded and whom the seat is matched to NOW (items are
+        // not refreshed: a seat matched since to a deactivated owner was removed for them by the agent's re-plan, a manager let through by the item's name).
         const items = ranked(v, report.hubId) ? report.items.filter((i) => !i.appliedAt && (memberIds === 'all' || memberIds.includes(i.memberId))) : [];
         for (const item of items) {
-          const holders = item.directoryUserId !== undefined ? [item.directoryUserId] : holdersOf(await agent.member(report.hubId, item.memberId));
+          const holders = new Set([item.directoryUserId, ...holdersOf(await agent.member(report.hubId, item.memberId))].filter((id): id is string => id !== undefined));
           for (const holder of holders) {
             const rule = await aboveViewer(v, report.hubId, holder, 'remove the seat of');
             if (rule) throw await refuse(report.hubId, { action: 'apply-report', asked: `apply report ${reportId} to ${item.email ?? item.memberId}`, subject: { memberId: item.memberId, ...(item.email ? { email: item.email } : {}), directoryUserId: holder }, rule: `${rule}; item ${item.memberId} of report ${reportId} is theirs (apply the others by their member ids)` }, trigger);
