@@ -160,4 +160,41 @@ describe('tiktok emulator: URL, envelope and authentication conventions', () => 
       await api.close();
     }
   });
+
+  test('a query parameter given twice answers 40002 naming it, never the last value taken silently [INF #70]', async () => {
+    const api = await startTestApi();
+    try {
+      const H = { 'Access-Token': S.token };
+      const size = await api.raw(`/open_api/v1.3/bc/member/get/?bc_id=${S.bcId}&page_size=50&page_size=20`, { headers: H });
+      assert.deepEqual([size.status, size.body.code, size.body.data], [200, 40002, {}]);
+      assert.match(size.body.message, /^page_size:/);
+      const filtering = (status: string) => encodeURIComponent(JSON.stringify({ relation_status: status }));
+      const twice = await api.raw(`/open_api/v1.3/bc/member/get/?bc_id=${S.bcId}&filtering=${filtering('BOUND')}&filtering=${filtering('PENDING')}`, { headers: H });
+      assert.equal(twice.body.code, 40002);
+      assert.match(twice.body.message, /^filtering:/);
+      assert.equal((await api.raw(`/open_api/v1.3/bc/get/?bc_id=1&bc_id=${S.bcId}`, { headers: H })).body.code, 40002);
+      assert.equal((await api.get('bc/member/get', { bc_id: S.bcId, page_size: 20 })).body.code, 0, 'each parameter once: answered');
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('a JSON null is no value: 40002 naming the field, never read as the field left out [INF #69]', async () => {
+    const api = await startTestApi();
+    try {
+      const declined = 'declined@sandbox.example';
+      const both = await api.post('bc/member/delete', { bc_id: S.bcId, user_id: null, user_email: declined });
+      assert.equal(both.body.code, 40002);
+      assert.match(both.body.message, /^user_id:/);
+      const rows = await api.get('bc/member/get', { bc_id: S.bcId, filtering: { relation_status: 'REJECTED' } });
+      assert.ok(rows.body.data.list.some((r: { user_email: string }) => r.user_email === declined), 'the declined invitation is still listed');
+      assert.equal((await api.post('bc/member/update', { bc_id: S.bcId, user_id: S.admins[0], user_role: null, user_name: 'Ada' })).body.code, 40002);
+      assert.equal((await api.post('bc/member/invite', { bc_id: S.bcId, emails: ['x@example.com'], asset_ids: [], advertiser_role: null })).body.code, 40002);
+      const filter = await api.get('bc/member/get', { bc_id: S.bcId, filtering: { relation_status: null } });
+      assert.equal(filter.body.code, 40002);
+      assert.match(filter.body.message, /^filtering\.relation_status:/);
+    } finally {
+      await api.close();
+    }
+  });
 });

@@ -59,6 +59,22 @@ function postParams(req: Request, raw: Buffer, query: Record<string, string>): R
   return jsonBody(req, raw);
 }
 
+/**
+ * A query parameter given more than once. TikTok's API Reference ("Request URL format",
+ * https://business-api.tiktok.com/portal/docs/api-reference/v1.3) gives each GET parameter as one
+ * query parameter (`filtering` one JSON-encoded object) and does not say which of two values
+ * counts; taking the last one silently (`page_size=50&page_size=20` read as 20) would hide a
+ * client's bug, so the call is refused naming it (40002) [INF #70].
+ */
+function repeatedKey(search: URLSearchParams): string | undefined {
+  const seen = new Set<string>();
+  for (const key of search.keys()) {
+    if (seen.has(key)) return key;
+    seen.add(key);
+  }
+  return undefined;
+}
+
 /** A key that names an access token (`access_token`, `Access-Token`, `accessToken`). */
 const TOKEN_KEY = /^access[-_]?token$/i;
 
@@ -173,7 +189,9 @@ export function createTikTokApp(rt: EmulatorRuntime, baseLatencyMs: number, cont
     const latency = baseLatencyMs + rt.faults.latencyMs;
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     let params: Record<string, unknown> | string = query;
+    const twice = repeatedKey(url.searchParams);
     if (req.method === 'POST') params = postParams(req, raw, query);
+    else if (twice !== undefined) params = `${twice}: given more than once (each parameter is one query parameter)`;
     const token = req.get('access-token') || undefined;
     const answer = route(rt, { method: req.method, path: url.pathname, token, params });
     record(answer.kind === 'http' ? answer.status : 200, answer.kind === 'envelope' ? answer.envelope.code : undefined, typeof params === 'string' ? {} : req.method === 'POST' ? params : {});

@@ -24,6 +24,11 @@ export class Fields {
     this.#prefix = options.prefix ?? '';
     for (const key of Object.keys(src)) {
       if (!allowed.includes(key)) throw paramError(`${this.#name(key)}: unknown parameter`);
+      // A JSON null is no value of any parameter TikTok lists (ids, enums, strings, lists,
+      // objects): refused naming it, never taken for the field left out. Taken so, a
+      // `member/delete` with `user_id: null` beside `user_email` passed as "exactly one of them"
+      // [INF #69].
+      if (src[key] === null) throw paramError(`${this.#name(key)}: null is not a value (leave the field out)`);
     }
   }
 
@@ -37,7 +42,7 @@ export class Fields {
 
   #present(key: string, required: boolean): unknown {
     const v = this.#src[key];
-    if (v === undefined || v === null) {
+    if (v === undefined) {
       if (required) throw paramError(`${this.#name(key)}: required parameter is missing`);
       return undefined;
     }
