@@ -110,6 +110,9 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     // landed: an IdP that is down fails everyone, so the run stops instead of spending every
     // person's retries and writing a failure entry for each of 100k people on every run.
     let failingInARow = 0;
+    // Passing failures in the whole run: a run with fewer people to send than PASSING_FAILURES_TO_STOP,
+    // every one of them failing so, never stops, yet the IdP is as unreachable as for a stopped run.
+    let failedPassing = 0;
     // Refused as not permitted since the last update that landed, and when each was recorded.
     let deniedInARow = 0;
     let deniedStop = false;
@@ -133,6 +136,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
             }
             return;
           }
+          if (typeof outcome === 'object') failedPassing++;
           if (typeof outcome === 'object' && ++failingInARow >= PASSING_FAILURES_TO_STOP && !stop) {
             stopProblem = RUN_PROBLEMS.unreachable;
             stop = `${idp} failed ${failingInARow} updates in a row for a passing reason (last: ${outcome.retry}); the rest are sent on the next run`;
@@ -157,7 +161,11 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       report.note = `stopped: ${stop}`;
       report.stopped = stop;
     }
-    if (!stop || stopProblem) await outcome(hubId, idp, stopProblem);
+    // Everyone sent failed for a passing reason (report.failed counts them and per-person refusals
+    // alike), none landing: the hub's write-back failed as a whole, however few were sent.
+    const unreachable = !stop && failedPassing > 0 && report.written === 0 && report.failed === failedPassing;
+    if (unreachable) report.note = `${idp} failed all ${failedPassing} updates sent for a passing reason; they are sent again on the next run`;
+    if (!stop || stopProblem) await outcome(hubId, idp, stopProblem ?? (unreachable ? RUN_PROBLEMS.unreachable : undefined));
     report.waitedMs = buckets.get(idp)?.waitedMs ?? 0;
     report.durationMs = clock.now() - started;
     const level = report.failed > 0 || stop ? 'warn' : 'info';
