@@ -26,6 +26,7 @@ import { findTask, findTaskAnywhere, queryTasks } from './tasks/task-query.ts';
 import { retryFailedTask } from './tasks/retry-task.ts';
 import { removeAsOwner } from './members/owner-removal.ts';
 import { finishedRemovalOf } from './members/finished-removal.ts';
+import { seatHoldersIn } from './members/seat-holders.ts';
 import { toTaskView, type TaskRecord } from './tasks/task-record.ts';
 import { claimOffer, claimOwnOffer, offersOf } from './offers/offer-api.ts';
 
@@ -186,7 +187,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       return all.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1)).map(toReportView);
     },
 
-    async applyReport(reportId, memberIds, trigger) {
+    async applyReport(reportId, memberIds, trigger, options) {
       const report = await store.transact(async (tx) => {
         const r = await findReport(tx, reportId);
         if (!r) throw new AgentError('not-found', `agent: no deprovisioning report ${reportId}`);
@@ -194,6 +195,13 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         const hub = hubOf(r.hubId);
         const wanted = memberIds === 'all' ? undefined : new Set(memberIds);
         if (wanted) for (const id of wanted) if (!r.items.some((i) => i.memberId === id)) throw new AgentError('not-found', `agent: report ${reportId} has no item for member ${id}`);
+        // The caller's check sees the items applied and whom their seats are matched to in this
+        // transaction: a re-match committed after the caller's own reads is judged here (api.ts ReportApplyOptions).
+        if (options?.within) {
+          const applying = r.items.filter((i) => !i.appliedAt && (!wanted || wanted.has(i.memberId)) && r.operations[i.memberId]);
+          const holders = await seatHoldersIn(tx, r.hubId, [...new Set(applying.map((i) => i.memberId))], now());
+          await options.within(tx, applying.map((item) => ({ item, holders: holders.get(item.memberId) ?? [] })));
+        }
         const at = now().toISOString();
         const items: typeof r.items = [];
         for (const item of r.items) {

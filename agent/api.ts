@@ -258,7 +258,8 @@ export interface AgentApi {
   retryTask(hubId: string, taskId: string, trigger: Trigger): Promise<TaskRetry>;
 
   reports(hubId?: string): Promise<DeprovisioningReport[]>;
-  applyReport(reportId: string, memberIds: string[] | 'all', trigger: Trigger): Promise<DeprovisioningReport>;
+  /** `options.within`: a check of the caller's that must see whom each applied item's seat is matched to as the apply commits (the dashboard's rank rule, scim-server/web/report-rank.ts). */
+  applyReport(reportId: string, memberIds: string[] | 'all', trigger: Trigger, options?: ReportApplyOptions): Promise<DeprovisioningReport>;
   approvals(hubId?: string): Promise<Approval[]>;
   /** `options.within`: a check of the caller's that must see the very approval decided (the dashboard's rank rule, scim-server/web/approval-rank.ts). */
   decideApproval(approvalId: string, decision: 'approve' | 'reject', trigger: Trigger, options?: PersonChangeOptions): Promise<Approval>;
@@ -302,4 +303,28 @@ export interface PersonChangeOptions {
    * whether a later change of the person was already applied (scim-server/hooks/event-order.ts).
    */
   within?: (tx: Transaction) => Promise<void> | void;
+}
+
+/** An item of a report about to be applied, and whom its seat is matched to in the applying transaction. */
+export interface ReportItemApplied {
+  item: DeprovisioningReport['items'][number];
+  /**
+   * The seat's current holders as the members view computes them (agent/members/member-view.ts),
+   * read through the applying transaction: whom the row is matched to, else the candidates of a
+   * disputed row; empty when it is matched to nobody (or the row is gone).
+   */
+  holders: string[];
+}
+
+/** What a caller of `applyReport` may add to it. */
+export interface ReportApplyOptions {
+  /**
+   * Run inside the store transaction that applies the items, after the report is read and before
+   * anything is staged, with the items about to be applied (and their seats' holders read through
+   * `tx`). It reads only through `tx` and may run more than once (agent/store/store.ts). Throwing
+   * refuses the whole apply: nothing is staged, and the call rejects with what it threw. The check
+   * and the apply commit together: a re-match committed after the caller's own earlier reads is seen
+   * here, or the transaction runs again.
+   */
+  within?: (tx: Transaction, items: readonly ReportItemApplied[]) => Promise<void> | void;
 }

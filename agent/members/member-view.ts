@@ -81,8 +81,8 @@ interface RowRecords {
   partnerUsers: Array<Readonly<PartnerUserRecord>>;
 }
 
-/** The records behind the hub's rows: every one, or only those of the row ids in `only` (read one by one). */
-async function rowRecords(view: ReadView, hubId: string, only?: ReadonlySet<string>): Promise<RowRecords> {
+/** The records behind the hub's rows: every one, or only those of the row ids in `only` (read one by one; also agent/members/seat-holders.ts). */
+export async function rowRecords(view: ReadView, hubId: string, only?: ReadonlySet<string>): Promise<RowRecords> {
   if (!only) {
     return { members: await collect(view.list('appMembers', hubId)), invites: await collect(view.list('appInvites', hubId)), partnerUsers: await collect(view.list('partnerUsers', hubId)) };
   }

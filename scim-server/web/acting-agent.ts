@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { AgentApi, PersonChangeOptions } from '../../agent/api.ts';
+import type { AgentApi, PersonChangeOptions, ReportApplyOptions } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 
 /**
@@ -27,13 +27,14 @@ const TRIGGERED = [
  * the API but not to TRIGGERED: a missing one (claimOffer was) is audited as the adapter's
  * internal token, a per-process secret that names nobody, instead of the person signed in.
  */
-type TriggeredMethod = { [K in keyof AgentApi]: AgentApi[K] extends (...args: infer A) => unknown ? (A extends [...unknown[], Trigger] ? K : Required<A> extends [...unknown[], Trigger, PersonChangeOptions] ? K : never) : never }[keyof AgentApi];
+type TriggeredMethod = { [K in keyof AgentApi]: AgentApi[K] extends (...args: infer A) => unknown ? (A extends [...unknown[], Trigger] ? K : Required<A> extends [...unknown[], Trigger, PersonChangeOptions | ReportApplyOptions] ? K : never) : never }[keyof AgentApi];
 
 /**
- * Where the Trigger is in the methods that take options after it (PersonChangeOptions): the
- * options are kept, the trigger replaced. Every other method takes its Trigger last.
+ * Where the Trigger is in the methods that take options after it (PersonChangeOptions,
+ * ReportApplyOptions): the options are kept, the trigger replaced. Every other method takes its
+ * Trigger last. One missing here had its options replaced by the trigger when they were passed.
  */
-const TRIGGER_AT: Partial<Record<(typeof TRIGGERED)[number], number>> = { reevaluatePerson: 1, suspendPerson: 2, offboard: 1, decideApproval: 2 };
+const TRIGGER_AT: Partial<Record<(typeof TRIGGERED)[number], number>> = { reevaluatePerson: 1, suspendPerson: 2, offboard: 1, decideApproval: 2, applyReport: 2 };
 type Unlisted = Exclude<TriggeredMethod, (typeof TRIGGERED)[number]>;
 const everyTriggeredMethodListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyTriggeredMethodListed;

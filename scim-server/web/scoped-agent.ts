@@ -9,6 +9,8 @@ import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import type { Operation } from '../../agent/plan/operation.ts';
 import { approvalRankOptions } from './approval-rank.ts';
+import { applyReportRanked } from './report-rank.ts';
+import type { ReadView } from '../../agent/store/store.ts';
 
 /**
  * The agent as one viewer may use it: the second line behind the route checks of hub-guard.ts
@@ -21,8 +23,8 @@ import { approvalRankOptions } from './approval-rank.ts';
  * - nobody matches, un-matches or exempts their own seat, matches a row to themselves,
  *   registers themselves as a guest or rejects an approval whose halted plan removes their own
  *   seat (`notOwnRow` below), and nobody matches a row to someone whose hub role is above theirs,
- *   nor removes the seat of someone whose hub role is above theirs (also by applying a report or
- *   approving a halted plan: approval-rank.ts), nor matches such a seat to someone else,
+ *   nor removes the seat of someone whose hub role is above theirs (also by applying a report,
+ *   report-rank.ts, or approving a halted plan: approval-rank.ts), nor matches such a seat to someone else,
  *   un-matches it, or ends or replaces its exemption; a disputed seat counts as each of its
  *   candidates' (`directory` tells whose role it is; without it, refused);
  * - person-wide actions (offboard, re-evaluate, offers of anyone) are for administrators only:
@@ -32,8 +34,9 @@ export interface DirectoryRoles {
   /**
    * A directory user's hub role on a hub from their mapped groups, also while the IdP has them
    * deactivated or suspended: a match outlives that, and the seat gets their access back with them.
+   * `view`: read through it (a check inside the agent's transaction), else through the store.
    */
-  hubRoleOf(hubId: string, directoryUserId: string): Promise<HubRole | undefined>;
+  hubRoleOf(hubId: string, directoryUserId: string, view?: ReadView): Promise<HubRole | undefined>;
   /** The member rows the halted plan of an approval acts on (its operations' member ids). */
   approvalMembers(hubId: string, approvalId: string): Promise<string[]>;
   /** The planned operations of an approval as stored (a manager's approval is checked against them: approval-rank.ts). */
@@ -125,11 +128,11 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
    * owner sharing a manager's email (Okta and Entra do not keep emails unique) is someone else,
    * whose seat the own-seat exception let the manager remove.
    */
-  async function aboveViewer(v: Viewer, hubId: string, directoryUserId: string, what: string): Promise<string | undefined> {
+  async function aboveViewer(v: Viewer, hubId: string, directoryUserId: string, what: string, view?: ReadView): Promise<string | undefined> {
     const own = v.roles.get(hubId);
     if (v.admin || own === undefined || own === 'owner' || mine(v, hubId)?.named?.has(directoryUserId)) return undefined;
     if (!directory) throw forbidden('this view of the dashboard cannot check whom a seat is matched to');
-    const holder = await directory.hubRoleOf(hubId, directoryUserId);
+    const holder = await directory.hubRoleOf(hubId, directoryUserId, view);
     if (holder === undefined || HUB_ROLES.indexOf(holder) >= HUB_ROLES.indexOf(own)) return undefined;
     return `a ${own} cannot ${what} ${holder === 'owner' ? 'an owner' : 'a manager'} (ask an owner or a hubwarden administrator)`;
   }
@@ -337,24 +340,13 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     },
     async applyReport(reportId, memberIds, trigger) {
       const v = viewer();
-      let asked = memberIds;
-      if (!v.admin) {
-        const report = (await agent.reports()).find((r) => r.id === reportId);
-        if (!report || !manages(v, report.hubId)) throw forbidden();
-        // Applying an item removes its seat: the removal's rank rule holds here too, for whom it was recorded and whom the seat is matched to NOW (items are
-        // not refreshed: a seat matched since to a deactivated owner was removed for them by the agent's re-plan, a manager let through by the item's name).
-        const items = ranked(v, report.hubId) ? report.items.filter((i) => !i.appliedAt && (memberIds === 'all' || memberIds.includes(i.memberId))) : [];
-        for (const item of items) {
-          const holders = new Set([item.directoryUserId, ...holdersOf(await agent.member(report.hubId, item.memberId))].filter((id): id is string => id !== undefined));
-          for (const holder of holders) {
-            const rule = await aboveViewer(v, report.hubId, holder, 'remove the seat of');
-            if (rule) throw await refuse(report.hubId, { action: 'apply-report', asked: `apply report ${reportId} to ${item.email ?? item.memberId}`, subject: { memberId: item.memberId, ...(item.email ? { email: item.email } : {}), directoryUserId: holder }, rule: `${rule}; item ${item.memberId} of report ${reportId} is theirs (apply the others by their member ids)` }, trigger);
-          }
-        }
-        // "All" is the items checked: one the open report gained meanwhile (another deactivation) is not applied unchecked.
-        if (ranked(v, report.hubId) && memberIds === 'all') asked = [...new Set(items.map((i) => i.memberId))];
-      }
-      return agent.applyReport(reportId, asked, trigger);
+      if (v.admin) return agent.applyReport(reportId, memberIds, trigger);
+      const report = (await agent.reports()).find((r) => r.id === reportId);
+      if (!report || !manages(v, report.hubId)) throw forbidden();
+      if (!ranked(v, report.hubId)) return agent.applyReport(reportId, memberIds, trigger);
+      // Applying an item removes its seat: not a manager's when it is an owner's, checked again as the apply commits (report-rank.ts).
+      const rank = { agent, holdersOf, refuse, aboveViewer: (hub: string, holder: string, what: string, view?: ReadView) => aboveViewer(v, hub, holder, what, view) };
+      return applyReportRanked(rank, report, memberIds, trigger);
     },
     async approvals(hubId) {
       const v = viewer();

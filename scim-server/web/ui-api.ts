@@ -102,9 +102,9 @@ export function registerAdminAdapter(router: Router, ctx: WebContext): void {
   };
   // Inside the acting agent: an offboarding's session ending is audited as the person signed in.
   const agent = scopedAgent(agentActingAsSession(endingLeaverSessions(ctx.agent, ctx.sessionStore, () => ctx.config.file.hubs)), () => viewing.getStore(), {
-    async hubRoleOf(hubId, directoryUserId) {
+    async hubRoleOf(hubId, directoryUserId, view) {
       const hub = configuredHubs(ctx).find((h) => h.id === hubId);
-      return hub ? hubRoleOfUser(ctx.store, hub, directoryUserId, { evenIfInactive: true }) : undefined;
+      return hub ? hubRoleOfUser(view ?? ctx.store, hub, directoryUserId, { evenIfInactive: true }) : undefined;
     },
     async approvalMembers(hubId, approvalId) {
       const approval = await ctx.store.get('approvals', hubId, approvalId);
