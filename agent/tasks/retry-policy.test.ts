@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ConnectorError } from '../../connectors/sdk/connector-error.ts';
 import { StoreContention } from '../store/store-contention.ts';
 import { StoreUnavailable } from '../store/store-unavailable.ts';
+import { addKnownSecrets } from '../log/logger.ts';
 import { backoffMs, decideRetry } from './retry-policy.ts';
 
 describe('retry table', () => {
@@ -53,4 +54,19 @@ describe('retry table', () => {
     assert.deepEqual([d.action, d.kind, 'notApplied' in d], ['backoff', 'unavailable', false]);
     assert.equal(decideRetry(down, 12, { baseMs: 1, maxMs: 1 }).action, 'fail');
   });
+});
+
+test('an app code that echoes a credential is redacted before the task record keeps it', () => {
+  const secret = 'EAAB-code+echo/token~0123456789';
+  addKnownSecrets([secret]);
+  // A proxy or broken endpoint quoting the request in the error body's code field: the code
+  // becomes the task record's lastError.providerCode, stored and shown by the admin API.
+  for (const kind of ['invalid-argument', 'unavailable', 'rate-limited', 'unauthenticated'] as const) {
+    const err = new ConnectorError(kind, 'meta-business: refused: [redacted]', { providerCode: `${secret} access_token=${secret}`, retryAfterMs: 1000 });
+    for (const attempt of [1, 99]) {
+      const d = decideRetry(err, attempt, { baseMs: 1, maxMs: 1 });
+      assert.ok(d.providerCode, kind);
+      assert.ok(!JSON.stringify(d).includes(secret) && !JSON.stringify(d).includes('0123456789'), `${kind}: ${JSON.stringify(d)}`);
+    }
+  }
 });

@@ -100,7 +100,9 @@ export function decideRetry(err: unknown, attempt: number, o: BackoffOptions): R
     return { action: 'fail', kind: 'internal', message: errorText(err), log: 'error' };
   }
   const rule = RETRY_TABLE[err.kind] ?? RETRY_TABLE.unknown;
-  const base = { kind: err.kind, message: redactText(err.message), log: rule.log, ...(err.notApplied ? { notApplied: true as const } : {}), ...(err.providerCode ? { providerCode: err.providerCode } : {}) };
+  // The code is the app's text too (a JSON error's `code`, `errorCode`): a proxy or broken endpoint
+  // that echoes the request there put the credential into the stored task record, unredacted.
+  const base = { kind: err.kind, message: redactText(err.message), log: rule.log, ...(err.notApplied ? { notApplied: true as const } : {}), ...(err.providerCode ? { providerCode: redactText(err.providerCode) } : {}) };
   switch (rule.action) {
     case 'wait-rate-limit':
       return { ...base, action: 'wait-rate-limit', delayMs: rateLimitWaitMs(err.retryAfterMs), scope: err.limitScope };
