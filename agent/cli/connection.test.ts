@@ -71,3 +71,17 @@ test('HUBWARDEN_URL, HUBWARDEN_CONFIG or HUBWARDEN_ADMIN_TOKEN set but empty (an
   assert.deepEqual(await serverOf({ url: 'http://h:1', config }, { HUBWARDEN_URL: '', HUBWARDEN_CONFIG: '', ADMIN_TOKEN: 'a' }), { url: 'http://h:1', token: 'a', urlFrom: '--url' });
   assert.deepEqual(await serverOf({ url: 'http://h:1', token: 't' }, { HUBWARDEN_ADMIN_TOKEN: '' }), { url: 'http://h:1', token: 't', urlFrom: '--url' });
 });
+
+test('without --token the CLI takes the config\'s first admin token of every hub, a scoped one only when all are (docs/operations.md)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hubwarden-connection-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const hubs = 'hubs:\n  - id: acme-ads\n    connector: meta-business\n    meta: { businessId: "1234567890" }\n';
+  const config = (tokens: string) => {
+    const path = join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(path, `server: { publicUrl: "http://hubwarden.example:8080", adminTokens: ${tokens} }\n${hubs}`);
+    return path;
+  };
+  const env = { PORTAL: 'portal-token', ALL: 'every-hub-token' };
+  assert.equal((await serverOf({ config: config('[{ token: env:PORTAL, hubs: [acme-ads] }, env:ALL]') }, env)).token, 'every-hub-token');
+  assert.equal((await serverOf({ config: config('[{ token: env:PORTAL, hubs: [acme-ads] }]') }, env)).token, 'portal-token');
+});

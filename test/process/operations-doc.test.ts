@@ -11,6 +11,10 @@ import { MemoryStore } from '../../agent/store/memory-store.ts';
 import type { Transaction } from '../../agent/store/store.ts';
 import { RUN_PROBLEMS } from '../../agent/writeback/run-outcome.ts';
 import '../../agent/app-state/records.ts';
+import type { Command } from 'commander';
+import { buildProgram } from '../../agent/cli/main.ts';
+import { openApiDocument } from '../../scim-server/admin/openapi.ts';
+import { metricsRegistry } from '../../scim-server/ops/metrics.ts';
 
 /**
  * What docs/operations.md tells an operator to run, checked against the files and code it drives
@@ -113,4 +117,125 @@ test('the hub health table of operations.md has a row for every problem hub heal
   const patterns = table.split('\n').slice(2).flatMap((row) => [...row.split(' | ')[0]!.matchAll(/`([^`]+)`/g)].map((m) => new RegExp(`^${m[1]!
     .split(/(…|\bN\b|<\w+>)/).map((part) => (part === '…' ? '.*' : part === 'N' ? '\\d+' : /^<\w+>$/.test(part) ? '\\S+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}`, 's')));
   for (const problem of problems) assert.ok(patterns.some((p) => p.test(problem)), `operations.md's hub health table has no row for: ${problem}`);
+});
+
+/**
+ * The docs an operator or an IdP admin follows: what they name to run (a `hubwarden` command and
+ * its options), to call (an admin API route) and to watch (a metric) must be there. Code spans
+ * and fenced lines only: prose ("hubwarden sends …") is no command.
+ */
+const OPERATOR_DOCS = ['docs/operations.md', 'docs/okta-workflows.md', 'docs/writeback.md', 'docs/scaling.md', 'docs/dashboard.md', 'docs/entra-lifecycle-workflows.md', 'docs/adding-a-connector.md', ...connectors.map((d) => `connectors/${d.id}/README.md`)];
+
+/** Each code span (and each line of a fenced block) of `doc`, with its line number. */
+function codeOf(doc: string): Array<{ code: string; line: number }> {
+  const out: Array<{ code: string; line: number }> = [];
+  let fenced = false;
+  doc.split('\n').forEach((text, i) => {
+    if (/^\s*```/.test(text)) fenced = !fenced;
+    else if (fenced) out.push({ code: text, line: i + 1 });
+    else text.split('`').forEach((part, n) => { if (n % 2 === 1) out.push({ code: part, line: i + 1 }); });
+  });
+  return out;
+}
+
+/** What a `hubwarden …` command line names that the CLI does not have; '' when it is all there. */
+function cliMistake(program: Command, words: string[]): string {
+  const optionsOf = (c: Command) => c.options.flatMap((o) => [o.long, o.short]);
+  let command = program;
+  let i = 0;
+  for (; i < words.length && command.commands.length > 0; i++) {
+    const alternatives = words[i]!.split('/'); // `store check/repair`
+    const found = alternatives.map((w) => command.commands.find((c) => c.name() === w));
+    if (found.some((c) => c === undefined)) break;
+    command = found[0]!;
+  }
+  if (command === program) return `no command ${words[0]}`;
+  if (command.commands.length > 0 && !(command as unknown as { _actionHandler?: unknown })._actionHandler && !/^</.test(words[i] ?? '')) return `${words.slice(0, i).join(' ')} needs one of its commands`;
+  const known = new Set([...optionsOf(program), ...optionsOf(command)]);
+  const flags = words.slice(i).map((w) => w.replace(/^\[/, '').replace(/[\]=,.;:)].*$/, '')).filter((w) => /^--?[a-z]/.test(w));
+  const unknown = flags.filter((f) => !known.has(f));
+  return unknown.length > 0 ? `${command.name()} takes no ${unknown.join(', ')}` : '';
+}
+
+test('every `hubwarden` command the operator docs name is a CLI command, with options it takes', async () => {
+  const program = await buildProgram([]);
+  const stale: string[] = [];
+  let named = 0;
+  for (const path of OPERATOR_DOCS) {
+    for (const { code, line } of codeOf(read(path))) {
+      const m = /(?:^|\s)(?:npx hubwarden|hubwarden|node bin\/hubwarden\.mjs|node dist\/agent\/cli\/main\.js) ((?:[a-z][\w/-]*)(?: .*)?)$/.exec(code.split('#')[0]!.trim());
+      if (!m) continue;
+      named++;
+      const mistake = cliMistake(program, m[1]!.split(/\s+/));
+      if (mistake) stale.push(`${path}:${line}: \`${code.trim()}\`: ${mistake}`);
+    }
+  }
+  assert.ok(named >= 30, `found ${named} commands: the scan finds none`);
+  assert.deepEqual(stale, []);
+  // The check itself: a misspelt command or option is caught.
+  assert.match(cliMistake(program, ['task', '--status', 'failed']), /no command task/);
+  assert.match(cliMistake(program, ['tasks', '--stat', 'failed']), /takes no --stat/);
+  assert.match(cliMistake(program, ['store']), /needs one of its commands/);
+  assert.equal(cliMistake(program, ['tasks', 'retry', '<hub>', '<taskId>', '--reason', '…']), '');
+});
+
+test('every admin API route the operator docs name is one the server serves, with that method', () => {
+  const paths = openApiDocument('https://hubwarden.example.com').paths;
+  const segments = (p: string) => p.replace(/[?#].*$/, '').replace(/\/$/, '').split('/').slice(1);
+  const served = (method: string | undefined, path: string) => Object.entries(paths).some(([route, ops]) => {
+    const r = segments(route);
+    const d = segments(path);
+    return r.length === d.length && r.every((s, k) => s.startsWith('{') || s === d[k]) && (method === undefined || method.toLowerCase() in ops);
+  });
+  const API_ROOTS = /^\/(hubs|people|tasks|reports|approvals|audit|openapi\.json)\b/;
+  const stale: string[] = [];
+  let named = 0;
+  for (const path of OPERATOR_DOCS) {
+    for (const { code, line } of codeOf(read(path))) {
+      // `POST /api/v1/people/{email}/offboard`, a card's `https://hubwarden.example.com/api/v1/…`
+      // URL, a `Location: /api/v1/tasks/…`, and okta-workflows.md's calls relative to the base URL.
+      for (const m of code.matchAll(/(?:\b(GET|POST|PUT|PATCH|DELETE) )?(?:https:\/\/hubwarden\.example\.com)?(\/api\/v1)?((?:\/(?:\{[^}]*\}|[^\s`,)"{/])*)+)/g)) {
+        const [, method, prefix, route] = m;
+        if (!prefix && !(method && path === 'docs/okta-workflows.md' && API_ROOTS.test(route!))) continue;
+        if (m.index > 0 && /[\w/]$/.test(code.slice(0, m.index))) continue; // /ui/api/v1/…: the dashboard's
+        if (/^\/users\b/.test(route!)) continue; // Okta's own API (writeback.md)
+        named++;
+        if (!served(method, route!)) stale.push(`${path}:${line}: ${method ?? ''} ${prefix ?? ''}${route}`);
+      }
+    }
+  }
+  assert.ok(named >= 20, `found ${named} routes: the scan finds none`);
+  assert.deepEqual(stale, []);
+});
+
+test('every hubwarden_ metric the operator docs name is registered', async () => {
+  const registered = new Set((await metricsRegistry.getMetricsAsJSON()).map((m) => m.name));
+  const stale: string[] = [];
+  for (const path of OPERATOR_DOCS) {
+    for (const { code, line } of codeOf(read(path))) {
+      const name = /^(hubwarden_[a-z_]+)(\{.*\})?$/.exec(code.trim())?.[1];
+      if (name && !registered.has(name)) stale.push(`${path}:${line}: ${name}`);
+    }
+  }
+  assert.ok(registered.has('hubwarden_store_up'));
+  assert.deepEqual(stale, []);
+});
+
+test('operations.md says which admin token the CLI sends by default: a token of every hub first', () => {
+  // agent/cli/connection.ts serverOf (checked in connection.test.ts): with a portal's scoped token
+  // listed first, "the first server.adminTokens" sent the operator's `hubwarden hubs` as that
+  // portal, which sees its hubs only and answers 404 for the others.
+  const doc = read('docs/operations.md').replace(/\s+/g, ' ');
+  const defaults = /takes `--url`\/`--token` \(defaults: [^)]*\)/.exec(doc)?.[0];
+  assert.ok(defaults, 'operations.md names the defaults of --url and --token');
+  assert.match(defaults, /token of every hub/);
+});
+
+test('writeback.md quotes the write-back health problem as operations.md\'s hub health table does', () => {
+  // hub-health.ts: `write-back to <idp> failing since <since> (last failed run <at>): <problem>`;
+  // the table's row is checked against it above, and writeback.md must say the same words.
+  const quoted = (doc: string) => [...read(doc).matchAll(/`(write-back to <idp> failing since [^`]*)`/g)].map((m) => m[1]!);
+  const row = quoted('docs/operations.md')[0];
+  assert.ok(row);
+  for (const q of quoted('docs/writeback.md')) assert.equal(q.replace(/<cause>$/, '…'), row);
 });
