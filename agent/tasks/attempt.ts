@@ -157,7 +157,12 @@ export async function recordAttemptIn(tx: Transaction, c: Pick<Claimant, 'owner'
     // happen, and the audit log says so rather than leaving the person's trail at "pending".
     const subject = taskSubjectOf(task);
     const error = outcome.status === 'error' ? outcome.decision : outcome.error;
-    appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, action: task.kind, ...(subject ? { subject } : {}), why: `${task.summary}: ${error.message}`, outcome: 'failed', detail: { kind: error.kind, attempts: next.attempts } });
+    // An app change whose attempts were not all refused or unsent (a timeout, a lost answer: the
+    // app may have applied it) says so: "failed" alone read as never made, while the app held it.
+    const unknown = outcome.status === 'error' && (task.payload as { op?: { kind?: unknown } } | undefined)?.op?.kind === task.kind ? next.attempts - (next.attemptsRefused ?? 0) : 0;
+    const note = unknown > 0 ? `; ${unknown} of its ${next.attempts} attempt(s) ended with the outcome unknown, so the app may hold the change: the next check for updates records what it holds` : '';
+    appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, action: task.kind, ...(subject ? { subject } : {}), why: `${task.summary}: ${error.message}${note}`, outcome: 'failed',
+      detail: { kind: error.kind, attempts: next.attempts, ...(unknown > 0 ? { attemptsOutcomeUnknown: unknown } : {}) } });
   }
   // A change that came in while this attempt ran, which the attempt may have acted before: its
   // follow-up (a re-plan of the person) sees what this attempt recorded, in this transaction.

@@ -55,6 +55,10 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       const assign = await until('the assign task gave up', async () =>
         (await collect(h.store.list('tasks', HUB))).find((t) => t.kind === 'assign-asset' && t.status === 'failed'), 20_000);
       assert.equal(posts().length, 1, 'one POST reached Meta');
+      // Its failure says the grant may have been made (the first attempt's answer was lost), not only that it failed.
+      const failed = (await h.agent.api.audit({ hubId: HUB, action: 'assign-asset' })).items.find((e) => e.taskId === assign.id && e.outcome === 'failed');
+      assert.match(failed?.why ?? '', /ended with the outcome unknown, so the app may hold the change/, failed?.why);
+      assert.ok(Number(failed?.detail?.attemptsOutcomeUnknown) >= 1, JSON.stringify(failed?.detail));
       h.emulator.control.setFaults({});
       await h.agent.idle();
 

@@ -21,6 +21,7 @@ import { settleOwnRemoval } from './settle-removal.ts';
 import { REFUSAL_HOLD_MS, holdsLaterTasks } from './refusal-hold.ts';
 import { earlierAttemptUnknown, earlierResendUnknown, unsettledInviteFor } from './unsettled-invites.ts';
 import { OPERATION_KINDS } from '../retry-rule.ts';
+import { alreadyDoneMayBeOurs, notDoneMayHaveBeenMade } from './unknown-outcome.ts';
 
 export { OPERATION_KINDS };
 
@@ -119,7 +120,8 @@ export function operationHandler(kind: OperationKind): TaskHandler {
           // An earlier attempt may have made it before the exemption, reactivation or rematch: looked up first.
           const removed = (op.kind === 'remove-member' || op.kind === 'cancel-invite') && earlierAttemptUnknown(task) ? await settleOwnRemoval(task, ctx, op, exempted) : undefined;
           if (removed) return removed;
-          ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${exempted}`, outcome: 'skipped' });
+          const maybe = notDoneMayHaveBeenMade(task, op, connector);
+          ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${exempted}${maybe?.note ?? ''}`, outcome: 'skipped', ...(maybe ? { detail: maybe.detail } : {}) });
           return { status: 'completed', result: { outcome: 'superseded', held: exempted } };
         }
       } else {
@@ -139,7 +141,8 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         if (removed) return removed;
         if (!planned) {
           const held = current.held.find((h) => h.operation.key === queued.key);
-          ctx.audit({ action: queued.kind, subject: subjectOf(queued), why: `${queued.summary}: not done, ${held ? held.why : 'no longer needed (the directory or the app changed since it was planned)'}`, outcome: 'skipped' });
+          const maybe = notDoneMayHaveBeenMade(task, queued, connector);
+          ctx.audit({ action: queued.kind, subject: subjectOf(queued), why: `${queued.summary}: not done, ${held ? held.why : 'no longer needed (the directory or the app changed since it was planned)'}${maybe?.note ?? ''}`, outcome: 'skipped', ...(maybe ? { detail: maybe.detail } : {}) });
           return { status: 'completed', result: { outcome: 'superseded', ...(held ? { held: held.why } : {}) } };
         }
         // A key names the change, not its direction: an asset's tasks or a role changed by hand
@@ -186,7 +189,8 @@ export function operationHandler(kind: OperationKind): TaskHandler {
       // since this one was checked (removal.ts `lastAdminHold`): forced or planned alike.
       const lastAdmin = await lastAdminHold(ctx.store, task.hubId, op, roleRulesOfHub(hub), ctx.now());
       if (lastAdmin) {
-        ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${lastAdmin} (another admin's removal or demotion is queued or running)`, outcome: 'skipped', detail: { reason: op.reason } });
+        const maybe = notDoneMayHaveBeenMade(task, op, connector);
+        ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${lastAdmin} (another admin's removal or demotion is queued or running)${maybe?.note ?? ''}`, outcome: 'skipped', detail: { reason: op.reason, ...maybe?.detail } });
         return { status: 'completed', result: { outcome: 'superseded', held: lastAdmin } };
       }
       const firstAttempt = await clean;
@@ -205,9 +209,10 @@ export function operationHandler(kind: OperationKind): TaskHandler {
       const ms = Date.now() - started;
       // A change the hub's rules decided names the config revision that last changed them.
       const cause = configCause(op, force === true, ctx.configRevision);
+      const ours = res.result === 'done' ? undefined : alreadyDoneMayBeOurs(task);
       ctx.audit({
-        action: op.kind, subject: subjectOf(op), why: `${op.summary} (${op.reason}${cause.note})`, outcome: res.result === 'done' ? 'ok' : 'already-done',
-        detail: { effect: op.effect, reason: op.reason, grantedBy: op.grantedBy, ms, attempt: task.attempts, ...(res.inviteId ? { inviteId: res.inviteId } : {}), ...cause.detail },
+        action: op.kind, subject: subjectOf(op), why: `${op.summary} (${op.reason}${cause.note})${ours?.note ?? ''}`, outcome: res.result === 'done' ? 'ok' : 'already-done',
+        detail: { effect: op.effect, reason: op.reason, grantedBy: op.grantedBy, ms, attempt: task.attempts, ...(res.inviteId ? { inviteId: res.inviteId } : {}), ...cause.detail, ...ours?.detail },
       });
       // A removal's outcome and the re-plan of the rehire it frees the email for commit together.
       return { status: 'completed', result: res, commit: async (tx) => {

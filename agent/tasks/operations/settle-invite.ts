@@ -147,9 +147,13 @@ export async function settleBeforeInvite(task: Readonly<TaskRecord>, ctx: TaskCo
   const at = ctx.now().toISOString();
   await ctx.store.transact(async (tx) => {
     for (const { task: t, s } of settled) {
-      await s.stage(tx);
+      // Settled meanwhile by another attempt of this task (its lease lapsed while it read, and
+      // another replica took the task over and settled too): that one recorded and audited it.
+      // Staged again, the person's trail showed the earlier invite settled twice.
       const current = await tx.get('tasks', t.hubId, t.id);
-      if (current && !current.settled) tx.put('tasks', t.hubId, t.id, { ...current, settled: { at, found: s.found, by: task.id } });
+      if (current?.settled) continue;
+      await s.stage(tx);
+      if (current) tx.put('tasks', t.hubId, t.id, { ...current, settled: { at, found: s.found, by: task.id } });
       for (const a of s.audits) appendAudit(tx, { hubId: task.hubId, trigger: task.trigger, taskId: task.id, at, ...a });
     }
   });

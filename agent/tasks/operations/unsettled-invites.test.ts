@@ -100,6 +100,16 @@ describe('settling an earlier invite before inviting at a new email', () => {
     assert.ok(!audit.some((e) => e.action === 'cancel-invite'));
   });
 
+  test('two attempts settling the same earlier invite (a lease lost mid-read, another replica took over) audit it once', async () => {
+    const s = await setup({ ...none, invites: [{ id: 'r-1', email: 'ann@example.com', role: 'EMPLOYEE', status: 'pending' }] });
+    // Both read the unsettled invites before either committed: the second's list is stale.
+    await s.run();
+    await s.run();
+    const audit = await collect(s.store.list('audit', HUB));
+    assert.equal(audit.filter((e) => e.action === 'invite' && e.outcome === 'already-done').length, 1, 'one entry for the one invitation found');
+    assert.equal((await s.store.get('tasks', HUB, s.earlier.id))?.settled?.by, s.task.id);
+  });
+
   test('accepted: the seat is matched to the person, who is re-planned, and no invite is sent', async () => {
     const s = await setup({ ...none, members: [{ id: 'm-9', email: 'ann@example.com', role: 'EMPLOYEE' }] });
     const outcome = await s.run();
