@@ -12,7 +12,8 @@ import { graphError, servedEmulator, type Reading } from './alternative-fetch.te
  * `productcatalog_permissions` on GET /{business}/agencies (documented in the same guide).
  * Once the partner holds no catalog, our emulator leaves that list out of its row; a removal does
  * not read that as "not shared" (unshare-row-unshown.test.ts): it asks the catalog's own agencies,
- * and on a Graph without that read the repeat fails not applied instead of already-done.
+ * and on a Graph without that read sends the DELETE; refused, the repeat fails once (not applied,
+ * invalid-argument, not retried) instead of already-done (catalog-unshare-unread.test.ts).
  */
 const catalog = { type: 'catalog' as const, id: SANDBOX.catalogId };
 const partner = SANDBOX.partner.businessId;
@@ -40,9 +41,9 @@ describe('meta-business connector: sharing a catalog with a partner', () => {
     assert.equal(shared(), undefined);
     assert.deepEqual(assetReads, []);
     // The partner's row (it still holds act_111 and Page 222) now lists no catalogs: not shown, so
-    // not known gone on this Graph; never answered already-done from it.
+    // not known gone on this Graph; never answered already-done from it: the DELETE, refused, fails once.
     await assert.rejects(c.unshareAsset!({ asset: catalog, partnerBusinessId: partner }), (e: unknown) =>
-      e instanceof ConnectorError && e.kind === 'unavailable' && e.notApplied === true && /without productcatalog_permissions/.test(e.message));
+      e instanceof ConnectorError && e.kind === 'invalid-argument' && e.notApplied === true && /without productcatalog_permissions/.test(e.message));
     assert.deepEqual(assetReads, [`${catalog.id}/agencies`]);
   });
 });

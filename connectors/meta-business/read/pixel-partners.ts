@@ -83,7 +83,7 @@ export function readPixelPartners(ctx: MetaContext): Promise<PixelPartners> {
  * agent decides a removal from partner shares: they are only reported (audited), hubwarden never
  * shares or unshares on its own (README [INF]). Any other failure (throttle, 5xx, permission or
  * 100/33 on one catalog, a next page refused, a refusal on only some catalogs, where the edge is
- * served) still throws. The unshare's read (write/partners.ts) keeps failing instead.
+ * served) still throws. An unshare never reads "not shared" from it: it sends the DELETE (write/partners.ts).
  */
 export async function readAssetPartners(ctx: MetaContext, type: AssetType): Promise<PixelPartners> {
   const label = ASSET_EDGES[type].label;

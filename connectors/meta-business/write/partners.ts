@@ -12,7 +12,8 @@ import { shareOfClientAsset } from './share-ceiling.ts';
  * Share / unshare an asset with a partner business (`/{asset}/agencies`, https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). Only
  * the owner business can share. The current share is read first (GET /{asset}/agencies, pixels:
  * shared_agencies, catalogs: the business's own agencies edge) so a repeat is already-done; 3944
- * "already has access" is already-done too.
+ * "already has access" is already-done too. A catalog's share no read can show is unshared by the
+ * DELETE all the same (catalogUnread).
  * Pixels have no DELETE on agencies (the B2B guide and API spec list POST agencies, GET
  * shared_agencies and shared_accounts only), so unsharing a pixel is refused, never already-done.
  * A share answered with `requires_admin_approval: true` is not in effect until another admin
@@ -66,7 +67,8 @@ async function shareFromRows<R extends { id?: unknown }>(
  * share or unshare of a catalog read through it failed every time (README [INF]). Only when the
  * partner's row cannot show the answer (no `productcatalog_permissions`, which a Graph may leave
  * out when the partner holds no catalog) does a removal ask the catalog's own `agencies` edge (API spec
- * `ProductCatalog.json`); refused, the share stays unknown.
+ * `ProductCatalog.json`); refused, the share stays unknown, and an unshare sends the DELETE anyway
+ * (unshareAsset, catalogUnread).
  */
 async function currentCatalogShare(ctx: MetaContext, asset: AssetRef, partnerId: string, whatFor: string, confirm: boolean): Promise<ShareRead> {
   const why = `${whatFor}: read current partners`;
@@ -150,12 +152,13 @@ async function shareChecked(ctx: MetaContext, input: { asset: AssetRef; partnerB
 }
 
 /**
- * The partner's current share before or after an unshare, undefined when none. Graph answering
- * the asset's partners as a missing object (100/33) means no share only once the business no
- * longer lists the asset (deleted, or no longer shared with it, between plan and call): 100/33
- * also says "cannot be loaded due to missing permissions", so assetGone throws while it is listed.
+ * The partner's current share before or after an unshare: its tasks, undefined when none, or
+ * `unknown` when the listing cannot show it. Graph answering the asset's partners as a missing
+ * object (100/33) means no share only once the business no longer lists the asset (deleted, or no
+ * longer shared with it, between plan and call): 100/33 also says "cannot be loaded due to missing
+ * permissions", so assetGone throws while it is listed.
  */
-async function shareBeforeRemoval(ctx: MetaContext, asset: AssetRef, partnerId: string, whatFor: string): Promise<string[] | undefined> {
+async function shareBeforeRemoval(ctx: MetaContext, asset: AssetRef, partnerId: string, whatFor: string): Promise<string[] | { unknown: string } | undefined> {
   let read: ShareRead;
   try {
     read = await currentShare(ctx, asset, partnerId, whatFor, true);
@@ -165,8 +168,7 @@ async function shareBeforeRemoval(ctx: MetaContext, asset: AssetRef, partnerId: 
     return undefined;
   }
   if (read === 'none') return undefined;
-  if ('unknown' in read) throw shareUnknown(read, whatFor, partnerId);
-  return read.tasks;
+  return 'unknown' in read ? read : read.tasks;
 }
 
 export async function unshareAsset(ctx: MetaContext, input: { asset: AssetRef; partnerBusinessId: string }): Promise<ChangeResult> {
@@ -175,6 +177,10 @@ export async function unshareAsset(ctx: MetaContext, input: { asset: AssetRef; p
   // (as an unassign of it is); a removal is never a failed task for a state that already holds.
   const current = await shareBeforeRemoval(ctx, input.asset, input.partnerBusinessId, whatFor);
   if (!current) return 'already-done';
+  // A catalog's share unread (its partner row without productcatalog_permissions, and the catalog's
+  // own agencies not served): the documented DELETE is sent anyway (catalogUnread). Any other
+  // share the listing cannot show: not applied, tried again (README [INF]).
+  if (!Array.isArray(current) && input.asset.type !== 'catalog') throw shareUnknown(current, whatFor, input.partnerBusinessId);
   if (input.asset.type === 'pixel') {
     // No DELETE /{pixel}/agencies (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business); Graph would answer 100/33
     // "Unsupported delete request", which must not read as "already gone": the partner keeps access.
@@ -188,8 +194,31 @@ export async function unshareAsset(ctx: MetaContext, input: { asset: AssetRef; p
     // Refused (100/33, or a plain 100 when the share is already gone: another removal won the race
     // since our read; Meta documents no answer, README [INF]): already-done only if a re-read agrees.
     if (!(err instanceof ConnectorError) || (err.kind !== 'not-found' && err.kind !== 'invalid-argument')) throw err;
-    if (await shareBeforeRemoval(ctx, input.asset, input.partnerBusinessId, whatFor)) throw err;
+    if (!Array.isArray(current)) return catalogUnread(ctx, input, current, err, whatFor);
+    const again = await shareBeforeRemoval(ctx, input.asset, input.partnerBusinessId, whatFor);
+    if (again && !Array.isArray(again)) throw shareUnknown(again, whatFor, input.partnerBusinessId);
+    if (again) throw err;
     return 'already-done';
   }
   return 'done';
+}
+
+/**
+ * `DELETE /{catalog}/agencies` (`business`*, https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business)
+ * refused when whether the partner holds the catalog cannot be read. Read as not applied and tried
+ * again, it failed the same way on every attempt on a Graph that never shows the share; a removal
+ * refused so is "already-done" only from what Meta documents, and it documents no answer for a
+ * catalog not shared. So: 100/33 is already-done once the business no longer lists the catalog
+ * (assetGone, as elsewhere); any other refusal fails once, not retried (invalid-argument keeps
+ * Graph's own code), saying why, nothing removed (README [INF]).
+ */
+async function catalogUnread(ctx: MetaContext, input: { asset: AssetRef; partnerBusinessId: string }, read: { unknown: string }, err: ConnectorError, whatFor: string): Promise<ChangeResult> {
+  if (err.kind === 'not-found') {
+    await assetGone(ctx, input.asset, { what: 'partners', holding: `partner ${input.partnerBusinessId} still has access` }, whatFor);
+    return 'already-done';
+  }
+  const answer = err.message.startsWith(`${whatFor}: `) ? err.message.slice(whatFor.length + 2) : err.message;
+  throw new ConnectorError('invalid-argument', `${whatFor}: Graph refused the DELETE (${answer}), and whether partner ${input.partnerBusinessId} holds the catalog cannot be read on this Graph (${read.unknown}); Meta documents no answer for a catalog not shared, so this is not taken as already-done; nothing was removed: see the partner's access in Business Settings`, {
+    field: 'asset', providerCode: err.providerCode, notApplied: true, cause: err,
+  });
 }
