@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { createAgent, type Agent } from '../../agent/agent.ts';
 import { checkForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
 import { createHubConnector } from '../../agent/hub-connector.ts';
+import { fleetCallPace } from '../../agent/tasks/call-pace.ts';
+import type { CallPaceLimits } from '../../connectors/sdk/definition.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { parseConfig } from '../../config/load.ts';
 import { createTikTokEmulator, TIKTOK_SANDBOX, type TikTokEmulator, type TikTokEmulatorOptions } from '../../connectors/tiktok-business/emulator/index.ts';
@@ -64,7 +66,12 @@ export interface TikTokHarness {
  */
 /**
  * `freshConnectors`: every task attempt gets a new connector instance, as after a restart or on
- * another replica (nothing the connector kept in memory carries over; the store does).
+ * another replica (nothing the connector kept in memory carries over; the store does). The
+ * instances share one call window, as the product's do: replicas on a shared store through the
+ * store (scim-server/compose.ts passes `fleetCallPace`), and on a store one process uses, that
+ * process's one cached connector paces every call. Each with a pacer of its own, three instances
+ * within one second made 11 calls against the emulator's 10 a second (TikTok's Basic tier), and a
+ * retry's read came back 40100: one more attempt than the case under test makes.
  */
 export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown>; store?: SuiteStore; extraTeams?: unknown[]; front?: express.RequestHandler; freshConnectors?: boolean } = {}): Promise<TikTokHarness> {
   const hubId = `tiktok-${idp}`;
@@ -73,7 +80,8 @@ export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikT
   const config = parseConfig(configText(hubId, idp, api.url, o.safety, o.extraTeams), '/virtual/hubwarden.yaml', { SCIM_TOKEN: 'scim-secret', ENTRA_SECRET: 's', TIKTOK_TOKEN: TIKTOK_SANDBOX.token });
   const connector = createHubConnector(config.file.hubs[0]!, config, { log: silent });
   const { store, dispose } = await (o.store ?? MEMORY_STORE).open();
-  const agent = createAgent({ config, store, connectorFor: () => (o.freshConnectors ? createHubConnector(config.file.hubs[0]!, config, { log: silent }) : connector), log: silent, handlers: [checkForUpdatesHandler], auditFile: false, runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 } });
+  const callPace = (store as Store).shared ? fleetCallPace(store) : processCallPace();
+  const agent = createAgent({ config, store, connectorFor: () => (o.freshConnectors ? createHubConnector(config.file.hubs[0]!, config, { log: silent, callPace }) : connector), log: silent, handlers: [checkForUpdatesHandler], auditFile: false, runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 } });
   const app = express();
   app.use('/scim/v2', createScimRouter({ config, store, keyring: testKeyring() }));
   const server = await new Promise<import('node:http').Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
@@ -102,6 +110,20 @@ export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikT
     throw err;
   }
   return h;
+}
+
+/** One process's call window (per second and per minute) for connector instances on a store no replica shares. */
+function processCallPace() {
+  let at: number[] = [];
+  return async (_hubId: string, limits: CallPaceLimits): Promise<number> => {
+    const now = Date.now();
+    at = at.filter((t) => t > now - 60_000);
+    const second = at.filter((t) => t > now - 1_000);
+    if (second.length >= limits.perSecond) return Math.max(1, second[0]! + 1_000 - now);
+    if (at.length >= limits.perMinute) return Math.max(1, at[0]! + 60_000 - now);
+    at.push(now);
+    return 0;
+  };
 }
 
 /** The invite calls that named `email`. */
