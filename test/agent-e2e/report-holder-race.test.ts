@@ -8,71 +8,19 @@
  * End to end: the dashboard's routes over the real agent, connector and Meta emulator; the agent
  * the dashboard sees commits the re-match as the apply begins (the race, made certain).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
-import type { AgentApi } from '../../agent/api.ts';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { collect } from '../../agent/store/store.ts';
-import { SessionStore } from '../../scim-server/web/session-store.ts';
-import { dashboardCaller, dashboardConfig, serveDashboard, signedIn } from '../../scim-server/web/web-fixtures.ts';
-import type { TestServer } from '../admin/test-server.ts';
-import { checkForUpdates, HUB, settle, until, type Harness } from './harness.ts';
-import { startWorld } from './audit-completeness-fixtures.ts';
+import { signedIn } from '../../scim-server/web/web-fixtures.ts';
+import { HUB, settle, until } from './harness.ts';
+import { admin, ninaSeatUnderOscarsAddress, reportHolderWorld } from './report-holder-fixtures.ts';
 
-const config = dashboardConfig('report-holder-race', `
-  - id: ${HUB}
-    connector: meta-business
-    meta: { businessId: "${SANDBOX.businessId}", accessToken: env:META_TOKEN }
-    teams:
-      - { group: Meta Advertisers, appRole: EMPLOYEE }
-      - { group: Meta Admins, hubRole: owner, appRole: ADMIN }
-      - { group: Meta Managers, hubRole: manager, appRole: EMPLOYEE }
-    safety: { settleSeconds: 1, removalThresholdPercent: 50, confirmDeprovisioning: true }
-`);
-
-let h: Harness;
-let server: TestServer;
-const sessions = new SessionStore(new MemoryStore());
-const call = dashboardCaller(() => server);
-const admin = { type: 'admin' as const, actor: 'boss@acme.example' };
-const inMeta = (id: string) => h.emulator.control.state().users.some((u) => u.id === id);
-/** Set by the test: run once when the dashboard's apply reaches the agent, before the agent's own transaction. */
-let atApply: (() => Promise<void>) | undefined;
-
-before(async () => {
-  h = await startWorld({}, config.file);
-  const api = h.agent.api;
-  const racing: AgentApi = new Proxy(api, {
-    get(target, prop, receiver) {
-      if (prop === 'applyReport') {
-        return async (...args: Parameters<AgentApi['applyReport']>) => {
-          const hook = atApply;
-          atApply = undefined;
-          await hook?.();
-          return target.applyReport(...args);
-        };
-      }
-      const value = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  server = await serveDashboard({ config, agent: racing, store: h.store, sessions });
-});
-after(async () => {
-  await server?.close();
-  await h?.close();
-});
+const world = reportHolderWorld('report-holder-race');
 
 test("an owner's re-match committed between the manager's rank check and the apply is caught in the apply's transaction (403, audited once, the owner's seat stays)", async () => {
-  // Nina's invite was accepted under oscar@example.com: the seat carries that address, matched to Nina.
-  await h.directory.createUser('u-nina', 'nina@example.com');
-  await h.directory.patchGroup('Meta Advertisers', ['u-nina']);
-  const invite = await until('the invite of nina@example.com', () => h.emulator.control.state().invites.find((i) => i.email === 'nina@example.com' && i.status === 'PENDING'));
-  const { memberId: seat } = h.emulator.control.acceptInvite(invite.id, { email: 'oscar@example.com' });
-  await checkForUpdates(h);
-  await h.directory.createUser('u-max', 'max@example.com');
-  await h.directory.patchGroup('Meta Managers', ['u-max']);
+  const h = world.h;
+  // Nina's seat under oscar@example.com, Max a manager (report-holder-fixtures.ts).
+  const seat = await ninaSeatUnderOscarsAddress(h);
   // Nina is deactivated: her seat's removal waits in the report, recorded for her.
   await h.directory.setActive('u-nina', false);
   const report = await until('the report item', async () => (await h.agent.api.reports(HUB)).find((r) => r.items.some((i) => i.memberId === seat)), 6_000);
@@ -87,16 +35,16 @@ test("an owner's re-match committed between the manager's rank check and the app
 
   // The administrator's re-match commits once the dashboard's own check has passed, as the apply begins.
   let rematched = false;
-  atApply = async () => {
+  world.atApply = async () => {
     await h.agent.api.matchMember(HUB, seat, { directoryUserId: 'u-oscar' }, admin);
     rematched = true;
   };
-  const max = await signedIn(sessions, 'max@example.com');
-  const res = await call(max, 'POST', `/ui/api/v1/reports/${report.id}/apply`, { memberIds: [seat], reason: 'Nina left' });
+  const max = await signedIn(world.sessions, 'max@example.com');
+  const res = await world.call(max, 'POST', `/ui/api/v1/reports/${report.id}/apply`, { memberIds: [seat], reason: 'Nina left' });
   const body = await res.text();
   assert.ok(rematched, 'the re-match landed between the check and the apply');
   await settle(h, 3_000); // the removal's task, had the apply been let through
-  assert.ok(inMeta(seat), `the owner's seat is not removed (the apply answered ${res.status} ${body})`);
+  assert.ok(world.inMeta(seat), `the owner's seat is not removed (the apply answered ${res.status} ${body})`);
   assert.equal(res.status, 403, body);
   assert.match(JSON.parse(body).detail, new RegExp(`a manager cannot remove the seat of an owner.*item ${seat} of report ${report.id}`));
   const now = (await h.agent.api.reports(HUB)).find((r) => r.id === report.id)!;

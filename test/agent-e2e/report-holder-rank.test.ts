@@ -7,56 +7,20 @@
  * by its current match and removed the owner's seat.
  * End to end: the dashboard's routes over the real agent, connector and Meta emulator.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { collect } from '../../agent/store/store.ts';
-import { SessionStore } from '../../scim-server/web/session-store.ts';
-import { dashboardCaller, dashboardConfig, serveDashboard, signedIn } from '../../scim-server/web/web-fixtures.ts';
-import type { TestServer } from '../admin/test-server.ts';
-import { checkForUpdates, HUB, settle, until, type Harness } from './harness.ts';
-import { startWorld } from './audit-completeness-fixtures.ts';
+import { signedIn } from '../../scim-server/web/web-fixtures.ts';
+import { HUB, settle, until } from './harness.ts';
+import { admin, ninaSeatUnderOscarsAddress, reportHolderWorld } from './report-holder-fixtures.ts';
 
-const config = dashboardConfig('report-holder-rank', `
-  - id: ${HUB}
-    connector: meta-business
-    meta: { businessId: "${SANDBOX.businessId}", accessToken: env:META_TOKEN }
-    teams:
-      - { group: Meta Advertisers, appRole: EMPLOYEE }
-      - { group: Meta Admins, hubRole: owner, appRole: ADMIN }
-      - { group: Meta Managers, hubRole: manager, appRole: EMPLOYEE }
-    safety: { settleSeconds: 1, removalThresholdPercent: 50, confirmDeprovisioning: true }
-`);
-
-let h: Harness;
-let server: TestServer;
-const sessions = new SessionStore(new MemoryStore());
-const call = dashboardCaller(() => server);
-const admin = { type: 'admin' as const, actor: 'boss@acme.example' };
-const inMeta = (id: string) => h.emulator.control.state().users.some((u) => u.id === id);
-
-before(async () => {
-  h = await startWorld({}, config.file);
-  server = await serveDashboard({ config, agent: h.agent.api, store: h.store, sessions });
-});
-after(async () => {
-  await server?.close();
-  await h?.close();
-});
+const world = reportHolderWorld('report-holder-rank');
 
 test("a manager applying an item whose seat is now an owner's is refused (403, audited), and the owner's seat stays", async () => {
-  // Nina's invite was accepted under oscar@example.com (Meta lets the invited person accept with
-  // another account): the seat carries that address and is matched to Nina, whose invite it was.
-  await h.directory.createUser('u-nina', 'nina@example.com');
-  await h.directory.patchGroup('Meta Advertisers', ['u-nina']);
-  const invite = await until('the invite of nina@example.com', () => h.emulator.control.state().invites.find((i) => i.email === 'nina@example.com' && i.status === 'PENDING'));
-  const { memberId: seat } = h.emulator.control.acceptInvite(invite.id, { email: 'oscar@example.com' });
-  await checkForUpdates(h);
+  const h = world.h;
+  // Nina's seat under oscar@example.com, Max a manager (report-holder-fixtures.ts).
+  const seat = await ninaSeatUnderOscarsAddress(h);
   assert.equal((await h.agent.api.member(HUB, seat))?.directoryUserId, 'u-nina');
-  // Max manages the hub.
-  await h.directory.createUser('u-max', 'max@example.com');
-  await h.directory.patchGroup('Meta Managers', ['u-max']);
   // Nina is deactivated: her seat's removal waits in the report, recorded for her.
   await h.directory.setActive('u-nina', false);
   const report = await until('the report item', async () => (await h.agent.api.reports(HUB)).find((r) => r.items.some((i) => i.memberId === seat)), 6_000);
@@ -75,11 +39,11 @@ test("a manager applying an item whose seat is now an owner's is refused (403, a
   const open = (await h.agent.api.reports(HUB)).find((r) => r.id === report.id)!;
   assert.equal(open.items.find((i) => i.memberId === seat)!.appliedAt, undefined, 'the item is still open');
 
-  const max = await signedIn(sessions, 'max@example.com');
-  const res = await call(max, 'POST', `/ui/api/v1/reports/${report.id}/apply`, { memberIds: [seat], reason: 'Nina left' });
+  const max = await signedIn(world.sessions, 'max@example.com');
+  const res = await world.call(max, 'POST', `/ui/api/v1/reports/${report.id}/apply`, { memberIds: [seat], reason: 'Nina left' });
   const body = await res.text();
   await settle(h, 3_000); // the removal's task, had the apply been let through
-  assert.ok(inMeta(seat), `the owner's seat is not removed (the apply answered ${res.status} ${body})`);
+  assert.ok(world.inMeta(seat), `the owner's seat is not removed (the apply answered ${res.status} ${body})`);
   assert.equal(res.status, 403, body);
   assert.match(JSON.parse(body).detail, new RegExp(`a manager cannot remove the seat of an owner.*item ${seat} of report ${report.id}`));
   const after = (await h.agent.api.reports(HUB)).find((r) => r.id === report.id)!;
