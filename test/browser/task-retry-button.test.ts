@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Operation } from '../../agent/plan/operation.ts';
 import type { TaskRecord } from '../../agent/tasks/task-record.ts';
+import { FORBIDDEN_DETAIL } from '../../scim-server/web/hub-guard.ts';
 import { readPage } from './a11y-checks.ts';
 import { launchChromium, newContext, sessionHttp, signInWithIdp, type SessionHttp } from './browser-kit.ts';
 import { HUB_A, PEOPLE, startHubRolesWorld, type HubRolesWorld } from './hub-roles-world.ts';
@@ -81,6 +82,31 @@ describe('the Retry button on the automation page, by hub role', { timeout: 180_
     assert.equal(await page.locator('#tasks button[data-action="retry-task"]').count(), 0);
     const res = await http.post(`/ui/api/v1/hubs/${HUB_A}/tasks/${INVITE}/retry`, { reason: 'sent anyway' });
     assert.equal(res.status, 403);
+    assert.equal((await world.store.get('tasks', HUB_A, INVITE))?.retried, undefined, 'not retried');
+  });
+
+  test('an owner demoted after the page loaded: Retry is refused, the reason is announced and the stale button goes', async () => {
+    const { page } = await signedIn(PEOPLE.itAdmin);
+    await automation(page);
+    const row = page.locator(`#tasks tr[data-task="${INVITE}"]`);
+    await row.getByRole('button', { name: 'Retry: invite nora@sandbox.example' }).waitFor();
+    // Ivan leaves IT Admins (owner) for Meta Managers (manager): read on each request, the page still shows Retry.
+    await world.store.transact(async (tx) => {
+      for (const [id, add, drop] of [['grp-it', [], ['dir-ivan']], ['grp-managers', ['dir-ivan'], []]] as const) {
+        const g = (await tx.get('directoryGroups', HUB_A, id))!;
+        tx.put('directoryGroups', HUB_A, id, { ...g, members: [...g.members.filter((m) => !drop.includes(m.value as never)), ...add.map((value) => ({ value }))] });
+      }
+    });
+    await row.getByRole('button', { name: 'Retry: invite nora@sandbox.example' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Reason (what was fixed)').fill('the app was fixed');
+    await dialog.getByRole('button', { name: 'Retry' }).click();
+    const alert = page.locator('#live-alert[role="alert"]');
+    await alert.getByText(FORBIDDEN_DETAIL).waitFor(); // the server's own reason
+    await row.locator('button[data-action="retry-task"]').waitFor({ state: 'detached' });
+    await page.waitForTimeout(2500); // a poll of the list (POLL_MS) draws it without the button too
+    assert.equal(await page.locator('#tasks button[data-action="retry-task"]').count(), 0, 'no stale Retry on the hub');
+    assert.equal(await row.count(), 1, 'the row stays, refreshed');
     assert.equal((await world.store.get('tasks', HUB_A, INVITE))?.retried, undefined, 'not retried');
   });
 

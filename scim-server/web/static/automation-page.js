@@ -107,9 +107,28 @@ async function retryTask(t) {
   try {
     const answer = await api(`/hubs/${encodeURIComponent(t.hubId)}/tasks/${encodeURIComponent(t.id)}/retry`, { method: 'POST', body: { reason } });
     toast(answer.alreadyDone ? 'Already retried: nothing was queued again.' : 'Task queued again.');
-  } catch (err) { toast(err.message, true); }
-  await loadTasks();
+    await loadTasks();
+  } catch (err) {
+    // The server's reason, in the alert region; a refusal (4xx) means the button was stale: the
+    // viewer's hub role changed (403) or the task did (409), since the page was drawn.
+    toast(err.message, true);
+    if (err.status >= 400 && err.status < 500) await refreshRow(t, err);
+    else await loadTasks();
+  }
   keepFocus(`[data-task="${CSS.escape(t.id)}"] button`, '#tasks');
+}
+
+/**
+ * After a refused retry: a 403 for the retry right (not a lapsed CSRF token) says the viewer no
+ * longer holds it on the hub, so no row of that hub offers Retry again; the task's row is drawn
+ * from a fresh read of its view, whose `retryable` is the server's rule as of now. A task no
+ * longer readable (the viewer lost the hub) leaves its row, without a button, as it was.
+ */
+async function refreshRow(t, err) {
+  if (err.status === 403 && !String(err.type ?? '').endsWith('/csrf')) retryHubs.delete(t.hubId);
+  let fresh;
+  try { fresh = await api(`/tasks/${encodeURIComponent(t.id)}`); } catch { fresh = { ...t, retryable: undefined }; }
+  document.querySelector(`#tasks tr[data-task="${CSS.escape(t.id)}"]`)?.replaceWith(taskRow(fresh));
 }
 
 function retryCell(t) {

@@ -3,8 +3,9 @@
 export const base = document.body.dataset.base;
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
 
+/** `type`: the problem type URI of the answer (RFC 9457 §3.1.1), when it had one. */
 export class ApiError extends Error {
-  constructor(status, detail) { super(detail); this.status = status; }
+  constructor(status, detail, type) { super(detail); this.status = status; this.type = type; }
 }
 
 // `background`: a page's own refresh, not the person's use; it does not keep the session alive
@@ -25,7 +26,7 @@ async function call(url, { method = 'GET', body, background = false } = {}) {
     throw new ApiError(401, 'signed out');
   }
   const data = await res.json().catch(() => undefined);
-  if (!res.ok) throw new ApiError(res.status, data?.detail ?? failureText(res));
+  if (!res.ok) throw new ApiError(res.status, data?.detail ?? failureText(res), typeof data?.type === 'string' ? data.type : undefined);
   return data;
 }
 
