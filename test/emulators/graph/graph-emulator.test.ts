@@ -248,26 +248,65 @@ describe('graph emulator', () => {
       await client.api('/identityGovernance/lifecycleWorkflows/workflows/w1/tasks/t1/taskProcessingResults/r1/resume').post({ data: { operationStatus: 'Completed' }, source: 'hubwarden', type: 'lifecycleEvent' });
       const bearer = await emulator.issueToken({});
       const res = await fetch(`${server.url}/beta/identityGovernance/lifecycleWorkflows/workflows/w2/tasks/t2/taskProcessingResults/r2/resume`, {
-        method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: { operationStatus: 'failed' } }),
+        method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: { operationStatus: 'failed' }, source: 'hubwarden', type: 'lifecycleEvent' }),
       });
       assert.equal(res.status, 204);
       const bad = await fetch(`${server.url}/v1.0/identityGovernance/lifecycleWorkflows/workflows/w3/tasks/t3/taskProcessingResults/r3/resume`, {
-        method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: {} }),
+        method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: {}, source: 'hubwarden', type: 'lifecycleEvent' }),
       });
       assert.equal(bad.status, 400);
       // Another app may resume only with LifecycleWorkflows.ReadWrite.All (not in authorizedApps).
       const stranger = await emulator.issueToken({ appid: 'some-other-app', azp: 'some-other-app' });
       const refused = await fetch(`${server.url}/v1.0/identityGovernance/lifecycleWorkflows/workflows/w4/tasks/t4/taskProcessingResults/r4/resume`, {
-        method: 'POST', headers: { authorization: `Bearer ${stranger}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: { operationStatus: 'completed' } }),
+        method: 'POST', headers: { authorization: `Bearer ${stranger}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: { operationStatus: 'completed' }, source: 'hubwarden', type: 'lifecycleEvent' }),
       });
       assert.equal(refused.status, 403);
       const admin = await emulator.issueToken({ appid: 'some-other-app', roles: ['LifecycleWorkflows.ReadWrite.All'] });
       const allowed = await fetch(`${server.url}/v1.0/identityGovernance/lifecycleWorkflows/workflows/w5/tasks/t5/taskProcessingResults/r5/resume`, {
-        method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: { operationStatus: 'completed' } }),
+        method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: { operationStatus: 'completed' }, source: 'hubwarden', type: 'lifecycleEvent' }),
       });
       assert.equal(allowed.status, 204);
       assert.deepEqual(emulator.resumes.map((r) => [r.version, r.workflowId, r.taskId, r.taskProcessingResultId]), [['v1.0', 'w1', 't1', 'r1'], ['beta', 'w2', 't2', 'r2'], ['v1.0', 'w5', 't5', 'r5']]);
       assert.equal(emulator.resumes[0]!.caller.appid, CLIENT);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a resume body unlike the resume API\'s request (type, source, data.operationStatus) is refused with 400 and resumes nothing', async () => {
+    const { emulator, server } = await started();
+    try {
+      const authorization = `Bearer ${await emulator.issueToken({})}`;
+      const resume = (rid: string, body: unknown) => fetch(`${server.url}/v1.0/identityGovernance/lifecycleWorkflows/workflows/w1/tasks/t1/taskProcessingResults/${rid}/resume`, {
+        method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body),
+      });
+      const good = { data: { operationStatus: 'completed' }, source: 'hubwarden', type: 'lifecycleEvent' };
+      const refused: [string, unknown][] = [
+        ['type missing', { data: good.data, source: good.source }],
+        ['type another value', { ...good, type: 'customEvent' }],
+        ['type in another case', { ...good, type: 'LifecycleEvent' }],
+        ['source missing', { data: good.data, type: good.type }],
+        ['source empty', { ...good, source: '' }],
+        ['source not a string', { ...good, source: 7 }],
+        ['data missing', { source: good.source, type: good.type }],
+        ['data not an object', { ...good, data: 'completed' }],
+        ['operationStatus missing', { ...good, data: { statusReasons: [] } }],
+        ['operationStatus not a string', { ...good, data: { operationStatus: true } }],
+        ['operationStatus unknown', { ...good, data: { operationStatus: 'unknownFutureValue' } }],
+        ['body an array', [good]],
+      ];
+      for (const [i, [why, body]] of refused.entries()) {
+        const res = await resume(`r${i}`, body);
+        assert.equal(res.status, 400, why);
+        const answer = await res.json() as { error?: { code?: unknown; message?: unknown; innerError?: { 'request-id'?: unknown } } };
+        assert.equal(answer.error?.code, 'Request_BadRequest', why);
+        assert.equal(typeof answer.error?.message, 'string', why);
+        assert.equal(typeof answer.error?.innerError?.['request-id'], 'string', why);
+      }
+      assert.equal(emulator.resumes.length, 0, 'nothing was resumed');
+      // A refused body resumed nothing, so the same taskProcessingResult still takes hubwarden's body.
+      assert.equal((await resume('r0', { ...good, data: { ...good.data, statusReasons: [] } })).status, 204);
+      assert.deepEqual(emulator.resumes.map((r) => r.taskProcessingResultId), ['r0']);
     } finally {
       await server.close();
     }

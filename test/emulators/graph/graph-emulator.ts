@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { JWTPayload } from 'jose';
 import { GRAPH_ERRORS, GraphEmulatorError } from './graph-error.ts';
 import { GraphDirectory, type GraphSeedUser } from './graph-directory.ts';
+import { resumeStatus } from './graph-resume-body.ts';
 import { createTokenService, GRAPH_AUDIENCE } from './graph-token.ts';
 
 /**
@@ -261,9 +262,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     const caller = res.locals.caller as JWTPayload;
     const resumeApps = options.resumeAuthorizedApps ?? [clientId];
     if (!(typeof caller.appid === 'string' && resumeApps.includes(caller.appid)) && !rolesOf(caller).includes('LifecycleWorkflows.ReadWrite.All')) throw GRAPH_ERRORS.forbidden();
-    const sent = String(req.body?.data?.operationStatus ?? '');
-    const status = readings.resumeStatusCase === 'sample' ? ({ Completed: 'completed', Failed: 'failed' } as Record<string, string>)[sent] ?? '' : sent.toLowerCase();
-    if (!['completed', 'failed'].includes(status)) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'operationStatus'; expected completed or failed.");
+    resumeStatus(req.body, readings.resumeStatusCase); // refuses a body unlike the resume API's (graph-resume-body.ts)
     const key = [req.params.wid, req.params.tid, req.params.rid].map(String).join('\u0000');
     if (resumed.has(key) && readings.resumeRepeat !== 'accepted') throw GRAPH_ERRORS.badRequest(`The task processing result '${String(req.params.rid)}' was already resumed.`);
     resumed.add(key);
