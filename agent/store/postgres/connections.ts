@@ -92,6 +92,9 @@ export class Connections {
         throw this.unavailableError(err);
       }
       if (isRefusedByServer(err)) throw this.refusedError(err);
+      // 55P03: a lock the read needs is held by another session past lock_timeout (pool.ts).
+      // The database answers (not marked unavailable); the request comes back (503 + Retry-After).
+      if ((err as { code?: unknown } | null)?.code === '55P03') throw new StoreUnavailable(`PostgreSQL: ${reasonOf(err)}, held by another session`, Math.ceil(this.o.probeMs / 1000));
       throw err;
     }
   }

@@ -62,6 +62,9 @@ export async function rebuildIndexes(client: pg.ClientBase, schema: string, lock
   const s = ident(schema);
   await client.query('BEGIN');
   try {
+    // A build waits for the schema's lock and the table as long as it takes (the pool's sessions
+    // give up a lock wait after lock_timeout, pool.ts); SET LOCAL ends with the transaction.
+    await client.query('SET LOCAL lock_timeout = 0');
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey]);
     const stored = new Map((await client.query<{ name: string; definition_hash: string }>(`SELECT name, definition_hash FROM ${s}.index_definitions WHERE name = ANY($1::text[])`, [defs.map((d) => d.name)])).rows.map((r) => [r.name, r.definition_hash]));
     const stale = defs.filter((d) => stored.get(d.name) !== d.hash);

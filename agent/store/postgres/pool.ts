@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Connections } from './connections.ts';
+import { LOCK_TIMEOUT_MS } from './postgres-store.ts';
 
 /**
  * The pool of a PostgreSQL store's connections, with the session settings every store query is
@@ -29,7 +30,13 @@ export function storePool(url: string, o: { poolSize: number; connectTimeoutMs: 
   // writes/s (alternating runs on a noisy 2-core machine).
   // Set per session, first thing on each new connection (pg runs a client's queries in order);
   // not as a startup option, which connection poolers such as PgBouncer refuse.
-  pool.on('connect', (client) => db.prepare(client, 'SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off; SET plan_cache_mode = force_generic_plan'));
+  // lock_timeout: a read waiting for a lock another session holds (an operator's `LOCK TABLE` in
+  // an open transaction) gave up only at the answer timeout (60 s), its session left queued
+  // behind the lock after the connection was dropped; now PostgreSQL ends the wait (55P03) and
+  // the request is refused with 503 + Retry-After (connections.ts). Opening the schema and
+  // building indexes wait as long as it takes: they lift it (prepare-schema.ts, indexes.ts).
+  // https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT
+  pool.on('connect', (client) => db.prepare(client, `SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off; SET plan_cache_mode = force_generic_plan; SET lock_timeout = '${LOCK_TIMEOUT_MS}ms'`));
   // An idle connection that fails (server restart, network) must not crash the process.
   pool.on('error', (err) => db.markUnavailable(err));
   return pool;

@@ -28,6 +28,10 @@ export async function prepareSchema(pool: pg.Pool, { schema, lockKey, unfinished
   // Released without the session lock: unlocked, or the connection is closed (which unlocks).
   let unlocked = false;
   try {
+    // The pool's sessions give up a lock wait after lock_timeout (pool.ts); opening waits for
+    // the schema's lock and the migrations' table locks as long as it takes. This session is
+    // not pooled again (released as failed below), so the lifted bound reaches no request.
+    await client.query('SET lock_timeout = 0');
     await takeSchemaLock(client, schema, lockKey, waiting);
     try {
       await migrate(client, schema);
@@ -41,6 +45,6 @@ export async function prepareSchema(pool: pg.Pool, { schema, lockKey, unfinished
     }
   } finally {
     client.removeListener('error', ignoreClientError);
-    client.release(unlocked ? undefined : new Error('closed while holding the migration lock'));
+    client.release(new Error(unlocked ? 'lock_timeout lifted for the migrations' : 'closed while holding the migration lock'));
   }
 }

@@ -29,6 +29,15 @@ export const insideTransaction = (): boolean => {
 /** A re-run writing more records than this queues on none of them (a bulk write is not a hot record). */
 const QUEUED_KEYS_MAX = 64;
 
+/**
+ * Lock timeouts (55P03, each after lock_timeout, postgres-store.ts LOCK_TIMEOUT_MS) after which a
+ * transaction is given up on (StoreContention: 503 + Retry-After). A lock held that long is a
+ * stalled holder (an operator's open transaction, a paused replica), not a race; run again up to
+ * `maxAttempts` times, one SCIM write waited 20 lock timeouts (100 s) while the client timed it
+ * out, retried, and its retries took the pool's connections meanwhile.
+ */
+const LOCK_TIMEOUTS_MAX = 2;
+
 /** Runs lost to a conflict before the next one holds its records' locks throughout (fleet-turn.ts). */
 const LOSSES_BEFORE_TURN = 3;
 
@@ -95,6 +104,7 @@ export class Transactions {
   async run<R>(fn: (tx: Transaction) => R | Promise<R>, willWrite: RecordRef[]): Promise<R> {
     // The first run queues on the records the caller said it will write (TransactOptions.writes).
     let queueOn: RecordRef[] = willWrite.slice(0, QUEUED_KEYS_MAX);
+    let lockTimeouts = 0;
     for (let attempt = 1; ; attempt++) {
       const release = queueOn.length > 0 ? await this.queue.take(queueOn.map((r) => stagedKey(r.collection, r.partition, r.id))) : undefined;
       let outcome: Awaited<ReturnType<typeof this.attempt<R>>>;
@@ -119,7 +129,8 @@ export class Transactions {
       if (isStoreUnavailable(err) && err.outcomeUnknown && outcome.wrote.length > 0) {
         this.o.maybeCommitted(outcome.wrote.map(({ collection, partition, id }) => ({ collection: collection as CollectionName, partition, id, record: undefined, remote: true as const })));
       }
-      if (isRetryable(err) && attempt < this.o.maxAttempts) {
+      if ((err as { code?: unknown } | null)?.code === '55P03') lockTimeouts++;
+      if (isRetryable(err) && attempt < this.o.maxAttempts && lockTimeouts < LOCK_TIMEOUTS_MAX) {
         this.reRuns++;
         queueOn = outcome.wrote.length <= QUEUED_KEYS_MAX ? outcome.wrote : [];
         // A re-run that queues here waits its turn there; one that does not backs off at random.
