@@ -11,22 +11,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { collect } from '../../agent/store/store.ts';
-import { configSchema } from '../../config/schema.ts';
-import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 import { checkForUpdates, HUB, startHarness, until, type Harness } from './harness.ts';
+import { advertisersAndStaff } from './advertisers-and-staff.ts';
 import { suiteStores } from '../suite-stores.ts';
 
-/** The harness hub's advertisers, and a team that gives a seat and no asset (so leaving the advertisers only takes the ad account). */
-const config = () => configSchema.parse({
-  hubs: [{
-    id: HUB, connector: 'meta-business', meta: { businessId: SANDBOX.businessId },
-    teams: [
-      { group: 'Meta Advertisers', appRole: 'EMPLOYEE', assets: [{ type: 'ad_account', id: 'act_111', tasks: ['ADVERTISE', 'ANALYZE'] }] },
-      { group: 'Meta Staff', appRole: 'EMPLOYEE' },
-    ],
-    safety: { settleSeconds: 1, removalThresholdPercent: 50, confirmDeprovisioning: false },
-  }],
-});
+const config = advertisersAndStaff;
 const ASSIGNED = '/act_111/assigned_users';
 
 for (const kind of await suiteStores('memory', 'postgres')) {

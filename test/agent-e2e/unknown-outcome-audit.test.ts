@@ -1,12 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configSchema } from '../../config/schema.ts';
 import { SANDBOX } from '../../connectors/meta-business/emulator/sandbox-ids.ts';
 import type { Operation } from '../../agent/plan/operation.ts';
 import { removeMemberOperation } from '../../agent/plan/removal.ts';
 import { enqueueOperation } from '../../agent/tasks/operations/enqueue-operation.ts';
 import { updateTask } from '../../agent/tasks/enqueue.ts';
 import { checkForUpdates, HUB, onboard, startHarness, until, type Harness } from './harness.ts';
+import { advertisersAndStaff } from './advertisers-and-staff.ts';
 
 /**
  * A change whose first attempt reached Meta but whose answer was lost (a timeout, a dropped
@@ -17,16 +17,7 @@ import { checkForUpdates, HUB, onboard, startHarness, until, type Harness } from
  * - The retry finds the change made (`already-done`): the entry said only that the app had it.
  * Each now says an earlier attempt of unknown outcome may have made it (detail `earlierAttemptUnknown`).
  */
-const config = () => configSchema.parse({
-  hubs: [{
-    id: HUB, connector: 'meta-business', meta: { businessId: SANDBOX.businessId },
-    teams: [
-      { group: 'Meta Advertisers', appRole: 'EMPLOYEE', assets: [{ type: 'ad_account', id: 'act_111', tasks: ['ADVERTISE', 'ANALYZE'] }] },
-      { group: 'Meta Staff', appRole: 'EMPLOYEE' },
-    ],
-    safety: { settleSeconds: 1, removalThresholdPercent: 50, confirmDeprovisioning: false },
-  }],
-});
+const config = advertisersAndStaff;
 let h: Harness;
 before(async () => { h = await startHarness({ config: config() }); await checkForUpdates(h); });
 after(() => h.close());

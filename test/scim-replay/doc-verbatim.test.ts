@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { scimRequest, startScimApp, type ScimReply, type ScimTestApp } from '../../scim-server/scim/test-app.ts';
 import { OutboxReader } from './outbox-reader.ts';
+import { OKTA, ENTRA, USER, GROUP, ENTERPRISE, PATCH, LIST, ERROR } from './replay-names.ts';
 
 /**
  * Requests printed in Okta's SCIM 2.0 guide (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/)
@@ -10,14 +11,6 @@ import { OutboxReader } from './outbox-reader.ts';
  * that no other replay (okta, entra, idp-edges, idp-gaps) sends as printed: each sent as shown, with
  * the answer RFC 7644 and the IdP expect.
  */
-const OKTA = { 'user-agent': 'Okta SCIM Client 1.0.0' };
-const ENTRA = { 'user-agent': 'Azure Active Directory SCIM Client', 'content-type': 'application/scim+json' };
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const HUB = 'verbatim';
 
 /** An empty ListResponse as RFC 7644 §3.4.2 writes it: integers, and `Resources: []`. */

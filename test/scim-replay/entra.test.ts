@@ -4,16 +4,13 @@ import { after, before, describe, test } from 'node:test';
 import { scimRequest, startScimApp, type ScimTestApp } from '../../scim-server/scim/test-app.ts';
 import { suiteStores } from '../suite-stores.ts';
 import { OutboxReader } from './outbox-reader.ts';
+import { ENTRA, USER, ENTERPRISE, PATCH } from './replay-names.ts';
 
 /**
  * Microsoft Entra's documented request sequences (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups), replayed over HTTP
  * with Entra's headers (application/scim+json even on GETs): responses, stored desired state and
  * outbox deltas.
  */
-const ENTRA = { 'user-agent': 'Azure Active Directory SCIM Client', 'content-type': 'application/scim+json' };
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const HUB = 'entra-hub';
 
 for (const kind of await suiteStores('memory', 'postgres')) describe(`Entra replay (${kind.kind})`, { skip: kind.skip }, () => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { scimRequest, startScimApp, type ScimTestApp } from '../../scim-server/scim/test-app.ts';
 import { OutboxReader } from './outbox-reader.ts';
+import { ENTRA, USER, GROUP, ENTERPRISE, PATCH, LIST, ERROR } from './replay-names.ts';
 
 /**
  * Request shapes of Okta (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/)
@@ -12,13 +13,6 @@ import { OutboxReader } from './outbox-reader.ts';
  * what is stored and the delta recorded.
  */
 const OKTA = { 'user-agent': 'Okta SCIM Client 1.0.0', accept: 'application/scim+json', 'content-type': 'application/scim+json; charset=utf-8' };
-const ENTRA = { 'user-agent': 'Azure Active Directory SCIM Client', 'content-type': 'application/scim+json' };
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
-const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const HUB = 'edges';
 
 describe('IdP request shapes at the edges', () => {

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { scimRequest, startScimApp, type ScimReply, type ScimTestApp } from '../../scim-server/scim/test-app.ts';
 import { suiteStores } from '../suite-stores.ts';
 import { OutboxReader } from './outbox-reader.ts';
+import { OKTA, ENTRA, USER, GROUP, ENTERPRISE, PATCH, ERROR } from './replay-names.ts';
 
 /**
  * Request shapes Okta (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/) and
@@ -11,13 +12,6 @@ import { OutboxReader } from './outbox-reader.ts';
  * send that the conformance suites and the two replays leave out: the answer each IdP needs, what
  * is stored, and who joined or left in the outbox.
  */
-const OKTA = { 'user-agent': 'Okta SCIM Client 1.0.0' };
-const ENTRA = { 'user-agent': 'Azure Active Directory SCIM Client', 'content-type': 'application/scim+json' };
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const HUB = 'gaps';
 
 function assertScimError(reply: ScimReply, status: number, scimType?: string): void {

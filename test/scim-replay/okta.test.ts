@@ -5,15 +5,12 @@ import { after, before, describe, test } from 'node:test';
 import { scimRequest, startScimApp, type ScimTestApp } from '../../scim-server/scim/test-app.ts';
 import { suiteStores } from '../suite-stores.ts';
 import { OutboxReader } from './outbox-reader.ts';
+import { OKTA, USER, GROUP, PATCH } from './replay-names.ts';
 
 /**
  * Okta's documented request sequences (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/), replayed over HTTP: the
  * responses Okta needs, the desired state stored, and the explicit deltas in the outbox.
  */
-const OKTA = { 'user-agent': 'Okta SCIM Client 1.0.0' };
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const HUB = 'okta-hub';
 
 for (const kind of await suiteStores('memory', 'postgres')) describe(`Okta replay (${kind.kind})`, { skip: kind.skip }, () => {
