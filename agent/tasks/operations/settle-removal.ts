@@ -1,5 +1,5 @@
 import { markedNotApplied } from '../../../connectors/sdk/connector-error.ts';
-import type { PersonReading } from '../../../connectors/sdk/connector.ts';
+import type { HubConnector, PersonReading } from '../../../connectors/sdk/connector.ts';
 import { replanPerson } from '../../dispatch/replan-person.ts';
 import type { Operation } from '../../plan/operation.ts';
 import { enqueueTask } from '../enqueue.ts';
@@ -11,6 +11,11 @@ import { replanRehireAfterRemoval } from './rehire-after-removal.ts';
 import { emailKey } from '../../matching/email-key.ts';
 
 type RemovalOp = Extract<Operation, { kind: 'remove-member' | 'cancel-invite' }>;
+
+/** Whether `settleOwnRemoval` can look the row up: the connector reads one person, and a cancelled invite names its email. */
+export function removalLooksUp(op: RemovalOp, connector: HubConnector | undefined): boolean {
+  return !!connector?.readPerson && !(op.kind === 'cancel-invite' && !op.email);
+}
 
 /**
  * A removal (of a seat, or a pending invite) whose plan no longer asks for it, with an earlier
@@ -33,7 +38,7 @@ type RemovalOp = Extract<Operation, { kind: 'remove-member' | 'cancel-invite' }>
  */
 export async function settleOwnRemoval(task: Readonly<TaskRecord>, ctx: TaskContext, op: RemovalOp, because = 'it is no longer planned'): Promise<TaskOutcome | undefined> {
   const connector = ctx.connector;
-  if (!connector?.readPerson || (op.kind === 'cancel-invite' && !op.email)) return undefined;
+  if (!connector?.readPerson || !removalLooksUp(op, connector)) return undefined;
   const readStartedAt = ctx.now();
   let reading: PersonReading;
   try {

@@ -2,6 +2,7 @@ import type { HubConnector } from '../../../connectors/sdk/connector.ts';
 import type { Operation } from '../../plan/operation.ts';
 import type { TaskRecord } from '../task-record.ts';
 import { earlierAttemptUnknown } from './unsettled-invites.ts';
+import { removalLooksUp } from './settle-removal.ts';
 
 /** What an audit entry adds when an earlier attempt of its task may have made the change. */
 export interface UnknownNote { note: string; detail: { earlierAttemptUnknown: true } }
@@ -12,8 +13,8 @@ export interface UnknownNote { note: string; detail: { earlierAttemptUnknown: tr
  * found is what the entry says, and an entry that still says "not done" is true.
  */
 function settledByLookUp(op: Operation, connector: HubConnector | undefined): boolean {
-  if (!connector?.readPerson) return false;
-  return op.kind === 'invite' || op.kind === 'remove-member' || (op.kind === 'cancel-invite' && !!op.email);
+  if (op.kind === 'invite') return !!connector?.readPerson;
+  return (op.kind === 'remove-member' || op.kind === 'cancel-invite') && removalLooksUp(op, connector);
 }
 
 /**
