@@ -12,9 +12,9 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { recordDesiredChange } from '../../agent/outbox.ts';
 import { offerIdOf } from '../../agent/offers/offer-record.ts';
-import { launchChromium, newContext, signInWithIdp, until } from './browser-kit.ts';
+import { launchChromium, until } from './browser-kit.ts';
 import { errorNotTied, readDialog, readPage } from './a11y-checks.ts';
-import { HUB_A, HUB_B, PEOPLE, startHubRolesWorld, type HubRolesWorld } from './hub-roles-world.ts';
+import { HUB_A, HUB_B, PEOPLE, startHubRolesWorld, type HubRolesWorld, signInPage } from './hub-roles-world.ts';
 
 const EVE_OFFER = offerIdOf(HUB_A, 'dir-eve', 'Brand Studio');
 const WALT_OFFER = offerIdOf(HUB_A, 'dir-walt', 'Brand Studio');
@@ -28,14 +28,7 @@ describe('My access, the refusal page and the decision dialogs, for screen-reade
   const pageErrors: string[] = [];
 
   async function signedIn(who: { login: string }): Promise<Page> {
-    const context = await newContext(browser);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-    await page.goto(`${world.url}/ui/`);
-    await signInWithIdp(page, world.idp.issuer, who.login);
-    await page.waitForURL((u) => u.href.startsWith(world.url));
-    return page;
+    return (await signInPage(world, browser, who, { contexts, pageErrors })).page;
   }
 
   before(async () => {

@@ -23,7 +23,8 @@ import { createApp } from '../../scim-server/app.ts';
 import { composeHubwarden } from '../../scim-server/compose.ts';
 import { HUB, seedDirectory } from '../check-for-updates-e2e/business.ts';
 import { startOidcProvider, type TestProvider } from './oidc-test-provider.ts';
-import { until } from './browser-kit.ts';
+import { newContext, signInWithIdp, until } from './browser-kit.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { MEMORY_STORE, type AnyStore, type SuiteStore } from '../suite-stores.ts';
 
 export const HUB_A = HUB;
@@ -177,4 +178,21 @@ hubs:
 export function callsNaming(emulator: MetaEmulator, email: string) {
   const needle = email.toLowerCase();
   return emulator.calls.filter((c) => JSON.stringify([c.path, c.query, c.body]).toLowerCase().includes(needle));
+}
+
+/**
+ * A page of a new browser context signed in as `who` through the world's IdP, having asked for
+ * `next` (default `/ui/`); waits until the browser is back on hubwarden (or on `landing`). The
+ * context goes into `contexts` (the caller closes them) and page errors into `pageErrors`.
+ */
+export async function signInPage(world: HubRolesWorld, browser: Browser, who: { login: string }, o: { contexts: BrowserContext[]; pageErrors: string[]; next?: string; landing?: string }): Promise<{ page: Page; context: BrowserContext }> {
+  const context = await newContext(browser);
+  o.contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => o.pageErrors.push(`${page.url()}: ${e.message}`));
+  await page.goto(`${world.url}${o.next ?? '/ui/'}`);
+  await signInWithIdp(page, world.idp.issuer, who.login);
+  if (o.landing) await page.waitForURL(`${world.url}${o.landing}`);
+  else await page.waitForURL((u) => u.href.startsWith(world.url));
+  return { page, context };
 }

@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { collect } from '../../agent/store/store.ts';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
-import { launchChromium, newContext, sessionHttp, signInWithIdp, until, type SessionHttp, screenshotsDir } from './browser-kit.ts';
-import { callsNaming, HUB_A, HUB_B, PEOPLE, startHubRolesWorld, type HubRolesWorld } from './hub-roles-world.ts';
+import { launchChromium, sessionHttp, until, type SessionHttp, screenshotsDir } from './browser-kit.ts';
+import { callsNaming, HUB_A, HUB_B, PEOPLE, startHubRolesWorld, type HubRolesWorld, signInPage } from './hub-roles-world.ts';
 import { sharedStoreElseMemory } from '../suite-stores.ts';
 
 const B_MEMBER = SANDBOX.employees[0];
@@ -47,13 +47,7 @@ for (const kind of await sharedStoreElseMemory()) {
 
     /** A fresh browser signed in as `who` through the IdP's login and consent pages. */
     async function signedIn(who: { login: string }, next = '/ui/'): Promise<{ page: Page; http: SessionHttp }> {
-      const context = await newContext(browser);
-      contexts.push(context);
-      const page = await context.newPage();
-      page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-      await page.goto(`${world.url}${next}`);
-      await signInWithIdp(page, world.idp.issuer, who.login);
-      await page.waitForURL((u) => u.href.startsWith(world.url));
+      const { page, context } = await signInPage(world, browser, who, { contexts, pageErrors, next });
       return { page, http: await sessionHttp(context, world.url) };
     }
 

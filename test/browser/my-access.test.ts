@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { offerIdOf } from '../../agent/offers/offer-record.ts';
 import { collect } from '../../agent/store/store.ts';
-import { launchChromium, newContext, sessionHttp, signInWithIdp, until, type SessionHttp, screenshotsDir } from './browser-kit.ts';
-import { callsNaming, HUB_A, PEOPLE, startHubRolesWorld, type HubRolesWorld } from './hub-roles-world.ts';
+import { launchChromium, sessionHttp, until, type SessionHttp, screenshotsDir } from './browser-kit.ts';
+import { callsNaming, HUB_A, PEOPLE, startHubRolesWorld, type HubRolesWorld, signInPage } from './hub-roles-world.ts';
 import { sharedStoreElseMemory } from '../suite-stores.ts';
 
 const CLEO_OFFER = offerIdOf(HUB_A, 'dir-cleo', 'Brand Studio');
@@ -27,13 +27,7 @@ for (const kind of await sharedStoreElseMemory()) {
     const pageErrors: string[] = [];
 
     async function signedIn(who: { login: string }): Promise<{ page: Page; http: SessionHttp }> {
-      const context = await newContext(browser);
-      contexts.push(context);
-      const page = await context.newPage();
-      page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-      await page.goto(`${world.url}/ui/`);
-      await signInWithIdp(page, world.idp.issuer, who.login);
-      await page.waitForURL(`${world.url}/ui/my-access`);
+      const { page, context } = await signInPage(world, browser, who, { contexts, pageErrors, landing: '/ui/my-access' });
       return { page, http: await sessionHttp(context, world.url) };
     }
     const invitesOf = (email: string) => world.emulatorA.control.state().invites.filter((i) => i.email.toLowerCase() === email);

@@ -12,8 +12,8 @@ import type { Operation } from '../../agent/plan/operation.ts';
 import type { TaskRecord } from '../../agent/tasks/task-record.ts';
 import { FORBIDDEN_DETAIL } from '../../scim-server/web/hub-guard.ts';
 import { readPage } from './a11y-checks.ts';
-import { launchChromium, newContext, sessionHttp, signInWithIdp, type SessionHttp } from './browser-kit.ts';
-import { HUB_A, PEOPLE, startHubRolesWorld, type HubRolesWorld } from './hub-roles-world.ts';
+import { launchChromium, sessionHttp, type SessionHttp } from './browser-kit.ts';
+import { HUB_A, PEOPLE, startHubRolesWorld, type HubRolesWorld, signInPage } from './hub-roles-world.ts';
 
 const INVITE = 't-failed-invite';
 const REMOVAL = 't-forced-removal';
@@ -25,13 +25,7 @@ describe('the Retry button on the automation page, by hub role', { timeout: 180_
   const pageErrors: string[] = [];
 
   async function signedIn(who: { login: string }): Promise<{ page: Page; http: SessionHttp }> {
-    const context = await newContext(browser);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-    await page.goto(`${world.url}/ui/`);
-    await signInWithIdp(page, world.idp.issuer, who.login);
-    await page.waitForURL((u) => u.href.startsWith(world.url));
+    const { page, context } = await signInPage(world, browser, who, { contexts, pageErrors });
     return { page, http: await sessionHttp(context, world.url) };
   }
 
