@@ -69,7 +69,7 @@ function filterView(g: Readonly<DirectoryGroupRecord>): ScimObject {
 }
 
 export async function listGroups(h: HubRequest, req: Request, res: Response): Promise<void> {
-  const q = parseListQuery(queryParams(req));
+  const q = parseListQuery(queryParams(req), GROUP_ATTRIBUTES);
   const ctx = { hubBaseUrl: h.hubBaseUrl };
   const withMembers = !excludes(q, 'members');
   const start = q.startIndex - 1;

@@ -1,7 +1,8 @@
 import type { Request } from 'express';
-import { extensionSchemaOf } from './attributes.ts';
+import { extensionSchemaOf, type AttributeDef } from './attributes.ts';
 import { invalidValue, ScimError } from './errors.ts';
 import { getIgnoringCase } from './filter/evaluate.ts';
+import { assertOrderable } from './filter/ordered.ts';
 import { parseFilter, type Filter } from './filter/parse.ts';
 import { parseAttrPath, type AttrPath } from './filter/path.ts';
 import type { ScimObject } from './resources/normalize.ts';
@@ -108,10 +109,13 @@ function attributeList(text: string | undefined): AttrPath[] | undefined {
   return paths;
 }
 
-export function parseListQuery(params: Map<string, string>): ListQuery {
+/** `attributes`: the resource's attribute table, which the filter's comparisons are checked against (filter/ordered.ts). */
+export function parseListQuery(params: Map<string, string>, attributes?: readonly AttributeDef[]): ListQuery {
   const filterText = params.get('filter');
+  const filter = filterText !== undefined && filterText.trim() !== '' ? parseFilter(filterText) : undefined;
+  if (filter && attributes) assertOrderable(filter, attributes);
   return {
-    filter: filterText !== undefined && filterText.trim() !== '' ? parseFilter(filterText) : undefined,
+    filter,
     startIndex: Math.max(1, integer('startIndex', params.get('startindex'), 1)),
     count: Math.min(MAX_COUNT, Math.max(0, integer('count', params.get('count'), DEFAULT_COUNT))),
     attributes: attributeList(params.get('attributes')),

@@ -95,7 +95,7 @@ async function rendered(h: HubRequest, user: DirectoryUserRecord): Promise<ScimO
 }
 
 export async function listUsers(h: HubRequest, req: Request, res: Response): Promise<void> {
-  const q = parseListQuery(queryParams(req));
+  const q = parseListQuery(queryParams(req), USER_ATTRIBUTES);
   const start = q.startIndex - 1;
   const users: Array<Readonly<DirectoryUserRecord>> = [];
   let total = 0;

@@ -1,5 +1,6 @@
 import { ENTERPRISE_ATTRIBUTES, ENTERPRISE_SCHEMA, EXTERNAL_ID, findAttribute, HUB_ATTRIBUTES, HUB_SCHEMA, type AttributeDef } from '../attributes.ts';
 import { invalidPath, ScimError } from '../errors.ts';
+import { assertOrderable } from '../filter/ordered.ts';
 import { parseFilter, type Filter } from '../filter/parse.ts';
 import { parseAttrPath } from '../filter/path.ts';
 import type { ScimObject } from '../resources/normalize.ts';
@@ -91,6 +92,14 @@ export function resolveTarget(text: string, core: readonly AttributeDef[]): Patc
     if (sub.mutability === 'readOnly') throw readOnly(text);
   }
   if (filter && !def.multiValued) throw invalidPath(`path ${JSON.stringify(text)}: ${def.name} is not multi-valued`);
+  // `emails[primary gt true]` orders a boolean (filter/ordered.ts): matched nothing, an add created an element.
+  if (filter) {
+    try {
+      assertOrderable(filter, core, def);
+    } catch (err) {
+      throw err instanceof ScimError ? invalidPath(`path ${JSON.stringify(text)}: bad value filter: ${err.detail.replace(/^filter: /, '')}`) : err;
+    }
+  }
   return { schema, def, filter, sub, text };
 }
 

@@ -90,9 +90,18 @@ function normalizeSingle(def: AttributeDef, value: unknown, where: string): unkn
     }
     default:
       if (typeof value !== 'string') throw invalidValue(`${where}: expected a string, got ${preview(value)}`);
+      if (def.type === 'binary' && !BASE64.test(value)) throw invalidValue(`${where}: expected base64 (RFC 7643 §2.3.6, RFC 4648 §4), got ${preview(value)}`);
       return checkedLength(def, value, where);
   }
 }
+
+/**
+ * RFC 7643 §2.3.6: a binary value "MUST be base64 encoded as specified in Section 4 of [RFC4648]",
+ * its trailing "=" optional. Nothing else is one (RFC 4648 §3.3: characters outside the alphabet
+ * are rejected): a certificate sent as PEM text or plain words was stored and answered back as if
+ * it were the certificate's bytes.
+ */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
 
 function checkedLength(def: AttributeDef, value: string, where: string): string {
   const max = def.maxLength ?? (def.type === 'binary' ? MAX_LENGTH.binary : MAX_LENGTH.other);
