@@ -141,7 +141,12 @@ export interface AuditEntry {
   /** The person or object acted on. */
   subject?: { email?: string; directoryUserId?: string; memberId?: string; label?: string };
   why: string;
-  outcome: 'ok' | 'already-done' | 'failed' | 'skipped' | 'pending';
+  /**
+   * `unknown`: a change sent to the app whose answer was lost (a timeout, a dropped connection):
+   * the app may have made it; an entry of the same task says later what became of it
+   * (agent/tasks/operations/lost-answer.ts).
+   */
+  outcome: 'ok' | 'already-done' | 'failed' | 'skipped' | 'pending' | 'unknown';
   detail?: Record<string, unknown>;
   taskId?: string;
 }

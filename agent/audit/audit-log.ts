@@ -106,12 +106,12 @@ const lineFormat = winston.format.combine(winston.format.timestamp(), winston.fo
 const MESSAGE = Symbol.for('message');
 
 /**
- * One entry's line: `{"audit":{…},"level":"info"|"warn","message":"<action>: <why>","timestamp":"…"}` and a newline.
+ * One entry's line (`warn` for a failed change and one of unknown outcome): `{"audit":{…},"level":"info"|"warn","message":"<action>: <why>","timestamp":"…"}` and a newline.
  * `timestamp`: now (the commit, for a line written as it commits), or the entry's time for one written later.
  */
 export function auditFileLine(e: AuditEntry, timestamp?: string): string {
   const format = timestamp === undefined ? lineFormat : winston.format.combine(winston.format.timestamp({ format: () => timestamp }), winston.format.json());
-  const info = format.transform({ level: e.outcome === 'failed' ? 'warn' : 'info', message: `${e.action}: ${e.why}`, audit: e });
+  const info = format.transform({ level: e.outcome === 'failed' || e.outcome === 'unknown' ? 'warn' : 'info', message: `${e.action}: ${e.why}`, audit: e });
   return `${escapeLineBreaking((info as Record<symbol, string>)[MESSAGE]!)}\n`;
 }
 

@@ -6,6 +6,7 @@ import { parentsOf, settleWaitingParent, wakeParent } from './parent-tasks.ts';
 import type { RetryDecision } from './retry-policy.ts';
 import { blockScope } from './scope-blocks.ts';
 import { taskSubjectOf } from './operations/audit-subject.ts';
+import { writesUnknown } from './operations/lost-answer.ts';
 import { enqueueTask } from './enqueue.ts';
 import { applyOutcome, claimable } from './task-transitions.ts';
 import { isFinished, type TaskRecord } from './task-record.ts';
@@ -140,7 +141,9 @@ export async function recordAttemptIn(tx: Transaction, c: Pick<Claimant, 'owner'
   // the other runner's attempt is marked interrupted and checks the app first.
   if (!current || current.lease?.owner !== c.owner || current.status !== 'running') return;
   const now = new Date(c.clock());
-  for (const a of audits) appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, at: now.toISOString(), ...a });
+  // An attempt's `unknown` entry (its answer lost) only when the task runs again (lost-answer.ts).
+  const runsAgain = outcome.status === 'error' && outcome.decision.action !== 'fail' && !('endsTask' in outcome.decision && outcome.decision.endsTask);
+  for (const a of audits) if (writesUnknown(runsAgain, a)) appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, at: now.toISOString(), ...a });
   const next = await applyOutcome(tx, { ...current, progress: task.progress ?? current.progress }, outcome, now);
   if (outcome.status === 'error' && outcome.decision.action === 'wait-rate-limit') {
     // Every replica stops calling into the throttled scope, not just this one, and a restart

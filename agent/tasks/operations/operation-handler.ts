@@ -22,6 +22,7 @@ import { REFUSAL_HOLD_MS, holdsLaterTasks } from './refusal-hold.ts';
 import { earlierAttemptUnknown, earlierResendUnknown, unsettledInviteFor } from './unsettled-invites.ts';
 import { OPERATION_KINDS } from '../retry-rule.ts';
 import { alreadyDoneMayBeOurs, notDoneMayHaveBeenMade } from './unknown-outcome.ts';
+import { lostAnswerAudit } from './lost-answer.ts';
 
 export { OPERATION_KINDS };
 
@@ -203,7 +204,12 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         res = await callApp(connector, op, { firstAttempt, earlierAttemptUnknown: earlierUnknown });
       } catch (err) {
         const why = staleViewOf(op, err);
-        if (!why || !connector.readPerson) throw err;
+        if (!why || !connector.readPerson) {
+          // Sent, its answer lost: audited now, `unknown` (lost-answer.ts), with the attempt's end.
+          const lost = lostAnswerAudit(op, err, task.attempts);
+          if (lost) ctx.audit(lost);
+          throw err;
+        }
         return recoverStaleView({ task, ctx, hub, connector, op, error: err as Error, why, subjectOf });
       }
       const ms = Date.now() - started;
