@@ -18,7 +18,9 @@ import { adminTokensFrom, everyHubToken } from './admin/admin-tokens.ts';
 import { composeHubwarden } from './compose.ts';
 import { createSandboxes, sandboxUrls } from './sandboxes.ts';
 import { sandboxWorldFile, sandboxWorldPath } from '../agent/sandbox-world.ts';
-import { childLogger } from '../agent/log/logger.ts';
+import { childLogger, redactText } from '../agent/log/logger.ts';
+import { escapeForTerminal } from '../agent/safe-text.ts';
+import { configPathProblem } from '../config/config-path.ts';
 import { serve, stopOnSignals } from './serve.ts';
 import { bearerToken } from './bearer.ts';
 import { prepareAuditFile } from '../agent/audit/audit-log.ts';
@@ -27,8 +29,13 @@ import { exitOnCrash } from '../agent/log/crash.ts';
 // A crash is one redacted log line, not Node's report of every property of the error (a request's token).
 exitOnCrash();
 
+/**
+ * One line on stderr, redacted as a log line is (agent/log/logger.ts redactText: a URL's password,
+ * `password=`, a bearer token, the config's secrets once registered) and escaped for the terminal:
+ * an argument given by mistake (`npm start -- postgres://app:pw@db/hw`) is quoted by parseArgs.
+ */
 function fail(message: string): never {
-  process.stderr.write(`hubwarden: ${message}\n`);
+  process.stderr.write(`hubwarden: ${escapeForTerminal(redactText(message))}\n`);
   process.exit(1);
 }
 
@@ -42,6 +49,9 @@ try {
 // working folder (EISDIR), nor the shipped sandbox config in place of the one meant.
 if (args.config === undefined && process.env.HUBWARDEN_CONFIG?.trim() === '') fail('HUBWARDEN_CONFIG is set but empty: set it to the config file, or unset it');
 const configPath = args.config ?? process.env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH;
+// A URL given as the config's path is refused unread and unquoted (config/config-path.ts).
+const configUrl = configPathProblem(configPath, args.config !== undefined ? '--config' : 'HUBWARDEN_CONFIG');
+if (configUrl) fail(configUrl);
 
 try {
   for (const path of await createDefaultTokenFiles(configPath)) process.stdout.write(`hubwarden: first start: created ${path} (mode 0600)\n`);

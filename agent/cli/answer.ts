@@ -20,7 +20,7 @@ export function kindOf(value: unknown): string {
  * What a field holds, in words, for the line that refuses it: one the answer leaves out is
  * "missing" (kindOf's "an empty body" said of `{}`'s `status` read as if nothing came back).
  */
-function fieldIs(field: string, value: unknown, expected: string): string {
+export function fieldIs(field: string, value: unknown, expected: string): string {
   return value === undefined ? `"${field}" is missing (${expected} expected)` : `"${field}" is ${value === '' ? 'empty' : kindOf(value)}, not ${expected}`;
 }
 

@@ -51,8 +51,9 @@ export function registerDecisionCommands(program: Command): void {
       const reason = reasonBody(opts.reason);
       const api = await connect(global());
       const { body } = await api.post<Approval>(`/approvals/${seg(id)}/${decision}`, reason);
-      stringOf(body, 'status'); // what the line reports
-      printer(global().json).print(body, () => `approval ${body.id} on ${body.hubId}: ${body.status}${alreadyDoneText(body)}`);
+      // What the line reports: an id or hub of another kind printed `approval [object Object] on …`, exit 0.
+      const [approval, hubId, status] = [stringOf(body, 'id'), stringOf(body, 'hubId'), stringOf(body, 'status')];
+      printer(global().json).print(body, () => `approval ${approval} on ${hubId}: ${status}${alreadyDoneText(body)}`);
     });
   }
 

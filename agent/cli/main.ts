@@ -14,6 +14,7 @@ import { registerOfferCommands } from './offer-commands.ts';
 import { registerHubCommands } from './hub-commands.ts';
 import { registerWorkCommands } from './work-commands.ts';
 import { checkPathArgument } from './path-arguments.ts';
+import { configPathProblem } from '../../config/config-path.ts';
 
 /** The version in the package.json above this file (the source tree or a built copy of it). */
 export function packageVersion(): string {
@@ -95,7 +96,10 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   // Before any action: an empty argument or option value (an unset shell variable, a stray "")
   // is a usage mistake, refused before a request is made. Left through, `offboard ""` asked the
   // server for /people//offboard and `--hub ""` listed every hub as if no filter were given.
-  program.hook('preAction', (_program, action) => refuseEmptyValues(action));
+  program.hook('preAction', (_program, action) => {
+    refuseEmptyValues(action);
+    refuseConfigUrl(action);
+  });
   return program;
 }
 
@@ -204,6 +208,18 @@ function refuseEmptyValues(action: Command): void {
       if (problem) throw new CliError(`${option.long}: the value ${problem}`, 2);
     }
   }
+}
+
+/** `--config` (the program's or config validate's) and HUBWARDEN_CONFIG that are a URL (config/config-path.ts): usage mistakes. */
+function refuseConfigUrl(action: Command): void {
+  for (let c: Command | null = action; c; c = c.parent) {
+    const value: unknown = c.getOptionValue('config');
+    const problem = typeof value === 'string' ? configPathProblem(value, '--config') : undefined;
+    if (problem) throw new CliError(problem, 2);
+  }
+  const env = process.env.HUBWARDEN_CONFIG;
+  const problem = env === undefined ? undefined : configPathProblem(env, 'HUBWARDEN_CONFIG');
+  if (problem) throw new CliError(problem, 2);
 }
 
 /**

@@ -2,6 +2,9 @@ import type { TaskView } from '../api.ts';
 import type { AdminClient } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
 import { fetchPages } from './paging.ts';
+import { fieldIs, isObject, kindOf } from './answer.ts';
+import { unexpectedAnswer } from './output.ts';
+import { checkTaskText } from './task-progress.ts';
 
 /**
  * What an offboarding did, as `hubwarden offboard` prints it after the task line. The offboard
@@ -21,11 +24,35 @@ interface OffboardResult {
 
 const FAILED = new Set(['failed', 'cancelled']);
 
+/**
+ * `result.held` and `result.reported` as the lines below read them, or one line about the answer:
+ * a `held` of another kind was "number 5 is not iterable", a hub id that is an object `[object Object]`.
+ */
+function resultOf(task: TaskView): OffboardResult {
+  const result = isObject(task.result) ? task.result : {};
+  const fields = { held: { hubId: 'string', summary: 'string', why: 'string' }, reported: { hubId: 'string', operations: 'number' } } as const;
+  for (const [list, shape] of Object.entries(fields)) {
+    const value = result[list];
+    if (value === undefined || value === null) continue;
+    if (!Array.isArray(value)) throw unexpectedAnswer(`"result.${list}" is ${kindOf(value)}, not a list`);
+    value.forEach((item: unknown, i) => {
+      if (!isObject(item)) throw unexpectedAnswer(`"result.${list}[${i}]" is ${kindOf(item)}, not an object`);
+      for (const [field, type] of Object.entries(shape)) {
+        if (typeof item[field] !== type) throw unexpectedAnswer(fieldIs(`result.${list}[${i}].${field}`, item[field], `a ${type}`));
+      }
+    });
+  }
+  return result as OffboardResult;
+}
+
 export async function offboardOutcome(client: AdminClient, task: TaskView, email: string): Promise<{ text: string; children: TaskView[]; error?: CliError }> {
-  const result = (task.result && typeof task.result === 'object' ? task.result : {}) as OffboardResult;
+  const result = resultOf(task);
+  // Each removal is written into a line: a field of another kind is said as such, never printed
+  // as `[object Object]` nor scrubbed as if it were text ("text.split is not a function").
+  const pages = await fetchPages<TaskView>(client, '/tasks', new URLSearchParams({ parentId: task.id }), Number.MAX_SAFE_INTEGER);
+  pages.items.forEach((t, i) => checkTaskText(t, `items[${i}].`));
   // A child's error is the server's text: scrubbed as a followed task's is (task-progress.ts).
-  const children = (await fetchPages<TaskView>(client, '/tasks', new URLSearchParams({ parentId: task.id }), Number.MAX_SAFE_INTEGER)).items
-    .map((t) => (t.lastError ? { ...t, lastError: { ...t.lastError, message: client.scrub(t.lastError.message) } } : t));
+  const children = pages.items.map((t) => (t.lastError ? { ...t, lastError: { ...t.lastError, message: client.scrub(t.lastError.message) } } : t));
   const lines = children.map((t) => `  ${String(t.status).padEnd(9)} ${t.kind} ${t.hubId ?? '-'}: ${t.summary}${t.lastError ? `: ${t.lastError.message}` : ''}`);
   for (const h of result.held ?? []) lines.push(`  held      ${h.hubId}: ${h.summary}: ${h.why}`);
   for (const r of result.reported ?? []) lines.push(`  reported  ${r.operations} removal(s) added to the deprovisioning report of ${r.hubId} (hubwarden reports --hub ${r.hubId})`);

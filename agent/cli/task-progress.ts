@@ -29,13 +29,15 @@ export function pollInterval(defaultMs: number, env: NodeJS.ProcessEnv = process
 }
 
 /**
- * The fields of a task the CLI writes into a line (its progress, summary and error): a value of
+ * The fields of a task the CLI writes into a line (its kind, status, hub, progress, summary and error): a value of
  * another kind was printed as `[object Object]` (`check for updates of acme failed: [object
  * Object]`, a tasks row's `[object Object]/3`). `where` names the task in a list (`items[2].`).
  */
 export function checkTaskText(task: unknown, where = ''): void {
   if (!isObject(task)) return;
   const wrong = (field: string, value: unknown, expected: string) => unexpectedAnswer(`"${where}${field}" is ${kindOf(value)}, not ${expected}`);
+  // Written into lines as they are (an offboarding's removals: `failed remove acme: …`).
+  for (const field of ['kind', 'status', 'hubId'] as const) if (task[field] !== undefined && task[field] !== null && typeof task[field] !== 'string') throw wrong(field, task[field], 'a string');
   if (task.summary !== undefined && task.summary !== null && typeof task.summary !== 'string') throw wrong('summary', task.summary, 'a string');
   if (task.lastError !== undefined && task.lastError !== null) {
     if (!isObject(task.lastError)) throw wrong('lastError', task.lastError, 'an object');

@@ -26,7 +26,7 @@ const DB_PASSWORD = 'db-pass-s3cret';
 const SECRETS = [TOKEN, URL_PASSWORD, DB_PASSWORD];
 
 /** How the fake server answers, by the first segment of the path (`--url http://host:port/<mode>`). */
-type Mode = 'usage' | '401' | '403' | '404' | '409' | '500-html' | '500-echo' | '502' | 'not-json' | 'shape' | 'reset' | 'slow';
+type Mode = 'usage' | '401' | '403' | '404' | '409' | '500-html' | '500-echo' | '502' | 'not-json' | 'shape' | 'outcome' | 'outcome-held' | 'reset' | 'slow';
 
 const problem = (status: number, detail: string) => ({ status, type: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', status, detail }) });
 
@@ -50,7 +50,21 @@ function answer(mode: Mode, path: string, authorization: string): { status: numb
       if (path === '/tasks') return { status: 200, type: 'application/json', body: JSON.stringify({ total: 1, offset: 0, limit: 100, items: [{ id: 't-1', hubId: 'acme-ads', kind: 'invite', status: 'running', summary: 'invite', progress: { done: { n: 1 }, total: 3 } }] }) };
       if (path.endsWith('/check-for-updates')) return { status: 202, type: 'application/json', body: JSON.stringify({ taskId: 't-1' }) };
       if (path.includes('/apply')) return { status: 200, type: 'application/json', body: JSON.stringify({ id: 'r-1', status: { state: 'applied' }, items: [] }) };
+      if (path.endsWith('/approve')) return { status: 200, type: 'application/json', body: JSON.stringify({ id: { id: 'a-1' }, hubId: 'acme-ads', status: 'approved' }) };
       return { status: 200, type: 'application/json', body: '{}' };
+    }
+    // A finished task whose result, or whose removals (an offboarding's children), hold a field of
+    // another kind: a check's count that is an object, a removal's error that is one, a held list that is none.
+    case 'outcome':
+    case 'outcome-held': {
+      const json = (body: unknown, status = 200) => ({ status, type: 'application/json', body: JSON.stringify(body) });
+      if (path.endsWith('/offboard')) return json({ taskId: 't-off' }, 202);
+      if (path.endsWith('/check-for-updates')) return json({ taskId: 't-chk' }, 202);
+      if (path === '/tasks/t-chk') return json({ id: 't-chk', kind: 'check-for-updates', status: 'completed', summary: 'check', result: { counts: { members: { n: 3 } }, durationMs: 1500 } });
+      if (path === '/tasks/t-off') return json({ id: 't-off', kind: 'offboard', status: 'completed', summary: 'offboard', result: mode === 'outcome-held' ? { held: 5 } : {} });
+      const removal = { id: 't-rm', hubId: 'acme-ads', kind: 'remove', status: 'failed', summary: 'remove 1001', lastError: { kind: 'app', message: { code: 190 } } };
+      if (path === '/tasks') return json({ total: mode === 'outcome' ? 1 : 0, offset: 0, limit: 500, items: mode === 'outcome' ? [removal] : [] });
+      return problem(404, 'no such route');
     }
     case 'reset': return 'reset';
     case 'slow': return 'hang';
@@ -162,6 +176,13 @@ describe('hubwarden CLI: every failure is one line and a non-zero exit', () => {
     failed('shape', ['check', 'acme-ads'], /^hubwarden: unexpected answer from the server: "lastError\.message" is an object, not a string/),
     failed('shape', ['tasks'], /^hubwarden: unexpected answer from the server: "items\[0\]\.progress\.done" is an object, not a number/),
     failed('shape', ['apply', 'r-1'], /^hubwarden: unexpected answer from the server: "status" is an object, not a string/),
+    // Printed as `approval [object Object] on acme-ads`, `members: [object Object] read` (exit 0);
+    // an offboarding's removal whose error is an object: "text.split is not a function"; a held
+    // list that is none: "number 5 is not iterable".
+    failed('shape', ['approve', 'a-1', '--reason', 'ok'], /^hubwarden: unexpected answer from the server: "id" is an object, not a string/),
+    failed('outcome', ['check', 'acme-ads'], /^hubwarden: unexpected answer from the server: "result\.counts\.members" is an object, not a number/),
+    failed('outcome', ['offboard', 'jane@example.com'], /^hubwarden: unexpected answer from the server: "items\[0\]\.lastError\.message" is an object, not a string/),
+    failed('outcome-held', ['offboard', 'jane@example.com'], /^hubwarden: unexpected answer from the server: "result\.held" is 5, not a list/),
     // The store's database: the password in --to never shown, nothing copied.
     { args: ['store', 'migrate', '--to', 'env:HW_SWEEP_DB', '--path', '{store}'], code: 1, line: /^hubwarden: store migrate: connect ECONNREFUSED 127\.0\.0\.1:\d+$/, mode: 'closed', env: { HW_SWEEP_DB: `postgres://postgres:${DB_PASSWORD}@127.0.0.1:{closedPort}/hubwarden` } },
   ];
