@@ -111,6 +111,28 @@ describe('GraphClient', () => {
     assert.equal(calls, 4);
   });
 
+  test('X-Business-Use-Case-Usage near 100 % slows calls on that ad account only (a call, a batch with an op on it), until the reading ages out', async () => {
+    let now = 1_000_000;
+    const fetchFn = (async (input: URL | RequestInfo) => new Response(new URL(String(input)).pathname === '/v25.0/' ? '[{"code":200,"body":"{}"},{"code":200,"body":"{}"}]' : '{"data":[]}', { status: 200, headers: {
+      'content-type': 'application/json', 'x-app-usage': '{"call_count":5,"total_time":1,"total_cputime":1}',
+      ...(String(input).includes('act_222') ? { 'x-business-use-case-usage': JSON.stringify({ 222: [{ type: 'ads_management', call_count: 90, total_cputime: 10, total_time: 10, estimated_time_to_regain_access: 0 }] }) } : {}),
+    } })) as typeof fetch;
+    const slept: number[] = [];
+    const http = new HttpClient({ baseUrl: 'http://127.0.0.1:9', fetch: fetchFn, secrets: () => ['tok-1234'] });
+    const g = new GraphClient({ http, version: 'v25.0', token: 'tok-1234', businessId: '100', book: new RateLimitBook(() => now), clock: () => now, sleep: async (ms) => { slept.push(ms); } });
+    const ctx = { what: 'assign', businessId: '100' };
+    await g.call('GET', 'act_222/assigned_users', { business: '100' }, ctx); // reads 90 % on 222
+    await g.call('GET', 'act_333/assigned_users', { business: '100' }, ctx);
+    await g.call('GET', '100/business_users', {}, ctx);
+    assert.deepEqual(slept, [], 'other objects go at full speed');
+    await g.call('POST', 'act_222/assigned_users', { user: '7', tasks: ['ANALYZE'] }, ctx).catch(() => {});
+    await g.sendBatch([{ method: 'GET', relativeUrl: 'act_333/assigned_users' }, { method: 'GET', relativeUrl: 'act_222/assigned_users' }], ctx);
+    assert.deepEqual(slept, [appUsageDelayMs(90), appUsageDelayMs(90)]);
+    now += APP_USAGE.PAUSE_MS + 1;
+    await g.call('GET', 'act_222/assigned_users', { business: '100' }, ctx);
+    assert.equal(slept.length, 2, 'a reading older than PAUSE_MS no longer counts');
+  });
+
   test('a call refused locally at 95 % X-App-Usage sent nothing: notApplied, for a call, a page and a batch alike', async () => {
     const now = 1_000_000;
     let calls = 0;

@@ -4,8 +4,9 @@ import type { HttpClient, QueryValue } from '../sdk/http.ts';
 import { formatWait, type RateLimitBook } from '../sdk/rate-limit-book.ts';
 import { bucObjectOf, graphErrorOf, toConnectorError, type GraphErrorContext } from './graph-errors.ts';
 import { limitOf, PageSizeCap, withLimit } from './graph-limit.ts';
-import { APP_USAGE, appUsageDelayMs, parseUsage } from './graph-usage.ts';
+import { APP_USAGE, appUsageDelayMs, BucReadings, parseUsage } from './graph-usage.ts';
 import { fromCursor, staleListing, toCursor, withAsked } from './graph-cursor.ts';
+import { hasErrorKey, isTransient, notRefused, writeAnswered } from './graph-answer.ts';
 
 /**
  * A thin Graph API client for one token: versioned paths (https://developers.facebook.com/docs/graph-api/guides/versioning), the token as the
@@ -37,11 +38,8 @@ export interface BatchResult {
   headers?: Record<string, string>;
   /** The op's `relative_url`: the object a throttle without usage headers was on (graph-errors.ts bucScope). */
   path?: string;
-}
-
-function isTransient(result: BatchResult): boolean {
-  const code = graphErrorOf(result.body)?.code;
-  return result.status >= 500 || code === 1 || code === 2;
+  /** The op's `body` as sent, when it is no JSON (graph-answer.ts writeAnswered tells it from an empty one). */
+  text?: string;
 }
 
 /** Graph's batch limit (https://developers.facebook.com/docs/graph-api/batch-requests). */
@@ -92,6 +90,8 @@ export class GraphClient {
   readonly #clock: () => number;
   /** The latest X-App-Usage reading (highest of its percentages) and when it came. */
   #appUsage = { percent: 0, at: 0 };
+  /** The latest X-Business-Use-Case-Usage reading per BUC object, for pacing calls on it. */
+  readonly #bucUsage: BucReadings;
   /** The largest `limit` this Graph takes, learned from its refusals (graph-limit.ts). */
   readonly #pageSize: PageSizeCap;
 
@@ -99,6 +99,7 @@ export class GraphClient {
     this.#log = options.log;
     this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.#clock = options.clock ?? Date.now;
+    this.#bucUsage = new BucReadings(this.#clock);
     this.http = options.http;
     this.version = options.version;
     this.businessId = options.businessId;
@@ -115,7 +116,10 @@ export class GraphClient {
    */
   #noteUsage(headers: Headers | Record<string, string | undefined>): void {
     const usage = parseUsage(headers);
-    for (const [scope, pct] of Object.entries(usage.percent)) this.#book.noteUsage(scope, pct);
+    for (const [scope, pct] of Object.entries(usage.percent)) {
+      this.#book.noteUsage(scope, pct);
+      if (scope !== 'app') this.#bucUsage.note(scope, pct);
+    }
     if (usage.percent.app !== undefined) this.#appUsage = { percent: usage.percent.app, at: this.#clock() };
     for (const [object, ms] of Object.entries(usage.regainByObject)) this.#book.block(object, ms);
   }
@@ -125,10 +129,10 @@ export class GraphClient {
    * 3xx is no answer: the HTTP client follows no redirect (sdk/http.ts), so a write answered by
    * one was not made, and read as a success (no body, no `success: false`) it was reported done.
    */
-  #settle(res: { status: number; body: unknown; headers: Headers }, ctx: GraphErrorContext, path: string): unknown {
+  #settle(res: { status: number; body: unknown; headers: Headers; text?: string }, ctx: GraphErrorContext, path: string, write = false): unknown {
     this.#noteUsage(res.headers);
-    if (res.status >= 300 || graphErrorOf(res.body)) throw this.#logged(this.#mapped(toConnectorError({ ...res, path }, ctx, (s) => this.http.redact(s))), res.status, ctx);
-    return notRefused(res.body, ctx);
+    if (res.status >= 300 || hasErrorKey(res.body)) throw this.#logged(this.#mapped(toConnectorError({ ...res, path }, ctx, (s) => this.http.redact(s))), res.status, ctx);
+    return write ? writeAnswered(res.body, res.text, ctx) : notRefused(res.body, ctx);
   }
 
   /** A throttled answer (a call, or an op inside a batch) blocks its scope. */
@@ -174,12 +178,12 @@ export class GraphClient {
     if (object) this.assertNotBlocked(object, ctx.what);
   }
 
-  /** Slows down (or stops) as the app's usage nears Meta's platform limit (APP_USAGE). */
-  async #paceForAppUsage(what: string): Promise<void> {
+  /** Slows down (or stops) as the app's usage nears Meta's platform limit (APP_USAGE), and slows down as a BUC object called on (`paths`) nears its quota (BucReadings). */
+  async #paceForAppUsage(what: string, paths: readonly string[]): Promise<void> {
     const { percent, at } = this.#appUsage;
     const age = this.#clock() - at;
-    if (age > APP_USAGE.PAUSE_MS) return;
-    if (percent >= APP_USAGE.PAUSE_AT) {
+    const fresh = age <= APP_USAGE.PAUSE_MS;
+    if (fresh && percent >= APP_USAGE.PAUSE_AT) {
       const left = APP_USAGE.PAUSE_MS - age;
       // Shown in rateLimits like any block; refused here without calling (https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
       // Nothing was sent, so nothing changed in the app: notApplied, like assertNotBlocked's
@@ -189,7 +193,7 @@ export class GraphClient {
         retryAfterMs: left, limitScope: 'app', providerCode: 'local', notApplied: true,
       });
     }
-    const wait = appUsageDelayMs(percent);
+    const wait = Math.max(fresh ? appUsageDelayMs(percent) : 0, this.#bucUsage.delayMs(paths.map((p) => bucObjectOf(p.replace(/^\/+/, '')))));
     if (wait > 0) await this.#sleep(wait);
   }
 
@@ -200,7 +204,7 @@ export class GraphClient {
     for (;;) {
       if (ctx.isInvite) this.assertNotBlocked(`invite:${this.businessId}`, ctx.what);
       this.#assertCallable(path, ctx);
-      await this.#paceForAppUsage(ctx.what);
+      await this.#paceForAppUsage(ctx.what, [path]);
       const encoded = encodeParams(sent);
       const res = await this.http.request(
         method === 'POST'
@@ -210,7 +214,7 @@ export class GraphClient {
       const smaller = method === 'GET' && sent.limit !== undefined ? this.#pageSize.refused(res.body, Number(sent.limit)) : undefined;
       if (smaller === undefined) {
         if (tried !== undefined && res.status < 300 && !graphErrorOf(res.body)) this.#pageSize.answered(tried);
-        return this.#settle(res, ctx, path);
+        return this.#settle(res, ctx, path, method !== 'GET');
       }
       tried = smaller;
       this.#noteUsage(res.headers);
@@ -227,7 +231,7 @@ export class GraphClient {
       const url = withAsked(fromCursor(cursor, ctx.what), encodeParams(asked));
       const relative = this.relativeOf(url);
       this.#assertCallable(relative, ctx);
-      await this.#paceForAppUsage(ctx.what);
+      await this.#paceForAppUsage(ctx.what, [relative]);
       const res = await this.http.request({ method: 'GET', path: url, query: { access_token: this.#token }, what: ctx.what });
       try {
         body = this.#settle(res, ctx, relative);
@@ -323,7 +327,7 @@ export class GraphClient {
         return smaller !== undefined;
       };
       for (const [i, limit] of tried) if (limits.get(i) === limit && results[i] && results[i]!.status < 300 && !graphErrorOf(results[i]!.body)) this.#pageSize.answered(limit);
-      pending = pending.filter((i) => results[i] === null || (round < 2 && ops[i].method === 'GET' && (isTransient(results[i]!) || refusedLimit(i))));
+      pending = pending.filter((i) => results[i] === null || (round < 2 && ops[i].method === 'GET' && (isTransient(results[i]!, this.businessId) || refusedLimit(i))));
       for (const i of pending) results[i] = null;
     }
     if (results.some((r) => r === null)) throw new ConnectorError('unavailable', `${ctx.what}: ${results.filter((r) => r === null).length} batch operations did not complete`);
@@ -337,7 +341,7 @@ export class GraphClient {
   async sendBatch(ops: BatchOperation[], ctx: GraphErrorContext): Promise<Array<BatchResult | null>> {
     // One blocked operation refuses the request: its callers read or write that object as a whole.
     for (const op of ops) this.#assertCallable(op.relativeUrl, ctx);
-    await this.#paceForAppUsage(ctx.what);
+    await this.#paceForAppUsage(ctx.what, ops.map((op) => op.relativeUrl));
     const batch = ops.map((op) => {
       const body = op.body ? new URLSearchParams(encodeParams(op.body) as Record<string, string>).toString() : undefined;
       return { method: op.method, relative_url: op.relativeUrl, ...(body ? { body } : {}) };
@@ -349,21 +353,27 @@ export class GraphClient {
     const body = this.#settle(res, ctx, '');
     if (!Array.isArray(body)) throw new ConnectorError('internal', `${ctx.what}: batch response is not a list`);
     return ops.map((_, j) => {
-      const item = body[j] as { code?: number; body?: string; headers?: Array<{ name: string; value: string }> } | null | undefined;
-      if (!item) return null;
+      const item = body[j] as { code?: unknown; body?: unknown; headers?: Array<{ name: string; value: string }> } | null | undefined;
+      // Each element is `{"code": 200, "headers": […], "body": "<JSON string>"}`, `null` when the op
+      // did not complete (https://developers.facebook.com/docs/graph-api/batch-requests). One that
+      // is no object or has no numeric `code` says nothing of its op: outcome unknown, as `null`
+      // (README [INF]); read as a 200 it passed a write for made.
+      if (!item || typeof item !== 'object' || Array.isArray(item) || typeof item.code !== 'number') return null;
       let parsed: unknown;
+      let text: string | undefined;
       try {
-        parsed = typeof item.body === 'string' ? JSON.parse(item.body) : item.body;
+        parsed = typeof item.body === 'string' ? (item.body.trim() === '' ? undefined : JSON.parse(item.body)) : item.body;
       } catch {
         parsed = undefined;
+        text = item.body as string;
       }
-      const status = item.code ?? 200;
+      const status = item.code;
       const opHeaders = Array.isArray(item.headers) ? Object.fromEntries(item.headers.map((h) => [h.name.toLowerCase(), h.value])) : undefined;
       // Each op's usage counts like a call's (a BUC object out of quota blocks on a success too);
       // the headers are kept only for failures: they are what says how long to wait.
       if (opHeaders) this.#noteUsage(opHeaders);
       const headers = status >= 400 ? opHeaders : undefined;
-      return { status, body: parsed, ...(headers ? { headers } : {}), path: ops[j].relativeUrl };
+      return { status, body: parsed, ...(headers ? { headers } : {}), path: ops[j].relativeUrl, ...(text !== undefined ? { text } : {}) };
     });
   }
 
@@ -372,24 +382,9 @@ export class GraphClient {
     return this.#mapped(toConnectorError({ status: result.status, body: result.body, headers: result.headers, path: result.path }, ctx, (s) => this.http.redact(s)));
   }
 
-  /** A batch operation's body, or its error thrown and logged exactly as a single call's would be. */
+  /** A write operation's answer, or its error thrown and logged exactly as a single write's would be (a 3xx is no answer, as in #settle). */
   settleOp(result: BatchResult, ctx: GraphErrorContext): unknown {
-    if (result.status >= 400 || graphErrorOf(result.body)) throw this.#logged(this.errorOf(result, ctx), result.status);
-    return notRefused(result.body, ctx);
+    if (result.status >= 300 || hasErrorKey(result.body)) throw this.#logged(this.errorOf(result, ctx), result.status);
+    return writeAnswered(result.body, result.text, ctx);
   }
-}
-
-/**
- * `{"success": false}` without an error: Graph did not do it and says not why. Writes answer
- * `{"success": true}` (https://developers.facebook.com/docs/graph-api/reference), and Meta's Python
- * SDK reads a body's `success` as the outcome (FacebookResponse.is_success); a Graph may answer a
- * write it skipped so (README [INF]). Taken for success it would record a change never made (a
- * removal that left the person in place), so it is `unavailable`: the task's retry reads the
- * state again before it writes.
- */
-function notRefused(body: unknown, ctx: GraphErrorContext): unknown {
-  if (body && typeof body === 'object' && !Array.isArray(body) && (body as { success?: unknown }).success === false) {
-    throw new ConnectorError('unavailable', `${ctx.what}: Graph answered "success": false without an error; the change may not have been made`, { providerCode: 'success-false' });
-  }
-  return body;
 }

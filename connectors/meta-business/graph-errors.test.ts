@@ -80,6 +80,16 @@ describe('graph error table: decisions', () => {
     assert.equal(toConnectorError({ status: 403, body: envelope(190) }, ctx).kind, 'unauthenticated');
     assert.equal(toConnectorError({ status: 403, body: envelope(10) }, ctx).kind, 'permission-denied');
   });
+  test('a policy block (368, 10/2859030) answered with a BUC header waits its own rule: the header\'s estimated_time_to_regain_access is a quota\'s', () => {
+    const headers = { 'x-business-use-case-usage': JSON.stringify({ 222: [{ type: 'ads_management', call_count: 100, total_cputime: 9, total_time: 9, estimated_time_to_regain_access: 1 }] }) };
+    for (const [code, subcode, ms] of [[368, undefined, 3_600_000], [10, 2859030, 5 * 60_000]] as Array<[number, number | undefined, number]>) {
+      assert.equal(toConnectorError({ status: 400, body: envelope(code, subcode), headers }, ctx).retryAfterMs, ms, `code ${code}`);
+    }
+    // A BUC throttle takes it, capped at a day.
+    assert.equal(toConnectorError({ status: 400, body: envelope(80004, 2446079), headers }, ctx).retryAfterMs, 60_000);
+    const huge = { 'x-business-use-case-usage': JSON.stringify({ 222: [{ type: 'ads_management', call_count: 100, estimated_time_to_regain_access: 1e12 }] }) };
+    assert.equal(toConnectorError({ status: 400, body: envelope(80004, 2446079), headers: huge }, ctx).retryAfterMs, 24 * 3_600_000);
+  });
   test('368 waits an hour (rate-limited, business scope)', () => {
     const err = toConnectorError({ status: 400, body: envelope(368) }, ctx);
     assert.equal(err.kind, 'rate-limited');

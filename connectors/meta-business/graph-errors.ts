@@ -216,7 +216,10 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
     const usage = parseUsage(failure.headers, { countAll: true });
     const plain403 = code === undefined && failure.status === 403;
     const fallback = bucScope(code, usage, failure.path) ?? rule?.wait?.(ctx) ?? (plain403 ? APP_LIMIT_WAIT() : { ms: 5 * MINUTE, scope: 'app' });
-    // The invite limit is a fixed 24 h; otherwise BUC's estimated_time_to_regain_access (minutes) wins.
+    // The invite limit is a fixed 24 h, and so are the business's policy blocks, 368 and
+    // 10/2859030: they are no quota, and a BUC header's estimated_time_to_regain_access (a quota's
+    // time, an object's) says nothing of them; taken as their wait, a header naming an ad account
+    // a minute from its quota cut a 368's hour to a minute. Otherwise BUC's estimated_time_to_regain_access (minutes) wins.
     // X-App-Usage carries percentages over a rolling hour but no time (https://developers.facebook.com/docs/graph-api/overview/rate-limiting),
     // so it never shortens a wait Graph itself answered: code 4 *is* the app-level limit reached,
     // whatever percentage the header shows (a lagging or separately counted reading), and "continued
@@ -225,7 +228,8 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
     // app is then not known to be limited. 17 (user), 32 (Pages) and 613 (custom) wait the rule's
     // fallback likewise.
     const appWait = plain403 && usage.percent.app !== undefined && usage.percent.app < 100 ? MINUTE : fallback.ms;
-    const ms = fallback.scope.startsWith('invite:') ? fallback.ms : usage.regainAccessMs > 0 ? usage.regainAccessMs : appWait;
+    const fixed = fallback.scope.startsWith('invite:') || code === 368 || (code === 10 && err?.error_subcode === 2859030);
+    const ms = fixed ? fallback.ms : usage.regainAccessMs > 0 ? usage.regainAccessMs : appWait;
     return new ConnectorError('rate-limited', redact(`${ctx.what}: rate-limited (retry in ${formatWait(ms)}): ${cause}`), {
       providerCode, retryAfterMs: ms, limitScope: fallback.scope,
     });

@@ -45,3 +45,24 @@ test('GraphClient: an answer naming act_111 out of ads_insights quota leaves act
   await g.call('GET', 'act_111/assigned_users', { business: '100' }, ctx);
   assert.equal(calls, 2, 'the second call was sent');
 });
+
+test('estimated_time_to_regain_access past any quota window (or not a number) is bounded: a day at most, never a block a Date cannot hold', async () => {
+  const { MAX_REGAIN_MS } = await import('./graph-usage.ts');
+  const header = (regain: unknown) => ({ 'x-business-use-case-usage': JSON.stringify({ 222: [{ type: 'ads_management', call_count: 100, total_cputime: 9, total_time: 9, estimated_time_to_regain_access: regain }] }) });
+  for (const [regain, ms] of [[1e12, MAX_REGAIN_MS], ['Infinity', MAX_REGAIN_MS], [1e308, MAX_REGAIN_MS], ['7', 7 * 60_000], ['abc', 0], [-5, 0], [null, 0], [[3], 0]] as Array<[unknown, number]>) {
+    assert.equal(parseUsage(header(regain)).regainByObject['222'] ?? 0, ms, JSON.stringify(regain));
+  }
+  assert.equal(MAX_REGAIN_MS, 24 * 3_600_000);
+  // Through the client: the block shared with the other replicas is one the store can record.
+  const { HttpClient } = await import('../sdk/http.ts');
+  const { RateLimitBook } = await import('../sdk/rate-limit-book.ts');
+  const { GraphClient } = await import('./graph-client.ts');
+  const told: Array<[string, number]> = [];
+  const fetchFn = (async () => new Response('{"data":[]}', { status: 200, headers: { 'content-type': 'application/json', ...header(1e12) } })) as typeof fetch;
+  const book = new RateLimitBook(Date.now, (scope, until) => told.push([scope, until]));
+  const g = new GraphClient({ http: new HttpClient({ baseUrl: 'http://127.0.0.1:9', fetch: fetchFn, secrets: () => ['tok'] }), version: 'v25.0', token: 'tok', businessId: '100', book });
+  await g.call('GET', '100/business_users', {}, { what: 'meta-business: test', businessId: '100' });
+  assert.equal(told.length, 1);
+  assert.doesNotThrow(() => new Date(told[0]![1]).toISOString());
+  assert.ok(book.remainingMs('222') <= MAX_REGAIN_MS);
+});

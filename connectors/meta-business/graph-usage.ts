@@ -48,6 +48,24 @@ function maxPercent(entry: Record<string, unknown>): number {
  */
 export const UNRELATED_USE_CASES: ReadonlySet<string> = new Set(['ads_insights', 'custom_audience', 'leadgen', 'messenger', 'whatsapp_business_management']);
 
+/**
+ * The longest wait an `estimated_time_to_regain_access` is taken at: a day. BUC quotas are counted
+ * per hour, Pages' per 24 h (https://developers.facebook.com/docs/graph-api/overview/rate-limiting),
+ * so no real wait is longer; Meta states no upper bound (README [INF]).
+ */
+export const MAX_REGAIN_MS = 24 * 3_600_000;
+
+/**
+ * `estimated_time_to_regain_access` (minutes) in ms: 0 unless a positive number (a numeric string
+ * too), at most MAX_REGAIN_MS. Taken as sent, a huge value (`1e12`, `"Infinity"`) blocked the
+ * object past what a Date holds: sharing the block with the other replicas failed (RangeError in
+ * the store write), so this replica held the object for good and the others called on into it.
+ */
+export function regainMs(value: unknown): number {
+  const minutes = typeof value === 'number' || typeof value === 'string' ? Number(value) : NaN;
+  return minutes > 0 ? Math.min(minutes * 60_000, MAX_REGAIN_MS) : 0;
+}
+
 export function parseUsage(headers: HeaderBag, options: { countAll?: boolean } = {}): GraphUsage {
   const usage: GraphUsage = { percent: {}, regainAccessMs: 0, regainByObject: {} };
   const app = parseJson(header(headers, 'x-app-usage'));
@@ -64,9 +82,9 @@ export function parseUsage(headers: HeaderBag, options: { countAll?: boolean } =
         // (graph-errors.ts bucObjectOf): unnormalised, its block would never be honoured.
         const scope = objectId.replace(/^act_/, '');
         usage.percent[scope] = Math.max(usage.percent[scope] ?? 0, maxPercent(e));
-        const minutes = Number(e.estimated_time_to_regain_access) || 0;
-        usage.regainAccessMs = Math.max(usage.regainAccessMs, minutes * 60_000);
-        if (minutes > 0) usage.regainByObject[scope] = Math.max(usage.regainByObject[scope] ?? 0, minutes * 60_000);
+        const ms = regainMs(e.estimated_time_to_regain_access);
+        usage.regainAccessMs = Math.max(usage.regainAccessMs, ms);
+        if (ms > 0) usage.regainByObject[scope] = Math.max(usage.regainByObject[scope] ?? 0, ms);
       }
     }
   }
@@ -88,4 +106,33 @@ export function appUsageDelayMs(percent: number): number {
   if (percent < APP_USAGE.SLOW_FROM) return 0;
   const share = Math.min(1, (percent - APP_USAGE.SLOW_FROM) / (APP_USAGE.PAUSE_AT - APP_USAGE.SLOW_FROM));
   return Math.round(share * share * APP_USAGE.SLOWEST_MS);
+}
+
+/**
+ * X-Business-Use-Case-Usage readings per BUC object (ad account or business id, as Meta keys
+ * them), for pacing: BUC quota is "per ad account, per use case", and throttling starts when
+ * `call_count`, `total_cputime` or `total_time` reaches 100
+ * (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). A call on an object
+ * whose latest reading is past APP_USAGE.SLOW_FROM waits like a call at that app usage, so a burst
+ * of writes on one ad account spreads out before Graph answers 80004. No pause short of 100: a
+ * BUC throttle names its own wait (`estimated_time_to_regain_access`), blocked as it comes
+ * (README [INF]). A reading older than APP_USAGE.PAUSE_MS no longer counts.
+ */
+export class BucReadings {
+  readonly #latest = new Map<string, { percent: number; at: number }>();
+  constructor(private readonly clock: () => number) {}
+
+  note(object: string, percent: number): void {
+    if (Number.isFinite(percent)) this.#latest.set(object, { percent, at: this.clock() });
+  }
+
+  /** Milliseconds to wait before a call on `objects` (0 when none is near its quota). */
+  delayMs(objects: readonly string[]): number {
+    let ms = 0;
+    for (const object of objects) {
+      const r = this.#latest.get(object);
+      if (r && this.clock() - r.at <= APP_USAGE.PAUSE_MS) ms = Math.max(ms, appUsageDelayMs(r.percent));
+    }
+    return ms;
+  }
 }
