@@ -30,6 +30,9 @@ export const MEMBER_FLAGS = ['other-seats'] as const;
 export type MemberFlag = (typeof MEMBER_FLAGS)[number];
 export const TASK_STATUSES = ['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled', 'needs-approval'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
+/** An audit entry's outcome (AuditEntry.outcome), and the values of the audit log's outcome filter. */
+export const AUDIT_OUTCOMES = ['ok', 'already-done', 'failed', 'skipped', 'pending', 'unknown'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 export interface HubSummary {
   id: string;
@@ -146,7 +149,7 @@ export interface AuditEntry {
    * the app may have made it; an entry of the same task says later what became of it
    * (agent/tasks/operations/lost-answer.ts).
    */
-  outcome: 'ok' | 'already-done' | 'failed' | 'skipped' | 'pending' | 'unknown';
+  outcome: AuditOutcome;
   detail?: Record<string, unknown>;
   taskId?: string;
 }
@@ -224,9 +227,9 @@ export interface TaskPage extends Paged<TaskView> { next?: string }
 /**
  * `before`: only entries older than the one with this `seq` (the `next` of the page before): a
  * cursor, so entries written while a reader pages do not shift the pages (offset paging repeats
- * entries then).
+ * entries then). `outcome`: only entries with one of these outcomes (an empty list matches none).
  */
-export interface AuditQuery { hubId?: string; /** An admin token's hubs (dispatch/find-person.ts inAdminScope); absent: every hub. */ hubs?: readonly string[]; email?: string; action?: string; since?: string; before?: number; offset?: number; limit?: number }
+export interface AuditQuery { hubId?: string; /** An admin token's hubs (dispatch/find-person.ts inAdminScope); absent: every hub. */ hubs?: readonly string[]; email?: string; action?: string; outcome?: readonly AuditOutcome[]; since?: string; before?: number; offset?: number; limit?: number }
 
 export interface AgentApi {
   hubs(): Promise<HubSummary[]>;

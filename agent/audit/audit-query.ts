@@ -112,14 +112,18 @@ export async function queryAudit(store: AuditStore, q: AuditQuery, now = Date.no
   // Compared as instants: `since` may carry an offset (+05:00) or no fraction, and as strings
   // those sort differently from the entries' UTC times.
   const since = q.since !== undefined ? Date.parse(q.since) : undefined;
+  const outcomes = q.outcome === undefined ? undefined : new Set(q.outcome);
   const matches = (e: AuditEntry, before: number | undefined) =>
     !(email && (e.subject?.email === undefined || emailKey(e.subject.email) !== email)) &&
     !(q.action && e.action !== q.action) &&
+    !(outcomes && !outcomes.has(e.outcome)) &&
     inAdminScope(q.hubs, e.hubId, e.trigger) &&
     !(since !== undefined && Date.parse(e.at) < since) &&
     !(before !== undefined && e.seq >= before);
   const read = () => new Reader(store.newestFirst('audit', q.hubId, (a, b) => b.seq - a.seq)[Symbol.asyncIterator]() as AsyncIterator<AuditEntry>);
-  const filterKey = JSON.stringify([q.hubId ?? null, email ?? null, q.action ?? null, since ?? null, q.hubs ?? null]);
+  // Every filter is in the key: a place left by a page of other matches holds another count and
+  // reader position, and the page continuing from it skipped or repeated entries.
+  const filterKey = JSON.stringify([q.hubId ?? null, email ?? null, q.action ?? null, outcomes ? [...outcomes].sort() : null, since ?? null, q.hubs ?? null]);
   const places = placesOf(store, now);
 
   /** From `reader`, the next `limit` matches (older than `before`), counting what was passed over. */

@@ -11,6 +11,8 @@ import { alreadyDoneText, itemsOf, stringOf } from './answer.ts';
 import { dateOption } from './dates.ts';
 import { REASON_HELP, reasonBody } from './reason.ts';
 import { visibleValue } from './path-arguments.ts';
+import { AUDIT_OUTCOMES } from '../api.ts';
+import { parseOutcomes } from '../audit/outcome-filter.ts';
 
 /**
  * `audit --email`: the shape of an address, an "@" with text on each side and no space or
@@ -23,6 +25,13 @@ const EMAIL_SHAPE = /^[^\s\p{C}]+@[^\s\p{C}]+$/u;
 
 function checkEmailFilter(raw: string): void {
   if (!EMAIL_SHAPE.test(raw.trim())) throw new CliError(`--email: expected an email address (jane@example.com), got ${visibleValue(raw)}`, 2);
+}
+
+/** `audit --outcome unknown,failed`: checked here as the server does, the outcomes sent as one comma-separated value. */
+function outcomeFilter(raw: string): string {
+  const parsed = parseOutcomes(raw);
+  if ('problem' in parsed) throw new CliError(`--outcome: ${parsed.problem}`, 2);
+  return parsed.outcomes.join(',');
 }
 
 /** approvals, approve, reject, offboard, audit: an owner's decisions and the record of them. */
@@ -86,15 +95,17 @@ export function registerDecisionCommands(program: Command): void {
     .option('--hub <hub>', 'only this hub')
     .option('--email <email>', 'only this person')
     .option('--action <action>', 'only this action')
+    .option('--outcome <outcomes>', `only entries of these outcomes, comma-separated: ${AUDIT_OUTCOMES.join(', ')} (e.g. unknown,failed; unknown: an app change whose answer was lost, to check in the app)`)
     .option('--since <date>', 'a date (from its start, UTC) or an ISO 8601 date-time, e.g. 2026-11-01 or 2026-11-01T09:00:00Z')
     .option('--limit <n>', 'at most n entries, newest first (default 100; with --format csv every entry); pages are fetched as needed')
     .option('--format <format>', 'table, csv or json (RFC 4180 CSV, formula-like cells prefixed with \')')
-    .action(async (opts: { hub?: string; email?: string; action?: string; since?: string; limit?: string; format?: string }) => {
+    .action(async (opts: { hub?: string; email?: string; action?: string; outcome?: string; since?: string; limit?: string; format?: string }) => {
       if (opts.email !== undefined) checkEmailFilter(opts.email);
+      const outcome = opts.outcome === undefined ? undefined : outcomeFilter(opts.outcome);
       const format = outputFormat(opts.format, global().json);
       const since = opts.since === undefined ? undefined : dateOption('--since', opts.since, 'start-of-day');
       const query = new URLSearchParams();
-      for (const [key, value] of [['hubId', opts.hub], ['email', opts.email], ['action', opts.action], ['since', since]] as const) if (value) query.set(key, value);
+      for (const [key, value] of [['hubId', opts.hub], ['email', opts.email], ['action', opts.action], ['outcome', outcome], ['since', since]] as const) if (value) query.set(key, value);
       const client = await connect(global());
       if (format === 'csv') return void process.stdout.write(csvForOutput(await fetchCsv(client, '/audit', query, opts.limit === undefined ? undefined : parseLimit(opts.limit, 0))));
       const page = await fetchPages<AuditEntry>(client, '/audit', query, parseLimit(opts.limit, 100));

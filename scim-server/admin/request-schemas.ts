@@ -5,6 +5,8 @@ import { badRequest } from './problem.ts';
 import { DIRECTORY_STATUSES, MEMBER_FLAGS, TASK_STATUSES } from '../../agent/api.ts';
 import { freeTextProblem, MAX_REASON } from '../../agent/safe-text.ts';
 import { offerId, personEmail } from '../../agent/person-ids.ts';
+import { AUDIT_OUTCOMES } from '../../agent/api.ts';
+import { OUTCOMES_EXPECTED, parseOutcomes } from '../../agent/audit/outcome-filter.ts';
 
 export { DIRECTORY_STATUSES, MEMBER_FLAGS, TASK_STATUSES };
 
@@ -90,10 +92,23 @@ function sinceProblem(issue: { input?: unknown }): string {
   return spaced ? `${SINCE_EXPECTED}; its "+" arrived as a space: send it as %2B in a query (…T00:00:00%2B01:00)` : SINCE_EXPECTED;
 }
 
+/**
+ * `outcome=unknown,failed`: the entries of any of these outcomes (agent/audit/outcome-filter.ts).
+ * One comma-separated value (each query parameter is given once, `givenOnce`); the pattern is the
+ * OpenAPI document's, the check the route's, whose message names the value refused.
+ */
+const outcomeFilter = z.string({ error: OUTCOMES_EXPECTED }).max(200, 'expected at most 200 characters')
+  .regex(new RegExp(`^(${AUDIT_OUTCOMES.join('|')})(,(${AUDIT_OUTCOMES.join('|')}))*$`), {
+    error: (issue) => { const r = parseOutcomes(String(issue.input)); return 'problem' in r ? r.problem : `${OUTCOMES_EXPECTED} and no spaces; got ${JSON.stringify(String(issue.input).slice(0, 60))}`; },
+  })
+  .transform((v) => (parseOutcomes(v) as { outcomes: (typeof AUDIT_OUTCOMES)[number][] }).outcomes)
+  .describe(`only entries of these outcomes, one or several separated by commas (${AUDIT_OUTCOMES.join(', ')}); \`unknown\`: an app change whose answer was lost, to be checked in the app`);
+
 export const auditQuery = z.object({
   hubId: id.optional(),
   email: filterText(320).optional(),
   action: filterText(100).optional(),
+  outcome: outcomeFilter.optional(),
   since: z.iso.datetime({ offset: true, error: sinceProblem }).optional(),
   before: z.coerce.number().int('expected a whole number').min(1, 'expected the `next` of a previous page').max(Number.MAX_SAFE_INTEGER, 'expected the `next` of a previous page').optional()
     .describe('the `next` of the previous page: entries older than it (a cursor: entries written meanwhile do not shift the pages)'),
@@ -205,7 +220,8 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, part:
 function givenOnce(query: unknown): void {
   if (typeof query !== 'object' || query === null) return;
   for (const [key, value] of Object.entries(query)) {
-    if (Array.isArray(value)) throw badRequest(`query.${key.slice(0, 100)}: given ${value.length} times; give it once`, `query.${key.slice(0, 100)}`);
+    const hint = key === 'outcome' ? ' (several outcomes as one comma-separated value: outcome=unknown,failed)' : '';
+    if (Array.isArray(value)) throw badRequest(`query.${key.slice(0, 100)}: given ${value.length} times; give it once${hint}`, `query.${key.slice(0, 100)}`);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { MemberStatus } from '../../agent/api.ts';
 import { auditCsv, memberCsv, sendCsv } from '../admin/csv.ts';
 import { DIRECTORY_STATUSES, MEMBER_FLAGS, MEMBER_SORTS, MEMBER_STATUSES } from '../admin/request-schemas.ts';
+import { parseOutcomes } from '../../agent/audit/outcome-filter.ts';
 import { currentViewer, requireHubRight, requireSomeHub } from './hub-guard.ts';
 import { scopedAgent } from './scoped-agent.ts';
 import { requireSession } from './session-guard.ts';
@@ -31,7 +32,11 @@ export function registerCsvExports(router: Router, ctx: WebContext): void {
     const q = (k: string) => (typeof req.query[k] === 'string' && req.query[k] ? String(req.query[k]).slice(0, 320) : undefined);
     // The page's date input sends 2026-11-30; an impossible date is ignored rather than a 500.
     const since = Date.parse(q('since') ?? '');
-    const query = { hubId: q('hubId'), email: q('email'), action: q('action'), since: Number.isNaN(since) ? undefined : new Date(since).toISOString() };
+    // The outcome filter (the page's select) is refused when it names no outcome, as the admin
+    // API does: ignored, the export held every outcome while the page said it held some.
+    const outcome = q('outcome') === undefined ? undefined : parseOutcomes(q('outcome')!);
+    if (outcome && 'problem' in outcome) return void res.status(400).type('text').send(`outcome: ${outcome.problem}`);
+    const query = { hubId: q('hubId'), email: q('email'), action: q('action'), outcome: outcome?.outcomes, since: Number.isNaN(since) ? undefined : new Date(since).toISOString() };
     await sendCsv(res, auditCsv(scopedAgent(ctx.agent, () => currentViewer(res)), query), 'audit.csv');
   });
 }

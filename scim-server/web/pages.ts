@@ -1,5 +1,5 @@
 import type { Request, Response, Router } from 'express';
-import { DIRECTORY_STATUSES, type AgentApi, type HubSummary } from '../../agent/api.ts';
+import { AUDIT_OUTCOMES, DIRECTORY_STATUSES, type AgentApi, type HubSummary } from '../../agent/api.ts';
 import { connectorById } from '../../connectors/registry.ts';
 import { TASK_RETRY_RIGHT } from '../../agent/access/hub-access.ts';
 import { automationCharts, hubCharts, standingSvg } from './chart-sections.ts';
@@ -119,6 +119,7 @@ ${charts}
 <label>Hub <select name="hubId"><option value="">All hubs</option>${hubs}</select></label>
 <label>Email <input name="email" type="search" autocomplete="off"></label>
 <label>Action <input name="action" type="search" placeholder="e.g. invite"></label>
+<label>Outcome <select name="outcome"><option value="">Any outcome</option>${AUDIT_OUTCOMES.map((o) => html`<option value="${o}">${o}</option>`)}</select></label>
 <label>Since <input name="since" type="date"></label>
 <a class="button" id="audit-csv" href="#" download="audit.csv">Export CSV</a>
 </form>

@@ -53,6 +53,10 @@ describe('an admin token scoped to one hub', () => {
     const audit = await call(ONLY_B, 'GET', '/audit?limit=500');
     assert.ok(audit.body.items.length > 0 && audit.body.items.every((e: { hubId?: string }) => e.hubId === B), 'only hub B\'s audit entries');
     assert.ok((await call(EVERY, 'GET', '/audit?limit=500')).body.items.some((e: { hubId?: string }) => e.hubId === A));
+    // The outcome filter keeps the scope: every outcome asked for is hub B's entries, as without it.
+    const everyOutcome = await call(ONLY_B, 'GET', '/audit?limit=500&outcome=ok,already-done,failed,skipped,pending,unknown');
+    assert.deepEqual(everyOutcome.body.items.map((e: { seq: number }) => e.seq), audit.body.items.map((e: { seq: number }) => e.seq));
+    assert.equal(everyOutcome.body.total, audit.body.total);
     const applied = await call(ONLY_B, 'POST', `/reports/${s.reports[A]}/apply`, { memberIds: 'all' });
     assert.equal(applied.status, 404);
     assert.equal(applied.body.detail, (await call(ONLY_B, 'POST', '/reports/no-such/apply', { memberIds: 'all' })).body.detail.replace('no-such', s.reports[A]!));
