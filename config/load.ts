@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
-import { aliasProblem, DEEP_NESTING, duplicateKeyPath, isStackOverflow, MAX_ALIAS_COUNT, yamlErrorText } from './yaml-problems.ts';
+import { aliasProblem, DEEP_NESTING, duplicateKeys, isStackOverflow, MAX_ALIAS_COUNT, selfAliasProblem, yamlErrorText } from './yaml-problems.ts';
 import type { z } from 'zod';
 import { configSchema, eventHookSecretsOf, type ConfigFile } from './schema.ts';
 import { adminTokenPath, adminTokenRef } from './admin-token-schema.ts';
@@ -33,13 +33,24 @@ function firstStartHint(configFile: string, problem: string): string {
     : '';
 }
 
+/**
+ * The problems a ConfigError's message lists. A file that goes wrong the same way throughout (a
+ * generated list of 40,000 teams with one bad role, 50,000 lines a YAML error repeats on) printed
+ * every line: megabytes on the terminal and in the service log, the first problem scrolled far out
+ * of sight. The rest are counted; `problems` (and `config validate --json`) holds them all.
+ */
+export const MAX_PROBLEMS_SHOWN = 50;
+
 /** A bad config file: one line per problem, each naming its path in the file. */
 export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`${file}: invalid config\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => `  ${p}`);
+    const more = problems.length - shown.length;
+    if (more > 0) shown.push(`  … and ${more.toLocaleString('en')} more (${problems.length.toLocaleString('en')} problems in all; \`hubwarden config validate --json\` lists every one)`);
+    super(`${file}: invalid config\n${shown.join('\n')}`);
     this.name = 'ConfigError';
   }
 }
@@ -222,7 +233,8 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   // key, "Keys with collection values will be stringified") went to stderr as a Node process warning.
   let doc;
   try {
-    doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, schema: 'core', resolveKnownTags: false, logLevel: 'error' });
+    // uniqueKeys: false: duplicate keys are found by duplicateKeys below (yaml's own check is quadratic).
+    doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, schema: 'core', resolveKnownTags: false, logLevel: 'error', uniqueKeys: false });
   } catch (err) {
     if (isStackOverflow(err)) throw new ConfigError(absolute, [DEEP_NESTING]);
     throw err;
@@ -240,15 +252,16 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     errorLines.add(line);
     return true;
   };
+  // A duplicate key is named by its path (the second one's), in file order with yaml's errors.
+  const dups = duplicateKeys(doc).map(({ offset, path }) => ({ pos: [offset, offset] as [number, number], text: `${path} is given twice in the same mapping; keep one` }));
+  const errors = [...doc.errors.map((e) => ({ pos: e.pos, text: yamlErrorText(e.code, e.message) })), ...dups].sort((a, b) => a.pos[0] - b.pos[0]);
   const yamlProblems = [
-    ...doc.errors.filter(firstOnLine).map((e) => {
-      // "Map keys must be unique" names no key: the path of the second one does.
-      const dup = e.code === 'DUPLICATE_KEY' ? duplicateKeyPath(doc, e.pos[0]) : undefined;
-      return `${at(e.pos[0])}: ${dup ? `${dup} is given twice in the same mapping; keep one` : yamlErrorText(e.code, e.message)}`;
-    }),
+    ...errors.filter(firstOnLine).map((e) => `${at(e.pos[0])}: ${e.text}`),
     ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')
       .map((w) => `${at(w.pos[0])}: the YAML tag ${text.slice(w.pos[0], w.pos[1])} is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag`),
   ];
+  const selfAlias = yamlProblems.length > 0 ? undefined : selfAliasProblem(doc, at);
+  if (selfAlias) yamlProblems.push(selfAlias);
   if (yamlProblems.length > 0) throw new ConfigError(absolute, yamlProblems);
   let raw;
   try {
