@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, MAX_PROBLEMS_SHOWN, parseConfig } from './load.ts';
+import { ConfigError, MAX_PROBLEMS_SHOWN, parseConfig, sharedTokenProblems } from './load.ts';
+import type { ConfigFile } from './schema.ts';
+import { Secret } from './secret-ref.ts';
 
 /**
  * A file that is valid YAML but pathological (an alias inside its own anchor, a mapping of tens of
@@ -45,6 +47,20 @@ describe('config bounds', () => {
     // Compared by value as yaml compares keys: quoted or plain, the same key.
     assert.deepEqual(problemsOf(`server:\n  port: 1\n  "port": 2\n${hub()}`), ['line 3, column 3: server.port is given twice in the same mapping; keep one']);
     assert.deepEqual(problemsOf(hub('    teams:\n      - { group: A, appRole: ADMIN, group: B }\n')), ['line 6, column 37: hubs[0].teams[0].group is given twice in the same mapping; keep one']);
+  });
+
+  test('SCIM tokens shared between hubs are found by lookup, not by searching every earlier hub (60,000 hubs: milliseconds, not seconds)', () => {
+    const hubs = Array.from({ length: 60_000 }, (_, i) => ({ scim: { tokens: [`env:T${i}`] } }));
+    hubs.push({ scim: { tokens: ['env:T7'] } }, { scim: { tokens: ['env:SAME'] } }, { scim: { tokens: ['env:OTHER'] } });
+    const file = { server: { adminTokens: [] }, identityProviders: {}, hubs } as unknown as ConfigFile;
+    const resolved = new Map([['env:SAME', new Secret('tok', 'env:SAME')], ['env:OTHER', new Secret('tok', 'env:OTHER')]]);
+    const started = Date.now();
+    const problems = sharedTokenProblems(file, resolved);
+    assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
+    assert.deepEqual(problems.map((p) => p.split(';')[0]), [
+      'hubs[60000].scim.tokens[0]: the same token as hubs[7].scim.tokens[0]',
+      'hubs[60002].scim.tokens[0]: the same token as hubs[60001].scim.tokens[0]',
+    ]);
   });
 
   test('thousands of problems: the message lists the first ones and counts the rest; problems holds every one', () => {
