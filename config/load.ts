@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
-import { aliasProblem, DEEP_NESTING, duplicateKeyPath, isStackOverflow, MAX_ALIAS_COUNT, yamlErrorText } from './yaml-problems.ts';
+import { aliasProblem, DEEP_NESTING, duplicateKeys, isStackOverflow, MAX_ALIAS_COUNT, selfAliasProblem, yamlErrorText } from './yaml-problems.ts';
 import type { z } from 'zod';
 import { configSchema, eventHookSecretsOf, type ConfigFile } from './schema.ts';
 import { adminTokenPath, adminTokenRef } from './admin-token-schema.ts';
@@ -33,13 +33,24 @@ function firstStartHint(configFile: string, problem: string): string {
     : '';
 }
 
+/**
+ * The problems a ConfigError's message lists. A file that goes wrong the same way throughout (a
+ * generated list of 40,000 teams with one bad role, 50,000 lines a YAML error repeats on) printed
+ * every line: megabytes on the terminal and in the service log, the first problem scrolled far out
+ * of sight. The rest are counted; `problems` (and `config validate --json`) holds them all.
+ */
+export const MAX_PROBLEMS_SHOWN = 50;
+
 /** A bad config file: one line per problem, each naming its path in the file. */
 export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`${file}: invalid config\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => `  ${p}`);
+    const more = problems.length - shown.length;
+    if (more > 0) shown.push(`  … and ${more.toLocaleString('en')} more (${problems.length.toLocaleString('en')} problems in all; \`hubwarden config validate --json\` lists every one)`);
+    super(`${file}: invalid config\n${shown.join('\n')}`);
     this.name = 'ConfigError';
   }
 }
@@ -132,20 +143,29 @@ export function collectSecretRefs(value: unknown, path: PropertyKey[], out: Arra
  * and by value once resolved (`env:A` and `file:a` may hold the same string); the message names
  * the two paths, never the token.
  */
-function sharedTokenProblems(file: ConfigFile, resolved: ReadonlyMap<string, Secret>): string[] {
+export function sharedTokenProblems(file: ConfigFile, resolved: ReadonlyMap<string, Secret>): string[] {
   const valueOf = (ref: string) => resolved.get(ref)?.reveal();
   const admin = file.server.adminTokens.map((entry, i) => ({ ref: adminTokenRef(entry), value: valueOf(adminTokenRef(entry)), at: adminTokenPath(entry, i) }));
   const out: string[] = [];
-  const earlierHubs: Array<{ hub: number; ref: string; value: string | undefined; at: string }> = [];
+  // Earlier hubs' tokens, the first of each reference and of each value: looked up, not searched
+  // (a search per token made 40,000 hubs take half a minute to load). A hub's tokens come after
+  // every earlier hub's, so the first entry of a key is another hub's whenever any is.
+  type Earlier = { hub: number; at: string; order: number };
+  const firstByRef = new Map<string, Earlier>();
+  const firstByValue = new Map<string, Earlier>();
+  let order = 0;
   file.hubs.forEach((hub, h) => hub.scim.tokens.forEach((ref, t) => {
     const value = valueOf(ref);
     const matches = (a: { ref: string; value: string | undefined }) => a.ref === ref || (value !== undefined && a.value === value);
     const same = admin.find(matches);
     if (same) out.push(`hubs[${h}].scim.tokens[${t}]: the same token as ${same.at}; a SCIM token must differ from every admin token (the identity provider holding it could call the admin API)`);
     // Another hub's: the IdP app of one hub could then push people into the other (each hub is its own SCIM app).
-    const other = earlierHubs.find((e) => e.hub !== h && matches(e));
+    const other = [firstByRef.get(ref), value === undefined ? undefined : firstByValue.get(value)]
+      .filter((e): e is Earlier => e !== undefined && e.hub !== h).sort((a, b) => a.order - b.order)[0];
     if (other) out.push(`hubs[${h}].scim.tokens[${t}]: the same token as ${other.at}; each hub needs its own SCIM token (the identity provider app of one hub could push to the other)`);
-    earlierHubs.push({ hub: h, ref, value, at: `hubs[${h}].scim.tokens[${t}]` });
+    const entry = { hub: h, at: `hubs[${h}].scim.tokens[${t}]`, order: order++ };
+    if (!firstByRef.has(ref)) firstByRef.set(ref, entry);
+    if (value !== undefined && !firstByValue.has(value)) firstByValue.set(value, entry);
   }));
   // Okta orgs' event hook secrets: a delivery belongs to the org whose secret it carries
   // (scim-server/hooks/okta.ts), and its events act only on that org's hubs and those naming no
@@ -222,7 +242,8 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   // key, "Keys with collection values will be stringified") went to stderr as a Node process warning.
   let doc;
   try {
-    doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, schema: 'core', resolveKnownTags: false, logLevel: 'error' });
+    // uniqueKeys: false: duplicate keys are found by duplicateKeys below (yaml's own check is quadratic).
+    doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, schema: 'core', resolveKnownTags: false, logLevel: 'error', uniqueKeys: false });
   } catch (err) {
     if (isStackOverflow(err)) throw new ConfigError(absolute, [DEEP_NESTING]);
     throw err;
@@ -240,15 +261,16 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     errorLines.add(line);
     return true;
   };
+  // A duplicate key is named by its path (the second one's), in file order with yaml's errors.
+  const dups = duplicateKeys(doc).map(({ offset, path }) => ({ pos: [offset, offset] as [number, number], text: `${path} is given twice in the same mapping; keep one` }));
+  const errors = [...doc.errors.map((e) => ({ pos: e.pos, text: yamlErrorText(e.code, e.message) })), ...dups].sort((a, b) => a.pos[0] - b.pos[0]);
   const yamlProblems = [
-    ...doc.errors.filter(firstOnLine).map((e) => {
-      // "Map keys must be unique" names no key: the path of the second one does.
-      const dup = e.code === 'DUPLICATE_KEY' ? duplicateKeyPath(doc, e.pos[0]) : undefined;
-      return `${at(e.pos[0])}: ${dup ? `${dup} is given twice in the same mapping; keep one` : yamlErrorText(e.code, e.message)}`;
-    }),
+    ...errors.filter(firstOnLine).map((e) => `${at(e.pos[0])}: ${e.text}`),
     ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')
       .map((w) => `${at(w.pos[0])}: the YAML tag ${text.slice(w.pos[0], w.pos[1])} is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag`),
   ];
+  const selfAlias = yamlProblems.length > 0 ? undefined : selfAliasProblem(doc, at);
+  if (selfAlias) yamlProblems.push(selfAlias);
   if (yamlProblems.length > 0) throw new ConfigError(absolute, yamlProblems);
   let raw;
   try {

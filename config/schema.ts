@@ -315,7 +315,9 @@ export const configSchema = z.object({
       if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['hubs', i, definition.hub.key], message: `names the same business as hub "${other}": a hub is one business, and two hubs on one would each remove the seats the other grants; map both hubs' groups as teams of one hub` });
       else businesses.set(`${h.connector} ${business}`, h.id);
     }
-    if (h.identityProvider && !(h.identityProvider in config.identityProviders)) {
+    // Own names only: `in` also found the prototype's (constructor, toString), and a hub naming
+    // one passed, to have its writes back sent through a function taken for a provider.
+    if (h.identityProvider && !Object.hasOwn(config.identityProviders, h.identityProvider)) {
       ctx.addIssue({ code: 'custom', path: ['hubs', i, 'identityProvider'], message: `no identity provider named "${h.identityProvider}" under identityProviders` });
     }
     const groups = new Map<string, number>();

@@ -1,4 +1,4 @@
-import { isAlias, isCollection, isPair, isSeq, visit, type Document, type Node } from 'yaml';
+import { isAlias, isCollection, isPair, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import { formatPath } from './schema-issues.ts';
 
 /* YAML's own problems (a second document, a duplicate key, an alias bomb) in a config's words, at their line or path. */
@@ -35,23 +35,54 @@ export function yamlErrorText(code: string, message: string): string {
   return message.split('\n')[0]!;
 }
 
+/** The path of the last node of `chain` (a visit's ancestors, then the node): `hubs[0].safety`. */
+function pathOf(chain: readonly unknown[]): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  chain.forEach((node, i) => {
+    if (isPair(node)) path.push(String((node.key as { value?: unknown } | null)?.value ?? ''));
+    else if (isSeq(node)) path.push(node.items.indexOf(chain[i + 1] as never));
+  });
+  return path;
+}
+
 /**
- * The path of the key a DUPLICATE_KEY error points at (yaml gives only its first character's
- * offset): `hubs[0].safety`, found by walking the document to the pair whose key starts there.
+ * Every key given twice in one mapping (YAML 1.2: "The content of a mapping node is an unordered
+ * set of key/value node pairs, with the restriction that each of the keys is unique",
+ * https://yaml.org/spec/1.2.2/#3211-nodes), as the offset of the second and its path
+ * (`hubs[0].safety`). Found here, one pass with a set per mapping, because yaml's own check
+ * (`uniqueKeys`) compares each key with every earlier one: a mapping of 40,000 keys (a file well
+ * under MAX_CONFIG_BYTES) took half a minute to be refused, 100,000 a minute and a half, the
+ * server starting nothing meanwhile. Scalar keys are compared by value, as yaml compares them.
  */
-export function duplicateKeyPath(doc: Document, offset: number): string | undefined {
+export function duplicateKeys(doc: Document): Array<{ offset: number; path: string }> {
+  const out: Array<{ offset: number; path: string }> = [];
+  visit(doc, {
+    Map(_, map, ancestors) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const value = pair.key.value;
+        if (!seen.has(value)) seen.add(value);
+        else out.push({ offset: pair.key.range?.[0] ?? 0, path: formatPath(pathOf([...ancestors, map, pair])) });
+      }
+    },
+  });
+  return out;
+}
+
+/**
+ * An alias inside the node its anchor names (`a: &a [*a]`): yaml builds a value that holds
+ * itself, and walking it (the config's checks) ran out of stack, a RangeError that reached the
+ * crash handler instead of a line naming the file. Every cycle has one such alias: an alias can
+ * name only an anchor before it (https://yaml.org/spec/1.2.2/#71-alias-nodes).
+ */
+export function selfAliasProblem(doc: Document, at: (offset: number) => string): string | undefined {
   let found: string | undefined;
   visit(doc, {
-    Pair(_, pair, ancestors) {
-      const key = pair.key as Node | null;
-      if (key?.range?.[0] !== offset) return undefined;
-      const path: PropertyKey[] = [];
-      const chain = [...ancestors, pair];
-      chain.forEach((node, i) => {
-        if (isPair(node)) path.push(String((node.key as { value?: unknown } | null)?.value ?? ''));
-        else if (isSeq(node)) path.push(node.items.indexOf(chain[i + 1] as never));
-      });
-      found = formatPath(path);
+    Alias(_, node, ancestors) {
+      const target = node.resolve(doc);
+      if (!target || !ancestors.includes(target)) return undefined;
+      found = `${at(node.range?.[0] ?? 0)}: the alias *${node.source} is inside its own anchor &${node.source} (a value that holds itself, without end): write the values out`;
       return visit.BREAK;
     },
   });
