@@ -1,7 +1,8 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { childLogger } from '../agent/log/logger.ts';
+import { answerClientErrors, refusedTarget } from './front-door.ts';
 
 const log = childLogger('server');
 
@@ -37,6 +38,8 @@ export interface ServeOptions {
    * being answered.
    */
   drainMs?: number;
+  /** The time limits on receiving a request (tests shorten them); defaults HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, CHECK_INTERVAL_MS. */
+  limits?: { headersMs?: number; requestMs?: number; checkIntervalMs?: number };
 }
 
 /**
@@ -44,11 +47,24 @@ export interface ServeOptions {
  * in front (nginx keeps upstream connections 60 s: https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive_timeout;
  * an AWS load balancer 60 s by default): with Node's 5 s, a proxy could send a request on a
  * connection the server was just closing, and a SCIM POST (not retried by a proxy: not
- * idempotent) failed with a 502. Node asks for headersTimeout above it
- * (https://nodejs.org/api/http.html#serverkeepalivetimeout). A stop closes idle connections at
- * once (close below), so this never delays one.
+ * idempotent) failed with a 502. The idle time between two requests does not count against
+ * headersTimeout (Node ≥ 18 times the headers from a request's first byte), so that one can stay
+ * short. A stop closes idle connections at once (close below), so this never delays one.
  */
 export const KEEP_ALIVE_MS = 65_000;
+/**
+ * How long a request's line and headers may take to arrive, from its first byte: a client that
+ * sends them a byte at a time (slowloris) holds its connection this long, then gets a 408. Every
+ * client and proxy sends them at once; Node's 60 s default held such a connection a minute and more.
+ */
+export const HEADERS_TIMEOUT_MS = 20_000;
+/**
+ * How long a whole request, body included, may take (Node's default, kept on purpose): a group PUT
+ * carries up to 16 MB (scim/body.ts), 55 KB/s. A body sent slower is cut with a 408.
+ */
+export const REQUEST_TIMEOUT_MS = 300_000;
+/** How often Node checks those two limits (https://nodejs.org/api/http.html#httpcreateserveroptions-requestlistener, connectionsCheckingInterval; default 30 s, which let a slow client stay up to 30 s past them). */
+export const CHECK_INTERVAL_MS = 2_000;
 
 /**
  * What the admin does about the usual listen failures (listen(2) errors: EADDRINUSE, EACCES,
@@ -64,9 +80,22 @@ export function listenHint(code: string | undefined): string {
 /** Listens; resolves once bound (rejects with the cause, e.g. EADDRINUSE, naming host and port). */
 export function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(options.port, options.host);
-    server.keepAliveTimeout = KEEP_ALIVE_MS;
-    server.headersTimeout = KEEP_ALIVE_MS + 1_000;
+    // Header size stays Node's 16 KB (http.maxHeaderSize), which also bounds how many header lines
+    // there can be (maxHeadersCount keeps its default 2,000). An HTTP/1.1 request without Host is
+    // refused before express (front-door.ts refusedTarget: a 400 with a body, where Node's has none;
+    // there too an absolute-form target is made a path, before express's router reads the URL),
+    // and what the parser refuses gets an answer with a body too (answerClientErrors).
+    const server = createServer({
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      headersTimeout: options.limits?.headersMs ?? HEADERS_TIMEOUT_MS,
+      requestTimeout: options.limits?.requestMs ?? REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: options.limits?.checkIntervalMs ?? CHECK_INTERVAL_MS,
+      requireHostHeader: false,
+    }, (req, res) => {
+      if (!refusedTarget(req, res)) app(req, res);
+    });
+    answerClientErrors(server);
+    server.listen(options.port, options.host);
     server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${options.host}:${options.port}: ${err.code ?? err.message}${listenHint(err.code)}`)));
     server.once('listening', () => {
       const { address, port } = server.address() as AddressInfo;

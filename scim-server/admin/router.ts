@@ -8,6 +8,7 @@ import type { AdminContext } from './admin-context.ts';
 import { registerHubRoutes } from './hub-routes.ts';
 import { jsonObjectBody } from './json-body.ts';
 import { methodNotAllowed } from './method-not-allowed.ts';
+import { noStore } from '../front-door.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerPeopleRoutes } from './people-routes.ts';
 import { notFound, Problem, problemHandler } from './problem.ts';
@@ -44,6 +45,8 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     res.json(document);
   });
 
+  // Members, grants and reports are personal data: not kept by a browser or proxy (RFC 9111 §5.2.2.5; OWASP REST Security Cheat Sheet, "Security headers").
+  router.use(noStore);
   router.use(requireAdminToken(options.adminTokens ?? adminTokensFrom(options.config), options.failures));
   // Before the body is read: a method the path does not offer is what is wrong, whatever the body.
   router.use(methodNotAllowed(router));

@@ -7,6 +7,7 @@ import { printable, ScimAuthenticator } from './auth.ts';
 import type { Keyring } from '../../agent/secrets/keyring.ts';
 import type { FailureLimiter } from '../auth-failures.ts';
 import { RefusalBudget } from '../refusal-budget.ts';
+import { noStore } from '../front-door.ts';
 import { decodablePath, requestError, scimBody, undecodableIdError } from './body.ts';
 import { hubRequest, sendScim, type HubRequest } from './context.ts';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
@@ -67,6 +68,9 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
 
   const handle = (fn: Handler) => async (req: Request, res: Response) => fn(hubRequest(req, config, store, res.locals.scimClient as string | undefined), req, res);
 
+  // Users and groups are personal data: no browser or proxy keeps a copy of an answer (RFC 9111
+  // §5.2.2.5; RFC 7644 §7.5.1; OWASP REST Security Cheat Sheet, "Security headers"). Errors too.
+  router.use(noStore);
   router.use(decodablePath());
   router.use('/hubs/:hubId', (req, _res, next) => {
     // A hub not in the config has no credential that opens it: the caller gets the 401 of a wrong
