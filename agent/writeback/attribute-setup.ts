@@ -21,6 +21,13 @@ export interface AttributeSetupDeps {
   clock: WritebackClock;
 }
 
+/** Kinds of failure that may be one hub's own: the IdP refused what was asked (https://learn.microsoft.com/graph/errors, https://developer.okta.com/docs/reference/error-codes/). */
+const HUB_REFUSALS = new Set(['invalid-argument', 'conflict', 'not-found', 'permission-denied']);
+
+function refusalOfHubs(err: unknown): boolean {
+  return err instanceof ConnectorError && HUB_REFUSALS.has(err.kind) && err.providerCode !== TOKEN_ENDPOINT_UNAVAILABLE;
+}
+
 export class AttributeSetup {
   /** `idp\0hub` → that hub's attributes ensured by this process (a refusal is forgotten, so asked again). */
   readonly #ensured = new Map<string, Promise<void>>();
@@ -69,7 +76,11 @@ export class AttributeSetup {
     try {
       changed = await target.ensureSchema(hubIds);
     } catch (err) {
-      if (hubIds.length === 1) refused.set(hubIds[0]!, err);
+      // Only a refusal can be about one hub (a name or type the IdP does not take). Throttled (429),
+      // unavailable (5xx, network, a timeout) or a credential refused is the IdP's answer to every
+      // hub alike: trying each hub alone sent one more schema read per hub, each with the SDK's own
+      // retries, into an IdP that had just said to wait (hubs × retries calls per run).
+      if (hubIds.length === 1 || !refusalOfHubs(err)) for (const h of hubIds) refused.set(h, err);
       else {
         for (const h of hubIds) {
           try {
@@ -84,9 +95,12 @@ export class AttributeSetup {
     const ok = hubIds.filter((h) => !refused.has(h));
     if (ok.length > 0) log.info('write-back: attributes ensured', { idp, hubs: ok, changed });
     for (const [h, err] of refused) {
-      // No access token to be had (target.ts): nothing was refused, the attributes are asked for again at the next run.
+      // No access token to be had (target.ts), or throttled or unavailable: nothing was refused, the attributes are asked for again at the next run.
       const noToken = err instanceof ConnectorError && err.providerCode === TOKEN_ENDPOINT_UNAVAILABLE;
-      log.warn(noToken ? 'write-back: the identity provider\'s token endpoint was unavailable; the hub\'s attributes are ensured at the next run' : 'write-back: the identity provider refused the hub\'s attributes; its write-back waits until they are accepted', { idp, hubId: h, reason: errorText(err) });
+      const passing = err instanceof ConnectorError && (err.kind === 'rate-limited' || err.kind === 'unavailable');
+      log.warn(noToken ? 'write-back: the identity provider\'s token endpoint was unavailable; the hub\'s attributes are ensured at the next run'
+        : passing ? 'write-back: the identity provider throttled or failed the hub\'s attributes; they are ensured at the next run'
+        : 'write-back: the identity provider refused the hub\'s attributes; its write-back waits until they are accepted', { idp, hubId: h, reason: errorText(err) });
     }
     return refused;
   }

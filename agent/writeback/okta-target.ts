@@ -100,16 +100,16 @@ class PacedRequestExecutor extends DefaultRequestExecutor {
    */
   override parseResponse(request: Parameters<DefaultRequestExecutor['parseResponse']>[0], response: Parameters<DefaultRequestExecutor['parseResponse']>[1]) {
     const now = this.options.clock.now();
-    const reset = resetEpochMs(response.headers?.get('x-rate-limit-reset'), now);
+    const reset = resetByOurClock(response.headers?.get('x-rate-limit-reset'), response.headers?.get('date'), now);
     if (response.status === 429) this.options.bucket.pauseUntil((reset ?? now) + this.options.resetMarginMs);
     else if (response.headers?.get('x-rate-limit-remaining') === '0' && reset !== undefined) this.options.bucket.pauseUntil(reset + this.options.resetMarginMs);
     return super.parseResponse(request, response);
   }
 
   /**
-   * The SDK's retry of a 429 waits in the bucket, paused above until X-Rate-Limit-Reset by our
-   * clock plus the margin (the SDK's own wait reads the Date header and adds 1 s), with every
-   * other call: no wait of its own here.
+   * The SDK's retry of a 429 waits in the bucket, paused above until X-Rate-Limit-Reset (read
+   * against the answer's Date, as the SDK's own wait is) plus the margin, with every other call:
+   * no wait of its own here.
    */
   override getRetryDelayMs(_response: Parameters<DefaultRequestExecutor['getRetryDelayMs']>[0]): number {
     return 0;
@@ -132,6 +132,23 @@ export function resetEpochMs(header: string | null | undefined, now: number): nu
   if (header === null || header === undefined || header.trim() === '' || !Number.isFinite(value) || value < 0) return undefined;
   const epochMs = value < 1e9 ? now + value * 1000 : value > 1e11 ? value : value * 1000;
   return Math.min(epochMs, now + OKTA_MAX_RESET_WAIT_MS);
+}
+
+/**
+ * When Okta's window resets, by our clock. X-Rate-Limit-Reset is an instant by Okta's clock; the
+ * answer's `Date` is Okta's clock at the answer (RFC 9110 §6.6.1), so their difference is the wait
+ * whatever our clock says, which is how the SDK's DefaultRequestExecutor.getRetryDelayMs reads it.
+ * Read against our clock alone, a host running ahead of Okta's clock took a reset still to come for
+ * one passed: the pause ended before Okta's window did, and the SDK's retries and every other
+ * update went straight back into it, each answered 429 E0000047 (and re-pausing until a time
+ * already past), until ten failures stopped the run. The later of the two readings is kept: a
+ * wrong or missing Date never shortens the wait below what our clock says.
+ */
+export function resetByOurClock(resetHeader: string | null | undefined, dateHeader: string | null | undefined, now: number): number | undefined {
+  const byOurs = resetEpochMs(resetHeader, now);
+  const oktaNow = dateHeader ? Date.parse(dateHeader) : Number.NaN;
+  if (byOurs === undefined || !Number.isFinite(oktaNow)) return byOurs;
+  return Math.max(byOurs, now + resetEpochMs(resetHeader, oktaNow)! - oktaNow);
 }
 
 export function createOktaTarget(idp: string, config: OktaProviderConfig, secret: (ref: string) => string, options: OktaTargetOptions): WritebackTarget {
@@ -236,10 +253,12 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
           // "Test enum support on your org" (the schema example's note, Okta Schemas API): an org
           // that refuses it too gets plain strings, which take the same values; else write-back
           // stopped at its schema for good.
-          if (!(second instanceof ConnectorError && second.kind === 'invalid-argument')) throw err;
+          // A fallback throttled or failed on the way (429, 5xx, network) says that, not the first
+          // refusal: reported as the 400, a throttle read as "the IdP refused the hub's attributes".
+          if (!(second instanceof ConnectorError && second.kind === 'invalid-argument')) throw isRefusal(second) ? err : second;
           const bare = Object.fromEntries(Object.entries(plain).map(([name, p]) => [name, withoutEnum(p as Record<string, unknown>)]));
           const third = { definitions: { custom: { id: '#custom', type: 'object', properties: bare, required } } };
-          await call(`${what} (without description, master and enum)`, () => postNoContent(url, third)).catch(() => { throw err; });
+          await call(`${what} (without description, master and enum)`, () => postNoContent(url, third)).catch((last: unknown) => { throw isRefusal(last) ? err : last; });
         }
       }
       return true;
@@ -334,6 +353,11 @@ async function tokenRequestError(url: string, response: { status: number; text()
   return new ConnectorError('unauthenticated', redactText(`access token request to ${endpoint} failed: HTTP ${response.status}${detail ? ` ${detail}` : ''}`), {
     providerCode: code ?? `HTTP ${response.status}`,
   });
+}
+
+/** An answer of Okta's about the request itself (a 4xx other than 429), not a throttle or a failure on the way. */
+function isRefusal(err: unknown): boolean {
+  return err instanceof ConnectorError && err.kind !== 'rate-limited' && err.kind !== 'unavailable';
 }
 
 /** Okta errorCode, then HTTP status → error kind (E0000023 is a lasting refusal, whatever its status). */

@@ -127,7 +127,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   const resumed = new Set<string>();
   let echoCredentials = false;
   let tokenOutage = 0;
-  let throttle = { remaining: options.faults?.throttleNext ?? 0, retryAfter: options.faults?.retryAfterSeconds ?? 0 };
+  let throttle: { remaining: number; retryAfter?: number; status?: 503 | 504 } = { remaining: options.faults?.throttleNext ?? 0, retryAfter: options.faults?.retryAfterSeconds ?? 0 };
   let staleExtensionLists = 0;
   let pageSize = options.pageSize ?? 100;
   let roles = options.roles;
@@ -177,7 +177,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     }
     if (throttle.remaining > 0) {
       throttle.remaining--;
-      return next(GRAPH_ERRORS.throttled(throttle.retryAfter));
+      return next(throttle.status ? GRAPH_ERRORS.unavailable(throttle.status, throttle.retryAfter) : GRAPH_ERRORS.throttled(throttle.retryAfter ?? 0));
     }
     return next();
   });
@@ -321,6 +321,8 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
       duplicateExtensionMessage(message: string | undefined) { directory.duplicateExtensionMessage = message; },
       /** The next `count` Graph calls (after auth) answer 429 with `Retry-After: retryAfterSeconds`. */
       throttleNext(count: number, retryAfterSeconds = 0) { throttle = { remaining: count, retryAfter: retryAfterSeconds }; },
+      /** TEST FAULT: the next `count` Graph calls (after auth) answer 503 (or 504), with `Retry-After` when given (graph-error.ts; https://learn.microsoft.com/en-us/graph/throttling). */
+      unavailableNext(count: number, { status = 503, retryAfterSeconds }: { status?: 503 | 504; retryAfterSeconds?: number } = {}) { throttle = { remaining: count, retryAfter: retryAfterSeconds, status }; },
       addUser: (seed: GraphSeedUser) => directory.addUser(seed).id,
       removeUser(idOrUpn: string) { directory.users.delete(directory.user(idOrUpn).id); },
       /**

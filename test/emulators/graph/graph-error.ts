@@ -28,5 +28,11 @@ export const GRAPH_ERRORS = {
   forbidden: () => new GraphEmulatorError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'),
   badRequest: (message: string) => new GraphEmulatorError(400, 'Request_BadRequest', message),
   duplicateExtension: (name: string, message?: string) => new GraphEmulatorError(400, 'Request_BadRequest', message ?? `Property with name '${name}' already exists.`),
+  /**
+   * 503 "temporarily unavailable ... You may repeat the request after a delay, the length of which
+   * may be specified in a Retry-After header", or 504 Gateway Timeout (https://learn.microsoft.com/graph/errors).
+   * [INF] The body codes (`serviceNotAvailable`, `gatewayTimeout`) and messages are ours; hubwarden reads the status only.
+   */
+  unavailable: (status: 503 | 504, retryAfterSeconds?: number) => new GraphEmulatorError(status, status === 503 ? 'serviceNotAvailable' : 'gatewayTimeout', status === 503 ? 'The service is temporarily unavailable. Retry the request after a delay.' : 'The gateway did not receive a timely response.', retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) }),
   throttled: (retryAfterSeconds: number) => new GraphEmulatorError(429, 'TooManyRequests', 'Too many requests. Please try again later.', { 'Retry-After': String(retryAfterSeconds) }),
 };

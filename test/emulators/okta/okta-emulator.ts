@@ -234,6 +234,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
       if (needed && !needed.some((s) => scopes.includes(s))) throw OKTA_ERRORS.insufficientScope(needed);
     }
     const verdict = rateLimit.take();
+    res.setHeader('Date', new Date(rateLimit.now()).toUTCString());
     res.setHeader('X-Rate-Limit-Limit', String(verdict.limit));
     res.setHeader('X-Rate-Limit-Remaining', String(verdict.remaining));
     const reset = readings.rateLimitReset === 'epoch-ms' ? verdict.reset * 1000 : readings.rateLimitReset === 'delta-seconds' ? Math.max(0, verdict.reset - Math.floor(Date.now() / 1000)) : verdict.reset;

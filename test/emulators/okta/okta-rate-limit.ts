@@ -40,13 +40,22 @@ export class OktaRateLimit {
     this.#used = 0;
   }
 
+  /**
+   * Okta's clock (epoch ms): the windows, the resets and the `Date` header of every answer (RFC 9110
+   * §6.6.1: the origin server's clock) are kept by it. A `now` set behind or ahead of the client's
+   * clock is an org whose clock differs from hubwarden's host.
+   */
+  now(): number {
+    return this.#options?.now?.() ?? Date.now();
+  }
+
   throttleNext(count: number, resetInSeconds: number): void {
     this.#forced = count;
     // Reset at the current second when asked for 0, so a client may retry at once.
-    this.#forcedReset = Math.floor(Date.now() / 1000) + resetInSeconds;
+    this.#forcedReset = Math.floor(this.now() / 1000) + resetInSeconds;
   }
 
-  take(now = this.#options?.now?.() ?? Date.now()): RateLimitVerdict {
+  take(now = this.now()): RateLimitVerdict {
     if (this.#forced > 0) {
       this.#forced--;
       return { allowed: false, limit: this.#options?.limit ?? 600, remaining: 0, reset: this.#forcedReset };
