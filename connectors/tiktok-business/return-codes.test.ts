@@ -43,6 +43,10 @@ const TABLE: Row[] = [
   // write conflict and service errors: retry with backoff
   [40202, 'unavailable', 'backoff', true], [50000, 'unavailable', 'backoff', true], [50002, 'unavailable', 'backoff', true],
   [51060, 'unavailable', 'backoff', true], [51061, 'unavailable', 'backoff', true], [52000, 'unavailable', 'backoff', true],
+  // undocumented: a 4xxxx is a client-side error (permanent); outside the documented families
+  // (0, 20001, 4xxxx, 5xxxx, 6xxxx) neither success nor refusal: outcome unknown, bounded retries (README [INF] #71)
+  [40999, 'invalid-argument', 'fail', true], [59999, 'unavailable', 'backoff', true],
+  [20002, 'unavailable', 'backoff', false], [30000, 'unavailable', 'backoff', false], [1, 'unavailable', 'backoff', false], [-1, 'unavailable', 'backoff', false],
 ];
 
 const BACKOFF = { baseMs: 1000, maxMs: 60_000, random: () => 0.5 };
@@ -62,6 +66,14 @@ describe('tiktok-business: every documented return code on a write, connector ki
     const err = toConnectorError(env(40100), 'x', () => 1000);
     const d = decideRetry(err, 1, BACKOFF);
     assert.ok(d.action === 'wait-rate-limit' && d.delayMs >= 1000 && d.delayMs <= 300_000);
+  });
+
+  test('HTTP 200 without the envelope (an HTML page, text, no numeric code) is unavailable, outcome unknown, not our bug', () => {
+    for (const body of [undefined, '<html>Bad gateway</html>', { message: 'OK' }, { code: true }]) {
+      const e = toConnectorError({ status: 200, body }, 'x', () => 0);
+      assert.deepEqual([e.kind, e.notApplied, e.providerCode], ['unavailable', undefined, 'no-envelope'], JSON.stringify(body));
+    }
+    assert.equal(decideRetry(toConnectorError({ status: 200, body: undefined }, 'x', () => 0), 12, BACKOFF).action, 'fail', 'bounded: given up after the 12th attempt');
   });
 
   test('HTTP 404 (wrong path or slash) is our bug; HTTP 5xx waits TikTok\'s ~5 min, outcome unknown', () => {

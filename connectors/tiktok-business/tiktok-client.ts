@@ -5,6 +5,7 @@ import { formatWait, type RateLimitBook } from '../sdk/rate-limit-book.ts';
 import { envelopeOf, isRefusal, toConnectorError } from './tiktok-errors.ts';
 import type { Pacer, ThrottleBackoff } from './pacing.ts';
 import { inexactId } from './mappers/inexact-id.ts';
+import { unconfirmedWrite } from './write-answer.ts';
 
 /**
  * A thin client of TikTok API for Business for one token and one Business Center: requests to
@@ -193,7 +194,9 @@ export class TikTokClient {
       ? { method, path, query: encodeQuery(params), headers, what }
       : { method, path, json: params, headers, what });
     const env = envelopeOf(res.body);
-    if (res.status === 200 && env?.code === 0) {
+    // A write counts as made only on the answer TikTok names a success (write-answer.ts).
+    const unconfirmed = method === 'POST' ? unconfirmedWrite(res.status, res.body, what) : undefined;
+    if (res.status === 200 && env?.code === 0 && !unconfirmed) {
       this.#o.backoff.reset();
       const inexact = method === 'GET' ? inexactId(env.data) : undefined;
       if (inexact) {
@@ -201,8 +204,12 @@ export class TikTokClient {
       }
       return (env.data ?? {}) as T;
     }
-    const error = toConnectorError(res, what, () => this.#o.backoff.next(), (s) => this.#o.http.redact(s));
-    if (error.kind === 'rate-limited' && error.retryAfterMs) this.#o.book.block(error.limitScope ?? APP_SCOPE, error.retryAfterMs);
+    const mapped = unconfirmed && env?.code === 0 ? undefined : toConnectorError(res, what, () => this.#o.backoff.next(), (s) => this.#o.http.redact(s));
+    // A throttle code sent as a string still pauses the app scope; the write's outcome stays unknown.
+    if (mapped?.kind === 'rate-limited' && mapped.retryAfterMs) this.#o.book.block(mapped.limitScope ?? APP_SCOPE, mapped.retryAfterMs);
+    const error = unconfirmed
+      ? new ConnectorError('unavailable', this.#o.http.redact(unconfirmed.message), { providerCode: unconfirmed.providerCode, ...(mapped?.retryAfterMs ? { retryAfterMs: mapped.retryAfterMs } : {}) })
+      : mapped!;
     const meta = { kind: error.kind, providerCode: error.providerCode, status: res.status, bcId: this.bcId };
     if (res.status >= 500 || (env?.code ?? 0) >= 50000) this.#o.log?.error(error.message, meta);
     else this.#o.log?.warn(error.message, meta);

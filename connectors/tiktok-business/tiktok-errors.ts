@@ -29,6 +29,9 @@ import { providerMessage } from '../sdk/redact.ts';
  * - 20001 (partial success) → unavailable with the outcome unknown: re-read before any retry.
  * - HTTP 5xx → unavailable, outcome unknown, with a 5 min wait (TikTok's advice); the 5xxxx codes
  *   take the agent's plain backoff.
+ * - HTTP 200 without the envelope, and a code outside the documented families (0, 20001, 4xxxx,
+ *   5xxxx, 6xxxx) → unavailable, outcome unknown (README [INF] #71). A write's own success rule:
+ *   write-answer.ts.
  */
 
 export interface TikTokEnvelope {
@@ -139,6 +142,14 @@ export function fieldOf(message: string | undefined): string | undefined {
   return m?.[1];
 }
 
+/** An HTTP 200 answer without TikTok's envelope (toConnectorError). */
+export const NO_ENVELOPE = 'no-envelope';
+
+/** 4xxxx, 5xxxx and 6xxxx: the families of codes TikTok documents as refusals and faults (whole numbers only). */
+function inDocumentedFamily(code: number): boolean {
+  return Number.isInteger(code) && code >= 40000 && code < 70000;
+}
+
 function kindFromStatus(status: number): ErrorKind {
   if (status === 0 || status >= 500) return 'unavailable';
   if (status === 404 || status === 405) return 'internal';
@@ -164,6 +175,15 @@ export function toConnectorError(failure: TikTokFailure, what: string, rateWaitM
     const ms = rateWaitMs();
     return new ConnectorError('rate-limited', redact(`${what}: rate-limited (retry in ${Math.ceil(ms / 1000)} s): HTTP 429`), { providerCode: 'http 429', retryAfterMs: ms, limitScope: 'app', notApplied: true });
   }
+  if (failure.status === 200 && !env) {
+    // HTTP 200 is every answer that reached the API, and each carries the envelope with a numeric
+    // `code` ("Return codes", https://business-api.tiktok.com/portal/docs?id=1737172488964097).
+    // One without it (an HTML page, text, an empty body: a proxy or gateway in between) says
+    // neither that the call was made nor that it was refused: outcome unknown, the agent's retry
+    // reads first. Taken for our bug (internal), a removal so answered failed for good after three
+    // quick tries over a gateway's passing fault.
+    return new ConnectorError('unavailable', redact(`${what}: unavailable: HTTP 200 without TikTok's answer envelope (no numeric code); whether it was applied is unknown`), { providerCode: NO_ENVELOPE });
+  }
   if (failure.status !== 200 || !env) {
     const kind = kindFromStatus(failure.status);
     if (failure.status >= 500 && failure.status < 600) {
@@ -184,8 +204,17 @@ export function toConnectorError(failure: TikTokFailure, what: string, rateWaitM
   }
   const code = env.code;
   const rule = ruleOf(code);
-  const kind: ErrorKind = rule?.kind ?? (code >= 50000 ? 'unavailable' : 'invalid-argument');
   const text = `${providerMessage(env.message ?? '', redact)} [${code}${env.request_id ? `, request_id ${env.request_id}` : ''}]`;
+  if (!rule && !inDocumentedFamily(code)) {
+    // TikTok's codes are 0 (success), 20001 (partially successful), 4xxxx (client-side error),
+    // 5xxxx (service error), and its appendix lists 60001 and 61000 ("Return codes",
+    // https://business-api.tiktok.com/portal/docs?id=1737172488964097). A code outside those
+    // (20002, 30000, 1, -1) says neither success nor refusal: 20001's family is partial success.
+    // Outcome unknown (README [INF] #71): backed off a bounded number of times, the retry reads
+    // first, never a success and never "not applied".
+    return new ConnectorError('unavailable', redact(`${what}: unavailable: TikTok answered a code it does not document: ${text}; whether it was applied is unknown`), { providerCode: String(code) });
+  }
+  const kind: ErrorKind = rule?.kind ?? (code >= 50000 ? 'unavailable' : 'invalid-argument');
   const notApplied = code !== 20001;
   const providerCode = String(code);
   if (kind === 'rate-limited') {

@@ -115,7 +115,9 @@ describe('tiktok-business answered by another emulator of the same documentation
     }))],
     ['with data null on errors and on empty answers', rewriting((b) => { if (b.code !== 0 || (b.data && Object.keys(b.data).length === 0)) b.data = null; })],
     ['with no data on errors and on empty answers', rewriting((b) => { if (b.code !== 0 || (b.data && Object.keys(b.data).length === 0)) delete b.data; })],
-    ['with the envelope code as a digit string', rewriting((b) => { if (typeof b.code === 'number') b.code = String(b.code); })],
+    // Reads only: TikTok's own client takes `code === 0` alone for a success, so a write answered
+    // "0" is outcome unknown (README [INF] #71, write/write-answer.test.ts).
+    ['with the envelope code as a digit string on reads', rewriting((b, op) => { if (op.method === 'GET' && typeof b.code === 'number') b.code = String(b.code); })],
     ['with optional row fields left out (names, finance and ad-account status fields)', rewriting((b) => rowsOf(b, (r) => {
       for (const k of ['user_name', 'asset_name', 'ext_user_role', 'finance_role', 'advertiser_status', 'advertiser_account_type', 'owner_bc_name', 'bc_name']) delete r[k];
       if (r.bc_info) for (const k of ['name', 'company', 'currency', 'registered_area', 'timezone', 'type', 'verification_status']) delete r.bc_info[k];
