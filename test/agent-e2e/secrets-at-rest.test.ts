@@ -41,6 +41,7 @@ import { composeHubwarden, type Hubwarden } from '../../scim-server/compose.ts';
 import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { createOktaEmulator } from '../emulators/okta/okta-emulator.ts';
 import { until } from './harness.ts';
+import { formsOf } from './secret-scan.ts';
 
 /** Every secret of the config. Long, with characters that change under URL and JSON encoding. */
 const SECRETS = {
@@ -59,7 +60,7 @@ const CLIENT = 'hubwarden-echo-app';
 const RELAY = 'relay-echo-app';
 const AUD = 'api://hubwarden-echo';
 
-/** The forms a secret takes when a provider quotes a request back. */
+/** The forms a secret takes when a provider quotes a request back (the search adds base64 and hex: secret-scan.ts formsOf). */
 const forms = (s: string) => [...new Set([s, encodeURIComponent(s), new URLSearchParams({ v: s }).toString().slice(2), JSON.stringify(s).slice(1, -1), basicForm(s)])];
 /** As a client puts it in an HTTP Basic header (RFC 6749 §2.3.1, Appendix B): all but letters and digits escaped, as openid-client does. */
 const basicForm = (s: string) => encodeURIComponent(s).replace(/[-_.!~*'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
@@ -191,6 +192,7 @@ hubs:
     source: 'sample', type: 'lifecycleEvent',
   };
   const token = await graph.issueToken({ aud: AUD, azp: RELAY, appid: RELAY });
+  runtime.CALLOUT_TOKEN = token; // the callout's bearer token: searched for like the session id
   const res = await fetch(`${url}/hooks/entra/lifecycle`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(callout) });
   assert.equal(res.status, 202, await res.text());
   await until('the callout to end (resume refused)', async () => (await store.get('hookEvents', 'entra-lifecycle', 'tpr-echo'))?.state === 'failed', 20_000);
@@ -292,11 +294,11 @@ test('no configured secret is found in any file under the data directory, the au
   places.push(['log lines', lines.join('')], ['admin API answers', answers.join('\n')]);
   const found: string[] = [];
   for (const [name, secret] of Object.entries({ ...SECRETS, ...runtime })) {
-    for (const form of forms(secret)) for (const [where, text] of places) if (text.includes(form)) found.push(`${name} (${form}) in ${where}`);
+    for (const form of formsOf(secret)) for (const [where, text] of places) if (text.includes(form)) found.push(`${name} (${form}) in ${where}`);
   }
   assert.deepEqual(Object.keys(browserHeld).sort(), ['CSRF_TOKEN', 'LOGIN_COOKIE', 'LOGIN_FORM_TOKEN', 'OIDC_NONCE', 'PKCE_VERIFIER']);
   for (const [name, secret] of Object.entries(browserHeld) as Array<[string, string]>) {
-    for (const form of forms(secret)) for (const [where, text] of places.slice(0, -1)) if (text.includes(form)) found.push(`${name} (${form}) in ${where}`);
+    for (const form of formsOf(secret)) for (const [where, text] of places.slice(0, -1)) if (text.includes(form)) found.push(`${name} (${form}) in ${where}`);
   }
   // The TikTok message is cut inside an echoed form: not even a piece of one may remain.
   for (const form of forms(SECRETS.TIKTOK_TOKEN)) {
@@ -308,7 +310,7 @@ test('no configured secret is found in any file under the data directory, the au
 /** Where each secret (in each form) is found in `text`. */
 function secretsIn(text: string, where: string): string[] {
   const found: string[] = [];
-  for (const [name, secret] of Object.entries({ ...SECRETS, ...runtime })) for (const form of forms(secret)) if (text.includes(form)) found.push(`${name} (${form}) in ${where}`);
+  for (const [name, secret] of Object.entries({ ...SECRETS, ...runtime })) for (const form of formsOf(secret)) if (text.includes(form)) found.push(`${name} (${form}) in ${where}`);
   return found;
 }
 

@@ -126,6 +126,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   const resumes: LifecycleResume[] = [];
   const resumed = new Set<string>();
   let echoCredentials = false;
+  const issued: string[] = [];
   let tokenOutage = 0;
   let throttle: { remaining: number; retryAfter?: number; status?: 503 | 504 } = { remaining: options.faults?.throttleNext ?? 0, retryAfter: options.faults?.retryAfterSeconds ?? 0 };
   let staleExtensionLists = 0;
@@ -162,6 +163,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     if (form.client_secret !== clientSecret) return fail(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
     if (form.scope !== `${GRAPH_AUDIENCE}/.default`) return fail(400, 'invalid_scope', `AADSTS1002012: The provided value for scope ${form.scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`);
     const access_token = await tokens.sign({ aud: GRAPH_AUDIENCE, appid: clientId, azp: clientId, roles: roles ?? ['User.ReadWrite.All', 'Application.ReadWrite.OwnedBy'], sub: clientId, idtyp: 'app' });
+    issued.push(access_token); // control.issuedTokens
     return res.json({ token_type: 'Bearer', expires_in: 3599, access_token });
   });
 
@@ -295,6 +297,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
       };
     },
     control: {
+      issuedTokens(): string[] { return [...issued]; }, // test control, no Entra API: every access token issued
       /**
        * TEST FAULT, not Entra behaviour: the token endpoint refuses every request with 401
        * invalid_client whose error_description quotes the request, client secret included (form-

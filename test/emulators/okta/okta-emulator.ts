@@ -360,6 +360,8 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
         return id;
       },
       clearCalls() { calls.length = 0; },
+      /** Test control, no Okta API: the service app's access tokens issued and not revoked. */
+      issuedTokens(): string[] { return oauth.issuedTokens(); },
       /** The service app changed in Okta (key rotated, scopes granted or revoked); issued access tokens stop working. */
       setServiceApp(app: OktaServiceApp | undefined) {
         oauth.app = app;

@@ -66,6 +66,11 @@ export class OktaOAuth {
     return authorization.startsWith('Bearer ') ? this.#issued.get(authorization.slice('Bearer '.length)) : undefined;
   }
 
+  /** Test control, no Okta API: the access tokens issued so far (a test searches the store for them). */
+  issuedTokens(): string[] {
+    return [...this.#issued.keys()];
+  }
+
   /** Every issued token stops working (the app's key was rotated, the app deactivated): the SDK asks for a new one. */
   revokeAll(): void {
     this.#issued.clear();
