@@ -4,6 +4,7 @@ import { recordCalls, type RecordedCall } from '../recorded-call.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { JWTPayload } from 'jose';
 import { GRAPH_ERRORS, GraphEmulatorError } from './graph-error.ts';
+import { USER_READ, USER_WRITE, rolesOf, requireApplicationPermission, requireRole } from './graph-permissions.ts';
 import { GraphDirectory, type GraphSeedUser } from './graph-directory.ts';
 import { resumeStatus } from './graph-resume-body.ts';
 import { createTokenService, GRAPH_AUDIENCE } from './graph-token.ts';
@@ -354,34 +355,6 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
       return server;
     },
   };
-}
-
-/**
- * Application permissions (the token's `roles`) each call needs, per the permission tables of
- * "Get user", "Update user", "List extensionProperties" and "Create extensionProperty"
- * (https://learn.microsoft.com/graph/api/user-update,
- * https://learn.microsoft.com/graph/api/application-post-extensionproperty):
- * least privileged first. Application.ReadWrite.OwnedBy reaches only apps the caller owns. The
- * Lifecycle Workflows resume needs none for the apps the extension authorizes.
- */
-const USER_READ = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
-const USER_WRITE = ['User.ReadWrite.All', 'Directory.ReadWrite.All'];
-const APPLICATION_READ = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
-const APPLICATION_WRITE = ['Application.ReadWrite.All'];
-
-function rolesOf(caller: JWTPayload): string[] {
-  return Array.isArray(caller.roles) ? (caller.roles as unknown[]).filter((r): r is string => typeof r === 'string') : [];
-}
-
-function requireRole(caller: JWTPayload, anyOf: string[]): void {
-  if (!rolesOf(caller).some((r) => anyOf.includes(r))) throw GRAPH_ERRORS.forbidden();
-}
-
-function requireApplicationPermission(caller: JWTPayload, app: { owners: string[] }, access: 'read' | 'write'): void {
-  const roles = rolesOf(caller);
-  if (roles.some((r) => (access === 'read' ? APPLICATION_READ : APPLICATION_WRITE).includes(r))) return;
-  if (roles.includes('Application.ReadWrite.OwnedBy') && typeof caller.appid === 'string' && app.owners.includes(caller.appid)) return;
-  throw GRAPH_ERRORS.forbidden();
 }
 
 /** The offset a `$skiptoken` of ours stands for; a token we did not issue is refused. */
