@@ -69,6 +69,11 @@ test('an attempt that ends the task writes no `unknown` entry: its `failed` entr
 test('a call the app refused, or an error that is no connector\'s, is no lost answer', () => {
   assert.equal(lostAnswerAudit(op, lost.with({ notApplied: true }), 1), undefined);
   assert.equal(lostAnswerAudit(op, new Error('boom'), 1), undefined);
+  // A throttle or a refusal the connector leaves unmarked (Meta's graph-errors.ts marks none) is
+  // still the app's answer: no `unknown` entry per throttled person.
+  for (const kind of ['rate-limited', 'permission-denied', 'unauthenticated', 'conflict', 'invalid-argument', 'not-found', 'internal'] as const) {
+    assert.equal(lostAnswerAudit(op, new ConnectorError(kind, `invite sam@example.com: ${kind}`, { retryAfterMs: 60_000 }), 1), undefined, kind);
+  }
   const removal = lostAnswerAudit({ kind: 'remove-member', key: 'remove:m1', memberId: 'm1', email: 'sam@example.com', summary: 'remove sam@example.com', effect: 'removal', reason: 'unassigned' } as Operation, lost, 2)!;
   assert.equal(removal.outcome, 'unknown');
   assert.match(removal.why, /^remove sam@example\.com \(unassigned\): sent to the app, its answer lost .*the next attempt sends it again, which the app answers as already done/);

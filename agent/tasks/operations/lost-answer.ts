@@ -6,7 +6,8 @@ import { subjectOf } from './audit-subject.ts';
 
 /**
  * The audit entry for an app change whose call went out and whose answer was lost (a timeout, a
- * connection dropped after sending, a 5xx: a ConnectorError not marked `notApplied`), written when
+ * connection dropped after sending, a 5xx: a ConnectorError of kind `unavailable` not marked
+ * `notApplied`), written when
  * it happens, with outcome `unknown`: the app may hold the change. Before, nothing was written
  * until the task settled; a process that stopped for good in between (or a task that never ran
  * again) left the log without a word of a change the app may have made, such as an invite or a
@@ -20,7 +21,13 @@ import { subjectOf } from './audit-subject.ts';
  * Undefined for an error the app answered with (refused: `notApplied`) or that is no connector's.
  */
 export function lostAnswerAudit(op: Operation, err: unknown, attempt: number): TaskAuditInput | undefined {
-  if (!isConnectorError(err) || err.notApplied) return undefined;
+  // Only `unavailable` is an answer that tells nothing (a timeout, a dropped connection, a 5xx, a
+  // 200 no one can read). A throttle (`rate-limited`: Meta's codes 4/17/32/613/80000–80014,
+  // https://developers.facebook.com/docs/graph-api/overview/rate-limiting; TikTok's 40100) and
+  // every other kind are the app's own answer that it did not act, even where a connector leaves
+  // them unmarked and the retry looks first anyway: audited as lost, a throttled burst would write
+  // an `unknown` warning per person, each saying an answer was lost that the app gave.
+  if (!isConnectorError(err) || err.notApplied || err.kind !== 'unavailable') return undefined;
   // A connector's invite looks for an invitation at the email unless the caller vouches for a clean
   // first attempt (capabilities.ts `firstAttempt`), which this one's retry is not; a re-send is
   // told that an earlier attempt may have reached the app. Every other change is idempotent: the
