@@ -27,6 +27,18 @@ describe('removal threshold', () => {
     assert.equal(exceedsRemovalThreshold(removals(2), 10, 20).exceeds, false);
     assert.equal(exceedsRemovalThreshold(removals(3), 10, 20).exceeds, true);
   });
+  test('boundaries: a hub of 0 or 1 member, 10 % of 15, 0 % and 100 %', () => {
+    assert.equal(exceedsRemovalThreshold(removals(1), 0, 20).exceeds, true, 'a removal from a hub listing no human member');
+    assert.equal(exceedsRemovalThreshold(removals(1), 1, 20).exceeds, true, 'the only member is 100 %');
+    assert.equal(exceedsRemovalThreshold(removals(1), 15, 10).exceeds, false, '6.7 %');
+    assert.equal(exceedsRemovalThreshold(removals(2), 15, 10).exceeds, true, '13.3 %: no rounding down to 10');
+    assert.equal(exceedsRemovalThreshold(removals(3), 15, 20).exceeds, false, 'exactly 20 % is not more than 20 %');
+    assert.equal(exceedsRemovalThreshold(removals(1), 1000, 0).exceeds, true, '0 %: every removal needs an approval');
+    assert.equal(exceedsRemovalThreshold([], 0, 0).exceeds, false, 'nothing removed, nothing to approve');
+    assert.equal(exceedsRemovalThreshold(removals(10), 10, 100).exceeds, false, '100 %: the brake is off');
+    // Split across passes within the window: 1 + 1 of 15 at 10 % halts the second.
+    assert.equal(exceedsRemovalThreshold([{ ...removals(1)[0]!, memberId: 'm2' } as Operation], 14, 10, 1).exceeds, true);
+  });
   test('downgrades do not count as removals', () => {
     assert.equal(exceedsRemovalThreshold([op('downgrade', 'group-change', 'change-member-role')], 1, 0).exceeds, false);
   });
