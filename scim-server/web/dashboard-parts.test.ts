@@ -23,6 +23,10 @@ describe('safeNext: sign-in never redirects off the dashboard', () => {
     ['/ui/%2e%2e/api/v1/openapi.json', '/ui/'],
     ['/ui/hubs/.%2E/../sandbox/graph', '/ui/'],
     ['/ui/./hubs', '/ui/'],
+    // A tab or newline is dropped by the URL parser: these are dot segments once parsed.
+    ['/ui/.\t./metrics', '/ui/'],
+    ['/ui/\n../metrics', '/ui/'],
+    ['/ui/hubs\u0000', '/ui/'],
     ['/ui/hubs/a..b?tab=x/../y', '/ui/hubs/a..b?tab=x/../y'],
   ];
   for (const [input, expected] of cases) test(JSON.stringify(input), () => assert.equal(safeNext('/ui', input), expected));

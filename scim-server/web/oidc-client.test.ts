@@ -5,14 +5,23 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac, createPublicKey } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { OidcClient, trustedEmail, type PendingLogin } from './oidc-client.ts';
 
 interface Behaviour {
-  idToken?: Partial<{ iss: string; aud: string; nonce: string; expSeconds: number; signWithOtherKey: boolean; email: string; groups: string[]; claims: Record<string, unknown> }>;
+  idToken?: Partial<{
+    iss: string; aud: string | string[]; nonce: string; expSeconds: number; signWithOtherKey: boolean; email: string; groups: string[]; claims: Record<string, unknown>;
+    /** Signed with the next key (kid k2), which the JWKS lists only once `rotated`. */
+    nextKey: boolean;
+    /** A token no IdP key signed: `alg: none`, or HS256 keyed with the IdP's public key (RFC 8725 §2.1, §3.1). */
+    forged: 'none' | 'hs256-public-key';
+  }>;
   discoveryIssuer?: string;
+  /** More discovery metadata (OIDC Discovery §3). */
+  metadata?: Record<string, unknown>;
   userinfo?: Record<string, unknown>;
   tokenStatus?: number;
 }
@@ -22,21 +31,25 @@ describe('OIDC relying party refuses bad ID tokens', () => {
   let issuer: string;
   let behaviour: Behaviour = {};
   let lastTokenRequest: { auth?: string; body: string } | undefined;
-  const keys = { main: undefined as unknown as CryptoKeyPair, other: undefined as unknown as CryptoKeyPair, jwk: undefined as unknown as JWK };
+  const keys = { main: undefined as unknown as CryptoKeyPair, other: undefined as unknown as CryptoKeyPair, next: undefined as unknown as CryptoKeyPair, jwk: undefined as unknown as JWK, nextJwk: undefined as unknown as JWK };
+  /** The IdP has published its next signing key (OIDC Core §10.1.1). */
+  let rotated = false;
 
   before(async () => {
     keys.main = await generateKeyPair('RS256');
     keys.other = await generateKeyPair('RS256');
+    keys.next = await generateKeyPair('RS256');
     keys.jwk = { ...(await exportJWK(keys.main.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    keys.nextJwk = { ...(await exportJWK(keys.next.publicKey)), kid: 'k2', alg: 'RS256', use: 'sig' };
     server = createServer(async (req, res) => {
       const json = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
       if (req.url === '/.well-known/openid-configuration') {
         return json(200, {
           issuer: behaviour.discoveryIssuer ?? issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`,
-          jwks_uri: `${issuer}/jwks`, userinfo_endpoint: `${issuer}/me`, scopes_supported: ['openid', 'email', 'groups'],
+          jwks_uri: `${issuer}/jwks`, userinfo_endpoint: `${issuer}/me`, scopes_supported: ['openid', 'email', 'groups'], ...behaviour.metadata,
         });
       }
-      if (req.url === '/jwks') return json(200, { keys: [keys.jwk] });
+      if (req.url === '/jwks') return json(200, { keys: rotated ? [keys.jwk, keys.nextJwk] : [keys.jwk] });
       if (req.url === '/me') return json(200, behaviour.userinfo ?? { sub: 'person-1' });
       if (req.url === '/token') {
         let body = '';
@@ -47,10 +60,11 @@ describe('OIDC relying party refuses bad ID tokens', () => {
         const claims: Record<string, unknown> = { ...t.claims, nonce: t.nonce ?? 'the-nonce' };
         if (t.email !== undefined) claims.email = t.email;
         if (t.groups) claims.groups = t.groups;
-        const idToken = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('person-1')
-          .setIssuer(t.iss ?? issuer).setAudience(t.aud ?? 'client-1').setIssuedAt()
-          .setExpirationTime(Math.floor(Date.now() / 1000) + (t.expSeconds ?? 300))
-          .sign(t.signWithOtherKey ? keys.other.privateKey : keys.main.privateKey);
+        const now = Math.floor(Date.now() / 1000);
+        const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: t.nextKey ? 'k2' : 'k1' }).setSubject('person-1')
+          .setIssuer(t.iss ?? issuer).setAudience(t.aud ?? 'client-1').setIssuedAt(now).setExpirationTime(now + (t.expSeconds ?? 300));
+        const idToken = t.forged ? await forge(t.forged, { ...claims, sub: 'person-1', iss: issuer, aud: 'client-1', iat: now, exp: now + 300 })
+          : await jwt.sign(t.signWithOtherKey ? keys.other.privateKey : t.nextKey ? keys.next.privateKey : keys.main.privateKey);
         return json(200, { id_token: idToken, access_token: 'at-1', token_type: 'Bearer' });
       }
       json(404, {});
@@ -60,6 +74,15 @@ describe('OIDC relying party refuses bad ID tokens', () => {
     issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+
+  /** An ID token no IdP key signed, with the kid of its RSA key so a key is found for it. */
+  async function forge(kind: 'none' | 'hs256-public-key', claims: Record<string, unknown>): Promise<string> {
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const body = `${part({ alg: kind === 'none' ? 'none' : 'HS256', kid: 'k1' })}.${part(claims)}`;
+    if (kind === 'none') return `${body}.`;
+    const pem = createPublicKey({ key: keys.jwk as Record<string, string>, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+    return `${body}.${createHmac('sha256', pem).update(body).digest('base64url')}`;
+  }
 
   const client = () => new OidcClient({ issuer, clientId: 'client-1', clientSecret: 's3cr:et', redirectUri: 'http://hub.test/ui/auth/callback', groupsClaim: 'groups' });
   const pending: PendingLogin = { state: 's', nonce: 'the-nonce', verifier: 'v'.repeat(43), next: '/ui/' };
@@ -141,6 +164,14 @@ describe('OIDC relying party refuses bad ID tokens', () => {
     ['expired', { idToken: { expSeconds: -3600 } }, /id token refused.*exp/],
     ['signed with a key not in the JWKS', { idToken: { signWithOtherKey: true } }, /id token refused/],
     ['the token endpoint refuses the code', { tokenStatus: 400 }, /token exchange: HTTP 400: invalid_grant/],
+    // OIDC Core §3.1.3.7 step 7 and RFC 8725 §3.1: only the IdP's asymmetric keys sign, even when its metadata lists more.
+    ['alg none', { idToken: { forged: 'none' }, metadata: { id_token_signing_alg_values_supported: ['RS256', 'none'] } }, /id token refused/],
+    ['HS256 keyed with the public key (algorithm confusion)', { idToken: { forged: 'hs256-public-key' }, metadata: { id_token_signing_alg_values_supported: ['RS256', 'HS256'] } }, /id token refused/],
+    ['a kid the JWKS does not list', { idToken: { nextKey: true } }, /id token refused/],
+    // OIDC Core §3.1.3.7 step 3 (errata set 2): an audience hubwarden does not trust is refused, with or without azp.
+    ['several audiences, no azp', { idToken: { aud: ['client-1', 'other-client'] } }, /id token refused.*aud/],
+    ['several audiences, azp hubwarden', { idToken: { aud: ['client-1', 'other-client'], claims: { azp: 'client-1' } } }, /id token refused.*aud/],
+    ['azp another client', { idToken: { claims: { azp: 'other-client' } } }, /id token refused.*azp/],
   ];
   for (const [name, b, message] of refusals) {
     test(`refused: ${name}`, async () => {
@@ -152,6 +183,28 @@ describe('OIDC relying party refuses bad ID tokens', () => {
       });
     });
   }
+
+  test("a key the IdP rotated in is fetched when its kid is first seen (OIDC Core §10.1.1); one it never published stays refused", async (t) => {
+    const c = client();
+    behaviour = { idToken: {} };
+    await c.finish(callback('c'), pending); // the JWKS is read and kept
+    rotated = true;
+    t.after(() => { rotated = false; });
+    // openid-client reads the JWKS again for an unknown kid once its copy is a minute old (oauth4webapi's limit).
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() + 61_000 });
+    behaviour = { idToken: { nextKey: true } };
+    assert.equal((await c.finish(callback('c'), pending)).sub, 'person-1');
+    behaviour = { idToken: { signWithOtherKey: true } };
+    await assert.rejects(c.finish(callback('c'), pending), /id token refused/);
+  });
+
+  test("the callback's iss (RFC 9207 §2.4) naming another issuer is refused (mix-up, RFC 9700 §4.4); so is none where the IdP promises one", async () => {
+    behaviour = { idToken: {} };
+    await assert.rejects(client().finish(new URLSearchParams({ code: 'c', state: pending.state, iss: 'https://evil.example' }), pending), /iss/);
+    behaviour = { idToken: {}, metadata: { authorization_response_iss_parameter_supported: true } };
+    await assert.rejects(client().finish(callback('c'), pending), /iss/);
+    assert.equal((await client().finish(new URLSearchParams({ code: 'c', state: pending.state, iss: issuer }), pending)).sub, 'person-1');
+  });
 
   test('an http issuer is refused unless it is on this machine (the code and the client secret would travel in clear text)', async () => {
     const remote = new OidcClient({ issuer: 'http://idp.example.com', clientId: 'client-1', clientSecret: 's3cr:et', redirectUri: 'http://hub.test/ui/auth/callback', groupsClaim: 'groups' });

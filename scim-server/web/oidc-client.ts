@@ -154,6 +154,7 @@ export class OidcClient {
       pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce, idTokenExpected: true,
     }).catch((err) => { throw failure(isTokenEndpointError(err) ? 'token exchange' : 'id token refused', err); });
     const idToken = tokens.claims()!;
+    refuseOtherParties(idToken, this.s.clientId);
     let claims: Record<string, unknown> = idToken;
     /** Where the email came from: its `email_verified` is read there only. */
     let emailSource: Record<string, unknown> = idToken;
@@ -199,6 +200,21 @@ export class OidcClient {
       ...(typeof idToken.iat === 'number' && Number.isFinite(idToken.iat) ? { issuedAt: idToken.iat } : {}),
     };
   }
+}
+
+/**
+ * An ID token meant for, or issued to, a party other than this client is refused. OIDC Core 1.0
+ * §3.1.3.7 step 3 (errata set 2, https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation):
+ * "The ID Token MUST be rejected if [...] it contains additional audiences not trusted by the
+ * Client"; hubwarden trusts none, yet openid-client accepted `aud: [client, other]` when `azp` named
+ * the client. An `azp` (authorized party, §2) other than this client says the token was issued to
+ * someone else (step 5 of the text before errata set 2: the client "SHOULD verify that its
+ * client_id is the Claim Value"), and the library checks `azp` only beside several audiences.
+ */
+function refuseOtherParties(idToken: { aud: string | string[]; azp?: unknown }, clientId: string): void {
+  const audiences = Array.isArray(idToken.aud) ? idToken.aud : [idToken.aud];
+  if (audiences.some((a) => a !== clientId)) throw new OidcFailure('oidc: id token refused: its "aud" names an audience other than this client (OIDC Core §3.1.3.7)', false);
+  if (idToken.azp !== undefined && idToken.azp !== clientId) throw new OidcFailure('oidc: id token refused: its "azp" names another client (OIDC Core §3.1.3.7)', false);
 }
 
 /** A boolean claim, also as the strings and numbers some IdPs send (`"true"`, `1`); undefined when absent or neither. */
