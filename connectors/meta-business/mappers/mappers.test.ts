@@ -41,6 +41,11 @@ describe('mapper details', () => {
     assert.equal(inviteStatusOf('DECLINE', undefined), 'declined');
     assert.equal(inviteStatusOf('CANCELED', undefined), 'canceled');
   });
+  test("a business user's email is trimmed and lower-cased as an invite's is; a blank one is no email", () => {
+    assert.equal(toMember({ id: '1', role: 'EMPLOYEE', email: '  Eve.M@Sandbox.EXAMPLE \t' }).email, 'eve.m@sandbox.example');
+    assert.equal(toInvite({ id: '2', role: 'EMPLOYEE', email: ' Eve.M@Sandbox.EXAMPLE ', status: 'PENDING' }).email, 'eve.m@sandbox.example');
+    assert.equal('email' in toMember({ id: '3', role: 'EMPLOYEE', email: '   ' }), false);
+  });
   test('invite times as unix seconds or other ISO forms are read; an unreadable one is left out, never a failed listing', () => {
     const now = Date.parse('2026-01-10T00:00:00Z');
     const unix = toInvite({ id: '1', email: 'a@x.com', role: 'EMPLOYEE', status: 'PENDING', created_time: 1767225600, expiration_time: '1767916800' }, now);

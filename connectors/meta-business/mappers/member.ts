@@ -73,10 +73,22 @@ export function roleOf(raw: { id?: unknown; role?: unknown }, who: 'business use
   });
 }
 
+/**
+ * A business user's `email` as the connector keeps it: trimmed and lower-cased, as an invite's
+ * (mappers/required.ts `textOf`); blank is no email (matched by id only). Meta's field table gives
+ * `email` as a plain string (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user)
+ * and says nothing of its form: kept as answered, a row's surrounding blanks showed in every
+ * summary, audit subject and members-table row about the person (README [INF]).
+ */
+function memberEmail(raw: { email?: unknown }): string | undefined {
+  return typeof raw.email === 'string' && raw.email.trim() !== '' ? raw.email.trim().toLowerCase() : undefined;
+}
+
 export function toMember(raw: RawBusinessUser): AppMember {
+  const email = memberEmail(raw);
   return {
     id: idOf(raw, 'business user'),
-    ...(raw.email ? { email: raw.email.toLowerCase() } : {}),
+    ...(email ? { email } : {}),
     ...(raw.name ? { name: raw.name } : {}),
     role: memberRole({ ...raw, role: roleOf(raw, 'business user') }),
     ...(Array.isArray(raw.tasks) && raw.tasks.length > 0 ? { tasks: raw.tasks.map((t) => t.toUpperCase()) } : {}),
