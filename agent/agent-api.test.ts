@@ -61,6 +61,17 @@ describe('agent API refusals carry a kind', () => {
     const task = await (await api()).removeMember('meta-main', '501', admin);
     assert.equal(task.kind, 'remove-member');
   });
+
+  test('the same removal asked again while it waits (a retried call): the same task, audited once; another owner\'s ask is audited', async () => {
+    const a = await api();
+    const first = await a.removeMember('meta-main', '501', { ...admin, reason: 'left' });
+    const again = await a.removeMember('meta-main', '501', { reason: 'left', ...admin });
+    assert.equal(again.id, first.id);
+    const asks = async () => (await a.audit({ hubId: 'meta-main', action: 'remove-member', limit: 10 })).items.filter((e) => e.outcome === 'pending');
+    assert.equal((await asks()).length, 1, 'a retry is not a second ask');
+    assert.equal((await a.removeMember('meta-main', '501', { type: 'admin', actor: 'other@example.com' })).id, first.id);
+    assert.deepEqual((await asks()).map((e) => e.trigger.actor), ['other@example.com', 'ops@example.com']);
+  });
 });
 
 /**

@@ -1,4 +1,5 @@
 import type { HubConfigFile } from '../config/schema.ts';
+import { sameTrigger } from './audit/same-trigger.ts';
 import type { HubConnector } from '../connectors/sdk/connector.ts';
 import { AgentError } from './agent-error.ts';
 import type { AgentApi, Approval, HubHealth, HubSummary, MemberStatus, TaskView } from './api.ts';
@@ -48,12 +49,6 @@ export interface AgentApiDeps {
   connectorFor: (hubId: string) => HubConnector | undefined;
   members?: MemberService;
   clock: () => number;
-}
-
-/** Whether two triggers name the same caller, reason and source (field by field: key order differs between callers). */
-function sameTrigger(a: Trigger, b: Trigger): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof Trigger>;
-  return [...keys].every((k) => (k === 'hubs' ? a.hubs?.join(',') === b.hubs?.join(',') : a[k] === b[k]));
 }
 
 /** Every method it stands for returns a promise, so the refusal is a rejection (never a synchronous throw). */

@@ -5,7 +5,9 @@ import type { Trigger } from '../desired-state/delta.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import { removalOfRow } from '../plan/removal.ts';
 import type { Store, Transaction } from '../store/store.ts';
-import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
+import { enqueueOperation, operationTaskKey, type OperationPayload } from '../tasks/operations/enqueue-operation.ts';
+import { taskByKey } from '../tasks/enqueue.ts';
+import { sameTrigger } from '../audit/same-trigger.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import { actorOf } from './member-decisions.ts';
 import { inviteIdOf } from '../standing/row-ids.ts';
@@ -37,9 +39,15 @@ export async function queueOwnerRemoval(tx: Transaction, hub: HubConfigFile, row
     return { refused };
   }
   const op = built.operation;
+  // The same owner's removal, asked again while it waits or runs (a workflow's retry of a call whose
+  // answer was lost): answered with the same task, and not audited again; its entry says who asked
+  // and why already, and a second one read as a second ask (the offboarding's rule, agent-api.ts).
+  const waiting = await taskByKey(tx, hub.id, operationTaskKey(op));
+  const repeat = waiting !== undefined && (waiting.payload as OperationPayload).force === true && sameTrigger(waiting.trigger, trigger);
   // Same key as the plan's own removal (`op:remove:<id>`), so the two are one task; `force`
   // because an owner's explicit removal of, say, an unmatched member is not in any plan.
   const queued = await enqueueOperation(tx, { hub, op, trigger, force: true, now });
+  if (repeat && queued.id === waiting.id) return queued;
   appendAudit(tx, {
     hubId: hub.id, trigger, taskId: queued.id, action: op.kind, outcome: 'pending',
     subject: { memberId: rowId, ...(op.email ? { email: op.email } : {}) },

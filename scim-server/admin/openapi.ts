@@ -81,6 +81,14 @@ function withBodyErrors(paths: OpenApiDocument['paths']): OpenApiDocument['paths
   return Object.fromEntries(Object.entries(paths).map(([path, ops]) => [path, ops.post ? { ...ops, post: { ...ops.post, responses: { ...ops.post.responses, ...bodyErrors } } } : ops]));
 }
 const ok = (schema: string, description: string) => ({ '200': { description, content: json(schema) }, ...errors });
+/**
+ * A read that names nothing to look up (no hub, id or hub filter): it never answers 404, so it is
+ * not listed (a card built from the document gets no branch for a case that never comes).
+ */
+const okWithoutLookup = (schema: string, description: string) => {
+  const { '404': _none, ...rest } = ok(schema, description);
+  return rest;
+};
 /** The two list routes that also answer `Accept: text/csv` (csv.ts). */
 const okOrCsv = (schema: string, description: string) => ({
   '200': {
@@ -115,7 +123,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
     info: {
       title: 'hubwarden admin API',
       version: '1',
-      description: 'Hubs, members, check for updates, tasks, deprovisioning reports, approvals, audit and person-level actions. Errors are RFC 9457 problem details.',
+      description: 'Hubs, members, check for updates, tasks, deprovisioning reports, approvals, audit and person-level actions. Errors are RFC 9457 problem details. Retries are safe: a repeat of a change already made answers 200 with alreadyDone: true, or 202 with the task already queued, recognised by what it asks; the Idempotency-Key header (draft-ietf-httpapi-idempotency-key-header) is not implemented and is ignored.',
     },
     servers: [{ url: `${publicUrl.replace(/\/$/, '')}/api/v1` }],
     security: [{ adminToken: [] }],
@@ -130,7 +138,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
     },
     paths: withBodyErrors({
       '/openapi.json': { get: { operationId: 'openApi', summary: 'this document', tags: ['meta'], security: [], responses: { '200': { description: 'OpenAPI 3.1 document' } } } },
-      '/hubs': { get: { operationId: 'listHubs', summary: 'every hub with its health and member counts', tags: ['hubs'], responses: ok('HubList', 'hubs') } },
+      '/hubs': { get: { operationId: 'listHubs', summary: 'every hub with its health and member counts', tags: ['hubs'], responses: okWithoutLookup('HubList', 'hubs (a token scoped to some hubs: those)') } },
       '/hubs/{hubId}': { get: { operationId: 'getHub', summary: 'one hub: health and settings (secrets masked)', tags: ['hubs'], parameters: parameters(hubParams), responses: ok('HubDetail', 'the hub') } },
       '/hubs/{hubId}/members': {
         get: {
@@ -183,7 +191,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
         },
       },
       '/people/{email}/offboard': { post: { operationId: 'offboardPerson', summary: 'remove a person\'s seats on every hub now, and hold them (no invite) until the IdP deactivates and reactivates them; 409 naming the directory user ids when the email names several on a hub, one or more active (a leaver and their rehire), or a user the IdP deleted and only users with that email created after it was: send `directoryUserId` to name one', tags: ['people'], parameters: parameters(personParams), requestBody: body(offboardBody, false), responses: { ...accepted('the parent offboarding task'), '409': problemRef('Conflict') } } },
-      '/people/{email}/offers': { get: { operationId: 'listOffers', summary: 'the seats offered to a person (claim teams and collections), on every hub', tags: ['people'], parameters: parameters(personParams), responses: ok('OfferList', 'the person\'s offers') } },
+      '/people/{email}/offers': { get: { operationId: 'listOffers', summary: 'the seats offered to a person (claim teams and collections), on every hub', tags: ['people'], parameters: parameters(personParams), responses: okWithoutLookup('OfferList', 'the person\'s offers (none: an empty list, not a 404)') } },
       '/people/{email}/offers/{offerId}/claim': {
         post: {
           operationId: 'claimOffer',

@@ -205,13 +205,14 @@ for (const kind of ['postgres', 'lowdb'] as const) {
       await until('removed', async () => (await f.a.agent.api.task(taskId))?.status === 'completed');
       const deletes = f.emulator.calls.filter((c) => c.method === 'DELETE' && c.path.includes(member));
       assert.equal(deletes.length, 1, 'one removal call');
-      // Each owner's accepted ask is audited, each naming the one task (the audit log on lowdb
-      // lists an entry once its commit is on disk: waited for).
-      const asked = await until('asks audited', async () => {
+      // The two asks are one caller's (one token, no reason): the ask is audited once, naming the
+      // one task; the repeat met the task it queued (the audit log on lowdb lists an entry once
+      // its commit is on disk: waited for). Two asks after the first removal ended are two.
+      const asked = await until('ask audited', async () => {
         const found = (await audit('remove-member')).filter((e) => e.subject?.memberId === member && e.outcome === 'pending');
-        return found.length >= accepted.length ? found : undefined;
+        return found.length >= 1 ? found : undefined;
       });
-      assert.deepEqual(asked.map((e) => e.taskId), accepted.map(() => taskId));
+      assert.deepEqual(asked.map((e) => e.taskId), [taskId], 'one ask audited, naming the task');
       // A third, after the seat is gone (the snapshot not read again yet): refused or the same finished task, never a second call.
       const again = await f.b.api(`/hubs/${HUB}/members/${member}/remove`, { method: 'POST', body: '{}' });
       const againBody = await again.json();
