@@ -91,3 +91,9 @@ test('an agent stopped over 01:30 EDT queues it at its start (the slot recorded 
   // As the next slot recorded is an instant, 01:30 EDT caught up does not stand for 01:30 EST.
   assert.deepEqual(n.queued, [`${at('05:30')} at ${at('05:40')}`, ...onTime(at('06:30'))]);
 });
+
+test('a daily time the clock skips when summer time starts (02:30 on 2026-03-08, 02:00 EST → 03:00 EDT) runs at the jump, once; the days around it on time', async (t) => {
+  const n = night(t, at('12:00', '2026-03-07'));
+  await n.run('30 2 * * *', [3 * 86_400_000, 60_000]);
+  assert.deepEqual(n.queued, onTime(at('07:00', '2026-03-08'), at('06:30', '2026-03-09'), at('06:30', '2026-03-10')));
+});

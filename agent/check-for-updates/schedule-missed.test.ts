@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { CutOffStore } from '../store/cut-off-store.test-double.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
 import { configSchema } from '../../config/schema.ts';
@@ -80,4 +81,39 @@ test('a store that refuses the catch-up at start (disk full, database gone) does
   const tasks = await collect(store.list('tasks', 'hourly'));
   assert.equal(tasks.length, 1, 'queued once the store takes writes again');
   assert.match(tasks[0].trigger.detail ?? '', /2026-03-02T03:00:00\.000Z/);
+});
+
+test('replicas sharing a store, started together after an outage over the slot, queue its check once', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.parse('2026-03-02T02:59:00.000Z') });
+  const store = new CutOffStore(); // shared, as PostgreSQL is: the catch-up claims the slot (agent/schedules/run-once.ts)
+  await (await startCheckSchedules({ store, hubs: hourly, log: quiet, firstImports: false })).stop();
+  t.mock.timers.setTime(Date.parse('2026-03-02T03:20:00.000Z'));
+  const caughtUp: string[] = [];
+  const log = { ...quiet, info: (m: string) => { if (/passed while the agent was stopped/.test(m)) caughtUp.push(m); } };
+  const replicas = await Promise.all([0, 1, 2].map(() => startCheckSchedules({ store, hubs: hourly, log, firstImports: false })));
+  for (const r of replicas) await r.stop();
+  assert.equal(caughtUp.length, 1, caughtUp.join(' | '));
+  assert.equal(await store.count('tasks', 'hourly'), 1);
+  assert.equal((await store.get('scheduleRuns', '', 'check-for-updates:hourly'))?.slot, '2026-03-02T03:00:00.000Z');
+});
+
+test('a schedule changed at a restart: the old schedule\'s claimed slot does not hold off the new one\'s next slot', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.parse('2026-03-02T02:59:30.000Z') });
+  const store = new CutOffStore();
+  const at = (hub: typeof hourly) => startCheckSchedules({ store, hubs: hub, log: quiet, firstImports: false });
+  let schedule = await at(hourly);
+  t.mock.timers.tick(60_000); // 03:00 queued under the old schedule
+  for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+  await schedule.stop();
+  const [first] = await collect(store.list('tasks', 'hourly'));
+  assert.ok(first, 'the 03:00 check queued');
+  await store.transact(async (tx) => { tx.delete('tasks', 'hourly', first.id); tx.delete('taskKeys', 'hourly', first.idempotencyKey); }); // the check ran
+  const halfPast = configSchema.parse({ hubs: [{ ...hourly[0], checkForUpdates: { schedule: '0 30 * * * *' } }] }).hubs;
+  schedule = await at(halfPast);
+  t.mock.timers.tick(30 * 60_000);
+  for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+  await schedule.stop();
+  const tasks = await collect(store.list('tasks', 'hourly'));
+  assert.deepEqual(tasks.map((x) => x.trigger.detail), ['0 30 * * * *'], 'the new 03:30 slot queued, nothing caught up');
+  assert.equal((await store.get('checkSchedules', 'hourly', 'hourly'))?.expression, '0 30 * * * *');
 });

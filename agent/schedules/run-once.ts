@@ -75,7 +75,9 @@ export interface SlotTimer {
  * Runs `run` every `everyMs`. On a shared store the timer fires at each slot's start (multiples
  * of `everyMs` since the epoch) on every replica, so all replicas contend for the same slot and
  * one wins; the others (and a replica started mid-slot) look again when the winner's lease ends,
- * and take over a slot left unfinished. On any other store it is a plain interval from now, as before.
+ * and take over a slot left unfinished. A slot reached while the previous slot's run still goes on
+ * is looked at again each time that run's lease ends, and run once that run is over (slot-claim.ts):
+ * the two never overlap. On any other store it is a plain interval from now, as before.
  */
 export function startSlotTimer(o: SlotTimerOptions): SlotTimer {
   const clock = o.clock ?? Date.now;

@@ -14,7 +14,11 @@ import type { Store, Transaction } from '../store/store.ts';
  * the timers watch an unfinished slot) takes it over and runs it: the round is not lost until the
  * next slot. A run that failed (threw) is not marked done either, so it is tried again once its
  * lease lapses, at most MAX_SLOT_ATTEMPTS times: a slot whose run kills every replica that takes it
- * cannot crash the fleet one replica after another.
+ * cannot crash the fleet one replica after another. Nor does a slot start while an earlier slot's
+ * run still goes on under a live lease (a round longer than the period): it waits for that run's
+ * end (or its lease's lapse) and runs then, once, if it is still the current slot; a slot that
+ * passed whole meanwhile is not run (the run that outlasted it covers it), so two rounds of one
+ * schedule never overlap, on one replica or across the fleet.
  *
  * Each claim reads the record first in its transaction; the read locks the record (or, while it
  * does not exist yet, its partition) until the transaction ends (PostgreSQL,
@@ -55,9 +59,19 @@ export function slotOf(nowMs: number, everyMs: number): Date {
   return new Date(Math.floor(nowMs / everyMs) * everyMs);
 }
 
-/** Whether `iso` may be claimed now given the record: not when that slot (or a later one) is done, held under a live lease, or out of attempts. */
+/** Whether the record's slot is still being run: held under a lease not yet lapsed, not done. */
+const running = (r: Readonly<ScheduleRunRecord>, nowMs: number): boolean => Boolean(r.lease && !r.doneAt && Date.parse(r.lease.until) > nowMs);
+
+/**
+ * Whether `iso` may be claimed now given the record: not when that slot (or a later one) is done,
+ * held under a live lease, or out of attempts; nor while an earlier slot's run still goes on under
+ * a live lease (a run longer than the schedule's period): the later slot would run beside it, on
+ * this replica or another. It is claimed when that run ends or its lease lapses (run-once.ts,
+ * startSlotTimer watches it).
+ */
 function claimable(prev: Readonly<ScheduleRunRecord> | undefined, iso: string, nowMs: number): boolean {
-  if (!prev || prev.slot < iso) return true;
+  if (!prev) return true;
+  if (prev.slot < iso) return !running(prev, nowMs);
   if (prev.slot > iso || !prev.lease || prev.doneAt) return false;
   return Date.parse(prev.lease.until) <= nowMs && (prev.attempts ?? 1) < MAX_SLOT_ATTEMPTS;
 }
@@ -127,13 +141,16 @@ export async function claimSlot(store: Store, name: string, slot: Date, now: Dat
 
 /**
  * When `slot` of `name` is worth looking at again: the end of the lease it is held under while its
- * run is unfinished and may still be taken over; undefined when it is done, out of attempts, or a
- * later slot was claimed (or on a store only this process uses).
+ * run is unfinished and may still be taken over, or of the lease of an earlier slot's run still
+ * going on (`slot` waits for it); undefined when it is done, out of attempts, or a later slot was
+ * claimed (or on a store only this process uses).
  */
 export async function slotLeaseEnd(store: Store, name: string, slot: Date): Promise<number | undefined> {
   if (!store.shared) return undefined;
   const r = await store.get('scheduleRuns', '', name);
-  if (!r || r.slot !== slot.toISOString() || !r.lease || r.doneAt || (r.attempts ?? 1) >= MAX_SLOT_ATTEMPTS) return undefined;
+  const iso = slot.toISOString();
+  if (!r || r.slot > iso || !r.lease || r.doneAt) return undefined;
+  if (r.slot === iso && (r.attempts ?? 1) >= MAX_SLOT_ATTEMPTS) return undefined;
   return Date.parse(r.lease.until);
 }
 
