@@ -272,7 +272,12 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
       return user.externalId && !OKTA_USER_ID.test(user.externalId) && LOOSE_USER_ID.test(user.externalId) ? user.externalId : undefined;
     },
     async update(idpUserId, hubId, values) {
-      const profile = Object.fromEntries(Object.entries(values).map(([field, v]) => [attributeName(hubId, field as WritebackField), v]));
+      // "None" (no role held, not exempted, no expiry) is sent as null, which leaves the attribute
+      // without a value. An empty string is a value to Okta: "saved as \"\" in the profile", found
+      // by `search=(profile.<name> pr)` because it is "not NULL" (Okta help, "Add custom attributes
+      // to an Okta user profile": https://help.okta.com/en-us/content/topics/users-groups-profiles/usgp-add-custom-user-attributes.htm),
+      // so a group rule or search for people holding an exemption expiry took in everyone written once.
+      const profile = Object.fromEntries(Object.entries(values).map(([field, v]) => [attributeName(hubId, field as WritebackField), v === '' ? null : v]));
       const what = `okta ${idp}: update user ${idpUserId} (hub ${hubId})`;
       // Okta reads `{userId}` as "an ID, login, or login shortname (as long as the shortname is
       // unambiguous)" (okta-sdk-nodejs UserApi updateUser docstring): a SCIM userName without "@"

@@ -78,9 +78,9 @@ test('okta: write-back passes a strict Okta (schema, partial profile updates, 42
     assert.match(refused[0]!, /^POST \/api\/v1\/meta\/schemas\/user\/default: E0000001 /);
     assert.deepEqual([...refused[0]!.matchAll(/\.(\w+) is not a property field/g)].map((m) => m[1]).sort(), ['description', 'description', 'description', 'description', 'master', 'master', 'master', 'master']);
     // Only changed properties: never a value the user already holds. (The first write sends all four
-    // attributes, "" for none, since what Okta holds is not known before: noted, not refused.)
-    assert.deepEqual(okta.notes.filter((n) => / sent unchanged /.test(n)), []);
-    assert.deepEqual(okta.notes.filter((n) => !/ sent as "" where the user has no value$/.test(n)), []);
+    // attributes, null for none, since what Okta holds is not known before: a null where the user
+    // has no value is noted, not refused.) Never "" for none: Okta keeps it as a value.
+    assert.deepEqual(okta.notes.filter((n) => !/ sent unchanged \(null\)$/.test(n)), []);
     assert.equal(okta.calls.some((c) => c.method === 'PUT'), false);
 
     // Re-run, nothing changed: no request at all.

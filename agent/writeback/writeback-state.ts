@@ -1,4 +1,4 @@
-import type { WritebackValues } from './attributes.ts';
+import { WRITEBACK_FIELDS, type WritebackField, type WritebackValues } from './attributes.ts';
 
 /**
  * What hubwarden last wrote to the IdP for one person on one hub (collection `writebackState`,
@@ -35,6 +35,12 @@ export interface WritebackStateRecord {
    */
   seatless?: true;
   problem?: WritebackProblem;
+  /**
+   * The empty values of `written` were sent as null (no value). Absent on Okta records written
+   * before: those were sent as empty strings, which Okta keeps as values, so each is sent once
+   * more, as null (`emptiesToClear`).
+   */
+  noneAsNull?: true;
 }
 
 /** The `seatless` mark to keep beside values written. */
@@ -46,6 +52,15 @@ export function remark(state: Readonly<WritebackStateRecord>, seatless: boolean 
   if ((state.seatless === true) === (mark.seatless === true)) return undefined;
   const { seatless: _old, ...rest } = state;
   return { ...rest, ...mark };
+}
+
+/**
+ * Fields written as an empty string to Okta by a release that sent "none" so (no `noneAsNull`), and
+ * still empty: sent once more, as null, so Okta holds no value (okta-target.ts `update`).
+ */
+export function emptiesToClear(kind: 'okta' | 'entra', state: Readonly<WritebackStateRecord> | undefined, values: WritebackValues): WritebackField[] {
+  if (kind !== 'okta' || !state?.written || state.noneAsNull) return [];
+  return WRITEBACK_FIELDS.filter((f) => state.written![f] === '' && values[f] === '');
 }
 
 /** A day: a refused person is tried again after it even if nothing changed (the IdP side may have been fixed). */

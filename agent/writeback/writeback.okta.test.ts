@@ -57,7 +57,7 @@ test('okta write-back through the real SDK: one schema ensure, one partial updat
     const posts = userPosts();
     assert.deepEqual(posts.map((c) => c.path).sort(), [`/api/v1/users/${ANA}`, '/api/v1/users/bo@example.com', '/api/v1/users/cy@example.com', '/api/v1/users/dee@example.com']);
     const anaPost = posts.find((c) => c.path.endsWith(ANA))!;
-    assert.deepEqual(anaPost.body, { profile: { [attr('status')]: 'onboarded', [attr('role')]: 'ADMIN', [attr('exemption')]: '', [attr('exemptUntil')]: '' } });
+    assert.deepEqual(anaPost.body, { profile: { [attr('status')]: 'onboarded', [attr('role')]: 'ADMIN', [attr('exemption')]: null, [attr('exemptUntil')]: null } });
     assert.equal(okta.calls.some((c) => c.method === 'PUT'), false, 'never a full replace');
     const ana = okta.state().users.find((u) => u.id === ANA)!;
     assert.equal(ana.profile.firstName, 'Ana', 'other profile properties untouched');
@@ -235,7 +235,7 @@ test('okta: a person whose directory record was deleted is told "removed" once, 
     await store.transact((tx) => tx.delete('directoryUsers', HUB, 'u-ana'));
     okta.control.clearCalls();
     await writeback.run(HUB);
-    assert.deepEqual(userPosts().map((c) => [c.path, c.body]), [[`/api/v1/users/${ANA}`, { profile: { [attr('status')]: 'removed', [attr('role')]: '' } }]]);
+    assert.deepEqual(userPosts().map((c) => [c.path, c.body]), [[`/api/v1/users/${ANA}`, { profile: { [attr('status')]: 'removed', [attr('role')]: null } }]]);
     okta.control.clearCalls();
     await writeback.run(HUB);
     assert.equal(userPosts().length, 0, 'told once');
@@ -325,7 +325,7 @@ test('okta: an exemption is written back with its expiry (exemptUntil), and both
     okta.control.clearCalls();
     await writeback.run(HUB);
     const posts = okta.calls.filter((c) => c.method === 'POST' && c.path.startsWith('/api/v1/users/'));
-    assert.deepEqual(posts.map((c) => c.body), [{ profile: { [attr('status')]: 'onboarded', [attr('exemption')]: '', [attr('exemptUntil')]: '' } }]);
+    assert.deepEqual(posts.map((c) => c.body), [{ profile: { [attr('status')]: 'onboarded', [attr('exemption')]: null, [attr('exemptUntil')]: null } }]);
   } finally {
     await server.close();
   }
@@ -349,7 +349,7 @@ test('okta: an attribute made by hand with a minLength is made ours, so empty va
     assert.equal(report.written, 1);
     assert.equal(okta.state().schema[attr('exemption')]!.minLength, undefined);
     assert.equal(okta.state().schema[attr('status')]!.minLength, 5, 'a minLength every status meets is left as made');
-    assert.deepEqual([okta.state().users[0]!.profile[attr('status')], okta.state().users[0]!.profile[attr('exemption')]], ['onboarded', '']);
+    assert.deepEqual([okta.state().users[0]!.profile[attr('status')], okta.state().users[0]!.profile[attr('exemption')]], ['onboarded', undefined]);
   } finally {
     await server.close();
   }

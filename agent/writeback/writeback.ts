@@ -8,7 +8,7 @@ import { createOktaTarget } from './okta-target.ts';
 import { systemClock, TokenBucket } from './pacing.ts';
 import { classifyFailure } from './problem-of.ts';
 import type { WritebackTarget } from './target.ts';
-import { PROBLEM_RETRY_MS, remark, seatMark, type WritebackProblem, type WritebackStateRecord } from './writeback-state.ts';
+import { emptiesToClear, PROBLEM_RETRY_MS, remark, seatMark, type WritebackProblem, type WritebackStateRecord } from './writeback-state.ts';
 import { createLeasedRuns } from './leased-run.ts';
 import { LeaseLostError, withFence, type LeaseFence } from './lease-fence.ts';
 import { AttributeSetup } from './attribute-setup.ts';
@@ -190,7 +190,9 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const idpUserId = user.idpUserId;
     const state = await store.get('writebackState', hubId, user.id);
     const sameTarget = !!state && sameDestination(state, target) && state.idpUserId === idpUserId;
-    const fields = changedFields(sameTarget ? state.written : undefined, values);
+    const changed = changedFields(sameTarget ? state.written : undefined, values);
+    const clear = sameTarget ? emptiesToClear(target.kind, state, values) : [];
+    const fields = WRITEBACK_FIELDS.filter((f) => changed.includes(f) || clear.includes(f));
     if (fields.length === 0) {
       report.unchanged++;
       // Same values, another reason for a `removed` (writeback-state.ts `seatless`): the store only.
@@ -283,7 +285,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
         await store.transact(async (tx) => {
           // What was written before is kept beside the problem: read it where it is replaced.
           const current = await tx.get('writebackState', hubId, user.id);
-          const kept = current && sameDestination(current, target) && current.idpUserId === idpUserId && current.written ? { written: current.written, writtenAt: current.writtenAt, ...seatMark(current.written, current.seatless) } : {};
+          const kept = current && sameDestination(current, target) && current.idpUserId === idpUserId && current.written ? { written: current.written, writtenAt: current.writtenAt, ...seatMark(current.written, current.seatless), ...(current.noneAsNull ? { noneAsNull: true as const } : {}) } : {};
           tx.put('writebackState', hubId, user.id, { hubId, directoryUserId: user.id, idp, destination, idpUserId, ...kept, problem: p });
           appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why: `${why}: ${message}`, outcome: 'failed', detail: { idp, problem: p.kind, attributes: fields } });
         });
@@ -304,7 +306,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     report.written++;
     deps.onOutcome?.(idp, 'ok');
     await store.transact((tx) => {
-      tx.put('writebackState', hubId, user.id, { ...base, written: values, writtenAt: new Date(clock.now()).toISOString(), ...seatMark(values, seatless) });
+      tx.put('writebackState', hubId, user.id, { ...base, written: values, writtenAt: new Date(clock.now()).toISOString(), ...seatMark(values, seatless), noneAsNull: true });
       appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why, outcome: 'ok', detail: { idp, attributes: fields } });
     });
     return 'written';

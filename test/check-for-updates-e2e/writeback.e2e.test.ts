@@ -40,10 +40,10 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     test('each directory user carries its standing in Okta after a check', async () => {
       const task = await check();
       assert.equal((task.result as { writeback?: string }).writeback, 'done');
-      assert.deepEqual(profileOf(DIR.ada), ['onboarded', 'ADMIN', '']);
-      assert.deepEqual(profileOf(DIR.eve), ['onboarded', 'EMPLOYEE', '']);
-      assert.deepEqual(profileOf(DIR.newHire), ['invited', 'EMPLOYEE', '']);
-      assert.deepEqual(profileOf(DIR.casey), ['pending', '', '']); // the contractor seat is not matched to Casey yet
+      assert.deepEqual(profileOf(DIR.ada), ['onboarded', 'ADMIN', undefined]);
+      assert.deepEqual(profileOf(DIR.eve), ['onboarded', 'EMPLOYEE', undefined]);
+      assert.deepEqual(profileOf(DIR.newHire), ['invited', 'EMPLOYEE', undefined]);
+      assert.deepEqual(profileOf(DIR.casey), ['pending', undefined, undefined]); // the contractor seat is not matched to Casey yet
     });
 
     test("an owner's exemption and manual match reach Okta with the next check, as partial updates", async () => {
@@ -52,7 +52,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       const postsBefore = world.okta.calls.filter((c) => c.method === 'POST' && c.path.startsWith('/api/v1/users/')).length;
       await check();
       assert.deepEqual(profileOf(DIR.dan), ['exempted', 'EMPLOYEE', 'brand designer managed by the agency']);
-      assert.deepEqual(profileOf(DIR.casey), ['onboarded', 'EMPLOYEE', '']);
+      assert.deepEqual(profileOf(DIR.casey), ['onboarded', 'EMPLOYEE', undefined]);
       // Only the two people whose standing changed were written.
       const posts = world.okta.calls.filter((c) => c.method === 'POST' && c.path.startsWith('/api/v1/users/')).slice(postsBefore);
       assert.equal(posts.length, 2);
@@ -68,7 +68,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       const result = (task.result as { writeback?: string }).writeback ?? '';
       assert.notEqual(result, 'done');
       assert.match(result, /^done with failures: 1 update\(s\) failed in this run; 1 person\(s\) refused by the identity provider/);
-      assert.deepEqual(profileOf(DIR.eve), ['onboarded', 'EMPLOYEE', ''], 'Okta still holds her old standing');
+      assert.deepEqual(profileOf(DIR.eve), ['onboarded', 'EMPLOYEE', undefined], 'Okta still holds her old standing');
       // The next check sends nothing new for her (held a day) and still says she is not written.
       const again = await check();
       assert.match((again.result as { writeback?: string }).writeback ?? '', /^done with failures: 1 person\(s\) refused/);

@@ -79,10 +79,10 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     test('write-back: each directory user carries its standing in Okta', async () => {
       const { task } = await check();
       assert.equal((task.result as { writeback?: string }).writeback, 'done');
-      assert.deepEqual(profileOf(DIR.ada), ['onboarded', 'ADMIN', '']);
-      assert.deepEqual(profileOf(DIR.eve), ['onboarded', 'STANDARD', '']);
-      assert.deepEqual(profileOf(DIR.newHire), ['invited', 'STANDARD', '']);
-      assert.deepEqual(profileOf(DIR.casey), ['pending', '', '']);
+      assert.deepEqual(profileOf(DIR.ada), ['onboarded', 'ADMIN', undefined]);
+      assert.deepEqual(profileOf(DIR.eve), ['onboarded', 'STANDARD', undefined]);
+      assert.deepEqual(profileOf(DIR.newHire), ['invited', 'STANDARD', undefined]);
+      assert.deepEqual(profileOf(DIR.casey), ['pending', undefined, undefined]);
     });
 
     test("an owner's manual match and exemption survive the next import and reach Okta; an accepted invitation is linked", async () => {
@@ -97,9 +97,9 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       assert.deepEqual(now[userId], ['onboarded', DIR.newHire]);
       assert.equal(now[`invite:${S.pendingEmail}`], undefined);
       assert.deepEqual(run?.changes?.acceptedInvites, [{ memberId: userId, inviteId: S.pendingEmail, email: S.pendingEmail }]);
-      assert.deepEqual(profileOf(DIR.casey), ['onboarded', 'STANDARD', '']);
+      assert.deepEqual(profileOf(DIR.casey), ['onboarded', 'STANDARD', undefined]);
       assert.deepEqual(profileOf(DIR.frank), ['exempted', 'STANDARD', 'finance manager kept by hand']);
-      assert.deepEqual(profileOf(DIR.newHire), ['onboarded', 'STANDARD', '']);
+      assert.deepEqual(profileOf(DIR.newHire), ['onboarded', 'STANDARD', undefined]);
     });
 
     test('a role changed by hand in the Business Center is found as drift', async () => {

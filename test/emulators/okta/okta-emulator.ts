@@ -289,7 +289,9 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
     res.json(render(user));
   });
 
-  // PUT replaces the whole profile: every property not sent is lost. Kept to show why write-back never uses it.
+  // PUT replaces the whole profile: every property not sent is lost (Okta's "Replace a user",
+  // https://developer.okta.com/docs/api/openapi/okta-management/management/tag/User/#tag/User/operation/replaceUser).
+  // Kept to show why write-back never uses it.
   app.put('/api/v1/users/:id', (req, res) => {
     const user = updatableUser(String(req.params.id));
     const profile = checkProfile(req.body?.profile ?? {});
