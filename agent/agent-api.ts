@@ -2,7 +2,7 @@ import type { HubConfigFile } from '../config/schema.ts';
 import { sameTrigger } from './audit/same-trigger.ts';
 import type { HubConnector } from '../connectors/sdk/connector.ts';
 import { AgentError } from './agent-error.ts';
-import type { AgentApi, Approval, HubHealth, HubSummary, MemberStatus, TaskView } from './api.ts';
+import { noMemberCounts, type AgentApi, type Approval, type HubHealth, type HubSummary, type MemberStatus, type TaskView } from './api.ts';
 import { subjectOf } from './tasks/operations/audit-subject.ts';
 import { appendAudit } from './audit/audit-log.ts';
 import { queryAudit } from './audit/audit-query.ts';
@@ -84,11 +84,12 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     const problems = [...(extra.problems ?? [])];
     if (state?.paused) problems.unshift(`paused: ${state.pausedReason}`);
     const given = await d.members?.memberCounts?.(hub.id);
-    const counts: Record<MemberStatus, number> = given ?? { onboarded: 0, invited: 0, unmatched: 0, guest: 0, exempted: 0 };
+    const counts: Record<MemberStatus, number> = given ?? noMemberCounts();
     if (!given) {
       for await (const m of store.list('memberMatches', hub.id)) counts[m.outcome] = (counts[m.outcome] ?? 0) + 1;
       counts.invited = 0;
-      for await (const i of store.list('appInvites', hub.id)) if (i.status === 'pending') counts.invited++;
+      // A lapsed invite (expired, declined) holds no seat: counted apart (agent/api.ts MEMBER_STATUSES).
+      for await (const i of store.list('appInvites', hub.id)) if (i.status === 'pending') counts.invited++; else if (i.status !== 'accepted') counts.lapsed++;
     }
     return {
       id: hub.id, label: hub.label ?? hub.id, connector: hub.connector, identityProvider: hub.identityProvider,

@@ -14,7 +14,16 @@ import type { Transaction } from './store/store.ts';
 import type { OfferRecord } from './offers/offer-record.ts';
 import type { SignedInClaimant } from './offers/claimant.ts';
 
-export type MemberStatus = 'onboarded' | 'invited' | 'unmatched' | 'guest' | 'exempted';
+/**
+ * A row's status in the members view. `lapsed`: an invite matched to a directory user that is no
+ * longer pending (expired, declined, or gone from the app's pending invites before its expiry):
+ * no seat, and not counted as one; re-sent once by the plan, then held for an owner, and closed
+ * once the person is no longer owed a seat (agent/plan/plan.ts).
+ */
+export const MEMBER_STATUSES = ['onboarded', 'invited', 'lapsed', 'unmatched', 'guest', 'exempted'] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
+/** Every status at zero (memberCounts before counting). */
+export const noMemberCounts = (): Record<MemberStatus, number> => Object.fromEntries(MEMBER_STATUSES.map((s) => [s, 0])) as Record<MemberStatus, number>;
 /**
  * Where the directory user behind a row stands in the IdP: `active`; `deactivated` (SCIM
  * `active: false`, RFC 7643 §4.1.1); `suspended` (Okta's `user.lifecycle.suspend` event hook,

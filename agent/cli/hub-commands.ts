@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DIRECTORY_STATUSES, type HubSummary, type MemberView, type PlannedOperation, type TaskView } from '../api.ts';
+import { DIRECTORY_STATUSES, MEMBER_STATUSES as MEMBER_STATUS_LIST, type HubSummary, type MemberView, type PlannedOperation, type TaskView } from '../api.ts';
 import { seg } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
 import { connect, type GlobalOptions } from './connection.ts';
@@ -14,7 +14,7 @@ import { untilInstant } from '../members/exemption-until.ts';
 import { EXEMPT_REASON_HELP, REASON_HELP, reasonBody } from './reason.ts';
 import type { HubRole } from '../../config/schema.ts';
 
-const MEMBER_STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
+const MEMBER_STATUSES: readonly string[] = MEMBER_STATUS_LIST;
 
 /**
  * `match --hub-role`, checked here as `--status` is: the server's 400 named its body field

@@ -27,8 +27,8 @@ declare module '../store/collections.ts' {
 
 export { inviteRowId, partnerRowId } from '../standing/row-ids.ts';
 
-/** Invites still worth a row: pending, or expired/declined and not yet re-sent or reported away. */
-const LISTED_INVITE = new Set(['pending', 'expired', 'declined']);
+/** Invites still worth a row: pending, or lapsed (expired, declined, gone from the app's pending invites before its expiry: `canceled`) and not yet re-sent or closed. */
+const LISTED_INVITE = new Set(['pending', 'expired', 'declined', 'canceled']);
 
 type RowSources = {
   members: Iterable<{ id: string; email?: string }>;

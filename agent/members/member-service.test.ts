@@ -63,7 +63,7 @@ describe('member service', () => {
     assert.deepEqual(jane.grantedBy, ['Meta Admins']);
     assert.equal(jane.hubRole, 'owner');
     assert.deepEqual(jane.assets, [{ type: 'ad_account', id: 'act_1', tasks: ['ADVERTISE', 'ANALYZE'] }]);
-    assert.deepEqual(await service.memberCounts('acme'), { onboarded: 1, invited: 1, unmatched: 2, guest: 1, exempted: 0 });
+    assert.deepEqual(await service.memberCounts('acme'), { onboarded: 1, invited: 1, lapsed: 0, unmatched: 2, guest: 1, exempted: 0 });
     const page2 = await service.members('acme', { offset: 2, limit: 2, sort: '-email' });
     assert.deepEqual(page2.items.map((v) => v.email), ['jane@acme.com', 'contractor@agency.com']);
     assert.deepEqual((await service.members('acme', { status: 'unmatched' })).items.map((v) => v.id), ['12', '13']);

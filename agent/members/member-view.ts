@@ -14,6 +14,7 @@ import { emailKey } from '../matching/email-key.ts';
 import { exemptionsInForce } from '../standing/exemption.ts';
 import { inviteIdOf, inviteRowId, partnerRowId, rowKindOf } from '../standing/row-ids.ts';
 import { rowStatus } from '../standing/standing.ts';
+import { inviteStatusAt } from '../app-state/invite-status.ts';
 import { collect, type ReadView } from '../store/store.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import { groupKey } from '../desired-state/directory-records.ts';
@@ -26,8 +27,8 @@ export interface HubMembers {
 }
 
 /** A row's status in the members view (agent/standing decides it). */
-export function statusOf(outcome: MemberMatchRecord['outcome'], kind: MemberView['kind']): MemberStatus {
-  return rowStatus(outcome, kind);
+export function statusOf(outcome: MemberMatchRecord['outcome'], kind: MemberView['kind'], invitePending = true): MemberStatus {
+  return rowStatus(outcome, kind, invitePending);
 }
 
 /** Directory user id → mapped groups they are in (the teams that grant them access on this hub). */
@@ -131,7 +132,8 @@ export async function buildHubMembers(view: ReadView, hub: HubConfigFile, now: D
   }
 
   const inForce = await exemptionsInForce(view, hubId, now);
-  const validUntil = inForce.validUntil;
+  // Also the earliest expiry of a pending invite (below): past it, the row is lapsed.
+  let validUntil = inForce.validUntil;
   const exemptions = new Map<string, MemberView['exemption']>();
   for (const e of inForce.byRow.values()) exemptions.set(e.memberId, { reason: e.reason, by: e.by, at: e.at, ...(e.until ? { until: e.until } : {}) });
 
@@ -163,7 +165,10 @@ export async function buildHubMembers(view: ReadView, hub: HubConfigFile, now: D
       v = strip({ hubId, id: row.id, kind: 'member', status: statusOf(match.outcome, 'member'), email: m.email, name: m.name, appRole: m.role, assets: assetsByUser.get(m.id) ?? [], ...allAssets(m.role), ...(m.removalPending ? { removalPending: true as const } : {}), lastSeenAt: lastSeen(m.lastSeenAt), grantedBy: [] });
     } else if (row.kind === 'invite') {
       const inv = invites.get(row.id)!;
-      v = strip({ hubId, id: row.id, kind: 'invite', status: statusOf(match.outcome, 'invite'), email: inv.email, appRole: inv.role, assets: [], lastSeenAt: lastSeen(inv.lastSeenAt), grantedBy: [] });
+      // Pending at `now` by the expiry hubwarden knows (invite-status.ts): one past it is lapsed, no seat.
+      const pending = inviteStatusAt(inv, nowIso) === 'pending';
+      if (pending && inv.expiresAt && Date.parse(inv.expiresAt) < validUntil) validUntil = Date.parse(inv.expiresAt);
+      v = strip({ hubId, id: row.id, kind: 'invite', status: statusOf(match.outcome, 'invite', pending), email: inv.email, appRole: inv.role, assets: [], lastSeenAt: lastSeen(inv.lastSeenAt), grantedBy: [] });
     } else {
       const u = partnerPeople.get(row.id)!;
       v = strip({

@@ -41,18 +41,18 @@ test("an owner's decision re-builds only its row; counts, filters and orders fol
     tx.put('directoryUsers', 'h', 'u1', user('u1', 'ann@x.com'));
   });
   const index = new MembersIndex(store, () => new Map([['h', hub]]), () => new Date(at));
-  assert.deepEqual(await index.counts('h'), { onboarded: 1, invited: 0, unmatched: 2, guest: 0, exempted: 0 });
+  assert.deepEqual(await index.counts('h'), { onboarded: 1, invited: 0, lapsed: 0, unmatched: 2, guest: 0, exempted: 0 });
   assert.deepEqual((await index.query('h', { sort: 'status' }))!.items.map((v) => v.id), ['m1', 'm2', 'm3']);
   const before = await index.get('h', 'm3');
   await store.transact((tx) => tx.put('exemptions', 'h', 'm2', { hubId: 'h', memberId: 'm2', reason: 'agency', by: 'owner', at }));
   assert.equal((await index.get('h', 'm2'))?.status, 'exempted');
   assert.equal(await index.get('h', 'm3'), before, 'other rows are kept as they were');
-  assert.deepEqual(await index.counts('h'), { onboarded: 1, invited: 0, unmatched: 1, guest: 0, exempted: 1 });
+  assert.deepEqual(await index.counts('h'), { onboarded: 1, invited: 0, lapsed: 0, unmatched: 1, guest: 0, exempted: 1 });
   assert.deepEqual((await index.query('h', { status: 'exempted' }))!.items.map((v) => v.id), ['m2']);
   assert.deepEqual((await index.query('h', { sort: 'status' }))!.items.map((v) => v.id), ['m2', 'm1', 'm3']);
   await store.transact((tx) => tx.put('matchDecisions', 'h', 'm3', { hubId: 'h', memberId: 'm3', outcome: 'onboarded', manual: true, directoryUserId: 'u1', at }));
   assert.deepEqual([(await index.get('h', 'm3'))?.status, (await index.get('h', 'm3'))?.directoryUserId], ['onboarded', 'u1']);
-  assert.deepEqual(await index.counts('h'), { onboarded: 2, invited: 0, unmatched: 0, guest: 0, exempted: 1 });
+  assert.deepEqual(await index.counts('h'), { onboarded: 2, invited: 0, lapsed: 0, unmatched: 0, guest: 0, exempted: 1 });
   index.close();
 });
 
@@ -85,7 +85,7 @@ test('concurrent requests for the same hub share one build; a request after a ch
   assert.equal(builds, 1, 'one build for three requests');
   assert.equal(a?.status, 'unmatched');
   assert.equal(b?.total, 2);
-  assert.deepEqual(counts, { onboarded: 0, invited: 0, unmatched: 2, guest: 0, exempted: 0 });
+  assert.deepEqual(counts, { onboarded: 0, invited: 0, lapsed: 0, unmatched: 2, guest: 0, exempted: 0 });
   assert.equal((await index.get('h', 'm2'))?.status, 'unmatched');
   assert.equal(builds, 1, 'served from the cache');
 
@@ -103,10 +103,10 @@ test('concurrent requests for the same hub share one build; a request after a ch
   const late = index.get('h', 'm3');
   release();
   assert.equal((await early)?.id, 'm2');
-  assert.deepEqual(await alsoEarly, { onboarded: 0, invited: 0, unmatched: 1, guest: 0, exempted: 0 }, 'the build it shared, read before m3 came');
+  assert.deepEqual(await alsoEarly, { onboarded: 0, invited: 0, lapsed: 0, unmatched: 1, guest: 0, exempted: 0 }, 'the build it shared, read before m3 came');
   assert.equal((await late)?.id, 'm3', 'the member added after the first build read the members is there');
   assert.equal(builds, 3);
-  assert.deepEqual(await index.counts('h'), { onboarded: 0, invited: 0, unmatched: 2, guest: 0, exempted: 0 });
+  assert.deepEqual(await index.counts('h'), { onboarded: 0, invited: 0, lapsed: 0, unmatched: 2, guest: 0, exempted: 0 });
   assert.equal(builds, 3, 'the second build was kept; the first was not (it was outdated)');
   index.close();
 });
@@ -151,13 +151,13 @@ test("changes whose notifications a replica missed (its change feed was cut) are
   const store = new Replica();
   await store.transact((tx) => tx.put('appMembers', 'h', 'm1', { hubId: 'h', id: 'm1', email: 'ann@x.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at }));
   const index = new MembersIndex(store, () => new Map([['h', hub]]), () => new Date(at));
-  assert.deepEqual(await index.counts('h'), { onboarded: 0, invited: 0, unmatched: 1, guest: 0, exempted: 0 });
+  assert.deepEqual(await index.counts('h'), { onboarded: 0, invited: 0, lapsed: 0, unmatched: 1, guest: 0, exempted: 0 });
   store.lose = true;
   await store.transact((tx) => tx.put('appMembers', 'h', 'm2', { hubId: 'h', id: 'm2', email: 'bob@x.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at }));
   store.lose = false;
   assert.equal((await index.counts('h'))?.unmatched, 1, 'not told: the cached view (what the test double models)');
   store.resumed();
-  assert.deepEqual(await index.counts('h'), { onboarded: 0, invited: 0, unmatched: 2, guest: 0, exempted: 0 });
+  assert.deepEqual(await index.counts('h'), { onboarded: 0, invited: 0, lapsed: 0, unmatched: 2, guest: 0, exempted: 0 });
   assert.equal((await index.get('h', 'm2'))?.email, 'bob@x.com');
   index.close();
 });

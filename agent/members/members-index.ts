@@ -15,7 +15,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { HubConfigFile } from '../../config/schema.ts';
-import { DIRECTORY_STATUSES, MEMBER_FLAGS, type DirectoryStatus, type MemberPage, type MemberQuery, type MemberFlag, type MemberStatus, type MemberView } from '../api.ts';
+import { DIRECTORY_STATUSES, MEMBER_FLAGS, MEMBER_STATUSES, noMemberCounts, type DirectoryStatus, type MemberPage, type MemberQuery, type MemberFlag, type MemberStatus, type MemberView } from '../api.ts';
 import type { CollectionName } from '../store/collections.ts';
 import type { Store } from '../store/store.ts';
 import { AgentError } from '../agent-error.ts';
@@ -255,7 +255,7 @@ export class MembersIndex {
       return usable;
     }
     const { views, validUntil } = await buildHubMembers(this.store, hub, now);
-    const counts: Record<MemberStatus, number> = { onboarded: 0, invited: 0, unmatched: 0, guest: 0, exempted: 0 };
+    const counts = noMemberCounts();
     for (const v of views) counts[v.status]++;
     const built: Built = { views, byId: new Map(views.map((v) => [v.id, v])), position: new Map(views.map((v, i) => [v.id, i])), validUntil, counts, seatsByUser: seatsByUser(views), sorted: new Map(), builtAt: performance.now(), dirtyRows: new Set() };
     // A directory change during the build may be missing from it: picked up after the lag, as any.
@@ -323,8 +323,8 @@ export class MembersIndex {
     if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) throw new AgentError('invalid-argument', `members of hub ${hubId}: limit must be a whole number from 0 to ${MAX_PAGE} (got ${limit})`);
     const sort = (q.sort ?? 'email') as MemberSort;
     if (!SORTS.includes(sort)) throw new AgentError('invalid-argument', `members of hub ${hubId}: sort must be one of ${SORTS.join(', ')} (got "${q.sort}")`);
-    if (q.status !== undefined && !['onboarded', 'invited', 'unmatched', 'guest', 'exempted'].includes(q.status)) {
-      throw new AgentError('invalid-argument', `members of hub ${hubId}: status must be one of onboarded, invited, unmatched, guest, exempted (got "${q.status}")`);
+    if (q.status !== undefined && !MEMBER_STATUSES.includes(q.status)) {
+      throw new AgentError('invalid-argument', `members of hub ${hubId}: status must be one of ${MEMBER_STATUSES.join(', ')} (got "${q.status}")`);
     }
     if (q.directoryStatus !== undefined && !DIRECTORY_STATUSES.includes(q.directoryStatus)) {
       throw new AgentError('invalid-argument', `members of hub ${hubId}: directoryStatus must be one of ${DIRECTORY_STATUSES.join(', ')} (got "${q.directoryStatus}")`);

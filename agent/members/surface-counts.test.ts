@@ -13,7 +13,7 @@ import { runCheckForUpdates } from '../check-for-updates/run-check.ts';
 import { checkRunsOf } from '../check-for-updates/check-run.ts';
 import { emptyApp, fakeConnector, type FakeApp } from '../check-for-updates/fake-app.test-double.ts';
 import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
-import type { MemberStatus } from '../api.ts';
+import { MEMBER_STATUSES } from '../api.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import { createAgentApi } from '../agent-api.ts';
 import { createMemberService } from './member-service.ts';
@@ -28,11 +28,11 @@ const file = configSchema.parse({
 const admin = { type: 'admin' as const, actor: 'owner@acme.com' };
 const NOW = Date.parse('2026-11-23T12:00:00.000Z');
 const iso = (offsetMs: number) => new Date(NOW + offsetMs).toISOString();
-const STATUSES: MemberStatus[] = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
+const STATUSES = MEMBER_STATUSES;
 
 const user = (hubId: string, id: string, email: string, active = true): DirectoryUserRecord => ({ hubId, id, userName: email, active, email, emails: [email], scim: {}, created: 'x', lastModified: 'x', version: 1 });
 
-/** acme: onboarded (jane), a leaver still seated (lee, deactivated in the IdP), unmatched (zed), a guest (carl), an exempted seat (ex), the API's system user, a pending invite, a partner's person. */
+/** acme: onboarded (jane), a leaver still seated (lee, deactivated in the IdP), unmatched (zed), a guest (carl), an exempted seat (ex), the API's system user, a pending invite, a lapsed (expired) one, a partner's person. */
 function acmeApp(): FakeApp {
   const a = emptyApp();
   a.members = [
@@ -44,7 +44,7 @@ function acmeApp(): FakeApp {
     { id: '16', name: 'API', role: 'ADMIN' },
   ];
   a.systemUsers = [{ id: '16', name: 'API', role: 'ADMIN' }];
-  a.invites = [{ id: '901', email: 'newbie@acme.com', role: 'EMPLOYEE', status: 'pending', expiresAt: iso(10 * DAY_MS) }];
+  a.invites = [{ id: '901', email: 'newbie@acme.com', role: 'EMPLOYEE', status: 'pending', expiresAt: iso(10 * DAY_MS) }, { id: '904', email: 'late@acme.com', role: 'EMPLOYEE', status: 'expired', expiresAt: iso(-DAY_MS) }];
   a.partners = [{ businessId: '2000', relation: 'agency', assets: [] }];
   a.partnerUsers = [{ partnerBusinessId: '2000', userId: '7001', email: 'ann@agency.com', userType: 'member', assignments: [] }];
   return a;
@@ -63,7 +63,7 @@ async function setup() {
   const clock = () => new Date(NOW);
   await store.transact((tx) => {
     for (const hubId of ['acme', 'beta']) {
-      for (const u of [user(hubId, 'u1', 'jane@acme.com'), user(hubId, 'u2', 'newbie@acme.com'), user(hubId, 'u3', 'lee@acme.com', false), user(hubId, 'u4', 'ex@acme.com')]) tx.put('directoryUsers', hubId, u.id, u);
+      for (const u of [user(hubId, 'u1', 'jane@acme.com'), user(hubId, 'u2', 'newbie@acme.com'), user(hubId, 'u3', 'lee@acme.com', false), user(hubId, 'u4', 'ex@acme.com'), user(hubId, 'u5', 'late@acme.com')]) tx.put('directoryUsers', hubId, u.id, u);
       tx.put('directoryGroups', hubId, 'g1', { hubId, id: 'g1', displayName: 'Meta Admins', members: [{ value: 'u1' }], scim: {}, created: 'x', lastModified: 'x', version: 1 });
     }
   });
@@ -83,7 +83,8 @@ describe('every surface counts the same rows', () => {
   test('hub summary counts = the members table per status = the whole table; no other hub counted', async () => {
     const { agent } = await setup();
     const acme = (await agent.hub('acme'))!;
-    assert.deepEqual(acme.memberCounts, { onboarded: 2, invited: 1, unmatched: 2, guest: 2, exempted: 1 }, 'jane and lee; the invite; zed and the system user; carl and the partner\'s person; ex');
+    // The expired invite holds no seat: `lapsed`, not `invited` (agent/api.ts MEMBER_STATUSES).
+    assert.deepEqual(acme.memberCounts, { onboarded: 2, invited: 1, lapsed: 1, unmatched: 2, guest: 2, exempted: 1 }, 'jane and lee; the invite; the expired one; zed and the system user; carl and the partner\'s person; ex');
     for (const status of STATUSES) {
       const tab = await agent.members('acme', { status, limit: 500 });
       assert.equal(tab.total, acme.memberCounts[status], `${status}: the tab's badge and its rows`);
@@ -96,7 +97,7 @@ describe('every surface counts the same rows', () => {
     const leavers = await agent.members('acme', { directoryStatus: 'deactivated', limit: 500 });
     assert.deepEqual(leavers.items.map((m) => [m.id, m.status]), [['12', 'onboarded']]);
     const beta = (await agent.hub('beta'))!;
-    assert.deepEqual(beta.memberCounts, { onboarded: 1, invited: 0, unmatched: 4, guest: 0, exempted: 0 }, 'beta\'s two members and two invites of people not in its directory: unmatched');
+    assert.deepEqual(beta.memberCounts, { onboarded: 1, invited: 0, lapsed: 0, unmatched: 4, guest: 0, exempted: 0 }, 'beta\'s two members and two invites of people not in its directory: unmatched');
     const hubs = await agent.hubs();
     assert.deepEqual(hubs.map((h) => [h.id, h.memberCounts]), [['acme', acme.memberCounts], ['beta', beta.memberCounts]]);
   });
@@ -105,7 +106,7 @@ describe('every surface counts the same rows', () => {
     const { store } = await setup();
     const [run] = await checkRunsOf(store, 'acme');
     assert.equal(run.counts?.members, 6);
-    assert.equal(run.counts?.invites, 1);
+    assert.equal(run.counts?.invites, 2);
     assert.equal(run.counts?.systemUsers, 1);
     assert.equal(run.counts?.partnerUsers, 1);
     const [betaRun] = await checkRunsOf(store, 'beta');

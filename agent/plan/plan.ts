@@ -6,7 +6,7 @@ import type { HeldOperation, Operation, OperationReason, PlanResult } from './op
 import { inviteStatusAt } from '../app-state/invite-status.ts';
 import { exemptionInForce } from '../standing/exemption.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
-import { cancelInviteOperation, memberRoleKeyOf, removeMemberOperation } from './removal.ts';
+import { cancelInviteOperation, closeLapsedInviteOperation, memberRoleKeyOf, removeMemberOperation } from './removal.ts';
 import { describeReason, givesAtLeast, inviteAssetsOf, protect, reinviteOperation, roleChangeEffect, sameTasks } from './plan-effects.ts';
 import { emailKey } from '../matching/email-key.ts';
 import { claimantAmong } from '../matching/claimant.ts';
@@ -68,7 +68,6 @@ export interface PlanPolicy {
 export const NOT_MADE_BY_HUBWARDEN_WHY = 'a grant hubwarden did not make (it was in the app when hubwarden first read it, or made by hand); left with safety.drift = report';
 
 type Governing = { grant?: EffectiveGrant; reason: OperationReason; directoryUserId?: string };
-
 const assetKey = (a: AssetRef) => `${a.type}:${a.id}`;
 
 /**
@@ -275,7 +274,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     }
   }
 
-  // Invites: role of pending ones, cancel, re-invite expired ones.
+  // Invites: role of pending ones, cancel, re-invite expired ones, close lapsed ones no one is owed.
   const isLive = (i: AppInviteRecord) => inviteStatusAt(i, policy.now) === 'pending';
   const liveInviteEmails = new Set(actual.invites.filter(isLive).map((i) => emailKey(i.email)));
   const reinvitedTo = new Set<string>();
@@ -331,7 +330,9 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     const grant = gov.grant;
     if (grant?.seatNotGoverned) continue;
     if (!grant?.appRole) {
-      if (!expired) ops.push(cancelInviteOperation(invite, { reason: gov.reason, because: describeReason(gov.reason, gov.grant), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }));
+      const why = { reason: gov.reason, because: describeReason(gov.reason, gov.grant), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy };
+      // A lapsed invite of a person owed no seat is closed (removal.ts), else they are never invited afresh.
+      ops.push(expired ? closeLapsedInviteOperation(invite, why, lapse) : cancelInviteOperation(invite, why));
       continue;
     }
     if (expired) {

@@ -130,6 +130,16 @@ export function cancelInviteOperation(invite: Pick<AppInviteRecord, 'id' | 'emai
 }
 
 /**
+ * The close of a lapsed invite (expired, declined, gone from the app's pending invites) whose person
+ * is no longer owed a seat: a `cancel-invite` like any (the same key, checks and audit), cancelled
+ * where the app still lists the request and only dropped from the snapshot where it does not.
+ */
+export function closeLapsedInviteOperation(invite: Pick<AppInviteRecord, 'id' | 'email'>, why: RemovalWhy, lapse: string): Operation {
+  const op = cancelInviteOperation(invite, why);
+  return { ...op, summary: `close the lapsed invite of ${op.email} (it ${lapse}): ${why.because}` };
+}
+
+/**
  * The checks, over a batch of operations: removals (and demotions of an admin) that may not run
  * are moved to `held`. Other operations pass through unchanged.
  */

@@ -306,9 +306,14 @@ export async function standingsOfHub(view: ReadView, hubId: string, now: Date | 
   return out;
 }
 
-/** The members view's status of one row: a matched invite shows as `invited`. */
-export function rowStatus(outcome: MemberMatchRecord['outcome'], kind: RowKind): 'onboarded' | 'invited' | 'unmatched' | 'guest' | 'exempted' {
-  return outcome === 'onboarded' && kind === 'invite' ? 'invited' : outcome;
+/**
+ * The members view's status of one row: a matched invite shows as `invited` while pending, and as
+ * `lapsed` once it is not (`invitePending` false: expired, declined, gone from the app's pending
+ * invites; the standing's `invite-lapsed`). A lapsed invite holds no seat: counted apart.
+ */
+export function rowStatus(outcome: MemberMatchRecord['outcome'], kind: RowKind, invitePending = true): 'onboarded' | 'invited' | 'lapsed' | 'unmatched' | 'guest' | 'exempted' {
+  if (outcome === 'onboarded' && kind === 'invite') return invitePending ? 'invited' : 'lapsed';
+  return outcome;
 }
 
 /** The SCIM user extension's published words (scim-server/scim/attributes.ts HUB_ATTRIBUTES). */

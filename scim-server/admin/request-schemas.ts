@@ -14,7 +14,8 @@ export { DIRECTORY_STATUSES, MEMBER_FLAGS, TASK_STATUSES };
  * The admin API's inputs, declared once with zod. The same schemas feed validation and the
  * messages a caller sees (`body.reason: expected a non-empty string`).
  */
-export const MEMBER_STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'] as const;
+import { MEMBER_STATUSES } from '../../agent/api.ts';
+export { MEMBER_STATUSES };
 /** agent/api.ts `DirectoryStatus`: where a row's directory user stands in the IdP. */
 export const MEMBER_SORTS = ['email', '-email', 'name', '-name', 'status', '-status', 'lastSeenAt', '-lastSeenAt'] as const;
 export const HUB_ROLES = ['owner', 'manager', 'collaborator'] as const;

@@ -1,4 +1,4 @@
-import type { AgentApi, HubSummary } from '../../agent/api.ts';
+import { MEMBER_STATUSES, type AgentApi, type HubSummary } from '../../agent/api.ts';
 import { graphCallsByHour, type HourlyCounts } from '../ops/hourly-counts.ts';
 import { inviteFunnel, recentTasks, taskDurationMs, TASK_SAMPLE, AUDIT_SAMPLE } from './chart-data.ts';
 import { COLORS, durationText, horizontalBars, hourlyColumns, standingBar, type Series } from './charts.ts';
@@ -6,7 +6,7 @@ import { html, type SafeHtml } from './html.ts';
 
 /** The dashboard's figures: a chart with its caption, as the pages place them. */
 
-export const STANDING_SERIES: Series[] = (['onboarded', 'invited', 'unmatched', 'guest', 'exempted'] as const)
+export const STANDING_SERIES: Series[] = MEMBER_STATUSES
   .map((key) => ({ key, label: key, color: COLORS[key] }));
 const OUTCOME_SERIES: Series[] = (['completed', 'failed', 'cancelled'] as const).map((key) => ({ key, label: key, color: COLORS[key] }));
 const GRAPH_SERIES: Series[] = [{ key: 'calls', label: 'answered', color: COLORS.calls }, { key: 'throttled', label: 'throttled', color: COLORS.throttled }];

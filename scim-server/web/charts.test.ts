@@ -13,12 +13,12 @@ import { durationText, niceCeiling, standingBar } from './charts.ts';
 const attr = (svg: string, re: RegExp) => [...svg.matchAll(re)].map((m) => m.slice(1));
 
 test('standing bar: one segment per non-empty standing, widths in proportion, every number in the description', () => {
-  const svg = standingBar('s', 'Acme <Ads>', { onboarded: 6, invited: 2, unmatched: 1, guest: 0, exempted: 1 }, STANDING_SERIES).text;
+  const svg = standingBar('s', 'Acme <Ads>', { onboarded: 6, invited: 2, lapsed: 0, unmatched: 1, guest: 0, exempted: 1 }, STANDING_SERIES).text;
   assert.deepEqual(attr(svg, /data-segment="(\w+)" data-value="(\d+)"><rect x="[\d.]+" y="0" width="([\d.]+)"/g), [
     ['onboarded', '6', '384'], ['invited', '2', '128'], ['unmatched', '1', '64'], ['exempted', '1', '64'],
   ]);
   assert.match(svg, /<title id="s-title">Standing of Acme &lt;Ads&gt;: 10 people<\/title>/, 'labels are escaped');
-  assert.match(svg, /<desc id="s-desc">6 onboarded, 2 invited, 1 unmatched, 0 guest, 1 exempted<\/desc>/);
+  assert.match(svg, /<desc id="s-desc">6 onboarded, 2 invited, 0 lapsed, 1 unmatched, 0 guest, 1 exempted<\/desc>/);
   assert.match(svg, /role="img" aria-labelledby="s-title s-desc"/);
   assert.doesNotMatch(svg, /style=/, 'no style attribute: the CSP forbids inline styles');
   assert.match(standingBar('e', 'Empty', {}, STANDING_SERIES).text, /No members yet/);

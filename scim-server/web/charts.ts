@@ -12,7 +12,7 @@ export interface Series { key: string; label: string; color: string }
 
 /** Colours with at least 3:1 contrast against white (WCAG 2.1 §1.4.11 non-text contrast). */
 export const COLORS = {
-  onboarded: '#2e7d32', invited: '#1565c0', unmatched: '#c62828', guest: '#6a1b9a', exempted: '#8d6e00',
+  onboarded: '#2e7d32', invited: '#1565c0', lapsed: '#616161', unmatched: '#c62828', guest: '#6a1b9a', exempted: '#8d6e00',
   completed: '#2e7d32', failed: '#c62828', cancelled: '#616161', calls: '#1565c0', throttled: '#e65100',
 } as const;
 

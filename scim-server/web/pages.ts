@@ -10,7 +10,7 @@ import { currentSession, requireSession } from './session-guard.ts';
 import type { WebContext } from './web-context.ts';
 
 export const MEMBER_TABS = [
-  ['onboarded', 'Onboarded'], ['invited', 'Invited'], ['unmatched', 'Unmatched'], ['guest', 'Guest'], ['exempted', 'Exempted'],
+  ['onboarded', 'Onboarded'], ['invited', 'Invited'], ['lapsed', 'Lapsed invites'], ['unmatched', 'Unmatched'], ['guest', 'Guest'], ['exempted', 'Exempted'],
 ] as const;
 const HUB_TABS = [['members', 'Members'], ['assets', 'Assets'], ['partners', 'Partners'], ['settings', 'Settings']] as const;
 

@@ -102,7 +102,7 @@ export class FakeAgent implements AgentApi {
   }
 
   private summary(id: string): HubSummary {
-    const counts = { onboarded: 0, invited: 0, unmatched: 0, guest: 0, exempted: 0 };
+    const counts = { onboarded: 0, invited: 0, lapsed: 0, unmatched: 0, guest: 0, exempted: 0 };
     for (const m of this.membersByHub.get(id) ?? []) counts[m.status]++;
     return { id, label: id === 'acme-ads' ? 'Acme Ads' : 'Beta Shop', connector: 'meta-business', identityProvider: 'okta', health: { status: 'ok', problems: [], failingTasks: 0, invitesNearExpiry: 0 }, memberCounts: counts };
   }

@@ -12,7 +12,7 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { createAdminRouter } from '../../scim-server/admin/router.ts';
 import { openApiDocument, type OpenApiDocument, type OpenApiOperation } from '../../scim-server/admin/openapi.ts';
-import { membersQuery, auditQuery, matchBody } from '../../scim-server/admin/request-schemas.ts';
+import { MEMBER_STATUSES, membersQuery, auditQuery, matchBody } from '../../scim-server/admin/request-schemas.ts';
 import { componentsByName } from '../../scim-server/admin/response-schemas.ts';
 import { ADMIN_TOKEN, HUB, startDashboardWorld, type DashboardWorld } from '../browser/dashboard-world.ts';
 import { FakeAgent } from './fake-agent.ts';
@@ -105,7 +105,7 @@ describe('the served OpenAPI document and the routes', () => {
     const calls: Array<[OpenApiOperation, string, string, unknown?]> = [
       [hub['/hubs'].get!, 'GET', '/hubs'],
       [hub['/hubs/{hubId}'].get!, 'GET', `/hubs/${HUB}`],
-      ...(['onboarded', 'invited', 'unmatched', 'guest', 'exempted'] as const).map((s): [OpenApiOperation, string, string] => [hub['/hubs/{hubId}/members'].get!, 'GET', `/hubs/${HUB}/members?status=${s}`]),
+      ...(MEMBER_STATUSES).map((s): [OpenApiOperation, string, string] => [hub['/hubs/{hubId}/members'].get!, 'GET', `/hubs/${HUB}/members?status=${s}`]),
       [hub['/hubs/{hubId}/members/{memberId}'].get!, 'GET', `/hubs/${HUB}/members/${encodeURIComponent(partner.id)}`],
       [hub['/hubs/{hubId}/plan'].get!, 'GET', `/hubs/${HUB}/plan`],
       [hub['/hubs/{hubId}/members/{memberId}/exempt'].post!, 'POST', `/hubs/${HUB}/members/${member.id}/exempt`, { reason: 'openapi sync', until: '2030-01-01' }],

@@ -46,7 +46,7 @@ export default async function chartsBench(args: string[]): Promise<void> {
   const agent = { tasks: (q) => queryTasks(store, q), audit: (q) => queryAudit(store, q) } as Partial<AgentApi> as AgentApi;
   const hub: HubSummary = {
     id: 'big', label: 'Big', connector: 'meta-business', health: { status: 'ok', problems: [], failingTasks: 0, invitesNearExpiry: 0 },
-    memberCounts: { onboarded: 9000, invited: 200, unmatched: 700, guest: 50, exempted: 50 },
+    memberCounts: { onboarded: 9000, invited: 200, lapsed: 0, unmatched: 700, guest: 50, exempted: 50 },
   };
   const rows: Array<[string, { median: number; max: number }]> = [
     ['hub page charts (standing + invite funnel)', await time(15, () => hubCharts(agent, hub))],

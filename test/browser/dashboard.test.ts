@@ -315,7 +315,7 @@ for (const kind of await sharedStoreElseMemory()) {
       await page.goto(`${world.url}/ui/hubs/${HUB}`);
       const standing = page.locator(`svg#standing-${HUB}`);
       await standing.waitFor();
-      const statuses = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'] as const;
+      const statuses = ['onboarded', 'invited', 'lapsed', 'unmatched', 'guest', 'exempted'] as const;
       const expected = Object.fromEntries(await Promise.all(statuses.map(async (s) => [s, (await world.agent.api.members(HUB, { status: s, limit: 1 })).total] as const)));
       const drawn = Object.fromEntries(await standing.locator('[data-segment]').evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-segment'), Number(n.getAttribute('data-value'))])));
       assert.deepEqual(drawn, Object.fromEntries(statuses.filter((s) => expected[s] > 0).map((s) => [s, expected[s]])));
