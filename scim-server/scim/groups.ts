@@ -13,6 +13,7 @@ import { excludes, listResponse, parseListQuery, project, projectionOf, queryPar
 import { applyPatch } from './patch/apply.ts';
 import { groupAsScim, groupChanges, groupDiffers, groupFromBody, renderGroup, toGroupRecord } from './resources/group.ts';
 import { bareMembers, type ScimObject } from './resources/normalize.ts';
+import { inScanTurn, scanRecords } from './scan-turns.ts';
 import { pruneMarksAfterPush, withdrawAdminGroupOnPush } from '../web/scim-leavers.ts';
 
 /**
@@ -95,11 +96,14 @@ export async function listGroups(h: HubRequest, req: Request, res: Response): Pr
   } else {
     source = h.store.list('directoryGroups', h.hubId);
   }
-  for await (const g of source) {
-    if (!matches(filterView(g), q.filter)) continue;
+  const filter = q.filter;
+  const scan = () => scanRecords(source, (g) => {
+    if (!matches(filterView(g), filter)) return;
     if (total >= start && page.length < q.count) page.push(project(renderGroup(g as DirectoryGroupRecord, ctx, withMembers), q));
     total++;
-  }
+  });
+  // A get or an index lookup is a list of a few; the whole hub is read in the hub's turn (scan-turns.ts).
+  await (Array.isArray(source) ? scan() : inScanTurn(h.store, h.hubId, scan));
   sendScim(res, 200, listResponse(total, q.startIndex, page));
 }
 

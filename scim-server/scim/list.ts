@@ -92,10 +92,19 @@ function integer(name: string, text: string | undefined, fallback: number): numb
  * §3.10: names may be fully qualified): it is the resource's top-level key (RFC 7643 §3.3), so it
  * is kept or dropped as an attribute of that name.
  */
+/**
+ * Names one `attributes` or `excludedAttributes` may list. Each is looked for in every resource of
+ * the page: 1,000 names on a page of 1,000 users held the event loop 240 ms, and the 16 KB URL
+ * takes 4,000. A resource has a few dozen attributes; past this, 400 invalidValue.
+ */
+export const MAX_ATTRIBUTE_NAMES = 100;
+
 function attributeList(text: string | undefined): AttrPath[] | undefined {
   if (text === undefined || text.trim() === '') return undefined;
   const paths: AttrPath[] = [];
-  for (const part of text.split(',')) {
+  const parts = text.split(',');
+  if (parts.length > MAX_ATTRIBUTE_NAMES) throw invalidValue(`attributes: ${parts.length} names; at most ${MAX_ATTRIBUTE_NAMES}`);
+  for (const part of parts) {
     const name = part.trim().replace(/\[.*\]/, '');
     const extension = extensionSchemaOf(name);
     if (extension) {

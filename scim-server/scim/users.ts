@@ -15,6 +15,7 @@ import { listResponse, parseListQuery, project, projectionOf, queryParams } from
 import { applyPatch } from './patch/apply.ts';
 import { hubStateOf, hubStateOfNewUser } from './resources/hub-state.ts';
 import type { ScimObject } from './resources/normalize.ts';
+import { inScanTurn, scanRecords } from './scan-turns.ts';
 import { renderUser, toUserRecord, userChanges, userFromBody, userFromPut } from './resources/user.ts';
 import { endSessionsOfDirectoryUser, pruneMarksAfterPush } from '../web/scim-leavers.ts';
 
@@ -104,11 +105,15 @@ export async function listUsers(h: HubRequest, req: Request, res: Response): Pro
     total = await h.store.count('directoryUsers', h.hubId);
     if (q.count > 0 && start < total) for await (const u of h.store.list('directoryUsers', h.hubId, { offset: start, limit: q.count })) users.push(u);
   } else {
-    for await (const u of await candidates(h, q.filter)) {
-      if (!matches(filterView(u), q.filter)) continue;
+    const filter = q.filter;
+    const source = await candidates(h, filter);
+    const scan = () => scanRecords(source, (u) => {
+      if (!matches(filterView(u), filter)) return;
       if (total >= start && users.length < q.count) users.push(u);
       total++;
-    }
+    });
+    // An index lookup is a list of a few; anything else reads the whole hub, in the hub's turn (scan-turns.ts).
+    await (Array.isArray(source) ? scan() : inScanTurn(h.store, h.hubId, scan));
   }
   // The page's hub extensions are read side by side (outside any transaction; at most MAX_COUNT).
   const page = await Promise.all(users.map(async (u) => project(await rendered(h, u as DirectoryUserRecord), q)));

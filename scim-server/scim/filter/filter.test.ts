@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ScimError } from '../errors.ts';
 import { matches, requiredEquality } from './evaluate.ts';
-import { MAX_FILTER_DEPTH, parseFilter } from './parse.ts';
+import { MAX_FILTER_DEPTH, MAX_FILTER_TERMS, parseFilter } from './parse.ts';
 import { alice, cases, invalidFilters } from './filter-cases.ts';
 
 describe('filter: parse + evaluate', () => {
@@ -97,5 +97,20 @@ describe('filter: nesting depth', () => {
     assert.equal(matches(alice, parseFilter(nest(MAX_FILTER_DEPTH, 'not(', ')'))), matches(alice, parseFilter('userName eq "a@b.c"')));
     // Within the 4,096-character limit, unbalanced: the parser recursed per "(" into a RangeError.
     assert.throws(() => parseFilter('('.repeat(4096)), invalid);
+  });
+});
+
+describe('filter: attribute expressions per filter', () => {
+  // Each expression is evaluated once per user a scan reads: 450 of them (within 4,096 characters) cost seconds a request.
+  test(`${MAX_FILTER_TERMS} expressions parse; one more (or a chain of 450 within the length limit) is a 400 invalidFilter`, () => {
+    const invalid = (e: unknown) => e instanceof ScimError && e.status === 400 && e.scimType === 'invalidFilter' && /attribute expressions/.test(e.detail);
+    const chain = (n: number, join: string) => Array.from({ length: n }, () => 'title pr').join(join);
+    assert.doesNotThrow(() => parseFilter(chain(MAX_FILTER_TERMS, ' or ')));
+    assert.throws(() => parseFilter(chain(MAX_FILTER_TERMS + 1, ' or ')), invalid);
+    assert.throws(() => parseFilter(Array.from({ length: 450 }, () => 'a pr').join(' and ')), invalid);
+    // Counted inside value paths and not() alike.
+    const inPath = `emails[${Array.from({ length: MAX_FILTER_TERMS }, (_, i) => `value eq "a${i}"`).join(' or ')}].type eq "work"`;
+    assert.throws(() => parseFilter(inPath), invalid);
+    assert.throws(() => parseFilter(`not(${chain(MAX_FILTER_TERMS + 1, ' and ')})`), invalid);
   });
 });

@@ -7,6 +7,7 @@ import { normalizeResource, normalizeValue, type ScimObject } from '../resources
 import { hasPrimary, isPrimary, settlePrimary } from '../resources/primary.ts';
 import { applyMemberRun, memberRun } from './member-run.ts';
 import { removalRun, removeRun } from './removal-run.ts';
+import { chargeStep } from './work-budget.ts';
 import { containerOf, namesId, readOnly, resolveTarget } from './target.ts';
 
 /**
@@ -100,7 +101,9 @@ export function applyPatch(stored: ScimObject, body: unknown, ctx: PatchContext)
   // A member run the map could not take (member-run.ts) is applied one operation at a time, once:
   // looked for again at each of its operations, it cost a walk of the rest of the PATCH each.
   let membersFrom = 0;
+  let work = 0;
   for (let i = 0; i < ops.length; i++) {
+    work = chargeStep(work, resource, ops[i]!.at);
     const members = i >= membersFrom ? memberRun(ops, i, ctx.core) : undefined;
     if (members) {
       membersFrom = members.end;
