@@ -6,6 +6,7 @@ import { inviteIdOf, inviteRowId, rowKindOf, type RowKind } from './row-ids.ts';
 import { offerStatusAt, type OfferRecord } from '../offers/offer-record.ts';
 import { emailKey } from '../matching/email-key.ts';
 import { claimantAmong } from '../matching/claimant.ts';
+import { inviteStatusAt } from '../app-state/invite-status.ts';
 
 /**
  * A person's standing in a hub, decided in one place. The members view, write-back, the SCIM
@@ -15,7 +16,8 @@ import { claimantAmong } from '../matching/claimant.ts';
  * Standing, the first that applies to the rows matched to the directory user:
  * - `exempted`: an exemption in force on one of the rows, or matching said exempted;
  * - `onboarded`: an app member matched to them;
- * - `invited`: a pending invite matched to them; `invite-lapsed`: an expired or declined one;
+ * - `invited`: a pending invite matched to them; `invite-lapsed`: an expired or declined one (or
+ *   one past the expiry hubwarden knows at `now`, as the members view counts it: inviteStatusAt);
  * - `guest` / `unmatched`: a row an owner matched to them with that outcome;
  * - `offered`: no row, and an open offer (a claim team's seat, agent/offers) waits for their claim;
  * - `unmatched` too: no row, and they are a candidate of a row matching left disputed (several
@@ -50,26 +52,28 @@ export interface MatchedRow {
 /**
  * Pure: the standing of a person from their matched rows (exemptions already filtered to those in
  * force), whether an open offer waits for them, and whether they are a candidate of a disputed
- * row (`disputedCandidate`: the row is not matched to them, so it is not among `rows`).
+ * row (`disputedCandidate`: the row is not matched to them, so it is not among `rows`). `now`: an
+ * invite recorded pending past its expiry is lapsed (without it, the recorded status stands).
  */
-export function decideStanding(rows: readonly MatchedRow[], openOffer = false, disputedCandidate = false): PersonStanding {
-  const s = standingOf(rows, openOffer, disputedCandidate);
+export function decideStanding(rows: readonly MatchedRow[], openOffer = false, disputedCandidate = false, now?: Date | number | string): PersonStanding {
+  const s = standingOf(rows, openOffer, disputedCandidate, now === undefined ? undefined : new Date(now).toISOString());
   return disputedCandidate ? { ...s, disputedCandidate: true } : s;
 }
 
-function standingOf(rows: readonly MatchedRow[], openOffer: boolean, disputedCandidate: boolean): PersonStanding {
+function standingOf(rows: readonly MatchedRow[], openOffer: boolean, disputedCandidate: boolean, now: string | undefined): PersonStanding {
   const ids = rows.map((r) => r.rowId);
+  const live = (i: Readonly<AppInviteRecord> | undefined) => i !== undefined && (now === undefined ? i.status : inviteStatusAt(i, now)) === 'pending';
   const member = rows.find((r) => r.member)?.member;
-  const pending = rows.find((r) => r.invite?.status === 'pending')?.invite;
+  const pending = rows.find((r) => live(r.invite))?.invite;
   const heldRole = member?.role ?? pending?.role;
   const exempt = rows.find((r) => r.exemption || r.outcome === 'exempted');
   if (exempt) return strip({ standing: 'exempted', appRole: heldRole, exemption: rows.find((r) => r.exemption)?.exemption, rows: ids });
   const seated = rows.filter((r) => r.outcome === 'onboarded');
   const seat = seated.find((r) => r.member);
   if (seat) return { standing: 'onboarded', appRole: seat.member!.role, rows: ids };
-  const invite = seated.find((r) => r.invite?.status === 'pending')?.invite ?? seated.find((r) => r.invite)?.invite
+  const invite = seated.find((r) => live(r.invite))?.invite ?? seated.find((r) => r.invite)?.invite
     ?? rows.find((r) => r.outcome === 'unmatched' && r.invite)?.invite;
-  if (invite) return { standing: invite.status === 'pending' ? 'invited' : 'invite-lapsed', appRole: invite.role, invite, rows: ids };
+  if (invite) return { standing: live(invite) ? 'invited' : 'invite-lapsed', appRole: invite.role, invite, rows: ids };
   const other = rows.find((r) => r.outcome === 'guest') ?? rows.find((r) => r.outcome === 'unmatched');
   if (other) return strip({ standing: other.outcome as 'guest' | 'unmatched', appRole: heldRole, rows: ids });
   if (openOffer) return { standing: 'offered', rows: ids };
@@ -192,7 +196,7 @@ export async function standingOfUser(view: ReadView, hubId: string, userId: stri
   };
   for (const m of matches) await row(m.memberId, m.outcome);
   for (const rowId of undecided) await row(rowId, 'onboarded');
-  return decideStanding(rows, offers.some(isOpen(now)), disputes.length > 0);
+  return decideStanding(rows, offers.some(isOpen(now)), disputes.length > 0, now);
 }
 
 /**
@@ -302,7 +306,7 @@ export async function standingsOfHub(view: ReadView, hubId: string, now: Date | 
   const offered = new Set<string>();
   for await (const o of view.list('offers', hubId)) if (isOpen(now)(o)) offered.add(o.directoryUserId);
   const out = new Map<string, PersonStanding>();
-  for (const u of users) out.set(u.id, decideStanding(rowsByUser.get(u.id) ?? [], offered.has(u.id), candidates.has(u.id)));
+  for (const u of users) out.set(u.id, decideStanding(rowsByUser.get(u.id) ?? [], offered.has(u.id), candidates.has(u.id), now));
   return out;
 }
 
@@ -316,10 +320,15 @@ export function rowStatus(outcome: MemberMatchRecord['outcome'], kind: RowKind, 
   return outcome;
 }
 
-/** The SCIM user extension's published words (scim-server/scim/attributes.ts HUB_ATTRIBUTES). */
-export function toScimStatus(standing: Standing): 'exempted' | 'onboarded' | 'pending_invite' | 'guest' | 'unmatched' | 'offered' | 'not_in_hub' {
+/**
+ * The SCIM user extension's published words (scim-server/scim/attributes.ts HUB_ATTRIBUTES). A
+ * lapsed invite is `lapsed`, as in the members view (`rowStatus`): no seat, and no invitation
+ * pending; published as `pending_invite` before, an IdP's rule on it took it for one.
+ */
+export function toScimStatus(standing: Standing): 'exempted' | 'onboarded' | 'pending_invite' | 'lapsed' | 'guest' | 'unmatched' | 'offered' | 'not_in_hub' {
   switch (standing) {
-    case 'invited': case 'invite-lapsed': return 'pending_invite';
+    case 'invited': return 'pending_invite';
+    case 'invite-lapsed': return 'lapsed';
     case 'none': return 'not_in_hub';
     default: return standing;
   }

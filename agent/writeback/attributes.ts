@@ -4,7 +4,11 @@
  * `<hub>` is the hub id with `-` replaced by `_` (hub ids are `[a-z0-9-]+`; Okta and Entra
  * attribute names allow letters, digits and `_` only).
  */
-export const WRITEBACK_STATUSES = ['pending', 'offered', 'invited', 'invite_failed', 'onboarded', 'exempted', 'removed'] as const;
+/**
+ * The values of `hubwarden_<hub>_status` (the Okta property's `enum`, okta-schema-property.ts). A
+ * value added later (`lapsed`) is added to an org's existing enum after its own values (okta-target.ts).
+ */
+export const WRITEBACK_STATUSES = ['pending', 'offered', 'invited', 'invite_failed', 'onboarded', 'exempted', 'removed', 'lapsed'] as const;
 export type WritebackStatus = (typeof WRITEBACK_STATUSES)[number];
 
 /** One person's values on one hub. Empty strings mean "none" (no role held, not exempted, no expiry). */

@@ -12,9 +12,11 @@ import type { WritebackStateRecord } from './writeback-state.ts';
  *
  * - `exempted`: an owner exempted the app member matched to them (exemption not lapsed).
  * - `onboarded`: matched to an app member (role = the member's app role).
- * - `invited`: matched to a pending invite (role = the invited role). An invite that expired or
- *   was declined and was already re-sent once counts as failed (re-sent once, then reported).
- * - `invite_failed`: the latest invite task for them failed, or the case above.
+ * - `invited`: matched to a pending invite (role = the invited role).
+ * - `invite_failed`: the latest invite task for them failed, or their invite expired or was
+ *   declined after it was re-sent once (re-sent once, then reported).
+ * - `lapsed`: their invite expired or was declined (or is past its expiry) and is not re-sent
+ *   yet: no seat and no invitation pending, as the members view says (`lapsed`); role cleared.
  * - `offered`: no seat, and an open offer (a claim team's seat) waits for their claim.
  * - `removed`: deactivated in the IdP, or they held a seat (last written onboarded/invited/exempted,
  *   or `removed` for a seat lost) and no longer do. A `removed` written for a deactivation alone
@@ -82,7 +84,9 @@ function activeValues(s: PersonStanding, inviteFailed: boolean, state: Readonly<
   if (s.standing === 'invited') return v('invited', s.appRole ?? '');
   const lapsed = s.standing === 'invite-lapsed' ? s.invite : undefined;
   if (inviteFailed || (lapsed && lapsed.resendCount >= 1)) return v('invite_failed');
-  if (lapsed) return v('invited', lapsed.role);
+  // Not `invited`: no invitation is pending, and an IdP rule or access review on `invited` took
+  // the person for one with a seat coming (docs/writeback-values.md).
+  if (lapsed) return v('lapsed');
   if (s.standing === 'offered') return v('offered');
   // Their seat is disputed, not gone: the plan neither changes nor removes it until an owner
   // decides (match-members.ts), so the IdP keeps what it was told; "removed" here flipped them to

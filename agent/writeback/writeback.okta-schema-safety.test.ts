@@ -61,7 +61,7 @@ test('okta: the admin\'s required custom attributes stay required when ours are 
   }
 });
 
-const OURS = ['pending', 'offered', 'invited', 'invite_failed', 'onboarded', 'exempted', 'removed'];
+const OURS = ['pending', 'offered', 'invited', 'invite_failed', 'onboarded', 'exempted', 'removed', 'lapsed'];
 const READ_ONLY = [{ principal: 'SELF', action: 'READ_ONLY' }];
 /** Someone outside the hub who holds the old release's value. */
 const bo = { id: '00ubob00000000000002', login: 'bo@example.com', profile: { [attr('status')]: 'matched' } };
@@ -80,7 +80,7 @@ for (const held of [true, false]) {
     try {
       const report = await writeback.run(HUB);
       assert.equal(report.written, 1, report.note);
-      const union = [...old, 'offered', 'invited', 'invite_failed', 'exempted', 'removed'];
+      const union = [...old, 'offered', 'invited', 'invite_failed', 'exempted', 'removed', 'lapsed'];
       const status = okta.state().schema[attr('status')]!;
       assert.deepEqual(status.enum, union, 'no value dropped; ours that were missing come after');
       assert.deepEqual(status.oneOf, [...oneOf, ...union.slice(old.length).map((v) => ({ const: v, title: v }))], 'display names kept, one per value added');

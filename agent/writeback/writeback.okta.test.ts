@@ -51,7 +51,7 @@ test('okta write-back through the real SDK: one schema ensure, one partial updat
     const schemaCalls = okta.calls.filter((c) => c.path === '/api/v1/meta/schemas/user/default');
     assert.deepEqual(schemaCalls.map((c) => [c.method, c.status]), [['GET', 200], ['POST', 400], ['POST', 200]]);
     for (const post of schemaCalls.slice(1)) assert.deepEqual(Object.keys((post.body as any).definitions.custom.properties).sort(), [attr('exemptUntil'), attr('exemption'), attr('role'), attr('status')]);
-    assert.deepEqual(okta.state().schema[attr('status')]!.enum, ['pending', 'offered', 'invited', 'invite_failed', 'onboarded', 'exempted', 'removed']);
+    assert.deepEqual(okta.state().schema[attr('status')]!.enum, ['pending', 'offered', 'invited', 'invite_failed', 'onboarded', 'exempted', 'removed', 'lapsed']);
 
     // One POST per person: by Okta id when externalId is one, else by login.
     const posts = userPosts();

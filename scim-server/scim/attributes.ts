@@ -64,7 +64,7 @@ export const ENTERPRISE_ATTRIBUTES: AttributeDef[] = [
 ];
 
 export const HUB_ATTRIBUTES: AttributeDef[] = [
-  s('status', { mutability: 'readOnly', description: 'How the member relates to the hub: onboarded, guest, unmatched, exempted, pending_invite, offered (a seat offered, waiting for the person to claim it) or not_in_hub.' }),
+  s('status', { mutability: 'readOnly', description: 'How the member relates to the hub: onboarded, guest, unmatched, exempted, pending_invite, lapsed (an invite that expired or was declined: no seat, none pending), offered (a seat offered, waiting for the person to claim it) or not_in_hub.' }),
   s('appRole', { mutability: 'readOnly', description: 'The role the member holds in the hub app, in the app\'s own words (e.g. ADMIN).' }),
   { name: 'exemption', type: 'complex', mutability: 'readOnly', subAttributes: [s('reason', { mutability: 'readOnly' }), { name: 'until', type: 'dateTime', mutability: 'readOnly' }] },
 ];
