@@ -83,7 +83,7 @@ before(async () => {
 });
 after(() => h.close());
 
-test('a mixed batch: one audit entry per person with its outcome, one invite each, no item re-sent', async () => {
+test('a mixed batch: one settling audit entry per person with its outcome (and one `unknown` per lost answer), one invite each, no item re-sent', async () => {
   const ids = Object.keys(PEOPLE).map((name) => `u-${name}`);
   for (const [name, email] of Object.entries(PEOPLE)) await h.directory.createUser(`u-${name}`, email);
   await h.directory.patchGroup('Meta Advertisers', ids);
@@ -100,8 +100,13 @@ test('a mixed batch: one audit entry per person with its outcome, one invite eac
 
   const audit = (await h.agent.api.audit({ hubId: HUB, action: 'invite' })).items;
   const trail = JSON.stringify(audit.map((e) => `${e.subject?.email}: ${e.outcome} (attempt ${String(e.detail?.attempt)}): ${e.why}`));
-  const entries = (email: string) => audit.filter((e) => e.subject?.email === email);
-  for (const email of Object.values(PEOPLE)) assert.equal(entries(email).length, 1, `exactly one invite entry for ${email}: ${trail}`);
+  // One settling entry per person; an attempt whose answer told nothing (code 2, a batch item
+  // left null) also has its own `unknown` entry, once (agent/tasks/operations/lost-answer.ts).
+  const entries = (email: string) => audit.filter((e) => e.subject?.email === email && e.outcome !== 'unknown');
+  const unknown = (email: string) => audit.filter((e) => e.subject?.email === email && e.outcome === 'unknown');
+  for (const email of Object.values(PEOPLE)) assert.equal(entries(email).length, 1, `exactly one settling invite entry for ${email}: ${trail}`);
+  for (const email of [PEOPLE.ada, PEOPLE.ben, PEOPLE.cy]) assert.equal(unknown(email).length, 0, `${email}: answered, no unknown entry: ${trail}`);
+  for (const email of [PEOPLE.dee, PEOPLE.eve]) assert.deepEqual(unknown(email).map((e) => e.detail?.attempt), [1], `${email}: one unknown entry, its first attempt: ${trail}`);
   for (const email of [PEOPLE.ada, PEOPLE.ben]) {
     assert.equal(entries(email)[0]!.outcome, 'ok', trail);
     assert.equal(entries(email)[0]!.detail?.attempt, 1, `${email} invited at the first attempt: ${trail}`);
