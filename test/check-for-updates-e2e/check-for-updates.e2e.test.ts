@@ -92,7 +92,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
         [SANDBOX.employees[2]]: ['unmatched', null], // the contractor invited by hand
         [SANDBOX.employees[3]]: ['onboarded', DIR.dan],
         [`invite:${SANDBOX.pendingInviteId}`]: ['invited', DIR.newHire],
-        [`invite:${SANDBOX.expiredInviteId}`]: ['invited', DIR.lateJoiner],
+        [`invite:${SANDBOX.expiredInviteId}`]: ['lapsed', DIR.lateJoiner], // expired: no seat (security.md 165)
         [`partner:${P.businessId}:${P.users[0]}`]: ['guest', null],
         [`partner:${P.businessId}:${P.users[1]}`]: ['guest', null],
       });

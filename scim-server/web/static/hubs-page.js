@@ -2,7 +2,7 @@
 import { ago, api, badge, base, el, keepFocus, toast, waitForTask, when } from './dashboard.js';
 
 const container = document.getElementById('hubs');
-const STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
+const STATUSES = ['onboarded', 'invited', 'lapsed', 'unmatched', 'guest', 'exempted'];
 /** The last check-for-updates message per hub, kept across re-renders of the cards. */
 const lastStatus = new Map();
 
