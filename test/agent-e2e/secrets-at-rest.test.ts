@@ -16,7 +16,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,7 +41,7 @@ import { composeHubwarden, type Hubwarden } from '../../scim-server/compose.ts';
 import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { createOktaEmulator } from '../emulators/okta/okta-emulator.ts';
 import { until } from './harness.ts';
-import { formsOf } from './secret-scan.ts';
+import { filesUnder, formsOf } from './secret-scan.ts';
 
 /** Every secret of the config. Long, with characters that change under URL and JSON encoding. */
 const SECRETS = {
@@ -260,16 +260,6 @@ after(async () => {
   for (const close of closers) await close().catch(() => {});
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-async function filesUnder(folder: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(folder, { withFileTypes: true })) {
-    const path = join(folder, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(path)));
-    else out.push(path);
-  }
-  return out;
-}
 
 test('the echoed credentials reached what hubwarden stores, redacted', async () => {
   const hook = (await store.get('hookEvents', 'entra-lifecycle', 'tpr-echo'))!;
