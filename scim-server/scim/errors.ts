@@ -43,13 +43,18 @@ export class ScimError extends Error {
 }
 
 /**
- * The store refused the write because the disk refuses writes (nothing was changed): 503 with
+ * The store refused the write (a full disk, an unreachable database: nothing was changed; or a
+ * COMMIT of unknown outcome, `outcomeUnknown`): 503 with
  * Retry-After (RFC 7644 §3.12 lists 503 for a service unavailable; RFC 9110 §10.2.3 Retry-After),
  * so the IdP retries later instead of concluding the change was made or rejected.
  */
 export function storeUnavailable(err: unknown): ScimError | undefined {
   if (!isStoreUnavailable(err)) return undefined;
-  return new ScimError(503, undefined, `hubwarden cannot make changes durable right now (${err.reason}); nothing was changed, retry later`, { 'Retry-After': String(err.retryAfterSeconds) });
+  // A COMMIT whose answer was lost (PostgreSQL's connection went during it) may have been applied:
+  // saying "nothing was changed" there told the IdP a user it then finds (or gets a 409 for) was
+  // never created. Read it before retrying.
+  const outcome = err.outcomeUnknown ? 'it may have been applied: read it before retrying' : 'nothing was changed, retry later';
+  return new ScimError(503, undefined, `hubwarden cannot make changes durable right now (${err.reason}); ${outcome}`, { 'Retry-After': String(err.retryAfterSeconds) });
 }
 
 /**
