@@ -29,6 +29,20 @@ test('an invitation listed as pending past the expiry hubwarden recorded (an app
   assert.deepEqual(findChanges(after, buildSnapshot({ hubId: H, reading: listed, previous: after, startedAt: '2026-11-17T00:00:00.000Z', now: '2026-11-17T00:00:00.000Z' }), true).expiredInvites, [], 'reported once');
 });
 
+test('an invitation found pending in an app that gives no expiry (not sent by hubwarden) lapses its assumed lifetime after it was first seen', () => {
+  const day = 86_400_000;
+  // TikTok lists an invitation made by hand (or before hubwarden) as PENDING, with no time of its own.
+  const listed = reading([{ id: 'bob@example.com', email: 'bob@example.com', role: 'STANDARD', status: 'pending', assumedLifetimeMs: 14 * day }]);
+  const first = buildSnapshot({ hubId: H, reading: listed, previous: empty, startedAt: '2026-11-01T00:00:00.000Z', now: '2026-11-01T00:00:00.000Z' });
+  assert.equal(first.invites[0]!.status, 'pending');
+  assert.equal(first.invites[0]!.expiresAt, '2026-11-15T00:00:00.000Z', 'at least 14 days old by then: first seen + the assumed lifetime');
+  const later = buildSnapshot({ hubId: H, reading: listed, previous: first, startedAt: '2026-11-16T00:00:00.000Z', now: '2026-11-16T00:00:00.000Z' });
+  assert.equal(later.invites[0]!.status, 'expired', 'before: pending for ever, a seat nobody would take, never re-sent');
+  assert.equal(later.invites[0]!.expiresAt, '2026-11-15T00:00:00.000Z', 'not pushed on by each check');
+  const declined = buildSnapshot({ hubId: H, reading: reading([{ id: 'cy@example.com', email: 'cy@example.com', role: 'STANDARD', status: 'declined', assumedLifetimeMs: 14 * day }]), previous: empty, startedAt: '2026-11-01T00:00:00.000Z', now: '2026-11-01T00:00:00.000Z' });
+  assert.equal(declined.invites[0]!.expiresAt, undefined, 'only a pending one is given an expiry');
+});
+
 test('a member the app marks for removal is recorded so (removalPending), and the mark clears when the app lifts it', () => {
   const at = '2026-11-10T00:00:00.000Z';
   const listed = (removalPending?: boolean): AppReading => ({ ...reading([]), members: [{ id: 'm1', email: 'ann@example.com', role: 'EMPLOYEE', ...(removalPending ? { removalPending } : {}) }] });

@@ -168,7 +168,11 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
     // sent by hubwarden", and its re-send count started again.
     const unlisted = unlistedByEmail.get(lower(i.email)!);
     const prev = listed ?? (i.status === 'pending' || unlisted?.id.startsWith(PROVISIONAL_INVITE) ? unlisted : undefined);
-    const expiresAt = i.expiresAt ?? prev?.expiresAt;
+    // An app that gives no expiry (AppInvite.assumedLifetimeMs): an invite first listed now, not
+    // sent by the agent (which records one at sending, snapshot-update.ts), lasts that long from
+    // now. Without it, one made in the app stayed pending for ever: a seat, never re-sent.
+    const assumed = i.status === 'pending' && i.assumedLifetimeMs !== undefined ? new Date(Date.parse(now) + i.assumedLifetimeMs).toISOString() : undefined;
+    const expiresAt = i.expiresAt ?? prev?.expiresAt ?? assumed;
     const status = inviteStatusAt({ status: i.status, expiresAt }, now);
     return unlessUnchanged(listed, withoutUndefined({
       hubId, id: i.id, email: i.email, role: i.role, tasks: i.tasks, status,

@@ -75,6 +75,13 @@ export interface AppInvite {
   status: InviteStatus;
   createdAt?: string;
   expiresAt?: string;
+  /**
+   * For an app that gives its invitations no expiry and keeps a stale one listed as pending
+   * (TikTok): how long hubwarden takes a pending one to last. One the agent did not send (made in
+   * the app) is at least that old once that long has passed since the agent first listed it, and
+   * counts as expired from then on (re-sent once, then lapsed), never pending for ever.
+   */
+  assumedLifetimeMs?: number;
 }
 
 /** A non-human account (Meta: a system user). Never touched by plans. */

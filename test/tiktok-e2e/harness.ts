@@ -52,6 +52,7 @@ export function configText(hubId: string, idp: 'okta' | 'entra', apiBaseUrl: str
 export interface TikTokHarness {
   hubId: string;
   emulator: TikTokEmulator;
+  config: ReturnType<typeof parseConfig>;
   agent: Agent;
   store: Store;
   scim(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -73,22 +74,23 @@ export interface TikTokHarness {
  * within one second made 11 calls against the emulator's 10 a second (TikTok's Basic tier), and a
  * retry's read came back 40100: one more attempt than the case under test makes.
  */
-export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown>; store?: SuiteStore; extraTeams?: unknown[]; front?: express.RequestHandler; freshConnectors?: boolean } = {}): Promise<TikTokHarness> {
+/** `clock`: the agent's and the emulator's time (a test that moves days ahead); `Date.now` by default. */
+export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown>; store?: SuiteStore; extraTeams?: unknown[]; front?: express.RequestHandler; freshConnectors?: boolean; clock?: () => number } = {}): Promise<TikTokHarness> {
   const hubId = `tiktok-${idp}`;
-  const emulator = createTikTokEmulator(o.emulator);
+  const emulator = createTikTokEmulator({ ...(o.clock ? { now: o.clock } : {}), ...o.emulator });
   const api = o.front ? await listenOn(express().use(o.front, emulator.handler), 0, '127.0.0.1') : await emulator.listen(0);
   const config = parseConfig(configText(hubId, idp, api.url, o.safety, o.extraTeams), '/virtual/hubwarden.yaml', { SCIM_TOKEN: 'scim-secret', ENTRA_SECRET: 's', TIKTOK_TOKEN: TIKTOK_SANDBOX.token });
   const connector = createHubConnector(config.file.hubs[0]!, config, { log: silent });
   const { store, dispose } = await (o.store ?? MEMORY_STORE).open();
   const callPace = (store as Store).shared ? fleetCallPace(store) : processCallPace();
-  const agent = createAgent({ config, store, connectorFor: () => (o.freshConnectors ? createHubConnector(config.file.hubs[0]!, config, { log: silent, callPace }) : connector), log: silent, handlers: [checkForUpdatesHandler], auditFile: false, runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 } });
+  const agent = createAgent({ config, store, connectorFor: () => (o.freshConnectors ? createHubConnector(config.file.hubs[0]!, config, { log: silent, callPace }) : connector), log: silent, handlers: [checkForUpdatesHandler], auditFile: false, ...(o.clock ? { clock: o.clock } : {}), runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 } });
   const app = express();
   app.use('/scim/v2', createScimRouter({ config, store, keyring: testKeyring() }));
   const server = await new Promise<import('node:http').Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2/hubs/${hubId}`;
   await agent.start();
   const h: TikTokHarness = {
-    hubId, emulator, agent, store,
+    hubId, emulator, config, agent, store,
     async scim(method, path, body) {
       const res = await fetch(`${base}${path}`, { method, headers: { authorization: 'Bearer scim-secret', 'content-type': 'application/scim+json' }, body: body === undefined ? undefined : JSON.stringify(body) });
       const text = await res.text();

@@ -2,6 +2,7 @@ import type { AppAsset, AppInvite, AppMember, ListingGap } from '../../sdk/hub-m
 import type { TikTokAssetType } from './asset-types.ts';
 import { BC_ROLES } from '../write/roles.ts';
 import { emailKey } from '../../sdk/email-key.ts';
+import { ASSUMED_INVITE_LIFETIME_MS } from '../invite-lifetime.ts';
 
 /** A `/bc/member/get/` row (TikTok API for Business v1.3 member object). */
 export interface MemberRow {
@@ -54,11 +55,23 @@ export function knownRoleOf(row: MemberRow): string | undefined {
   return (BC_ROLES as readonly string[]).includes(row.user_role ?? '') ? row.user_role : undefined;
 }
 
+/**
+ * A row's `user_email` as the connector keeps it: trimmed and lower-cased; blank is no address.
+ * TikTok gives `user_email` as a plain string (the Go SDK's `Member`,
+ * https://github.com/bububa/tiktok-business `model/bc/member_get.go`) and says nothing of its form;
+ * kept as listed, a row's blanks and capitals showed in the record, every summary and audit
+ * subject about the person [INF #72]. Revokes take the `user_email` as listed, read again (#44).
+ */
+export function rowEmail(row: MemberRow): string | undefined {
+  return typeof row.user_email === 'string' && row.user_email.trim() !== '' ? row.user_email.trim().toLowerCase() : undefined;
+}
+
 /** A row of known role (`knownRoleOf`) as a member. */
 export function toMember(row: MemberRow & { user_role: string }): AppMember {
+  const email = rowEmail(row);
   return {
     id: String(row.user_id),
-    ...(row.user_email ? { email: row.user_email } : {}),
+    ...(email ? { email } : {}),
     ...(row.user_name ? { name: row.user_name } : {}),
     role: row.user_role,
   };
@@ -106,11 +119,14 @@ export function ofStatus(row: MemberRow, status: string): MemberRow | undefined 
 
 /** A row of the PENDING or REJECTED listing (its status from `ofStatus`), of known role (`knownRoleOf`). */
 export function toInvite(row: MemberRow & { user_role: string }): AppInvite {
-  const email = row.user_email ?? '';
-  const formerIds = formerInviteIdsOf(email);
+  const listed = row.user_email ?? '';
+  const formerIds = formerInviteIdsOf(listed);
+  const pending = row.relation_status !== 'REJECTED';
   return {
-    id: inviteIdOf(email), ...(formerIds.length > 0 ? { formerIds } : {}),
-    email, role: row.user_role, status: row.relation_status === 'REJECTED' ? 'declined' : 'pending',
+    id: inviteIdOf(listed), ...(formerIds.length > 0 ? { formerIds } : {}),
+    email: rowEmail(row) ?? '', role: row.user_role, status: pending ? 'pending' : 'declined',
+    // TikTok's rows carry no sending time or expiry: one not sent by hubwarden lapses too (#72).
+    ...(pending ? { assumedLifetimeMs: ASSUMED_INVITE_LIFETIME_MS } : {}),
   };
 }
 

@@ -14,6 +14,7 @@ import { tokenStillAdmin } from '../read/credential.ts';
 import { findAssetRow } from '../read/assets.ts';
 import { assertIds } from './ids.ts';
 import { isAlreadyGone } from './gone.ts';
+import { ASSUMED_INVITE_LIFETIME_MS } from '../invite-lifetime.ts';
 
 /**
  * Invitations by email (TikTok API for Business v1.3 `/bc/member/invite/`, `/bc/member/delete/`
@@ -23,14 +24,8 @@ import { isAlreadyGone } from './gone.ts';
  */
 type InviteResult = InviteOutcome;
 
-/**
- * TikTok publishes no validity period for an invitation and keeps an expired one listed as
- * PENDING ("Invitation links stay valid only for a limited time",
- * https://ads.tiktok.com/help/article/how-to-add-members-to-business-center): hubwarden takes an
- * invitation it sent to be stale after 14 days, then re-sends it once (revoke, invite) and
- * reports it after that, rather than showing it as invited for ever [INF] (connector README).
- */
-export const ASSUMED_INVITE_LIFETIME_MS = 14 * 24 * 3_600_000;
+/** How long hubwarden takes an invitation it sent to last (invite-lifetime.ts, README [INF] #41). */
+export { ASSUMED_INVITE_LIFETIME_MS };
 
 export async function invite(ctx: TikTokContext, input: { email: string; role: string; assets?: readonly InviteAsset[]; firstAttempt?: boolean }): Promise<InviteResult> {
   const what = `tiktok-business: invite ${input.email} as ${input.role} to Business Center ${ctx.bcId}`;
