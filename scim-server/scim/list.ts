@@ -87,18 +87,18 @@ function integer(name: string, text: string | undefined, fallback: number): numb
 }
 
 /**
- * `emails[type eq "work"]` asks for `emails` (the MS suite sends it as an attributes value). An
- * extension's schema URN alone (`urn:…:enterprise:2.0:User`) names the whole extension (RFC 7644
- * §3.10: names may be fully qualified): it is the resource's top-level key (RFC 7643 §3.3), so it
- * is kept or dropped as an attribute of that name.
- */
-/**
  * Names one `attributes` or `excludedAttributes` may list. Each is looked for in every resource of
  * the page: 1,000 names on a page of 1,000 users held the event loop 240 ms, and the 16 KB URL
  * takes 4,000. A resource has a few dozen attributes; past this, 400 invalidValue.
  */
 export const MAX_ATTRIBUTE_NAMES = 100;
 
+/**
+ * `emails[type eq "work"]` asks for `emails` (the MS suite sends it as an attributes value). An
+ * extension's schema URN alone (`urn:…:enterprise:2.0:User`) names the whole extension (RFC 7644
+ * §3.10: names may be fully qualified): it is the resource's top-level key (RFC 7643 §3.3), so it
+ * is kept or dropped as an attribute of that name.
+ */
 function attributeList(text: string | undefined): AttrPath[] | undefined {
   if (text === undefined || text.trim() === '') return undefined;
   const paths: AttrPath[] = [];
