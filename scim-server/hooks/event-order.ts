@@ -1,6 +1,6 @@
 import type { PersonChangeOptions } from '../../agent/api.ts';
 import type { Store, Transaction } from '../../agent/store/store.ts';
-import { defineOpenIndex, HOOK_EVENT_TTL_MS, OPEN_INDEX, type HookEventRecord } from './hook-event-record.ts';
+import { defineOpenIndex, HOOK_EVENT_GRACE_MS, HOOK_EVENT_TTL_MS, OPEN_INDEX, type HookEventRecord } from './hook-event-record.ts';
 import { byPublished, suspensionKey, type EventPerson } from './okta-event.ts';
 import { writeInBatches } from '../../agent/store/write-in-batches.ts';
 import { SWEEP_BATCH } from './sweep-batches.ts';
@@ -76,9 +76,10 @@ export function inOrder(record: Readonly<HookEventRecord>, family: OrderFamily, 
  * How long past the week a mark is kept: a delivery whose receipt time was read just before a
  * prune, and written after it, or read on a replica whose clock is behind, is judged by that
  * receipt time (okta-event.ts outOfWindow), so the prune's cutoff must lie that much before any
- * receipt still to come. An hour covers both with room (the window itself allows 5 minutes of skew).
+ * receipt still to come. An hour covers both with room (the window itself allows 5 minutes of
+ * skew); the event ids are kept as long (hook-event-record.ts sweepableAfter).
  */
-export const MARK_GRACE_MS = 3600_000;
+export const MARK_GRACE_MS = HOOK_EVENT_GRACE_MS;
 /**
  * Deletes the marks that can decide nothing any more; returns how many. A mark refuses only an
  * event published before its own; such an event is acted on only if received within

@@ -61,6 +61,27 @@ export function auditSubject(person: { email?: string; userName?: string; extern
 export const HOOK_EVENT_TTL_MS = 7 * 24 * 3600_000;
 
 /**
+ * How long past `published` + HOOK_EVENT_TTL_MS an Okta event's id (and its ordering marks,
+ * event-order.ts) is kept: a replay is refused by the week rule only when received more than the
+ * week after `published` (outOfWindow), and `published` may be up to 5 minutes after the first
+ * receipt; a receipt time read just before a sweep and written after it, or read on a replica
+ * whose clock is behind the sweeping one, is judged by that earlier time. An hour covers these.
+ */
+export const HOOK_EVENT_GRACE_MS = 3600_000;
+
+/**
+ * When a hook event record may be swept: at its `expiresAt` (a week after its receipt), and for an
+ * Okta event not before HOOK_EVENT_GRACE_MS past the week after its `published`, so that any
+ * replay still inside the window finds its id (https://developer.okta.com/docs/concepts/event-hooks/:
+ * delivered at least once).
+ */
+export function sweepableAfter(r: Readonly<Pick<HookEventRecord, 'expiresAt' | 'published'>>): number {
+  const expires = Date.parse(r.expiresAt);
+  const published = Date.parse(r.published ?? '');
+  return Number.isFinite(published) ? Math.max(expires, published + HOOK_EVENT_TTL_MS + HOOK_EVENT_GRACE_MS) : expires;
+}
+
+/**
  * The open records (processing, waiting) by source: what replicas look at every lease period, where
  * reading every record (kept a week) would not do. The key function names no helper
  * (agent/store/postgres/indexes.ts: its source is the definition's hash).

@@ -59,3 +59,26 @@ test('a take of our own lapsed record whose commit is refused leaves the record 
   assert.deepEqual(taken.map((r) => r.id), ['e1'], 'taken back once the store takes writes again');
   events.close();
 });
+
+test('an Okta event id is kept until its replay is refused as out of window (published ahead of receipt; a sweeping replica ahead)', async () => {
+  const { outOfWindow } = await import('./okta-event.ts');
+  const store = new MemoryStore();
+  const t0 = Date.parse('2026-01-01T10:00:00Z');
+  let now = t0;
+  const events = new HookEventLog(store, () => now);
+  // Published 4 minutes after its receipt (a clock ahead at Okta: within the 5 minutes allowed).
+  const ahead = new Date(t0 + 4 * 60_000).toISOString();
+  // Published as received; swept later by a replica whose clock is 10 minutes ahead of ours.
+  const same = new Date(t0).toISOString();
+  await events.claim('okta', 'okta', [{ id: 'ahead', published: ahead }, { id: 'same', published: same }]);
+  for (const id of ['ahead', 'same']) await events.update('okta', id, { state: 'done' });
+  now = t0 + HOOK_EVENT_TTL_MS + 2 * 60_000;
+  await events.sweep(true);
+  now -= 10 * 60_000; // receipts on our replica, 10 minutes behind the sweeping one
+  const replayAt = new Date(now).toISOString();
+  assert.equal(outOfWindow({ published: ahead, receivedAt: replayAt }), undefined, 'the replay is inside the window: only its id stops it');
+  assert.equal(outOfWindow({ published: same, receivedAt: replayAt }), undefined);
+  assert.deepEqual(await events.claim('okta', 'okta', [{ id: 'ahead', published: ahead }, { id: 'same', published: same }]), [], 'both replays found their ids');
+  now = t0 + HOOK_EVENT_TTL_MS + 2 * 3_600_000;
+  assert.equal(await events.sweep(true), 2, 'swept once no receipt can be inside the window');
+});

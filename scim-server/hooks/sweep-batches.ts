@@ -1,7 +1,7 @@
 import { appendAudit, type AuditInput } from '../../agent/audit/audit-log.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { byPartition, writeInBatches } from '../../agent/store/write-in-batches.ts';
-import type { HookEventRecord } from './hook-event-record.ts';
+import { sweepableAfter, type HookEventRecord } from './hook-event-record.ts';
 
 /**
  * Records deleted per transaction by the hourly hook-events sweep (expired hook event records,
@@ -12,7 +12,8 @@ export const SWEEP_BATCH = 500;
 
 /**
  * Deletes the expired hook event records, in transactions of `batch` (writeInBatches); returns
- * how many. Kept: a callout still waiting for its task (needed to resume), and a record `acting`
+ * how many. Expired: past `expiresAt`, and for an Okta event past the week after its `published`
+ * (plus HOOK_EVENT_GRACE_MS: hook-event-record.ts sweepableAfter). Kept: a callout still waiting for its task (needed to resume), and a record `acting`
  * says is being acted on now: deleted under its worker, the outcome's write found no record
  * (nothing written, its audit entry lost) while the sweep audited "nothing done". An expired
  * record still `processing` (every try was told "not now" for a week) goes, and its going is the
@@ -30,9 +31,9 @@ export async function sweepExpiredRecords(
   givenUp: ((r: Readonly<HookEventRecord>) => AuditInput | undefined) | undefined,
   batch = SWEEP_BATCH,
 ): Promise<number> {
-  const cutoff = new Date(now).toISOString();
+  // An Okta event's id stays until a replay of it is refused by the week rule (sweepableAfter).
   const sweepable = (r: Readonly<HookEventRecord> | undefined): r is Readonly<HookEventRecord> =>
-    r !== undefined && r.expiresAt <= cutoff && r.state !== 'waiting' && !acting(r) && !(r.lease && !(Date.parse(r.lease.until) <= now));
+    r !== undefined && sweepableAfter(r) <= now && r.state !== 'waiting' && !acting(r) && !(r.lease && !(Date.parse(r.lease.until) <= now));
   async function* listed(): AsyncIterable<[HookEventRecord['source'], string]> {
     for (const source of (await store.partitions('hookEvents')) as Array<HookEventRecord['source']>) {
       for await (const r of store.list('hookEvents', source)) if (sweepable(r)) yield [source, r.id];
