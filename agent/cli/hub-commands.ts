@@ -4,7 +4,7 @@ import { seg } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
 import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
-import { followTask, pollInterval } from './task-progress.ts';
+import { followTask, pollInterval, taskLine } from './task-progress.ts';
 import { csvForOutput, fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
 import { checkOutcome } from './check-outcome.ts';
 import { itemsOf, stringOf } from './answer.ts';
@@ -60,8 +60,6 @@ function futureUntil(raw: string): string {
 /** The <hub> and <member> arguments of the member commands, as --help describes them. */
 const HUB_ARG = 'hub id';
 const MEMBER_ARG = 'member id (the ID column of hubwarden members <hub>)';
-
-const taskLine = (t: TaskView) => `task ${t.id} ${t.kind}: ${t.status}${t.lastError ? ` (${t.lastError.message})` : ''}`;
 
 /** hubs, check, plan, members, match, unmatch, exempt, remove. */
 export function registerHubCommands(program: Command): void {

@@ -3,7 +3,7 @@ import type { AdminClient } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
 import { fetchPages } from './paging.ts';
 import { fieldIs, isObject, kindOf } from './answer.ts';
-import { unexpectedAnswer } from './output.ts';
+import { inLine, unexpectedAnswer } from './output.ts';
 import { checkTaskText } from './task-progress.ts';
 
 /**
@@ -53,9 +53,10 @@ export async function offboardOutcome(client: AdminClient, task: TaskView, email
   pages.items.forEach((t, i) => checkTaskText(t, `items[${i}].`));
   // A child's error is the server's text: scrubbed as a followed task's is (task-progress.ts).
   const children = pages.items.map((t) => (t.lastError ? { ...t, lastError: { ...t.lastError, message: client.scrub(t.lastError.message) } } : t));
-  const lines = children.map((t) => `  ${String(t.status).padEnd(9)} ${t.kind} ${t.hubId ?? '-'}: ${t.summary}${t.lastError ? `: ${t.lastError.message}` : ''}`);
-  for (const h of result.held ?? []) lines.push(`  held      ${h.hubId}: ${h.summary}: ${h.why}`);
-  for (const r of result.reported ?? []) lines.push(`  reported  ${r.operations} removal(s) added to the deprovisioning report of ${r.hubId} (hubwarden reports --hub ${r.hubId})`);
+  // Each value one line (`inLine`): a summary or why quoting a member's name from the app could hold a line break.
+  const lines = children.map((t) => `  ${inLine(t.status).padEnd(9)} ${inLine(t.kind)} ${inLine(t.hubId ?? '-')}: ${inLine(t.summary)}${t.lastError ? `: ${inLine(t.lastError.message)}` : ''}`);
+  for (const h of result.held ?? []) lines.push(`  held      ${inLine(h.hubId)}: ${inLine(h.summary)}: ${inLine(h.why)}`);
+  for (const r of result.reported ?? []) lines.push(`  reported  ${r.operations} removal(s) added to the deprovisioning report of ${inLine(r.hubId)} (hubwarden reports --hub ${inLine(r.hubId)})`);
   const failed = children.filter((t) => FAILED.has(t.status));
   const audit = `hubwarden audit --email ${email} --action offboard`;
   if (children.length === 0 && (result.reported ?? []).length === 0) {

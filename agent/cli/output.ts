@@ -42,6 +42,13 @@ function cell(value: unknown, header: string, row: number): string {
   return escapeForTerminal(String(value).replace(/\s+/g, ' '));
 }
 
+/**
+ * A server's value written into a line of the human text (a task's summary or error, a held
+ * seat's why): escaped as one line. `print` keeps the line breaks of the text the CLI built, so a
+ * value holding `\n` showed lines of its own under the real ones (a forged `completed remove …`).
+ */
+export const inLine = (value: unknown): string => escapeForTerminal(String(value));
+
 export interface Printer {
   json: boolean;
   /** Prints `data` as JSON, or `human()` as text. */

@@ -4,7 +4,7 @@ import type { AdminClient } from './admin-client.ts';
 import { seg } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
 import { isObject, kindOf, stringOf } from './answer.ts';
-import { unexpectedAnswer } from './output.ts';
+import { inLine, unexpectedAnswer } from './output.ts';
 import { escapeForTerminal } from '../safe-text.ts';
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
@@ -48,6 +48,12 @@ export function checkTaskText(task: unknown, where = ''): void {
     for (const field of ['done', 'total'] as const) if (typeof task.progress[field] !== 'number') throw wrong(`progress.${field}`, task.progress[field], 'a number');
   }
 }
+
+/**
+ * A followed task as one line (`task 7 check: failed (…)`), above what it found: its error is the
+ * app's text (it may quote a member's name), so each value is kept to one line (`inLine`).
+ */
+export const taskLine = (t: TaskView) => `task ${inLine(t.id)} ${inLine(t.kind)}: ${inLine(t.status)}${t.lastError ? ` (${inLine(t.lastError.message)})` : ''}`;
 
 /**
  * Polls `GET /tasks/{id}` until the task finishes, drawing its progress (done/total, phase) as a

@@ -25,8 +25,10 @@ export function csvCell(value: unknown): string {
   // separator is `;` (Excel in most European locales) splits there, and reads a quote that does
   // not open the field as a plain character, so the rest starts a cell (or a row) of its own.
   // The OWASP page above warns of exactly this: a separator inside the value puts a dangerous
-  // character in its middle at the beginning of a cell.
-  text = text.replace(/([;\r\n])(?=[=+\-@\t\r\0])/g, "$1'");
+  // character in its middle at the beginning of a cell. A tab too: a reader told to split at tabs
+  // (LibreOffice's and Excel's text import offer it; a value holding no comma, quote or line
+  // break is written unquoted) starts a cell after each one.
+  text = text.replace(/([;\t\r\n])(?=[=+\-@\t\r\0])/g, "$1'");
   if (/^[=+\-@\t\r\0]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -92,7 +92,7 @@ const okWithoutLookup = (schema: string, description: string) => {
 /** The two list routes that also answer `Accept: text/csv` (csv.ts). */
 const okOrCsv = (schema: string, description: string) => ({
   '200': {
-    description: `${description}; with Accept: text/csv every matching row as RFC 4180 CSV (limit up to ${MAX_EXPORT_ROWS}; cells starting with = + - @ are prefixed with ')`,
+    description: `${description}; with Accept: text/csv every matching row as RFC 4180 CSV (limit up to ${MAX_EXPORT_ROWS}; a cell a spreadsheet would run as a formula, starting with = + - @, tab, CR or NUL, or holding one after a ; tab or line break, gets a ' there)`,
     content: { ...json(schema), 'text/csv': { schema: { type: 'string' } } },
   },
   ...errors,

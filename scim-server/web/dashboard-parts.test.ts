@@ -40,7 +40,7 @@ describe('CSV cells', () => {
     assert.equal(csvCell('=HYPERLINK("x")'), `"'=HYPERLINK(""x"")"`);
     assert.equal(csvCell('@cmd'), "'@cmd");
     assert.equal(csvCell('-1+2'), "'-1+2");
-    assert.equal(csvCell('\t=1+1'), "'\t=1+1");
+    assert.equal(csvCell('\t=1+1'), "'\t'=1+1");
     assert.equal(csvCell('\r=1+1'), `"'\r'=1+1"`);
     // OWASP ASVS 5.0, 1.2.10: a leading NUL too.
     assert.equal(csvCell('\0=cmd|\'/c calc\'!A1'), "'\0=cmd|'/c calc'!A1");
@@ -56,6 +56,15 @@ describe('CSV cells', () => {
     const cells = text.split(/[;\r\n]/);
     assert.deepEqual(cells.filter((c) => /^[=+\-@\t\0]/.test(c)), [], text);
     assert.equal(csvCell('A; B'), 'A; B', 'a plain semicolon is left alone');
+  });
+
+  test('a reader splitting at tabs (a text import told so) meets no formula either; the value stays unquoted RFC 4180', () => {
+    // A name holds no comma, quote or line break, so it is written unquoted: split at tabs, each
+    // tab starts a cell.
+    const text = csvLine(['ana@acme.example', 'Ana\t=cmd|\' /C calc\'!A0', 'Bo\t\t+1', 'Cy\t@SUM(A1)\t-2']);
+    assert.equal(text, "ana@acme.example,Ana\t'=cmd|' /C calc'!A0,Bo\t'\t'+1,Cy\t'@SUM(A1)\t'-2\r\n");
+    assert.deepEqual(text.split(/[\t,]/).filter((c) => /^[=+\-@\t\0]/.test(c)), [], text);
+    assert.equal(csvCell('A\tB'), 'A\tB', 'a plain tab is left alone');
   });
 });
 
