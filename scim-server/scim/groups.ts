@@ -13,7 +13,7 @@ import { excludes, listResponse, parseListQuery, project, projectionOf, queryPar
 import { applyPatch } from './patch/apply.ts';
 import { groupAsScim, groupChanges, groupDiffers, groupFromBody, renderGroup, toGroupRecord } from './resources/group.ts';
 import { bareMembers, type ScimObject } from './resources/normalize.ts';
-import { inScanTurn, scanRecords } from './scan-turns.ts';
+import { visitListed } from './scan-turns.ts';
 import { pruneMarksAfterPush, withdrawAdminGroupOnPush } from '../web/scim-leavers.ts';
 
 /**
@@ -97,13 +97,12 @@ export async function listGroups(h: HubRequest, req: Request, res: Response): Pr
     source = h.store.list('directoryGroups', h.hubId);
   }
   const filter = q.filter;
-  const scan = () => scanRecords(source, (g) => {
+  // A get or an index lookup is a list of a few; the whole hub is read in the hub's turn (scan-turns.ts).
+  await visitListed(h.store, h.hubId, source, (g) => {
     if (!matches(filterView(g), filter)) return;
     if (total >= start && page.length < q.count) page.push(project(renderGroup(g as DirectoryGroupRecord, ctx, withMembers), q));
     total++;
   });
-  // A get or an index lookup is a list of a few; the whole hub is read in the hub's turn (scan-turns.ts).
-  await (Array.isArray(source) ? scan() : inScanTurn(h.store, h.hubId, scan));
   sendScim(res, 200, listResponse(total, q.startIndex, page));
 }
 

@@ -59,3 +59,12 @@ export async function scanRecords<R>(source: AsyncIterable<R> | Iterable<R>, vis
     if (++n % SCAN_SLICE === 0) await pause();
   }
 }
+
+/**
+ * Visits each record of a list request's `source`: a list of a few (a get, an index lookup) at
+ * once; anything else reads the whole hub, so it runs in the hub's scan turn (above).
+ */
+export function visitListed<R>(store: Store, hubId: string, source: AsyncIterable<R> | Iterable<R>, visit: (record: R) => void): Promise<void> {
+  const scan = () => scanRecords(source, visit);
+  return Array.isArray(source) ? scan() : inScanTurn(store, hubId, scan);
+}

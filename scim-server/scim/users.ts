@@ -15,7 +15,7 @@ import { listResponse, parseListQuery, project, projectionOf, queryParams } from
 import { applyPatch } from './patch/apply.ts';
 import { hubStateOf, hubStateOfNewUser } from './resources/hub-state.ts';
 import type { ScimObject } from './resources/normalize.ts';
-import { inScanTurn, scanRecords } from './scan-turns.ts';
+import { visitListed } from './scan-turns.ts';
 import { renderUser, toUserRecord, userChanges, userFromBody, userFromPut } from './resources/user.ts';
 import { endSessionsOfDirectoryUser, pruneMarksAfterPush } from '../web/scim-leavers.ts';
 
@@ -107,13 +107,12 @@ export async function listUsers(h: HubRequest, req: Request, res: Response): Pro
   } else {
     const filter = q.filter;
     const source = await candidates(h, filter);
-    const scan = () => scanRecords(source, (u) => {
+    // An index lookup is a list of a few; anything else reads the whole hub, in the hub's turn (scan-turns.ts).
+    await visitListed(h.store, h.hubId, source, (u) => {
       if (!matches(filterView(u), filter)) return;
       if (total >= start && users.length < q.count) users.push(u);
       total++;
     });
-    // An index lookup is a list of a few; anything else reads the whole hub, in the hub's turn (scan-turns.ts).
-    await (Array.isArray(source) ? scan() : inScanTurn(h.store, h.hubId, scan));
   }
   // The page's hub extensions are read side by side (outside any transaction; at most MAX_COUNT).
   const page = await Promise.all(users.map(async (u) => project(await rendered(h, u as DirectoryUserRecord), q)));
