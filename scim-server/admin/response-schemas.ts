@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Approval, AuditEntry, DeprovisioningReport, HubHealth, HubSummary, MemberView, OfferView, PlannedOperation, TaskRetry, TaskView } from '../../agent/api.ts';
+import { AUDIT_OUTCOMES } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import { DIRECTORY_STATUSES, MEMBER_STATUSES, TASK_STATUSES } from './request-schemas.ts';
 
@@ -156,7 +157,7 @@ export const RemovalDone = named('RemovalDone', z.object({
 export const AuditEntrySchema = named('AuditEntry', z.object({
   seq: count, at: instant, hubId: z.string().optional(), trigger: TriggerSchema, action: z.string(),
   subject: z.object({ email: z.string().optional(), directoryUserId: z.string().optional(), memberId: z.string().optional(), label: z.string().optional() }).strict().optional(),
-  why: z.string(), outcome: z.enum(['ok', 'already-done', 'failed', 'skipped', 'pending', 'unknown'])
+  why: z.string(), outcome: z.enum(AUDIT_OUTCOMES)
     .describe('`unknown`: the change was sent to the app and its answer lost (a timeout, a dropped connection): the app may have made it; a later entry of the same task says what became of it'),
   detail: z.record(z.string(), z.unknown()).optional(), taskId: z.string().optional(),
 }).strict());
