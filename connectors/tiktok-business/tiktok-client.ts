@@ -235,8 +235,10 @@ export class TikTokClient {
   /**
    * When a failed page read may be read again (undefined: never, the caller backs off). A short
    * page is read again at once: rows moved while TikTok answered, not a fault. A service code
-   * (50000, 50002, 51xxx, 52xxx; 40202) means retry with backoff ("Return codes",
-   * https://business-api.tiktok.com/portal/docs?id=1737172488964097): 1 s, then 2 s, ±20 %. A
+   * (50000, 50002, 51xxx, 52xxx; "Return codes",
+   * https://business-api.tiktok.com/portal/docs?id=1737172488964097, gives their meaning, and
+   * hubwarden retries them with backoff, README [INF] #31, #73) or 40202 (the same page: a retry
+   * may resolve it) is read again after 1 s, then 2 s, ±20 %. A
    * lost answer (timeout, dropped socket) waits the same, so a slow server is not hammered. An
    * HTTP 5xx is not read again here: TikTok's advice is to wait about 5 minutes, longer than a
    * read should hang, so it fails `unavailable` with that wait (`retryAfterMs`) and the agent runs

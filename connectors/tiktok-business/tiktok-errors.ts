@@ -13,7 +13,8 @@ import { providerMessage } from '../sdk/redact.ts';
  * - 61000 (blocked for too many requests) → rate-limited with a long wait (1 h): stop calling.
  * - 60001 (maintenance) → rate-limited 5 min: it lifts by itself.
  * - 40007 (object does not exist) → not-found; callers turn it into already-done on removals.
- * - 40050 (duplicate request) → conflict: the first may have applied, so re-read, never resend.
+ * - 40050 (duplicate request) → conflict; that the first may have applied (re-read, never
+ *   resend) is hubwarden's reading, not TikTok's (README [INF] #73).
  * - 40202 (write conflict) → unavailable: TikTok says a retry may resolve it.
  * - 40001 → permission-denied (the token's user is not an admin, the asset is not reachable).
  *   On an asset assign/unassign the writer tells one unreachable asset apart from the token
@@ -191,7 +192,8 @@ export function toConnectorError(failure: TikTokFailure, what: string, rateWaitM
       // raise a ticket if it repeats ("Return codes",
       // https://business-api.tiktok.com/portal/docs?id=1737172488964097): the agent's retry waits
       // at least this long instead of its short backoff. Not for the 5xxxx service codes in an
-      // HTTP 200 envelope: for those the same page says "retry with backoff", no wait given.
+      // HTTP 200 envelope: the page gives those a meaning only, and hubwarden retries them with
+      // its plain backoff (README [INF] #31, #73).
       return new ConnectorError(kind, redact(`${what}: ${kind} (retry in ${Math.ceil(SERVER_FAULT_WAIT_MS / MINUTE)} min): HTTP ${failure.status}`), {
         providerCode: `http ${failure.status}`, retryAfterMs: SERVER_FAULT_WAIT_MS,
       });

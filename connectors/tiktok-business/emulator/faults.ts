@@ -70,9 +70,9 @@ export interface FaultConfig {
   /**
    * The next `calls` (default 1) POSTs whose endpoint matches `match` (default: any) are carried
    * out, and then their answer is lost: the socket is destroyed after the change was made. TikTok
-   * has no idempotency key and warns that a write whose answer was lost (a timeout, a dropped
-   * connection) may have applied ("re-read before retrying", the API's conventions on retries),
-   * which is the case this fault makes happen on demand. A fault of the emulator, not a TikTok
+   * has no idempotency key (the API's conventions on retries), so a write whose answer was lost
+   * (a timeout, a dropped connection) may have applied, and a client reads before it retries
+   * (hubwarden's reading, connector README [INF] #68): the case this fault makes happen on demand. A fault of the emulator, not a TikTok
    * behaviour; its answer codes are not changed.
    */
   lostReply?: { match?: string; calls?: number };

@@ -85,9 +85,9 @@ export async function assignAsset(ctx: TikTokContext, input: { asset: AssetRef; 
       await assign(input.tasks);
     } catch (err) {
       if (!isRefusal(err)) throw err;
-      // 40050, a duplicate request: "the first one may have applied: re-read the state, do not
-      // resend blindly" (Return codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097).
-      // The holding read before the call is stale then: read it again, and send nothing more.
+      // 40050, "a duplicate request was sent" (Return codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097):
+      // an identical earlier request may have applied (hubwarden's reading, README [INF] #73), so
+      // the holding read before the call is stale: read it again, and send nothing more.
       const duplicate = err.providerCode === '40050';
       // Only with a held role to give back: a row showing none could not be restored.
       const was = duplicate ? await heldAccess(ctx, type, input.asset, input.userId, what, true) : held ?? await heldAccess(ctx, type, input.asset, input.userId, what, true);

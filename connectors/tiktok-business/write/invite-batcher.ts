@@ -17,7 +17,7 @@ import { isRefusal } from '../tiktok-errors.ts';
  * address was at fault: one it takes for no `format: email`, or the 4,000-member or 20-admin
  * limit that only some of them overflow. So each of its addresses is sent again once, on its own
  * (through the same pacer and pause), and only the addresses TikTok refuses alone fail. A call
- * answered 40011 (too many ids: split the request) is split the same way.
+ * answered 40011 (too many ids in one request) is split the same way (README [INF] #73).
  */
 export const INVITE_BATCH_LIMIT = 50;
 /** Invite calls in flight at once per Business Center; the rest queue and fill the next call. */
@@ -168,9 +168,9 @@ function byAddress(batch: Waiting[]): Map<string, Waiting[]> {
  * TikTok refused is unknown (one already listed, where TikTok refuses rather than ignores it
  * [INF #12], or one past a limit). One naming `asset_ids` is the call's ad accounts, which every
  * address shares: sending them one by one would be refused the same way. Not 40050 (a duplicate
- * request): "the first one may have applied: re-read the state, do not resend blindly" (Return
- * codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097), so each caller reads
- * its address back (invites.ts sendInvite) instead of being sent again.
+ * request, Return codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097): an
+ * identical earlier request may have applied (hubwarden's reading, README [INF] #73), so each
+ * caller reads its address back (invites.ts sendInvite) instead of being sent again.
  */
 function refusedAsAWhole(err: unknown, batch: Waiting[]): boolean {
   const split = isRefusal(err) && err.providerCode !== '40050' && err.field !== 'asset_ids';
@@ -179,8 +179,8 @@ function refusedAsAWhole(err: unknown, batch: Waiting[]): boolean {
 
 /**
  * 40011, "too many ids in one request" (Return codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097):
- * not applied, and TikTok's advice is to split the request. A call of several addresses is split
- * to one address per call, as a refused one is.
+ * not applied. The page gives no action; hubwarden splits the request (README [INF] #73): a call
+ * of several addresses is sent again one address per call, as a refused one is.
  */
 function tooManyIds(err: unknown): boolean {
   return isConnectorError(err) && err.providerCode === '40011' && err.notApplied === true;

@@ -156,9 +156,9 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string, listedA
       const row = await findRow(ctx, key, what, { thorough: true, strict: true }).catch((recheck: unknown) => { throw markedNotApplied(recheck); });
       return settleRevoke(ctx, { inviteId, email, listedAs, row, err, what, sameSpelling: 'already-done' });
     }
-    // 40050, a duplicate request: "the first one may have applied: re-read the state, do not
-    // resend blindly" (Return codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097).
-    // The invitation no longer listed: the first applied (already-done); accepted meanwhile:
+    // 40050, "a duplicate request was sent" (Return codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097):
+    // an identical earlier request may have applied (hubwarden's reading, README [INF] #73), so the
+    // address is read again and nothing is re-sent blindly. The invitation no longer listed: the first applied (already-done); accepted meanwhile:
     // conflict; still listed: the 40050 stands (not applied) and nothing more is sent now.
     // `strict`: "no longer listed" ends the revoke as done, so a row that may be this address's
     // (no `user_email`, an undocumented state) leaves it unknown, as after a 40007 [INF #66].
