@@ -94,8 +94,7 @@ const RESOLVED_CHECKS: Record<string, (value: string, ref: string) => string | u
 
 /** The check of a resolved secret at `path`, if any. */
 function resolvedProblem(path: string, value: string, ref: string): string | undefined {
-  const check = RESOLVED_CHECKS[path] ?? characterCheckAt(path);
-  return check?.(value, ref);
+  return characterCheckAt(path)?.(value, ref) ?? RESOLVED_CHECKS[path]?.(value, ref);
 }
 
 /**

@@ -76,6 +76,40 @@ describe('secret values a client could never present, or that carry an encoding 
     assert.ok(!problems.join('\n').includes('hook-secret'), problems.join('\n'));
   });
 
+  test('a connector credential or client secret with a line break inside is refused at its key, `file:` or `env:`, never quoting it; a line end after it is not', async () => {
+    const tiktok = (ref: string) => `${hub('env:SCIM')}  - id: tt
+    connector: tiktok-business
+    tiktok: { businessCenterId: "7000000000000000001", accessToken: ${ref} }
+`;
+    const TOKEN = 'tiktok-access-token-0123456789abcdef';
+    await writeFile(join(dir, 'tiktok-two-lines'), `${TOKEN}\nsecond-line-of-notes\n`);
+    await writeFile(join(dir, 'tiktok-crlf-inside'), `${TOKEN.slice(0, 10)}\r\n${TOKEN.slice(10)}\r\n`);
+    await writeFile(join(dir, 'tiktok-one-line'), `${TOKEN}\r\n`);
+    const env = { ADMIN, SCIM, META: 'EAAB-meta\rtoken', OIDC: 'oidc-client-secret\nnext', TT: `${TOKEN}\n` };
+    const problems = problemsOf(tiktok('file:tiktok-two-lines'), file, env)
+      .concat(problemsOf(tiktok('file:tiktok-crlf-inside'), file, env))
+      .concat(problemsOf(hub('env:SCIM').replace('businessId: "1234567890"', 'businessId: "1234567890", accessToken: env:META'), file, env))
+      .concat(problemsOf(`${hub('env:SCIM')}server: { adminTokens: [env:ADMIN], publicUrl: "https://hw.example", oidc: { issuer: "https://idp.example", clientId: c, clientSecret: env:OIDC } }\n`.replace('server: { adminTokens: [env:ADMIN] }\n', ''), file, env));
+    assert.deepEqual(problems.map((p) => p.split(';')[0]), [
+      `hubs[1].tiktok.accessToken: file:tiktok-two-lines holds a line break (U+000A, character ${TOKEN.length + 1} of ${TOKEN.length + 21})`,
+      `hubs[1].tiktok.accessToken: file:tiktok-crlf-inside holds a carriage return ("\\r") (U+000D, character 11 of ${TOKEN.length + 2})`,
+      'hubs[0].meta.accessToken: env:META holds a carriage return ("\\r") (U+000D, character 10 of 15)',
+      'server.oidc.clientSecret: env:OIDC holds a line break (U+000A, character 19 of 23)',
+    ]);
+    assert.match(problems[0]!, /a credential is one line/);
+    assert.ok(!/tiktok-access|second-line|EAAB|oidc-client/.test(problems.join('\n')), problems.join('\n'));
+    // One line with its line end: the file's last one is dropped, an env value's is left for the HTTP client to drop.
+    assert.equal(parseConfig(tiktok('file:tiktok-one-line'), file, env).secret('file:tiktok-one-line').reveal(), TOKEN);
+    assert.equal(parseConfig(tiktok('env:TT'), file, env).secret('env:TT').reveal(), `${TOKEN}\n`);
+  });
+
+  test("an Okta service app's private key (a PEM block) keeps its lines", async () => {
+    const pem = `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(64)}\n${'B'.repeat(20)}\n-----END PRIVATE KEY-----\n`;
+    await writeFile(join(dir, 'okta-key.pem'), pem);
+    const text = `identityProviders: { corp: { kind: okta, orgUrl: "https://acme.okta.example", clientId: app-1, privateKey: file:okta-key.pem } }\n${hub('env:SCIM')}`;
+    assert.equal(parseConfig(text, file, { ADMIN, SCIM }).secret('file:okta-key.pem').reveal(), pem.slice(0, -1));
+  });
+
   test('a connector credential is not held to the bearer token rule (it is not presented to hubwarden)', () => {
     const text = hub('env:SCIM').replace('businessId: "1234567890"', 'businessId: "1234567890", accessToken: env:META');
     const config = parseConfig(text, file, { ADMIN, SCIM, META: 'EAAB token with spaces' });

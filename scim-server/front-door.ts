@@ -19,7 +19,7 @@ export function edgeAnswer(status: number, path: string | undefined, detail: str
   if (path !== undefined && SCIM_PATH.test(path)) {
     return { contentType: SCIM_CONTENT_TYPE, body: JSON.stringify({ schemas: [ERROR_SCHEMA], status: String(status), detail }) };
   }
-  return { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ error: 'bad-request', message: detail }) };
+  return { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ error: status === 501 ? 'not-implemented' : 'bad-request', message: detail }) };
 }
 
 /** `METHOD SP target` at the start of what the parser failed on: the path asked, when it is there (origin or absolute form). */
@@ -32,7 +32,9 @@ const REQUEST_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ (?:https?:\/\/[^/\s?#]*)?(\/[
  * §3, a request-target longer than the server parses) and 431 otherwise (RFC 6585 §5); a request not received within the server's
  * time limits 408 (RFC 9110 §15.5.9); chunk extensions too large 413; anything else unreadable
  * (a bad request line, a character not allowed in a header, Content-Length with Transfer-Encoding,
- * a repeated Content-Length: RFC 9112 §6.3) 400.
+ * a repeated Content-Length: RFC 9112 §6.3) 400. A Transfer-Encoding whose final coding is not
+ * chunked is refused by the parser itself (HPE_INVALID_TRANSFER_ENCODING): 400 and close, as
+ * RFC 9112 §6.1 requires, with a detail naming it.
  */
 export function clientErrorStatus(code: string | undefined, packet: Buffer | undefined): { status: number; detail: string; path: string | undefined } {
   const head = packet ? packet.subarray(0, 2048).toString('latin1') : '';
@@ -44,6 +46,7 @@ export function clientErrorStatus(code: string | undefined, packet: Buffer | und
   }
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, path, detail: 'the request was not received in time' };
   if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return { status: 413, path, detail: 'the chunk extensions are too large' };
+  if (code === 'HPE_INVALID_TRANSFER_ENCODING') return { status: 400, path, detail: 'the request Transfer-Encoding is not valid: chunked must be its final coding (RFC 9112 §6.1)' };
   return { status: 400, path, detail: 'the request could not be read as HTTP/1.1 (RFC 9112)' };
 }
 
@@ -98,7 +101,9 @@ export function answerClientErrors(server: Server): void {
  * which has no body: serve.ts turns that one off). A target in absolute form (`GET http://host/path`)
  * names its own host, which counts instead of the Host header (RFC 9112 §3.2.2): the own-host check
  * of the dashboard (own-host.ts) then judges that host, and the routes, `originalUrl` included, see
- * the path alone. Returns whether the request was answered here.
+ * the path alone. A request body in a transfer coding hubwarden does not implement is a 501
+ * (unknownTransferCoding). Every refusal here closes the connection. Returns whether the request
+ * was answered here.
  */
 export function refusedTarget(req: IncomingMessage, res: ServerResponse): boolean {
   let hosts = 0;
@@ -107,6 +112,8 @@ export function refusedTarget(req: IncomingMessage, res: ServerResponse): boolea
   const path = url.startsWith('/') ? url.split('?')[0] : undefined;
   if (hosts > 1) return refuse(res, path, 'the request has more than one Host header (RFC 9112 §3.2)');
   if (hosts === 0 && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) return refuse(res, path, 'an HTTP/1.1 request must carry a Host header (RFC 9112 §3.2)');
+  const coding = unknownTransferCoding(req.headers['transfer-encoding']);
+  if (coding !== undefined) return refuse(res, path, `the request Transfer-Encoding "${coding}" is not implemented: send the body with chunked alone, or with Content-Length (RFC 9112 §6.1)`, 501);
   if (url.startsWith('/') || url === '*') return false; // origin form, or asterisk form (OPTIONS *, RFC 9112 §3.2.4)
   let target: URL | undefined;
   try {
@@ -122,9 +129,33 @@ export function refusedTarget(req: IncomingMessage, res: ServerResponse): boolea
   return false;
 }
 
-function refuse(res: ServerResponse, path: string | undefined, detail: string): true {
-  const { contentType, body } = edgeAnswer(400, path, detail);
-  res.writeHead(400, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', Connection: 'close' }).end(body);
+/** Transfer codings are case-insensitive tokens (RFC 9112 §7); this is one, parameters aside. */
+const CODING = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,40}$/;
+
+/**
+ * The first transfer coding of a request that hubwarden does not implement, or undefined. Only
+ * chunked is implemented (Node's parser decodes it; nothing here decodes gzip, compress or
+ * deflate), so any other coding, even before a final chunked (which the parser accepts and
+ * de-chunks, handing the routes a body still gzip-encoded), is a 501 (RFC 9112 §6.1: "A server
+ * that receives a request message with a transfer coding it does not understand SHOULD respond
+ * with 501 (Not Implemented)"). The parser already refuses a list whose final coding is not
+ * chunked (400, clientErrorStatus). Empty list elements are skipped (RFC 9110 §5.6.1). The coding
+ * is echoed only when it is a short token, never arbitrary request text.
+ */
+export function unknownTransferCoding(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  for (const element of header.split(',')) {
+    if (element.trim() === '') continue;
+    const name = element.split(';')[0]!.trim().toLowerCase();
+    if (name === 'chunked') continue;
+    return CODING.test(name) ? name : 'unrecognised';
+  }
+  return undefined;
+}
+
+function refuse(res: ServerResponse, path: string | undefined, detail: string, status = 400): true {
+  const { contentType, body } = edgeAnswer(status, path, detail);
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', Connection: 'close' }).end(body);
   return true;
 }
 

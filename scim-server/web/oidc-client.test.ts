@@ -5,17 +5,20 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, createPublicKey } from 'node:crypto';
+import { createHmac, createPublicKey, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { OidcClient, trustedEmail, type PendingLogin } from './oidc-client.ts';
+import { JWKS_COOLDOWN_MS } from './oidc-signing-keys.ts';
 
 interface Behaviour {
   idToken?: Partial<{
     iss: string; aud: string | string[]; nonce: string; expSeconds: number; signWithOtherKey: boolean; email: string; groups: string[]; claims: Record<string, unknown>;
     /** Signed with the next key (kid k2), which the JWKS lists only once `rotated`. */
     nextKey: boolean;
+    /** Signed with the main key but naming a kid no JWKS lists, another for each token. */
+    randomKid: boolean;
     /** A token no IdP key signed: `alg: none`, or HS256 keyed with the IdP's public key (RFC 8725 §2.1, §3.1). */
     forged: 'none' | 'hs256-public-key';
   }>;
@@ -34,6 +37,8 @@ describe('OIDC relying party refuses bad ID tokens', () => {
   const keys = { main: undefined as unknown as CryptoKeyPair, other: undefined as unknown as CryptoKeyPair, next: undefined as unknown as CryptoKeyPair, jwk: undefined as unknown as JWK, nextJwk: undefined as unknown as JWK };
   /** The IdP has published its next signing key (OIDC Core §10.1.1). */
   let rotated = false;
+  /** How many times the JWKS was read. */
+  let jwksReads = 0;
 
   before(async () => {
     keys.main = await generateKeyPair('RS256');
@@ -49,6 +54,7 @@ describe('OIDC relying party refuses bad ID tokens', () => {
           jwks_uri: `${issuer}/jwks`, userinfo_endpoint: `${issuer}/me`, scopes_supported: ['openid', 'email', 'groups'], ...behaviour.metadata,
         });
       }
+      if (req.url === '/jwks') jwksReads += 1;
       if (req.url === '/jwks') return json(200, { keys: rotated ? [keys.jwk, keys.nextJwk] : [keys.jwk] });
       if (req.url === '/me') return json(200, behaviour.userinfo ?? { sub: 'person-1' });
       if (req.url === '/token') {
@@ -61,7 +67,7 @@ describe('OIDC relying party refuses bad ID tokens', () => {
         if (t.email !== undefined) claims.email = t.email;
         if (t.groups) claims.groups = t.groups;
         const now = Math.floor(Date.now() / 1000);
-        const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: t.nextKey ? 'k2' : 'k1' }).setSubject('person-1')
+        const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: t.randomKid ? `random-${randomUUID()}` : t.nextKey ? 'k2' : 'k1' }).setSubject('person-1')
           .setIssuer(t.iss ?? issuer).setAudience(t.aud ?? 'client-1').setIssuedAt(now).setExpirationTime(now + (t.expSeconds ?? 300));
         const idToken = t.forged ? await forge(t.forged, { ...claims, sub: 'person-1', iss: issuer, aud: 'client-1', iat: now, exp: now + 300 })
           : await jwt.sign(t.signWithOtherKey ? keys.other.privateKey : t.nextKey ? keys.next.privateKey : keys.main.privateKey);
@@ -184,18 +190,44 @@ describe('OIDC relying party refuses bad ID tokens', () => {
     });
   }
 
-  test("a key the IdP rotated in is fetched when its kid is first seen (OIDC Core §10.1.1); one it never published stays refused", async (t) => {
+  test("a key the IdP rotated in is fetched when its kid is first seen (OIDC Core §10.1.1), seconds after the last read, not a minute; one it never published stays refused", async (t) => {
     const c = client();
     behaviour = { idToken: {} };
     await c.finish(callback('c'), pending); // the JWKS is read and kept
+    const reads = jwksReads;
     rotated = true;
     t.after(() => { rotated = false; });
-    // openid-client reads the JWKS again for an unknown kid once its copy is a minute old (oauth4webapi's limit).
-    t.mock.timers.enable({ apis: ['Date'], now: Date.now() + 61_000 });
+    // The IdP publishes k2 and signs with it a few seconds after hubwarden's read (before, with
+    // openid-client's own key cache, a kid it did not know was read again only after 60 s).
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() + JWKS_COOLDOWN_MS + 1_000 });
     behaviour = { idToken: { nextKey: true } };
     assert.equal((await c.finish(callback('c'), pending)).sub, 'person-1');
+    assert.equal(jwksReads, reads + 1, 'read once more, for the unknown kid');
     behaviour = { idToken: { signWithOtherKey: true } };
     await assert.rejects(c.finish(callback('c'), pending), /id token refused/);
+  });
+
+  test('ID tokens naming kids no JWKS lists read the JWKS at most once per cool-down, however many arrive', async (t) => {
+    const c = client();
+    behaviour = { idToken: {} };
+    await c.finish(callback('c'), pending);
+    const reads = jwksReads;
+    behaviour = { idToken: { randomKid: true } };
+    const flood = async (n: number) => {
+      const results = await Promise.allSettled(Array.from({ length: n }, () => c.finish(callback('c'), pending)));
+      for (const r of results) assert.match(r.status === 'rejected' ? (r.reason as Error).message : 'signed in', /^oidc: id token refused/);
+    };
+    await flood(20);
+    assert.equal(jwksReads, reads, 'within the cool-down of the last read: not read again');
+    let now = Date.now();
+    t.mock.timers.enable({ apis: ['Date'], now });
+    for (let round = 1; round <= 3; round++) {
+      now += JWKS_COOLDOWN_MS + 1;
+      t.mock.timers.setTime(now);
+      await flood(20);
+      await flood(20);
+      assert.equal(jwksReads, reads + round, `round ${round}: one read for 40 unknown kids`);
+    }
   });
 
   test("the callback's iss (RFC 9207 §2.4) naming another issuer is refused (mix-up, RFC 9700 §4.4); so is none where the IdP promises one", async () => {

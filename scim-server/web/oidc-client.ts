@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import { allowedGroupsNamed } from '../../agent/desired-state/directory-records.ts';
 import { emailKey } from '../../agent/matching/email-key.ts';
+import { idTokenSignatureCheck, type SignatureCheck } from './oidc-signing-keys.ts';
 
 /**
  * The dashboard's OpenID Connect relying party, on `openid-client` (certified by the OpenID
@@ -97,6 +98,8 @@ function failure(step: string, err: unknown): OidcFailure {
 
 export class OidcClient {
   #config?: Promise<oidc.Configuration>;
+  /** The check of ID-token signatures against the IdP's JWKS, made at the first sign-in (oidc-signing-keys.ts). */
+  #signatures?: { jwksUri: string; check: SignatureCheck };
   readonly #issuer: URL;
 
   constructor(private readonly s: OidcSettings) {
@@ -116,9 +119,9 @@ export class OidcClient {
       const auth = methods.includes('client_secret_basic') ? oidc.ClientSecretBasic(this.s.clientSecret) : oidc.ClientSecretPost(this.s.clientSecret);
       const config = new oidc.Configuration(server, this.s.clientId, undefined, auth);
       if (insecure) oidc.allowInsecureRequests(config);
-      // Verify the ID token's signature against the IdP's JWKS even though it came straight from
-      // the token endpoint (OIDC Core §3.1.3.7 step 6 would let TLS stand in for it).
-      oidc.enableNonRepudiationChecks(config);
+      // The ID token's signature is verified against the IdP's JWKS (finish, signatureCheck), not
+      // by openid-client's enableNonRepudiationChecks: its key cache reads the JWKS again for an
+      // unknown kid only once its copy is 60 s old, which failed a sign-in with a key just published.
       config.timeout = TIMEOUT_S;
       return config;
     })().catch((err) => {
@@ -126,6 +129,26 @@ export class OidcClient {
       throw err;
     });
     return this.#config;
+  }
+
+  /**
+   * The signature check for the IdP's `jwks_uri` (OIDC Discovery §3, REQUIRED), kept across sign-ins
+   * so its copy of the keys is too; https unless the issuer is on this machine, as the issuer.
+   */
+  #signatureCheck(config: oidc.Configuration): SignatureCheck {
+    const jwksUri = config.serverMetadata().jwks_uri;
+    const kept = this.#signatures;
+    if (kept !== undefined && kept.jwksUri === jwksUri) return kept.check;
+    if (typeof jwksUri !== 'string') throw new OidcFailure('oidc: id token refused: the IdP\'s discovery names no jwks_uri (OIDC Discovery §3)', false);
+    let url: URL;
+    try {
+      url = new URL(jwksUri);
+    } catch {
+      throw new OidcFailure('oidc: id token refused: the IdP\'s jwks_uri is not a URL', false);
+    }
+    if (url.protocol !== 'https:' && !(isLoopback(url) && isLoopback(this.#issuer))) throw new OidcFailure('oidc: id token refused: the IdP\'s jwks_uri must use https (plain http only on 127.0.0.1 or localhost)', false);
+    this.#signatures = { jwksUri, check: idTokenSignatureCheck(url, TIMEOUT_S * 1000) };
+    return this.#signatures.check;
   }
 
   /** The IdP URL to send the browser to, and what the callback will need. */
@@ -153,6 +176,9 @@ export class OidcClient {
     const tokens = await oidc.authorizationCodeGrant(config, callback, {
       pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce, idTokenExpected: true,
     }).catch((err) => { throw failure(isTokenEndpointError(err) ? 'token exchange' : 'id token refused', err); });
+    // Verify the ID token's signature against the IdP's JWKS even though it came straight from
+    // the token endpoint (OIDC Core §3.1.3.7 step 6 would let TLS stand in for it).
+    await this.#signatureCheck(config)(tokens.id_token!).catch((err) => { throw failure('id token refused', err); });
     const idToken = tokens.claims()!;
     refuseOtherParties(idToken, this.s.clientId);
     let claims: Record<string, unknown> = idToken;

@@ -106,6 +106,45 @@ describe('what the parser refuses is answered with a body, never a bare status o
   }
 });
 
+describe('transfer codings other than chunked (RFC 9112 §6.1)', () => {
+  const user = (name: string) => JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `${name}@example.com` });
+  const chunked = (json: string) => `${json.length.toString(16)}\r\n${json}\r\n0\r\n\r\n`;
+  const post = (path: string, te: string, json: string, auth = SCIM_AUTH) =>
+    raw(`POST ${path} HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/scim+json\r\nTransfer-Encoding: ${te}\r\n\r\n${chunked(json)}`);
+
+  test('gzip before a final chunked is a 501 SCIM error naming the coding, the connection closed, nothing created', async () => {
+    const r = await post('/scim/v2/hubs/hub-a/Users', 'gzip, chunked', user('te-gzip'));
+    assert.equal(status(r), 501);
+    assert.match(header(r, 'content-type')!, /^application\/scim\+json/);
+    assert.equal(body(r).status, '501');
+    assert.match(String(body(r).detail), /"gzip" is not implemented/);
+    assert.equal(header(r, 'connection'), 'close');
+    assert.ok(r.closed, 'closed, not left open for the rest of the body');
+    const list = await raw(`GET /scim/v2/hubs/hub-a/Users?filter=${encodeURIComponent('userName eq "te-gzip@example.com"')} HTTP/1.1\r\nHost: x\r\n${SCIM_AUTH}Connection: close\r\n\r\n`);
+    assert.equal(body(list).totalResults, 0, 'the request never reached the routes');
+  });
+
+  test('the same coding on a second Transfer-Encoding line, or outside SCIM, is a 501 too', async () => {
+    const twoLines = await post('/scim/v2/hubs/hub-a/Users', 'gzip\r\nTransfer-Encoding: chunked', user('te-two-lines'));
+    assert.equal(status(twoLines), 501);
+    assert.ok(twoLines.closed);
+    const admin = await post('/api/v1/hubs', 'deflate;q=1, chunked', '{}', `Authorization: Bearer ${ENV.ADMIN_TOKEN}\r\n`);
+    assert.equal(status(admin), 501);
+    assert.match(header(admin, 'content-type')!, /^application\/json/);
+    assert.equal(body(admin).error, 'not-implemented');
+    assert.ok(admin.closed);
+  });
+
+  test('chunked not last is a 400 naming Transfer-Encoding, and closed; chunked alone is still taken', async () => {
+    const r = await post('/scim/v2/hubs/hub-a/Users', 'chunked, gzip', user('te-not-last'));
+    assert.equal(status(r), 400);
+    assert.match(String(body(r).detail), /Transfer-Encoding/);
+    assert.ok(r.closed);
+    const ok = await raw(`POST /scim/v2/hubs/hub-a/Users HTTP/1.1\r\nHost: x\r\n${SCIM_AUTH}Content-Type: application/scim+json\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n${chunked(user('te-chunked'))}`);
+    assert.equal(status(ok), 201);
+  });
+});
+
 describe('slow clients are cut (slowloris)', () => {
   test('headers sent a byte at a time get a 408 once the headers limit passes', async () => {
     const request = `GET /scim/v2/hubs/hub-a/Users HTTP/1.1\r\nHost: x\r\n${SCIM_AUTH}\r\n`;
