@@ -132,6 +132,11 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
   };
   router.all(`${base}/Bulk`, handle(notImplemented('Bulk operations (RFC 7644 §3.7) are not supported; send each change to /Users or /Groups')));
   for (const at of ['', '/Users', '/Groups']) router.post(`${base}${at}/.search`, handle(notImplemented('POST /.search (RFC 7644 §3.4.3) is not supported; query with GET /Users or /Groups and a filter')));
+  // /Me, the authenticated subject's own resource (RFC 7644 §3.11): a bearer token here names a
+  // hub's IdP, never a user, and "A service provider that does NOT support this feature SHOULD
+  // respond with HTTP status code 501". It answered the 404 of a wrong URL. Okta does not use it
+  // (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
+  router.all([`${base}/Me`, `${base}/Me/*rest`], handle(notImplemented('/Me (RFC 7644 §3.11) is not supported: the credential names a hub\'s identity provider, not a user; use /Users/{id}')));
 
   // A method an endpoint does not offer (`PUT /Users`, `POST /Users/{id}`, `DELETE /Groups`):
   // 405 with the methods it does offer in Allow (RFC 9110 §15.5.6: a 405 "MUST" carry Allow), the
