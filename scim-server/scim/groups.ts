@@ -9,6 +9,7 @@ import { updateInTurn } from './group-turns.ts';
 import { invalidValue, notFound, uniqueness } from './errors.ts';
 import { assertSchemas } from './input-checks.ts';
 import { matches, requiredEquality } from './filter/evaluate.ts';
+import type { Filter } from './filter/parse.ts';
 import { excludes, listResponse, parseListQuery, project, projectionOf, queryParams } from './list.ts';
 import { applyPatch } from './patch/apply.ts';
 import { groupAsScim, groupChanges, groupDiffers, groupFromBody, renderGroup, toGroupRecord } from './resources/group.ts';
@@ -88,11 +89,14 @@ export async function listGroups(h: HubRequest, req: Request, res: Response): Pr
   let source: AsyncIterable<Readonly<DirectoryGroupRecord>> | Iterable<Readonly<DirectoryGroupRecord>>;
   const id = requiredEquality(q.filter, 'id');
   const name = requiredEquality(q.filter, 'displayName');
+  let member: string | undefined;
   if (id !== undefined) {
     const g = await h.store.get('directoryGroups', h.hubId, id);
     source = g ? [g] : [];
   } else if (name !== undefined) {
     source = (await h.store.lookup('directoryGroups', INDEX.groupByDisplayName, key(h.hubId, name))).filter((g) => g.hubId === h.hubId);
+  } else if ((member = requiredMember(q.filter)) !== undefined) {
+    source = await groupsOfMember(h, member);
   } else {
     source = h.store.list('directoryGroups', h.hubId);
   }
@@ -104,6 +108,34 @@ export async function listGroups(h: HubRequest, req: Request, res: Response): Pr
     total++;
   });
   sendScim(res, 200, listResponse(total, q.startIndex, page));
+}
+
+/**
+ * A member every match must have: `members[value eq "u"]`, `members.value eq "u"` or
+ * `members eq "u"` (a complex value compares its `value`), at the top or under `and`: the
+ * look-up of a user's groups that the SCIM checklist both IdPs are held to names
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups).
+ */
+export function requiredMember(filter: Filter): string | undefined {
+  if (filter.op === 'and') return requiredMember(filter.left) ?? requiredMember(filter.right);
+  if (!('path' in filter) || filter.path.schema !== undefined || filter.path.attr.toLowerCase() !== 'members') return undefined;
+  if (filter.op === 'valuePath') return requiredEquality(filter.filter, 'value');
+  if (filter.op === 'eq' && (filter.path.sub === undefined || filter.path.sub.toLowerCase() === 'value') && typeof filter.value === 'string') return filter.value;
+  return undefined;
+}
+
+/**
+ * The groups holding `member`, from the members index (filed by each member's value as stored:
+ * the id of a user of the hub, a lower-case UUID, users.ts). `members.value` is caseExact false
+ * (RFC 7643 §8.7.1), so the value is looked up as sent and lower-cased; the filter decides. Read
+ * as a scan, the look-up went in the hub's scan turns (scan-turns.ts: two at a time, then 429).
+ */
+async function groupsOfMember(h: HubRequest, member: string): Promise<Array<Readonly<DirectoryGroupRecord>>> {
+  const found = new Map<string, Readonly<DirectoryGroupRecord>>();
+  for (const value of new Set([member, member.toLowerCase()])) {
+    for (const g of await h.store.lookup('directoryGroups', INDEX.groupsByMember, `${h.hubId}\u0000${value}`)) if (g.hubId === h.hubId) found.set(g.id, g);
+  }
+  return [...found.values()];
 }
 
 export async function getGroup(h: HubRequest, req: Request, res: Response): Promise<void> {

@@ -8,7 +8,7 @@ const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
 /**
  * A method an endpoint does not offer is a 405 with Allow (RFC 9110 §15.5.6), its body the
- * RFC 7644 §3.12 error; a path no endpoint has stays a 404, Bulk and /.search their 501.
+ * RFC 7644 §3.12 error; a path no endpoint has stays a 404, Bulk, /.search and /Me their 501.
  */
 describe('SCIM: methods an endpoint does not offer', () => {
   let app: ScimTestApp;
@@ -56,6 +56,20 @@ describe('SCIM: methods an endpoint does not offer', () => {
     }
     assert.equal((await scimRequest(app, 'alpha', 'POST', '/Bulk', { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [] })).status, 501);
     assert.equal((await scimRequest(app, 'alpha', 'POST', '/Users/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'] })).status, 501);
+  });
+
+  test('/Me (RFC 7644 §3.11), which a hub\'s credential cannot serve: 501 with a SCIM error body for every method, after the token; nothing written', async () => {
+    for (const [method, path] of [['GET', '/Me'], ['GET', '/me'], ['PUT', '/Me'], ['PATCH', '/Me'], ['DELETE', '/Me'], ['POST', '/Me'], ['GET', '/Me/'], ['GET', '/Me/groups']]) {
+      const body = ['PUT', 'POST'].includes(method!) ? { schemas: [USER], userName: 'me@example.com' } : method === 'PATCH' ? { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] } : undefined;
+      const reply = await scimRequest(app, 'alpha', method!, path!, body);
+      assert.equal(reply.status, 501, `${method} ${path}: ${reply.text}`);
+      assert.deepEqual([reply.body.schemas, reply.body.status], [[ERROR], '501']);
+      assert.match(reply.body.detail, /RFC 7644 §3\.11/);
+      assert.match(reply.headers.get('content-type') ?? '', /^application\/scim\+json/);
+    }
+    // The credential first (one try: wrong ones are budgeted per address, auth-failures.ts).
+    assert.equal((await scimRequest(app, 'alpha', 'GET', '/Me', undefined, { authorization: 'Bearer wrong' })).status, 401);
+    assert.equal((await collect(app.store.list('directoryUsers', 'alpha'))).length, 0);
   });
 
   test('without the hub\'s token a wrong method is still a 401 first', async () => {

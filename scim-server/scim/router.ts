@@ -52,6 +52,18 @@ export function defineScimIndexes(store: Store): void {
   });
 }
 
+/**
+ * RFC 7644 §4: on the discovery endpoints, paging and sorting "SHALL be ignored", and "If a
+ * "filter" is provided, the service provider SHOULD respond with HTTP status code 403 (Forbidden)
+ * to ensure that clients cannot incorrectly assume that any matching conditions specified in a
+ * filter are true". Answered with the whole list, `GET /Schemas?filter=id eq "…"` read as a match
+ * of every schema. An empty `filter=` is no filter, as on /Users (list.ts).
+ */
+function refuseDiscoveryFilter(req: Request): void {
+  const given = Object.entries(req.query ?? {}).some(([k, v]) => k.toLowerCase() === 'filter' && !(typeof v === 'string' && v.trim() === ''));
+  if (given) throw new ScimError(403, undefined, 'the discovery endpoints take no filter (RFC 7644 §4): GET them without one and pick from the whole answer');
+}
+
 /** Warnings a minute about requests for hubs not in the config (router below). */
 const UNKNOWN_HUB_WARNINGS = 10;
 
@@ -88,23 +100,27 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
   }, auth.middleware(), scimBody());
 
   const base = '/hubs/:hubId';
-  const spc: Handler = (h, _req, res) => sendScim(res, 200, serviceProviderConfig(h.hubBaseUrl));
+  const spc: Handler = (h, req, res) => (refuseDiscoveryFilter(req), sendScim(res, 200, serviceProviderConfig(h.hubBaseUrl)));
   router.get(`${base}/ServiceProviderConfig`, handle(spc));
   router.get(`${base}/serviceConfiguration`, handle(spc));
-  router.get(`${base}/ResourceTypes`, handle((h, _req, res) => {
+  router.get(`${base}/ResourceTypes`, handle((h, req, res) => {
+    refuseDiscoveryFilter(req);
     const list = resourceTypes(h.hubBaseUrl);
     sendScim(res, 200, listResponse(list.length, 1, list));
   }));
   router.get(`${base}/ResourceTypes/:id`, handle((h, req, res) => {
+    refuseDiscoveryFilter(req);
     const found = resourceTypes(h.hubBaseUrl).find((r) => String(r.id).toLowerCase() === String(req.params.id).toLowerCase());
     if (!found) throw notFound(`no resource type "${req.params.id}"`);
     sendScim(res, 200, found);
   }));
-  router.get(`${base}/Schemas`, handle((h, _req, res) => {
+  router.get(`${base}/Schemas`, handle((h, req, res) => {
+    refuseDiscoveryFilter(req);
     const list = schemas(h.hubBaseUrl);
     sendScim(res, 200, listResponse(list.length, 1, list));
   }));
   router.get(`${base}/Schemas/:id`, handle((h, req, res) => {
+    refuseDiscoveryFilter(req);
     const found = schemas(h.hubBaseUrl).find((s) => String(s.id).toLowerCase() === String(req.params.id).toLowerCase());
     if (!found) throw notFound(`no schema "${req.params.id}"`);
     sendScim(res, 200, found);
@@ -132,6 +148,11 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
   };
   router.all(`${base}/Bulk`, handle(notImplemented('Bulk operations (RFC 7644 §3.7) are not supported; send each change to /Users or /Groups')));
   for (const at of ['', '/Users', '/Groups']) router.post(`${base}${at}/.search`, handle(notImplemented('POST /.search (RFC 7644 §3.4.3) is not supported; query with GET /Users or /Groups and a filter')));
+  // /Me, the authenticated subject's own resource (RFC 7644 §3.11): a bearer token here names a
+  // hub's IdP, never a user, and "A service provider that does NOT support this feature SHOULD
+  // respond with HTTP status code 501". It answered the 404 of a wrong URL. Okta does not use it
+  // (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
+  router.all([`${base}/Me`, `${base}/Me/*rest`], handle(notImplemented('/Me (RFC 7644 §3.11) is not supported: the credential names a hub\'s identity provider, not a user; use /Users/{id}')));
 
   // A method an endpoint does not offer (`PUT /Users`, `POST /Users/{id}`, `DELETE /Groups`):
   // 405 with the methods it does offer in Allow (RFC 9110 §15.5.6: a 405 "MUST" carry Allow), the
