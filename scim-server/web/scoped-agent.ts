@@ -8,7 +8,7 @@ import { Problem } from '../admin/problem.ts';
 import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import type { Operation } from '../../agent/plan/operation.ts';
-import { approvalRankOptions } from './approval-rank.ts';
+import { approveRanked } from './approval-rank.ts';
 import { applyReportRanked } from './report-rank.ts';
 import type { ReadView } from '../../agent/store/store.ts';
 
@@ -372,8 +372,8 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       }
       // Approving runs the plan's removals: not a manager's when one takes from an owner (approval-rank.ts).
       if (decision !== 'approve' || !ranked(v, hubId)) return agent.decideApproval(approvalId, decision, trigger);
-      const rank = { agent, holdersOf, operations: directory?.approvalOperations?.bind(directory), refused: directory?.refused?.bind(directory), aboveViewer: (hub: string, holder: string, what: string) => aboveViewer(v, hub, holder, what) };
-      return agent.decideApproval(approvalId, decision, trigger, await approvalRankOptions(rank, hubId, approvalId, trigger));
+      const rank = { agent, holdersOf, operations: directory?.approvalOperations?.bind(directory), refused: directory?.refused?.bind(directory), aboveViewer: (hub: string, holder: string, what: string, view?: ReadView) => aboveViewer(v, hub, holder, what, view) };
+      return approveRanked(rank, hubId, approvalId, trigger, (options) => agent.decideApproval(approvalId, decision, trigger, options));
     },
 
     // Person-wide: administrators only (a person claims their own offers on My access).
