@@ -110,9 +110,9 @@ export function createMemberService({ config, store, log, clock = () => new Date
         if (!(await registerGuest(tx, hub, input ?? {}, trigger, clock()))) await requestReconcile(tx, hubId, trigger, 'guest registered');
       });
     },
-    async removeMember(hubId, memberId, trigger): Promise<TaskView> {
+    async removeMember(hubId, memberId, trigger, options): Promise<TaskView> {
       const hub = hubOf(hubId);
-      const task = await removeAsOwner(store, hub, memberId, trigger, clock);
+      const task = await removeAsOwner(store, hub, memberId, trigger, clock, options);
       log.info(`members: hub ${hubId}: ${task.summary} queued`, { hubId, memberId, taskId: task.id });
       return toTaskView(task);
     },

@@ -10,6 +10,7 @@ import type { Trigger } from '../../agent/desired-state/delta.ts';
 import type { Operation } from '../../agent/plan/operation.ts';
 import { approveRanked } from './approval-rank.ts';
 import { applyReportRanked } from './report-rank.ts';
+import { removeRanked } from './removal-rank.ts';
 import type { ReadView } from '../../agent/store/store.ts';
 
 /**
@@ -268,15 +269,9 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     },
     async removeMember(hubId, memberId, trigger) {
       const v = check(hubId);
-      // The rank rule of matching, for removals: a manager does not take away the seat of an owner
-      // (an owner's seat often holds the app's admin role). Whose seat it is: whom it is matched
-      // to, with their rank from their groups, as for a match. Removing one's own seat stays theirs.
-      if (ranked(v, hubId)) {
-        const row = await agent.member(hubId, memberId);
-        const holders = holdersOf(row);
-        await refuseAboveViewer(v, hubId, holders, 'remove the seat of', trigger, (holder) => ({ action: 'remove-member', asked: `remove ${row!.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
-      }
-      return agent.removeMember(hubId, memberId, trigger);
+      // The rank rule of matching, for removals, checked again as the removal is queued (removal-rank.ts).
+      if (!ranked(v, hubId)) return agent.removeMember(hubId, memberId, trigger);
+      return removeRanked({ agent, holdersOf, refuse, aboveViewer: (hub, holder, what, view) => aboveViewer(v, hub, holder, what, view) }, hubId, memberId, trigger);
     },
     async registerGuest(hubId, input, trigger) {
       const v = check(hubId);

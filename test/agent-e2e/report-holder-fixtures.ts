@@ -1,8 +1,8 @@
 /**
  * The world of the report-holder tests (report-holder-rank, report-holder-race): a Meta hub with
  * owners, managers and report confirmation, the dashboard's routes over the real agent, and the
- * seat both tests start from. The agent the dashboard sees runs `atApply` once when an apply or an
- * approval decision reaches it, before the agent's own transaction (the race tests commit a re-match there).
+ * seat both tests start from. The agent the dashboard sees runs `atApply` once when an apply, an
+ * approval decision or a removal reaches it, before the agent's own transaction (the race tests commit a re-match there).
  */
 import { after, before } from 'node:test';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
@@ -21,7 +21,7 @@ export interface ReportHolderWorld {
   readonly call: ReturnType<typeof dashboardCaller>;
   /** Whether the emulator still has this member (their seat). */
   inMeta(memberId: string): boolean;
-  /** Runs once when the dashboard's next apply (or approval decision) reaches the agent. */
+  /** Runs once when the dashboard's next apply (or approval decision, or removal) reaches the agent. */
   atApply: (() => Promise<void>) | undefined;
 }
 
@@ -56,7 +56,7 @@ export function reportHolderWorld(name: string, safety = '{ settleSeconds: 1, re
     const api = h.agent.api;
     const agent: AgentApi = new Proxy(api, {
       get(target, prop, receiver) {
-        if (prop === 'applyReport' || prop === 'decideApproval') {
+        if (prop === 'applyReport' || prop === 'decideApproval' || prop === 'removeMember') {
           return async (...args: unknown[]) => {
             const hook = world.atApply;
             world.atApply = undefined;
