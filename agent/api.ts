@@ -246,8 +246,9 @@ export interface AgentApi {
 
   members(hubId: string, query: MemberQuery): Promise<MemberPage>;
   member(hubId: string, memberId: string): Promise<MemberView | undefined>;
-  matchMember(hubId: string, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger): Promise<MemberDecision>;
-  unmatchMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberDecision>;
+  /** `options.within`: a caller's check run first in the decision's transaction (the dashboard's rank rule, scim-server/web/removal-rank.ts); as for unmatchMember. */
+  matchMember(hubId: string, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger, options?: PersonChangeOptions): Promise<MemberDecision>;
+  unmatchMember(hubId: string, memberId: string, trigger: Trigger, options?: PersonChangeOptions): Promise<MemberDecision>;
   exemptMember(hubId: string, memberId: string, input: { reason: string; until?: string }, trigger: Trigger): Promise<MemberDecision>;
   /** Ends an exemption now; refused (conflict) when the member is not exempted. */
   unexemptMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberView>;

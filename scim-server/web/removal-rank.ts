@@ -1,4 +1,4 @@
-import type { AgentApi, MemberView, TaskView } from '../../agent/api.ts';
+import type { AgentApi, MemberView, PersonChangeOptions, TaskView } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import { seatHoldersIn } from '../../agent/members/seat-holders.ts';
 import type { ReadView } from '../../agent/store/store.ts';
@@ -18,7 +18,9 @@ import type { Refusal } from './scoped-agent.ts';
  * row to a hub owner committed between the first check and the removal was not seen by the first,
  * and the owner's removal (forced: run without a re-plan) took the owner's seat. Either refusal is
  * the same audited 403 (who asked, which seat, whose, the rule), audited once: the one inside the
- * transaction after the transaction ended (nothing of it committed). As report-rank.ts does.
+ * transaction after the transaction ended (nothing of it committed). As report-rank.ts does. A
+ * match to someone else and an un-match take the seat from its holder as a removal does, and are
+ * checked inside their transaction the same way (`holdersCheckedWithin`, scoped-agent.ts).
  */
 export interface RemovalRankDeps {
   agent: Pick<AgentApi, 'member' | 'removeMember'>;
@@ -39,21 +41,35 @@ class RefusedWithin extends Error {
 /** Removes `memberId` of `hubId` (a hub the viewer manages) as a ranked viewer may. */
 export async function removeRanked(d: RemovalRankDeps, hubId: string, memberId: string, trigger: Trigger): Promise<TaskView> {
   const row = await d.agent.member(hubId, memberId);
-  const refusalOf = async (holders: readonly string[], view?: ReadView): Promise<Refusal | undefined> => {
-    for (const holder of holders) {
-      const rule = await d.aboveViewer(hubId, holder, 'remove the seat of', view);
-      if (rule) return { action: 'remove-member', asked: `remove ${row?.email ?? memberId}`, subject: { memberId, ...(row?.email ? { email: row.email } : {}), directoryUserId: holder }, rule };
-    }
-    return undefined;
-  };
-  const first = await refusalOf(d.holdersOf(row));
+  const refusal = (holder: string): Omit<Refusal, 'rule'> => ({ action: 'remove-member', asked: `remove ${row?.email ?? memberId}`, subject: { memberId, ...(row?.email ? { email: row.email } : {}), directoryUserId: holder } });
+  const first = await refusalAmong(d, hubId, d.holdersOf(row), 'remove the seat of', refusal);
   if (first) throw await d.refuse(hubId, first, trigger);
+  return holdersCheckedWithin(d, hubId, memberId, 'remove the seat of', trigger, refusal, (options) => d.agent.removeMember(hubId, memberId, trigger, options));
+}
+
+/** The refusal for the first of `holders` ranked above the viewer (`what`: "remove the seat of"), else undefined. */
+async function refusalAmong(d: Pick<RemovalRankDeps, 'aboveViewer'>, hubId: string, holders: readonly string[], what: string, refusal: (holder: string) => Omit<Refusal, 'rule'>, view?: ReadView): Promise<Refusal | undefined> {
+  for (const holder of holders) {
+    const rule = await d.aboveViewer(hubId, holder, what, view);
+    if (rule) return { ...refusal(holder), rule };
+  }
+  return undefined;
+}
+
+/**
+ * Runs a ranked viewer's decision about row `memberId` (`call`: the agent's removal, match or
+ * un-match, given the options) with the rank rule checked again inside its transaction: whom the
+ * row is matched to there (but `spare`: a match's own target), each ranked no higher than the
+ * viewer. A refusal there commits nothing; it is audited once the transaction ended, and thrown as
+ * the 403 the first check throws.
+ */
+export async function holdersCheckedWithin<T>(d: Pick<RemovalRankDeps, 'aboveViewer' | 'refuse'>, hubId: string, memberId: string, what: string, trigger: Trigger, refusal: (holder: string) => Omit<Refusal, 'rule'>, call: (options: PersonChangeOptions) => Promise<T>, spare?: string): Promise<T> {
   try {
-    return await d.agent.removeMember(hubId, memberId, trigger, {
+    return await call({
       async within(tx) {
-        const now = await seatHoldersIn(tx, hubId, [memberId], new Date());
-        const refusal = await refusalOf(now.get(memberId) ?? [], tx);
-        if (refusal) throw new RefusedWithin(refusal);
+        const now = (await seatHoldersIn(tx, hubId, [memberId], new Date())).get(memberId) ?? [];
+        const refused = await refusalAmong(d, hubId, now.filter((holder) => holder !== spare), what, refusal, tx);
+        if (refused) throw new RefusedWithin(refused);
       },
     });
   } catch (e) {

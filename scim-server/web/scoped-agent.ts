@@ -10,7 +10,7 @@ import type { Trigger } from '../../agent/desired-state/delta.ts';
 import type { Operation } from '../../agent/plan/operation.ts';
 import { approveRanked } from './approval-rank.ts';
 import { applyReportRanked } from './report-rank.ts';
-import { removeRanked } from './removal-rank.ts';
+import { holdersCheckedWithin, removeRanked } from './removal-rank.ts';
 import type { ReadView } from '../../agent/store/store.ts';
 
 /**
@@ -164,6 +164,8 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     if (!row?.exemption || row.directoryUserId === undefined) return;
     await refuseAboveViewer(v, hubId, [row.directoryUserId], 'change the exemption of', trigger, (holder) => ({ action, asked: asked(row.email ?? memberId), subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
   }
+  /** The rank rule's deps for one viewer's check inside the agent's transaction (removal-rank.ts). */
+  const rank = (v: Viewer) => ({ refuse, aboveViewer: (hub: string, holder: string, what: string, view?: ReadView) => aboveViewer(v, hub, holder, what, view) });
   const visibleTask = (t: TaskView | undefined) => {
     const v = viewer();
     return t && (v.admin || manages(v, t.hubId)) ? t : undefined;
@@ -237,7 +239,10 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       if (ranked(v, hubId) && typeof input?.directoryUserId === 'string') {
         const row = await agent.member(hubId, memberId);
         const holders = holdersOf(row).filter((holder) => holder !== input.directoryUserId);
-        await refuseAboveViewer(v, hubId, holders, 'take the seat of', trigger, (holder) => ({ action: 'member-matched', asked: `match ${row!.email ?? memberId} to ${input.directoryUserId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
+        const refusal = (holder: string) => ({ action: 'member-matched' as const, asked: `match ${row?.email ?? memberId} to ${input.directoryUserId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } });
+        await refuseAboveViewer(v, hubId, holders, 'take the seat of', trigger, refusal);
+        // Again as the match commits: a re-match to an owner committed since is seen (removal-rank.ts).
+        return holdersCheckedWithin(rank(v), hubId, memberId, 'take the seat of', trigger, refusal, (options) => agent.matchMember(hubId, memberId, input, trigger, options), input.directoryUserId);
       }
       return agent.matchMember(hubId, memberId, input, trigger);
     },
@@ -250,8 +255,9 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       // loses its candidates the same way.
       if (ranked(v, hubId)) {
         const row = await agent.member(hubId, memberId);
-        const holders = holdersOf(row);
-        await refuseAboveViewer(v, hubId, holders, 'un-match the seat of', trigger, (holder) => ({ action: 'member-unmatched', asked: `un-match ${row!.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
+        const refusal = (holder: string) => ({ action: 'member-unmatched' as const, asked: `un-match ${row?.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } });
+        await refuseAboveViewer(v, hubId, holdersOf(row), 'un-match the seat of', trigger, refusal);
+        return holdersCheckedWithin(rank(v), hubId, memberId, 'un-match the seat of', trigger, refusal, (options) => agent.unmatchMember(hubId, memberId, trigger, options));
       }
       return agent.unmatchMember(hubId, memberId, trigger);
     },
@@ -271,7 +277,7 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       const v = check(hubId);
       // The rank rule of matching, for removals, checked again as the removal is queued (removal-rank.ts).
       if (!ranked(v, hubId)) return agent.removeMember(hubId, memberId, trigger);
-      return removeRanked({ agent, holdersOf, refuse, aboveViewer: (hub, holder, what, view) => aboveViewer(v, hub, holder, what, view) }, hubId, memberId, trigger);
+      return removeRanked({ agent, holdersOf, ...rank(v) }, hubId, memberId, trigger);
     },
     async registerGuest(hubId, input, trigger) {
       const v = check(hubId);

@@ -128,12 +128,12 @@ export class FakeAgent implements AgentApi {
     return list[i];
   }
 
-  async matchMember(hubId: string, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger): Promise<MemberView> {
+  async matchMember(hubId: string, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger, _options?: PersonChangeOptions): Promise<MemberView> {
     this.record('matchMember', hubId, memberId, input, trigger);
     return this.update(hubId, memberId, { status: 'onboarded', directoryUserId: input.directoryUserId, hubRole: input.hubRole });
   }
 
-  async unmatchMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberView> {
+  async unmatchMember(hubId: string, memberId: string, trigger: Trigger, _options?: PersonChangeOptions): Promise<MemberView> {
     this.record('unmatchMember', hubId, memberId, trigger);
     return this.update(hubId, memberId, { status: 'unmatched', directoryUserId: undefined });
   }
