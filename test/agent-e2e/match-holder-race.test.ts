@@ -54,4 +54,13 @@ test("an owner's re-match committed between a manager's rank check and their mat
     assert.equal(refused[0]!.subject?.memberId, seat);
     assert.match(refused[0]!.why, new RegExp(body.reason), 'with the reason given');
   }
+
+  // Without the race both stay the manager's: the check inside the transaction spares the match's own target.
+  await h.agent.api.matchMember(HUB, seat, { directoryUserId: 'u-nina' }, admin);
+  await settle(h);
+  const matched = await world.call(max, 'POST', `${path}/match`, { directoryUserId: 'u-carl', reason: 'Carl took over' });
+  assert.equal(matched.status, 200, await matched.text());
+  assert.equal((await h.agent.api.member(HUB, seat))?.directoryUserId, 'u-carl');
+  const unmatched = await world.call(max, 'POST', `${path}/unmatch`, { reason: 'not Carl\'s either' });
+  assert.equal(unmatched.status, 200, await unmatched.text());
 });
