@@ -142,11 +142,11 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     unexemptMember: d.members?.unexemptMember.bind(d.members) ?? notProvided('unexemptMember'),
     registerGuest: d.members?.registerGuest.bind(d.members) ?? notProvided('registerGuest'),
 
-    async removeMember(hubId, memberId, trigger) {
-      if (d.members?.removeMember) return d.members.removeMember(hubId, memberId, trigger);
+    async removeMember(hubId, memberId, trigger, options) {
+      if (d.members?.removeMember) return d.members.removeMember(hubId, memberId, trigger, options);
       const hub = hubOf(hubId);
       // The same builder and checks as every removal (complete listing, exemption, last admin).
-      const task = await removeAsOwner(store, hub, memberId, trigger, now);
+      const task = await removeAsOwner(store, hub, memberId, trigger, now, options);
       return toTaskView(task);
     },
 

@@ -246,12 +246,14 @@ export interface AgentApi {
 
   members(hubId: string, query: MemberQuery): Promise<MemberPage>;
   member(hubId: string, memberId: string): Promise<MemberView | undefined>;
-  matchMember(hubId: string, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger): Promise<MemberDecision>;
-  unmatchMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberDecision>;
+  /** `options.within`: a caller's check run first in the decision's transaction (the dashboard's rank rule, scim-server/web/removal-rank.ts); as for unmatchMember. */
+  matchMember(hubId: string, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger, options?: PersonChangeOptions): Promise<MemberDecision>;
+  unmatchMember(hubId: string, memberId: string, trigger: Trigger, options?: PersonChangeOptions): Promise<MemberDecision>;
   exemptMember(hubId: string, memberId: string, input: { reason: string; until?: string }, trigger: Trigger): Promise<MemberDecision>;
   /** Ends an exemption now; refused (conflict) when the member is not exempted. */
   unexemptMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberView>;
-  removeMember(hubId: string, memberId: string, trigger: Trigger): Promise<TaskView>;
+  /** `options.within`: a caller's check run first in the transaction that queues the removal (the dashboard's rank rule, scim-server/web/removal-rank.ts). */
+  removeMember(hubId: string, memberId: string, trigger: Trigger, options?: PersonChangeOptions): Promise<TaskView>;
   /** A removal of this member or invite row carried out within the last hour (its audit entry), for a retried removal to be answered as already done. */
   finishedRemoval(hubId: string, memberId: string): Promise<AuditEntry | undefined>;
   registerGuest(hubId: string, input: { email: string; note?: string }, trigger: Trigger): Promise<void>;
@@ -310,7 +312,7 @@ export interface AgentApi {
   offboard(person: { email?: string; userName?: string; externalId?: string; directoryUserId?: string }, trigger: Trigger, options?: PersonChangeOptions): Promise<TaskView>;
 }
 
-/** What a caller of a person-wide change (suspendPerson, reevaluatePerson, offboard), or of an approval's decision, may add to it. */
+/** What a caller of a person-wide change (suspendPerson, reevaluatePerson, offboard), of an approval's decision or of an owner's removal, may add to it. */
 export interface PersonChangeOptions {
   /**
    * Run first inside the store transaction that applies the change, reading and staging only

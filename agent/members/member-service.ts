@@ -5,7 +5,7 @@
  */
 import type { LoadedConfig } from '../../config/load.ts';
 import type { HubConfigFile } from '../../config/schema.ts';
-import type { AgentApi, HubHealth, MemberDecision, MemberStatus, MemberView, TaskView } from '../api.ts';
+import type { AgentApi, HubHealth, MemberDecision, MemberStatus, MemberView, PersonChangeOptions, TaskView } from '../api.ts';
 import { requestCheckForUpdates, requestReconcile } from '../check-for-updates/request.ts';
 import { createCheckForUpdatesHandler, type CheckForUpdatesHandlerOptions } from '../check-for-updates/handler.ts';
 import { startCheckSchedules, type CheckSchedule } from '../check-for-updates/schedule.ts';
@@ -69,9 +69,11 @@ export function createMemberService({ config, store, log, clock = () => new Date
    * Stages an owner's decision and the reconcile it implies in one transaction. A stage that
    * returns a refusal (a brake, audited in `tx` as failed) commits that entry alone and it is thrown.
    */
-  const decide = async (hubId: string, memberId: string, trigger: Trigger, why: string, stage: (tx: Transaction, hub: HubConfigFile, now: Date) => Promise<StageOutcome>): Promise<MemberDecision> => {
+  const decide = async (hubId: string, memberId: string, trigger: Trigger, why: string, stage: (tx: Transaction, hub: HubConfigFile, now: Date) => Promise<StageOutcome>, options?: PersonChangeOptions): Promise<MemberDecision> => {
     const hub = hubOf(hubId);
     const staged = await store.transact(async (tx) => {
+      // The caller's check first, so it and the decision commit together (api.ts PersonChangeOptions).
+      await options?.within?.(tx);
       const now = clock();
       const out = await stage(tx, hub, now);
       if (!out) await requestReconcile(tx, hubId, trigger, why);
@@ -92,11 +94,11 @@ export function createMemberService({ config, store, log, clock = () => new Date
     async member(hubId, memberId) {
       return hubs.has(hubId) ? index.get(hubId, memberId) : undefined;
     },
-    matchMember(hubId, memberId, input, trigger) {
-      return decide(hubId, memberId, trigger, `${memberId} matched to ${input?.directoryUserId}`, (tx, hub, now) => matchToDirectoryUser(tx, hub, memberId, input ?? {}, trigger, now));
+    matchMember(hubId, memberId, input, trigger, options) {
+      return decide(hubId, memberId, trigger, `${memberId} matched to ${input?.directoryUserId}`, (tx, hub, now) => matchToDirectoryUser(tx, hub, memberId, input ?? {}, trigger, now), options);
     },
-    unmatchMember(hubId, memberId, trigger) {
-      return decide(hubId, memberId, trigger, `${memberId} un-matched`, (tx, hub, now) => unmatch(tx, hub, memberId, trigger, now));
+    unmatchMember(hubId, memberId, trigger, options) {
+      return decide(hubId, memberId, trigger, `${memberId} un-matched`, (tx, hub, now) => unmatch(tx, hub, memberId, trigger, now), options);
     },
     exemptMember(hubId, memberId, input, trigger) {
       return decide(hubId, memberId, trigger, `${memberId} exempted`, (tx, hub, now) => exempt(tx, hub, memberId, input ?? {}, trigger, now));
@@ -110,9 +112,9 @@ export function createMemberService({ config, store, log, clock = () => new Date
         if (!(await registerGuest(tx, hub, input ?? {}, trigger, clock()))) await requestReconcile(tx, hubId, trigger, 'guest registered');
       });
     },
-    async removeMember(hubId, memberId, trigger): Promise<TaskView> {
+    async removeMember(hubId, memberId, trigger, options): Promise<TaskView> {
       const hub = hubOf(hubId);
-      const task = await removeAsOwner(store, hub, memberId, trigger, clock);
+      const task = await removeAsOwner(store, hub, memberId, trigger, clock, options);
       log.info(`members: hub ${hubId}: ${task.summary} queued`, { hubId, memberId, taskId: task.id });
       return toTaskView(task);
     },

@@ -2,6 +2,7 @@ import type { HubConfigFile } from '../../config/schema.ts';
 import { AgentError } from '../agent-error.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';
+import type { PersonChangeOptions } from '../api.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import { removalOfRow } from '../plan/removal.ts';
 import type { Store, Transaction } from '../store/store.ts';
@@ -64,8 +65,12 @@ async function emailOfRow(tx: Transaction, hubId: string, rowId: string): Promis
 }
 
 /** An owner's removal (`queueOwnerRemoval`) in its own transaction: a refusal is committed with its audit entry, then thrown. */
-export async function removeAsOwner(store: Store, hub: HubConfigFile, rowId: string, trigger: Trigger, now: () => Date): Promise<TaskRecord> {
-  const out = await store.transact((tx) => queueOwnerRemoval(tx, hub, rowId, trigger, now()));
+export async function removeAsOwner(store: Store, hub: HubConfigFile, rowId: string, trigger: Trigger, now: () => Date, options?: PersonChangeOptions): Promise<TaskRecord> {
+  const out = await store.transact(async (tx) => {
+    // The caller's check first, so it and the removal commit together (api.ts PersonChangeOptions).
+    await options?.within?.(tx);
+    return queueOwnerRemoval(tx, hub, rowId, trigger, now());
+  });
   if ('refused' in out) throw out.refused;
   return out;
 }

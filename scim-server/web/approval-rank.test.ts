@@ -47,7 +47,9 @@ describe("approving a halted plan: a manager does not remove or lower an owner's
 
   before(async () => {
     agent = new FakeAgent();
-    agent.membersByHub.get('acme-ads')!.push(row('1012', 'dana@acme.example', 'a-dana', 'ADMIN'), row('1013', 'cora@acme.example', 'a-cora'), row('1014', 'olivia@acme.example', 'a-olivia', 'ADMIN'));
+    agent.membersByHub.get('acme-ads')!.push(row('1012', 'dana@acme.example', 'a-dana', 'ADMIN'), row('1013', 'cora@acme.example', 'a-cora'), row('1014', 'olivia@acme.example', 'a-olivia', 'ADMIN'),
+      // Recorded for Cora when the plan halted; an administrator has matched the row to Dana (an owner) since.
+      row('1015', 'cora.old@acme.example', 'a-dana', 'ADMIN'));
     // As the agent does (agent-api.ts): a caller's `within` runs first in the decision's transaction, over the store the dashboard reads.
     const decide = agent.decideApproval.bind(agent);
     agent.decideApproval = async (id: string, decision: 'approve' | 'reject', trigger: Trigger, options?: PersonChangeOptions) => {
@@ -60,6 +62,7 @@ describe("approving a halted plan: a manager does not remove or lower an owner's
     await halt('ap-asset', [oliviaAsset]);
     await halt('ap-cora', [cora]);
     await halt('ap-reject', [dana]);
+    await halt('ap-stale', [removal('1015', 'cora.old@acme.example', 'a-cora')]);
     server = await serveDashboard({ config, agent, store, sessions });
   });
   after(() => server.close());
@@ -88,6 +91,18 @@ describe("approving a halted plan: a manager does not remove or lower an owner's
     assert.equal((await call(max, 'POST', '/ui/api/v1/approvals/ap-cora/approve', { reason: 'the leavers left' })).status, 200);
     assert.equal((await call(max, 'POST', '/ui/api/v1/approvals/ap-reject/reject', {})).status, 200, 'rejecting removes nobody');
     assert.deepEqual(decided(), [['ap-cora', 'approve'], ['ap-reject', 'reject']]);
+  });
+
+  test("an operation recorded for someone else whose row is now an owner's seat is refused too (403, audited as the owner's)", async () => {
+    agent.calls.length = 0;
+    const before = (await refusals()).length;
+    const res = await call(await signedIn(sessions, 'max@acme.example'), 'POST', '/ui/api/v1/approvals/ap-stale/approve', { reason: 'Cora left' });
+    assert.equal(res.status, 403, 'the row is matched to Dana now, whatever the operation names');
+    assert.match(((await res.json()) as { detail: string }).detail, /^a manager cannot remove or lower the seat of an owner .*approval ap-stale would remove cora\.old@acme\.example/);
+    assert.deepEqual(decided(), [], 'nothing reached the agent');
+    const audits = (await refusals()).slice(before);
+    assert.equal(audits.length, 1);
+    assert.deepEqual(audits[0]!.subject, { label: 'approval ap-stale', memberId: '1015', email: 'cora.old@acme.example', directoryUserId: 'a-dana' });
   });
 
   test('an owner and an administrator approve it as before', async () => {

@@ -8,8 +8,9 @@ import { Problem } from '../admin/problem.ts';
 import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import type { Operation } from '../../agent/plan/operation.ts';
-import { approvalRankOptions } from './approval-rank.ts';
+import { approveRanked } from './approval-rank.ts';
 import { applyReportRanked } from './report-rank.ts';
+import { holdersCheckedWithin, removeRanked } from './removal-rank.ts';
 import type { ReadView } from '../../agent/store/store.ts';
 
 /**
@@ -163,6 +164,8 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     if (!row?.exemption || row.directoryUserId === undefined) return;
     await refuseAboveViewer(v, hubId, [row.directoryUserId], 'change the exemption of', trigger, (holder) => ({ action, asked: asked(row.email ?? memberId), subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
   }
+  /** The rank rule's deps for one viewer's check inside the agent's transaction (removal-rank.ts). */
+  const rank = (v: Viewer) => ({ refuse, aboveViewer: (hub: string, holder: string, what: string, view?: ReadView) => aboveViewer(v, hub, holder, what, view) });
   const visibleTask = (t: TaskView | undefined) => {
     const v = viewer();
     return t && (v.admin || manages(v, t.hubId)) ? t : undefined;
@@ -236,7 +239,10 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       if (ranked(v, hubId) && typeof input?.directoryUserId === 'string') {
         const row = await agent.member(hubId, memberId);
         const holders = holdersOf(row).filter((holder) => holder !== input.directoryUserId);
-        await refuseAboveViewer(v, hubId, holders, 'take the seat of', trigger, (holder) => ({ action: 'member-matched', asked: `match ${row!.email ?? memberId} to ${input.directoryUserId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
+        const refusal = (holder: string) => ({ action: 'member-matched' as const, asked: `match ${row?.email ?? memberId} to ${input.directoryUserId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } });
+        await refuseAboveViewer(v, hubId, holders, 'take the seat of', trigger, refusal);
+        // Again as the match commits: a re-match to an owner committed since is seen (removal-rank.ts).
+        return holdersCheckedWithin(rank(v), hubId, memberId, 'take the seat of', trigger, refusal, (options) => agent.matchMember(hubId, memberId, input, trigger, options), input.directoryUserId);
       }
       return agent.matchMember(hubId, memberId, input, trigger);
     },
@@ -249,8 +255,9 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       // loses its candidates the same way.
       if (ranked(v, hubId)) {
         const row = await agent.member(hubId, memberId);
-        const holders = holdersOf(row);
-        await refuseAboveViewer(v, hubId, holders, 'un-match the seat of', trigger, (holder) => ({ action: 'member-unmatched', asked: `un-match ${row!.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
+        const refusal = (holder: string) => ({ action: 'member-unmatched' as const, asked: `un-match ${row?.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } });
+        await refuseAboveViewer(v, hubId, holdersOf(row), 'un-match the seat of', trigger, refusal);
+        return holdersCheckedWithin(rank(v), hubId, memberId, 'un-match the seat of', trigger, refusal, (options) => agent.unmatchMember(hubId, memberId, trigger, options));
       }
       return agent.unmatchMember(hubId, memberId, trigger);
     },
@@ -268,15 +275,9 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     },
     async removeMember(hubId, memberId, trigger) {
       const v = check(hubId);
-      // The rank rule of matching, for removals: a manager does not take away the seat of an owner
-      // (an owner's seat often holds the app's admin role). Whose seat it is: whom it is matched
-      // to, with their rank from their groups, as for a match. Removing one's own seat stays theirs.
-      if (ranked(v, hubId)) {
-        const row = await agent.member(hubId, memberId);
-        const holders = holdersOf(row);
-        await refuseAboveViewer(v, hubId, holders, 'remove the seat of', trigger, (holder) => ({ action: 'remove-member', asked: `remove ${row!.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
-      }
-      return agent.removeMember(hubId, memberId, trigger);
+      // The rank rule of matching, for removals, checked again as the removal is queued (removal-rank.ts).
+      if (!ranked(v, hubId)) return agent.removeMember(hubId, memberId, trigger);
+      return removeRanked({ agent, holdersOf, ...rank(v) }, hubId, memberId, trigger);
     },
     async registerGuest(hubId, input, trigger) {
       const v = check(hubId);
@@ -372,8 +373,8 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       }
       // Approving runs the plan's removals: not a manager's when one takes from an owner (approval-rank.ts).
       if (decision !== 'approve' || !ranked(v, hubId)) return agent.decideApproval(approvalId, decision, trigger);
-      const rank = { agent, holdersOf, operations: directory?.approvalOperations?.bind(directory), refused: directory?.refused?.bind(directory), aboveViewer: (hub: string, holder: string, what: string) => aboveViewer(v, hub, holder, what) };
-      return agent.decideApproval(approvalId, decision, trigger, await approvalRankOptions(rank, hubId, approvalId, trigger));
+      const rank = { agent, holdersOf, operations: directory?.approvalOperations?.bind(directory), refused: directory?.refused?.bind(directory), aboveViewer: (hub: string, holder: string, what: string, view?: ReadView) => aboveViewer(v, hub, holder, what, view) };
+      return approveRanked(rank, hubId, approvalId, trigger, (options) => agent.decideApproval(approvalId, decision, trigger, options));
     },
 
     // Person-wide: administrators only (a person claims their own offers on My access).

@@ -1,5 +1,5 @@
 import type {
-  AgentApi, Approval, AuditEntry, OfferView, AuditQuery, DeprovisioningReport, HubSummary, MemberQuery, MemberView, Paged, PlannedOperation, TaskQuery, TaskView, TaskRetry, TaskRetryMark,
+  AgentApi, Approval, AuditEntry, OfferView, AuditQuery, DeprovisioningReport, HubSummary, MemberQuery, MemberView, Paged, PlannedOperation, TaskQuery, TaskView, TaskRetry, TaskRetryMark, PersonChangeOptions,
 } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import type { SignedInClaimant } from '../../agent/offers/claimant.ts';
@@ -128,12 +128,12 @@ export class FakeAgent implements AgentApi {
     return list[i];
   }
 
-  async matchMember(hubId: string, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger): Promise<MemberView> {
+  async matchMember(hubId: string, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger, _options?: PersonChangeOptions): Promise<MemberView> {
     this.record('matchMember', hubId, memberId, input, trigger);
     return this.update(hubId, memberId, { status: 'onboarded', directoryUserId: input.directoryUserId, hubRole: input.hubRole });
   }
 
-  async unmatchMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberView> {
+  async unmatchMember(hubId: string, memberId: string, trigger: Trigger, _options?: PersonChangeOptions): Promise<MemberView> {
     this.record('unmatchMember', hubId, memberId, trigger);
     return this.update(hubId, memberId, { status: 'unmatched', directoryUserId: undefined });
   }
@@ -148,7 +148,7 @@ export class FakeAgent implements AgentApi {
     return this.update(hubId, memberId, { status: 'unmatched', exemption: undefined });
   }
 
-  async removeMember(hubId: string, memberId: string, trigger: Trigger): Promise<TaskView> {
+  async removeMember(hubId: string, memberId: string, trigger: Trigger, _options?: PersonChangeOptions): Promise<TaskView> {
     this.record('removeMember', hubId, memberId, trigger);
     return this.newTask('remove-member', trigger, `remove member ${memberId} from ${hubId}`, hubId);
   }

@@ -1,8 +1,9 @@
 /**
- * The world of the report-holder tests (report-holder-rank, report-holder-race): a Meta hub with
- * owners, managers and report confirmation, the dashboard's routes over the real agent, and the
- * seat both tests start from. The agent the dashboard sees runs `atApply` once when an apply reaches
- * it, before the agent's own transaction (the race test commits a re-match there).
+ * The world of the seat-holder tests (report-holder-*, approval-, removal- and match-holder-race): a
+ * Meta hub with owners, managers and report confirmation, the dashboard's routes over the real
+ * agent, and the seat the tests start from. The agent the dashboard sees runs `atApply` once when
+ * an apply, an approval decision, a removal, a match or an un-match reaches it, before the agent's
+ * own transaction (the race tests commit a re-match there).
  */
 import { after, before } from 'node:test';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
@@ -21,14 +22,17 @@ export interface ReportHolderWorld {
   readonly call: ReturnType<typeof dashboardCaller>;
   /** Whether the emulator still has this member (their seat). */
   inMeta(memberId: string): boolean;
-  /** Runs once when the dashboard's next apply reaches the agent. */
+  /** Runs once when the dashboard's next apply (or approval decision, removal, match or un-match) reaches the agent. */
   atApply: (() => Promise<void>) | undefined;
 }
 
 export const admin = { type: 'admin' as const, actor: 'boss@acme.example' };
 
-/** Starts the world before the file's tests and closes it after; `name` names the config. */
-export function reportHolderWorld(name: string): ReportHolderWorld {
+/**
+ * Starts the world before the file's tests and closes it after; `name` names the config. `safety`:
+ * the hub's (default: removals wait in a report; a brake of 1% holds them in an approval instead).
+ */
+export function reportHolderWorld(name: string, safety = '{ settleSeconds: 1, removalThresholdPercent: 50, confirmDeprovisioning: true }'): ReportHolderWorld {
   const config = dashboardConfig(name, `
   - id: ${HUB}
     connector: meta-business
@@ -37,7 +41,7 @@ export function reportHolderWorld(name: string): ReportHolderWorld {
       - { group: Meta Advertisers, appRole: EMPLOYEE }
       - { group: Meta Admins, hubRole: owner, appRole: ADMIN }
       - { group: Meta Managers, hubRole: manager, appRole: EMPLOYEE }
-    safety: { settleSeconds: 1, removalThresholdPercent: 50, confirmDeprovisioning: true }
+    safety: ${safety}
 `);
   let h: Harness | undefined;
   let server: TestServer | undefined;
@@ -53,12 +57,12 @@ export function reportHolderWorld(name: string): ReportHolderWorld {
     const api = h.agent.api;
     const agent: AgentApi = new Proxy(api, {
       get(target, prop, receiver) {
-        if (prop === 'applyReport') {
-          return async (...args: Parameters<AgentApi['applyReport']>) => {
+        if (prop === 'applyReport' || prop === 'decideApproval' || prop === 'removeMember' || prop === 'matchMember' || prop === 'unmatchMember') {
+          return async (...args: unknown[]) => {
             const hook = world.atApply;
             world.atApply = undefined;
             await hook?.();
-            return target.applyReport(...args);
+            return (target[prop] as (...a: unknown[]) => Promise<unknown>)(...args);
           };
         }
         const value = Reflect.get(target, prop, receiver);
