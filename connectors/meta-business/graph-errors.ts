@@ -184,9 +184,14 @@ function causeText(err: GraphErrorBody | undefined, status: number, redact: (s: 
  */
 function bucScope(code: number | undefined, usage: GraphUsage, path: string | undefined): { ms: number; scope: string } | undefined {
   if (code === undefined || !inRange(code, 80000, 80014)) return undefined;
+  const adAccount = path === undefined ? undefined : adAccountOf(path);
+  // The header may name up to 32 objects; the one the call was on is the one throttled
+  // ("too many calls to this ad-account"). The others are blocked for their own time as any
+  // header's are (GraphClient #noteUsage); taken as this call's, another account's hour held it.
+  const own = adAccount === undefined ? undefined : usage.regainByObject[adAccount];
+  if (own) return { scope: adAccount!, ms: own };
   const [longest] = Object.entries(usage.regainByObject).sort((a, b) => b[1] - a[1]);
   if (longest) return { scope: longest[0], ms: longest[1] };
-  const adAccount = path === undefined ? undefined : adAccountOf(path);
   return adAccount ? { scope: adAccount, ms: BUC_WAIT_MS } : undefined;
 }
 
