@@ -10,8 +10,7 @@ import { metaBusiness } from './definition.ts';
  * AdsPixel.json) and documents no combinations of them; only ad-account and Page bundles are on
  * the assigned_users page. So the connector invents none: the tasks asked for are sent as asked,
  * and Graph's answer decides. A Graph that takes a catalog [MANAGE] or a pixel [EDIT] gets them
- * (before, both were refused at config load, and a pixel [EDIT] was lifted to
- * [EDIT, ADVERTISE, ANALYZE]); one that refuses them (our strict emulator, 100/1752129) fails
+ * (before, both were refused at config load); one that refuses them (our strict emulator, 100/1752129) fails
  * that one task as invalid-argument naming `tasks`.
  */
 describe('meta-business catalog and pixel tasks: sent as asked, Graph decides', () => {

@@ -99,8 +99,7 @@ const PAGE: AssetTaskRules = {
  * and documents no combinations of them (only ad-account and Page bundles are on the
  * assigned_users page). So none is invented here: any non-empty set of the enum is accepted and
  * sent as asked, and teams' tasks combine by plain union. Bundles made up for them refused a
- * catalog [MANAGE] or a pixel [EDIT] at config load, before Graph was asked, and lifted a pixel
- * [EDIT] to [EDIT, ADVERTISE, ANALYZE], tasks no team asked for.
+ * catalog [MANAGE] or a pixel [EDIT] at config load, before Graph was asked.
  */
 const CATALOG: AssetTaskRules = { bundles: [], extras: [], anyOf: ['MANAGE', 'ADVERTISE', 'MANAGE_AR', 'AA_ANALYZE'] };
 const PIXEL: AssetTaskRules = { bundles: [], extras: [], anyOf: ['EDIT', 'ADVERTISE', 'ANALYZE', 'UPLOAD', 'AA_ANALYZE'] };
