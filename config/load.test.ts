@@ -128,12 +128,12 @@ hubs:
     assert.match(problems[2]!, /\[ANALYZE, FLY\] .* pixel/);
   });
 
-  test('a catalog team asking for [MANAGE] alone is refused at load, as the connector and the Meta emulator refuse it', () => {
+  test('catalog and pixel tasks are any of the API spec\'s (Meta documents no combinations): [MANAGE] or [EDIT] alone load, an unknown task does not', () => {
     const problems = problemsOf(withTeams(['{ id: c, label: C }'], [
-      '{ group: A, appRole: EMPLOYEE, assets: [{ type: catalog, id: "5", tasks: [MANAGE] }, { type: catalog, id: "6", tasks: [ADVERTISE] }] }',
+      '{ group: A, appRole: EMPLOYEE, assets: [{ type: catalog, id: "5", tasks: [MANAGE] }, { type: catalog, id: "6", tasks: [ADVERTISE] }, { type: pixel, id: "7", tasks: [EDIT] }, { type: catalog, id: "8", tasks: [ANALYZE] }] }',
     ]));
     assert.equal(problems.length, 1);
-    assert.match(problems[0]!, /^hubs\[0\]\.teams\[0\]\.assets\[0\]\.tasks: \[MANAGE\] is not an access the app accepts on this catalog/);
+    assert.match(problems[0]!, /^hubs\[0\]\.teams\[0\]\.assets\[3\]\.tasks: \[ANALYZE\] is not an access the app accepts on this catalog/);
   });
 
   test('a valid file with collections: defaults, and offerDays carried onto claim teams', () => {

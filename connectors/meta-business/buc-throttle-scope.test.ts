@@ -42,6 +42,13 @@ describe('a BUC throttle without a usage header', () => {
     assert.equal(err.retryAfterMs, 9 * 60_000);
   });
 
+  test('a header naming several objects: the call\'s own ad account waits its own time, not the longest entry\'s', () => {
+    const entry = (minutes: number) => [{ type: 'ads_management', call_count: 100, total_cputime: 10, total_time: 10, estimated_time_to_regain_access: minutes }];
+    const headers = { 'x-business-use-case-usage': JSON.stringify({ 111: entry(4), 222: entry(60) }) };
+    const err = toConnectorError({ status: 400, body: buc(), headers, path: 'act_111/assigned_users?business=100' }, ctx);
+    assert.deepEqual([err.limitScope, err.retryAfterMs], ['111', 4 * 60_000]);
+  });
+
   test('through the client: a call, and an op inside a batch, hold only their ad account; invites and other assets still go', async () => {
     const asked: string[] = [];
     const fetchFn = (async (input: URL | RequestInfo, init?: RequestInit) => {

@@ -75,8 +75,10 @@ export async function startContractBusiness(options: Omit<MetaEmulatorOptions, '
 }
 
 export const contractFixture: ContractFixture = {
-  // faultConfig's throttle announces estimated_time_to_regain_access: 3 (minutes)
-  throttles: Object.fromEntries(Object.keys(THROTTLE_CODES).map((name) => [name, { waitMs: 3 * 60_000 }])),
+  // faultConfig's throttle announces estimated_time_to_regain_access: 3 (minutes) on the ad account;
+  // only a BUC throttle (80004) waits it. Code 4 is the app-level limit (10 min), 17 and 613 wait
+  // 5 min (graph-errors.ts): the header's time is the ad account's quota, not theirs.
+  throttles: { 'code 4': { waitMs: 10 * 60_000 }, 'code 17': { waitMs: 5 * 60_000 }, 'code 613': { waitMs: 5 * 60_000 }, 'code 80004': { waitMs: 3 * 60_000 } },
   async start() {
     const { emulator, server, make } = await startContractBusiness();
     return {

@@ -201,6 +201,27 @@ describe('GraphClient', () => {
     }
   });
 
+  test('code 4 on an ad account whose BUC header names a wait: the app waits code 4\'s 10 min, the ad account its own quota time', async () => {
+    const now = Date.UTC(2026, 0, 5, 12);
+    const emulator = createMetaEmulator({ now: () => now });
+    const server = await emulator.listen(0, '127.0.0.1');
+    try {
+      const ctx = { what: 'meta-business: test', businessId: SANDBOX.businessId };
+      for (const regainMinutes of [1, 30]) {
+        const book = new RateLimitBook(() => now);
+        const http = new HttpClient({ baseUrl: server.url, secrets: () => [SANDBOX.token] });
+        const graph = new GraphClient({ http, version: 'v25.0', token: SANDBOX.token, businessId: SANDBOX.businessId, book, clock: () => now });
+        emulator.control.setFaults({ throttle: { code: 4, match: 'act_111', regainMinutes } });
+        await assert.rejects(graph.call('GET', 'act_111/assigned_users', { business: SANDBOX.businessId, fields: 'id,tasks' }, ctx),
+          (e: unknown) => e instanceof ConnectorError && e.kind === 'rate-limited' && e.providerCode === '4' && e.limitScope === 'app' && e.retryAfterMs === 10 * 60_000);
+        assert.equal(book.remainingMs('app'), 10 * 60_000, `regain ${regainMinutes} min: the app-level limit's own wait`);
+        assert.equal(book.remainingMs('111'), regainMinutes * 60_000, 'the ad account waits what its quota says');
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a write answered by a redirect was not made: it fails, never reads as done (the client follows no redirect)', async () => {
     const asked: string[] = [];
     const fetchFn = (async (input: URL | RequestInfo, init?: RequestInit) => {

@@ -90,6 +90,23 @@ describe('graph error table: decisions', () => {
     const huge = { 'x-business-use-case-usage': JSON.stringify({ 222: [{ type: 'ads_management', call_count: 100, estimated_time_to_regain_access: 1e12 }] }) };
     assert.equal(toConnectorError({ status: 400, body: envelope(80004, 2446079), headers: huge }, ctx).retryAfterMs, 24 * 3_600_000);
   });
+  test('code 4 (app-level) answered with a BUC header waits its own 10 min on the app: estimated_time_to_regain_access is one object\'s quota', () => {
+    // Code 4: "back off; see X-App-Usage"; only 80000–80014 "wait estimated_time_to_regain_access" (error reference, rate-limiting guide).
+    const buc = (minutes: number) => ({ 'x-app-usage': '{"call_count":100,"total_time":20,"total_cputime":20}', 'x-business-use-case-usage': JSON.stringify({ 222: [{ type: 'ads_management', call_count: 100, total_cputime: 9, total_time: 9, estimated_time_to_regain_access: minutes }] }) });
+    for (const minutes of [1, 60]) {
+      const err = toConnectorError({ status: 400, body: envelope(4), headers: buc(minutes), path: 'act_222/assigned_users' }, ctx);
+      assert.equal(err.kind, 'rate-limited');
+      assert.equal(err.limitScope, 'app');
+      assert.equal(err.retryAfterMs, 10 * 60_000, `BUC regain ${minutes} min`);
+    }
+    for (const code of [17, 32, 613]) {
+      const err = toConnectorError({ status: 400, body: envelope(code), headers: buc(60), path: 'act_222/assigned_users' }, ctx);
+      assert.equal(err.limitScope, 'app');
+      assert.equal(err.retryAfterMs, 5 * 60_000, `code ${code}`);
+    }
+    const bucThrottle = toConnectorError({ status: 400, body: envelope(80004, 2446079), headers: buc(60), path: 'act_222/assigned_users' }, ctx);
+    assert.deepEqual([bucThrottle.limitScope, bucThrottle.retryAfterMs], ['222', 3_600_000], 'a BUC throttle waits the header, on its object');
+  });
   test('368 waits an hour (rate-limited, business scope)', () => {
     const err = toConnectorError({ status: 400, body: envelope(368) }, ctx);
     assert.equal(err.kind, 'rate-limited');

@@ -184,9 +184,14 @@ function causeText(err: GraphErrorBody | undefined, status: number, redact: (s: 
  */
 function bucScope(code: number | undefined, usage: GraphUsage, path: string | undefined): { ms: number; scope: string } | undefined {
   if (code === undefined || !inRange(code, 80000, 80014)) return undefined;
+  const adAccount = path === undefined ? undefined : adAccountOf(path);
+  // The header may name up to 32 objects; the one the call was on is the one throttled
+  // ("too many calls to this ad-account"). The others are blocked for their own time as any
+  // header's are (GraphClient #noteUsage); taken as this call's, another account's hour held it.
+  const own = adAccount === undefined ? undefined : usage.regainByObject[adAccount];
+  if (own) return { scope: adAccount!, ms: own };
   const [longest] = Object.entries(usage.regainByObject).sort((a, b) => b[1] - a[1]);
   if (longest) return { scope: longest[0], ms: longest[1] };
-  const adAccount = path === undefined ? undefined : adAccountOf(path);
   return adAccount ? { scope: adAccount, ms: BUC_WAIT_MS } : undefined;
 }
 
@@ -216,20 +221,23 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
     const usage = parseUsage(failure.headers, { countAll: true });
     const plain403 = code === undefined && failure.status === 403;
     const fallback = bucScope(code, usage, failure.path) ?? rule?.wait?.(ctx) ?? (plain403 ? APP_LIMIT_WAIT() : { ms: 5 * MINUTE, scope: 'app' });
-    // The invite limit is a fixed 24 h, and so are the business's policy blocks, 368 and
-    // 10/2859030: they are no quota, and a BUC header's estimated_time_to_regain_access (a quota's
-    // time, an object's) says nothing of them; taken as their wait, a header naming an ad account
-    // a minute from its quota cut a 368's hour to a minute. Otherwise BUC's estimated_time_to_regain_access (minutes) wins.
-    // X-App-Usage carries percentages over a rolling hour but no time (https://developers.facebook.com/docs/graph-api/overview/rate-limiting),
-    // so it never shortens a wait Graph itself answered: code 4 *is* the app-level limit reached,
-    // whatever percentage the header shows (a lagging or separately counted reading), and "continued
-    // calls extend the block". Only a plain HTTP 403, which names no code and is read as code 4 on
-    // a guess (README [INF]), is looked at again after a minute when X-App-Usage is below 100 %: the
-    // app is then not known to be limited. 17 (user), 32 (Pages) and 613 (custom) wait the rule's
-    // fallback likewise.
-    const appWait = plain403 && usage.percent.app !== undefined && usage.percent.app < 100 ? MINUTE : fallback.ms;
-    const fixed = fallback.scope.startsWith('invite:') || code === 368 || (code === 10 && err?.error_subcode === 2859030);
-    const ms = fixed ? fallback.ms : usage.regainAccessMs > 0 ? usage.regainAccessMs : appWait;
+    // `estimated_time_to_regain_access` is a field of X-Business-Use-Case-Usage: the time until one
+    // business object (an ad account) regains its BUC quota. Only a BUC throttle (80000–80014,
+    // whose action is "wait estimated_time_to_regain_access", error reference) waits it, on the
+    // object it names (bucScope). Every other throttle waits its own rule whatever a BUC header
+    // says: code 4 is the app-level limit ("back off; see X-App-Usage"), 17 the user's (or the
+    // invite limit's 24 h), 32 Pages', 613 a custom one, 368 and 10/2859030 the business's policy
+    // blocks. Taken as theirs, an ad account's quota time blocked the whole app (every call of the
+    // hub, business edges included) as long as that one account's quota said, an hour for a
+    // 10-minute limit, or let it call again after a minute into a limit that "continued calls
+    // extend" (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). The object
+    // the header names is blocked for its own time anyway (GraphClient #noteUsage).
+    // X-App-Usage carries percentages over a rolling hour but no time, so it never shortens a wait
+    // Graph itself answered: code 4 *is* the app-level limit reached, whatever percentage the header
+    // shows. Only a plain HTTP 403, which names no code and is read as code 4 on a guess (README
+    // [INF]), is looked at again after a minute when X-App-Usage is below 100 %: the app is then
+    // not known to be limited.
+    const ms = plain403 && usage.percent.app !== undefined && usage.percent.app < 100 ? MINUTE : fallback.ms;
     return new ConnectorError('rate-limited', redact(`${ctx.what}: rate-limited (retry in ${formatWait(ms)}): ${cause}`), {
       providerCode, retryAfterMs: ms, limitScope: fallback.scope,
     });

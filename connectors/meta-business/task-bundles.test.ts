@@ -46,12 +46,16 @@ describe('isSupportedTaskSet', () => {
     ['page', ['ADVERTISE', 'ANALYZE', 'MESSAGING'], true],
     ['page', ['MESSAGING'], false],
     ['page', ['MANAGE'], false],
+    // Catalogs and pixels: any set of the API spec's tasks (Meta documents no combinations).
     ['catalog', ['ADVERTISE'], true],
     ['catalog', ['MANAGE', 'ADVERTISE', 'MANAGE_AR'], true],
-    ['catalog', ['MANAGE'], false],
+    ['catalog', ['MANAGE'], true],
+    ['catalog', ['ANALYZE'], false],
+    ['catalog', [], false],
     ['pixel', ['ANALYZE'], true],
     ['pixel', ['EDIT', 'ADVERTISE', 'ANALYZE', 'UPLOAD'], true],
-    ['pixel', ['UPLOAD'], false],
+    ['pixel', ['UPLOAD'], true],
+    ['pixel', ['MANAGE'], false],
   ];
   for (const [type, tasks, want] of table) {
     test(`${type} [${tasks.join(',')}] → ${want}`, () => assert.equal(isSupportedTaskSet(type, tasks), want));
@@ -72,7 +76,8 @@ describe('unionTasks', () => {
     ['page', [['DRAFT']], ['DRAFT']],
     ['page', [['ANALYZE'], ['MANAGE']], ['MANAGE', 'CREATE_CONTENT', 'MODERATE', 'ADVERTISE', 'ANALYZE']],
     ['catalog', [['ADVERTISE'], ['AA_ANALYZE']], ['ADVERTISE', 'AA_ANALYZE']],
-    ['pixel', [['ANALYZE', 'UPLOAD'], ['EDIT']], ['EDIT', 'ADVERTISE', 'ANALYZE', 'UPLOAD']],
+    ['pixel', [['ANALYZE', 'UPLOAD'], ['EDIT']], ['EDIT', 'ANALYZE', 'UPLOAD']],
+    ['catalog', [['MANAGE'], ['MANAGE_AR']], ['MANAGE', 'MANAGE_AR']],
   ];
   for (const [type, bundles, want] of table) {
     test(`${type} ${JSON.stringify(bundles)} → [${want.join(',')}]`, () => {
@@ -84,6 +89,7 @@ describe('unionTasks', () => {
   test('an unknown task has no covering bundle', () => {
     assert.throws(() => unionTasks('ad_account', [['ANALYZE'], ['FLY']]), /unknown task FLY/);
     assert.throws(() => unionTasks('page', [['FLY']]), /no supported page task bundle/);
+    assert.throws(() => unionTasks('pixel', [['EDIT'], ['FLY']]), /unknown task FLY/);
   });
   test('bundleName names the Meta role', () => {
     assert.equal(bundleName('ad_account', ['ANALYZE', 'ADVERTISE']), 'ADVERTISER');

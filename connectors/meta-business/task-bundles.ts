@@ -41,6 +41,12 @@ export interface TaskBundle {
 export interface AssetTaskRules {
   /** Supported bundles, smallest first; each contains the ones before it. */
   bundles: readonly TaskBundle[];
+  /**
+   * For an asset type Meta documents tasks but no combinations of: any non-empty set of these
+   * (the API spec's enum) is sent as asked, and Graph's answer decides (100/1752129 is
+   * invalid-argument naming `tasks`, graph-errors.ts). `bundles` and `extras` are then empty.
+   */
+  anyOf?: readonly string[];
   /** Tasks that may be added to any bundle without making it unsupported. */
   extras: readonly string[];
   /** An extra that is a role on its own (page DRAFT = CREATIVE_HUB_MOCKUPS_MANAGER). */
@@ -87,31 +93,16 @@ const PAGE: AssetTaskRules = {
 };
 
 /**
- * Catalog: https://developers.facebook.com/docs/marketing-api/business-manager/system-user/permissions. Tasks MANAGE, ADVERTISE, MANAGE_AR, AA_ANALYZE; the documented roles
- * are ADMIN and ADVERTISER. [INF] ADVERTISER = {ADVERTISE}, ADMIN = {MANAGE,ADVERTISE};
- * MANAGE_AR and AA_ANALYZE are extras.
+ * Catalog and pixel: Meta's API spec gives their `assigned_users` tasks (ProductCatalog.json:
+ * MANAGE, ADVERTISE, MANAGE_AR, AA_ANALYZE; AdsPixel.json: AA_ANALYZE, ADVERTISE, ANALYZE, EDIT,
+ * UPLOAD, https://github.com/facebook/facebook-business-sdk-codegen/tree/ad2b0b6fdfbe4d73ed0754cb4562ef20b72b40d4/api_specs/specs)
+ * and documents no combinations of them (only ad-account and Page bundles are on the
+ * assigned_users page). So none is invented here: any non-empty set of the enum is accepted and
+ * sent as asked, and teams' tasks combine by plain union. Bundles made up for them refused a
+ * catalog [MANAGE] or a pixel [EDIT] at config load, before Graph was asked.
  */
-const CATALOG: AssetTaskRules = {
-  bundles: [
-    { name: 'ADVERTISER', tasks: ['ADVERTISE'] },
-    { name: 'ADMIN', tasks: ['MANAGE', 'ADVERTISE'] },
-  ],
-  extras: ['MANAGE_AR', 'AA_ANALYZE'],
-};
-
-/**
- * Pixel: https://developers.facebook.com/docs/marketing-api/business-manager/system-user/permissions. Tasks AA_ANALYZE, ADVERTISE, ANALYZE, EDIT, UPLOAD; Meta documents no
- * bundles. [INF] Modelled like ad accounts: {ANALYZE} ⊂ {ADVERTISE,ANALYZE} ⊂ {EDIT,ADVERTISE,ANALYZE},
- * UPLOAD and AA_ANALYZE as extras.
- */
-const PIXEL: AssetTaskRules = {
-  bundles: [
-    { name: 'ANALYST', tasks: ['ANALYZE'] },
-    { name: 'ADVERTISER', tasks: ['ADVERTISE', 'ANALYZE'] },
-    { name: 'ADMIN', tasks: ['EDIT', 'ADVERTISE', 'ANALYZE'] },
-  ],
-  extras: ['UPLOAD', 'AA_ANALYZE'],
-};
+const CATALOG: AssetTaskRules = { bundles: [], extras: [], anyOf: ['MANAGE', 'ADVERTISE', 'MANAGE_AR', 'AA_ANALYZE'] };
+const PIXEL: AssetTaskRules = { bundles: [], extras: [], anyOf: ['EDIT', 'ADVERTISE', 'ANALYZE', 'UPLOAD', 'AA_ANALYZE'] };
 
 export const TASK_RULES: Record<AssetType, AssetTaskRules> = {
   ad_account: AD_ACCOUNT,
@@ -133,6 +124,7 @@ export function isSupportedTaskSet(type: AssetType, tasks: readonly string[]): b
   const rules = TASK_RULES[type];
   if (!rules) return false;
   const all = normalise(tasks);
+  if (rules.anyOf) return all.size > 0 && [...all].every((t) => rules.anyOf!.includes(t));
   const core = new Set([...all].filter((t) => !rules.extras.includes(t)));
   if (core.size === 0) return rules.standalone !== undefined && all.has(rules.standalone.task) && all.size >= 1 && [...all].every((t) => rules.extras.includes(t));
   return rules.bundles.some((b) => sameSet(core, normalise(b.tasks)));
@@ -155,6 +147,11 @@ export function unionTasks(type: AssetType, bundles: readonly (readonly string[]
   if (!rules) throw new Error(`meta-business: unknown asset type "${type}"`);
   const all = normalise(bundles.flat());
   if (all.size === 0) return [];
+  if (rules.anyOf) {
+    const unknown = [...all].filter((t) => !rules.anyOf!.includes(t));
+    if (unknown.length > 0) throw new Error(`meta-business: no supported ${type} task set covers [${[...all].join(', ')}] (unknown task ${unknown.join(', ')})`);
+    return rules.anyOf.filter((t) => all.has(t));
+  }
   const extras = new Set([...all].filter((t) => rules.extras.includes(t)));
   const core = [...all].filter((t) => !rules.extras.includes(t));
   if (core.length === 0) {

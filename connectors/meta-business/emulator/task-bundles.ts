@@ -63,8 +63,9 @@ const PAGE_ROLES = [
  * catalog roles are ADMIN and ADVERTISER (`permitted_roles`,
  * https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business),
  * so the strict reading is one task set per role, {ADVERTISE} and {MANAGE, ADVERTISE}: [MANAGE] alone
- * is no documented role and is refused like ad-account [MANAGE] alone (100/1752129), the same rule
- * as the connector (../task-bundles.ts) and the config check.
+ * is no documented role and is refused like ad-account [MANAGE] alone (100/1752129). The catalog
+ * and pixel sets are this emulator's strict choice only: the connector sends any set of their
+ * tasks and lets Graph decide (../task-bundles.ts), so a Graph that takes them is not hidden.
  */
 const RULES: Record<AssetType, BundleRule> = {
   ad_account: {

@@ -24,7 +24,11 @@ function sameTasks(a: string[], b: string[]): boolean {
 
 export function requireSupported(type: AssetRef['type'], tasks: string[], whatFor: string): void {
   if (!isSupportedTaskSet(type, tasks)) {
-    const bundles = TASK_RULES[type]?.bundles.map((b) => `[${b.tasks.join(',')}]`).join(' ') ?? '';
+    const rules = TASK_RULES[type];
+    if (rules?.anyOf) {
+      throw new ConnectorError('invalid-argument', `${whatFor}: [${tasks.join(',')}] are not ${LABEL[type] ?? type} tasks Meta's API lists (any of ${rules.anyOf.join(', ')})`, { field: 'tasks' });
+    }
+    const bundles = rules?.bundles.map((b) => `[${b.tasks.join(',')}]`).join(' ') ?? '';
     throw new ConnectorError('invalid-argument', `${whatFor}: [${tasks.join(',')}] is not a task bundle Meta supports on a ${LABEL[type] ?? type} (one of ${bundles})`, {
       field: 'tasks', providerCode: '100/1752129',
     });
