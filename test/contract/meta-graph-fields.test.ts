@@ -1,12 +1,12 @@
 /**
  * The Graph fields hubwarden uses are Meta's: every `fields=` list the connector sends (a full
  * check for updates, every write, the targeted re-read) and every field the emulator can render
- * is in connectors/meta-business/emulator/graph-fields.json (each edge naming its Meta page). No test
- * reads files outside the repository. An unknown field gets Meta's #100 wording.
+ * is in connectors/meta-business/emulator/graph-fields.json, which is checked against the shared
+ * reference copy when one is beside the repository. An unknown field gets Meta's #100 wording.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createMetaEmulator, SANDBOX, type RecordedCall } from '../../connectors/meta-business/emulator/index.ts';
 import { createMetaBusiness } from '../../connectors/meta-business/connector.ts';
 import { parseFields, type FieldRequest } from '../../connectors/meta-business/emulator/field-selection.ts';
@@ -14,6 +14,7 @@ import { NODE_TYPES } from '../../connectors/meta-business/emulator/node-types.t
 import { readApp } from '../../agent/check-for-updates/read-app.ts';
 
 const FILE = new URL('../../connectors/meta-business/emulator/graph-fields.json', import.meta.url);
+const SHARED = new URL('../../../shared/reference/meta-graph-fields.json', import.meta.url);
 interface FieldsFile { apiVersion: string; nodes: Record<string, { fields: string[]; defaults: string[] }>; edges: Record<string, { node: string; edgeFields: string[] }> }
 const file: FieldsFile = JSON.parse(readFileSync(FILE, 'utf8'));
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -141,4 +142,13 @@ test('an unknown field gets Meta\'s #100 with the node type it was asked of', as
   } finally {
     await close();
   }
+});
+
+const shared = existsSync(SHARED);
+test('the in-repo graph-fields.json equals the shared reference copy', { skip: shared ? false : 'no ../shared/reference/meta-graph-fields.json beside the repository' }, () => {
+  const ref: FieldsFile = JSON.parse(readFileSync(SHARED, 'utf8'));
+  assert.equal(file.apiVersion, ref.apiVersion);
+  assert.deepEqual(file.nodes, ref.nodes);
+  const shape = (edges: FieldsFile['edges']) => Object.fromEntries(Object.entries(edges).map(([k, e]) => [k, { node: e.node, edgeFields: e.edgeFields }]));
+  assert.deepEqual(shape(file.edges), shape(ref.edges));
 });
