@@ -5,9 +5,11 @@ import type { DirectoryUserRecord } from '../desired-state/directory-records.ts'
 import { redactText } from '../log/logger.ts';
 import { attributeName, WRITEBACK_FIELDS, WRITEBACK_STATUSES, type WritebackField, type WritebackValues } from './attributes.ts';
 import type { TokenBucket, WritebackClock } from './pacing.ts';
+export { atReserve, OKTA_MAX_RESET_WAIT_MS, OKTA_RESERVED_SHARE, resetByOurClock, resetEpochMs } from './okta-rate-window.ts';
 import { tokenEndpointUnavailable, type WritebackTarget } from './target.ts';
 import { kindOfStatus } from './status-kind.ts';
 import { confirmLease, LeaseLostError } from './lease-fence.ts';
+import { atReserve, OKTA_RESERVED_SHARE, resetByOurClock } from './okta-rate-window.ts';
 import { keepingHeldValues, propertyFor, selfReadOnly, withoutEnum, withoutOptionalFields, type ExistingProperty } from './okta-schema-property.ts';
 
 /**
@@ -30,7 +32,10 @@ export interface OktaTargetOptions {
   resetMarginMs: number;
   /** How long one HTTP attempt (an API call, a 429 retry, the access token request) may take (default `OKTA_ATTEMPT_TIMEOUT_MS`). */
   attemptTimeoutMs?: number;
+  /** The share of each rate-limit window left to the org's other consumers (default `OKTA_RESERVED_SHARE`; 0: spend it all). */
+  reservedShare?: number;
 }
+
 
 /**
  * The SDK gives node-fetch no timeout unless `requestTimeout` is set, and that one bounds a call
@@ -102,7 +107,7 @@ class PacedRequestExecutor extends DefaultRequestExecutor {
     const now = this.options.clock.now();
     const reset = resetByOurClock(response.headers?.get('x-rate-limit-reset'), response.headers?.get('date'), now);
     if (response.status === 429) this.options.bucket.pauseUntil((reset ?? now) + this.options.resetMarginMs);
-    else if (response.headers?.get('x-rate-limit-remaining') === '0' && reset !== undefined) this.options.bucket.pauseUntil(reset + this.options.resetMarginMs);
+    else if (reset !== undefined && atReserve(response.headers?.get('x-rate-limit-remaining'), response.headers?.get('x-rate-limit-limit'), this.options.reservedShare ?? OKTA_RESERVED_SHARE)) this.options.bucket.pauseUntil(reset + this.options.resetMarginMs);
     return super.parseResponse(request, response);
   }
 
@@ -114,41 +119,6 @@ class PacedRequestExecutor extends DefaultRequestExecutor {
   override getRetryDelayMs(_response: Parameters<DefaultRequestExecutor['getRetryDelayMs']>[0]): number {
     return 0;
   }
-}
-
-/** The longest an X-Rate-Limit-Reset may hold write-back: Okta's rate-limit windows are one minute (https://developer.okta.com/docs/reference/rl-global-mgmt/). */
-export const OKTA_MAX_RESET_WAIT_MS = 5 * 60_000;
-
-/**
- * X-Rate-Limit-Reset as an epoch time in ms, held to at most `OKTA_MAX_RESET_WAIT_MS` from now.
- * Okta sends epoch seconds (https://developer.okta.com/docs/reference/rl-best-practices/); the
- * header's unit is not in every account of it, so a value that cannot be epoch seconds is read as
- * what it must be: below 10^9 (before 2001) seconds from now, above 10^11 (after year 5000) epoch
- * milliseconds. Without the bound, a reset read in the wrong unit paused the bucket for
- * millennia, and every later write to the IdP waited for ever.
- */
-export function resetEpochMs(header: string | null | undefined, now: number): number | undefined {
-  const value = Number(header);
-  if (header === null || header === undefined || header.trim() === '' || !Number.isFinite(value) || value < 0) return undefined;
-  const epochMs = value < 1e9 ? now + value * 1000 : value > 1e11 ? value : value * 1000;
-  return Math.min(epochMs, now + OKTA_MAX_RESET_WAIT_MS);
-}
-
-/**
- * When Okta's window resets, by our clock. X-Rate-Limit-Reset is an instant by Okta's clock; the
- * answer's `Date` is Okta's clock at the answer (RFC 9110 §6.6.1), so their difference is the wait
- * whatever our clock says, which is how the SDK's DefaultRequestExecutor.getRetryDelayMs reads it.
- * Read against our clock alone, a host running ahead of Okta's clock took a reset still to come for
- * one passed: the pause ended before Okta's window did, and the SDK's retries and every other
- * update went straight back into it, each answered 429 E0000047 (and re-pausing until a time
- * already past), until ten failures stopped the run. The later of the two readings is kept: a
- * wrong or missing Date never shortens the wait below what our clock says.
- */
-export function resetByOurClock(resetHeader: string | null | undefined, dateHeader: string | null | undefined, now: number): number | undefined {
-  const byOurs = resetEpochMs(resetHeader, now);
-  const oktaNow = dateHeader ? Date.parse(dateHeader) : Number.NaN;
-  if (byOurs === undefined || !Number.isFinite(oktaNow)) return byOurs;
-  return Math.max(byOurs, now + resetEpochMs(resetHeader, oktaNow)! - oktaNow);
 }
 
 export function createOktaTarget(idp: string, config: OktaProviderConfig, secret: (ref: string) => string, options: OktaTargetOptions): WritebackTarget {

@@ -46,7 +46,8 @@ export interface WritebackTuning {
   /** People written at once (the bucket still sets the pace). */
   concurrency?: number;
   /** Okta: SDK retries of a 429 and the margin added to X-Rate-Limit-Reset. */
-  okta?: { maxRetries?: number; resetMarginMs?: number };
+  /** Okta: the SDK's 429 retries, the margin after a reset, and the share of each rate-limit window left to the org's other consumers (okta-target.ts OKTA_RESERVED_SHARE). */
+  okta?: { maxRetries?: number; resetMarginMs?: number; reservedShare?: number };
   /** Entra: RetryHandler settings (seconds between tries when no Retry-After). */
   entra?: { maxRetries?: number; delaySeconds?: number };
   /** The lease on a hub's run across replicas (run-lease.ts; tests shorten it). */

@@ -120,3 +120,40 @@ test('entra: a 503 with Retry-After is retried by the SDK\'s RetryHandler; one p
     await server.close();
   }
 });
+
+test('okta: write-back leaves half of each rate-limit window to the org\'s other consumers, pausing at X-Rate-Limit-Remaining half of X-Rate-Limit-Limit, not at 0', async () => {
+  // Okta's limits are org-wide and shared (https://developer.okta.com/docs/reference/rl-best-practices/);
+  // a bulk sync that spends them to 0 starves other integrations with 429 E0000047
+  // (https://github.com/redhat-cop/group-sync-operator/issues/167).
+  const people = oktaPeople(8, 'share');
+  const okta = createOktaEmulator({ token: OKTA_TOKEN, users: people });
+  const server = await okta.listen();
+  try {
+    const store = await seededStore(HUB, people.map((p, i) => directoryUser(HUB, `u-${i}`, p.login, { externalId: p.id })), []);
+    const clock = movableClock();
+    const writeback = createWriteback({ config: writebackConfig({ okta: server.url }), store, log: capturingLog(), clock, tuning: { okta: { maxRetries: 2, resetMarginMs: 1000 }, concurrency: 1 } });
+    await writeback.ensureSchema();
+    // Four calls a minute, on write-back's clock.
+    okta.control.setRateLimit({ limit: 4, windowSeconds: 60, now: () => clock.now() });
+    okta.control.clearCalls();
+    const report = await writeback.run(HUB);
+    assert.equal(report.written, 8, JSON.stringify(report.problems));
+    assert.deepEqual(okta.calls.map((c) => c.status).filter((s) => s === 429), [], 'nothing sent into an exhausted window');
+    // Two updates a window (half of four), so three resets waited for, not one.
+    assert.ok(report.waitedMs >= 3 * 60_000, `waited for three resets, two updates a window (${report.waitedMs} ms)`);
+  } finally {
+    await server.close();
+  }
+});
+
+test('okta: the reserve is read from X-Rate-Limit-Limit and -Remaining; headers that are no counts pause nothing but a 0', async () => {
+  const { atReserve } = await import('./okta-rate-window.ts');
+  assert.equal(atReserve('0', '600', 0.5), true);
+  assert.equal(atReserve('300', '600', 0.5), true);
+  assert.equal(atReserve('301', '600', 0.5), false);
+  assert.equal(atReserve('5', undefined, 0.5), false, 'no limit header: only a 0 pauses');
+  assert.equal(atReserve('0', undefined, 0.5), true);
+  assert.equal(atReserve('', '600', 0.5), false);
+  assert.equal(atReserve('many', '600', 0.5), false);
+  assert.equal(atReserve('1', '600', 0), false, 'share 0: spend the window');
+});

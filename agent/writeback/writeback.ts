@@ -49,7 +49,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const bucket = new TokenBucket(rate.perSecond, rate.burst ?? rate.perSecond, clock);
     buckets.set(idp, bucket);
     target = provider.kind === 'okta'
-      ? createOktaTarget(idp, provider, reveal, { bucket, clock, maxRetries: tuning.okta?.maxRetries ?? 2, resetMarginMs: tuning.okta?.resetMarginMs ?? 1000 })
+      ? createOktaTarget(idp, provider, reveal, { bucket, clock, maxRetries: tuning.okta?.maxRetries ?? 2, resetMarginMs: tuning.okta?.resetMarginMs ?? 1000, ...(tuning.okta?.reservedShare !== undefined ? { reservedShare: tuning.okta.reservedShare } : {}) })
       : createEntraTarget(idp, provider, reveal, { bucket, retry: { maxRetries: tuning.entra?.maxRetries ?? 3, delaySeconds: tuning.entra?.delaySeconds ?? 3 } });
     targets.set(idp, target);
     return target;

@@ -107,7 +107,7 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
         return;
       }
     }
-    status = await waitFor(deps, taskIds);
+    status = await waitFor(deps, taskIds, resumeDeadline(deps, record));
   } catch (err) {
     log.warn(`entra lifecycle (${record.idp}): ${callout.action} for workflow ${callout.workflowId} result ${record.id}: ${(err as Error).message}`);
     status = 'failed';
@@ -329,14 +329,20 @@ async function endLeaverSessions(deps: LifecycleRunDeps, callout: Callout, trigg
   });
 }
 
-/** Polls the agent's tasks until all finished; completed only when every one completed. */
-async function waitFor(deps: LifecycleRunDeps, taskIds: string[]): Promise<'completed' | 'failed'> {
-  const deadline = Date.now() + deps.maxWaitMs;
+/**
+ * Polls the agent's tasks until all finished; completed only when every one completed. The wait
+ * ends at `deadline`, `maxWaitMs` from the callout's receipt (the workflow's callback timeout, at
+ * most PT3H, runs from the callout: https://github.com/microsoftgraph/microsoft-graph-docs-contrib/blob/main/api-reference/v1.0/resources/identitygovernance-customtaskextensioncallbackconfiguration.md),
+ * not from this process's start: counted from each start, a callout taken up again after a restart
+ * (or by another replica) waited a further 3 h, past the point where the workflow had marked the
+ * task failed, and every restart extended it again.
+ */
+async function waitFor(deps: LifecycleRunDeps, taskIds: string[], deadline: number): Promise<'completed' | 'failed'> {
   for (;;) {
     const tasks = await readTasks(deps, taskIds);
     if (tasks?.some((t) => !t)) throw new Error(`task ${taskIds[tasks.findIndex((t) => !t)]} no longer exists`);
     if (tasks?.every((t) => FINISHED.has(t!.status))) return tasks.every((t) => t!.status === 'completed') ? 'completed' : 'failed';
-    if (Date.now() > deadline) throw new Error(`tasks ${taskIds.join(', ')} did not finish within ${Math.round(deps.maxWaitMs / 60000)} min`);
+    if (Date.now() > deadline) throw new Error(`tasks ${taskIds.join(', ')} did not finish within ${Math.round(deps.maxWaitMs / 60000)} min of the callout's receipt`);
     if (deps.isStopped()) return 'failed';
     await sleep(deps.pollIntervalMs, deps.stopSignal);
   }

@@ -40,3 +40,35 @@ test('Entra: tasks that do not finish within the wait (default 3 h, the longest 
   assert.equal(resumed.length, 1);
   assert.match(resumed[0]!.why, /with failed: .*did not finish within/);
 });
+
+test('Entra: the wait is counted from the callout\'s receipt, not from the process that takes it up again (a restart does not wait another 3 h)', async () => {
+  // The callback timeout (PT5M to PT3H) runs from the callout; once it has passed the workflow has
+  // marked the task failed (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility).
+  // A callout received 10 minutes ago, with a wait of one minute, taken up after a restart: its
+  // tasks still running, it is resumed failed at once, not after a further minute.
+  const alive = setInterval(() => undefined, 1000);
+  const agent = new FakeAgent();
+  agent.pollsUntilDone = Number.POSITIVE_INFINITY;
+  const task = await agent.offboard({ email: 'raj@example.com' }, { type: 'entra-lifecycle', idp: 'entra' });
+  const store = new MemoryStore();
+  await store.open();
+  await store.transact((tx) => tx.put('hookEvents', 'entra-lifecycle', 'tpr-old', {
+    id: 'tpr-old', source: 'entra-lifecycle', idp: 'entra', receivedAt: new Date(Date.now() - 10 * 60_000).toISOString(), expiresAt: '2099-01-01T00:00:00Z', state: 'waiting', taskIds: [task.id],
+    callout: { workflowId: 'wf-1', taskId: 'task-offboard', taskProcessingResultId: 'tpr-old', action: 'offboard', person: { email: 'raj@example.com' } },
+  }));
+  const resumes: Array<[string, string]> = [];
+  const resume: ResumeCall = async (_idp, target, status) => { resumes.push([target.taskProcessingResultId, status]); };
+  const hook = createEntraLifecycleRouter({ config: entraHookConfig(), agent, store, resume, pollIntervalMs: 5, maxWaitMs: 60_000 });
+  const started = Date.now();
+  try {
+    await Promise.race([hook.settled(), new Promise((r) => setTimeout(r, 5000))]);
+  } finally {
+    hook.stop();
+    await hook.settled();
+    clearInterval(alive);
+  }
+  assert.ok(Date.now() - started < 5000, 'resumed within the callout\'s wait, counted from its receipt 10 minutes ago');
+  assert.deepEqual(resumes, [['tpr-old', 'failed']]);
+  const entries = (await collect(store.list('audit', ''))) as AuditEntry[];
+  assert.match(entries.find((e) => e.action === 'lifecycle-resume')!.why, /did not finish within 1 min of the callout's receipt/);
+});

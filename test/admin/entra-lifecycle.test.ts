@@ -296,10 +296,11 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
   });
 
   test('a callout accepted before a restart is resumed by the next process', async () => {
+    // Received moments ago: the wait for its tasks runs from its receipt (entra-lifecycle-timeout.test.ts).
     const task = await agent.offboard({ email: 'raj@example.com' }, { type: 'entra-lifecycle', idp: 'entra' });
     const restartedStore = new MemoryStore();
     await restartedStore.transact((tx) => tx.put('hookEvents', 'entra-lifecycle', 'tpr-restart', {
-      id: 'tpr-restart', source: 'entra-lifecycle', idp: 'entra', receivedAt: '2026-11-23T10:00:00Z', expiresAt: '2026-11-30T10:00:00Z', state: 'waiting', taskIds: [task.id],
+      id: 'tpr-restart', source: 'entra-lifecycle', idp: 'entra', receivedAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(), state: 'waiting', taskIds: [task.id],
       callout: { workflowId: 'wf-9', taskId: 'task-offboard', taskProcessingResultId: 'tpr-restart', action: 'offboard', person: { email: 'raj@example.com' } },
     }));
     const config = entraConfig(graph.url, `{ allowedAppIds: [${RELAY}] }`);
