@@ -58,6 +58,13 @@ export function sendScim(res: Response, status: number, body: ScimObject, header
   res.status(status).set({ 'Content-Type': SCIM_CONTENT_TYPE, ...headers }).send(JSON.stringify(body));
 }
 
+/**
+ * The resource with its `meta.version` as ETag. express answers a GET whose If-None-Match names
+ * that ETag with 304 (res.send, `req.fresh`; RFC 9110 §13.1.2), so the ETag must change whenever
+ * the representation does: a User's carries its hub extension's tag (resources/user-version.ts);
+ * a Group's representation is all in its record. No ETag is computed from a body (app.ts and
+ * test-app.ts set express's `etag` off), so a list page or an error never gets one.
+ */
 export function sendResource(res: Response, status: number, body: ScimObject): void {
   const meta = body.meta as { location?: string; version?: string } | undefined;
   const headers: Record<string, string> = {};
@@ -68,7 +75,8 @@ export function sendResource(res: Response, status: number, body: ScimObject): v
 
 /**
  * RFC 7644 §3.14: a write carrying `If-Match` applies only to the version it names (`W/"3"`, `"3"`
- * or `*`); otherwise 412 and nothing changes.
+ * or `*`); otherwise 412 and nothing changes. Groups; a User's version also names its hub
+ * extension (resources/user-version.ts, assertUserVersion).
  */
 export function assertVersion(ifMatch: string | undefined, version: number, what: string): void {
   if (!ifMatch || ifMatch.trim() === '*') return;

@@ -80,6 +80,8 @@ export async function startScimApp(options: ScimTestAppOptions): Promise<ScimTes
   const store = options.store ?? new MemoryStore();
   const app = express();
   app.set('trust proxy', options.trustProxy ?? false);
+  // As createApp (app.ts): no ETag computed from a body; a resource's ETag is its version.
+  app.set('etag', false);
   app.use('/scim/v2', createScimRouter({ config, store, failures: options.failures, ...(options.log ? { log: options.log } : {}) }));
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

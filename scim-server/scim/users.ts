@@ -6,7 +6,7 @@ import type { DirectoryChange } from '../../agent/desired-state/delta.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
 import type { ReadView, Transaction } from '../../agent/store/store.ts';
 import { ENTERPRISE_SCHEMA, USER_ATTRIBUTES } from './attributes.ts';
-import { assertVersion, sendResource, sendScim, type HubRequest } from './context.ts';
+import { sendResource, sendScim, type HubRequest } from './context.ts';
 import { notFound, uniqueness } from './errors.ts';
 import { assertSchemas } from './input-checks.ts';
 import { matches, requiredEquality } from './filter/evaluate.ts';
@@ -17,6 +17,7 @@ import { hubStateOf, hubStateOfNewUser } from './resources/hub-state.ts';
 import type { ScimObject } from './resources/normalize.ts';
 import { visitListed } from './scan-turns.ts';
 import { renderUser, toUserRecord, userChanges, userFromBody, userFromPut } from './resources/user.ts';
+import { assertUserVersion, userVersion } from './resources/user-version.ts';
 import { endSessionsOfDirectoryUser, pruneMarksAfterPush } from '../web/scim-leavers.ts';
 
 /**
@@ -149,7 +150,7 @@ async function update(h: HubRequest, req: Request, id: string, next: (current: D
   const updated = await h.store.transact(async (tx) => {
     deactivated = false;
     const current = await existing(tx, h.hubId, id);
-    assertVersion(req.get('if-match'), current.version, `hub ${h.hubId} user ${id}`);
+    await assertUserVersion(req.get('if-match'), current, () => hubStateOf(tx, h.hubId, id, Date.now(), current), `hub ${h.hubId} user ${id}`);
     const user = toUserRecord(h.hubId, id, next(current), current, now);
     const changes = userChanges(current, user);
     if (changes.length === 0) return current;
@@ -182,7 +183,8 @@ export async function patchUser(h: HubRequest, req: Request, res: Response): Pro
   let p: ReturnType<typeof projectionOf> | undefined;
   const user = await update(h, req, id, (current) => (p = projectionOf(queryParams(req)), assertSchemas(req.body, 'patch'), applyPatch(current.scim, req.body, { core: USER_ATTRIBUTES, resourceId: id })));
   if (!h.wantsPatchBody) {
-    res.status(204).set('ETag', `W/"${user.version}"`).end();
+    // The version a GET now answers (with the extension's tag), so an If-Match with it applies.
+    res.status(204).set('ETag', userVersion(user, await hubStateOf(h.store, h.hubId, user.id, Date.now(), user))).end();
     return;
   }
   sendResource(res, 200, project(await rendered(h, user), p!));
@@ -221,7 +223,7 @@ export async function deleteUser(h: HubRequest, req: Request, res: Response): Pr
   const now = new Date().toISOString();
   await h.store.transact(async (tx) => {
     const user = await existing(tx, h.hubId, id);
-    assertVersion(req.get('if-match'), user.version, `hub ${h.hubId} user ${id}`);
+    await assertUserVersion(req.get('if-match'), user, () => hubStateOf(tx, h.hubId, id, Date.now(), user), `hub ${h.hubId} user ${id}`);
     recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes: await stageUserDeletion(tx, h.hubId, user, now) });
     await endSessionsOfDirectoryUser(tx, h, user, 'deleted');
   });

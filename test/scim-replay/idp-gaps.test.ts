@@ -72,7 +72,7 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`IdP shapes
     const etag = got.headers.get('etag')!;
     assert.equal(etag, got.body.meta.version);
     const put = await okta('PUT', `/Users/${id}`, { ...got.body, displayName: 'First' }, { 'if-match': etag });
-    assert.deepEqual([put.status, put.body.displayName, put.headers.get('etag')], [200, 'First', 'W/"2"']);
+    assert.deepEqual([put.status, put.body.displayName, put.headers.get('etag')], [200, 'First', etag.replace(/^W\/"1-/, 'W/"2-')], 'the next version, the same standing');
     await outbox.next();
     const stale = await okta('PUT', `/Users/${id}`, { ...got.body, displayName: 'Second' }, { 'if-match': etag });
     assertScimError(stale, 412);
@@ -206,7 +206,7 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`IdP shapes
     assert.deepEqual([put.status, put.body.meta.version], [200, version], put.text);
     const patched = await okta('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'emails', value: [{ type: 'work', primary: true, value: 'order@okta.local' }] }] });
     assert.deepEqual([patched.status, patched.body.meta.version], [200, version], patched.text);
-    assert.equal((await app.store.get('directoryUsers', HUB, id))!.version, Number(version.slice(3, -1)));
+    assert.equal((await app.store.get('directoryUsers', HUB, id))!.version, Number(/^W\/"(\d+)-/.exec(version)![1]));
     assert.deepEqual(await outbox.next(), [], 'no change, so no delta and no audited directory change');
     // A real change in the same shape is still one.
     const changed = await okta('PUT', `/Users/${id}`, { ...got.body, name: { familyName: 'Other', givenName: 'G' } });
@@ -252,7 +252,7 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`IdP shapes
     assert.equal((await entra('DELETE', `/Users/${boss}`)).status, 204);
     const shown = await entra('GET', `/Users/${ryan}`);
     assert.deepEqual(shown.body[ENTERPRISE], { department: 'Ads' });
-    assert.equal(shown.body.meta.version, `W/"${version + 1}"`);
+    assert.match(shown.body.meta.version, new RegExp(`^W/"${version + 1}-`));
     assert.equal((await entra('GET', `/Users/${kim}`)).body[ENTERPRISE], undefined);
     assert.deepEqual(await members(gid), []);
     const [written, ...more] = await outbox.next();

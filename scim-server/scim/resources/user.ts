@@ -6,6 +6,7 @@ import type { HubState } from './hub-state.ts';
 import { normalizeResource, type ScimObject } from './normalize.ts';
 import { assertOnePrimaryEach } from './primary.ts';
 import { canonicalJson } from './same-json.ts';
+import { userVersion } from './user-version.ts';
 
 /** Pure mappers between a SCIM User and the desired-state record (`directoryUsers`). */
 export function userFromBody(body: ScimObject): ScimObject {
@@ -118,7 +119,8 @@ export function renderUser(record: DirectoryUserRecord, ctx: RenderContext, hubS
     created: record.created,
     lastModified: record.lastModified,
     location: `${ctx.hubBaseUrl}/Users/${encodeURIComponent(record.id)}`,
-    version: `W/"${record.version}"`,
+    // The record's version and the extension's tag: the extension changes without a write (user-version.ts).
+    version: userVersion(record, hubState),
   };
   return out;
 }
