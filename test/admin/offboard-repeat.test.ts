@@ -15,6 +15,7 @@ import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from '../../agent/tasks/ta
 import { updateTask } from '../../agent/tasks/enqueue.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
+import { cli } from './cli-run.ts';
 
 const headers = { authorization: `Bearer ${TEST_ENV.ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
@@ -102,6 +103,12 @@ describe('admin API: POST /people/{email}/offboard repeated after it completed',
     assert.equal(body.taskId, world.first.id);
     assert.equal(body.task.status, 'completed');
     assert.match(body.detail, /nothing was queued again/);
+    assert.equal((await world.parents()).length, 1);
+  });
+  test('CLI: hubwarden offboard again says it was already done; nothing queued', async () => {
+    const run = await cli(['offboard', 'p0@example.com', '--no-wait', '--url', server.url, '--token', TEST_ENV.ADMIN_TOKEN]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`offboarding of p0@example\\.com already done: task ${world.first.id} completed, nothing queued again`));
     assert.equal((await world.parents()).length, 1);
   });
 });
