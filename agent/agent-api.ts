@@ -12,6 +12,7 @@ import { ambiguousPerson, ambiguousText } from './dispatch/ambiguous-person.ts';
 import type { DirectoryUserRecord } from './desired-state/directory-records.ts';
 import { offboardMayReport } from './dispatch/offboard.ts';
 import { offboardApprovalDecided } from './dispatch/offboard-brake.ts';
+import { finishedOffboardRepeated } from './dispatch/offboard-repeat.ts';
 import { planHub, toPlannedOperations } from './plan/plan-hub.ts';
 import type { Operation } from './plan/operation.ts';
 import { findApproval, type ApprovalRecord } from './safety/approvals.ts';
@@ -348,7 +349,17 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         const queued = reports
           ? (await taskByKey(tx, '', key)) ?? (key !== unscoped ? await taskByKey(tx, '', unscoped) : undefined) ?? await taskByKey(tx, '', ownKey)
           : await taskByKey(tx, '', ownKey);
-        if (!queued) return enqueueTask(tx, { kind: 'offboard', payload: person, idempotencyKey: ownKey, trigger, summary, now: now() });
+        if (!queued) {
+          // Asked again after it completed, nothing changed since (offboard-repeat.ts): answered
+          // with that task, nothing queued; audited only when another caller or reason asked.
+          const done = await finishedOffboardRepeated(tx, ownKey, found, trigger, now());
+          if (!done) return enqueueTask(tx, { kind: 'offboard', payload: person, idempotencyKey: ownKey, trigger, summary, now: now() });
+          if (!sameTrigger(done.trigger, trigger)) {
+            appendAudit(tx, { trigger, taskId: done.id, action: 'offboard-requested', subject: person.email ? { email: person.email } : { label },
+              why: `${summary}: asked again after offboarding task ${done.id} completed, nothing changed since; no second offboarding queued`, outcome: 'already-done', detail: { alreadyDone: true }, at: now().toISOString() });
+          }
+          return done;
+        }
         // Answered with the offboarding already under way, this request's own who and why (its
         // trigger) reached no record: the audit log says who asked again and why. The request
         // that queued it, repeated (a workflow retrying it), is the task's own trigger already.

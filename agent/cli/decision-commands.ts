@@ -79,7 +79,9 @@ export function registerDecisionCommands(program: Command): void {
       const { body } = await client.post<{ taskId: string }>(`/people/${seg(email)}/offboard`, directoryUserId ? { ...reason, directoryUserId } : reason);
       const taskId = stringOf(body, 'taskId');
       const out = printer(global().json);
-      if (!opts.wait) return out.print(body, () => `offboarding of ${email} started: task ${taskId}`);
+      // A repeat after the offboarding completed (200 alreadyDone): that task, nothing queued again.
+      const repeated = (body as { alreadyDone?: unknown }).alreadyDone === true;
+      if (!opts.wait) return out.print(body, () => (repeated ? `offboarding of ${email} already done: task ${taskId} completed, nothing queued again` : `offboarding of ${email} started: task ${taskId}`));
       const task: TaskView = await followTask(client, taskId, pollMs);
       // What happened to each seat is in the offboarding's children (its removals).
       const outcome = await offboardOutcome(client, task, email);

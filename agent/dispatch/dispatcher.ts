@@ -13,6 +13,7 @@ import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import { errorText } from '../log/logger.ts';
 import { inFlight } from '../check-for-updates/in-flight.ts';
 import { defineRunningIndex, followRunning, planWithRunning } from '../tasks/operations/running-for-person.ts';
+import { approvalsOfHubs, releaseKeptOfPlans } from '../safety/approval-kept.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import './departed-user.ts';
 
@@ -186,7 +187,11 @@ export class Dispatcher {
         // Planned several at a time (each plan is several reads, a round trip each on
         // PostgreSQL), applied one after another in the order of their changes.
         const plans = plan ? await inFlight([...affected].map(([key, person]) => () => (!person.emails && early.get(key)) || this.planOf(tx, person, now, connectors)), PLANS_IN_FLIGHT) : [];
-        await readTaskKeysOf(tx, people.map((person, n) => ({ hubId: person.hub.id, result: plans[n]?.result })));
+        // The hubs' approvals beside the task keys (one round trip): releaseKeptOfPlans below.
+        const [, approvals] = await Promise.all([
+          readTaskKeysOf(tx, people.map((person, n) => ({ hubId: person.hub.id, result: plans[n]?.result }))),
+          approvalsOfHubs(tx, plan ? people.map((p) => p.hub.id) : []),
+        ]);
         for (const [n, person] of people.entries()) {
           const planned = plans[n];
           if (!planned) {
@@ -196,6 +201,9 @@ export class Dispatcher {
           await applyPlan(tx, person.hub, planned.result, { trigger: person.trigger, now }, [person.userId]);
           await followRunning(tx, { hubId: person.hub.id, directoryUserId: person.userId, emails: person.emails, running: planned.running, trigger: person.trigger, now });
         }
+        // Changes of the people planned here that a pending approval holds and their plans no
+        // longer want (re-assigned, reactivated) go now, once per hub (safety/approval-kept.ts).
+        await releaseKeptOfPlans(tx, people.map((person, n) => ({ hub: person.hub, userId: person.userId, result: plans[n]?.result, trigger: person.trigger })), now, approvals);
       });
       try {
         await dispatch(true);

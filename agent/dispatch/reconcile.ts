@@ -8,6 +8,7 @@ import { appendAudit } from '../audit/audit-log.ts';
 import { classify } from '../safety/classify.ts';
 import { scheduleRemovals } from '../safety/schedule-removals.ts';
 import { passForPendingApprovals } from '../safety/withdraw-approval.ts';
+import { keptByPersonPlans, releaseKept } from '../safety/approval-kept.ts';
 import type { TaskContext, TaskHandler, TaskOutcome } from '../tasks/handler.ts';
 import { enqueueOperation, operationTaskKey } from '../tasks/operations/enqueue-operation.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
@@ -79,6 +80,8 @@ function act(task: TaskRecord, ctx: TaskContext, hub: HubConfigFile, result: Pla
     commit: async (tx) => {
       await applyPlan(tx, hub, result, origin, offersFor);
       if (followed) await followRunning(tx, { hubId: hub.id, ...followed, trigger: task.trigger, now: origin.now, plannedBy: task.id });
+      // A person re-planned: their changes a pending approval holds and the plan no longer wants go now.
+      if (followed) await releaseKept(tx, hub, keptByPersonPlans(new Map([[followed.directoryUserId, result]])), origin);
     },
   };
 }

@@ -21,6 +21,7 @@ import { freeTextProblem } from '../safe-text.ts';
 import { inviteIdOf } from '../standing/row-ids.ts';
 import { removalRunning } from '../plan/removal.ts';
 import { untilInstant } from './exemption-until.ts';
+import { keptByExemption, releaseKept } from '../safety/approval-kept.ts';
 
 export interface MemberRowRef {
   id: string;
@@ -147,6 +148,8 @@ export async function exempt(tx: Transaction, hub: HubConfigFile, memberId: stri
     why: `${actorOf(trigger)} exempted ${row.email ?? memberId}: "${reason}"${until ? ` until ${until}` : ''}; hubwarden will not manage or remove it`,
     detail: { reason, until },
   });
+  // A pending approval holding this seat's removal or downgrade no longer asks an owner for it.
+  await releaseKept(tx, hub, keptByExemption(memberId, `exempted by ${actorOf(trigger)} ("${reason}")`), { trigger, now });
   await rematch(tx, hub.id, trigger, now, [row]);
 }
 

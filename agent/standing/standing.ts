@@ -28,7 +28,7 @@ export type Standing = 'exempted' | 'onboarded' | 'invited' | 'invite-lapsed' | 
 
 export interface PersonStanding {
   standing: Standing;
-  /** The app role held: the member's, else a pending invite's; for `invite-lapsed`, the role invited to. */
+  /** The app role held: the member's, else a pending invite's; none for `invite-lapsed` (see `invite.role`). */
   appRole?: string;
   /** The exemption in force, when exempted by one. */
   exemption?: Readonly<ExemptionRecord>;
@@ -73,7 +73,10 @@ function standingOf(rows: readonly MatchedRow[], openOffer: boolean, disputedCan
   if (seat) return { standing: 'onboarded', appRole: seat.member!.role, rows: ids };
   const invite = seated.find((r) => live(r.invite))?.invite ?? seated.find((r) => r.invite)?.invite
     ?? rows.find((r) => r.outcome === 'unmatched' && r.invite)?.invite;
-  if (invite) return { standing: live(invite) ? 'invited' : 'invite-lapsed', appRole: invite.role, invite, rows: ids };
+  // A lapsed invite holds no seat and no invitation is pending: no role is held (the role it was
+  // sent with stays on `invite`). Write-back clears it for `lapsed` (docs/writeback-values.md);
+  // the SCIM extension showed it, as if the person held it.
+  if (invite) return live(invite) ? { standing: 'invited', appRole: invite.role, invite, rows: ids } : { standing: 'invite-lapsed', invite, rows: ids };
   const other = rows.find((r) => r.outcome === 'guest') ?? rows.find((r) => r.outcome === 'unmatched');
   if (other) return strip({ standing: other.outcome as 'guest' | 'unmatched', appRole: heldRole, rows: ids });
   if (openOffer) return { standing: 'offered', rows: ids };

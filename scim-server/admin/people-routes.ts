@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { acceptedTask, adminScope, adminTrigger, inScope, params, type AdminContext } from './admin-context.ts';
+import { alreadyDone } from './already-done.ts';
 import { notFound } from './problem.ts';
 import { noQuery, offboardBody, offerParams, parseInput, personParams, reasonBody } from './request-schemas.ts';
 
@@ -15,7 +16,11 @@ export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
     // An email naming several directory users on a hub, one or more active, or a deleted one and
     // only users created after it was, is refused 409 with their ids (agent/dispatch/ambiguous-person.ts);
     // `directoryUserId` names one of them.
-    acceptedTask(ctx, res, await ctx.agent.offboard({ email, ...(directoryUserId ? { directoryUserId } : {}) }, adminTrigger(res, reason)));
+    const task = await ctx.agent.offboard({ email, ...(directoryUserId ? { directoryUserId } : {}) }, adminTrigger(res, reason));
+    // A new or unfinished offboarding is a 202. A finished one answers a repeat of a leaver action
+    // that completed, nothing changed since (agent/dispatch/offboard-repeat.ts): nothing queued.
+    if (task.status !== 'completed') return acceptedTask(ctx, res, task);
+    res.status(200).json(alreadyDone({ taskId: task.id, task }, `offboarding task ${task.id} completed ${task.completedAt ?? task.updatedAt}; nothing changed since, so nothing was queued again`));
   });
 
   router.get('/people/:email/offers', async (req, res) => {

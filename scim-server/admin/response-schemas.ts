@@ -105,6 +105,11 @@ export const TaskList = named('TaskList', list(TaskSchema).extend({
   next: z.string().optional().describe('pass as `after` for the next page (a cursor: stable while tasks are queued or finished); absent on the last page'),
 }));
 export const TaskAccepted = named('TaskAccepted', z.object({ taskId: z.string(), task: TaskSchema }).strict());
+/** A leaver action repeated after its offboarding completed, nothing changed since (agent/dispatch/offboard-repeat.ts): that task, nothing queued. */
+export const OffboardDone = named('OffboardDone', z.object({
+  taskId: z.string(), task: TaskSchema.describe('the offboarding that completed'),
+  alreadyDone: z.literal(true), detail: z.string().describe('which offboarding answered the repeat, and when it completed'),
+}).strict());
 /** An owner's retry of a failed task (agent/tasks/retry-task.ts): the task queued, and the failed one marked retried. */
 export const TaskRetrySchema = named('TaskRetry', z.object({
   taskId: z.string().describe('the task queued for the change (on a repeat: the one the first retry queued)'),

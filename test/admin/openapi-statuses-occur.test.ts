@@ -63,6 +63,8 @@ class ProbeAgent extends FakeAgent {
     // As agent-api.ts `offboard` refuses an email naming a leaver and their rehire.
     if (person.directoryUserId === 'nope') throw Object.assign(new Error('agent: no directory user nope with this email on any hub'), { kind: 'not-found' });
     if (person.email === 'raj@example.com') throw Object.assign(new Error('agent: raj@example.com names directory users u-raj, u-raj-2'), { kind: 'conflict' });
+    // As agent-api.ts answers a leaver action repeated after its offboarding completed (offboard-repeat.ts).
+    if (person.email === 'left@example.com') return { ...this.tasksById.get('t-done')!, kind: 'offboard' };
     return super.offboard(person, trigger);
   }
 }
@@ -96,7 +98,7 @@ function probes(): Record<Op, Array<[number, Probe]>> {
     'POST /approvals/{id}/approve': [[200, post('/approvals/a-1/approve', { reason: 'ok' })], [404, post('/approvals/nope/approve', { reason: 'ok' })], [409, post('/approvals/a-rejected/approve', { reason: 'ok' })]],
     'POST /approvals/{id}/reject': [[200, post('/approvals/a-2/reject')], [404, post('/approvals/nope/reject')], [409, post('/approvals/a-approved/reject')]],
     'GET /audit': [[200, get('/audit')], [404, get('/audit?hubId=beta-shop', SCOPED)]],
-    'POST /people/{email}/offboard': [[202, post(`/people/${jane}/offboard`)], [404, post(`/people/${jane}/offboard`, { directoryUserId: 'nope' })], [409, post('/people/raj%40example.com/offboard')]],
+    'POST /people/{email}/offboard': [[202, post(`/people/${jane}/offboard`)], [404, post(`/people/${jane}/offboard`, { directoryUserId: 'nope' })], [409, post('/people/raj%40example.com/offboard')], [200, post('/people/left%40example.com/offboard')]],
     'GET /people/{email}/offers': [[200, get(`/people/${jane}/offers`)]],
     'POST /people/{email}/offers/{offerId}/claim': [[202, post(`/people/${jane}/offers/offer-1/claim`)], [404, post(`/people/${jane}/offers/nope/claim`)], [409, post(`/people/${jane}/offers/offer-2/claim`)]],
     'POST /people/{email}/reevaluate': [[202, post(`/people/${jane}/reevaluate`)], [404, post('/people/nobody%40example.com/reevaluate')]],
