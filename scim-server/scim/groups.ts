@@ -12,6 +12,7 @@ import { matches, requiredEquality } from './filter/evaluate.ts';
 import type { Filter } from './filter/parse.ts';
 import { excludes, listResponse, parseListQuery, project, projectionOf, queryParams } from './list.ts';
 import { applyPatch } from './patch/apply.ts';
+import { addedMembers } from './patch/member-adds.ts';
 import { groupAsScim, groupChanges, groupDiffers, groupFromBody, renderGroup, toGroupRecord } from './resources/group.ts';
 import { bareMembers, type ScimObject } from './resources/normalize.ts';
 import { visitListed } from './scan-turns.ts';
@@ -162,6 +163,11 @@ export async function createGroup(h: HubRequest, req: Request, res: Response): P
   sendResource(res, 201, renderGroup(group, { hubBaseUrl: h.hubBaseUrl }));
 }
 
+/** A group a PATCH of member adds led to, as toGroupRecord would have made it (patch/member-adds.ts). */
+class AddedMembers {
+  constructor(readonly record: DirectoryGroupRecord) {}
+}
+
 /**
  * Shared by PUT and PATCH: the PATCH or PUT is applied to the group as `tx` reads it (its current
  * members), so two concurrent member adds both survive (PostgreSQL re-runs the loser on the newer
@@ -171,13 +177,15 @@ export async function createGroup(h: HubRequest, req: Request, res: Response): P
  * A PUT or PATCH of a group: decided against the group as it stands, written with its outbox
  * entry; updates of one group arriving together go in turns (group-turns.ts).
  */
-function update(h: HubRequest, req: Request, id: string, next: (current: DirectoryGroupRecord) => ScimObject): Promise<DirectoryGroupRecord> {
+function update(h: HubRequest, req: Request, id: string, next: (current: DirectoryGroupRecord, now: string) => ScimObject | AddedMembers): Promise<DirectoryGroupRecord> {
   const now = new Date().toISOString();
   const named = memberValuesIn(req.body);
   return updateInTurn(h, id, (tx) => existing(tx, h.hubId, id), async (tx, current) => {
     assertVersion(req.get('if-match'), current.version, `hub ${h.hubId} group ${id}`);
-    const scim = next(current);
-    const group = await knownMembers(tx, h.hubId, toGroupRecord(h.hubId, id, scim, current, now), scim, current);
+    const out = next(current, now);
+    // A PATCH that only adds members comes as its record (patch/member-adds.ts), naming no bare member.
+    const [record, scim] = out instanceof AddedMembers ? [out.record, {}] : [toGroupRecord(h.hubId, id, out, current, now), out];
+    const group = await knownMembers(tx, h.hubId, record, scim, current);
     if (!groupDiffers(current, group)) return current;
     if (foldName(group.displayName) !== foldName(current.displayName)) await assertUniqueName(tx, h.hubId, group.displayName, id);
     return group;
@@ -261,7 +269,12 @@ export async function patchGroup(h: HubRequest, req: Request, res: Response): Pr
   const id = String(req.params.id);
   // The projection is read before the write (replaceGroup says why).
   let p: ReturnType<typeof projectionOf> | undefined;
-  const group = await update(h, req, id, (current) => (p = projectionOf(queryParams(req)), assertSchemas(req.body, 'patch'), applyPatch(groupAsScim(current), req.body, { core: GROUP_ATTRIBUTES, resourceId: id })));
+  const group = await update(h, req, id, (current, now) => {
+    p = projectionOf(queryParams(req));
+    assertSchemas(req.body, 'patch');
+    const added = addedMembers(h.hubId, id, current, req.body, now);
+    return added ? new AddedMembers(added) : applyPatch(groupAsScim(current), req.body, { core: GROUP_ATTRIBUTES, resourceId: id });
+  });
   if (!h.wantsPatchBody) {
     res.status(204).set('ETag', `W/"${group.version}"`).end();
     return;
