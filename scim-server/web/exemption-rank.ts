@@ -26,7 +26,8 @@ export async function exemptionChangedRanked<T>(d: ExemptionRankDeps, hubId: str
   const what = 'change the exemption of';
   const row: MemberView | undefined = await d.agent.member(hubId, memberId);
   const refusal = (holder: string): Omit<Refusal, 'rule'> => ({ action, asked: asked(row?.email ?? memberId), subject: { memberId, ...(row?.email ? { email: row.email } : {}), directoryUserId: holder } });
-  const holders = row?.exemption && row.directoryUserId !== undefined ? [row.directoryUserId] : [];
+  // Whose seat it is: whom it is matched to, else each candidate of a disputed exempted row.
+  const holders = !row?.exemption ? [] : row.directoryUserId !== undefined ? [row.directoryUserId] : [...(row.candidates ?? [])];
   const first = await refusalAmong(d, hubId, holders, what, refusal);
   if (first) throw await d.refuse(hubId, first, trigger);
   return holdersCheckedWithin(d, hubId, memberId, what, trigger, refusal, call, undefined, exemptedSeatHoldersIn);
