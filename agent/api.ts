@@ -249,9 +249,10 @@ export interface AgentApi {
   /** `options.within`: a caller's check run first in the decision's transaction (the dashboard's rank rule, scim-server/web/removal-rank.ts); as for unmatchMember. */
   matchMember(hubId: string, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger, options?: PersonChangeOptions): Promise<MemberDecision>;
   unmatchMember(hubId: string, memberId: string, trigger: Trigger, options?: PersonChangeOptions): Promise<MemberDecision>;
-  exemptMember(hubId: string, memberId: string, input: { reason: string; until?: string }, trigger: Trigger): Promise<MemberDecision>;
-  /** Ends an exemption now; refused (conflict) when the member is not exempted. */
-  unexemptMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberView>;
+  /** `options.within`: a caller's check run first in the decision's transaction (the dashboard's rank rule for an exemption in force, scim-server/web/exemption-rank.ts). */
+  exemptMember(hubId: string, memberId: string, input: { reason: string; until?: string }, trigger: Trigger, options?: PersonChangeOptions): Promise<MemberDecision>;
+  /** Ends an exemption now; refused (conflict) when the member is not exempted. `options.within`: as for exemptMember. */
+  unexemptMember(hubId: string, memberId: string, trigger: Trigger, options?: PersonChangeOptions): Promise<MemberView>;
   /** `options.within`: a caller's check run first in the transaction that queues the removal (the dashboard's rank rule, scim-server/web/removal-rank.ts). */
   removeMember(hubId: string, memberId: string, trigger: Trigger, options?: PersonChangeOptions): Promise<TaskView>;
   /** A removal of this member or invite row carried out within the last hour (its audit entry), for a retried removal to be answered as already done. */

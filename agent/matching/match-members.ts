@@ -126,7 +126,9 @@ export function matchMembers(input: MatchingInput): MatchingResult {
     if (p.directoryUserId && (p.outcome === 'exempted' || (p.outcome === 'onboarded' && !p.manual))) {
       earlier.set(p.memberId, [p.directoryUserId]);
       matchedTo.set(p.memberId, p.directoryUserId);
-    } else if (p.outcome === 'unmatched' && !p.manual && p.candidates?.length) earlier.set(p.memberId, p.candidates);
+    } else if ((p.outcome === 'unmatched' && !p.manual) || p.outcome === 'exempted') {
+      if (p.candidates?.length) earlier.set(p.memberId, p.candidates);
+    }
   }
   const lapsedExemptions: ExemptionRecord[] = [];
   const base = { hubId: input.hubId, at: input.now };
@@ -211,8 +213,11 @@ export function matchMembers(input: MatchingInput): MatchingResult {
     const exemption = exemptions.get(row.id);
     if (exemption && !exemptionInForce(exemption, input.now)) lapsedExemptions.push(exemption);
     else if (exemption) {
-      // Keep who the member is (write-back reports `exempted` on that directory user), drop the rest.
-      return withoutUndefined({ ...base, memberId: row.id, outcome: 'exempted', manual: true, directoryUserId: match.directoryUserId, hubRole: match.hubRole, reason: match.reason });
+      // Keep who the member is (write-back reports `exempted` on that directory user), or, for a
+      // disputed row, who disputes it (the next matching reads the dispute back from this record:
+      // dropped, an exemption ended or lapsed gave the seat to the one candidate left with its
+      // email, the dispute no owner decided gone); drop the rest.
+      return withoutUndefined({ ...base, memberId: row.id, outcome: 'exempted', manual: true, directoryUserId: match.directoryUserId, hubRole: match.hubRole, reason: match.reason, candidates: match.directoryUserId === undefined && match.candidates?.length ? match.candidates : undefined });
     }
     return match;
   });

@@ -100,11 +100,11 @@ export function createMemberService({ config, store, log, clock = () => new Date
     unmatchMember(hubId, memberId, trigger, options) {
       return decide(hubId, memberId, trigger, `${memberId} un-matched`, (tx, hub, now) => unmatch(tx, hub, memberId, trigger, now), options);
     },
-    exemptMember(hubId, memberId, input, trigger) {
-      return decide(hubId, memberId, trigger, `${memberId} exempted`, (tx, hub, now) => exempt(tx, hub, memberId, input ?? {}, trigger, now));
+    exemptMember(hubId, memberId, input, trigger, options) {
+      return decide(hubId, memberId, trigger, `${memberId} exempted`, (tx, hub, now) => exempt(tx, hub, memberId, input ?? {}, trigger, now), options);
     },
-    unexemptMember(hubId, memberId, trigger) {
-      return decide(hubId, memberId, trigger, `${memberId}'s exemption ended`, (tx, hub, now) => unexempt(tx, hub, memberId, trigger, now));
+    unexemptMember(hubId, memberId, trigger, options) {
+      return decide(hubId, memberId, trigger, `${memberId}'s exemption ended`, (tx, hub, now) => unexempt(tx, hub, memberId, trigger, now), options);
     },
     async registerGuest(hubId, input, trigger) {
       const hub = hubOf(hubId);

@@ -8,6 +8,7 @@
 import { matchRows, rowsOf } from '../matching/hub-matching.ts';
 import type { ReadView } from '../store/store.ts';
 import { rowRecords } from './member-view.ts';
+import { exemptionInForce } from '../standing/exemption.ts';
 
 /**
  * Row id → the directory users whose seat the row is: whom it is matched to, else (a disputed
@@ -24,4 +25,14 @@ export async function seatHoldersIn(view: ReadView, hubId: string, rowIds: reado
     if (match) out.set(row.id, match.directoryUserId !== undefined ? [match.directoryUserId] : [...(match.candidates ?? [])]);
   });
   return out;
+}
+
+/**
+ * Whom row `memberId` is matched to while an exemption is in force on it (an exempted row keeps
+ * whom it is matched to, match-members.ts), read through `view`; empty when none is in force (then
+ * ending or replacing it takes nothing from anyone).
+ */
+export async function exemptedSeatHoldersIn(view: ReadView, hubId: string, memberId: string, now: Date): Promise<string[]> {
+  if (!exemptionInForce(await view.get('exemptions', hubId, memberId), now)) return [];
+  return (await seatHoldersIn(view, hubId, [memberId], now)).get(memberId) ?? [];
 }

@@ -34,7 +34,7 @@ type TriggeredMethod = { [K in keyof AgentApi]: AgentApi[K] extends (...args: in
  * ReportApplyOptions): the options are kept, the trigger replaced. Every other method takes its
  * Trigger last. One missing here had its options replaced by the trigger when they were passed.
  */
-const TRIGGER_AT: Partial<Record<(typeof TRIGGERED)[number], number>> = { reevaluatePerson: 1, suspendPerson: 2, offboard: 1, decideApproval: 2, applyReport: 2, removeMember: 2, matchMember: 3, unmatchMember: 2 };
+const TRIGGER_AT: Partial<Record<(typeof TRIGGERED)[number], number>> = { reevaluatePerson: 1, suspendPerson: 2, offboard: 1, decideApproval: 2, applyReport: 2, removeMember: 2, matchMember: 3, unmatchMember: 2, exemptMember: 3, unexemptMember: 2 };
 type Unlisted = Exclude<TriggeredMethod, (typeof TRIGGERED)[number]>;
 const everyTriggeredMethodListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyTriggeredMethodListed;

@@ -40,6 +40,8 @@ describe('a manager and an owner\'s exempted seat', () => {
     agent.membersByHub.get(HUB)!.push(
       exempted('m-olivia', 'olivia@acme.example', 'a-olivia'),
       exempted('m-cora', 'cora@acme.example', 'a-cora'),
+      // A disputed seat (Sam's or Cora's: an owner has not decided) under an exemption: matched to nobody, its candidates kept.
+      { ...exempted('m-shared', 'shared@acme.example', 'a-sam'), directoryUserId: undefined, candidates: ['a-cora', 'a-sam'] },
       { hubId: HUB, id: 'm-sam', status: 'onboarded', email: 'sam@acme.example', appRole: 'EMPLOYEE', assets: [], grantedBy: ['Acme Owners'], kind: 'member', directoryUserId: 'a-sam' },
     );
     store = await accessStore();
@@ -65,6 +67,16 @@ describe('a manager and an owner\'s exempted seat', () => {
       ['member-unexempted', 'a-olivia', 'max@acme.example'],
       ['member-exempted', 'a-olivia', 'max@acme.example'],
     ]);
+  });
+
+  test('nor end the exemption of a disputed seat one of whose candidates is an owner (403, audited as that candidate\'s)', async () => {
+    agent.calls.length = 0;
+    const res = await post('max@acme.example', 'm-shared/unexempt');
+    assert.equal(res.status, 403);
+    assert.match(((await res.json()) as { detail: string }).detail, /a manager cannot change the exemption of an owner/);
+    assert.deepEqual(decisions(), []);
+    const audited = (await collect(store.list('audit', HUB))).filter((e) => e.outcome === 'failed' && e.subject?.memberId === 'm-shared');
+    assert.deepEqual(audited.map((e) => [e.action, e.subject?.directoryUserId]), [['member-unexempted', 'a-sam']]);
   });
 
   test('he still exempts an owner\'s seat that has no exemption (it takes nothing away), and decides about a collaborator\'s exemption', async () => {

@@ -48,7 +48,7 @@ export async function removeRanked(d: RemovalRankDeps, hubId: string, memberId: 
 }
 
 /** The refusal for the first of `holders` ranked above the viewer (`what`: "remove the seat of"), else undefined. */
-async function refusalAmong(d: Pick<RemovalRankDeps, 'aboveViewer'>, hubId: string, holders: readonly string[], what: string, refusal: (holder: string) => Omit<Refusal, 'rule'>, view?: ReadView): Promise<Refusal | undefined> {
+export async function refusalAmong(d: Pick<RemovalRankDeps, 'aboveViewer'>, hubId: string, holders: readonly string[], what: string, refusal: (holder: string) => Omit<Refusal, 'rule'>, view?: ReadView): Promise<Refusal | undefined> {
   for (const holder of holders) {
     const rule = await d.aboveViewer(hubId, holder, what, view);
     if (rule) return { ...refusal(holder), rule };
@@ -56,18 +56,22 @@ async function refusalAmong(d: Pick<RemovalRankDeps, 'aboveViewer'>, hubId: stri
   return undefined;
 }
 
+/** Whose seat row `memberId` is for the check inside the transaction, read through `view` (exemption-rank.ts: only while an exemption is in force). */
+export type HoldersIn = (view: ReadView, hubId: string, memberId: string, now: Date) => Promise<string[]>;
+const rowHoldersIn: HoldersIn = async (view, hubId, memberId, now) => (await seatHoldersIn(view, hubId, [memberId], now)).get(memberId) ?? [];
+
 /**
  * Runs a ranked viewer's decision about row `memberId` (`call`: the agent's removal, match or
  * un-match, given the options) with the rank rule checked again inside its transaction: whom the
- * row is matched to there (but `spare`: a match's own target), each ranked no higher than the
- * viewer. A refusal there commits nothing; it is audited once the transaction ended, and thrown as
- * the 403 the first check throws.
+ * row is matched to there (but `spare`: a match's own target; `holdersIn`: whose seat it is for
+ * the decision), each ranked no higher than the viewer. A refusal there commits nothing; it is
+ * audited once the transaction ended, and thrown as the 403 the first check throws.
  */
-export async function holdersCheckedWithin<T>(d: Pick<RemovalRankDeps, 'aboveViewer' | 'refuse'>, hubId: string, memberId: string, what: string, trigger: Trigger, refusal: (holder: string) => Omit<Refusal, 'rule'>, call: (options: PersonChangeOptions) => Promise<T>, spare?: string): Promise<T> {
+export async function holdersCheckedWithin<T>(d: Pick<RemovalRankDeps, 'aboveViewer' | 'refuse'>, hubId: string, memberId: string, what: string, trigger: Trigger, refusal: (holder: string) => Omit<Refusal, 'rule'>, call: (options: PersonChangeOptions) => Promise<T>, spare?: string, holdersIn: HoldersIn = rowHoldersIn): Promise<T> {
   try {
     return await call({
       async within(tx) {
-        const now = (await seatHoldersIn(tx, hubId, [memberId], new Date())).get(memberId) ?? [];
+        const now = await holdersIn(tx, hubId, memberId, new Date());
         const refused = await refusalAmong(d, hubId, now.filter((holder) => holder !== spare), what, refusal, tx);
         if (refused) throw new RefusedWithin(refused);
       },

@@ -11,6 +11,7 @@ import type { Operation } from '../../agent/plan/operation.ts';
 import { approveRanked } from './approval-rank.ts';
 import { applyReportRanked } from './report-rank.ts';
 import { holdersCheckedWithin, removeRanked } from './removal-rank.ts';
+import { exemptionChangedRanked } from './exemption-rank.ts';
 import type { ReadView } from '../../agent/store/store.ts';
 
 /**
@@ -152,18 +153,6 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       if (rule) throw await refuse(hubId, { ...refusal(holder), rule }, trigger);
     }
   }
-  /**
-   * An exemption in force on a seat matched to someone ranked above the viewer (an exempted row
-   * keeps whom it is matched to, agent/matching/match-members.ts) is not the viewer's to end or
-   * replace: the plan then manages the seat again, and lowers it to what the holder's groups grant
-   * or removes it, the owner's access taken away in two steps as un-match then remove did.
-   */
-  async function notAboveViewersExemption(v: Viewer, hubId: string, memberId: string, trigger: Trigger | undefined, action: Refusal['action'], asked: (what: string) => string): Promise<void> {
-    if (!ranked(v, hubId)) return;
-    const row = await agent.member(hubId, memberId);
-    if (!row?.exemption || row.directoryUserId === undefined) return;
-    await refuseAboveViewer(v, hubId, [row.directoryUserId], 'change the exemption of', trigger, (holder) => ({ action, asked: asked(row.email ?? memberId), subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
-  }
   /** The rank rule's deps for one viewer's check inside the agent's transaction (removal-rank.ts). */
   const rank = (v: Viewer) => ({ refuse, aboveViewer: (hub: string, holder: string, what: string, view?: ReadView) => aboveViewer(v, hub, holder, what, view) });
   const visibleTask = (t: TaskView | undefined) => {
@@ -265,13 +254,16 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       const v = check(hubId);
       await notOwnRow(v, hubId, memberId, trigger, 'member-exempted', (what) => `exempt ${what}`);
       // Exempting a seat takes nothing away, but replacing an exemption in force (one that lapses
-      // tomorrow for one without end) hands the seat back to the plan as ending it does: below.
-      await notAboveViewersExemption(v, hubId, memberId, trigger, 'member-exempted', (what) => `exempt ${what}${input?.until ? ` until ${String(input.until)}` : ''}`);
-      return agent.exemptMember(hubId, memberId, input, trigger);
+      // tomorrow for one without end) hands the seat back to the plan as ending it does: not a
+      // manager's for an owner's seat, checked again as the decision commits (exemption-rank.ts).
+      if (!ranked(v, hubId)) return agent.exemptMember(hubId, memberId, input, trigger);
+      const asked = (what: string) => `exempt ${what}${input?.until ? ` until ${String(input.until)}` : ''}`;
+      return exemptionChangedRanked({ agent, ...rank(v) }, hubId, memberId, trigger, 'member-exempted', asked, (options) => agent.exemptMember(hubId, memberId, input, trigger, options));
     },
     async unexemptMember(hubId, memberId, trigger) {
-      await notAboveViewersExemption(check(hubId), hubId, memberId, trigger, 'member-unexempted', (what) => `end the exemption of ${what}`);
-      return agent.unexemptMember(hubId, memberId, trigger);
+      const v = check(hubId);
+      if (!ranked(v, hubId)) return agent.unexemptMember(hubId, memberId, trigger);
+      return exemptionChangedRanked({ agent, ...rank(v) }, hubId, memberId, trigger, 'member-unexempted', (what) => `end the exemption of ${what}`, (options) => agent.unexemptMember(hubId, memberId, trigger, options));
     },
     async removeMember(hubId, memberId, trigger) {
       const v = check(hubId);

@@ -2,8 +2,8 @@
  * The world of the seat-holder tests (report-holder-*, approval-, removal- and match-holder-race): a
  * Meta hub with owners, managers and report confirmation, the dashboard's routes over the real
  * agent, and the seat the tests start from. The agent the dashboard sees runs `atApply` once when
- * an apply, an approval decision, a removal, a match or an un-match reaches it, before the agent's
- * own transaction (the race tests commit a re-match there).
+ * an apply, an approval decision, a removal, a match, an un-match or an exemption's change reaches
+ * it, before the agent's own transaction (the race tests commit a re-match there).
  */
 import { after, before } from 'node:test';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
@@ -22,7 +22,7 @@ export interface ReportHolderWorld {
   readonly call: ReturnType<typeof dashboardCaller>;
   /** Whether the emulator still has this member (their seat). */
   inMeta(memberId: string): boolean;
-  /** Runs once when the dashboard's next apply (or approval decision, removal, match or un-match) reaches the agent. */
+  /** Runs once when the dashboard's next apply (or approval decision, removal, match, un-match, exempt or unexempt) reaches the agent. */
   atApply: (() => Promise<void>) | undefined;
 }
 
@@ -57,7 +57,7 @@ export function reportHolderWorld(name: string, safety = '{ settleSeconds: 1, re
     const api = h.agent.api;
     const agent: AgentApi = new Proxy(api, {
       get(target, prop, receiver) {
-        if (prop === 'applyReport' || prop === 'decideApproval' || prop === 'removeMember' || prop === 'matchMember' || prop === 'unmatchMember') {
+        if (prop === 'applyReport' || prop === 'decideApproval' || prop === 'removeMember' || prop === 'matchMember' || prop === 'unmatchMember' || prop === 'exemptMember' || prop === 'unexemptMember') {
           return async (...args: unknown[]) => {
             const hook = world.atApply;
             world.atApply = undefined;
