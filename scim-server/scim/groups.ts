@@ -8,8 +8,7 @@ import { assertVersion, sendResource, sendScim, type HubRequest } from './contex
 import { updateInTurn } from './group-turns.ts';
 import { invalidValue, notFound, uniqueness } from './errors.ts';
 import { assertSchemas } from './input-checks.ts';
-import { matches, requiredEquality } from './filter/evaluate.ts';
-import type { Filter } from './filter/parse.ts';
+import { matches, requiredEquality, requiredValueIn } from './filter/evaluate.ts';
 import { excludes, listResponse, parseListQuery, project, projectionOf, queryParams } from './list.ts';
 import { applyPatch } from './patch/apply.ts';
 import { addedMembers } from './patch/member-adds.ts';
@@ -96,7 +95,7 @@ export async function listGroups(h: HubRequest, req: Request, res: Response): Pr
     source = g ? [g] : [];
   } else if (name !== undefined) {
     source = (await h.store.lookup('directoryGroups', INDEX.groupByDisplayName, key(h.hubId, name))).filter((g) => g.hubId === h.hubId);
-  } else if ((member = requiredMember(q.filter)) !== undefined) {
+  } else if ((member = requiredValueIn(q.filter, 'members')) !== undefined) {
     source = await groupsOfMember(h, member);
   } else {
     source = h.store.list('directoryGroups', h.hubId);
@@ -109,20 +108,6 @@ export async function listGroups(h: HubRequest, req: Request, res: Response): Pr
     total++;
   });
   sendScim(res, 200, listResponse(total, q.startIndex, page));
-}
-
-/**
- * A member every match must have: `members[value eq "u"]`, `members.value eq "u"` or
- * `members eq "u"` (a complex value compares its `value`), at the top or under `and`: the
- * look-up of a user's groups that the SCIM checklist both IdPs are held to names
- * (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups).
- */
-export function requiredMember(filter: Filter): string | undefined {
-  if (filter.op === 'and') return requiredMember(filter.left) ?? requiredMember(filter.right);
-  if (!('path' in filter) || filter.path.schema !== undefined || filter.path.attr.toLowerCase() !== 'members') return undefined;
-  if (filter.op === 'valuePath') return requiredEquality(filter.filter, 'value');
-  if (filter.op === 'eq' && (filter.path.sub === undefined || filter.path.sub.toLowerCase() === 'value') && typeof filter.value === 'string') return filter.value;
-  return undefined;
 }
 
 /**

@@ -9,8 +9,7 @@ import { ENTERPRISE_SCHEMA, USER_ATTRIBUTES } from './attributes.ts';
 import { sendResource, sendScim, type HubRequest } from './context.ts';
 import { notFound, uniqueness } from './errors.ts';
 import { assertSchemas } from './input-checks.ts';
-import { matches, requiredEquality } from './filter/evaluate.ts';
-import type { Filter } from './filter/parse.ts';
+import { matches, requiredEquality, requiredValueIn } from './filter/evaluate.ts';
 import { listResponse, parseListQuery, project, projectionOf, queryParams } from './list.ts';
 import { applyPatch } from './patch/apply.ts';
 import { hubStateOf, hubStateOfNewUser } from './resources/hub-state.ts';
@@ -74,21 +73,9 @@ async function candidates(h: HubRequest, filter: NonNullable<ReturnType<typeof p
   // one per user it provisions, and Test Connection's): the email index holds every email of a
   // user under emailKey (NFC, trimmed, lower-cased), a superset of what the filter matches (it
   // compares folded, foldName); the filter decides.
-  const email = requiredEmail(filter);
+  const email = requiredValueIn(filter, 'emails');
   if (email !== undefined) return (await store.lookup('directoryUsers', INDEX.userByEmail, `${hubId}\u0000${emailKey(email)}`)).filter((u) => u.hubId === hubId);
   return store.list('directoryUsers', hubId);
-}
-
-/**
- * An email every match must have: `emails[…value eq "x"…]`, `emails.value eq "x"` or `emails eq "x"`
- * (a complex value compares its `value`), at the top or under `and`.
- */
-export function requiredEmail(filter: Filter): string | undefined {
-  if (filter.op === 'and') return requiredEmail(filter.left) ?? requiredEmail(filter.right);
-  if (!('path' in filter) || filter.path.schema !== undefined || filter.path.attr.toLowerCase() !== 'emails') return undefined;
-  if (filter.op === 'valuePath') return requiredEquality(filter.filter, 'value');
-  if (filter.op === 'eq' && (filter.path.sub === undefined || filter.path.sub.toLowerCase() === 'value') && typeof filter.value === 'string') return filter.value;
-  return undefined;
 }
 
 /** The SCIM User with its hub extension (the user's standing, read now). */

@@ -161,3 +161,16 @@ export function requiredEquality(filter: Filter, attr: string): string | undefin
   if (filter.op === 'and') return requiredEquality(filter.left, attr) ?? requiredEquality(filter.right, attr);
   return undefined;
 }
+
+/**
+ * A value every match must hold in the multi-valued `attr` (top level or an `and` branch):
+ * `attr[value eq "x"]`, `attr.value eq "x"` or `attr eq "x"` (a complex value compares its
+ * `value`, RFC 7644 §3.4.2.2). `emails` for Entra's user look-up, `members` for a user's groups.
+ */
+export function requiredValueIn(filter: Filter, attr: string): string | undefined {
+  if (filter.op === 'and') return requiredValueIn(filter.left, attr) ?? requiredValueIn(filter.right, attr);
+  if (!('path' in filter) || filter.path.schema !== undefined || filter.path.attr.toLowerCase() !== attr) return undefined;
+  if (filter.op === 'valuePath') return requiredEquality(filter.filter, 'value');
+  if (filter.op === 'eq' && (filter.path.sub === undefined || filter.path.sub.toLowerCase() === 'value') && typeof filter.value === 'string') return filter.value;
+  return undefined;
+}
