@@ -4,7 +4,7 @@ import type { Trigger } from '../desired-state/delta.ts';
 import { memberRowOf, type Operation, type PlanResult } from '../plan/operation.ts';
 import { collect, type Transaction } from '../store/store.ts';
 import type { ApprovalRecord } from './approvals.ts';
-import { updateTask } from '../tasks/enqueue.ts';
+import { withdrawApproval } from './withdraw-approval.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
 
 /** Who re-planned or decided, under which task, and when (`now`: when its reads began). */
@@ -45,14 +45,7 @@ export async function releaseKept(tx: Transaction, hub: HubConfigFile, keeps: (o
       tx.put('approvals', hub.id, a.id, { ...a, planned, operations: planned.map((o) => ({ kind: o.kind, summary: o.summary })) });
     } else {
       const because = `no longer planned: ${out.map((o) => o.why).join('; ')}`;
-      tx.put('approvals', hub.id, a.id, { ...a, status: 'withdrawn', withdrawnBecause: because, decidedAt: at });
-      const task = await tx.get('tasks', hub.id, a.taskId);
-      if (task?.status === 'needs-approval' && task.id !== origin.taskId) {
-        await updateTask(tx, task, { status: 'cancelled', completedAt: at, result: { reason: `approval ${a.id} withdrawn: ${because}` } }, origin.now);
-      }
-      appendAudit(tx, { hubId: hub.id, trigger: origin.trigger, ...(origin.taskId ? { taskId: origin.taskId } : {}), action: 'approval-withdrawn', subject: { label: `approval ${a.id}` }, at,
-        why: `approval ${a.id} withdrawn before anyone decided it: ${because}; nothing to approve or reject`, outcome: 'ok',
-        detail: { approvalId: a.id, operations: a.planned.length, noLongerPlanned: out.length, handledByPass: 0 } });
+      await withdrawApproval(tx, hub.id, a, because, origin, 'withdrawn', { operations: a.planned.length, noLongerPlanned: out.length, handledByPass: 0 });
     }
     for (const { op, why } of out) {
       appendAudit(tx, { hubId: hub.id, trigger: origin.trigger, ...(origin.taskId ? { taskId: origin.taskId } : {}), action: op.kind, subject: subjectOf(op), at,

@@ -55,14 +55,8 @@ export async function withdrawUnplanned(tx: Transaction, hub: HubConfigFile, pha
     ? 'no longer planned: the directory or config changed'
     : `${gone} of its ${pending.planned.length} change(s) no longer planned (the directory or config changed); the other ${kept.length} ${where}`;
   const trigger: Trigger = { type: 'agent', actor: 'system', detail: `apply-removals ${phase} pass re-planned hub ${hub.id}` };
-  tx.put('approvals', hub.id, pending.id, { ...pending, status: 'withdrawn', withdrawnBecause: because, decidedAt: at });
-  const task = await tx.get('tasks', hub.id, pending.taskId);
-  if (task?.status === 'needs-approval' && task.id !== origin.taskId) {
-    await updateTask(tx, task, { status: 'cancelled', completedAt: at, result: { reason: `approval ${pending.id} withdrawn by task ${origin.taskId}: ${because}` } }, origin.now);
-  }
-  appendAudit(tx, { hubId: hub.id, trigger, taskId: origin.taskId, action: 'approval-withdrawn', subject: { label: `approval ${pending.id}` }, at,
-    why: `approval ${pending.id} withdrawn before anyone decided it: ${because}; nothing to approve or reject`, outcome: 'ok',
-    detail: { approvalId: pending.id, phase, operations: pending.planned.length, noLongerPlanned: gone, handledByPass: kept.length } });
+  await withdrawApproval(tx, hub.id, pending, because, { trigger, taskId: origin.taskId, now: origin.now }, `withdrawn by task ${origin.taskId}`,
+    { phase, operations: pending.planned.length, noLongerPlanned: gone, handledByPass: kept.length });
   for (const op of pending.planned) {
     const went = still.has(op.key);
     appendAudit(tx, { hubId: hub.id, trigger, taskId: origin.taskId, action: op.kind, subject: subjectOf(op), at,
@@ -87,4 +81,22 @@ export async function passForPendingApprovals(tx: Transaction, hub: HubConfigFil
     if (!lanes.has(phase)) due.add(phase);
   }
   for (const phase of due) await ensureRemovalPass(tx, hub, phase, trigger, now);
+}
+
+/**
+ * Withdraws a pending approval nobody decided: the record marked `withdrawn` with `because`, its
+ * halted task (if still waiting, and not the caller's own) cancelled, one `approval-withdrawn`
+ * audit entry. Shared by a removal pass that re-planned the hub (withdrawUnplanned) and a re-plan
+ * of some people that left an approval with nothing to ask (approval-kept.ts).
+ */
+export async function withdrawApproval(tx: Transaction, hubId: string, approval: Readonly<ApprovalRecord>, because: string, origin: { trigger: Trigger; taskId?: string; now: Date }, how: string, detail: Record<string, unknown>): Promise<void> {
+  const at = origin.now.toISOString();
+  tx.put('approvals', hubId, approval.id, { ...approval, status: 'withdrawn', withdrawnBecause: because, decidedAt: at });
+  const task = await tx.get('tasks', hubId, approval.taskId);
+  if (task?.status === 'needs-approval' && task.id !== origin.taskId) {
+    await updateTask(tx, task, { status: 'cancelled', completedAt: at, result: { reason: `approval ${approval.id} ${how}: ${because}` } }, origin.now);
+  }
+  appendAudit(tx, { hubId, trigger: origin.trigger, ...(origin.taskId ? { taskId: origin.taskId } : {}), action: 'approval-withdrawn', subject: { label: `approval ${approval.id}` }, at,
+    why: `approval ${approval.id} withdrawn before anyone decided it: ${because}; nothing to approve or reject`, outcome: 'ok',
+    detail: { approvalId: approval.id, ...detail } });
 }
