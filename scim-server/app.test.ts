@@ -129,12 +129,16 @@ test('serve: beforeClose runs first, while the listener still answers (the agent
 
 test('serve: requests and onClose share graceMs (a request that never ends is cut, and onClose gets what is left)', async () => {
   const router = express.Router();
-  router.get('/hang', () => { /* never answers */ });
+  let entered!: () => void;
+  const inHandler = new Promise<void>((r) => (entered = r));
+  router.get('/hang', () => entered() /* and never answers */);
   const app = createApp({ store: { healthy: () => true }, routers: [{ path: '/x', router }] });
   let left = -1;
   const running = await serve(app, { host: '127.0.0.1', port: 0, graceMs: 300, onClose: async (remainingMs) => void (left = remainingMs) });
   const hanging = fetch(`${running.url}/x/hang`).catch(() => 'cut');
-  await new Promise((r) => setTimeout(r, 50));
+  // In flight once the handler has it (a fixed 50 ms wait failed on a loaded machine: the request
+  // had not arrived, nothing was in flight, and onClose got the whole grace).
+  await inHandler;
   const started = Date.now();
   await running.close();
   assert.equal(await hanging, 'cut');
