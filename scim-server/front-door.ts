@@ -102,16 +102,30 @@ export function answerClientErrors(server: Server): void {
  * names its own host, which counts instead of the Host header (RFC 9112 §3.2.2): the own-host check
  * of the dashboard (own-host.ts) then judges that host, and the routes, `originalUrl` included, see
  * the path alone. A request body in a transfer coding hubwarden does not implement is a 501
- * (unknownTransferCoding). Every refusal here closes the connection. Returns whether the request
- * was answered here.
+ * (unknownTransferCoding). An HTTP/1.0 request (or older) with a Transfer-Encoding line, whatever
+ * its value, is a 400 (RFC 9112 §6.1: "A server or client that receives an HTTP/1.0 message
+ * containing a Transfer-Encoding header field MUST treat the message as if the framing is faulty,
+ * even if a Content-Length is present, and close the connection after processing the message"):
+ * Node's parser de-chunks `Transfer-Encoding: chunked` on HTTP/1.0 as on HTTP/1.1, and a proxy in
+ * front that reads such a body by Content-Length or to the end of the connection frames it
+ * differently (request smuggling, RFC 9112 §11.2). Transfer-Encoding with Content-Length the parser
+ * refuses itself (clientErrorStatus). Every refusal here closes the connection, and is made before
+ * the routes read any of the body. Returns whether the request was answered here.
  */
 export function refusedTarget(req: IncomingMessage, res: ServerResponse): boolean {
   let hosts = 0;
-  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') hosts += 1;
+  let transferEncoding = false;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!.toLowerCase();
+    if (name === 'host') hosts += 1;
+    else if (name === 'transfer-encoding') transferEncoding = true;
+  }
   const url = req.url ?? '/';
   const path = url.startsWith('/') ? url.split('?')[0] : undefined;
   if (hosts > 1) return refuse(res, path, 'the request has more than one Host header (RFC 9112 §3.2)');
-  if (hosts === 0 && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) return refuse(res, path, 'an HTTP/1.1 request must carry a Host header (RFC 9112 §3.2)');
+  const before11 = req.httpVersionMajor < 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor < 1);
+  if (hosts === 0 && !before11) return refuse(res, path, 'an HTTP/1.1 request must carry a Host header (RFC 9112 §3.2)');
+  if (transferEncoding && before11) return refuse(res, path, `an HTTP/${req.httpVersion} request cannot carry Transfer-Encoding: its framing is faulty (RFC 9112 §6.1); send the body with Content-Length, or as HTTP/1.1`);
   const coding = unknownTransferCoding(req.headers['transfer-encoding']);
   if (coding !== undefined) return refuse(res, path, `the request Transfer-Encoding "${coding}" is not implemented: send the body with chunked alone, or with Content-Length (RFC 9112 §6.1)`, 501);
   if (url.startsWith('/') || url === '*') return false; // origin form, or asterisk form (OPTIONS *, RFC 9112 §3.2.4)

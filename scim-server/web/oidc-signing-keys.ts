@@ -1,4 +1,4 @@
-import { compactVerify, createRemoteJWKSet } from 'jose';
+import { compactVerify, createRemoteJWKSet, customFetch, type FetchImplementation } from 'jose';
 
 /**
  * The IdP's signing keys (its JWKS, OIDC Discovery §3 `jwks_uri`) and the check of an ID token's
@@ -10,16 +10,21 @@ import { compactVerify, createRemoteJWKSet } from 'jose';
  * meets an unfamiliar `kid`), unless the last read was less than JWKS_COOLDOWN_MS ago. Before,
  * openid-client's own cache (oauth4webapi) read again only once its copy was 60 s old: a key the IdP
  * published and signed with within a minute of hubwarden's last read failed that sign-in.
+ *
+ * jose's cool-down starts only after a read that succeeded; a failed one (an error status, a
+ * timeout, a refused or reset connection, a body that is not a JWKS) starts it here too
+ * (coolingDownReads).
  */
 
 /**
- * How long after a successful read no other read is made for an unknown `kid` (jose's
- * `cooldownDuration`, "Duration (in milliseconds) for which no more HTTP requests will be made
- * after the last successful one", default 30 s). A few seconds: short enough that a key the IdP
- * has just published is found at the first sign-in that needs it (unless it was published in the
- * few seconds since the last read), long enough that any number of ID tokens naming keys that do
- * not exist (a misbehaving or compromised IdP, a flood of callbacks) reads the IdP's JWKS at most
- * 12 times a minute. Reads in flight are shared: tokens arriving together cause one read.
+ * How long after a read no other read is made for an unknown `kid` (jose's `cooldownDuration`,
+ * "Duration (in milliseconds) for which no more HTTP requests will be made after the last
+ * successful one", default 30 s; after a failed one, coolingDownReads). A few seconds: short
+ * enough that a key the IdP has just published is found at the first sign-in that needs it
+ * (unless it was published in the few seconds since the last read), long enough that any number
+ * of ID tokens naming keys that do not exist (a misbehaving or compromised IdP, a flood of
+ * callbacks), or of sign-ins while the IdP's JWKS endpoint is down, reads it at most 12 times a
+ * minute. Reads in flight are shared: tokens arriving together cause one read.
  */
 export const JWKS_COOLDOWN_MS = 5_000;
 
@@ -37,8 +42,45 @@ const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 export type SignatureCheck = (jwt: string) => Promise<void>;
 
 export function idTokenSignatureCheck(jwksUri: URL, timeoutMs: number): SignatureCheck {
-  const keys = createRemoteJWKSet(jwksUri, { timeoutDuration: timeoutMs, cooldownDuration: JWKS_COOLDOWN_MS, cacheMaxAge: JWKS_MAX_AGE_MS });
+  const keys = createRemoteJWKSet(jwksUri, {
+    timeoutDuration: timeoutMs, cooldownDuration: JWKS_COOLDOWN_MS, cacheMaxAge: JWKS_MAX_AGE_MS, [customFetch]: coolingDownReads(fetch),
+  });
   return async (jwt) => {
     await compactVerify(jwt, keys, { algorithms: ASYMMETRIC });
+  };
+}
+
+/**
+ * The reads of the JWKS, handed to jose as its fetch (`customFetch`,
+ * https://github.com/panva/jose/blob/main/docs/jwks/remote/variables/customFetch.md): none within
+ * JWKS_COOLDOWN_MS of the end of the last one, whatever its outcome. jose counts its cool-down from
+ * the last read that succeeded only, so while the IdP's JWKS endpoint failed (5xx, a timeout, a
+ * refused connection), every ID token naming a `kid` not in the copy held, and every sign-in while
+ * no copy was held at all, read it again: a burst of sign-ins during an outage was a burst of
+ * reads at an IdP already in trouble, each sign-in waiting up to the read's time limit. Now such a
+ * sign-in within the cool-down is refused at once, naming the failure of the last read; a token
+ * signed with a key in the copy held is still checked against it. After a read that succeeded,
+ * jose's own cool-down (counted from a moment later) is the one that holds, so a key published
+ * moments ago is still found at the first sign-in past it.
+ */
+export function coolingDownReads(read: FetchImplementation): FetchImplementation {
+  let lastRead = Number.NEGATIVE_INFINITY;
+  let lastProblem: unknown;
+  return async (url, options) => {
+    const wait = lastRead + JWKS_COOLDOWN_MS - Date.now();
+    if (wait > 0) {
+      throw new Error(`the IdP's JWKS is not read again within ${JWKS_COOLDOWN_MS / 1000} s of its last read, which failed (try again in ${Math.ceil(wait / 1000)} s)`, { cause: lastProblem });
+    }
+    lastRead = Date.now();
+    try {
+      const response = await read(url, options);
+      lastProblem = response.status === 200 ? undefined : new Error(`HTTP ${response.status} from the JWKS endpoint`);
+      return response;
+    } catch (err) {
+      lastProblem = err;
+      throw err;
+    } finally {
+      lastRead = Date.now();
+    }
   };
 }

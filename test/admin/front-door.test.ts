@@ -145,6 +145,45 @@ describe('transfer codings other than chunked (RFC 9112 §6.1)', () => {
   });
 });
 
+describe('HTTP/1.0 with Transfer-Encoding: framing faulty (RFC 9112 §6.1)', () => {
+  const user = (name: string) => JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `${name}@example.com` });
+  const chunked = (json: string) => `${json.length.toString(16)}\r\n${json}\r\n0\r\n\r\n`;
+  const created = async (name: string) => {
+    const list = await raw(`GET /scim/v2/hubs/hub-a/Users?filter=${encodeURIComponent(`userName eq "${name}@example.com"`)} HTTP/1.1\r\nHost: x\r\n${SCIM_AUTH}Connection: close\r\n\r\n`);
+    return body(list).totalResults;
+  };
+
+  test('a chunked SCIM POST over HTTP/1.0 is a 400 SCIM error, the connection closed, nothing created, even asking keep-alive', async () => {
+    const r = await raw(`POST /scim/v2/hubs/hub-a/Users HTTP/1.0\r\n${SCIM_AUTH}Content-Type: application/scim+json\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n${chunked(user('te-http10'))}`);
+    assert.equal(status(r), 400);
+    assert.match(header(r, 'content-type')!, /^application\/scim\+json/);
+    assert.equal(body(r).status, '400');
+    assert.match(String(body(r).detail), /HTTP\/1\.0 request cannot carry Transfer-Encoding/);
+    assert.equal(header(r, 'connection'), 'close');
+    assert.ok(r.closed, 'closed after the answer');
+    assert.equal(await created('te-http10'), 0, 'the request never reached the routes');
+  });
+
+  test('an empty Transfer-Encoding beside Content-Length, or one outside SCIM, is refused the same; with Content-Length alone HTTP/1.0 is taken', async () => {
+    const json = user('te-http10-empty');
+    const empty = await raw(`POST /scim/v2/hubs/hub-a/Users HTTP/1.0\r\n${SCIM_AUTH}Content-Type: application/scim+json\r\nTransfer-Encoding: \r\nContent-Length: ${json.length}\r\n\r\n${json}`);
+    assert.equal(status(empty), 400);
+    assert.ok(empty.closed);
+    assert.equal(await created('te-http10-empty'), 0);
+    const admin = await raw(`POST /api/v1/hubs HTTP/1.0\r\nAuthorization: Bearer ${ENV.ADMIN_TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n${chunked('{}')}`);
+    assert.equal(status(admin), 400);
+    assert.equal(body(admin).error, 'bad-request');
+    assert.equal(header(admin, 'connection'), 'close');
+    // chunked with Content-Length: the parser's own 400 (RFC 9112 §6.3), closed too.
+    const both = await raw(`POST /scim/v2/hubs/hub-a/Users HTTP/1.0\r\n${SCIM_AUTH}Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n${chunked(user('te-http10-both'))}`);
+    assert.equal(status(both), 400);
+    assert.ok(both.closed);
+    const plain = user('http10-plain');
+    const ok = await raw(`POST /scim/v2/hubs/hub-a/Users HTTP/1.0\r\n${SCIM_AUTH}Content-Type: application/scim+json\r\nContent-Length: ${plain.length}\r\n\r\n${plain}`);
+    assert.equal(status(ok), 201);
+  });
+});
+
 describe('slow clients are cut (slowloris)', () => {
   test('headers sent a byte at a time get a 408 once the headers limit passes', async () => {
     const request = `GET /scim/v2/hubs/hub-a/Users HTTP/1.1\r\nHost: x\r\n${SCIM_AUTH}\r\n`;
