@@ -104,6 +104,20 @@ const PAGE: AssetTaskRules = {
 const CATALOG: AssetTaskRules = { bundles: [], extras: [], anyOf: ['MANAGE', 'ADVERTISE', 'MANAGE_AR', 'AA_ANALYZE'] };
 const PIXEL: AssetTaskRules = { bundles: [], extras: [], anyOf: ['EDIT', 'ADVERTISE', 'ANALYZE', 'UPLOAD', 'AA_ANALYZE'] };
 
+/**
+ * The `permitted_tasks` a partner share (`POST /{asset}/agencies`) may carry: the agencies enums of
+ * Meta's API spec (enum_types.json `adaccountagencies_permitted_tasks_enum_param`,
+ * `pageagencies_permitted_tasks_enum_param`, ProductCatalog.json, AdsPixel.json). They are the
+ * assigned_users tasks except that a Page's has no DRAFT (DRAFT shows only in the Page role bundles
+ * of the assigned_users page) and a pixel's no AA_ANALYZE.
+ */
+export const SHARE_TASKS: Record<AssetType, readonly string[]> = {
+  ad_account: [...AD_ACCOUNT.bundles[2].tasks, ...AD_ACCOUNT.extras],
+  page: [...PAGE.bundles[4].tasks, ...PAGE_EXTRAS.filter((t) => t !== 'DRAFT')],
+  catalog: CATALOG.anyOf!,
+  pixel: ['ADVERTISE', 'ANALYZE', 'EDIT', 'UPLOAD'],
+};
+
 export const TASK_RULES: Record<AssetType, AssetTaskRules> = {
   ad_account: AD_ACCOUNT,
   page: PAGE,

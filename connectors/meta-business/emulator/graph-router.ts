@@ -11,7 +11,7 @@ import { countCall, usageHeaders } from './usage-headers.ts';
 import { NODE_ROUTES } from './graph-routes.ts';
 import { debugToken } from './debug-token.ts';
 import { requireServedVersion } from './api-versions.ts';
-import { requireKnownParams } from './route-params.ts';
+import { requireBatchParams, requireKnownParams } from './route-params.ts';
 import { graphTime, type Token } from './model.ts';
 import type { GraphNode } from './world.ts';
 
@@ -79,7 +79,10 @@ function route(runtime: EmulatorRuntime, call: GraphCall, caller: Token, segment
     return out;
   }
   if (segments.length === 0) {
-    if (call.method === 'POST' && call.params.batch !== undefined) return runBatch(runtime, call);
+    if (call.method === 'POST' && call.params.batch !== undefined) {
+      requireBatchParams(call);
+      return runBatch(runtime, call);
+    }
     throw unknownPath('/');
   }
   const ctx = new GraphContext(call, runtime, caller, parseFields(typeof call.params.fields === 'string' ? call.params.fields : undefined));

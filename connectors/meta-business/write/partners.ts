@@ -6,6 +6,7 @@ import { assetGone, requireSupported } from './assets.ts';
 import { toPartner, type RawPartner } from '../mappers/partner.ts';
 import { idOf } from '../mappers/required.ts';
 import { shareOfClientAsset } from './share-ceiling.ts';
+import { SHARE_TASKS } from '../task-bundles.ts';
 
 
 /**
@@ -119,6 +120,14 @@ export async function shareAsset(ctx: MetaContext, input: { asset: AssetRef; par
   const tasks = input.tasks.map((t) => t.toUpperCase());
   const whatFor = what(`share ${input.asset.type} ${input.asset.id} with partner ${input.partnerBusinessId} as [${tasks.join(',')}]`);
   requireSupported(input.asset.type, tasks, whatFor);
+  // The share's own enum (task-bundles.ts SHARE_TASKS): a Page's DRAFT or a pixel's AA_ANALYZE is
+  // an assigned_users task only, and Graph refuses a value outside the enum; nothing is sent.
+  const outside = tasks.filter((t) => !SHARE_TASKS[input.asset.type].includes(t));
+  if (outside.length > 0) {
+    throw new ConnectorError('invalid-argument', `${whatFor}: [${outside.join(',')}] cannot be shared: a ${input.asset.type}'s partner tasks are ${SHARE_TASKS[input.asset.type].join(', ')} (Meta's API spec, agencies permitted_tasks)`, {
+      field: 'tasks', notApplied: true,
+    });
+  }
   try {
     return await shareChecked(ctx, input, tasks, whatFor);
   } catch (err) {
