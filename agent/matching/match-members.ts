@@ -12,11 +12,14 @@
  *      exactly one of them is active (the others deactivated; a deleted user has no record):
  *      `onboarded` to that one (a rehire, `SOLE_ACTIVE`), except while the removal of the seat
  *      for the user it was matched to is in flight (`REMOVAL_IN_FLIGHT`: kept theirs until removed);
- *      no one (and not a registered guest email) → the directory user an earlier automatic match
- *      named (`previous`) while that user still exists: the IdP changed their email, the app
- *      still files the row under the old one, and the seat is still theirs; another user's email
- *      claiming the row makes it disputed, with both as candidates, until an owner decides;
- *   5. an email an owner registered as guest → `guest`;
+ *      no one → the directory user an earlier automatic match named (`previous`) while that
+ *      user still exists: the IdP changed their email, the app still files the row under the old
+ *      one, and the seat is still theirs, even when the email is also registered as a guest's
+ *      (as a seat whose email names a directory user is); another user's email claiming the row makes it
+ *      disputed, with both as candidates, until an owner decides;
+ *   5. an email an owner registered as guest → `guest` (a row no directory user claims: a guest
+ *      registration names an email, not a seat; an owner takes a seat from a directory user by
+ *      un-matching that row, step 2);
  *   6. otherwise `unmatched`.
  * A lapsed exemption no longer counts: the member returns to matching and the exemption is
  * returned in `lapsedExemptions` so the caller reports (audits) and deletes it.
@@ -178,8 +181,13 @@ export function matchMembers(input: MatchingInput): MatchingResult {
     // once the person verifies it, `pending_email`:
     // https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users).
     // Matched by email alone, the seat became "unmatched" (so not removed when they leave) and they
-    // were invited again at the new address. Only while that user exists; an email an owner
-    // registered as guest still wins, and another user's email claiming the row disputes it.
+    // were invited again at the new address. Only while that user exists; another user's email
+    // claiming the row disputes it. A registered guest email does not take it over, as it does not
+    // take a seat whose email names a directory user: a guest registration names an email, not a
+    // seat, and one made before the change (the person was an outside collaborator before they
+    // were hired) or for the address the IdP let go turned the person's seat into a guest's on
+    // their email change: hidden from their write-back, never removed when they leave. An owner
+    // who means the seat to be no directory user's un-matches that row (step 2, per seat).
     //
     // A user the IdP deleted (SCIM DELETE, RFC 7644 §3.6) keeps the rows matched to them while
     // their departed record says a seat of theirs is still to be removed: that record holds only
@@ -192,7 +200,7 @@ export function matchMembers(input: MatchingInput): MatchingResult {
     const departed = matchedTo.get(row.id);
     if (departed !== undefined && departedIds.has(departed) && candidates.length === 0 && !(email && guestEmails.has(email))) return { ...base, memberId: row.id, outcome: 'onboarded', manual: false, directoryUserId: departed, reason: DEPARTED };
     const was = (earlier.get(row.id) ?? []).filter((id) => directoryIds.has(id) && !candidates.includes(id));
-    if (was.length > 0 && !(candidates.length === 0 && email && guestEmails.has(email))) {
+    if (was.length > 0) {
       if (candidates.length === 0 && was.length === 1) return { ...base, memberId: row.id, outcome: 'onboarded', manual: false, directoryUserId: was[0], reason: EMAIL_CHANGED };
       return { ...base, memberId: row.id, outcome: 'unmatched', manual: false, candidates: [...new Set([...was, ...candidates])].sort() };
     }

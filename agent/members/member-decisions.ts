@@ -180,10 +180,20 @@ export async function registerGuest(tx: Transaction, hub: HubConfigFile, input: 
   const existing = await tx.get('guests', hub.id, email);
   if (existing && existing.note === (input.note || undefined)) return { unchanged: `${email} was already registered as a guest (by ${existing.by}); nothing changed` };
   tx.put('guests', hub.id, email, { hubId: hub.id, email, by: actorOf(trigger), at: now.toISOString(), ...(input.note ? { note: input.note } : {}) });
+  const rows = (await memberRows(tx, hub.id)).filter((r) => r.email !== undefined && emailKey(r.email) === email);
+  await rematch(tx, hub.id, trigger, now, rows);
+  // A guest email takes no seat a directory user holds (by that email, or kept across their email
+  // change: agent/matching/match-members.ts): the entry says which stay theirs, and how an owner
+  // changes that (un-match the row).
+  const kept: string[] = [];
+  for (const row of rows) {
+    const m = await tx.get('memberMatches', hub.id, row.id);
+    if (m?.directoryUserId && (m.outcome === 'onboarded' || m.outcome === 'exempted')) kept.push(`${row.id} (directory user ${m.directoryUserId})`);
+  }
   appendAudit(tx, {
     hubId: hub.id, trigger, action: 'guest-registered', outcome: 'ok', subject: { email },
-    why: `${actorOf(trigger)} registered ${email} as a guest of hub ${hub.id}${input.note ? `: ${input.note}` : ''}`,
+    why: `${actorOf(trigger)} registered ${email} as a guest of hub ${hub.id}${input.note ? `: ${input.note}` : ''}`
+      + (kept.length ? `; still a directory user's, not a guest's: ${kept.join(', ')} (un-match a seat to change that)` : ''),
   });
-  await rematch(tx, hub.id, trigger, now, (await memberRows(tx, hub.id)).filter((r) => r.email !== undefined && emailKey(r.email) === email));
 }
 

@@ -273,11 +273,12 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     },
     async registerGuest(hubId, input, trigger) {
       const v = check(hubId);
-      // A guest's row is never removed: registering one's own email is exempting oneself. So is
+      // A guest's row is never removed: registering one's own email is exempting oneself. So was
       // registering the email of a row matched to them under another address (the IdP changed
-      // their email, the app keeps the seat under the old one): a registered guest email wins over
-      // that match (agent/matching/match-members.ts), and the seat would never be removed. The
-      // rows of one email are few (the admin API's exact email filter, admin/member-email.ts).
+      // their email, the app keeps the seat under the old one) while a registered guest email won
+      // over that match; it no longer does (agent/matching/match-members.ts, docs/security.md
+      // 185), and the refusal stays: such a registration is still a decision about one's own
+      // seat. The rows of one email are few (the admin API's exact email filter, admin/member-email.ts).
       const me = v.admin ? undefined : mine(v, hubId);
       const email = typeof input?.email === 'string' ? emailKey(input.email) : undefined;
       // The email's rows, read once for both rules below.
@@ -285,8 +286,8 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       if (me && email && (me.emails.has(email) || rows.some((row) => isOwn(me, row)))) {
         throw await refuse(hubId, { action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email }, rule: OWN_SEAT }, trigger);
       }
-      // The same match-breaking for someone ranked above: the seat then names nobody, and the
-      // removal's rank rule let a manager remove an owner's seat next.
+      // The same match-breaking for someone ranked above (while a guest email won): the seat then
+      // named nobody, and the removal's rank rule let a manager remove an owner's seat next.
       if (ranked(v, hubId)) {
         for (const row of rows) {
           await refuseAboveViewer(v, hubId, holdersOf(row), 'register as a guest the seat of', trigger, (holder) => ({ action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email, memberId: row.id, directoryUserId: holder } }));
