@@ -225,7 +225,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     approvals: async (hubId) => {
       const parts = hubId !== undefined ? [hubId] : await store.partitions('approvals');
       const out: Approval[] = [];
-      for (const p of parts) for await (const { planned: _p, decidedBy: _b, decidedAt: _a, offboard: _o, offboardOf: _w, joined: _j, plannedAt: _t, ...a } of store.list('approvals', p)) out.push(a as Approval);
+      for (const p of parts) for await (const { planned: _p, decidedBy: _b, decidedAt: _a, offboard: _o, offboardOf: _w, joined: _j, plannedAt: _t, directoryVersions: _v, ...a } of store.list('approvals', p)) out.push(a as Approval);
       return out;
     },
 
@@ -245,11 +245,12 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         const task = a.offboard ? undefined : await tx.get('tasks', a.hubId, a.taskId);
         const offboard = a.offboard ? await offboardApprovalDecided(tx, a, decision === 'approve', hub, trigger, at) : undefined;
         if (decision === 'approve') {
-          const ids = offboard ?? await enqueueOps(tx, hub, a.planned, trigger, a.taskId);
+          const ids = offboard?.ids ?? await enqueueOps(tx, hub, a.planned, trigger, a.taskId);
           // Let through by an owner, they count in the threshold's window like those it let
           // through itself: a mass deactivation that goes on after the approval, one person at a
-          // time, halts again instead of trickling under the threshold.
-          await recordAccessRemovals(tx, a.hubId, a.planned, at, hub.safety.removalWindowMinutes * 60_000);
+          // time, halts again instead of trickling under the threshold. (An offboarding's removal
+          // that no longer stood was not queued: not counted.)
+          await recordAccessRemovals(tx, a.hubId, offboard?.queued ?? a.planned, at, hub.safety.removalWindowMinutes * 60_000);
           if (task?.status === 'needs-approval') await updateTask(tx, task, { status: 'completed', completedAt: at.toISOString(), result: { approvedBy: next.decidedBy, operations: ids.length } }, at);
         } else {
           if (task?.status === 'needs-approval') await updateTask(tx, task, { status: 'cancelled', completedAt: at.toISOString(), result: { rejectedBy: next.decidedBy } }, at);
@@ -262,7 +263,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         appendAudit(tx, { hubId: a.hubId, trigger, action: decision === 'approve' ? 'approval-approved' : 'approval-rejected', subject: { label: `approval ${a.id}` }, why: a.explanation, outcome: 'ok', taskId: a.taskId, detail: { operations: a.planned.length } });
         return next;
       });
-      const { planned: _p, decidedBy: _b, decidedAt: _a, offboard: _o, offboardOf: _w, joined: _j, plannedAt: _t, ...view } = approval;
+      const { planned: _p, decidedBy: _b, decidedAt: _a, offboard: _o, offboardOf: _w, joined: _j, plannedAt: _t, directoryVersions: _v, ...view } = approval;
       return view;
     },
 

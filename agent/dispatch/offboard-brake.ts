@@ -5,11 +5,12 @@ import type { Trigger } from '../desired-state/delta.ts';
 import type { Operation } from '../plan/operation.ts';
 import type { ApprovalRecord } from '../safety/approvals.ts';
 import { ACCESS_REMOVAL_LABEL, judgeRemovalThreshold } from '../safety/judge-threshold.ts';
-import type { Transaction } from '../store/store.ts';
+import type { ReadView, Transaction } from '../store/store.ts';
 import { updateTask } from '../tasks/enqueue.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
 import { isFinished } from '../tasks/task-record.ts';
+import { forcedRemovalVoid } from '../tasks/operations/forced-removal.ts';
 
 /**
  * The brake on explicit leaver actions (`safety.offboards: threshold`). A leaver workflow removes
@@ -96,6 +97,7 @@ export async function haltOffboard(tx: Transaction, input: { hub: HubConfigFile;
   const approval: ApprovalRecord = {
     id: halt.approvalId, hubId: hub.id, createdAt: input.now.toISOString(), status: 'pending', explanation: halt.explanation,
     operations: ops.map((o) => ({ kind: o.kind, summary: o.summary })), taskId, planned: ops, offboard: true, offboardOf: input.person,
+    directoryVersions: await versionsOf(tx, hub.id, ops),
   };
   tx.put('approvals', hub.id, approval.id, approval);
   appendAudit(tx, { hubId: hub.id, trigger, taskId, action: 'approval-requested', subject: { label: `approval ${approval.id}` }, why: halt.explanation, outcome: 'pending',
@@ -126,6 +128,8 @@ async function joinOffboard(tx: Transaction, input: { hub: HubConfigFile; ops: O
   const approval: ApprovalRecord = {
     ...was, id, ...(id !== was.id ? { createdAt: now.toISOString() } : {}),
     planned, operations: planned.map((o) => ({ kind: o.kind, summary: o.summary })), ...(joined ? { joined } : {}),
+    // The later offboarding is the newer leaver decision: the versions it read count from now on.
+    directoryVersions: { ...was.directoryVersions, ...await versionsOf(tx, hub.id, ops) },
   };
   tx.put('approvals', hub.id, approval.id, approval);
   if (id !== was.id) {
@@ -143,6 +147,25 @@ async function joinOffboard(tx: Transaction, input: { hub: HubConfigFile; ops: O
     appendAudit(tx, { hubId: hub.id, trigger, taskId, action: 'offboard', subject: subjectOf(op),
       why: `${op.summary}: held for approval ${id} (joined: another offboarding of this person waits on it)`, outcome: 'pending', detail: { approvalId: id } });
   }
+}
+
+/** The record version of each directory user the removals name, read through the halting transaction (ApprovalRecord.directoryVersions). */
+async function versionsOf(tx: Pick<Transaction, 'get'>, hubId: string, ops: readonly Operation[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const id of new Set(ops.flatMap((o) => (o.directoryUserId ? [o.directoryUserId] : [])))) out[id] = (await tx.get('directoryUsers', hubId, id))?.version ?? 0;
+  return out;
+}
+
+/**
+ * Why a removal an offboarding's approval holds no longer stands, or undefined: the checks a forced
+ * removal makes before its call (forced-removal.ts), with the directory version the halt read. A
+ * person the IdP reactivated while the approval waited (the hold ended, RFC 7643 §4.1.1) is back;
+ * compared with the version read when the approval is decided, as a queued removal's is, the
+ * reactivation came before it and the returned person lost the seat. Read by a re-plan that sees
+ * them back (safety/approval-kept.ts) and by the transaction that approves it.
+ */
+export function offboardRemovalVoid(view: ReadView, a: Readonly<ApprovalRecord>, op: Readonly<Operation>, now: Date): Promise<string | undefined> {
+  return forcedRemovalVoid(view, a.hubId, op, op.directoryUserId ? a.directoryVersions?.[op.directoryUserId] : undefined, now);
 }
 
 /** An offboarding halted on approval `from` now waits on `to` (its result names the approval its caller polls for). */
@@ -167,20 +190,44 @@ async function currentApproval(view: Pick<Transaction, 'get'>, hubId: string, id
  * plan) and as children of the offboarding, which then waits for them. Once none of the
  * offboarding's approvals is pending, the offboarding goes on: waiting for its children, or run
  * again at once to end (failed when an approval was rejected: seats were left in place).
- * Returns the ids of the queued removal tasks.
+ * A removal that no longer stands (`offboardRemovalVoid`: the person came back, or was exempted,
+ * before or as the owner approved; read here, in the transaction that queues) is not queued,
+ * audited `skipped` with why. Returns the ids of the queued removal tasks and their operations.
  */
-export async function offboardApprovalDecided(tx: Transaction, a: Readonly<ApprovalRecord>, approved: boolean, hub: HubConfigFile, trigger: Trigger, at: Date): Promise<string[]> {
+export async function offboardApprovalDecided(tx: Transaction, a: Readonly<ApprovalRecord>, approved: boolean, hub: HubConfigFile, trigger: Trigger, at: Date): Promise<{ ids: string[]; queued: Operation[] }> {
   const ids: string[] = [];
-  if (approved) for (const op of a.planned) ids.push((await enqueueOperation(tx, { hub, op, trigger, parentId: a.taskId, force: true, now: at })).id);
+  const queued: Operation[] = [];
+  if (approved) {
+    for (const op of a.planned) {
+      const voided = await offboardRemovalVoid(tx, a, op, at);
+      if (voided) {
+        appendAudit(tx, { hubId: hub.id, trigger, taskId: a.taskId, action: op.kind, subject: subjectOf(op), at: at.toISOString(), outcome: 'skipped',
+          why: `${op.summary}: not done, ${voided} (approval ${a.id} approved by ${trigger.actor ?? trigger.type}; this removal no longer stands)`, detail: { approvalId: a.id, reason: op.reason } });
+        continue;
+      }
+      queued.push(op);
+      ids.push((await enqueueOperation(tx, { hub, op, trigger, parentId: a.taskId, force: true, now: at })).id);
+    }
+  }
   await goOn(tx, a, a.taskId, ids.length > 0, at);
   // An offboarding that joined it (joinOffboard) waits for the same removal tasks (queued once:
   // the same operation keys, enqueue-operation.ts `waiters`), and goes on as the first does.
   for (const joined of a.joined ?? []) {
     let waits = false;
-    if (approved) for (const op of a.planned) waits = !isFinished(await enqueueOperation(tx, { hub, op, trigger, parentId: joined, force: true, now: at })) || waits;
+    for (const op of queued) waits = !isFinished(await enqueueOperation(tx, { hub, op, trigger, parentId: joined, force: true, now: at })) || waits;
     await goOn(tx, a, joined, waits, at);
   }
-  return ids;
+  return { ids, queued };
+}
+
+/**
+ * An offboarding's approval was withdrawn before anyone decided it (every removal it held no longer
+ * stands: withdraw-approval.ts): each offboarding waiting on it goes on as after a decision that
+ * queued nothing. Cancelled, as a removal pass's halted task is, the leaver workflow would hear of
+ * a failure for removals that were not due.
+ */
+export async function offboardApprovalWithdrawn(tx: Transaction, a: Readonly<ApprovalRecord>, at: Date): Promise<void> {
+  for (const taskId of [a.taskId, ...(a.joined ?? [])]) await goOn(tx, a, taskId, false, at);
 }
 
 /** An offboarding halted on `a` goes on once none of its approvals is pending: waiting for its removals, or run again at once to end. */

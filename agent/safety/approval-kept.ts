@@ -6,6 +6,7 @@ import { collect, type Transaction } from '../store/store.ts';
 import type { ApprovalRecord } from './approvals.ts';
 import { withdrawApproval } from './withdraw-approval.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
+import { offboardRemovalVoid } from '../dispatch/offboard-brake.ts';
 
 /** Who re-planned or decided, under which task, and when (`now`: when its reads began). */
 export interface KeptOrigin {
@@ -29,14 +30,23 @@ export interface KeptOrigin {
  * as withdrawUnplanned does. Each change taken out is audited `skipped` in its person's trail.
  * An approval planned after `origin.now` (its pass read a newer state than the caller) is left as
  * it is. An offboarding's approval (dispatch/offboard-brake.ts) is a leaver decision, not a plan:
- * left alone (its removals still look at exemptions before the call: forced-removal.ts).
+ * a removal `keeps` names leaves it only when the decision no longer stands either
+ * (`offboardRemovalVoid`: the person reactivated in the IdP since the halt, the seat exempted or
+ * someone else's); a person still held offboarded stays in it whatever their plan says. Left with
+ * none, it is withdrawn and the offboardings waiting on it go on (withdrawApproval). Before, it was
+ * left alone, and approving it removed the seat of a person the IdP had reactivated meanwhile.
  */
 export async function releaseKept(tx: Transaction, hub: HubConfigFile, keeps: (op: Readonly<Operation>) => string | undefined, origin: KeptOrigin, listed?: ReadonlyArray<Readonly<ApprovalRecord>>): Promise<number> {
   const at = origin.now.toISOString();
   let released = 0;
   for (const a of listed ?? await collect(tx.list('approvals', hub.id))) {
-    if (a.status !== 'pending' || a.offboard || (a.plannedAt ?? a.createdAt) > at) continue;
-    const out = a.planned.flatMap((op) => { const why = keeps(op); return why ? [{ op, why }] : []; });
+    if (a.status !== 'pending' || (a.plannedAt ?? a.createdAt) > at) continue;
+    const out: Array<{ op: Operation; why: string }> = [];
+    for (const op of a.planned) {
+      const kept = keeps(op);
+      const why = kept && a.offboard ? await offboardRemovalVoid(tx, a, op, origin.now) : kept;
+      if (why) out.push({ op, why });
+    }
     if (out.length === 0) continue;
     released += out.length;
     const gone = new Set(out.map((o) => o.op.key));
@@ -44,8 +54,8 @@ export async function releaseKept(tx: Transaction, hub: HubConfigFile, keeps: (o
     if (planned.length > 0) {
       tx.put('approvals', hub.id, a.id, { ...a, planned, operations: planned.map((o) => ({ kind: o.kind, summary: o.summary })) });
     } else {
-      const because = `no longer planned: ${out.map((o) => o.why).join('; ')}`;
-      await withdrawApproval(tx, hub.id, a, because, origin, 'withdrawn', { operations: a.planned.length, noLongerPlanned: out.length, handledByPass: 0 });
+      const because = `${a.offboard ? 'the offboarding no longer stands' : 'no longer planned'}: ${out.map((o) => o.why).join('; ')}`;
+      await withdrawApproval(tx, hub.id, a, because, origin, 'withdrawn', { operations: a.planned.length, noLongerPlanned: out.length, handledByPass: 0, ...(a.offboard ? { offboarding: a.taskId } : {}) });
     }
     for (const { op, why } of out) {
       appendAudit(tx, { hubId: hub.id, trigger: origin.trigger, ...(origin.taskId ? { taskId: origin.taskId } : {}), action: op.kind, subject: subjectOf(op), at,

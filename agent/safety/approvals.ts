@@ -31,6 +31,12 @@ export interface ApprovalRecord extends Approval {
   offboardOf?: string;
   /** Other offboardings (task ids) of the same person that joined this approval and wait on its decision as `taskId` does. */
   joined?: string[];
+  /**
+   * An offboarding's approval: each directory user's record `version` the halt read (as a queued
+   * forced removal keeps it, OperationPayload.directoryVersion), so a person the IdP reactivated
+   * before the decision is seen as back (dispatch/offboard-brake.ts `offboardRemovalVoid`).
+   */
+  directoryVersions?: Record<string, number>;
 }
 
 declare module '../store/collections.ts' {

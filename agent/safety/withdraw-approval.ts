@@ -4,6 +4,7 @@ import type { Trigger } from '../desired-state/delta.ts';
 import type { Operation, PlanResult } from '../plan/operation.ts';
 import type { Transaction } from '../store/store.ts';
 import { updateTask } from '../tasks/enqueue.ts';
+import { offboardApprovalWithdrawn } from '../dispatch/offboard-brake.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
 import { pendingApprovalOf, type ApprovalRecord } from './approvals.ts';
 import { keptBecause } from './deferred-removals.ts';
@@ -87,12 +88,14 @@ export async function passForPendingApprovals(tx: Transaction, hub: HubConfigFil
  * Withdraws a pending approval nobody decided: the record marked `withdrawn` with `because`, its
  * halted task (if still waiting, and not the caller's own) cancelled, one `approval-withdrawn`
  * audit entry. Shared by a removal pass that re-planned the hub (withdrawUnplanned) and a re-plan
- * of some people that left an approval with nothing to ask (approval-kept.ts).
+ * of some people that left an approval with nothing to ask (approval-kept.ts). An offboarding's
+ * approval names no hub's task: the offboardings waiting on it go on (offboard-brake.ts).
  */
 export async function withdrawApproval(tx: Transaction, hubId: string, approval: Readonly<ApprovalRecord>, because: string, origin: { trigger: Trigger; taskId?: string; now: Date }, how: string, detail: Record<string, unknown>): Promise<void> {
   const at = origin.now.toISOString();
   tx.put('approvals', hubId, approval.id, { ...approval, status: 'withdrawn', withdrawnBecause: because, decidedAt: at });
-  const task = await tx.get('tasks', hubId, approval.taskId);
+  const task = approval.offboard ? undefined : await tx.get('tasks', hubId, approval.taskId);
+  if (approval.offboard) await offboardApprovalWithdrawn(tx, { ...approval, status: 'withdrawn' }, origin.now);
   if (task?.status === 'needs-approval' && task.id !== origin.taskId) {
     await updateTask(tx, task, { status: 'cancelled', completedAt: at, result: { reason: `approval ${approval.id} ${how}: ${because}` } }, origin.now);
   }

@@ -111,3 +111,15 @@ export async function reactivatedSinceQueued(view: ReadView, hubId: string, op: 
   if (!user || !isActiveUser(user) || !(user.version > queuedVersion)) return undefined;
   return `${user.userName} is active in the directory again (changed ${user.lastModified}, version ${user.version}; the offboarding queued this removal at version ${queuedVersion}): the removal is no longer justified`;
 }
+
+/**
+ * Why a forced removal may no longer run, or undefined when it still stands: exempted since, the
+ * person active in the directory again since `queuedVersion` (an offboarding's), or the seat
+ * someone else's now (the three checks above, in that order). Read just before the call
+ * (operation-handler.ts), and by an offboarding's approval (dispatch/offboard-brake.ts) with the
+ * version its halt read: when a re-plan sees the person back (safety/approval-kept.ts) and in the
+ * transaction that approves it.
+ */
+export async function forcedRemovalVoid(view: ReadView, hubId: string, op: Operation, queuedVersion: number | undefined, now: Date): Promise<string | undefined> {
+  return await exemptedSinceQueued(view, hubId, op, now) ?? await reactivatedSinceQueued(view, hubId, op, queuedVersion) ?? await heldByAnotherSinceQueued(view, hubId, op);
+}

@@ -12,7 +12,7 @@ import { callApp } from './call-app.ts';
 import type { OperationPayload } from './enqueue-operation.ts';
 import { subjectOf } from './audit-subject.ts';
 import { configCause } from './config-cause.ts';
-import { exemptedSinceQueued, heldByAnotherSinceQueued, reactivatedSinceQueued } from './forced-removal.ts';
+import { forcedRemovalVoid } from './forced-removal.ts';
 import { recordInSnapshot } from './snapshot-update.ts';
 import { replanRehireAfterRemoval } from './rehire-after-removal.ts';
 import { recoverStaleView, staleViewOf } from './stale-view.ts';
@@ -115,8 +115,7 @@ export function operationHandler(kind: OperationKind): TaskHandler {
       const clean = op.kind === 'invite' ? cleanFirstAttempt(task, ctx) : Promise.resolve(false);
       clean.catch(() => {}); // not awaited when the re-plan finds the invite no longer needed
       if (force) {
-        const exempted = await exemptedSinceQueued(ctx.store, task.hubId, op, ctx.now()) ?? await reactivatedSinceQueued(ctx.store, task.hubId, op, directoryVersion)
-          ?? await heldByAnotherSinceQueued(ctx.store, task.hubId, op);
+        const exempted = await forcedRemovalVoid(ctx.store, task.hubId, op, directoryVersion, ctx.now());
         if (exempted) {
           // An earlier attempt may have made it before the exemption, reactivation or rematch: looked up first.
           const removed = (op.kind === 'remove-member' || op.kind === 'cancel-invite') && earlierAttemptUnknown(task) ? await settleOwnRemoval(task, ctx, op, exempted) : undefined;
