@@ -17,6 +17,7 @@ import { planHub, toPlannedOperations } from './plan/plan-hub.ts';
 import type { Operation } from './plan/operation.ts';
 import { findApproval, type ApprovalRecord } from './safety/approvals.ts';
 import { recordAccessRemovals } from './safety/removal-window.ts';
+import { releaseClaimedSeats } from './safety/claimed-seats.ts';
 import { findReport, toReportView, type ReportRecord } from './safety/reports.ts';
 import type { Store, Transaction } from './store/store.ts';
 import { enqueueTask, taskByKey, updateTask } from './tasks/enqueue.ts';
@@ -186,11 +187,15 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
 
     async applyReport(reportId, memberIds, trigger, options) {
       const report = await store.transact(async (tx) => {
-        const r = await findReport(tx, reportId);
+        let r = await findReport(tx, reportId);
         if (!r) throw new AgentError('not-found', `agent: no deprovisioning report ${reportId}`);
         if (r.status === 'applied' || r.status === 'dismissed') throw new AgentError('conflict', `agent: report ${reportId} is already ${r.status}`);
         const hub = hubOf(r.hubId);
-        const wanted = memberIds === 'all' ? undefined : new Set(memberIds);
+        // An item whose seat became another active user's (a rehire with the leaver's email) is
+        // taken out here, in the transaction that would queue it (safety/claimed-seats.ts).
+        if (await releaseClaimedSeats(tx, hub, { trigger, now: now() }, { approvals: [], report: r }) > 0) r = (await tx.get('reports', r.hubId, r.id))!;
+        const withdrawn = r.withdrawn ?? {};
+        const wanted = memberIds === 'all' ? undefined : new Set(memberIds.filter((id) => !(id in withdrawn && !r!.items.some((i) => i.memberId === id))));
         if (wanted) for (const id of wanted) if (!r.items.some((i) => i.memberId === id)) throw new AgentError('not-found', `agent: report ${reportId} has no item for member ${id}`);
         // The caller's check sees the items applied and whom their seats are matched to in this
         // transaction: a re-match committed after the caller's own reads is judged here (api.ts ReportApplyOptions).
@@ -232,8 +237,15 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     async decideApproval(approvalId, decision, trigger, options) {
       const approval = await store.transact(async (tx) => {
         await options?.within?.(tx);
-        const a = await findApproval(tx, approvalId);
+        let a = await findApproval(tx, approvalId);
         if (!a) throw new AgentError('not-found', `agent: no approval ${approvalId}`);
+        // A removal of a seat that became another active user's (a rehire with the leaver's email)
+        // is taken out here, in the transaction that would queue it (safety/claimed-seats.ts);
+        // an approval left with nothing is withdrawn, committed, then refused below.
+        if (decision === 'approve' && a.status === 'pending' && !a.offboard && await releaseClaimedSeats(tx, hubOf(a.hubId), { trigger, now: now() }, { approvals: [a] }) > 0) {
+          a = (await tx.get('approvals', a.hubId, a.id))!;
+          if (a.status === 'withdrawn') return a;
+        }
         if (a.status === 'superseded') throw new AgentError('conflict', `agent: approval ${approvalId} was superseded by approval ${a.supersededBy}, which holds other operations (a plan halted again, or another offboarding of the same person added seats); review and decide that one`);
         if (a.status === 'withdrawn') throw new AgentError('conflict', `agent: approval ${approvalId} was withdrawn before anyone decided it (${a.withdrawnBecause ?? 'no longer planned'}); nothing was run`);
         if (a.status !== 'pending') throw new AgentError('conflict', `agent: approval ${approvalId} was already ${a.status}`);
@@ -263,6 +275,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         appendAudit(tx, { hubId: a.hubId, trigger, action: decision === 'approve' ? 'approval-approved' : 'approval-rejected', subject: { label: `approval ${a.id}` }, why: a.explanation, outcome: 'ok', taskId: a.taskId, detail: { operations: a.planned.length } });
         return next;
       });
+      if (approval.status === 'withdrawn') throw new AgentError('conflict', `agent: approval ${approvalId} was withdrawn before anyone decided it (${approval.withdrawnBecause ?? 'no longer planned'}); nothing was run`);
       const { planned: _p, decidedBy: _b, decidedAt: _a, offboard: _o, offboardOf: _w, joined: _j, plannedAt: _t, directoryVersions: _v, ...view } = approval;
       return view;
     },

@@ -14,6 +14,7 @@ import { errorText } from '../log/logger.ts';
 import { inFlight } from '../check-for-updates/in-flight.ts';
 import { defineRunningIndex, followRunning, planWithRunning } from '../tasks/operations/running-for-person.ts';
 import { approvalsOfHubs, releaseKeptOfPlans } from '../safety/approval-kept.ts';
+import { openReportsOfHubs, releaseClaimedOfPlans } from '../safety/claimed-seats.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import './departed-user.ts';
 
@@ -187,10 +188,11 @@ export class Dispatcher {
         // Planned several at a time (each plan is several reads, a round trip each on
         // PostgreSQL), applied one after another in the order of their changes.
         const plans = plan ? await inFlight([...affected].map(([key, person]) => () => (!person.emails && early.get(key)) || this.planOf(tx, person, now, connectors)), PLANS_IN_FLIGHT) : [];
-        // The hubs' approvals beside the task keys (one round trip): releaseKeptOfPlans below.
-        const [, approvals] = await Promise.all([
+        // The hubs' approvals and open reports beside the task keys (one round trip): releaseKeptOfPlans below.
+        const [, approvals, reports] = await Promise.all([
           readTaskKeysOf(tx, people.map((person, n) => ({ hubId: person.hub.id, result: plans[n]?.result }))),
           approvalsOfHubs(tx, plan ? people.map((p) => p.hub.id) : []),
+          openReportsOfHubs(tx, plan ? people.map((p) => p.hub.id) : []),
         ]);
         for (const [n, person] of people.entries()) {
           const planned = plans[n];
@@ -204,6 +206,9 @@ export class Dispatcher {
         // Changes of the people planned here that a pending approval holds and their plans no
         // longer want (re-assigned, reactivated) go now, once per hub (safety/approval-kept.ts).
         await releaseKeptOfPlans(tx, people.map((person, n) => ({ hub: person.hub, userId: person.userId, result: plans[n]?.result, trigger: person.trigger })), now, approvals);
+        // A leaver's held removal (an approval's, a report's) of a seat now one of theirs (a rehire
+        // with the leaver's email) goes too (safety/claimed-seats.ts).
+        await releaseClaimedOfPlans(tx, people.map((person, n) => ({ hub: person.hub, userId: person.userId, planned: plans[n] !== undefined, trigger: person.trigger })), now, approvals, reports);
       });
       try {
         await dispatch(true);

@@ -9,6 +9,7 @@ import { classify } from '../safety/classify.ts';
 import { scheduleRemovals } from '../safety/schedule-removals.ts';
 import { passForPendingApprovals } from '../safety/withdraw-approval.ts';
 import { keptByPersonPlans, releaseKept } from '../safety/approval-kept.ts';
+import { emailsOfUsers, releaseClaimedSeats } from '../safety/claimed-seats.ts';
 import type { TaskContext, TaskHandler, TaskOutcome } from '../tasks/handler.ts';
 import { enqueueOperation, operationTaskKey } from '../tasks/operations/enqueue-operation.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
@@ -82,6 +83,9 @@ function act(task: TaskRecord, ctx: TaskContext, hub: HubConfigFile, result: Pla
       if (followed) await followRunning(tx, { hubId: hub.id, ...followed, trigger: task.trigger, now: origin.now, plannedBy: task.id });
       // A person re-planned: their changes a pending approval holds and the plan no longer wants go now.
       if (followed) await releaseKept(tx, hub, keptByPersonPlans(new Map([[followed.directoryUserId, result]])), origin);
+      // A leaver's held removal of a seat now this person's, or (the whole hub re-planned) anyone's (safety/claimed-seats.ts).
+      if (followed) await releaseClaimedSeats(tx, hub, origin, { emails: await emailsOfUsers(tx, hub.id, [followed.directoryUserId]) });
+      else if (!offersFor) await releaseClaimedSeats(tx, hub, origin);
     },
   };
 }

@@ -12,6 +12,11 @@ import type { ReadView, Transaction } from '../store/store.ts';
  */
 export interface ReportRecord extends DeprovisioningReport {
   operations: Record<string, Operation>;
+  /**
+   * Items taken out before an owner applied them, by member row: the seat became another active
+   * directory user's (claimed-seats.ts), with why; the report's view no longer lists them.
+   */
+  withdrawn?: Record<string, { because: string; at: string }>;
 }
 
 declare module '../store/collections.ts' {
@@ -20,7 +25,7 @@ declare module '../store/collections.ts' {
   }
 }
 
-async function openReportOf(tx: Pick<ReadView, 'list'>, hubId: string): Promise<Readonly<ReportRecord> | undefined> {
+export async function openReportOf(tx: Pick<ReadView, 'list'>, hubId: string): Promise<Readonly<ReportRecord> | undefined> {
   for await (const r of tx.list('reports', hubId)) if (r.status === 'open' || r.status === 'partially-applied') return r;
   return undefined;
 }
@@ -55,6 +60,6 @@ export async function findReport(tx: Pick<ReadView, 'partitions' | 'get'>, id: s
 
 /** Public view of a report (without the stored operations). */
 export function toReportView(r: Readonly<ReportRecord>): DeprovisioningReport {
-  const { operations: _ops, ...view } = r;
+  const { operations: _ops, withdrawn: _withdrawn, ...view } = r;
   return view;
 }
