@@ -9,7 +9,7 @@ import { checkForUpdates, HUB, hubConfig, invitePosts, onboard, silent, startHar
  * kept with its directory user across an email change (the IdP changed the email, or the person
  * accepted the invite under another address): the seat stays the directory user's, as a seat
  * whose email names them does. Taken for the guest's, it left their write-back, their plan invited
- * them again at the new address, and their leaving never removed it (docs/security.md 185).
+ * them again at the new address, and their leaving never removed it (docs/security.md 187).
  * Over the real check for updates, the agent and the Meta connector on the emulator.
  */
 let h: Harness;
