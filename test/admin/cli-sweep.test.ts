@@ -1,6 +1,7 @@
 /**
- * A sweep of the `hubwarden` command's failures, each run as the real command (bin/hubwarden.mjs
- * in a child process): a usage mistake (an argument missing or extra, an unknown option, one given
+ * A sweep of the `hubwarden` command's failures, run through the CLI's entry point (run() of
+ * agent/cli/main.ts, in this process: cli in cli-run.ts) and, for one case of each kind, as the
+ * real command (bin/hubwarden.mjs in a child process, inChild below): a usage mistake (an argument missing or extra, an unknown option, one given
  * twice, a value that is no number, date, email or URL, an empty one, one holding a line break) and
  * every way the server can fail it (nothing listening, 401, 403, 404, 409, a proxy's HTML 500 and
  * 502, an answer that is not JSON or not of the shape asked for, a reset, no answer in time). Each
@@ -80,6 +81,19 @@ interface Case {
   env?: Record<string, string>;
   /** The server mode the command is sent to; `usage` (the default) counts requests: there must be none. */
   mode?: Mode | 'closed';
+}
+
+/**
+ * The cases also run as the real command in a child process: the first of each server mode, every
+ * one that reads its URL, token or database from the environment, and the slow one (its 30 s wait
+ * would hold the in-process runs, which go one at a time). A child costs a node start and tsx's
+ * loading of the CLI (1–2 s of CPU on the 2-core test machine): the sweep ran about 80 of them,
+ * 87 s of the suite's time. What differs in a process (bin/hubwarden.mjs, node's exit status,
+ * stderr as written to a pipe) shows in each of these.
+ */
+function inChild(c: Case, at: number, all: Case[]): boolean {
+  const mode = c.mode ?? 'usage';
+  return mode === 'slow' || c.env !== undefined || all.findIndex((o) => (o.mode ?? 'usage') === mode) === at;
 }
 
 describe('hubwarden CLI: every failure is one line and a non-zero exit', () => {
@@ -194,7 +208,7 @@ describe('hubwarden CLI: every failure is one line and a non-zero exit', () => {
       const url = `http://127.0.0.1:${c.mode === 'closed' ? closedPort : port}/${c.mode ?? 'usage'}`;
       const fill = (v: string) => v.replace('{closedPort}', String(closedPort)).replace('{store}', storeFile);
       const env = Object.fromEntries(Object.entries({ HUBWARDEN_URL: url, HUBWARDEN_ADMIN_TOKEN: TOKEN, ...c.env }).map(([k, v]) => [k, fill(v)]));
-      runs[i] = await cliProcess(c.args.map(fill), env);
+      runs[i] = inChild(c, i, cases) ? await cliProcess(c.args.map(fill), env) : await cli(c.args.map(fill), env);
     };
     // The slow case waits 30 s for the CLI's timeout, idle: it runs beside the others, two at a time.
     const slow = cases.findIndex((c) => c.mode === 'slow');
@@ -203,6 +217,7 @@ describe('hubwarden CLI: every failure is one line and a non-zero exit', () => {
       for (let i = rest.shift(); i !== undefined; i = rest.shift()) await one(i);
     };
     await Promise.all([one(slow), worker(), worker()]);
+    assert.ok(cases.filter((c, i) => inChild(c, i, cases)).length >= 10, 'each kind of case also runs as the real command');
     const problems: string[] = [];
     cases.forEach((c, i) => {
       const run = runs[i]!;
