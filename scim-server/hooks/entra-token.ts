@@ -1,7 +1,8 @@
-import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import type { LoadedConfig } from '../../config/load.ts';
 import type { EntraProviderConfig } from '../../config/schema.ts';
 import { authorityRoot } from '../../agent/writeback/entra-urls.ts';
+import { remoteKeySet, type KeySetTiming } from '../jwks-reads.ts';
 
 /**
  * Checks the bearer token on a Lifecycle Workflows callout forwarded by the relay Logic App: an
@@ -38,10 +39,23 @@ const keySetFailed = (err: unknown) => {
   return typeof code !== 'string' || !code.startsWith('ERR_J') || KEY_SET_FAILURES.has(code);
 };
 
+/**
+ * The reads of a tenant's signing keys (scim-server/jwks-reads.ts). Microsoft rolls its signing
+ * keys over and a token's `kid` names the key
+ * (https://learn.microsoft.com/entra/identity-platform/signing-key-rollover): a `kid` not in the
+ * copy held makes the keys be read again, at most once per 30 s, whether the last read succeeded
+ * or failed, so callouts arriving while the key endpoint is down (5xx, a timeout, a cut
+ * connection) read it at most twice a minute however many there are; each is answered 503 with
+ * Retry-After (entra-lifecycle.ts), which the relay retries. A read waits at most 5 s; a copy is
+ * read again once 10 minutes old (jose's `cacheMaxAge` default), and until then a token signed with
+ * a key in it is checked without any read.
+ */
+export const LIFECYCLE_KEYS_TIMING: KeySetTiming = { cooldownMs: 30_000, timeoutMs: 5_000, maxAgeMs: 600_000 };
+
 interface TenantCheck {
   idp: string;
   tenantId: string;
-  jwks: ReturnType<typeof createRemoteJWKSet>;
+  jwks: ReturnType<typeof remoteKeySet>;
   issuers: string[];
   audiences: string[];
   allowedAppIds: Set<string>;
@@ -66,7 +80,7 @@ export function lifecycleTokenVerifier(config: LoadedConfig): (token: string) =>
     return [{
       idp,
       tenantId,
-      jwks: createRemoteJWKSet(new URL(jwksUrlOf(p)), { timeoutDuration: 5000, cooldownDuration: 30_000 }),
+      jwks: remoteKeySet(new URL(jwksUrlOf(p)), LIFECYCLE_KEYS_TIMING),
       issuers,
       // A v2.0 token's `aud` "is always the client ID of the API" (and a v1.0 one's may be it,
       // https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference): with

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { jwtVerify, type JWTVerifyGetKey } from 'jose';
 
 const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
 import type { LoadedConfig } from '../../config/load.ts';
@@ -8,6 +8,19 @@ import { credentialLabel, labelKeyFor, secretMatcher } from '../credentials.ts';
 import { ScimError } from './errors.ts';
 import { bearerToken } from '../bearer.ts';
 import { clientAddress, FailureLimiter, scimFailureKey } from '../auth-failures.ts';
+import { remoteKeySet, type KeySetTiming } from '../jwks-reads.ts';
+
+/**
+ * The reads of a hub's `scim.jwt.jwksUrl` (scim-server/jwks-reads.ts), at jose's defaults
+ * (https://github.com/panva/jose/blob/main/docs/jwks/remote/functions/createRemoteJWKSet.md: 30 s
+ * `cooldownDuration`, 5 s `timeoutDuration`, 10 minutes `cacheMaxAge`), written out here so that
+ * the cool-down holds after a failed read too: a JWT whose `kid` is not in the copy held (RFC 7515
+ * §4.1.4) makes the keys be read again at most once per 30 s, whether the last read succeeded or
+ * failed, so bearer JWTs arriving while the endpoint is down (5xx, a timeout, a cut connection),
+ * with no copy held or naming made-up kids, read it at most twice a minute however many there are.
+ * A JWT signed with a key in a copy less than 10 minutes old is checked without any read.
+ */
+export const SCIM_JWKS_TIMING: KeySetTiming = { cooldownMs: 30_000, timeoutMs: 5_000, maxAgeMs: 600_000 };
 
 /**
  * Per-hub SCIM authentication. Bearer tokens come from `hubs[].scim.tokens`; only
@@ -45,7 +58,7 @@ export class ScimAuthenticator {
       const tokens = hub.scim.tokens.map((ref) => config.secret(ref).reveal());
       const creds: HubCredentials = { tokens: secretMatcher(tokens.map((token) => [scimTokenLabel(labelKey!, token), token] as [string, string])) };
       if (hub.scim.jwt) {
-        creds.jwt = { issuer: hub.scim.jwt.issuer, audience: hub.scim.jwt.audience, keys: createRemoteJWKSet(new URL(hub.scim.jwt.jwksUrl)) };
+        creds.jwt = { issuer: hub.scim.jwt.issuer, audience: hub.scim.jwt.audience, keys: remoteKeySet(new URL(hub.scim.jwt.jwksUrl), SCIM_JWKS_TIMING) };
       }
       this.hubs.set(hub.id, creds);
     }

@@ -1,4 +1,5 @@
-import { compactVerify, createRemoteJWKSet, customFetch, type FetchImplementation } from 'jose';
+import { compactVerify } from 'jose';
+import { remoteKeySet } from '../jwks-reads.ts';
 
 /**
  * The IdP's signing keys (its JWKS, OIDC Discovery §3 `jwks_uri`) and the check of an ID token's
@@ -13,7 +14,7 @@ import { compactVerify, createRemoteJWKSet, customFetch, type FetchImplementatio
  *
  * jose's cool-down starts only after a read that succeeded; a failed one (an error status, a
  * timeout, a refused or reset connection, a body that is not a JWKS) starts it here too
- * (coolingDownReads).
+ * (coolingDownReads in scim-server/jwks-reads.ts, shared with the other key sets).
  */
 
 /**
@@ -42,45 +43,8 @@ const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 export type SignatureCheck = (jwt: string) => Promise<void>;
 
 export function idTokenSignatureCheck(jwksUri: URL, timeoutMs: number): SignatureCheck {
-  const keys = createRemoteJWKSet(jwksUri, {
-    timeoutDuration: timeoutMs, cooldownDuration: JWKS_COOLDOWN_MS, cacheMaxAge: JWKS_MAX_AGE_MS, [customFetch]: coolingDownReads(fetch),
-  });
+  const keys = remoteKeySet(jwksUri, { cooldownMs: JWKS_COOLDOWN_MS, timeoutMs, maxAgeMs: JWKS_MAX_AGE_MS });
   return async (jwt) => {
     await compactVerify(jwt, keys, { algorithms: ASYMMETRIC });
-  };
-}
-
-/**
- * The reads of the JWKS, handed to jose as its fetch (`customFetch`,
- * https://github.com/panva/jose/blob/main/docs/jwks/remote/variables/customFetch.md): none within
- * JWKS_COOLDOWN_MS of the end of the last one, whatever its outcome. jose counts its cool-down from
- * the last read that succeeded only, so while the IdP's JWKS endpoint failed (5xx, a timeout, a
- * refused connection), every ID token naming a `kid` not in the copy held, and every sign-in while
- * no copy was held at all, read it again: a burst of sign-ins during an outage was a burst of
- * reads at an IdP already in trouble, each sign-in waiting up to the read's time limit. Now such a
- * sign-in within the cool-down is refused at once, naming the failure of the last read; a token
- * signed with a key in the copy held is still checked against it. After a read that succeeded,
- * jose's own cool-down (counted from a moment later) is the one that holds, so a key published
- * moments ago is still found at the first sign-in past it.
- */
-export function coolingDownReads(read: FetchImplementation): FetchImplementation {
-  let lastRead = Number.NEGATIVE_INFINITY;
-  let lastProblem: unknown;
-  return async (url, options) => {
-    const wait = lastRead + JWKS_COOLDOWN_MS - Date.now();
-    if (wait > 0) {
-      throw new Error(`the IdP's JWKS is not read again within ${JWKS_COOLDOWN_MS / 1000} s of its last read, which failed (try again in ${Math.ceil(wait / 1000)} s)`, { cause: lastProblem });
-    }
-    lastRead = Date.now();
-    try {
-      const response = await read(url, options);
-      lastProblem = response.status === 200 ? undefined : new Error(`HTTP ${response.status} from the JWKS endpoint`);
-      return response;
-    } catch (err) {
-      lastProblem = err;
-      throw err;
-    } finally {
-      lastRead = Date.now();
-    }
   };
 }
