@@ -18,6 +18,7 @@ import type { Operation } from './plan/operation.ts';
 import { findApproval, type ApprovalRecord } from './safety/approvals.ts';
 import { recordAccessRemovals } from './safety/removal-window.ts';
 import { releaseClaimedSeats } from './safety/claimed-seats.ts';
+import { defineHeldIndexes } from './safety/held-indexes.ts';
 import { findReport, toReportView, type ReportRecord } from './safety/reports.ts';
 import type { Store, Transaction } from './store/store.ts';
 import { enqueueTask, taskByKey, updateTask } from './tasks/enqueue.ts';
@@ -58,6 +59,7 @@ const notProvided = (what: string) => () => Promise.reject(new AgentError('unava
 
 export function createAgentApi(d: AgentApiDeps): AgentApi {
   const { store } = d;
+  defineHeldIndexes(store);
   const now = () => new Date(d.clock());
   const hubOf = (hubId: string) => {
     const hub = d.hubs().get(hubId);

@@ -34,6 +34,7 @@ import { lastImport, readSnapshot, removedDuring, writeSnapshot } from './snapsh
 import { errorText } from '../log/logger.ts';
 import { recordDriftHolds } from '../safety/drift-holds.ts';
 import { retireDeparted, type RetireInput } from '../dispatch/retire-departed.ts';
+import { defineHeldIndexes } from '../safety/held-indexes.ts';
 
 /** Runs kept per hub; older ones are dropped when a new one is recorded. */
 export const KEEP_RUNS = 50;
@@ -57,6 +58,7 @@ export interface CheckInput {
 
 export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRecord> {
   const { store, hub, connector, trigger, taskId } = input;
+  defineHeldIndexes(store); // retireDeparted reads the hub's open reports (safety/held-indexes.ts)
   const started = input.now();
   const startedAt = started.toISOString();
   const callsBefore = input.graphCalls?.() ?? 0;

@@ -15,6 +15,7 @@ import { inFlight } from '../check-for-updates/in-flight.ts';
 import { defineRunningIndex, followRunning, planWithRunning } from '../tasks/operations/running-for-person.ts';
 import { approvalsOfHubs, releaseKeptOfPlans } from '../safety/approval-kept.ts';
 import { openReportsOfHubs, releaseClaimedOfPlans } from '../safety/claimed-seats.ts';
+import { defineHeldIndexes } from '../safety/held-indexes.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import './departed-user.ts';
 
@@ -111,6 +112,7 @@ export class Dispatcher {
   constructor(private readonly o: DispatcherOptions) {
     this.clock = o.clock ?? Date.now;
     defineRunningIndex(o.store);
+    defineHeldIndexes(o.store);
   }
 
   start(): void {
@@ -188,7 +190,7 @@ export class Dispatcher {
         // Planned several at a time (each plan is several reads, a round trip each on
         // PostgreSQL), applied one after another in the order of their changes.
         const plans = plan ? await inFlight([...affected].map(([key, person]) => () => (!person.emails && early.get(key)) || this.planOf(tx, person, now, connectors)), PLANS_IN_FLIGHT) : [];
-        // The hubs' approvals and open reports beside the task keys (one round trip): releaseKeptOfPlans below.
+        // The hubs' pending approvals and open reports (by index, not their history) beside the task keys (one round trip): releaseKeptOfPlans below.
         const [, approvals, reports] = await Promise.all([
           readTaskKeysOf(tx, people.map((person, n) => ({ hubId: person.hub.id, result: plans[n]?.result }))),
           approvalsOfHubs(tx, plan ? people.map((p) => p.hub.id) : []),

@@ -13,6 +13,7 @@ import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { collect, type Store } from '../store/store.ts';
 import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
+import { defineHeldIndexes } from '../safety/held-indexes.ts';
 import { parentsOf } from '../tasks/parent-tasks.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { testGroup, testHub, testUser } from '../grants/grant-fixtures.ts';
@@ -32,6 +33,7 @@ test('two offboardings of one person halting at once on two PostgreSQL connectio
     const s = new PostgresStore({ url: db.url, schema, poolSize: 2 });
     defineDirectoryIndexes(s);
     definePersonIndexes(s);
+    defineHeldIndexes(s);
     s.defineIndex('tasks', 'tasks.parent', parentsOf);
     await s.open();
     return s;

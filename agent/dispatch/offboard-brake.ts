@@ -4,6 +4,7 @@ import { appendAudit } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import type { Operation } from '../plan/operation.ts';
 import type { ApprovalRecord } from '../safety/approvals.ts';
+import { pendingApprovalsOf } from '../safety/held-indexes.ts';
 import { ACCESS_REMOVAL_LABEL, judgeRemovalThreshold } from '../safety/judge-threshold.ts';
 import type { ReadView, Transaction } from '../store/store.ts';
 import { updateTask } from '../tasks/enqueue.ts';
@@ -67,10 +68,10 @@ export async function judgeOffboard(tx: Transaction, hub: HubConfigFile, ops: re
  * an owner saw two, and approving both ran the removals twice. Joined whatever the threshold now
  * says: the person's removals wait on one decision, never one queued beside a pending approval.
  */
-export async function pendingOffboardOf(tx: Pick<Transaction, 'list'>, hubId: string, person: string, ops: readonly Operation[]): Promise<Readonly<ApprovalRecord> | undefined> {
+export async function pendingOffboardOf(tx: Pick<Transaction, 'lookup'>, hubId: string, person: string, ops: readonly Operation[]): Promise<Readonly<ApprovalRecord> | undefined> {
   const keys = new Set(ops.map((o) => o.key));
-  for await (const a of tx.list('approvals', hubId)) {
-    if (a.status === 'pending' && a.offboard && (a.offboardOf === person || a.planned.some((o) => keys.has(o.key)))) return a;
+  for (const a of await pendingApprovalsOf(tx, hubId)) {
+    if (a.offboard && (a.offboardOf === person || a.planned.some((o) => keys.has(o.key)))) return a;
   }
   return undefined;
 }

@@ -15,6 +15,7 @@ import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { collect, type Store } from '../store/store.ts';
 import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
+import { defineHeldIndexes } from '../safety/held-indexes.ts';
 import { parentsOf } from '../tasks/parent-tasks.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { testGroup, testHub, testUser } from '../grants/grant-fixtures.ts';
@@ -34,6 +35,7 @@ test('an offboarding\'s approval approved as the person is reactivated on anothe
     const s = new PostgresStore({ url: db.url, schema, poolSize: 2 });
     defineDirectoryIndexes(s);
     definePersonIndexes(s);
+    defineHeldIndexes(s);
     s.defineIndex('tasks', 'tasks.parent', parentsOf);
     await s.open();
     return s;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { collect, type Store } from '../store/store.ts';
 import { enqueueTask } from '../tasks/enqueue.ts';
 import { addToReport } from '../safety/reports.ts';
+import { defineHeldIndexes } from '../safety/held-indexes.ts';
 import { removeMemberOperation } from '../plan/removal.ts';
 import { suiteStores } from '../../test/suite-stores.ts';
 import { DEPARTED_RETIRED, retireDeparted, type RetireInput } from './retire-departed.ts';
@@ -26,6 +27,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     async function withDeparted(): Promise<Store> {
       const { store, dispose } = await kind.open();
       opened.push(dispose);
+      defineHeldIndexes(store);
       await store.transact((tx) => tx.put('departedUsers', HUB, 'u-gus', { hubId: HUB, directoryUserId: 'u-gus', userName: 'gus@example.com', emails: ['Gus@example.com'], at: LEFT }));
       return store;
     }

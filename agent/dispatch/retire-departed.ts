@@ -6,6 +6,7 @@ import { isFinished } from '../tasks/task-record.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
 import { emailKey } from '../matching/email-key.ts';
 import '../safety/reports.ts'; // the `reports` collection
+import { openReportsOf } from '../safety/held-indexes.ts';
 import type { DepartedUserRecord } from './departed-user.ts';
 
 /** The audit action of a departed-user record retired. */
@@ -92,7 +93,8 @@ export async function retireDeparted(tx: Transaction, hubId: string, input: Reti
 
 /**
  * The people named by the hub's unfinished tasks (an operation's directory user and email, a
- * re-plan's person) and by its open deprovisioning reports' unapplied items. `taskKeys` holds one
+ * re-plan's person) and by its open deprovisioning reports' unapplied items (by index: not the
+ * applied ones, held-indexes.ts). `taskKeys` holds one
  * record per unfinished task (tasks/enqueue.ts), so this reads the outstanding work, not history.
  */
 async function peopleWithWork(tx: Transaction, hubId: string): Promise<{ ids: Set<string>; emails: Set<string> }> {
@@ -114,8 +116,7 @@ async function peopleWithWork(tx: Transaction, hubId: string): Promise<{ ids: Se
     const f = (t.followUp?.payload ?? {}) as { directoryUserId?: unknown; emails?: unknown };
     note(f.directoryUserId, ...(Array.isArray(f.emails) ? f.emails : []));
   }
-  for await (const r of tx.list('reports', hubId)) {
-    if (r.status !== 'open' && r.status !== 'partially-applied') continue;
+  for (const r of await openReportsOf(tx, hubId)) {
     for (const i of r.items) if (!i.appliedAt) note(i.directoryUserId, i.email);
   }
   return { ids, emails };

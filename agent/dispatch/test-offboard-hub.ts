@@ -8,6 +8,7 @@ import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { testGroup, testHub, testUser } from '../grants/grant-fixtures.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
+import { defineHeldIndexes } from '../safety/held-indexes.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
 import type { TaskContext } from '../tasks/handler.ts';
@@ -25,6 +26,7 @@ export async function hubOf(people: number, offboards?: 'immediate' | 'threshold
   const store = new MemoryStore();
   defineDirectoryIndexes(store);
   definePersonIndexes(store);
+  defineHeldIndexes(store);
   const hub = testHub({ safety: { removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning, settleSeconds: 0, ...(offboards ? { offboards } : {}) } });
   await store.transact((tx) => {
     tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });

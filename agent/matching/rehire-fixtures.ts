@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { defineDirectoryIndexes, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { testHub, testUser } from '../grants/grant-fixtures.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
+import { defineHeldIndexes } from '../safety/held-indexes.ts';
 import { planPerson } from '../plan/plan-hub.ts';
 import { defineStandingIndexes } from '../standing/standing.ts';
 import { MemoryStore } from '../store/memory-store.ts';
@@ -36,6 +37,7 @@ export async function hubStore(): Promise<MemoryStore> {
   const store = new MemoryStore();
   defineDirectoryIndexes(store);
   definePersonIndexes(store);
+  defineHeldIndexes(store);
   defineStandingIndexes(store);
   await store.open();
   await store.transact((tx) => {

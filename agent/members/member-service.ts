@@ -20,6 +20,7 @@ import { toTaskView } from '../tasks/task-record.ts';
 import { exempt, unexempt, matchToDirectoryUser, registerGuest, unmatch, actorOf, type StageOutcome } from './member-decisions.ts';
 import { AgentError } from '../agent-error.ts';
 import { MembersIndex } from './members-index.ts';
+import { defineHeldIndexes } from '../safety/held-indexes.ts';
 import { removeAsOwner } from './owner-removal.ts';
 
 export interface MemberServiceOptions {
@@ -51,6 +52,8 @@ export function createMemberService({ config, store, log, clock = () => new Date
   const hubs = new Map(config.file.hubs.map((h) => [h.id, h]));
   // Also defines the directory indexes owners' decisions match their rows by (member-decisions.ts).
   const index = new MembersIndex(store, () => hubs, clock);
+  // The pending approvals and open reports an exemption and a check for updates read (safety/held-indexes.ts).
+  defineHeldIndexes(store);
   let schedule: CheckSchedule | undefined;
   let watchdog: Watchdog | undefined;
 

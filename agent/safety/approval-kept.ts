@@ -2,7 +2,8 @@ import type { HubConfigFile } from '../../config/schema.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { memberRowOf, type Operation, type PlanResult } from '../plan/operation.ts';
-import { collect, type Transaction } from '../store/store.ts';
+import type { Transaction } from '../store/store.ts';
+import { pendingApprovalsOf } from './held-indexes.ts';
 import type { ApprovalRecord } from './approvals.ts';
 import { withdrawApproval } from './withdraw-approval.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
@@ -39,7 +40,7 @@ export interface KeptOrigin {
 export async function releaseKept(tx: Transaction, hub: HubConfigFile, keeps: (op: Readonly<Operation>) => string | undefined, origin: KeptOrigin, listed?: ReadonlyArray<Readonly<ApprovalRecord>>): Promise<number> {
   const at = origin.now.toISOString();
   let released = 0;
-  for (const a of listed ?? await collect(tx.list('approvals', hub.id))) {
+  for (const a of listed ?? await pendingApprovalsOf(tx, hub.id)) {
     if (a.status !== 'pending' || (a.plannedAt ?? a.createdAt) > at) continue;
     const out: Array<{ op: Operation; why: string }> = [];
     for (const op of a.planned) {
@@ -83,10 +84,13 @@ export function keptByExemption(memberId: string, why: string): (op: Readonly<Op
   return (op) => (memberRowOf(op) === memberId ? why : undefined);
 }
 
-/** The approvals of these hubs, read at once (the dispatcher reads them beside its other reads: no round trip of their own on PostgreSQL). */
-export async function approvalsOfHubs(tx: Pick<Transaction, 'list'>, hubIds: Iterable<string>): Promise<Map<string, Array<Readonly<ApprovalRecord>>>> {
+/**
+ * The pending approvals of these hubs, read at once by index (held-indexes.ts: not the hubs'
+ * decided ones), beside the dispatcher's other reads: no round trip of their own on PostgreSQL.
+ */
+export async function approvalsOfHubs(tx: Pick<Transaction, 'lookup'>, hubIds: Iterable<string>): Promise<Map<string, Array<Readonly<ApprovalRecord>>>> {
   const ids = [...new Set(hubIds)];
-  const lists = await Promise.all(ids.map((id) => collect(tx.list('approvals', id))));
+  const lists = await Promise.all(ids.map((id) => pendingApprovalsOf(tx, id)));
   return new Map(ids.map((id, n) => [id, lists[n]!]));
 }
 

@@ -12,6 +12,7 @@ import { createAgentApi } from '../agent-api.ts';
 import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import { completeImport, testGroup, testHub, testSeat, testUser } from '../grants/grant-fixtures.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
+import { defineHeldIndexes } from './held-indexes.ts';
 import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { collect, type Store } from '../store/store.ts';
 import type { TaskContext } from '../tasks/handler.ts';
@@ -31,6 +32,7 @@ for (const first of ['pass', 'decision'] as const) test(`an approval withdrawn b
     const s = new PostgresStore({ url: db.url, schema, poolSize: 2 });
     defineDirectoryIndexes(s);
     definePersonIndexes(s);
+    defineHeldIndexes(s);
     s.defineIndex('tasks', 'tasks.parent', parentsOf);
     await s.open();
     return s;

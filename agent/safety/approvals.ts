@@ -3,6 +3,7 @@ import { AgentError } from '../agent-error.ts';
 import type { Approval } from '../api.ts';
 import type { Operation } from '../plan/operation.ts';
 import type { ReadView, Transaction } from '../store/store.ts';
+import { pendingApprovalsOf } from './held-indexes.ts';
 import type { RemovalPhase } from './schedule-removals.ts';
 
 /**
@@ -50,9 +51,9 @@ declare module '../store/collections.ts' {
  * write); with `phase`, the one its halted `apply-removals` pass was of (an approval whose task is
  * gone, or of no phase, is any phase's).
  */
-export async function pendingApprovalOf(tx: Pick<ReadView, 'list' | 'get'>, hubId: string, phase?: RemovalPhase): Promise<Readonly<ApprovalRecord> | undefined> {
-  for await (const a of tx.list('approvals', hubId)) {
-    if (a.status !== 'pending' || a.offboard) continue;
+export async function pendingApprovalOf(tx: Pick<ReadView, 'lookup' | 'get'>, hubId: string, phase?: RemovalPhase): Promise<Readonly<ApprovalRecord> | undefined> {
+  for (const a of await pendingApprovalsOf(tx, hubId)) {
+    if (a.offboard) continue;
     if (phase === undefined) return a;
     const of = ((await tx.get('tasks', hubId, a.taskId))?.payload as { phase?: RemovalPhase } | undefined)?.phase;
     if (of === undefined || of === phase) return a;

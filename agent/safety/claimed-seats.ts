@@ -8,6 +8,7 @@ import { getAcross, type Transaction } from '../store/store.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
 import { releaseKept, type KeptOrigin } from './approval-kept.ts';
 import type { ApprovalRecord } from './approvals.ts';
+import { pendingApprovalsOf } from './held-indexes.ts';
 import { openReportOf, type ReportRecord } from './reports.ts';
 
 /**
@@ -39,7 +40,7 @@ import { openReportOf, type ReportRecord } from './reports.ts';
 const isSeatRemoval = (op: Readonly<Operation>): boolean => op.effect === 'removal' && (op.kind === 'remove-member' || op.kind === 'cancel-invite');
 
 export interface HeldLists {
-  /** The hub's approvals, as read in the same transaction (approvalsOfHubs); read here when absent. */
+  /** The hub's pending approvals, as read in the same transaction (approvalsOfHubs); read here (by index) when absent. */
   approvals?: ReadonlyArray<Readonly<ApprovalRecord>>;
   /** The hub's open report, as read in the same transaction (null: none); read here when absent. */
   report?: Readonly<ReportRecord> | null;
@@ -49,7 +50,7 @@ export interface HeldLists {
 
 /** Takes out of the hub's pending approvals and open report each removal of a seat now another active user's. */
 export async function releaseClaimedSeats(tx: Transaction, hub: HubConfigFile, origin: KeptOrigin, lists: HeldLists = {}): Promise<number> {
-  const approvals = lists.approvals ?? await (async () => { const out: Array<Readonly<ApprovalRecord>> = []; for await (const a of tx.list('approvals', hub.id)) out.push(a); return out; })();
+  const approvals = lists.approvals ?? await pendingApprovalsOf(tx, hub.id);
   const report = lists.report === undefined ? await openReportOf(tx, hub.id) : lists.report ?? undefined;
   const wanted = (op: Readonly<Operation>) => isSeatRemoval(op) && (!lists.emails || (op.email !== undefined && lists.emails.has(emailKey(op.email))));
   const held: Array<Readonly<Operation>> = [];
@@ -106,7 +107,7 @@ export async function emailsOfUsers(tx: Pick<Transaction, 'getMany'>, hubId: str
 }
 
 /** The open report of each of these hubs (undefined: none), read at once beside the dispatcher's other reads. */
-export async function openReportsOfHubs(tx: Pick<Transaction, 'list'>, hubIds: Iterable<string>): Promise<Map<string, Readonly<ReportRecord> | undefined>> {
+export async function openReportsOfHubs(tx: Pick<Transaction, 'lookup'>, hubIds: Iterable<string>): Promise<Map<string, Readonly<ReportRecord> | undefined>> {
   const ids = [...new Set(hubIds)];
   const reports = await Promise.all(ids.map((id) => openReportOf(tx, id)));
   return new Map(ids.map((id, n) => [id, reports[n]]));

@@ -17,6 +17,7 @@ import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import { completeImport, testGroup, testHub, testSeat, testUser } from '../grants/grant-fixtures.ts';
 import { matchToDirectoryUser } from '../members/member-decisions.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
+import { defineHeldIndexes } from './held-indexes.ts';
 import { removeMemberOperation } from '../plan/removal.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { PostgresStore } from '../store/postgres/postgres-store.ts';
@@ -36,6 +37,7 @@ const OWNER = 'u-oscar';
 function indexed<S extends Store>(s: S): S {
   defineDirectoryIndexes(s);
   definePersonIndexes(s);
+  defineHeldIndexes(s);
   s.defineIndex('tasks', 'tasks.parent', parentsOf);
   return s;
 }

@@ -3,6 +3,7 @@ import type { DeprovisioningReport } from '../api.ts';
 import type { Operation } from '../plan/operation.ts';
 import { memberRowOf } from '../plan/operation.ts';
 import type { ReadView, Transaction } from '../store/store.ts';
+import { openReportsOf } from './held-indexes.ts';
 
 /**
  * Deprovisioning reports: with `confirmDeprovisioning`, removals because the
@@ -25,9 +26,9 @@ declare module '../store/collections.ts' {
   }
 }
 
-export async function openReportOf(tx: Pick<ReadView, 'list'>, hubId: string): Promise<Readonly<ReportRecord> | undefined> {
-  for await (const r of tx.list('reports', hubId)) if (r.status === 'open' || r.status === 'partially-applied') return r;
-  return undefined;
+/** The hub's open report, read by index (held-indexes.ts: not the hub's applied ones). */
+export async function openReportOf(tx: Pick<ReadView, 'lookup'>, hubId: string): Promise<Readonly<ReportRecord> | undefined> {
+  return (await openReportsOf(tx, hubId))[0];
 }
 
 /** Adds removals to the hub's open report (an item already there is not added twice). Returns the rows added. */

@@ -2,6 +2,7 @@ import type { HubConfigFile } from '../../config/schema.ts';
 import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import { completeImport, testGroup, testHub, testSeat, testUser } from '../grants/grant-fixtures.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
+import { defineHeldIndexes } from './held-indexes.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskContext } from '../tasks/handler.ts';
@@ -26,6 +27,7 @@ export function removalStore(): MemoryStore {
   const store = new MemoryStore();
   defineDirectoryIndexes(store);
   definePersonIndexes(store);
+  defineHeldIndexes(store);
   return store;
 }
 

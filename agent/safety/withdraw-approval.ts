@@ -9,6 +9,7 @@ import { subjectOf } from '../tasks/operations/audit-subject.ts';
 import { pendingApprovalOf, type ApprovalRecord } from './approvals.ts';
 import { keptBecause } from './deferred-removals.ts';
 import { classify } from './classify.ts';
+import { pendingApprovalsOf } from './held-indexes.ts';
 import { ensureRemovalPass, type RemovalPhase } from './schedule-removals.ts';
 
 /** What the pass did with the operations it planned, when it did not halt: queued them, or put them on a deprovisioning report. */
@@ -76,8 +77,8 @@ export async function withdrawUnplanned(tx: Transaction, hub: HubConfigFile, pha
 export async function passForPendingApprovals(tx: Transaction, hub: HubConfigFile, result: PlanResult, trigger: Trigger, now: Date): Promise<void> {
   const lanes = new Set(result.operations.map(classify));
   const due = new Set<RemovalPhase>();
-  for await (const a of tx.list('approvals', hub.id)) {
-    if (a.status !== 'pending' || a.offboard) continue;
+  for (const a of await pendingApprovalsOf(tx, hub.id)) {
+    if (a.offboard) continue;
     const phase = ((await tx.get('tasks', hub.id, a.taskId))?.payload as { phase?: RemovalPhase } | undefined)?.phase ?? 'settle';
     if (!lanes.has(phase)) due.add(phase);
   }

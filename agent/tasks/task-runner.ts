@@ -16,6 +16,7 @@ import { LOCAL, refOf, RunnableIndex } from './runnable-index.ts';
 import { handBackLeases, releaseAfterFailure } from './lease.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from './task-record.ts';
 import { defineRunningIndex } from './operations/running-for-person.ts';
+import { defineHeldIndexes } from '../safety/held-indexes.ts';
 import type { TaskRunnerOptions } from './runner-options.ts';
 
 export type { TaskRunnerOptions } from './runner-options.ts';
@@ -105,6 +106,7 @@ export class TaskRunner {
     o.store.defineIndex('tasks', 'tasks.parent', parentsOf);
     o.store.defineIndex('tasks', TASK_KEY_INDEX, (t, hubId) => [taskKeyOf(hubId, t.idempotencyKey)]);
     defineRunningIndex(o.store);
+    defineHeldIndexes(o.store);
     this.feed = new IndexFeed({
       o, pending: this.pending, owner: this.owner, clock: this.clock, fleet: this.fleet, fleetPoll: () => this.fleetPoll,
       waitingForRoom: this.waitingForRoom, started: () => this.started, stopping: () => this.stopping,
