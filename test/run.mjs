@@ -110,10 +110,10 @@ async function probePostgres(url) {
 // hooks and transform-cache look-ups, over some 400 files. It is compiled once here instead, and
 // the test processes load the result (test/loader/hooks.mjs). Processes the tests start themselves
 // (servers, replicas, the CLI) still run through tsx, as `npm start` does.
-// Three test files at a time on the 2-core machine: many files wait more than they compute (timers,
-// leases, PostgreSQL, child processes), so a third file fills the idle CPU (docs/benchmarks.md,
-// "Test run: three files at a time"). HUBWARDEN_TEST_CONCURRENCY overrides it.
-const concurrency = process.env.HUBWARDEN_TEST_CONCURRENCY ?? '3';
+// Four test files at a time on the 2-core machine: many files wait more than they compute (timers,
+// leases, PostgreSQL, child processes), so more files fill the idle CPU (docs/benchmarks.md, "Test
+// run: three files at a time" and "four files at a time"). HUBWARDEN_TEST_CONCURRENCY overrides it.
+const concurrency = process.env.HUBWARDEN_TEST_CONCURRENCY ?? '4';
 // The checkout's data/ is what `npm start` runs on (its key, store, admin token, audit.log): a test
 // whose config leaves a default relative path (secrets.keyFile, audit.file) writes there, and a
 // later `npm start` took a key or audit lines made by tests for its own. Files the run adds are
