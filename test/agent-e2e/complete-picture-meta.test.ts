@@ -26,7 +26,9 @@ const config = configSchema.parse({
       { group: 'Meta Admins', hubRole: 'owner', appRole: 'ADMIN', assets: [{ type: 'ad_account', id: 'act_111', tasks: ['MANAGE', 'ADVERTISE', 'ANALYZE'] }] },
       { group: 'Meta Viewers', appRole: 'EMPLOYEE', assets: [] },
     ],
-    safety: { settleSeconds: 1, removalThresholdPercent: 100, confirmDeprovisioning: false, drift: 'correct' },
+    // No settle window: a removal pass a check queues is due at once, so checkOnce's settle runs it
+    // without first waiting the window out (a second a case); what it may take away is asserted as before.
+    safety: { settleSeconds: 0, removalThresholdPercent: 100, confirmDeprovisioning: false, drift: 'correct' },
   }],
 });
 
