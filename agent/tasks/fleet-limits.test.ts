@@ -276,85 +276,90 @@ function fleetCases(fleet: () => Promise<Fleet>): void {
   });
 }
 
-describe('fleet limits: two runners on one shared memory store', () => {
-  fleetCases(async () => {
-    const store = new FleetMemoryStore();
-    return { a: store, b: store, unheard: (fn) => store.quietly(fn) };
-  });
-});
-
 const db = await postgresForTests();
 
-describe('fleet limits: two replicas (PostgresStore instances) on one schema', { skip: db.skip }, () => {
-  const open: Store[] = [];
-  const drops: Array<() => Promise<void>> = [];
-  after(async () => {
-    await Promise.all(open.map((s) => s.close()));
-    await Promise.all(drops.map((d) => d()));
-  });
-  const replica = async (schema: string, origin?: string) => {
-    const store = new PostgresStore({ url: db.url, schema, poolSize: 3 });
-    // A replica with another's id: the other takes its notifications for its own and drops them.
-    // Its announcer too: it copied the id when the store was made, so setting `origin` alone left
-    // its notifications heard by the other, and the cases below passed without the poll.
-    if (origin) {
-      Object.defineProperty(store, 'origin', { value: origin });
-      (store as unknown as { announcer: { o: { origin: string } } }).announcer.o.origin = origin;
-    }
-    await store.open();
-    open.push(store);
-    return store;
-  };
-  test('a call slot is free again when its call ends, not when its outcome is committed', async (t) => {
-    await Promise.all(open.splice(0).map((s) => s.close()));
-    const { schema, drop } = testSchema(db.url, 'fleet-slot');
-    drops.push(drop);
-    const store = await replica(schema);
-    // Outcome commits made slow: a transaction that records a completed task waits 300 ms first.
-    const committed = new Map<string, number>();
-    const slowEnds: Store = Object.assign(Object.create(store) as Store, {
-      transact: <R>(fn: (tx: Transaction) => R | Promise<R>, options?: Parameters<Store['transact']>[1]) => {
-        const ended: string[] = [];
-        return store.transact(async (tx) => {
-          ended.length = 0;
-          const spy = Object.assign(Object.create(tx) as Transaction, {
-            put: (c: never, p: string, id: string, r: never) => {
-              if (c === 'tasks' && (r as TaskRecord).status === 'completed') ended.push(id);
-              tx.put(c, p, id, r);
-            },
-          });
-          const out = await fn(spy);
-          if (ended.length > 0) await new Promise((r) => setTimeout(r, 300));
-          return out;
-        }, options).then((out) => {
-          for (const id of ended) committed.set(id, Date.now());
-          return out;
-        });
-      },
+// The memory and the PostgreSQL runs side by side: each case opens stores and runners of its own
+// (a fresh schema on PostgreSQL), and much of a case waits out a lease, a block or a poll, idle.
+// A run's own cases still go one after the other (concurrency: false; they would inherit it).
+describe('fleet limits on each store, side by side', { concurrency: true }, () => {
+  describe('fleet limits: two runners on one shared memory store', { concurrency: false }, () => {
+    fleetCases(async () => {
+      const store = new FleetMemoryStore();
+      return { a: store, b: store, unheard: (fn) => store.quietly(fn) };
     });
-    const started = new Map<string, number>();
-    const runner = runnerOn(slowEnds, [{ kind: 'k', async run(task) { started.set(task.id, Date.now()); return { status: 'completed' }; } }], { concurrencyPerHub: 1 });
-    t.after(() => runner.stop());
-    await runner.start();
-    const [first, second] = await enqueue(slowEnds, 2);
-    await until('both done', allDone(store, [first!, second!]), 10_000);
-    // The commit is visible in the store a moment before its transact() promise settles, where
-    // `committed` is noted: under load the assertion read it first (NaN).
-    await until('the first outcome noted', async () => committed.has(first!), 10_000);
-    assert.ok(started.get(second!)! < committed.get(first!)!, `the second call started ${started.get(second!)! - committed.get(first!)!} ms after the first outcome's commit`);
   });
 
-  fleetCases(async () => {
-    // The previous case's replicas are done (cases run one after another): free their connections.
-    await Promise.all(open.splice(0).map((s) => s.close()));
-    const { schema, drop } = testSchema(db.url, 'fleet');
-    drops.push(drop);
-    const a = await replica(schema);
-    const b = await replica(schema);
-    const silentToB = await replica(schema, b.origin);
-    // The runners define the fleet index on the stores they run on; the third store writes tasks too.
-    runnerOn(silentToB, []);
-    return { a, b, unheard: (fn) => silentToB.transact(fn) };
+  describe('fleet limits: two replicas (PostgresStore instances) on one schema', { skip: db.skip, concurrency: false }, () => {
+    const open: Store[] = [];
+    const drops: Array<() => Promise<void>> = [];
+    after(async () => {
+      await Promise.all(open.map((s) => s.close()));
+      await Promise.all(drops.map((d) => d()));
+    });
+    const replica = async (schema: string, origin?: string) => {
+      const store = new PostgresStore({ url: db.url, schema, poolSize: 3 });
+      // A replica with another's id: the other takes its notifications for its own and drops them.
+      // Its announcer too: it copied the id when the store was made, so setting `origin` alone left
+      // its notifications heard by the other, and the cases below passed without the poll.
+      if (origin) {
+        Object.defineProperty(store, 'origin', { value: origin });
+        (store as unknown as { announcer: { o: { origin: string } } }).announcer.o.origin = origin;
+      }
+      await store.open();
+      open.push(store);
+      return store;
+    };
+    test('a call slot is free again when its call ends, not when its outcome is committed', async (t) => {
+      await Promise.all(open.splice(0).map((s) => s.close()));
+      const { schema, drop } = testSchema(db.url, 'fleet-slot');
+      drops.push(drop);
+      const store = await replica(schema);
+      // Outcome commits made slow: a transaction that records a completed task waits 300 ms first.
+      const committed = new Map<string, number>();
+      const slowEnds: Store = Object.assign(Object.create(store) as Store, {
+        transact: <R>(fn: (tx: Transaction) => R | Promise<R>, options?: Parameters<Store['transact']>[1]) => {
+          const ended: string[] = [];
+          return store.transact(async (tx) => {
+            ended.length = 0;
+            const spy = Object.assign(Object.create(tx) as Transaction, {
+              put: (c: never, p: string, id: string, r: never) => {
+                if (c === 'tasks' && (r as TaskRecord).status === 'completed') ended.push(id);
+                tx.put(c, p, id, r);
+              },
+            });
+            const out = await fn(spy);
+            if (ended.length > 0) await new Promise((r) => setTimeout(r, 300));
+            return out;
+          }, options).then((out) => {
+            for (const id of ended) committed.set(id, Date.now());
+            return out;
+          });
+        },
+      });
+      const started = new Map<string, number>();
+      const runner = runnerOn(slowEnds, [{ kind: 'k', async run(task) { started.set(task.id, Date.now()); return { status: 'completed' }; } }], { concurrencyPerHub: 1 });
+      t.after(() => runner.stop());
+      await runner.start();
+      const [first, second] = await enqueue(slowEnds, 2);
+      await until('both done', allDone(store, [first!, second!]), 10_000);
+      // The commit is visible in the store a moment before its transact() promise settles, where
+      // `committed` is noted: under load the assertion read it first (NaN).
+      await until('the first outcome noted', async () => committed.has(first!), 10_000);
+      assert.ok(started.get(second!)! < committed.get(first!)!, `the second call started ${started.get(second!)! - committed.get(first!)!} ms after the first outcome's commit`);
+    });
+
+    fleetCases(async () => {
+      // The previous case's replicas are done (cases run one after another): free their connections.
+      await Promise.all(open.splice(0).map((s) => s.close()));
+      const { schema, drop } = testSchema(db.url, 'fleet');
+      drops.push(drop);
+      const a = await replica(schema);
+      const b = await replica(schema);
+      const silentToB = await replica(schema, b.origin);
+      // The runners define the fleet index on the stores they run on; the third store writes tasks too.
+      runnerOn(silentToB, []);
+      return { a, b, unheard: (fn) => silentToB.transact(fn) };
+    });
   });
 });
 

@@ -13,9 +13,11 @@ describe('hubwarden CLI against a test server', () => {
   const { agent, auth } = server;
 
   test('check follows the task to completion and ends with what changed', async () => {
-    // As the real command (bin/hubwarden.mjs in a process of its own), as are a few runs below
-    // (exit 1 and exit 2 under 'failures', serve); the others call the CLI's run() in this process.
-    const run = await cliProcess(['check', 'acme-ads', ...auth]);
+    // The CLI's run() in this process, as most runs here; a few run as the real command
+    // (bin/hubwarden.mjs in a process of its own): exit 2 under 'failures', the emulator's SIGINT,
+    // serve. Exit 0 and exit 1 of the real command, and each way a run fails, are the process runs
+    // of cli-pipe.test.ts and cli-sweep.test.ts (`members nope` among them).
+    const run = await cli(['check', 'acme-ads', ...auth]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^task t-\d+ check-for-updates: completed$/m);
     assert.ok(agent.calls.filter((c) => c.method === 'task').length >= 2, 'polled the task');
@@ -121,7 +123,7 @@ describe('hubwarden CLI against a test server', () => {
   });
 
   test('failures: one readable line, non-zero exit', async () => {
-    assertOneLineError(await cliProcess(['members', 'nope', ...auth]), 1, /hub "nope" does not exist \(HTTP 404\)/);
+    assertOneLineError(await cli(['members', 'nope', ...auth]), 1, /hub "nope" does not exist \(HTTP 404\)/);
     assertOneLineError(await cli(['members', 'acme-ads', '--url', server.url, '--token', 'wrong']), 1, /HTTP 401.*--token/);
     assertOneLineError(await cli(['exempt', 'acme-ads', '1001', ...auth]), 2, /required option '--reason <reason>'/);
     assertOneLineError(await cli(['members', 'acme-ads', '--status', 'gone', ...auth]), 2, /--status: expected one of/);

@@ -17,7 +17,9 @@ const [path, graphUrl, seedArg] = process.argv.slice(2) as [string, string, stri
 const store = new LowdbStore(path);
 await store.open();
 const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: graphUrl }, { log: silent });
-const agent = createAgent({ config: hubConfig(), store, connectorFor: () => connector, log: silent, auditFile: false, runner: { backoffBaseMs: 20, backoffMaxMs: 100, leaseMs: 5_000 } });
+// leaseMs 2 s as the in-process e2e harness's: the tasks a killed child held run again once its
+// leases lapse, and the last run waited 5 s for that.
+const agent = createAgent({ config: hubConfig(), store, connectorFor: () => connector, log: silent, auditFile: false, runner: { backoffBaseMs: 20, backoffMaxMs: 100, leaseMs: 2_000 } });
 const seed = Number(seedArg);
 if (seed > 0) {
   const directory = new Directory(store, HUB);

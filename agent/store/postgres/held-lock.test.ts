@@ -48,7 +48,9 @@ async function waiting(schema: string): Promise<number> {
   return Number(rows[0]!.n);
 }
 
-describe('PostgresStore while another session holds a lock it needs', { skip: db.skip }, () => {
+// The two cases side by side: each spends its time waiting out lock timeouts on a schema, a
+// store and a holding session of its own, so neither's waits or bounds depend on the other.
+describe('PostgresStore while another session holds a lock it needs', { skip: db.skip, concurrency: true }, () => {
   test('LOCK TABLE records: reads and writes are refused in bounded time, none stays queued, and all works once released', async (t) => {
     const schema = freshSchema('held_table');
     const store = await replica(schema, { poolSize: 2, probeMs: 200 });
