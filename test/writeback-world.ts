@@ -14,6 +14,8 @@ import type { TaskRecord } from '../agent/tasks/task-record.ts';
 import { TaskRunner, type TaskRunnerOptions } from '../agent/tasks/task-runner.ts';
 import { createWriteback } from '../agent/writeback/writeback.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import type { HubConfigFile } from '../config/schema.ts';
+import type { HubConnector } from '../connectors/sdk/connector.ts';
 import { createOktaEmulator, type OktaEmulator, type OktaReadings } from './emulators/okta/okta-emulator.ts';
 import type { SuiteStore } from './suite-stores.ts';
 
@@ -43,6 +45,8 @@ export async function startWritebackWorld(o: {
   logins: Record<string, string>;
   seedDirectory: (store: Store) => Promise<void>;
   runner?: Partial<Pick<TaskRunnerOptions, 'handlers' | 'backoffBaseMs' | 'backoffMaxMs'>>;
+  /** Builds the hub's connector; createHubConnector (agent/hub-connector.ts) by default. */
+  connector?: (hub: HubConfigFile, config: LoadedConfig) => HubConnector;
   /** How the Okta emulator reads what Okta's documentation cited in docs/writeback.md leaves open (okta-emulator.ts OktaReadings). */
   oktaReadings?: OktaReadings;
 }): Promise<WritebackWorld> {
@@ -56,7 +60,7 @@ export async function startWritebackWorld(o: {
   closers.push(oktaServer.close);
   const config = o.hubConfig(o.appUrl, oktaServer.url);
   const hub = config.file.hubs[0]!;
-  const connector = createHubConnector(hub, config, { log: silent });
+  const connector = o.connector ? o.connector(hub, config) : createHubConnector(hub, config, { log: silent });
   const writeback = createWriteback({ config, store, log: childLogger('writeback-e2e') });
   const runner = new TaskRunner({
     store, log: silent, hubs: () => new Map([[o.hubId, hub]]), connectorFor: () => connector,

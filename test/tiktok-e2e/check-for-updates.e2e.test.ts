@@ -15,14 +15,18 @@ import type { CheckRunRecord } from '../../agent/check-for-updates/check-run.ts'
 import { DIR, HUB, hubConfig, LOGINS, OKTA_TOKEN, seedDirectory } from './business.ts';
 import { suiteStores } from '../suite-stores.ts';
 import { startWritebackWorld, type WritebackWorld } from '../writeback-world.ts';
-import { until } from './harness.ts';
+import { silent, until } from './harness.ts';
+import { E2E_TIER, pacedTikTokConnector } from './paced-connector.ts';
 
 const owner = { type: 'admin' as const, actor: 'owner@sandbox.example' };
 const [EVE, FRANK, CONTRACTOR] = S.standard;
 
-// On the memory store and on PostgreSQL (test/suite-stores.ts).
-for (const kind of await suiteStores('memory', 'postgres')) {
-  describe(`check for updates and write-back on a TikTok hub (emulators, real SDKs) (${kind.kind})`, { skip: kind.skip }, () => {
+// On the memory store and on PostgreSQL (test/suite-stores.ts), the two side by side: each has its
+// own emulators and store; within a store the cases run in order, as before (`concurrency: 1`: it
+// is inherited).
+const kinds = await suiteStores('memory', 'postgres');
+describe('check for updates and write-back on a TikTok hub, on each store', { concurrency: true }, () => { for (const kind of kinds) {
+  describe(`check for updates and write-back on a TikTok hub (emulators, real SDKs) (${kind.kind})`, { skip: kind.skip, concurrency: 1 }, () => {
     let tiktok: TikTokEmulator;
     let apiUrl = '';
     let world: WritebackWorld;
@@ -31,13 +35,14 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     let closeApi: () => Promise<void>;
 
     before(async () => {
-      tiktok = createTikTokEmulator();
+      tiktok = createTikTokEmulator({ rateLimits: E2E_TIER }); // with the pace of pacedTikTokConnector (paced-connector.ts)
       const api = await tiktok.listen(0);
       closeApi = api.close;
       apiUrl = api.url;
       world = await startWritebackWorld({
         kind, hubId: HUB, appUrl: api.url, hubConfig, oktaToken: OKTA_TOKEN, logins: LOGINS, seedDirectory,
         runner: { handlers: operationHandlers, backoffBaseMs: 600_000, backoffMaxMs: 600_000 },
+        connector: (hub, config) => pacedTikTokConnector(hub, config, { log: silent }),
       });
       ({ service, store } = world);
     });
@@ -137,4 +142,4 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       }
     });
   });
-}
+} }); // each store

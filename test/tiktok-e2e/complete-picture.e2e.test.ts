@@ -41,7 +41,10 @@ async function checkOnce(h: TikTokHarness): Promise<CheckRunRecord> {
   return run;
 }
 
-describe('no removal without a complete picture (TikTok): member listing × fault', () => {
+// The cases side by side: each has its own hub, emulator and store, and each mostly waits (the
+// connector reads a faulty page again after 1 s, then 2 s; the check task's retry reads again the
+// same way), so one after the other they took some 30 s of waiting.
+describe('no removal without a complete picture (TikTok): member listing × fault', { concurrency: true }, () => {
   for (const [fault, faults] of Object.entries(FAULTS)) {
     test(fault, async () => {
       const { h, before } = await hubThatWouldRemove();

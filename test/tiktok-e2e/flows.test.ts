@@ -5,15 +5,18 @@ import { AD, BC, GROUP, PATCH, USER, invitePosts, roleOn, rowOf, settle, startTi
 import { suiteStores } from '../suite-stores.ts';
 import { callHold } from '../call-hold.ts';
 
-/** The TikTok call a case needs in flight (test/call-hold.ts). */
-const { front, holdNext } = callHold();
-
 /**
  * The flows a Meta hub passes (test/agent-e2e), on a TikTok hub: Okta- and Entra-shaped SCIM
  * pushes, a group move that never costs access, and removal only after the settle window.
  */
-// On the memory store and on PostgreSQL (test/suite-stores.ts).
-for (const kind of await suiteStores('memory', 'postgres')) {
+// On the memory store and on PostgreSQL (test/suite-stores.ts), the two side by side: each has its
+// own hubs, emulators and store, and its cases mostly wait (settle windows, a held call, throttle
+// backoffs); within a store the cases run in order, as before (`concurrency: 1`: it is inherited).
+const kinds = await suiteStores('memory', 'postgres');
+describe('TikTok hub flows, on each store', { concurrency: true }, () => { for (const kind of kinds) describe(kind.kind, { concurrency: 1 }, () => {
+  /** The TikTok call a case needs in flight (test/call-hold.ts), one per store. */
+  const { front, holdNext } = callHold();
+
   describe(`TikTok hub, Okta shape over real SCIM requests (${kind.kind})`, { skip: kind.skip }, () => {
     let h: TikTokHarness;
     before(async () => { h = await startTikTokHub('okta', { store: kind }); });
@@ -160,4 +163,4 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       assert.ok(audit.items.some((e) => e.action === 'invite' && e.outcome === 'ok'));
     });
   });
-}
+}); }); // each store

@@ -22,8 +22,9 @@ async function inViewers(h: TikTokHarness, email: string): Promise<string> {
   return id;
 }
 
-describe('TikTok hub: a grant no team gives, by who made it', () => {
-  describe('safety.drift report (the default)', () => {
+// The two settings side by side (each its own hub), their cases in order (`concurrency: 1`: it is inherited).
+describe('TikTok hub: a grant no team gives, by who made it', { concurrency: true }, () => {
+  describe('safety.drift report (the default)', { concurrency: 1 }, () => {
     let h: TikTokHarness;
     before(async () => { h = await startTikTokHub('okta', { extraTeams: [VIEWERS] }); });
     after(() => h.close());
@@ -57,7 +58,7 @@ describe('TikTok hub: a grant no team gives, by who made it', () => {
     });
   });
 
-  describe('safety.drift correct', () => {
+  describe('safety.drift correct', { concurrency: 1 }, () => {
     let h: TikTokHarness;
     before(async () => { h = await startTikTokHub('okta', { extraTeams: [VIEWERS], safety: { drift: 'correct' } }); });
     after(() => h.close());

@@ -1,8 +1,8 @@
 /**
  * A TikTok hub end to end: real SCIM requests (Okta's or Entra's shape) into the SCIM router, the
  * agent on the same store, the TikTok emulator behind the real connector built the way the
- * product builds it (config → definition.settings → create). The same wiring as the Meta flows
- * in test/agent-e2e/scim.test.ts.
+ * product builds it (config → definition.settings → create; paced for the tier, paced-connector.ts).
+ * The same wiring as the Meta flows in test/agent-e2e/scim.test.ts.
  */
 import express from 'express';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +19,7 @@ import { createScimRouter } from '../../scim-server/scim/router.ts';
 import { checkForUpdates, settle, until } from '../agent-e2e/harness.ts';
 import { MEMORY_STORE, type SuiteStore } from '../suite-stores.ts';
 import { testKeyring } from '../test-keyring.ts';
+import { E2E_TIER, pacedTikTokConnector } from './paced-connector.ts';
 
 export { settle, until };
 
@@ -72,18 +73,27 @@ export interface TikTokHarness {
  * store (scim-server/compose.ts passes `fleetCallPace`), and on a store one process uses, that
  * process's one cached connector paces every call. Each with a pacer of its own, three instances
  * within one second made 11 calls against the emulator's 10 a second (TikTok's Basic tier), and a
- * retry's read came back 40100: one more attempt than the case under test makes.
+ * retry's read came back 40100: one more attempt than the case under test makes (that case runs
+ * on the Basic tier, `tier: 'basic'`).
  */
 /** `clock`: the agent's and the emulator's time (a test that moves days ahead); `Date.now` by default. */
-export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown>; store?: SuiteStore; extraTeams?: unknown[]; front?: express.RequestHandler; freshConnectors?: boolean; clock?: () => number } = {}): Promise<TikTokHarness> {
+/**
+ * `tier`: the developer app's TikTok tier. `ultimate` by default: the emulator enforces the
+ * Ultimate tier and the connector paces itself at half of it (paced-connector.ts), so a check for
+ * updates does not wait 2 s for its turns. `basic`: the emulator's and the connector's defaults
+ * (10 QPS against a pace of 5), for a case about calls that must stay within the Basic tier.
+ */
+export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown>; store?: SuiteStore; extraTeams?: unknown[]; front?: express.RequestHandler; freshConnectors?: boolean; clock?: () => number; tier?: 'ultimate' | 'basic' } = {}): Promise<TikTokHarness> {
   const hubId = `tiktok-${idp}`;
-  const emulator = createTikTokEmulator({ ...(o.clock ? { now: o.clock } : {}), ...o.emulator });
+  const basic = o.tier === 'basic';
+  const emulator = createTikTokEmulator({ ...(basic ? {} : { rateLimits: E2E_TIER }), ...(o.clock ? { now: o.clock } : {}), ...o.emulator });
   const api = o.front ? await listenOn(express().use(o.front, emulator.handler), 0, '127.0.0.1') : await emulator.listen(0);
   const config = parseConfig(configText(hubId, idp, api.url, o.safety, o.extraTeams), '/virtual/hubwarden.yaml', { SCIM_TOKEN: 'scim-secret', ENTRA_SECRET: 's', TIKTOK_TOKEN: TIKTOK_SANDBOX.token });
-  const connector = createHubConnector(config.file.hubs[0]!, config, { log: silent });
+  const build = basic ? createHubConnector : pacedTikTokConnector;
+  const connector = build(config.file.hubs[0]!, config, { log: silent });
   const { store, dispose } = await (o.store ?? MEMORY_STORE).open();
   const callPace = (store as Store).shared ? fleetCallPace(store) : processCallPace();
-  const agent = createAgent({ config, store, connectorFor: () => (o.freshConnectors ? createHubConnector(config.file.hubs[0]!, config, { log: silent, callPace }) : connector), log: silent, handlers: [checkForUpdatesHandler], auditFile: false, ...(o.clock ? { clock: o.clock } : {}), runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 } });
+  const agent = createAgent({ config, store, connectorFor: () => (o.freshConnectors ? build(config.file.hubs[0]!, config, { log: silent, callPace }) : connector), log: silent, handlers: [checkForUpdatesHandler], auditFile: false, ...(o.clock ? { clock: o.clock } : {}), runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 } });
   const app = express();
   app.use('/scim/v2', createScimRouter({ config, store, keyring: testKeyring() }));
   const server = await new Promise<import('node:http').Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });

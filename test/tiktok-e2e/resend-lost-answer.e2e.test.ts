@@ -12,9 +12,13 @@ import { collect } from '../../agent/store/store.ts';
 import { suiteStores } from '../suite-stores.ts';
 import { BC, GROUP, USER, invitePosts, rowOf, startTikTokHub, until, type TikTokHarness } from './harness.ts';
 
-for (const store of await suiteStores('memory', 'postgres')) describe(`TikTok hub: a re-send whose answer was lost, retried after a restart (${store.kind})`, { skip: store.skip }, () => {
+const stores = await suiteStores('memory', 'postgres');
+// The memory and PostgreSQL runs side by side: each has its own hub, emulator, store and call
+// window, and mostly waits for its turns at the Basic tier's pace.
+describe('TikTok hub: a re-send whose answer was lost, on each store', { concurrency: true }, () => { for (const store of stores) describe(`TikTok hub: a re-send whose answer was lost, retried after a restart (${store.kind})`, { skip: store.skip, concurrency: 1 }, () => {
   let h: TikTokHarness;
-  before(async () => { h = await startTikTokHub('okta', { freshConnectors: true, store }); });
+  // On the Basic tier (10 QPS, paced at 5): the tier whose limit the instances once passed together.
+  before(async () => { h = await startTikTokHub('okta', { freshConnectors: true, store, tier: 'basic' }); });
   after(() => h.close());
   const email = 'lena@example.com';
   const posts = (endpoint: string) => h.emulator.calls.filter((c) => c.method === 'POST' && c.endpoint === endpoint
@@ -56,3 +60,4 @@ for (const store of await suiteStores('memory', 'postgres')) describe(`TikTok hu
     assert.equal(posts('bc/member/invite').length, 2, 'nothing sent at the next check either');
   });
 });
+}); // each store

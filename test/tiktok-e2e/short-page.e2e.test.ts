@@ -57,7 +57,8 @@ async function checkOnce(h: TikTokHarness): Promise<CheckRunRecord> {
 /** Calls for page 2 of the BOUND listing (the cut one). */
 const page2Reads = (h: TikTokHarness) => h.emulator.calls.filter((c) => c.endpoint === 'bc/member/get' && c.query.page === '2' && /"relation_status":"BOUND"/.test(c.query.filtering ?? '') && !/user_role/.test(c.query.filtering ?? '')).length;
 
-describe('no removal without a complete picture (TikTok): a page of the member listing really cut', () => {
+// The two cases side by side: each has its own hub, emulator and store, and mostly waits.
+describe('no removal without a complete picture (TikTok): a page of the member listing really cut', { concurrency: true }, () => {
   test('page 2 cut on every read: the check fails, nothing is queued, hub health says so', async () => {
     const { h, before } = await hubOnTwoPages();
     try {
