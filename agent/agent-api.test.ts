@@ -10,6 +10,9 @@ import { AgentError, type AgentErrorKind } from './agent-error.ts';
 import { createAgentApi } from './agent-api.ts';
 import { testHub } from './grants/grant-fixtures.ts';
 import { MemoryStore } from './store/memory-store.ts';
+import { defineDirectoryIndexes } from './desired-state/directory-records.ts';
+import { definePersonIndexes } from './plan/person-input.ts';
+import { defineHeldIndexes } from './safety/held-indexes.ts';
 import { removeMemberOperation } from './plan/removal.ts';
 import { addToReport } from './safety/reports.ts';
 import { releasedWithin } from './safety/removal-window.ts';
@@ -82,6 +85,10 @@ describe('agent API refusals carry a kind', () => {
  */
 test("removals applied from a deprovisioning report count in the threshold's window", async () => {
   const store = new MemoryStore();
+  // As on the agent's store (agent.ts): the report is written before the API (which defines the held indexes) exists.
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
+  defineHeldIndexes(store);
   const hub = testHub();
   const clock = Date.UTC(2026, 10, 23);
   const op = removeMemberOperation({ id: '501', role: 'EMPLOYEE', email: 'sam@example.com' }, { reason: 'deactivated', because: 'deactivated in the directory', directoryUserId: 'u-sam' });

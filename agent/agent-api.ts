@@ -31,7 +31,8 @@ import { retryFailedTask } from './tasks/retry-task.ts';
 import { removeAsOwner } from './members/owner-removal.ts';
 import { finishedRemovalOf } from './members/finished-removal.ts';
 import { seatHoldersIn } from './members/seat-holders.ts';
-import { toTaskView, type TaskRecord } from './tasks/task-record.ts';
+import { defineParentIndex } from './tasks/parent-tasks.ts';
+import { defineTaskKeyIndex, toTaskView, type TaskRecord } from './tasks/task-record.ts';
 import { claimOffer, claimOwnOffer, offersOf } from './offers/offer-api.ts';
 
 /**
@@ -60,6 +61,8 @@ const notProvided = (what: string) => () => Promise.reject(new AgentError('unava
 export function createAgentApi(d: AgentApiDeps): AgentApi {
   const { store } = d;
   defineHeldIndexes(store);
+  defineTaskKeyIndex(store); // an offboarding's earlier runs (dispatch/offboard-repeat.ts)
+  defineParentIndex(store); // an approved offboarding's children (dispatch/offboard-brake.ts)
   const now = () => new Date(d.clock());
   const hubOf = (hubId: string) => {
     const hub = d.hubs().get(hubId);

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { definePersonIndexes } from '../plan/person-input.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
 import { configSchema, type HubConfigFile } from '../../config/schema.ts';
@@ -26,6 +27,7 @@ const base = { summary: 'test', effect: 'grant', reason: 'granted' } as unknown 
 /** A hub whose check reads the assignments, then (before it saves) lets the agent act. */
 async function hubWithAgentActing(agentActs: (tx: Parameters<Parameters<MemoryStore['transact']>[0]>[0]) => Promise<void>, change: (app: ReturnType<typeof emptyApp>) => void) {
   const store = new MemoryStore();
+  definePersonIndexes(store); // recordInSnapshot reads them, as on the agent's store (agent.ts)
   const app = emptyApp();
   app.members = [{ id: '11', email: 'jane@acme.com', role: 'EMPLOYEE' }, { id: '12', email: 'john@acme.com', role: 'EMPLOYEE' }];
   app.assets = [{ type: 'ad_account', id: 'act_1', ownership: 'owned' }];
@@ -99,6 +101,7 @@ test('a seat the agent records while the check reads (its invite answered "alrea
 
 test("an invite's role the agent changes while the check reads is kept (the next plan does not change it again)", async () => {
   const store = new MemoryStore();
+  definePersonIndexes(store); // recordInSnapshot reads them, as on the agent's store (agent.ts)
   const app = emptyApp();
   app.invites = [{ id: '901', email: 'kim@acme.com', role: 'EMPLOYEE', status: 'pending' }];
   const connector = fakeConnector(app);

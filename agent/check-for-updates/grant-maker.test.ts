@@ -76,6 +76,7 @@ test('hubwarden\'s assign-asset makes the grant its own, also kept by a check wh
 test('a person\'s re-read keeps each grant\'s maker; a new one is hubwarden\'s only with a seat it invited', async () => {
   const s = new MemoryStore();
   definePersonIndexes(s);
+  defineAssignTriedIndex(s); // the re-read (person-refresh.ts) reads the assigns tried
   await s.transact((tx) => {
     tx.put('appMembers', H, '101', { hubId: H, id: '101', email: 'ada@x.test', role: 'STANDARD', firstSeenAt: T0, lastSeenAt: T0 });
     tx.put('appAssignments', H, `ad_account:${AD.id}:101`, { hubId: H, key: `ad_account:${AD.id}:101`, asset: AD, userId: '101', userType: 'member', tasks: ['ANALYST'], madeBy: 'other' });

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { definePersonIndexes } from '../plan/person-input.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
 import { configSchema, type HubConfigFile } from '../../config/schema.ts';
@@ -81,6 +82,7 @@ describe('check for updates: a member listing the credential filters', () => {
 
   test('a seat the agent removes while the check reads is timing, not a filtered listing', async () => {
     const store = new MemoryStore();
+    definePersonIndexes(store); // recordInSnapshot reads them, as on the agent's store (agent.ts)
     const app = business();
     await runCheckForUpdates(input(store, app, 't1'));
     // The agent removes sam after the asset edges named him and before the member page is read.

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { definePersonIndexes } from '../plan/person-input.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
 import { configSchema, type HubConfigFile } from '../../config/schema.ts';
@@ -359,6 +360,7 @@ describe('check for updates', () => {
 
   test('a seat and an invite hubwarden removes while the check reads the app stay gone, and are not drift', async () => {
     const store = new MemoryStore();
+    definePersonIndexes(store); // recordInSnapshot reads them, as on the agent's store (agent.ts)
     const app = emptyApp();
     app.members = [{ id: '11', email: 'jane@acme.com', role: 'EMPLOYEE' }, { id: '12', email: 'leaver@acme.com', role: 'EMPLOYEE' }];
     app.invites = [{ id: '901', email: 'late@acme.com', role: 'EMPLOYEE', status: 'pending' }];

@@ -28,7 +28,7 @@ import { endDepartedExemptions } from './departed-exemptions.ts';
 import { formerIdsOf, formerRowRenames, withCurrentIds } from './former-ids.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { shareReading } from './share-baseline.ts';
-import { assignsTriedOn } from '../app-state/grant-maker.ts';
+import { assignsTriedOn, defineAssignTriedIndex } from '../app-state/grant-maker.ts';
 import { definitionOf } from '../hub-connector.ts';
 import { lastImport, readSnapshot, removedDuring, writeSnapshot } from './snapshot-store.ts';
 import { errorText } from '../log/logger.ts';
@@ -59,6 +59,7 @@ export interface CheckInput {
 export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRecord> {
   const { store, hub, connector, trigger, taskId } = input;
   defineHeldIndexes(store); // retireDeparted reads the hub's open reports (safety/held-indexes.ts)
+  defineAssignTriedIndex(store); // assignsTriedOn: the assigns hubwarden tried without recording them
   const started = input.now();
   const startedAt = started.toISOString();
   const callsBefore = input.graphCalls?.() ?? 0;

@@ -4,6 +4,7 @@ import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { testHub, testUser } from '../grants/grant-fixtures.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
+import { defineHeldIndexes } from '../safety/held-indexes.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
 import type { TaskContext } from '../tasks/handler.ts';
@@ -25,6 +26,7 @@ test("an Okta event hook's deactivations are judged by the removal threshold: pa
   const store = new MemoryStore();
   defineDirectoryIndexes(store);
   definePersonIndexes(store);
+  defineHeldIndexes(store); // the offboarding adds past-threshold removals to the hub's open report
   const hub = testHub({ safety: { removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: false, settleSeconds: 0 } });
   await store.transact((tx) => {
     tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });

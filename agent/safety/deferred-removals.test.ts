@@ -1,12 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import { testHub, testUser } from '../grants/grant-fixtures.ts';
 import type { Operation } from '../plan/operation.ts';
-import { definePersonIndexes } from '../plan/person-input.ts';
-import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
-import { removalPass } from './test-removal-pass.ts';
+import { removalPass, removalStore } from './test-removal-pass.ts';
 import { noteDeferred } from './deferred-removals.ts';
 
 const NOW = new Date('2026-12-04T01:00:00Z');
@@ -19,9 +16,7 @@ const at = NOW.toISOString();
  * the other lane waits for that pass. (The end-to-end case: test/agent-e2e/settle-dormant-removal.test.ts.)
  */
 test('a removal pass closes the pending entries of the removals deferred to it', async () => {
-  const store = new MemoryStore();
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
+  const store = removalStore();
   const hub = testHub({ safety: { removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: false } });
   const removal = (i: number): Operation => ({ kind: 'remove-member', key: `remove:m-${i}`, memberId: `m-${i}`, role: 'EMPLOYEE', email: `p${i}@example.com`, directoryUserId: `u-${i}`,
     effect: 'removal', reason: 'unassigned', summary: `remove p${i}@example.com` });
@@ -69,9 +64,7 @@ test('a removal pass closes the pending entries of the removals deferred to it',
  * the note to the next one (the task made sure of it) instead of closing the trail as "no longer planned".
  */
 test('a pass leaves a note written after it began planning to the next pass', async () => {
-  const store = new MemoryStore();
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
+  const store = removalStore();
   const hub = testHub({ safety: { removalThresholdPercent: 50, removalWindowMinutes: 60, confirmDeprovisioning: false } });
   const op: Operation = { kind: 'remove-member', key: 'remove:m-0', memberId: 'm-0', role: 'EMPLOYEE', email: 'p0@example.com', directoryUserId: 'u-0', effect: 'removal', reason: 'unassigned', summary: 'remove p0@example.com' };
   await store.transact((tx) => {

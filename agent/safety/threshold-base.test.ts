@@ -1,11 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import { testHub, testUser } from '../grants/grant-fixtures.ts';
-import { definePersonIndexes } from '../plan/person-input.ts';
-import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
-import { removalPass } from './test-removal-pass.ts';
+import { removalPass, removalStore } from './test-removal-pass.ts';
 import { exceedsRemovalThreshold } from './classify.ts';
 import { removeMemberOperation } from '../plan/removal.ts';
 
@@ -19,9 +16,7 @@ const removal = (id: string) => removeMemberOperation({ id, role: 'EMPLOYEE', em
  * under a 50 % threshold: 5 let through by the settle pass, then 1 deactivation judged 6 of 15.
  */
 test('removals let through but not yet run are counted once, against the members there are', async () => {
-  const store = new MemoryStore();
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
+  const store = removalStore();
   const hub = testHub({ safety: { removalThresholdPercent: 50, removalWindowMinutes: 60, confirmDeprovisioning: false, settleSeconds: 0 } });
   await store.transact((tx) => {
     const group: Array<{ value: string }> = [];

@@ -1,6 +1,6 @@
 import type { CollectionName } from './collections.ts';
 import type { MemoryIndexes } from './memory-indexes.ts';
-import { pickFields, type ListRange, type Transaction } from './store.ts';
+import { assertIndexOf, pickFields, type ListRange, type Transaction } from './store.ts';
 
 /** A staged delete (a record staged as this is gone once the transaction applies). */
 export const TOMBSTONE = Symbol('deleted');
@@ -68,14 +68,14 @@ export function stagedOverlay(committed: Committed): { tx: Transaction; staged: 
     ids.set(entry.id, entry);
   };
   const stagedLookup = (c: CollectionName, index: string, value: string): any[] => {
+    const def = assertIndexOf(committed.indexes.get(index), c, index);
     const out: any[] = [];
     for (const [p, id] of committed.indexes.refs(index, value)) {
       if (staged.has(key(c, p, id))) continue;
       const r = committed.peek(c, p, id);
       if (r !== undefined) out.push(r);
     }
-    const def = committed.indexes.get(index);
-    if (def) for (const ids of byCollection.get(c)?.values() ?? []) for (const s of ids.values()) {
+    for (const ids of byCollection.get(c)?.values() ?? []) for (const s of ids.values()) {
       if (s.record !== TOMBSTONE && def.keysOf(s.record, s.partition).includes(value)) out.push(s.record);
     }
     return out;

@@ -1,6 +1,6 @@
 import type { CollectionName, RecordOf } from './collections.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { pickFields, type Change, type ListRange, type Store, type StoreStats, type Transaction } from './store.ts';
+import { assertIndexOf, pickFields, type Change, type ListRange, type Store, type StoreStats, type Transaction } from './store.ts';
 import { childLogger } from '../log/logger.ts';
 import { MemoryIndexes } from './memory-indexes.ts';
 import { asyncOf, inRange, stagedOverlay, TOMBSTONE } from './memory-overlay.ts';
@@ -115,6 +115,7 @@ export class MemoryStore implements Store {
   }
 
   protected peekLookup<C extends CollectionName>(collection: C, index: string, value: string): Array<Readonly<RecordOf<C>>> {
+    assertIndexOf(this.indexes.get(index), collection, index);
     const out: RecordOf<C>[] = [];
     for (const [p, id] of this.indexes.refs(index, value)) {
       const r = this.peek(collection, p, id);

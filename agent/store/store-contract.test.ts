@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { postgresForTests } from '../../test/postgres.ts';
-import { collect } from './store.ts';
+import { collect, type Transaction } from './store.ts';
 import { ids, storeKinds } from './store-contract-fixtures.ts';
 
 const db = await postgresForTests();
@@ -123,7 +123,6 @@ for (const kind of storeKinds(db, 'contract')) {
       assert.deepEqual(ids(await store.lookup('contractItems', 'contract.tags', tag('blue'))).sort(), ['a', 'b']);
       assert.deepEqual(ids(await store.lookup('contractItems', 'contract.tags', tag('red'))), ['a']);
       assert.deepEqual(await store.lookup('contractItems', 'contract.tags', tag('none')), []);
-      assert.deepEqual(await store.lookup('contractItems', 'contract.undefined-index', tag('red')), []);
       const staged = await store.transact(async (tx) => {
         tx.put('contractItems', P, 'd', { id: 'd', n: 4, tags: ['blue'] }); // new
         tx.delete('contractItems', P, 'b'); // gone
@@ -140,6 +139,33 @@ for (const kind of storeKinds(db, 'contract')) {
       assert.deepEqual(ids(await store.lookup('contractItems', 'contract.tags', tag('green'))), ['c']);
       await store.transact((tx) => tx.put('contractItems', P, 'c', { id: 'c', n: 3 }));
       assert.deepEqual(await store.lookup('contractItems', 'contract.tags', tag('green')), []);
+    });
+
+    test('a lookup through an index not defined on this store (for that collection) rejects, naming both; never an empty answer', async (t) => {
+      const { store, P } = await setup(t);
+      const tag = (v: string) => `${P}\u0000${v}`;
+      await store.transact((tx) => tx.put('contractItems', P, 'a', { id: 'a', n: 1, tags: ['red'] }));
+      const undefinedIn = (index: string, collection: string) => new RegExp(`store: index "${index}" on collection "${collection}" is not defined \\(defineIndex before use\\)$`);
+      const never = undefinedIn('contract.undefined-index', 'contractItems');
+      // Another collection's index is not one of this collection's either.
+      const elsewhere = undefinedIn('contract.tags', 'contractLists');
+      await assert.rejects(store.lookup('contractItems', 'contract.undefined-index', tag('red')), never);
+      await assert.rejects(store.lookupFields('contractItems', 'contract.undefined-index', tag('red'), ['id']), never);
+      await assert.rejects(store.lookup('contractLists', 'contract.tags', tag('red')), elsewhere);
+      await assert.rejects(store.lookupFields('contractLists', 'contract.tags', tag('red'), ['id']), elsewhere);
+      for (const read of [
+        (tx: Transaction) => tx.lookup('contractItems', 'contract.undefined-index', tag('red')),
+        (tx: Transaction) => tx.lookupFields('contractItems', 'contract.undefined-index', tag('red'), ['id']),
+        (tx: Transaction) => tx.lookup('contractLists', 'contract.tags', tag('red')),
+        (tx: Transaction) => tx.lookupFields('contractLists', 'contract.tags', tag('red'), ['id']),
+      ]) {
+        await assert.rejects(store.transact(async (tx) => {
+          tx.put('contractItems', P, 'b', { id: 'b', n: 2, tags: ['red'] });
+          return read(tx);
+        }), /is not defined \(defineIndex before use\)$/);
+      }
+      assert.equal(await store.get('contractItems', P, 'b'), undefined, 'the transaction that looked up changed nothing');
+      assert.deepEqual(ids(await store.lookup('contractItems', 'contract.tags', tag('red'))), ['a']);
     });
 
     test('lookupFields: only the named fields of what lookup finds, staged writes included', async (t) => {

@@ -47,7 +47,10 @@ export interface ReadView {
   /** Partitions that hold at least one record of the collection. */
   partitions(collection: CollectionName): Promise<string[]>;
   count(collection: CollectionName, partition: string): Promise<number>;
-  /** Records whose index value equals `value` (see `defineIndex`). */
+  /**
+   * Records whose index value equals `value` (see `defineIndex`). An index not defined on this
+   * store for `collection` rejects (`undefinedIndexError`): never an empty answer.
+   */
   lookup<C extends CollectionName>(collection: C, index: string, value: string): Promise<Array<Readonly<RecordOf<C>>>>;
   /**
    * The named fields of the records `lookup` finds, and nothing else: a reader that needs a few
@@ -55,6 +58,22 @@ export interface ReadView {
    * not fetch and parse the rest. Inside a transaction it is checked like `lookup`.
    */
   lookupFields<C extends CollectionName, F extends keyof RecordOf<C> & string>(collection: C, index: string, value: string, fields: readonly F[]): Promise<Array<Readonly<Pick<RecordOf<C>, F>>>>;
+}
+
+/**
+ * The error of a lookup through an index not defined on this store for that collection: a
+ * programming error (a process that forgot `defineIndex`), never an empty answer, which a safety
+ * decision would read as "no pending approval", "no open report" or "no seat holder". The same in
+ * every store (store-contract.test.ts).
+ */
+export function undefinedIndexError(collection: string, index: string): Error {
+  return new Error(`store: index "${index}" on collection "${collection}" is not defined (defineIndex before use)`);
+}
+
+/** Throws `undefinedIndexError` unless `def` is an index of `collection` (the index's definition, or undefined). */
+export function assertIndexOf<D extends { collection: string }>(def: D | undefined, collection: string, index: string): D {
+  if (def === undefined || def.collection !== collection) throw undefinedIndexError(collection, index);
+  return def;
 }
 
 /** The named fields of a record (a `lookupFields` row). */

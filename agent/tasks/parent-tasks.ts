@@ -1,4 +1,4 @@
-import type { Transaction } from '../store/store.ts';
+import type { Store, Transaction } from '../store/store.ts';
 import type { TaskRecord } from './task-record.ts';
 
 /**
@@ -23,6 +23,19 @@ export async function findTaskIn(tx: Transaction, hubId: string, id: string): Pr
 
 /** The tasks a task's end may wake: its parent and the other parents waiting for it (`waiters`). */
 export const parentsOf = (t: Readonly<TaskRecord>): string[] => [...(t.parentId ? [t.parentId] : []), ...(t.waiters ?? [])];
+
+const parentIndexDefined = new WeakSet<Store>();
+
+/**
+ * Defines 'tasks.parent' (once per store): a task is the child of its parent and of the other
+ * parents waiting for it. The task runner and the agent API (an approved offboarding waits for
+ * its children, dispatch/offboard-brake.ts) read it, and a lookup of an index not defined fails.
+ */
+export function defineParentIndex(store: Store): void {
+  if (parentIndexDefined.has(store)) return;
+  parentIndexDefined.add(store);
+  store.defineIndex('tasks', 'tasks.parent', parentsOf);
+}
 
 /** Called when `child` finished: queues each waiting parent of it whose last unfinished child it was. */
 export async function wakeParent(tx: Transaction, child: TaskRecord, now: Date): Promise<void> {

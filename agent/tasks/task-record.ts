@@ -1,5 +1,6 @@
 import type { TaskRetryMark, TaskStatus, TaskView } from '../api.ts';
 import type { Trigger } from '../desired-state/delta.ts';
+import type { Store } from '../store/store.ts';
 import { retryRefusal } from './retry-rule.ts';
 
 /**
@@ -119,6 +120,18 @@ declare module '../store/collections.ts' {
 
 /** Store index of tasks by hub and idempotency key, finished ones included (see `earlierAttempts`). */
 export const TASK_KEY_INDEX = 'tasks.key';
+
+const keyIndexDefined = new WeakSet<Store>();
+
+/**
+ * Defines TASK_KEY_INDEX (once per store): the task runner and the agent API (an offboarding's
+ * earlier runs, dispatch/offboard-repeat.ts) read it, and a lookup of an index not defined fails.
+ */
+export function defineTaskKeyIndex(store: Store): void {
+  if (keyIndexDefined.has(store)) return;
+  keyIndexDefined.add(store);
+  store.defineIndex('tasks', TASK_KEY_INDEX, (t, hubId) => [taskKeyOf(hubId, t.idempotencyKey)]);
+}
 
 export function taskKeyOf(hubId: string, key: string): string {
   return `${hubId}\u0000${key}`;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TaskHandler } from './handler.ts';
 import { CallPermits } from './call-permits.ts';
 import { DEFAULT_CONCURRENCY_PER_HUB, DEFAULT_REQUESTS_PER_SECOND } from './runner-defaults.ts';
-import { parentsOf } from './parent-tasks.ts';
+import { defineParentIndex } from './parent-tasks.ts';
 import type { Claimant } from './attempt.ts';
 import { runAttempt, type AttemptDeps } from './attempt-run.ts';
 import { EndBatch } from './end-batch.ts';
@@ -14,7 +14,7 @@ import { OutageNote } from './outage-note.ts';
 import { IndexFeed } from './index-feed.ts';
 import { LOCAL, refOf, RunnableIndex } from './runnable-index.ts';
 import { handBackLeases, releaseAfterFailure } from './lease.ts';
-import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from './task-record.ts';
+import { defineTaskKeyIndex, type TaskRecord } from './task-record.ts';
 import { defineRunningIndex } from './operations/running-for-person.ts';
 import { defineHeldIndexes } from '../safety/held-indexes.ts';
 import type { TaskRunnerOptions } from './runner-options.ts';
@@ -102,9 +102,8 @@ export class TaskRunner {
       backoff: { baseMs: o.backoffBaseMs ?? 250, maxMs: o.backoffMaxMs ?? 300_000, random: o.random },
       finish: (task, outcome, audits, seen) => this.ends.end({ task, outcome, audits, ...(seen ? { seen } : {}) }),
     };
-    // A task is the child of its parent and of the other parents waiting for it (parent-tasks.ts).
-    o.store.defineIndex('tasks', 'tasks.parent', parentsOf);
-    o.store.defineIndex('tasks', TASK_KEY_INDEX, (t, hubId) => [taskKeyOf(hubId, t.idempotencyKey)]);
+    defineParentIndex(o.store);
+    defineTaskKeyIndex(o.store);
     defineRunningIndex(o.store);
     defineHeldIndexes(o.store);
     this.feed = new IndexFeed({

@@ -24,6 +24,9 @@ import { registerTokenSignIn } from './token-sign-in.ts';
 import { registerAdminAdapter } from './ui-api.ts';
 import { registerUiReadRoutes } from './ui-read-routes.ts';
 import type { DashboardLog, WebContext } from './web-context.ts';
+import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
+import { definePersonIndexes } from '../../agent/plan/person-input.ts';
+import { defineStandingIndexes } from '../../agent/standing/standing.ts';
 
 export interface WebRouterDeps {
   config: LoadedConfig;
@@ -110,6 +113,11 @@ export function createWebRouter(deps: WebRouterDeps): Router {
   const log = deps.log ?? childLogger('dashboard');
   const basePath = deps.basePath ?? '/ui';
   const failures = deps.failures ?? new FailureLimiter({}, Date.now, deps.store);
+  // The indexes the dashboard reads (the viewer's directory users and seats, hub-guard.ts; My
+  // access): a lookup of an index not defined fails (store.ts), so they are defined here too.
+  defineDirectoryIndexes(deps.store);
+  definePersonIndexes(deps.store);
+  defineStandingIndexes(deps.store);
   const ctx: WebContext = {
     config: deps.config, agent: deps.agent, store: deps.store, sessionStore: deps.store, log, basePath,
     adminTokens: deps.adminTokens ?? adminTokensFrom(deps.config, deps.keyring),

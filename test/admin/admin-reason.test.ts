@@ -11,6 +11,8 @@ import { testHub } from '../../agent/grants/grant-fixtures.ts';
 import { removeMemberOperation } from '../../agent/plan/removal.ts';
 import { addToReport } from '../../agent/safety/reports.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
+import { definePersonIndexes } from '../../agent/plan/person-input.ts';
 import type { AgentApi, AuditEntry, MemberView } from '../../agent/api.ts';
 import { createAdminRouter } from '../../scim-server/admin/router.ts';
 import { listeningForSuite } from '../../connectors/sdk/test-listening.ts';
@@ -159,6 +161,9 @@ describe('hubwarden CLI: --reason', () => {
 /** Through the real agent API and store: the reason is in the audit entry, after the generic why. */
 describe('admin API over the agent: the reason in the audit log', () => {
   const store = new MemoryStore();
+  // As on the agent's store (agent.ts): the API reads who holds each seat and finds people by email.
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
   const hub = testHub();
   const clock = Date.UTC(2026, 10, 23);
   const agentApi = createAgentApi({ store, hubs: () => new Map([[hub.id, hub]]), connectorFor: () => undefined, clock: () => clock });

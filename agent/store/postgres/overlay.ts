@@ -1,5 +1,5 @@
 import type { CollectionName } from '../collections.ts';
-import { pickFields, type ListRange, type Transaction } from '../store.ts';
+import { assertIndexOf, pickFields, type ListRange, type Transaction } from '../store.ts';
 import { keysFor, type IndexDef } from './indexes.ts';
 import type { ReadSet } from './read-set.ts';
 import { filedUnder } from './reads.ts';
@@ -152,8 +152,8 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
    * one is only noted (checked at commit like any record read).
    */
   const lookup = async (c: CollectionName, index: string, value: string, fields?: readonly string[]): Promise<unknown[]> => {
+    const def = assertIndexOf(indexes.get(index), c, index);
     const out: unknown[] = [];
-    const def = indexes.get(index);
     const looked = await reads.lookupPrinted(q, c, index, value, fields);
     readSet.note({ kind: 'lookup', collection: c, index, value, print: looked.print });
     for (const r of looked.found) {
@@ -166,11 +166,9 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
       remember(c, r.partition, r.id, r.data, r.print);
       if (filedUnder(def, r.data, r.partition, value)) out.push(r.data);
     }
-    if (def && def.collection === c) {
-      for (const e of byCollection.get(c)?.values() ?? []) {
-        const record = visible(e);
-        if (record !== undefined && keysFor(def, record, e.partition).includes(value)) out.push(fields ? pickFields(record as Record<string, unknown>, fields) : record);
-      }
+    for (const e of byCollection.get(c)?.values() ?? []) {
+      const record = visible(e);
+      if (record !== undefined && keysFor(def, record, e.partition).includes(value)) out.push(fields ? pickFields(record as Record<string, unknown>, fields) : record);
     }
     return out;
   };

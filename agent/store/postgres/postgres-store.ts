@@ -3,7 +3,7 @@ import pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
 import { describePostgresUrlProblem, postgresUrlProblem } from '../../../config/postgres-url.ts';
 import type { CollectionName, RecordOf } from '../collections.ts';
-import type { Change, IndexOptions, ListRange, Store, StoreStats, Transaction, TransactOptions } from '../store.ts';
+import { assertIndexOf, type Change, type IndexOptions, type ListRange, type Store, type StoreStats, type Transaction, type TransactOptions } from '../store.ts';
 import { IndexUpkeep } from './index-upkeep.ts';
 import { prepareSchema } from './prepare-schema.ts';
 import { MigrationOutcomeUnknown } from './migrate.ts';
@@ -257,8 +257,8 @@ export class PostgresStore implements Store {
   }
 
   async lookup<C extends CollectionName>(collection: C, index: string, value: string): Promise<Array<Readonly<RecordOf<C>>>> {
+    const def = assertIndexOf(this.indexes.defs.get(index), collection, index);
     await this.indexes.ready();
-    const def = this.indexes.defs.get(index);
     return (await this.reads.lookup(this.pooled, collection, index, value)).filter((r) => filedUnder(def, r.data, r.partition, value)).map((r) => r.data as RecordOf<C>);
   }
 
@@ -268,6 +268,7 @@ export class PostgresStore implements Store {
    * it is not filed again by this process's definition as `lookup` does during a rolling upgrade.
    */
   async lookupFields<C extends CollectionName, F extends keyof RecordOf<C> & string>(collection: C, index: string, value: string, fields: readonly F[]): Promise<Array<Readonly<Pick<RecordOf<C>, F>>>> {
+    assertIndexOf(this.indexes.defs.get(index), collection, index);
     await this.indexes.ready();
     return (await this.reads.lookupPrinted(this.pooled, collection, index, value, fields)).found.map((r) => r.data as Pick<RecordOf<C>, F>);
   }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../../app-state/records.ts';
 import { MemoryStore } from '../../store/memory-store.ts';
+import { defineAssignTriedIndex } from '../../app-state/grant-maker.ts';
 import { definePersonIndexes } from '../../plan/person-input.ts';
 import type { PersonReading } from '../../../connectors/sdk/connector.ts';
 import { applyPersonReading } from './person-refresh.ts';
@@ -15,6 +16,7 @@ const none: PersonReading = { members: [], invites: [], assignments: [], missing
 async function store(seed: (tx: Parameters<Parameters<MemoryStore['transact']>[0]>[0]) => void) {
   const s = new MemoryStore();
   definePersonIndexes(s);
+  defineAssignTriedIndex(s); // the re-read counts the assigns hubwarden tried, as on the agent's store (task-runner.ts)
   await s.transact(seed);
   return s;
 }

@@ -12,6 +12,7 @@ import type { TaskAuditInput, TaskContext } from '../handler.ts';
 import { applyOutcome } from '../task-transitions.ts';
 import type { TaskRecord } from '../task-record.ts';
 import { settleBeforeInvite } from './settle-invite.ts';
+import { definePersonIndexes } from '../../plan/person-input.ts';
 import { defineUnsettledInviteIndex, unsettledInviteFor } from './unsettled-invites.ts';
 
 const trigger = { type: 'scim' as const, idp: 'okta' };
@@ -71,6 +72,7 @@ describe('settling an earlier invite before inviting at a new email', () => {
   async function setup(reading: PersonReading | Error, earlierState: Partial<TaskRecord> = { status: 'failed', attempts: 12, attemptsEnded: 12, attemptsRefused: 11 }) {
     const store = new MemoryStore();
     defineUnsettledInviteIndex(store);
+    definePersonIndexes(store); // the invite reads the seats and invites by email, as on the agent's store (agent.ts)
     const earlier = await queueInvite(store, 'ann@example.com', earlierState);
     const task = await queueInvite(store, 'ann.new@example.com', { status: 'running', attempts: 1, attemptsEnded: 0 });
     const calls: string[] = [];
