@@ -11,6 +11,7 @@ import type { AgentApi } from '../../agent/api.ts';
 import type { AdminClient } from '../../agent/cli/admin-client.ts';
 import { fetchPages } from '../../agent/cli/paging.ts';
 import type { Store } from '../../agent/store/store.ts';
+import { defineParentIndex } from '../../agent/tasks/parent-tasks.ts';
 import { archiveFinishedTasks } from '../../agent/tasks/prune.ts';
 import { queryTasks } from '../../agent/tasks/task-query.ts';
 import type { TaskRecord } from '../../agent/tasks/task-record.ts';
@@ -54,6 +55,8 @@ for (const kind of await suiteStores('memory', 'lowdb', 'postgres')) {
   describe(`GET /tasks cursor paging (${kind.kind})`, { skip: kind.skip }, () => {
     test('`next` then `after`: tasks queued or archived between pages neither repeat nor are skipped; offset paging repeats one', async () => {
       const { store, dispose } = await kind.open();
+      // queryTasks reads children by the parent index the agent defines (createAgentApi).
+      defineParentIndex(store);
       try {
         await put(store, [task(1), task(2, 'completed'), task(3), task(4), task(5), task(6)]);
         await withServer(store, async (get) => {

@@ -3,6 +3,7 @@
  * (agent/hub-connector.ts) over the Meta Graph API emulator, on a realistic business; the owner's
  * manual match and exemption through the member service; and an import that fails midway.
  */
+import { definePersonIndexes } from '../../agent/plan/person-input.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { collect, type Store } from '../../agent/store/store.ts';
@@ -41,6 +42,9 @@ async function world(kind: SuiteStore): Promise<World> {
   const { store, dispose } = await kind.open();
   const close = async () => (await server.close(), await dispose());
   await seedDirectory(store);
+  // The agent defines these (agent.ts): a remove-member task's outcome is recorded from the person's
+  // assignments, read through them.
+  definePersonIndexes(store);
   let calls = 0;
   const hub = config.file.hubs[0];
   const connector = createHubConnector(hub, config, { log: silent, onCall: () => calls++ });
