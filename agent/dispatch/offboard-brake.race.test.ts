@@ -5,18 +5,14 @@
  * holds (postgres/read-set.ts), so it runs again, sees the first's approval and joins it
  * (offboard-brake.ts `pendingOffboardOf`): one approval, as on one store.
  */
+import { seedNineSeats, twoReplicas } from '../safety/held-race-fixtures.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { postgresForTests } from '../../test/postgres.ts';
 import { freshSchemas } from '../../test/fresh-schemas.ts';
-import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { collect, type Store } from '../store/store.ts';
-import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
-import { definePersonIndexes } from '../plan/person-input.ts';
-import { defineHeldIndexes } from '../safety/held-indexes.ts';
-import { parentsOf } from '../tasks/parent-tasks.ts';
 import type { Trigger } from '../desired-state/delta.ts';
-import { testGroup, testHub, testUser } from '../grants/grant-fixtures.ts';
+import { testHub } from '../grants/grant-fixtures.ts';
 import type { TaskContext } from '../tasks/handler.ts';
 import { enqueueTask } from '../tasks/enqueue.ts';
 import { applyOutcome } from '../tasks/task-transitions.ts';
@@ -29,28 +25,9 @@ const at = NOW.toISOString();
 
 test('two offboardings of one person halting at once on two PostgreSQL connections end with one approval', { skip: db.skip }, async (t) => {
   const schema = freshSchema('offboard-join');
-  const replica = async () => {
-    const s = new PostgresStore({ url: db.url, schema, poolSize: 2 });
-    defineDirectoryIndexes(s);
-    definePersonIndexes(s);
-    defineHeldIndexes(s);
-    s.defineIndex('tasks', 'tasks.parent', parentsOf);
-    await s.open();
-    return s;
-  };
-  const a = await replica();
-  const b = await replica();
-  t.after(() => Promise.all([a.close(), b.close()]));
+  const [a, b] = await twoReplicas(t, db.url, schema);
   const hub = testHub({ safety: { removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: true, settleSeconds: 0, offboards: 'threshold' } });
-  await a.transact((tx) => {
-    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
-    for (let i = 0; i < 9; i++) {
-      tx.put('directoryUsers', hub.id, `u-${i}`, testUser(`u-${i}`, `p${i}@example.com`));
-      tx.put('appMembers', hub.id, `m-${i}`, { hubId: hub.id, id: `m-${i}`, email: `p${i}@example.com`, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
-    }
-    tx.put('directoryGroups', hub.id, 'g1', testGroup('g1', 'Meta Advertisers', Array.from({ length: 9 }, (_, i) => `u-${i}`), at));
-    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
-  });
+  await seedNineSeats(a, hub, at);
   const handler = offboardHandler(() => new Map([[hub.id, hub]]));
   /** Queues and runs an offboarding's first run on `store`; `beforeCommit` runs once, after its first run's reads and writes, before COMMIT. */
   const offboard = async (store: Store, email: string, trigger: Trigger, beforeCommit?: () => Promise<void>) => {

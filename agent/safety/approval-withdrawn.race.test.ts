@@ -4,20 +4,16 @@
  * later commit's read no longer holds (postgres/read-set.ts): the pass runs again and leaves the
  * approval approved, or the decision is refused as withdrawn. Never both, never lost.
  */
+import { twoReplicas } from './held-race-fixtures.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { postgresForTests } from '../../test/postgres.ts';
 import { freshSchemas } from '../../test/fresh-schemas.ts';
 import { createAgentApi } from '../agent-api.ts';
-import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import { completeImport, testGroup, testHub, testSeat, testUser } from '../grants/grant-fixtures.ts';
-import { definePersonIndexes } from '../plan/person-input.ts';
-import { defineHeldIndexes } from './held-indexes.ts';
-import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { collect, type Store } from '../store/store.ts';
 import type { TaskContext } from '../tasks/handler.ts';
 import { enqueueTask } from '../tasks/enqueue.ts';
-import { parentsOf } from '../tasks/parent-tasks.ts';
 import { applyOutcome } from '../tasks/task-transitions.ts';
 import { applyRemovalsHandler } from './apply-removals.ts';
 
@@ -28,18 +24,7 @@ const at = NOW.toISOString();
 
 for (const first of ['pass', 'decision'] as const) test(`an approval withdrawn by a pass while an owner approves it on another PostgreSQL connection ends one way only (${first} commits first)`, { skip: db.skip }, async (t) => {
   const schema = freshSchema(`approval-withdrawn-${first}`);
-  const replica = async () => {
-    const s = new PostgresStore({ url: db.url, schema, poolSize: 2 });
-    defineDirectoryIndexes(s);
-    definePersonIndexes(s);
-    defineHeldIndexes(s);
-    s.defineIndex('tasks', 'tasks.parent', parentsOf);
-    await s.open();
-    return s;
-  };
-  const a = await replica();
-  const b = await replica();
-  t.after(() => Promise.all([a.close(), b.close()]));
+  const [a, b] = await twoReplicas(t, db.url, schema);
   const hub = testHub({ safety: { removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: false, settleSeconds: 0 } });
   const group = (ids: number[]) => testGroup('g1', 'Meta Advertisers', ids.map((i) => `u-${i}`), at);
   await a.transact((tx) => {
