@@ -22,8 +22,7 @@ import type { TaskLog } from '../tasks/handler.ts';
 import { suiteStores } from '../../test/suite-stores.ts';
 import { postgresForTests } from '../../test/postgres.ts';
 import { freshSchemas } from '../../test/fresh-schemas.ts';
-import { PostgresStore } from '../store/postgres/postgres-store.ts';
-import { defineHeldIndexes } from '../safety/held-indexes.ts';
+import { twoReplicas } from '../safety/held-race-fixtures.ts';
 import { Dispatcher } from './dispatcher.ts';
 
 const silent: TaskLog = { debug() {}, info() {}, warn() {}, error() {} };
@@ -122,17 +121,7 @@ const freshSchema = db.skip ? () => '' : freshSchemas(db);
 
 test('PostgreSQL: another replica writing a decided approval and an applied report of the hub while a dispatch plans does not run the dispatch again', { skip: db.skip }, async (t) => {
   const schema = freshSchema('dispatch-live-held');
-  const replica = async () => {
-    const s = new PostgresStore({ url: db.url, schema, poolSize: 2 });
-    defineDirectoryIndexes(s);
-    definePersonIndexes(s);
-    defineHeldIndexes(s);
-    await s.open();
-    return s;
-  };
-  const a = await replica();
-  const b = await replica();
-  t.after(() => Promise.all([a.close(), b.close()]));
+  const [a, b] = await twoReplicas(t, db.url, schema);
   const { hub, pending } = await seed(a);
   // Committed on b after the dispatch on a read the hub's approvals and report, before its commit
   // (outside the dispatch's transaction: a transaction function may not start another).

@@ -3,7 +3,7 @@ import { appendAudit } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { memberRowOf, type Operation, type PlanResult } from '../plan/operation.ts';
 import type { Transaction } from '../store/store.ts';
-import { pendingApprovalsOf } from './held-indexes.ts';
+import { pendingApprovalsOf, readPerHub } from './held-indexes.ts';
 import type { ApprovalRecord } from './approvals.ts';
 import { withdrawApproval } from './withdraw-approval.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
@@ -88,10 +88,8 @@ export function keptByExemption(memberId: string, why: string): (op: Readonly<Op
  * The pending approvals of these hubs, read at once by index (held-indexes.ts: not the hubs'
  * decided ones), beside the dispatcher's other reads: no round trip of their own on PostgreSQL.
  */
-export async function approvalsOfHubs(tx: Pick<Transaction, 'lookup'>, hubIds: Iterable<string>): Promise<Map<string, Array<Readonly<ApprovalRecord>>>> {
-  const ids = [...new Set(hubIds)];
-  const lists = await Promise.all(ids.map((id) => pendingApprovalsOf(tx, id)));
-  return new Map(ids.map((id, n) => [id, lists[n]!]));
+export function approvalsOfHubs(tx: Pick<Transaction, 'lookup'>, hubIds: Iterable<string>): Promise<Map<string, Array<Readonly<ApprovalRecord>>>> {
+  return readPerHub(hubIds, (id) => pendingApprovalsOf(tx, id));
 }
 
 /**

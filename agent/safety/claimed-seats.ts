@@ -8,7 +8,7 @@ import { getAcross, type Transaction } from '../store/store.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
 import { releaseKept, type KeptOrigin } from './approval-kept.ts';
 import type { ApprovalRecord } from './approvals.ts';
-import { pendingApprovalsOf } from './held-indexes.ts';
+import { pendingApprovalsOf, readPerHub } from './held-indexes.ts';
 import { openReportOf, type ReportRecord } from './reports.ts';
 
 /**
@@ -107,10 +107,8 @@ export async function emailsOfUsers(tx: Pick<Transaction, 'getMany'>, hubId: str
 }
 
 /** The open report of each of these hubs (undefined: none), read at once beside the dispatcher's other reads. */
-export async function openReportsOfHubs(tx: Pick<Transaction, 'lookup'>, hubIds: Iterable<string>): Promise<Map<string, Readonly<ReportRecord> | undefined>> {
-  const ids = [...new Set(hubIds)];
-  const reports = await Promise.all(ids.map((id) => openReportOf(tx, id)));
-  return new Map(ids.map((id, n) => [id, reports[n]]));
+export function openReportsOfHubs(tx: Pick<Transaction, 'lookup'>, hubIds: Iterable<string>): Promise<Map<string, Readonly<ReportRecord> | undefined>> {
+  return readPerHub(hubIds, (id) => openReportOf(tx, id));
 }
 
 /**
