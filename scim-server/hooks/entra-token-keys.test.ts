@@ -7,7 +7,9 @@
  * held is still accepted. The scenarios are jwks-fixtures.ts keySetOutageTests, shared with the
  * SCIM JWTs (scim/auth-keys.test.ts); here, what the verifier makes of a token: accepted (the
  * relay's app id), keys not available, or a bad token (after a read that worked, an unknown kid is
- * one). docs/security.md entry 190.
+ * one); past the copy's max age with the endpoint failing, the last good copy for up to 24 h
+ * (stale-if-error). The route answers keys not available 503 with Retry-After and counts nothing
+ * (test/admin/entra-lifecycle.test.ts). docs/security.md entries 190 and 193.
  */
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,8 +26,7 @@ describe('reads of the tenant signing keys for Lifecycle Workflows callouts: at 
   keySetOutageTests({
     requests: 'callouts',
     tokens: 'tokens',
-    cooldownMs: LIFECYCLE_KEYS_TIMING.cooldownMs,
-    outage: 'keys-unavailable',
+    timing: LIFECYCLE_KEYS_TIMING,
     /** The relay's app-only token. */
     token: (kid, key) => new SignJWT({ azp: RELAY, appid: RELAY, tid: TENANT, idtyp: 'app' })
       .setProtectedHeader({ alg: 'RS256', kid }).setIssuer(`https://login.microsoftonline.com/${TENANT}/v2.0`).setAudience(AUD)

@@ -2,7 +2,7 @@ import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import type { LoadedConfig } from '../../config/load.ts';
 import type { EntraProviderConfig } from '../../config/schema.ts';
 import { authorityRoot } from '../../agent/writeback/entra-urls.ts';
-import { remoteKeySet, type KeySetTiming } from '../jwks-reads.ts';
+import { KeySetUnavailableError, remoteKeySet, STALE_KEY_SET_MS, type KeySetTiming } from '../jwks-reads.ts';
 
 /**
  * Checks the bearer token on a Lifecycle Workflows callout forwarded by the relay Logic App: an
@@ -32,13 +32,6 @@ export class DelegatedTokenError extends LifecycleTokenError {}
  */
 export class SigningKeysUnavailableError extends Error {}
 
-/** jose's errors for a key set it could not fetch or parse; any non-JOSE error is the fetch failing. */
-const KEY_SET_FAILURES = new Set(['ERR_JOSE_GENERIC', 'ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID']);
-const keySetFailed = (err: unknown) => {
-  const code = (err as { code?: unknown }).code;
-  return typeof code !== 'string' || !code.startsWith('ERR_J') || KEY_SET_FAILURES.has(code);
-};
-
 /**
  * The reads of a tenant's signing keys (scim-server/jwks-reads.ts). Microsoft rolls its signing
  * keys over and a token's `kid` names the key
@@ -48,9 +41,10 @@ const keySetFailed = (err: unknown) => {
  * connection) read it at most twice a minute however many there are; each is answered 503 with
  * Retry-After (entra-lifecycle.ts), which the relay retries. A read waits at most 5 s; a copy is
  * read again once 10 minutes old (jose's `cacheMaxAge` default), and until then a token signed with
- * a key in it is checked without any read.
+ * a key in it is checked without any read; while that read fails, the last good copy is used for
+ * up to 24 h after it was read (STALE_KEY_SET_MS, stale-if-error), then callouts are answered 503.
  */
-export const LIFECYCLE_KEYS_TIMING: KeySetTiming = { cooldownMs: 30_000, timeoutMs: 5_000, maxAgeMs: 600_000 };
+export const LIFECYCLE_KEYS_TIMING: KeySetTiming = { cooldownMs: 30_000, timeoutMs: 5_000, maxAgeMs: 600_000, staleMs: STALE_KEY_SET_MS };
 
 interface TenantCheck {
   idp: string;
@@ -115,7 +109,7 @@ export function lifecycleTokenVerifier(config: LoadedConfig): (token: string) =>
         ({ payload: claims } = await jwtVerify(token, tenant.jwks, { issuer: tenant.issuers, audience: tenant.audiences, algorithms: ['RS256'], clockTolerance: 60, requiredClaims: ['exp'] }));
       } catch (err) {
         lastError = `${tenant.idp}: ${(err as Error).message}`;
-        if (keySetFailed(err)) keysUnavailable ??= `${tenant.idp}: cannot read the signing keys at ${tenant.jwksUrl}: ${(err as Error).message}`;
+        if (err instanceof KeySetUnavailableError) keysUnavailable ??= `${tenant.idp}: cannot read the signing keys at ${tenant.jwksUrl}: ${(err as Error).message}`;
         continue;
       }
       const appId = String(claims.azp ?? claims.appid ?? '');

@@ -8,7 +8,7 @@ import { credentialLabel, labelKeyFor, secretMatcher } from '../credentials.ts';
 import { ScimError } from './errors.ts';
 import { bearerToken } from '../bearer.ts';
 import { clientAddress, FailureLimiter, scimFailureKey } from '../auth-failures.ts';
-import { remoteKeySet, type KeySetTiming } from '../jwks-reads.ts';
+import { KeySetUnavailableError, remoteKeySet, STALE_KEY_SET_MS, type KeySetTiming } from '../jwks-reads.ts';
 
 /**
  * The reads of a hub's `scim.jwt.jwksUrl` (scim-server/jwks-reads.ts), at jose's defaults
@@ -18,9 +18,11 @@ import { remoteKeySet, type KeySetTiming } from '../jwks-reads.ts';
  * §4.1.4) makes the keys be read again at most once per 30 s, whether the last read succeeded or
  * failed, so bearer JWTs arriving while the endpoint is down (5xx, a timeout, a cut connection),
  * with no copy held or naming made-up kids, read it at most twice a minute however many there are.
- * A JWT signed with a key in a copy less than 10 minutes old is checked without any read.
+ * A JWT signed with a key in a copy less than 10 minutes old is checked without any read; while the
+ * read of an older copy fails, that copy is used for up to 24 h after it was read (STALE_KEY_SET_MS,
+ * stale-if-error). A JWT the keys cannot judge is answered 503, not 401 (authenticate).
  */
-export const SCIM_JWKS_TIMING: KeySetTiming = { cooldownMs: 30_000, timeoutMs: 5_000, maxAgeMs: 600_000 };
+export const SCIM_JWKS_TIMING: KeySetTiming = { cooldownMs: 30_000, timeoutMs: 5_000, maxAgeMs: 600_000, staleMs: STALE_KEY_SET_MS };
 
 /**
  * Per-hub SCIM authentication. Bearer tokens come from `hubs[].scim.tokens`; only
@@ -29,7 +31,10 @@ export const SCIM_JWKS_TIMING: KeySetTiming = { cooldownMs: 30_000, timeoutMs: 5
  * jose against the issuer, audience and JWKS URL. Credentials are per hub: hub A's token never
  * opens hub B. The credential is checked first: a valid one always opens its hub. Only a wrong one
  * counts against the failure budget of (hub, client address) in the shared limiter
- * (scim-server/auth-failures.ts); past it, the wrong one is answered 429 with Retry-After.
+ * (scim-server/auth-failures.ts); past it, the wrong one is answered 429 with Retry-After. A JWT
+ * that cannot be judged because the hub's JWKS cannot be read (an outage at the IdP) is not a
+ * wrong credential: it is answered 503 with Retry-After and counts nothing, so an IdP's outage
+ * neither locks its own provisioning client out nor spends the budget of others behind its address.
  */
 interface HubCredentials {
   /** The hub's tokens, matched in constant time; answers the matched token's audit label (scimTokenLabel). */
@@ -66,12 +71,19 @@ export class ScimAuthenticator {
 
   /**
    * Resolves, with who the credential names (`clientOf`), when `authorization` opens `hubId`;
-   * throws a SCIM 401, or 429 past the failure budget.
+   * throws a SCIM 401, or 429 past the failure budget, or 503 when the hub's JWT keys cannot be read.
    */
   async authenticate(hubId: string, authorization: string | undefined, address: string): Promise<string> {
     const creds = this.hubs.get(hubId);
     const token = bearerToken(authorization);
-    const client = creds && token ? await this.accepts(creds, token) : undefined;
+    let client: string | undefined;
+    try {
+      client = creds && token ? await this.accepts(creds, token) : undefined;
+    } catch (err) {
+      if (!(err instanceof KeySetUnavailableError)) throw err;
+      // Not judged, so not counted (RFC 7644 §3.12 error body; RFC 9110 §15.6.4 503, §10.2.3 Retry-After).
+      throw new ScimError(503, undefined, `hub ${hubId}: the keys that sign this hub's JWTs (scim.jwt.jwksUrl) cannot be read now, so the token was not checked; retry later`, { 'Retry-After': String(err.retryAfterS) });
+    }
     if (client) return client;
     // A hub not in the config (any id a caller makes up) is counted in this process only: in the
     // store, each new id would be one more write and a fresh budget, so one address could write
@@ -103,7 +115,8 @@ export class ScimAuthenticator {
         const { payload } = await jwtVerify(token, creds.jwt.keys, { issuer: creds.jwt.issuer, audience: creds.jwt.audience, algorithms: JWT_ALGORITHMS, requiredClaims: ['exp'], clockTolerance: 60 });
         const who = [payload.sub, payload.azp, payload.client_id].find((c): c is string => typeof c === 'string' && c !== '');
         return `scim-jwt:${who ? printable(who) : '(no subject)'}`;
-      } catch {
+      } catch (err) {
+        if (err instanceof KeySetUnavailableError) throw err;
         return undefined;
       }
     }

@@ -29,6 +29,8 @@ describe('OIDC callback: refused code exchanges per client address', () => {
   /** Token endpoint calls, and how it answers: `refuse` (invalid_grant but for `good`), or `drop` the connection. */
   let tokenCalls = 0;
   let mode: 'refuse' | 'drop' = 'refuse';
+  /** The IdP's JWKS endpoint answering 503. */
+  let jwksDown = false;
   const good = new Map<string, string>(); // code → nonce
   const keyFile = join(mkdtempSync(join(tmpdir(), 'hubwarden-oidc-budget-')), 'hubwarden.key');
 
@@ -38,7 +40,7 @@ describe('OIDC callback: refused code exchanges per client address', () => {
     idp = createServer(async (req, res) => {
       const json = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
       if (req.url === '/.well-known/openid-configuration') return json(200, { issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks` });
-      if (req.url === '/jwks') return json(200, { keys: [jwk] });
+      if (req.url === '/jwks') return jwksDown ? json(503, { error: 'temporarily_unavailable' }) : json(200, { keys: [jwk] });
       if (req.url === '/token') {
         tokenCalls++;
         if (mode === 'drop') return void req.socket.destroy();
@@ -87,6 +89,7 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
       },
       callback: (ip: string, p: { cookie: string; state: string }, code: string) =>
         fetch(`${url}/ui/auth/callback?code=${code}&state=${encodeURIComponent(p.state)}`, { redirect: 'manual', headers: { ...from(ip), cookie: p.cookie } }),
+      page: async (path: string) => (await fetch(`${url}${path}`)).text(),
       close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
     };
   }
@@ -153,6 +156,32 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
       good.set('code-after', mine.nonce);
       assert.equal((await web.callback('203.0.113.9', mine, 'code-after')).headers.get('location'), '/ui/', 'signs in once the IdP is back');
     } finally {
+      await web.close();
+    }
+  });
+
+  test('the IdP\'s signing keys cannot be read: the sign-in says so and counts nothing against the budget', async () => {
+    mode = 'refuse';
+    jwksDown = true;
+    const store = new MemoryStore();
+    await store.open();
+    const web = await replica(store);
+    try {
+      const pending = await web.start('203.0.113.10');
+      good.set('code-keys-down', pending.nonce);
+      for (let i = 0; i < OIDC_EXCHANGES.maxFailures + 5; i++) {
+        const res = await web.callback('203.0.113.10', pending, 'code-keys-down');
+        assert.equal(res.headers.get('location'), '/ui/sign-in?error=keys-unavailable', `callback ${i}: keys not available, not a refused sign-in nor 429`);
+      }
+      assert.match(await web.page('/ui/sign-in?error=keys-unavailable'), /signing keys cannot be read right now[^<]*try again/);
+      // The budget of the address is whole: made-up codes still reach the token endpoint the budget's number of times.
+      tokenCalls = 0;
+      const statuses: number[] = [];
+      for (let i = 0; i < OIDC_EXCHANGES.maxFailures + 1; i++) statuses.push((await web.callback('203.0.113.10', pending, `made-up-after-${i}`)).status);
+      assert.equal(tokenCalls, OIDC_EXCHANGES.maxFailures);
+      assert.deepEqual(statuses, [...Array(OIDC_EXCHANGES.maxFailures).fill(303), 429]);
+    } finally {
+      jwksDown = false;
       await web.close();
     }
   });

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import { allowedGroupsNamed } from '../../agent/desired-state/directory-records.ts';
 import { emailKey } from '../../agent/matching/email-key.ts';
+import { KeySetUnavailableError } from '../jwks-reads.ts';
 import { idTokenSignatureCheck, type SignatureCheck } from './oidc-signing-keys.ts';
 
 /**
@@ -67,11 +68,13 @@ const ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/i;
 
 /**
  * A sign-in step that failed. `unreachable`: the IdP never answered (the connection failed or
- * timed out), as opposed to an answer refusing the code or an ID token hubwarden refused: only the
- * latter count against the callback's failure budget (scim-server/auth-failures.ts OIDC_EXCHANGES).
+ * timed out); `keysUnavailable`: the IdP's signing keys could not be read, so the ID token was not
+ * checked (scim-server/jwks-reads.ts KeySetUnavailableError). Neither is the person's doing, as
+ * opposed to an answer refusing the code or an ID token hubwarden refused: only the latter count
+ * against the callback's failure budget (scim-server/auth-failures.ts OIDC_EXCHANGES).
  */
 export class OidcFailure extends Error {
-  constructor(message: string, readonly unreachable: boolean) {
+  constructor(message: string, readonly unreachable: boolean, readonly keysUnavailable = false) {
     super(message);
   }
 }
@@ -178,7 +181,10 @@ export class OidcClient {
     }).catch((err) => { throw failure(isTokenEndpointError(err) ? 'token exchange' : 'id token refused', err); });
     // Verify the ID token's signature against the IdP's JWKS even though it came straight from
     // the token endpoint (OIDC Core §3.1.3.7 step 6 would let TLS stand in for it).
-    await this.#signatureCheck(config)(tokens.id_token!).catch((err) => { throw failure('id token refused', err); });
+    await this.#signatureCheck(config)(tokens.id_token!).catch((err) => {
+      if (err instanceof KeySetUnavailableError) throw new OidcFailure(`oidc: id token not checked: ${err.message}`, false, true);
+      throw failure('id token refused', err);
+    });
     const idToken = tokens.claims()!;
     refuseOtherParties(idToken, this.s.clientId);
     let claims: Record<string, unknown> = idToken;

@@ -116,10 +116,13 @@ export function registerOidcSignIn(router: Router, ctx: WebContext, keyring: () 
       person = await client.finish(new URLSearchParams(req.originalUrl.split('?')[1] ?? ''), login);
     } catch (err) {
       ctx.log.error('dashboard: OIDC sign-in failed', { error: (err as Error).message });
-      // An IdP that never answered spent none of its limit: not counted (an outage is not a guesser).
-      if (!(err instanceof OidcFailure && err.unreachable)) await ctx.failures.fail('oidc', ip);
-      await refuse(req, { reason: 'not-verified' });
-      return failed(res, 'failed');
+      // An IdP that never answered spent none of its limit, and an ID token that could not be
+      // checked because the IdP's keys could not be read was not refused: neither is counted (an
+      // outage is not a guesser, and counting it would outlast it by the budget's window).
+      const keysUnavailable = err instanceof OidcFailure && err.keysUnavailable;
+      if (!(err instanceof OidcFailure && (err.unreachable || err.keysUnavailable))) await ctx.failures.fail('oidc', ip);
+      await refuse(req, { reason: keysUnavailable ? 'keys-unavailable' : 'not-verified' });
+      return failed(res, keysUnavailable ? 'keys-unavailable' : 'failed');
     }
     const email = trustedEmail(person);
     const actor = email ?? `oidc:${person.sub}`;

@@ -1,5 +1,5 @@
 import { compactVerify } from 'jose';
-import { remoteKeySet } from '../jwks-reads.ts';
+import { remoteKeySet, STALE_KEY_SET_MS, type KeySetTiming } from '../jwks-reads.ts';
 
 /**
  * The IdP's signing keys (its JWKS, OIDC Discovery §3 `jwks_uri`) and the check of an ID token's
@@ -14,7 +14,10 @@ import { remoteKeySet } from '../jwks-reads.ts';
  *
  * jose's cool-down starts only after a read that succeeded; a failed one (an error status, a
  * timeout, a refused or reset connection, a body that is not a JWKS) starts it here too
- * (coolingDownReads in scim-server/jwks-reads.ts, shared with the other key sets).
+ * (coolingDownReads in scim-server/jwks-reads.ts, shared with the other key sets). While a read
+ * fails, the last good copy is used for up to STALE_KEY_SET_MS (24 h) after it was read; a token
+ * the keys cannot judge rejects with KeySetUnavailableError (the sign-in says "try again" and
+ * counts nothing against the callback's budget: oidc-sign-in.ts).
  */
 
 /**
@@ -39,11 +42,14 @@ export const JWKS_MAX_AGE_MS = 600_000;
  */
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
-/** Resolves when `jwt`'s signature is one of the IdP's keys; rejects with jose's error otherwise. */
+/** Resolves when `jwt`'s signature is one of the IdP's keys; rejects with KeySetUnavailableError when the keys cannot be read, with jose's error otherwise. */
 export type SignatureCheck = (jwt: string) => Promise<void>;
 
+/** The timing of the IdP's key set, each read waiting at most `timeoutMs`. */
+export const idTokenKeysTiming = (timeoutMs: number): KeySetTiming => ({ cooldownMs: JWKS_COOLDOWN_MS, timeoutMs, maxAgeMs: JWKS_MAX_AGE_MS, staleMs: STALE_KEY_SET_MS });
+
 export function idTokenSignatureCheck(jwksUri: URL, timeoutMs: number): SignatureCheck {
-  const keys = remoteKeySet(jwksUri, { cooldownMs: JWKS_COOLDOWN_MS, timeoutMs, maxAgeMs: JWKS_MAX_AGE_MS });
+  const keys = remoteKeySet(jwksUri, idTokenKeysTiming(timeoutMs));
   return async (jwt) => {
     await compactVerify(jwt, keys, { algorithms: ASYMMETRIC });
   };

@@ -21,6 +21,7 @@ export const SIGN_IN_REFUSALS = {
   'idp-refused': 'the identity provider refused the sign-in',
   'no-code': 'the identity provider sent no authorization code',
   'not-verified': 'the code exchange or the ID token was refused (state, nonce, PKCE, issuer, audience, signature or userinfo)',
+  'keys-unavailable': 'the identity provider\'s signing keys (its JWKS) could not be read, so the ID token was not checked',
   'wrong-token': 'the token is not one of server.adminTokens',
   'form-expired': 'the sign-in form expired or came from another site',
 } as const;

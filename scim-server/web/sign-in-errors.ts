@@ -5,6 +5,7 @@
  */
 export const SIGN_IN_ERRORS = {
   unreachable: 'The identity provider cannot be reached; try again or sign in with an admin token.',
+  'keys-unavailable': 'The identity provider\'s signing keys cannot be read right now, so the sign-in could not be checked; try again in a minute, or sign in with an admin token.',
   expired: 'That sign-in expired or was started in another browser; sign in again.',
   invalid: 'That sign-in could not be verified (its cookie was changed, or sealed by a server with another key file); sign in again.',
   refused: 'The identity provider refused the sign-in (cancelled, or the app is not assigned to you).',
