@@ -152,4 +152,19 @@ describe('tiktok emulator: assets, member access and partners', () => {
       await api.close();
     }
   });
+
+  test('partner/asset/delete stops sharing only assets of the asset_type it names, that the BC owns [INF #50]', async () => {
+    const api = await startTestApi();
+    try {
+      const unshare = (asset_type: string, ids: string[]) => api.post('bc/partner/asset/delete', { bc_id: BC, partner_id: S.partner.bcId, asset_type, asset_ids: ids });
+      // An ad account named as a CATALOG was unshared anyway.
+      assert.equal((await unshare('CATALOG', [S.adAccounts[0]])).body.code, 40002);
+      assert.equal((await unshare('ADVERTISER', [S.partner.sharedAdAccount])).body.code, 40001, 'shared in by the partner: not this BC\'s to unshare');
+      assert.deepEqual(api.emulator.control.state().shares.map((s) => s.asset_id), [S.adAccounts[0], S.partner.sharedAdAccount], 'nothing unshared');
+      assert.equal((await unshare('ADVERTISER', [S.adAccounts[0]])).body.code, 0);
+      assert.deepEqual(api.emulator.control.state().shares.map((s) => s.asset_id), [S.partner.sharedAdAccount]);
+    } finally {
+      await api.close();
+    }
+  });
 });

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ASSET_TYPES, type EmulatorState } from './model.ts';
 import { jsonFault } from '../../sdk/json-fault.ts';
+import { checkFixtureRules } from './fixture-rules.ts';
 
 const id = z.string().regex(/^\d{1,19}$/, 'expected a digit string');
 const time = z.union([z.string(), z.number()]);
@@ -81,6 +82,8 @@ export function parseFixture(input: unknown, source: string, now: number): Emula
   });
   f.shares.forEach((x, i) => assets.has(x.asset_id) || fail(`shares[${i}]`, `asset ${x.asset_id} is not in assets`));
   f.tokens.forEach((t, i) => f.members.some((m) => m.user_id === t.user_id) || fail(`tokens[${i}]`, `user ${t.user_id} is a member of no Business Center`));
+  // And what the rows say: only values and states TikTok's objects can have (fixture-rules.ts).
+  checkFixtureRules(f, fail);
   return {
     ...f,
     // absent times stay absent (not `undefined`): the state equals its saved copy (world-file.ts)

@@ -9,7 +9,7 @@ import { paramError } from './envelope.ts';
 const DIGITS = /^\d{1,19}$/;
 /** The gateway converts every id to int64 (`x-open-convert: int64(%s)` in TikTok's bc_*.yml specs). */
 const INT64_MAX = 9_223_372_036_854_775_807n;
-/** The `format: email` the gateway checks, as strictly as a plain regex can. */
+/** The `format: email` the gateway checks, as strictly as a plain regex can (the emulator's reading: README [INF] #74). */
 const EMAIL = /^[^\s@"(),:;<>[\\\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 
 export class Fields {

@@ -67,9 +67,10 @@ export function parseCursor(cursor: string | undefined, what: string): { page: n
  * listed again. Rows added before the offset already read (an invitation accepted in place joins
  * the BOUND listing at its own, older position) push that row onto the next page; with a row
  * removed further on in the same window `total_number` does not move, and the added row itself
- * was on neither page. TikTok's advice for offset paging: de-duplicate by key and read the whole
- * list again when it changed (`page`/`page_size`, github.com/tiktok/tiktok-business-api-sdk
- * `yml_files/bc_member_get.yml`; [INF] #9).
+ * was on neither page. TikTok pages by `page`/`page_size` (github.com/tiktok/tiktok-business-api-sdk
+ * `yml_files/bc_member_get.yml`) and says nothing of rows moving between reads; de-duplicating by
+ * key and reading the whole list again when it changed is hubwarden's reading ([INF] #9), not
+ * TikTok's advice.
  */
 export function shiftedRows(what: string, page: number): ConnectorError {
   return new ConnectorError('unavailable', `${what}: the list changed while it was read (a row of page ${page - 1} is listed again on page ${page}: rows moved, one may be missing); read it again from the start`, { providerCode: 'listing-changed' });

@@ -99,11 +99,19 @@ export function deletePartnerAssets(c: CallContext): unknown {
   const f = c.fields(['bc_id', 'partner_id', 'asset_type', 'asset_ids']);
   const bcId = f.id('bc_id', true);
   const partnerId = f.id('partner_id', true);
-  f.enumValue('asset_type', ASSET_TYPES, { required: true, valid: PARTNER_ASSET_TYPES });
+  const type = f.enumValue('asset_type', ASSET_TYPES, { required: true, valid: PARTNER_ASSET_TYPES })!;
   const assetIds = f.idList('asset_ids', { required: true, max: 50 })!;
   if (assetIds.length === 0) throw paramError('asset_ids: at least one id');
   c.member(bcId, 'admin');
   if (!c.world.arePartners(bcId, partnerId)) throw notFound(`partner_id: ${partnerId} is not a partner of Business Center ${bcId}`);
+  // As on `partner/add` [INF #50]: the ids are assets this BC owns (40001 otherwise), of the
+  // `asset_type` named (40002 otherwise). Unchecked, an id of another type was unshared anyway,
+  // whatever `asset_type` said.
+  for (const id of assetIds) {
+    const asset = c.world.assets.get(id);
+    if (!asset || asset.owner_bc_id !== bcId) throw noPermission(`asset_ids: no permission to access asset ${id}`);
+    if (asset.asset_type !== type) throw paramError(`asset_ids: ${id} is not a ${type} asset`);
+  }
   unshare(c, bcId, partnerId, assetIds);
   return {};
 }
