@@ -19,7 +19,7 @@ import { findApproval, type ApprovalRecord } from './safety/approvals.ts';
 import { recordAccessRemovals } from './safety/removal-window.ts';
 import { releaseClaimedSeats } from './safety/claimed-seats.ts';
 import { defineHeldIndexes } from './safety/held-indexes.ts';
-import { findReport, toReportView, type ReportRecord } from './safety/reports.ts';
+import { closedReport, findReport, toReportView, type ReportRecord } from './safety/reports.ts';
 import type { Store, Transaction } from './store/store.ts';
 import { enqueueTask, taskByKey, updateTask } from './tasks/enqueue.ts';
 import { replanPerson } from './dispatch/replan-person.ts';
@@ -194,11 +194,13 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       const report = await store.transact(async (tx) => {
         let r = await findReport(tx, reportId);
         if (!r) throw new AgentError('not-found', `agent: no deprovisioning report ${reportId}`);
-        if (r.status === 'applied' || r.status === 'dismissed') throw new AgentError('conflict', `agent: report ${reportId} is already ${r.status}`);
+        const closed = closedReport(r);
+        if (closed) throw closed;
         const hub = hubOf(r.hubId);
-        // An item whose seat became another active user's (a rehire with the leaver's email) is
-        // taken out here, in the transaction that would queue it (safety/claimed-seats.ts).
+        // An item whose seat became another active user's (a rehire) is taken out here, in the transaction
+        // that would queue it (safety/claimed-seats.ts); a report left with none is withdrawn, committed, refused below.
         if (await releaseClaimedSeats(tx, hub, { trigger, now: now() }, { approvals: [], report: r }) > 0) r = (await tx.get('reports', r.hubId, r.id))!;
+        if (r.status === 'withdrawn') return r;
         const withdrawn = r.withdrawn ?? {};
         const wanted = memberIds === 'all' ? undefined : new Set(memberIds.filter((id) => !(id in withdrawn && !r!.items.some((i) => i.memberId === id))));
         if (wanted) for (const id of wanted) if (!r.items.some((i) => i.memberId === id)) throw new AgentError('not-found', `agent: report ${reportId} has no item for member ${id}`);
@@ -229,6 +231,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         tx.put('reports', r.hubId, r.id, next);
         return next;
       });
+      if (report.status === 'withdrawn') throw closedReport(report)!;
       return toReportView(report);
     },
 

@@ -167,8 +167,11 @@ export interface DeprovisioningReport {
   id: string;
   hubId: string;
   createdAt: string;
-  status: 'open' | 'applied' | 'partially-applied' | 'dismissed';
+  /** `withdrawn`: every item was taken out before an owner applied it (`withdrawnBecause`); it can no longer be applied. */
+  status: 'open' | 'applied' | 'partially-applied' | 'dismissed' | 'withdrawn';
   items: Array<{ memberId: string; email?: string; directoryUserId?: string; action: 'remove-member' | 'cancel-invite' | 'downgrade'; reason: string; appliedAt?: string; taskId?: string }>;
+  /** A withdrawn report: why no owner needs to apply it any more. */
+  withdrawnBecause?: string;
 }
 
 export interface Approval {

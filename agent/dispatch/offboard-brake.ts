@@ -170,12 +170,28 @@ export function offboardRemovalVoid(view: ReadView, a: Readonly<ApprovalRecord>,
 }
 
 /** An offboarding halted on approval `from` now waits on `to` (its result names the approval its caller polls for). */
-async function waitOn(tx: Transaction, taskId: string, from: string, to: Readonly<ApprovalRecord>, now: Date): Promise<void> {
+function waitOn(tx: Transaction, taskId: string, from: string, to: Readonly<ApprovalRecord>, now: Date): Promise<void> {
+  return setHalted(tx, taskId, from, { approvalId: to.id, operations: to.planned.length }, now);
+}
+
+/** The `halted` entry of offboarding `taskId` for approval `from`, set to `to` (staged only when it changes). */
+async function setHalted(tx: Transaction, taskId: string, from: string, to: Pick<HaltedOffboard, 'approvalId' | 'operations'>, now: Date): Promise<void> {
   const task = await tx.get('tasks', '', taskId);
   const halted = (task?.result as { halted?: HaltedOffboard[] } | undefined)?.halted;
-  if (!task || !halted?.some((h) => h.approvalId === from)) return;
-  const next = halted.map((h) => (h.approvalId === from ? { ...h, approvalId: to.id, operations: to.planned.length } : h));
+  if (!task || !halted?.some((h) => h.approvalId === from && (h.approvalId !== to.approvalId || h.operations !== to.operations))) return;
+  const next = halted.map((h) => (h.approvalId === from ? { ...h, ...to } : h));
   await updateTask(tx, task, { result: { ...(task.result as object), halted: next } }, now);
+}
+
+/**
+ * An offboarding's approval let go of some of its removals and kept the rest (safety/approval-kept.ts:
+ * a person back, a seat exempted or someone else's): each offboarding waiting on it counts only
+ * those it still holds (`halted[].operations`, what a leaver workflow polling the task reads, and
+ * the count a rejection names as not done), in the same transaction. Before, the count stayed as
+ * halted: the task reported held removals that no longer existed.
+ */
+export async function offboardApprovalNarrowed(tx: Transaction, a: Readonly<ApprovalRecord>, at: Date): Promise<void> {
+  for (const taskId of [a.taskId, ...(a.joined ?? [])]) await setHalted(tx, taskId, a.id, { approvalId: a.id, operations: a.planned.length }, at);
 }
 
 /** The approval an offboarding halted on, or the one that superseded it (joinOffboard), as it is now. */
@@ -223,12 +239,16 @@ export async function offboardApprovalDecided(tx: Transaction, a: Readonly<Appro
 
 /**
  * An offboarding's approval was withdrawn before anyone decided it (every removal it held no longer
- * stands: withdraw-approval.ts): each offboarding waiting on it goes on as after a decision that
+ * stands: withdraw-approval.ts): each offboarding waiting on it counts none held there (as a
+ * narrowed one counts what is left, offboardApprovalNarrowed) and goes on as after a decision that
  * queued nothing. Cancelled, as a removal pass's halted task is, the leaver workflow would hear of
  * a failure for removals that were not due.
  */
 export async function offboardApprovalWithdrawn(tx: Transaction, a: Readonly<ApprovalRecord>, at: Date): Promise<void> {
-  for (const taskId of [a.taskId, ...(a.joined ?? [])]) await goOn(tx, a, taskId, false, at);
+  for (const taskId of [a.taskId, ...(a.joined ?? [])]) {
+    await setHalted(tx, taskId, a.id, { approvalId: a.id, operations: 0 }, at);
+    await goOn(tx, a, taskId, false, at);
+  }
 }
 
 /** An offboarding halted on `a` goes on once none of its approvals is pending: waiting for its removals, or run again at once to end. */

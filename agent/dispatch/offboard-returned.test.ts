@@ -12,7 +12,10 @@ import assert from 'node:assert/strict';
 import { exempt } from '../members/member-decisions.ts';
 import { releaseKept } from '../safety/approval-kept.ts';
 import { collect } from '../store/store.ts';
-import { haltedOn, hubOf, NOW, owner, twoTokens } from './test-offboard-hub.ts';
+import { memberRowOf } from '../plan/operation.ts';
+import type { TaskRecord } from '../tasks/task-record.ts';
+import type { HaltedOffboard } from './offboard-brake.ts';
+import { at, haltedOn, hubOf, NOW, owner, twoTokens } from './test-offboard-hub.ts';
 
 const okta = { type: 'scim' as const, idp: 'okta', actor: 'okta-provisioning' };
 
@@ -59,6 +62,47 @@ test('a seat exempted while an offboarding\'s approval waits leaves it: withdraw
     assert.equal(waiting.status, 'queued', 'not left needs-approval for good, not cancelled');
     assert.equal((await run(waiting)).status, 'completed');
   }
+});
+
+/**
+ * Narrowed, not withdrawn: the person holds two seats and one is exempted. The approval kept the
+ * other, but each offboarding waiting on it still counted both in its `halted` (what a leaver
+ * workflow polling it reads), and a rejection ended it naming 2 removals not done where 1 was.
+ */
+test('a seat exempted while an offboarding\'s approval also holds another: the approval narrowed, each waiting offboarding\'s halted count with it, in the same transaction', async () => {
+  const { store, hub, run, api, scoped, everyHub, offboardAs } = await twoTokens(10);
+  await store.transact((tx) => { tx.put('appMembers', hub.id, 'm-2x', { hubId: hub.id, id: 'm-2x', email: 'p2@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at }); });
+  const first = await offboardAs('p2@example.com', scoped);
+  const second = await offboardAs('p2@example.com', everyHub);
+  const [approvalId] = haltedOn(first);
+  const halted = async (t: TaskRecord) => ((await store.get('tasks', '', t.id))!.result as { halted: HaltedOffboard[] }).halted.map((h) => [h.approvalId, h.operations]);
+  for (const t of [first, second]) assert.deepEqual(await halted(t), [[approvalId, 2]]);
+  await store.transact((tx) => exempt(tx, hub, 'm-2x', { reason: 'agency contact' }, owner, NOW));
+  const a = (await store.get('approvals', hub.id, approvalId!))!;
+  assert.deepEqual([a.status, a.planned.map(memberRowOf)], ['pending', ['m-2']]);
+  for (const t of [first, second]) {
+    assert.deepEqual(await halted(t), [[approvalId, 1]], 'the removal the exemption let go of is no longer counted as held');
+    assert.equal((await store.get('tasks', '', t.id))!.status, 'needs-approval', 'still waiting on the owner for the other seat');
+  }
+  await api.decideApproval(approvalId!, 'reject', owner);
+  for (const t of [first, second]) {
+    const ended = await run((await store.get('tasks', '', t.id))!);
+    assert.equal(ended.status, 'failed');
+    assert.match(ended.lastError?.message ?? '', new RegExp(`approval ${approvalId} rejected by owner@example\\.com, 1 removal\\(s\\) not done`));
+  }
+});
+
+test('withdrawn (every removal it held let go of): each waiting offboarding counts none held, and ends completed', async () => {
+  const { store, hub, run, offboard } = await hubOf(10, 'threshold');
+  await offboard('p0@example.com');
+  await offboard('p1@example.com');
+  const halted = await offboard('p2@example.com');
+  const [approvalId] = haltedOn(halted);
+  await store.transact((tx) => exempt(tx, hub, 'm-2', { reason: 'agency contact' }, owner, NOW));
+  assert.equal((await store.get('approvals', hub.id, approvalId!))?.status, 'withdrawn');
+  const waiting = (await store.get('tasks', '', halted.id))!;
+  assert.deepEqual((waiting.result as { halted: HaltedOffboard[] }).halted.map((h) => [h.approvalId, h.operations]), [[approvalId, 0]]);
+  assert.equal((await run(waiting)).status, 'completed');
 });
 
 test('a person still held offboarded stays in the approval whatever a re-plan says; approved, the removal is queued', async () => {

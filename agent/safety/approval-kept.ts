@@ -7,7 +7,7 @@ import { pendingApprovalsOf, readPerHub } from './held-indexes.ts';
 import type { ApprovalRecord } from './approvals.ts';
 import { withdrawApproval } from './withdraw-approval.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
-import { offboardRemovalVoid } from '../dispatch/offboard-brake.ts';
+import { offboardApprovalNarrowed, offboardRemovalVoid } from '../dispatch/offboard-brake.ts';
 
 /** Who re-planned or decided, under which task, and when (`now`: when its reads began). */
 export interface KeptOrigin {
@@ -53,7 +53,10 @@ export async function releaseKept(tx: Transaction, hub: HubConfigFile, keeps: (o
     const gone = new Set(out.map((o) => o.op.key));
     const planned = a.planned.filter((op) => !gone.has(op.key));
     if (planned.length > 0) {
-      tx.put('approvals', hub.id, a.id, { ...a, planned, operations: planned.map((o) => ({ kind: o.kind, summary: o.summary })) });
+      const narrowed = { ...a, planned, operations: planned.map((o) => ({ kind: o.kind, summary: o.summary })) };
+      tx.put('approvals', hub.id, a.id, narrowed);
+      // The offboardings waiting on it count only the removals it still holds (offboard-brake.ts).
+      if (a.offboard) await offboardApprovalNarrowed(tx, narrowed, origin.now);
     } else {
       const because = `${a.offboard ? 'the offboarding no longer stands' : 'no longer planned'}: ${out.map((o) => o.why).join('; ')}`;
       await withdrawApproval(tx, hub.id, a, because, origin, 'withdrawn', { operations: a.planned.length, noLongerPlanned: out.length, handledByPass: 0, ...(a.offboard ? { offboarding: a.taskId } : {}) });

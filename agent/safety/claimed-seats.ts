@@ -31,9 +31,10 @@ import { openReportOf, type ReportRecord } from './reports.ts';
  * An approval's part goes through `releaseKept` (approval-kept.ts: the approval keeps the rest,
  * or is withdrawn with nothing left, each change audited `skipped`); a report's item is taken
  * out of the report (`withdrawn` on the record, the apply of it by id a 409 naming why), audited
- * `skipped` in the leaver's trail. An offboarding's approval is a leaver decision, left to its own
- * check before the call (forced-removal.ts `heldByAnotherSinceQueued`). A disputed row (several
- * active users) stays: an owner decides it, and a removal's re-plan before its call leaves it alone.
+ * `skipped` in the leaver's trail; a report left with no item is withdrawn, as such an approval
+ * is. An offboarding's approval is a leaver decision, left to its own check before the call
+ * (forced-removal.ts `heldByAnotherSinceQueued`). A disputed row (several active users) stays: an
+ * owner decides it, and a removal's re-plan before its call leaves it alone.
  */
 
 /** A removal of a seat (a member's, or a pending invite's). */
@@ -82,7 +83,10 @@ async function claimsOf(tx: Transaction, hubId: string, held: ReadonlyArray<Read
   return out;
 }
 
-/** Takes the items `why` names out of the open report (kept as `withdrawn`), each audited `skipped`. */
+/**
+ * Takes the items `why` names out of the open report (kept as `withdrawn`), each audited `skipped`.
+ * A report left with no item is `withdrawn` (`withdrawnBecause`), audited `report-withdrawn`.
+ */
 function withdrawFromReport(tx: Transaction, report: Readonly<ReportRecord>, why: (op: Readonly<Operation>) => string | undefined, origin: KeptOrigin): number {
   const at = origin.now.toISOString();
   const out = report.items.flatMap((i) => { const op = i.appliedAt ? undefined : report.operations[i.memberId]; const because = op && why(op); return op && because ? [{ item: i, op, because }] : []; });
@@ -91,11 +95,19 @@ function withdrawFromReport(tx: Transaction, report: Readonly<ReportRecord>, why
   const items = report.items.filter((i) => !gone.has(i.memberId));
   const operations = Object.fromEntries(Object.entries(report.operations).filter(([row]) => !gone.has(row)));
   const withdrawn = { ...report.withdrawn, ...Object.fromEntries(out.map((o) => [o.item.memberId, { because: o.because, at }])) };
-  const status = items.length > 0 && items.every((i) => i.appliedAt) ? 'applied' as const : report.status;
-  tx.put('reports', report.hubId, report.id, { ...report, items, operations, withdrawn, status });
+  // Emptied: nothing is left for an owner to apply, so the report closes here (it no longer is
+  // the hub's open report: the next leaver goes on a new one), as an approval left with nothing is withdrawn.
+  const withdrawnBecause = items.length === 0 ? `every item taken out: ${out.map((o) => `${o.op.summary}: ${o.because}`).join('; ')}` : undefined;
+  const status = withdrawnBecause ? 'withdrawn' as const : items.every((i) => i.appliedAt) ? 'applied' as const : report.status;
+  tx.put('reports', report.hubId, report.id, { ...report, items, operations, withdrawn, status, ...(withdrawnBecause ? { withdrawnBecause } : {}) });
+  const taskId = origin.taskId ? { taskId: origin.taskId } : {};
   for (const { op, because } of out) {
-    appendAudit(tx, { hubId: report.hubId, trigger: origin.trigger, ...(origin.taskId ? { taskId: origin.taskId } : {}), action: op.kind, subject: subjectOf(op), at,
+    appendAudit(tx, { hubId: report.hubId, trigger: origin.trigger, ...taskId, action: op.kind, subject: subjectOf(op), at,
       why: `${op.summary}: not done, ${because} (taken out of deprovisioning report ${report.id})`, outcome: 'skipped', detail: { reportId: report.id, reason: op.reason } });
+  }
+  if (withdrawnBecause) {
+    appendAudit(tx, { hubId: report.hubId, trigger: origin.trigger, ...taskId, action: 'report-withdrawn', subject: { label: `deprovisioning report ${report.id}` }, at,
+      why: `deprovisioning report ${report.id} withdrawn before an owner applied it: ${withdrawnBecause}; nothing to apply`, outcome: 'ok', detail: { reportId: report.id, items: out.length } });
   }
   return out.length;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AgentError } from '../agent-error.ts';
 import type { DeprovisioningReport } from '../api.ts';
 import type { Operation } from '../plan/operation.ts';
 import { memberRowOf } from '../plan/operation.ts';
@@ -48,6 +49,15 @@ export async function addToReport(tx: Transaction, hubId: string, ops: readonly 
   }
   if (added.length > 0 || !open) tx.put('reports', hubId, report.id, report);
   return { report, added };
+}
+
+/**
+ * Why applying the report is refused (a conflict), or undefined: applied already, dismissed, or
+ * withdrawn (claimed-seats.ts: every item taken out before an owner applied it; nothing runs).
+ */
+export function closedReport(r: Readonly<ReportRecord>): AgentError | undefined {
+  if (r.status === 'withdrawn') return new AgentError('conflict', `agent: report ${r.id} was withdrawn before an owner applied it (${r.withdrawnBecause ?? 'every item taken out'}); nothing was queued`);
+  return r.status === 'applied' || r.status === 'dismissed' ? new AgentError('conflict', `agent: report ${r.id} is already ${r.status}`) : undefined;
 }
 
 /** A report by id, on any hub. */

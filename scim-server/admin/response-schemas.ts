@@ -125,11 +125,12 @@ export const Plan = named('Plan', z.object({ hubId: z.string(), dryRun: z.litera
 
 export const ReportSchema = named('Report', z.object({
   id: z.string(), hubId: z.string(), createdAt: instant,
-  status: z.enum(['open', 'applied', 'partially-applied', 'dismissed']),
+  status: z.enum(['open', 'applied', 'partially-applied', 'dismissed', 'withdrawn']),
   items: z.array(z.object({
     memberId: z.string(), email: z.string().optional(), directoryUserId: z.string().optional(),
     action: z.enum(['remove-member', 'cancel-invite', 'downgrade']), reason: z.string(), appliedAt: instant.optional(), taskId: z.string().optional(),
   }).strict()),
+  withdrawnBecause: z.string().optional().describe('on a withdrawn report: why nobody needs to apply it (every item was taken out before an owner applied it: the seat became a rehire\'s); applying it is a 409 and queues nothing'),
 }).strict());
 export const ReportList = named('ReportList', list(ReportSchema));
 

@@ -66,6 +66,8 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
     const report = await findReport();
     if (!report) throw notFound(`report "${id}"`);
     const dismissed = () => new Problem(409, 'conflict', `report "${id}" was dismissed; its items not applied before can no longer be applied`);
+    const withdrawn = (r: typeof report) => new Problem(409, 'conflict', `report "${id}" was withdrawn before an owner applied it (${r.withdrawnBecause ?? 'every item taken out'}); nothing was queued`);
+    if (report.status === 'withdrawn') throw withdrawn(report);
     // Every id must be an item of this report: applying a report never removes anyone else.
     if (memberIds !== 'all') {
       const known = new Set(report.items.map((i) => i.memberId));
@@ -92,6 +94,8 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
       const again = now && repeat(now);
       if (again) return void res.json(again);
       if (now?.status === 'dismissed') throw dismissed();
+      // Emptied by this very call (a rehire's seat, safety/claimed-seats.ts): withdrawn, committed.
+      if (now?.status === 'withdrawn') throw withdrawn(now);
       throw err;
     }
   });

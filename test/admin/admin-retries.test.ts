@@ -41,6 +41,12 @@ class RefusingAgent extends FakeAgent {
   override async applyReport(id: string, memberIds: string[] | 'all', trigger: Trigger): Promise<DeprovisioningReport> {
     const r = this.reportsById.get(id);
     if (r && (r.status === 'applied' || r.status === 'dismissed')) throw new AgentError('conflict', `agent: report ${id} is already ${r.status}`);
+    // As agent-api.ts does when the apply's own transaction takes out every item (a rehire's seat): withdrawn, committed, refused.
+    if (r && id === 'r-emptied') {
+      const withdrawnBecause = 'every item taken out: remove 1002: the seat is now matched to directory user u-9';
+      this.reportsById.set(id, { ...r, status: 'withdrawn', items: [], withdrawnBecause });
+      throw new AgentError('conflict', `agent: report ${id} was withdrawn before an owner applied it (${withdrawnBecause}); nothing was queued`);
+    }
     this.lastReports = [...this.reportsById.values()];
     return super.applyReport(id, memberIds, trigger);
   }
@@ -64,6 +70,8 @@ describe('admin API: a retry after success answers success; a contradicting requ
     agent.approvalsById.set('a-old', { ...pending, id: 'a-old', status: 'superseded' });
     const r1 = agent.reportsById.get('r-1')!;
     agent.reportsById.set('r-gone', { ...r1, id: 'r-gone', status: 'dismissed' });
+    agent.reportsById.set('r-withdrawn', { ...r1, id: 'r-withdrawn', status: 'withdrawn', items: [], withdrawnBecause: 'every item taken out: remove 1002: a rehire\'s seat' });
+    agent.reportsById.set('r-emptied', { ...r1, id: 'r-emptied' });
     // One item applied, then the rest dismissed by an owner.
     agent.reportsById.set('r-part', { ...r1, id: 'r-part', status: 'dismissed', items: [{ ...r1.items[0], appliedAt: '2026-11-23T10:00:00.000Z', taskId: 't-9' }, r1.items[1]] });
     server = await serveRouters([['/api/v1', createAdminRouter({ config: testConfig(), agent })]]);
@@ -133,6 +141,12 @@ describe('admin API: a retry after success answers success; a contradicting requ
     assert.deepEqual([part.status, part.body.alreadyDone], [200, true]);
     conflict(await post('/reports/r-part/apply', { memberIds: ['1003'] }), /was dismissed/);
     assert.equal(agent.count('applyReport'), 2);
+  });
+
+  test('a withdrawn report (every item taken out before an owner applied it) is 409 naming why, also when the apply itself emptied it', async () => {
+    conflict(await post('/reports/r-withdrawn/apply', {}), /report "r-withdrawn" was withdrawn before an owner applied it \(every item taken out: remove 1002: a rehire's seat\); nothing was queued/);
+    conflict(await post('/reports/r-withdrawn/apply', { memberIds: ['1002'] }), /was withdrawn before an owner applied it/);
+    conflict(await post('/reports/r-emptied/apply', { memberIds: 'all' }), /report "r-emptied" was withdrawn before an owner applied it \(every item taken out: remove 1002: the seat is now matched to directory user u-9\)/);
   });
 
   test('unexempt again: the agent refuses (no exemption to end) and the member is answered as it is, alreadyDone; a view still showing an exemption stays 409', async () => {
