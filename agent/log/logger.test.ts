@@ -212,3 +212,11 @@ test('an Error logged alone or in the metadata keeps its message and stack, reda
   assert.match(meta.error.stack, /^Error: upstream/);
   assert.equal(wrapped.err.cause.message, 'inner client_secret=[redacted]');
 });
+
+test("Meta's appsecret_proof (an HMAC of the token under the app secret) is redacted in text, quoted JSON and by key", () => {
+  const proof = '3f1a9c0be44d7e21a5c6b08f9d2e71c4a0b3f5d6e7c8a9b0c1d2e3f4a5b6c7d8';
+  const text = redactText(`GET /v25.0/me?access_token=[redacted]&appsecret_proof=${proof} {"appsecret_proof":"${proof}"} {\\"appsecret_proof\\":\\"${proof}\\"}`);
+  assert.ok(!text.includes(proof), text);
+  assert.match(text, /appsecret_proof=\[redacted\]/);
+  assert.deepEqual(redact({ query: { appsecret_proof: proof, fields: 'id' } }), { query: { appsecret_proof: '[redacted]', fields: 'id' } });
+});

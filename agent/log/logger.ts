@@ -8,7 +8,7 @@ import { secretForms } from '../../connectors/sdk/redact.ts';
  * password. Level follows the cause (upstream 4xx warn, 5xx error). Set HUBWARDEN_LOG_LEVEL
  * (`silent` in tests).
  */
-const SECRET_KEY = /(tokens?|passwords?|secrets?|authorization|cookies?|private_?key|api[-_]?key|csrf|xsrf|assertion|verifier|session[-_]?id|(?:^|[-_.])sid|authorization_?code|auth_?code)$/i;
+const SECRET_KEY = /(tokens?|passwords?|secrets?|appsecret_proof|authorization|cookies?|private_?key|api[-_]?key|csrf|xsrf|assertion|verifier|session[-_]?id|(?:^|[-_.])sid|authorization_?code|auth_?code)$/i;
 // What the new names are: a CSRF synchronizer token (`_csrf`, OWASP CSRF cheat sheet), a signed JWT
 // standing for a client secret (`client_assertion`, RFC 7523 §2.2) or a grant (`assertion`, §2.1),
 // a PKCE `code_verifier` (RFC 7636 §4.1), and a session cookie's value (`sessionId`, `connect.sid`).
@@ -107,7 +107,7 @@ const URL_PASSWORD = new RegExp(
 );
 
 /** Keys whose JSON value is a secret where a text quotes JSON (the same names SECRET_KEY names). */
-const JSON_SECRET_KEY = String.raw`(?:[A-Za-z_]*(?:token|password|secret|assertion|verifier|csrf)|authorization|private_?key|api_?key|cookie)`;
+const JSON_SECRET_KEY = String.raw`(?:[A-Za-z_]*(?:token|password|secret|assertion|verifier|csrf)|appsecret_proof|authorization|private_?key|api_?key|cookie)`;
 const QUOTED_SECRET = new RegExp(String.raw`("${JSON_SECRET_KEY}"\s*:\s*)"(?:[^"\\]|\\.)*"`, 'gi');
 /** The same once more escaped: a body quoted inside a JSON string (`\"key\":\"value\"`). */
 const ESCAPED_SECRET = new RegExp(String.raw`(\\"${JSON_SECRET_KEY}\\"\s*:\s*)\\"(?:[^"\\]|\\[^"])*\\"`, 'gi');
@@ -137,7 +137,8 @@ export function redactText(text: string): string {
     // client_assertion: a signed JWT that stands for the client secret (RFC 7523 §2.2) until it expires;
     // code_verifier: PKCE's (RFC 7636 §4.5); `code` only as a URL or form parameter (RFC 6749 §4.1.2),
     // not in prose ("exit code=1").
-    .replace(/(access_token|client_secret|assertion|code_verifier|(?<=[?&])code|csrf|session_?id|input_token|token|password|secret|api_?key)=([^&\s"']+)/gi, '$1=[redacted]')
+    // appsecret_proof: Meta's HMAC of a token under the app secret, as good as the token with an app that requires it.
+    .replace(/(access_token|appsecret_proof|client_secret|assertion|code_verifier|(?<=[?&])code|csrf|session_?id|input_token|token|password|secret|api_?key)=([^&\s"']+)/gi, '$1=[redacted]')
     // JSON quoted in text, also once more escaped (a body quoted inside a JSON string: \"key\":\"value\").
     .replace(QUOTED_SECRET, '$1"[redacted]"')
     .replace(ESCAPED_SECRET, '$1\\"[redacted]\\"')

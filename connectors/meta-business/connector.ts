@@ -17,6 +17,7 @@ import { cancelInvite, changeInviteRole, invite, reinvite } from './write/invite
 import { changeMemberRole, removeMember } from './write/members.ts';
 import { shareAsset, unshareAsset } from './write/partners.ts';
 import { BATCH_LIMIT } from './graph-client.ts';
+import { appSecretProof } from './app-secret.ts';
 
 /**
  * Meta Business Manager (Business Portfolio) connector over the Graph API
@@ -27,6 +28,10 @@ import { BATCH_LIMIT } from './graph-client.ts';
 export const metaBusinessConfig = z.object({
   businessId: z.string().regex(/^\d+$/, 'expected a numeric Meta business id'),
   accessToken: z.string().min(1, 'expected the system user access token'),
+  /** The Meta app's secret: every call then carries `appsecret_proof` for its token (app-secret.ts). */
+  appSecret: z.string().min(1, 'expected the Meta app secret').optional(),
+  /** The hub's id, named in errors the hub's owner must act on (a refused app secret proof). */
+  hubId: z.string().optional(),
   graphBaseUrl: z.url().default('https://graph.facebook.com'),
   apiVersion: z.string().regex(/^v\d+\.0$/, 'expected a Graph API version such as v25.0').default('v25.0'),
   timeoutMs: z.number().int().positive().default(30_000),
@@ -46,16 +51,24 @@ export const REQUESTS_IN_FLIGHT = 16;
 
 export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, context: ConnectorContext): HubConnector {
   const config = metaBusinessConfig.parse(input);
-  const secrets = [config.accessToken, ...config.partners.flatMap((p) => (p.token ? [p.token] : []))];
+  const tokens = [config.accessToken, ...config.partners.flatMap((p) => (p.token ? [p.token] : []))];
+  // One proof per token, computed once (https://developers.facebook.com/docs/graph-api/securing-requests).
+  const proofs = new Map(config.appSecret === undefined ? [] : tokens.map((t) => [t, appSecretProof(config.appSecret!, t)]));
+  // The app secret and each proof are redacted like the tokens from every log line and error text.
+  const secrets = [...tokens, ...(config.appSecret === undefined ? [] : [config.appSecret]), ...proofs.values()];
   const http = new HttpClient({
     baseUrl: config.graphBaseUrl, fetch: context.fetch, timeoutMs: config.timeoutMs,
     secrets: () => secrets, log: context.log, onCall: context.onCall, maxInFlight: REQUESTS_IN_FLIGHT,
   });
   const book = new RateLimitBook(Date.now, context.onBlock);
-  const graph = new GraphClient({ http, version: config.apiVersion, token: config.accessToken, businessId: config.businessId, book, log: context.log });
+  const client = (token: string, businessId: string) => new GraphClient({
+    http, version: config.apiVersion, token, businessId, book, log: context.log,
+    ...(proofs.has(token) ? { appSecretProof: proofs.get(token)! } : {}), ...(config.hubId ? { hubId: config.hubId } : {}),
+  });
+  const graph = client(config.accessToken, config.businessId);
   const partnerGraphs = new Map<string, GraphClient>();
   for (const p of config.partners) {
-    if (p.token) partnerGraphs.set(p.businessId, new GraphClient({ http, version: config.apiVersion, token: p.token, businessId: p.businessId, book, log: context.log }));
+    if (p.token) partnerGraphs.set(p.businessId, client(p.token, p.businessId));
   }
   const checks = checkScope();
   const ctx: MetaContext = {

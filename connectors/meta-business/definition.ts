@@ -21,6 +21,8 @@ const metaBlock = z.object({
   businessId: z.string().regex(/^\d+$/, 'expected a numeric Meta business id'),
   appId: z.string().optional(),
   accessToken: secretRef.optional(),
+  /** The Meta app's secret, for apps with "Require App Secret" on (https://developers.facebook.com/docs/graph-api/securing-requests). */
+  appSecret: secretRef.optional(),
   /** `sandbox` points the hub at the built-in Meta emulator. */
   graphBaseUrl: z.union([z.literal('sandbox'), secureHttpUrl]).default('https://graph.facebook.com'),
   // Graph versions are `vNN.0` (https://developers.facebook.com/docs/graph-api/guides/versioning); any other is 2500 on every call.
@@ -88,6 +90,7 @@ export const metaBusiness = defineConnector({
     'meta.businessId': 'The Meta business portfolio id. One hub per business: a second hub naming the same one (at the same `graphBaseUrl`) is refused, since each would remove the seats the other grants.',
     'meta.appId': 'The Meta app the system user token belongs to.',
     'meta.accessToken': 'System user access token (not needed for `graphBaseUrl: sandbox`).',
+    'meta.appSecret': 'The Meta app\'s app secret, as a secret reference (`env:META_APP_SECRET`). Set it when the app has "Require App Secret" on: every Graph call then carries `appsecret_proof` (HMAC-SHA256 of the token keyed with it), also for partner tokens, which must then be of the same app.',
     'meta.graphBaseUrl': 'Graph API base URL; `sandbox` = the built-in Meta emulator.',
     'meta.apiVersion': 'Graph API version.',
     'partners[].businessId': 'The partner\'s business id.',
@@ -105,8 +108,10 @@ export const metaBusiness = defineConnector({
       throw new ConnectorError('unauthenticated', `hub ${hubId}: meta.accessToken is not set (a secret reference such as env:META_TOKEN)`, { field: 'meta.accessToken' });
     }
     return {
+      hubId,
       businessId: block.businessId,
       accessToken,
+      ...(block.appSecret ? { appSecret: secret(block.appSecret) } : {}),
       graphBaseUrl: sandbox ? sandboxUrl! : block.graphBaseUrl,
       apiVersion: block.apiVersion,
       managedAssetTypes: managedAssetTypes.filter((t): t is 'ad_account' | 'page' | 'catalog' | 'pixel' => ['ad_account', 'page', 'catalog', 'pixel'].includes(t)),

@@ -5,12 +5,12 @@ import { formatWait, type RateLimitBook } from '../sdk/rate-limit-book.ts';
 import { bucObjectOf, graphErrorOf, toConnectorError, type GraphErrorContext } from './graph-errors.ts';
 import { limitOf, PageSizeCap, withLimit } from './graph-limit.ts';
 import { APP_USAGE, appUsageDelayMs, BucReadings, parseUsage } from './graph-usage.ts';
-import { fromCursor, staleListing, toCursor, withAsked } from './graph-cursor.ts';
+import { fromCursor, staleListing, toCursor, withAsked, withoutCredentials } from './graph-cursor.ts';
 import { hasErrorKey, isTransient, notRefused, writeAnswered } from './graph-answer.ts';
 
 /**
  * A thin Graph API client for one token: versioned paths (https://developers.facebook.com/docs/graph-api/guides/versioning), the token as the
- * `access_token` parameter like both official SDKs (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started), POST bodies form-encoded with lists
+ * `access_token` parameter like both official SDKs (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started), with `appsecret_proof` beside it when the hub has an app secret, POST bodies form-encoded with lists
  * JSON-encoded like the Python SDK (https://developers.facebook.com/docs/graph-api/overview), cursor paging that follows the absolute `paging.next`
  * (https://developers.facebook.com/docs/graph-api/results) and batch requests of at most 50 operations (https://developers.facebook.com/docs/graph-api/batch-requests). Every failure goes through the one
  * error table (graph-errors.ts). It never retries: the agent's retry policy owns that.
@@ -68,6 +68,10 @@ export interface GraphClientOptions {
   clock?: () => number;
   version: string;
   token: string;
+  /** `appsecret_proof` for `token` (app-secret.ts), sent beside it on every request when the hub has an app secret. */
+  appSecretProof?: string;
+  /** The hub's id, named when Graph refuses the proof. */
+  hubId?: string;
   businessId: string;
   book: RateLimitBook;
   log?: ConnectorContext['log'];
@@ -83,7 +87,9 @@ export class GraphClient {
   readonly http: HttpClient;
   readonly version: string;
   readonly businessId: string;
-  readonly #token: string;
+  /** `access_token`, and `appsecret_proof` with it when configured: on every request (https://developers.facebook.com/docs/graph-api/securing-requests). */
+  readonly #auth: Record<string, string>;
+  readonly #appSecret: NonNullable<GraphErrorContext['appSecret']>;
   readonly #book: RateLimitBook;
   readonly #log?: ConnectorContext['log'];
   readonly #sleep: (ms: number) => Promise<void>;
@@ -103,7 +109,8 @@ export class GraphClient {
     this.http = options.http;
     this.version = options.version;
     this.businessId = options.businessId;
-    this.#token = options.token;
+    this.#auth = { access_token: options.token, ...(options.appSecretProof ? { appsecret_proof: options.appSecretProof } : {}) };
+    this.#appSecret = { ...(options.hubId ? { hubId: options.hubId } : {}), sent: options.appSecretProof !== undefined };
     this.#book = options.book;
     this.#pageSize = new PageSizeCap((message) => this.#log?.warn(message, { businessId: this.businessId }));
   }
@@ -131,7 +138,7 @@ export class GraphClient {
    */
   #settle(res: { status: number; body: unknown; headers: Headers; text?: string }, ctx: GraphErrorContext, path: string, write = false): unknown {
     this.#noteUsage(res.headers);
-    if (res.status >= 300 || hasErrorKey(res.body)) throw this.#logged(this.#mapped(toConnectorError({ ...res, path }, ctx, (s) => this.http.redact(s))), res.status, ctx);
+    if (res.status >= 300 || hasErrorKey(res.body)) throw this.#logged(this.#mapped(toConnectorError({ ...res, path }, { ...ctx, appSecret: this.#appSecret }, (s) => this.http.redact(s))), res.status, ctx);
     return write ? writeAnswered(res.body, res.text, ctx) : notRefused(res.body, ctx);
   }
 
@@ -208,8 +215,8 @@ export class GraphClient {
       const encoded = encodeParams(sent);
       const res = await this.http.request(
         method === 'POST'
-          ? { method, path: `${this.version}/${path}`, form: { ...encoded, access_token: this.#token }, what: ctx.what }
-          : { method, path: `${this.version}/${path}`, query: { ...encoded, access_token: this.#token }, what: ctx.what },
+          ? { method, path: `${this.version}/${path}`, form: { ...encoded, ...this.#auth }, what: ctx.what }
+          : { method, path: `${this.version}/${path}`, query: { ...encoded, ...this.#auth }, what: ctx.what },
       );
       const smaller = method === 'GET' && sent.limit !== undefined ? this.#pageSize.refused(res.body, Number(sent.limit)) : undefined;
       if (smaller === undefined) {
@@ -232,7 +239,7 @@ export class GraphClient {
       const relative = this.relativeOf(url);
       this.#assertCallable(relative, ctx);
       await this.#paceForAppUsage(ctx.what, [relative]);
-      const res = await this.http.request({ method: 'GET', path: url, query: { access_token: this.#token }, what: ctx.what });
+      const res = await this.http.request({ method: 'GET', path: url, query: this.#auth, what: ctx.what });
       try {
         body = this.#settle(res, ctx, relative);
       } catch (err) {
@@ -285,8 +292,7 @@ export class GraphClient {
   /** A `paging.next` URL (absolute, maybe with a token) as a batch `relative_url` under this version. */
   relativeOf(nextUrl: string): string {
     // Graph's `next` is absolute; a relative one is taken against the configured base.
-    const url = new URL(nextUrl, this.http.baseUrl);
-    url.searchParams.delete('access_token');
+    const url = withoutCredentials(new URL(nextUrl, this.http.baseUrl));
     const root = `${this.http.baseUrl.pathname}${this.version}/`;
     const path = url.pathname.startsWith(root) ? url.pathname.slice(root.length) : url.pathname.replace(/^\/(v\d+\.\d+\/)?/, '');
     return `${path}${url.search}`;
@@ -347,7 +353,7 @@ export class GraphClient {
       return { method: op.method, relative_url: op.relativeUrl, ...(body ? { body } : {}) };
     });
     const res = await this.http.request({
-      method: 'POST', path: `${this.version}/`, form: { batch: JSON.stringify(batch), access_token: this.#token },
+      method: 'POST', path: `${this.version}/`, form: { batch: JSON.stringify(batch), ...this.#auth },
       what: ctx.what, operations: ops.length,
     });
     const body = this.#settle(res, ctx, '');
@@ -379,7 +385,7 @@ export class GraphClient {
 
   /** A failed batch operation as a ConnectorError through the same table. */
   errorOf(result: BatchResult, ctx: GraphErrorContext): ConnectorError {
-    return this.#mapped(toConnectorError({ status: result.status, body: result.body, headers: result.headers, path: result.path }, ctx, (s) => this.http.redact(s)));
+    return this.#mapped(toConnectorError({ status: result.status, body: result.body, headers: result.headers, path: result.path }, { ...ctx, appSecret: this.#appSecret }, (s) => this.http.redact(s)));
   }
 
   /** A write operation's answer, or its error thrown and logged exactly as a single write's would be (a 3xx is no answer, as in #settle). */

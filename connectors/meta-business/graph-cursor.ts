@@ -2,14 +2,26 @@ import { ConnectorError } from '../sdk/connector-error.ts';
 import type { QueryValue } from '../sdk/http.ts';
 
 /**
+ * The parameters that carry a credential: the token, and `appsecret_proof`, which Graph's
+ * `paging.next` echoes from the query like the token and which stands for the token with an app
+ * that requires it (https://developers.facebook.com/docs/graph-api/securing-requests).
+ */
+const CREDENTIAL_PARAMS = ['access_token', 'appsecret_proof'] as const;
+
+/** `url` without its credential parameters (the client adds its own to every request). */
+export function withoutCredentials(url: URL): URL {
+  for (const name of CREDENTIAL_PARAMS) url.searchParams.delete(name);
+  return url;
+}
+
+/**
  * Opaque cursors (: the agent drives pagination). A cursor is the absolute
  * `paging.next` URL Graph returned (https://developers.facebook.com/docs/graph-api/results: follow `next`, stop only when it is gone),
- * with the token stripped before encoding, so cursors can be stored and logged; the client adds
- * the token back when it follows one, and only to the configured base URL's origin.
+ * with the token (and proof) stripped before encoding, so cursors can be stored and logged; the client adds
+ * them back when it follows one, and only to the configured base URL's origin.
  */
 export function toCursor(nextUrl: string): string {
-  const url = new URL(nextUrl);
-  url.searchParams.delete('access_token');
+  const url = withoutCredentials(new URL(nextUrl));
   return Buffer.from(url.toString(), 'utf8').toString('base64url');
 }
 
@@ -19,8 +31,7 @@ export function fromCursor(cursor: string, what: string): string {
     text = Buffer.from(cursor, 'base64url').toString('utf8');
     const url = new URL(text);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
-    url.searchParams.delete('access_token');
-    return url.toString();
+    return withoutCredentials(url).toString();
   } catch {
     throw new ConnectorError('invalid-argument', `${what}: the paging cursor is not one this connector issued`, { field: 'cursor' });
   }
@@ -67,7 +78,7 @@ export class PageTrail {
   readonly #seen = new Set<string>();
 
   follow(key: string, next: string, what: string): string {
-    const at = `${key}\u0000${next.replace(/([?&])access_token=[^&]*/, '$1')}`;
+    const at = `${key}\u0000${next.replace(/([?&])(?:access_token|appsecret_proof)=[^&]*/g, '$1')}`;
     if (this.#seen.has(at)) {
       throw new ConnectorError('internal', `${what}: Graph's next page is one already read (paging loops); stopping rather than calling it for ever`, { providerCode: 'paging-loop' });
     }
@@ -89,7 +100,7 @@ export class PageTrail {
 export function withAsked(nextUrl: string, asked: Record<string, QueryValue>): string {
   const url = new URL(nextUrl);
   for (const [k, v] of Object.entries(asked)) {
-    if (k === 'access_token' || k === 'after' || k === 'before' || v === undefined || v === null || url.searchParams.has(k)) continue;
+    if ((CREDENTIAL_PARAMS as readonly string[]).includes(k) || k === 'after' || k === 'before' || v === undefined || v === null || url.searchParams.has(k)) continue;
     url.searchParams.set(k, String(v));
   }
   return url.toString();

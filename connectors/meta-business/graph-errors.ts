@@ -2,6 +2,7 @@ import { ConnectorError, type ErrorKind } from '../sdk/connector-error.ts';
 import { formatWait } from '../sdk/rate-limit-book.ts';
 import { providerMessage } from '../sdk/redact.ts';
 import { parseUsage, type GraphUsage } from './graph-usage.ts';
+import { PROOF_REFUSED, proofRefusedText } from './app-secret.ts';
 
 /**
  * THE table mapping Graph API errors to ConnectorError kinds (reference
@@ -24,6 +25,10 @@ import { parseUsage, type GraphUsage } from './graph-usage.ts';
  * - 100/33 (object does not exist or cannot be loaded) → not-found; so is a 100 without subcode
  *   in Graph's words for it (MISSING_OBJECT).
  * - 3914 (last admin) → conflict, the same refusal the connector makes locally.
+ * - A 100 naming `appsecret_proof` (a wrong proof, or none where the app requires one,
+ *   https://developers.facebook.com/docs/graph-api/securing-requests) → unauthenticated, field
+ *   `meta.appSecret`: every call fails alike until the hub's app secret is fixed, so the hub pauses
+ *   with the reason instead of each task failing as a bad argument (README [INF]).
  * - A plain HTTP 403 (no Graph error code in the body) → rate-limited like code 4, scope app:
  *   quota exhaustion can come back so (python-social-auth/social-core#859: a 403 that was "(#4)
  *   Application request limit reached"). Read as permission-denied it paused the hub until an
@@ -66,6 +71,8 @@ export interface GraphErrorContext {
    * `debug_token` of a Graph front that may not serve it): logged at debug, not warn.
    */
   answers?: readonly ErrorKind[];
+  /** Set by GraphClient: the hub's id and whether the call carried an `appsecret_proof`, for the message of a refused proof. */
+  appSecret?: { hubId?: string; sent: boolean };
 }
 
 /**
@@ -123,6 +130,7 @@ const APP_LIMIT_WAIT = (): { ms: number; scope: string } => ({ ms: 10 * MINUTE, 
 /** First match wins; order matters where a subcode refines a code. */
 export const GRAPH_ERROR_TABLE: Rule[] = [
   { when: (c) => c === 190 || c === 102 || c === 104, kind: 'unauthenticated' },
+  { when: (c, _s, _x, m) => c === 100 && PROOF_REFUSED.test(m ?? ''), kind: 'unauthenticated' },
   { when: (c, s) => c === 10 && s === 2859030, kind: 'rate-limited', wait: (x) => ({ ms: 5 * MINUTE, scope: `business:${x.businessId}` }) },
   { when: (c, _s, x) => c === 17 && x.isInvite === true, kind: 'rate-limited', wait: (x) => ({ ms: 24 * HOUR, scope: `invite:${x.businessId}` }) },
   { when: (c) => c === 368, kind: 'rate-limited', wait: (x) => ({ ms: HOUR, scope: `business:${x.businessId}` }) },
@@ -245,6 +253,10 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
   if (kind === 'invalid-argument') {
     const field = err ? fieldOf(err) : undefined;
     return new ConnectorError(kind, redact(`${ctx.what}: invalid-argument${field ? ` (${field})` : ''}: ${cause}`), { providerCode, field });
+  }
+  if (kind === 'unauthenticated' && code === 100) {
+    const text = proofRefusedText(ctx.appSecret?.hubId, ctx.appSecret?.sent ?? false);
+    return new ConnectorError(kind, redact(`${ctx.what}: unauthenticated: ${text}: ${cause}`), { providerCode, field: 'meta.appSecret' });
   }
   if (kind === 'conflict' && code === 3914) {
     return new ConnectorError(kind, redact(`${ctx.what}: refused: it would remove or demote the last admin of business ${ctx.businessId} [3914]`), { providerCode });

@@ -1,4 +1,5 @@
 import { fieldOf, graphErrorOf, MISSING_OBJECT } from './graph-errors.ts';
+import { PROOF_REFUSED } from './app-secret.ts';
 
 /**
  * Smaller page sizes to fall back to when Graph refuses a `limit` (code 100). Meta
@@ -25,7 +26,8 @@ export function smallerLimit(body: unknown, sent: number): SmallerLimit | undefi
   const err = graphErrorOf(body);
   if (err?.code !== 100 || err.error_subcode === 33) return undefined;
   const text = `${err.message ?? ''} ${err.error_user_msg ?? ''}`;
-  if (/cursor/i.test(text) || MISSING_OBJECT.test(err.message ?? '')) return undefined;
+  // A refused appsecret_proof (app-secret.ts) refuses every call alike, whatever its limit.
+  if (/cursor/i.test(text) || MISSING_OBJECT.test(err.message ?? '') || PROOF_REFUSED.test(text)) return undefined;
   const blamed = (err.error_data as { blame_field_specs?: unknown } | undefined)?.blame_field_specs;
   const named = /\blimit\b/i.test(text) || (Array.isArray(blamed) && Array.isArray(blamed[0]) && blamed[0][0] === 'limit');
   // A refusal naming another field (a parameter, a nonexisting field, a subcode that means one) is not about the limit.

@@ -56,7 +56,12 @@ export function runBatch(call: GraphCall, runOperation: OperationRunner, cut: Ba
     const path = '/' + (versionMatch ? rawPath.slice(versionMatch[0].length) : rawPath);
     const query = parseQuery(search) as Record<string, string>;
     const body: GraphParams = typeof op.body === 'string' ? parseQuery(resolveReferences(op.body, named)) : {};
-    const token = (query.access_token as string | undefined) ?? (body.access_token as string | undefined) ?? op.access_token ?? call.token;
+    const own = (query.access_token as string | undefined) ?? (body.access_token as string | undefined) ?? op.access_token;
+    const token = own ?? call.token;
+    // An operation's own proof is checked as given; one on the request's token has the request's
+    // proof, checked already; one with a token of its own and no proof has none ([INF]).
+    const opProof = (query.appsecret_proof as string | undefined) ?? (body.appsecret_proof as string | undefined);
+    const proof = opProof ?? (own === undefined ? call.proof : undefined);
     const reply = runOperation({
       method: (method as string) === 'PUT' ? 'POST' : method,
       path: path.replace(/\/+$/, '') || '/',
@@ -65,6 +70,7 @@ export function runBatch(call: GraphCall, runOperation: OperationRunner, cut: Ba
       query,
       body,
       token,
+      ...(proof !== undefined ? { proof } : {}),
       base: call.base,
       batch: true,
     });

@@ -27,6 +27,8 @@ export interface GraphCall {
   /** the body params alone, for the call record */
   body: GraphParams;
   token?: string;
+  /** the `appsecret_proof` that goes with `token` (app-secret.ts), if any */
+  proof?: string;
   /** emulator base as the client saw it, no trailing slash: `http://127.0.0.1:4000/sandbox/graph` */
   base: string;
   batch: boolean;
@@ -60,6 +62,8 @@ export interface EmulatorRuntime {
   legacyOverrides: boolean;
   /** see MetaEmulatorOptions.debugToken */
   debugToken: boolean;
+  /** see MetaEmulatorOptions.appSecret */
+  appSecret?: string;
   guards: GuardOptions;
   /** business id → times of counted invites */
   inviteLog: Map<string, number[]>;

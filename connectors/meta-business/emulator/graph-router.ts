@@ -12,6 +12,7 @@ import { NODE_ROUTES } from './graph-routes.ts';
 import { debugToken } from './debug-token.ts';
 import { requireServedVersion } from './api-versions.ts';
 import { requireBatchParams, requireKnownParams } from './route-params.ts';
+import { requireAppSecretProof } from './app-secret.ts';
 import { graphTime, type Token } from './model.ts';
 import type { GraphNode } from './world.ts';
 
@@ -140,6 +141,7 @@ function authenticate(runtime: EmulatorRuntime, call: GraphCall): Token {
       463,
     );
   }
+  requireAppSecretProof(runtime.appSecret, call.token, call.proof);
   return token;
 }
 
@@ -158,7 +160,7 @@ function redactParams(params: Record<string, unknown>): Record<string, unknown> 
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(params)) {
     if (SECRET_PARAMS.has(k)) out[k] = '[redacted]';
-    else if (k === 'batch' && typeof v === 'string') out[k] = v.replace(/("access_token"\s*:\s*")[^"]*"/g, '$1[redacted]"').replace(/access_token=[^&"]*/g, 'access_token=[redacted]');
+    else if (k === 'batch' && typeof v === 'string') out[k] = v.replace(/("access_token"\s*:\s*")[^"]*"/g, '$1[redacted]"').replace(/(access_token|appsecret_proof)=[^&"]*/g, '$1=[redacted]');
     else out[k] = v;
   }
   return out;

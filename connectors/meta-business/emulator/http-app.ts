@@ -154,6 +154,7 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
       const params = { ...query, ...bodyParams };
       const method = (req.method === 'PUT' ? 'POST' : req.method) as GraphMethod;
       const tokenParam = params.access_token;
+      const proofParam = params.appsecret_proof;
       const call: GraphCall = {
         method,
         path,
@@ -162,6 +163,7 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
         query,
         body: bodyParams,
         token: typeof tokenParam === 'string' && tokenParam !== '' ? tokenParam : bearer(req),
+        ...(typeof proofParam === 'string' ? { proof: proofParam } : {}),
         base: `${req.protocol}://${req.get('host')}${req.baseUrl}`,
         batch: false,
       };

@@ -74,6 +74,13 @@ export interface MetaEmulatorOptions {
    * falls back to a documented read (connector README [INF], Token health).
    */
   debugToken?: boolean;
+  /**
+   * Run as a Meta app with "Require App Secret" on (https://developers.facebook.com/docs/graph-api/securing-requests),
+   * this being its app secret: a call whose `appsecret_proof` is missing or is not the HMAC-SHA256
+   * of its token under this secret is refused (#100) (app-secret.ts; connector README [INF]).
+   * Default: none, and a proof sent is taken and ignored.
+   */
+  appSecret?: string;
   /** optional business rules (2FA 415, Advanced Access 10, new-admin restriction 10/2859030); all off by default */
   guards?: GuardOptions;
   /** winston-compatible logger for emulator bugs (pass childLogger('meta-emulator')); default: none */
@@ -135,6 +142,7 @@ export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmula
     inviteTtlMs: options.inviteTtlMs ?? 30 * DAY_MS,
     legacyOverrides: options.legacyOverrides ?? false,
     debugToken: options.debugToken ?? false,
+    ...(options.appSecret !== undefined ? { appSecret: options.appSecret } : {}),
     guards: { ...(options.guards ?? {}) },
     inviteLog: new Map(),
     usage: { windowStart: now(), calls: 0 },
@@ -180,13 +188,15 @@ export interface StandaloneOptions {
   host?: string;
   fixturePath?: string;
   latencyMs?: number;
+  /** see MetaEmulatorOptions.appSecret */
+  appSecret?: string;
   log?: MetaEmulatorOptions['log'];
 }
 
 /** `hubwarden emulator meta --port N`: the sandbox fixture (or a file) on 127.0.0.1:N. */
 export async function startStandalone(options: StandaloneOptions): Promise<{ url: string; emulator: MetaEmulator; close(): Promise<void> }> {
   const fixture = options.fixturePath ? loadFixtureFile(options.fixturePath) : undefined;
-  const emulator = createMetaEmulator({ fixture, latencyMs: options.latencyMs, log: options.log });
+  const emulator = createMetaEmulator({ fixture, latencyMs: options.latencyMs, log: options.log, ...(options.appSecret !== undefined ? { appSecret: options.appSecret } : {}) });
   const { url, close } = await emulator.listen(options.port, options.host ?? '127.0.0.1');
   return { url, emulator, close };
 }
