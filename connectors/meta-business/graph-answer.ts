@@ -48,7 +48,8 @@ export function notRefused(body: unknown, ctx: GraphErrorContext): unknown {
 
 /**
  * A failed GET op worth re-sending in the batch's next round: HTTP 5xx, or an answer the one
- * error table reads as `unavailable` (1, 2, 341, a code it does not know flagged `is_transient`).
+ * error table reads as `unavailable` (1, 2, a code it does not know flagged `is_transient`). Not 341:
+ * an app-level limit like 4 (graph-errors.ts), which a call at once would only extend.
  */
 export function isTransient(result: { status: number; body: unknown }, businessId: string): boolean {
   if (result.status >= 500) return true;

@@ -112,7 +112,7 @@ describe('graph error table: decisions', () => {
     assert.equal(err.kind, 'rate-limited');
     assert.equal(err.retryAfterMs, 3_600_000);
   });
-  const kinds: Array<[number, string]> = [[102, 'unauthenticated'], [3, 'permission-denied'], [270, 'permission-denied'], [294, 'permission-denied'], [299, 'permission-denied'], [2, 'unavailable'], [341, 'unavailable'], [3919, 'unavailable'], [4, 'rate-limited'], [32, 'rate-limited'], [80000, 'rate-limited'], [80014, 'rate-limited']];
+  const kinds: Array<[number, string]> = [[102, 'unauthenticated'], [3, 'permission-denied'], [270, 'permission-denied'], [294, 'permission-denied'], [299, 'permission-denied'], [2, 'unavailable'], [341, 'rate-limited'], [3919, 'unavailable'], [4, 'rate-limited'], [32, 'rate-limited'], [80000, 'rate-limited'], [80014, 'rate-limited']];
   for (const [code, kind] of kinds) test(`${code} → ${kind}`, () => assert.equal(toConnectorError({ status: 400, body: envelope(code) }, ctx).kind, kind));
   test('an error message that quotes the token is redacted', () => {
     const err = toConnectorError({ status: 400, body: envelope(190, undefined, 'Bad token EAABsecret123') }, ctx, (s) => s.split('EAABsecret123').join('[redacted]'));

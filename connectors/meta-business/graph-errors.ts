@@ -20,6 +20,12 @@ import { PROOF_REFUSED, proofRefusedText } from './app-secret.ts';
  *   the header names (bucScope); without one, to the ad account the call was on, else the business.
  * - The client refuses calls into a blocked scope without calling (graph-client.ts), since
  *   "continued calls extend the block" (https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
+ * - 341 "Application limit reached" → rate-limited like code 4 ("Application request limit
+ *   reached"): 10 min, scope app. The error reference's action is "retry", and real clients retry
+ *   it with 4 and 17 ([OBS]); but it is an application-level limit like 4, and "continued calls
+ *   extend the block" (https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
+ *   Read as unavailable, a batch re-sent the read at once and the task retried within seconds,
+ *   calling into the limit; as rate-limited the app's calls pause (the agent waits on `app`).
  * - 17 on POST business_users or on cancelling an invite is the invite limit → rate-limited 24 h,
  *   scope `invite:<businessId>`.
  * - 100/33 (object does not exist or cannot be loaded) → not-found; so is a 100 without subcode
@@ -124,7 +130,7 @@ interface Rule {
 const inRange = (code: number, lo: number, hi: number): boolean => code >= lo && code <= hi;
 /** A BUC throttle (80000–80014) whose headers give no `estimated_time_to_regain_access`. */
 const BUC_WAIT_MS = 5 * MINUTE;
-/** Code 4, the app-level limit, and a plain HTTP 403 read as it. */
+/** Code 4 and 341, the app-level limits, and a plain HTTP 403 read as code 4. */
 const APP_LIMIT_WAIT = (): { ms: number; scope: string } => ({ ms: 10 * MINUTE, scope: 'app' });
 
 /** First match wins; order matters where a subcode refines a code. */
@@ -134,7 +140,7 @@ export const GRAPH_ERROR_TABLE: Rule[] = [
   { when: (c, s) => c === 10 && s === 2859030, kind: 'rate-limited', wait: (x) => ({ ms: 5 * MINUTE, scope: `business:${x.businessId}` }) },
   { when: (c, _s, x) => c === 17 && x.isInvite === true, kind: 'rate-limited', wait: (x) => ({ ms: 24 * HOUR, scope: `invite:${x.businessId}` }) },
   { when: (c) => c === 368, kind: 'rate-limited', wait: (x) => ({ ms: HOUR, scope: `business:${x.businessId}` }) },
-  { when: (c) => c === 4, kind: 'rate-limited', wait: APP_LIMIT_WAIT },
+  { when: (c) => c === 4 || c === 341, kind: 'rate-limited', wait: APP_LIMIT_WAIT },
   { when: (c) => c === 17 || c === 32 || c === 613, kind: 'rate-limited', wait: () => ({ ms: 5 * MINUTE, scope: 'app' }) },
   { when: (c) => inRange(c, 80000, 80014), kind: 'rate-limited', wait: (x) => ({ ms: BUC_WAIT_MS, scope: `business:${x.businessId}` }) },
   { when: (c) => c === 10 || c === 3 || c === 270 || c === 294 || c === 415 || c === 457 || inRange(c, 200, 299), kind: 'permission-denied' },
@@ -142,7 +148,7 @@ export const GRAPH_ERROR_TABLE: Rule[] = [
   // newer version, so the hub pauses with the reason (as for a permission) instead of each task
   // failing for good one after another as a bad argument.
   { when: (c) => c === 2635, kind: 'permission-denied' },
-  { when: (c) => c === 1 || c === 2 || c === 341 || c === 3919, kind: 'unavailable' },
+  { when: (c) => c === 1 || c === 2 || c === 3919, kind: 'unavailable' },
   { when: (c, s) => c === 100 && s === 33, kind: 'not-found' },
   { when: (c, s, _x, m) => c === 100 && !s && MISSING_OBJECT.test(m ?? ''), kind: 'not-found' },
   { when: (c) => c === 3914, kind: 'conflict' },

@@ -86,16 +86,16 @@ describe('a write inside a batch answered', () => {
 });
 
 describe('a read op failing transiently inside a batch', () => {
-  test('is sent again in the next round when the error table reads it as unavailable (is_transient, 341), not when it is a refusal', async () => {
+  test('is sent again in the next round when the error table reads it as unavailable (is_transient, 2), not when it is a refusal or the app-level limit 341', async () => {
     let round = 0;
     const { graph, sent } = client(() => {
       round++;
       const transient = (code: number, extra = {}) => ({ code: 400, body: JSON.stringify({ error: { message: `(#${code}) x`, type: 'OAuthException', code, fbtrace_id: 't', ...extra } }) });
       const page = { code: 200, body: '{"data":[]}' };
-      return new Response(JSON.stringify(round === 1 ? [transient(9007, { is_transient: true }), transient(341), transient(100)] : [page, page]), { status: 200, headers: json });
+      return new Response(JSON.stringify(round === 1 ? [transient(9007, { is_transient: true }), transient(2), transient(100), transient(341)] : [page, page]), { status: 200, headers: json });
     });
-    const results = await graph.batch(['act_1', 'act_2', 'act_3'].map((a) => ({ method: 'GET' as const, relativeUrl: `${a}/assigned_users?business=100` })), ctx);
-    assert.deepEqual(results.map((r) => r.status), [200, 200, 400]);
+    const results = await graph.batch(['act_1', 'act_2', 'act_3', 'act_4'].map((a) => ({ method: 'GET' as const, relativeUrl: `${a}/assigned_users?business=100` })), ctx);
+    assert.deepEqual(results.map((r) => r.status), [200, 200, 400, 400]);
     assert.equal(sent.length, 2);
     assert.deepEqual((JSON.parse(sent[1]!.slice('batch '.length)) as Array<{ relative_url: string }>).map((o) => o.relative_url.split('/')[0]), ['act_1', 'act_2']);
   });

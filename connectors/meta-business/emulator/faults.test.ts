@@ -7,7 +7,7 @@ import type { ThrottleCode } from './faults.ts';
 const BIZ = SANDBOX.businessId;
 
 describe('fault injection (Graph error codes and rate limits)', () => {
-  const throttles: Array<[ThrottleCode, number | undefined]> = [[4, undefined], [17, undefined], [32, undefined], [613, undefined], [80004, 2446079]];
+  const throttles: Array<[ThrottleCode, number | undefined]> = [[4, undefined], [17, undefined], [32, undefined], [341, undefined], [613, undefined], [80004, 2446079]];
   for (const [code, subcode] of throttles) {
     test(`throttle ${code} with estimated_time_to_regain_access`, async () => {
       const g = await startTestGraph({ faults: { throttle: { code, regainMinutes: 12, match: 'assigned_users' } } });

@@ -6,7 +6,7 @@
 import { seededRandom } from '../../sdk/seeded-random.ts';
 import { GraphError, transientError } from './graph-error.ts';
 
-export type ThrottleCode = 4 | 17 | 32 | 613 | 80004;
+export type ThrottleCode = 4 | 17 | 32 | 341 | 613 | 80004;
 
 export interface ThrottleFault {
   code: ThrottleCode;
@@ -80,6 +80,8 @@ const THROTTLE_MESSAGES: Record<ThrottleCode, string> = {
   4: '(#4) Application request limit reached',
   17: '(#17) User request limit reached',
   32: '(#32) Page request limit reached',
+  // The error reference's meaning for 341; Meta quotes no message for it (README [INF]).
+  341: '(#341) Application limit reached',
   613: '(#613) Calls to this api have exceeded the rate limit.',
   80004:
     '(#80004) There have been too many calls to this ad-account. Wait a bit and try again. For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting#ads-management.',
