@@ -6,7 +6,6 @@ import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { BATCH_LIMIT, type GraphClient } from '../graph-client.ts';
 import { readAssignments } from './assignments.ts';
 import { readAssetPartners, readPixelPartners, type PixelPartners } from './pixel-partners.ts';
-import { ASSET_EDGES } from './assets.ts';
 import { listOf } from '../mappers/required.ts';
 import { PageTrail } from '../graph-cursor.ts';
 import type { PartnerUsersOptions } from '../../sdk/capabilities.ts';
@@ -116,19 +115,43 @@ async function settleUnshown(partners: AppPartner[], unshown: Map<string, Set<As
   }
 }
 
-/** Our `client_*` assets of `type` (shared with us), by the business that owns them, with the tasks we were given. */
-async function clientShares(ctx: MetaContext, type: AssetType): Promise<PixelPartners> {
-  const edge = ASSET_EDGES[type].client;
+/**
+ * Each client edge and the field that names the business owning its assets: `business` {id,name}
+ * on an ad account, Page or catalog, `owner_business` on a pixel (AdsPixel has no `business`:
+ * the fields of each node type, emulator/graph-fields.json, from Meta's API spec).
+ */
+const CLIENT_EDGES: Array<[AssetType, string, string]> = [
+  ['ad_account', 'client_ad_accounts', 'business'],
+  ['page', 'client_pages', 'business'],
+  ['catalog', 'client_product_catalogs', 'business'],
+  ['pixel', 'client_pixels', 'owner_business'],
+];
+
+/** The client edge of `type` and its owner field (CLIENT_EDGES). */
+function clientEdge(type: AssetType): { edge: string; ownerField: string } {
+  const found = CLIENT_EDGES.find(([t]) => t === type);
+  if (!found) throw new ConnectorError('internal', what(`no client edge for asset type ${type}`));
+  return { edge: found[1], ownerField: found[2] };
+}
+
+/**
+ * Our `client_*` assets of `type` (shared with us), by the business that owns them (the edge's
+ * owner field, CLIENT_EDGES), with the tasks we were given. The `clients` rows carry no pixel
+ * list, so only the ad account, Page and catalog kinds reach here from the partner listing; a
+ * pixel is asked with `owner_business` all the same, never a `business` its node does not have.
+ */
+export async function clientShares(ctx: MetaContext, type: AssetType): Promise<PixelPartners> {
+  const { edge, ownerField } = clientEdge(type);
   const why = what(`list ${edge} of business ${ctx.businessId} (a client's row without its ${type} permissions)`);
   const out: PixelPartners = new Map();
   const trail = new PageTrail();
   let cursor: string | undefined;
   do {
-    const page = await ctx.graph.page<RawAsset & Record<string, unknown>>(`${ctx.businessId}/${edge}`, { fields: 'id,permitted_tasks,business', limit: PAGE_LIMIT.list }, cursor, {
+    const page = await ctx.graph.page<RawAsset & Record<string, unknown>>(`${ctx.businessId}/${edge}`, { fields: `id,permitted_tasks,${ownerField}`, limit: PAGE_LIMIT.list }, cursor, {
       what: why, businessId: ctx.businessId,
     });
     for (const raw of page.data) {
-      const owner = ownerOf(raw, 'business', `${edge} of business ${ctx.businessId}`);
+      const owner = ownerOf(raw, ownerField, `${edge} of business ${ctx.businessId}`);
       const { id } = toAsset(type, raw, 'client');
       const tasks = listOf(raw, 'permitted_tasks', `${edge} of business ${ctx.businessId}:`).map((t) => t.toUpperCase());
       let shares = out.get(owner);
@@ -139,13 +162,6 @@ async function clientShares(ctx: MetaContext, type: AssetType): Promise<PixelPar
   } while (cursor);
   return out;
 }
-
-const CLIENT_EDGES: Array<[AssetType, string, string]> = [
-  ['ad_account', 'client_ad_accounts', 'business'],
-  ['page', 'client_pages', 'business'],
-  ['catalog', 'client_product_catalogs', 'business'],
-  ['pixel', 'client_pixels', 'owner_business'],
-];
 
 /**
  * The business that owns a partner's client asset, as the row names it (`business` {id,name} on an
