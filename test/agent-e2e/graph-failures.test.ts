@@ -80,7 +80,7 @@ describe('415/2859009 two-factor authentication required on an invite (java-busi
     await inviteTask(h, 'tfa@example.com', 'u-tfa');
     await until('hub paused', () => paused(h));
     const state = (await h.store.get('hubStates', '', HUB))!;
-    assert.match(state.pausedReason ?? '', /tfa@example\.com.*two-factor authentication.*\[415\/2859009\]/);
+    assert.match(state.pausedReason ?? '', /tfa@example\.com.*two-factor authentication.*\[415\/2859009\]/i);
     assert.equal(invited(h, 'tfa@example.com'), false);
   });
 });

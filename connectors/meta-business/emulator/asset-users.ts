@@ -54,7 +54,7 @@ function assignee(ctx: GraphContext, asset: Asset): { userId: string; businessId
   const userId = ctx.param('user');
   if (!userId) throw requiredParameter('user');
   const person = ctx.world.person(userId);
-  if (!person || !ctx.world.hasAccess(asset, person.businessId)) throw userNotBusinessScoped(userId);
+  if (!person || !ctx.world.hasAccess(asset, person.businessId)) throw userNotBusinessScoped();
   if (person.businessId !== ctx.caller.businessId) throw permissionsError();
   return { userId, businessId: person.businessId };
 }

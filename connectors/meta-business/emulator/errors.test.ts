@@ -206,4 +206,33 @@ describe('error envelope and codes (Graph error handling)', () => {
       await g.close();
     }
   });
+
+  test('error_user_title / error_user_msg only with the words Meta shows: none made up where the notes quote none', async () => {
+    const fixture = sandboxFixture();
+    fixture.businesses[0].two_factor_type = 'admin_required';
+    const g = await startTestGraph({ fixture });
+    try {
+      const userFields = (r: { body: { error: Record<string, unknown> } }) => ({ title: r.body.error.error_user_title, msg: r.body.error.error_user_msg });
+      // Only the owner business can share (B2B guide): Meta gives code 200 and no words.
+      const reshare = await g.post('/act_111/agencies', { business: BIZ, permitted_tasks: '["ANALYZE"]' }, SANDBOX.partner.token);
+      assert.equal(reshare.body.error.code, 200);
+      assert.equal(reshare.body.error.message, '(#200) Permissions error');
+      assert.deepEqual(userFields(reshare), { title: undefined, msg: undefined });
+      // 1752100: "User is not business-scoped" ([OBS]), no user message quoted.
+      const global = await g.post('/act_111/assigned_users', { user: '999999999', tasks: '["ANALYZE"]' });
+      assert.equal(global.body.error.error_subcode, 1752100);
+      assert.deepEqual(userFields(global), { title: 'User is not business-scoped', msg: undefined });
+      // 1752129: the error reference's title and sentence.
+      const combo = await g.post('/act_111/assigned_users', { user: SANDBOX.employees[0], tasks: '["MANAGE"]' });
+      assert.equal(combo.body.error.error_subcode, 1752129);
+      assert.deepEqual(userFields(combo), { title: 'This Task Combination Is Not Supported', msg: 'To assign valid capabilities, pass one of the combinations from the mapping.' });
+      // 415/2859009: the recorded title only.
+      g.emulator.control.setGuards({ enforceTwoFactor: true });
+      const twoFactor = await g.post(`/${SANDBOX.employees[0]}`, { role: 'ADMIN' });
+      assert.equal(twoFactor.body.error.error_subcode, 2859009);
+      assert.deepEqual(userFields(twoFactor), { title: 'Two-factor authentication required', msg: undefined });
+    } finally {
+      await g.close();
+    }
+  });
 });

@@ -133,17 +133,16 @@ export function lastAdmin(): GraphError {
   });
 }
 
-export function taskCombinationNotSupported(tasks: string[]): GraphError {
+export function taskCombinationNotSupported(): GraphError {
   return invalidParameter(`Invalid parameter`, 1752129, {
     userTitle: 'This Task Combination Is Not Supported',
-    userMessage: `The task combination [${tasks.join(', ')}] is not supported. To assign valid capabilities, pass one of the supported combinations.`,
+    userMessage: 'To assign valid capabilities, pass one of the combinations from the mapping.',
   });
 }
 
-export function userNotBusinessScoped(userId: string): GraphError {
+export function userNotBusinessScoped(): GraphError {
   return invalidParameter(`Invalid parameter`, 1752100, {
     userTitle: 'User is not business-scoped',
-    userMessage: `User ${userId} is not a business-scoped user or system user of a business with access to this asset.`,
   });
 }
 

@@ -63,9 +63,10 @@ export function checkPeopleChange(ctx: GraphContext, businessId: string): void {
     throw new GraphError({
       code: 415,
       subcode: 2859009,
-      message: 'Two factor authentication required. User have to enter a code from SMS or TOTP code generator to pass 2fac. This could happen when accessing a 2fac-protected asset like a page that is owned by a 2fac-protected business manager.',
+      // The title is the one Meta's recorded error shows (java-business-sdk#438); no message or
+      // error_user_msg is quoted, so none is made up (README [INF], Error wording).
+      message: '(#415) Two-factor authentication required',
       userTitle: 'Two-factor authentication required',
-      userMessage: 'This business requires two-factor authentication for this action.',
     });
   }
   const days = guards.newAdminRestrictionDays;

@@ -3,7 +3,7 @@
  * `GET|DELETE /{business}/clients` (who gave me access), and `GET|POST|DELETE /{asset}/agencies`
  * (share or unshare one asset). Only the asset's OWNER business can share it (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business, connectors/meta-business/README.md [INF] → 200).
  */
-import { GraphError, invalidParameter, requiredParameter, unknownPath, unsupportedRequest } from './graph-error.ts';
+import { invalidParameter, permissionsError, requiredParameter, unknownPath, unsupportedRequest } from './graph-error.ts';
 import { requireAssetAccess, requireOwnBusiness, requireScope } from './access.ts';
 import { checkBusinessToBusiness } from './guards.ts';
 import { assetAgencyNode, partnerNode, type PartnerView } from './partner-nodes.ts';
@@ -70,7 +70,8 @@ function requireOwner(ctx: GraphContext, asset: Asset): void {
   checkBusinessToBusiness(ctx);
   requireAssetAccess(ctx, asset);
   if (asset.ownerBusinessId !== ctx.caller.businessId) {
-    throw new GraphError({ code: 200, message: '(#200) Permissions error', userMessage: `Only the business that owns ${asset.id} can share it with partners.` });
+    // Meta gives the rule and code 200, no words for it: a bare "Permissions error" (README [INF], Error wording).
+    throw permissionsError();
   }
 }
 

@@ -93,6 +93,6 @@ export function checkTaskBundle(type: AssetType, tasks: string[]): string[] {
   const rule = RULES[type];
   const core = unique.filter((t) => !rule.extras.includes(t));
   const matches = rule.cores.some((c) => c.length === core.length && c.every((t) => core.includes(t)));
-  if (!matches) throw taskCombinationNotSupported(unique);
+  if (!matches) throw taskCombinationNotSupported();
   return unique;
 }
