@@ -14,7 +14,7 @@ export const PARTNER_TOKEN = 'contract-partner-token';
 const REVOKED = 'revoked-token-123';
 
 /** Throttle codes of Graph (https://developers.facebook.com/docs/graph-api/overview/rate-limiting); the emulator announces a 3-minute wait for each. */
-const THROTTLE_CODES = { 'code 4': 4, 'code 17': 17, 'code 613': 613, 'code 80004': 80004 } as const;
+const THROTTLE_CODES = { 'code 4': 4, 'code 17': 17, 'code 341': 341, 'code 613': 613, 'code 80004': 80004 } as const;
 
 export function contractBusiness(): MetaFixture {
   const scopes = ['business_management', 'ads_management', 'pages_manage_metadata', 'catalog_management'];
@@ -76,9 +76,9 @@ export async function startContractBusiness(options: Omit<MetaEmulatorOptions, '
 
 export const contractFixture: ContractFixture = {
   // faultConfig's throttle announces estimated_time_to_regain_access: 3 (minutes) on the ad account;
-  // only a BUC throttle (80004) waits it. Code 4 is the app-level limit (10 min), 17 and 613 wait
+  // only a BUC throttle (80004) waits it. Codes 4 and 341 are the app-level limits (10 min), 17 and 613 wait
   // 5 min (graph-errors.ts): the header's time is the ad account's quota, not theirs.
-  throttles: { 'code 4': { waitMs: 10 * 60_000 }, 'code 17': { waitMs: 5 * 60_000 }, 'code 613': { waitMs: 5 * 60_000 }, 'code 80004': { waitMs: 3 * 60_000 } },
+  throttles: { 'code 4': { waitMs: 10 * 60_000 }, 'code 341': { waitMs: 10 * 60_000 }, 'code 17': { waitMs: 5 * 60_000 }, 'code 613': { waitMs: 5 * 60_000 }, 'code 80004': { waitMs: 3 * 60_000 } },
   async start() {
     const { emulator, server, make } = await startContractBusiness();
     return {
