@@ -30,7 +30,10 @@ test("a deleted user's report item does not remove the seat of the person create
   const planned = await h.agent.api.plan(HUB);
   assert.ok(!planned.some((op) => op.memberId === seat && op.kind === 'remove-member'), `the plan no longer removes the seat: ${JSON.stringify(planned)}`);
 
-  await h.agent.api.applyReport(report.id, 'all', owner);
+  // The item was taken out when the seat became the returning person's, which emptied the
+  // report: it is withdrawn, and an owner's apply of it is refused (security 194).
+  await assert.rejects(h.agent.api.applyReport(report.id, 'all', owner), (e: Error & { kind?: string }) => e.kind === 'conflict' && /withdrawn/.test(e.message));
+  assert.equal((await h.agent.api.reports(HUB)).find((r) => r.id === report.id)?.status, 'withdrawn');
   await h.agent.idle();
   await new Promise((r) => setTimeout(r, 300));
   await h.agent.idle();
