@@ -222,7 +222,7 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
           if (p.report) {
             const { report, added } = await addToReport(tx, p.hub.id, p.ops, now);
             // Over the threshold: said in each seat's trail, as apply-removals says it of the removals it holds.
-            if (p.over) for (const row of added) auditOffboard(tx, p.hub.id, report.operations[row]!, `${report.operations[row]!.summary}: ${p.over}: waiting for an owner to apply deprovisioning report ${report.id}`);
+            if (p.over && report) for (const row of added) auditOffboard(tx, p.hub.id, report.operations[row]!, `${report.operations[row]!.summary}: ${p.over}: waiting for an owner to apply deprovisioning report ${report.id}`);
             continue;
           }
           for (const op of p.ops) {

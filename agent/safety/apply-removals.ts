@@ -63,6 +63,8 @@ export const applyRemovalsHandler: TaskHandler = {
         status: 'completed', result: { phase, reported: ops.length },
         commit: async (tx) => {
           const { report, added } = await addToReport(tx, hub.id, ops, now);
+          // Every operation of this phase is a seat removal (classify.ts): on the report now, or an item there already.
+          if (!report) return;
           for (const row of added) {
             const op = report.operations[row]!;
             appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'report', subject: { email: op.email, directoryUserId: op.directoryUserId, memberId: row },

@@ -32,8 +32,17 @@ export async function openReportOf(tx: Pick<ReadView, 'lookup'>, hubId: string):
   return (await openReportsOf(tx, hubId))[0];
 }
 
-/** Adds removals to the hub's open report (an item already there is not added twice). Returns the rows added. */
-export async function addToReport(tx: Transaction, hubId: string, ops: readonly Operation[], now: Date): Promise<{ report: ReportRecord; added: string[] }> {
+/**
+ * Adds removals to the hub's open report (an item already there is not added twice). Returns the
+ * rows added, and the report they are on: the open one, or a new one written for them. Nothing
+ * added, no report is written: a new report with no item was shown open (dashboard, admin API)
+ * with nothing for an owner to apply, and stayed so until the next leaver's item. `report` is
+ * then the hub's open report, or undefined when it has none.
+ * Only seat removals (remove-member, cancel-invite) are items: the only operations of the
+ * `deprovision` class (classify.ts), since a deactivated or deleted person's grant holds nothing
+ * and the plan removes their seat alone (plan.ts), and the only ones an offboarding builds.
+ */
+export async function addToReport(tx: Transaction, hubId: string, ops: readonly Operation[], now: Date): Promise<{ report: ReportRecord | undefined; added: string[] }> {
   const open = await openReportOf(tx, hubId);
   const report: ReportRecord = open
     ? { ...open, items: [...open.items], operations: { ...open.operations } }
@@ -47,7 +56,8 @@ export async function addToReport(tx: Transaction, hubId: string, ops: readonly 
     report.operations[row] = op;
     added.push(row);
   }
-  if (added.length > 0 || !open) tx.put('reports', hubId, report.id, report);
+  if (added.length === 0) return { report: open ? report : undefined, added };
+  tx.put('reports', hubId, report.id, report);
   return { report, added };
 }
 
