@@ -20,12 +20,15 @@ export interface SignedInClaimant {
  * `mail` is not unique either, so one email may find two people; claiming as "whoever has the
  * email" let each claim the seats offered to the other.
  *
- * - At most one active directory user has the email (the usual case): the person is every
- *   directory user it finds, as before (an inactive one's offers are withdrawn, never claimable),
- *   except that when the IdP deactivated all of them but one (a leaver and their rehire, RFC 7643
- *   §4.1.1 `active`), the person is that one (agent/matching/claimant.ts `claimantAmong`, the rule
- *   matching's `SOLE_ACTIVE` and standing follow). Taken for both, My access listed the leaver's
- *   seat, whose removal is in flight (match-members.ts `REMOVAL_IN_FLIGHT`), as the rehire's.
+ * - Exactly one directory user of the email may be signing in (`maySignIn`, the usual case): the
+ *   person is that one. Not a namesake the IdP deactivated (a leaver and their rehire, RFC 7643
+ *   §4.1.1 `active`: taken for both, My access listed the leaver's seat, whose removal is in
+ *   flight, match-members.ts `REMOVAL_IN_FLIGHT`, as the rehire's), nor one it suspended (it
+ *   cannot sign in, and keeps its groups: taken for the person, a manager sharing a suspended
+ *   owner's email removed the owner's seat as her own). With none that may sign in, the one the IdP
+ *   has not deactivated when only one (agent/matching/claimant.ts `claimantAmong`, the rule
+ *   matching's `SOLE_ACTIVE` and standing follow), else every directory user it finds (an inactive
+ *   one's offers are withdrawn, never claimable).
  * - Several active ones: the person is the one whose `externalId` is one of the sign-in's IdP ids,
  *   the link the leaver sessions already rely on (scim-server/web/leaver-sessions.ts: Okta's SCIM
  *   `externalId` is the Okta user id, its ID token's `sub`). Entra's `externalId` is what the app's
@@ -61,7 +64,12 @@ export function ownUsersAmong(found: ReadonlyArray<Readonly<DirectoryUserRecord>
   // here) gained the active namesake's hub role and offers; among several active, their lowest role.
   if (active.length > 0 && !active.some(named) && found.some(named)) return { users: found.filter((u) => !isActiveUser(u)) };
   const signing = found.filter((u) => maySignIn(u));
-  if (signing.length <= 1) {
+  // Exactly one may be signing in: the person is that one. A namesake the IdP suspended cannot
+  // sign in and keeps its groups (an owner's rank counts while suspended): taken for the person
+  // too (claimantAmong sets aside only deactivated users), a manager sharing a suspended owner's
+  // email removed the owner's seat as her own (scoped-agent.ts `aboveViewer`, docs/security.md 198).
+  if (signing.length === 1) return { users: [signing[0]!] };
+  if (signing.length === 0) {
     const claimant = claimantAmong(found, isDeactivatedUser);
     return { users: claimant ? [claimant] : [...found] };
   }
