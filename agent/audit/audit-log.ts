@@ -61,11 +61,14 @@ export function appendAudit(tx: Transaction, entry: AuditInput): AuditEntry {
 export function auditRecord(entry: AuditInput): { partition: string; id: string; full: AuditEntry } {
   const full: AuditEntry = { ...entry, seq: nextSeq(), at: entry.at ?? new Date().toISOString() };
   if (full.detail) full.detail = redact(full.detail) as Record<string, unknown>;
-  const reason = full.trigger.reason;
-  if (reason) {
-    full.trigger = { ...full.trigger, reason: redactText(reason) };
-    if (!full.why.includes(`"${reason}"`)) full.why = `${full.why} (reason: "${reason}")`;
+  // The trigger's free text (a hook's event id, a workflow's callback, a label a caller chose) is
+  // shown as the entry's "who" by every reader: redacted as `why` is, so a credential quoted there
+  // is not kept either.
+  const { actor, detail, reason } = full.trigger;
+  if (typeof actor === 'string' || typeof detail === 'string' || reason) {
+    full.trigger = { ...full.trigger, ...(typeof actor === 'string' ? { actor: redactText(actor) } : {}), ...(typeof detail === 'string' ? { detail: redactText(detail) } : {}), ...(reason ? { reason: redactText(reason) } : {}) };
   }
+  if (reason && !full.why.includes(`"${reason}"`)) full.why = `${full.why} (reason: "${reason}")`;
   full.why = redactText(full.why);
   return { partition: full.hubId ?? '', id: `${full.seq}.${PROCESS_MARK}`, full };
 }
