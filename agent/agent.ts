@@ -133,7 +133,7 @@ export function createAgent(o: AgentOptions): Agent {
         if (o.credentialKey && o.config.secretRefs.length > 0) {
           const rotations = await auditCredentialRotations(o.store, o.config, o.credentialKey());
           for (const e of rotations.entries) o.log.info(`credential changed since the last start: audited as credential-rotated (${e.subject?.label ?? ''})`);
-          if (rotations.rekeyed) o.log.warn('credential fingerprints were made with another secrets.keyFile key: recorded anew, a rotation since the last start is not audited');
+          if (rotations.rekeyed) o.log.warn('credential fingerprints were made with another secrets.keyFile key: audited as secrets-key-changed and recorded anew; a credential rotated since the last start cannot be told');
         }
       }
       await runner.start();
