@@ -5,6 +5,7 @@ import type { AgentApi } from './api.ts';
 import { recordConfigChange, type ConfigRevision } from './audit/config-change.ts';
 import { mirrorAuditToFile } from './audit/audit-log.ts';
 import { auditCredentialRotations } from './audit/credential-rotation.ts';
+import { withdrawHeldOfUnconfiguredHubs } from './safety/unconfigured-hubs.ts';
 import type { Keyring } from './secrets/keyring.ts';
 import { defineDirectoryIndexes } from './desired-state/directory-records.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
@@ -133,8 +134,11 @@ export function createAgent(o: AgentOptions): Agent {
         if (o.credentialKey && o.config.secretRefs.length > 0) {
           const rotations = await auditCredentialRotations(o.store, o.config, o.credentialKey());
           for (const e of rotations.entries) o.log.info(`credential changed since the last start: audited as credential-rotated (${e.subject?.label ?? ''})`);
-          if (rotations.rekeyed) o.log.warn('credential fingerprints were made with another secrets.keyFile key: recorded anew, a rotation since the last start is not audited');
+          if (rotations.rekeyed) o.log.warn('credential fingerprints were made with another secrets.keyFile key: audited as secrets-key-changed and recorded anew; a credential rotated since the last start cannot be told');
         }
+        // Approvals and reports of a hub this config no longer names could never be decided: withdrawn, audited (safety/unconfigured-hubs.ts).
+        const held = await withdrawHeldOfUnconfiguredHubs(o.store, new Set(hubMap.keys()), { type: 'config', actor: `config file ${o.config.path}`, detail: `sha256 ${o.config.sha256}` }, new Date(now()));
+        if (held.approvals + held.reportItems > 0) o.log.warn(`hubs no longer in the config: withdrew ${held.approvals} pending approval(s) and ${held.reportItems} report item(s) held there (audited; nothing changed in any app)`);
       }
       await runner.start();
       dispatcher.start();

@@ -245,6 +245,25 @@ test('audit.file after a crash: entries committed but never written are written 
   assert.equal((await readFile(sharedFile, 'utf8')).split('\n').filter(Boolean).length, 1);
 });
 
+test('audit.file after a crash that cut only the last line\'s newline: that entry is ended, not written a second time', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-audit-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'audit.log');
+  const store = new MemoryStore();
+  const seqs = await commit(store, 4);
+  const entries = (await queryAudit(store, { limit: 10 })).items.reverse();
+  const { auditFileLine } = await import('./audit-log.ts');
+  // The write of the third line stopped one byte short (a partial write, then the process died).
+  await writeFile(file, auditFileLine(entries[0]!) + auditFileLine(entries[1]!) + auditFileLine(entries[2]!).slice(0, -1));
+  const { log } = captureLog();
+  const stop = mirrorAuditToFile(store, file, { log });
+  const later = await commit(store, 1);
+  await stop();
+  const text = await readFile(file, 'utf8');
+  assert.ok(text.endsWith('\n'));
+  assert.deepEqual(text.split('\n').filter(Boolean).map((l) => JSON.parse(l).audit.seq as number), [...seqs, ...later], 'every entry once, in seq order, every line readable');
+});
+
 test('two processes handing out the very same seq on a shared store keep both entries (the key\'s process mark)', async (t) => {
   // Each process starts its milliseconds at a random microsecond, so equal seqs are rare, not
   // impossible: the test above almost never hands out one seq twice. Here replica B's counter is

@@ -61,11 +61,14 @@ export function appendAudit(tx: Transaction, entry: AuditInput): AuditEntry {
 export function auditRecord(entry: AuditInput): { partition: string; id: string; full: AuditEntry } {
   const full: AuditEntry = { ...entry, seq: nextSeq(), at: entry.at ?? new Date().toISOString() };
   if (full.detail) full.detail = redact(full.detail) as Record<string, unknown>;
-  const reason = full.trigger.reason;
-  if (reason) {
-    full.trigger = { ...full.trigger, reason: redactText(reason) };
-    if (!full.why.includes(`"${reason}"`)) full.why = `${full.why} (reason: "${reason}")`;
+  // The trigger's free text (a hook's event id, a workflow's callback, a label a caller chose) is
+  // shown as the entry's "who" by every reader: redacted as `why` is, so a credential quoted there
+  // is not kept either.
+  const { actor, detail, reason } = full.trigger;
+  if (typeof actor === 'string' || typeof detail === 'string' || reason) {
+    full.trigger = { ...full.trigger, ...(typeof actor === 'string' ? { actor: redactText(actor) } : {}), ...(typeof detail === 'string' ? { detail: redactText(detail) } : {}), ...(reason ? { reason: redactText(reason) } : {}) };
   }
+  if (reason && !full.why.includes(`"${reason}"`)) full.why = `${full.why} (reason: "${reason}")`;
   full.why = redactText(full.why);
   return { partition: full.hubId ?? '', id: `${full.seq}.${PROCESS_MARK}`, full };
 }
@@ -145,14 +148,26 @@ export function auditFileTail(file: string): { lastSeq?: number; torn: boolean }
     const text = buf.toString('utf8');
     const torn = !text.endsWith('\n');
     const lines = text.split('\n');
-    lines.pop(); // '' after the last newline, or the torn line
-    for (let i = lines.length - 1; i >= 0; i--) {
+    // '' after the last newline, or the torn line. A torn line that parses is a whole entry whose
+    // newline alone was not written (a write stopped one byte short): it counts as written, and
+    // only its newline is added, or the catch-up wrote that entry a second time. (A prefix of a
+    // JSON object line never parses: the object closes at its last byte, RFC 8259 §4.)
+    const last = lines.pop()!;
+    const seqOf = (line: string): number | undefined => {
       try {
-        const seq = (JSON.parse(lines[i]!) as { audit?: { seq?: unknown } }).audit?.seq;
-        if (typeof seq === 'number') return { lastSeq: seq, torn };
+        const seq = (JSON.parse(line) as { audit?: { seq?: unknown } } | null)?.audit?.seq;
+        return typeof seq === 'number' ? seq : undefined;
       } catch {
-        // a line cut by the 256 KB window, or not ours: look further back
+        return undefined; // a line cut by the 256 KB window or a crash, or not ours
       }
+    };
+    if (torn) {
+      const seq = seqOf(last);
+      if (seq !== undefined) return { lastSeq: seq, torn };
+    }
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const seq = seqOf(lines[i]!);
+      if (seq !== undefined) return { lastSeq: seq, torn };
     }
     return { torn };
   } finally {

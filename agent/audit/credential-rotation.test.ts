@@ -103,8 +103,32 @@ describe('credential-rotated: which slots, and what is no rotation', () => {
     // Another reference with another value is a config edit (config-changed), not a rotation behind one reference.
     assert.deepEqual((await auditCredentialRotations(store, configOf({ ...after, SCIM_SPARE: 'scim-token-other-0123456789' }, '[env:SCIM_TOKEN]'), KEY)).entries, []);
     const rekeyed = await auditCredentialRotations(store, configOf({ ...after, APP_TOKEN: 'app-token-rotation-after-0123456789' }), Keyring.fromKey(Buffer.alloc(32, 9)).derive(CREDENTIAL_FINGERPRINT_PURPOSE));
-    assert.deepEqual(rekeyed, { entries: [], rekeyed: true }, 'fingerprints of another key are not compared');
+    assert.deepEqual([rekeyed.entries, rekeyed.rekeyed], [[], true], 'fingerprints of another key are not compared');
     assert.equal((await rotated(store)).length, 2);
+  });
+
+  test('the secrets.keyFile key changed (rotated, replaced, another mounted): one secrets-key-changed entry saying a rotation since the last start cannot be told; none again with the same key', async (t) => {
+    const { store, dispose } = await MEMORY_STORE.open();
+    t.after(dispose);
+    await auditCredentialRotations(store, configOf(), KEY, new Date('2026-01-01T00:00:00Z'));
+    const OTHER = Keyring.fromKey(Buffer.alloc(32, 9)).derive(CREDENTIAL_FINGERPRINT_PURPOSE);
+    const NEW = 'app-token-rotation-after-0123456789';
+    const rekeyed = await auditCredentialRotations(store, configOf({ APP_TOKEN: NEW }), OTHER);
+    assert.equal(rekeyed.rekeyed, true);
+    const changed = (await queryAudit(store, { action: 'secrets-key-changed' })).items;
+    assert.equal(changed.length, 1, 'the key change is audited, not only logged');
+    const entry = changed[0]!;
+    assert.deepEqual(rekeyed.keyChanged, entry);
+    assert.deepEqual(entry.trigger, { type: 'config', actor: `config file ${PATH}`, detail: `sha256 ${configOf({ APP_TOKEN: NEW }).sha256}` });
+    assert.equal(entry.subject?.label, 'secrets.keyFile');
+    assert.equal(entry.outcome, 'ok');
+    assert.match(entry.why, /recorded with on 2026-01-01T00:00:00\.000Z/);
+    assert.match(entry.why, /a credential rotated since the last start cannot be told/);
+    assert.equal(entry.detail?.rotationsCompared, false);
+    assertNoSecret(JSON.stringify(entry), [ENV.APP_TOKEN, NEW, ENV.SCIM_TOKEN, ENV.ADMIN_TOKEN, ENV.HOOK_SECRET], 'the entry');
+    const again = await auditCredentialRotations(store, configOf({ APP_TOKEN: NEW }), OTHER);
+    assert.deepEqual([again.entries, again.rekeyed, again.keyChanged], [[], false, undefined]);
+    assert.equal((await queryAudit(store, { action: 'secrets-key-changed' })).total, 1, 'a restart with the same key adds none');
   });
 
   test('the service wiring: a restart after a rotation audits it once, mirrors it to audit.file, and logs the slot, never the secret', async (t) => {

@@ -102,11 +102,16 @@ function slotsOf(config: Pick<LoadedConfig, 'file' | 'secret'>, fingerprintOf: (
 /** What a fingerprint is shown as: its first 6 hex digits, as credential labels are (scim-server/credentials.ts). */
 const shown = (fingerprint: string) => `fingerprint:${fingerprint.slice(0, 6)}`;
 
+/** Who: the config file this start loaded (and its hash), as `config-changed` names it. */
+const triggerOf = (config: Pick<LoadedConfig, 'path' | 'sha256'>): AuditEntry['trigger'] => ({ type: 'config', actor: `config file ${config.path}`, detail: `sha256 ${config.sha256}` });
+
 export interface CredentialRotations {
   /** One per slot whose secret changed behind the same secret reference. */
   entries: AuditEntry[];
   /** The recorded fingerprints were made with another key (the key file changed): recorded anew, none compared. */
   rekeyed: boolean;
+  /** With `rekeyed`: its `secrets-key-changed` entry. */
+  keyChanged?: AuditEntry;
 }
 
 /**
@@ -132,7 +137,16 @@ export async function auditCredentialRotations(
     const fresh = (): Record<string, SlotRecord> => Object.fromEntries(slots.map((s) => [s.key, { fingerprint: s.fingerprint, recordedAt: at }]));
     if (!recorded || recorded.keyCheck !== keyCheck) {
       tx.put(...KEY, { keyCheck, recordedAt: at, slots: fresh() });
-      return { entries: [], rekeyed: recorded !== undefined };
+      if (!recorded) return { entries: [], rekeyed: false };
+      // The key every credential label and fingerprint is derived from changed (rotated, replaced,
+      // or another key file mounted): audited, not only logged, since it also hides from this check
+      // any credential rotated since the last start.
+      const keyChanged = appendAudit(tx, {
+        trigger: triggerOf(config), action: 'secrets-key-changed', subject: { label: 'secrets.keyFile' }, outcome: 'ok',
+        why: `the secrets.keyFile key differs from the one the credential fingerprints were recorded with on ${recorded.recordedAt} (the key file was rotated or replaced, or another one is mounted): fingerprints recorded anew, so a credential rotated since the last start cannot be told; credential labels in the audit log differ from here on`,
+        detail: { keyFile: config.file.secrets.keyFile, previousRecordedAt: recorded.recordedAt, slots: slots.length, rotationsCompared: false, configFile: config.path },
+      });
+      return { entries: [], rekeyed: true, keyChanged };
     }
     const entries: AuditEntry[] = [];
     const next: Record<string, SlotRecord> = {};
@@ -146,7 +160,7 @@ export async function auditCredentialRotations(
       if (!before) continue;
       entries.push(appendAudit(tx, {
         ...(slot.hubId !== undefined ? { hubId: slot.hubId } : {}),
-        trigger: { type: 'config', actor: `config file ${config.path}`, detail: `sha256 ${config.sha256}` },
+        trigger: triggerOf(config),
         action: 'credential-rotated',
         subject: { label: `${slot.scope}: ${slot.field}` },
         why: `the secret behind ${slot.ref} changed since the last start (same secret reference, another value)`,

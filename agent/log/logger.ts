@@ -8,11 +8,12 @@ import { secretForms } from '../../connectors/sdk/redact.ts';
  * password. Level follows the cause (upstream 4xx warn, 5xx error). Set HUBWARDEN_LOG_LEVEL
  * (`silent` in tests).
  */
-const SECRET_KEY = /(tokens?|passwords?|secrets?|appsecret_proof|authorization|cookies?|private_?key|api[-_]?key|csrf|xsrf|assertion|verifier|session[-_]?id|(?:^|[-_.])sid|authorization_?code|auth_?code)$/i;
+const SECRET_KEY = /(tokens?|passwords?|secrets?|app_?secret_?proof|authorization|cookies?|private_?key|api[-_]?key|csrf|xsrf|assertion|verifier|session[-_]?id|(?:^|[-_.])sid|authorization_?code|auth_?code)$/i;
 // What the new names are: a CSRF synchronizer token (`_csrf`, OWASP CSRF cheat sheet), a signed JWT
 // standing for a client secret (`client_assertion`, RFC 7523 §2.2) or a grant (`assertion`, §2.1),
 // a PKCE `code_verifier` (RFC 7636 §4.1), and a session cookie's value (`sessionId`, `connect.sid`).
 // `state` and `nonce` stay: they bind a sign-in to its browser and grant nothing on their own.
+// `app_?secret_?proof`: Meta's appsecret_proof, also as the connector names it in code (`appSecretProof`).
 
 /** A session's own key: its string value is the cookie; an object (a session record) has it as `id`. */
 const SESSION_KEY = /session$/i;

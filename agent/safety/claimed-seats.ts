@@ -87,7 +87,7 @@ async function claimsOf(tx: Transaction, hubId: string, held: ReadonlyArray<Read
  * Takes the items `why` names out of the open report (kept as `withdrawn`), each audited `skipped`.
  * A report left with no item is `withdrawn` (`withdrawnBecause`), audited `report-withdrawn`.
  */
-function withdrawFromReport(tx: Transaction, report: Readonly<ReportRecord>, why: (op: Readonly<Operation>) => string | undefined, origin: KeptOrigin): number {
+export function withdrawFromReport(tx: Transaction, report: Readonly<ReportRecord>, why: (op: Readonly<Operation>) => string | undefined, origin: KeptOrigin): number {
   const at = origin.now.toISOString();
   const out = report.items.flatMap((i) => { const op = i.appliedAt ? undefined : report.operations[i.memberId]; const because = op && why(op); return op && because ? [{ item: i, op, because }] : []; });
   if (out.length === 0) return 0;
