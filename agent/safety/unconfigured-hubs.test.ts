@@ -12,14 +12,14 @@ import { addToReport } from './reports.ts';
 
 const ENV = { SCIM_TOKEN: 'scim-token-unconfigured-0123456789', APP_TOKEN: 'app-token-unconfigured-0123456789' };
 const PATH = '/etc/hubwarden/hubwarden.yaml';
-const config = parseConfig(`hubs:
-  - id: main
+const hubYaml = (id: string, businessId: string, scimToken: string) => `  - id: ${id}
     connector: meta-business
-    meta: { businessId: "1234567890", accessToken: env:APP_TOKEN }
-    scim: { tokens: [env:SCIM_TOKEN] }
+    meta: { businessId: "${businessId}", accessToken: env:APP_TOKEN }
+    scim: { tokens: [env:${scimToken}] }
     checkForUpdates: { onConnect: false }
     teams: []
-`, PATH, ENV);
+`;
+const config = parseConfig(`hubs:\n${hubYaml('main', '1234567890', 'SCIM_TOKEN')}`, PATH, ENV);
 
 const removal = (i: number, reason: Operation['reason'] = 'unassigned'): Operation => ({ kind: 'remove-member', key: `remove:m-${i}`, memberId: `m-${i}`, role: 'EMPLOYEE',
   email: `p${i}@example.com`, directoryUserId: `u-${i}`, effect: 'removal', reason, summary: `remove p${i}@example.com` });
@@ -87,20 +87,8 @@ test('after the start, what a replica of the older config held on a hub taken ou
   const store = new MemoryStore();
   defineHeldIndexes(store);
   const log = { debug() {}, info() {}, warn() {}, error() {} };
-  const added = parseConfig(`hubs:
-  - id: main
-    connector: meta-business
-    meta: { businessId: "1234567890", accessToken: env:APP_TOKEN }
-    scim: { tokens: [env:SCIM_TOKEN] }
-    checkForUpdates: { onConnect: false }
-    teams: []
-  - id: added
-    connector: meta-business
-    meta: { businessId: "1234567891", accessToken: env:APP_TOKEN }
-    scim: { tokens: [env:SCIM_TOKEN_ADDED] }
-    checkForUpdates: { onConnect: false }
-    teams: []
-`, PATH, { ...ENV, SCIM_TOKEN_ADDED: 'scim-token-added-hub-0123456789' });
+  const added = parseConfig(`hubs:\n${hubYaml('main', '1234567890', 'SCIM_TOKEN')}${hubYaml('added', '1234567891', 'SCIM_TOKEN_ADDED')}`, PATH,
+    { ...ENV, SCIM_TOKEN_ADDED: 'scim-token-added-hub-0123456789' });
   const agentOf = (c: typeof config) => createAgent({ config: c, store, connectorFor: () => undefined, log, auditFile: false, auditConfig: true, unconfiguredEveryMs: 40 });
   // A replica of the config without `added` started first; one of the newer config, with it, after.
   const older = agentOf(config);
