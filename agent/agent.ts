@@ -56,6 +56,8 @@ export interface AgentOptions {
   pruneEveryMs?: number;
   /** How often tasks finished more than a minute ago move to the archive (ms; default 15 s). */
   archiveEveryMs?: number;
+  /** With `auditConfig`: how often held changes of hubs the config no longer names are withdrawn again (ms; default 10 min; safety/unconfigured-hubs.ts). */
+  unconfiguredEveryMs?: number;
 }
 
 export interface Agent {
@@ -105,6 +107,7 @@ export function createAgent(o: AgentOptions): Agent {
   // On a store shared by replicas each sweep's slot is done by one replica (agent/schedules/run-once.ts).
   let pruneTimer: SlotTimer | undefined;
   let archiveTimer: SlotTimer | undefined;
+  let unconfiguredTimer: SlotTimer | undefined;
   let pruning: Promise<void> = Promise.resolve();
   const serially = (work: () => Promise<void>) => (pruning = pruning.then(work));
   const now = () => (o.clock ?? Date.now)();
@@ -136,9 +139,16 @@ export function createAgent(o: AgentOptions): Agent {
           for (const e of rotations.entries) o.log.info(`credential changed since the last start: audited as credential-rotated (${e.subject?.label ?? ''})`);
           if (rotations.rekeyed) o.log.warn('credential fingerprints were made with another secrets.keyFile key: audited as secrets-key-changed and recorded anew; a credential rotated since the last start cannot be told');
         }
-        // Approvals and reports of a hub this config no longer names could never be decided: withdrawn, audited (safety/unconfigured-hubs.ts).
-        const held = await withdrawHeldOfUnconfiguredHubs(o.store, new Set(hubMap.keys()), { type: 'config', actor: `config file ${o.config.path}`, detail: `sha256 ${o.config.sha256}` }, new Date(now()));
-        if (held.approvals + held.reportItems > 0) o.log.warn(`hubs no longer in the config: withdrew ${held.approvals} pending approval(s) and ${held.reportItems} report item(s) held there (audited; nothing changed in any app)`);
+        // Approvals and reports of a hub this config no longer names could never be decided: withdrawn, audited,
+        // at start and again every few minutes, for what replicas of the older config held there meanwhile (safety/unconfigured-hubs.ts).
+        const config = o.config;
+        const withdrawUnconfigured = async () => {
+          const held = await withdrawHeldOfUnconfiguredHubs(o.store, new Set(hubMap.keys()), { type: 'config', actor: `config file ${config.path}`, detail: `sha256 ${config.sha256}` }, new Date(now()));
+          if (held.approvals + held.reportItems > 0) o.log.warn(`hubs no longer in the config: withdrew ${held.approvals} pending approval(s) and ${held.reportItems} report item(s) held there (audited; nothing changed in any app)`);
+        };
+        await withdrawUnconfigured();
+        unconfiguredTimer = startSlotTimer({ store: o.store, name: 'unconfigured-hubs', everyMs: o.unconfiguredEveryMs ?? 600_000, run: withdrawUnconfigured,
+          onError: (err) => o.log.error(`withdrawing what is held on hubs no longer in the config: ${(err as Error).message}`), clock: now });
       }
       await runner.start();
       dispatcher.start();
@@ -152,6 +162,7 @@ export function createAgent(o: AgentOptions): Agent {
     async stop(graceMs) {
       pruneTimer?.stop();
       archiveTimer?.stop();
+      unconfiguredTimer?.stop();
       await pruning;
       await dispatcher.stop();
       await runner.stop(graceMs);

@@ -12,14 +12,14 @@ import { addToReport } from './reports.ts';
 
 const ENV = { SCIM_TOKEN: 'scim-token-unconfigured-0123456789', APP_TOKEN: 'app-token-unconfigured-0123456789' };
 const PATH = '/etc/hubwarden/hubwarden.yaml';
-const config = parseConfig(`hubs:
-  - id: main
+const hubYaml = (id: string, businessId: string, scimToken: string) => `  - id: ${id}
     connector: meta-business
-    meta: { businessId: "1234567890", accessToken: env:APP_TOKEN }
-    scim: { tokens: [env:SCIM_TOKEN] }
+    meta: { businessId: "${businessId}", accessToken: env:APP_TOKEN }
+    scim: { tokens: [env:${scimToken}] }
     checkForUpdates: { onConnect: false }
     teams: []
-`, PATH, ENV);
+`;
+const config = parseConfig(`hubs:\n${hubYaml('main', '1234567890', 'SCIM_TOKEN')}`, PATH, ENV);
 
 const removal = (i: number, reason: Operation['reason'] = 'unassigned'): Operation => ({ kind: 'remove-member', key: `remove:m-${i}`, memberId: `m-${i}`, role: 'EMPLOYEE',
   email: `p${i}@example.com`, directoryUserId: `u-${i}`, effect: 'removal', reason, summary: `remove p${i}@example.com` });
@@ -73,4 +73,44 @@ test('a start whose config no longer names a hub withdraws its pending approval 
 
   await start();
   assert.equal((await queryAudit(store, { hubId: 'old', limit: 50 })).total, entries.length, 'a second start writes nothing more');
+});
+
+/**
+ * A rolling restart that takes hub `old` out: the first new replica's start withdraws what was
+ * held there, but a replica of the older config still governs `old` until it stops, and its pass
+ * (or an offboarding) holds a removal there again. Before, only a start withdrew: that approval
+ * stayed pending for good. Now the new replicas withdraw it again within minutes; and a replica of
+ * the older config never withdraws what is held on a hub the newer config (the one recorded last)
+ * added.
+ */
+test('after the start, what a replica of the older config held on a hub taken out is withdrawn too; a hub the newest recorded config names is left alone', async () => {
+  const store = new MemoryStore();
+  defineHeldIndexes(store);
+  const log = { debug() {}, info() {}, warn() {}, error() {} };
+  const added = parseConfig(`hubs:\n${hubYaml('main', '1234567890', 'SCIM_TOKEN')}${hubYaml('added', '1234567891', 'SCIM_TOKEN_ADDED')}`, PATH,
+    { ...ENV, SCIM_TOKEN_ADDED: 'scim-token-added-hub-0123456789' });
+  const agentOf = (c: typeof config) => createAgent({ config: c, store, connectorFor: () => undefined, log, auditFile: false, auditConfig: true, unconfiguredEveryMs: 40 });
+  // A replica of the config without `added` started first; one of the newer config, with it, after.
+  const older = agentOf(config);
+  await older.start();
+  const newer = agentOf(added);
+  await newer.start();
+  const hold = (hubId: string) => store.transact(async (tx) => {
+    const now = new Date();
+    const task = await enqueueTask(tx, { hubId, kind: 'apply-removals', payload: { phase: 'settle' }, idempotencyKey: 'removals:settle', trigger: { type: 'schedule' }, summary: 'settle pass', now });
+    tx.put('tasks', hubId, task.id, { ...task, status: 'needs-approval' });
+    return (await requestApproval(tx, { hubId, explanation: 'would remove 2 of 3', planned: [removal(1), removal(2)], taskId: task.id, now, phase: 'settle' })).approval.id;
+  });
+  try {
+    // Held after both starts: on `gone` by a replica whose config still names it, on `added` by a newer one.
+    const gone = await hold('gone');
+    const kept = await hold('added');
+    await new Promise((r) => setTimeout(r, 400));
+    const status = async (hubId: string, id: string) => (await store.get('approvals', hubId, id))?.status;
+    assert.equal(await status('gone', gone), 'withdrawn', 'held on a hub no config names any more: withdrawn after the start too');
+    assert.equal(await status('added', kept), 'pending', 'the newest recorded config names the hub: the older replica leaves it to the owner');
+  } finally {
+    await newer.stop(0);
+    await older.stop(0);
+  }
 });

@@ -1,4 +1,5 @@
 import { appendAudit } from '../audit/audit-log.ts';
+import type {} from '../audit/config-change.ts';
 import type { AuditEntry } from '../api.ts';
 import type { Store } from '../store/store.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
@@ -18,6 +19,13 @@ import { withdrawApproval } from './withdraw-approval.ts';
  * Nothing is removed or changed in any app: the hub is no longer governed. One transaction per
  * hub, reading what it withdraws: of replicas starting together one withdraws, the others find
  * nothing pending.
+ *
+ * Run at start and again every few minutes (agent.ts), since during a rolling restart that takes
+ * the hub out the replicas of the older config still govern it: a pass or an offboarding there
+ * held a removal again after the start withdrew the last one, and that approval stayed pending for
+ * good once they stopped. A hub the config last recorded in the store names (audit/config-change.ts:
+ * the newest start's) is left alone, read in the same transaction: so a replica of the older
+ * config, whose own config lacks a hub the newer one added, never withdraws what is held there.
  */
 export async function withdrawHeldOfUnconfiguredHubs(store: Store, configured: ReadonlySet<string>, trigger: AuditEntry['trigger'], now: Date): Promise<{ approvals: number; reportItems: number }> {
   const [approvalHubs, reportHubs] = await Promise.all([store.partitions('approvals'), store.partitions('reports')]);
@@ -26,6 +34,8 @@ export async function withdrawHeldOfUnconfiguredHubs(store: Store, configured: R
   let reportItems = 0;
   for (const hubId of gone) {
     const done = await store.transact(async (tx) => {
+      // Named by the newest config a replica started with: governed there, not withdrawn here.
+      if ((await tx.get('configState', '', 'governance'))?.view.hubs[hubId] !== undefined) return { approvals: 0, items: 0 };
       const because = `hub ${hubId} is no longer in the config: hubwarden no longer governs it`;
       const at = now.toISOString();
       const pending = await pendingApprovalsOf(tx, hubId);
