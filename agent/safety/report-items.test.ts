@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AppAssignmentRecord, AppMemberRecord } from '../app-state/records.ts';
 import { computeGrant } from '../grants/effective-grant.ts';
-import { TEST_RULES, testHub, testUser } from '../grants/grant-fixtures.ts';
+import { TEST_RULES, testHub, testSeat, testUser } from '../grants/grant-fixtures.ts';
 import type { Operation } from '../plan/operation.ts';
 import { plan, type PlanActual } from '../plan/plan.ts';
 import { removeMemberOperation } from '../plan/removal.ts';
@@ -45,6 +45,8 @@ describe('addToReport: no empty report', () => {
 
   test('an item already on the open report: that report is returned, unchanged', async () => {
     const s = store();
+    // Her seat is in the snapshot (a removal of a seat no longer there is not reported: report-reapplied.test.ts).
+    await s.transact(async (tx) => tx.put('appMembers', hub.id, 'm-nina', testSeat('m-nina', 'nina@example.com', 'EMPLOYEE', NOW)));
     const first = await s.transact((tx) => addToReport(tx, hub.id, [nina], new Date(NOW)));
     assert.deepEqual(first.added, ['m-nina']);
     const again = await s.transact((tx) => addToReport(tx, hub.id, [nina], new Date(NOW)));

@@ -4,6 +4,8 @@ import type { DeprovisioningReport } from '../api.ts';
 import type { Operation } from '../plan/operation.ts';
 import { memberRowOf } from '../plan/operation.ts';
 import type { ReadView, Transaction } from '../store/store.ts';
+import { operationTaskKey } from '../tasks/operations/enqueue-operation.ts';
+import { isFinished } from '../tasks/task-record.ts';
 import { openReportsOf } from './held-indexes.ts';
 
 /**
@@ -33,7 +35,40 @@ export async function openReportOf(tx: Pick<ReadView, 'lookup'>, hubId: string):
 }
 
 /**
- * Adds removals to the hub's open report (an item already there is not added twice). Returns the
+ * The keys of the seat removals among `ops` that are not for an owner to decide (again), read
+ * through `tx`. A removal an owner applied is queued, and until it has run the seat is still in
+ * the snapshot: every re-plan of the hub in between (a later pass, after a reconcile or a check
+ * for updates) plans it again. Before, that put a second item for the row on the open report (or,
+ * the first one applied in full, on a new report): the owner was asked again for a removal they
+ * had approved, and applying it audited a second `apply-report` for the one task its key
+ * (enqueue-operation.ts `operationTaskKey`) already held. So: not while an unfinished task holds
+ * the operation's key (an applied item's, an approval's, an offboarding's; a settle-lane one hands
+ * a removal that became deprovisioning to this lane when it runs, operation-handler.ts), nor once
+ * the snapshot no longer lists the seat or invite (its removal completed after this plan read it:
+ * recordInSnapshot deletes the row in the completing transaction). Read in the transaction, so a
+ * removal queued or completed meanwhile is seen (on PostgreSQL the later commit runs again); read
+ * at once for the batch (a mass deactivation is hundreds of rows).
+ */
+async function queuedOrGone(tx: Pick<ReadView, 'getMany'>, hubId: string, ops: readonly Operation[]): Promise<Set<string>> {
+  const members = ops.flatMap((op) => (op.kind === 'remove-member' ? [op] : []));
+  const invites = ops.flatMap((op) => (op.kind === 'cancel-invite' ? [op] : []));
+  const all = [...members, ...invites];
+  if (all.length === 0) return new Set();
+  const [refs, seats, pending] = await Promise.all([
+    tx.getMany('taskKeys', hubId, all.map(operationTaskKey)),
+    tx.getMany('appMembers', hubId, members.map((op) => op.memberId)),
+    tx.getMany('appInvites', hubId, invites.map((op) => op.inviteId)),
+  ]);
+  const ids = refs.flatMap((r) => (r ? [r.taskId] : []));
+  const tasks = ids.length > 0 ? await tx.getMany('tasks', hubId, ids) : [];
+  const queued = new Set(tasks.flatMap((t) => (t && !isFinished(t) ? [t.idempotencyKey] : [])));
+  const listed = [...seats, ...pending];
+  return new Set(all.filter((op, n) => queued.has(operationTaskKey(op)) || !listed[n]).map((op) => op.key));
+}
+
+/**
+ * Adds removals to the hub's open report (an item already there is not added twice, nor one
+ * `queuedOrGone` names: queued already, or gone). Returns the
  * rows added, and the report they are on: the open one, or a new one written for them. Nothing
  * added, no report is written: a new report with no item was shown open (dashboard, admin API)
  * with nothing for an owner to apply, and stayed so until the next leaver's item. `report` is
@@ -48,10 +83,12 @@ export async function addToReport(tx: Transaction, hubId: string, ops: readonly 
     ? { ...open, items: [...open.items], operations: { ...open.operations } }
     : { id: randomUUID(), hubId, createdAt: now.toISOString(), status: 'open', items: [], operations: {} };
   const added: string[] = [];
+  const skip = await queuedOrGone(tx, hubId, ops);
   for (const op of ops) {
     const row = memberRowOf(op);
     if (!row || (op.kind !== 'remove-member' && op.kind !== 'cancel-invite')) continue;
     if (report.items.some((i) => i.memberId === row && !i.appliedAt)) continue;
+    if (skip.has(op.key)) continue;
     report.items.push({ memberId: row, email: op.email, directoryUserId: op.directoryUserId, action: op.kind, reason: op.summary });
     report.operations[row] = op;
     added.push(row);

@@ -39,6 +39,7 @@ test('a start whose config no longer names a hub withdraws its pending approval 
     const task = await enqueueTask(tx, { hubId: 'old', kind: 'apply-removals', payload: { phase: 'settle' }, idempotencyKey: 'removals:settle', trigger, summary: 'settle pass', now });
     tx.put('tasks', 'old', task.id, { ...task, status: 'needs-approval' });
     const { approval } = await requestApproval(tx, { hubId: 'old', explanation: 'would remove 2 of 3', planned: [removal(1), removal(2)], taskId: task.id, now, phase: 'settle' });
+    tx.put('appMembers', 'old', 'm-3', { hubId: 'old', id: 'm-3', email: 'p3@example.com', role: 'EMPLOYEE', firstSeenAt: now.toISOString(), lastSeenAt: now.toISOString() });
     await addToReport(tx, 'old', [removal(3, 'deactivated')], now);
     // An offboarding halted on the same hub by its own brake (dispatch/offboard-brake.ts).
     const offboarding = await enqueueTask(tx, { hubId: '', kind: 'offboard', payload: { email: 'p4@example.com' }, idempotencyKey: 'offboard:p4@example.com', trigger, summary: 'offboard p4@example.com from every hub', now });
