@@ -2,6 +2,7 @@ import { crc32 } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { childLogger } from '../log/logger.ts';
 import { hex } from './journal.ts';
+import { ArchiveIds } from './archive-ids.ts';
 import { codeOf, syncFolder, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
 
 const log = childLogger('store');
@@ -70,12 +71,16 @@ export class Archive {
    * take a whole segment, records and all.
    */
   private unsyncedFolders = new Set<string>();
+  /** The ids of the records queued in `pending` (`idOf`), and per segment the hashes of those written (archive-ids.ts; built at the first `findById`). */
+  private pendingIds: string[] = [];
+  private ids: ArchiveIds | undefined;
 
   constructor(
     private files: StoreFiles,
     private folder: string,
     readonly name: string,
     private segmentBytes = 8 << 20,
+    private idOf?: (record: unknown) => string | undefined, // a record's id, where found by id (`findById`)
   ) {}
 
   private segmentPath(n: number): string {
@@ -151,6 +156,7 @@ export class Archive {
   append(seq: number, partition: string, record: unknown): void {
     const body = Buffer.from(`{"seq":${seq},"p":${JSON.stringify(partition)},"r":${JSON.stringify(record)}`, 'utf8');
     this.pending.push(body, Buffer.from(`,"crc":"${hex(crc32(body))}"}\n`, 'utf8'));
+    if (this.idOf) this.pendingIds.push(this.idOf(record) ?? '');
     this.lastSeq = Math.max(this.lastSeq, seq);
   }
 
@@ -163,14 +169,19 @@ export class Archive {
   private async write(): Promise<void> {
     if (this.pending.length === 0) return;
     const parts = this.pending;
+    const ids = this.pendingIds;
     this.pending = [];
+    this.pendingIds = [];
     const bytes = Buffer.concat(parts);
     try {
       await writeAll(this.file!, bytes, this.size);
     } catch (err) {
       this.pending = parts.concat(this.pending); // written again at the same place next time
+      this.pendingIds = ids.concat(this.pendingIds);
       throw err;
     }
+    // Indexed under the segment they were written to (a new one is started only after this).
+    for (const id of ids) this.ids?.add(this.segments[this.segments.length - 1]!, id);
     this.size += bytes.byteLength;
     this.unsynced.push(bytes);
     this.unsyncedBytes += bytes.byteLength;
@@ -271,6 +282,38 @@ export class Archive {
   }
 
   /**
+   * The newest archived record with this id (`idOf`), or undefined: only the segments whose id
+   * hashes hold the id's are read (archive-ids.ts), so an id the archive does not hold reads none,
+   * however large the archive. The first call builds the hashes, reading the archive once.
+   */
+  async findById(id: string): Promise<ArchivedRecord | undefined> {
+    const idOf = this.idOf;
+    if (!idOf) throw new Error(`store: the archive ${this.name} has no id rule`);
+    await this.flush().catch(() => {});
+    // Set before it is built: records written meanwhile are added by `write` (none is missed).
+    const ids = (this.ids ??= new ArchiveIds([...this.segments], async (n) => (await this.recordsIn(n)).map((r) => idOf(r.record))));
+    await ids.ready.catch((err) => {
+      if (this.ids === ids) this.ids = undefined; // built again at the next call
+      throw err;
+    });
+    for (const n of [...this.segments].reverse()) {
+      if (!ids.mayHold(n, id)) continue;
+      const found = (await this.recordsIn(n)).findLast((r) => idOf(r.record) === id); // the newest
+      if (found) return found;
+    }
+  }
+
+  /** The good records of one segment, oldest first (damaged lines skipped). */
+  private async recordsIn(n: number): Promise<ArchivedRecord[]> {
+    const found: ArchivedRecord[] = [];
+    for (const { line } of lines((await this.files.read(this.segmentPath(n))) ?? Buffer.alloc(0))) {
+      const parsed = parseLine(line);
+      if (parsed) found.push(parsed);
+    }
+    return found;
+  }
+
+  /**
    * Every archived record, oldest first, one segment in memory at a time (`store migrate`), with
    * where it lies and the bounds its segment files set on when it was written.
    */
@@ -318,6 +361,7 @@ export class Archive {
       const at = await this.files.modifiedMs(path);
       if (at === undefined || at >= cutoffMs) break;
       await this.files.unlink(path);
+      this.ids?.drop(this.segments[0]!);
       this.segments.shift();
       dropped++;
     }

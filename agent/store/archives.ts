@@ -25,6 +25,14 @@ export const ARCHIVED_KEY_OF: Record<string, (line: ArchivedLine) => string> = {
 };
 
 /**
+ * The id an archived record is found by (`findById`): a finished task's own. The audit log is
+ * read by paging only (its entries have no id of their own).
+ */
+export const ARCHIVED_ID_OF: Record<string, (record: unknown) => string | undefined> = {
+  finishedTasks: (r) => (r as { id?: string }).id,
+};
+
+/**
  * When an archived record came to be, by its own fields: an audit entry's `at`; a task's end
  * (completedAt, else updatedAt: what task retention measures from, tasks/prune.ts).
  */
@@ -58,7 +66,7 @@ export class Archives {
   private byName = new Map<string, Archive>();
 
   constructor(files: StoreFiles, folder: string, names: readonly string[], segmentBytes?: number) {
-    for (const name of names) this.byName.set(name, new Archive(files, folder, name, segmentBytes));
+    for (const name of names) this.byName.set(name, new Archive(files, folder, name, segmentBytes, ARCHIVED_ID_OF[name]));
   }
 
   has(collection: string): boolean {
@@ -67,6 +75,13 @@ export class Archives {
 
   newestFirst(collection: string, partition?: string): AsyncGenerator<ArchivedRecord> {
     return this.byName.get(collection)!.newestFirst(partition);
+  }
+
+  /** The newest record of an archived collection with this id, without reading the whole archive (archive.ts `findById`). */
+  async findById(collection: string, id: string): Promise<ArchivedRecord | undefined> {
+    const archive = this.byName.get(collection);
+    if (!archive) throw new Error(`store: ${collection} is not an archived collection`);
+    return archive.findById(id);
   }
 
   async dropBefore(collection: string, cutoffMs: number): Promise<number> {

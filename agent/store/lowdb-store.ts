@@ -82,10 +82,7 @@ export class LowdbStore extends MemoryStore {
   private unlock: () => Promise<void> = async () => {};
   private archives: Archives;
 
-  constructor(
-    path: string,
-    private options: LowdbStoreOptions = {},
-  ) {
+  constructor(path: string, private options: LowdbStoreOptions = {}) {
     super();
     this.path = resolve(path);
     this.paths = storePaths(this.path);
@@ -103,6 +100,11 @@ export class LowdbStore extends MemoryStore {
   override async *newestFirst<C extends CollectionName>(collection: C, partition?: string, newer?: (a: Readonly<RecordOf<C>>, b: Readonly<RecordOf<C>>) => number): AsyncGenerator<Readonly<RecordOf<C>>> {
     if (!this.archives.has(collection)) return yield* super.newestFirst(collection, partition, newer);
     for await (const r of this.archives.newestFirst(collection, partition)) yield r.record as RecordOf<C>;
+  }
+
+  /** A record kept on disk (a finished task) by id, in any partition: through the archive's id hashes (archive-ids.ts), never a read of it all. */
+  async archivedById<C extends CollectionName>(collection: C, id: string): Promise<Readonly<RecordOf<C>> | undefined> {
+    return (await this.archives.findById(collection, id))?.record as RecordOf<C> | undefined;
   }
 
   /**
@@ -354,9 +356,7 @@ export class LowdbStore extends MemoryStore {
     this.checkpoint = this.writeSnapshot(captured)
       .then(() => this.archives.sync())
       .then(() => this.files.unlink(this.previousJournalPath))
-      .then(() => {
-        this.snapshotPending = false;
-      })
+      .then(() => void (this.snapshotPending = false))
       .catch((err) => {
         // The journals still hold everything: commits go on, and the next checkpoint retries.
         this.snapshotPending = true;

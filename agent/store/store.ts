@@ -177,6 +177,13 @@ export interface Store extends ReadView {
    */
   newestFirst<C extends CollectionName>(collection: C, partition?: string, newer?: (a: Readonly<RecordOf<C>>, b: Readonly<RecordOf<C>>) => number): AsyncIterable<Readonly<RecordOf<C>>>;
   /**
+   * A store that keeps a collection on disk outside its partitions (lowdb's archive): the newest
+   * record of it with this id, in any partition, found without reading the whole collection.
+   * Absent where such a collection is an ordinary one (memory, PostgreSQL): read it by key in each
+   * partition (`getAcross`). See tasks/task-query.ts findTaskAnywhere.
+   */
+  archivedById?<C extends CollectionName>(collection: C, id: string): Promise<Readonly<RecordOf<C>> | undefined>;
+  /**
    * Called after each transaction is applied (before it is durable); for waking workers. A store
    * shared by replicas also reports other replicas' commits (`Change.remote`).
    */

@@ -1,25 +1,34 @@
 import type { TaskPage, TaskQuery } from '../api.ts';
-import type { ReadView, Store } from '../store/store.ts';
+import { getAcross, type ReadView, type Store } from '../store/store.ts';
 import './prune.ts';
 import { inAdminScope } from '../dispatch/find-person.ts';
 import { compareTaskPlaces, NewestTasks, requireTaskPlace, taskCursorOf } from './task-cursor.ts';
 import { toTaskView, type TaskRecord } from './task-record.ts';
 
-/** A task in memory (unfinished, failed, or finished within the last minute; see prune.ts). */
+/**
+ * A task in memory (unfinished, failed, or finished within the last minute; see prune.ts): read by
+ * key in each hub's partition, all in one read (getAcross), so an unknown id costs one key lookup
+ * per hub however many tasks there are.
+ */
 export async function findTask(view: ReadView, id: string): Promise<Readonly<TaskRecord> | undefined> {
-  for (const p of await view.partitions('tasks')) {
-    const t = await view.get('tasks', p, id);
-    if (t) return t;
-  }
-  return undefined;
+  return byIdAcross(view, 'tasks', id);
 }
 
-/** A task in memory or, once finished and moved there, in the archive (read page by page). */
+/**
+ * A task in memory or, once finished and moved there, in the archive: by key too, never by reading
+ * the archive through. On lowdb the archive's own id lookup (archive.ts findById); on the memory
+ * and PostgreSQL stores `finishedTasks` is keyed by hub and id like `tasks`. Any caller (a hub
+ * manager naming an id that does not exist) costs the same bounded work, whatever the archive holds.
+ */
 export async function findTaskAnywhere(store: Store, id: string): Promise<Readonly<TaskRecord> | undefined> {
   const live = await findTask(store, id);
   if (live) return live;
-  for await (const t of store.newestFirst('finishedTasks')) if (t.id === id) return t;
-  return undefined;
+  return store.archivedById ? store.archivedById('finishedTasks', id) : byIdAcross(store, 'finishedTasks', id);
+}
+
+async function byIdAcross(view: ReadView, collection: 'tasks' | 'finishedTasks', id: string): Promise<Readonly<TaskRecord> | undefined> {
+  const partitions = await view.partitions(collection);
+  return (await getAcross(view, collection, partitions.map((partition) => ({ partition, id })))).find((t) => t !== undefined);
 }
 
 /**
