@@ -1,8 +1,10 @@
 import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
 import type { MemberView } from '../../agent/api.ts';
 import type { DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
 import { accessStore, directoryGroup, directoryUser, seedDirectory } from '../../agent/access/directory-fixtures.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { collect } from '../../agent/store/store.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import type { TestServer } from '../../test/admin/test-server.ts';
 import { SessionStore } from './session-store.ts';
@@ -44,4 +46,21 @@ export function sharedEmailDashboard(name: string, owen: Partial<DirectoryUserRe
     remove: async (idpUserIds: string[], memberId: string) =>
       call(await signedIn(sessions, SHARED_EMAIL, { idpUserIds }), 'POST', `/ui/api/v1/hubs/${HUB}/members/${memberId}/remove`),
   });
+}
+
+/**
+ * Signed in as Mia (the sign-in names 00u-mia): removing Owen's seat is refused (403, nothing
+ * reaches the agent, audited `failed` naming his seat and user), and her own seat stays hers to
+ * give up. The suites with and without a suspended Owen assert the same.
+ */
+export async function managerKeepsOffOwnersSeat(t: ReturnType<typeof sharedEmailDashboard>): Promise<void> {
+  t.agent.calls.length = 0;
+  const res = await t.remove(['00u-mia'], 'm-owen');
+  assert.equal(res.status, 403);
+  assert.match(((await res.json()) as { detail: string }).detail, /a manager cannot remove the seat of an owner/);
+  assert.deepEqual(t.removals(), [], 'nothing reached the agent');
+  const audited = (await collect(t.store.list('audit', HUB))).filter((e) => e.action === 'remove-member' && e.outcome === 'failed');
+  assert.deepEqual(audited.map((e) => [e.subject?.memberId, e.subject?.directoryUserId]), [['m-owen', 'u-owen']]);
+  assert.equal((await t.remove(['00u-mia'], 'm-mia')).status, 202, 'her own seat stays hers to give up');
+  assert.deepEqual(t.removals().map((c) => c.args[1]), ['m-mia']);
 }
