@@ -18,7 +18,8 @@ import { checkTaskText } from './task-progress.ts';
 interface OffboardResult {
   hubs?: string[];
   operations?: number;
-  reported?: Array<{ hubId: string; operations: number }>;
+  /** Per hub: removals on its deprovisioning report, and those left off with why (queued already, or the seat gone). */
+  reported?: Array<{ hubId: string; operations: number; skipped?: Array<{ summary: string; why: string }> }>;
   held?: Array<{ hubId: string; summary: string; why: string }>;
 }
 
@@ -56,7 +57,13 @@ export async function offboardOutcome(client: AdminClient, task: TaskView, email
   // Each value one line (`inLine`): a summary or why quoting a member's name from the app could hold a line break.
   const lines = children.map((t) => `  ${inLine(t.status).padEnd(9)} ${inLine(t.kind)} ${inLine(t.hubId ?? '-')}: ${inLine(t.summary)}${t.lastError ? `: ${inLine(t.lastError.message)}` : ''}`);
   for (const h of result.held ?? []) lines.push(`  held      ${inLine(h.hubId)}: ${inLine(h.summary)}: ${inLine(h.why)}`);
-  for (const r of result.reported ?? []) lines.push(`  reported  ${r.operations} removal(s) added to the deprovisioning report of ${inLine(r.hubId)} (hubwarden reports --hub ${inLine(r.hubId)})`);
+  for (const r of result.reported ?? []) {
+    if (r.operations > 0) lines.push(`  reported  ${r.operations} removal(s) on the deprovisioning report of ${inLine(r.hubId)} (hubwarden reports --hub ${inLine(r.hubId)})`);
+    // Left off the report: a list of another kind is not read (resultOf checks the fields it prints).
+    for (const s of Array.isArray(r.skipped) ? r.skipped : []) {
+      if (isObject(s) && typeof s.summary === 'string' && typeof s.why === 'string') lines.push(`  skipped   ${inLine(r.hubId)}: ${inLine(s.summary)}: not added to the report: ${inLine(s.why)}`);
+    }
+  }
   const failed = children.filter((t) => FAILED.has(t.status));
   const audit = `hubwarden audit --email ${email} --action offboard`;
   if (children.length === 0 && (result.reported ?? []).length === 0) {

@@ -42,3 +42,12 @@ test('an offboarding\'s removals and held seats: one line each, whatever their s
   assert.doesNotMatch(text, RAW);
   assert.equal(text.split('\n').filter((l) => l.startsWith('  completed')).length, 0, 'no forged removal line');
 });
+
+test('an offboarding whose removal was left off the deprovisioning report: said as skipped with why, not counted as on the report', async () => {
+  const client = { get: async () => ({ total: 0, items: [] }), scrub: (text: string) => text } as unknown as AdminClient;
+  const reported = [{ hubId: 'acme', operations: 0, skipped: [{ memberId: 'm-1', summary: 'remove jane@acme.example (EMPLOYEE)', why: 'its removal is already queued (task t9)' }] }];
+  const task = { id: 't3', kind: 'offboard', status: 'completed', result: { hubs: [], operations: 0, reported } } as unknown as TaskView;
+  const lines = shown((await offboardOutcome(client, task, 'jane@acme.example')).text).split('\n');
+  assert.ok(!lines.some((l) => /removal\(s\) (added to|on) the deprovisioning report/.test(l)), lines.join('\n'));
+  assert.ok(lines.includes('  skipped   acme: remove jane@acme.example (EMPLOYEE): not added to the report: its removal is already queued (task t9)'), lines.join('\n'));
+});

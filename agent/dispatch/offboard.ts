@@ -114,6 +114,14 @@ export function offboardBraked(hub: HubConfigFile, trigger: Trigger): boolean {
   return !offboardMayReport(trigger) && hub.safety.offboards === 'threshold';
 }
 
+/** A hub's removals for the deprovisioning report, in the task's result: how many are on it, and those left off with why. */
+interface ReportedLane {
+  hubId: string;
+  operations: number;
+  reportId?: string;
+  skipped?: Array<{ memberId: string; summary: string; why: string }>;
+}
+
 /** One hub's part of an offboarding: its removals, queued, reported (`over`: past the threshold) or halted for approval. */
 interface Lane {
   hub: HubConfigFile;
@@ -166,11 +174,12 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
       // threshold in the transaction that queues them (below), so they are audited there.
       // An explicit one on a hub with `safety.offboards: threshold` likewise (offboard-brake.ts).
       const judged = (p: { hub: HubConfigFile; report: boolean }) => (offboardMayReport(task.trigger) || offboardBraked(p.hub, task.trigger)) && !p.report;
+      // A removal for the report is audited where addToReport says what became of it (stage, below):
+      // added, an item already, or left off (queued already, or the seat gone), never "added" up front.
       for (const p of planned) for (const op of p.ops) {
-        if (judged(p)) continue;
-        const why = p.report ? `${op.summary} (added to the deprovisioning report: confirmDeprovisioning)` : op.summary;
+        if (judged(p) || p.report) continue;
         // The seat (member or invite row) in the subject: a person's audit trail says which seat went.
-        ctx.audit({ hubId: p.hub.id, action: 'offboard', subject: subjectOf(op), why, outcome: 'pending' });
+        ctx.audit({ hubId: p.hub.id, action: 'offboard', subject: subjectOf(op), why: op.summary, outcome: 'pending' });
       }
       for (const p of planned) for (const h of p.held) {
         ctx.audit({ hubId: p.hub.id, action: 'offboard', subject: subjectOf(h.operation), why: `${h.operation.summary}: held (${h.why})`, outcome: 'skipped' });
@@ -188,30 +197,33 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
         });
       }
       const heldOf = planned.flatMap((p) => p.held.map((h) => ({ hubId: p.hub.id, memberId: memberRowOf(h.operation), summary: h.operation.summary, why: h.why })));
-      const outcomeOf = (lanes: readonly Lane[], stage: (tx: Transaction) => Promise<void>): TaskOutcome => {
+      const outcomeOf = (lanes: readonly Lane[]): TaskOutcome => {
         const queued = lanes.filter((p) => !p.report && !p.halt);
-        const reported = lanes.filter((p) => p.report);
         const total = queued.reduce((n, p) => n + p.ops.length, 0);
         const halted: HaltedOffboard[] = lanes.flatMap((p) => (p.halt ? [{ hubId: p.hub.id, approvalId: p.halt.approvalId, operations: p.ops.length, explanation: p.halt.explanation }] : []));
         const result = {
           hubs: queued.filter((p) => p.ops.length > 0).map((p) => p.hub.id),
           operations: total,
-          reported: reported.filter((p) => p.ops.length > 0).map((p) => ({ hubId: p.hub.id, operations: p.ops.length })),
+          // Filled in the transaction that adds them (stage): what addToReport put or found on the report, not what was planned.
+          reported: [] as ReportedLane[],
           // What a rule kept (an exemption, a system user, the last admin, an incomplete listing):
           // the seat is still there, and the workflow waiting on this task is told which and why.
           ...(heldOf.length > 0 ? { held: heldOf } : {}),
           // Past the threshold (safety.offboards: threshold): waiting for an owner, which approval on which hub.
           ...(halted.length > 0 ? { halted } : {}),
         };
+        // Runs again whole on a PostgreSQL retry: the list is set, not appended to.
+        const commit = async (tx: Transaction) => { result.reported = await stage(lanes)(tx); };
         // Halted: the task says so (needs-approval) until every approval is decided (offboard-brake.ts).
-        if (halted.length > 0) return { status: 'needs-approval', result, commit: stage };
-        return total === 0 ? { status: 'completed', result, commit: stage } : { status: 'waiting', reason: 'children', result, commit: stage };
+        if (halted.length > 0) return { status: 'needs-approval', result, commit };
+        return total === 0 ? { status: 'completed', result, commit } : { status: 'waiting', reason: 'children', result, commit };
       };
       // An explicit leaver action holds the person (offboard-hold.ts), seats or not: a leaver the
       // IdP still pushes active was invited again by the next plan.
       const holds = offboardMayReport(task.trigger) ? [] : found.flatMap((f) => (f.user ? [{ hub: f.hub, id: f.user.id }] : []));
-      const stage = (lanes: readonly Lane[]) => async (tx: Transaction) => {
+      const stage = (lanes: readonly Lane[]) => async (tx: Transaction): Promise<ReportedLane[]> => {
         const now = ctx.now();
+        const reported: ReportedLane[] = [];
         for (const h of holds) await holdOffboarded(tx, h.hub, h.id, task.trigger, now);
         for (const p of lanes) {
           if (p.ops.length === 0) continue;
@@ -220,9 +232,7 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
             continue;
           }
           if (p.report) {
-            const { report, added } = await addToReport(tx, p.hub.id, p.ops, now);
-            // Over the threshold: said in each seat's trail, as apply-removals says it of the removals it holds.
-            if (p.over && report) for (const row of added) auditOffboard(tx, p.hub.id, report.operations[row]!, `${report.operations[row]!.summary}: ${p.over}: waiting for an owner to apply deprovisioning report ${report.id}`);
+            reported.push(await reportLane(tx, p, now));
             continue;
           }
           for (const op of p.ops) {
@@ -234,10 +244,30 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
           // of leaver workflows and a mass deactivation over SCIM after it were judged apart.
           await recordAccessRemovals(tx, p.hub.id, p.ops, now, p.hub.safety.removalWindowMinutes * 60_000);
         }
+        return reported;
+      };
+      // Each seat's trail says what became of its removal: on the report (over the threshold, or
+      // confirmDeprovisioning), or not, with why. A removal already queued (an applied item's, an
+      // earlier offboarding's) or a seat already gone is no item an owner will see (reports.ts).
+      const reportLane = async (tx: Transaction, p: Lane, now: Date): Promise<ReportedLane> => {
+        const { report, added, onReport, skipped } = await addToReport(tx, p.hub.id, p.ops, now);
+        const because = p.over ?? 'confirmDeprovisioning';
+        for (const row of [...added, ...onReport]) {
+          const op = report!.operations[row]!;
+          const on = added.includes(row) ? 'added to' : 'already an item of';
+          auditOffboard(tx, p.hub.id, op, `${op.summary}: ${because}: ${on} deprovisioning report ${report!.id}, waiting for an owner to apply it`);
+        }
+        for (const s of skipped) {
+          appendAudit(tx, { hubId: p.hub.id, trigger: task.trigger, taskId: task.id, action: 'offboard', subject: subjectOf(s.op), why: `${s.op.summary}: not added to the deprovisioning report: ${s.why}`, outcome: 'skipped' });
+        }
+        return {
+          hubId: p.hub.id, operations: added.length + onReport.length, ...(report && added.length + onReport.length > 0 ? { reportId: report.id } : {}),
+          ...(skipped.length > 0 ? { skipped: skipped.map((s) => ({ memberId: s.row, summary: s.op.summary, why: s.why })) } : {}),
+        };
       };
       const auditOffboard = (tx: Transaction, hubId: string, op: Operation, why: string) =>
         appendAudit(tx, { hubId, trigger: task.trigger, taskId: task.id, action: 'offboard', subject: subjectOf(op), why, outcome: 'pending' });
-      const outcome = outcomeOf(planned, stage(planned));
+      const outcome = outcomeOf(planned);
       if (!planned.some((p) => judged(p) && p.ops.length > 0)) return outcome;
       return {
         ...outcome,
@@ -264,9 +294,8 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
               ? { ...p, report: true, over: `held: this deactivation would ${threshold.brakeText}, more than removalThresholdPercent ${p.hub.safety.removalThresholdPercent}% (${threshold.tripped.map((k) => ACCESS_REMOVAL_LABEL[k]).join(', ')})` }
               : p);
           }
-          const judgedOutcome = outcomeOf(lanes, stage(lanes));
-          if (lanes.some((l, n) => l.report !== planned[n]!.report || l.halt)) return judgedOutcome;
-          await stage(lanes)(tx);
+          // Recorded instead of `outcome` (whose commit stages nothing then): its result is the one its stage fills.
+          return outcomeOf(lanes);
         },
       };
     },

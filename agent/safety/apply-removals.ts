@@ -59,11 +59,19 @@ export const applyRemovalsHandler: TaskHandler = {
     if (ops.length === 0) return noting({ status: 'completed', result: { phase, operations: 0, held: result.held.length } }, { queued: [] });
 
     if (phase === 'deprovision' && hub.safety.confirmDeprovisioning) {
+      // Counted in the transaction that adds them: the removals on the report (added now, or items
+      // there already), and those left off with why (queued already, or the seat gone: reports.ts).
+      // Set, not appended to, so a PostgreSQL retry of the commit leaves the same result.
+      const counts: { phase: RemovalPhase; reported: number; added?: number; skipped?: Array<{ memberId: string; why: string }> } = { phase, reported: 0 };
       return noting({
-        status: 'completed', result: { phase, reported: ops.length },
+        status: 'completed', result: counts,
         commit: async (tx) => {
-          const { report, added } = await addToReport(tx, hub.id, ops, now);
-          // Every operation of this phase is a seat removal (classify.ts): on the report now, or an item there already.
+          const { report, added, onReport, skipped } = await addToReport(tx, hub.id, ops, now);
+          Object.assign(counts, { reported: added.length + onReport.length, added: added.length, skipped: skipped.map((s) => ({ memberId: s.row, why: s.why })) });
+          if (skipped.length === 0) delete counts.skipped;
+          // Every operation of this phase is a seat removal (classify.ts): on the report now, an item
+          // there already, or left off. One left off is not audited here: the pass runs again until
+          // its removal has run, and its trail already says where it went (`apply-report`, its task).
           if (!report) return;
           for (const row of added) {
             const op = report.operations[row]!;

@@ -59,8 +59,8 @@ describe('addToReport: no empty report', () => {
 });
 
 describe('a deprovisioning batch holds seat removals only', () => {
-  // addToReport takes seat removals only: the pass (apply-removals.ts) may report `ops.length`
-  // because no other operation is of the `deprovision` class. A deactivated person's grant holds
+  // addToReport takes seat removals only: every operation the pass (apply-removals.ts) hands it is
+  // one (added, an item already, or left off with why), because no other operation is of the `deprovision` class. A deactivated person's grant holds
   // nothing (effective-grant.ts), so the plan removes the seat and plans nothing else for it: their
   // asset grants and role go with the seat, and stay with it when the seat is held.
   const member = (id: string, email: string, role: string): AppMemberRecord => ({ hubId: hub.id, id, email, role, firstSeenAt: NOW, lastSeenAt: NOW });

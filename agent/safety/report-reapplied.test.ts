@@ -90,6 +90,17 @@ describe('an applied report item whose removal is still queued is not reported a
     assert.equal((await auditOf(store, 'apply-report', 'm-nina')).length, 1);
   });
 
+  test('the next pass counts only what is on the report: the queued removal is left off, with its task', async () => {
+    const store = await seeded(['nina', 'jane']);
+    await removalPass(store, hub, 'deprovision', 'pass-1', NOW);
+    const report = await openReportOf(store, hub.id);
+    await apiOf(store).applyReport(report!.id, ['m-nina'], owner);
+    const queued = (await collect(store.list('tasks', hub.id))).find((t) => t.kind === 'remove-member' && !isFinished(t))!;
+    const pass = await removalPass(store, hub, 'deprovision', 'pass-2', new Date(NOW.getTime() + 60_000));
+    // Jane's item still on the report; Nina's removal queued under its task, not on it.
+    assert.deepEqual(pass.result, { phase: 'deprovision', reported: 1, added: 0, skipped: [{ memberId: 'm-nina', why: `its removal is already queued (task ${queued.id})` }] });
+  });
+
   test('a removal that completed after the pass planned it: the pass commits no item for the seat gone', async () => {
     const store = await seeded(['nina']);
     await removalPass(store, hub, 'deprovision', 'pass-1', NOW);

@@ -35,7 +35,8 @@ export async function openReportOf(tx: Pick<ReadView, 'lookup'>, hubId: string):
 }
 
 /**
- * The keys of the seat removals among `ops` that are not for an owner to decide (again), read
+ * The keys of the seat removals among `ops` that are not for an owner to decide (again), each
+ * with why (the task its removal is queued under, or the seat gone), read
  * through `tx`. A removal an owner applied is queued, and until it has run the seat is still in
  * the snapshot: every re-plan of the hub in between (a later pass, after a reconcile or a check
  * for updates) plans it again. Before, that put a second item for the row on the open report (or,
@@ -49,11 +50,11 @@ export async function openReportOf(tx: Pick<ReadView, 'lookup'>, hubId: string):
  * removal queued or completed meanwhile is seen (on PostgreSQL the later commit runs again); read
  * at once for the batch (a mass deactivation is hundreds of rows).
  */
-async function queuedOrGone(tx: Pick<ReadView, 'getMany'>, hubId: string, ops: readonly Operation[]): Promise<Set<string>> {
+async function queuedOrGone(tx: Pick<ReadView, 'getMany'>, hubId: string, ops: readonly Operation[]): Promise<Map<string, string>> {
   const members = ops.flatMap((op) => (op.kind === 'remove-member' ? [op] : []));
   const invites = ops.flatMap((op) => (op.kind === 'cancel-invite' ? [op] : []));
   const all = [...members, ...invites];
-  if (all.length === 0) return new Set();
+  if (all.length === 0) return new Map();
   const [refs, seats, pending] = await Promise.all([
     tx.getMany('taskKeys', hubId, all.map(operationTaskKey)),
     tx.getMany('appMembers', hubId, members.map((op) => op.memberId)),
@@ -61,15 +62,33 @@ async function queuedOrGone(tx: Pick<ReadView, 'getMany'>, hubId: string, ops: r
   ]);
   const ids = refs.flatMap((r) => (r ? [r.taskId] : []));
   const tasks = ids.length > 0 ? await tx.getMany('tasks', hubId, ids) : [];
-  const queued = new Set(tasks.flatMap((t) => (t && !isFinished(t) ? [t.idempotencyKey] : [])));
+  const queued = new Map(tasks.flatMap((t) => (t && !isFinished(t) ? [[t.idempotencyKey, t.id] as const] : [])));
   const listed = [...seats, ...pending];
-  return new Set(all.filter((op, n) => queued.has(operationTaskKey(op)) || !listed[n]).map((op) => op.key));
+  const why = new Map<string, string>();
+  all.forEach((op, n) => {
+    const task = queued.get(operationTaskKey(op));
+    if (task) why.set(op.key, `its removal is already queued (task ${task})`);
+    else if (!listed[n]) why.set(op.key, `the ${op.kind === 'remove-member' ? 'seat' : 'invite'} is already gone (no longer in the app snapshot)`);
+  });
+  return why;
+}
+
+/** What `addToReport` did with each seat removal: the rows added, those on the open report already, and those left off with why. */
+export interface ReportAddition {
+  /** The report the rows are on (the open one, or a new one written for them); undefined when nothing was added and no report is open. */
+  report: ReportRecord | undefined;
+  added: string[];
+  /** Rows already an item of the open report, not yet applied: on the report, not added twice. */
+  onReport: string[];
+  /** Not put on the report, with why (its removal queued under task …, or the seat gone): no owner will see them. */
+  skipped: Array<{ row: string; op: Operation; why: string }>;
 }
 
 /**
  * Adds removals to the hub's open report (an item already there is not added twice, nor one
  * `queuedOrGone` names: queued already, or gone). Returns the
- * rows added, and the report they are on: the open one, or a new one written for them. Nothing
+ * rows added, those already items of the open report, those left off with why (`skipped`: a
+ * caller's trail and count must not claim an item for them), and the report they are on: the open one, or a new one written for them. Nothing
  * added, no report is written: a new report with no item was shown open (dashboard, admin API)
  * with nothing for an owner to apply, and stayed so until the next leaver's item. `report` is
  * then the hub's open report, or undefined when it has none.
@@ -77,25 +96,34 @@ async function queuedOrGone(tx: Pick<ReadView, 'getMany'>, hubId: string, ops: r
  * `deprovision` class (classify.ts), since a deactivated or deleted person's grant holds nothing
  * and the plan removes their seat alone (plan.ts), and the only ones an offboarding builds.
  */
-export async function addToReport(tx: Transaction, hubId: string, ops: readonly Operation[], now: Date): Promise<{ report: ReportRecord | undefined; added: string[] }> {
+export async function addToReport(tx: Transaction, hubId: string, ops: readonly Operation[], now: Date): Promise<ReportAddition> {
   const open = await openReportOf(tx, hubId);
   const report: ReportRecord = open
     ? { ...open, items: [...open.items], operations: { ...open.operations } }
     : { id: randomUUID(), hubId, createdAt: now.toISOString(), status: 'open', items: [], operations: {} };
   const added: string[] = [];
+  const onReport: string[] = [];
+  const skipped: ReportAddition['skipped'] = [];
   const skip = await queuedOrGone(tx, hubId, ops);
   for (const op of ops) {
     const row = memberRowOf(op);
     if (!row || (op.kind !== 'remove-member' && op.kind !== 'cancel-invite')) continue;
-    if (report.items.some((i) => i.memberId === row && !i.appliedAt)) continue;
-    if (skip.has(op.key)) continue;
+    if (report.items.some((i) => i.memberId === row && !i.appliedAt)) {
+      onReport.push(row);
+      continue;
+    }
+    const why = skip.get(op.key);
+    if (why) {
+      skipped.push({ row, op, why });
+      continue;
+    }
     report.items.push({ memberId: row, email: op.email, directoryUserId: op.directoryUserId, action: op.kind, reason: op.summary });
     report.operations[row] = op;
     added.push(row);
   }
-  if (added.length === 0) return { report: open ? report : undefined, added };
+  if (added.length === 0) return { report: open ? report : undefined, added, onReport, skipped };
   tx.put('reports', hubId, report.id, report);
-  return { report, added };
+  return { report, added, onReport, skipped };
 }
 
 /**
