@@ -2,6 +2,7 @@ import { subjectOf } from '../tasks/operations/audit-subject.ts';
 import { configCause } from '../tasks/operations/config-cause.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { planHub } from '../plan/plan-hub.ts';
+import { memberRowOf } from '../plan/operation.ts';
 import { auditHeld } from '../dispatch/reconcile.ts';
 import type { TaskHandler, TaskOutcome } from '../tasks/handler.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
@@ -72,13 +73,17 @@ export const applyRemovalsHandler: TaskHandler = {
           // Every operation of this phase is a seat removal (classify.ts): on the report now, an item
           // there already, or left off. One left off is not audited here: the pass runs again until
           // its removal has run, and its trail already says where it went (`apply-report`, its task).
-          if (!report) return;
-          for (const row of added) {
-            const op = report.operations[row]!;
+          for (const row of report ? added : []) {
+            const op = report!.operations[row]!;
             appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'report', subject: { email: op.email, directoryUserId: op.directoryUserId, memberId: row },
-              why: `${op.summary}: waiting for an owner to apply deprovisioning report ${report.id} (confirmDeprovisioning)`, outcome: 'pending' });
+              why: `${op.summary}: waiting for an owner to apply deprovisioning report ${report!.id} (confirmDeprovisioning)`, outcome: 'pending' });
           }
-          await withdrawUnplanned(tx, hub, phase, result, { reported: ops, reportId: report.id }, { taskId: task.id, now });
+          // Withdrawn on every pass that does not halt, whatever was added (nothing added with no
+          // report open too: the approval's removals may be gone or queued elsewhere), naming only
+          // the removals that are on the report as reported, and those left off with why.
+          const on = new Set([...added, ...onReport]);
+          const reported = ops.filter((op) => { const row = memberRowOf(op); return row !== undefined && on.has(row); });
+          await withdrawUnplanned(tx, hub, phase, result, { reported, ...(report ? { reportId: report.id } : {}), leftOff: skipped }, { taskId: task.id, now });
         },
       });
     }

@@ -50,7 +50,7 @@ export async function openReportOf(tx: Pick<ReadView, 'lookup'>, hubId: string):
  * removal queued or completed meanwhile is seen (on PostgreSQL the later commit runs again); read
  * at once for the batch (a mass deactivation is hundreds of rows).
  */
-async function queuedOrGone(tx: Pick<ReadView, 'getMany'>, hubId: string, ops: readonly Operation[]): Promise<Map<string, string>> {
+async function queuedOrGone(tx: Pick<ReadView, 'getMany'>, hubId: string, ops: readonly Operation[]): Promise<Map<string, { why: string; queuedUnder?: string }>> {
   const members = ops.flatMap((op) => (op.kind === 'remove-member' ? [op] : []));
   const invites = ops.flatMap((op) => (op.kind === 'cancel-invite' ? [op] : []));
   const all = [...members, ...invites];
@@ -64,11 +64,11 @@ async function queuedOrGone(tx: Pick<ReadView, 'getMany'>, hubId: string, ops: r
   const tasks = ids.length > 0 ? await tx.getMany('tasks', hubId, ids) : [];
   const queued = new Map(tasks.flatMap((t) => (t && !isFinished(t) ? [[t.idempotencyKey, t.id] as const] : [])));
   const listed = [...seats, ...pending];
-  const why = new Map<string, string>();
+  const why = new Map<string, { why: string; queuedUnder?: string }>();
   all.forEach((op, n) => {
     const task = queued.get(operationTaskKey(op));
-    if (task) why.set(op.key, `its removal is already queued (task ${task})`);
-    else if (!listed[n]) why.set(op.key, `the ${op.kind === 'remove-member' ? 'seat' : 'invite'} is already gone (no longer in the app snapshot)`);
+    if (task) why.set(op.key, { why: `its removal is already queued (task ${task})`, queuedUnder: task });
+    else if (!listed[n]) why.set(op.key, { why: `the ${op.kind === 'remove-member' ? 'seat' : 'invite'} is already gone (no longer in the app snapshot)` });
   });
   return why;
 }
@@ -80,8 +80,8 @@ export interface ReportAddition {
   added: string[];
   /** Rows already an item of the open report, not yet applied: on the report, not added twice. */
   onReport: string[];
-  /** Not put on the report, with why (its removal queued under task …, or the seat gone): no owner will see them. */
-  skipped: Array<{ row: string; op: Operation; why: string }>;
+  /** Not put on the report, with why (its removal queued under task `queuedUnder`, or the seat gone): no owner will see them. */
+  skipped: Array<{ row: string; op: Operation; why: string; queuedUnder?: string }>;
 }
 
 /**
@@ -112,9 +112,9 @@ export async function addToReport(tx: Transaction, hubId: string, ops: readonly 
       onReport.push(row);
       continue;
     }
-    const why = skip.get(op.key);
-    if (why) {
-      skipped.push({ row, op, why });
+    const left = skip.get(op.key);
+    if (left) {
+      skipped.push({ row, op, ...left });
       continue;
     }
     report.items.push({ memberId: row, email: op.email, directoryUserId: op.directoryUserId, action: op.kind, reason: op.summary });

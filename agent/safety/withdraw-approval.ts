@@ -12,8 +12,14 @@ import { classify } from './classify.ts';
 import { pendingApprovalsOf } from './held-indexes.ts';
 import { ensureRemovalPass, type RemovalPhase } from './schedule-removals.ts';
 
-/** What the pass did with the operations it planned, when it did not halt: queued them, or put them on a deprovisioning report. */
-export type PassHandling = { queued: readonly Operation[] } | { reported: readonly Operation[]; reportId: string };
+/**
+ * What the pass did with the operations it planned, when it did not halt: queued them, or put them
+ * on a deprovisioning report (`reported`: only those on it, added now or items already; `reportId`
+ * when a report holds any) and left the others off with why (`leftOff`, reports.ts `addToReport`:
+ * queued already under `queuedUnder`, or the seat gone).
+ */
+export type PassHandling = { queued: readonly Operation[] }
+  | { reported: readonly Operation[]; reportId?: string; leftOff?: ReadonlyArray<{ op: Operation; why: string; queuedUnder?: string }> };
 
 /**
  * Closes the hub's pending approval of `phase` once a pass of that phase re-planned the hub and did
@@ -24,7 +30,9 @@ export type PassHandling = { queued: readonly Operation[] } | { reported: readon
  * trail ended at "held for approval … pending". Now it is `withdrawn` (`withdrawnBecause`, deciding
  * it is a conflict that runs nothing), audited once `approval-withdrawn`, with its task cancelled
  * and each held person's closing entry: `skipped` when no longer planned, or, when the pass queued
- * or reported it on its own, where it went (its outcome follows there). An approval never grows
+ * or reported it on its own, where it went (its outcome follows there); one a reporting pass left
+ * off the report says why (queued already: `pending`, its outcome follows under that task; the
+ * seat gone: `skipped`), never that it is on the report. An approval never grows
  * here: a pass that halts again goes through `requestApproval` (a new approval for other
  * operations) instead.
  *
@@ -51,19 +59,27 @@ export async function withdrawUnplanned(tx: Transaction, hub: HubConfigFile, pha
   const ops = 'queued' in handled ? handled.queued : handled.reported;
   const where = 'queued' in handled ? 'queued on its own (below the removal threshold now)' : `on deprovisioning report ${handled.reportId}`;
   const still = new Set(ops.map((o) => o.key));
+  // Still planned but put on no report (its removal queued already, or the seat gone): said so,
+  // never "on deprovisioning report …" (no owner will see it there).
+  const leftOff = new Map(('queued' in handled ? [] : handled.leftOff ?? []).map((l) => [l.op.key, l] as const));
   const kept = pending.planned.filter((o) => still.has(o.key));
-  const gone = pending.planned.length - kept.length;
-  const because = kept.length === 0
+  const left = pending.planned.filter((o) => !still.has(o.key) && leftOff.has(o.key));
+  const gone = pending.planned.length - kept.length - left.length;
+  const parts = [...(kept.length > 0 ? [`${kept.length} ${where}`] : []), ...(left.length > 0 ? [`${left.length} on no report (its removal already queued, or the seat already gone)`] : [])];
+  const because = parts.length === 0
     ? 'no longer planned: the directory or config changed'
-    : `${gone} of its ${pending.planned.length} change(s) no longer planned (the directory or config changed); the other ${kept.length} ${where}`;
+    : `${gone} of its ${pending.planned.length} change(s) no longer planned (the directory or config changed); the other ${parts.join(' and ')}`;
   const trigger: Trigger = { type: 'agent', actor: 'system', detail: `apply-removals ${phase} pass re-planned hub ${hub.id}` };
   await withdrawApproval(tx, hub.id, pending, because, { trigger, taskId: origin.taskId, now: origin.now }, `withdrawn by task ${origin.taskId}`,
-    { phase, operations: pending.planned.length, noLongerPlanned: gone, handledByPass: kept.length });
+    { phase, operations: pending.planned.length, noLongerPlanned: gone, handledByPass: kept.length, ...(left.length > 0 ? { leftOff: left.length } : {}) });
   for (const op of pending.planned) {
     const went = still.has(op.key);
-    appendAudit(tx, { hubId: hub.id, trigger, taskId: origin.taskId, action: op.kind, subject: subjectOf(op), at,
-      why: went ? `${op.summary}: ${where}, approval ${pending.id} withdrawn (its outcome follows)` : `${op.summary}: not done, no longer planned: ${await keptBecause(tx, hub, op, 'the directory or config changed')} (approval ${pending.id} withdrawn)`,
-      outcome: went ? 'pending' : 'skipped', detail: { approvalId: pending.id, reason: op.reason } });
+    const off = went ? undefined : leftOff.get(op.key);
+    const why = went ? `${op.summary}: ${where}, approval ${pending.id} withdrawn (its outcome follows)`
+      : off ? `${op.summary}: not put on a deprovisioning report: ${off.why}, approval ${pending.id} withdrawn${off.queuedUnder ? ' (its outcome follows there)' : ''}`
+      : `${op.summary}: not done, no longer planned: ${await keptBecause(tx, hub, op, 'the directory or config changed')} (approval ${pending.id} withdrawn)`;
+    appendAudit(tx, { hubId: hub.id, trigger, taskId: origin.taskId, action: op.kind, subject: subjectOf(op), at, why,
+      outcome: went || off?.queuedUnder ? 'pending' : 'skipped', detail: { approvalId: pending.id, reason: op.reason } });
   }
   return pending;
 }
