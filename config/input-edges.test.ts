@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig, parseConfig } from './load.ts';
 import { secretFileExposure } from './secret-ref.ts';
 import express from 'express';
+import { configProblems } from './config-problems.ts';
 
 /**
  * Input that was taken without a word though it could not be what was meant: bytes that are not
@@ -15,15 +16,7 @@ import express from 'express';
 const FILE = '/etc/hubwarden/hubwarden.yaml';
 const hub = (extra = '') => `hubs:\n  - id: meta-main\n    connector: meta-business\n    meta: { businessId: "1234567890" }\n${extra}`;
 
-function problemsOf(text: string, env: NodeJS.ProcessEnv = {}, file = FILE): string[] {
-  try {
-    parseConfig(text, file, env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail('expected a ConfigError');
-}
+const problemsOf = (text: string, env: NodeJS.ProcessEnv = {}, file = FILE): string[] => configProblems(text, file, env);
 
 function loadProblems(path: string): string[] {
   try {

@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, parseConfig } from './load.ts';
+import { configProblems } from './config-problems.ts';
 
 /**
  * Secret values as they come out of files and environments written by hand: a token file saved
@@ -19,15 +20,7 @@ hubs:
 const ADMIN = 'admin-token-0123456789';
 const SCIM = 'scim-token-0123456789';
 
-function problemsOf(text: string, file: string, env: NodeJS.ProcessEnv, options?: Parameters<typeof parseConfig>[3]): string[] {
-  try {
-    parseConfig(text, file, env, options);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail('expected a ConfigError');
-}
+const problemsOf = (text: string, file: string, env: NodeJS.ProcessEnv, options?: Parameters<typeof configProblems>[3]): string[] => configProblems(text, file, env, options);
 
 describe('secret values a client could never present, or that carry an encoding mark', () => {
   let dir: string;
