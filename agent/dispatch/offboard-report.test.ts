@@ -3,13 +3,12 @@ import assert from 'node:assert/strict';
 import { createAgentApi } from '../agent-api.ts';
 import type { AuditInput } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';
-import { completeImport, testGroup, testHub, testSeat, testUser } from '../grants/grant-fixtures.ts';
+import { testHub } from '../grants/grant-fixtures.ts';
 import { openReportOf } from '../safety/reports.ts';
-import { removalPass, removalStore } from '../safety/test-removal-pass.ts';
+import { leaversHub, removalPass } from '../safety/test-removal-pass.ts';
 import { collect, type Store } from '../store/store.ts';
 import type { TaskContext } from '../tasks/handler.ts';
 import { enqueueTask } from '../tasks/enqueue.ts';
-import { parentsOf } from '../tasks/parent-tasks.ts';
 import { isFinished } from '../tasks/task-record.ts';
 import { applyOutcome } from '../tasks/task-transitions.ts';
 import { offboardHandler } from './offboard.ts';
@@ -27,22 +26,7 @@ const at = NOW.toISOString();
 const hub = testHub({ safety: { confirmDeprovisioning: true, settleSeconds: 0 } });
 const hook: Trigger = { type: 'okta-event-hook', idp: 'okta', detail: 'user.lifecycle.deactivate' };
 
-async function seeded(): Promise<Store> {
-  const store = removalStore();
-  store.defineIndex('tasks', 'tasks.parent', parentsOf);
-  await store.transact(async (tx) => {
-    tx.put('directoryUsers', hub.id, 'u-oscar', testUser('u-oscar', 'oscar@example.com'));
-    tx.put('directoryGroups', hub.id, 'g-admins', testGroup('g-admins', 'Meta Admins', ['u-oscar'], at));
-    tx.put('appMembers', hub.id, 'm-oscar', testSeat('m-oscar', 'oscar@example.com', 'ADMIN', at));
-    for (const who of ['nina', 'jane']) {
-      tx.put('directoryUsers', hub.id, `u-${who}`, testUser(`u-${who}`, `${who}@example.com`, false));
-      tx.put('appMembers', hub.id, `m-${who}`, testSeat(`m-${who}`, `${who}@example.com`, 'EMPLOYEE', at));
-    }
-    tx.put('directoryGroups', hub.id, 'g-ads', testGroup('g-ads', 'Meta Advertisers', ['u-nina', 'u-jane'], at));
-    tx.put('appImports', hub.id, hub.id, completeImport(at));
-  });
-  return store;
-}
+const seeded = (): Promise<Store> => leaversHub(hub, ['nina', 'jane'], at);
 
 /** Runs the offboarding as the task runner does; what it audits through `ctx.audit` is kept with the stored entries. */
 async function offboard(store: Store, email: string, when: Date) {

@@ -1,19 +1,18 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAgentApi } from '../agent-api.ts';
-import { completeImport, testGroup, testHub, testSeat, testUser } from '../grants/grant-fixtures.ts';
+import { testHub } from '../grants/grant-fixtures.ts';
 import { collect, type Store } from '../store/store.ts';
 import type { Operation } from '../plan/operation.ts';
 import type { TaskContext } from '../tasks/handler.ts';
 import { enqueueTask, updateTask } from '../tasks/enqueue.ts';
 import type { OperationPayload } from '../tasks/operations/enqueue-operation.ts';
 import { recordInSnapshot } from '../tasks/operations/snapshot-update.ts';
-import { parentsOf } from '../tasks/parent-tasks.ts';
 import { isFinished } from '../tasks/task-record.ts';
 import { applyOutcome } from '../tasks/task-transitions.ts';
 import { applyRemovalsHandler } from './apply-removals.ts';
 import { openReportOf } from './reports.ts';
-import { removalPass, removalStore } from './test-removal-pass.ts';
+import { leaversHub, removalPass } from './test-removal-pass.ts';
 
 /**
  * A seat removal an owner applied from a deprovisioning report is queued; until it has run, the
@@ -28,22 +27,7 @@ const hub = testHub({ safety: { confirmDeprovisioning: true, settleSeconds: 0 } 
 const owner = { type: 'admin' as const, actor: 'boss@example.com' };
 
 /** Nina and Jane deactivated (seats m-nina, m-jane), Oscar an active owner; `leavers` picks who is on the hub. */
-async function seeded(leavers: ReadonlyArray<'nina' | 'jane'>): Promise<Store> {
-  const store = removalStore();
-  store.defineIndex('tasks', 'tasks.parent', parentsOf);
-  await store.transact(async (tx) => {
-    tx.put('directoryUsers', hub.id, 'u-oscar', testUser('u-oscar', 'oscar@example.com'));
-    tx.put('directoryGroups', hub.id, 'g-admins', testGroup('g-admins', 'Meta Admins', ['u-oscar'], at));
-    tx.put('appMembers', hub.id, 'm-oscar', testSeat('m-oscar', 'oscar@example.com', 'ADMIN', at));
-    for (const who of leavers) {
-      tx.put('directoryUsers', hub.id, `u-${who}`, testUser(`u-${who}`, `${who}@example.com`, false));
-      tx.put('appMembers', hub.id, `m-${who}`, testSeat(`m-${who}`, `${who}@example.com`, 'EMPLOYEE', at));
-    }
-    tx.put('directoryGroups', hub.id, 'g-ads', testGroup('g-ads', 'Meta Advertisers', leavers.map((w) => `u-${w}`), at));
-    tx.put('appImports', hub.id, hub.id, completeImport(at));
-  });
-  return store;
-}
+const seeded = (leavers: ReadonlyArray<'nina' | 'jane'>): Promise<Store> => leaversHub(hub, leavers, at);
 
 const apiOf = (store: Store) => createAgentApi({ store, hubs: () => new Map([[hub.id, hub]]), connectorFor: () => undefined, clock: () => NOW.getTime() + 1_000 });
 

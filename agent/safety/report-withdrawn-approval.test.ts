@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HubConfigFile } from '../../config/schema.ts';
-import { completeImport, testGroup, testHub, testSeat, testUser } from '../grants/grant-fixtures.ts';
+import { testHub } from '../grants/grant-fixtures.ts';
 import { collect, type Store } from '../store/store.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import { openReportOf } from './reports.ts';
-import { removalPass, removalStore } from './test-removal-pass.ts';
+import { leaversHub, removalPass } from './test-removal-pass.ts';
 
 /**
  * A deprovision pass with `confirmDeprovisioning` withdraws the phase's pending approval (halted
@@ -22,18 +22,7 @@ const braking: HubConfigFile = { ...reporting, safety: { ...reporting.safety, co
 
 /** Nina and Jane deactivated (seats m-nina, m-jane), Oscar an active owner: the brake holds both removals. */
 async function heldApproval() {
-  const store = removalStore();
-  await store.transact(async (tx) => {
-    tx.put('directoryUsers', reporting.id, 'u-oscar', testUser('u-oscar', 'oscar@example.com'));
-    tx.put('directoryGroups', reporting.id, 'g-admins', testGroup('g-admins', 'Meta Admins', ['u-oscar'], at));
-    tx.put('appMembers', reporting.id, 'm-oscar', testSeat('m-oscar', 'oscar@example.com', 'ADMIN', at));
-    for (const who of ['nina', 'jane']) {
-      tx.put('directoryUsers', reporting.id, `u-${who}`, testUser(`u-${who}`, `${who}@example.com`, false));
-      tx.put('appMembers', reporting.id, `m-${who}`, testSeat(`m-${who}`, `${who}@example.com`, 'EMPLOYEE', at));
-    }
-    tx.put('directoryGroups', reporting.id, 'g-ads', testGroup('g-ads', 'Meta Advertisers', ['u-nina', 'u-jane'], at));
-    tx.put('appImports', reporting.id, reporting.id, completeImport(at));
-  });
+  const store = await leaversHub(reporting, ['nina', 'jane'], at);
   assert.equal((await removalPass(store, braking, 'deprovision', 'pass-1', NOW)).status, 'needs-approval');
   const [held] = await collect(store.list('approvals', reporting.id));
   assert.deepEqual(held!.planned.map((o) => o.key).sort(), ['remove:m-jane', 'remove:m-nina']);

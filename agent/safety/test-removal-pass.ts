@@ -10,6 +10,7 @@ import { enqueueTask } from '../tasks/enqueue.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import { applyOutcome } from '../tasks/task-transitions.ts';
 import { applyRemovalsHandler } from './apply-removals.ts';
+import { parentsOf } from '../tasks/parent-tasks.ts';
 
 /**
  * One apply-removals pass of `phase` at `now`, as the task runner makes it (enqueued under `key`,
@@ -56,4 +57,26 @@ export async function hubWithInvites(count: number, active: boolean, at: string)
     tx.put('appImports', hub.id, hub.id, completeImport(at));
   });
   return { store, hub };
+}
+
+/**
+ * Oscar an active owner (u-oscar, seat m-oscar in "Meta Admins"), and each of `leavers` (nina,
+ * jane) deactivated with an EMPLOYEE seat (m-nina, m-jane) in "Meta Advertisers"; the import
+ * complete. A removal store with the task parent index (removalStore + `tasks.parent`).
+ */
+export async function leaversHub(hub: HubConfigFile, leavers: ReadonlyArray<'nina' | 'jane'>, at: string): Promise<MemoryStore> {
+  const store = removalStore();
+  store.defineIndex('tasks', 'tasks.parent', parentsOf);
+  await store.transact(async (tx) => {
+    tx.put('directoryUsers', hub.id, 'u-oscar', testUser('u-oscar', 'oscar@example.com'));
+    tx.put('directoryGroups', hub.id, 'g-admins', testGroup('g-admins', 'Meta Admins', ['u-oscar'], at));
+    tx.put('appMembers', hub.id, 'm-oscar', testSeat('m-oscar', 'oscar@example.com', 'ADMIN', at));
+    for (const who of leavers) {
+      tx.put('directoryUsers', hub.id, `u-${who}`, testUser(`u-${who}`, `${who}@example.com`, false));
+      tx.put('appMembers', hub.id, `m-${who}`, testSeat(`m-${who}`, `${who}@example.com`, 'EMPLOYEE', at));
+    }
+    tx.put('directoryGroups', hub.id, 'g-ads', testGroup('g-ads', 'Meta Advertisers', leavers.map((w) => `u-${w}`), at));
+    tx.put('appImports', hub.id, hub.id, completeImport(at));
+  });
+  return store;
 }
