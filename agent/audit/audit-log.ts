@@ -64,10 +64,12 @@ export function auditRecord(entry: AuditInput): { partition: string; id: string;
   // The trigger's free text (a hook's event id, a workflow's callback, a label a caller chose) is
   // shown as the entry's "who" by every reader: redacted as `why` is, so a credential quoted there
   // is not kept either.
-  const { actor, detail, reason } = full.trigger;
-  if (typeof actor === 'string' || typeof detail === 'string' || reason) {
-    full.trigger = { ...full.trigger, ...(typeof actor === 'string' ? { actor: redactText(actor) } : {}), ...(typeof detail === 'string' ? { detail: redactText(detail) } : {}), ...(reason ? { reason: redactText(reason) } : {}) };
-  }
+  const reason = full.trigger.reason;
+  const trigger = { ...full.trigger };
+  if (typeof trigger.actor === 'string') trigger.actor = redactText(trigger.actor);
+  if (typeof trigger.detail === 'string') trigger.detail = redactText(trigger.detail);
+  if (typeof trigger.reason === 'string') trigger.reason = redactText(trigger.reason);
+  full.trigger = trigger;
   if (reason && !full.why.includes(`"${reason}"`)) full.why = `${full.why} (reason: "${reason}")`;
   full.why = redactText(full.why);
   return { partition: full.hubId ?? '', id: `${full.seq}.${PROCESS_MARK}`, full };
