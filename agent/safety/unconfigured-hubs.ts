@@ -1,5 +1,4 @@
 import { appendAudit } from '../audit/audit-log.ts';
-import type {} from '../audit/config-change.ts';
 import type { AuditEntry } from '../api.ts';
 import type { Store } from '../store/store.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
